@@ -1,0 +1,30 @@
+// Child process of bench/memory.ts: builds an ~18 MB delivery, then measures the core's peak RSS growth.
+import { EmbeddedStore } from "../src/embedded/store";
+import { nodeBson } from "../src/adapters/bson/node-bson";
+import { readFirehoseConfig } from "../src/core/firehose/config";
+import { receiveFirehoseDelivery } from "../src/core/firehose/receive-delivery";
+import { buildDeliveryBody } from "./firehose-request";
+
+const LIMIT = 18 * 1000 * 1000;
+let records = 10_000;
+let body = Buffer.from(JSON.stringify(buildDeliveryBody(records, 1290)));
+while (body.length > LIMIT) body = Buffer.from(JSON.stringify(buildDeliveryBody((records -= 100), 1290)));
+const before = process.resourceUsage().maxRSS * 1024;
+const key = "k";
+const store = new EmbeddedStore();
+const nullStore = { db: () => ({ collection: () => ({ bulkWrite: async () => null }) }) } as unknown as EmbeddedStore;
+void store;
+receiveFirehoseDelivery(
+  { method: "POST", headers: { "x-amz-firehose-request-id": JSON.parse(body.toString()).requestId, "x-amz-firehose-access-key": key }, body },
+  {
+    config: readFirehoseConfig((name) => (name === "FIREHOSE_ACCESS_KEY" ? key : undefined)),
+    dataSource: nullStore,
+    bson: nodeBson,
+    clock: { now: () => Date.now() },
+    logger: { info: () => undefined, warn: () => undefined, error: () => undefined },
+  },
+).then((response) => {
+  if (response.status !== 200) throw new Error(response.body);
+  const after = process.resourceUsage().maxRSS * 1024;
+  console.log(JSON.stringify({ bodyBytes: body.length, peakRssDeltaBytes: after - before }));
+});

@@ -1,0 +1,9 @@
+import { execFileSync } from "node:child_process";
+import { resolve } from "node:path";
+
+/** Runs one 18 MB delivery through the core in a fresh process and reports its peak RSS growth. */
+export async function measurePeakMemory(): Promise<{ bodyBytes: number; peakRssDeltaBytes: number }> {
+  const script = resolve(import.meta.dirname, "memory-child.ts");
+  const out = execFileSync(process.execPath, ["--import", "tsx", script], { encoding: "utf8", cwd: resolve(import.meta.dirname, "..") });
+  return JSON.parse(out.trim().split("\n").pop() as string);
+}

@@ -1,0 +1,59 @@
+// Lints the BUILT App Services functions (functions/*.js) for the App Services runtime: ES2018
+// syntax and built-ins, the features App Services lists as unsupported, and Node 10.18.1 APIs.
+// TypeScript sources are type-checked by tsc instead.
+import esx from "eslint-plugin-es-x";
+import n from "eslint-plugin-n";
+
+// Node modules App Services provides in full or in part (app-services.md, "JavaScript and Node surface").
+const appServicesModules = [
+  "assert", "buffer", "crypto", "dgram", "dns", "events", "fs", "http", "https", "net", "os", "path",
+  "punycode", "querystring", "stream", "string_decoder", "timers", "tls", "tty", "url", "util", "zlib",
+];
+
+// ES2015 statics App Services marks unsupported ("Array/Number static methods", "Math methods").
+const unsupportedStatics = Object.keys(esx.rules)
+  .filter((rule) => /^no-(array-(from|of)$|number-|math-)/.test(rule))
+  .map((rule) => [`es-x/${rule}`, "error"]);
+
+export default [
+  {
+    files: ["functions/*.js"],
+    plugins: { "es-x": esx, n },
+    languageOptions: {
+      ecmaVersion: "latest",
+      sourceType: "script",
+      globals: {
+        exports: "writable", context: "readonly", BSON: "readonly", EJSON: "readonly", utils: "readonly",
+        Buffer: "readonly", require: "readonly", console: "readonly", process: "readonly",
+        setTimeout: "readonly", clearTimeout: "readonly", setInterval: "readonly", clearInterval: "readonly",
+        setImmediate: "readonly", Promise: "readonly",
+      },
+    },
+    settings: { node: { version: "10.18.1" } },
+    rules: {
+      ...esx.configs["flat/restrict-to-es2018"].rules,
+      "es-x/no-bigint": "error",
+      "es-x/no-proxy": "error",
+      "es-x/no-reflect": "error",
+      "es-x/no-weak-set": "error",
+      "es-x/no-regexp-u-flag": "error",
+      "es-x/no-regexp-y-flag": "error",
+      ...Object.fromEntries(unsupportedStatics),
+      "n/no-unsupported-features/node-builtins": ["error", { version: "10.18.1" }],
+      "no-restricted-globals": ["error",
+        { name: "TextDecoder", message: "App Services has no TextDecoder; use Buffer" },
+        { name: "TextEncoder", message: "App Services has no TextEncoder; use Buffer" },
+        { name: "module", message: "App Services functions have no module global" },
+        { name: "structuredClone", message: "not in Node 10" },
+        { name: "fetch", message: "not in Node 10; use https or context.http" },
+        { name: "AbortController", message: "not in Node 10" },
+        { name: "queueMicrotask", message: "not in Node 10" },
+      ],
+      "no-restricted-syntax": ["error", {
+        selector: `CallExpression[callee.name="require"]:not([arguments.0.value=/^(${appServicesModules.join("|")})$/])`,
+        message: "App Services functions may require only the Node modules it provides; bundle everything else",
+      }],
+      "no-undef": "error",
+    },
+  },
+];

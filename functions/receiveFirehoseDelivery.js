@@ -1,0 +1,683 @@
+// receiveFirehoseDelivery: App Services function generated from src/functions/receiveFirehoseDelivery.ts by `npm run build`.
+// Do not edit here: edit the TypeScript source and rebuild (a test fails when this file drifts).
+var __load = function () {
+  var module = { exports: {} };
+"use strict";
+var __defProp = Object.defineProperty;
+var __getOwnPropDesc = Object.getOwnPropertyDescriptor;
+var __getOwnPropNames = Object.getOwnPropertyNames;
+var __hasOwnProp = Object.prototype.hasOwnProperty;
+var __defNormalProp = (obj, key, value) => key in obj ? __defProp(obj, key, { enumerable: true, configurable: true, writable: true, value }) : obj[key] = value;
+var __export = (target, all) => {
+  for (var name in all)
+    __defProp(target, name, { get: all[name], enumerable: true });
+};
+var __copyProps = (to, from, except, desc) => {
+  if (from && typeof from === "object" || typeof from === "function") {
+    for (let key of __getOwnPropNames(from))
+      if (!__hasOwnProp.call(to, key) && key !== except)
+        __defProp(to, key, { get: () => from[key], enumerable: !(desc = __getOwnPropDesc(from, key)) || desc.enumerable });
+  }
+  return to;
+};
+var __toCommonJS = (mod) => __copyProps(__defProp({}, "__esModule", { value: true }), mod);
+var __publicField = (obj, key, value) => __defNormalProp(obj, typeof key !== "symbol" ? key + "" : key, value);
+
+// src/functions/receiveFirehoseDelivery.ts
+var receiveFirehoseDelivery_exports = {};
+__export(receiveFirehoseDelivery_exports, {
+  default: () => receiveFirehoseDelivery2
+});
+module.exports = __toCommonJS(receiveFirehoseDelivery_exports);
+
+// src/core/bson-port.ts
+function makeBsonPort(lib, ejson) {
+  return {
+    lib,
+    ejson,
+    bsonType(value) {
+      if (value === null || typeof value !== "object") return void 0;
+      const tag = value._bsontype;
+      return typeof tag === "string" ? tag : void 0;
+    }
+  };
+}
+
+// src/core/errors.ts
+var BridgeError = class extends Error {
+  constructor(kind, message, options) {
+    super(message);
+    __publicField(this, "kind");
+    this.name = "BridgeError";
+    this.kind = kind;
+    if (options && options.cause !== void 0) this.cause = options.cause;
+  }
+};
+var statusForKind = {
+  unauthorized: 401,
+  malformed_request: 400,
+  body_too_large: 400,
+  method_not_allowed: 405,
+  misconfigured: 500,
+  unavailable: 503
+};
+function isBridgeError(error) {
+  return error instanceof BridgeError;
+}
+function describeError(error) {
+  const describe = (value) => value instanceof Error ? `${value.name}: ${value.message}` : String(value);
+  const cause = error instanceof Error ? error.cause : void 0;
+  const text = cause === void 0 ? describe(error) : `${describe(error)} (cause: ${describe(cause)})`;
+  return text.slice(0, 500);
+}
+
+// src/core/firehose/config.ts
+var FIREHOSE_MAX_BODY_BYTES = 64 * 1024 * 1024;
+var firehoseDefaults = {
+  database: "monitors",
+  collection: "firehose",
+  deadLetterCollection: "firehose_dead_letters"
+};
+function readFirehoseConfig(read, maxBodyBytes = FIREHOSE_MAX_BODY_BYTES) {
+  const accessKeys = ["FIREHOSE_ACCESS_KEY", "FIREHOSE_ACCESS_KEY_PREVIOUS"].map((name) => read(name)).filter((value) => typeof value === "string" && value.length > 0);
+  return {
+    accessKeys,
+    database: nameValue(read, "FIREHOSE_DATABASE", firehoseDefaults.database),
+    collection: nameValue(read, "FIREHOSE_COLLECTION", firehoseDefaults.collection),
+    deadLetterCollection: nameValue(read, "FIREHOSE_DEAD_LETTER_COLLECTION", firehoseDefaults.deadLetterCollection),
+    maxBodyBytes
+  };
+}
+var NAME = /^[^\0$]{1,120}$/;
+function nameValue(read, name, fallback) {
+  const value = read(name);
+  if (value === void 0 || value === null || value === "") return fallback;
+  if (typeof value !== "string" || !NAME.test(value)) {
+    throw new BridgeError("misconfigured", `${name} must be a database or collection name (1-120 characters, no "$" or NUL)`);
+  }
+  return value;
+}
+
+// src/core/firehose/access-key.ts
+var import_crypto = require("crypto");
+function constantTimeMatch(presented, accepted) {
+  const presentedDigest = (0, import_crypto.createHash)("sha256").update(presented, "utf8").digest();
+  let matched = 0;
+  for (const secret of accepted) {
+    const digest = (0, import_crypto.createHash)("sha256").update(secret, "utf8").digest();
+    let difference = 0;
+    for (let i = 0; i < digest.length; i++) difference |= digest[i] ^ presentedDigest[i];
+    matched |= difference === 0 ? 1 : 0;
+  }
+  return matched === 1;
+}
+
+// src/core/numbers.ts
+var MAX_SAFE = 9007199254740991;
+function isInteger(value) {
+  return isFinite(value) && Math.floor(value) === value;
+}
+function isSafeInteger(value) {
+  return isInteger(value) && Math.abs(value) <= MAX_SAFE;
+}
+function isNotANumber(value) {
+  return value !== value;
+}
+
+// src/core/ejson/parse-extended-json.ts
+function parseExtendedJson(text, bson) {
+  const plain = JSON.parse(text);
+  try {
+    return revive(plain, bson);
+  } catch (error) {
+    if (error === NEEDS_LIBRARY) return bson.ejson.parse(text, { relaxed: false });
+    throw error;
+  }
+}
+var NEEDS_LIBRARY = { reason: "shape outside the fast path" };
+var INT32_MIN = -2147483648;
+var INT32_MAX = 2147483647;
+var INT64_LIMIT = 9223372036854776e3;
+var OBJECT_ID = /^[0-9a-fA-F]{24}$/;
+var HEX_SUBTYPE = /^[0-9a-fA-F]{1,2}$/;
+var DIGITS = /^-?\d{1,18}$/;
+var DECIMAL_FLOAT = /^-?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+function revive(value, bson) {
+  if (typeof value === "number") return reviveNumber(value, bson);
+  if (value === null || typeof value !== "object") return value;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const item = value[i];
+      if (typeof item === "object" || typeof item === "number") {
+        const revived = revive(item, bson);
+        if (revived !== item) value[i] = revived;
+      }
+    }
+    return value;
+  }
+  const object = value;
+  const keys = Object.keys(object);
+  for (let k = 0; k < keys.length; k++) {
+    const key = keys[k];
+    if (key.charCodeAt(0) === 36) return reviveWrapper(object, keys.length === 1 ? key : void 0, bson);
+    const item = object[key];
+    if (typeof item === "object" || typeof item === "number") {
+      const revived = revive(item, bson);
+      if (revived !== item) setOwn(object, key, revived);
+    }
+  }
+  return object;
+}
+function reviveNumber(value, bson) {
+  if ((value | 0) === value) return value === 0 && 1 / value < 0 ? new bson.lib.Double(value) : value;
+  if (isInteger(value) && value <= INT64_LIMIT && value >= -INT64_LIMIT - 1) return bson.lib.Long.fromNumber(value);
+  return value;
+}
+function parseShortInteger(text) {
+  const length = text.length;
+  let i = length > 0 && text.charCodeAt(0) === 45 ? 1 : 0;
+  if (length === i || length - i > 15) return NaN;
+  let value = 0;
+  for (; i < length; i++) {
+    const digit = text.charCodeAt(i) - 48;
+    if (digit < 0 || digit > 9) return NaN;
+    value = value * 10 + digit;
+  }
+  return text.charCodeAt(0) === 45 ? -value : value;
+}
+function reviveWrapper(object, key, bson) {
+  const inner = key === void 0 ? void 0 : object[key];
+  const lib = bson.lib;
+  switch (key) {
+    case "$oid":
+      if (typeof inner === "string" && OBJECT_ID.test(inner)) return new lib.ObjectId(inner);
+      break;
+    case "$numberLong":
+      if (typeof inner === "string") {
+        const value = parseShortInteger(inner);
+        if (value === value) return lib.Long.fromNumber(value === 0 ? 0 : value);
+        if (DIGITS.test(inner)) return lib.Long.fromString(inner);
+      }
+      break;
+    case "$numberInt":
+      if (typeof inner === "string" && DIGITS.test(inner)) {
+        const n = Number(inner);
+        if (n >= INT32_MIN && n <= INT32_MAX) return n | 0;
+      }
+      break;
+    case "$numberDouble":
+      if (typeof inner === "string") return new lib.Double(parseDouble(inner));
+      break;
+    case "$numberDecimal":
+      if (typeof inner === "string") return reviveDecimal(inner, lib);
+      break;
+    case "$date":
+      return reviveDate(inner);
+    case "$binary":
+      return reviveBinary(inner, bson);
+    case "$timestamp":
+      if (lib.Timestamp && isPlainObject(inner) && isUint32(inner.t) && isUint32(inner.i) && onlyKeys(inner, 2)) {
+        return new lib.Timestamp({ t: inner.t, i: inner.i });
+      }
+      break;
+    case "$regularExpression":
+      if (isPlainObject(inner) && typeof inner.pattern === "string" && typeof inner.options === "string" && onlyKeys(inner, 2)) {
+        return new lib.BSONRegExp(inner.pattern, inner.options);
+      }
+      break;
+    case "$minKey":
+      if (inner === 1) return new lib.MinKey();
+      break;
+    case "$maxKey":
+      if (inner === 1) return new lib.MaxKey();
+      break;
+  }
+  throw NEEDS_LIBRARY;
+}
+function reviveDate(inner) {
+  if (isPlainObject(inner) && typeof inner.$numberLong === "string" && onlyKeys(inner, 1)) {
+    const ms = parseShortInteger(inner.$numberLong);
+    if (ms === ms) return new Date(ms === 0 ? 0 : ms);
+  } else if (typeof inner === "string") {
+    const ms = Date.parse(inner);
+    if (!isNotANumber(ms)) return new Date(ms);
+  }
+  throw NEEDS_LIBRARY;
+}
+function reviveBinary(inner, bson) {
+  if (isPlainObject(inner) && onlyKeys(inner, 2) && typeof inner.base64 === "string" && typeof inner.subType === "string" && HEX_SUBTYPE.test(inner.subType)) {
+    const bytes = Buffer.from(inner.base64, "base64");
+    if (bytes.length === decodedLength(inner.base64)) return new bson.lib.Binary(bytes, parseInt(inner.subType, 16));
+  }
+  throw NEEDS_LIBRARY;
+}
+var DECIMAL_EXPONENT_BIAS = 6176;
+function reviveDecimal(text, lib) {
+  const length = text.length;
+  const negative = length > 0 && text.charCodeAt(0) === 45;
+  let coefficient = 0;
+  let digits = 0;
+  let fractionDigits = -1;
+  for (let i = negative ? 1 : 0; i < length; i++) {
+    const code = text.charCodeAt(i);
+    if (code === 46 && fractionDigits === -1 && digits > 0) {
+      fractionDigits = 0;
+      continue;
+    }
+    const digit = code - 48;
+    if (digit < 0 || digit > 9 || ++digits > 15) return lib.Decimal128.fromString(text);
+    coefficient = coefficient * 10 + digit;
+    if (fractionDigits !== -1) fractionDigits++;
+  }
+  if (digits === 0 || fractionDigits === 0) return lib.Decimal128.fromString(text);
+  const exponent = fractionDigits === -1 ? 0 : -fractionDigits;
+  const bytes = Buffer.alloc(16);
+  bytes.writeUInt32LE(coefficient % 4294967296, 0);
+  bytes.writeUInt32LE(Math.floor(coefficient / 4294967296), 4);
+  bytes.writeUInt32LE(((negative ? 1 : 0) << 31 | DECIMAL_EXPONENT_BIAS + exponent << 17) >>> 0, 12);
+  return new lib.Decimal128(bytes);
+}
+function parseDouble(text) {
+  if (text === "Infinity") return Infinity;
+  if (text === "-Infinity") return -Infinity;
+  if (text === "NaN") return NaN;
+  if (!DECIMAL_FLOAT.test(text)) throw NEEDS_LIBRARY;
+  return Number(text);
+}
+function decodedLength(base64) {
+  const length = base64.length;
+  if (length % 4 !== 0) return -1;
+  let padding = 0;
+  if (length > 0 && base64.charCodeAt(length - 1) === 61) padding++;
+  if (length > 1 && base64.charCodeAt(length - 2) === 61) padding++;
+  return length / 4 * 3 - padding;
+}
+function isPlainObject(value) {
+  return value !== null && typeof value === "object" && !Array.isArray(value);
+}
+function onlyKeys(object, count) {
+  return Object.keys(object).length === count;
+}
+function isUint32(value) {
+  return typeof value === "number" && value >= 0 && value <= 4294967295 && Math.floor(value) === value;
+}
+function setOwn(object, key, value) {
+  if (key === "__proto__") Object.defineProperty(object, key, { value, enumerable: true, writable: true, configurable: true });
+  else object[key] = value;
+}
+
+// src/core/firehose/decode-record.ts
+var REPLACEMENT_CHARACTER = "�";
+function decodeRecord(record, index, bson) {
+  const data = record !== null && typeof record === "object" ? record.data : void 0;
+  if (typeof data !== "string") return rejected(index, "record has no base64 string in data", data);
+  if (data.length === 0) return { kind: "empty", index };
+  const bytes = Buffer.from(data, "base64");
+  if (bytes.length !== decodedLength(data)) return rejected(index, "data is not valid base64", data);
+  const text = bytes.toString("utf8");
+  if (text.indexOf(REPLACEMENT_CHARACTER) !== -1 && !Buffer.from(text, "utf8").equals(bytes)) {
+    return rejected(index, "data is not valid UTF-8", data);
+  }
+  let value;
+  try {
+    value = parseExtendedJson(text, bson);
+  } catch (error) {
+    const reason = error instanceof SyntaxError ? "data is not valid JSON" : `data is not valid Extended JSON: ${firstLine(error)}`;
+    return rejected(index, reason, data);
+  }
+  if (value === null || typeof value !== "object" || Array.isArray(value) || bson.bsonType(value) !== void 0) {
+    return rejected(index, "data is not a JSON object", data);
+  }
+  const document = value;
+  for (const key in document) {
+    if (key.charCodeAt(0) === 36) return rejected(index, `top-level field "${key.slice(0, 64)}" starts with "$"`, data);
+  }
+  if ("_id" in document) {
+    const id = document._id;
+    const type = bson.bsonType(id);
+    if (Array.isArray(id) || id === void 0 || type === "BSONRegExp" || id instanceof RegExp) {
+      return rejected(index, "_id cannot be an array, a regular expression or undefined", data);
+    }
+  }
+  return { kind: "document", index, document };
+}
+function rejected(index, reason, data) {
+  return { kind: "rejected", index, reason, data };
+}
+function firstLine(error) {
+  const message = error instanceof Error ? error.message : String(error);
+  return message.split("\n")[0].slice(0, 200);
+}
+
+// src/core/firehose/plan-writes.ts
+function planWrites(records, requestId, bson) {
+  const latest = /* @__PURE__ */ new Map();
+  let documents = 0;
+  for (const record of records) {
+    if (record.kind !== "document") continue;
+    documents++;
+    let document = record.document;
+    if (!("_id" in document)) document = { _id: `${requestId}:${record.index}`, ...document };
+    const key = idKey(document._id, bson);
+    latest.delete(key);
+    latest.set(key, { document, index: record.index });
+  }
+  const operations = [];
+  const recordIndexes = [];
+  latest.forEach(({ document, index }) => {
+    operations.push({ replaceOne: { filter: { _id: document._id }, replacement: document, upsert: true } });
+    recordIndexes.push(index);
+  });
+  return { operations, recordIndexes, superseded: documents - operations.length };
+}
+function idKey(id, bson) {
+  if (typeof id === "string") return `s:${id}`;
+  if (typeof id === "number") return `n:${id}`;
+  const type = bson.bsonType(id);
+  if (type === "ObjectId") return `o:${id.toHexString()}`;
+  if (type === "Double" || type === "Int32") return `n:${id.valueOf()}`;
+  if (type === "Long") {
+    const long = id;
+    const asNumber = long.toNumber();
+    return isSafeInteger(asNumber) ? `n:${asNumber}` : `n:${long.toString()}`;
+  }
+  return `j:${bson.ejson.stringify({ v: id }, { relaxed: false })}`;
+}
+
+// src/core/firehose/request.ts
+var import_zlib = require("zlib");
+function headerLookup(headers) {
+  const byLowerName = /* @__PURE__ */ new Map();
+  if (headers && typeof headers === "object") {
+    for (const name of Object.keys(headers)) {
+      const raw = headers[name];
+      const value = Array.isArray(raw) ? raw[0] : raw;
+      if (typeof value === "string" && !byLowerName.has(name.toLowerCase())) byLowerName.set(name.toLowerCase(), value);
+    }
+  }
+  return (name) => byLowerName.get(name.toLowerCase());
+}
+async function decodeContent(body, contentEncoding, maxBytes) {
+  const encoding = (contentEncoding || "").trim().toLowerCase();
+  const bytes = Buffer.isBuffer(body) ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+  if (bytes.length > maxBytes) throw tooLarge(bytes.length, maxBytes, "received");
+  if (encoding === "" || encoding === "identity") return bytes;
+  if (encoding !== "gzip") {
+    throw new BridgeError("malformed_request", `unsupported Content-Encoding "${encoding.slice(0, 40)}"; only gzip is accepted`);
+  }
+  return gunzipBounded(bytes, maxBytes);
+}
+function gunzipBounded(input, maxBytes) {
+  return new Promise((resolve, reject) => {
+    const gunzip = (0, import_zlib.createGunzip)();
+    const chunks = [];
+    let total = 0;
+    let settled = false;
+    gunzip.on("data", (chunk) => {
+      if (settled) return;
+      total += chunk.length;
+      if (total > maxBytes) {
+        settled = true;
+        gunzip.destroy();
+        reject(tooLarge(total, maxBytes, "decompressed (at least)"));
+        return;
+      }
+      chunks.push(chunk);
+    });
+    gunzip.on("error", (error) => {
+      if (settled) return;
+      settled = true;
+      reject(new BridgeError("malformed_request", `gzip body cannot be decompressed: ${error.message}`));
+    });
+    gunzip.on("end", () => {
+      if (settled) return;
+      settled = true;
+      resolve(Buffer.concat(chunks, total));
+    });
+    gunzip.end(input);
+  });
+}
+function tooLarge(size, maxBytes, what) {
+  return new BridgeError(
+    "body_too_large",
+    `request body is ${size} bytes ${what}, above this host's limit of ${maxBytes}; lower the delivery stream's buffering size`
+  );
+}
+function parseDeliveryBody(text) {
+  let parsed;
+  try {
+    parsed = JSON.parse(text);
+  } catch (e) {
+    throw new BridgeError("malformed_request", "body is not valid JSON");
+  }
+  if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) {
+    throw new BridgeError("malformed_request", "body must be a JSON object with requestId and records");
+  }
+  const body = parsed;
+  if (typeof body.requestId !== "string" || body.requestId.length === 0) {
+    throw new BridgeError("malformed_request", "body.requestId must be a non-empty string");
+  }
+  if (!Array.isArray(body.records)) throw new BridgeError("malformed_request", "body.records must be an array");
+  if (body.timestamp !== void 0 && typeof body.timestamp !== "number") {
+    throw new BridgeError("malformed_request", "body.timestamp must be a number of milliseconds");
+  }
+  return { requestId: body.requestId, timestamp: body.timestamp, records: body.records };
+}
+
+// src/core/firehose/response.ts
+var MAX_ERROR_MESSAGE = 8192;
+function firehoseResponse(status, requestId, timestamp, errorMessage) {
+  const body = errorMessage === void 0 ? { requestId, timestamp } : { requestId, timestamp, errorMessage: errorMessage.slice(0, MAX_ERROR_MESSAGE) };
+  return { status, headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) };
+}
+
+// src/core/firehose/write-documents.ts
+var PERMANENT_WRITE_ERRORS = /* @__PURE__ */ new Set([2, 52, 55, 57, 66, 121, 10334, 11e3, 17280, 17419]);
+async function writeDocuments(collection, plan) {
+  if (plan.operations.length === 0) return [];
+  try {
+    await collection.bulkWrite(plan.operations, { ordered: false });
+    return [];
+  } catch (error) {
+    const refused = permanentWriteErrors(error);
+    if (refused === void 0) {
+      throw new BridgeError("unavailable", "database write failed; retry the batch", { cause: error });
+    }
+    return refused.map(({ opIndex, code, message }) => ({
+      index: plan.recordIndexes[opIndex],
+      reason: `database refused the document (code ${code}): ${message.slice(0, 300)}`
+    }));
+  }
+}
+function permanentWriteErrors(error) {
+  if (error === null || typeof error !== "object") return void 0;
+  const candidate = error;
+  if (candidate.writeConcernError) return void 0;
+  const raw = candidate.writeErrors;
+  const list = Array.isArray(raw) ? raw : raw && typeof raw === "object" ? [raw] : [];
+  if (list.length === 0) return void 0;
+  const out = [];
+  for (const writeError of list) {
+    const { index, code } = writeError;
+    if (typeof index !== "number" || typeof code !== "number" || !PERMANENT_WRITE_ERRORS.has(code)) return void 0;
+    out.push({ opIndex: index, code, message: typeof writeError.errmsg === "string" ? writeError.errmsg : "" });
+  }
+  return out;
+}
+async function writeDeadLetters(collection, deadLetters, context2) {
+  if (deadLetters.length === 0) return;
+  const operations = deadLetters.map(({ index, reason, data }) => {
+    const _id = `${context2.requestId}:${index}`;
+    const replacement = {
+      _id,
+      requestId: context2.requestId,
+      index,
+      reason,
+      data: typeof data === "string" ? data : data === void 0 ? null : JSON.stringify(data),
+      sourceArn: context2.sourceArn === void 0 ? null : context2.sourceArn,
+      receivedAt: context2.receivedAt
+    };
+    return { replaceOne: { filter: { _id }, replacement, upsert: true } };
+  });
+  try {
+    await collection.bulkWrite(operations, { ordered: false });
+  } catch (error) {
+    throw new BridgeError("unavailable", "dead-letter write failed; retry the batch", { cause: error });
+  }
+}
+
+// src/core/firehose/receive-delivery.ts
+var WRITE_CHUNK = 1e3;
+async function receiveFirehoseDelivery(request, deps) {
+  const started = deps.clock.now();
+  const header = headerLookup(request.headers);
+  const outcome = {
+    requestId: header("x-amz-firehose-request-id") || "",
+    sourceArn: header("x-amz-firehose-source-arn"),
+    records: 0,
+    written: 0,
+    superseded: 0,
+    empty: 0,
+    deadLettered: 0
+  };
+  try {
+    await acceptDelivery(request, header, deps, outcome);
+    const response = firehoseResponse(200, outcome.requestId, deps.clock.now());
+    deps.logger.info(logLine(outcome, 200, "accepted", deps.clock.now() - started));
+    return response;
+  } catch (error) {
+    const kind = isBridgeError(error) ? error.kind : "unavailable";
+    const status = statusForKind[kind];
+    const message = isBridgeError(error) ? error.message : "the receiver could not store the batch; retry";
+    const line = { ...logLine(outcome, status, kind, deps.clock.now() - started), error: describeError(error) };
+    if (status >= 500) deps.logger.error(line);
+    else deps.logger.warn(line);
+    return firehoseResponse(status, outcome.requestId, deps.clock.now(), message);
+  }
+}
+async function acceptDelivery(request, header, deps, outcome) {
+  const { config } = deps;
+  if (config.accessKeys.length === 0) {
+    throw new BridgeError("misconfigured", "the receiver has no access key configured (FIREHOSE_ACCESS_KEY)");
+  }
+  if ((request.method || "").toUpperCase() !== "POST") {
+    throw new BridgeError("method_not_allowed", "Firehose deliveries must be POST requests");
+  }
+  const presentedKey = header("x-amz-firehose-access-key");
+  if (presentedKey === void 0 || !constantTimeMatch(presentedKey, config.accessKeys)) {
+    throw new BridgeError("unauthorized", "missing or invalid X-Amz-Firehose-Access-Key");
+  }
+  if (!request.body || request.body.length === 0) throw new BridgeError("malformed_request", "request body is empty");
+  const bodyBytes2 = await decodeContent(request.body, header("content-encoding"), config.maxBodyBytes);
+  const body = parseDeliveryBody(bodyBytes2.toString("utf8"));
+  if (outcome.requestId === "") {
+    outcome.requestId = body.requestId;
+    throw new BridgeError("malformed_request", "missing X-Amz-Firehose-Request-Id header");
+  }
+  if (body.requestId !== outcome.requestId) {
+    throw new BridgeError("malformed_request", "body requestId does not match the X-Amz-Firehose-Request-Id header");
+  }
+  outcome.records = body.records.length;
+  const target = deps.dataSource.db(config.database).collection(config.collection);
+  const deadLetters = [];
+  let pending = Promise.resolve();
+  for (let start = 0; start < body.records.length; start += WRITE_CHUNK) {
+    const decoded = [];
+    const end = Math.min(start + WRITE_CHUNK, body.records.length);
+    for (let index = start; index < end; index++) {
+      const record = decodeRecord(body.records[index], index, deps.bson);
+      if (record.kind === "rejected") deadLetters.push({ index, reason: record.reason, data: record.data });
+      else if (record.kind === "empty") outcome.empty++;
+      decoded.push(record);
+    }
+    const plan = planWrites(decoded, body.requestId, deps.bson);
+    outcome.superseded += plan.superseded;
+    await pending;
+    pending = writeDocuments(target, plan).then((refused) => {
+      outcome.written += plan.operations.length - refused.length;
+      for (const refusal of refused) {
+        deadLetters.push({ index: refusal.index, reason: refusal.reason, data: body.records[refusal.index].data });
+      }
+    });
+  }
+  await pending;
+  const deadLetterCollection = deps.dataSource.db(config.database).collection(config.deadLetterCollection);
+  deadLetters.sort((a, b) => a.index - b.index);
+  await writeDeadLetters(deadLetterCollection, deadLetters, {
+    requestId: body.requestId,
+    sourceArn: outcome.sourceArn,
+    receivedAt: new Date(deps.clock.now())
+  });
+  outcome.deadLettered = deadLetters.length;
+}
+function logLine(outcome, status, result, durationMs) {
+  return { msg: "firehose delivery", ...outcome, status, outcome: result, durationMs };
+}
+
+// src/core/ports.ts
+var consoleLogger = {
+  info: (event) => console.log(JSON.stringify({ level: "info", ...event })),
+  warn: (event) => console.warn(JSON.stringify({ level: "warn", ...event })),
+  error: (event) => console.error(JSON.stringify({ level: "error", ...event }))
+};
+var systemClock = { now: () => Date.now() };
+
+// src/adapters/app-services/globals.ts
+var DATA_SOURCE_NAME = "mongodb-atlas";
+function atlasDataSource(ctx) {
+  const service = ctx.services.get(DATA_SOURCE_NAME);
+  if (!service) throw new Error(`the App Services data source "${DATA_SOURCE_NAME}" is not linked to this app`);
+  return service;
+}
+
+// src/adapters/app-services/firehose-endpoint.ts
+var APP_SERVICES_MAX_REQUEST_BYTES = 18 * 1e3 * 1e3;
+async function handleFirehoseEndpoint(ctx, request, response) {
+  const started = systemClock.now();
+  let answer;
+  try {
+    answer = await receiveFirehoseDelivery(
+      {
+        // App Services routes only the configured method (POST) here.
+        method: request && request.httpMethod || "POST",
+        headers: request && request.headers || {},
+        body: bodyBytes(request && request.body)
+      },
+      {
+        config: readFirehoseConfig((name) => ctx.values.get(name), APP_SERVICES_MAX_REQUEST_BYTES),
+        dataSource: atlasDataSource(ctx),
+        bson: makeBsonPort(BSON, EJSON),
+        clock: systemClock,
+        logger: consoleLogger
+      }
+    );
+  } catch (error) {
+    const kind = error instanceof BridgeError ? error.kind : "misconfigured";
+    consoleLogger.error({ msg: "firehose delivery", outcome: kind, error: String(error), durationMs: systemClock.now() - started });
+    const requestId = headerLookup(request && request.headers)("x-amz-firehose-request-id") || "";
+    answer = firehoseResponse(500, requestId, systemClock.now(), error instanceof Error ? error.message : "receiver set-up failed");
+  }
+  response.setStatusCode(answer.status);
+  response.setHeader("Content-Type", answer.headers["Content-Type"]);
+  response.setBody(answer.body);
+}
+function bodyBytes(body) {
+  if (!body) return void 0;
+  const raw = body.buffer;
+  if (raw instanceof Uint8Array) return raw;
+  if (typeof body.toBase64 === "function") return Buffer.from(body.toBase64(), "base64");
+  if (typeof body.text === "function") return Buffer.from(body.text(), "utf8");
+  return void 0;
+}
+
+// src/functions/receiveFirehoseDelivery.ts
+async function receiveFirehoseDelivery2(request, response) {
+  await handleFirehoseEndpoint(context, request, response);
+}
+  return module.exports;
+};
+var __loaded;
+exports = function () {
+  __loaded = __loaded || __load();
+  return __loaded.default.apply(this, arguments);
+};

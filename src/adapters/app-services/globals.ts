@@ -1,0 +1,30 @@
+import type { BsonLibrary, EjsonLibrary } from "../../core/bson-port";
+import type { DataSourcePort } from "../../core/ports";
+
+/**
+ * The App Services globals our functions touch, typed by hand (only this subset is relied on, and the
+ * local runtime and tests provide exactly it).
+ */
+export interface AppServicesContext {
+  values: { get(name: string): unknown };
+  services: { get(name: string): DataSourcePort | undefined };
+  functions?: { execute(name: string, ...args: unknown[]): Promise<unknown> };
+  app?: { name?: string; id?: string };
+}
+
+declare global {
+  // eslint-disable-next-line no-var
+  var context: AppServicesContext;
+  // eslint-disable-next-line no-var
+  var BSON: BsonLibrary;
+  // eslint-disable-next-line no-var
+  var EJSON: EjsonLibrary;
+}
+
+export const DATA_SOURCE_NAME = "mongodb-atlas";
+
+export function atlasDataSource(ctx: AppServicesContext): DataSourcePort {
+  const service = ctx.services.get(DATA_SOURCE_NAME);
+  if (!service) throw new Error(`the App Services data source "${DATA_SOURCE_NAME}" is not linked to this app`);
+  return service;
+}

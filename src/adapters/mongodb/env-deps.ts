@@ -1,0 +1,47 @@
+import { MongoClient } from "mongodb";
+import { readFirehoseConfig, FIREHOSE_MAX_BODY_BYTES } from "../../core/firehose/config";
+import type { FirehoseDeliveryDeps } from "../../core/firehose/receive-delivery";
+import { consoleLogger, systemClock, type DataSourcePort } from "../../core/ports";
+import { nodeBson } from "../bson/node-bson";
+import { EmbeddedStore } from "../../embedded/store";
+
+export interface NodeDataSource {
+  readonly dataSource: DataSourcePort;
+  readonly description: string;
+  close(): Promise<void>;
+}
+
+/**
+ * The official driver when MONGODB_URI is set, otherwise the embedded store (stated, not silent).
+ * `allowEmbedded: false` (Lambda) turns a missing URI into an error instead.
+ */
+export async function openDataSource(env: NodeJS.ProcessEnv, allowEmbedded = true): Promise<NodeDataSource> {
+  const uri = env.MONGODB_URI;
+  if (uri) {
+    const client = new MongoClient(uri, { appName: "atlas-kinesis-bridge" });
+    await client.connect();
+    return { dataSource: client, description: `MongoDB via the official driver (${redactUri(uri)})`, close: () => client.close() };
+  }
+  if (!allowEmbedded) throw new Error("MONGODB_URI is not set");
+  const store = new EmbeddedStore();
+  return { dataSource: store, description: store.description, close: async () => undefined };
+}
+
+export function firehoseDepsFromEnv(env: NodeJS.ProcessEnv, dataSource: DataSourcePort): FirehoseDeliveryDeps {
+  const limit = env.FIREHOSE_MAX_BODY_BYTES ? Number(env.FIREHOSE_MAX_BODY_BYTES) : FIREHOSE_MAX_BODY_BYTES;
+  if (!(limit > 0 && limit <= FIREHOSE_MAX_BODY_BYTES)) {
+    throw new Error(`FIREHOSE_MAX_BODY_BYTES must be a number of bytes between 1 and ${FIREHOSE_MAX_BODY_BYTES}`);
+  }
+  return {
+    config: readFirehoseConfig((name) => env[name], limit),
+    dataSource,
+    bson: nodeBson,
+    clock: systemClock,
+    logger: consoleLogger,
+  };
+}
+
+/** Keeps the host for the log, drops credentials. */
+export function redactUri(uri: string): string {
+  return uri.replace(/\/\/[^@/]*@/, "//<credentials>@");
+}

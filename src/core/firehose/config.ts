@@ -1,0 +1,50 @@
+import { BridgeError } from "../errors";
+import type { ValueReader } from "../ports";
+
+/** Firehose sends at most 64 MiB before compression; no host needs to accept more. */
+export const FIREHOSE_MAX_BODY_BYTES = 64 * 1024 * 1024;
+
+export interface FirehoseConfig {
+  /** Accepted access keys: the current one and, during a rotation, the previous one. */
+  readonly accessKeys: readonly string[];
+  readonly database: string;
+  readonly collection: string;
+  readonly deadLetterCollection: string;
+  /** Largest body accepted, both as received and after gunzip. */
+  readonly maxBodyBytes: number;
+}
+
+export const firehoseDefaults = {
+  database: "monitors",
+  collection: "firehose",
+  deadLetterCollection: "firehose_dead_letters",
+} as const;
+
+/**
+ * Reads the webhook's settings by the names App Services values and environment variables share.
+ * A missing access key is not an error here: the core answers every delivery with a clear
+ * "misconfigured" error instead, so Firehose keeps the data and retries.
+ */
+export function readFirehoseConfig(read: ValueReader, maxBodyBytes = FIREHOSE_MAX_BODY_BYTES): FirehoseConfig {
+  const accessKeys = ["FIREHOSE_ACCESS_KEY", "FIREHOSE_ACCESS_KEY_PREVIOUS"]
+    .map((name) => read(name))
+    .filter((value): value is string => typeof value === "string" && value.length > 0);
+  return {
+    accessKeys,
+    database: nameValue(read, "FIREHOSE_DATABASE", firehoseDefaults.database),
+    collection: nameValue(read, "FIREHOSE_COLLECTION", firehoseDefaults.collection),
+    deadLetterCollection: nameValue(read, "FIREHOSE_DEAD_LETTER_COLLECTION", firehoseDefaults.deadLetterCollection),
+    maxBodyBytes,
+  };
+}
+
+const NAME = /^[^\0$]{1,120}$/;
+
+function nameValue(read: ValueReader, name: string, fallback: string): string {
+  const value = read(name);
+  if (value === undefined || value === null || value === "") return fallback;
+  if (typeof value !== "string" || !NAME.test(value)) {
+    throw new BridgeError("misconfigured", `${name} must be a database or collection name (1-120 characters, no "$" or NUL)`);
+  }
+  return value;
+}

@@ -1,0 +1,139 @@
+import type { BsonPort } from "../bson-port";
+import { constantTimeMatch } from "./access-key";
+import { BridgeError, describeError, isBridgeError, statusForKind } from "../errors";
+import type { Clock, DataSourcePort, Document, Logger } from "../ports";
+import type { FirehoseConfig } from "./config";
+import { decodeRecord, type DecodedRecord } from "./decode-record";
+import { planWrites } from "./plan-writes";
+import { decodeContent, headerLookup, parseDeliveryBody, type FirehoseDeliveryRequest } from "./request";
+import { firehoseResponse, type FirehoseDeliveryResponse } from "./response";
+import { writeDeadLetters, writeDocuments, type DeadLetter } from "./write-documents";
+
+export interface FirehoseDeliveryDeps {
+  readonly config: FirehoseConfig;
+  readonly dataSource: DataSourcePort;
+  readonly bson: BsonPort;
+  readonly clock: Clock;
+  readonly logger: Logger;
+}
+
+/** Records decoded and written per step; see acceptDelivery. */
+export const WRITE_CHUNK = 1000;
+
+interface Outcome {
+  requestId: string;
+  sourceArn?: string;
+  records: number;
+  written: number;
+  superseded: number;
+  empty: number;
+  deadLettered: number;
+}
+
+/**
+ * The Firehose HTTP endpoint protocol, transport-free: one delivery in, one Firehose response out.
+ * It answers 200 only after every record is durably written or dead-lettered; any other answer makes
+ * Firehose retry the same batch (same request id), which the writes are built to absorb.
+ */
+export async function receiveFirehoseDelivery(
+  request: FirehoseDeliveryRequest,
+  deps: FirehoseDeliveryDeps,
+): Promise<FirehoseDeliveryResponse> {
+  const started = deps.clock.now();
+  const header = headerLookup(request.headers);
+  const outcome: Outcome = {
+    requestId: header("x-amz-firehose-request-id") || "",
+    sourceArn: header("x-amz-firehose-source-arn"),
+    records: 0,
+    written: 0,
+    superseded: 0,
+    empty: 0,
+    deadLettered: 0,
+  };
+  try {
+    await acceptDelivery(request, header, deps, outcome);
+    const response = firehoseResponse(200, outcome.requestId, deps.clock.now());
+    deps.logger.info(logLine(outcome, 200, "accepted", deps.clock.now() - started));
+    return response;
+  } catch (error) {
+    const kind = isBridgeError(error) ? error.kind : "unavailable";
+    const status = statusForKind[kind];
+    // Unexpected errors may carry driver text; the response gets a stable message, the log the detail.
+    const message = isBridgeError(error) ? error.message : "the receiver could not store the batch; retry";
+    const line = { ...logLine(outcome, status, kind, deps.clock.now() - started), error: describeError(error) };
+    if (status >= 500) deps.logger.error(line);
+    else deps.logger.warn(line);
+    return firehoseResponse(status, outcome.requestId, deps.clock.now(), message);
+  }
+}
+
+async function acceptDelivery(
+  request: FirehoseDeliveryRequest,
+  header: (name: string) => string | undefined,
+  deps: FirehoseDeliveryDeps,
+  outcome: Outcome,
+): Promise<void> {
+  const { config } = deps;
+  if (config.accessKeys.length === 0) {
+    throw new BridgeError("misconfigured", "the receiver has no access key configured (FIREHOSE_ACCESS_KEY)");
+  }
+  if ((request.method || "").toUpperCase() !== "POST") {
+    throw new BridgeError("method_not_allowed", "Firehose deliveries must be POST requests");
+  }
+  const presentedKey = header("x-amz-firehose-access-key");
+  if (presentedKey === undefined || !constantTimeMatch(presentedKey, config.accessKeys)) {
+    throw new BridgeError("unauthorized", "missing or invalid X-Amz-Firehose-Access-Key");
+  }
+  if (!request.body || request.body.length === 0) throw new BridgeError("malformed_request", "request body is empty");
+  const bodyBytes = await decodeContent(request.body, header("content-encoding"), config.maxBodyBytes);
+  const body = parseDeliveryBody(bodyBytes.toString("utf8"));
+  if (outcome.requestId === "") {
+    outcome.requestId = body.requestId;
+    throw new BridgeError("malformed_request", "missing X-Amz-Firehose-Request-Id header");
+  }
+  if (body.requestId !== outcome.requestId) {
+    throw new BridgeError("malformed_request", "body requestId does not match the X-Amz-Firehose-Request-Id header");
+  }
+  outcome.records = body.records.length;
+
+  const target = deps.dataSource.db(config.database).collection(config.collection);
+  const deadLetters: DeadLetter[] = [];
+  // Records go to the database in chunks written one after another: a later chunk's write of an _id
+  // lands after an earlier one (so the last record still wins), and only one chunk of documents is
+  // alive at a time, which keeps memory and garbage-collection cost flat for 10,000-record batches.
+  // The next chunk is decoded while the previous one is being written.
+  let pending: Promise<void> = Promise.resolve();
+  for (let start = 0; start < body.records.length; start += WRITE_CHUNK) {
+    const decoded: DecodedRecord[] = [];
+    const end = Math.min(start + WRITE_CHUNK, body.records.length);
+    for (let index = start; index < end; index++) {
+      const record = decodeRecord(body.records[index], index, deps.bson);
+      if (record.kind === "rejected") deadLetters.push({ index, reason: record.reason, data: record.data });
+      else if (record.kind === "empty") outcome.empty++;
+      decoded.push(record);
+    }
+    const plan = planWrites(decoded, body.requestId, deps.bson);
+    outcome.superseded += plan.superseded;
+    await pending;
+    pending = writeDocuments(target, plan).then((refused) => {
+      outcome.written += plan.operations.length - refused.length;
+      for (const refusal of refused) {
+        deadLetters.push({ index: refusal.index, reason: refusal.reason, data: body.records[refusal.index].data });
+      }
+    });
+  }
+  await pending;
+
+  const deadLetterCollection = deps.dataSource.db(config.database).collection(config.deadLetterCollection);
+  deadLetters.sort((a, b) => a.index - b.index);
+  await writeDeadLetters(deadLetterCollection, deadLetters, {
+    requestId: body.requestId,
+    sourceArn: outcome.sourceArn,
+    receivedAt: new Date(deps.clock.now()),
+  });
+  outcome.deadLettered = deadLetters.length;
+}
+
+function logLine(outcome: Outcome, status: number, result: string, durationMs: number): Document {
+  return { msg: "firehose delivery", ...outcome, status, outcome: result, durationMs };
+}

@@ -1,0 +1,43 @@
+import { ESLint } from "eslint";
+import { readFileSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import { bundleFunction, functionNames } from "../../scripts/build";
+
+describe("built App Services functions", () => {
+  const names = functionNames();
+
+  it("there is a built file for every entry in src/functions, listed in functions/config.json", () => {
+    const config = JSON.parse(readFileSync("functions/config.json", "utf8")) as { name: string }[];
+    expect(names.length).toBeGreaterThan(0);
+    expect(config.map((entry) => entry.name).sort()).toEqual(names);
+  });
+
+  it.each(functionNames())("functions/%s.js is exactly what npm run build produces (no drift, no UI edits)", async (name) => {
+    const committed = readFileSync(`functions/${name}.js`, "utf8");
+    expect(committed === (await bundleFunction(name)), `functions/${name}.js differs from a fresh build: run npm run build`).toBe(true);
+  });
+
+  it("every bundle passes the App Services runtime lint (ES2018, Node 10.18.1, no unsupported built-ins)", async () => {
+    const eslint = new ESLint();
+    const results = await eslint.lintFiles(["functions/*.js"]);
+    const problems = results.flatMap((result) => result.messages.map((m) => `${result.filePath}:${m.line} ${m.ruleId}: ${m.message}`));
+    expect(problems).toEqual([]);
+    expect(results.length).toBe(names.length);
+  });
+
+  it.each([
+    ["BigInt", "exports = function () { return BigInt(1); };", "es-x/no-bigint"],
+    ["a Proxy", "exports = function () { return new Proxy({}, {}); };", "es-x/no-proxy"],
+    ["TextDecoder", "exports = function () { return new TextDecoder(); };", "no-restricted-globals"],
+    ["optional chaining", "exports = function (a) { return a?.b; };", "es-x/no-optional-chaining"],
+    ["a module App Services lacks", 'exports = function () { return require("child_process"); };', "no-restricted-syntax"],
+    ["a bundled-elsewhere package", 'exports = function () { return require("bson"); };', "no-restricted-syntax"],
+    ["the module global", "module.exports = function () {};", "no-restricted-globals"],
+    ["Array.from", "exports = function (s) { return Array.from(s); };", "es-x/no-array-from"],
+    ["a Node API newer than 10.18", 'exports = function () { return require("fs").promises.rm; };', "n/no-unsupported-features/node-builtins"],
+  ])("the lint catches %s", async (_name, code, rule) => {
+    const eslint = new ESLint();
+    const [result] = await eslint.lintText(code, { filePath: "functions/probe.js" });
+    expect(result.messages.map((m) => m.ruleId)).toContain(rule);
+  });
+});

@@ -1,0 +1,125 @@
+import { Double, Int32, Long, ObjectId } from "bson";
+import { MongoClient } from "mongodb";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { receiveFirehoseDelivery } from "../../src/core/firehose/receive-delivery";
+import type { DataSourcePort } from "../../src/core/ports";
+import { EmbeddedStore } from "../../src/embedded/store";
+import { readFixture, type FirehoseExpectation, type FirehoseFixture } from "../helpers/fixtures";
+import { canonicalContents, deliveryFromFixture, makeFirehoseDeps } from "../helpers/firehose";
+
+/**
+ * The embedded store must behave like MongoDB for what the project uses. The same cases run against
+ * the embedded store always, and against a real server when MONGODB_URI is set.
+ */
+const uri = process.env.MONGODB_URI;
+const targets: { name: string; open: () => Promise<{ source: DataSourcePort; close: () => Promise<void> }> }[] = [
+  { name: "embedded store", open: async () => ({ source: new EmbeddedStore(), close: async () => undefined }) },
+];
+if (uri) {
+  targets.push({
+    name: "real MongoDB (MONGODB_URI)",
+    open: async () => {
+      const client = await new MongoClient(uri).connect();
+      return { source: client, close: () => client.close() };
+    },
+  });
+} else {
+  console.warn("store-conformance: MONGODB_URI is not set, so the real-server half of these cases is skipped; the embedded store half runs.");
+}
+
+describe.each(targets)("store conformance: $name", ({ open }) => {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the driver and the embedded store, used through their full APIs
+  let source: any;
+  let close: () => Promise<void>;
+  const db = `akb_test_${process.pid}_${Date.now()}`;
+  beforeAll(async () => {
+    ({ source, close } = (await open()) as never);
+  });
+  afterAll(async () => {
+    if (source instanceof MongoClient) await source.db(db).dropDatabase();
+    await close();
+  });
+  const coll = (name: string) => source.db(db).collection(name);
+
+  it("replaceOne upsert creates, then replaces, by _id; types survive a round trip", async () => {
+    const id = new ObjectId();
+    await coll("a").replaceOne({ _id: id }, { v: new Int32(1), d: new Double(2), l: Long.fromString("9007199254740993") }, { upsert: true });
+    await coll("a").replaceOne({ _id: id }, { v: new Int32(2), d: new Double(3), l: Long.fromString("9007199254740995") }, { upsert: true });
+    const all = await coll("a").find({}, { promoteValues: false }).toArray();
+    expect(all).toHaveLength(1);
+    expect(all[0]._id.equals(id)).toBe(true);
+    expect(all[0].d).toBeInstanceOf(Double);
+    expect(all[0].l.toString()).toBe("9007199254740995");
+  });
+
+  it("numeric _ids match across BSON number types", async () => {
+    await coll("b").insertOne({ _id: 1, v: "int" });
+    await coll("b").replaceOne({ _id: new Double(1) }, { v: "double" }, { upsert: true });
+    await coll("b").replaceOne({ _id: Long.fromNumber(1) }, { v: "long" }, { upsert: true });
+    expect(await coll("b").find({}).toArray()).toEqual([{ _id: 1, v: "long" }]);
+  });
+
+  it("insertOne of an existing _id fails with E11000", async () => {
+    await coll("c").insertOne({ _id: "x" });
+    await expect(coll("c").insertOne({ _id: "x" })).rejects.toMatchObject({ code: 11000 });
+  });
+
+  it("a conditional upsert whose guard fails on an existing _id raises E11000 (the ordering guard relies on it)", async () => {
+    await coll("d").insertOne({ _id: "doc", pos: 5 });
+    await expect(coll("d").replaceOne({ _id: "doc", pos: { $lt: 3 } }, { pos: 3 }, { upsert: true })).rejects.toMatchObject({ code: 11000 });
+    const result = await coll("d").replaceOne({ _id: "doc", pos: { $lt: 7 } }, { pos: 7 }, { upsert: true });
+    expect(result.modifiedCount).toBe(1);
+    expect(await coll("d").findOne({ _id: "doc" })).toEqual({ _id: "doc", pos: 7 });
+  });
+
+  it("unordered bulkWrite applies every good operation and reports each bad one by index", async () => {
+    await coll("e").insertOne({ _id: "taken" });
+    const error = await coll("e")
+      .bulkWrite(
+        [
+          { insertOne: { document: { _id: "a" } } },
+          { insertOne: { document: { _id: "taken" } } },
+          { insertOne: { document: { _id: "b" } } },
+        ],
+        { ordered: false },
+      )
+      .catch((e: unknown) => e);
+    expect((error as { writeErrors: { index: number; code: number }[] }).writeErrors.map((w) => [w.index, w.code])).toEqual([[1, 11000]]);
+    expect(await coll("e").countDocuments({})).toBe(3);
+  });
+
+  it("ordered bulkWrite stops at the first error", async () => {
+    await coll("f").insertOne({ _id: "taken" });
+    await expect(
+      coll("f").bulkWrite([{ insertOne: { document: { _id: "taken" } } }, { insertOne: { document: { _id: "after" } } }], { ordered: true }),
+    ).rejects.toMatchObject({ writeErrors: [expect.objectContaining({ index: 0 })] });
+    expect(await coll("f").countDocuments({})).toBe(1);
+  });
+
+  it("updateOne with operators and upsert seeds the new document from the filter's equalities", async () => {
+    await coll("g").updateOne({ _id: "hb", app: "x" }, { $set: { at: new Date(5) }, $inc: { n: 1 } }, { upsert: true });
+    await coll("g").updateOne({ _id: "hb" }, { $inc: { n: 1 } }, { upsert: true });
+    expect(await coll("g").findOne({ _id: "hb" })).toEqual({ _id: "hb", app: "x", at: new Date(5), n: 2 });
+  });
+
+  it("find supports query operators, sort, skip and limit", async () => {
+    await coll("h").insertMany([1, 2, 3, 4, 5].map((n) => ({ _id: n, even: n % 2 === 0 })));
+    const found = await coll("h").find({ _id: { $gte: 2 }, even: false }).sort({ _id: -1 }).limit(1).toArray();
+    expect(found).toEqual([{ _id: 5, even: false }]);
+    expect(await coll("h").find({}).sort({ _id: 1 }).skip(3).toArray()).toEqual([{ _id: 4, even: true }, { _id: 5, even: false }]);
+    expect((await coll("h").deleteMany({ even: true })).deletedCount).toBe(2);
+  });
+
+  it("the webhook core stores the fixtures identically", async () => {
+    const deps = makeFirehoseDeps({ dataSource: source, values: { FIREHOSE_DATABASE: db, FIREHOSE_COLLECTION: "fixtures" } });
+    for (const name of ["single-record", "some-invalid-records"]) {
+      const fixture = readFixture<FirehoseFixture>(`firehose/${name}.json`);
+      expect((await receiveFirehoseDelivery(deliveryFromFixture(fixture), deps)).status).toBe(200);
+    }
+    const expected = ["single-record", "some-invalid-records"].flatMap((name) => readFixture<FirehoseExpectation>(`firehose/${name}.expected.json`).stored);
+    const stored = await canonicalContents(source, db, "fixtures");
+    expect(stored.sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)))).toEqual(
+      expected.sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b))),
+    );
+  });
+});

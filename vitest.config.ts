@@ -1,0 +1,12 @@
+import { defineConfig } from "vitest/config";
+
+export default defineConfig({
+  test: {
+    include: ["test/**/*.test.ts"],
+    testTimeout: 60_000,
+    hookTimeout: 60_000,
+    // Integration tests start servers on loopback ports; keep files from competing for 2 cores.
+    fileParallelism: true,
+    maxWorkers: 2,
+  },
+});
