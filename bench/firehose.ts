@@ -27,7 +27,10 @@ const nullDataSource: DataSourcePort = {
     collection: () => ({
       bulkWrite: async () => null,
       findOne: async () => null,
-      find: () => ({ toArray: async () => [] }),
+      find() {
+        const cursor = { sort: () => cursor, limit: () => cursor, toArray: async () => [] };
+        return cursor;
+      },
       updateOne: async () => null,
       deleteMany: async () => null,
     }),

@@ -71,6 +71,63 @@ function describeError(error) {
   return text.slice(0, 500);
 }
 
+// src/core/firehose/routing.ts
+function readRouting(read, defaultTarget) {
+  const heartbeatDb = stringValue(read("HEARTBEAT_DATABASE")) || "streamkap";
+  const heartbeatColl = stringValue(read("HEARTBEAT_COLLECTION")) || "streamkap_heartbeat";
+  const livenessColl = stringValue(read("FIREHOSE_HEARTBEAT_COLLECTION")) || "firehose_heartbeats";
+  const namespaceMap = /* @__PURE__ */ new Map();
+  const raw = read("FIREHOSE_NAMESPACE_MAP");
+  const parsed = typeof raw === "string" && raw.trim() !== "" ? parseJson(raw) : raw;
+  if (parsed !== void 0 && parsed !== null && parsed !== "") {
+    if (typeof parsed !== "object" || Array.isArray(parsed)) {
+      throw new BridgeError("misconfigured", 'FIREHOSE_NAMESPACE_MAP must be a JSON object like {"app.orders": "replica.orders"}');
+    }
+    for (const [source, target] of Object.entries(parsed)) {
+      if (!isNamespace(source) || typeof target !== "string" || target === "") {
+        throw new BridgeError("misconfigured", `FIREHOSE_NAMESPACE_MAP entry "${source.slice(0, 80)}" must map "db.collection" to "db.collection" or "collection"`);
+      }
+      namespaceMap.set(source, isNamespace(target) ? splitNamespace(target) : { db: defaultTarget.db, coll: target });
+    }
+  }
+  const captured = capturedNamespaces(read("CAPTURED_NAMESPACES"));
+  const targets = [["the default target (FIREHOSE_DATABASE.FIREHOSE_COLLECTION)", defaultTarget], ...[...namespaceMap].map(([s, t]) => [`FIREHOSE_NAMESPACE_MAP["${s}"]`, t])];
+  for (const [what, target] of targets) {
+    const name = `${target.db}.${target.coll}`;
+    if (captured.has(name)) {
+      throw new BridgeError("misconfigured", `${what} writes into ${name}, a captured collection: every write would be captured again, an endless loop`);
+    }
+  }
+  return { defaultTarget, namespaceMap, heartbeatSource: `${heartbeatDb}.${heartbeatColl}`, livenessTarget: { db: defaultTarget.db, coll: livenessColl } };
+}
+function capturedNamespaces(raw) {
+  let list = raw;
+  if (typeof raw === "string") list = raw.trim().startsWith("[") ? parseJson(raw) : raw.split(",").map((s) => s.trim()).filter(Boolean);
+  if (list === void 0 || list === null) return /* @__PURE__ */ new Set();
+  if (!Array.isArray(list) || !list.every((item) => typeof item === "string")) {
+    throw new BridgeError("misconfigured", 'CAPTURED_NAMESPACES must be a list of "db.collection" names');
+  }
+  return new Set(list);
+}
+function parseJson(text) {
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw new BridgeError("misconfigured", "FIREHOSE_NAMESPACE_MAP / CAPTURED_NAMESPACES is not valid JSON");
+  }
+}
+function stringValue(value) {
+  return typeof value === "string" && value !== "" ? value : void 0;
+}
+function isNamespace(text) {
+  const dot = text.indexOf(".");
+  return dot > 0 && dot < text.length - 1;
+}
+function splitNamespace(text) {
+  const dot = text.indexOf(".");
+  return { db: text.slice(0, dot), coll: text.slice(dot + 1) };
+}
+
 // src/core/firehose/config.ts
 var FIREHOSE_MAX_BODY_BYTES = 64 * 1024 * 1024;
 var firehoseDefaults = {
@@ -80,12 +137,15 @@ var firehoseDefaults = {
 };
 function readFirehoseConfig(read, maxBodyBytes = FIREHOSE_MAX_BODY_BYTES) {
   const accessKeys = ["FIREHOSE_ACCESS_KEY", "FIREHOSE_ACCESS_KEY_PREVIOUS"].map((name) => read(name)).filter((value) => typeof value === "string" && value.length > 0);
+  const database = nameValue(read, "FIREHOSE_DATABASE", firehoseDefaults.database);
+  const collection = nameValue(read, "FIREHOSE_COLLECTION", firehoseDefaults.collection);
   return {
     accessKeys,
-    database: nameValue(read, "FIREHOSE_DATABASE", firehoseDefaults.database),
-    collection: nameValue(read, "FIREHOSE_COLLECTION", firehoseDefaults.collection),
+    database,
+    collection,
     deadLetterCollection: nameValue(read, "FIREHOSE_DEAD_LETTER_COLLECTION", firehoseDefaults.deadLetterCollection),
-    maxBodyBytes
+    maxBodyBytes,
+    routing: readRouting(read, { db: database, coll: collection })
   };
 }
 var NAME = /^[^\0$]{1,120}$/;
@@ -349,26 +409,151 @@ function firstLine(error) {
   return message.split("\n")[0].slice(0, 200);
 }
 
+// src/core/capture/envelope.ts
+var ENVELOPE_KIND = "atlas-kinesis-bridge/change@1";
+
+// src/core/firehose/envelope-position.ts
+var POSITION_FIELD = "_akb";
+var READ_POSITION_MARGIN_S = 60;
+function envelopePosition(envelope, bson) {
+  const token = envelope.resumeToken;
+  const tokenText = token && typeof token._data === "string" ? token._data : "";
+  const time = envelope.clusterTime;
+  if (time !== void 0 && time !== null && bson.bsonType(time) === "Timestamp") {
+    const { t, i } = timestampParts(time);
+    return `${hex8(t)}${hex8(i)}:${tokenText}`;
+  }
+  if (envelope.wallTime instanceof Date && envelope.operationType === "read") {
+    const seconds = Math.floor(envelope.wallTime.getTime() / 1e3) - READ_POSITION_MARGIN_S;
+    return `${hex8(Math.max(0, seconds))}${hex8(0)}:read`;
+  }
+  return void 0;
+}
+function timestampParts(value) {
+  const ts = value;
+  if (typeof ts.t === "number" && typeof ts.i === "number") return { t: ts.t, i: ts.i };
+  return { t: ts.getHighBits() >>> 0, i: ts.getLowBits() >>> 0 };
+}
+function hex8(value) {
+  return (value >>> 0).toString(16).padStart(8, "0");
+}
+function olderThan(id, position) {
+  return { _id: id, $or: [{ [`${POSITION_FIELD}.pos`]: { $exists: false } }, { [`${POSITION_FIELD}.pos`]: { $lt: position } }] };
+}
+
 // src/core/firehose/plan-writes.ts
-function planWrites(records, requestId, bson) {
-  const latest = /* @__PURE__ */ new Map();
-  let documents = 0;
+function planWrites(records, requestId, bson, routing, now) {
+  const chosen = /* @__PURE__ */ new Map();
+  const rejected2 = [];
+  let candidates = 0;
+  let heartbeats = 0;
   for (const record of records) {
     if (record.kind !== "document") continue;
-    documents++;
-    let document = record.document;
-    if (!("_id" in document)) document = { _id: `${requestId}:${record.index}`, ...document };
-    const key = idKey(document._id, bson);
-    latest.delete(key);
-    latest.set(key, { document, index: record.index });
+    let candidate;
+    if (record.document.kind === ENVELOPE_KIND) {
+      candidate = envelopeCandidate(record.document, record.index, bson, routing, now);
+      if ("target" in candidate && candidate.target === routing.livenessTarget) heartbeats++;
+    } else {
+      let document = record.document;
+      if (!("_id" in document)) document = { _id: `${requestId}:${record.index}`, ...document };
+      candidate = {
+        target: routing.defaultTarget,
+        operation: { replaceOne: { filter: { _id: document._id }, replacement: document, upsert: true } },
+        index: record.index
+      };
+    }
+    if ("reject" in candidate) {
+      rejected2.push({ index: record.index, reason: candidate.reject });
+      continue;
+    }
+    candidates++;
+    const filter = operationFilter(candidate.operation);
+    const key = `${candidate.target.db}.${candidate.target.coll}|${idKey(filter._id, bson)}`;
+    const previous = chosen.get(key);
+    if (previous && previous.position !== void 0 && candidate.position !== void 0 && previous.position > candidate.position) continue;
+    chosen.delete(key);
+    chosen.set(key, candidate);
   }
-  const operations = [];
-  const recordIndexes = [];
-  latest.forEach(({ document, index }) => {
-    operations.push({ replaceOne: { filter: { _id: document._id }, replacement: document, upsert: true } });
-    recordIndexes.push(index);
+  const byTarget = /* @__PURE__ */ new Map();
+  chosen.forEach((candidate) => {
+    const name = `${candidate.target.db}.${candidate.target.coll}`;
+    let group = byTarget.get(name);
+    if (!group) {
+      group = { target: candidate.target, operations: [], recordIndexes: [], guarded: [] };
+      byTarget.set(name, group);
+    }
+    group.operations.push(candidate.operation);
+    group.recordIndexes.push(candidate.index);
+    group.guarded.push(candidate.position !== void 0);
   });
-  return { operations, recordIndexes, superseded: documents - operations.length };
+  return { targets: [...byTarget.values()], superseded: candidates - chosen.size, rejected: rejected2, heartbeats };
+}
+function operationFilter(operation) {
+  if ("replaceOne" in operation) return operation.replaceOne.filter;
+  if ("updateOne" in operation) return operation.updateOne.filter;
+  throw new Error("unexpected operation");
+}
+function envelopeCandidate(envelope, index, bson, routing, now) {
+  const ns = envelope.ns;
+  const documentKey = envelope.documentKey;
+  if (!ns || typeof ns.db !== "string" || typeof ns.coll !== "string") return { reject: "change envelope has no ns" };
+  if (!documentKey || !("_id" in documentKey)) return { reject: "change envelope has no documentKey._id" };
+  const position = envelopePosition(envelope, bson);
+  if (position === void 0) return { reject: "change envelope has neither clusterTime nor (for reads) wallTime" };
+  const source = `${ns.db}.${ns.coll}`;
+  const id = documentKey._id;
+  const full = envelope.fullDocument;
+  const operationType = envelope.operationType;
+  if (source === routing.heartbeatSource) {
+    if (!full) return { reject: "heartbeat envelope without its document" };
+    const at = full.at instanceof Date ? full.at : null;
+    const liveness = {
+      _id: id,
+      app: full.app === void 0 ? null : full.app,
+      lastHeartbeatAt: at,
+      receivedAt: new Date(now),
+      lagMs: at ? now - at.getTime() : null,
+      outboxDepth: full.outboxDepth === void 0 ? null : full.outboxDepth,
+      lastSuccessfulPutAt: full.lastSuccessfulPutAt === void 0 ? null : full.lastSuccessfulPutAt,
+      [POSITION_FIELD]: { pos: position }
+    };
+    return { target: routing.livenessTarget, operation: { replaceOne: { filter: olderThan(id, position), replacement: liveness, upsert: true } }, index, position };
+  }
+  const target = routing.namespaceMap.get(source) || routing.defaultTarget;
+  switch (operationType) {
+    case "insert":
+    case "replace":
+    case "update":
+    case "read":
+      if (full) {
+        const replacement = { ...full, _id: id, [POSITION_FIELD]: { pos: position } };
+        return { target, operation: { replaceOne: { filter: olderThan(id, position), replacement, upsert: true } }, index, position };
+      }
+      if (operationType === "update" && envelope.updateDescription && !isDegraded(envelope, "updateDescription")) {
+        return { target, operation: { updateOne: { filter: olderThan(id, position), update: updateFrom(envelope.updateDescription, position) } }, index, position };
+      }
+      return {
+        reject: isDegraded(envelope, "fullDocument") ? "change envelope was published without its document (over the record size limit); re-read it from the source" : `${String(operationType)} envelope without fullDocument`
+      };
+    case "delete":
+      return {
+        target,
+        operation: { replaceOne: { filter: olderThan(id, position), replacement: { _id: id, [POSITION_FIELD]: { pos: position, deleted: true, deletedAt: new Date(now) } }, upsert: true } },
+        index,
+        position
+      };
+    default:
+      return { reject: `unsupported operationType "${String(operationType).slice(0, 40)}" in change envelope` };
+  }
+}
+function isDegraded(envelope, part) {
+  return Array.isArray(envelope.degraded) && envelope.degraded.indexOf(part) !== -1;
+}
+function updateFrom(description, position) {
+  const set = { ...description.updatedFields || {}, [`${POSITION_FIELD}.pos`]: position };
+  const unset = {};
+  for (const field of description.removedFields || []) unset[field] = "";
+  return Object.keys(unset).length > 0 ? { $set: set, $unset: unset } : { $set: set };
 }
 function idKey(id, bson) {
   if (typeof id === "string") return `s:${id}`;
@@ -473,22 +658,27 @@ function firehoseResponse(status, requestId, timestamp, errorMessage) {
 
 // src/core/firehose/write-documents.ts
 var PERMANENT_WRITE_ERRORS = /* @__PURE__ */ new Set([2, 52, 55, 57, 66, 121, 10334, 11e3, 17280, 17419]);
-async function writeDocuments(collection, plan) {
-  if (plan.operations.length === 0) return [];
+async function writeDocuments(collection, writes) {
+  if (writes.operations.length === 0) return { written: 0, stale: 0, refused: [] };
   try {
-    await collection.bulkWrite(plan.operations, { ordered: false });
-    return [];
+    await collection.bulkWrite(writes.operations, { ordered: false });
+    return { written: writes.operations.length, stale: 0, refused: [] };
   } catch (error) {
-    const refused = permanentWriteErrors(error);
-    if (refused === void 0) {
+    const failures = permanentWriteErrors(error);
+    if (failures === void 0) {
       throw new BridgeError("unavailable", "database write failed; retry the batch", { cause: error });
     }
-    return refused.map(({ opIndex, code, message }) => ({
-      index: plan.recordIndexes[opIndex],
-      reason: `database refused the document (code ${code}): ${message.slice(0, 300)}`
-    }));
+    let stale = 0;
+    const refused = [];
+    for (const { opIndex, code, message } of failures) {
+      if (writes.guarded[opIndex] && code === DUPLICATE_KEY && ID_INDEX.test(message)) stale++;
+      else refused.push({ index: writes.recordIndexes[opIndex], reason: `database refused the document (code ${code}): ${message.slice(0, 300)}` });
+    }
+    return { written: writes.operations.length - stale - refused.length, stale, refused };
   }
 }
+var DUPLICATE_KEY = 11e3;
+var ID_INDEX = /index: _id_ /;
 function permanentWriteErrors(error) {
   if (error === null || typeof error !== "object") return void 0;
   const candidate = error;
@@ -536,6 +726,8 @@ async function receiveFirehoseDelivery(request, deps) {
     sourceArn: header("x-amz-firehose-source-arn"),
     records: 0,
     written: 0,
+    stale: 0,
+    heartbeats: 0,
     superseded: 0,
     empty: 0,
     deadLettered: 0
@@ -578,7 +770,6 @@ async function acceptDelivery(request, header, deps, outcome) {
     throw new BridgeError("malformed_request", "body requestId does not match the X-Amz-Firehose-Request-Id header");
   }
   outcome.records = body.records.length;
-  const target = deps.dataSource.db(config.database).collection(config.collection);
   const deadLetters = [];
   let pending = Promise.resolve();
   for (let start = 0; start < body.records.length; start += WRITE_CHUNK) {
@@ -590,15 +781,22 @@ async function acceptDelivery(request, header, deps, outcome) {
       else if (record.kind === "empty") outcome.empty++;
       decoded.push(record);
     }
-    const plan = planWrites(decoded, body.requestId, deps.bson);
+    const plan = planWrites(decoded, body.requestId, deps.bson, config.routing, deps.clock.now());
     outcome.superseded += plan.superseded;
+    outcome.heartbeats += plan.heartbeats;
+    for (const { index, reason } of plan.rejected) deadLetters.push({ index, reason, data: body.records[index].data });
     await pending;
-    pending = writeDocuments(target, plan).then((refused) => {
-      outcome.written += plan.operations.length - refused.length;
-      for (const refusal of refused) {
-        deadLetters.push({ index: refusal.index, reason: refusal.reason, data: body.records[refusal.index].data });
-      }
-    });
+    pending = Promise.all(
+      plan.targets.map(
+        (writes) => writeDocuments(deps.dataSource.db(writes.target.db).collection(writes.target.coll), writes).then((result) => {
+          outcome.written += result.written;
+          outcome.stale += result.stale;
+          for (const refusal of result.refused) {
+            deadLetters.push({ index: refusal.index, reason: refusal.reason, data: body.records[refusal.index].data });
+          }
+        })
+      )
+    ).then(() => void 0);
   }
   await pending;
   const deadLetterCollection = deps.dataSource.db(config.database).collection(config.deadLetterCollection);

@@ -27,6 +27,8 @@ export type WriteOperation =
   | { deleteMany: { filter: Document } };
 
 export interface FindCursor<T = Document> {
+  sort(spec: { [field: string]: 1 | -1 }): FindCursor<T>;
+  limit(count: number): FindCursor<T>;
   toArray(): Promise<T[]>;
 }
 
@@ -36,10 +38,27 @@ export interface FindCursor<T = Document> {
  */
 export interface CollectionPort {
   bulkWrite(operations: WriteOperation[], options: { ordered: boolean }): Promise<unknown>;
+  /** Called with a filter only: App Services reads a second argument as a projection, the driver as options. */
   findOne(filter: Document, options?: Record<string, unknown>): Promise<Document | null>;
   find(filter: Document, options?: Record<string, unknown>): FindCursor;
   updateOne(filter: Document, update: Document, options?: { upsert?: boolean }): Promise<unknown>;
   deleteMany(filter: Document): Promise<unknown>;
+  /** App Services and the embedded store have both; the driver only countDocuments. */
+  count?(filter?: Document): Promise<number>;
+  countDocuments?(filter?: Document): Promise<number>;
+}
+
+/** The number of matching documents, whichever counting method the host's collection has. */
+export function countMatching(collection: CollectionPort, filter: Document = {}): Promise<number> {
+  if (typeof collection.countDocuments === "function") return collection.countDocuments(filter);
+  if (typeof collection.count === "function") return collection.count(filter);
+  return collection.find(filter).toArray().then((documents) => documents.length);
+}
+
+/** `matchedCount` from an update result of the driver, App Services or the embedded store. */
+export function matchedCount(result: unknown): number {
+  const count = result && (result as { matchedCount?: unknown }).matchedCount;
+  return typeof count === "number" ? count : 0;
 }
 
 export interface DatabasePort {

@@ -1,5 +1,6 @@
 import { BridgeError } from "../errors";
 import type { ValueReader } from "../ports";
+import { readRouting, type Routing } from "./routing";
 
 /** Firehose sends at most 64 MiB before compression; no host needs to accept more. */
 export const FIREHOSE_MAX_BODY_BYTES = 64 * 1024 * 1024;
@@ -12,6 +13,7 @@ export interface FirehoseConfig {
   readonly deadLetterCollection: string;
   /** Largest body accepted, both as received and after gunzip. */
   readonly maxBodyBytes: number;
+  readonly routing: Routing;
 }
 
 export const firehoseDefaults = {
@@ -29,12 +31,15 @@ export function readFirehoseConfig(read: ValueReader, maxBodyBytes = FIREHOSE_MA
   const accessKeys = ["FIREHOSE_ACCESS_KEY", "FIREHOSE_ACCESS_KEY_PREVIOUS"]
     .map((name) => read(name))
     .filter((value): value is string => typeof value === "string" && value.length > 0);
+  const database = nameValue(read, "FIREHOSE_DATABASE", firehoseDefaults.database);
+  const collection = nameValue(read, "FIREHOSE_COLLECTION", firehoseDefaults.collection);
   return {
     accessKeys,
-    database: nameValue(read, "FIREHOSE_DATABASE", firehoseDefaults.database),
-    collection: nameValue(read, "FIREHOSE_COLLECTION", firehoseDefaults.collection),
+    database,
+    collection,
     deadLetterCollection: nameValue(read, "FIREHOSE_DEAD_LETTER_COLLECTION", firehoseDefaults.deadLetterCollection),
     maxBodyBytes,
+    routing: readRouting(read, { db: database, coll: collection }),
   };
 }
 

@@ -25,6 +25,8 @@ interface Outcome {
   sourceArn?: string;
   records: number;
   written: number;
+  stale: number;
+  heartbeats: number;
   superseded: number;
   empty: number;
   deadLettered: number;
@@ -46,6 +48,8 @@ export async function receiveFirehoseDelivery(
     sourceArn: header("x-amz-firehose-source-arn"),
     records: 0,
     written: 0,
+    stale: 0,
+    heartbeats: 0,
     superseded: 0,
     empty: 0,
     deadLettered: 0,
@@ -96,7 +100,6 @@ async function acceptDelivery(
   }
   outcome.records = body.records.length;
 
-  const target = deps.dataSource.db(config.database).collection(config.collection);
   const deadLetters: DeadLetter[] = [];
   // Records go to the database in chunks written one after another: a later chunk's write of an _id
   // lands after an earlier one (so the last record still wins), and only one chunk of documents is
@@ -112,15 +115,22 @@ async function acceptDelivery(
       else if (record.kind === "empty") outcome.empty++;
       decoded.push(record);
     }
-    const plan = planWrites(decoded, body.requestId, deps.bson);
+    const plan = planWrites(decoded, body.requestId, deps.bson, config.routing, deps.clock.now());
     outcome.superseded += plan.superseded;
+    outcome.heartbeats += plan.heartbeats;
+    for (const { index, reason } of plan.rejected) deadLetters.push({ index, reason, data: body.records[index].data });
     await pending;
-    pending = writeDocuments(target, plan).then((refused) => {
-      outcome.written += plan.operations.length - refused.length;
-      for (const refusal of refused) {
-        deadLetters.push({ index: refusal.index, reason: refusal.reason, data: body.records[refusal.index].data });
-      }
-    });
+    pending = Promise.all(
+      plan.targets.map((writes) =>
+        writeDocuments(deps.dataSource.db(writes.target.db).collection(writes.target.coll), writes).then((result) => {
+          outcome.written += result.written;
+          outcome.stale += result.stale;
+          for (const refusal of result.refused) {
+            deadLetters.push({ index: refusal.index, reason: refusal.reason, data: body.records[refusal.index].data });
+          }
+        }),
+      ),
+    ).then(() => undefined);
   }
   await pending;
 

@@ -1,6 +1,6 @@
 import { BridgeError } from "../errors";
 import type { CollectionPort, WriteOperation } from "../ports";
-import type { PlannedWrites } from "./plan-writes";
+import type { TargetWrites } from "./plan-writes";
 
 export interface RefusedWrite {
   readonly index: number;
@@ -26,22 +26,37 @@ interface WriteErrorLike {
   errmsg?: unknown;
 }
 
-export async function writeDocuments(collection: CollectionPort, plan: PlannedWrites): Promise<RefusedWrite[]> {
-  if (plan.operations.length === 0) return [];
+export interface WriteOutcome {
+  readonly written: number;
+  /** Guarded writes skipped because the target already holds a newer version. */
+  readonly stale: number;
+  readonly refused: RefusedWrite[];
+}
+
+export async function writeDocuments(collection: CollectionPort, writes: TargetWrites): Promise<WriteOutcome> {
+  if (writes.operations.length === 0) return { written: 0, stale: 0, refused: [] };
   try {
-    await collection.bulkWrite(plan.operations, { ordered: false });
-    return [];
+    await collection.bulkWrite(writes.operations, { ordered: false });
+    return { written: writes.operations.length, stale: 0, refused: [] };
   } catch (error) {
-    const refused = permanentWriteErrors(error);
-    if (refused === undefined) {
+    const failures = permanentWriteErrors(error);
+    if (failures === undefined) {
       throw new BridgeError("unavailable", "database write failed; retry the batch", { cause: error });
     }
-    return refused.map(({ opIndex, code, message }) => ({
-      index: plan.recordIndexes[opIndex],
-      reason: `database refused the document (code ${code}): ${message.slice(0, 300)}`,
-    }));
+    let stale = 0;
+    const refused: RefusedWrite[] = [];
+    for (const { opIndex, code, message } of failures) {
+      // A guarded upsert whose guard fails on an existing _id is refused by the _id index: the target
+      // already holds a newer version, which is the point of the guard.
+      if (writes.guarded[opIndex] && code === DUPLICATE_KEY && ID_INDEX.test(message)) stale++;
+      else refused.push({ index: writes.recordIndexes[opIndex], reason: `database refused the document (code ${code}): ${message.slice(0, 300)}` });
+    }
+    return { written: writes.operations.length - stale - refused.length, stale, refused };
   }
 }
+
+const DUPLICATE_KEY = 11000;
+const ID_INDEX = /index: _id_ /;
 
 /**
  * The per-document errors of an unordered bulk write when all of them are permanent, else undefined

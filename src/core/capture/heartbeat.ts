@@ -1,0 +1,63 @@
+import { countMatching, type Clock, type CollectionPort, type Logger } from "../ports";
+import type { KinesisPort } from "../kinesis/client";
+import type { Sleep } from "../retry";
+import type { CaptureConfig } from "./config";
+import { drainOutbox, type DrainResult } from "./drain-outbox";
+import { recordSuccessfulPut } from "./publish-change";
+import { continueSnapshots, type SnapshotDeps } from "./snapshot";
+
+/** App Services stops a function at 300 s; the heartbeat leaves itself a margin. */
+export const HEARTBEAT_BUDGET_MS = 240_000;
+
+export interface HeartbeatDeps {
+  readonly config: CaptureConfig;
+  readonly kinesis: KinesisPort;
+  readonly heartbeat: CollectionPort;
+  readonly outbox: CollectionPort;
+  readonly status: CollectionPort;
+  readonly clock: Clock;
+  readonly sleep: Sleep;
+  readonly logger: Logger;
+  readonly random?: () => number;
+  /** Absent in hosts that do not run snapshots. */
+  readonly snapshots?: Omit<SnapshotDeps, "config" | "kinesis" | "outbox" | "clock" | "sleep" | "logger" | "random">;
+}
+
+export interface HeartbeatResult {
+  at: Date;
+  outboxDepth: number;
+  drain: DrainResult;
+  snapshotsContinued: number;
+}
+
+/**
+ * The per-minute scheduled trigger. It upserts the heartbeat document first (the heartbeat collection
+ * is itself captured, so the change trigger fires at least once a minute and the stream position
+ * stays fresh), then drains the outbox and continues unfinished snapshots inside the time budget.
+ */
+export async function emitHeartbeat(deps: HeartbeatDeps, budgetMs = HEARTBEAT_BUDGET_MS): Promise<HeartbeatResult> {
+  const started = deps.clock.now();
+  const deadline = started + budgetMs;
+  const at = new Date(started);
+  const outboxDepth = await countMatching(deps.outbox);
+  const last = await deps.status.findOne({ _id: `${deps.config.appName}:lastSuccessfulPut` });
+  await deps.heartbeat.updateOne(
+    { _id: deps.config.appName },
+    { $set: { app: deps.config.appName, at, outboxDepth, lastSuccessfulPutAt: last ? last.at : null } },
+    { upsert: true },
+  );
+  const drain = await drainOutbox(
+    { kinesis: deps.kinesis, outbox: deps.outbox, clock: deps.clock, sleep: deps.sleep, logger: deps.logger, policy: deps.config, random: deps.random },
+    deadline - 30_000,
+  );
+  if (drain.put > 0) await recordSuccessfulPut(deps);
+  let snapshotsContinued = 0;
+  if (deps.snapshots) {
+    snapshotsContinued = await continueSnapshots(
+      { ...deps.snapshots, config: deps.config, kinesis: deps.kinesis, outbox: deps.outbox, clock: deps.clock, sleep: deps.sleep, logger: deps.logger, random: deps.random },
+      deadline,
+    );
+  }
+  deps.logger.info({ msg: "heartbeat", app: deps.config.appName, outboxDepth, drained: drain.put, drainFailed: drain.failed, outboxRemaining: drain.remaining, snapshotsContinued, durationMs: deps.clock.now() - started });
+  return { at, outboxDepth, drain, snapshotsContinued };
+}

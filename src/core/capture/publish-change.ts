@@ -1,0 +1,96 @@
+import type { BsonPort } from "../bson-port";
+import { describeError } from "../errors";
+import { KinesisError, type KinesisPort } from "../kinesis/client";
+import type { Clock, CollectionPort, Logger } from "../ports";
+import { withRetries, type Sleep } from "../retry";
+import type { CaptureConfig } from "./config";
+import { buildKinesisRecord, RecordTooLargeError, type ChangeEvent, type KinesisRecord } from "./envelope";
+import { enqueue, hasPendingFor, syntheticOutboxId } from "./outbox";
+
+export interface PublishDeps {
+  readonly config: CaptureConfig;
+  readonly kinesis: KinesisPort;
+  readonly outbox: CollectionPort;
+  /** Where the last successful put is recorded (for the heartbeat), written once per heartbeat event. */
+  readonly status: CollectionPort;
+  readonly bson: BsonPort;
+  readonly clock: Clock;
+  readonly sleep: Sleep;
+  readonly logger: Logger;
+  readonly random?: () => number;
+}
+
+export type PublishOutcome =
+  | { readonly result: "put"; readonly sequenceNumber: string; readonly shardId: string; readonly degraded: readonly string[] }
+  | { readonly result: "outboxed"; readonly reason: string };
+
+/**
+ * Puts one change event on the stream, or, when that fails after bounded retries (or an earlier event
+ * of the same document is still waiting), into the outbox, so no event is lost and per-document order
+ * holds. Throws only if the outbox write itself fails, which App Services then logs as a failed run.
+ */
+export async function publishChangeToKinesis(event: ChangeEvent, deps: PublishDeps): Promise<PublishOutcome> {
+  const { config, bson, logger } = deps;
+  const outboxId = resumeTokenId(event) || syntheticOutboxId("event", deps.clock.now(), deps.random);
+  const ns = event.ns ? `${event.ns.db}.${event.ns.coll}` : "";
+  let record: KinesisRecord;
+  try {
+    record = buildKinesisRecord(event, config, bson);
+  } catch (error) {
+    if (!(error instanceof RecordTooLargeError)) throw error;
+    // Nothing can be put; keep the event itself (not the oversized record) for an operator to handle.
+    const data = bson.ejson.stringify({ ...event }, { relaxed: false });
+    await enqueue(deps.outbox, {
+      _id: outboxId, partitionKey: "", data, operationType: event.operationType, ns,
+      enqueuedAt: new Date(deps.clock.now()), attempts: 0, lastError: error.message, permanent: true,
+    });
+    logger.error({ msg: "change event sent to the outbox", outboxId, ns, operationType: event.operationType, reason: error.message, permanent: true });
+    return { result: "outboxed", reason: error.message };
+  }
+  if (record.degraded.length > 0) {
+    logger.warn({ msg: "change event degraded to fit the record limit", outboxId, ns, dropped: record.degraded, bytes: record.bytes, limit: config.maxRecordBytes });
+  }
+
+  const outboxed = async (reason: string, attempts: number): Promise<PublishOutcome> => {
+    await enqueue(deps.outbox, {
+      _id: outboxId, partitionKey: record.partitionKey, data: record.data, operationType: event.operationType, ns,
+      enqueuedAt: new Date(deps.clock.now()), attempts, lastError: reason,
+    });
+    logger.warn({ msg: "change event sent to the outbox", outboxId, ns, operationType: event.operationType, attempts, reason });
+    return { result: "outboxed", reason };
+  };
+
+  if (await hasPendingFor(deps.outbox, record.partitionKey)) {
+    return outboxed("an earlier event of this document is waiting in the outbox", 0);
+  }
+  try {
+    const put = await withRetries(
+      () => deps.kinesis.putRecord({ Data: Buffer.from(record.data, "utf8").toString("base64"), PartitionKey: record.partitionKey }),
+      (error) => error instanceof KinesisError && error.retryable,
+      config,
+      deps.sleep,
+      deps.random,
+    );
+    if (event.ns && event.ns.db === config.heartbeatDatabase && event.ns.coll === config.heartbeatCollection) {
+      await recordSuccessfulPut(deps);
+    }
+    return { result: "put", sequenceNumber: put.SequenceNumber, shardId: put.ShardId, degraded: record.degraded };
+  } catch (error) {
+    const attempts = (error as { attempts?: number }).attempts || 1;
+    return outboxed(describeError(error), attempts);
+  }
+}
+
+/** The resume token's `_data`, the event's unique and sortable identity. */
+export function resumeTokenId(event: ChangeEvent): string | undefined {
+  const token = event._id as { _data?: unknown } | undefined;
+  return token && typeof token._data === "string" ? token._data : undefined;
+}
+
+export async function recordSuccessfulPut(deps: Pick<PublishDeps, "status" | "clock" | "config">): Promise<void> {
+  await deps.status.updateOne(
+    { _id: `${deps.config.appName}:lastSuccessfulPut` },
+    { $set: { at: new Date(deps.clock.now()) } },
+    { upsert: true },
+  );
+}

@@ -1,0 +1,180 @@
+import type { BsonPort } from "../bson-port";
+import { describeError } from "../errors";
+import { idKey } from "../firehose/plan-writes";
+import { KinesisError, type KinesisPort, type KinesisRecordEntry } from "../kinesis/client";
+import { matchedCount, type Clock, type CollectionPort, type DataSourcePort, type Document, type Logger } from "../ports";
+import { withRetries, type Sleep } from "../retry";
+import type { CaptureConfig } from "./config";
+import { PUT_RECORDS_MAX_BYTES } from "./drain-outbox";
+import { buildKinesisRecord, RecordTooLargeError, type KinesisRecord } from "./envelope";
+import { enqueue } from "./outbox";
+
+export const SNAPSHOT_SIGNAL_TYPE = "execute-snapshot";
+/** How long a run owns a signal; a run that dies leaves it to the next heartbeat after this. */
+export const SNAPSHOT_LEASE_MS = 300_000;
+
+export interface SnapshotDeps {
+  readonly config: CaptureConfig;
+  readonly kinesis: KinesisPort;
+  readonly outbox: CollectionPort;
+  readonly signals: CollectionPort;
+  readonly dataSource: DataSourcePort;
+  readonly bson: BsonPort;
+  readonly clock: Clock;
+  readonly sleep: Sleep;
+  readonly logger: Logger;
+  readonly random?: () => number;
+}
+
+interface Progress {
+  namespace: string;
+  lastId?: unknown;
+  count: number;
+  done: boolean;
+}
+
+export interface SnapshotRun {
+  status: "done" | "paused" | "failed" | "busy";
+  published: number;
+  outboxed: number;
+  error?: string;
+}
+
+/**
+ * Backfills the collections a signal names ({type: "execute-snapshot", data: {"data-collections":
+ * ["db.coll", …]}}): reads each in _id order in chunks, publishes `read` envelopes with PutRecords
+ * (failed entries retried, then outboxed), and checkpoints its position in the signal document after
+ * every chunk. Near the deadline it stops; the heartbeat continues it. Running it again writes the
+ * same records, which the webhook applies idempotently by key.
+ */
+export async function runSnapshot(signalId: unknown, deps: SnapshotDeps, deadlineMs: number): Promise<SnapshotRun> {
+  const now = deps.clock.now();
+  const claimed = await deps.signals.updateOne(
+    { _id: signalId, status: { $nin: ["done", "failed"] }, $or: [{ leaseUntil: { $exists: false } }, { leaseUntil: null }, { leaseUntil: { $lt: new Date(now) } }] },
+    { $set: { status: "running", leaseUntil: new Date(now + SNAPSHOT_LEASE_MS), updatedAt: new Date(now) } },
+  );
+  if (matchedCount(claimed) === 0) return { status: "busy", published: 0, outboxed: 0 };
+  const signal = (await deps.signals.findOne({ _id: signalId })) as Document;
+  const run: SnapshotRun = { status: "paused", published: 0, outboxed: 0 };
+  const collections = signalCollections(signal);
+  if (typeof collections === "string") return finish(deps, signalId, { ...run, status: "failed", error: collections });
+  // Progress is kept per position in "data-collections" (field names cannot hold the namespace's dot).
+  const progress = (signal.progress as Record<string, Progress> | undefined) || {};
+  try {
+    for (let position = 0; position < collections.length; position++) {
+      const namespace = collections[position];
+      const state: Progress = progress[position] || { namespace, count: 0, done: false };
+      while (!state.done) {
+        if (deps.clock.now() >= deadlineMs - 15_000) return finish(deps, signalId, run);
+        const [db, coll] = splitNamespace(namespace);
+        const filter = state.lastId === undefined ? {} : { _id: { $gt: state.lastId } };
+        const documents = await deps.dataSource.db(db).collection(coll).find(filter).sort({ _id: 1 }).limit(deps.config.snapshotChunkSize).toArray();
+        if (documents.length === 0) {
+          state.done = true;
+        } else {
+          await publishChunk(documents, db, coll, String(signalId), deps, run);
+          state.lastId = documents[documents.length - 1]._id;
+          state.count += documents.length;
+        }
+        await deps.signals.updateOne({ _id: signalId }, { $set: { [`progress.${position}`]: state, updatedAt: new Date(deps.clock.now()) } });
+      }
+    }
+  } catch (error) {
+    return finish(deps, signalId, { ...run, status: "failed", error: describeError(error) });
+  }
+  return finish(deps, signalId, { ...run, status: "done" });
+}
+
+/** Runs (from the heartbeat) every snapshot that is not finished and not owned by a live run. */
+export async function continueSnapshots(deps: SnapshotDeps, deadlineMs: number): Promise<number> {
+  const open = await deps.signals.find({ type: SNAPSHOT_SIGNAL_TYPE, status: { $nin: ["done", "failed"] } }).sort({ _id: 1 }).limit(20).toArray();
+  let continued = 0;
+  for (const signal of open) {
+    if (deps.clock.now() >= deadlineMs - 15_000) break;
+    const run = await runSnapshot(signal._id, deps, deadlineMs);
+    if (run.status !== "busy") continued++;
+  }
+  return continued;
+}
+
+function signalCollections(signal: Document | null): string[] | string {
+  if (!signal) return "signal document not found";
+  if (signal.type !== SNAPSHOT_SIGNAL_TYPE) return `signal type must be "${SNAPSHOT_SIGNAL_TYPE}"`;
+  const data = signal.data as Document | undefined;
+  const list = data && data["data-collections"];
+  if (!Array.isArray(list) || list.length === 0) return 'signal data must have a non-empty "data-collections" array';
+  for (const entry of list) {
+    if (typeof entry !== "string" || !/^[^.$\0\s]+\.[^$\0]+$/.test(entry)) return `"${String(entry).slice(0, 80)}" is not a "database.collection" name`;
+  }
+  return list as string[];
+}
+
+function splitNamespace(namespace: string): [string, string] {
+  const dot = namespace.indexOf(".");
+  return [namespace.slice(0, dot), namespace.slice(dot + 1)];
+}
+
+async function publishChunk(documents: Document[], db: string, coll: string, signalId: string, deps: SnapshotDeps, run: SnapshotRun): Promise<void> {
+  const wallTime = new Date(deps.clock.now());
+  const records: { record: KinesisRecord; id: string }[] = [];
+  for (const document of documents) {
+    const event = { operationType: "read", wallTime, ns: { db, coll }, documentKey: { _id: document._id }, fullDocument: document };
+    const id = `snapshot:${signalId}:${db}.${coll}:${idKey(document._id, deps.bson)}`;
+    try {
+      records.push({ record: buildKinesisRecord(event, deps.config, deps.bson), id });
+    } catch (error) {
+      if (!(error instanceof RecordTooLargeError)) throw error;
+      await enqueue(deps.outbox, { _id: id, partitionKey: "", data: deps.bson.ejson.stringify(event, { relaxed: false }), operationType: "read", ns: `${db}.${coll}`, enqueuedAt: wallTime, attempts: 0, lastError: error.message, permanent: true });
+      run.outboxed++;
+    }
+  }
+  // Split by the PutRecords request size too, not only by count.
+  let start = 0;
+  while (start < records.length) {
+    let end = start;
+    let bytes = 0;
+    while (end < records.length && bytes + records[end].record.bytes * 1.34 + 40 <= PUT_RECORDS_MAX_BYTES && end - start < 500) {
+      bytes += records[end].record.bytes * 1.34 + 40;
+      end++;
+    }
+    if (end === start) end++;
+    await putWithRetries(records.slice(start, end), db, coll, deps, run);
+    start = end;
+  }
+}
+
+/** PutRecords, re-sending only failed entries; what still fails after the retries goes to the outbox. */
+async function putWithRetries(batch: { record: KinesisRecord; id: string }[], db: string, coll: string, deps: SnapshotDeps, run: SnapshotRun): Promise<void> {
+  let pending = batch;
+  let lastError = "";
+  for (let attempt = 1; attempt <= deps.config.maxAttempts && pending.length > 0; attempt++) {
+    const entries: KinesisRecordEntry[] = pending.map(({ record }) => ({ Data: Buffer.from(record.data, "utf8").toString("base64"), PartitionKey: record.partitionKey }));
+    try {
+      const response = await withRetries(() => deps.kinesis.putRecords(entries), (e) => e instanceof KinesisError && e.retryable, deps.config, deps.sleep, deps.random);
+      const failed = pending.filter((_, i) => response.Records[i].ErrorCode);
+      run.published += pending.length - failed.length;
+      if (failed.length > 0) lastError = String(response.Records.find((r) => r.ErrorCode)?.ErrorCode);
+      pending = failed;
+    } catch (error) {
+      lastError = describeError(error);
+      break;
+    }
+    if (pending.length > 0) await deps.sleep(Math.min(deps.config.maxDelayMs, deps.config.baseDelayMs * Math.pow(2, attempt)));
+  }
+  for (const { record, id } of pending) {
+    await enqueue(deps.outbox, { _id: id, partitionKey: record.partitionKey, data: record.data, operationType: "read", ns: `${db}.${coll}`, enqueuedAt: new Date(deps.clock.now()), attempts: deps.config.maxAttempts, lastError });
+    run.outboxed++;
+  }
+  if (pending.length > 0) deps.logger.warn({ msg: "snapshot records sent to the outbox", ns: `${db}.${coll}`, count: pending.length, reason: lastError });
+}
+
+async function finish(deps: SnapshotDeps, signalId: unknown, run: SnapshotRun): Promise<SnapshotRun> {
+  const now = new Date(deps.clock.now());
+  const status = run.status === "paused" ? "running" : run.status;
+  await deps.signals.updateOne(
+    { _id: signalId },
+    { $set: { status, leaseUntil: null, updatedAt: now, ...(run.error ? { error: run.error } : {}), ...(status === "done" ? { finishedAt: now } : {}) } },
+  );
+  deps.logger.info({ msg: "snapshot", signalId: String(signalId), status: run.status, published: run.published, outboxed: run.outboxed, error: run.error });
+  return run;
+}

@@ -1,0 +1,131 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { createRequire } from "node:module";
+import { createServer } from "node:net";
+import { dirname, join } from "node:path";
+import aws4 from "aws4";
+import { KinesisError } from "../core/kinesis/client";
+import { createNodeTransport } from "../adapters/http/node-transport";
+
+const require = createRequire(import.meta.url);
+
+export interface KinesisEmulator {
+  /** http://127.0.0.1:<port> */
+  readonly endpoint: string;
+  readonly region: string;
+  readonly credentials: { accessKeyId: string; secretAccessKey: string };
+  /** Raw JSON 1.1 call, for control-plane operations (CreateStream, GetRecords, ...). */
+  call<T = Record<string, unknown>>(operation: string, payload: Record<string, unknown>): Promise<T>;
+  createStream(name: string, shards: number): Promise<void>;
+  /** Every record in the stream, shard by shard, each shard in sequence order. */
+  readAll(stream: string): Promise<{ shardId: string; partitionKey: string; data: Buffer; sequenceNumber: string }[]>;
+  stop(): Promise<void>;
+}
+
+/** A free loopback port (the OS picks it; the short window before reuse is acceptable for local runs). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * Starts kinesis-local (the Kinesis API emulator LocalStack uses) on loopback and waits until it
+ * answers. It runs in a child process that exits with its parent.
+ */
+export async function startKinesisEmulator(options: { startTimeoutMs?: number } = {}): Promise<KinesisEmulator> {
+  const mainJs = require.resolve("kinesis-local/main.js");
+  const [plainPort, tlsPort] = [await freePort(), await freePort()];
+  const child: ChildProcess = spawn(process.execPath, ["-r", join(import.meta.dirname, "loopback-preload.cjs"), mainJs], {
+    cwd: dirname(mainJs), // it reads server.json from the working directory
+    env: {
+      ...process.env,
+      KINESIS_MOCK_PLAIN_PORT: String(plainPort),
+      KINESIS_MOCK_TLS_PORT: String(tlsPort),
+      CREATE_STREAM_DURATION: "0ms",
+      DELETE_STREAM_DURATION: "0ms",
+      LOG_LEVEL: "WARN",
+      SHOULD_PERSIST_DATA: "false",
+    },
+    stdio: ["pipe", "ignore", "pipe"],
+  });
+  let stderr = "";
+  child.stderr?.on("data", (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-2000)));
+  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+  const endpoint = `http://127.0.0.1:${plainPort}`;
+  const region = "us-east-1";
+  const credentials = { accessKeyId: "local", secretAccessKey: "local-secret" };
+  const transport = createNodeTransport(4);
+
+  async function call<T>(operation: string, payload: Record<string, unknown>): Promise<T> {
+    // The producer client only knows PutRecord(s); control-plane calls are signed the same way here.
+    const body = JSON.stringify(payload);
+    const request = {
+      host: `127.0.0.1:${plainPort}`, path: "/", method: "POST", service: "kinesis", region, body,
+      headers: { "Content-Type": "application/x-amz-json-1.1", "X-Amz-Target": `Kinesis_20131202.${operation}` } as Record<string, string>,
+    };
+    aws4.sign(request, credentials);
+    const response = await transport.post(`${endpoint}/`, request.headers, body, 10_000);
+    if (response.status !== 200) throw new KinesisError(`HTTP${response.status}`, response.body.slice(0, 300), false, response.status);
+    return (response.body ? JSON.parse(response.body) : {}) as T;
+  }
+
+  const deadline = Date.now() + (options.startTimeoutMs ?? 30_000);
+  for (;;) {
+    try {
+      await call("ListStreams", {});
+      break;
+    } catch {
+      const code = await Promise.race([exited, new Promise((resolve) => setTimeout(() => resolve("waiting"), 100))]);
+      if (code !== "waiting") throw new Error(`kinesis-local exited (${String(code)}) while starting: ${stderr}`);
+      if (Date.now() > deadline) {
+        child.kill("SIGKILL");
+        throw new Error(`kinesis-local did not answer on ${endpoint} within ${options.startTimeoutMs ?? 30_000} ms: ${stderr}`);
+      }
+    }
+  }
+
+  return {
+    endpoint,
+    region,
+    credentials,
+    call,
+    async createStream(name, shards) {
+      await call("CreateStream", { StreamName: name, ShardCount: shards });
+      for (let i = 0; i < 100; i++) {
+        const described = await call<{ StreamDescription: { StreamStatus: string } }>("DescribeStream", { StreamName: name });
+        if (described.StreamDescription.StreamStatus === "ACTIVE") return;
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      throw new Error(`stream ${name} did not become ACTIVE`);
+    },
+    async readAll(stream) {
+      const shards = await call<{ Shards: { ShardId: string }[] }>("ListShards", { StreamName: stream });
+      const out: { shardId: string; partitionKey: string; data: Buffer; sequenceNumber: string }[] = [];
+      for (const { ShardId } of shards.Shards) {
+        let { ShardIterator } = await call<{ ShardIterator: string }>("GetShardIterator", { StreamName: stream, ShardId, ShardIteratorType: "TRIM_HORIZON" });
+        for (;;) {
+          const page = await call<{ Records: { PartitionKey: string; Data: string; SequenceNumber: string }[]; NextShardIterator?: string; MillisBehindLatest?: number }>(
+            "GetRecords",
+            { ShardIterator, Limit: 10_000 },
+          );
+          for (const r of page.Records) out.push({ shardId: ShardId, partitionKey: r.PartitionKey, data: Buffer.from(r.Data, "base64"), sequenceNumber: r.SequenceNumber });
+          if (page.Records.length === 0 || !page.NextShardIterator) break;
+          ShardIterator = page.NextShardIterator;
+        }
+      }
+      return out;
+    },
+    async stop() {
+      if (child.exitCode !== null) return;
+      child.stdin?.end();
+      const timer = setTimeout(() => child.kill("SIGKILL"), 3000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
