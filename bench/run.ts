@@ -1,6 +1,8 @@
 /** `npm run bench`: every benchmark of the project, in one run, printed as ratios. */
 import { benchFirehose } from "./firehose";
+import { benchBackfill, benchPublish, functionSizes } from "./capture";
 import { measurePeakMemory } from "./memory";
+import { startKinesisEmulator } from "../src/local/kinesis-emulator";
 
 async function main(): Promise<void> {
   const quick = process.argv.includes("--quick");
@@ -19,6 +21,29 @@ async function main(): Promise<void> {
     `\nPeak memory, one ${(memory.bodyBytes / 1e6).toFixed(1)} MB request (App Services' 18 MB limit) through the core: ` +
       `peak RSS +${(memory.peakRssDeltaBytes / 1048576).toFixed(0)} MiB over the process with the request loaded (${(memory.bodyBytes / 1048576).toFixed(0)} MiB body)`,
   );
+
+  for (const engine of ["kinesalite", "kinesis-local"] as const) {
+    const emulator = await startKinesisEmulator({ engine });
+    try {
+      const publish = await benchPublish(emulator, quick ? 300 : 2000);
+      console.log(`\nChange capture, one event at a time (${publish.events} update events of ${publish.bytes} B), ${engine} on loopback (its own process):`);
+      console.log(`  encode (envelope, canonical Extended JSON)          ${publish.encodeUs.toFixed(1).padStart(8)} us/event`);
+      console.log(`  encode + SigV4 sign                                 ${publish.signUs.toFixed(1).padStart(8)} us/event`);
+      console.log(`  encode + sign + PutRecord (publishChangeToKinesis)  ${publish.putUs.toFixed(1).padStart(8)} us/event  (${(1e6 / publish.putUs).toFixed(0)} events/s)`);
+      if (engine === "kinesalite") {
+        const backfill = await benchBackfill(emulator, quick ? 10_000 : 100_000);
+        console.log(`  backfill (runSnapshot, PutRecords of 500): ${backfill.documents} documents in ${backfill.seconds.toFixed(1)} s = ${backfill.perSecond.toFixed(0)} records/s`);
+      }
+    } finally {
+      await emulator.stop();
+    }
+  }
+
+  const sizes = await functionSizes();
+  console.log("\nDeployed size of each function (the bundle is all it loads; no dependencies at run time):");
+  for (const f of sizes.functions) console.log(`  ${f.name.padEnd(30)} ${(f.bytes / 1024).toFixed(1).padStart(6)} KiB  (${(f.gzipBytes / 1024).toFixed(1)} KiB gzip)`);
+  const publishSize = sizes.functions.find((f) => f.name === "publishChangeToKinesis.js")!;
+  console.log(`  same producer on @aws-sdk/client-kinesis       ${(sizes.sdk.bytes / 1024).toFixed(1).padStart(6)} KiB  (${(sizes.sdk.gzipBytes / 1024).toFixed(1)} KiB gzip) = ${(sizes.sdk.bytes / publishSize.bytes).toFixed(1)}x publishChangeToKinesis.js`);
 }
 
 main().catch((error) => {

@@ -1,0 +1,122 @@
+/**
+ * Change-capture benchmarks: per-event cost of encode, sign and put against kinesis-local; backfill
+ * throughput; each function's deployed size next to an SDK-based alternative.
+ */
+import aws4 from "aws4";
+import { ObjectId, Timestamp } from "bson";
+import { build } from "esbuild";
+import { readdirSync, readFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { gzipSync } from "node:zlib";
+import { nodeBson } from "../src/adapters/bson/node-bson";
+import { createNodeTransport } from "../src/adapters/http/node-transport";
+import { readCaptureConfig } from "../src/core/capture/config";
+import { buildKinesisRecord, type ChangeEvent } from "../src/core/capture/envelope";
+import { publishChangeToKinesis } from "../src/core/capture/publish-change";
+import { runSnapshot } from "../src/core/capture/snapshot";
+import { createKinesisClient } from "../src/core/kinesis/client";
+import { realSleep } from "../src/core/retry";
+import { EmbeddedStore } from "../src/embedded/store";
+import type { KinesisEmulator } from "../src/local/kinesis-emulator";
+
+const root = resolve(import.meta.dirname, "..");
+const quietLogger = { info: () => undefined, warn: () => undefined, error: () => undefined };
+
+function sampleEvent(i: number): ChangeEvent {
+  const id = new ObjectId();
+  return {
+    _id: { _data: `8269210${i.toString(16).padStart(10, "0")}` },
+    operationType: "update",
+    clusterTime: new Timestamp({ t: 1763771100 + i, i: 1 }),
+    wallTime: new Date(),
+    ns: { db: "monitors", coll: "reports" },
+    documentKey: { _id: id },
+    fullDocument: { _id: id, node: `pi-${i % 50}-zürich`, humidity: 41.5, temperature: 21.25, pressure: 1013, movement: i % 2 === 0, acceleration: { x: 0.01, y: -0.02, z: 9.81 }, recordedAt: new Date() },
+    updateDescription: { updatedFields: { humidity: 41.5 }, removedFields: [], truncatedArrays: [] },
+  };
+}
+
+export async function benchPublish(emulator: KinesisEmulator, events: number) {
+  const stream = "bench-publish";
+  await emulator.createStream(stream, 2);
+  const config = readCaptureConfig(() => undefined);
+  const settings = { streamName: stream, region: emulator.region, ...emulator.credentials, endpoint: emulator.endpoint, timeoutMs: 10_000 };
+  const kinesis = createKinesisClient(settings, createNodeTransport());
+  const store = new EmbeddedStore();
+  const deps = {
+    config, kinesis, bson: nodeBson, clock: { now: () => Date.now() }, sleep: realSleep, logger: quietLogger,
+    outbox: store.db("streamkap").collection("kinesis_outbox"), status: store.db("streamkap").collection("kinesis_status"),
+  };
+  const sample = Array.from({ length: events }, (_, i) => sampleEvent(i));
+  const time = (fn: () => void) => {
+    const started = process.hrtime.bigint();
+    fn();
+    return Number(process.hrtime.bigint() - started) / 1e3 / events;
+  };
+  const encodeUs = time(() => sample.forEach((e) => buildKinesisRecord(e, config, nodeBson)));
+  const signUs = time(() =>
+    sample.forEach((e) => {
+      const record = buildKinesisRecord(e, config, nodeBson);
+      const body = JSON.stringify({ StreamName: stream, Data: Buffer.from(record.data).toString("base64"), PartitionKey: record.partitionKey });
+      aws4.sign({ host: "127.0.0.1", path: "/", method: "POST", service: "kinesis", region: "us-east-1", headers: { "X-Amz-Target": "Kinesis_20131202.PutRecord", "Content-Type": "application/x-amz-json-1.1" }, body }, emulator.credentials);
+    }),
+  );
+  for (const e of sample.slice(0, 50)) await publishChangeToKinesis(e, deps); // warm-up
+  const started = process.hrtime.bigint();
+  for (const e of sample) {
+    const outcome = await publishChangeToKinesis(e, deps);
+    if (outcome.result !== "put") throw new Error(`publish failed: ${JSON.stringify(outcome)}`);
+  }
+  const putUs = Number(process.hrtime.bigint() - started) / 1e3 / events;
+  return { events, encodeUs, signUs, putUs, bytes: buildKinesisRecord(sample[0], config, nodeBson).bytes };
+}
+
+export async function benchBackfill(emulator: KinesisEmulator, documents: number) {
+  const stream = "bench-backfill";
+  await emulator.createStream(stream, 4);
+  const store = new EmbeddedStore();
+  const source = store.db("app").collection("orders");
+  for (let start = 0; start < documents; start += 10_000) {
+    await source.insertMany(Array.from({ length: Math.min(10_000, documents - start) }, (_, k) => ({ _id: start + k, total: (start + k) * 1.25, customer: `client n° ${start + k}`, at: new Date() })));
+  }
+  const config = readCaptureConfig(() => undefined);
+  const kinesis = createKinesisClient({ streamName: stream, region: emulator.region, ...emulator.credentials, endpoint: emulator.endpoint, timeoutMs: 30_000 }, createNodeTransport());
+  const signals = store.db("streamkap").collection("streamkap_signal");
+  await signals.insertOne({ _id: "bench", type: "execute-snapshot", data: { "data-collections": ["app.orders"] } });
+  const started = Date.now();
+  const run = await runSnapshot("bench", {
+    config, kinesis, bson: nodeBson, clock: { now: () => Date.now() }, sleep: realSleep, logger: quietLogger, dataSource: store, signals,
+    outbox: store.db("streamkap").collection("kinesis_outbox"),
+  }, Date.now() + 3_600_000);
+  const seconds = (Date.now() - started) / 1000;
+  if (run.status !== "done" || run.published !== documents) throw new Error(`backfill incomplete: ${JSON.stringify(run)}`);
+  return { documents, seconds, perSecond: documents / seconds };
+}
+
+/** Each built function's size, and the same producer built on @aws-sdk/client-kinesis for comparison. */
+export async function functionSizes() {
+  const functions = readdirSync(join(root, "functions"))
+    .filter((file) => file.endsWith(".js"))
+    .map((file) => {
+      const code = readFileSync(join(root, "functions", file));
+      return { name: file, bytes: code.length, gzipBytes: gzipSync(code).length };
+    });
+  // The alternative: the same envelope code, but puts through the AWS SDK v3 client (the SDK must be
+  // bundled, since App Services cannot be assumed to have it), bson left to the App Services global.
+  const entry = `
+    import { KinesisClient, PutRecordCommand } from "@aws-sdk/client-kinesis";
+    import { NodeHttpHandler } from "@smithy/node-http-handler";
+    import { buildKinesisRecord } from "./src/core/capture/envelope";
+    export default async function (event) {
+      const client = new KinesisClient({ region: "us-east-1", requestHandler: new NodeHttpHandler() });
+      const record = buildKinesisRecord(event, {}, undefined);
+      return client.send(new PutRecordCommand({ StreamName: "s", PartitionKey: record.partitionKey, Data: Buffer.from(record.data) }));
+    }`;
+  const result = await build({
+    stdin: { contents: entry, resolveDir: root, loader: "ts" },
+    bundle: true, write: false, format: "cjs", platform: "node", target: "es2018", minify: false, logLevel: "silent",
+    external: ["bson"],
+  });
+  const sdkBytes = result.outputFiles[0].contents.length;
+  return { functions, sdk: { bytes: sdkBytes, gzipBytes: gzipSync(result.outputFiles[0].contents).length } };
+}
