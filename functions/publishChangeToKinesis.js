@@ -525,9 +525,16 @@ function isRetryableErrorCode(code) {
   return code !== void 0 && THROTTLING.has(code);
 }
 function createKinesisClient(settings, transport) {
+  const call = createKinesisCall(settings, transport);
+  return {
+    putRecord: (entry) => call("PutRecord", { StreamName: settings.streamName, Data: entry.Data, PartitionKey: entry.PartitionKey }),
+    putRecords: (entries) => call("PutRecords", { StreamName: settings.streamName, Records: entries.map((e) => ({ Data: e.Data, PartitionKey: e.PartitionKey })) })
+  };
+}
+function createKinesisCall(settings, transport) {
   const endpoint = new import_url.URL(settings.endpoint || `https://kinesis.${settings.region}.amazonaws.com`);
-  async function call(operation, payload) {
-    const body = JSON.stringify({ StreamName: settings.streamName, ...payload });
+  return async function call(operation, payload) {
+    const body = JSON.stringify(payload);
     const request = {
       host: endpoint.host,
       path: "/",
@@ -548,7 +555,7 @@ function createKinesisClient(settings, transport) {
     } catch (error) {
       throw new KinesisError("NetworkError", error instanceof Error ? error.message : String(error), true);
     }
-    if (response.status === 200) return JSON.parse(response.body);
+    if (response.status === 200) return response.body ? JSON.parse(response.body) : {};
     let code = `HTTP${response.status}`;
     let message = response.body.slice(0, 300);
     try {
@@ -559,10 +566,6 @@ function createKinesisClient(settings, transport) {
     }
     const retryable = response.status >= 500 || response.status === 429 || isRetryableErrorCode(code);
     throw new KinesisError(code, message, retryable, response.status);
-  }
-  return {
-    putRecord: (entry) => call("PutRecord", { Data: entry.Data, PartitionKey: entry.PartitionKey }),
-    putRecords: (entries) => call("PutRecords", { Records: entries.map((e) => ({ Data: e.Data, PartitionKey: e.PartitionKey })) })
   };
 }
 

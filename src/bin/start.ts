@@ -1,84 +1,109 @@
 /**
- * `npm start`: runs the webhook locally on the embedded store and feeds it real Firehose deliveries
- * (gzip and plain, with one bad record) so a new user sees it work with no set-up. `--once` exits
- * after the demo; otherwise the server keeps listening until Ctrl-C.
+ * `npm start`: the whole system on this machine, running the very functions/*.js that get deployed.
+ * Sensor readings go into monitors.reports (embedded store, or MONGODB_URI), the change trigger puts
+ * them on a Kinesis stream (kinesis-local, started here), a Firehose simulator delivers them to the
+ * webhook endpoint, and the webhook writes them into monitors.firehose.
+ *
+ *   npm start                        run until Ctrl-C, with live progress
+ *   npm start -- --events 1000       stop after 1000 readings, verify the end state, exit 0 only if exact
+ *   options: --rate <readings/s> (20)  --interval <Firehose buffer interval, ms> (1000)  --no-gzip
+ *            --engine kinesis-local|kinesalite
  */
-import { EJSON, ObjectId } from "bson";
-import { randomBytes, randomUUID } from "node:crypto";
-import { request } from "node:http";
-import { gzipSync } from "node:zlib";
-import { createFirehoseServer } from "../adapters/node-http/firehose-server";
-import { firehoseDepsFromEnv } from "../adapters/mongodb/env-deps";
-import { EmbeddedStore } from "../embedded/store";
+import { join, resolve } from "node:path";
+import { Pipeline, type PipelineCounts } from "../local/pipeline";
 
-function post(url: string, headers: Record<string, string>, body: Buffer): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = request(url, { method: "POST", headers, agent: false }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on("data", (c: Buffer) => chunks.push(c));
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString() }));
-    });
-    req.on("error", reject);
-    req.end(body);
-  });
+interface Args {
+  events?: number;
+  rate: number;
+  interval: number;
+  gzip: boolean;
+  engine: "kinesis-local" | "kinesalite";
 }
 
-function reading(node: string, i: number) {
-  return {
-    _id: new ObjectId(),
-    node,
-    humidity: 40 + Math.random() * 10,
-    temperature: 18 + Math.random() * 6,
-    pressure: 1000 + Math.random() * 30,
-    movement: i % 4 === 0,
-    acceleration: { x: Math.random() / 10, y: Math.random() / 10, z: 9.81 },
-    recordedAt: new Date(),
-  };
+function parseArgs(argv: string[]): Args {
+  const args: Args = { rate: 20, interval: 1000, gzip: true, engine: "kinesis-local" };
+  for (let i = 0; i < argv.length; i++) {
+    const name = argv[i];
+    const value = () => {
+      const v = argv[++i];
+      if (v === undefined) throw new Error(`${name} needs a value`);
+      return v;
+    };
+    const positive = (v: string) => {
+      const n = Number(v);
+      if (!(n > 0) || !Number.isFinite(n)) throw new Error(`${name} must be a positive number, got "${v}"`);
+      return n;
+    };
+    if (name === "--events") args.events = Math.floor(positive(value()));
+    else if (name === "--rate") args.rate = positive(value());
+    else if (name === "--interval") args.interval = positive(value());
+    else if (name === "--no-gzip") args.gzip = false;
+    else if (name === "--engine") {
+      const engine = value();
+      if (engine !== "kinesis-local" && engine !== "kinesalite") throw new Error(`--engine must be kinesis-local or kinesalite, got "${engine}"`);
+      args.engine = engine;
+    } else throw new Error(`unknown option "${name}" (see src/bin/start.ts)`);
+  }
+  return args;
+}
+
+function progress(c: PipelineCounts): string {
+  const lag = c.lastLagMs === undefined ? "-" : `${(c.lastLagMs / 1000).toFixed(1)} s`;
+  return `inserted ${c.inserted} | put ${c.put} | outboxed ${c.outboxed} | delivered ${c.delivered} | upserted ${c.upserted} | dead-lettered ${c.deadLettered} | retried ${c.retried} | outbox ${c.outboxDepth} | lag ${lag}`;
 }
 
 async function main(): Promise<void> {
-  const once = process.argv.includes("--once");
-  // A throwaway key for this run only; set FIREHOSE_ACCESS_KEY to send deliveries of your own.
-  const accessKey = process.env.FIREHOSE_ACCESS_KEY || randomBytes(24).toString("hex");
-  const store = new EmbeddedStore();
-  const deps = firehoseDepsFromEnv({ ...process.env, FIREHOSE_ACCESS_KEY: accessKey }, store);
-  const server = createFirehoseServer({ deps, storeDescription: store.description });
-  const port = await server.listen(Number(process.env.PORT) || 0, "127.0.0.1");
-  const url = `http://127.0.0.1:${port}/firehose`;
-  console.log(`Firehose webhook on ${url} using the ${store.description}`);
+  const args = parseArgs(process.argv.slice(2));
+  const root = resolve(import.meta.dirname, "..", "..");
+  const stateDir = join(root, ".local");
+  const mongodbUri = process.env.MONGODB_URI;
+  console.log(
+    `Starting: ${mongodbUri ? "MongoDB from MONGODB_URI" : "embedded store"}, ${args.engine} on loopback, functions from functions/, ` +
+      `Firehose buffer ${args.interval} ms${args.gzip ? ", gzip" : ""}; logs in .local/`,
+  );
+  const pipeline = await Pipeline.start({ root, stateDir, bufferIntervalMs: args.interval, gzip: args.gzip, engine: args.engine, mongodbUri });
+  console.log(`Webhook endpoint ${pipeline.runtime.endpointUrl}/firehose; sensor at ${args.rate} readings/s into monitors.reports${args.events ? ` (${args.events} readings)` : ""}`);
+  const sensor = pipeline.startSensor(args.rate, args.events);
+  const tty = process.stdout.isTTY;
+  let stopping = false;
+  const ticker = setInterval(async () => {
+    const line = progress(await pipeline.snapshotCounts());
+    if (tty) process.stdout.write(`\r${line}\u001b[K`);
+    else console.log(line);
+  }, tty ? 500 : 2000);
 
-  for (const [n, gzip] of [[0, false], [1, true]] as const) {
-    const requestId = randomUUID();
-    const records = Array.from({ length: 5 }, (_, i) => ({
-      data: Buffer.from(EJSON.stringify(reading(`pi-zürich-${n}`, i), { relaxed: false })).toString("base64"),
-    }));
-    if (n === 1) records.push({ data: Buffer.from("not json at all").toString("base64") });
-    const json = Buffer.from(JSON.stringify({ requestId, timestamp: Date.now(), records }));
-    const headers: Record<string, string> = {
-      "Content-Type": "application/json",
-      "X-Amz-Firehose-Protocol-Version": "1.0",
-      "X-Amz-Firehose-Request-Id": requestId,
-      "X-Amz-Firehose-Access-Key": accessKey,
-    };
-    if (gzip) headers["Content-Encoding"] = "gzip";
-    const response = await post(url, headers, gzip ? gzipSync(json) : json);
-    console.log(`delivery ${requestId} (${records.length} records${gzip ? ", gzip" : ""}) -> ${response.status} ${response.body}`);
-  }
-  const stored = await store.db(deps.config.database).collection(deps.config.collection).countDocuments();
-  const dead = await store.db(deps.config.database).collection(deps.config.deadLetterCollection).countDocuments();
-  console.log(`${deps.config.database}.${deps.config.collection}: ${stored} documents; ${deps.config.deadLetterCollection}: ${dead} dead letter(s)`);
+  const shutdown = async (code: number) => {
+    if (stopping) return;
+    stopping = true;
+    clearInterval(ticker);
+    if (tty) process.stdout.write("\n");
+    await pipeline.stop();
+    process.exit(code);
+  };
+  process.on("SIGINT", () => void shutdown(130));
+  process.on("SIGTERM", () => void shutdown(143));
 
-  if (once) {
-    await server.stop();
-    return;
+  if (args.events === undefined) return; // run until Ctrl-C
+  await sensor.finished;
+  const timeoutMs = 120_000 + (args.events / args.rate) * 2000;
+  const landed = await pipeline.waitForLanding(args.events, timeoutMs);
+  const result = await pipeline.verify();
+  const counts = await pipeline.snapshotCounts();
+  clearInterval(ticker);
+  if (tty) process.stdout.write("\n");
+  const exact = landed && result.exact && result.sources === args.events;
+  console.log(
+    `${exact ? "OK" : "FAILED"}: ${result.sources} inserted, ${result.landed} landed, ${result.missing.length} missing, ${result.different.length} different, ` +
+      `${result.extra.length} extra, ${counts.deadLettered} dead-lettered, ${counts.backedUp} backed up, ${counts.retried} Firehose retries, outbox ${counts.outboxDepth}`,
+  );
+  if (!exact) {
+    for (const id of result.missing.slice(0, 5)) console.log(`  missing ${id}`);
+    for (const id of result.different.slice(0, 5)) console.log(`  different ${id}`);
   }
-  console.log("Listening until Ctrl-C.");
-  const stop = () => void server.stop().then(() => process.exit(0));
-  process.on("SIGINT", stop);
-  process.on("SIGTERM", stop);
+  await shutdown(exact ? 0 : 1);
 }
 
 main().catch((error) => {
-  console.error(error instanceof Error ? error.message : error);
+  console.error(`start: ${error instanceof Error ? error.message : String(error)}`);
   process.exit(1);
 });

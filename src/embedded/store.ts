@@ -19,6 +19,7 @@ export class EmbeddedStore implements DataSourcePort {
   private readonly databases = new Map<string, EmbeddedDatabase>();
   private readonly feed = new EventEmitter();
   private sequence = 0;
+  private readonly changeLog: ChangeEvent[] = [];
   /** A human-readable name for logs ("embedded store (in memory)"). */
   readonly description = "embedded in-memory store (mingo); data is lost when the process exits";
 
@@ -35,15 +36,31 @@ export class EmbeddedStore implements DataSourcePort {
     return database;
   }
 
-  /** Subscribes to every change, in commit order, with the change-stream event shape. */
-  watch(listener: (event: ChangeEvent) => void): () => void {
+  /**
+   * Subscribes to every change, in commit order, with the change-stream event shape. With
+   * `resumeAfter` (an event's `_id`), first replays the changes after it from the change log, as a
+   * change stream resumes; a token older than the log's window fails like ChangeStreamHistoryLost.
+   */
+  watch(listener: (event: ChangeEvent) => void, options: { resumeAfter?: { _data: string } } = {}): () => void {
+    if (options.resumeAfter) {
+      const after = parseInt(options.resumeAfter._data, 16);
+      const first = this.changeLog.length > 0 ? parseInt(this.changeLog[0]._id._data, 16) : this.sequence + 1;
+      if (!(after >= first - 1 && after <= this.sequence)) {
+        throw Object.assign(new Error("resume point is no longer in the change log"), { code: 286, codeName: "ChangeStreamHistoryLost" });
+      }
+      for (const event of this.changeLog) if (parseInt(event._id._data, 16) > after) listener(event);
+    }
     this.feed.on("change", listener);
     return () => this.feed.off("change", listener);
   }
 
+  /** The latest change's resume token (watch from "now" later with it). */
+  currentToken(): { _data: string } {
+    return { _data: this.sequence.toString(16).padStart(16, "0") };
+  }
+
   /** @internal */
   emitChange(event: Omit<ChangeEvent, "_id" | "clusterTime" | "wallTime">): void {
-    if (this.feed.listenerCount("change") === 0) return;
     this.sequence++;
     const now = Date.now();
     const full: ChangeEvent = {
@@ -52,9 +69,14 @@ export class EmbeddedStore implements DataSourcePort {
       wallTime: new Date(now),
       ...event,
     };
+    // A bounded change log, like the oplog window: enough for a runtime restart, not forever.
+    this.changeLog.push(full);
+    if (this.changeLog.length > CHANGE_LOG_LIMIT) this.changeLog.splice(0, this.changeLog.length - CHANGE_LOG_LIMIT);
     this.feed.emit("change", full);
   }
 }
+
+const CHANGE_LOG_LIMIT = 50_000;
 
 export interface ChangeEvent {
   _id: { _data: string };
@@ -267,7 +289,7 @@ export class EmbeddedCollection implements CollectionPort {
       operationType: "insert",
       ns: this.ns(),
       documentKey: { _id: stored.view._id },
-      fullDocument: decode(stored.bytes),
+      fullDocument: decodeExact(stored.bytes),
     });
     return stored.view._id;
   }
@@ -296,8 +318,8 @@ export class EmbeddedCollection implements CollectionPort {
       operationType: "replace",
       ns: this.ns(),
       documentKey: { _id: encoded.view._id },
-      fullDocument: decode(encoded.bytes),
-      fullDocumentBeforeChange: decode(stored.bytes),
+      fullDocument: decodeExact(encoded.bytes),
+      fullDocumentBeforeChange: decodeExact(stored.bytes),
     });
     return { matchedCount: 1, modifiedCount: 1 };
   }
@@ -325,7 +347,7 @@ export class EmbeddedCollection implements CollectionPort {
       const encoded = encode(document);
       this.documents.set(key, encoded);
       modified++;
-      const after = decode(encoded.bytes);
+      const after = decodeExact(encoded.bytes);
       const updatedFields: Document = {};
       const removedFields: string[] = [];
       for (const path of changed) {
@@ -338,7 +360,7 @@ export class EmbeddedCollection implements CollectionPort {
         ns: this.ns(),
         documentKey: { _id: after._id },
         fullDocument: after,
-        fullDocumentBeforeChange: decode(stored.bytes),
+        fullDocumentBeforeChange: decodeExact(stored.bytes),
         updateDescription: { updatedFields, removedFields, truncatedArrays: [] },
       });
     }
@@ -354,7 +376,7 @@ export class EmbeddedCollection implements CollectionPort {
         operationType: "delete",
         ns: this.ns(),
         documentKey: { _id: stored.view._id },
-        fullDocumentBeforeChange: decode(stored.bytes),
+        fullDocumentBeforeChange: decodeExact(stored.bytes),
       });
     }
     return targets.length;
@@ -516,6 +538,14 @@ function encode(document: Document): Stored {
 
 function decode(bytes: Uint8Array, options?: DeserializeOptions): Document {
   return BSON.deserialize(bytes, options);
+}
+
+/**
+ * Documents in change events keep their exact BSON types (Int32, Double, Long wrappers), so a
+ * whole-number double stays a double on its way to Kinesis, as a lossless host must deliver it.
+ */
+function decodeExact(bytes: Uint8Array): Document {
+  return BSON.deserialize(bytes, { promoteValues: false });
 }
 
 function checkStorable(document: Document): void {

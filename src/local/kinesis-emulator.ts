@@ -2,8 +2,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { createRequire } from "node:module";
 import { createServer } from "node:net";
 import { dirname, join } from "node:path";
-import aws4 from "aws4";
-import { KinesisError } from "../core/kinesis/client";
+import { createKinesisCall } from "../core/kinesis/client";
 import { createNodeTransport } from "../adapters/http/node-transport";
 
 const require = createRequire(import.meta.url);
@@ -72,18 +71,7 @@ export async function startKinesisEmulator(options: { startTimeoutMs?: number; e
   const credentials = { accessKeyId: "local", secretAccessKey: "local-secret" };
   const transport = createNodeTransport(4);
 
-  async function call<T>(operation: string, payload: Record<string, unknown>): Promise<T> {
-    // The producer client only knows PutRecord(s); control-plane calls are signed the same way here.
-    const body = JSON.stringify(payload);
-    const request = {
-      host: `127.0.0.1:${plainPort}`, path: "/", method: "POST", service: "kinesis", region, body,
-      headers: { "Content-Type": "application/x-amz-json-1.1", "X-Amz-Target": `Kinesis_20131202.${operation}` } as Record<string, string>,
-    };
-    aws4.sign(request, credentials);
-    const response = await transport.post(`${endpoint}/`, request.headers, body, 10_000);
-    if (response.status !== 200) throw new KinesisError(`HTTP${response.status}`, response.body.slice(0, 300), false, response.status);
-    return (response.body ? JSON.parse(response.body) : {}) as T;
-  }
+  const call = createKinesisCall({ region, ...credentials, endpoint, timeoutMs: 10_000 }, transport);
 
   const deadline = Date.now() + (options.startTimeoutMs ?? 30_000);
   for (;;) {

@@ -66,10 +66,19 @@ export function isRetryableErrorCode(code: string | undefined): boolean {
  * App Services' Node 10 API: no SDK, no http2, a few kilobytes bundled.
  */
 export function createKinesisClient(settings: KinesisSettings, transport: HttpTransport): KinesisPort {
+  const call = createKinesisCall(settings, transport);
+  return {
+    putRecord: (entry) => call("PutRecord", { StreamName: settings.streamName, Data: entry.Data, PartitionKey: entry.PartitionKey }),
+    putRecords: (entries) => call("PutRecords", { StreamName: settings.streamName, Records: entries.map((e) => ({ Data: e.Data, PartitionKey: e.PartitionKey })) }),
+  };
+}
+
+/** Any Kinesis API operation, signed; errors become KinesisError. (The producer needs only two.) */
+export function createKinesisCall(settings: Omit<KinesisSettings, "streamName">, transport: HttpTransport) {
   const endpoint = new URL(settings.endpoint || `https://kinesis.${settings.region}.amazonaws.com`);
 
-  async function call<T>(operation: string, payload: Record<string, unknown>): Promise<T> {
-    const body = JSON.stringify({ StreamName: settings.streamName, ...payload });
+  return async function call<T>(operation: string, payload: Record<string, unknown>): Promise<T> {
+    const body = JSON.stringify(payload);
     const request = {
       host: endpoint.host,
       path: "/",
@@ -90,7 +99,7 @@ export function createKinesisClient(settings: KinesisSettings, transport: HttpTr
     } catch (error) {
       throw new KinesisError("NetworkError", error instanceof Error ? error.message : String(error), true);
     }
-    if (response.status === 200) return JSON.parse(response.body) as T;
+    if (response.status === 200) return (response.body ? JSON.parse(response.body) : {}) as T;
     let code = `HTTP${response.status}`;
     let message = response.body.slice(0, 300);
     try {
@@ -102,10 +111,5 @@ export function createKinesisClient(settings: KinesisSettings, transport: HttpTr
     }
     const retryable = response.status >= 500 || response.status === 429 || isRetryableErrorCode(code);
     throw new KinesisError(code, message, retryable, response.status);
-  }
-
-  return {
-    putRecord: (entry) => call("PutRecord", { Data: entry.Data, PartitionKey: entry.PartitionKey }),
-    putRecords: (entries) => call("PutRecords", { Records: entries.map((e) => ({ Data: e.Data, PartitionKey: e.PartitionKey })) }),
   };
 }

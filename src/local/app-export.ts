@@ -1,0 +1,106 @@
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+
+export interface FunctionConfig {
+  name: string;
+  private?: boolean;
+  run_as_system?: boolean;
+}
+
+export interface DatabaseTriggerConfig {
+  service_name: string;
+  database: string;
+  collection: string;
+  operation_types: string[];
+  full_document?: boolean;
+  full_document_before_change?: boolean;
+  match?: Record<string, unknown>;
+  project?: Record<string, unknown>;
+  unordered?: boolean;
+}
+
+export interface TriggerConfig {
+  name: string;
+  type: "DATABASE" | "SCHEDULED" | "AUTHENTICATION";
+  disabled?: boolean;
+  config: DatabaseTriggerConfig | { schedule: string; skip_catchup_events?: boolean };
+  event_processors: { FUNCTION?: { config: { function_name: string } } };
+}
+
+export interface EndpointConfig {
+  route: string;
+  http_method: string;
+  function_name: string;
+  disabled?: boolean;
+}
+
+export interface ValueConfig {
+  name: string;
+  from_secret: boolean;
+  value: unknown;
+}
+
+export interface AppExport {
+  name: string;
+  functions: FunctionConfig[];
+  triggers: TriggerConfig[];
+  endpoints: EndpointConfig[];
+  values: ValueConfig[];
+}
+
+/** Reads an App Services export (20210101 layout) from `root`, naming the file of any problem. */
+export function readAppExport(root: string): AppExport {
+  const json = <T>(path: string): T => {
+    const file = join(root, path);
+    try {
+      return JSON.parse(readFileSync(file, "utf8")) as T;
+    } catch (error) {
+      throw new Error(`${path}: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  };
+  const folder = (path: string) => (existsSync(join(root, path)) ? readdirSync(join(root, path)).filter((f) => f.endsWith(".json")).sort() : []);
+  const app = json<{ name?: string }>("realm_config.json");
+  const functions = json<FunctionConfig[]>("functions/config.json");
+  const triggers = folder("triggers").map((file) => json<TriggerConfig>(`triggers/${file}`));
+  const endpoints = existsSync(join(root, "http_endpoints/config.json")) ? json<EndpointConfig[]>("http_endpoints/config.json") : [];
+  const values = folder("values").map((file) => json<ValueConfig>(`values/${file}`));
+  for (const trigger of triggers) {
+    const target = trigger.event_processors?.FUNCTION?.config.function_name;
+    if (!target || !functions.some((f) => f.name === target)) {
+      throw new Error(`triggers/${trigger.name}.json: function "${String(target)}" is not in functions/config.json`);
+    }
+  }
+  return { name: app.name || "app", functions, triggers, endpoints, values };
+}
+
+/**
+ * Value name -> value as App Services would give it: plain values as written, `from_secret` values
+ * looked up by secret name in `secrets` (undefined, and reported, when missing); overrides win.
+ */
+export function resolveValues(app: AppExport, secrets: Record<string, string>, overrides: Record<string, unknown> = {}): { values: Map<string, unknown>; missingSecrets: string[] } {
+  const values = new Map<string, unknown>();
+  const missingSecrets: string[] = [];
+  for (const value of app.values) {
+    if (value.from_secret) {
+      const secretName = String(value.value);
+      if (secretName in secrets) values.set(value.name, secrets[secretName]);
+      else if (!(value.name in overrides)) missingSecrets.push(`${value.name} (secret "${secretName}")`);
+    } else {
+      values.set(value.name, value.value);
+    }
+  }
+  for (const [name, value] of Object.entries(overrides)) values.set(name, value);
+  return { values, missingSecrets };
+}
+
+/** The git-ignored secrets file of a local run, {"secretName": "value"}; absent means none. */
+export function readLocalSecrets(root: string, file = "local-secrets.json"): Record<string, string> {
+  const path = join(root, file);
+  if (!existsSync(path)) return {};
+  const parsed = JSON.parse(readFileSync(path, "utf8")) as unknown;
+  if (!parsed || typeof parsed !== "object" || Array.isArray(parsed)) throw new Error(`${file} must be a JSON object of secret name to value`);
+  for (const [name, value] of Object.entries(parsed)) {
+    if (typeof value !== "string") throw new Error(`${file}: secret "${name}" must be a string`);
+  }
+  return parsed as Record<string, string>;
+}

@@ -1,0 +1,244 @@
+import { EJSON } from "bson";
+import { randomBytes } from "node:crypto";
+import { appendFileSync, mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { MongoClient } from "mongodb";
+import { POSITION_FIELD } from "../core/firehose/envelope-position";
+import { countMatching, type CollectionPort, type Document } from "../core/ports";
+import { EmbeddedStore } from "../embedded/store";
+import { FirehoseSimulator, KinesisStreamReader } from "./firehose-simulator";
+import { startKinesisEmulator, type EmulatorEngine, type KinesisEmulator } from "./kinesis-emulator";
+import { LocalRuntime, type Execution } from "./runtime";
+import { startSensorSource, type SensorSource } from "./sensor-source";
+
+export interface PipelineOptions {
+  root: string;
+  /** Readings to insert; unlimited when absent. */
+  events?: number;
+  ratePerSecond?: number;
+  /** Firehose buffering hints. */
+  bufferIntervalMs?: number;
+  bufferSizeBytes?: number;
+  gzip?: boolean;
+  engine?: EmulatorEngine;
+  /** SCHEDULED triggers every this many ms instead of every minute. */
+  scheduleEveryMs?: number;
+  /** Folder for logs and the Firehose backup (git-ignored). */
+  stateDir: string;
+  /** Firehose retry window (default 300 s) and backoff scale (1 = real). */
+  retryDurationMs?: number;
+  timeScale?: number;
+  mongodbUri?: string;
+}
+
+export interface PipelineCounts {
+  inserted: number;
+  put: number;
+  outboxed: number;
+  delivered: number;
+  retried: number;
+  backedUp: number;
+  dropped: number;
+  upserted: number;
+  deadLettered: number;
+  outboxDepth: number;
+  lastLagMs?: number;
+}
+
+export const SOURCE = { db: "monitors", coll: "reports" };
+export const STREAM = "realm";
+
+/**
+ * The whole loop of the seed system on one machine: readings inserted into monitors.reports, the
+ * change trigger (functions/publishChangeToKinesis.js) putting them on a Kinesis stream in the local
+ * emulator, the Firehose simulator delivering batches to the webhook endpoint
+ * (functions/receiveFirehoseDelivery.js), which writes them into monitors.firehose.
+ */
+export class Pipeline {
+  readonly counts = { put: 0, outboxed: 0 };
+  readonly landedAt = new Map<string, number>();
+  lastLagMs?: number;
+  sensor?: SensorSource;
+  private stopWatching?: () => void;
+
+  private constructor(
+    readonly options: PipelineOptions,
+    readonly store: EmbeddedStore | MongoClient,
+    readonly emulator: KinesisEmulator,
+    public runtime: LocalRuntime,
+    readonly simulator: FirehoseSimulator,
+    readonly reader: KinesisStreamReader,
+    readonly accessKey: string,
+    readonly resumeTokens: Record<string, unknown>,
+  ) {}
+
+  static async start(options: PipelineOptions): Promise<Pipeline> {
+    mkdirSync(options.stateDir, { recursive: true });
+    const store = options.mongodbUri ? await new MongoClient(options.mongodbUri).connect() : new EmbeddedStore();
+    const emulator = await startKinesisEmulator({ engine: options.engine });
+    try {
+      await emulator.createStream(STREAM, 2);
+      const accessKey = randomBytes(24).toString("hex");
+      const resumeTokens: Record<string, unknown> = {};
+      const holder: { pipeline?: Pipeline } = {};
+      const runtime = await Pipeline.startRuntime(options, store, emulator, accessKey, resumeTokens, holder, 0);
+      const reader = new KinesisStreamReader(emulator.call, STREAM);
+      const simulator = new FirehoseSimulator({
+        reader,
+        bufferIntervalMs: options.bufferIntervalMs ?? 1000,
+        bufferSizeBytes: options.bufferSizeBytes ?? 1024 * 1024,
+        pollIntervalMs: 100,
+        delivery: {
+          url: `${runtime.endpointUrl}/firehose`,
+          accessKey,
+          gzip: options.gzip ?? true,
+          backupDir: join(options.stateDir, "firehose-backup"),
+          retryDurationMs: options.retryDurationMs ?? 300_000,
+          timeScale: options.timeScale ?? 1,
+          responseTimeoutMs: 180_000,
+        },
+        onError: (error) => appendFileSync(join(options.stateDir, "simulator.log"), `${new Date().toISOString()} ${String(error)}\n`),
+      });
+      const pipeline = new Pipeline(options, store, emulator, runtime, simulator, reader, accessKey, resumeTokens);
+      holder.pipeline = pipeline;
+      pipeline.watchLanding();
+      simulator.start();
+      return pipeline;
+    } catch (error) {
+      await emulator.stop();
+      throw error;
+    }
+  }
+
+  private static startRuntime(options: PipelineOptions, store: EmbeddedStore | MongoClient, emulator: KinesisEmulator, accessKey: string, resumeTokens: Record<string, unknown>, holder: { pipeline?: Pipeline }, httpPort: number) {
+    const logFile = join(options.stateDir, "functions.log");
+    const write = (level: string) => (...args: unknown[]) => appendFileSync(logFile, `${new Date().toISOString()} ${level} ${args.map(String).join(" ")}\n`);
+    return LocalRuntime.start({
+      root: options.root,
+      dataSource: store,
+      httpPort,
+      scheduleEveryMs: options.scheduleEveryMs,
+      resumeTokens,
+      secrets: {},
+      valueOverrides: {
+        KINESIS_ENDPOINT: emulator.endpoint,
+        KINESIS_STREAM_NAME: STREAM,
+        AWS_REGION: emulator.region,
+        AWS_ACCESS_KEY_ID: emulator.credentials.accessKeyId,
+        AWS_SECRET_ACCESS_KEY: emulator.credentials.secretAccessKey,
+        FIREHOSE_ACCESS_KEY: accessKey,
+        FIREHOSE_ACCESS_KEY_PREVIOUS: "",
+      },
+      functionConsole: { log: write("info"), info: write("info"), warn: write("warn"), error: write("error") },
+      onExecution: (execution: Execution) => holder.pipeline?.countExecution(execution),
+    });
+  }
+
+  /** Stops and restarts the local App Services (triggers and endpoint) on the same port; triggers resume. */
+  async restartRuntime(downMs = 0): Promise<void> {
+    const port = Number(new URL(this.runtime.endpointUrl as string).port);
+    await this.runtime.stop();
+    if (downMs > 0) await new Promise((resolve) => setTimeout(resolve, downMs));
+    const holder = { pipeline: this as Pipeline };
+    this.runtime = await Pipeline.startRuntime(this.options, this.store, this.emulator, this.accessKey, this.resumeTokens, holder, port);
+  }
+
+  countExecution(execution: Execution): void {
+    if (execution.functionName !== "publishChangeToKinesis" || !execution.result) return;
+    const result = (execution.result as { result?: string }).result;
+    if (result === "put") this.counts.put++;
+    else if (result === "outboxed") this.counts.outboxed++;
+  }
+
+  private watchLanding(): void {
+    if (!(this.store instanceof EmbeddedStore)) return;
+    this.stopWatching = this.store.watch((event) => {
+      if (event.ns.db !== "monitors" || event.ns.coll !== "firehose" || !event.fullDocument) return;
+      const id = event.documentKey._id as { toHexString?: () => string };
+      if (typeof id?.toHexString !== "function") return;
+      const hex = id.toHexString();
+      if (this.landedAt.has(hex)) return;
+      const now = Date.now();
+      this.landedAt.set(hex, now);
+      const inserted = this.sensor?.insertedAt.get(hex);
+      if (inserted !== undefined) this.lastLagMs = now - inserted;
+    });
+  }
+
+  startSensor(ratePerSecond: number, limit?: number): SensorSource {
+    const collection = this.store.db(SOURCE.db).collection(SOURCE.coll) as unknown as CollectionPort & { insertOne(doc: Document): Promise<unknown> };
+    this.sensor = startSensorSource(collection, { ratePerSecond, limit });
+    return this.sensor;
+  }
+
+  private collection(db: string, coll: string): CollectionPort {
+    return this.store.db(db).collection(coll) as unknown as CollectionPort;
+  }
+
+  async snapshotCounts(): Promise<PipelineCounts> {
+    return {
+      inserted: this.sensor?.inserted ?? 0,
+      put: this.counts.put,
+      outboxed: this.counts.outboxed,
+      delivered: this.simulator.stats.delivered,
+      retried: this.simulator.stats.retries,
+      backedUp: this.simulator.stats.backedUp,
+      dropped: this.simulator.stats.dropped,
+      upserted: await countMatching(this.collection("monitors", "firehose"), { [`${POSITION_FIELD}.deleted`]: { $ne: true } }),
+      deadLettered: await countMatching(this.collection("monitors", "firehose_dead_letters")),
+      outboxDepth: await countMatching(this.collection("streamkap", "kinesis_outbox")),
+      lastLagMs: this.lastLagMs,
+    };
+  }
+
+  /** Waits until `expected` readings have landed in the target (or the timeout passes). */
+  async waitForLanding(expected: number, timeoutMs: number): Promise<boolean> {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      if ((await this.snapshotCounts()).upserted >= expected) return true;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    return false;
+  }
+
+  /** Compares every landed document with its source, field by field with types (apart from `_akb`). */
+  async verify(): Promise<VerifyResult> {
+    const read = (db: string, coll: string) => this.collection(db, coll).find({}, { promoteValues: false, promoteLongs: false }).toArray();
+    const sources = await read(SOURCE.db, SOURCE.coll);
+    const targets = (await read("monitors", "firehose")).filter((d) => !(d[POSITION_FIELD] as Document | undefined)?.deleted);
+    const key = (d: Document) => EJSON.stringify(d._id, { relaxed: false });
+    const byId = new Map(targets.map((d) => [key(d), d]));
+    const missing: string[] = [];
+    const different: string[] = [];
+    for (const source of sources) {
+      const target = byId.get(key(source));
+      if (!target) {
+        missing.push(key(source));
+        continue;
+      }
+      const { [POSITION_FIELD]: _position, ...landed } = target;
+      if (EJSON.stringify(landed, { relaxed: false }) !== EJSON.stringify(source, { relaxed: false })) different.push(key(source));
+    }
+    const sourceIds = new Set(sources.map(key));
+    const extra = targets.filter((t) => !sourceIds.has(key(t))).map(key);
+    return { sources: sources.length, landed: targets.length, missing, different, extra, exact: missing.length === 0 && different.length === 0 && extra.length === 0 };
+  }
+
+  async stop(): Promise<void> {
+    await this.sensor?.stop();
+    await this.simulator.stop(false);
+    await this.runtime.stop();
+    this.stopWatching?.();
+    await this.emulator.stop();
+    if (this.store instanceof MongoClient) await this.store.close();
+  }
+}
+
+export interface VerifyResult {
+  sources: number;
+  landed: number;
+  missing: string[];
+  different: string[];
+  extra: string[];
+  exact: boolean;
+}
