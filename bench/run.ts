@@ -1,6 +1,7 @@
 /** `npm run bench`: every benchmark of the project, in one run, printed as ratios. */
 import { benchFirehose } from "./firehose";
 import { benchBackfill, benchPublish, functionSizes } from "./capture";
+import { latency, sustained } from "./pipeline";
 import { measurePeakMemory } from "./memory";
 import { startKinesisEmulator } from "../src/local/kinesis-emulator";
 
@@ -37,6 +38,14 @@ async function main(): Promise<void> {
     } finally {
       await emulator.stop();
     }
+  }
+
+  console.log("\nEnd to end (npm start's pipeline: sensor -> trigger -> emulator -> Firehose simulator -> webhook -> embedded store), zero loss verified:");
+  for (const engine of ["kinesis-local", "kinesalite"] as const) {
+    const s = await sustained(engine, quick ? 300 : 2000, 1000);
+    console.log(`  ${engine.padEnd(13)} sustained: ${s.events} readings in ${s.seconds.toFixed(1)} s = ${s.perSecond.toFixed(0)} events/s (Firehose buffer interval 1 s)`);
+    const l = await latency(engine, 20, quick ? 100 : 600, 1000);
+    console.log(`  ${engine.padEnd(13)} latency at ${l.ratePerSecond}/s over ${l.events} readings: p50 ${l.p50} ms, p99 ${l.p99} ms (buffer interval 1 s)`);
   }
 
   const sizes = await functionSizes();
