@@ -265,10 +265,13 @@ export class EmbeddedCollection implements CollectionPort {
 
   private matching(filter: Document): [string, Stored][] {
     const keys = Object.keys(filter);
-    if (keys.length === 1 && keys[0] === "_id" && isEqualityValue(filter._id)) {
+    if (keys.includes("_id") && isEqualityValue(filter._id)) {
+      // An _id equality (alone, or with conditions such as the webhook's ordering guard) names at
+      // most one document: look it up instead of scanning the collection.
       const key = idKey(filter._id, nodeBson);
       const found = this.documents.get(key);
-      return found ? [[key, found]] : [];
+      if (!found) return [];
+      return keys.length === 1 || new Query(filter).test(found.view) ? [[key, found]] : [];
     }
     const query = new Query(filter);
     const out: [string, Stored][] = [];
