@@ -22,8 +22,17 @@ export function makeFakeContext(options: { values?: Record<string, unknown>; dat
   return context;
 }
 
+/** What functions loaded by the tests print (kept out of the test output, available to assertions). */
+export const functionLog: string[] = [];
+const quietConsole = {
+  log: (...args: unknown[]) => void functionLog.push(args.map(String).join(" ")),
+  info: (...args: unknown[]) => void functionLog.push(args.map(String).join(" ")),
+  warn: (...args: unknown[]) => void functionLog.push(args.map(String).join(" ")),
+  error: (...args: unknown[]) => void functionLog.push(args.map(String).join(" ")),
+};
+
 export function loadAppServicesFunction(name: string, context: FakeContext): (...args: unknown[]) => unknown {
-  return loadFunction(join(import.meta.dirname, "..", ".."), name, context);
+  return loadFunction(join(import.meta.dirname, "..", ".."), name, context, {}, quietConsole);
 }
 
 /** The App Services endpoint response object, recorded. */
