@@ -655,32 +655,43 @@ function kinesisFromValues(read) {
     return typeof v === "string" && v !== "" ? v : void 0;
   };
   const missing = ["AWS_REGION", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"].filter((name) => value(name) === void 0);
-  if (missing.length > 0) {
-    const fail = async () => {
-      throw new KinesisError("Misconfigured", `missing values: ${missing.join(", ")}`, false);
-    };
-    return { putRecord: fail, putRecords: fail };
-  }
+  if (missing.length > 0) return failingKinesis(`missing values: ${missing.join(", ")}`);
+  const endpoint = value("KINESIS_ENDPOINT");
+  if (endpoint !== void 0 && !/^https?:\/\/[^/\s]+/.test(endpoint)) return failingKinesis(`KINESIS_ENDPOINT "${endpoint.slice(0, 80)}" is not an http(s) URL`);
   const settings = {
     streamName: value("KINESIS_STREAM_NAME") || "realm",
     region: value("AWS_REGION"),
     accessKeyId: value("AWS_ACCESS_KEY_ID"),
     secretAccessKey: value("AWS_SECRET_ACCESS_KEY"),
     sessionToken: value("AWS_SESSION_TOKEN"),
-    endpoint: value("KINESIS_ENDPOINT"),
+    endpoint,
     timeoutMs: 1e4
   };
   return createKinesisClient(settings, createNodeTransport());
 }
+function failingKinesis(reason) {
+  const fail = async () => {
+    throw new KinesisError("Misconfigured", reason, false);
+  };
+  return { putRecord: fail, putRecords: fail };
+}
 function captureDepsFromContext(ctx) {
   const read = (name) => ctx.values.get(name);
-  const config = readCaptureConfig(read);
+  let config;
+  let kinesis;
+  try {
+    config = readCaptureConfig(read);
+    kinesis = kinesisFromValues(read);
+  } catch (error) {
+    config = readCaptureConfig(() => void 0);
+    kinesis = failingKinesis(error instanceof Error ? error.message : String(error));
+  }
   const dataSource = atlasDataSource(ctx);
   const outboxDb = dataSource.db(config.outboxDatabase);
   return {
     config,
     dataSource,
-    kinesis: kinesisFromValues(read),
+    kinesis,
     outbox: outboxDb.collection(config.outboxCollection),
     status: outboxDb.collection(config.statusCollection),
     heartbeat: dataSource.db(config.heartbeatDatabase).collection(config.heartbeatCollection),

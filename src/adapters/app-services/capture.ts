@@ -16,34 +16,51 @@ export function kinesisFromValues(read: ValueReader): KinesisPort {
     return typeof v === "string" && v !== "" ? v : undefined;
   };
   const missing = ["AWS_REGION", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"].filter((name) => value(name) === undefined);
-  if (missing.length > 0) {
-    const fail = async (): Promise<never> => {
-      throw new KinesisError("Misconfigured", `missing values: ${missing.join(", ")}`, false);
-    };
-    return { putRecord: fail, putRecords: fail };
-  }
+  if (missing.length > 0) return failingKinesis(`missing values: ${missing.join(", ")}`);
+  const endpoint = value("KINESIS_ENDPOINT");
+  if (endpoint !== undefined && !/^https?:\/\/[^/\s]+/.test(endpoint)) return failingKinesis(`KINESIS_ENDPOINT "${endpoint.slice(0, 80)}" is not an http(s) URL`);
   const settings: KinesisSettings = {
     streamName: value("KINESIS_STREAM_NAME") || "realm",
     region: value("AWS_REGION") as string,
     accessKeyId: value("AWS_ACCESS_KEY_ID") as string,
     secretAccessKey: value("AWS_SECRET_ACCESS_KEY") as string,
     sessionToken: value("AWS_SESSION_TOKEN"),
-    endpoint: value("KINESIS_ENDPOINT"),
+    endpoint,
     timeoutMs: 10_000,
   };
   return createKinesisClient(settings, createNodeTransport());
 }
 
-/** Everything the capture cores need, from the App Services context. */
+/** A client whose every call fails (not retryable), so events go to the outbox with the reason. */
+function failingKinesis(reason: string): KinesisPort {
+  const fail = async (): Promise<never> => {
+    throw new KinesisError("Misconfigured", reason, false);
+  };
+  return { putRecord: fail, putRecords: fail };
+}
+
+/**
+ * Everything the capture cores need, from the App Services context. Invalid values do not throw
+ * (a thrown error would lose the change event): the defaults are used for the outbox and Kinesis
+ * fails with the reason, so events wait in the outbox until the values are fixed.
+ */
 export function captureDepsFromContext(ctx: AppServicesContext) {
   const read: ValueReader = (name) => ctx.values.get(name);
-  const config: CaptureConfig = readCaptureConfig(read);
+  let config: CaptureConfig;
+  let kinesis: KinesisPort;
+  try {
+    config = readCaptureConfig(read);
+    kinesis = kinesisFromValues(read);
+  } catch (error) {
+    config = readCaptureConfig(() => undefined);
+    kinesis = failingKinesis(error instanceof Error ? error.message : String(error));
+  }
   const dataSource = atlasDataSource(ctx);
   const outboxDb = dataSource.db(config.outboxDatabase);
   return {
     config,
     dataSource,
-    kinesis: kinesisFromValues(read),
+    kinesis,
     outbox: outboxDb.collection(config.outboxCollection),
     status: outboxDb.collection(config.statusCollection),
     heartbeat: dataSource.db(config.heartbeatDatabase).collection(config.heartbeatCollection),

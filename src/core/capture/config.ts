@@ -8,6 +8,14 @@ export type NestedDocumentEncoding = "document" | "string";
 /** Firehose's per-record cap (1,000 KiB); Kinesis allows 1 MiB by default. */
 export const FIREHOSE_RECORD_LIMIT = 1_024_000;
 
+/** Every value the capture functions read (the export check verifies each is defined in values/). */
+export const CAPTURE_VALUE_NAMES = [
+  "APP_NAME", "KINESIS_RECORD_FORMAT", "ARRAY_ENCODING", "NESTED_DOCUMENT_ENCODING", "KINESIS_MAX_RECORD_BYTES",
+  "KINESIS_MAX_ATTEMPTS", "KINESIS_RETRY_BASE_MS", "KINESIS_RETRY_MAX_MS", "KINESIS_OUTBOX_DATABASE", "KINESIS_OUTBOX_COLLECTION",
+  "KINESIS_STATUS_COLLECTION", "HEARTBEAT_DATABASE", "HEARTBEAT_COLLECTION", "SIGNAL_DATABASE", "SIGNAL_COLLECTION", "SNAPSHOT_CHUNK_SIZE",
+  "KINESIS_STREAM_NAME", "AWS_REGION", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "KINESIS_ENDPOINT",
+] as const;
+
 export interface CaptureConfig {
   readonly appName: string;
   readonly recordFormat: RecordFormat;

@@ -5,6 +5,13 @@ import { readRouting, type Routing } from "./routing";
 /** Firehose sends at most 64 MiB before compression; no host needs to accept more. */
 export const FIREHOSE_MAX_BODY_BYTES = 64 * 1024 * 1024;
 
+/** Every value the webhook reads (the export check verifies each is defined in values/). */
+export const FIREHOSE_VALUE_NAMES = [
+  "FIREHOSE_ACCESS_KEY", "FIREHOSE_ACCESS_KEY_PREVIOUS", "FIREHOSE_DATABASE", "FIREHOSE_COLLECTION",
+  "FIREHOSE_DEAD_LETTER_COLLECTION", "FIREHOSE_NAMESPACE_MAP", "FIREHOSE_HEARTBEAT_COLLECTION", "CAPTURED_NAMESPACES",
+  "HEARTBEAT_DATABASE", "HEARTBEAT_COLLECTION",
+] as const;
+
 export interface FirehoseConfig {
   /** Accepted access keys: the current one and, during a rotation, the previous one. */
   readonly accessKeys: readonly string[];

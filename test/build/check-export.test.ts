@@ -1,0 +1,70 @@
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { checkExport } from "../../scripts/check-export";
+import { kinesisFromValues } from "../../src/adapters/app-services/capture";
+import { CAPTURE_VALUE_NAMES, readCaptureConfig } from "../../src/core/capture/config";
+import { FIREHOSE_VALUE_NAMES, readFirehoseConfig } from "../../src/core/firehose/config";
+
+const root = join(import.meta.dirname, "..", "..");
+
+function exportCopy(mutate: (dir: string) => void): string[] {
+  const dir = mkdtempSync(join(tmpdir(), "akb-export-"));
+  try {
+    for (const part of ["realm_config.json", "data_sources", "functions", "http_endpoints", "triggers", "values"]) cpSync(join(root, part), join(dir, part), { recursive: true });
+    mutate(dir);
+    return checkExport(dir);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const edit = (dir: string, path: string, change: (json: any) => unknown) => {
+  const file = join(dir, path);
+  writeFileSync(file, JSON.stringify(change(JSON.parse(readFileSync(file, "utf8")))));
+};
+
+describe("npm run check: the App Services export", () => {
+  it("the repository's export passes", () => {
+    expect(checkExport(root)).toEqual([]);
+  });
+
+  it.each([
+    ["a trigger naming a missing function", (d: string) => edit(d, "triggers/emitHeartbeat.json", (t) => ({ ...t, event_processors: { FUNCTION: { config: { function_name: "nope" } } } })), 'triggers/emitHeartbeat.json: event_processors.FUNCTION.config.function_name "nope" is not in functions/config.json'],
+    ["a function without a built file", (d: string) => rmSync(join(d, "functions/runSnapshot.js")), 'functions/config.json: [3].name "runSnapshot" has no functions/runSnapshot.js'],
+    ["an endpoint naming a missing function", (d: string) => edit(d, "http_endpoints/config.json", (e) => [{ ...e[0], function_name: "gone" }]), 'http_endpoints/config.json: [0].function_name "gone" is not in functions/config.json'],
+    ["a value a function reads is missing", (d: string) => rmSync(join(d, "values/FIREHOSE_DATABASE.json")), "values/FIREHOSE_DATABASE.json: missing, but functions/receiveFirehoseDelivery.js reads the value FIREHOSE_DATABASE"],
+    ["a credential stored as a plain value", (d: string) => edit(d, "values/AWS_SECRET_ACCESS_KEY.json", (v) => ({ ...v, from_secret: false, value: "wJalrXUtnFEMI/K7MDENG" })), 'values/AWS_SECRET_ACCESS_KEY.json: value "AWS_SECRET_ACCESS_KEY" holds a credential'],
+    ["a secret reference that is not a name", (d: string) => edit(d, "values/FIREHOSE_ACCESS_KEY.json", (v) => ({ ...v, value: "has spaces in it" })), "values/FIREHOSE_ACCESS_KEY.json: value must match pattern"],
+    ["a trigger name over 64 characters", (d: string) => edit(d, "triggers/emitHeartbeat.json", (t) => ({ ...t, name: "x".repeat(65) })), "triggers/emitHeartbeat.json: name must match pattern"],
+    ["a trigger whose name is not its file name", (d: string) => edit(d, "triggers/emitHeartbeat.json", (t) => ({ ...t, name: "heartbeat" })), 'triggers/emitHeartbeat.json: name "heartbeat" must match the file name'],
+    ["a cron schedule with the wrong number of fields", (d: string) => edit(d, "triggers/emitHeartbeat.json", (t) => ({ ...t, config: { schedule: "* * * *" } })), "triggers/emitHeartbeat.json: config.schedule must match pattern"],
+    ["an unknown operation type", (d: string) => edit(d, "triggers/capture_monitors_reports.json", (t) => ({ ...t, config: { ...t.config, operation_types: ["INSERT", "TRUNCATE"] } })), "triggers/capture_monitors_reports.json: config.operation_types.1 must be equal to one of the allowed values (INSERT, UPDATE, REPLACE, DELETE)"],
+    ["a misspelt trigger field", (d: string) => edit(d, "triggers/capture_monitors_reports.json", (t) => ({ ...t, config: { ...t.config, full_documents: true } })), 'triggers/capture_monitors_reports.json: config must NOT have additional properties "full_documents"'],
+    ["an app name App Services refuses", (d: string) => edit(d, "realm_config.json", (c) => ({ ...c, name: "atlas kinesis bridge" })), "realm_config.json: name must match pattern"],
+    ["a broken JSON file", (d: string) => writeFileSync(join(d, "values/APP_NAME.json"), "{"), "values/APP_NAME.json: not valid JSON"],
+    ["a data source a trigger does not have", (d: string) => edit(d, "triggers/capture_monitors_reports.json", (t) => ({ ...t, config: { ...t.config, service_name: "other" } })), 'triggers/capture_monitors_reports.json: config.service_name "other" is not a data source'],
+  ])("reports %s, naming the file and field", (_name, mutate, message) => {
+    const problems = exportCopy(mutate as (dir: string) => void);
+    expect(problems.some((p) => p.startsWith(message)), problems.join("\n")).toBe(true);
+  });
+
+  it("the declared value lists cover every value the functions read", () => {
+    const read = new Set<string>();
+    const values = (name: string) => {
+      read.add(name);
+      try {
+        return JSON.parse(readFileSync(join(root, "values", `${name}.json`), "utf8")).value;
+      } catch {
+        return undefined;
+      }
+    };
+    readFirehoseConfig(values);
+    expect([...read].filter((n) => !(FIREHOSE_VALUE_NAMES as readonly string[]).includes(n))).toEqual([]);
+    read.clear();
+    readCaptureConfig(values);
+    kinesisFromValues((name) => (values(name) === "" || values(name) === undefined ? "set" : values(name)));
+    expect([...read].filter((n) => !(CAPTURE_VALUE_NAMES as readonly string[]).includes(n))).toEqual([]);
+  });
+});
