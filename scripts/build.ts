@@ -82,7 +82,8 @@ async function main(): Promise<void> {
     if (check) {
       if (!existsSync(target) || readFileSync(target, "utf8") !== code) drifted.push(name);
     } else {
-      writeFileSync(target, code);
+      // Unchanged files are not rewritten, so a build never disturbs a reader of an up-to-date tree.
+      if (!existsSync(target) || readFileSync(target, "utf8") !== code) writeFileSync(target, code);
       console.log(`functions/${name}.js  ${(Buffer.byteLength(code) / 1024).toFixed(1)} KiB`);
     }
   }

@@ -94,7 +94,7 @@ function main(): void {
     const target = join(root, path);
     if (check) {
       if (!existsSync(target) || readFileSync(target, "utf8") !== content) drifted.push(path);
-    } else {
+    } else if (!existsSync(target) || readFileSync(target, "utf8") !== content) {
       writeFileSync(target, content);
     }
   }

@@ -1,0 +1,106 @@
+/**
+ * `npm run deploy -- [--dry-run] [--remote <app name or id>] [--cli appservices|realm-cli]`
+ * Builds, checks, and pushes the App Services export with whichever CLI is installed (`appservices`
+ * preferred, `realm-cli` accepted; neither is an npm dependency, since both download binaries).
+ * - realm-cli reads this root as it is (realm_config.json, 20210101 layout, http_endpoints/).
+ * - appservices reads the current layout (root_config.json, https_endpoints/); it is generated from
+ *   the same files into build/appservices-app/.
+ * The functions bundle everything they need, so no dependency flags (--include-package-json /
+ * --include-node-modules) are passed. --dry-run prints what would be pushed and runs nothing.
+ */
+import { execFileSync, spawnSync } from "node:child_process";
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { delimiter, join, relative, resolve } from "node:path";
+import { checkExport } from "./check-export";
+
+const root = resolve(import.meta.dirname, "..");
+export type Cli = "appservices" | "realm-cli";
+
+/** realm_config.json's `location` (e.g. US-VA) to root_config.json's `provider_region`. */
+const REGIONS: Record<string, string> = {
+  "US-VA": "aws-us-east-1", "US-OR": "aws-us-west-2", "US-OH": "aws-us-east-2", "DE-FF": "aws-eu-central-1", "IE": "aws-eu-west-1",
+  "GB": "aws-eu-west-2", "AU": "aws-ap-southeast-2", "IN-MB": "aws-ap-south-1", "SG": "aws-ap-southeast-1", "BR-SP": "aws-sa-east-1",
+};
+
+export function findCli(path = process.env.PATH || "", prefer?: Cli): Cli | undefined {
+  const candidates: Cli[] = prefer ? [prefer] : ["appservices", "realm-cli"];
+  return candidates.find((cli) => path.split(delimiter).some((dir) => dir && existsSync(join(dir, cli))));
+}
+
+/** Writes the appservices (20230101) layout of this export into `target`. */
+export function writeAppServicesLayout(source: string, target: string): string[] {
+  rmSync(target, { recursive: true, force: true });
+  mkdirSync(target, { recursive: true });
+  const realm = JSON.parse(readFileSync(join(source, "realm_config.json"), "utf8")) as { name: string; location?: string; deployment_model?: string; environment?: string };
+  const rootConfig = {
+    name: realm.name,
+    deployment_model: realm.deployment_model || "GLOBAL",
+    provider_region: REGIONS[realm.location || "US-VA"] || "aws-us-east-1",
+    ...(realm.environment ? { environment: realm.environment } : {}),
+  };
+  writeFileSync(join(target, "root_config.json"), `${JSON.stringify(rootConfig, null, 2)}\n`);
+  for (const dir of ["data_sources", "functions", "triggers", "values"]) cpSync(join(source, dir), join(target, dir), { recursive: true });
+  if (existsSync(join(source, "http_endpoints"))) cpSync(join(source, "http_endpoints"), join(target, "https_endpoints"), { recursive: true });
+  const files: string[] = [];
+  const walk = (dir: string) => {
+    for (const entry of readdirSync(dir)) {
+      const path = join(dir, entry);
+      if (statSync(path).isDirectory()) walk(path);
+      else files.push(relative(target, path));
+    }
+  };
+  walk(target);
+  return files.sort();
+}
+
+export function pushCommand(cli: Cli, local: string, remote: string | undefined, dryRun: boolean): string[] {
+  return [cli, "push", "--local", local, ...(remote ? ["--remote", remote] : []), ...(dryRun ? ["--dry-run"] : []), ...(cli === "appservices" ? ["--yes"] : [])];
+}
+
+function main(): number {
+  const args = process.argv.slice(2);
+  const dryRun = args.includes("--dry-run");
+  const valueOf = (flag: string) => {
+    const i = args.indexOf(flag);
+    return i === -1 ? undefined : args[i + 1];
+  };
+  const prefer = valueOf("--cli") as Cli | undefined;
+  if (prefer && prefer !== "appservices" && prefer !== "realm-cli") throw new Error(`--cli must be appservices or realm-cli, got "${prefer}"`);
+  const remote = valueOf("--remote");
+
+  console.log("Building functions and triggers ...");
+  execFileSync("npm", ["run", "--silent", "build"], { cwd: root, stdio: "inherit" });
+  const problems = checkExport(root);
+  if (problems.length > 0) {
+    for (const problem of problems) console.error(problem);
+    console.error(`Not pushing: ${problems.length} problem(s) in the export (npm run check).`);
+    return 1;
+  }
+  const cli = findCli(process.env.PATH, prefer);
+  const chosen: Cli = cli ?? prefer ?? "appservices";
+  const local = chosen === "appservices" ? join(root, "build", "appservices-app") : root;
+  const files = chosen === "appservices" ? writeAppServicesLayout(root, local) : ["realm_config.json", "data_sources/", "functions/", "http_endpoints/", "triggers/", "values/"];
+  const command = pushCommand(chosen, relative(root, local) || ".", remote, dryRun);
+  console.log(`${dryRun ? "Would push" : "Pushing"} ${relative(root, local) || "."} (${files.length} files) with: ${command.join(" ")}`);
+  if (dryRun) {
+    for (const file of files) console.log(`  ${file}`);
+    if (!cli) console.log(`\nNo App Services CLI on PATH. Install one (npm install -g atlas-app-services-cli, then appservices login --api-key <public> --private-api-key <private>) to push.`);
+    console.log("\nSecrets are not pushed: create them first (appservices secrets create --name firehoseAccessKey --value ...; see README).");
+    return 0;
+  }
+  if (!cli) {
+    console.error("No App Services CLI found on PATH (appservices or realm-cli). Install with: npm install -g atlas-app-services-cli");
+    return 1;
+  }
+  const result = spawnSync(command[0], command.slice(1), { cwd: root, stdio: "inherit" });
+  return result.status ?? 1;
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === resolve(import.meta.filename)) {
+  try {
+    process.exit(main());
+  } catch (error) {
+    console.error(`deploy: ${error instanceof Error ? error.message : String(error)}`);
+    process.exit(1);
+  }
+}

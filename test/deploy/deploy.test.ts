@@ -1,0 +1,61 @@
+import { execFileSync, spawnSync } from "node:child_process";
+import { chmodSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { delimiter, join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { findCli, pushCommand, writeAppServicesLayout } from "../../scripts/deploy";
+
+const root = join(import.meta.dirname, "..", "..");
+
+/** A stand-in CLI on PATH that records how it was called. */
+function fakeCli(name: string): { dir: string; log: string } {
+  const dir = mkdtempSync(join(tmpdir(), "akb-cli-"));
+  const log = join(dir, "calls.log");
+  writeFileSync(join(dir, name), `#!/bin/sh\necho "$@" >> "${log}"\n`);
+  chmodSync(join(dir, name), 0o755);
+  return { dir, log };
+}
+
+describe("npm run deploy", { timeout: 120_000 }, () => {
+  it("generates the appservices layout (root_config.json, https_endpoints/) from the same files", () => {
+    const target = mkdtempSync(join(tmpdir(), "akb-layout-"));
+    const files = writeAppServicesLayout(root, target);
+    expect(files).toContain("root_config.json");
+    expect(files).toContain("https_endpoints/config.json");
+    expect(files).toContain("functions/publishChangeToKinesis.js");
+    expect(files).not.toContain("realm_config.json");
+    expect(JSON.parse(readFileSync(join(target, "root_config.json"), "utf8"))).toEqual({ name: "atlas-kinesis-bridge", deployment_model: "GLOBAL", provider_region: "aws-us-east-1" });
+    expect(readFileSync(join(target, "https_endpoints/config.json"), "utf8")).toBe(readFileSync(join(root, "http_endpoints/config.json"), "utf8"));
+  });
+
+  it.each([
+    ["appservices", "build/appservices-app", "app-1", true, "appservices push --local build/appservices-app --remote app-1 --dry-run --yes"],
+    ["realm-cli", ".", undefined, false, "realm-cli push --local ."],
+  ] as const)("builds the %s push command", (cli, local, remote, dryRun, expected) => {
+    expect(pushCommand(cli, local, remote, dryRun).join(" ")).toBe(expected);
+  });
+
+  it("prefers appservices, accepts realm-cli, and finds none on an empty PATH", () => {
+    const both = [fakeCli("appservices").dir, fakeCli("realm-cli").dir].join(delimiter);
+    expect(findCli(both)).toBe("appservices");
+    expect(findCli(fakeCli("realm-cli").dir)).toBe("realm-cli");
+    expect(findCli("")).toBeUndefined();
+  });
+
+  it("--dry-run without any CLI prints what would be pushed and how to install one, and exits 0", () => {
+    const result = spawnSync(process.execPath, ["--import", "tsx", "scripts/deploy.ts", "--dry-run"], { cwd: root, encoding: "utf8", env: { ...process.env, PATH: `${join(process.execPath, "..")}` } });
+    expect(result.status, result.stderr).toBe(0);
+    expect(result.stdout).toMatch(/Would push build\/appservices-app \(\d+ files\) with: appservices push --local build\/appservices-app --dry-run --yes/);
+    expect(result.stdout).toMatch(/No App Services CLI on PATH/);
+  });
+
+  it("pushes with the installed CLI and the right flags", () => {
+    const cli = fakeCli("realm-cli");
+    const result = spawnSync(process.execPath, ["--import", "tsx", "scripts/deploy.ts", "--remote", "my-app"], { cwd: root, encoding: "utf8", env: { ...process.env, PATH: `${cli.dir}${delimiter}${process.env.PATH}` } });
+    expect(result.status, result.stderr).toBe(0);
+    expect(existsSync(cli.log)).toBe(true);
+    expect(readFileSync(cli.log, "utf8").trim()).toBe("push --local . --remote my-app");
+    // the build left the committed files as they were
+    expect(execFileSync("git", ["status", "--porcelain", "functions", "triggers"], { cwd: root, encoding: "utf8" })).toBe("");
+  });
+});

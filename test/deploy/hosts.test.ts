@@ -1,0 +1,50 @@
+import { spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { describe, expect, it } from "vitest";
+import { buildHosts } from "../../scripts/build-hosts";
+import { httpRequest } from "../helpers/http";
+
+describe("packaged webhook hosts (esbuild bundles with the driver inside)", { timeout: 60_000 }, () => {
+  it("the server bundle starts with plain node, serves /healthz, and stops on SIGTERM", async () => {
+    const { server } = await buildHosts();
+    const child = spawn(process.execPath, [server], { env: { PATH: process.env.PATH, PORT: "0", HOST: "127.0.0.1", FIREHOSE_ACCESS_KEY: "k" }, stdio: ["ignore", "pipe", "pipe"] });
+    try {
+      const url = await new Promise<string>((resolve, reject) => {
+        let out = "";
+        child.stdout.on("data", (c: Buffer) => {
+          out += c.toString();
+          const match = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
+          if (match) resolve(match[1]);
+        });
+        child.once("exit", (code) => reject(new Error(`server exited ${code}: ${out}`)));
+      });
+      const health = await httpRequest(`${url}/healthz`, { method: "GET" });
+      expect(health.status).toBe(200);
+      expect(JSON.parse(health.body)).toMatchObject({ status: "ok", store: expect.stringContaining("embedded") });
+      const unauthorized = await httpRequest(`${url}/firehose`, { body: "{}", headers: { "X-Amz-Firehose-Request-Id": "r1" } });
+      expect(unauthorized.status).toBe(401);
+    } finally {
+      const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+      child.kill("SIGTERM");
+      expect(await exited).toBe(0);
+    }
+  });
+
+  it("the Lambda bundle exports handler and answers a Function URL event (500, retryable, without MONGODB_URI)", async () => {
+    const { lambda } = await buildHosts();
+    const { handler } = createRequire(import.meta.url)(lambda);
+    delete process.env.MONGODB_URI;
+    const result = await handler({ version: "2.0", requestContext: { http: { method: "POST" } }, headers: { "x-amz-firehose-request-id": "r-9" }, body: "{}" });
+    expect(result.statusCode).toBe(500);
+    expect(JSON.parse(result.body)).toMatchObject({ requestId: "r-9", errorMessage: "receiver set-up failed; retry" });
+  });
+
+  it("the container image builds the server bundle and runs it as a non-root user", () => {
+    const dockerfile = readFileSync("Dockerfile", "utf8");
+    expect(dockerfile).toMatch(/RUN npm run build:hosts/);
+    expect(dockerfile).toMatch(/COPY --from=build \/src\/build\/webhook-server\.cjs/);
+    expect(dockerfile).toMatch(/^USER node$/m);
+    expect(JSON.parse(readFileSync("package.json", "utf8")).scripts["build:hosts"]).toBeDefined();
+  });
+});

@@ -1,0 +1,62 @@
+import { readFileSync } from "node:fs";
+import { runInNewContext } from "node:vm";
+import { describe, expect, it } from "vitest";
+
+const script = readFileSync("mongodb/setup-database-user.js", "utf8");
+
+/** Runs the mongosh script against a recording fake `db`. */
+function runSetup(env: Record<string, string>, host = "mongodb://127.0.0.1:27017") {
+  const calls: { op: string; args: unknown[] }[] = [];
+  const printed: string[] = [];
+  const collections = new Map<string, Set<string>>();
+  const database = (name: string): unknown => ({
+    getCollectionNames: () => [...(collections.get(name) ?? [])],
+    createCollection: (coll: string) => {
+      calls.push({ op: "createCollection", args: [`${name}.${coll}`] });
+      collections.set(name, new Set([...(collections.get(name) ?? []), coll]));
+    },
+    getCollection: (coll: string) => ({ createIndex: (...args: unknown[]) => calls.push({ op: "createIndex", args: [`${name}.${coll}`, ...args] }) }),
+    getRole: () => null,
+    getUser: () => null,
+    createRole: (role: unknown) => calls.push({ op: "createRole", args: [role] }),
+    createUser: (user: unknown) => calls.push({ op: "createUser", args: [user] }),
+    getSiblingDB: (other: string) => database(other),
+    getMongo: () => ({ toString: () => host }),
+  });
+  runInNewContext(script, { db: database("test"), print: (text: string) => printed.push(text), process: { env } });
+  return { calls, printed };
+}
+
+describe("mongodb/setup-database-user.js", () => {
+  it("creates a role with exactly read on captured collections and read-write on the bridge's own collections", () => {
+    const { calls } = runSetup({ BRIDGE_PASSWORD: "pw", CAPTURED: "monitors.reports,app.orders" });
+    const role = calls.find((c) => c.op === "createRole")!.args[0] as { role: string; privileges: { resource: { db: string; collection: string }; actions: string[] }[]; roles: unknown[] };
+    expect(role.roles).toEqual([]);
+    const granted = Object.fromEntries(role.privileges.map((p) => [`${p.resource.db}.${p.resource.collection}`, p.actions]));
+    const rw = ["find", "insert", "update", "remove"];
+    expect(granted).toEqual({
+      "monitors.reports": ["find", "changeStream"],
+      "app.orders": ["find", "changeStream"],
+      "streamkap.streamkap_heartbeat": rw,
+      "streamkap.streamkap_signal": rw,
+      "streamkap.kinesis_outbox": rw,
+      "streamkap.kinesis_status": rw,
+      "monitors.firehose": rw,
+      "monitors.firehose_dead_letters": rw,
+      "monitors.firehose_heartbeats": rw,
+    });
+    expect(calls.find((c) => c.op === "createUser")!.args[0]).toEqual({ user: "atlas-kinesis-bridge", pwd: "pw", roles: [{ role: "atlasKinesisBridge", db: "admin" }] });
+    expect(calls.filter((c) => c.op === "createCollection")).toHaveLength(9);
+    expect(calls).toContainEqual({ op: "createIndex", args: ["monitors.firehose", { "_akb.deletedAt": 1 }, { expireAfterSeconds: 172800, name: "akb_tombstone_ttl" }] });
+  });
+
+  it("refuses a capture list that includes a collection the bridge writes (an endless loop)", () => {
+    expect(() => runSetup({ CAPTURED: "monitors.firehose" })).toThrow("monitors.firehose is both captured and written by the bridge");
+  });
+
+  it("on Atlas prints the Atlas CLI commands instead of calling createUser", () => {
+    const { calls, printed } = runSetup({ BRIDGE_PASSWORD: "pw" }, "mongodb+srv://cluster0.abcde.mongodb.net");
+    expect(calls.some((c) => c.op === "createRole" || c.op === "createUser")).toBe(false);
+    expect(printed.join("\n")).toMatch(/atlas customDbRoles create atlasKinesisBridge --privilege FIND@monitors.reports --privilege CHANGESTREAM@monitors.reports/);
+  });
+});
