@@ -446,19 +446,25 @@ function planWrites(records, requestId, bson, routing, now) {
   const chosen = /* @__PURE__ */ new Map();
   const rejected2 = [];
   let candidates = 0;
+  let winners = 0;
   let heartbeats = 0;
   for (const record of records) {
     if (record.kind !== "document") continue;
     let candidate;
+    let id;
     if (record.document.kind === ENVELOPE_KIND) {
       candidate = envelopeCandidate(record.document, record.index, bson, routing, now);
-      if ("target" in candidate && candidate.target === routing.livenessTarget) heartbeats++;
+      if ("target" in candidate) {
+        if (candidate.target === routing.livenessTarget) heartbeats++;
+        id = operationFilter(candidate.operation)._id;
+      }
     } else {
       let document = record.document;
       if (!("_id" in document)) document = { _id: `${requestId}:${record.index}`, ...document };
+      id = document._id;
       candidate = {
         target: routing.defaultTarget,
-        operation: { replaceOne: { filter: { _id: document._id }, replacement: document, upsert: true } },
+        operation: { replaceOne: { filter: { _id: id }, replacement: document, upsert: true } },
         index: record.index
       };
     }
@@ -467,26 +473,29 @@ function planWrites(records, requestId, bson, routing, now) {
       continue;
     }
     candidates++;
-    const filter = operationFilter(candidate.operation);
-    const key = `${candidate.target.db}.${candidate.target.coll}|${idKey(filter._id, bson)}`;
-    const previous = chosen.get(key);
-    if (previous && previous.position !== void 0 && candidate.position !== void 0 && previous.position > candidate.position) continue;
-    chosen.delete(key);
-    chosen.set(key, candidate);
-  }
-  const byTarget = /* @__PURE__ */ new Map();
-  chosen.forEach((candidate) => {
-    const name = `${candidate.target.db}.${candidate.target.coll}`;
-    let group = byTarget.get(name);
-    if (!group) {
-      group = { target: candidate.target, operations: [], recordIndexes: [], guarded: [] };
-      byTarget.set(name, group);
+    let byId = chosen.get(candidate.target);
+    if (!byId) {
+      byId = /* @__PURE__ */ new Map();
+      chosen.set(candidate.target, byId);
     }
-    group.operations.push(candidate.operation);
-    group.recordIndexes.push(candidate.index);
-    group.guarded.push(candidate.position !== void 0);
+    const key = idKey(id, bson);
+    const previous = byId.get(key);
+    if (previous && previous.position !== void 0 && candidate.position !== void 0 && previous.position > candidate.position) continue;
+    if (previous) byId.delete(key);
+    else winners++;
+    byId.set(key, candidate);
+  }
+  const targets = [];
+  chosen.forEach((byId, target) => {
+    const group = { target, operations: [], recordIndexes: [], guarded: [] };
+    byId.forEach((candidate) => {
+      group.operations.push(candidate.operation);
+      group.recordIndexes.push(candidate.index);
+      group.guarded.push(candidate.position !== void 0);
+    });
+    targets.push(group);
   });
-  return { targets: [...byTarget.values()], superseded: candidates - chosen.size, rejected: rejected2, heartbeats };
+  return { targets, superseded: candidates - winners, rejected: rejected2, heartbeats };
 }
 function operationFilter(operation) {
   if ("replaceOne" in operation) return operation.replaceOne.filter;

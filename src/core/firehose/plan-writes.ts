@@ -40,22 +40,29 @@ interface Candidate {
  * - A heartbeat envelope updates the liveness record of its app instead of being stored as data.
  */
 export function planWrites(records: readonly DecodedRecord[], requestId: string, bson: BsonPort, routing: Routing, now: number): PlannedWrites {
-  const chosen = new Map<string, Candidate>();
+  // Target namespace (by object identity: routing hands out the same objects) -> _id key -> winner.
+  const chosen = new Map<Namespace, Map<string, Candidate>>();
   const rejected: { index: number; reason: string }[] = [];
   let candidates = 0;
+  let winners = 0;
   let heartbeats = 0;
   for (const record of records) {
     if (record.kind !== "document") continue;
     let candidate: Candidate | { reject: string };
+    let id: unknown;
     if (record.document.kind === ENVELOPE_KIND) {
       candidate = envelopeCandidate(record.document, record.index, bson, routing, now);
-      if ("target" in candidate && candidate.target === routing.livenessTarget) heartbeats++;
+      if ("target" in candidate) {
+        if (candidate.target === routing.livenessTarget) heartbeats++;
+        id = operationFilter(candidate.operation)._id;
+      }
     } else {
       let document = record.document;
       if (!("_id" in document)) document = { _id: `${requestId}:${record.index}`, ...document };
+      id = document._id;
       candidate = {
         target: routing.defaultTarget,
-        operation: { replaceOne: { filter: { _id: document._id }, replacement: document, upsert: true } },
+        operation: { replaceOne: { filter: { _id: id }, replacement: document, upsert: true } },
         index: record.index,
       };
     }
@@ -64,26 +71,29 @@ export function planWrites(records: readonly DecodedRecord[], requestId: string,
       continue;
     }
     candidates++;
-    const filter = operationFilter(candidate.operation);
-    const key = `${candidate.target.db}.${candidate.target.coll}|${idKey(filter._id, bson)}`;
-    const previous = chosen.get(key);
-    if (previous && previous.position !== undefined && candidate.position !== undefined && previous.position > candidate.position) continue;
-    chosen.delete(key); // re-inserting moves the key to the end: the winning record decides the order
-    chosen.set(key, candidate);
-  }
-  const byTarget = new Map<string, TargetWrites>();
-  chosen.forEach((candidate) => {
-    const name = `${candidate.target.db}.${candidate.target.coll}`;
-    let group = byTarget.get(name);
-    if (!group) {
-      group = { target: candidate.target, operations: [], recordIndexes: [], guarded: [] };
-      byTarget.set(name, group);
+    let byId = chosen.get(candidate.target);
+    if (!byId) {
+      byId = new Map();
+      chosen.set(candidate.target, byId);
     }
-    group.operations.push(candidate.operation);
-    group.recordIndexes.push(candidate.index);
-    group.guarded.push(candidate.position !== undefined);
+    const key = idKey(id, bson);
+    const previous = byId.get(key);
+    if (previous && previous.position !== undefined && candidate.position !== undefined && previous.position > candidate.position) continue;
+    if (previous) byId.delete(key); // re-inserting moves the key to the end: the winning record decides the order
+    else winners++;
+    byId.set(key, candidate);
+  }
+  const targets: TargetWrites[] = [];
+  chosen.forEach((byId, target) => {
+    const group: TargetWrites = { target, operations: [], recordIndexes: [], guarded: [] };
+    byId.forEach((candidate) => {
+      group.operations.push(candidate.operation);
+      group.recordIndexes.push(candidate.index);
+      group.guarded.push(candidate.position !== undefined);
+    });
+    targets.push(group);
   });
-  return { targets: [...byTarget.values()], superseded: candidates - chosen.size, rejected, heartbeats };
+  return { targets, superseded: candidates - winners, rejected, heartbeats };
 }
 
 function operationFilter(operation: WriteOperation): Document {
