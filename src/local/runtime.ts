@@ -1,4 +1,4 @@
-import { EJSON, Binary } from "bson";
+import { BSON, EJSON, Binary } from "bson";
 import { Cron } from "croner";
 import { createHash, createHmac } from "node:crypto";
 import { createServer, request as httpRequest, type IncomingMessage, type Server } from "node:http";
@@ -151,7 +151,9 @@ export class LocalRuntime {
       if (!operations.has(String(event.operationType))) return;
       if (event.operationType === "update" && !config.full_document) delete event.fullDocument;
       if (!config.full_document_before_change) delete event.fullDocumentBeforeChange;
-      if (match && !match.test(event)) return;
+      // Events carry exact BSON wrappers (Int32, Double); the match sees promoted values, as the
+      // server's $match compares numbers by value.
+      if (match && !match.test(BSON.deserialize(BSON.serialize(event)))) return;
       const delivered = project ? (new Aggregator([{ $project: project }]).run([event])[0] as Document) : event;
       const remember = () => {
         if (tokens) tokens[trigger.name] = raw._id;
