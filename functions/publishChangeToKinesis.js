@@ -855,22 +855,23 @@ async function publishChangeToKinesis(event, deps) {
   if (await hasPendingFor(deps.outbox, record.partitionKey)) {
     return outboxed("an earlier event of this document is waiting in the outbox", 0);
   }
+  let put;
   try {
-    const put = await withRetries(
+    put = await withRetries(
       () => deps.kinesis.putRecord({ Data: Buffer.from(record.data, "utf8").toString("base64"), PartitionKey: record.partitionKey }),
       (error) => error instanceof KinesisError && error.retryable,
       config,
       deps.sleep,
       deps.random
     );
-    if (event.ns && event.ns.db === config.heartbeatDatabase && event.ns.coll === config.heartbeatCollection) {
-      await recordSuccessfulPut(deps);
-    }
-    return { result: "put", sequenceNumber: put.SequenceNumber, shardId: put.ShardId, degraded: record.degraded };
   } catch (error) {
     const attempts = error.attempts || 1;
     return outboxed(describeError(error), attempts);
   }
+  if (event.ns && event.ns.db === config.heartbeatDatabase && event.ns.coll === config.heartbeatCollection) {
+    await recordSuccessfulPut(deps).catch((error) => logger.warn({ msg: "could not record the last successful put", error: describeError(error) }));
+  }
+  return { result: "put", sequenceNumber: put.SequenceNumber, shardId: put.ShardId, degraded: record.degraded };
 }
 function resumeTokenId(event) {
   const token = event._id;

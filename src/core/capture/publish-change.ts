@@ -63,22 +63,24 @@ export async function publishChangeToKinesis(event: ChangeEvent, deps: PublishDe
   if (await hasPendingFor(deps.outbox, record.partitionKey)) {
     return outboxed("an earlier event of this document is waiting in the outbox", 0);
   }
+  let put: { SequenceNumber: string; ShardId: string };
   try {
-    const put = await withRetries(
+    put = await withRetries(
       () => deps.kinesis.putRecord({ Data: Buffer.from(record.data, "utf8").toString("base64"), PartitionKey: record.partitionKey }),
       (error) => error instanceof KinesisError && error.retryable,
       config,
       deps.sleep,
       deps.random,
     );
-    if (event.ns && event.ns.db === config.heartbeatDatabase && event.ns.coll === config.heartbeatCollection) {
-      await recordSuccessfulPut(deps);
-    }
-    return { result: "put", sequenceNumber: put.SequenceNumber, shardId: put.ShardId, degraded: record.degraded };
   } catch (error) {
     const attempts = (error as { attempts?: number }).attempts || 1;
     return outboxed(describeError(error), attempts);
   }
+  if (event.ns && event.ns.db === config.heartbeatDatabase && event.ns.coll === config.heartbeatCollection) {
+    // Bookkeeping only: the event is on the stream, so a failure here must not outbox it again.
+    await recordSuccessfulPut(deps).catch((error) => logger.warn({ msg: "could not record the last successful put", error: describeError(error) }));
+  }
+  return { result: "put", sequenceNumber: put.SequenceNumber, shardId: put.ShardId, degraded: record.degraded };
 }
 
 /** The resume token's `_data`, the event's unique and sortable identity. */

@@ -95,6 +95,16 @@ describe("publishChangeToKinesis", () => {
     expect(await deps.status.findOne({ _id: "atlas-kinesis-bridge:lastSuccessfulPut" })).toEqual({ _id: "atlas-kinesis-bridge:lastSuccessfulPut", at: new Date(deps.clock.now()) });
   });
 
+  it("a failure to record the last successful put neither outboxes nor repeats a heartbeat that was put", async () => {
+    const kinesis = fakeKinesis();
+    const deps = makeCaptureDeps({ kinesis: kinesis.port });
+    const failingStatus = Object.assign(Object.create(deps.status), { updateOne: async () => { throw new Error("status write failed"); } });
+    expect((await publishChangeToKinesis(readChangeEvent("heartbeat"), { ...deps, status: failingStatus })).result).toBe("put");
+    expect(kinesis.stream).toHaveLength(1);
+    expect(await deps.outbox.countDocuments()).toBe(0);
+    expect(deps.logger.lines.at(-1)).toMatchObject({ msg: "could not record the last successful put" });
+  });
+
   it("keeps an event too large even without its documents in the outbox as permanent, and says so", async () => {
     const kinesis = fakeKinesis();
     const deps = makeCaptureDeps({ kinesis: kinesis.port, values: { KINESIS_MAX_RECORD_BYTES: 2048 } });
