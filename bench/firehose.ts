@@ -9,6 +9,8 @@ import { runInThisContext } from "node:vm";
 import { runInterleaved, type Task } from "./interleaved";
 import { nodeBson } from "../src/adapters/bson/node-bson";
 import { readFirehoseConfig } from "../src/core/firehose/config";
+import { decodeRecord } from "../src/core/firehose/decode-record";
+import { planWrites } from "../src/core/firehose/plan-writes";
 import { receiveFirehoseDelivery } from "../src/core/firehose/receive-delivery";
 import type { DataSourcePort } from "../src/core/ports";
 import { buildDeliveryBody, checkRecord } from "./firehose-request";
@@ -63,6 +65,7 @@ export async function benchFirehose(options: { records?: number; rounds?: number
     logger: { info: () => undefined, warn: () => undefined, error: () => undefined },
   };
   const baseline = loadBaseline();
+  const parsedRecords = (JSON.parse(bodyBytes.toString("utf8")) as typeof body).records;
   const tasks: Task[] = [
     {
       name: "floor: base64 decode + JSON.parse per record",
@@ -75,6 +78,16 @@ export async function benchFirehose(options: { records?: number; rounds?: number
       run: () => {
         const parsed = JSON.parse(bodyBytes.toString("utf8")) as typeof body;
         for (const record of parsed.records) JSON.parse(Buffer.from(record.data, "base64").toString("utf8"));
+      },
+    },
+    {
+      name: "core, per-record stage: decodeRecord + planWrites (what the floor does, plus types)",
+      run: () => {
+        for (let start = 0; start < parsedRecords.length; start += 1000) {
+          const decoded = [];
+          for (let i = start; i < Math.min(start + 1000, parsedRecords.length); i++) decoded.push(decodeRecord(parsedRecords[i], i, nodeBson));
+          planWrites(decoded, body.requestId, nodeBson, deps.config.routing, 0);
+        }
       },
     },
     {

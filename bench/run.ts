@@ -12,7 +12,9 @@ async function main(): Promise<void> {
   const firehose = await benchFirehose({ rounds: quick ? 5 : 21 });
   console.log(`Firehose webhook, one request of 10,000 records (~${firehose.recordBytes} B JSON each, non-ASCII + EJSON types), null database; median of interleaved rounds:`);
   for (const row of firehose.rows) console.log(`  ${row.name.padEnd(76)} p50 ${row.p50ms.toFixed(1).padStart(7)} ms   ${row.ratioToFloor.toFixed(2)}x floor`);
-  const core = firehose.rows.find((r) => r.name.startsWith("core"))!;
+  const core = firehose.rows.find((r) => r.name.startsWith("core:"))!;
+  const withBody = firehose.rows.find((r) => r.name.startsWith("floor + body"))!;
+  console.log(`  core / (floor + body), both parsing the request: ${(core.p50ms / withBody.p50ms).toFixed(2)}x`);
   const baseline = firehose.rows.find((r) => r.name.startsWith("baseline"));
   if (baseline) console.log(`  baseline / core: ${(baseline.p50ms / core.p50ms).toFixed(2)}x`);
   else console.log("  baseline: ../shared/baselines/seed-firehose-webhook.js not found, not measured");
