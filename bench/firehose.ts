@@ -4,7 +4,7 @@
  */
 import * as bson from "bson";
 import { existsSync, readFileSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { resolve } from "node:path";
 import { runInThisContext } from "node:vm";
 import { runInterleaved, type Task } from "./interleaved";
 import { nodeBson } from "../src/adapters/bson/node-bson";

@@ -901,7 +901,7 @@ function isSafeInteger(value) {
   return isInteger(value) && Math.abs(value) <= MAX_SAFE;
 }
 
-// src/core/firehose/plan-writes.ts
+// src/core/id-key.ts
 function idKey(id, bson) {
   if (typeof id === "string") return `s:${id}`;
   if (typeof id === "number") return `n:${id}`;

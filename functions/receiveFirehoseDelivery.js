@@ -409,6 +409,21 @@ function firstLine(error) {
   return message.split("\n")[0].slice(0, 200);
 }
 
+// src/core/id-key.ts
+function idKey(id, bson) {
+  if (typeof id === "string") return `s:${id}`;
+  if (typeof id === "number") return `n:${id}`;
+  const type = bson.bsonType(id);
+  if (type === "ObjectId") return `o:${id.toHexString()}`;
+  if (type === "Double" || type === "Int32") return `n:${id.valueOf()}`;
+  if (type === "Long") {
+    const long = id;
+    const asNumber = long.toNumber();
+    return isSafeInteger(asNumber) ? `n:${asNumber}` : `n:${long.toString()}`;
+  }
+  return `j:${bson.ejson.stringify({ v: id }, { relaxed: false })}`;
+}
+
 // src/core/capture/envelope.ts
 var ENVELOPE_KIND = "atlas-kinesis-bridge/change@1";
 
@@ -563,19 +578,6 @@ function updateFrom(description, position) {
   const unset = {};
   for (const field of description.removedFields || []) unset[field] = "";
   return Object.keys(unset).length > 0 ? { $set: set, $unset: unset } : { $set: set };
-}
-function idKey(id, bson) {
-  if (typeof id === "string") return `s:${id}`;
-  if (typeof id === "number") return `n:${id}`;
-  const type = bson.bsonType(id);
-  if (type === "ObjectId") return `o:${id.toHexString()}`;
-  if (type === "Double" || type === "Int32") return `n:${id.valueOf()}`;
-  if (type === "Long") {
-    const long = id;
-    const asNumber = long.toNumber();
-    return isSafeInteger(asNumber) ? `n:${asNumber}` : `n:${long.toString()}`;
-  }
-  return `j:${bson.ejson.stringify({ v: id }, { relaxed: false })}`;
 }
 
 // src/core/firehose/request.ts

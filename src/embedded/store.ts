@@ -1,7 +1,7 @@
 import { EventEmitter } from "events";
 import { BSON, ObjectId, Timestamp, type DeserializeOptions } from "bson";
 import { Aggregator, Query, update as applyUpdate } from "mingo";
-import { idKey } from "../core/firehose/plan-writes";
+import { idKey } from "../core/id-key";
 import type { CollectionPort, DataSourcePort, Document, WriteOperation } from "../core/ports";
 import { nodeBson } from "../adapters/bson/node-bson";
 

@@ -1,6 +1,6 @@
 import type { BsonPort } from "../bson-port";
 import { describeError } from "../errors";
-import { idKey } from "../firehose/plan-writes";
+import { idKey } from "../id-key";
 import { KinesisError, type KinesisPort, type KinesisRecordEntry } from "../kinesis/client";
 import { matchedCount, type Clock, type CollectionPort, type DataSourcePort, type Document, type Logger } from "../ports";
 import { withRetries, type Sleep } from "../retry";

@@ -1,5 +1,5 @@
 import type { BsonPort } from "../bson-port";
-import { isSafeInteger } from "../numbers";
+import { idKey } from "../id-key";
 import type { Document, WriteOperation } from "../ports";
 import { ENVELOPE_KIND } from "../capture/envelope";
 import type { DecodedRecord } from "./decode-record";
@@ -169,22 +169,4 @@ function updateFrom(description: Document, position: string): Document {
   const unset: Document = {};
   for (const field of (description.removedFields as string[]) || []) unset[field] = "";
   return Object.keys(unset).length > 0 ? { $set: set, $unset: unset } : { $set: set };
-}
-
-/**
- * A string equal for two _ids exactly when MongoDB would match them: numbers compare by value
- * whatever their BSON type, everything else by type and canonical Extended JSON.
- */
-export function idKey(id: unknown, bson: BsonPort): string {
-  if (typeof id === "string") return `s:${id}`;
-  if (typeof id === "number") return `n:${id}`;
-  const type = bson.bsonType(id);
-  if (type === "ObjectId") return `o:${(id as { toHexString(): string }).toHexString()}`;
-  if (type === "Double" || type === "Int32") return `n:${(id as { valueOf(): number }).valueOf()}`;
-  if (type === "Long") {
-    const long = id as { toNumber(): number; toString(): string };
-    const asNumber = long.toNumber();
-    return isSafeInteger(asNumber) ? `n:${asNumber}` : `n:${long.toString()}`;
-  }
-  return `j:${bson.ejson.stringify({ v: id }, { relaxed: false })}`;
 }

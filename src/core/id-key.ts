@@ -1,0 +1,20 @@
+import type { BsonPort } from "./bson-port";
+import { isSafeInteger } from "./numbers";
+
+/**
+ * A string equal for two _ids exactly when MongoDB would match them: numbers compare by value
+ * whatever their BSON type, everything else by type and canonical Extended JSON.
+ */
+export function idKey(id: unknown, bson: BsonPort): string {
+  if (typeof id === "string") return `s:${id}`;
+  if (typeof id === "number") return `n:${id}`;
+  const type = bson.bsonType(id);
+  if (type === "ObjectId") return `o:${(id as { toHexString(): string }).toHexString()}`;
+  if (type === "Double" || type === "Int32") return `n:${(id as { valueOf(): number }).valueOf()}`;
+  if (type === "Long") {
+    const long = id as { toNumber(): number; toString(): string };
+    const asNumber = long.toNumber();
+    return isSafeInteger(asNumber) ? `n:${asNumber}` : `n:${long.toString()}`;
+  }
+  return `j:${bson.ejson.stringify({ v: id }, { relaxed: false })}`;
+}
