@@ -10,7 +10,7 @@
  *            --engine kinesis-local|kinesalite
  */
 import { join, resolve } from "node:path";
-import { Pipeline, type PipelineCounts } from "../local/pipeline";
+import { externalKinesisFromEnv, Pipeline, type PipelineCounts } from "../local/pipeline";
 
 interface Args {
   events?: number;
@@ -57,11 +57,14 @@ async function main(): Promise<void> {
   const root = resolve(import.meta.dirname, "..", "..");
   const stateDir = join(root, ".local");
   const mongodbUri = process.env.MONGODB_URI;
+  // With AWS credentials (and a region or endpoint) in the environment, an existing stream is used.
+  const externalKinesis = externalKinesisFromEnv(process.env);
   console.log(
-    `Starting: ${mongodbUri ? "MongoDB from MONGODB_URI" : "embedded store"}, ${args.engine} on loopback, functions from functions/, ` +
-      `Firehose buffer ${args.interval} ms${args.gzip ? ", gzip" : ""}; logs in .local/`,
+    `Starting: ${mongodbUri ? "MongoDB from MONGODB_URI" : "embedded store"}, ` +
+      `${externalKinesis ? `stream ${externalKinesis.streamName} ${externalKinesis.endpoint ? `at ${externalKinesis.endpoint}` : `in ${externalKinesis.region} (AWS)`}` : `${args.engine} on loopback`}, ` +
+      `functions from functions/, Firehose buffer ${args.interval} ms${args.gzip ? ", gzip" : ""}; logs in .local/`,
   );
-  const pipeline = await Pipeline.start({ root, stateDir, bufferIntervalMs: args.interval, gzip: args.gzip, engine: args.engine, mongodbUri });
+  const pipeline = await Pipeline.start({ root, stateDir, bufferIntervalMs: args.interval, gzip: args.gzip, engine: args.engine, mongodbUri, externalKinesis });
   console.log(`Webhook endpoint ${pipeline.runtime.endpointUrl}/firehose; sensor at ${args.rate} readings/s into monitors.reports${args.events ? ` (${args.events} readings)` : ""}`);
   const sensor = pipeline.startSensor(args.rate, args.events);
   const tty = process.stdout.isTTY;

@@ -6,8 +6,10 @@ import { MongoClient } from "mongodb";
 import { POSITION_FIELD } from "../core/firehose/envelope-position";
 import { countMatching, type CollectionPort, type Document } from "../core/ports";
 import { EmbeddedStore } from "../embedded/store";
-import { FirehoseSimulator, KinesisStreamReader } from "./firehose-simulator";
-import { startKinesisEmulator, type EmulatorEngine, type KinesisEmulator } from "./kinesis-emulator";
+import { createNodeTransport } from "../adapters/http/node-transport";
+import { createKinesisCall } from "../core/kinesis/client";
+import { FirehoseSimulator, KinesisStreamReader, type KinesisCall } from "./firehose-simulator";
+import { startKinesisEmulator, type EmulatorEngine } from "./kinesis-emulator";
 import { LocalRuntime, type Execution } from "./runtime";
 import { startSensorSource, type SensorSource } from "./sensor-source";
 
@@ -29,6 +31,88 @@ export interface PipelineOptions {
   retryDurationMs?: number;
   timeScale?: number;
   mongodbUri?: string;
+  /**
+   * An existing stream to use instead of the embedded emulator: real Kinesis (no endpoint) or any
+   * endpoint. Its credentials go to the trigger as values; the stream must exist.
+   */
+  externalKinesis?: ExternalKinesis;
+}
+
+export interface ExternalKinesis {
+  region: string;
+  accessKeyId: string;
+  secretAccessKey: string;
+  sessionToken?: string;
+  endpoint?: string;
+  streamName: string;
+}
+
+/** The stream the pipeline uses: the embedded emulator's, or an external one. */
+interface KinesisTarget {
+  readonly description: string;
+  readonly streamName: string;
+  readonly values: Record<string, unknown>;
+  readonly call: KinesisCall;
+  stop(): Promise<void>;
+}
+
+/** External Kinesis from the environment: AWS_REGION + credentials (and optionally KINESIS_ENDPOINT). */
+export function externalKinesisFromEnv(env: NodeJS.ProcessEnv): ExternalKinesis | undefined {
+  if (!env.AWS_ACCESS_KEY_ID || !env.AWS_SECRET_ACCESS_KEY || !(env.AWS_REGION || env.KINESIS_ENDPOINT)) return undefined;
+  return {
+    region: env.AWS_REGION || "us-east-1",
+    accessKeyId: env.AWS_ACCESS_KEY_ID,
+    secretAccessKey: env.AWS_SECRET_ACCESS_KEY,
+    sessionToken: env.AWS_SESSION_TOKEN,
+    endpoint: env.KINESIS_ENDPOINT || undefined,
+    streamName: env.KINESIS_STREAM_NAME || STREAM,
+  };
+}
+
+async function openKinesis(options: PipelineOptions): Promise<KinesisTarget> {
+  const external = options.externalKinesis;
+  if (external) {
+    const call = createKinesisCall({ ...external, timeoutMs: 30_000 }, createNodeTransport());
+    try {
+      await call("DescribeStream", { StreamName: external.streamName, Limit: 1 });
+    } catch (error) {
+      throw new Error(`Kinesis stream "${external.streamName}" is not usable${external.endpoint ? ` at ${external.endpoint}` : ` in ${external.region}`}: ${error instanceof Error ? error.message : String(error)}`);
+    }
+    return {
+      description: external.endpoint ? `Kinesis at ${external.endpoint}` : `Kinesis in ${external.region} (AWS)`,
+      streamName: external.streamName,
+      values: {
+        KINESIS_ENDPOINT: external.endpoint ?? "",
+        KINESIS_STREAM_NAME: external.streamName,
+        AWS_REGION: external.region,
+        AWS_ACCESS_KEY_ID: external.accessKeyId,
+        AWS_SECRET_ACCESS_KEY: external.secretAccessKey,
+        AWS_SESSION_TOKEN: external.sessionToken ?? "",
+      },
+      call,
+      stop: async () => undefined,
+    };
+  }
+  const emulator = await startKinesisEmulator({ engine: options.engine });
+  try {
+    await emulator.createStream(STREAM, 2);
+  } catch (error) {
+    await emulator.stop();
+    throw error;
+  }
+  return {
+    description: `${emulator.engine} on loopback`,
+    streamName: STREAM,
+    values: {
+      KINESIS_ENDPOINT: emulator.endpoint,
+      KINESIS_STREAM_NAME: STREAM,
+      AWS_REGION: emulator.region,
+      AWS_ACCESS_KEY_ID: emulator.credentials.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: emulator.credentials.secretAccessKey,
+    },
+    call: emulator.call,
+    stop: () => emulator.stop(),
+  };
 }
 
 export interface PipelineCounts {
@@ -64,7 +148,7 @@ export class Pipeline {
   private constructor(
     readonly options: PipelineOptions,
     readonly store: EmbeddedStore | MongoClient,
-    readonly emulator: KinesisEmulator,
+    readonly kinesis: KinesisTarget,
     public runtime: LocalRuntime,
     readonly simulator: FirehoseSimulator,
     readonly reader: KinesisStreamReader,
@@ -75,14 +159,13 @@ export class Pipeline {
   static async start(options: PipelineOptions): Promise<Pipeline> {
     mkdirSync(options.stateDir, { recursive: true });
     const store = options.mongodbUri ? await new MongoClient(options.mongodbUri).connect() : new EmbeddedStore();
-    const emulator = await startKinesisEmulator({ engine: options.engine });
+    const kinesis = await openKinesis(options);
     try {
-      await emulator.createStream(STREAM, 2);
       const accessKey = randomBytes(24).toString("hex");
       const resumeTokens: Record<string, unknown> = {};
       const holder: { pipeline?: Pipeline } = {};
-      const runtime = await Pipeline.startRuntime(options, store, emulator, accessKey, resumeTokens, holder, 0);
-      const reader = new KinesisStreamReader(emulator.call, STREAM);
+      const runtime = await Pipeline.startRuntime(options, store, kinesis, accessKey, resumeTokens, holder, 0);
+      const reader = new KinesisStreamReader(kinesis.call, kinesis.streamName);
       const simulator = new FirehoseSimulator({
         reader,
         bufferIntervalMs: options.bufferIntervalMs ?? 1000,
@@ -99,18 +182,18 @@ export class Pipeline {
         },
         onError: (error) => appendFileSync(join(options.stateDir, "simulator.log"), `${new Date().toISOString()} ${String(error)}\n`),
       });
-      const pipeline = new Pipeline(options, store, emulator, runtime, simulator, reader, accessKey, resumeTokens);
+      const pipeline = new Pipeline(options, store, kinesis, runtime, simulator, reader, accessKey, resumeTokens);
       holder.pipeline = pipeline;
       pipeline.watchLanding();
       simulator.start();
       return pipeline;
     } catch (error) {
-      await emulator.stop();
+      await kinesis.stop();
       throw error;
     }
   }
 
-  private static startRuntime(options: PipelineOptions, store: EmbeddedStore | MongoClient, emulator: KinesisEmulator, accessKey: string, resumeTokens: Record<string, unknown>, holder: { pipeline?: Pipeline }, httpPort: number) {
+  private static startRuntime(options: PipelineOptions, store: EmbeddedStore | MongoClient, kinesis: KinesisTarget, accessKey: string, resumeTokens: Record<string, unknown>, holder: { pipeline?: Pipeline }, httpPort: number) {
     const logFile = join(options.stateDir, "functions.log");
     const write = (level: string) => (...args: unknown[]) => appendFileSync(logFile, `${new Date().toISOString()} ${level} ${args.map(String).join(" ")}\n`);
     return LocalRuntime.start({
@@ -121,11 +204,7 @@ export class Pipeline {
       resumeTokens,
       secrets: {},
       valueOverrides: {
-        KINESIS_ENDPOINT: emulator.endpoint,
-        KINESIS_STREAM_NAME: STREAM,
-        AWS_REGION: emulator.region,
-        AWS_ACCESS_KEY_ID: emulator.credentials.accessKeyId,
-        AWS_SECRET_ACCESS_KEY: emulator.credentials.secretAccessKey,
+        ...kinesis.values,
         FIREHOSE_ACCESS_KEY: accessKey,
         FIREHOSE_ACCESS_KEY_PREVIOUS: "",
       },
@@ -140,7 +219,7 @@ export class Pipeline {
     await this.runtime.stop();
     if (downMs > 0) await new Promise((resolve) => setTimeout(resolve, downMs));
     const holder = { pipeline: this as Pipeline };
-    this.runtime = await Pipeline.startRuntime(this.options, this.store, this.emulator, this.accessKey, this.resumeTokens, holder, port);
+    this.runtime = await Pipeline.startRuntime(this.options, this.store, this.kinesis, this.accessKey, this.resumeTokens, holder, port);
   }
 
   countExecution(execution: Execution): void {
@@ -229,7 +308,7 @@ export class Pipeline {
     await this.simulator.stop(false);
     await this.runtime.stop();
     this.stopWatching?.();
-    await this.emulator.stop();
+    await this.kinesis.stop();
     if (this.store instanceof MongoClient) await this.store.close();
   }
 }

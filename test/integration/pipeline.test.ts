@@ -2,6 +2,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
+import { startKinesisEmulator } from "../../src/local/kinesis-emulator";
 import { Pipeline } from "../../src/local/pipeline";
 
 const root = resolve(import.meta.dirname, "..", "..");
@@ -59,5 +60,24 @@ describe("the whole loop in-process: sensor -> trigger -> Kinesis -> Firehose ->
     await pipeline.restartRuntime(1000); // readings keep coming while it is down
     await sensor.finished;
     await expectExact(pipeline, 120);
+  });
+
+  it("uses an existing stream instead of the embedded emulator when given one (as with AWS settings)", async () => {
+    const external = await startKinesisEmulator({ engine: "kinesalite" });
+    try {
+      await external.createStream("existing-stream", 1);
+      const settings = { region: external.region, ...external.credentials, endpoint: external.endpoint, streamName: "existing-stream" };
+      await expect(
+        Pipeline.start({ root, stateDir: mkdtempSync(join(tmpdir(), "akb-pipeline-")), externalKinesis: { ...settings, streamName: "missing-stream" } }),
+      ).rejects.toThrow(/Kinesis stream "missing-stream" is not usable at http:\/\/127\.0\.0\.1:\d+/);
+      const pipeline = await Pipeline.start({ root, stateDir: mkdtempSync(join(tmpdir(), "akb-pipeline-")), bufferIntervalMs: 300, externalKinesis: settings });
+      running.push(pipeline);
+      await pipeline.startSensor(50, 40).finished;
+      await expectExact(pipeline, 40);
+      expect((await external.readAll("existing-stream")).length).toBeGreaterThanOrEqual(40);
+    } finally {
+      await Promise.all(running.splice(0).map((p) => p.stop()));
+      await external.stop();
+    }
   });
 });

@@ -110,6 +110,19 @@ describe.each(targets)("store conformance: $name", ({ open }) => {
     expect((await coll("h").deleteMany({ even: true })).deletedCount).toBe(2);
   });
 
+  it("ordered and unordered bulk builders: find().upsert().updateOne()/replaceOne(), insert", async () => {
+    const ordered = coll("i").initializeOrderedBulkOp();
+    ordered.insert({ _id: "a", n: 1 });
+    ordered.find({ _id: "a" }).updateOne({ $inc: { n: 1 } });
+    ordered.find({ _id: "b" }).upsert().replaceOne({ n: 10 });
+    await ordered.execute();
+    const unordered = coll("i").initializeUnorderedBulkOp();
+    unordered.insert({ _id: "a" }); // duplicate: reported, the rest still applied
+    unordered.find({ _id: "c" }).upsert().updateOne({ $set: { n: 3 } });
+    await expect(unordered.execute()).rejects.toMatchObject({ writeErrors: [expect.objectContaining({ index: 0, code: 11000 })] });
+    expect(await coll("i").find({}).sort({ _id: 1 }).toArray()).toEqual([{ _id: "a", n: 2 }, { _id: "b", n: 10 }, { _id: "c", n: 3 }]);
+  });
+
   it("the webhook core stores the fixtures identically", async () => {
     const deps = makeFirehoseDeps({ dataSource: source, values: { FIREHOSE_DATABASE: db, FIREHOSE_COLLECTION: "fixtures" } });
     for (const name of ["single-record", "some-invalid-records"]) {

@@ -86,6 +86,17 @@ describe("LocalRuntime", () => {
     expect(calls.every((c) => c.event === null)).toBe(true);
   });
 
+  it("runs SCHEDULED triggers on their cron schedule (croner, UTC)", async () => {
+    const store = new EmbeddedStore();
+    // croner accepts an optional seconds field; App Services schedules have five fields (checked by npm run check).
+    const everySecond = { name: "tick", type: "SCHEDULED", config: { schedule: "* * * * * *" }, event_processors: { FUNCTION: { config: { function_name: "record" } } } };
+    const runtime = await start(exportWith([everySecond]), store);
+    const deadline = Date.now() + 5000;
+    while ((await store.db("log").collection("calls").countDocuments()) === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    await runtime.stop();
+    expect(await store.db("log").collection("calls").countDocuments()).toBeGreaterThanOrEqual(1);
+  });
+
   it("resolves values and secrets (local-secrets.json) and reports secrets it cannot find", async () => {
     const store = new EmbeddedStore();
     const withSecret = await start(exportWith([], { secretsFile: { mySecret: "s3cr3t" } }), store);
