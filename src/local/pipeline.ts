@@ -3,6 +3,7 @@ import { randomBytes } from "node:crypto";
 import { appendFileSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { MongoClient } from "mongodb";
+import { captureTriggerName } from "../core/capture/capture-list";
 import { POSITION_FIELD } from "../core/firehose/envelope-position";
 import { countMatching, type CollectionPort, type Document } from "../core/ports";
 import { EmbeddedStore } from "../embedded/store";
@@ -131,6 +132,7 @@ export interface PipelineCounts {
 
 export const SOURCE = { db: "monitors", coll: "reports" };
 export const STREAM = "realm";
+const SOURCE_TRIGGER = captureTriggerName(SOURCE.db, SOURCE.coll);
 
 /**
  * The whole loop of the seed system on one machine: readings inserted into monitors.reports, the
@@ -222,8 +224,9 @@ export class Pipeline {
     this.runtime = await Pipeline.startRuntime(this.options, this.store, this.kinesis, this.accessKey, this.resumeTokens, holder, port);
   }
 
+  /** Counts the source collection's puts (not the heartbeat's, which the same function also puts). */
   countExecution(execution: Execution): void {
-    if (execution.functionName !== "publishChangeToKinesis" || !execution.result) return;
+    if (execution.trigger !== SOURCE_TRIGGER || !execution.result) return;
     const result = (execution.result as { result?: string }).result;
     if (result === "put") this.counts.put++;
     else if (result === "outboxed") this.counts.outboxed++;
