@@ -190,8 +190,27 @@ function parseExtendedJson(text, bson) {
   try {
     return revive(plain, bson);
   } catch (error) {
-    if (error === NEEDS_LIBRARY) return bson.ejson.parse(text, { relaxed: false });
-    throw error;
+    if (error !== NEEDS_LIBRARY) throw error;
+    const parsed = bson.ejson.parse(text, { relaxed: false });
+    checkFieldNames(parsed, bson);
+    return parsed;
+  }
+}
+var InvalidFieldNameError = class extends Error {
+  constructor() {
+    super("a field name contains a NUL character");
+    this.name = "InvalidFieldNameError";
+  }
+};
+function checkFieldNames(value, bson) {
+  if (value === null || typeof value !== "object" || bson.bsonType(value) !== void 0 || value instanceof Date) return;
+  if (Array.isArray(value)) {
+    for (const item of value) checkFieldNames(item, bson);
+    return;
+  }
+  for (const key of Object.keys(value)) {
+    if (key.indexOf("\0") !== -1) throw new InvalidFieldNameError();
+    checkFieldNames(value[key], bson);
   }
 }
 var NEEDS_LIBRARY = { reason: "shape outside the fast path" };
@@ -220,6 +239,7 @@ function revive(value, bson) {
   for (let k = 0; k < keys.length; k++) {
     const key = keys[k];
     if (key.charCodeAt(0) === 36) return reviveWrapper(object, keys.length === 1 ? key : void 0, bson);
+    if (key.indexOf("\0") !== -1) throw new InvalidFieldNameError();
     const item = object[key];
     if (typeof item === "object" || typeof item === "number") {
       const revived = revive(item, bson);
@@ -382,7 +402,7 @@ function decodeRecord(record, index, bson) {
   try {
     value = parseExtendedJson(text, bson);
   } catch (error) {
-    const reason = error instanceof SyntaxError ? "data is not valid JSON" : `data is not valid Extended JSON: ${firstLine(error)}`;
+    const reason = error instanceof SyntaxError ? "data is not valid JSON" : error instanceof InvalidFieldNameError ? error.message : `data is not valid Extended JSON: ${firstLine(error)}`;
     return rejected(index, reason, data);
   }
   if (value === null || typeof value !== "object" || Array.isArray(value) || bson.bsonType(value) !== void 0) {

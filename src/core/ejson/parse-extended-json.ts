@@ -16,8 +16,30 @@ export function parseExtendedJson(text: string, bson: BsonPort): unknown {
   try {
     return revive(plain, bson);
   } catch (error) {
-    if (error === NEEDS_LIBRARY) return bson.ejson.parse(text, { relaxed: false });
-    throw error;
+    if (error !== NEEDS_LIBRARY) throw error;
+    const parsed: unknown = bson.ejson.parse(text, { relaxed: false });
+    checkFieldNames(parsed, bson);
+    return parsed;
+  }
+}
+
+/** BSON cannot store a field name with a NUL byte; such a record must fail alone, not its batch. */
+export class InvalidFieldNameError extends Error {
+  constructor() {
+    super("a field name contains a NUL character");
+    this.name = "InvalidFieldNameError";
+  }
+}
+
+function checkFieldNames(value: unknown, bson: BsonPort): void {
+  if (value === null || typeof value !== "object" || bson.bsonType(value) !== undefined || value instanceof Date) return;
+  if (Array.isArray(value)) {
+    for (const item of value) checkFieldNames(item, bson);
+    return;
+  }
+  for (const key of Object.keys(value)) {
+    if (key.indexOf("\0") !== -1) throw new InvalidFieldNameError();
+    checkFieldNames((value as Record<string, unknown>)[key], bson);
   }
 }
 
@@ -51,6 +73,7 @@ function revive(value: unknown, bson: BsonPort): unknown {
   for (let k = 0; k < keys.length; k++) {
     const key = keys[k];
     if (key.charCodeAt(0) === 36 /* $ */) return reviveWrapper(object, keys.length === 1 ? key : undefined, bson);
+    if (key.indexOf("\0") !== -1) throw new InvalidFieldNameError();
     const item = object[key];
     if (typeof item === "object" || typeof item === "number") {
       const revived = revive(item, bson);

@@ -1,5 +1,5 @@
 import type { BsonPort } from "../bson-port";
-import { decodedLength, parseExtendedJson } from "../ejson/parse-extended-json";
+import { decodedLength, InvalidFieldNameError, parseExtendedJson } from "../ejson/parse-extended-json";
 import type { Document } from "../ports";
 import type { FirehoseRecord } from "./request";
 
@@ -31,7 +31,8 @@ export function decodeRecord(record: FirehoseRecord, index: number, bson: BsonPo
     value = parseExtendedJson(text, bson);
   } catch (error) {
     // JSON.parse messages quote the input, so only the library's own (content-free) messages pass.
-    const reason = error instanceof SyntaxError ? "data is not valid JSON" : `data is not valid Extended JSON: ${firstLine(error)}`;
+    const reason =
+      error instanceof SyntaxError ? "data is not valid JSON" : error instanceof InvalidFieldNameError ? error.message : `data is not valid Extended JSON: ${firstLine(error)}`;
     return rejected(index, reason, data);
   }
   if (value === null || typeof value !== "object" || Array.isArray(value) || bson.bsonType(value) !== undefined) {

@@ -212,6 +212,19 @@ describe("receiveFirehoseDelivery: behaviour", () => {
     expect((await receiveFirehoseDelivery(deliveryFromFixture(fixture), { ...deps, dataSource: failing })).status).toBe(503);
   });
 
+  it.each([
+    ["a NUL in a nested field name", '{"_id":"n1","a":{"b\\u0000c":1}}', /^a field name contains a NUL character$/],
+    ["a NUL in a field name next to Extended JSON the library parses", '{"_id":"n2","s":{"$symbol":"x"},"k\\u0000":1}', /field names cannot contain null bytes/],
+  ])("dead-letters a record BSON cannot store (%s) instead of failing its batch", async (_name, json, reason) => {
+    const deps = makeFirehoseDeps();
+    const records = [{ data: Buffer.from(json).toString("base64") }, { data: Buffer.from('{"_id":"fine"}').toString("base64") }];
+    const response = await receiveFirehoseDelivery(withHeaders(valid.headers, Buffer.from(JSON.stringify({ requestId: validId, records }))), deps);
+    expect(response.status).toBe(200);
+    expect(await deps.store.db("monitors").collection("firehose").find({}).toArray()).toEqual([{ _id: "fine" }]);
+    const [letter] = await deps.store.db("monitors").collection("firehose_dead_letters").find({}).toArray();
+    expect(letter).toMatchObject({ index: 0, reason: expect.stringMatching(reason) });
+  });
+
   it("logs one line per delivery with counts and never the key or record contents", async () => {
     const deps = makeFirehoseDeps();
     const fixture = readFixture<FirehoseFixture>("firehose/some-invalid-records.json");
