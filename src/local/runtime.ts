@@ -7,7 +7,7 @@ import type { AddressInfo } from "node:net";
 import { Aggregator, Query } from "mingo";
 import type { MongoClient } from "mongodb";
 import type { DataSourcePort, Document } from "../core/ports";
-import type { ChangeEvent, EmbeddedStore } from "../embedded/store";
+import { EmbeddedStore, type ChangeEvent } from "../embedded/store";
 import { readAppExport, readLocalSecrets, resolveValues, type AppExport, type DatabaseTriggerConfig, type TriggerConfig } from "./app-export";
 import { loadAppServicesFunction, type AppServicesFunction } from "./load-function";
 
@@ -171,12 +171,12 @@ export class LocalRuntime {
     };
     const tokens = this.options.resumeTokens;
     const resumeAfter = tokens && tokens[trigger.name] ? (tokens[trigger.name] as { _data: string }) : undefined;
-    const source = this.options.dataSource as EmbeddedStore & MongoClient;
-    if (typeof (source as EmbeddedStore).watch === "function" && !(typeof (source as MongoClient).startSession === "function")) {
-      const unsubscribe = (source as EmbeddedStore).watch((event) => dispatch(event), { resumeAfter });
+    const source = this.options.dataSource;
+    if (source instanceof EmbeddedStore) {
+      const unsubscribe = source.watch((event) => dispatch(event), { resumeAfter });
       this.stops.push(unsubscribe);
     } else {
-      const stream = (source as MongoClient).db(config.database).collection(config.collection).watch([], {
+      const stream = source.db(config.database).collection(config.collection).watch([], {
         ...(resumeAfter ? { resumeAfter } : {}),
         promoteValues: false, // keep Int32/Double/Long types, as the trigger must publish them
         fullDocument: config.full_document ? "updateLookup" : "default",
