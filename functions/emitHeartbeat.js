@@ -757,6 +757,9 @@ async function drainOutbox(deps, deadlineMs) {
   result.remaining = (await deps.outbox.find({ permanent: { $ne: true } }).limit(1).toArray()).length > 0;
   return result;
 }
+function putRecordsEntryBytes(dataBytes, keyBytes) {
+  return Math.ceil(dataBytes / 3) * 4 + keyBytes + 40;
+}
 function pickBatch(pending) {
   const seen = /* @__PURE__ */ new Set();
   const batch = [];
@@ -764,7 +767,7 @@ function pickBatch(pending) {
   for (const entry of pending) {
     if (seen.has(entry.partitionKey)) continue;
     seen.add(entry.partitionKey);
-    const size = Math.ceil(Buffer.byteLength(entry.data, "utf8") / 3) * 4 + Buffer.byteLength(entry.partitionKey, "utf8") + 40;
+    const size = putRecordsEntryBytes(Buffer.byteLength(entry.data, "utf8"), Buffer.byteLength(entry.partitionKey, "utf8"));
     if (batch.length >= PUT_RECORDS_MAX_ENTRIES || bytes + size > PUT_RECORDS_MAX_BYTES) break;
     batch.push(entry);
     bytes += size;
@@ -998,8 +1001,11 @@ async function publishChunk(documents, db, coll, signalId, deps, run) {
   while (start < records.length) {
     let end = start;
     let bytes = 0;
-    while (end < records.length && bytes + records[end].record.bytes * 1.34 + 40 <= PUT_RECORDS_MAX_BYTES && end - start < 500) {
-      bytes += records[end].record.bytes * 1.34 + 40;
+    while (end < records.length && end - start < PUT_RECORDS_MAX_ENTRIES) {
+      const { data, partitionKey } = records[end].record;
+      const size = putRecordsEntryBytes(Buffer.byteLength(data, "utf8"), Buffer.byteLength(partitionKey, "utf8"));
+      if (bytes + size > PUT_RECORDS_MAX_BYTES) break;
+      bytes += size;
       end++;
     }
     if (end === start) end++;

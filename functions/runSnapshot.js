@@ -704,7 +704,11 @@ function captureDepsFromContext(ctx) {
 }
 
 // src/core/capture/drain-outbox.ts
+var PUT_RECORDS_MAX_ENTRIES = 500;
 var PUT_RECORDS_MAX_BYTES = 5 * 1024 * 1024;
+function putRecordsEntryBytes(dataBytes, keyBytes) {
+  return Math.ceil(dataBytes / 3) * 4 + keyBytes + 40;
+}
 
 // src/core/capture/partition-key.ts
 var import_crypto = require("crypto");
@@ -907,8 +911,11 @@ async function publishChunk(documents, db, coll, signalId, deps, run) {
   while (start < records.length) {
     let end = start;
     let bytes = 0;
-    while (end < records.length && bytes + records[end].record.bytes * 1.34 + 40 <= PUT_RECORDS_MAX_BYTES && end - start < 500) {
-      bytes += records[end].record.bytes * 1.34 + 40;
+    while (end < records.length && end - start < PUT_RECORDS_MAX_ENTRIES) {
+      const { data, partitionKey } = records[end].record;
+      const size = putRecordsEntryBytes(Buffer.byteLength(data, "utf8"), Buffer.byteLength(partitionKey, "utf8"));
+      if (bytes + size > PUT_RECORDS_MAX_BYTES) break;
+      bytes += size;
       end++;
     }
     if (end === start) end++;

@@ -78,6 +78,11 @@ export async function drainOutbox(deps: DrainDeps, deadlineMs: number): Promise<
   return result;
 }
 
+/** What one entry adds to a PutRecords request: base64 data, the key and JSON punctuation. */
+export function putRecordsEntryBytes(dataBytes: number, keyBytes: number): number {
+  return Math.ceil(dataBytes / 3) * 4 + keyBytes + 40;
+}
+
 /** The oldest entry of each partition key, within the PutRecords count and size limits. */
 export function pickBatch(pending: readonly OutboxEntry[]): OutboxEntry[] {
   const seen = new Set<string>();
@@ -86,8 +91,7 @@ export function pickBatch(pending: readonly OutboxEntry[]): OutboxEntry[] {
   for (const entry of pending) {
     if (seen.has(entry.partitionKey)) continue;
     seen.add(entry.partitionKey);
-    // Request size: base64 data plus key plus JSON punctuation.
-    const size = Math.ceil(Buffer.byteLength(entry.data, "utf8") / 3) * 4 + Buffer.byteLength(entry.partitionKey, "utf8") + 40;
+    const size = putRecordsEntryBytes(Buffer.byteLength(entry.data, "utf8"), Buffer.byteLength(entry.partitionKey, "utf8"));
     if (batch.length >= PUT_RECORDS_MAX_ENTRIES || bytes + size > PUT_RECORDS_MAX_BYTES) break;
     batch.push(entry);
     bytes += size;

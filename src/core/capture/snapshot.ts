@@ -5,7 +5,7 @@ import { KinesisError, type KinesisPort, type KinesisRecordEntry } from "../kine
 import { matchedCount, type Clock, type CollectionPort, type DataSourcePort, type Document, type Logger } from "../ports";
 import { withRetries, type Sleep } from "../retry";
 import type { CaptureConfig } from "./config";
-import { PUT_RECORDS_MAX_BYTES } from "./drain-outbox";
+import { PUT_RECORDS_MAX_BYTES, PUT_RECORDS_MAX_ENTRIES, putRecordsEntryBytes } from "./drain-outbox";
 import { buildKinesisRecord, RecordTooLargeError, type KinesisRecord } from "./envelope";
 import { enqueue } from "./outbox";
 
@@ -133,8 +133,11 @@ async function publishChunk(documents: Document[], db: string, coll: string, sig
   while (start < records.length) {
     let end = start;
     let bytes = 0;
-    while (end < records.length && bytes + records[end].record.bytes * 1.34 + 40 <= PUT_RECORDS_MAX_BYTES && end - start < 500) {
-      bytes += records[end].record.bytes * 1.34 + 40;
+    while (end < records.length && end - start < PUT_RECORDS_MAX_ENTRIES) {
+      const { data, partitionKey } = records[end].record;
+      const size = putRecordsEntryBytes(Buffer.byteLength(data, "utf8"), Buffer.byteLength(partitionKey, "utf8"));
+      if (bytes + size > PUT_RECORDS_MAX_BYTES) break;
+      bytes += size;
       end++;
     }
     if (end === start) end++;
