@@ -6,11 +6,10 @@ import * as bson from "bson";
 import { existsSync, readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { runInThisContext } from "node:vm";
-import { runInterleaved, type Task } from "./interleaved";
+import { roundRatios, runInterleaved, type Task } from "./interleaved";
 import { nodeBson } from "../src/adapters/bson/node-bson";
 import { readFirehoseConfig } from "../src/core/firehose/config";
-import { decodeRecord } from "../src/core/firehose/decode-record";
-import { planWrites } from "../src/core/firehose/plan-writes";
+import { parseExtendedJson } from "../src/core/ejson/parse-extended-json";
 import { receiveFirehoseDelivery } from "../src/core/firehose/receive-delivery";
 import type { DataSourcePort } from "../src/core/ports";
 import { buildDeliveryBody, checkRecord } from "./firehose-request";
@@ -19,7 +18,9 @@ const BASELINE = resolve(import.meta.dirname, "..", "..", "shared", "baselines",
 const KEY = "bench-access-key";
 
 export interface FirehoseBenchResult {
-  rows: { name: string; p50ms: number; ratioToFloor: number }[];
+  /** Ratios are medians of per-round ratios (each round times every task back to back). */
+  rows: { name: string; p50ms: number; ratioToFloor: number; ratioP25: number; ratioP75: number }[];
+  baselineOverCore?: { median: number; p25: number; p75: number };
   recordBytes: number;
 }
 
@@ -65,7 +66,6 @@ export async function benchFirehose(options: { records?: number; rounds?: number
     logger: { info: () => undefined, warn: () => undefined, error: () => undefined },
   };
   const baseline = loadBaseline();
-  const parsedRecords = (JSON.parse(bodyBytes.toString("utf8")) as typeof body).records;
   const tasks: Task[] = [
     {
       name: "floor: base64 decode + JSON.parse per record",
@@ -81,13 +81,15 @@ export async function benchFirehose(options: { records?: number; rounds?: number
       },
     },
     {
-      name: "core, per-record stage: decodeRecord + planWrites (what the floor does, plus types)",
+      name: "floor + types: the floor with our Extended JSON parser",
       run: () => {
-        for (let start = 0; start < parsedRecords.length; start += 1000) {
-          const decoded = [];
-          for (let i = start; i < Math.min(start + 1000, parsedRecords.length); i++) decoded.push(decodeRecord(parsedRecords[i], i, nodeBson));
-          planWrites(decoded, body.requestId, nodeBson, deps.config.routing, 0);
-        }
+        for (const record of body.records) parseExtendedJson(Buffer.from(record.data, "base64").toString("utf8"), nodeBson);
+      },
+    },
+    {
+      name: "floor + types, the library's way: the floor with EJSON.parse",
+      run: () => {
+        for (const record of body.records) bson.EJSON.parse(Buffer.from(record.data, "base64").toString("utf8"), { relaxed: false });
       },
     },
     {
@@ -105,8 +107,14 @@ export async function benchFirehose(options: { records?: number; rounds?: number
     const response = { addHeader: () => undefined, setStatusCode: () => undefined, setBody: () => undefined };
     tasks.push({ name: "baseline: the seed article's webhook", run: () => baseline(payload, response) });
   }
-  const medians = await runInterleaved(tasks, { rounds: options.rounds ?? 15, warmup: 3 });
-  const floor = medians.get(tasks[0].name)!;
-  const rows = tasks.map((task) => ({ name: task.name, p50ms: medians.get(task.name)!, ratioToFloor: medians.get(task.name)! / floor }));
-  return { rows, recordBytes: Math.round(bodyBytes.length / count / 1.37) };
+  const result = await runInterleaved(tasks, { rounds: options.rounds ?? 15, warmup: 3 });
+  const floor = tasks[0].name;
+  const rows = tasks.map((task) => {
+    const ratio = roundRatios(result, task.name, floor);
+    return { name: task.name, p50ms: result.medians.get(task.name)!, ratioToFloor: ratio.median, ratioP25: ratio.p25, ratioP75: ratio.p75 };
+  });
+  const core = tasks.find((task) => task.name.startsWith("core:"))!.name;
+  const baselineName = tasks.find((task) => task.name.startsWith("baseline"))?.name;
+  const baselineOverCore = baselineName ? roundRatios(result, baselineName, core) : undefined;
+  return { rows, baselineOverCore, recordBytes: Math.round(bodyBytes.length / count / 1.37) };
 }

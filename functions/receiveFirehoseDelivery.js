@@ -188,7 +188,7 @@ function isNotANumber(value) {
 function parseExtendedJson(text, bson) {
   const plain = JSON.parse(text);
   try {
-    return revive(plain, bson);
+    return revive(plain, bson, text.indexOf("\\u0000") !== -1);
   } catch (error) {
     if (error !== NEEDS_LIBRARY) throw error;
     const parsed = bson.ejson.parse(text, { relaxed: false });
@@ -221,14 +221,14 @@ var OBJECT_ID = /^[0-9a-fA-F]{24}$/;
 var HEX_SUBTYPE = /^[0-9a-fA-F]{1,2}$/;
 var DIGITS = /^-?\d{1,18}$/;
 var DECIMAL_FLOAT = /^-?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
-function revive(value, bson) {
+function revive(value, bson, checkKeys) {
   if (typeof value === "number") return reviveNumber(value, bson);
   if (value === null || typeof value !== "object") return value;
   if (Array.isArray(value)) {
     for (let i = 0; i < value.length; i++) {
       const item = value[i];
       if (typeof item === "object" || typeof item === "number") {
-        const revived = revive(item, bson);
+        const revived = revive(item, bson, checkKeys);
         if (revived !== item) value[i] = revived;
       }
     }
@@ -239,10 +239,10 @@ function revive(value, bson) {
   for (let k = 0; k < keys.length; k++) {
     const key = keys[k];
     if (key.charCodeAt(0) === 36) return reviveWrapper(object, keys.length === 1 ? key : void 0, bson);
-    if (key.indexOf("\0") !== -1) throw new InvalidFieldNameError();
+    if (checkKeys && key.indexOf("\0") !== -1) throw new InvalidFieldNameError();
     const item = object[key];
     if (typeof item === "object" || typeof item === "number") {
-      const revived = revive(item, bson);
+      const revived = revive(item, bson, checkKeys);
       if (revived !== item) setOwn(object, key, revived);
     }
   }
@@ -327,10 +327,17 @@ function reviveDate(inner) {
 function reviveBinary(inner, bson) {
   if (isPlainObject(inner) && onlyKeys(inner, 2) && typeof inner.base64 === "string" && typeof inner.subType === "string" && HEX_SUBTYPE.test(inner.subType)) {
     const bytes = Buffer.from(inner.base64, "base64");
-    if (bytes.length === decodedLength(inner.base64)) return new bson.lib.Binary(bytes, parseInt(inner.subType, 16));
+    if (bytes.length === decodedLength(inner.base64)) return new bson.lib.Binary(ownBytes(bytes), parseInt(inner.subType, 16));
   }
   throw NEEDS_LIBRARY;
 }
+function ownBytes(bytes) {
+  if (bytes.length > ON_HEAP_BYTES) return bytes;
+  const own = Buffer.alloc(bytes.length);
+  own.set(bytes);
+  return own;
+}
+var ON_HEAP_BYTES = 64;
 var DECIMAL_EXPONENT_BIAS = 6176;
 function reviveDecimal(text, lib) {
   const length = text.length;
@@ -352,10 +359,16 @@ function reviveDecimal(text, lib) {
   if (digits === 0 || fractionDigits === 0) return lib.Decimal128.fromString(text);
   const exponent = fractionDigits === -1 ? 0 : -fractionDigits;
   const bytes = Buffer.alloc(16);
-  bytes.writeUInt32LE(coefficient % 4294967296, 0);
-  bytes.writeUInt32LE(Math.floor(coefficient / 4294967296), 4);
-  bytes.writeUInt32LE(((negative ? 1 : 0) << 31 | DECIMAL_EXPONENT_BIAS + exponent << 17) >>> 0, 12);
+  writeUint32LE(bytes, coefficient % 4294967296, 0);
+  writeUint32LE(bytes, Math.floor(coefficient / 4294967296), 4);
+  writeUint32LE(bytes, (negative ? 2147483648 : 0) + (DECIMAL_EXPONENT_BIAS + exponent) * 131072, 12);
   return new lib.Decimal128(bytes);
+}
+function writeUint32LE(bytes, value, offset) {
+  bytes[offset] = value & 255;
+  bytes[offset + 1] = value >>> 8 & 255;
+  bytes[offset + 2] = value >>> 16 & 255;
+  bytes[offset + 3] = value >>> 24 & 255;
 }
 function parseDouble(text) {
   if (text === "Infinity") return Infinity;
@@ -387,39 +400,52 @@ function setOwn(object, key, value) {
 }
 
 // src/core/firehose/decode-record.ts
+var NOT_BASE64 = "data is not valid base64";
 var REPLACEMENT_CHARACTER = "�";
-function decodeRecord(record, index, bson) {
-  const data = record !== null && typeof record === "object" ? record.data : void 0;
+function writeRecordData(data, index, target, offset) {
   if (typeof data !== "string") return rejected(index, "record has no base64 string in data", data);
   if (data.length === 0) return { kind: "empty", index };
-  const bytes = Buffer.from(data, "base64");
-  if (bytes.length !== decodedLength(data)) return rejected(index, "data is not valid base64", data);
-  const text = bytes.toString("utf8");
-  if (text.indexOf(REPLACEMENT_CHARACTER) !== -1 && !Buffer.from(text, "utf8").equals(bytes)) {
-    return rejected(index, "data is not valid UTF-8", data);
+  const written = target.write(data, offset, target.length - offset, "base64");
+  if (written !== decodedLength(data)) return rejected(index, NOT_BASE64, data);
+  return written;
+}
+function maxDecodedLength(length) {
+  return Math.ceil(length / 4) * 3;
+}
+function parseRecord(records, index, bson) {
+  const settled = records.settled(index);
+  if (settled !== void 0) return settled;
+  const text = records.text(index);
+  if (text.indexOf(REPLACEMENT_CHARACTER) !== -1 && !Buffer.from(text, "utf8").equals(records.bytes(index))) {
+    return rejected(index, "data is not valid UTF-8", records.rawData(index));
   }
   let value;
   try {
     value = parseExtendedJson(text, bson);
   } catch (error) {
     const reason = error instanceof SyntaxError ? "data is not valid JSON" : error instanceof InvalidFieldNameError ? error.message : `data is not valid Extended JSON: ${firstLine(error)}`;
-    return rejected(index, reason, data);
+    return rejected(index, reason, records.rawData(index));
   }
+  const problem = documentProblem(value, bson);
+  if (problem !== void 0) return rejected(index, problem, records.rawData(index));
+  return { kind: "document", index, document: value };
+}
+function documentProblem(value, bson) {
   if (value === null || typeof value !== "object" || Array.isArray(value) || bson.bsonType(value) !== void 0) {
-    return rejected(index, "data is not a JSON object", data);
+    return "data is not a JSON object";
   }
   const document = value;
   for (const key in document) {
-    if (key.charCodeAt(0) === 36) return rejected(index, `top-level field "${key.slice(0, 64)}" starts with "$"`, data);
+    if (key.charCodeAt(0) === 36) return `top-level field "${key.slice(0, 64)}" starts with "$"`;
   }
   if ("_id" in document) {
     const id = document._id;
     const type = bson.bsonType(id);
     if (Array.isArray(id) || id === void 0 || type === "BSONRegExp" || id instanceof RegExp) {
-      return rejected(index, "_id cannot be an array, a regular expression or undefined", data);
+      return "_id cannot be an array, a regular expression or undefined";
     }
   }
-  return { kind: "document", index, document };
+  return void 0;
 }
 function rejected(index, reason, data) {
   return { kind: "rejected", index, reason, data };
@@ -680,6 +706,175 @@ function parseDeliveryBody(text) {
   return { requestId: body.requestId, timestamp: body.timestamp, records: body.records };
 }
 
+// src/core/firehose/scan-delivery-body.ts
+var TAB = 9;
+var LINE_FEED = 10;
+var CARRIAGE_RETURN = 13;
+var SPACE = 32;
+var QUOTE = 34;
+var COMMA = 44;
+var MINUS = 45;
+var DOT = 46;
+var ZERO = 48;
+var NINE = 57;
+var COLON = 58;
+var OPEN_BRACKET = 91;
+var BACKSLASH = 92;
+var CLOSE_BRACKET = 93;
+var OPEN_BRACE = 123;
+var CLOSE_BRACE = 125;
+var TILDE = 126;
+function scanDeliveryBody(bytes) {
+  const length = bytes.length;
+  let pos = 0;
+  let tokenStart = 0;
+  let tokenEnd = 0;
+  function peek() {
+    while (pos < length) {
+      const byte = bytes[pos];
+      if (byte !== SPACE && byte !== LINE_FEED && byte !== CARRIAGE_RETURN && byte !== TAB) return byte;
+      pos++;
+    }
+    return -1;
+  }
+  function take(byte) {
+    if (peek() !== byte) return false;
+    pos++;
+    return true;
+  }
+  function takeString() {
+    if (!take(QUOTE)) return false;
+    const end = bytes.indexOf(QUOTE, pos);
+    if (end === -1) return false;
+    tokenStart = pos;
+    tokenEnd = end;
+    pos = end + 1;
+    return true;
+  }
+  function tokenIs(text) {
+    if (tokenEnd - tokenStart !== text.length) return false;
+    for (let i = 0; i < text.length; i++) if (bytes[tokenStart + i] !== text.charCodeAt(i)) return false;
+    return true;
+  }
+  function takeDigits() {
+    const start = pos;
+    while (pos < length && bytes[pos] >= ZERO && bytes[pos] <= NINE) pos++;
+    return pos > start;
+  }
+  function takeNumber() {
+    if (peek() === -1) return void 0;
+    const start = pos;
+    if (bytes[pos] === MINUS) pos++;
+    if (bytes[pos] === ZERO) pos++;
+    else if (!takeDigits()) return void 0;
+    if (bytes[pos] === DOT) {
+      pos++;
+      if (!takeDigits()) return void 0;
+    }
+    if (bytes[pos] === 101 || bytes[pos] === 69) {
+      pos++;
+      if (bytes[pos] === 43 || bytes[pos] === MINUS) pos++;
+      if (!takeDigits()) return void 0;
+    }
+    return Number(bytes.toString("latin1", start, pos));
+  }
+  let requestId;
+  let timestamp;
+  let dataStarts;
+  let dataEnds;
+  if (!take(OPEN_BRACE)) return void 0;
+  do {
+    if (!takeString() || !take(COLON)) return void 0;
+    if (tokenIs("requestId") && requestId === void 0) {
+      if (!takeString() || !isPlainText(bytes, tokenStart, tokenEnd)) return void 0;
+      requestId = bytes.toString("latin1", tokenStart, tokenEnd);
+    } else if (tokenIs("timestamp") && timestamp === void 0) {
+      timestamp = takeNumber();
+      if (timestamp === void 0) return void 0;
+    } else if (tokenIs("records") && dataStarts === void 0) {
+      dataStarts = [];
+      dataEnds = [];
+      if (!take(OPEN_BRACKET)) return void 0;
+      if (peek() === CLOSE_BRACKET) pos++;
+      else {
+        do {
+          if (!take(OPEN_BRACE) || !takeString() || !tokenIs("data") || !take(COLON) || !takeString()) return void 0;
+          dataStarts.push(tokenStart);
+          dataEnds.push(tokenEnd);
+          if (!take(CLOSE_BRACE)) return void 0;
+        } while (take(COMMA));
+        if (!take(CLOSE_BRACKET)) return void 0;
+      }
+    } else {
+      return void 0;
+    }
+  } while (take(COMMA));
+  if (!take(CLOSE_BRACE) || peek() !== -1) return void 0;
+  if (requestId === void 0 || requestId.length === 0 || dataStarts === void 0 || dataEnds === void 0) return void 0;
+  return { requestId, timestamp, dataStarts, dataEnds };
+}
+function isPlainText(bytes, start, end) {
+  for (let i = start; i < end; i++) {
+    const byte = bytes[i];
+    if (byte < SPACE || byte > TILDE || byte === BACKSLASH) return false;
+  }
+  return true;
+}
+
+// src/core/firehose/read-delivery.ts
+function readDelivery(body) {
+  return readScannedDelivery(body) || readParsedDelivery(body);
+}
+function readScannedDelivery(body) {
+  const scanned = scanDeliveryBody(body);
+  if (!scanned) return void 0;
+  const { dataStarts, dataEnds } = scanned;
+  const text = body.toString("latin1");
+  const dataOf = (index) => text.slice(dataStarts[index], dataEnds[index]);
+  let capacity = 0;
+  for (let index = 0; index < dataStarts.length; index++) capacity += maxDecodedLength(dataEnds[index] - dataStarts[index]);
+  return decodeAll(scanned.requestId, dataStarts.length, capacity, dataOf, (index) => isPlainText(body, dataStarts[index], dataEnds[index]));
+}
+function readParsedDelivery(body) {
+  const parsed = parseDeliveryBody(body.toString("utf8"));
+  const dataOf = (index) => {
+    const record = parsed.records[index];
+    return record !== null && typeof record === "object" ? record.data : void 0;
+  };
+  let capacity = 0;
+  for (let index = 0; index < parsed.records.length; index++) {
+    const data = dataOf(index);
+    if (typeof data === "string") capacity += maxDecodedLength(data.length);
+  }
+  return decodeAll(parsed.requestId, parsed.records.length, capacity, dataOf, () => true);
+}
+function decodeAll(requestId, recordCount, capacity, dataOf, readsAsJson) {
+  const bytes = Buffer.allocUnsafe(capacity);
+  const starts = [];
+  const ends = [];
+  const settled = /* @__PURE__ */ new Map();
+  let offset = 0;
+  for (let index = 0; index < recordCount; index++) {
+    const outcome = writeRecordData(dataOf(index), index, bytes, offset);
+    starts.push(offset);
+    if (typeof outcome === "number") offset += outcome;
+    else {
+      if (outcome.kind === "rejected" && outcome.reason === NOT_BASE64 && !readsAsJson(index)) return void 0;
+      settled.set(index, outcome);
+    }
+    ends.push(offset);
+  }
+  return {
+    requestId,
+    recordCount,
+    settled: (index) => settled.get(index),
+    text: (index) => bytes.toString("utf8", starts[index], ends[index]),
+    bytes: (index) => bytes.subarray(starts[index], ends[index]),
+    byteLength: (index) => ends[index] - starts[index],
+    rawData: dataOf
+  };
+}
+
 // src/core/firehose/response.ts
 var MAX_ERROR_MESSAGE = 8192;
 function firehoseResponse(status, requestId, timestamp, errorMessage) {
@@ -748,7 +943,8 @@ async function writeDeadLetters(collection, deadLetters, context2) {
 }
 
 // src/core/firehose/receive-delivery.ts
-var WRITE_CHUNK = 1e3;
+var WRITE_CHUNK_RECORDS = 250;
+var WRITE_CHUNK_BYTES = 2 * 1024 * 1024;
 async function receiveFirehoseDelivery(request, deps) {
   const started = deps.clock.now();
   const header = headerLookup(request.headers);
@@ -792,30 +988,32 @@ async function acceptDelivery(request, header, deps, outcome) {
   }
   if (!request.body || request.body.length === 0) throw new BridgeError("malformed_request", "request body is empty");
   const bodyBytes2 = await decodeContent(request.body, header("content-encoding"), config.maxBodyBytes);
-  const body = parseDeliveryBody(bodyBytes2.toString("utf8"));
+  const delivery = readDelivery(bodyBytes2);
   if (outcome.requestId === "") {
-    outcome.requestId = body.requestId;
+    outcome.requestId = delivery.requestId;
     throw new BridgeError("malformed_request", "missing X-Amz-Firehose-Request-Id header");
   }
-  if (body.requestId !== outcome.requestId) {
+  if (delivery.requestId !== outcome.requestId) {
     throw new BridgeError("malformed_request", "body requestId does not match the X-Amz-Firehose-Request-Id header");
   }
-  outcome.records = body.records.length;
+  outcome.records = delivery.recordCount;
   const deadLetters = [];
   let pending = Promise.resolve();
-  for (let start = 0; start < body.records.length; start += WRITE_CHUNK) {
+  for (let start = 0, end = 0; start < delivery.recordCount; start = end) {
     const decoded = [];
-    const end = Math.min(start + WRITE_CHUNK, body.records.length);
+    for (let bytes = 0; end < delivery.recordCount && end - start < WRITE_CHUNK_RECORDS && bytes < WRITE_CHUNK_BYTES; end++) {
+      bytes += delivery.byteLength(end);
+    }
     for (let index = start; index < end; index++) {
-      const record = decodeRecord(body.records[index], index, deps.bson);
+      const record = parseRecord(delivery, index, deps.bson);
       if (record.kind === "rejected") deadLetters.push({ index, reason: record.reason, data: record.data });
       else if (record.kind === "empty") outcome.empty++;
       decoded.push(record);
     }
-    const plan = planWrites(decoded, body.requestId, deps.bson, config.routing, deps.clock.now());
+    const plan = planWrites(decoded, delivery.requestId, deps.bson, config.routing, deps.clock.now());
     outcome.superseded += plan.superseded;
     outcome.heartbeats += plan.heartbeats;
-    for (const { index, reason } of plan.rejected) deadLetters.push({ index, reason, data: body.records[index].data });
+    for (const { index, reason } of plan.rejected) deadLetters.push({ index, reason, data: delivery.rawData(index) });
     await pending;
     pending = Promise.all(
       plan.targets.map(
@@ -823,7 +1021,7 @@ async function acceptDelivery(request, header, deps, outcome) {
           outcome.written += result.written;
           outcome.stale += result.stale;
           for (const refusal of result.refused) {
-            deadLetters.push({ index: refusal.index, reason: refusal.reason, data: body.records[refusal.index].data });
+            deadLetters.push({ index: refusal.index, reason: refusal.reason, data: delivery.rawData(refusal.index) });
           }
         })
       )
@@ -833,7 +1031,7 @@ async function acceptDelivery(request, header, deps, outcome) {
   const deadLetterCollection = deps.dataSource.db(config.database).collection(config.deadLetterCollection);
   deadLetters.sort((a, b) => a.index - b.index);
   await writeDeadLetters(deadLetterCollection, deadLetters, {
-    requestId: body.requestId,
+    requestId: delivery.requestId,
     sourceArn: outcome.sourceArn,
     receivedAt: new Date(deps.clock.now())
   });

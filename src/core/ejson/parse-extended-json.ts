@@ -14,7 +14,8 @@ import { isInteger, isNotANumber } from "../numbers";
 export function parseExtendedJson(text: string, bson: BsonPort): unknown {
   const plain: unknown = JSON.parse(text);
   try {
-    return revive(plain, bson);
+    // A NUL can only reach a field name through a \u0000 escape; without one, no key needs checking.
+    return revive(plain, bson, text.indexOf("\\u0000") !== -1);
   } catch (error) {
     if (error !== NEEDS_LIBRARY) throw error;
     const parsed: unknown = bson.ejson.parse(text, { relaxed: false });
@@ -55,14 +56,14 @@ const DIGITS = /^-?\d{1,18}$/;
 // Plain decimal notation, where Number() and the library's parseFloat() agree.
 const DECIMAL_FLOAT = /^-?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 
-function revive(value: unknown, bson: BsonPort): unknown {
+function revive(value: unknown, bson: BsonPort, checkKeys: boolean): unknown {
   if (typeof value === "number") return reviveNumber(value, bson);
   if (value === null || typeof value !== "object") return value;
   if (Array.isArray(value)) {
     for (let i = 0; i < value.length; i++) {
       const item = value[i];
       if (typeof item === "object" || typeof item === "number") {
-        const revived = revive(item, bson);
+        const revived = revive(item, bson, checkKeys);
         if (revived !== item) value[i] = revived;
       }
     }
@@ -73,10 +74,10 @@ function revive(value: unknown, bson: BsonPort): unknown {
   for (let k = 0; k < keys.length; k++) {
     const key = keys[k];
     if (key.charCodeAt(0) === 36 /* $ */) return reviveWrapper(object, keys.length === 1 ? key : undefined, bson);
-    if (key.indexOf("\0") !== -1) throw new InvalidFieldNameError();
+    if (checkKeys && key.indexOf("\0") !== -1) throw new InvalidFieldNameError();
     const item = object[key];
     if (typeof item === "object" || typeof item === "number") {
-      const revived = revive(item, bson);
+      const revived = revive(item, bson, checkKeys);
       if (revived !== item) setOwn(object, key, revived);
     }
   }
@@ -183,11 +184,24 @@ function reviveBinary(inner: unknown, bson: BsonPort): unknown {
   ) {
     const bytes = Buffer.from(inner.base64, "base64");
     // Node's decoder skips characters it does not know; a length check makes it strict.
-    if (bytes.length === decodedLength(inner.base64)) return new bson.lib.Binary(bytes, parseInt(inner.subType, 16));
+    if (bytes.length === decodedLength(inner.base64)) return new bson.lib.Binary(ownBytes(bytes), parseInt(inner.subType, 16));
   }
   throw NEEDS_LIBRARY;
 }
 
+/**
+ * Small decoded bytes copied out of Node's shared pool into a buffer of their own (see reviveDecimal).
+ * Copied with set(): Buffer#write into a small buffer would move its bytes out of the object again.
+ */
+function ownBytes(bytes: Buffer): Buffer {
+  if (bytes.length > ON_HEAP_BYTES) return bytes;
+  const own = Buffer.alloc(bytes.length);
+  own.set(bytes);
+  return own;
+}
+
+// V8 keeps typed arrays up to this size inside the object (its typed_array_max_size_in_heap).
+const ON_HEAP_BYTES = 64;
 const DECIMAL_EXPONENT_BIAS = 6176;
 
 /**
@@ -215,11 +229,22 @@ function reviveDecimal(text: string, lib: BsonPort["lib"]): unknown {
   }
   if (digits === 0 || fractionDigits === 0) return lib.Decimal128.fromString(text);
   const exponent = fractionDigits === -1 ? 0 : -fractionDigits;
+  // Buffer.alloc, not allocUnsafe or Buffer.from: V8 keeps a small typed array's bytes inside the
+  // object, while a slice of Node's shared pool is a view on a separate 8 KiB buffer, and thousands
+  // of those surviving a young-generation collection made each collection about 4x slower.
   const bytes = Buffer.alloc(16);
-  bytes.writeUInt32LE(coefficient % 0x100000000, 0);
-  bytes.writeUInt32LE(Math.floor(coefficient / 0x100000000), 4);
-  bytes.writeUInt32LE((((negative ? 1 : 0) << 31) | ((DECIMAL_EXPONENT_BIAS + exponent) << 17)) >>> 0, 12);
+  writeUint32LE(bytes, coefficient % 0x100000000, 0);
+  writeUint32LE(bytes, Math.floor(coefficient / 0x100000000), 4);
+  writeUint32LE(bytes, ((negative ? 0x80000000 : 0) + (DECIMAL_EXPONENT_BIAS + exponent) * 0x20000), 12);
   return new lib.Decimal128(bytes);
+}
+
+/** Buffer#writeUInt32LE without its argument checks, for a value known to be a uint32. */
+function writeUint32LE(bytes: Buffer, value: number, offset: number): void {
+  bytes[offset] = value & 0xff;
+  bytes[offset + 1] = (value >>> 8) & 0xff;
+  bytes[offset + 2] = (value >>> 16) & 0xff;
+  bytes[offset + 3] = (value >>> 24) & 0xff;
 }
 
 function parseDouble(text: string): number {

@@ -1,30 +1,63 @@
 import type { BsonPort } from "../bson-port";
 import { decodedLength, InvalidFieldNameError, parseExtendedJson } from "../ejson/parse-extended-json";
 import type { Document } from "../ports";
-import type { FirehoseRecord } from "./request";
 
 export type DecodedRecord =
   | { readonly kind: "document"; readonly index: number; readonly document: Document }
   | { readonly kind: "empty"; readonly index: number }
-  | { readonly kind: "rejected"; readonly index: number; readonly reason: string; readonly data: unknown };
+  | RejectedRecord;
 
+export interface RejectedRecord {
+  readonly kind: "rejected";
+  readonly index: number;
+  readonly reason: string;
+  /** The record's data as it arrived, for its dead letter. */
+  readonly data: unknown;
+}
+
+/** A delivery's records after their base64 step, as the parse step reads them. */
+export interface DecodedRecordBytes {
+  /** Set when the base64 step already decided the record: nothing to parse, or a rejection. */
+  settled(index: number): DecodedRecord | undefined;
+  /** The record's bytes as (lenient) UTF-8 text. */
+  text(index: number): string;
+  bytes(index: number): Buffer;
+  /** The record's data exactly as the delivery body holds it, for a dead letter. */
+  rawData(index: number): unknown;
+}
+
+export const NOT_BASE64 = "data is not valid base64";
 const REPLACEMENT_CHARACTER = "\uFFFD";
 
 /**
- * base64 -> bytes -> strict UTF-8 -> Extended JSON -> document. A record that fails any step is
- * returned as "rejected" with a stable reason (no record content in it), so one bad record never
- * fails its batch.
+ * Where a record's `data` decodes into a shared buffer: its decoded length, or the rejection when
+ * `data` is not a strict base64 string. Node's decoder skips characters outside the alphabet and
+ * stops at a misplaced "=", so the length written is checked against the length the text implies.
  */
-export function decodeRecord(record: FirehoseRecord, index: number, bson: BsonPort): DecodedRecord {
-  const data = record !== null && typeof record === "object" ? record.data : undefined;
+export function writeRecordData(data: unknown, index: number, target: Buffer, offset: number): number | DecodedRecord {
   if (typeof data !== "string") return rejected(index, "record has no base64 string in data", data);
   if (data.length === 0) return { kind: "empty", index };
-  const bytes = Buffer.from(data, "base64");
-  if (bytes.length !== decodedLength(data)) return rejected(index, "data is not valid base64", data);
-  const text = bytes.toString("utf8");
+  const written = target.write(data, offset, target.length - offset, "base64");
+  if (written !== decodedLength(data)) return rejected(index, NOT_BASE64, data);
+  return written;
+}
+
+/** The most bytes a base64 text of `length` characters can decode to. */
+export function maxDecodedLength(length: number): number {
+  return Math.ceil(length / 4) * 3;
+}
+
+/**
+ * Bytes -> strict UTF-8 -> Extended JSON -> document. A record that fails a step is returned as
+ * "rejected" with a stable reason (no record content in it), so one bad record never fails its batch.
+ */
+export function parseRecord(records: DecodedRecordBytes, index: number, bson: BsonPort): DecodedRecord {
+  const settled = records.settled(index);
+  if (settled !== undefined) return settled;
+  const text = records.text(index);
   // Invalid UTF-8 decodes to U+FFFD; re-encoding tells a genuine U+FFFD from a replaced byte.
-  if (text.indexOf(REPLACEMENT_CHARACTER) !== -1 && !Buffer.from(text, "utf8").equals(bytes)) {
-    return rejected(index, "data is not valid UTF-8", data);
+  if (text.indexOf(REPLACEMENT_CHARACTER) !== -1 && !Buffer.from(text, "utf8").equals(records.bytes(index))) {
+    return rejected(index, "data is not valid UTF-8", records.rawData(index));
   }
   let value: unknown;
   try {
@@ -33,26 +66,32 @@ export function decodeRecord(record: FirehoseRecord, index: number, bson: BsonPo
     // JSON.parse messages quote the input, so only the library's own (content-free) messages pass.
     const reason =
       error instanceof SyntaxError ? "data is not valid JSON" : error instanceof InvalidFieldNameError ? error.message : `data is not valid Extended JSON: ${firstLine(error)}`;
-    return rejected(index, reason, data);
+    return rejected(index, reason, records.rawData(index));
   }
+  const problem = documentProblem(value, bson);
+  if (problem !== undefined) return rejected(index, problem, records.rawData(index));
+  return { kind: "document", index, document: value as Document };
+}
+
+function documentProblem(value: unknown, bson: BsonPort): string | undefined {
   if (value === null || typeof value !== "object" || Array.isArray(value) || bson.bsonType(value) !== undefined) {
-    return rejected(index, "data is not a JSON object", data);
+    return "data is not a JSON object";
   }
   const document = value as Document;
   for (const key in document) {
-    if (key.charCodeAt(0) === 36 /* $ */) return rejected(index, `top-level field "${key.slice(0, 64)}" starts with "$"`, data);
+    if (key.charCodeAt(0) === 36 /* $ */) return `top-level field "${key.slice(0, 64)}" starts with "$"`;
   }
   if ("_id" in document) {
     const id = document._id;
     const type = bson.bsonType(id);
     if (Array.isArray(id) || id === undefined || type === "BSONRegExp" || id instanceof RegExp) {
-      return rejected(index, "_id cannot be an array, a regular expression or undefined", data);
+      return "_id cannot be an array, a regular expression or undefined";
     }
   }
-  return { kind: "document", index, document };
+  return undefined;
 }
 
-function rejected(index: number, reason: string, data: unknown): DecodedRecord {
+function rejected(index: number, reason: string, data: unknown): RejectedRecord {
   return { kind: "rejected", index, reason, data };
 }
 

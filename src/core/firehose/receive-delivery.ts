@@ -3,9 +3,10 @@ import { constantTimeMatch } from "./access-key";
 import { BridgeError, describeError, isBridgeError, statusForKind } from "../errors";
 import type { Clock, DataSourcePort, Document, Logger } from "../ports";
 import type { FirehoseConfig } from "./config";
-import { decodeRecord, type DecodedRecord } from "./decode-record";
+import { parseRecord, type DecodedRecord } from "./decode-record";
 import { planWrites } from "./plan-writes";
-import { decodeContent, headerLookup, parseDeliveryBody, type FirehoseDeliveryRequest } from "./request";
+import { readDelivery } from "./read-delivery";
+import { decodeContent, headerLookup, type FirehoseDeliveryRequest } from "./request";
 import { firehoseResponse, type FirehoseDeliveryResponse } from "./response";
 import { writeDeadLetters, writeDocuments, type DeadLetter } from "./write-documents";
 
@@ -17,8 +18,14 @@ export interface FirehoseDeliveryDeps {
   readonly logger: Logger;
 }
 
-/** Records decoded and written per step; see acceptDelivery. */
-export const WRITE_CHUNK = 1000;
+/**
+ * Records decoded and written per step (see acceptDelivery), bounded by count and by decoded bytes.
+ * Small steps keep the documents alive at any moment few, which is what the garbage collector's
+ * young-generation collections pay for: 250 against 1,000 cut their time by half in the benchmark,
+ * and 40 bulk writes per 10,000 records is still a small number of round trips.
+ */
+export const WRITE_CHUNK_RECORDS = 250;
+export const WRITE_CHUNK_BYTES = 2 * 1024 * 1024;
 
 interface Outcome {
   requestId: string;
@@ -90,35 +97,37 @@ async function acceptDelivery(
   }
   if (!request.body || request.body.length === 0) throw new BridgeError("malformed_request", "request body is empty");
   const bodyBytes = await decodeContent(request.body, header("content-encoding"), config.maxBodyBytes);
-  const body = parseDeliveryBody(bodyBytes.toString("utf8"));
+  const delivery = readDelivery(bodyBytes);
   if (outcome.requestId === "") {
-    outcome.requestId = body.requestId;
+    outcome.requestId = delivery.requestId;
     throw new BridgeError("malformed_request", "missing X-Amz-Firehose-Request-Id header");
   }
-  if (body.requestId !== outcome.requestId) {
+  if (delivery.requestId !== outcome.requestId) {
     throw new BridgeError("malformed_request", "body requestId does not match the X-Amz-Firehose-Request-Id header");
   }
-  outcome.records = body.records.length;
+  outcome.records = delivery.recordCount;
 
   const deadLetters: DeadLetter[] = [];
   // Records go to the database in chunks written one after another: a later chunk's write of an _id
-  // lands after an earlier one (so the last record still wins), and only one chunk of documents is
-  // alive at a time, which keeps memory and garbage-collection cost flat for 10,000-record batches.
-  // The next chunk is decoded while the previous one is being written.
+  // lands after an earlier one (so the last record still wins), and only two chunks of documents are
+  // alive at a time (one being written while the next is decoded), which keeps memory and
+  // garbage-collection cost flat for 10,000-record batches.
   let pending: Promise<void> = Promise.resolve();
-  for (let start = 0; start < body.records.length; start += WRITE_CHUNK) {
+  for (let start = 0, end = 0; start < delivery.recordCount; start = end) {
     const decoded: DecodedRecord[] = [];
-    const end = Math.min(start + WRITE_CHUNK, body.records.length);
+    for (let bytes = 0; end < delivery.recordCount && end - start < WRITE_CHUNK_RECORDS && bytes < WRITE_CHUNK_BYTES; end++) {
+      bytes += delivery.byteLength(end);
+    }
     for (let index = start; index < end; index++) {
-      const record = decodeRecord(body.records[index], index, deps.bson);
+      const record = parseRecord(delivery, index, deps.bson);
       if (record.kind === "rejected") deadLetters.push({ index, reason: record.reason, data: record.data });
       else if (record.kind === "empty") outcome.empty++;
       decoded.push(record);
     }
-    const plan = planWrites(decoded, body.requestId, deps.bson, config.routing, deps.clock.now());
+    const plan = planWrites(decoded, delivery.requestId, deps.bson, config.routing, deps.clock.now());
     outcome.superseded += plan.superseded;
     outcome.heartbeats += plan.heartbeats;
-    for (const { index, reason } of plan.rejected) deadLetters.push({ index, reason, data: body.records[index].data });
+    for (const { index, reason } of plan.rejected) deadLetters.push({ index, reason, data: delivery.rawData(index) });
     await pending;
     pending = Promise.all(
       plan.targets.map((writes) =>
@@ -126,7 +135,7 @@ async function acceptDelivery(
           outcome.written += result.written;
           outcome.stale += result.stale;
           for (const refusal of result.refused) {
-            deadLetters.push({ index: refusal.index, reason: refusal.reason, data: body.records[refusal.index].data });
+            deadLetters.push({ index: refusal.index, reason: refusal.reason, data: delivery.rawData(refusal.index) });
           }
         }),
       ),
@@ -137,7 +146,7 @@ async function acceptDelivery(
   const deadLetterCollection = deps.dataSource.db(config.database).collection(config.deadLetterCollection);
   deadLetters.sort((a, b) => a.index - b.index);
   await writeDeadLetters(deadLetterCollection, deadLetters, {
-    requestId: body.requestId,
+    requestId: delivery.requestId,
     sourceArn: outcome.sourceArn,
     receivedAt: new Date(deps.clock.now()),
   });

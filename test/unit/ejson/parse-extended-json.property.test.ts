@@ -19,7 +19,7 @@ const leaf = fc.oneof(
   ),
   fc.uint8Array({ minLength: 12, maxLength: 12 }).map((bytes) => new ObjectId(bytes)),
   fc.integer({ min: -8.64e15, max: 8.64e15 }).map((ms) => new Date(ms)),
-  fc.tuple(fc.uint8Array({ maxLength: 40 }), fc.constantFrom(0, 1, 3, 5, 128)).map(([bytes, subType]) => new Binary(bytes, subType)),
+  fc.tuple(fc.uint8Array({ maxLength: 100 }), fc.constantFrom(0, 1, 3, 5, 128)).map(([bytes, subType]) => new Binary(bytes, subType)),
   fc.tuple(fc.nat(), fc.nat()).map(([t, i]) => new Timestamp({ t, i })),
   fc.tuple(fc.string(), fc.constantFrom("", "i", "im", "msx")).map(([pattern, flags]) => new BSONRegExp(pattern, flags)),
   fc.constant(new MinKey()),
