@@ -831,9 +831,10 @@ function readScannedDelivery(body) {
   const { dataStarts, dataEnds } = scanned;
   const text = body.toString("latin1");
   const dataOf = (index) => text.slice(dataStarts[index], dataEnds[index]);
-  let capacity = 0;
-  for (let index = 0; index < dataStarts.length; index++) capacity += maxDecodedLength(dataEnds[index] - dataStarts[index]);
-  return decodeAll(scanned.requestId, dataStarts.length, capacity, dataOf, (index) => isPlainText(body, dataStarts[index], dataEnds[index]));
+  return decodeAll(scanned.requestId, dataStarts.length, dataOf, {
+    textLength: (index) => dataEnds[index] - dataStarts[index],
+    readsAsJson: (index) => isPlainText(body, dataStarts[index], dataEnds[index])
+  });
 }
 function readParsedDelivery(body) {
   const parsed = parseDeliveryBody(body.toString("utf8"));
@@ -841,14 +842,15 @@ function readParsedDelivery(body) {
     const record = parsed.records[index];
     return record !== null && typeof record === "object" ? record.data : void 0;
   };
-  let capacity = 0;
-  for (let index = 0; index < parsed.records.length; index++) {
+  const textLength = (index) => {
     const data = dataOf(index);
-    if (typeof data === "string") capacity += maxDecodedLength(data.length);
-  }
-  return decodeAll(parsed.requestId, parsed.records.length, capacity, dataOf, () => true);
+    return typeof data === "string" ? data.length : 0;
+  };
+  return decodeAll(parsed.requestId, parsed.records.length, dataOf, { textLength, readsAsJson: () => true });
 }
-function decodeAll(requestId, recordCount, capacity, dataOf, readsAsJson) {
+function decodeAll(requestId, recordCount, dataOf, texts) {
+  let capacity = 0;
+  for (let index = 0; index < recordCount; index++) capacity += maxDecodedLength(texts.textLength(index));
   const bytes = Buffer.allocUnsafe(capacity);
   const starts = [];
   const ends = [];
@@ -859,7 +861,7 @@ function decodeAll(requestId, recordCount, capacity, dataOf, readsAsJson) {
     starts.push(offset);
     if (typeof outcome === "number") offset += outcome;
     else {
-      if (outcome.kind === "rejected" && outcome.reason === NOT_BASE64 && !readsAsJson(index)) return void 0;
+      if (outcome.kind === "rejected" && outcome.reason === NOT_BASE64 && !texts.readsAsJson(index)) return void 0;
       settled.set(index, outcome);
     }
     ends.push(offset);

@@ -34,9 +34,10 @@ export function readScannedDelivery(body: Buffer): Delivery | undefined {
   // without copying), instead of 10,000 copied strings for the young generation to collect.
   const text = body.toString("latin1");
   const dataOf = (index: number): string => text.slice(dataStarts[index], dataEnds[index]);
-  let capacity = 0;
-  for (let index = 0; index < dataStarts.length; index++) capacity += maxDecodedLength(dataEnds[index] - dataStarts[index]);
-  return decodeAll(scanned.requestId, dataStarts.length, capacity, dataOf, (index) => isPlainText(body, dataStarts[index], dataEnds[index]));
+  return decodeAll(scanned.requestId, dataStarts.length, dataOf, {
+    textLength: (index) => dataEnds[index] - dataStarts[index],
+    readsAsJson: (index) => isPlainText(body, dataStarts[index], dataEnds[index]),
+  });
 }
 
 /** JSON.parse's reading; its errors are the malformed-body answers. */
@@ -46,22 +47,22 @@ export function readParsedDelivery(body: Buffer): Delivery {
     const record: unknown = parsed.records[index];
     return record !== null && typeof record === "object" ? (record as { data?: unknown }).data : undefined;
   };
-  let capacity = 0;
-  for (let index = 0; index < parsed.records.length; index++) {
+  const textLength = (index: number): number => {
     const data = dataOf(index);
-    if (typeof data === "string") capacity += maxDecodedLength(data.length);
-  }
-  return decodeAll(parsed.requestId, parsed.records.length, capacity, dataOf, () => true)!;
+    return typeof data === "string" ? data.length : 0;
+  };
+  return decodeAll(parsed.requestId, parsed.records.length, dataOf, { textLength, readsAsJson: () => true })!;
 }
 
 /** Undefined when a record that is not base64 may read differently through JSON.parse. */
 function decodeAll(
   requestId: string,
   recordCount: number,
-  capacity: number,
   dataOf: (index: number) => unknown,
-  readsAsJson: (index: number) => boolean,
+  texts: { textLength: (index: number) => number; readsAsJson: (index: number) => boolean },
 ): Delivery | undefined {
+  let capacity = 0;
+  for (let index = 0; index < recordCount; index++) capacity += maxDecodedLength(texts.textLength(index));
   const bytes = Buffer.allocUnsafe(capacity);
   const starts: number[] = [];
   const ends: number[] = [];
@@ -73,7 +74,7 @@ function decodeAll(
     starts.push(offset);
     if (typeof outcome === "number") offset += outcome;
     else {
-      if (outcome.kind === "rejected" && outcome.reason === NOT_BASE64 && !readsAsJson(index)) return undefined;
+      if (outcome.kind === "rejected" && outcome.reason === NOT_BASE64 && !texts.readsAsJson(index)) return undefined;
       settled.set(index, outcome);
     }
     ends.push(offset);
