@@ -1,8 +1,9 @@
 // Child process of bench/memory.ts: builds an ~18 MB delivery, then measures the core's peak RSS growth.
-import { EmbeddedStore } from "../src/embedded/store";
 import { nodeBson } from "../src/adapters/bson/node-bson";
+import { decodeUtf8Run } from "../src/adapters/node/decode-utf8-run";
 import { readFirehoseConfig } from "../src/core/firehose/config";
 import { receiveFirehoseDelivery } from "../src/core/firehose/receive-delivery";
+import type { DataSourcePort } from "../src/core/ports";
 import { buildDeliveryBody } from "./firehose-request";
 
 const LIMIT = 18 * 1000 * 1000;
@@ -11,9 +12,7 @@ let body = Buffer.from(JSON.stringify(buildDeliveryBody(records, 1290)));
 while (body.length > LIMIT) body = Buffer.from(JSON.stringify(buildDeliveryBody((records -= 100), 1290)));
 const before = process.resourceUsage().maxRSS * 1024;
 const key = "k";
-const store = new EmbeddedStore();
-const nullStore = { db: () => ({ collection: () => ({ bulkWrite: async () => null }) }) } as unknown as EmbeddedStore;
-void store;
+const nullStore = { db: () => ({ collection: () => ({ bulkWrite: async () => null }) }) } as unknown as DataSourcePort;
 receiveFirehoseDelivery(
   { method: "POST", headers: { "x-amz-firehose-request-id": JSON.parse(body.toString()).requestId, "x-amz-firehose-access-key": key }, body },
   {
@@ -22,6 +21,7 @@ receiveFirehoseDelivery(
     bson: nodeBson,
     clock: { now: () => Date.now() },
     logger: { info: () => undefined, warn: () => undefined, error: () => undefined },
+    decodeUtf8Run: process.argv[2] === "node" ? decodeUtf8Run : undefined,
   },
 ).then((response) => {
   if (response.status !== 200) throw new Error(response.body);

@@ -9,25 +9,30 @@ async function main(): Promise<void> {
   const quick = process.argv.includes("--quick");
   console.log(`atlas-kinesis-bridge benchmarks — Node ${process.version}, ${new Date().toISOString()}${quick ? " (quick)" : ""}\n`);
 
-  const firehose = await benchFirehose({ rounds: quick ? 5 : 21 });
+  const firehose = await benchFirehose({ rounds: quick ? 3 : 7 });
   console.log(
-    `Firehose webhook, one request of 10,000 records (~${firehose.recordBytes} B JSON each, non-ASCII + EJSON types), null database;` +
+    `Firehose webhook, one request of 10,000 records (~${firehose.recordBytes} B JSON each, non-ASCII + EJSON types), null database; ` +
+      `every task in processes of its own, ${firehose.rounds} rounds (per process ${firehose.runsPerProcess.warmup} untimed runs, median of ${firehose.runsPerProcess.timed} timed);` +
       " median time, and the median (interquartile range) of round-by-round ratios to the floor:",
   );
   for (const row of firehose.rows) {
     console.log(
-      `  ${row.name.padEnd(76)} p50 ${row.p50ms.toFixed(1).padStart(7)} ms   ${row.ratioToFloor.toFixed(2)}x floor (${row.ratioP25.toFixed(2)}-${row.ratioP75.toFixed(2)})`,
+      `  ${row.name.padEnd(66)} p50 ${row.p50ms.toFixed(1).padStart(7)} ms   ${row.ratioToFloor.toFixed(2)}x floor (${row.ratioP25.toFixed(2)}-${row.ratioP75.toFixed(2)})`,
     );
   }
   const b = firehose.baselineOverCore;
-  if (b) console.log(`  baseline / core: ${b.median.toFixed(2)}x (${b.p25.toFixed(2)}-${b.p75.toFixed(2)})`);
-  else console.log("  baseline: ../shared/baselines/seed-firehose-webhook.js not found, not measured");
+  if (b) {
+    console.log(`  baseline / core (Node hosts):   ${b.node.median.toFixed(2)}x (${b.node.p25.toFixed(2)}-${b.node.p75.toFixed(2)})`);
+    console.log(`  baseline / core (App Services): ${b.appServices.median.toFixed(2)}x (${b.appServices.p25.toFixed(2)}-${b.appServices.p75.toFixed(2)})`);
+  } else console.log("  baseline: ../shared/baselines/seed-firehose-webhook.js not found, not measured");
 
-  const memory = await measurePeakMemory();
-  console.log(
-    `\nPeak memory, one ${(memory.bodyBytes / 1e6).toFixed(1)} MB request (App Services' 18 MB limit) through the core: ` +
-      `peak RSS +${(memory.peakRssDeltaBytes / 1048576).toFixed(0)} MiB over the process with the request loaded (${(memory.bodyBytes / 1048576).toFixed(0)} MiB body)`,
-  );
+  for (const host of ["node", "app-services"] as const) {
+    const memory = await measurePeakMemory(host);
+    console.log(
+      `${host === "node" ? "\n" : ""}Peak memory, one ${(memory.bodyBytes / 1e6).toFixed(1)} MB request (App Services' 18 MB limit) through the core as ${host === "node" ? "Node hosts" : "App Services"} run it: ` +
+        `peak RSS +${(memory.peakRssDeltaBytes / 1048576).toFixed(0)} MiB over the process with the request loaded (${(memory.bodyBytes / 1048576).toFixed(0)} MiB body)`,
+    );
+  }
 
   for (const engine of ["kinesalite", "kinesis-local"] as const) {
     const emulator = await startKinesisEmulator({ engine });

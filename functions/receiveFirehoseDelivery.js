@@ -218,7 +218,6 @@ var INT32_MIN = -2147483648;
 var INT32_MAX = 2147483647;
 var INT64_LIMIT = 9223372036854776e3;
 var OBJECT_ID = /^[0-9a-fA-F]{24}$/;
-var HEX_SUBTYPE = /^[0-9a-fA-F]{1,2}$/;
 var DIGITS = /^-?\d{1,18}$/;
 var DECIMAL_FLOAT = /^-?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 function revive(value, bson, checkKeys) {
@@ -241,7 +240,12 @@ function revive(value, bson, checkKeys) {
     if (key.charCodeAt(0) === 36) return reviveWrapper(object, keys.length === 1 ? key : void 0, bson);
     if (checkKeys && key.indexOf("\0") !== -1) throw new InvalidFieldNameError();
     const item = object[key];
-    if (typeof item === "object" || typeof item === "number") {
+    if (typeof item === "number") {
+      if ((item | 0) === item ? item === 0 : isInteger(item)) {
+        const revived = reviveNumber(item, bson);
+        if (revived !== item) setOwn(object, key, revived);
+      }
+    } else if (typeof item === "object") {
       const revived = revive(item, bson, checkKeys);
       if (revived !== item) setOwn(object, key, revived);
     }
@@ -325,17 +329,59 @@ function reviveDate(inner) {
   throw NEEDS_LIBRARY;
 }
 function reviveBinary(inner, bson) {
-  if (isPlainObject(inner) && onlyKeys(inner, 2) && typeof inner.base64 === "string" && typeof inner.subType === "string" && HEX_SUBTYPE.test(inner.subType)) {
+  if (isPlainObject(inner) && onlyKeys(inner, 2) && typeof inner.base64 === "string" && typeof inner.subType === "string") {
+    const subType = parseSubType(inner.subType);
+    if (subType < 0) throw NEEDS_LIBRARY;
+    const small = decodeSmallBase64(inner.base64);
+    if (small !== void 0) return new bson.lib.Binary(small, subType);
     const bytes = Buffer.from(inner.base64, "base64");
-    if (bytes.length === decodedLength(inner.base64)) return new bson.lib.Binary(ownBytes(bytes), parseInt(inner.subType, 16));
+    if (bytes.length === decodedLength(inner.base64)) return new bson.lib.Binary(bytes, subType);
   }
   throw NEEDS_LIBRARY;
 }
-function ownBytes(bytes) {
-  if (bytes.length > ON_HEAP_BYTES) return bytes;
-  const own = Buffer.alloc(bytes.length);
-  own.set(bytes);
-  return own;
+function parseSubType(text) {
+  const length = text.length;
+  if (length < 1 || length > 2) return -1;
+  const high = length === 2 ? hexDigit(text.charCodeAt(0)) : 0;
+  const low = hexDigit(text.charCodeAt(length - 1));
+  return high < 0 || low < 0 ? -1 : high * 16 + low;
+}
+function hexDigit(code) {
+  if (code >= 48 && code <= 57) return code - 48;
+  const lower = code | 32;
+  return lower >= 97 && lower <= 102 ? lower - 87 : -1;
+}
+var BASE64_DIGITS = new Int8Array(128).fill(-1);
+"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".split("").forEach((c, i) => BASE64_DIGITS[c.charCodeAt(0)] = i);
+BASE64_DIGITS[
+  45
+  /* - */
+] = 62;
+BASE64_DIGITS[
+  95
+  /* _ */
+] = 63;
+function decodeSmallBase64(text) {
+  const length = decodedLength(text);
+  if (length < 0 || length > ON_HEAP_BYTES) return void 0;
+  const bytes = Buffer.alloc(length);
+  let out = 0;
+  for (let i = 0; i < text.length; i += 4) {
+    const a = base64Digit(text, i);
+    const b = base64Digit(text, i + 1);
+    const c = out + 1 < length ? base64Digit(text, i + 2) : 0;
+    const d = out + 2 < length ? base64Digit(text, i + 3) : 0;
+    if ((a | b | c | d) < 0) return void 0;
+    const group = a << 18 | b << 12 | c << 6 | d;
+    bytes[out++] = group >> 16;
+    if (out < length) bytes[out++] = group >> 8 & 255;
+    if (out < length) bytes[out++] = group & 255;
+  }
+  return bytes;
+}
+function base64Digit(text, index) {
+  const code = text.charCodeAt(index);
+  return code < 128 ? BASE64_DIGITS[code] : -1;
 }
 var ON_HEAP_BYTES = 64;
 var DECIMAL_EXPONENT_BIAS = 6176;
@@ -401,7 +447,6 @@ function setOwn(object, key, value) {
 
 // src/core/firehose/decode-record.ts
 var NOT_BASE64 = "data is not valid base64";
-var REPLACEMENT_CHARACTER = "�";
 function writeRecordData(data, index, target, offset) {
   if (typeof data !== "string") return rejected(index, "record has no base64 string in data", data);
   if (data.length === 0) return { kind: "empty", index };
@@ -415,10 +460,8 @@ function maxDecodedLength(length) {
 function parseRecord(records, index, bson) {
   const settled = records.settled(index);
   if (settled !== void 0) return settled;
-  const text = records.text(index);
-  if (text.indexOf(REPLACEMENT_CHARACTER) !== -1 && !Buffer.from(text, "utf8").equals(records.bytes(index))) {
-    return rejected(index, "data is not valid UTF-8", records.rawData(index));
-  }
+  const text = records.utf8Text(index);
+  if (text === void 0) return rejected(index, "data is not valid UTF-8", records.rawData(index));
   let value;
   try {
     value = parseExtendedJson(text, bson);
@@ -822,21 +865,21 @@ function isPlainText(bytes, start, end) {
 }
 
 // src/core/firehose/read-delivery.ts
-function readDelivery(body) {
-  return readScannedDelivery(body) || readParsedDelivery(body);
+function readDelivery(body, decodeRun, runBytes = TEXT_RUN_BYTES) {
+  return readScannedDelivery(body, decodeRun, runBytes) || readParsedDelivery(body, decodeRun, runBytes);
 }
-function readScannedDelivery(body) {
+function readScannedDelivery(body, decodeRun, runBytes = TEXT_RUN_BYTES) {
   const scanned = scanDeliveryBody(body);
   if (!scanned) return void 0;
   const { dataStarts, dataEnds } = scanned;
   const text = body.toString("latin1");
   const dataOf = (index) => text.slice(dataStarts[index], dataEnds[index]);
-  return decodeAll(scanned.requestId, dataStarts.length, dataOf, {
+  return decodeAll(scanned.requestId, dataStarts.length, dataOf, decodeRun, runBytes, {
     textLength: (index) => dataEnds[index] - dataStarts[index],
     readsAsJson: (index) => isPlainText(body, dataStarts[index], dataEnds[index])
   });
 }
-function readParsedDelivery(body) {
+function readParsedDelivery(body, decodeRun, runBytes = TEXT_RUN_BYTES) {
   const parsed = parseDeliveryBody(body.toString("utf8"));
   const dataOf = (index) => {
     const record = parsed.records[index];
@@ -846,10 +889,10 @@ function readParsedDelivery(body) {
     const data = dataOf(index);
     return typeof data === "string" ? data.length : 0;
   };
-  return decodeAll(parsed.requestId, parsed.records.length, dataOf, { textLength, readsAsJson: () => true });
+  return decodeAll(parsed.requestId, parsed.records.length, dataOf, decodeRun, runBytes, { textLength, readsAsJson: () => true });
 }
-function decodeAll(requestId, recordCount, dataOf, texts) {
-  let capacity = 0;
+function decodeAll(requestId, recordCount, dataOf, decodeRun, runBytes, texts) {
+  let capacity = recordCount;
   for (let index = 0; index < recordCount; index++) capacity += maxDecodedLength(texts.textLength(index));
   const bytes = Buffer.allocUnsafe(capacity);
   const starts = [];
@@ -865,16 +908,48 @@ function decodeAll(requestId, recordCount, dataOf, texts) {
       settled.set(index, outcome);
     }
     ends.push(offset);
+    bytes[offset++] = 0;
   }
   return {
     requestId,
     recordCount,
     settled: (index) => settled.get(index),
-    text: (index) => bytes.toString("utf8", starts[index], ends[index]),
+    utf8Text: decodeRun ? textsInRuns(bytes, starts, ends, decodeRun, runBytes) : (index) => strictUtf8(bytes, starts[index], ends[index]),
     bytes: (index) => bytes.subarray(starts[index], ends[index]),
     byteLength: (index) => ends[index] - starts[index],
     rawData: dataOf
   };
+}
+var TEXT_RUN_BYTES = 1024 * 1024;
+function textsInRuns(bytes, starts, ends, decodeRun, runBytes) {
+  let first = 0;
+  let texts = [];
+  return (index) => {
+    if (index < first || index >= first + texts.length) {
+      let last = index;
+      while (last + 1 < starts.length && ends[last + 1] - starts[index] <= runBytes) last++;
+      first = index;
+      texts = splitRun(bytes.subarray(starts[index], ends[last] + 1), last - index + 1, decodeRun);
+    }
+    const text = texts[index - first];
+    return text !== void 0 ? text : strictUtf8(bytes, starts[index], ends[index]);
+  };
+}
+function splitRun(run, records, decodeRun) {
+  let parts;
+  try {
+    parts = decodeRun(run).split("\0");
+  } catch (e) {
+    parts = void 0;
+  }
+  if (parts === void 0 || parts.length !== records + 1) return new Array(records);
+  parts.pop();
+  return parts;
+}
+function strictUtf8(bytes, start, end) {
+  const text = bytes.toString("utf8", start, end);
+  if (text.indexOf("�") !== -1 && !Buffer.from(text, "utf8").equals(bytes.subarray(start, end))) return void 0;
+  return text;
 }
 
 // src/core/firehose/response.ts
@@ -990,7 +1065,7 @@ async function acceptDelivery(request, header, deps, outcome) {
   }
   if (!request.body || request.body.length === 0) throw new BridgeError("malformed_request", "request body is empty");
   const bodyBytes2 = await decodeContent(request.body, header("content-encoding"), config.maxBodyBytes);
-  const delivery = readDelivery(bodyBytes2);
+  const delivery = readDelivery(bodyBytes2, deps.decodeUtf8Run);
   if (outcome.requestId === "") {
     outcome.requestId = delivery.requestId;
     throw new BridgeError("malformed_request", "missing X-Amz-Firehose-Request-Id header");

@@ -3,6 +3,7 @@ import { readFirehoseConfig, FIREHOSE_MAX_BODY_BYTES } from "../../core/firehose
 import type { FirehoseDeliveryDeps } from "../../core/firehose/receive-delivery";
 import { consoleLogger, systemClock, type DataSourcePort } from "../../core/ports";
 import { nodeBson } from "../bson/node-bson";
+import { decodeUtf8Run } from "../node/decode-utf8-run";
 import { EmbeddedStore } from "../../embedded/store";
 
 export interface NodeDataSource {
@@ -38,6 +39,7 @@ export function firehoseDepsFromEnv(env: NodeJS.ProcessEnv, dataSource: DataSour
     bson: nodeBson,
     clock: systemClock,
     logger: consoleLogger,
+    decodeUtf8Run,
   };
 }
 

@@ -50,7 +50,6 @@ const INT32_MAX = 2147483647;
 // Integers in this range become Int64 (as the library does); beyond it they stay doubles.
 const INT64_LIMIT = 9223372036854775807;
 const OBJECT_ID = /^[0-9a-fA-F]{24}$/;
-const HEX_SUBTYPE = /^[0-9a-fA-F]{1,2}$/;
 // Up to 18 digits always fits an Int64; longer strings go to the library, which checks the range.
 const DIGITS = /^-?\d{1,18}$/;
 // Plain decimal notation, where Number() and the library's parseFloat() agree.
@@ -76,7 +75,13 @@ function revive(value: unknown, bson: BsonPort, checkKeys: boolean): unknown {
     if (key.charCodeAt(0) === 36 /* $ */) return reviveWrapper(object, keys.length === 1 ? key : undefined, bson);
     if (checkKeys && key.indexOf("\0") !== -1) throw new InvalidFieldNameError();
     const item = object[key];
-    if (typeof item === "object" || typeof item === "number") {
+    if (typeof item === "number") {
+      // Checked here rather than in a call: most numbers are fractions or int32s other than 0, kept as they are.
+      if ((item | 0) === item ? item === 0 : isInteger(item)) {
+        const revived = reviveNumber(item, bson);
+        if (revived !== item) setOwn(object, key, revived);
+      }
+    } else if (typeof item === "object") {
       const revived = revive(item, bson, checkKeys);
       if (revived !== item) setOwn(object, key, revived);
     }
@@ -179,25 +184,70 @@ function reviveBinary(inner: unknown, bson: BsonPort): unknown {
     isPlainObject(inner) &&
     onlyKeys(inner, 2) &&
     typeof inner.base64 === "string" &&
-    typeof inner.subType === "string" &&
-    HEX_SUBTYPE.test(inner.subType)
+    typeof inner.subType === "string"
   ) {
+    const subType = parseSubType(inner.subType);
+    if (subType < 0) throw NEEDS_LIBRARY;
+    const small = decodeSmallBase64(inner.base64);
+    if (small !== undefined) return new bson.lib.Binary(small, subType);
     const bytes = Buffer.from(inner.base64, "base64");
     // Node's decoder skips characters it does not know; a length check makes it strict.
-    if (bytes.length === decodedLength(inner.base64)) return new bson.lib.Binary(ownBytes(bytes), parseInt(inner.subType, 16));
+    if (bytes.length === decodedLength(inner.base64)) return new bson.lib.Binary(bytes, subType);
   }
   throw NEEDS_LIBRARY;
 }
 
+/** A subtype of one or two hex digits as a number, or -1 (a regular expression and parseInt cost 5x more). */
+function parseSubType(text: string): number {
+  const length = text.length;
+  if (length < 1 || length > 2) return -1;
+  const high = length === 2 ? hexDigit(text.charCodeAt(0)) : 0;
+  const low = hexDigit(text.charCodeAt(length - 1));
+  return high < 0 || low < 0 ? -1 : high * 16 + low;
+}
+
+function hexDigit(code: number): number {
+  if (code >= 48 && code <= 57) return code - 48;
+  const lower = code | 32;
+  return lower >= 97 && lower <= 102 ? lower - 87 : -1;
+}
+
+// Base64 digit values by character code, -1 for anything else. Node's decoder also reads the URL-safe
+// "-" and "_", so they decode here as they do there.
+const BASE64_DIGITS = new Int8Array(128).fill(-1);
+"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".split("").forEach((c, i) => (BASE64_DIGITS[c.charCodeAt(0)] = i));
+BASE64_DIGITS[45 /* - */] = 62;
+BASE64_DIGITS[95 /* _ */] = 63;
+
 /**
- * Small decoded bytes copied out of Node's shared pool into a buffer of their own (see reviveDecimal).
- * Copied with set(): Buffer#write into a small buffer would move its bytes out of the object again.
+ * A padded base64 text of at most ON_HEAP_BYTES decoded bytes, decoded in JS into a buffer of its own,
+ * or undefined for anything longer or not plain base64 (then Node's decoder decides). A call into
+ * Node's decoder costs more than a dozen characters take to decode, and its result is a slice of the
+ * shared pool, which held by thousands of documents made each young-generation collection about 4x
+ * slower; Buffer.alloc's bytes of this size stay inside the V8 object (see reviveDecimal).
  */
-function ownBytes(bytes: Buffer): Buffer {
-  if (bytes.length > ON_HEAP_BYTES) return bytes;
-  const own = Buffer.alloc(bytes.length);
-  own.set(bytes);
-  return own;
+function decodeSmallBase64(text: string): Buffer | undefined {
+  const length = decodedLength(text);
+  if (length < 0 || length > ON_HEAP_BYTES) return undefined;
+  const bytes = Buffer.alloc(length);
+  let out = 0;
+  for (let i = 0; i < text.length; i += 4) {
+    const a = base64Digit(text, i);
+    const b = base64Digit(text, i + 1);
+    const c = out + 1 < length ? base64Digit(text, i + 2) : 0;
+    const d = out + 2 < length ? base64Digit(text, i + 3) : 0;
+    if ((a | b | c | d) < 0) return undefined;
+    const group = (a << 18) | (b << 12) | (c << 6) | d;
+    bytes[out++] = group >> 16;
+    if (out < length) bytes[out++] = (group >> 8) & 0xff;
+    if (out < length) bytes[out++] = group & 0xff;
+  }
+  return bytes;
+}
+
+function base64Digit(text: string, index: number): number {
+  const code = text.charCodeAt(index);
+  return code < 128 ? BASE64_DIGITS[code] : -1;
 }
 
 // V8 keeps typed arrays up to this size inside the object (its typed_array_max_size_in_heap).

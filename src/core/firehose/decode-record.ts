@@ -19,15 +19,13 @@ export interface RejectedRecord {
 export interface DecodedRecordBytes {
   /** Set when the base64 step already decided the record: nothing to parse, or a rejection. */
   settled(index: number): DecodedRecord | undefined;
-  /** The record's bytes as (lenient) UTF-8 text. */
-  text(index: number): string;
-  bytes(index: number): Buffer;
+  /** The record's bytes as UTF-8 text, or undefined when they are not valid UTF-8. */
+  utf8Text(index: number): string | undefined;
   /** The record's data exactly as the delivery body holds it, for a dead letter. */
   rawData(index: number): unknown;
 }
 
 export const NOT_BASE64 = "data is not valid base64";
-const REPLACEMENT_CHARACTER = "\uFFFD";
 
 /**
  * Where a record's `data` decodes into a shared buffer: its decoded length, or the rejection when
@@ -54,11 +52,8 @@ export function maxDecodedLength(length: number): number {
 export function parseRecord(records: DecodedRecordBytes, index: number, bson: BsonPort): DecodedRecord {
   const settled = records.settled(index);
   if (settled !== undefined) return settled;
-  const text = records.text(index);
-  // Invalid UTF-8 decodes to U+FFFD; re-encoding tells a genuine U+FFFD from a replaced byte.
-  if (text.indexOf(REPLACEMENT_CHARACTER) !== -1 && !Buffer.from(text, "utf8").equals(records.bytes(index))) {
-    return rejected(index, "data is not valid UTF-8", records.rawData(index));
-  }
+  const text = records.utf8Text(index);
+  if (text === undefined) return rejected(index, "data is not valid UTF-8", records.rawData(index));
   let value: unknown;
   try {
     value = parseExtendedJson(text, bson);

@@ -5,7 +5,7 @@ import type { Clock, DataSourcePort, Document, Logger } from "../ports";
 import type { FirehoseConfig } from "./config";
 import { parseRecord, type DecodedRecord } from "./decode-record";
 import { planWrites } from "./plan-writes";
-import { readDelivery } from "./read-delivery";
+import { readDelivery, type StrictUtf8Decoder } from "./read-delivery";
 import { decodeContent, headerLookup, type FirehoseDeliveryRequest } from "./request";
 import { firehoseResponse, type FirehoseDeliveryResponse } from "./response";
 import { writeDeadLetters, writeDocuments, type DeadLetter } from "./write-documents";
@@ -16,6 +16,8 @@ export interface FirehoseDeliveryDeps {
   readonly bson: BsonPort;
   readonly clock: Clock;
   readonly logger: Logger;
+  /** Where the host has one (Node), decodes many records' UTF-8 in one call; see read-delivery.ts. */
+  readonly decodeUtf8Run?: StrictUtf8Decoder;
 }
 
 /**
@@ -97,7 +99,7 @@ async function acceptDelivery(
   }
   if (!request.body || request.body.length === 0) throw new BridgeError("malformed_request", "request body is empty");
   const bodyBytes = await decodeContent(request.body, header("content-encoding"), config.maxBodyBytes);
-  const delivery = readDelivery(bodyBytes);
+  const delivery = readDelivery(bodyBytes, deps.decodeUtf8Run);
   if (outcome.requestId === "") {
     outcome.requestId = delivery.requestId;
     throw new BridgeError("malformed_request", "missing X-Amz-Firehose-Request-Id header");

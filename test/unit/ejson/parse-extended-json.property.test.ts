@@ -69,6 +69,14 @@ describe("parseExtendedJson agrees with EJSON.parse(text, {relaxed: false})", ()
     ["decimal with a bare trailing point", '{"d":{"$numberDecimal":"1."}}'],
     ["decimal with leading zeros", '{"d":{"$numberDecimal":"000123.4500"}}'],
     ["query-like object", '{"q":{"$gt":5}}'],
+    ["binary in URL-safe base64", '{"b":{"$binary":{"base64":"3q2-7w__AgM=","subType":"00"}}}'],
+    ["binary with nonzero bits after its last byte", '{"b":{"$binary":{"base64":"AR==","subType":"80"}}}'],
+    ["binary with a newline inside", '{"b":{"$binary":{"base64":"AAA\\nAAA=","subType":"00"}}}'],
+    ["binary with padding inside", '{"b":{"$binary":{"base64":"QQ==QUJD","subType":"00"}}}'],
+    ["binary with non-ASCII", '{"b":{"$binary":{"base64":"QUé=","subType":"00"}}}'],
+    ["binary of 65 bytes (Node's decoder)", `{"b":{"$binary":{"base64":"${Buffer.alloc(65, 7).toString("base64")}","subType":"00"}}}`],
+    ["empty binary", '{"b":{"$binary":{"base64":"","subType":"05"}}}'],
+    ...["5", "fF", "80", "", "g1", "100", " 5"].map((subType) => [`binary subtype "${subType}"`, `{"b":{"$binary":{"base64":"AA==","subType":"${subType}"}}}`]),
     ["__proto__ key holding a wrapper", '{"__proto__":{"$oid":"6565a1f0c2b4a1d2e3f40516"}}'],
   ])("edge case: %s", (_name, text) => sameBson(text));
 

@@ -2,6 +2,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { readDelivery, readParsedDelivery, readScannedDelivery, type Delivery } from "../../../src/core/firehose/read-delivery";
 import { scanDeliveryBody } from "../../../src/core/firehose/scan-delivery-body";
+import { decodeUtf8Run } from "../../../src/adapters/node/decode-utf8-run";
 
 const b64 = (text: string) => Buffer.from(text, "utf8").toString("base64");
 const A = b64('{"_id":"a","t":"Zürich"}');
@@ -12,7 +13,7 @@ function observe(delivery: Delivery) {
   const records = [];
   for (let index = 0; index < delivery.recordCount; index++) {
     const settled = delivery.settled(index);
-    records.push(settled ? { settled } : { text: delivery.text(index), bytes: delivery.bytes(index).toString("hex"), raw: delivery.rawData(index) });
+    records.push(settled ? { settled } : { text: delivery.utf8Text(index), bytes: delivery.bytes(index).toString("hex"), raw: delivery.rawData(index) });
   }
   return { requestId: delivery.requestId, records };
 }
@@ -79,11 +80,11 @@ describe("readDelivery falls back to JSON.parse where the scanner cannot know th
     expect(readScannedDelivery(body)).toBeUndefined();
     const delivery = readDelivery(body);
     expect(delivery.recordCount).toBe(2);
-    expect(delivery.text(0)).toBe('{"_id":"b"}');
+    expect(delivery.utf8Text(0)).toBe('{"_id":"b"}');
     const settled = delivery.settled(1);
     if (expected.text !== undefined) {
       expect(settled).toBeUndefined();
-      expect(delivery.text(1)).toBe(expected.text);
+      expect(delivery.utf8Text(1)).toBe(expected.text);
     } else {
       expect(settled).toMatchObject({ kind: "rejected", reason: expected.reason, data: expected.raw });
     }
@@ -103,7 +104,7 @@ describe("readDelivery falls back to JSON.parse where the scanner cannot know th
       { kind: "rejected", index: 2, reason: "record has no base64 string in data", data: 5 },
       { kind: "rejected", index: 3, reason: "record has no base64 string in data", data: undefined },
     ]);
-    expect(delivery.text(4)).toBe('{"_id":"b"}');
+    expect(delivery.utf8Text(4)).toBe('{"_id":"b"}');
     expect(delivery.byteLength(4)).toBe(11);
   });
 });
@@ -141,6 +142,60 @@ describe("readDelivery reads every body exactly as JSON.parse does (property)", 
         }
         if (typeof expected === "string") expect(() => readDelivery(bytes)).toThrow(expected);
         else expect(observe(readDelivery(bytes))).toEqual(expected);
+      }),
+      { numRuns: 3000 },
+    );
+  });
+});
+
+/** A body of one record per buffer, each base64-encoded as Firehose sends it. */
+const bodyOf = (records: Buffer[]) => Buffer.from(JSON.stringify({ requestId: "r-1", records: records.map((bytes) => ({ data: bytes.toString("base64") })) }));
+const texts = (delivery: Delivery, order: number[]) => order.map((index) => (delivery.settled(index) ? "settled" : delivery.utf8Text(index)));
+
+describe("readDelivery with a run decoder (Node hosts)", () => {
+  const records = ['{"a":1}', '{"b":"Zürich"}', "", '{"c":"東京"}', '{"d":"😀"}'].map((text) => Buffer.from(text, "utf8"));
+
+  it("decodes runs of records in one call each, and reads every record as record-by-record decoding does", () => {
+    const runs: string[] = [];
+    const recording = (bytes: Buffer) => {
+      runs.push(bytes.toString("utf8"));
+      return decodeUtf8Run!(bytes);
+    };
+    const delivery = readDelivery(bodyOf(records), recording, 30);
+    expect(texts(delivery, [0, 1, 2, 3, 4])).toEqual(texts(readDelivery(bodyOf(records)), [0, 1, 2, 3, 4]));
+    // Each record's bytes end with a NUL; a run holds records spanning up to 30 bytes, the empty one included.
+    expect(runs).toEqual(['{"a":1}\0{"b":"Zürich"}\0\0', '{"c":"東京"}\0{"d":"😀"}\0']);
+  });
+
+  const runCases: { name: string; record: Buffer; expected: string | undefined }[] = [
+    { name: "invalid UTF-8 (only that record fails)", record: Buffer.from([0x7b, 0xc3, 0x7d]), expected: undefined },
+    { name: "a NUL inside a record (valid UTF-8, kept for JSON.parse to refuse)", record: Buffer.from('{"a":\0}'), expected: '{"a":\0}' },
+    { name: "a genuine U+FFFD", record: Buffer.from('{"a":"\uFFFD"}'), expected: '{"a":"\uFFFD"}' },
+  ];
+  it.each(runCases)("a run holding $name falls back to record by record", ({ record, expected }) => {
+    const all = [records[0], record, records[1]];
+    const delivery = readDelivery(bodyOf(all), decodeUtf8Run, 1 << 20);
+    expect(texts(delivery, [0, 1, 2])).toEqual(['{"a":1}', expected, '{"b":"Zürich"}']);
+  });
+
+  it("decodes record by record when the decoder fails for any reason", () => {
+    const delivery = readDelivery(bodyOf(records), () => {
+      throw new Error("no decoder today");
+    });
+    expect(texts(delivery, [0, 1, 2, 3, 4])).toEqual(texts(readDelivery(bodyOf(records)), [0, 1, 2, 3, 4]));
+  });
+
+  it("equals record-by-record decoding for any records, run size and reading order (property)", () => {
+    const recordBytes = fc.oneof(
+      fc.string({ unit: "grapheme", maxLength: 12 }).map((text) => Buffer.from(text, "utf8")),
+      fc.string({ unit: "binary-ascii", maxLength: 12 }).map((text) => Buffer.from(text, "utf8")),
+      fc.uint8Array({ maxLength: 12 }).map((bytes) => Buffer.from(bytes)),
+    );
+    fc.assert(
+      fc.property(fc.array(recordBytes, { maxLength: 12 }), fc.integer({ min: 1, max: 60 }), fc.array(fc.nat(), { maxLength: 20 }), (all, runBytes, picks) => {
+        const body = bodyOf(all);
+        const order = [...all.keys(), ...picks.filter(() => all.length > 0).map((pick) => pick % all.length)];
+        expect(texts(readDelivery(body, decodeUtf8Run, runBytes), order)).toEqual(texts(readDelivery(body), order));
       }),
       { numRuns: 3000 },
     );
