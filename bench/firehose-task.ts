@@ -109,7 +109,6 @@ async function main(): Promise<void> {
     await task();
     if (run >= Number(warmup)) times.push(Number(process.hrtime.bigint() - started) / 1e6);
   }
-  if (process.env.BENCH_SERIES) console.error(times.map((t) => t.toFixed(0)).join(" "));
   console.log(JSON.stringify({ medianMs: median(times) }));
 }
 
