@@ -6,31 +6,27 @@ const run = promisify(execFile);
 /**
  * Runs each task in a process of its own, in rounds: every round runs every task once, in rotating
  * order, one process at a time. A task shares no heap with another, so none is timed while collecting
- * garbage another left behind, or with code another made polymorphic; in one process, the order of
- * the tasks alone moved the webhook's ratio to the floor by 0.3x. Rounds spread the machine's drift
- * over all tasks alike.
+ * garbage another left behind, or with code another made polymorphic: in one process, the same core
+ * code measured up to 30 % slower depending on what ran beside it. Rounds spread the machine's drift
+ * over all tasks alike. Each process prints one JSON object (its last line); they come back by task,
+ * in round order.
  */
-export async function runIsolated(
-  tasks: readonly string[],
-  argsFor: (task: string) => string[],
-  rounds: number,
-): Promise<Map<string, number[]>> {
-  const perRound = new Map<string, number[]>(tasks.map((task) => [task, []]));
+export async function runIsolated<Report>(tasks: readonly string[], argsFor: (task: string) => string[], rounds: number): Promise<Map<string, Report[]>> {
+  const perRound = new Map<string, Report[]>(tasks.map((task) => [task, []]));
   for (let round = 0; round < rounds; round++) {
     for (let k = 0; k < tasks.length; k++) {
       const task = tasks[(round + k) % tasks.length];
       const { stdout } = await run(process.execPath, argsFor(task), { maxBuffer: 1 << 20 });
-      perRound.get(task)!.push((JSON.parse(stdout.trim().split("\n").pop()!) as { medianMs: number }).medianMs);
+      perRound.get(task)!.push(JSON.parse(stdout.trim().split("\n").pop()!) as Report);
     }
   }
   return perRound;
 }
 
-/** Task `a` over task `b`, round by round: the median ratio and its interquartile range. */
-export function roundRatios(perRound: Map<string, number[]>, a: string, b: string): { median: number; p25: number; p75: number } {
-  const bRounds = perRound.get(b)!;
-  const ratios = perRound.get(a)!.map((value, round) => value / bRounds[round]).sort((x, y) => x - y);
-  return { median: quantile(ratios, 0.5), p25: quantile(ratios, 0.25), p75: quantile(ratios, 0.75) };
+/** The median and interquartile range of some values. */
+export function summarize(values: number[]): { median: number; p25: number; p75: number } {
+  const sorted = [...values].sort((x, y) => x - y);
+  return { median: quantile(sorted, 0.5), p25: quantile(sorted, 0.25), p75: quantile(sorted, 0.75) };
 }
 
 export function median(values: number[]): number {

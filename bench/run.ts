@@ -12,8 +12,9 @@ async function main(): Promise<void> {
   const firehose = await benchFirehose({ rounds: quick ? 3 : 7 });
   console.log(
     `Firehose webhook, one request of 10,000 records (~${firehose.recordBytes} B JSON each, non-ASCII + EJSON types), null database; ` +
-      `every task in processes of its own, ${firehose.rounds} rounds (per process ${firehose.runsPerProcess.warmup} untimed runs, median of ${firehose.runsPerProcess.timed} timed);` +
-      " median time, and the median (interquartile range) of round-by-round ratios to the floor:",
+      `every task in processes of its own, ${firehose.rounds} rounds; in each process the task and the floor run in pairs ` +
+      `(${firehose.runsPerProcess.warmup} untimed, ${firehose.runsPerProcess.timed} timed), and the process reports the median of task/floor. ` +
+      "Median time over rounds, and the median (interquartile range) over rounds of those ratios:",
   );
   for (const row of firehose.rows) {
     console.log(
@@ -29,7 +30,7 @@ async function main(): Promise<void> {
   for (const host of ["node", "app-services"] as const) {
     const memory = await measurePeakMemory(host);
     console.log(
-      `${host === "node" ? "\n" : ""}Peak memory, one ${(memory.bodyBytes / 1e6).toFixed(1)} MB request (App Services' 18 MB limit) through the core as ${host === "node" ? "Node hosts" : "App Services"} run it: ` +
+      `${host === "node" ? "\n" : ""}Peak memory, one ${(memory.bodyBytes / 1e6).toFixed(1)} MB request (App Services' 18 MB limit) through the core as ${host === "node" ? "Node hosts run it" : "App Services runs it"}: ` +
         `peak RSS +${(memory.peakRssDeltaBytes / 1048576).toFixed(0)} MiB over the process with the request loaded (${(memory.bodyBytes / 1048576).toFixed(0)} MiB body)`,
     );
   }
