@@ -14,7 +14,7 @@ import { receiveFirehoseDelivery, type FirehoseDeliveryDeps } from "../src/core/
 import type { DataSourcePort } from "../src/core/ports";
 import { median } from "./isolated";
 
-export const KEY = "bench-access-key";
+const KEY = "bench-access-key";
 
 /** What each task does, by the name the parent prints. */
 export const TASKS = {
@@ -29,7 +29,7 @@ export const TASKS = {
 export type TaskName = keyof typeof TASKS;
 
 /** A data source whose writes cost nothing, so the benchmark times the webhook's own work. */
-const nullDataSource: DataSourcePort = {
+export const nullDataSource: DataSourcePort = {
   db: () => ({
     collection: () => ({
       bulkWrite: async () => null,

@@ -3,8 +3,8 @@ import { nodeBson } from "../src/adapters/bson/node-bson";
 import { decodeUtf8Run } from "../src/adapters/node/decode-utf8-run";
 import { readFirehoseConfig } from "../src/core/firehose/config";
 import { receiveFirehoseDelivery } from "../src/core/firehose/receive-delivery";
-import type { DataSourcePort } from "../src/core/ports";
 import { buildDeliveryBody } from "./firehose-request";
+import { nullDataSource } from "./firehose-task";
 
 const LIMIT = 18 * 1000 * 1000;
 let records = 10_000;
@@ -12,12 +12,11 @@ let body = Buffer.from(JSON.stringify(buildDeliveryBody(records, 1290)));
 while (body.length > LIMIT) body = Buffer.from(JSON.stringify(buildDeliveryBody((records -= 100), 1290)));
 const before = process.resourceUsage().maxRSS * 1024;
 const key = "k";
-const nullStore = { db: () => ({ collection: () => ({ bulkWrite: async () => null }) }) } as unknown as DataSourcePort;
 receiveFirehoseDelivery(
   { method: "POST", headers: { "x-amz-firehose-request-id": JSON.parse(body.toString()).requestId, "x-amz-firehose-access-key": key }, body },
   {
     config: readFirehoseConfig((name) => (name === "FIREHOSE_ACCESS_KEY" ? key : undefined)),
-    dataSource: nullStore,
+    dataSource: nullDataSource,
     bson: nodeBson,
     clock: { now: () => Date.now() },
     logger: { info: () => undefined, warn: () => undefined, error: () => undefined },
