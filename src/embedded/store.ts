@@ -2,6 +2,7 @@ import { EventEmitter } from "events";
 import { BSON, ObjectId, Timestamp, type DeserializeOptions } from "bson";
 import { Aggregator, Query, update as applyUpdate } from "mingo";
 import { idKey } from "../core/id-key";
+import { MongoErrorCode } from "../core/mongo-error-codes";
 import type { CollectionPort, DataSourcePort, Document, WriteOperation } from "../core/ports";
 import { nodeBson } from "../adapters/bson/node-bson";
 
@@ -46,7 +47,7 @@ export class EmbeddedStore implements DataSourcePort {
       const after = parseInt(options.resumeAfter._data, 16);
       const first = this.changeLog.length > 0 ? parseInt(this.changeLog[0]._id._data, 16) : this.sequence + 1;
       if (!(after >= first - 1 && after <= this.sequence)) {
-        throw Object.assign(new Error("resume point is no longer in the change log"), { code: 286, codeName: "ChangeStreamHistoryLost" });
+        throw Object.assign(new Error("resume point is no longer in the change log"), { code: MongoErrorCode.ChangeStreamHistoryLost, codeName: "ChangeStreamHistoryLost" });
       }
       for (const event of this.changeLog) if (parseInt(event._id._data, 16) > after) listener(event);
     }
@@ -136,10 +137,11 @@ interface Stored {
 }
 
 const MAX_DOCUMENT_BYTES = 16 * 1024 * 1024;
-const DUPLICATE_KEY = 11000;
 
 export class EmbeddedCollection implements CollectionPort {
   private readonly documents = new Map<string, Stored>();
+  /** TTL indexes: field -> seconds after the field's date that a document expires. */
+  private readonly expiries = new Map<string, number>();
 
   constructor(
     readonly databaseName: string,
@@ -165,6 +167,33 @@ export class EmbeddedCollection implements CollectionPort {
   /** App Services' name for countDocuments. */
   count(filter: Document = {}): Promise<number> {
     return this.countDocuments(filter);
+  }
+
+  // ---- indexes -------------------------------------------------------------------------------
+
+  /**
+   * Only TTL indexes change behaviour here (every lookup but _id scans); others are accepted so that
+   * set-up code written for MongoDB runs unchanged. Returns the index name, as the driver does.
+   */
+  async createIndex(spec: Document, options: { expireAfterSeconds?: number; name?: string } = {}): Promise<string> {
+    const fields = Object.keys(spec);
+    if (options.expireAfterSeconds !== undefined) {
+      if (fields.length !== 1 || !(options.expireAfterSeconds >= 0)) throw new EmbeddedWriteError(MongoErrorCode.BadValue, "a TTL index needs one field and expireAfterSeconds >= 0");
+      this.expiries.set(fields[0], options.expireAfterSeconds);
+    }
+    return options.name || fields.map((field) => `${field}_${String(spec[field])}`).join("_");
+  }
+
+  /**
+   * Removes the documents whose TTL field is a date older than its index allows, as MongoDB's TTL
+   * monitor does once a minute (the local runtime calls this on the same period). Returns the count.
+   */
+  sweepExpired(now: number = Date.now()): number {
+    let removed = 0;
+    this.expiries.forEach((seconds, field) => {
+      removed += this.remove({ [field]: { $lt: new Date(now - seconds * 1000) } }, true);
+    });
+    return removed;
   }
 
   // ---- writes --------------------------------------------------------------------------------
@@ -265,6 +294,19 @@ export class EmbeddedCollection implements CollectionPort {
 
   private matching(filter: Document): [string, Stored][] {
     const keys = Object.keys(filter);
+    const inList = keys.length === 1 ? idInList(filter._id) : undefined;
+    if (inList) {
+      // {_id: {$in: [...]}} alone: one lookup per value, in the list's order without repeats.
+      const out: [string, Stored][] = [];
+      const seen = new Set<string>();
+      for (const value of inList) {
+        const key = idKey(value, nodeBson);
+        const found = this.documents.get(key);
+        if (found && !seen.has(key)) out.push([key, found]);
+        seen.add(key);
+      }
+      return out;
+    }
     if (keys.includes("_id") && isEqualityValue(filter._id)) {
       // An _id equality (alone, or with conditions such as the webhook's ordering guard) names at
       // most one document: look it up instead of scanning the collection.
@@ -557,12 +599,22 @@ function checkStorable(document: Document): void {
     throw new EmbeddedWriteError(2, "_id cannot be an array, a regular expression or undefined");
   }
   if (BSON.calculateObjectSize(document) > MAX_DOCUMENT_BYTES) {
-    throw new EmbeddedWriteError(10334, "document is larger than the 16 MiB BSON limit");
+    throw new EmbeddedWriteError(MongoErrorCode.BSONObjectTooLarge, "document is larger than the 16 MiB BSON limit");
   }
 }
 
 function duplicateKey(db: string, coll: string, id: unknown): EmbeddedWriteError {
-  return new EmbeddedWriteError(DUPLICATE_KEY, `E11000 duplicate key error collection: ${db}.${coll} index: _id_ dup key: { _id: ${String(id)} }`);
+  return new EmbeddedWriteError(MongoErrorCode.DuplicateKey, `E11000 duplicate key error collection: ${db}.${coll} index: _id_ dup key: { _id: ${String(id)} }`);
+}
+
+/** The values of an `{$in: [...]}` condition on _id whose values are all plain equality values. */
+function idInList(condition: unknown): unknown[] | undefined {
+  if (condition === null || typeof condition !== "object" || nodeBson.bsonType(condition) !== undefined) return undefined;
+  const keys = Object.keys(condition);
+  if (keys.length !== 1 || keys[0] !== "$in") return undefined;
+  const list = (condition as { $in: unknown }).$in;
+  if (!Array.isArray(list) || !list.every((value) => isEqualityValue(value) && !(value instanceof RegExp) && nodeBson.bsonType(value) !== "BSONRegExp")) return undefined;
+  return list;
 }
 
 function isEqualityValue(value: unknown): boolean {

@@ -9,7 +9,7 @@ export const FIREHOSE_MAX_BODY_BYTES = 64 * 1024 * 1024;
 export const FIREHOSE_VALUE_NAMES = [
   "FIREHOSE_ACCESS_KEY", "FIREHOSE_ACCESS_KEY_PREVIOUS", "FIREHOSE_DATABASE", "FIREHOSE_COLLECTION",
   "FIREHOSE_DEAD_LETTER_COLLECTION", "FIREHOSE_NAMESPACE_MAP", "FIREHOSE_HEARTBEAT_COLLECTION", "CAPTURED_NAMESPACES",
-  "HEARTBEAT_DATABASE", "HEARTBEAT_COLLECTION",
+  "HEARTBEAT_DATABASE", "HEARTBEAT_COLLECTION", "FIREHOSE_UNMAPPED_TARGET", "FIREHOSE_DELETES_COLLECTION",
 ] as const;
 
 export interface FirehoseConfig {
@@ -18,6 +18,8 @@ export interface FirehoseConfig {
   readonly database: string;
   readonly collection: string;
   readonly deadLetterCollection: string;
+  /** Delete positions of mirrored documents (see apply-changes.ts), in `database`. */
+  readonly deletesCollection: string;
   /** Largest body accepted, both as received and after gunzip. */
   readonly maxBodyBytes: number;
   readonly routing: Routing;
@@ -27,7 +29,16 @@ export const firehoseDefaults = {
   database: "monitors",
   collection: "firehose",
   deadLetterCollection: "firehose_dead_letters",
+  deletesCollection: "firehose_deletes",
 } as const;
+
+/**
+ * How long a delete position is kept (the TTL index on `deletedAt`). A change older than its
+ * document's delete that arrives later than this could bring the document back, so it must exceed
+ * the longest delay between a change and its delivery: Firehose retries for up to 2 hours, and
+ * replays of its S3 backup are the operator's to time.
+ */
+export const DELETE_POSITION_RETENTION_S = 7 * 24 * 3600;
 
 /**
  * Reads the webhook's settings by the names App Services values and environment variables share.
@@ -45,6 +56,7 @@ export function readFirehoseConfig(read: ValueReader, maxBodyBytes = FIREHOSE_MA
     database,
     collection,
     deadLetterCollection: nameValue(read, "FIREHOSE_DEAD_LETTER_COLLECTION", firehoseDefaults.deadLetterCollection),
+    deletesCollection: nameValue(read, "FIREHOSE_DELETES_COLLECTION", firehoseDefaults.deletesCollection),
     maxBodyBytes,
     routing: readRouting(read, { db: database, coll: collection }),
   };

@@ -1,6 +1,7 @@
 import type { BsonPort } from "../bson-port";
 import { decodedLength, InvalidFieldNameError, parseExtendedJson } from "../ejson/parse-extended-json";
 import type { Document } from "../ports";
+import { DEAD_LETTER_REASONS, type DeadLetterReasonCode } from "./dead-letter-reasons";
 
 export type DecodedRecord =
   | { readonly kind: "document"; readonly index: number; readonly document: Document }
@@ -10,6 +11,7 @@ export type DecodedRecord =
 export interface RejectedRecord {
   readonly kind: "rejected";
   readonly index: number;
+  readonly reasonCode: DeadLetterReasonCode;
   readonly reason: string;
   /** The record's data as it arrived, for its dead letter. */
   readonly data: unknown;
@@ -25,18 +27,16 @@ export interface DecodedRecordBytes {
   rawData(index: number): unknown;
 }
 
-export const NOT_BASE64 = "data is not valid base64";
-
 /**
  * Where a record's `data` decodes into a shared buffer: its decoded length, or the rejection when
  * `data` is not a strict base64 string. Node's decoder skips characters outside the alphabet and
  * stops at a misplaced "=", so the length written is checked against the length the text implies.
  */
 export function writeRecordData(data: unknown, index: number, target: Buffer, offset: number): number | DecodedRecord {
-  if (typeof data !== "string") return rejected(index, "record has no base64 string in data", data);
+  if (typeof data !== "string") return rejected(index, "no_data", data);
   if (data.length === 0) return { kind: "empty", index };
   const written = target.write(data, offset, target.length - offset, "base64");
-  if (written !== decodedLength(data)) return rejected(index, NOT_BASE64, data);
+  if (written !== decodedLength(data)) return rejected(index, "not_base64", data);
   return written;
 }
 
@@ -53,41 +53,41 @@ export function parseRecord(records: DecodedRecordBytes, index: number, bson: Bs
   const settled = records.settled(index);
   if (settled !== undefined) return settled;
   const text = records.utf8Text(index);
-  if (text === undefined) return rejected(index, "data is not valid UTF-8", records.rawData(index));
+  if (text === undefined) return rejected(index, "not_utf8", records.rawData(index));
   let value: unknown;
   try {
     value = parseExtendedJson(text, bson);
   } catch (error) {
     // JSON.parse messages quote the input, so only the library's own (content-free) messages pass.
-    const reason =
-      error instanceof SyntaxError ? "data is not valid JSON" : error instanceof InvalidFieldNameError ? error.message : `data is not valid Extended JSON: ${firstLine(error)}`;
-    return rejected(index, reason, records.rawData(index));
+    if (error instanceof SyntaxError) return rejected(index, "not_json", records.rawData(index));
+    if (error instanceof InvalidFieldNameError) return rejected(index, "invalid_field_name", records.rawData(index), error.message);
+    return rejected(index, "not_extended_json", records.rawData(index), `data is not valid Extended JSON: ${firstLine(error)}`);
   }
   const problem = documentProblem(value, bson);
-  if (problem !== undefined) return rejected(index, problem, records.rawData(index));
+  if (problem !== undefined) return rejected(index, problem.code, records.rawData(index), problem.reason);
   return { kind: "document", index, document: value as Document };
 }
 
-function documentProblem(value: unknown, bson: BsonPort): string | undefined {
+function documentProblem(value: unknown, bson: BsonPort): { code: DeadLetterReasonCode; reason?: string } | undefined {
   if (value === null || typeof value !== "object" || Array.isArray(value) || bson.bsonType(value) !== undefined) {
-    return "data is not a JSON object";
+    return { code: "not_object" };
   }
   const document = value as Document;
   for (const key in document) {
-    if (key.charCodeAt(0) === 36 /* $ */) return `top-level field "${key.slice(0, 64)}" starts with "$"`;
+    if (key.charCodeAt(0) === 36 /* $ */) return { code: "top_level_operator", reason: `top-level field "${key.slice(0, 64)}" starts with "$"` };
   }
   if ("_id" in document) {
     const id = document._id;
     const type = bson.bsonType(id);
     if (Array.isArray(id) || id === undefined || type === "BSONRegExp" || id instanceof RegExp) {
-      return "_id cannot be an array, a regular expression or undefined";
+      return { code: "invalid_id" };
     }
   }
   return undefined;
 }
 
-function rejected(index: number, reason: string, data: unknown): RejectedRecord {
-  return { kind: "rejected", index, reason, data };
+function rejected(index: number, reasonCode: DeadLetterReasonCode, data: unknown, reason: string = DEAD_LETTER_REASONS[reasonCode]): RejectedRecord {
+  return { kind: "rejected", index, reasonCode, reason, data };
 }
 
 function firstLine(error: unknown): string {

@@ -1,121 +1,121 @@
 import type { BsonPort } from "../bson-port";
 import { idKey } from "../id-key";
 import type { Document, WriteOperation } from "../ports";
-import { ENVELOPE_KIND } from "../capture/envelope";
+import { readChange, type ChangeToApply } from "./change-event";
+import type { DeadLetterReasonCode, Refusal } from "./dead-letter-reasons";
+import { refusal } from "./dead-letter-reasons";
 import type { DecodedRecord } from "./decode-record";
-import { envelopePosition, olderThan, POSITION_FIELD } from "./envelope-position";
-import type { Namespace, Routing } from "./routing";
+import { olderThan, POSITION_FIELD } from "./envelope-position";
+import { targetFor, type Namespace, type Routing, type TargetProblem } from "./routing";
+
+/**
+ * What one planned write is, which decides how apply-changes.ts completes it:
+ * - plain: a document that is not a change event, replaced by _id (last record wins);
+ * - upsert: a change with its full document, a replace guarded by position;
+ * - delta: an update without its full document, applied to the held document if it is older;
+ * - delete: a change that removes the document, guarded by position and remembered elsewhere;
+ * - liveness: a heartbeat, recorded per app (never deleted).
+ */
+export type WriteKind = "plain" | "upsert" | "delta" | "delete" | "liveness";
+
+export interface PlannedWrite {
+  readonly kind: WriteKind;
+  /** The record this write came from. */
+  readonly index: number;
+  /** The mirrored document's _id, and its key (equal exactly when MongoDB would match the _ids). */
+  readonly id: unknown;
+  readonly key: string;
+  /** The change's position; undefined for plain documents. */
+  readonly position?: string;
+  readonly operation: WriteOperation;
+}
 
 export interface TargetWrites {
   readonly target: Namespace;
-  readonly operations: WriteOperation[];
-  /** operations[i] came from record recordIndexes[i]. */
-  readonly recordIndexes: number[];
-  /** operations[i] is guarded by position: a duplicate-key error on _id means "stale, skipped". */
-  readonly guarded: boolean[];
+  readonly writes: PlannedWrite[];
 }
 
 export interface PlannedWrites {
   readonly targets: TargetWrites[];
-  /** Records superseded by a later (or, for envelopes, newer) record for the same _id in this batch. */
+  /** Records superseded by a later (or, for change events, newer) record for the same _id in this batch. */
   readonly superseded: number;
-  /** Records that are well-formed JSON but cannot be applied (see reasons). */
-  readonly rejected: { index: number; reason: string }[];
+  /** Records that are well-formed JSON but cannot be applied. */
+  readonly rejected: { index: number; reasonCode: DeadLetterReasonCode; reason: string }[];
   readonly heartbeats: number;
-}
-
-interface Candidate {
-  target: Namespace;
-  operation: WriteOperation;
-  index: number;
-  position?: string;
+  /** Change events in Atlas Stream Processing's basicJson (types lost by the producer), applied as they are. */
+  readonly basicJson: number;
 }
 
 /**
  * Turns decoded records into idempotent writes, grouped by target collection.
  * - A plain document is replaced by _id (upsert). One without _id gets `<requestId>:<index>`, which a
  *   retried batch (same request id) reproduces exactly. Within the batch the last record wins.
- * - A change envelope is applied only if newer than what the target holds (see envelope-position.ts);
- *   within the batch the newest envelope of a document wins.
- * - A heartbeat envelope updates the liveness record of its app instead of being stored as data.
+ * - A change event (ours or MongoDB's, see change-event.ts) is applied only if newer than what the
+ *   target holds; within the batch the newest change of a document wins.
+ * - A heartbeat change updates the liveness record of its app instead of being stored as data.
  */
 export function planWrites(records: readonly DecodedRecord[], requestId: string, bson: BsonPort, routing: Routing, now: number): PlannedWrites {
   // Target namespace (by object identity: routing hands out the same objects) -> _id key -> winner.
-  const chosen = new Map<Namespace, Map<string, Candidate>>();
-  const rejected: { index: number; reason: string }[] = [];
+  const chosen = new Map<Namespace, Map<string, PlannedWrite>>();
+  const targetCache = new Map<string, Namespace | TargetProblem>();
+  const rejected: PlannedWrites["rejected"] = [];
   let candidates = 0;
   let winners = 0;
   let heartbeats = 0;
+  let basicJson = 0;
   for (const record of records) {
     if (record.kind !== "document") continue;
-    let candidate: Candidate | { reject: string };
-    let id: unknown;
-    if (record.document.kind === ENVELOPE_KIND) {
-      candidate = envelopeCandidate(record.document, record.index, bson, routing, now);
-      if ("target" in candidate) {
-        if (candidate.target === routing.livenessTarget) heartbeats++;
-        id = operationFilter(candidate.operation)._id;
-      }
-    } else {
+    let planned: { target: Namespace; write: PlannedWrite } | Refusal;
+    const change = readChange(record.document, bson);
+    if (change === undefined) {
       let document = record.document;
       if (!("_id" in document)) document = { _id: `${requestId}:${record.index}`, ...document };
-      id = document._id;
-      candidate = {
-        target: routing.defaultTarget,
-        operation: { replaceOne: { filter: { _id: id }, replacement: document, upsert: true } },
-        index: record.index,
-      };
+      const id = document._id;
+      const operation = { replaceOne: { filter: { _id: id }, replacement: document, upsert: true } };
+      planned = { target: routing.defaultTarget, write: { kind: "plain", index: record.index, id, key: idKey(id, bson), operation } };
+    } else if ("reasonCode" in change) {
+      planned = change;
+    } else {
+      if (change.basicJson) basicJson++;
+      planned = planChange(change, record.index, bson, routing, targetCache, now);
+      if ("write" in planned && planned.write.kind === "liveness") heartbeats++;
     }
-    if ("reject" in candidate) {
-      rejected.push({ index: record.index, reason: candidate.reject });
+    if ("reasonCode" in planned) {
+      rejected.push({ index: record.index, reasonCode: planned.reasonCode, reason: planned.reason });
       continue;
     }
     candidates++;
-    let byId = chosen.get(candidate.target);
+    let byId = chosen.get(planned.target);
     if (!byId) {
       byId = new Map();
-      chosen.set(candidate.target, byId);
+      chosen.set(planned.target, byId);
     }
-    const key = idKey(id, bson);
-    const previous = byId.get(key);
-    if (previous && previous.position !== undefined && candidate.position !== undefined && previous.position > candidate.position) continue;
-    if (previous) byId.delete(key); // re-inserting moves the key to the end: the winning record decides the order
+    const { write } = planned;
+    const previous = byId.get(write.key);
+    if (previous && previous.position !== undefined && write.position !== undefined && previous.position > write.position) continue;
+    if (previous) byId.delete(write.key); // re-inserting moves the key to the end: the winning record decides the order
     else winners++;
-    byId.set(key, candidate);
+    byId.set(write.key, write);
   }
   const targets: TargetWrites[] = [];
-  chosen.forEach((byId, target) => {
-    const group: TargetWrites = { target, operations: [], recordIndexes: [], guarded: [] };
-    byId.forEach((candidate) => {
-      group.operations.push(candidate.operation);
-      group.recordIndexes.push(candidate.index);
-      group.guarded.push(candidate.position !== undefined);
-    });
-    targets.push(group);
-  });
-  return { targets, superseded: candidates - winners, rejected, heartbeats };
+  chosen.forEach((byId, target) => targets.push({ target, writes: Array.from(byId.values()) }));
+  return { targets, superseded: candidates - winners, rejected, heartbeats, basicJson };
 }
 
-function operationFilter(operation: WriteOperation): Document {
-  if ("replaceOne" in operation) return operation.replaceOne.filter;
-  if ("updateOne" in operation) return operation.updateOne.filter;
-  throw new Error("unexpected operation");
-}
+function planChange(
+  change: ChangeToApply,
+  index: number,
+  bson: BsonPort,
+  routing: Routing,
+  targetCache: Map<string, Namespace | TargetProblem>,
+  now: number,
+): { target: Namespace; write: PlannedWrite } | Refusal {
+  const { id, position, fullDocument: full } = change;
+  const key = idKey(id, bson);
+  const guard = olderThan(id, position);
 
-function envelopeCandidate(envelope: Document, index: number, bson: BsonPort, routing: Routing, now: number): Candidate | { reject: string } {
-  const ns = envelope.ns as { db?: unknown; coll?: unknown } | undefined;
-  const documentKey = envelope.documentKey as Document | undefined;
-  if (!ns || typeof ns.db !== "string" || typeof ns.coll !== "string") return { reject: "change envelope has no ns" };
-  if (!documentKey || !("_id" in documentKey)) return { reject: "change envelope has no documentKey._id" };
-  const position = envelopePosition(envelope, bson);
-  if (position === undefined) return { reject: "change envelope has neither clusterTime nor (for reads) wallTime" };
-  const source = `${ns.db}.${ns.coll}`;
-  const id = documentKey._id;
-  const full = envelope.fullDocument as Document | null | undefined;
-  const operationType = envelope.operationType;
-
-  if (source === routing.heartbeatSource) {
-    if (!full) return { reject: "heartbeat envelope without its document" };
+  if (`${change.ns.db}.${change.ns.coll}` === routing.heartbeatSource) {
+    if (!full) return refusal("heartbeat_no_document");
     const at = full.at instanceof Date ? full.at : null;
     const liveness = {
       _id: id,
@@ -127,46 +127,35 @@ function envelopeCandidate(envelope: Document, index: number, bson: BsonPort, ro
       lastSuccessfulPutAt: full.lastSuccessfulPutAt === undefined ? null : full.lastSuccessfulPutAt,
       [POSITION_FIELD]: { pos: position },
     };
-    return { target: routing.livenessTarget, operation: { replaceOne: { filter: olderThan(id, position), replacement: liveness, upsert: true } }, index, position };
+    const operation = { replaceOne: { filter: guard, replacement: liveness, upsert: true } };
+    return { target: routing.livenessTarget, write: { kind: "liveness", index, id, key, position, operation } };
   }
 
-  const target = routing.namespaceMap.get(source) || routing.defaultTarget;
-  switch (operationType) {
-    case "insert":
-    case "replace":
-    case "update":
-    case "read":
-      if (full) {
-        const replacement = { ...full, _id: id, [POSITION_FIELD]: { pos: position } };
-        return { target, operation: { replaceOne: { filter: olderThan(id, position), replacement, upsert: true } }, index, position };
-      }
-      if (operationType === "update" && envelope.updateDescription && !isDegraded(envelope, "updateDescription")) {
-        return { target, operation: { updateOne: { filter: olderThan(id, position), update: updateFrom(envelope.updateDescription as Document, position) } }, index, position };
-      }
-      return {
-        reject: isDegraded(envelope, "fullDocument")
-          ? "change envelope was published without its document (over the record size limit); re-read it from the source"
-          : `${String(operationType)} envelope without fullDocument`,
-      };
-    case "delete":
-      return {
-        target,
-        operation: { replaceOne: { filter: olderThan(id, position), replacement: { _id: id, [POSITION_FIELD]: { pos: position, deleted: true, deletedAt: new Date(now) } }, upsert: true } },
-        index,
-        position,
-      };
-    default:
-      return { reject: `unsupported operationType "${String(operationType).slice(0, 40)}" in change envelope` };
+  const target = targetFor(routing, change.ns, targetCache);
+  if ("problem" in target) return refusal(target.problem, target.reason);
+  const write = (kind: WriteKind, operation: WriteOperation) => ({ target, write: { kind, index, id, key, position, operation } });
+  if (change.operationType === "delete") return write("delete", { deleteOne: { filter: guard } });
+  if (full) {
+    const replacement: Document = { ...full, _id: id, [POSITION_FIELD]: { pos: position } };
+    return write("upsert", { replaceOne: { filter: guard, replacement, upsert: true } });
   }
-}
-
-function isDegraded(envelope: Document, part: string): boolean {
-  return Array.isArray(envelope.degraded) && envelope.degraded.indexOf(part) !== -1;
+  if (change.operationType === "update" && change.updateDescription && change.degraded.indexOf("updateDescription") === -1) {
+    const truncated = change.updateDescription.truncatedArrays;
+    if (Array.isArray(truncated) && truncated.length > 0) {
+      return refusal("change_no_document", "update event with truncatedArrays and without fullDocument; publish full documents (fullDocument: updateLookup)");
+    }
+    return write("delta", { updateOne: { filter: guard, update: updateFrom(change.updateDescription, position) } });
+  }
+  if (change.degraded.indexOf("fullDocument") !== -1) {
+    return refusal("change_document_dropped_for_size", "the producer published this change without its document (over the record size limit); re-read it from the source with a snapshot");
+  }
+  return refusal("change_no_document", `${change.operationType} event without fullDocument`);
 }
 
 function updateFrom(description: Document, position: string): Document {
   const set: Document = { ...((description.updatedFields as Document) || {}), [`${POSITION_FIELD}.pos`]: position };
   const unset: Document = {};
-  for (const field of (description.removedFields as string[]) || []) unset[field] = "";
+  const removed = description.removedFields;
+  if (Array.isArray(removed)) for (const field of removed) if (typeof field === "string") unset[field] = "";
   return Object.keys(unset).length > 0 ? { $set: set, $unset: unset } : { $set: set };
 }

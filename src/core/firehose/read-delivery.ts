@@ -1,4 +1,4 @@
-import { maxDecodedLength, NOT_BASE64, writeRecordData, type DecodedRecord, type DecodedRecordBytes } from "./decode-record";
+import { maxDecodedLength, writeRecordData, type DecodedRecord, type DecodedRecordBytes } from "./decode-record";
 import { parseDeliveryBody } from "./request";
 import { isPlainText, scanDeliveryBody } from "./scan-delivery-body";
 
@@ -88,7 +88,7 @@ function decodeAll(
     starts.push(offset);
     if (typeof outcome === "number") offset += outcome;
     else {
-      if (outcome.kind === "rejected" && outcome.reason === NOT_BASE64 && !texts.readsAsJson(index)) return undefined;
+      if (outcome.kind === "rejected" && outcome.reasonCode === "not_base64" && !texts.readsAsJson(index)) return undefined;
       settled.set(index, outcome);
     }
     ends.push(offset);

@@ -8,7 +8,8 @@ import { planWrites } from "./plan-writes";
 import { readDelivery, type StrictUtf8Decoder } from "./read-delivery";
 import { decodeContent, headerLookup, type FirehoseDeliveryRequest } from "./request";
 import { firehoseResponse, type FirehoseDeliveryResponse } from "./response";
-import { writeDeadLetters, writeDocuments, type DeadLetter } from "./write-documents";
+import { writeDeadLetters, type DeadLetter } from "./write-documents";
+import { applyTargetWrites } from "./apply-changes";
 
 export interface FirehoseDeliveryDeps {
   readonly config: FirehoseConfig;
@@ -39,6 +40,8 @@ interface Outcome {
   superseded: number;
   empty: number;
   deadLettered: number;
+  /** Change events in basicJson (types lost by their producer), applied as they are. */
+  basicJson: number;
 }
 
 /**
@@ -62,6 +65,7 @@ export async function receiveFirehoseDelivery(
     superseded: 0,
     empty: 0,
     deadLettered: 0,
+    basicJson: 0,
   };
   try {
     await acceptDelivery(request, header, deps, outcome);
@@ -110,6 +114,7 @@ async function acceptDelivery(
   outcome.records = delivery.recordCount;
 
   const deadLetters: DeadLetter[] = [];
+  const deletesCollection = deps.dataSource.db(config.database).collection(config.deletesCollection);
   // Records go to the database in chunks written one after another: a later chunk's write of an _id
   // lands after an earlier one (so the last record still wins), and only two chunks of documents are
   // alive at a time (one being written while the next is decoded), which keeps memory and
@@ -122,22 +127,24 @@ async function acceptDelivery(
     }
     for (let index = start; index < end; index++) {
       const record = parseRecord(delivery, index, deps.bson);
-      if (record.kind === "rejected") deadLetters.push({ index, reason: record.reason, data: record.data });
+      if (record.kind === "rejected") deadLetters.push({ index, reasonCode: record.reasonCode, reason: record.reason, data: record.data });
       else if (record.kind === "empty") outcome.empty++;
       decoded.push(record);
     }
     const plan = planWrites(decoded, delivery.requestId, deps.bson, config.routing, deps.clock.now());
     outcome.superseded += plan.superseded;
     outcome.heartbeats += plan.heartbeats;
-    for (const { index, reason } of plan.rejected) deadLetters.push({ index, reason, data: delivery.rawData(index) });
+    outcome.basicJson += plan.basicJson;
+    for (const { index, reasonCode, reason } of plan.rejected) deadLetters.push({ index, reasonCode, reason, data: delivery.rawData(index) });
     await pending;
+    const deletes = { collection: deletesCollection, now: deps.clock.now(), bson: deps.bson };
     pending = Promise.all(
-      plan.targets.map((writes) =>
-        writeDocuments(deps.dataSource.db(writes.target.db).collection(writes.target.coll), writes).then((result) => {
+      plan.targets.map((group) =>
+        applyTargetWrites(deps.dataSource.db(group.target.db).collection(group.target.coll), group, deletes).then((result) => {
           outcome.written += result.written;
           outcome.stale += result.stale;
-          for (const refusal of result.refused) {
-            deadLetters.push({ index: refusal.index, reason: refusal.reason, data: delivery.rawData(refusal.index) });
+          for (const { index, refusal } of result.refused) {
+            deadLetters.push({ index, reasonCode: refusal.reasonCode, reason: refusal.reason, data: delivery.rawData(index) });
           }
         }),
       ),

@@ -8,10 +8,18 @@ export interface Namespace {
 
 /** Where each kind of record goes. */
 export interface Routing {
-  /** Plain documents, and envelopes whose namespace the map does not name. */
+  /** Plain documents, and change events whose namespace neither the map nor a template names. */
   readonly defaultTarget: Namespace;
-  /** Source "db.coll" of an envelope -> target namespace. */
+  /** Source "db.coll" of a change event -> target namespace. */
   readonly namespaceMap: ReadonlyMap<string, Namespace>;
+  /**
+   * FIREHOSE_UNMAPPED_TARGET: where change events of unmapped namespaces go, as a template with
+   * {db} and {coll} (for example "{db}.{coll}" into a separate cluster, or "mirror_{db}.{coll}");
+   * undefined means the default target.
+   */
+  readonly unmappedTemplate?: string;
+  /** Namespaces the capture list watches on this cluster: never a target (the write would loop). */
+  readonly captured: ReadonlySet<string>;
   /** Envelopes from this namespace are heartbeats: recorded as liveness, not stored as data. */
   readonly heartbeatSource: string;
   /** Where the latest heartbeat per app is recorded. */
@@ -41,14 +49,72 @@ export function readRouting(read: ValueReader, defaultTarget: Namespace): Routin
     }
   }
   const captured = capturedNamespaces(read("CAPTURED_NAMESPACES"));
+  const unmappedTemplate = readTemplate(read("FIREHOSE_UNMAPPED_TARGET"));
   const targets: [string, Namespace][] = [["the default target (FIREHOSE_DATABASE.FIREHOSE_COLLECTION)", defaultTarget], ...[...namespaceMap].map(([s, t]): [string, Namespace] => [`FIREHOSE_NAMESPACE_MAP["${s}"]`, t])];
+  // A template is checked against every captured namespace it could receive events from.
+  if (unmappedTemplate !== undefined) {
+    captured.forEach((source) => {
+      if (!namespaceMap.has(source)) targets.push([`FIREHOSE_UNMAPPED_TARGET "${unmappedTemplate}" for ${source}`, applyTemplate(unmappedTemplate, splitNamespace(source))]);
+    });
+  }
   for (const [what, target] of targets) {
     const name = `${target.db}.${target.coll}`;
     if (captured.has(name)) {
       throw new BridgeError("misconfigured", `${what} writes into ${name}, a captured collection: every write would be captured again, an endless loop`);
     }
   }
-  return { defaultTarget, namespaceMap, heartbeatSource: `${heartbeatDb}.${heartbeatColl}`, livenessTarget: { db: defaultTarget.db, coll: livenessColl } };
+  return { defaultTarget, namespaceMap, unmappedTemplate, captured, heartbeatSource: `${heartbeatDb}.${heartbeatColl}`, livenessTarget: { db: defaultTarget.db, coll: livenessColl } };
+}
+
+/**
+ * The target of a change event from `source`, or the reason it has none. Targets are cached per
+ * source so that one source always yields the same object (writes are grouped by identity).
+ */
+export function targetFor(routing: Routing, source: Namespace, cache: Map<string, Namespace | TargetProblem>): Namespace | TargetProblem {
+  const key = `${source.db}.${source.coll}`;
+  const known = cache.get(key);
+  if (known !== undefined) return known;
+  let target: Namespace | TargetProblem = routing.namespaceMap.get(key) || routing.defaultTarget;
+  if (!routing.namespaceMap.has(key) && routing.unmappedTemplate !== undefined) {
+    const candidate = applyTemplate(routing.unmappedTemplate, source);
+    const invalid = namespaceProblem(candidate);
+    if (invalid !== undefined) target = { problem: "target_invalid", reason: invalid };
+    else if (routing.captured.has(`${candidate.db}.${candidate.coll}`)) {
+      target = { problem: "target_captured", reason: `${candidate.db}.${candidate.coll} is a captured collection; writing it would be captured again` };
+    } else target = candidate;
+  }
+  cache.set(key, target);
+  return target;
+}
+
+export interface TargetProblem {
+  readonly problem: "target_invalid" | "target_captured";
+  readonly reason: string;
+}
+
+function readTemplate(raw: unknown): string | undefined {
+  if (raw === undefined || raw === null || raw === "" || raw === "default") return undefined;
+  if (typeof raw !== "string" || !isNamespace(raw) || !/\{(db|coll)\}/.test(raw)) {
+    throw new BridgeError("misconfigured", 'FIREHOSE_UNMAPPED_TARGET must be "default" or a "database.collection" template with {db} and/or {coll}, like "mirror_{db}.{coll}"');
+  }
+  const sample = namespaceProblem(applyTemplate(raw, { db: "db", coll: "coll" }));
+  if (sample !== undefined) throw new BridgeError("misconfigured", `FIREHOSE_UNMAPPED_TARGET "${raw.slice(0, 80)}" does not make valid names: ${sample}`);
+  return raw;
+}
+
+function applyTemplate(template: string, source: Namespace): Namespace {
+  // The database part is what stands before the first dot of the template, so a collection name
+  // with dots ("app.orders.archive" -> coll "orders.archive") stays whole.
+  const dot = template.indexOf(".");
+  const fill = (part: string) => part.split("{db}").join(source.db).split("{coll}").join(source.coll);
+  return { db: fill(template.slice(0, dot)), coll: fill(template.slice(dot + 1)) };
+}
+
+/** MongoDB's naming rules for a target: database names without /\\. "$*<>:|? and at most 63 bytes. */
+function namespaceProblem(target: Namespace): string | undefined {
+  if (target.db === "" || /[/\\. "$*<>:|?\0]/.test(target.db) || target.db.length > 63) return `"${target.db.slice(0, 80)}" is not a valid database name`;
+  if (target.coll === "" || /[$\0]/.test(target.coll) || target.coll.indexOf("system.") === 0) return `"${target.coll.slice(0, 80)}" is not a valid collection name`;
+  return undefined;
 }
 
 /** CAPTURED_NAMESPACES as generated from the capture list: a JSON array (or comma list) of "db.coll". */

@@ -1,14 +1,11 @@
 import { BridgeError } from "../errors";
+import { MongoErrorCode } from "../mongo-error-codes";
 import type { CollectionPort, WriteOperation } from "../ports";
-import type { TargetWrites } from "./plan-writes";
-
-export interface RefusedWrite {
-  readonly index: number;
-  readonly reason: string;
-}
+import type { DeadLetterReasonCode } from "./dead-letter-reasons";
 
 export interface DeadLetter {
   readonly index: number;
+  readonly reasonCode: DeadLetterReasonCode;
   readonly reason: string;
   readonly data: unknown;
 }
@@ -18,7 +15,11 @@ export interface DeadLetter {
  * (validator, another unique index, size, field names). Such a document is dead-lettered so the rest
  * of the batch can be acknowledged; every other failure fails the delivery and Firehose retries it.
  */
-const PERMANENT_WRITE_ERRORS = new Set([2, 52, 55, 57, 66, 121, 10334, 11000, 17280, 17419]);
+const PERMANENT_WRITE_ERRORS = new Set<number>([
+  MongoErrorCode.BadValue, MongoErrorCode.DollarPrefixedFieldName, MongoErrorCode.InvalidDBRef,
+  MongoErrorCode.DottedFieldName, MongoErrorCode.ImmutableField, MongoErrorCode.DocumentValidationFailure,
+  MongoErrorCode.BSONObjectTooLarge, MongoErrorCode.DuplicateKey, MongoErrorCode.KeyTooLong, MongoErrorCode.DocumentTooLarge,
+]);
 
 interface WriteErrorLike {
   index?: unknown;
@@ -26,50 +27,48 @@ interface WriteErrorLike {
   errmsg?: unknown;
 }
 
-export interface WriteOutcome {
-  readonly written: number;
-  /** Guarded writes skipped because the target already holds a newer version. */
-  readonly stale: number;
-  readonly refused: RefusedWrite[];
+export interface PerOperationError {
+  readonly opIndex: number;
+  readonly code: number;
+  readonly message: string;
 }
 
-export async function writeDocuments(collection: CollectionPort, writes: TargetWrites): Promise<WriteOutcome> {
-  if (writes.operations.length === 0) return { written: 0, stale: 0, refused: [] };
+/**
+ * Runs an unordered bulk write and returns the operations the server refused for good (empty when
+ * all succeeded). Anything else (a transient, unknown or write-concern failure) throws a retryable
+ * BridgeError: the whole batch must be retried.
+ */
+export async function bulkWriteKeepingRefusals(collection: CollectionPort, operations: WriteOperation[], what: string): Promise<PerOperationError[]> {
+  if (operations.length === 0) return [];
   try {
-    await collection.bulkWrite(writes.operations, { ordered: false });
-    return { written: writes.operations.length, stale: 0, refused: [] };
+    await collection.bulkWrite(operations, { ordered: false });
+    return [];
   } catch (error) {
     const failures = permanentWriteErrors(error);
-    if (failures === undefined) {
-      throw new BridgeError("unavailable", "database write failed; retry the batch", { cause: error });
-    }
-    let stale = 0;
-    const refused: RefusedWrite[] = [];
-    for (const { opIndex, code, message } of failures) {
-      // A guarded upsert whose guard fails on an existing _id is refused by the _id index: the target
-      // already holds a newer version, which is the point of the guard.
-      if (writes.guarded[opIndex] && code === DUPLICATE_KEY && ID_INDEX.test(message)) stale++;
-      else refused.push({ index: writes.recordIndexes[opIndex], reason: `database refused the document (code ${code}): ${message.slice(0, 300)}` });
-    }
-    return { written: writes.operations.length - stale - refused.length, stale, refused };
+    if (failures === undefined) throw new BridgeError("unavailable", `${what} failed; retry the batch`, { cause: error });
+    return failures;
   }
 }
 
-const DUPLICATE_KEY = 11000;
+/** A duplicate key on the _id index: what a guarded upsert meets when the target holds a newer version. */
+export function isDuplicateIdError(failure: PerOperationError): boolean {
+  return failure.code === MongoErrorCode.DuplicateKey && ID_INDEX.test(failure.message);
+}
+
 const ID_INDEX = /index: _id_ /;
 
 /**
  * The per-document errors of an unordered bulk write when all of them are permanent, else undefined
  * (a transient, unknown or write-concern failure means the whole batch must be retried).
  */
-function permanentWriteErrors(error: unknown): { opIndex: number; code: number; message: string }[] | undefined {
+function permanentWriteErrors(error: unknown): PerOperationError[] | undefined {
   if (error === null || typeof error !== "object") return undefined;
   const candidate = error as { writeErrors?: unknown; writeConcernError?: unknown; result?: { hasWriteErrors?: unknown } };
   if (candidate.writeConcernError) return undefined;
   const raw = candidate.writeErrors;
   const list: WriteErrorLike[] = Array.isArray(raw) ? raw : raw && typeof raw === "object" ? [raw as WriteErrorLike] : [];
   if (list.length === 0) return undefined;
-  const out: { opIndex: number; code: number; message: string }[] = [];
+  const out: PerOperationError[] = [];
   for (const writeError of list) {
     const { index, code } = writeError;
     if (typeof index !== "number" || typeof code !== "number" || !PERMANENT_WRITE_ERRORS.has(code)) return undefined;
@@ -88,12 +87,13 @@ export async function writeDeadLetters(
   context: { requestId: string; sourceArn?: string; receivedAt: Date },
 ): Promise<void> {
   if (deadLetters.length === 0) return;
-  const operations: WriteOperation[] = deadLetters.map(({ index, reason, data }) => {
+  const operations: WriteOperation[] = deadLetters.map(({ index, reasonCode, reason, data }) => {
     const _id = `${context.requestId}:${index}`;
     const replacement = {
       _id,
       requestId: context.requestId,
       index,
+      reasonCode,
       reason,
       data: typeof data === "string" ? data : data === undefined ? null : JSON.stringify(data),
       sourceArn: context.sourceArn === undefined ? null : context.sourceArn,

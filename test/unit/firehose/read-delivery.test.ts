@@ -100,9 +100,9 @@ describe("readDelivery falls back to JSON.parse where the scanner cannot know th
     const delivery = readDelivery(body);
     expect([0, 1, 2, 3].map((index) => delivery.settled(index))).toEqual([
       { kind: "empty", index: 0 },
-      { kind: "rejected", index: 1, reason: "data is not valid base64", data: "abc" },
-      { kind: "rejected", index: 2, reason: "record has no base64 string in data", data: 5 },
-      { kind: "rejected", index: 3, reason: "record has no base64 string in data", data: undefined },
+      { kind: "rejected", index: 1, reasonCode: "not_base64", reason: "data is not valid base64", data: "abc" },
+      { kind: "rejected", index: 2, reasonCode: "no_data", reason: "record has no base64 string in data", data: 5 },
+      { kind: "rejected", index: 3, reasonCode: "no_data", reason: "record has no base64 string in data", data: undefined },
     ]);
     expect(delivery.utf8Text(4)).toBe('{"_id":"b"}');
     expect(delivery.byteLength(4)).toBe(11);
