@@ -711,8 +711,10 @@ function partitionKeyFor(id, bson) {
   return key;
 }
 
+// src/core/producer-extras.ts
+var PRODUCER_EXTRAS_FIELD = "_akb";
+
 // src/core/capture/envelope.ts
-var ENVELOPE_KIND = "atlas-kinesis-bridge/change@1";
 var RecordTooLargeError = class extends Error {
   constructor(bytes, limit) {
     super(`record is ${bytes} bytes even without its documents, above the ${limit}-byte limit`);
@@ -734,10 +736,13 @@ function buildKinesisRecord(event, config, bson) {
   throw new RecordTooLargeError(last, config.maxRecordBytes);
 }
 function envelopeSteps(event, documentKey) {
-  const base = { kind: ENVELOPE_KIND, operationType: event.operationType, ns: event.ns, documentKey };
+  const base = {};
+  if (event._id !== void 0) base._id = event._id;
+  base.operationType = event.operationType;
   if (event.clusterTime !== void 0) base.clusterTime = event.clusterTime;
   if (event.wallTime !== void 0) base.wallTime = event.wallTime;
-  if (event._id !== void 0) base.resumeToken = event._id;
+  base.ns = event.ns;
+  base.documentKey = documentKey;
   const withDocument = event.fullDocument != null ? { ...base, fullDocument: event.fullDocument } : base;
   const full = { ...withDocument };
   const extras = [];
@@ -751,10 +756,10 @@ function envelopeSteps(event, documentKey) {
   }
   const encode = ["fullDocument", "fullDocumentBeforeChange", "updateDescription"];
   const steps = [{ value: full, encode, degraded: [] }];
-  if (extras.length > 0) steps.push({ value: { ...withDocument, degraded: extras }, encode, degraded: extras });
+  if (extras.length > 0) steps.push({ value: { ...withDocument, [PRODUCER_EXTRAS_FIELD]: { degraded: extras } }, encode, degraded: extras });
   if (event.fullDocument != null) {
     const dropped = extras.concat("fullDocument");
-    steps.push({ value: { ...base, degraded: dropped }, encode, degraded: dropped });
+    steps.push({ value: { ...base, [PRODUCER_EXTRAS_FIELD]: { degraded: dropped } }, encode, degraded: dropped });
   }
   return steps;
 }

@@ -91,14 +91,55 @@ function readRouting(read, defaultTarget) {
     }
   }
   const captured = capturedNamespaces(read("CAPTURED_NAMESPACES"));
+  const unmappedTemplate = readTemplate(read("FIREHOSE_UNMAPPED_TARGET"));
   const targets = [["the default target (FIREHOSE_DATABASE.FIREHOSE_COLLECTION)", defaultTarget], ...[...namespaceMap].map(([s, t]) => [`FIREHOSE_NAMESPACE_MAP["${s}"]`, t])];
+  if (unmappedTemplate !== void 0) {
+    captured.forEach((source) => {
+      if (!namespaceMap.has(source)) targets.push([`FIREHOSE_UNMAPPED_TARGET "${unmappedTemplate}" for ${source}`, applyTemplate(unmappedTemplate, splitNamespace(source))]);
+    });
+  }
   for (const [what, target] of targets) {
     const name = `${target.db}.${target.coll}`;
     if (captured.has(name)) {
       throw new BridgeError("misconfigured", `${what} writes into ${name}, a captured collection: every write would be captured again, an endless loop`);
     }
   }
-  return { defaultTarget, namespaceMap, heartbeatSource: `${heartbeatDb}.${heartbeatColl}`, livenessTarget: { db: defaultTarget.db, coll: livenessColl } };
+  return { defaultTarget, namespaceMap, unmappedTemplate, captured, heartbeatSource: `${heartbeatDb}.${heartbeatColl}`, livenessTarget: { db: defaultTarget.db, coll: livenessColl } };
+}
+function targetFor(routing, source, cache) {
+  const key = `${source.db}.${source.coll}`;
+  const known = cache.get(key);
+  if (known !== void 0) return known;
+  let target = routing.namespaceMap.get(key) || routing.defaultTarget;
+  if (!routing.namespaceMap.has(key) && routing.unmappedTemplate !== void 0) {
+    const candidate = applyTemplate(routing.unmappedTemplate, source);
+    const invalid = namespaceProblem(candidate);
+    if (invalid !== void 0) target = { problem: "target_invalid", reason: invalid };
+    else if (routing.captured.has(`${candidate.db}.${candidate.coll}`)) {
+      target = { problem: "target_captured", reason: `${candidate.db}.${candidate.coll} is a captured collection; writing it would be captured again` };
+    } else target = candidate;
+  }
+  cache.set(key, target);
+  return target;
+}
+function readTemplate(raw) {
+  if (raw === void 0 || raw === null || raw === "" || raw === "default") return void 0;
+  if (typeof raw !== "string" || !isNamespace(raw) || !/\{(db|coll)\}/.test(raw)) {
+    throw new BridgeError("misconfigured", 'FIREHOSE_UNMAPPED_TARGET must be "default" or a "database.collection" template with {db} and/or {coll}, like "mirror_{db}.{coll}"');
+  }
+  const sample = namespaceProblem(applyTemplate(raw, { db: "db", coll: "coll" }));
+  if (sample !== void 0) throw new BridgeError("misconfigured", `FIREHOSE_UNMAPPED_TARGET "${raw.slice(0, 80)}" does not make valid names: ${sample}`);
+  return raw;
+}
+function applyTemplate(template, source) {
+  const dot = template.indexOf(".");
+  const fill = (part) => part.split("{db}").join(source.db).split("{coll}").join(source.coll);
+  return { db: fill(template.slice(0, dot)), coll: fill(template.slice(dot + 1)) };
+}
+function namespaceProblem(target) {
+  if (target.db === "" || /[/\\. "$*<>:|?\0]/.test(target.db) || target.db.length > 63) return `"${target.db.slice(0, 80)}" is not a valid database name`;
+  if (target.coll === "" || /[$\0]/.test(target.coll) || target.coll.indexOf("system.") === 0) return `"${target.coll.slice(0, 80)}" is not a valid collection name`;
+  return void 0;
 }
 function capturedNamespaces(raw) {
   let list = raw;
@@ -133,8 +174,10 @@ var FIREHOSE_MAX_BODY_BYTES = 64 * 1024 * 1024;
 var firehoseDefaults = {
   database: "monitors",
   collection: "firehose",
-  deadLetterCollection: "firehose_dead_letters"
+  deadLetterCollection: "firehose_dead_letters",
+  deletesCollection: "firehose_deletes"
 };
+var DELETE_POSITION_RETENTION_S = 7 * 24 * 3600;
 function readFirehoseConfig(read, maxBodyBytes = FIREHOSE_MAX_BODY_BYTES) {
   const accessKeys = ["FIREHOSE_ACCESS_KEY", "FIREHOSE_ACCESS_KEY_PREVIOUS"].map((name) => read(name)).filter((value) => typeof value === "string" && value.length > 0);
   const database = nameValue(read, "FIREHOSE_DATABASE", firehoseDefaults.database);
@@ -144,6 +187,7 @@ function readFirehoseConfig(read, maxBodyBytes = FIREHOSE_MAX_BODY_BYTES) {
     database,
     collection,
     deadLetterCollection: nameValue(read, "FIREHOSE_DEAD_LETTER_COLLECTION", firehoseDefaults.deadLetterCollection),
+    deletesCollection: nameValue(read, "FIREHOSE_DELETES_COLLECTION", firehoseDefaults.deletesCollection),
     maxBodyBytes,
     routing: readRouting(read, { db: database, coll: collection })
   };
@@ -445,13 +489,40 @@ function setOwn(object, key, value) {
   else object[key] = value;
 }
 
+// src/core/firehose/dead-letter-reasons.ts
+var DEAD_LETTER_REASONS = {
+  no_data: "record has no base64 string in data",
+  not_base64: "data is not valid base64",
+  not_utf8: "data is not valid UTF-8",
+  not_json: "data is not valid JSON",
+  not_extended_json: "data is not valid Extended JSON",
+  invalid_field_name: "a field name holds a NUL character",
+  not_object: "data is not a JSON object",
+  top_level_operator: "a top-level field starts with $",
+  invalid_id: "_id cannot be an array, a regular expression or undefined",
+  change_no_namespace: "the change event has no ns.db / ns.coll",
+  change_no_document_key: "the change event has no documentKey._id",
+  change_no_position: "the change event has no clusterTime (or, for a snapshot read, no wallTime)",
+  change_unknown_operation: "the change event's operationType is not one this receiver knows",
+  change_namespace_event: "drop, rename and other collection-level events are not applied to a mirror",
+  change_no_document: "an insert, replace or read event without its fullDocument",
+  change_document_dropped_for_size: "the producer dropped the document to fit the record size limit",
+  change_update_target_missing: "an update without fullDocument for a document the target does not hold",
+  heartbeat_no_document: "a heartbeat change event without its document",
+  target_captured: "the event's target collection is captured, so writing it would loop",
+  target_invalid: "the event's target namespace is not a valid database or collection name",
+  database_refused: "the database refused the document (validator, unique index, size or field names)"
+};
+function refusal(reasonCode, reason = DEAD_LETTER_REASONS[reasonCode]) {
+  return { reasonCode, reason };
+}
+
 // src/core/firehose/decode-record.ts
-var NOT_BASE64 = "data is not valid base64";
 function writeRecordData(data, index, target, offset) {
-  if (typeof data !== "string") return rejected(index, "record has no base64 string in data", data);
+  if (typeof data !== "string") return rejected(index, "no_data", data);
   if (data.length === 0) return { kind: "empty", index };
   const written = target.write(data, offset, target.length - offset, "base64");
-  if (written !== decodedLength(data)) return rejected(index, NOT_BASE64, data);
+  if (written !== decodedLength(data)) return rejected(index, "not_base64", data);
   return written;
 }
 function maxDecodedLength(length) {
@@ -461,37 +532,38 @@ function parseRecord(records, index, bson) {
   const settled = records.settled(index);
   if (settled !== void 0) return settled;
   const text = records.utf8Text(index);
-  if (text === void 0) return rejected(index, "data is not valid UTF-8", records.rawData(index));
+  if (text === void 0) return rejected(index, "not_utf8", records.rawData(index));
   let value;
   try {
     value = parseExtendedJson(text, bson);
   } catch (error) {
-    const reason = error instanceof SyntaxError ? "data is not valid JSON" : error instanceof InvalidFieldNameError ? error.message : `data is not valid Extended JSON: ${firstLine(error)}`;
-    return rejected(index, reason, records.rawData(index));
+    if (error instanceof SyntaxError) return rejected(index, "not_json", records.rawData(index));
+    if (error instanceof InvalidFieldNameError) return rejected(index, "invalid_field_name", records.rawData(index), error.message);
+    return rejected(index, "not_extended_json", records.rawData(index), `data is not valid Extended JSON: ${firstLine(error)}`);
   }
   const problem = documentProblem(value, bson);
-  if (problem !== void 0) return rejected(index, problem, records.rawData(index));
+  if (problem !== void 0) return rejected(index, problem.code, records.rawData(index), problem.reason);
   return { kind: "document", index, document: value };
 }
 function documentProblem(value, bson) {
   if (value === null || typeof value !== "object" || Array.isArray(value) || bson.bsonType(value) !== void 0) {
-    return "data is not a JSON object";
+    return { code: "not_object" };
   }
   const document = value;
   for (const key in document) {
-    if (key.charCodeAt(0) === 36) return `top-level field "${key.slice(0, 64)}" starts with "$"`;
+    if (key.charCodeAt(0) === 36) return { code: "top_level_operator", reason: `top-level field "${key.slice(0, 64)}" starts with "$"` };
   }
   if ("_id" in document) {
     const id = document._id;
     const type = bson.bsonType(id);
     if (Array.isArray(id) || id === void 0 || type === "BSONRegExp" || id instanceof RegExp) {
-      return "_id cannot be an array, a regular expression or undefined";
+      return { code: "invalid_id" };
     }
   }
   return void 0;
 }
-function rejected(index, reason, data) {
-  return { kind: "rejected", index, reason, data };
+function rejected(index, reasonCode, data, reason = DEAD_LETTER_REASONS[reasonCode]) {
+  return { kind: "rejected", index, reasonCode, reason, data };
 }
 function firstLine(error) {
   const message = error instanceof Error ? error.message : String(error);
@@ -513,25 +585,96 @@ function idKey(id, bson) {
   return `j:${bson.ejson.stringify({ v: id }, { relaxed: false })}`;
 }
 
-// src/core/capture/envelope.ts
-var ENVELOPE_KIND = "atlas-kinesis-bridge/change@1";
+// src/core/producer-extras.ts
+var PRODUCER_EXTRAS_FIELD = "_akb";
 
-// src/core/firehose/envelope-position.ts
-var POSITION_FIELD = "_akb";
+// src/core/firehose/change-event.ts
+var LEGACY_ENVELOPE_KIND = "atlas-kinesis-bridge/change@1";
 var READ_POSITION_MARGIN_S = 60;
-function envelopePosition(envelope, bson) {
-  const token = envelope.resumeToken;
-  const tokenText = token && typeof token._data === "string" ? token._data : "";
-  const time = envelope.clusterTime;
+var DOCUMENT_OPERATIONS = ["insert", "replace", "update", "read", "delete"];
+var NAMESPACE_OPERATIONS = [
+  "drop",
+  "rename",
+  "dropDatabase",
+  "invalidate",
+  "create",
+  "createIndexes",
+  "dropIndexes",
+  "modify",
+  "shardCollection",
+  "reshardCollection",
+  "refineCollectionShardKey",
+  "createSearchIndexes",
+  "dropSearchIndexes",
+  "updateSearchIndex"
+];
+function readChange(record, bson) {
+  if (!isChangeEvent(record)) return void 0;
+  const operationType = record.operationType;
+  if (NAMESPACE_OPERATIONS.indexOf(operationType) !== -1) {
+    return refusal("change_namespace_event", `"${operationType}" events are not applied to a mirror; apply them to the target yourself if intended`);
+  }
+  if (DOCUMENT_OPERATIONS.indexOf(operationType) === -1) {
+    return refusal("change_unknown_operation", `operationType "${operationType.slice(0, 40)}" is not one this receiver knows`);
+  }
+  const ns = record.ns;
+  if (typeof ns.db !== "string" || ns.db === "" || typeof ns.coll !== "string" || ns.coll === "") return refusal("change_no_namespace");
+  const documentKey = record.documentKey;
+  if (!documentKey || typeof documentKey !== "object" || !("_id" in documentKey) || documentKey._id === void 0) {
+    return refusal("change_no_document_key");
+  }
+  const position = changePosition(record, bson);
+  if (position === void 0) return refusal("change_no_position");
+  const full = record.fullDocument;
+  const description = record.updateDescription;
+  return {
+    ns: { db: ns.db, coll: ns.coll },
+    operationType,
+    id: documentKey._id,
+    position,
+    fullDocument: isDocument(full, bson) ? full : void 0,
+    updateDescription: isDocument(description, bson) ? description : void 0,
+    degraded: degradedParts(record),
+    basicJson: typeof record.clusterTime === "number"
+  };
+}
+function isChangeEvent(record) {
+  if (record.kind === LEGACY_ENVELOPE_KIND) return true;
+  if (typeof record.operationType !== "string") return false;
+  const ns = record.ns;
+  if (ns === null || typeof ns !== "object") return false;
+  return "documentKey" in record || "clusterTime" in record || record.operationType === "read" && "wallTime" in record;
+}
+function changePosition(record, bson) {
+  const token = resumeToken(record);
+  const time = record.clusterTime;
   if (time !== void 0 && time !== null && bson.bsonType(time) === "Timestamp") {
     const { t, i } = timestampParts(time);
-    return `${hex8(t)}${hex8(i)}:${tokenText}`;
+    return `${hex8(t)}${hex8(i)}:${token}`;
   }
-  if (envelope.wallTime instanceof Date && envelope.operationType === "read") {
-    const seconds = Math.floor(envelope.wallTime.getTime() / 1e3) - READ_POSITION_MARGIN_S;
+  if (typeof time === "number" && isFinite(time) && time >= 0) {
+    const t = Math.floor(time / 1e3);
+    const fromToken = tokenTimestamp(token);
+    const i = fromToken && fromToken.t === t ? fromToken.i : 0;
+    return `${hex8(t)}${hex8(i)}:${token}`;
+  }
+  if (record.operationType === "read") {
+    const wall = record.wallTime instanceof Date ? record.wallTime.getTime() : typeof record.wallTime === "number" ? record.wallTime : NaN;
+    if (!isFinite(wall)) return void 0;
+    const seconds = Math.floor(wall / 1e3) - READ_POSITION_MARGIN_S;
     return `${hex8(Math.max(0, seconds))}${hex8(0)}:read`;
   }
   return void 0;
+}
+function resumeToken(record) {
+  const token = record.kind === LEGACY_ENVELOPE_KIND ? record.resumeToken : record._id;
+  return token && typeof token === "object" && typeof token._data === "string" ? token._data : "";
+}
+function tokenTimestamp(token) {
+  if (token.length < 18 || token.slice(0, 2) !== "82") return void 0;
+  const t = parseInt(token.slice(2, 10), 16);
+  const i = parseInt(token.slice(10, 18), 16);
+  return isFinite(t) && isFinite(i) ? { t, i } : void 0;
 }
 function timestampParts(value) {
   const ts = value;
@@ -541,6 +684,17 @@ function timestampParts(value) {
 function hex8(value) {
   return (value >>> 0).toString(16).padStart(8, "0");
 }
+function degradedParts(record) {
+  const extras = record[PRODUCER_EXTRAS_FIELD];
+  const list = extras && typeof extras === "object" ? extras.degraded : record.kind === LEGACY_ENVELOPE_KIND ? record.degraded : void 0;
+  return Array.isArray(list) ? list.filter((part) => typeof part === "string") : [];
+}
+function isDocument(value, bson) {
+  return value !== null && typeof value === "object" && !Array.isArray(value) && bson.bsonType(value) === void 0 && !(value instanceof Date);
+}
+
+// src/core/firehose/envelope-position.ts
+var POSITION_FIELD = "_akb";
 function olderThan(id, position) {
   return { _id: id, $or: [{ [`${POSITION_FIELD}.pos`]: { $exists: false } }, { [`${POSITION_FIELD}.pos`]: { $lt: position } }] };
 }
@@ -548,77 +702,60 @@ function olderThan(id, position) {
 // src/core/firehose/plan-writes.ts
 function planWrites(records, requestId, bson, routing, now) {
   const chosen = /* @__PURE__ */ new Map();
+  const targetCache = /* @__PURE__ */ new Map();
   const rejected2 = [];
   let candidates = 0;
   let winners = 0;
   let heartbeats = 0;
+  let basicJson = 0;
   for (const record of records) {
     if (record.kind !== "document") continue;
-    let candidate;
-    let id;
-    if (record.document.kind === ENVELOPE_KIND) {
-      candidate = envelopeCandidate(record.document, record.index, bson, routing, now);
-      if ("target" in candidate) {
-        if (candidate.target === routing.livenessTarget) heartbeats++;
-        id = operationFilter(candidate.operation)._id;
-      }
-    } else {
+    let planned;
+    const change = readChange(record.document, bson);
+    if (change === void 0) {
       let document = record.document;
       if (!("_id" in document)) document = { _id: `${requestId}:${record.index}`, ...document };
-      id = document._id;
-      candidate = {
-        target: routing.defaultTarget,
-        operation: { replaceOne: { filter: { _id: id }, replacement: document, upsert: true } },
-        index: record.index
-      };
+      const id = document._id;
+      const operation = { replaceOne: { filter: { _id: id }, replacement: document, upsert: true } };
+      planned = { target: routing.defaultTarget, write: { kind: "plain", index: record.index, id, key: idKey(id, bson), operation } };
+    } else if ("reasonCode" in change) {
+      planned = change;
+    } else {
+      if (change.basicJson) basicJson++;
+      planned = planChange(change, record.index, bson, routing, targetCache, now);
+      if ("write" in planned && planned.write.kind === "liveness") heartbeats++;
     }
-    if ("reject" in candidate) {
-      rejected2.push({ index: record.index, reason: candidate.reject });
+    if ("reasonCode" in planned) {
+      rejected2.push({ index: record.index, reasonCode: planned.reasonCode, reason: planned.reason });
       continue;
     }
     candidates++;
-    let byId = chosen.get(candidate.target);
+    let byId = chosen.get(planned.target);
     if (!byId) {
       byId = /* @__PURE__ */ new Map();
-      chosen.set(candidate.target, byId);
+      chosen.set(planned.target, byId);
     }
-    const key = idKey(id, bson);
-    const previous = byId.get(key);
-    if (previous && previous.position !== void 0 && candidate.position !== void 0 && previous.position > candidate.position) continue;
-    if (previous) byId.delete(key);
+    const { write } = planned;
+    const previous = byId.get(write.key);
+    if (previous && previous.position !== void 0 && write.position !== void 0 && previous.position > write.position) continue;
+    if (previous) byId.delete(write.key);
     else winners++;
-    byId.set(key, candidate);
+    byId.set(write.key, write);
   }
   const targets = [];
   chosen.forEach((byId, target) => {
-    const group = { target, operations: [], recordIndexes: [], guarded: [] };
-    byId.forEach((candidate) => {
-      group.operations.push(candidate.operation);
-      group.recordIndexes.push(candidate.index);
-      group.guarded.push(candidate.position !== void 0);
-    });
-    targets.push(group);
+    const writes = [];
+    byId.forEach((write) => writes.push(write));
+    targets.push({ target, writes });
   });
-  return { targets, superseded: candidates - winners, rejected: rejected2, heartbeats };
+  return { targets, superseded: candidates - winners, rejected: rejected2, heartbeats, basicJson };
 }
-function operationFilter(operation) {
-  if ("replaceOne" in operation) return operation.replaceOne.filter;
-  if ("updateOne" in operation) return operation.updateOne.filter;
-  throw new Error("unexpected operation");
-}
-function envelopeCandidate(envelope, index, bson, routing, now) {
-  const ns = envelope.ns;
-  const documentKey = envelope.documentKey;
-  if (!ns || typeof ns.db !== "string" || typeof ns.coll !== "string") return { reject: "change envelope has no ns" };
-  if (!documentKey || !("_id" in documentKey)) return { reject: "change envelope has no documentKey._id" };
-  const position = envelopePosition(envelope, bson);
-  if (position === void 0) return { reject: "change envelope has neither clusterTime nor (for reads) wallTime" };
-  const source = `${ns.db}.${ns.coll}`;
-  const id = documentKey._id;
-  const full = envelope.fullDocument;
-  const operationType = envelope.operationType;
-  if (source === routing.heartbeatSource) {
-    if (!full) return { reject: "heartbeat envelope without its document" };
+function planChange(change, index, bson, routing, targetCache, now) {
+  const { id, position, fullDocument: full } = change;
+  const key = idKey(id, bson);
+  const guard = olderThan(id, position);
+  if (`${change.ns.db}.${change.ns.coll}` === routing.heartbeatSource) {
+    if (!full) return refusal("heartbeat_no_document");
     const at = full.at instanceof Date ? full.at : null;
     const liveness = {
       _id: id,
@@ -630,42 +767,36 @@ function envelopeCandidate(envelope, index, bson, routing, now) {
       lastSuccessfulPutAt: full.lastSuccessfulPutAt === void 0 ? null : full.lastSuccessfulPutAt,
       [POSITION_FIELD]: { pos: position }
     };
-    return { target: routing.livenessTarget, operation: { replaceOne: { filter: olderThan(id, position), replacement: liveness, upsert: true } }, index, position };
+    const operation = { replaceOne: { filter: guard, replacement: liveness, upsert: true } };
+    return { target: routing.livenessTarget, write: { kind: "liveness", index, id, key, position, operation } };
   }
-  const target = routing.namespaceMap.get(source) || routing.defaultTarget;
-  switch (operationType) {
-    case "insert":
-    case "replace":
-    case "update":
-    case "read":
-      if (full) {
-        const replacement = { ...full, _id: id, [POSITION_FIELD]: { pos: position } };
-        return { target, operation: { replaceOne: { filter: olderThan(id, position), replacement, upsert: true } }, index, position };
-      }
-      if (operationType === "update" && envelope.updateDescription && !isDegraded(envelope, "updateDescription")) {
-        return { target, operation: { updateOne: { filter: olderThan(id, position), update: updateFrom(envelope.updateDescription, position) } }, index, position };
-      }
-      return {
-        reject: isDegraded(envelope, "fullDocument") ? "change envelope was published without its document (over the record size limit); re-read it from the source" : `${String(operationType)} envelope without fullDocument`
-      };
-    case "delete":
-      return {
-        target,
-        operation: { replaceOne: { filter: olderThan(id, position), replacement: { _id: id, [POSITION_FIELD]: { pos: position, deleted: true, deletedAt: new Date(now) } }, upsert: true } },
-        index,
-        position
-      };
-    default:
-      return { reject: `unsupported operationType "${String(operationType).slice(0, 40)}" in change envelope` };
+  const target = targetFor(routing, change.ns, targetCache);
+  if ("problem" in target) return refusal(target.problem, target.reason);
+  const write = (kind, operation) => ({ target, write: { kind, index, id, key, position, operation } });
+  if (change.operationType === "delete") return write("delete", { deleteOne: { filter: guard } });
+  if (full) {
+    const replacement = { ...full, _id: id, [POSITION_FIELD]: { pos: position } };
+    return write("upsert", { replaceOne: { filter: guard, replacement, upsert: true } });
   }
-}
-function isDegraded(envelope, part) {
-  return Array.isArray(envelope.degraded) && envelope.degraded.indexOf(part) !== -1;
+  if (change.operationType === "update" && change.updateDescription && change.degraded.indexOf("updateDescription") === -1) {
+    const truncated = change.updateDescription.truncatedArrays;
+    if (Array.isArray(truncated) && truncated.length > 0) {
+      return refusal("change_no_document", "update event with truncatedArrays and without fullDocument; publish full documents (fullDocument: updateLookup)");
+    }
+    return write("delta", { updateOne: { filter: guard, update: updateFrom(change.updateDescription, position) } });
+  }
+  if (change.degraded.indexOf("fullDocument") !== -1) {
+    return refusal("change_document_dropped_for_size", "the producer published this change without its document (over the record size limit); re-read it from the source with a snapshot");
+  }
+  return refusal("change_no_document", `${change.operationType} event without fullDocument`);
 }
 function updateFrom(description, position) {
   const set = { ...description.updatedFields || {}, [`${POSITION_FIELD}.pos`]: position };
   const unset = {};
-  for (const field of description.removedFields || []) unset[field] = "";
+  const removed = description.removedFields;
+  if (Array.isArray(removed)) {
+    for (const field of removed) if (typeof field === "string") unset[field] = "";
+  }
   return Object.keys(unset).length > 0 ? { $set: set, $unset: unset } : { $set: set };
 }
 
@@ -904,7 +1035,7 @@ function decodeAll(requestId, recordCount, dataOf, decodeRun, runBytes, texts) {
     starts.push(offset);
     if (typeof outcome === "number") offset += outcome;
     else {
-      if (outcome.kind === "rejected" && outcome.reason === NOT_BASE64 && !texts.readsAsJson(index)) return void 0;
+      if (outcome.kind === "rejected" && outcome.reasonCode === "not_base64" && !texts.readsAsJson(index)) return void 0;
       settled.set(index, outcome);
     }
     ends.push(offset);
@@ -959,28 +1090,49 @@ function firehoseResponse(status, requestId, timestamp, errorMessage) {
   return { status, headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) };
 }
 
+// src/core/mongo-error-codes.ts
+var MongoErrorCode = {
+  BadValue: 2,
+  FailedToParse: 9,
+  DollarPrefixedFieldName: 52,
+  InvalidDBRef: 55,
+  DottedFieldName: 57,
+  ImmutableField: 66,
+  DocumentValidationFailure: 121,
+  ChangeStreamHistoryLost: 286,
+  BSONObjectTooLarge: 10334,
+  DuplicateKey: 11e3,
+  KeyTooLong: 17280,
+  DocumentTooLarge: 17419
+};
+
 // src/core/firehose/write-documents.ts
-var PERMANENT_WRITE_ERRORS = /* @__PURE__ */ new Set([2, 52, 55, 57, 66, 121, 10334, 11e3, 17280, 17419]);
-async function writeDocuments(collection, writes) {
-  if (writes.operations.length === 0) return { written: 0, stale: 0, refused: [] };
+var PERMANENT_WRITE_ERRORS = /* @__PURE__ */ new Set([
+  MongoErrorCode.BadValue,
+  MongoErrorCode.DollarPrefixedFieldName,
+  MongoErrorCode.InvalidDBRef,
+  MongoErrorCode.DottedFieldName,
+  MongoErrorCode.ImmutableField,
+  MongoErrorCode.DocumentValidationFailure,
+  MongoErrorCode.BSONObjectTooLarge,
+  MongoErrorCode.DuplicateKey,
+  MongoErrorCode.KeyTooLong,
+  MongoErrorCode.DocumentTooLarge
+]);
+async function bulkWriteKeepingRefusals(collection, operations, what) {
+  if (operations.length === 0) return [];
   try {
-    await collection.bulkWrite(writes.operations, { ordered: false });
-    return { written: writes.operations.length, stale: 0, refused: [] };
+    await collection.bulkWrite(operations, { ordered: false });
+    return [];
   } catch (error) {
     const failures = permanentWriteErrors(error);
-    if (failures === void 0) {
-      throw new BridgeError("unavailable", "database write failed; retry the batch", { cause: error });
-    }
-    let stale = 0;
-    const refused = [];
-    for (const { opIndex, code, message } of failures) {
-      if (writes.guarded[opIndex] && code === DUPLICATE_KEY && ID_INDEX.test(message)) stale++;
-      else refused.push({ index: writes.recordIndexes[opIndex], reason: `database refused the document (code ${code}): ${message.slice(0, 300)}` });
-    }
-    return { written: writes.operations.length - stale - refused.length, stale, refused };
+    if (failures === void 0) throw new BridgeError("unavailable", `${what} failed; retry the batch`, { cause: error });
+    return failures;
   }
 }
-var DUPLICATE_KEY = 11e3;
+function isDuplicateIdError(failure) {
+  return failure.code === MongoErrorCode.DuplicateKey && ID_INDEX.test(failure.message);
+}
 var ID_INDEX = /index: _id_ /;
 function permanentWriteErrors(error) {
   if (error === null || typeof error !== "object") return void 0;
@@ -999,12 +1151,13 @@ function permanentWriteErrors(error) {
 }
 async function writeDeadLetters(collection, deadLetters, context2) {
   if (deadLetters.length === 0) return;
-  const operations = deadLetters.map(({ index, reason, data }) => {
+  const operations = deadLetters.map(({ index, reasonCode, reason, data }) => {
     const _id = `${context2.requestId}:${index}`;
     const replacement = {
       _id,
       requestId: context2.requestId,
       index,
+      reasonCode,
       reason,
       data: typeof data === "string" ? data : data === void 0 ? null : JSON.stringify(data),
       sourceArn: context2.sourceArn === void 0 ? null : context2.sourceArn,
@@ -1017,6 +1170,78 @@ async function writeDeadLetters(collection, deadLetters, context2) {
   } catch (error) {
     throw new BridgeError("unavailable", "dead-letter write failed; retry the batch", { cause: error });
   }
+}
+
+// src/core/firehose/apply-changes.ts
+function deletePositionId(target, key) {
+  return `${target.db}.${target.coll}|${key}`;
+}
+async function applyTargetWrites(collection, group, deletes) {
+  const { writes, target } = group;
+  if (writes.length === 0) return { written: 0, stale: 0, refused: [] };
+  const rowId = (write) => deletePositionId(target, write.key);
+  const deleteRows = [];
+  for (const write of writes) {
+    if (write.kind !== "delete") continue;
+    deleteRows.push({
+      updateOne: {
+        filter: { _id: rowId(write) },
+        update: { $max: { pos: write.position }, $set: { ns: `${target.db}.${target.coll}`, id: write.id, deletedAt: new Date(deletes.now) } },
+        upsert: true
+      }
+    });
+  }
+  const deleteRefusals = await bulkWriteKeepingRefusals(deletes.collection, deleteRows, "writing delete positions");
+  if (deleteRefusals.length > 0) {
+    throw new BridgeError("unavailable", "writing delete positions failed; retry the batch", { cause: new Error(deleteRefusals[0].message.slice(0, 200)) });
+  }
+  const failures = await bulkWriteKeepingRefusals(collection, writes.map((write) => write.operation), "database write");
+  const failed = /* @__PURE__ */ new Set();
+  let stale = 0;
+  let undone = 0;
+  const refused = [];
+  for (const failure of failures) {
+    failed.add(failure.opIndex);
+    const write = writes[failure.opIndex];
+    if (write.kind !== "plain" && isDuplicateIdError(failure)) stale++;
+    else {
+      const reason = `database refused the document (code ${failure.code}): ${failure.message.slice(0, 300)}`;
+      refused.push({ index: write.index, refusal: refusal("database_refused", reason) });
+    }
+  }
+  const upserts = writes.filter((write, i) => write.kind === "upsert" && !failed.has(i));
+  const deltas = writes.filter((write, i) => write.kind === "delta" && !failed.has(i));
+  if (upserts.length === 0 && deltas.length === 0) return { written: writes.length - failures.length, stale, refused };
+  const missingDeltas = await deltasWithoutDocument(collection, deltas, deletes.bson);
+  const checked = upserts.concat(missingDeltas);
+  const rows = await deletes.collection.find({ _id: { $in: checked.map(rowId) } }).toArray();
+  const deletedAt = /* @__PURE__ */ new Map();
+  for (const row of rows) if (typeof row.pos === "string") deletedAt.set(row._id, row.pos);
+  const undo = [];
+  for (const write of upserts) {
+    const position = deletedAt.get(rowId(write));
+    if (position !== void 0 && position > write.position) {
+      undo.push({ deleteOne: { filter: { _id: write.id, [`${POSITION_FIELD}.pos`]: write.position } } });
+      undone++;
+    }
+  }
+  for (const write of missingDeltas) {
+    const position = deletedAt.get(rowId(write));
+    if (position !== void 0 && position > write.position) stale++;
+    else refused.push({ index: write.index, refusal: refusal("change_update_target_missing", "update without fullDocument for a document the target does not hold; publish full documents (fullDocument: updateLookup) or re-read it with a snapshot") });
+  }
+  const undoRefusals = await bulkWriteKeepingRefusals(collection, undo, "removing a change older than its delete");
+  if (undoRefusals.length > 0) {
+    throw new BridgeError("unavailable", "removing a change older than its delete failed; retry the batch", { cause: new Error(undoRefusals[0].message.slice(0, 200)) });
+  }
+  return { written: writes.length - failures.length - undone - missingDeltas.length, stale: stale + undone, refused };
+}
+async function deltasWithoutDocument(collection, deltas, bson) {
+  if (deltas.length === 0) return [];
+  const held = await collection.find({ _id: { $in: deltas.map((write) => write.id) } }).toArray();
+  const present = /* @__PURE__ */ new Set();
+  for (const document of held) present.add(idKey(document._id, bson));
+  return deltas.filter((write) => !present.has(write.key));
 }
 
 // src/core/firehose/receive-delivery.ts
@@ -1034,7 +1259,8 @@ async function receiveFirehoseDelivery(request, deps) {
     heartbeats: 0,
     superseded: 0,
     empty: 0,
-    deadLettered: 0
+    deadLettered: 0,
+    basicJson: 0
   };
   try {
     await acceptDelivery(request, header, deps, outcome);
@@ -1075,6 +1301,7 @@ async function acceptDelivery(request, header, deps, outcome) {
   }
   outcome.records = delivery.recordCount;
   const deadLetters = [];
+  const deletesCollection = deps.dataSource.db(config.database).collection(config.deletesCollection);
   let pending = Promise.resolve();
   for (let start = 0, end = 0; start < delivery.recordCount; start = end) {
     const decoded = [];
@@ -1083,22 +1310,24 @@ async function acceptDelivery(request, header, deps, outcome) {
     }
     for (let index = start; index < end; index++) {
       const record = parseRecord(delivery, index, deps.bson);
-      if (record.kind === "rejected") deadLetters.push({ index, reason: record.reason, data: record.data });
+      if (record.kind === "rejected") deadLetters.push({ index, reasonCode: record.reasonCode, reason: record.reason, data: record.data });
       else if (record.kind === "empty") outcome.empty++;
       decoded.push(record);
     }
     const plan = planWrites(decoded, delivery.requestId, deps.bson, config.routing, deps.clock.now());
     outcome.superseded += plan.superseded;
     outcome.heartbeats += plan.heartbeats;
-    for (const { index, reason } of plan.rejected) deadLetters.push({ index, reason, data: delivery.rawData(index) });
+    outcome.basicJson += plan.basicJson;
+    for (const { index, reasonCode, reason } of plan.rejected) deadLetters.push({ index, reasonCode, reason, data: delivery.rawData(index) });
     await pending;
+    const deletes = { collection: deletesCollection, now: deps.clock.now(), bson: deps.bson };
     pending = Promise.all(
       plan.targets.map(
-        (writes) => writeDocuments(deps.dataSource.db(writes.target.db).collection(writes.target.coll), writes).then((result) => {
+        (group) => applyTargetWrites(deps.dataSource.db(group.target.db).collection(group.target.coll), group, deletes).then((result) => {
           outcome.written += result.written;
           outcome.stale += result.stale;
-          for (const refusal of result.refused) {
-            deadLetters.push({ index: refusal.index, reason: refusal.reason, data: delivery.rawData(refusal.index) });
+          for (const { index, refusal: refusal2 } of result.refused) {
+            deadLetters.push({ index, reasonCode: refusal2.reasonCode, reason: refusal2.reason, data: delivery.rawData(index) });
           }
         })
       )

@@ -2,7 +2,7 @@
 // MONGODB_URI) need, with exactly these privileges, and the collections and indexes they use:
 //   read (find, changeStream) on each captured collection;
 //   readWrite (find, insert, update, remove) on the heartbeat, signal, outbox, status, target,
-//   dead-letter and liveness collections.
+//   dead-letter, liveness and delete-position collections.
 // Run as a user administrator:
 //   BRIDGE_USER=bridge BRIDGE_PASSWORD=... CAPTURED=monitors.reports mongosh "<uri>" --file mongodb/setup-database-user.js
 // Atlas manages database users through its UI, API or CLI, not createUser: on Atlas (mongodb.net)
@@ -28,6 +28,7 @@
     { db: targetDb, collection: env.FIREHOSE_COLLECTION || "firehose" },
     { db: targetDb, collection: env.FIREHOSE_DEAD_LETTER_COLLECTION || "firehose_dead_letters" },
     { db: targetDb, collection: env.FIREHOSE_HEARTBEAT_COLLECTION || "firehose_heartbeats" },
+    { db: targetDb, collection: env.FIREHOSE_DELETES_COLLECTION || "firehose_deletes" },
   ];
   const key = (ns) => `${ns.db}.${ns.collection}`;
   for (const ns of written) {
@@ -43,9 +44,10 @@
     const database = db.getSiblingDB(ns.db);
     if (!database.getCollectionNames().includes(ns.collection)) database.createCollection(ns.collection);
   }
-  const target = db.getSiblingDB(targetDb).getCollection(env.FIREHOSE_COLLECTION || "firehose");
-  // Tombstones of deleted documents (see README) expire after two days, beyond Firehose's redelivery window.
-  target.createIndex({ "_akb.deletedAt": 1 }, { expireAfterSeconds: 172800, name: "akb_tombstone_ttl" });
+  // Delete positions (README, "Exact mirror") expire after seven days, far beyond Firehose's two-hour
+  // retry window; a replay of older S3 backups must come sooner (or be followed by a snapshot).
+  const deletes = db.getSiblingDB(targetDb).getCollection(env.FIREHOSE_DELETES_COLLECTION || "firehose_deletes");
+  deletes.createIndex({ deletedAt: 1 }, { expireAfterSeconds: 604800, name: "akb_delete_positions_ttl" });
   db.getSiblingDB(env.KINESIS_OUTBOX_DATABASE || heartbeatDb).getCollection(env.KINESIS_OUTBOX_COLLECTION || "kinesis_outbox").createIndex({ partitionKey: 1, _id: 1 }, { name: "akb_outbox_by_document" });
 
   const onAtlas = typeof db.getMongo === "function" && /mongodb\.net/.test(String(db.getMongo()));

@@ -2,10 +2,13 @@
  * `npm run serve`: the Firehose webhook as a standalone Node HTTP server.
  * Environment: PORT (8080), HOST (0.0.0.0), FIREHOSE_ACCESS_KEY (required to accept deliveries),
  * FIREHOSE_ACCESS_KEY_PREVIOUS (during a key rotation), MONGODB_URI (else the embedded store),
- * FIREHOSE_DATABASE, FIREHOSE_COLLECTION, FIREHOSE_DEAD_LETTER_COLLECTION, FIREHOSE_MAX_BODY_BYTES.
+ * FIREHOSE_DATABASE, FIREHOSE_COLLECTION, FIREHOSE_DEAD_LETTER_COLLECTION, FIREHOSE_DELETES_COLLECTION,
+ * FIREHOSE_NAMESPACE_MAP, FIREHOSE_UNMAPPED_TARGET, FIREHOSE_MAX_BODY_BYTES.
  */
 import { createFirehoseServer } from "../adapters/node-http/firehose-server";
 import { firehoseDepsFromEnv, openDataSource } from "../adapters/mongodb/env-deps";
+import { ensureDeletePositionsIndex } from "../adapters/mongodb/mirror-indexes";
+import { EmbeddedStore } from "../embedded/store";
 
 async function main(): Promise<void> {
   const env = process.env;
@@ -14,6 +17,11 @@ async function main(): Promise<void> {
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`PORT must be a port number, got "${env.PORT}"`);
   const source = await openDataSource(env);
   const deps = firehoseDepsFromEnv(env, source.dataSource);
+  if (source.dataSource instanceof EmbeddedStore) {
+    // On MongoDB the set-up script creates this index; the embedded store needs it here, with its monitor.
+    await ensureDeletePositionsIndex(source.dataSource, deps.config);
+    source.dataSource.startTtlMonitor();
+  }
   if (!env.MONGODB_URI) console.log(`MONGODB_URI is not set: using the ${source.description}.`);
   if (deps.config.accessKeys.length === 0) {
     console.log("FIREHOSE_ACCESS_KEY is not set: every delivery will be answered 500 (misconfigured) until it is.");

@@ -55,6 +55,18 @@ export class EmbeddedStore implements DataSourcePort {
     return () => this.feed.off("change", listener);
   }
 
+  /**
+   * Runs every collection's TTL sweep on a period, as MongoDB's TTL monitor does (every 60 s).
+   * Returns the function that stops it; the timer never keeps the process alive.
+   */
+  startTtlMonitor(periodMs = 60_000): () => void {
+    const timer = setInterval(() => {
+      this.databases.forEach((database) => database.collectionNames().forEach((name) => database.collection(name).sweepExpired()));
+    }, periodMs);
+    timer.unref();
+    return () => clearInterval(timer);
+  }
+
   /** The latest change's resume token (watch from "now" later with it). */
   currentToken(): { _data: string } {
     return { _data: this.sequence.toString(16).padStart(16, "0") };

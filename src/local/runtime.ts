@@ -7,6 +7,7 @@ import type { AddressInfo } from "node:net";
 import { Aggregator, Query } from "mingo";
 import type { MongoClient } from "mongodb";
 import type { DataSourcePort, Document } from "../core/ports";
+import { ensureDeletePositionsIndex } from "../adapters/mongodb/mirror-indexes";
 import { EmbeddedStore, type ChangeEvent } from "../embedded/store";
 import { readAppExport, readLocalSecrets, resolveValues, type AppExport, type DatabaseTriggerConfig, type TriggerConfig } from "./app-export";
 import { loadAppServicesFunction, type AppServicesFunction } from "./load-function";
@@ -105,6 +106,12 @@ export class LocalRuntime {
 
   private async begin(): Promise<void> {
     this.context.app.name = this.app.name;
+    const source = this.options.dataSource;
+    if (source instanceof EmbeddedStore) {
+      // What the mongosh set-up script does on Atlas: the delete positions expire, and a TTL monitor runs.
+      await ensureDeletePositionsIndex(source, { database: this.values.get("FIREHOSE_DATABASE"), deletesCollection: this.values.get("FIREHOSE_DELETES_COLLECTION") });
+      this.stops.push(source.startTtlMonitor());
+    }
     for (const trigger of this.app.triggers) {
       if (trigger.disabled) continue;
       if (trigger.type === "DATABASE") this.watch(trigger);

@@ -1,3 +1,5 @@
+import { DELETE_POSITION_RETENTION_S } from "../../src/core/firehose/config";
+import { DELETE_POSITIONS_TTL_INDEX } from "../../src/adapters/mongodb/mirror-indexes";
 import { readFileSync } from "node:fs";
 import { runInNewContext } from "node:vm";
 import { describe, expect, it } from "vitest";
@@ -44,10 +46,12 @@ describe("mongodb/setup-database-user.js", () => {
       "monitors.firehose": rw,
       "monitors.firehose_dead_letters": rw,
       "monitors.firehose_heartbeats": rw,
+      "monitors.firehose_deletes": rw,
     });
     expect(calls.find((c) => c.op === "createUser")!.args[0]).toEqual({ user: "atlas-kinesis-bridge", pwd: "pw", roles: [{ role: "atlasKinesisBridge", db: "admin" }] });
-    expect(calls.filter((c) => c.op === "createCollection")).toHaveLength(9);
-    expect(calls).toContainEqual({ op: "createIndex", args: ["monitors.firehose", { "_akb.deletedAt": 1 }, { expireAfterSeconds: 172800, name: "akb_tombstone_ttl" }] });
+    expect(calls.filter((c) => c.op === "createCollection")).toHaveLength(10);
+    // The same TTL index the runtime creates on the embedded store, with the same retention.
+    expect(calls).toContainEqual({ op: "createIndex", args: ["monitors.firehose_deletes", { deletedAt: 1 }, { expireAfterSeconds: DELETE_POSITION_RETENTION_S, name: DELETE_POSITIONS_TTL_INDEX }] });
   });
 
   it("refuses a capture list that includes a collection the bridge writes (an endless loop)", () => {

@@ -81,7 +81,7 @@ describe.each(["kinesis-local", "kinesalite"] as const)("the built functions aga
     const expectedByToken = new Map(events.map((e) => [(e._id as { _data: string })._data, buildKinesisRecord(e, config, nodeBson)]));
     for (const record of records) {
       const envelope = EJSON.parse(record.data.toString("utf8"), { relaxed: false }) as Record<string, unknown>;
-      const expected = expectedByToken.get((envelope.resumeToken as { _data: string })._data);
+      const expected = expectedByToken.get((envelope._id as { _data: string })._data);
       expect(record.data.toString("utf8")).toBe(expected?.data);
       expect(record.partitionKey).toBe(expected?.partitionKey);
     }
@@ -107,7 +107,7 @@ describe.each(["kinesis-local", "kinesalite"] as const)("the built functions aga
       for (const event of events) await publish(event);
 
       const outbox = store.db("streamkap").collection("kinesis_outbox");
-      const inStream = (await emulator.readAll(stream)).map((r) => JSON.parse(r.data.toString()).resumeToken._data);
+      const inStream = (await emulator.readAll(stream)).map((r) => JSON.parse(r.data.toString())._id._data);
       const inOutbox = (await outbox.find({}).toArray()).map((e) => e._id);
       expect([...inStream, ...inOutbox].sort()).toEqual(events.map((e) => (e._id as { _data: string })._data).sort());
       expect(proxy.seen.some((s) => s.fault !== "pass")).toBe(true);
@@ -120,7 +120,7 @@ describe.each(["kinesis-local", "kinesalite"] as const)("the built functions aga
 
       const records = await emulator.readAll(stream);
       const changes = records.map((r) => JSON.parse(r.data.toString())).filter((e) => e.ns.coll === "reports");
-      expect(new Set(changes.map((e) => e.resumeToken._data)).size).toBe(events.length);
+      expect(new Set(changes.map((e) => e._id._data)).size).toBe(events.length);
       // Per document, the stream holds its changes in the order they were made.
       for (const key of new Set(records.map((r) => r.partitionKey))) {
         const times = records.filter((r) => r.partitionKey === key).map((r) => JSON.parse(r.data.toString())).filter((e) => e.ns.coll === "reports").map((e) => e.clusterTime.$timestamp.t);

@@ -2,9 +2,8 @@ import type { BsonPort } from "../bson-port";
 import type { Document } from "../ports";
 import type { CaptureConfig } from "./config";
 import { partitionKeyFor } from "./partition-key";
+import { PRODUCER_EXTRAS_FIELD } from "../producer-extras";
 
-/** Marks a Kinesis record as one of our change envelopes; the webhook recognises it by this field. */
-export const ENVELOPE_KIND = "atlas-kinesis-bridge/change@1";
 
 /** The change event App Services hands a database trigger (the change-stream event). */
 export interface ChangeEvent {
@@ -40,10 +39,12 @@ export class RecordTooLargeError extends Error {
 type Config = Pick<CaptureConfig, "recordFormat" | "arrayEncoding" | "nestedDocumentEncoding" | "maxRecordBytes">;
 
 /**
- * One Kinesis record for one change event: the envelope (or, in `document` format, the document
- * alone), in canonical Extended JSON so every BSON type survives, keyed by the document's _id.
+ * One Kinesis record for one change event: MongoDB's own change-event document (or, in `document`
+ * format, the document alone), in canonical Extended JSON so every BSON type survives, keyed by the
+ * document's _id. The event keeps MongoDB's field names and nesting (`_id` is the resume token), so
+ * change-stream consumers, Atlas Stream Processing and the Kafka connector's readers take it as it is.
  * A record over the limit loses updateDescription and the pre-image first, then the full document,
- * keeping the key and a `degraded` list, so it is never silently dropped.
+ * keeping the key and naming what it left out in `_akb.degraded`, so it is never silently dropped.
  */
 export function buildKinesisRecord(event: ChangeEvent, config: Config, bson: BsonPort): KinesisRecord {
   const documentKey = event.documentKey || { _id: null };
@@ -66,10 +67,14 @@ interface Step {
 }
 
 function envelopeSteps(event: ChangeEvent, documentKey: Document): Step[] {
-  const base: Document = { kind: ENVELOPE_KIND, operationType: event.operationType, ns: event.ns, documentKey };
+  // MongoDB's field order; snapshot reads have no resume token, so no _id.
+  const base: Document = {};
+  if (event._id !== undefined) base._id = event._id;
+  base.operationType = event.operationType;
   if (event.clusterTime !== undefined) base.clusterTime = event.clusterTime;
   if (event.wallTime !== undefined) base.wallTime = event.wallTime;
-  if (event._id !== undefined) base.resumeToken = event._id;
+  base.ns = event.ns;
+  base.documentKey = documentKey;
   const withDocument = event.fullDocument != null ? { ...base, fullDocument: event.fullDocument } : base;
   const full: Document = { ...withDocument };
   const extras: string[] = [];
@@ -83,10 +88,10 @@ function envelopeSteps(event: ChangeEvent, documentKey: Document): Step[] {
   }
   const encode = ["fullDocument", "fullDocumentBeforeChange", "updateDescription"];
   const steps: Step[] = [{ value: full, encode, degraded: [] }];
-  if (extras.length > 0) steps.push({ value: { ...withDocument, degraded: extras }, encode, degraded: extras });
+  if (extras.length > 0) steps.push({ value: { ...withDocument, [PRODUCER_EXTRAS_FIELD]: { degraded: extras } }, encode, degraded: extras });
   if (event.fullDocument != null) {
     const dropped = extras.concat("fullDocument");
-    steps.push({ value: { ...base, degraded: dropped }, encode, degraded: dropped });
+    steps.push({ value: { ...base, [PRODUCER_EXTRAS_FIELD]: { degraded: dropped } }, encode, degraded: dropped });
   }
   return steps;
 }

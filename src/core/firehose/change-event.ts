@@ -1,12 +1,11 @@
 import type { BsonPort } from "../bson-port";
 import type { Document } from "../ports";
+import { PRODUCER_EXTRAS_FIELD } from "../producer-extras";
 import { refusal, type Refusal } from "./dead-letter-reasons";
 
 /** Our records before they spoke MongoDB's change-event format; still accepted. */
 export const LEGACY_ENVELOPE_KIND = "atlas-kinesis-bridge/change@1";
 
-/** The extra top-level field our producer adds to a change event (today only `degraded`). */
-export const PRODUCER_EXTRAS_FIELD = "_akb";
 
 /** Snapshot reads have no cluster time; they rank as of their wall time minus this margin, so a
  * change made after the read is never ranked below it even with some clock skew. */

@@ -98,7 +98,11 @@ export function planWrites(records: readonly DecodedRecord[], requestId: string,
     byId.set(write.key, write);
   }
   const targets: TargetWrites[] = [];
-  chosen.forEach((byId, target) => targets.push({ target, writes: Array.from(byId.values()) }));
+  chosen.forEach((byId, target) => {
+    const writes: PlannedWrite[] = [];
+    byId.forEach((write) => writes.push(write)); // no Array.from in the App Services runtime
+    targets.push({ target, writes });
+  });
   return { targets, superseded: candidates - winners, rejected, heartbeats, basicJson };
 }
 
