@@ -635,7 +635,7 @@ function readChange(record, bson) {
     fullDocument: isDocument(full, bson) ? full : void 0,
     updateDescription: isDocument(description, bson) ? description : void 0,
     degraded: degradedParts(record),
-    basicJson: typeof record.clusterTime === "number"
+    basicJson: numberValue(record.clusterTime, bson) !== void 0
   };
 }
 function isChangeEvent(record) {
@@ -652,18 +652,26 @@ function changePosition(record, bson) {
     const { t, i } = timestampParts(time);
     return `${hex8(t)}${hex8(i)}:${token}`;
   }
-  if (typeof time === "number" && isFinite(time) && time >= 0) {
-    const t = Math.floor(time / 1e3);
+  const millis = numberValue(time, bson);
+  if (millis !== void 0 && millis >= 0) {
+    const t = Math.floor(millis / 1e3);
     const fromToken = tokenTimestamp(token);
     const i = fromToken && fromToken.t === t ? fromToken.i : 0;
     return `${hex8(t)}${hex8(i)}:${token}`;
   }
   if (record.operationType === "read") {
-    const wall = record.wallTime instanceof Date ? record.wallTime.getTime() : typeof record.wallTime === "number" ? record.wallTime : NaN;
-    if (!isFinite(wall)) return void 0;
+    const wall = record.wallTime instanceof Date ? record.wallTime.getTime() : numberValue(record.wallTime, bson);
+    if (wall === void 0 || !isFinite(wall)) return void 0;
     const seconds = Math.floor(wall / 1e3) - READ_POSITION_MARGIN_S;
     return `${hex8(Math.max(0, seconds))}${hex8(0)}:read`;
   }
+  return void 0;
+}
+function numberValue(value, bson) {
+  if (typeof value === "number") return isFinite(value) ? value : void 0;
+  const type = bson.bsonType(value);
+  if (type === "Long") return value.toNumber();
+  if (type === "Int32" || type === "Double") return value.valueOf();
   return void 0;
 }
 function resumeToken(record) {
@@ -705,7 +713,6 @@ function planWrites(records, requestId, bson, routing, now) {
   const targetCache = /* @__PURE__ */ new Map();
   const rejected2 = [];
   let candidates = 0;
-  let winners = 0;
   let heartbeats = 0;
   let basicJson = 0;
   for (const record of records) {
@@ -735,20 +742,51 @@ function planWrites(records, requestId, bson, routing, now) {
       byId = /* @__PURE__ */ new Map();
       chosen.set(planned.target, byId);
     }
-    const { write } = planned;
-    const previous = byId.get(write.key);
-    if (previous && previous.position !== void 0 && write.position !== void 0 && previous.position > write.position) continue;
-    if (previous) byId.delete(write.key);
-    else winners++;
-    byId.set(write.key, write);
+    const list = byId.get(planned.write.key);
+    if (list) list.push(planned.write);
+    else byId.set(planned.write.key, [planned.write]);
   }
-  const targets = [];
+  const rounds = [];
+  let kept = 0;
   chosen.forEach((byId, target) => {
-    const writes = [];
-    byId.forEach((write) => writes.push(write));
-    targets.push({ target, writes });
+    byId.forEach((list) => {
+      const writes = survivors(list);
+      kept += writes.length;
+      writes.forEach((write, round) => {
+        while (rounds.length <= round) rounds.push([]);
+        let group = find(rounds[round], target);
+        if (!group) {
+          group = { target, writes: [] };
+          rounds[round].push(group);
+        }
+        group.writes.push(write);
+      });
+    });
   });
-  return { targets, superseded: candidates - winners, rejected: rejected2, heartbeats, basicJson };
+  for (const round of rounds) for (const group of round) group.writes.sort((a, b) => a.index - b.index);
+  return { rounds, superseded: candidates - kept, rejected: rejected2, heartbeats, basicJson };
+}
+function survivors(list) {
+  if (list.length === 1) return list;
+  if (list.some((write) => write.position === void 0)) return [list[list.length - 1]];
+  const ordered = list.slice().sort((a, b) => a.position < b.position ? -1 : a.position > b.position ? 1 : a.index - b.index);
+  let start = 0;
+  for (let i = ordered.length - 1; i >= 0; i--) {
+    if (ordered[i].kind !== "delta") {
+      start = i;
+      break;
+    }
+  }
+  const out = [];
+  for (let i = start; i < ordered.length; i++) {
+    if (out.length > 0 && out[out.length - 1].position === ordered[i].position) out[out.length - 1] = ordered[i];
+    else out.push(ordered[i]);
+  }
+  return out;
+}
+function find(groups, target) {
+  for (const group of groups) if (group.target === target) return group;
+  return void 0;
 }
 function planChange(change, index, bson, routing, targetCache, now) {
   const { id, position, fullDocument: full } = change;
@@ -1321,8 +1359,8 @@ async function acceptDelivery(request, header, deps, outcome) {
     for (const { index, reasonCode, reason } of plan.rejected) deadLetters.push({ index, reasonCode, reason, data: delivery.rawData(index) });
     await pending;
     const deletes = { collection: deletesCollection, now: deps.clock.now(), bson: deps.bson };
-    pending = Promise.all(
-      plan.targets.map(
+    const applyRound = (round) => Promise.all(
+      round.map(
         (group) => applyTargetWrites(deps.dataSource.db(group.target.db).collection(group.target.coll), group, deletes).then((result) => {
           outcome.written += result.written;
           outcome.stale += result.stale;
@@ -1331,7 +1369,8 @@ async function acceptDelivery(request, header, deps, outcome) {
           }
         })
       )
-    ).then(() => void 0);
+    );
+    pending = plan.rounds.reduce((previous, round) => previous.then(() => applyRound(round)), Promise.resolve()).then(() => void 0);
   }
   await pending;
   const deadLetterCollection = deps.dataSource.db(config.database).collection(config.deadLetterCollection);

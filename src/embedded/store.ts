@@ -13,8 +13,8 @@ import { nodeBson } from "../adapters/bson/node-bson";
  * operators come from mingo. Documents are stored as BSON bytes, so what comes back has the types
  * that went in (read with `promoteValues: false` to see Int32/Double/Long wrappers, as with the driver).
  *
- * Known gap: update operators run on a promoted copy, so an untouched whole-number Double in a
- * document changed by `updateOne` is re-stored as an integer. Replacements keep every type.
+ * Update operators run on the stored document with its exact BSON types, so fields an update does
+ * not touch keep their types (a whole-number Double stays a Double).
  */
 export class EmbeddedStore implements DataSourcePort {
   private readonly databases = new Map<string, EmbeddedDatabase>();
@@ -396,9 +396,14 @@ export class EmbeddedCollection implements CollectionPort {
     }
     let modified = 0;
     for (const [key, stored] of targets) {
-      const document = decode(stored.bytes);
-      const changed = runUpdate(document, update, false);
+      // mingo's operators need plain numbers, so they run on a promoted copy; the changed paths are
+      // then copied into the exactly-typed document, so fields the update does not touch keep their
+      // BSON types (Int32, Double, Long).
+      const promoted = decode(stored.bytes);
+      const changed = runUpdate(promoted, update, false);
       if (changed.length === 0) continue;
+      const document = decodeExact(stored.bytes);
+      for (const path of changed) writePath(document, path, readPath(promoted, path));
       if (idKey(document._id, nodeBson) !== key) throw new EmbeddedWriteError(66, "the (immutable) field '_id' was found to have been altered");
       checkStorable(document);
       const encoded = encode(document);
@@ -651,6 +656,23 @@ function runUpdate(document: Document, update: Document, inserting: boolean): st
   const changed = Object.keys(rest).length > 0 ? applyUpdate(document, rest) : [];
   if (inserting && $setOnInsert) changed.push(...applyUpdate(document, { $set: $setOnInsert }));
   return changed;
+}
+
+/** Sets (or, for undefined, removes) the value at a dotted path, creating documents on the way. */
+function writePath(document: Document, path: string, value: unknown): void {
+  const parts = path.split(".");
+  let node: Document = document;
+  for (let i = 0; i < parts.length - 1; i++) {
+    const next = node[parts[i]];
+    if (next === null || typeof next !== "object") {
+      if (value === undefined) return;
+      node[parts[i]] = {};
+    }
+    node = node[parts[i]] as Document;
+  }
+  const last = parts[parts.length - 1];
+  if (value === undefined) delete node[last];
+  else node[last] = value;
 }
 
 function readPath(document: Document, path: string): unknown {

@@ -74,4 +74,27 @@ describe.each(stores)("exact mirror on $name", ({ runs, open }) => {
       { numRuns: runs },
     );
   });
+
+  it("updates without fullDocument (deltas) converge when each document's changes arrive in order, retries included", async () => {
+    await fc.assert(
+      fc.asyncProperty(stepsArbitrary, fc.array(fc.integer({ min: 1, max: 6 }), { minLength: 1, maxLength: 30 }), fc.array(fc.boolean(), { minLength: 1, maxLength: 30 }), async (steps, cuts, resend) => {
+        const history = buildHistory(steps);
+        // As a change stream with fullDocument: "default" sends them: updates carry only their description.
+        const records = history.events.map((event) => encodeEvent(event.operationType === "update" ? { ...event, fullDocument: undefined } : event, "canonical"));
+        const database = `akb_mirror_${process.pid}_${++run}`;
+        const { source, cleanup } = await open();
+        try {
+          const values: Record<string, unknown> = { FIREHOSE_ACCESS_KEY: TEST_ACCESS_KEY, FIREHOSE_DATABASE: database };
+          const deps = { config: readFirehoseConfig((name) => values[name]), dataSource: source, bson: nodeBson, clock: { now: () => 1763771101456 }, logger: recordingLogger() };
+          const plan = { extra: [], order: records.map((_, i) => i), cuts, resend };
+          for (const request of planDeliveries(records, plan, `d${run}`)) expect((await receiveFirehoseDelivery(request, deps)).status).toBe(200);
+          expect(deps.logger.lines.filter((line) => line.deadLettered !== 0)).toEqual([]);
+          expect(mirrorState(await source.db(database).collection("firehose").find({}).toArray())).toEqual(sourceState(history));
+        } finally {
+          await cleanup(database);
+        }
+      }),
+      { numRuns: runs },
+    );
+  });
 });

@@ -102,6 +102,22 @@ describe.each(targets)("store conformance: $name", ({ open }) => {
     expect(await coll("g").findOne({ _id: "hb" })).toEqual({ _id: "hb", app: "x", at: new Date(5), n: 2 });
   });
 
+  it("an update keeps the BSON types of the fields it does not touch", async () => {
+    await coll("g2").insertOne({ _id: 1, whole: new Double(2), big: Long.fromString("9007199254740993"), small: new Int32(7), nested: { d: new Double(1) } });
+    await coll("g2").updateOne({ _id: 1 }, { $set: { "nested.e": "new" }, $inc: { small: 1 } });
+    const [stored] = await coll("g2").find({ _id: 1 }, { promoteValues: false }).toArray();
+    expect(stored.whole).toEqual(new Double(2));
+    expect(String(stored.big)).toBe("9007199254740993");
+    expect(stored.small).toEqual(new Int32(8));
+    expect(stored.nested).toEqual({ d: new Double(1), e: "new" });
+  });
+
+  it("$in on _id finds each listed document once", async () => {
+    await coll("g3").insertMany([{ _id: 1 }, { _id: "a" }, { _id: new ObjectId("6565a1f0c2b4a1d2e3f40516") }]);
+    const found = await coll("g3").find({ _id: { $in: [new Int32(1), "a", "a", "missing", new ObjectId("6565a1f0c2b4a1d2e3f40516")] } }).toArray();
+    expect(found.map((d: { _id: unknown }) => String(d._id)).sort()).toEqual(["1", "6565a1f0c2b4a1d2e3f40516", "a"]);
+  });
+
   it("find supports query operators, sort, skip and limit", async () => {
     await coll("h").insertMany([1, 2, 3, 4, 5].map((n) => ({ _id: n, even: n % 2 === 0 })));
     const found = await coll("h").find({ _id: { $gte: 2 }, even: false }).sort({ _id: -1 }).limit(1).toArray();

@@ -68,7 +68,7 @@ export function readChange(record: Document, bson: BsonPort): ChangeToApply | Re
     fullDocument: isDocument(full, bson) ? full : undefined,
     updateDescription: isDocument(description, bson) ? description : undefined,
     degraded: degradedParts(record),
-    basicJson: typeof record.clusterTime === "number",
+    basicJson: numberValue(record.clusterTime, bson) !== undefined,
   };
 }
 
@@ -95,18 +95,28 @@ export function changePosition(record: Document, bson: BsonPort): string | undef
     const { t, i } = timestampParts(time);
     return `${hex8(t)}${hex8(i)}:${token}`;
   }
-  if (typeof time === "number" && isFinite(time) && time >= 0) {
-    const t = Math.floor(time / 1000);
+  const millis = numberValue(time, bson);
+  if (millis !== undefined && millis >= 0) {
+    const t = Math.floor(millis / 1000);
     const fromToken = tokenTimestamp(token);
     const i = fromToken && fromToken.t === t ? fromToken.i : 0;
     return `${hex8(t)}${hex8(i)}:${token}`;
   }
   if (record.operationType === "read") {
-    const wall = record.wallTime instanceof Date ? record.wallTime.getTime() : typeof record.wallTime === "number" ? record.wallTime : NaN;
-    if (!isFinite(wall)) return undefined;
+    const wall = record.wallTime instanceof Date ? record.wallTime.getTime() : numberValue(record.wallTime, bson);
+    if (wall === undefined || !isFinite(wall)) return undefined;
     const seconds = Math.floor(wall / 1000) - READ_POSITION_MARGIN_S;
     return `${hex8(Math.max(0, seconds))}${hex8(0)}:read`;
   }
+  return undefined;
+}
+
+/** A number however the parser typed it (basicJson's epoch milliseconds read back as Long or Double). */
+function numberValue(value: unknown, bson: BsonPort): number | undefined {
+  if (typeof value === "number") return isFinite(value) ? value : undefined;
+  const type = bson.bsonType(value);
+  if (type === "Long") return (value as { toNumber(): number }).toNumber();
+  if (type === "Int32" || type === "Double") return (value as { valueOf(): number }).valueOf();
   return undefined;
 }
 

@@ -36,7 +36,12 @@ export interface TargetWrites {
 }
 
 export interface PlannedWrites {
-  readonly targets: TargetWrites[];
+  /**
+   * Writes grouped by target, in rounds applied one after another. Each _id has at most one write
+   * per round; only updates without a full document (deltas) need a second round, after the write
+   * they build on.
+   */
+  readonly rounds: TargetWrites[][];
   /** Records superseded by a later (or, for change events, newer) record for the same _id in this batch. */
   readonly superseded: number;
   /** Records that are well-formed JSON but cannot be applied. */
@@ -51,16 +56,16 @@ export interface PlannedWrites {
  * - A plain document is replaced by _id (upsert). One without _id gets `<requestId>:<index>`, which a
  *   retried batch (same request id) reproduces exactly. Within the batch the last record wins.
  * - A change event (ours or MongoDB's, see change-event.ts) is applied only if newer than what the
- *   target holds; within the batch the newest change of a document wins.
+ *   target holds. Within the batch a document's changes are put in position order: the newest full
+ *   write (upsert or delete) wins, followed by the deltas newer than it, each in a round of its own.
  * - A heartbeat change updates the liveness record of its app instead of being stored as data.
  */
 export function planWrites(records: readonly DecodedRecord[], requestId: string, bson: BsonPort, routing: Routing, now: number): PlannedWrites {
-  // Target namespace (by object identity: routing hands out the same objects) -> _id key -> winner.
-  const chosen = new Map<Namespace, Map<string, PlannedWrite>>();
+  // Target namespace (by object identity: routing hands out the same objects) -> _id key -> candidates.
+  const chosen = new Map<Namespace, Map<string, PlannedWrite[]>>();
   const targetCache = new Map<string, Namespace | TargetProblem>();
   const rejected: PlannedWrites["rejected"] = [];
   let candidates = 0;
-  let winners = 0;
   let heartbeats = 0;
   let basicJson = 0;
   for (const record of records) {
@@ -90,20 +95,60 @@ export function planWrites(records: readonly DecodedRecord[], requestId: string,
       byId = new Map();
       chosen.set(planned.target, byId);
     }
-    const { write } = planned;
-    const previous = byId.get(write.key);
-    if (previous && previous.position !== undefined && write.position !== undefined && previous.position > write.position) continue;
-    if (previous) byId.delete(write.key); // re-inserting moves the key to the end: the winning record decides the order
-    else winners++;
-    byId.set(write.key, write);
+    const list = byId.get(planned.write.key);
+    if (list) list.push(planned.write);
+    else byId.set(planned.write.key, [planned.write]);
   }
-  const targets: TargetWrites[] = [];
+  const rounds: TargetWrites[][] = [];
+  let kept = 0;
   chosen.forEach((byId, target) => {
-    const writes: PlannedWrite[] = [];
-    byId.forEach((write) => writes.push(write)); // no Array.from in the App Services runtime
-    targets.push({ target, writes });
+    byId.forEach((list) => {
+      const writes = survivors(list);
+      kept += writes.length;
+      writes.forEach((write, round) => {
+        while (rounds.length <= round) rounds.push([]);
+        let group = find(rounds[round], target);
+        if (!group) {
+          group = { target, writes: [] };
+          rounds[round].push(group);
+        }
+        group.writes.push(write);
+      });
+    });
   });
-  return { targets, superseded: candidates - winners, rejected, heartbeats, basicJson };
+  // Writes go in the order of the records that won, as the batch would have written them one by one.
+  for (const round of rounds) for (const group of round) group.writes.sort((a, b) => a.index - b.index);
+  return { rounds, superseded: candidates - kept, rejected, heartbeats, basicJson };
+}
+
+/**
+ * The writes of one _id that still matter, in the order they must run. A plain document anywhere
+ * means last-record-wins (plain documents carry no position). Otherwise: by position, the newest
+ * write that does not build on the document (upsert, delete, liveness), then the deltas after it.
+ */
+function survivors(list: PlannedWrite[]): PlannedWrite[] {
+  if (list.length === 1) return list;
+  if (list.some((write) => write.position === undefined)) return [list[list.length - 1]];
+  const ordered = list.slice().sort((a, b) => (a.position as string) < (b.position as string) ? -1 : (a.position as string) > (b.position as string) ? 1 : a.index - b.index);
+  let start = 0;
+  for (let i = ordered.length - 1; i >= 0; i--) {
+    if (ordered[i].kind !== "delta") {
+      start = i;
+      break;
+    }
+  }
+  const out: PlannedWrite[] = [];
+  for (let i = start; i < ordered.length; i++) {
+    // The same change twice in one batch (a duplicate record) is written once.
+    if (out.length > 0 && out[out.length - 1].position === ordered[i].position) out[out.length - 1] = ordered[i];
+    else out.push(ordered[i]);
+  }
+  return out;
+}
+
+function find(groups: TargetWrites[], target: Namespace): TargetWrites | undefined {
+  for (const group of groups) if (group.target === target) return group;
+  return undefined;
 }
 
 function planChange(

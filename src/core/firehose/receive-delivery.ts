@@ -4,7 +4,7 @@ import { BridgeError, describeError, isBridgeError, statusForKind } from "../err
 import type { Clock, DataSourcePort, Document, Logger } from "../ports";
 import type { FirehoseConfig } from "./config";
 import { parseRecord, type DecodedRecord } from "./decode-record";
-import { planWrites } from "./plan-writes";
+import { planWrites, type TargetWrites } from "./plan-writes";
 import { readDelivery, type StrictUtf8Decoder } from "./read-delivery";
 import { decodeContent, headerLookup, type FirehoseDeliveryRequest } from "./request";
 import { firehoseResponse, type FirehoseDeliveryResponse } from "./response";
@@ -138,17 +138,20 @@ async function acceptDelivery(
     for (const { index, reasonCode, reason } of plan.rejected) deadLetters.push({ index, reasonCode, reason, data: delivery.rawData(index) });
     await pending;
     const deletes = { collection: deletesCollection, now: deps.clock.now(), bson: deps.bson };
-    pending = Promise.all(
-      plan.targets.map((group) =>
-        applyTargetWrites(deps.dataSource.db(group.target.db).collection(group.target.coll), group, deletes).then((result) => {
-          outcome.written += result.written;
-          outcome.stale += result.stale;
-          for (const { index, refusal } of result.refused) {
-            deadLetters.push({ index, reasonCode: refusal.reasonCode, reason: refusal.reason, data: delivery.rawData(index) });
-          }
-        }),
-      ),
-    ).then(() => undefined);
+    const applyRound = (round: TargetWrites[]) =>
+      Promise.all(
+        round.map((group) =>
+          applyTargetWrites(deps.dataSource.db(group.target.db).collection(group.target.coll), group, deletes).then((result) => {
+            outcome.written += result.written;
+            outcome.stale += result.stale;
+            for (const { index, refusal } of result.refused) {
+              deadLetters.push({ index, reasonCode: refusal.reasonCode, reason: refusal.reason, data: delivery.rawData(index) });
+            }
+          }),
+        ),
+      );
+    // Rounds run one after another: a delta's round starts once the write it builds on is done.
+    pending = plan.rounds.reduce<Promise<unknown>>((previous, round) => previous.then(() => applyRound(round)), Promise.resolve()).then(() => undefined);
   }
   await pending;
 
