@@ -156,31 +156,46 @@ describe.each(["kinesis-local", "kinesalite"] as const)("the built functions aga
     expect(new Set(keys).size).toBe(1234);
   });
 
-  it("the stream's records, delivered to the webhook, rebuild the source collection exactly", async () => {
+  it("the stream's records, delivered to the webhook, rebuild the source collection exactly, deletes included", async () => {
     const stream = await newStream(2);
     const store = new EmbeddedStore();
     const publish = loadAppServicesFunction("publishChangeToKinesis", contextFor(store, stream));
     const events = eventStream(6, 3);
+    // Then every other document is deleted at the source.
+    let t = 1763772000;
+    const deleted = events.slice(0, 6).filter((_, i) => i % 2 === 0).map((e) => e.documentKey!._id);
+    for (const id of deleted) {
+      t++;
+      events.push({ _id: { _data: `82${t.toString(16)}00000001` }, operationType: "delete", clusterTime: new Timestamp({ t, i: 1 }), wallTime: new Date(t * 1000), ns: { db: "monitors", coll: "reports" }, documentKey: { _id: id } });
+    }
     for (const event of events) await publish(event);
     const records = await emulator.readAll(stream);
     const deps = makeFirehoseDeps();
-    // Firehose may deliver shards as separate batches, in any order.
-    for (const shard of [...new Set(records.map((r) => r.shardId))].reverse()) {
-      const batch = records.filter((r) => r.shardId === shard).map((r) => ({ data: r.data.toString("base64") }));
-      const requestId = `r-${shard}`;
-      const response = await receiveFirehoseDelivery(
-        { method: "POST", headers: { "X-Amz-Firehose-Request-Id": requestId, "X-Amz-Firehose-Access-Key": TEST_ACCESS_KEY }, body: Buffer.from(JSON.stringify({ requestId, records: batch })) },
-        deps,
-      );
-      expect(response.status).toBe(200);
-    }
+    // Firehose may deliver shards as separate batches, in any order, several at once, and again after a lost answer.
+    const batches = [...new Set(records.map((r) => r.shardId))].map((shard) => records.filter((r) => r.shardId === shard).map((r) => ({ data: r.data.toString("base64") })));
+    const deliveries = batches.flatMap((batch, n) => [
+      { requestId: `r-${n}`, records: batch },
+      { requestId: `r-${n}-reversed`, records: [...batch].reverse() },
+      { requestId: `r-${n}`, records: batch },
+    ]);
+    const responses = await Promise.all(
+      deliveries.reverse().map(({ requestId, records: batch }) =>
+        receiveFirehoseDelivery(
+          { method: "POST", headers: { "X-Amz-Firehose-Request-Id": requestId, "X-Amz-Firehose-Access-Key": TEST_ACCESS_KEY }, body: Buffer.from(JSON.stringify({ requestId, records: batch })) },
+          deps,
+        ),
+      ),
+    );
+    expect(responses.map((r) => r.status)).toEqual(responses.map(() => 200));
     const landed = await deps.store.db("monitors").collection("firehose").find({}).toArray();
-    expect(landed).toHaveLength(6);
+    // Exactly the live documents: nothing of the deleted ones, in any form.
+    expect(landed.map((doc) => canonical(doc._id)).sort()).toEqual(events.slice(0, 6).map((e) => e.documentKey!._id).filter((id) => !deleted.includes(id)).map(canonical).sort());
     for (const doc of landed) {
       const { _akb, ...rest } = doc;
       const last = events.filter((e) => canonical(e.documentKey?._id) === canonical(doc._id)).at(-1)!;
       expect(canonical(rest)).toBe(canonical(last.fullDocument));
       expect(_akb).toEqual({ pos: expect.stringMatching(/^[0-9a-f]{16}:82/) });
     }
+    expect(await deps.store.db("monitors").collection("firehose_deletes").countDocuments()).toBe(deleted.length);
   });
 });
