@@ -1,8 +1,19 @@
 // Lints the BUILT App Services functions (functions/*.js) for the App Services runtime: ES2018
-// syntax and built-ins, the features App Services lists as unsupported, and Node 10.18.1 APIs.
-// TypeScript sources are type-checked by tsc instead.
+// syntax and built-ins, the features App Services lists as unsupported, and Node 10.18.1 APIs;
+// and the TypeScript sources' borders: what src/core and src/adapters may import. (tsc type-checks.)
+import tsParser from "@typescript-eslint/parser";
 import esx from "eslint-plugin-es-x";
 import n from "eslint-plugin-n";
+
+// src/core is logic and ports only: no transport, signer, driver, store or host code.
+const coreMayNotImport = {
+  paths: ["http", "https", "net", "tls", "dns", "dgram", "fs", "child_process", "node:http", "node:https", "node:net", "node:tls", "node:dns", "node:dgram", "node:fs", "node:child_process"]
+    .map((name) => ({ name, message: "src/core does no I/O: take a port (src/core/ports.ts) and implement it in src/adapters" })),
+  patterns: [
+    { group: ["aws4", "mongodb", "bson", "mingo", "croner", "kinesis-local", "kinesalite", "@aws-sdk/*", "@smithy/*"], message: "src/core depends on no driver, signer or SDK: put it in an adapter behind a port" },
+    { group: ["**/adapters/**", "**/local/**", "**/embedded/**", "**/bin/**", "**/functions/**"], message: "src/core may not import hosts, adapters or the local runtime" },
+  ],
+};
 
 // Node modules App Services provides in full or in part (app-services.md, "JavaScript and Node surface").
 const appServicesModules = [
@@ -16,6 +27,20 @@ const unsupportedStatics = Object.keys(esx.rules)
   .map((rule) => [`es-x/${rule}`, "error"]);
 
 export default [
+  {
+    files: ["src/core/**/*.ts"],
+    languageOptions: { parser: tsParser },
+    rules: { "no-restricted-imports": ["error", coreMayNotImport] },
+  },
+  {
+    files: ["src/adapters/**/*.ts"],
+    languageOptions: { parser: tsParser },
+    rules: {
+      "no-restricted-imports": ["error", {
+        patterns: [{ group: ["**/local/**", "**/bin/**"], message: "adapters are for production hosts: they may not import the local runtime or the command-line entry points" }],
+      }],
+    },
+  },
   {
     files: ["functions/*.js"],
     plugins: { "es-x": esx, n },

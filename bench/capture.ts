@@ -14,7 +14,7 @@ import { readCaptureConfig } from "../src/core/capture/config";
 import { buildKinesisRecord, type ChangeEvent } from "../src/core/capture/envelope";
 import { publishChangeToKinesis } from "../src/core/capture/publish-change";
 import { runSnapshot } from "../src/core/capture/snapshot";
-import { createKinesisClient } from "../src/core/kinesis/client";
+import { createKinesisClient } from "../src/adapters/kinesis/sigv4-client";
 import { realSleep } from "../src/core/retry";
 import { EmbeddedStore } from "../src/embedded/store";
 import type { KinesisEmulator } from "../src/local/kinesis-emulator";

@@ -3,6 +3,7 @@ import { benchFirehose } from "./firehose";
 import { benchBackfill, benchPublish, functionSizes } from "./capture";
 import { latency, sustained } from "./pipeline";
 import { measurePeakMemory } from "./memory";
+import { benchMirror } from "./mirror";
 import { startKinesisEmulator } from "../src/local/kinesis-emulator";
 
 async function main(): Promise<void> {
@@ -34,6 +35,10 @@ async function main(): Promise<void> {
         `peak RSS +${(memory.peakRssDeltaBytes / 1048576).toFixed(0)} MiB over the process with the request loaded (${(memory.bodyBytes / 1048576).toFixed(0)} MiB body)`,
     );
   }
+
+  const mirror = await benchMirror({ rounds: quick ? 3 : 7 });
+  console.log(`\nExact mirror: one delivery of 10,000 records through the webhook core into the embedded store (fresh store each run), ${mirror.rounds} rounds, medians:`);
+  for (const row of mirror.rows) console.log(`  ${row.name.padEnd(50)} p50 ${row.p50ms.toFixed(1).padStart(8)} ms   ${row.ratio.toFixed(2)}x plain`);
 
   for (const engine of ["kinesalite", "kinesis-local"] as const) {
     const emulator = await startKinesisEmulator({ engine });

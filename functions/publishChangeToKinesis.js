@@ -500,9 +500,7 @@ function integer(read, name, fallback, min, max) {
   return value;
 }
 
-// src/core/kinesis/client.ts
-var import_aws4 = __toESM(require_aws4(), 1);
-var import_url = require("url");
+// src/core/kinesis/port.ts
 var THROTTLING = /* @__PURE__ */ new Set([
   "ProvisionedThroughputExceededException",
   "LimitExceededException",
@@ -524,6 +522,10 @@ var KinesisError = class extends Error {
 function isRetryableErrorCode(code) {
   return code !== void 0 && THROTTLING.has(code);
 }
+
+// src/adapters/kinesis/sigv4-client.ts
+var import_aws4 = __toESM(require_aws4(), 1);
+var import_url = require("url");
 function createKinesisClient(settings, transport) {
   const call = createKinesisCall(settings, transport);
   return {

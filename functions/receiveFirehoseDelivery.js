@@ -216,6 +216,101 @@ function constantTimeMatch(presented, accepted) {
   return matched === 1;
 }
 
+// src/core/firehose/request.ts
+var import_zlib = require("zlib");
+function headerLookup(headers) {
+  const byLowerName = /* @__PURE__ */ new Map();
+  if (headers && typeof headers === "object") {
+    for (const name of Object.keys(headers)) {
+      const raw = headers[name];
+      const value = Array.isArray(raw) ? raw[0] : raw;
+      if (typeof value === "string" && !byLowerName.has(name.toLowerCase())) byLowerName.set(name.toLowerCase(), value);
+    }
+  }
+  return (name) => byLowerName.get(name.toLowerCase());
+}
+async function decodeContent(body, contentEncoding, maxBytes) {
+  const encoding = (contentEncoding || "").trim().toLowerCase();
+  const bytes = Buffer.isBuffer(body) ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+  if (bytes.length > maxBytes) throw tooLarge(bytes.length, maxBytes, "received");
+  if (encoding === "" || encoding === "identity") return bytes;
+  if (encoding !== "gzip") {
+    throw new BridgeError("malformed_request", `unsupported Content-Encoding "${encoding.slice(0, 40)}"; only gzip is accepted`);
+  }
+  return gunzipBounded(bytes, maxBytes);
+}
+function gunzipBounded(input, maxBytes) {
+  return new Promise((resolve, reject) => {
+    const gunzip = (0, import_zlib.createGunzip)();
+    const chunks = [];
+    let total = 0;
+    let settled = false;
+    gunzip.on("data", (chunk) => {
+      if (settled) return;
+      total += chunk.length;
+      if (total > maxBytes) {
+        settled = true;
+        gunzip.destroy();
+        reject(tooLarge(total, maxBytes, "decompressed (at least)"));
+        return;
+      }
+      chunks.push(chunk);
+    });
+    gunzip.on("error", (error) => {
+      if (settled) return;
+      settled = true;
+      reject(new BridgeError("malformed_request", `gzip body cannot be decompressed: ${error.message}`));
+    });
+    gunzip.on("end", () => {
+      if (settled) return;
+      settled = true;
+      resolve(Buffer.concat(chunks, total));
+    });
+    gunzip.end(input);
+  });
+}
+function tooLarge(size, maxBytes, what) {
+  return new BridgeError(
+    "body_too_large",
+    `request body is ${size} bytes ${what}, above this host's limit of ${maxBytes}; lower the delivery stream's buffering size`
+  );
+}
+function parseDeliveryBody(text) {
+  let parsed;
+  try {
+    parsed = JSON.parse(text);
+  } catch (e) {
+    throw new BridgeError("malformed_request", "body is not valid JSON");
+  }
+  if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) {
+    throw new BridgeError("malformed_request", "body must be a JSON object with requestId and records");
+  }
+  const body = parsed;
+  if (typeof body.requestId !== "string" || body.requestId.length === 0) {
+    throw new BridgeError("malformed_request", "body.requestId must be a non-empty string");
+  }
+  if (!Array.isArray(body.records)) throw new BridgeError("malformed_request", "body.records must be an array");
+  if (body.timestamp !== void 0 && typeof body.timestamp !== "number") {
+    throw new BridgeError("malformed_request", "body.timestamp must be a number of milliseconds");
+  }
+  return { requestId: body.requestId, timestamp: body.timestamp, records: body.records };
+}
+
+// src/core/firehose/admit-delivery.ts
+function admitDelivery(method, headers, config, options) {
+  if (config.accessKeys.length === 0) {
+    return new BridgeError("misconfigured", "the receiver has no access key configured (FIREHOSE_ACCESS_KEY)");
+  }
+  if ((method || "").toUpperCase() !== "POST") return new BridgeError("method_not_allowed", "Firehose deliveries must be POST requests");
+  const header = headerLookup(headers);
+  const presentedKey = header("x-amz-firehose-access-key");
+  if (presentedKey === void 0 || !constantTimeMatch(presentedKey, config.accessKeys)) {
+    return new BridgeError("unauthorized", "missing or invalid X-Amz-Firehose-Access-Key");
+  }
+  if (options.requireRequestId && !header("x-amz-firehose-request-id")) return new BridgeError("malformed_request", "missing X-Amz-Firehose-Request-Id header");
+  return void 0;
+}
+
 // src/core/numbers.ts
 var MAX_SAFE = 9007199254740991;
 function isInteger(value) {
@@ -838,86 +933,6 @@ function updateFrom(description, position) {
   return Object.keys(unset).length > 0 ? { $set: set, $unset: unset } : { $set: set };
 }
 
-// src/core/firehose/request.ts
-var import_zlib = require("zlib");
-function headerLookup(headers) {
-  const byLowerName = /* @__PURE__ */ new Map();
-  if (headers && typeof headers === "object") {
-    for (const name of Object.keys(headers)) {
-      const raw = headers[name];
-      const value = Array.isArray(raw) ? raw[0] : raw;
-      if (typeof value === "string" && !byLowerName.has(name.toLowerCase())) byLowerName.set(name.toLowerCase(), value);
-    }
-  }
-  return (name) => byLowerName.get(name.toLowerCase());
-}
-async function decodeContent(body, contentEncoding, maxBytes) {
-  const encoding = (contentEncoding || "").trim().toLowerCase();
-  const bytes = Buffer.isBuffer(body) ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
-  if (bytes.length > maxBytes) throw tooLarge(bytes.length, maxBytes, "received");
-  if (encoding === "" || encoding === "identity") return bytes;
-  if (encoding !== "gzip") {
-    throw new BridgeError("malformed_request", `unsupported Content-Encoding "${encoding.slice(0, 40)}"; only gzip is accepted`);
-  }
-  return gunzipBounded(bytes, maxBytes);
-}
-function gunzipBounded(input, maxBytes) {
-  return new Promise((resolve, reject) => {
-    const gunzip = (0, import_zlib.createGunzip)();
-    const chunks = [];
-    let total = 0;
-    let settled = false;
-    gunzip.on("data", (chunk) => {
-      if (settled) return;
-      total += chunk.length;
-      if (total > maxBytes) {
-        settled = true;
-        gunzip.destroy();
-        reject(tooLarge(total, maxBytes, "decompressed (at least)"));
-        return;
-      }
-      chunks.push(chunk);
-    });
-    gunzip.on("error", (error) => {
-      if (settled) return;
-      settled = true;
-      reject(new BridgeError("malformed_request", `gzip body cannot be decompressed: ${error.message}`));
-    });
-    gunzip.on("end", () => {
-      if (settled) return;
-      settled = true;
-      resolve(Buffer.concat(chunks, total));
-    });
-    gunzip.end(input);
-  });
-}
-function tooLarge(size, maxBytes, what) {
-  return new BridgeError(
-    "body_too_large",
-    `request body is ${size} bytes ${what}, above this host's limit of ${maxBytes}; lower the delivery stream's buffering size`
-  );
-}
-function parseDeliveryBody(text) {
-  let parsed;
-  try {
-    parsed = JSON.parse(text);
-  } catch (e) {
-    throw new BridgeError("malformed_request", "body is not valid JSON");
-  }
-  if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) {
-    throw new BridgeError("malformed_request", "body must be a JSON object with requestId and records");
-  }
-  const body = parsed;
-  if (typeof body.requestId !== "string" || body.requestId.length === 0) {
-    throw new BridgeError("malformed_request", "body.requestId must be a non-empty string");
-  }
-  if (!Array.isArray(body.records)) throw new BridgeError("malformed_request", "body.records must be an array");
-  if (body.timestamp !== void 0 && typeof body.timestamp !== "number") {
-    throw new BridgeError("malformed_request", "body.timestamp must be a number of milliseconds");
-  }
-  return { requestId: body.requestId, timestamp: body.timestamp, records: body.records };
-}
-
 // src/core/firehose/scan-delivery-body.ts
 var TAB = 9;
 var LINE_FEED = 10;
@@ -1291,14 +1306,7 @@ async function receiveFirehoseDelivery(request, deps) {
   const outcome = {
     requestId: header("x-amz-firehose-request-id") || "",
     sourceArn: header("x-amz-firehose-source-arn"),
-    records: 0,
-    written: 0,
-    stale: 0,
-    heartbeats: 0,
-    superseded: 0,
-    empty: 0,
-    deadLettered: 0,
-    basicJson: 0
+    ...emptyCounts()
   };
   try {
     await acceptDelivery(request, header, deps, outcome);
@@ -1317,16 +1325,8 @@ async function receiveFirehoseDelivery(request, deps) {
 }
 async function acceptDelivery(request, header, deps, outcome) {
   const { config } = deps;
-  if (config.accessKeys.length === 0) {
-    throw new BridgeError("misconfigured", "the receiver has no access key configured (FIREHOSE_ACCESS_KEY)");
-  }
-  if ((request.method || "").toUpperCase() !== "POST") {
-    throw new BridgeError("method_not_allowed", "Firehose deliveries must be POST requests");
-  }
-  const presentedKey = header("x-amz-firehose-access-key");
-  if (presentedKey === void 0 || !constantTimeMatch(presentedKey, config.accessKeys)) {
-    throw new BridgeError("unauthorized", "missing or invalid X-Amz-Firehose-Access-Key");
-  }
+  const refused = admitDelivery(request.method, request.headers, config, { requireRequestId: false });
+  if (refused) throw refused;
   if (!request.body || request.body.length === 0) throw new BridgeError("malformed_request", "request body is empty");
   const bodyBytes2 = await decodeContent(request.body, header("content-encoding"), config.maxBodyBytes);
   const delivery = readDelivery(bodyBytes2, deps.decodeUtf8Run);
@@ -1337,7 +1337,15 @@ async function acceptDelivery(request, header, deps, outcome) {
   if (delivery.requestId !== outcome.requestId) {
     throw new BridgeError("malformed_request", "body requestId does not match the X-Amz-Firehose-Request-Id header");
   }
-  outcome.records = delivery.recordCount;
+  await applyDelivery(delivery, deps, outcome, outcome.sourceArn);
+}
+function emptyCounts() {
+  return { records: 0, written: 0, stale: 0, heartbeats: 0, superseded: 0, empty: 0, deadLettered: 0, basicJson: 0 };
+}
+async function applyDelivery(delivery, deps, counts = emptyCounts(), sourceArn) {
+  const { config } = deps;
+  counts.records = delivery.recordCount;
+  const outcome = counts;
   const deadLetters = [];
   const deletesCollection = deps.dataSource.db(config.database).collection(config.deletesCollection);
   let pending = Promise.resolve();
@@ -1377,10 +1385,11 @@ async function acceptDelivery(request, header, deps, outcome) {
   deadLetters.sort((a, b) => a.index - b.index);
   await writeDeadLetters(deadLetterCollection, deadLetters, {
     requestId: delivery.requestId,
-    sourceArn: outcome.sourceArn,
+    sourceArn,
     receivedAt: new Date(deps.clock.now())
   });
   outcome.deadLettered = deadLetters.length;
+  return counts;
 }
 function logLine(outcome, status, result, durationMs) {
   return { msg: "firehose delivery", ...outcome, status, outcome: result, durationMs };

@@ -3,30 +3,27 @@
  * Environment: PORT (8080), HOST (0.0.0.0), FIREHOSE_ACCESS_KEY (required to accept deliveries),
  * FIREHOSE_ACCESS_KEY_PREVIOUS (during a key rotation), MONGODB_URI (else the embedded store),
  * FIREHOSE_DATABASE, FIREHOSE_COLLECTION, FIREHOSE_DEAD_LETTER_COLLECTION, FIREHOSE_DELETES_COLLECTION,
- * FIREHOSE_NAMESPACE_MAP, FIREHOSE_UNMAPPED_TARGET, FIREHOSE_MAX_BODY_BYTES.
+ * FIREHOSE_NAMESPACE_MAP, FIREHOSE_UNMAPPED_TARGET, FIREHOSE_MAX_BODY_BYTES; the limits of an
+ * internet-facing server: FIREHOSE_MAX_INFLIGHT_BYTES, FIREHOSE_MAX_CONNECTIONS,
+ * FIREHOSE_HEADERS_TIMEOUT_MS, FIREHOSE_REQUEST_TIMEOUT_MS, FIREHOSE_IDLE_TIMEOUT_MS (README).
  */
-import { createFirehoseServer } from "../adapters/node-http/firehose-server";
-import { firehoseDepsFromEnv, openDataSource } from "../adapters/mongodb/env-deps";
-import { ensureDeletePositionsIndex } from "../adapters/mongodb/mirror-indexes";
-import { EmbeddedStore } from "../embedded/store";
+import { createFirehoseServer, serverLimitsFromEnv } from "../adapters/node-http/firehose-server";
+import { firehoseDepsFromEnv } from "../adapters/mongodb/env-deps";
+import { openDataSource } from "../adapters/mongodb/open-data-source";
 
 async function main(): Promise<void> {
   const env = process.env;
   const port = env.PORT ? Number(env.PORT) : 8080;
   const host = env.HOST || "0.0.0.0";
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`PORT must be a port number, got "${env.PORT}"`);
-  const source = await openDataSource(env);
+  const source = await openDataSource(env, { database: env.FIREHOSE_DATABASE, deletesCollection: env.FIREHOSE_DELETES_COLLECTION });
   const deps = firehoseDepsFromEnv(env, source.dataSource);
-  if (source.dataSource instanceof EmbeddedStore) {
-    // On MongoDB the set-up script creates this index; the embedded store needs it here, with its monitor.
-    await ensureDeletePositionsIndex(source.dataSource, deps.config);
-    source.dataSource.startTtlMonitor();
-  }
   if (!env.MONGODB_URI) console.log(`MONGODB_URI is not set: using the ${source.description}.`);
   if (deps.config.accessKeys.length === 0) {
     console.log("FIREHOSE_ACCESS_KEY is not set: every delivery will be answered 500 (misconfigured) until it is.");
   }
-  const server = createFirehoseServer({ deps, storeDescription: source.description });
+  const limits = serverLimitsFromEnv(env);
+  const server = createFirehoseServer({ deps, storeDescription: source.description, limits });
   const bound = await server.listen(port, host);
   console.log(
     `Firehose webhook listening on http://${host}:${bound} (POST any path; GET /healthz), writing to ` +

@@ -8,7 +8,7 @@
  */
 import { resolve } from "node:path";
 import { createNodeTransport } from "../adapters/http/node-transport";
-import { createKinesisCall } from "../core/kinesis/client";
+import { createKinesisCall } from "../adapters/kinesis/sigv4-client";
 import { FirehoseSimulator, KinesisStreamReader } from "../local/firehose-simulator";
 
 function main(): void {

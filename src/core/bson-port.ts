@@ -4,7 +4,6 @@
  * Only constructors that exist in both are used (for example `new Binary(bytes, subType)` rather than
  * bson 7's `createFromBase64`, which App Services' BSON does not have).
  */
-/* eslint-disable @typescript-eslint/no-explicit-any */
 export interface BsonLibrary {
   ObjectId: any;
   Long: any;

@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { createRequire } from "node:module";
 import { createServer } from "node:net";
 import { dirname, join } from "node:path";
-import { createKinesisCall } from "../core/kinesis/client";
+import { createKinesisCall } from "../adapters/kinesis/sigv4-client";
 import { createNodeTransport } from "../adapters/http/node-transport";
 
 const require = createRequire(import.meta.url);

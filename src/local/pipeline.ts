@@ -8,7 +8,7 @@ import { POSITION_FIELD } from "../core/firehose/envelope-position";
 import { countMatching, type CollectionPort, type Document } from "../core/ports";
 import { EmbeddedStore } from "../embedded/store";
 import { createNodeTransport } from "../adapters/http/node-transport";
-import { createKinesisCall } from "../core/kinesis/client";
+import { createKinesisCall } from "../adapters/kinesis/sigv4-client";
 import { FirehoseSimulator, KinesisStreamReader, type KinesisCall } from "./firehose-simulator";
 import { startKinesisEmulator, type EmulatorEngine } from "./kinesis-emulator";
 import { LocalRuntime, type Execution } from "./runtime";

@@ -2,7 +2,8 @@ import { createHash } from "node:crypto";
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { gunzipSync } from "node:zlib";
-import { receiveFirehoseDelivery, type FirehoseDeliveryDeps } from "../core/firehose/receive-delivery";
+import { applyDelivery, type ApplyDeps } from "../core/firehose/receive-delivery";
+import { readDelivery, type StrictUtf8Decoder } from "../core/firehose/read-delivery";
 
 export interface ReplayResult {
   files: number;
@@ -20,13 +21,13 @@ function listFiles(path: string): string[] {
 
 /**
  * Replays Firehose's S3 backup (error records: one JSON object per line, `rawData` in base64, files
- * optionally gzip) or the local simulator's backup folder into the collection, through the same core
- * the webhook uses, so decoding, dead letters and idempotent writes are identical. Each batch gets a
- * request id derived from its file and position, so running the replay twice writes nothing twice.
+ * optionally gzip) or the local simulator's backup folder into the collection, through the core's
+ * applyDelivery (no HTTP, no access key), so decoding, dead letters and idempotent writes are the
+ * webhook's own. Each batch gets a request id derived from its file and position, so running the
+ * replay twice writes nothing twice.
  */
-export async function replayFirehoseBackup(path: string, deps: FirehoseDeliveryDeps, batchSize = 500): Promise<ReplayResult> {
+export async function replayFirehoseBackup(path: string, deps: ApplyDeps & { decodeUtf8Run?: StrictUtf8Decoder }, batchSize = 500): Promise<ReplayResult> {
   const result: ReplayResult = { files: 0, records: 0, batches: 0, failedBatches: 0, unreadable: [] };
-  const key = deps.config.accessKeys[0] ?? "";
   for (const file of listFiles(path)) {
     let text: string;
     try {
@@ -51,17 +52,14 @@ export async function replayFirehoseBackup(path: string, deps: FirehoseDeliveryD
     for (let start = 0; start < records.length; start += batchSize) {
       const batch = records.slice(start, start + batchSize);
       const requestId = `replay-${createHash("sha256").update(`${file}#${start}`).digest("hex").slice(0, 32)}`;
-      const response = await receiveFirehoseDelivery(
-        {
-          method: "POST",
-          headers: { "x-amz-firehose-request-id": requestId, "x-amz-firehose-access-key": key },
-          body: Buffer.from(JSON.stringify({ requestId, timestamp: Date.now(), records: batch })),
-        },
-        deps,
-      );
+      const delivery = readDelivery(Buffer.from(JSON.stringify({ requestId, timestamp: Date.now(), records: batch })), deps.decodeUtf8Run);
       result.batches++;
       result.records += batch.length;
-      if (response.status !== 200) result.failedBatches++;
+      try {
+        await applyDelivery(delivery, deps);
+      } catch {
+        result.failedBatches++;
+      }
     }
   }
   return result;

@@ -47,6 +47,27 @@ describe("Lambda handler over the webhook core", () => {
     expect(parseFirehoseResponse(result.body)).toMatchObject({ requestId: fixture.body.requestId, errorMessage: "receiver set-up failed; retry" });
   });
 
+  it.each([
+    { name: "a wrong access key", headers: { ...lowerHeaders, "x-amz-firehose-access-key": "wrong" }, method: "POST", status: 401 },
+    { name: "no access key", headers: Object.fromEntries(Object.entries(lowerHeaders).filter(([k]) => k !== "x-amz-firehose-access-key")), method: "POST", status: 401 },
+    { name: "a GET", headers: lowerHeaders, method: "GET", status: 405 },
+  ])("answers $name before decoding the body or opening the database", async ({ headers, method, status }) => {
+    const deps = makeFirehoseDeps();
+    let opened = 0;
+    const handler = createFirehoseLambdaHandler(
+      async () => {
+        opened++;
+        return deps;
+      },
+      () => deps.config,
+    );
+    // A body that is not even base64: decoding it would fail; it must not be looked at.
+    const result = await handler({ requestContext: { http: { method } }, headers, body: "%%% not base64 %%%", isBase64Encoded: true });
+    expect(result.statusCode).toBe(status);
+    expect(parseFirehoseResponse(result.body).requestId).toBe(fixture.body.requestId);
+    expect(opened).toBe(0);
+  });
+
   it("answers a GET with 405", async () => {
     const deps = makeFirehoseDeps();
     const result = await createFirehoseLambdaHandler(async () => deps)({ requestContext: { http: { method: "GET" } }, headers: lowerHeaders });

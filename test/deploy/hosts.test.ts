@@ -35,9 +35,28 @@ describe("packaged webhook hosts (esbuild bundles with the driver inside)", { ti
     const { lambda } = await buildHosts();
     const { handler } = createRequire(import.meta.url)(lambda);
     delete process.env.MONGODB_URI;
-    const result = await handler({ version: "2.0", requestContext: { http: { method: "POST" } }, headers: { "x-amz-firehose-request-id": "r-9" }, body: "{}" });
-    expect(result.statusCode).toBe(500);
-    expect(JSON.parse(result.body)).toMatchObject({ requestId: "r-9", errorMessage: "receiver set-up failed; retry" });
+    process.env.FIREHOSE_ACCESS_KEY = "k";
+    try {
+      const event = { version: "2.0", requestContext: { http: { method: "POST" } }, headers: { "x-amz-firehose-request-id": "r-9", "x-amz-firehose-access-key": "k" }, body: "{}" };
+      const result = await handler(event);
+      expect(result.statusCode).toBe(500);
+      expect(JSON.parse(result.body)).toMatchObject({ requestId: "r-9", errorMessage: "receiver set-up failed; retry" });
+      // A wrong key is answered before any set-up is tried.
+      const refused = await handler({ ...event, headers: { ...event.headers, "x-amz-firehose-access-key": "wrong" } });
+      expect(refused.statusCode).toBe(401);
+    } finally {
+      delete process.env.FIREHOSE_ACCESS_KEY;
+    }
+  });
+
+  it("the Lambda bundle holds the driver and no embedded store; the server bundle loads the store only without MONGODB_URI", async () => {
+    const { server, lambda } = await buildHosts();
+    const lambdaText = readFileSync(lambda, "utf8");
+    expect(lambdaText).toContain("MongoClient");
+    expect(lambdaText).not.toMatch(/mingo|EmbeddedStore/);
+    // In the server bundle the store is a module evaluated on demand (esbuild's lazy wrapper), not at start.
+    const serverText = readFileSync(server, "utf8");
+    expect(serverText).toMatch(/var init_store = __esm\(/);
   });
 
   it("the container image builds the server bundle and runs it as a non-root user", () => {

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { nodeBson } from "../../src/adapters/bson/node-bson";
 import { readCaptureConfig } from "../../src/core/capture/config";
 import type { ChangeEvent } from "../../src/core/capture/envelope";
-import { KinesisError, type KinesisPort, type KinesisRecordEntry, type PutRecordsResult } from "../../src/core/kinesis/client";
+import { KinesisError, type KinesisPort, type KinesisRecordEntry, type PutRecordsResult } from "../../src/core/kinesis/port";
 import { EmbeddedStore } from "../../src/embedded/store";
 import { recordingLogger } from "./firehose";
 

@@ -1,6 +1,7 @@
 import { makeBsonPort } from "../../core/bson-port";
 import { readCaptureConfig, type CaptureConfig } from "../../core/capture/config";
-import { createKinesisClient, KinesisError, type KinesisPort, type KinesisSettings } from "../../core/kinesis/client";
+import { KinesisError, type KinesisPort } from "../../core/kinesis/port";
+import { createKinesisClient, type KinesisSettings } from "../kinesis/sigv4-client";
 import { consoleLogger, systemClock, type ValueReader } from "../../core/ports";
 import { realSleep } from "../../core/retry";
 import { createNodeTransport } from "../http/node-transport";

@@ -13,11 +13,8 @@ export interface AppServicesContext {
 }
 
 declare global {
-  // eslint-disable-next-line no-var
   var context: AppServicesContext;
-  // eslint-disable-next-line no-var
   var BSON: BsonLibrary;
-  // eslint-disable-next-line no-var
   var EJSON: EjsonLibrary;
 }
 

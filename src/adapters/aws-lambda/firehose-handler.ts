@@ -1,3 +1,6 @@
+import { statusForKind } from "../../core/errors";
+import { admitDelivery } from "../../core/firehose/admit-delivery";
+import type { FirehoseConfig } from "../../core/firehose/config";
 import { receiveFirehoseDelivery, type FirehoseDeliveryDeps } from "../../core/firehose/receive-delivery";
 import { headerLookup } from "../../core/firehose/request";
 import { firehoseResponse } from "../../core/firehose/response";
@@ -23,22 +26,32 @@ export interface LambdaHttpResult {
   isBase64Encoded: false;
 }
 
+/**
+ * `readConfig` gives the access keys without connecting anywhere: a request with a wrong key, a wrong
+ * method or no configured key is answered before its body is decoded or the database is opened.
+ */
 export function createFirehoseLambdaHandler(
   getDeps: () => Promise<FirehoseDeliveryDeps>,
+  readConfig?: () => Pick<FirehoseConfig, "accessKeys">,
 ): (event: LambdaHttpEvent) => Promise<LambdaHttpResult> {
   return async (event) => {
     const headers = { ...(event && event.multiValueHeaders), ...(event && event.headers) };
+    const requestId = headerLookup(headers)("x-amz-firehose-request-id") || "";
+    const method = (event.requestContext && event.requestContext.http && event.requestContext.http.method) || event.httpMethod || "";
     let answer;
     try {
-      const deps = await getDeps();
-      const method = (event.requestContext && event.requestContext.http && event.requestContext.http.method) || event.httpMethod || "";
-      const body =
-        typeof event.body === "string" ? Buffer.from(event.body, event.isBase64Encoded ? "base64" : "utf8") : undefined;
-      answer = await receiveFirehoseDelivery({ method, headers, body }, deps);
+      const refused = readConfig ? admitDelivery(method, headers, readConfig(), { requireRequestId: false }) : undefined;
+      if (refused) {
+        console.warn(JSON.stringify({ level: "warn", msg: "firehose delivery", requestId, status: statusForKind[refused.kind], outcome: refused.kind, bodyRead: false }));
+        answer = firehoseResponse(statusForKind[refused.kind], requestId, Date.now(), refused.message);
+      } else {
+        const deps = await getDeps();
+        const body = typeof event.body === "string" ? Buffer.from(event.body, event.isBase64Encoded ? "base64" : "utf8") : undefined;
+        answer = await receiveFirehoseDelivery({ method, headers, body }, deps);
+      }
     } catch (error) {
       // Set-up failed (no MONGODB_URI, unreachable cluster): a 500 makes Firehose keep and retry the batch.
       console.error(JSON.stringify({ level: "error", msg: "firehose lambda set-up failed", error: String(error) }));
-      const requestId = headerLookup(headers)("x-amz-firehose-request-id") || "";
       answer = firehoseResponse(500, requestId, Date.now(), "receiver set-up failed; retry");
     }
     return { statusCode: answer.status, headers: { "content-type": answer.headers["Content-Type"] }, body: answer.body, isBase64Encoded: false };

@@ -1,15 +1,18 @@
 // Lambda entry (bundled by esbuild for deployment): Function URL or API Gateway in front.
+import { readFirehoseConfig, type FirehoseConfig } from "../../core/firehose/config";
 import type { FirehoseDeliveryDeps } from "../../core/firehose/receive-delivery";
-import { firehoseDepsFromEnv, openDataSource } from "../mongodb/env-deps";
+import { firehoseDepsFromEnv, openMongoClient } from "../mongodb/env-deps";
 import { createFirehoseLambdaHandler } from "./firehose-handler";
 
 // One MongoClient per container, reused across invocations; a failed connect is retried next time.
 let deps: Promise<FirehoseDeliveryDeps> | undefined;
 
+let config: FirehoseConfig | undefined;
+
 export const handler = createFirehoseLambdaHandler(() => {
   deps =
     deps ||
-    openDataSource(process.env, false).then(
+    openMongoClient(process.env).then(
       ({ dataSource }) => firehoseDepsFromEnv(process.env, dataSource),
       (error) => {
         deps = undefined;
@@ -17,4 +20,4 @@ export const handler = createFirehoseLambdaHandler(() => {
       },
     );
   return deps;
-});
+}, () => (config = config || readFirehoseConfig((name) => process.env[name])));

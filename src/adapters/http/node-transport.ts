@@ -1,7 +1,7 @@
 import * as http from "http";
 import * as https from "https";
 import { URL } from "url";
-import type { HttpTransport } from "../../core/kinesis/client";
+import type { HttpTransport } from "../kinesis/sigv4-client";
 
 /**
  * HttpTransport over Node's http/https modules (present in App Services; no fetch there). Keep-alive

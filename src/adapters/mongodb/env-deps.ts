@@ -4,7 +4,6 @@ import type { FirehoseDeliveryDeps } from "../../core/firehose/receive-delivery"
 import { consoleLogger, systemClock, type DataSourcePort } from "../../core/ports";
 import { nodeBson } from "../bson/node-bson";
 import { decodeUtf8Run } from "../node/decode-utf8-run";
-import { EmbeddedStore } from "../../embedded/store";
 
 export interface NodeDataSource {
   readonly dataSource: DataSourcePort;
@@ -13,19 +12,15 @@ export interface NodeDataSource {
 }
 
 /**
- * The official driver when MONGODB_URI is set, otherwise the embedded store (stated, not silent).
- * `allowEmbedded: false` (Lambda) turns a missing URI into an error instead.
+ * The official driver, connected to MONGODB_URI. This module never reaches the embedded store, so
+ * a bundle built from it (the Lambda) carries only the driver; see open-data-source.ts for the server.
  */
-export async function openDataSource(env: NodeJS.ProcessEnv, allowEmbedded = true): Promise<NodeDataSource> {
+export async function openMongoClient(env: NodeJS.ProcessEnv): Promise<NodeDataSource> {
   const uri = env.MONGODB_URI;
-  if (uri) {
-    const client = new MongoClient(uri, { appName: "atlas-kinesis-bridge" });
-    await client.connect();
-    return { dataSource: client, description: `MongoDB via the official driver (${redactUri(uri)})`, close: () => client.close() };
-  }
-  if (!allowEmbedded) throw new Error("MONGODB_URI is not set");
-  const store = new EmbeddedStore();
-  return { dataSource: store, description: store.description, close: async () => undefined };
+  if (!uri) throw new Error("MONGODB_URI is not set");
+  const client = new MongoClient(uri, { appName: "atlas-kinesis-bridge" });
+  await client.connect();
+  return { dataSource: client, description: `MongoDB via the official driver (${redactUri(uri)})`, close: () => client.close() };
 }
 
 export function firehoseDepsFromEnv(env: NodeJS.ProcessEnv, dataSource: DataSourcePort): FirehoseDeliveryDeps {

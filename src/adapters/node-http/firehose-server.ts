@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { statusForKind } from "../../core/errors";
+import { admitDelivery } from "../../core/firehose/admit-delivery";
 import { receiveFirehoseDelivery, type FirehoseDeliveryDeps } from "../../core/firehose/receive-delivery";
 import { headerLookup, tooLarge } from "../../core/firehose/request";
 import { firehoseResponse, type FirehoseDeliveryResponse } from "../../core/firehose/response";
@@ -9,6 +10,53 @@ export interface FirehoseServerOptions {
   readonly deps: FirehoseDeliveryDeps;
   /** Shown by the health endpoint, e.g. which store is in use. */
   readonly storeDescription: string;
+  /** Limits that keep an internet-facing server alive; see serverLimitsFromEnv for the defaults. */
+  readonly limits?: Partial<ServerLimits>;
+}
+
+export interface ServerLimits {
+  /** Request-body bytes held at once, across all deliveries; past it a delivery gets 503 at once. */
+  readonly maxInflightBytes: number;
+  /** Open connections at once; more are closed as they arrive. */
+  readonly maxConnections: number;
+  /** Time for a client to send all its headers. */
+  readonly headersTimeoutMs: number;
+  /** Time for a client to send its whole request, body included. */
+  readonly requestTimeoutMs: number;
+  /** A connection with nothing sent or received for this long is closed. */
+  readonly idleTimeoutMs: number;
+  /** How often the server checks the header and request timeouts. */
+  readonly checkIntervalMs: number;
+}
+
+export const DEFAULT_SERVER_LIMITS: ServerLimits = {
+  maxInflightBytes: 256 * 1024 * 1024,
+  maxConnections: 512,
+  headersTimeoutMs: 10_000,
+  requestTimeoutMs: 120_000,
+  idleTimeoutMs: 30_000,
+  checkIntervalMs: 1_000,
+};
+
+/** The limits from FIREHOSE_MAX_INFLIGHT_BYTES, FIREHOSE_MAX_CONNECTIONS and FIREHOSE_*_TIMEOUT_MS. */
+export function serverLimitsFromEnv(env: NodeJS.ProcessEnv): ServerLimits {
+  const read = (name: string, fallback: number): number => {
+    const raw = env[name];
+    if (raw === undefined || raw === "") return fallback;
+    const value = Number(raw);
+    if (!Number.isSafeInteger(value) || value <= 0) throw new Error(`${name} must be a positive whole number, got "${raw.slice(0, 40)}"`);
+    return value;
+  };
+  const requestTimeoutMs = read("FIREHOSE_REQUEST_TIMEOUT_MS", DEFAULT_SERVER_LIMITS.requestTimeoutMs);
+  return {
+    maxInflightBytes: read("FIREHOSE_MAX_INFLIGHT_BYTES", DEFAULT_SERVER_LIMITS.maxInflightBytes),
+    maxConnections: read("FIREHOSE_MAX_CONNECTIONS", DEFAULT_SERVER_LIMITS.maxConnections),
+    // Headers are part of the request, so their time is at most the request's (Node requires it).
+    headersTimeoutMs: Math.min(read("FIREHOSE_HEADERS_TIMEOUT_MS", DEFAULT_SERVER_LIMITS.headersTimeoutMs), requestTimeoutMs),
+    requestTimeoutMs,
+    idleTimeoutMs: read("FIREHOSE_IDLE_TIMEOUT_MS", DEFAULT_SERVER_LIMITS.idleTimeoutMs),
+    checkIntervalMs: DEFAULT_SERVER_LIMITS.checkIntervalMs,
+  };
 }
 
 export interface FirehoseServer {
@@ -18,52 +66,102 @@ export interface FirehoseServer {
   /** Graceful stop: refuses new deliveries, lets in-flight ones finish, then closes the listener. */
   stop(): Promise<void>;
   inFlight(): number;
+  /** Request-body bytes currently reserved (see ServerLimits.maxInflightBytes). */
+  inflightBytes(): number;
 }
 
 /**
- * The webhook as a plain Node HTTP server (App Services HTTPS Endpoints are retired). Any POST is a
- * delivery (Firehose posts to whatever path its URL names); GET /healthz answers health checks.
+ * The webhook as a plain Node HTTP server (App Services HTTPS Endpoints are retired), built to face
+ * the internet. Any POST is a delivery (Firehose posts to whatever path its URL names); GET /healthz
+ * answers health checks. Nothing of a body is read before its headers pass the method, access-key
+ * and request-id checks (a refused request is answered at once and its connection closed), and the
+ * bodies being read or processed at once stay within a byte budget: past it, 503 (Firehose retries).
  */
 export function createFirehoseServer(options: FirehoseServerOptions): FirehoseServer {
   const { deps } = options;
+  const given: ServerLimits = { ...DEFAULT_SERVER_LIMITS, ...options.limits };
+  const limits: ServerLimits = { ...given, headersTimeoutMs: Math.min(given.headersTimeoutMs, given.requestTimeoutMs) };
   let draining = false;
   let active = 0;
+  let reserved = 0;
   let idle: (() => void) | undefined;
 
-  const server = createServer((req, res) => {
-    if (req.method === "GET" && (req.url === "/healthz" || req.url === "/health")) {
-      const status = draining ? 503 : 200;
-      res.writeHead(status, { "Content-Type": "application/json" });
-      res.end(JSON.stringify({ status: draining ? "draining" : "ok", store: options.storeDescription, inFlight: active }));
-      return;
-    }
-    const requestId = headerLookup(req.headers)("x-amz-firehose-request-id") || "";
-    if (draining) {
-      send(res, firehoseResponse(503, requestId, deps.clock.now(), "receiver is shutting down; retry"), true);
-      req.resume();
-      return;
-    }
-    active++;
-    handle(req, res, requestId)
-      .catch((error) => {
-        deps.logger.error({ msg: "firehose server failure", requestId, error: String(error) });
-        if (!res.headersSent) send(res, firehoseResponse(500, requestId, deps.clock.now(), "receiver failure; retry"), true);
-      })
-      .finally(() => {
-        active--;
-        if (active === 0 && idle) idle();
-      });
-  });
-  // Firehose waits 3 minutes per attempt; a slower client gets cut off rather than held forever.
-  server.requestTimeout = 180_000;
-  server.headersTimeout = 60_000;
+  const server = createServer(
+    {
+      headersTimeout: limits.headersTimeoutMs,
+      requestTimeout: limits.requestTimeoutMs,
+      connectionsCheckingInterval: limits.checkIntervalMs,
+    },
+    (req, res) => {
+      if (req.method === "GET" && (req.url === "/healthz" || req.url === "/health")) {
+        const status = draining ? 503 : 200;
+        res.writeHead(status, { "Content-Type": "application/json" });
+        res.end(JSON.stringify({ status: draining ? "draining" : "ok", store: options.storeDescription, inFlight: active, inflightBytes: reserved }));
+        return;
+      }
+      const requestId = headerLookup(req.headers)("x-amz-firehose-request-id") || "";
+      if (draining) {
+        refuse(req, res, firehoseResponse(503, requestId, deps.clock.now(), "receiver is shutting down; retry"));
+        return;
+      }
+      const refused = admitDelivery(req.method || "", req.headers, deps.config, { requireRequestId: true });
+      if (refused) {
+        deps.logger.warn({ msg: "firehose delivery", requestId, status: statusForKind[refused.kind], outcome: refused.kind, bodyRead: false });
+        refuse(req, res, firehoseResponse(statusForKind[refused.kind], requestId, deps.clock.now(), refused.message));
+        return;
+      }
+      const declared = Number(req.headers["content-length"]);
+      if (declared > deps.config.maxBodyBytes) {
+        const error = tooLarge(declared, deps.config.maxBodyBytes, "received");
+        deps.logger.warn({ msg: "firehose delivery", requestId, status: statusForKind[error.kind], outcome: error.kind, bodyRead: false });
+        refuse(req, res, firehoseResponse(statusForKind[error.kind], requestId, deps.clock.now(), error.message));
+        return;
+      }
+      // What this delivery may hold: its body, and for gzip the most it may inflate to.
+      const gzip = /gzip/i.test(String(req.headers["content-encoding"] || ""));
+      const cost = (declared >= 0 ? declared : 0) + (gzip ? deps.config.maxBodyBytes : 0);
+      if (reserved + cost > limits.maxInflightBytes) {
+        deps.logger.warn({ msg: "firehose delivery", requestId, status: 503, outcome: "over the in-flight byte budget", inflightBytes: reserved, bodyRead: false });
+        refuse(req, res, firehoseResponse(503, requestId, deps.clock.now(), "receiver is at its in-flight byte budget; retry"));
+        return;
+      }
+      reserved += cost;
+      active++;
+      const budget = { held: cost };
+      handle(req, res, requestId, budget)
+        .catch((error) => {
+          deps.logger.error({ msg: "firehose server failure", requestId, error: String(error) });
+          if (!res.headersSent) send(res, firehoseResponse(500, requestId, deps.clock.now(), "receiver failure; retry"), true);
+        })
+        .finally(() => {
+          reserved -= budget.held;
+          active--;
+          if (active === 0 && idle) idle();
+        });
+    },
+  );
+  server.maxConnections = limits.maxConnections;
+  server.keepAliveTimeout = 5_000;
+  // A connection that neither sends nor receives for this long is closed (slow or stalled clients).
+  server.setTimeout(limits.idleTimeoutMs, (socket) => socket.destroy());
 
-  async function handle(req: IncomingMessage, res: ServerResponse, requestId: string): Promise<void> {
-    const body = await readBounded(req, deps.config.maxBodyBytes);
-    if (body === "too-large") {
-      const error = tooLarge(Number(req.headers["content-length"]) || deps.config.maxBodyBytes + 1, deps.config.maxBodyBytes, "received");
-      deps.logger.warn({ msg: "firehose delivery", requestId, status: statusForKind[error.kind], outcome: error.kind });
-      send(res, firehoseResponse(statusForKind[error.kind], requestId, deps.clock.now(), error.message), true);
+  /** Bodies without Content-Length reserve what they read as they read it. */
+  function grow(budget: { held: number }, bytes: number): boolean {
+    if (reserved + bytes > limits.maxInflightBytes) return false;
+    reserved += bytes;
+    budget.held += bytes;
+    return true;
+  }
+
+  async function handle(req: IncomingMessage, res: ServerResponse, requestId: string, budget: { held: number }): Promise<void> {
+    const chunked = !(Number(req.headers["content-length"]) >= 0);
+    const body = await readBounded(req, deps.config.maxBodyBytes, chunked ? (bytes) => grow(budget, bytes) : () => true);
+    if (body === "too-large" || body === "over-budget") {
+      const error = body === "too-large" ? tooLarge(deps.config.maxBodyBytes + 1, deps.config.maxBodyBytes, "received") : undefined;
+      const status = error ? statusForKind[error.kind] : 503;
+      const message = error ? error.message : "receiver is at its in-flight byte budget; retry";
+      deps.logger.warn({ msg: "firehose delivery", requestId, status, outcome: error ? error.kind : "over the in-flight byte budget" });
+      refuse(req, res, firehoseResponse(status, requestId, deps.clock.now(), message));
       return;
     }
     if (body === "aborted") {
@@ -94,7 +192,36 @@ export function createFirehoseServer(options: FirehoseServerOptions): FirehoseSe
       await closed;
     },
     inFlight: () => active,
+    inflightBytes: () => reserved,
   };
+}
+
+/** How long a refused client may go on sending (discarded) after its answer, before the connection is cut. */
+const LINGER_MS = 2_000;
+
+/**
+ * Answers without reading the body and closes the connection. The close lingers: our side ends at
+ * once and the socket stops being read (what the client still sends waits in the kernel, and its
+ * sending stalls), and after LINGER_MS, or when the client closes, the socket is destroyed.
+ * Destroying it at once would make the kernel reset a connection that still has unread incoming
+ * data, and a reset can discard the answer before the client has read it.
+ */
+function refuse(req: IncomingMessage, res: ServerResponse, answer: FirehoseDeliveryResponse): void {
+  const socket = req.socket;
+  const stopReading = () => {
+    socket.pause();
+    // Node resumes the socket to drain ("dump") an unread request body; this one is never read.
+    socket.resume = () => socket;
+  };
+  stopReading();
+  // Node ends a "Connection: close" response with socket.destroySoon(); this socket lingers instead.
+  socket.destroySoon = function lingeringClose(): void {
+    socket.end();
+    const timer = setTimeout(() => socket.destroy(), LINGER_MS);
+    timer.unref();
+    socket.once("close", () => clearTimeout(timer));
+  };
+  send(res, answer, true);
 }
 
 function send(res: ServerResponse, answer: FirehoseDeliveryResponse, closeConnection: boolean): void {
@@ -107,28 +234,26 @@ function send(res: ServerResponse, answer: FirehoseDeliveryResponse, closeConnec
   res.end(answer.body);
 }
 
-/** Reads the body, but never buffers more than `maxBytes`: past that it stops and reports. */
-function readBounded(req: IncomingMessage, maxBytes: number): Promise<Buffer | "too-large" | "aborted"> {
+/**
+ * Reads the body, but never buffers more than `maxBytes`, and stops when `admit` refuses a chunk
+ * (the in-flight budget). Past either, it stops reading and reports.
+ */
+function readBounded(req: IncomingMessage, maxBytes: number, admit: (bytes: number) => boolean): Promise<Buffer | "too-large" | "over-budget" | "aborted"> {
   return new Promise((resolve) => {
-    const declared = Number(req.headers["content-length"]);
-    if (declared > maxBytes) {
-      req.resume();
-      resolve("too-large");
-      return;
-    }
     const chunks: Buffer[] = [];
     let total = 0;
     let done = false;
+    const stop = (outcome: "too-large" | "over-budget" | "aborted") => {
+      done = true;
+      chunks.length = 0;
+      req.pause(); // read no more; the answer closes the connection
+      resolve(outcome);
+    };
     req.on("data", (chunk: Buffer) => {
       if (done) return;
       total += chunk.length;
-      if (total > maxBytes) {
-        done = true;
-        chunks.length = 0;
-        req.resume(); // discard the rest; the response closes the connection
-        resolve("too-large");
-        return;
-      }
+      if (total > maxBytes) return stop("too-large");
+      if (!admit(chunk.length)) return stop("over-budget");
       chunks.push(chunk);
     });
     req.on("end", () => {
@@ -137,14 +262,10 @@ function readBounded(req: IncomingMessage, maxBytes: number): Promise<Buffer | "
       resolve(Buffer.concat(chunks, total));
     });
     req.on("aborted", () => {
-      if (done) return;
-      done = true;
-      resolve("aborted");
+      if (!done) stop("aborted");
     });
     req.on("error", () => {
-      if (done) return;
-      done = true;
-      resolve("aborted");
+      if (!done) stop("aborted");
     });
   });
 }

@@ -1,5 +1,5 @@
 import { describeError } from "../errors";
-import { KinesisError, type KinesisPort, type KinesisRecordEntry } from "../kinesis/client";
+import { KinesisError, type KinesisPort, type KinesisRecordEntry } from "../kinesis/port";
 import type { Clock, CollectionPort, Logger } from "../ports";
 import { backoffDelay, withRetries, type BackoffPolicy, type Sleep } from "../retry";
 import type { OutboxEntry } from "./outbox";

@@ -1,5 +1,5 @@
 import { countMatching, type Clock, type CollectionPort, type Logger } from "../ports";
-import type { KinesisPort } from "../kinesis/client";
+import type { KinesisPort } from "../kinesis/port";
 import type { Sleep } from "../retry";
 import type { CaptureConfig } from "./config";
 import { drainOutbox, type DrainResult } from "./drain-outbox";

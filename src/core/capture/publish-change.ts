@@ -1,6 +1,6 @@
 import type { BsonPort } from "../bson-port";
 import { describeError } from "../errors";
-import { KinesisError, type KinesisPort } from "../kinesis/client";
+import { KinesisError, type KinesisPort } from "../kinesis/port";
 import type { Clock, CollectionPort, Logger } from "../ports";
 import { withRetries, type Sleep } from "../retry";
 import type { CaptureConfig } from "./config";

@@ -1,7 +1,7 @@
 import type { BsonPort } from "../bson-port";
 import { describeError } from "../errors";
 import { idKey } from "../id-key";
-import { KinesisError, type KinesisPort, type KinesisRecordEntry } from "../kinesis/client";
+import { KinesisError, type KinesisPort, type KinesisRecordEntry } from "../kinesis/port";
 import { matchedCount, type Clock, type CollectionPort, type DataSourcePort, type Document, type Logger } from "../ports";
 import { withRetries, type Sleep } from "../retry";
 import type { CaptureConfig } from "./config";

@@ -1,11 +1,11 @@
 import type { BsonPort } from "../bson-port";
-import { constantTimeMatch } from "./access-key";
+import { admitDelivery } from "./admit-delivery";
 import { BridgeError, describeError, isBridgeError, statusForKind } from "../errors";
 import type { Clock, DataSourcePort, Document, Logger } from "../ports";
 import type { FirehoseConfig } from "./config";
 import { parseRecord, type DecodedRecord } from "./decode-record";
 import { planWrites, type TargetWrites } from "./plan-writes";
-import { readDelivery, type StrictUtf8Decoder } from "./read-delivery";
+import { readDelivery, type Delivery, type StrictUtf8Decoder } from "./read-delivery";
 import { decodeContent, headerLookup, type FirehoseDeliveryRequest } from "./request";
 import { firehoseResponse, type FirehoseDeliveryResponse } from "./response";
 import { writeDeadLetters, type DeadLetter } from "./write-documents";
@@ -30,18 +30,9 @@ export interface FirehoseDeliveryDeps {
 export const WRITE_CHUNK_RECORDS = 250;
 export const WRITE_CHUNK_BYTES = 2 * 1024 * 1024;
 
-interface Outcome {
+interface Outcome extends ApplyCounts {
   requestId: string;
   sourceArn?: string;
-  records: number;
-  written: number;
-  stale: number;
-  heartbeats: number;
-  superseded: number;
-  empty: number;
-  deadLettered: number;
-  /** Change events in basicJson (types lost by their producer), applied as they are. */
-  basicJson: number;
 }
 
 /**
@@ -58,14 +49,7 @@ export async function receiveFirehoseDelivery(
   const outcome: Outcome = {
     requestId: header("x-amz-firehose-request-id") || "",
     sourceArn: header("x-amz-firehose-source-arn"),
-    records: 0,
-    written: 0,
-    stale: 0,
-    heartbeats: 0,
-    superseded: 0,
-    empty: 0,
-    deadLettered: 0,
-    basicJson: 0,
+    ...emptyCounts(),
   };
   try {
     await acceptDelivery(request, header, deps, outcome);
@@ -91,16 +75,8 @@ async function acceptDelivery(
   outcome: Outcome,
 ): Promise<void> {
   const { config } = deps;
-  if (config.accessKeys.length === 0) {
-    throw new BridgeError("misconfigured", "the receiver has no access key configured (FIREHOSE_ACCESS_KEY)");
-  }
-  if ((request.method || "").toUpperCase() !== "POST") {
-    throw new BridgeError("method_not_allowed", "Firehose deliveries must be POST requests");
-  }
-  const presentedKey = header("x-amz-firehose-access-key");
-  if (presentedKey === undefined || !constantTimeMatch(presentedKey, config.accessKeys)) {
-    throw new BridgeError("unauthorized", "missing or invalid X-Amz-Firehose-Access-Key");
-  }
+  const refused = admitDelivery(request.method, request.headers, config, { requireRequestId: false });
+  if (refused) throw refused;
   if (!request.body || request.body.length === 0) throw new BridgeError("malformed_request", "request body is empty");
   const bodyBytes = await decodeContent(request.body, header("content-encoding"), config.maxBodyBytes);
   const delivery = readDelivery(bodyBytes, deps.decodeUtf8Run);
@@ -111,8 +87,37 @@ async function acceptDelivery(
   if (delivery.requestId !== outcome.requestId) {
     throw new BridgeError("malformed_request", "body requestId does not match the X-Amz-Firehose-Request-Id header");
   }
-  outcome.records = delivery.recordCount;
+  await applyDelivery(delivery, deps, outcome, outcome.sourceArn);
+}
 
+/** What applying a delivery did, record by record (also the request's log line). */
+export interface ApplyCounts {
+  records: number;
+  written: number;
+  stale: number;
+  heartbeats: number;
+  superseded: number;
+  empty: number;
+  deadLettered: number;
+  /** Change events in basicJson (types lost by their producer), applied as they are. */
+  basicJson: number;
+}
+
+export type ApplyDeps = Pick<FirehoseDeliveryDeps, "config" | "dataSource" | "bson" | "clock">;
+
+export function emptyCounts(): ApplyCounts {
+  return { records: 0, written: 0, stale: 0, heartbeats: 0, superseded: 0, empty: 0, deadLettered: 0, basicJson: 0 };
+}
+
+/**
+ * The core's second step, after the protocol's checks: every record of a read delivery written or
+ * dead-lettered. It needs no access key and no HTTP: the S3-backup replay calls it directly. Throws
+ * a BridgeError ("unavailable") when the database fails; nothing is then acknowledged.
+ */
+export async function applyDelivery(delivery: Delivery, deps: ApplyDeps, counts: ApplyCounts = emptyCounts(), sourceArn?: string): Promise<ApplyCounts> {
+  const { config } = deps;
+  counts.records = delivery.recordCount;
+  const outcome = counts;
   const deadLetters: DeadLetter[] = [];
   const deletesCollection = deps.dataSource.db(config.database).collection(config.deletesCollection);
   // Records go to the database in chunks written one after another: a later chunk's write of an _id
@@ -159,10 +164,11 @@ async function acceptDelivery(
   deadLetters.sort((a, b) => a.index - b.index);
   await writeDeadLetters(deadLetterCollection, deadLetters, {
     requestId: delivery.requestId,
-    sourceArn: outcome.sourceArn,
+    sourceArn,
     receivedAt: new Date(deps.clock.now()),
   });
   outcome.deadLettered = deadLetters.length;
+  return counts;
 }
 
 function logLine(outcome: Outcome, status: number, result: string, durationMs: number): Document {

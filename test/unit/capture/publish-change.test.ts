@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { publishChangeToKinesis } from "../../../src/core/capture/publish-change";
 import { backoffDelay, withRetries } from "../../../src/core/retry";
-import { KinesisError } from "../../../src/core/kinesis/client";
+import { KinesisError } from "../../../src/core/kinesis/port";
 import { accessDenied, fakeKinesis, makeCaptureDeps, readChangeEvent, throttled } from "../../helpers/capture";
 
 describe("backoff", () => {

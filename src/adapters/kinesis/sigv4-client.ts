@@ -1,5 +1,6 @@
 import aws4 from "aws4";
 import { URL } from "url";
+import { isRetryableErrorCode, KinesisError, type KinesisPort } from "../../core/kinesis/port";
 
 /** How a signed request leaves the process: Node's http(s) here and in App Services, a fake in tests. */
 export interface HttpTransport {
@@ -15,50 +16,6 @@ export interface KinesisSettings {
   /** Override for a local emulator, e.g. http://127.0.0.1:4568; default https://kinesis.<region>.amazonaws.com. */
   readonly endpoint?: string;
   readonly timeoutMs: number;
-}
-
-export interface KinesisRecordEntry {
-  /** The record's bytes as base64. */
-  readonly Data: string;
-  readonly PartitionKey: string;
-}
-
-export interface PutRecordsResult {
-  readonly FailedRecordCount: number;
-  readonly Records: readonly { SequenceNumber?: string; ShardId?: string; ErrorCode?: string; ErrorMessage?: string }[];
-}
-
-/** The two calls the producer makes. */
-export interface KinesisPort {
-  putRecord(entry: KinesisRecordEntry): Promise<{ SequenceNumber: string; ShardId: string }>;
-  putRecords(entries: readonly KinesisRecordEntry[]): Promise<PutRecordsResult>;
-}
-
-const THROTTLING = new Set([
-  "ProvisionedThroughputExceededException",
-  "LimitExceededException",
-  "ThrottlingException",
-  "KMSThrottlingException",
-  "InternalFailure",
-  "InternalFailureException",
-  "ServiceUnavailable",
-]);
-
-/** A failed Kinesis call. `retryable` says whether the same request may succeed later. */
-export class KinesisError extends Error {
-  constructor(
-    readonly code: string,
-    message: string,
-    readonly retryable: boolean,
-    readonly status?: number,
-  ) {
-    super(`${code}: ${message}`);
-    this.name = "KinesisError";
-  }
-}
-
-export function isRetryableErrorCode(code: string | undefined): boolean {
-  return code !== undefined && THROTTLING.has(code);
 }
 
 /**

@@ -1,0 +1,25 @@
+import { ESLint } from "eslint";
+import { describe, expect, it } from "vitest";
+
+/** The source's borders (eslint.config.js): src/core holds logic and ports; adapters never reach the local runtime. */
+describe("source borders", () => {
+  it("src/core and src/adapters import only what their layer may", async () => {
+    const eslint = new ESLint();
+    const results = await eslint.lintFiles(["src/core/**/*.ts", "src/adapters/**/*.ts"]);
+    const problems = results.flatMap((result) => result.messages.map((m) => `${result.filePath}:${m.line} ${m.ruleId}: ${m.message}`));
+    expect(problems).toEqual([]);
+    expect(results.length).toBeGreaterThan(40);
+  });
+
+  it.each([
+    { name: "a signer in the core", file: "src/core/capture/probe.ts", code: 'import aws4 from "aws4";\nexport const x = aws4;\n' },
+    { name: "HTTP in the core", file: "src/core/firehose/probe.ts", code: 'import { request } from "node:http";\nexport const x = request;\n' },
+    { name: "the driver in the core", file: "src/core/probe.ts", code: 'import type { MongoClient } from "mongodb";\nexport type X = MongoClient;\n' },
+    { name: "the embedded store in the core", file: "src/core/firehose/probe.ts", code: 'import { EmbeddedStore } from "../../embedded/store";\nexport const x = EmbeddedStore;\n' },
+    { name: "an adapter in the core", file: "src/core/capture/probe.ts", code: 'import { createKinesisClient } from "../../adapters/kinesis/sigv4-client";\nexport const x = createKinesisClient;\n' },
+    { name: "the local runtime in an adapter", file: "src/adapters/node-http/probe.ts", code: 'import { LocalRuntime } from "../../local/runtime";\nexport const x = LocalRuntime;\n' },
+  ])("the lint refuses $name", async ({ file, code }) => {
+    const [result] = await new ESLint().lintText(code, { filePath: file });
+    expect(result.messages.map((m) => m.ruleId)).toContain("no-restricted-imports");
+  });
+});

@@ -1,0 +1,23 @@
+/**
+ * A webhook server process for the server-limit tests: the real createFirehoseServer with its limits
+ * from the environment, over a database that accepts every write and keeps nothing, so the process's
+ * memory shows what the server and the core hold, not what a store keeps. Prints its port.
+ */
+import { createFirehoseServer, serverLimitsFromEnv } from "../../src/adapters/node-http/firehose-server";
+import { nodeBson } from "../../src/adapters/bson/node-bson";
+import { decodeUtf8Run } from "../../src/adapters/node/decode-utf8-run";
+import { readFirehoseConfig } from "../../src/core/firehose/config";
+import type { CollectionPort, DataSourcePort } from "../../src/core/ports";
+
+const discard: CollectionPort = {
+  bulkWrite: async () => ({}),
+  findOne: async () => null,
+  find: () => ({ sort() { return this; }, limit() { return this; }, toArray: async () => [] }),
+  updateOne: async () => ({ matchedCount: 0 }),
+  deleteMany: async () => ({}),
+};
+const dataSource: DataSourcePort = { db: () => ({ collection: () => discard }) };
+const quiet = { info() {}, warn() {}, error() {} };
+const deps = { config: readFirehoseConfig((name) => process.env[name], Number(process.env.FIREHOSE_MAX_BODY_BYTES) || undefined), dataSource, bson: nodeBson, clock: { now: () => Date.now() }, logger: quiet, decodeUtf8Run };
+const server = createFirehoseServer({ deps, storeDescription: "discarding test store", limits: serverLimitsFromEnv(process.env) });
+server.listen(0, "127.0.0.1").then((port) => console.log(`listening on http://127.0.0.1:${port}`));
