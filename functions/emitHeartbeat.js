@@ -444,60 +444,102 @@ function describeError(error) {
   return text2.slice(0, 500);
 }
 
-// src/core/capture/config.ts
-var FIREHOSE_RECORD_LIMIT = 1024e3;
-var captureDefaults = {
-  recordFormat: "envelope",
-  arrayEncoding: "array",
-  nestedDocumentEncoding: "document",
-  heartbeatDatabase: "streamkap",
-  heartbeatCollection: "streamkap_heartbeat",
-  signalCollection: "streamkap_signal",
-  outboxCollection: "kinesis_outbox",
-  statusCollection: "kinesis_status"
+// src/core/settings.ts
+function setting(name, parse, fallback) {
+  return { name, parse, fallback };
+}
+function optional(name, parse) {
+  return { name, parse, fallback: void 0 };
+}
+function misconfigured(message) {
+  return new BridgeError("misconfigured", message);
+}
+function readSetting(read, entry) {
+  const raw = read(entry.name);
+  if (raw === void 0 || raw === null || raw === "") {
+    return typeof entry.fallback === "function" ? entry.fallback((other) => readSetting(read, other)) : entry.fallback;
+  }
+  return entry.parse(raw, entry.name);
+}
+function readSettings(read, table) {
+  const out = {};
+  for (const key of Object.keys(table)) out[key] = readSetting(read, table[key]);
+  return out;
+}
+function settingNames(...tables) {
+  const names = [];
+  for (const table of tables) for (const key of Object.keys(table)) if (names.indexOf(table[key].name) === -1) names.push(table[key].name);
+  return names;
+}
+var text = (raw, name) => {
+  if (typeof raw !== "string") throw misconfigured(`${name} must be a string`);
+  return raw;
 };
-function readCaptureConfig(read) {
-  const heartbeatDatabase = text(read, "HEARTBEAT_DATABASE", captureDefaults.heartbeatDatabase);
-  return {
-    appName: text(read, "APP_NAME", "atlas-kinesis-bridge"),
-    recordFormat: oneOf(read, "KINESIS_RECORD_FORMAT", ["envelope", "document"], captureDefaults.recordFormat),
-    arrayEncoding: oneOf(read, "ARRAY_ENCODING", ["array", "array_string"], captureDefaults.arrayEncoding),
-    nestedDocumentEncoding: oneOf(read, "NESTED_DOCUMENT_ENCODING", ["document", "string"], captureDefaults.nestedDocumentEncoding),
-    maxRecordBytes: integer(read, "KINESIS_MAX_RECORD_BYTES", FIREHOSE_RECORD_LIMIT, 1024, 10 * 1024 * 1024),
-    maxAttempts: integer(read, "KINESIS_MAX_ATTEMPTS", 4, 1, 10),
-    baseDelayMs: integer(read, "KINESIS_RETRY_BASE_MS", 100, 1, 1e4),
-    maxDelayMs: integer(read, "KINESIS_RETRY_MAX_MS", 2e3, 1, 6e4),
-    outboxDatabase: text(read, "KINESIS_OUTBOX_DATABASE", heartbeatDatabase),
-    outboxCollection: text(read, "KINESIS_OUTBOX_COLLECTION", captureDefaults.outboxCollection),
-    statusCollection: text(read, "KINESIS_STATUS_COLLECTION", captureDefaults.statusCollection),
-    heartbeatDatabase,
-    heartbeatCollection: text(read, "HEARTBEAT_COLLECTION", captureDefaults.heartbeatCollection),
-    signalDatabase: text(read, "SIGNAL_DATABASE", heartbeatDatabase),
-    signalCollection: text(read, "SIGNAL_COLLECTION", captureDefaults.signalCollection),
-    snapshotChunkSize: integer(read, "SNAPSHOT_CHUNK_SIZE", 500, 1, 500)
+var namespacePart = (raw, name) => {
+  if (typeof raw !== "string" || !/^[^\0$]{1,120}$/.test(raw)) {
+    throw misconfigured(`${name} must be a database or collection name (1-120 characters, no "$" or NUL)`);
+  }
+  return raw;
+};
+function oneOf(allowed) {
+  return (raw, name) => {
+    const value = text(raw, name);
+    if (allowed.indexOf(value) === -1) throw misconfigured(`${name} must be one of ${allowed.join(", ")}; got "${value.slice(0, 40)}"`);
+    return value;
   };
 }
-function text(read, name, fallback) {
-  const value = read(name);
-  if (value === void 0 || value === null || value === "") return fallback;
-  if (typeof value !== "string") throw new BridgeError("misconfigured", `${name} must be a string`);
-  return value;
+function wholeNumber(min, max) {
+  return (raw, name) => {
+    const value = typeof raw === "number" ? raw : typeof raw === "string" && /^\s*-?\d+\s*$/.test(raw) ? Number(raw) : NaN;
+    if (!(value >= min && value <= max) || Math.floor(value) !== value) throw misconfigured(`${name} must be a whole number from ${min} to ${max}`);
+    return value;
+  };
 }
-function oneOf(read, name, allowed, fallback) {
-  const value = text(read, name, fallback);
-  if (!allowed.includes(value)) {
-    throw new BridgeError("misconfigured", `${name} must be one of ${allowed.join(", ")}; got "${value.slice(0, 40)}"`);
-  }
+var httpUrl = (raw, name) => {
+  const value = text(raw, name);
+  if (!/^https?:\/\/[^/\s]+/.test(value)) throw misconfigured(`${name} "${value.slice(0, 80)}" is not an http(s) URL`);
   return value;
-}
-function integer(read, name, fallback, min, max) {
-  const raw = read(name);
-  if (raw === void 0 || raw === null || raw === "") return fallback;
-  const value = typeof raw === "number" ? raw : Number(raw);
-  if (!(value >= min && value <= max) || Math.floor(value) !== value) {
-    throw new BridgeError("misconfigured", `${name} must be a whole number from ${min} to ${max}`);
-  }
-  return value;
+};
+
+// src/core/capture/config.ts
+var FIREHOSE_RECORD_LIMIT = 1024e3;
+var heartbeatSettings = {
+  heartbeatDatabase: setting("HEARTBEAT_DATABASE", namespacePart, "streamkap"),
+  heartbeatCollection: setting("HEARTBEAT_COLLECTION", namespacePart, "streamkap_heartbeat")
+};
+var captureSettings = {
+  appName: setting("APP_NAME", text, "atlas-kinesis-bridge"),
+  recordFormat: setting("KINESIS_RECORD_FORMAT", oneOf(["envelope", "document"]), "envelope"),
+  arrayEncoding: setting("ARRAY_ENCODING", oneOf(["array", "array_string"]), "array"),
+  nestedDocumentEncoding: setting("NESTED_DOCUMENT_ENCODING", oneOf(["document", "string"]), "document"),
+  maxRecordBytes: setting("KINESIS_MAX_RECORD_BYTES", wholeNumber(1024, 10 * 1024 * 1024), FIREHOSE_RECORD_LIMIT),
+  maxAttempts: setting("KINESIS_MAX_ATTEMPTS", wholeNumber(1, 10), 4),
+  baseDelayMs: setting("KINESIS_RETRY_BASE_MS", wholeNumber(1, 1e4), 100),
+  maxDelayMs: setting("KINESIS_RETRY_MAX_MS", wholeNumber(1, 6e4), 2e3),
+  ...heartbeatSettings,
+  outboxDatabase: setting("KINESIS_OUTBOX_DATABASE", namespacePart, (read) => read(heartbeatSettings.heartbeatDatabase)),
+  outboxCollection: setting("KINESIS_OUTBOX_COLLECTION", namespacePart, "kinesis_outbox"),
+  statusCollection: setting("KINESIS_STATUS_COLLECTION", namespacePart, "kinesis_status"),
+  signalDatabase: setting("SIGNAL_DATABASE", namespacePart, (read) => read(heartbeatSettings.heartbeatDatabase)),
+  signalCollection: setting("SIGNAL_COLLECTION", namespacePart, "streamkap_signal"),
+  snapshotChunkSize: setting("SNAPSHOT_CHUNK_SIZE", wholeNumber(1, 500), 500)
+};
+var kinesisSettings = {
+  streamName: setting("KINESIS_STREAM_NAME", text, "realm"),
+  region: optional("AWS_REGION", text),
+  accessKeyId: optional("AWS_ACCESS_KEY_ID", text),
+  secretAccessKey: optional("AWS_SECRET_ACCESS_KEY", text),
+  sessionToken: optional("AWS_SESSION_TOKEN", text),
+  endpoint: optional("KINESIS_ENDPOINT", httpUrl)
+};
+var CAPTURE_VALUE_NAMES = settingNames(captureSettings, kinesisSettings);
+var captureDefaults = {
+  heartbeatDatabase: heartbeatSettings.heartbeatDatabase.fallback,
+  heartbeatCollection: heartbeatSettings.heartbeatCollection.fallback,
+  signalCollection: captureSettings.signalCollection.fallback
+};
+function readCaptureConfig(read) {
+  return readSettings(read, captureSettings);
 }
 
 // src/core/kinesis/port.ts
@@ -594,19 +636,6 @@ function backoffDelay(retry, policy, random = Math.random) {
   const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * Math.pow(2, retry));
   return Math.floor(random() * ceiling);
 }
-async function withRetries(attempt, isRetryable, policy, sleep, random) {
-  for (let made = 1; ; made++) {
-    try {
-      return await attempt();
-    } catch (error) {
-      if (made >= policy.maxAttempts || !isRetryable(error)) {
-        error.attempts = made;
-        throw error;
-      }
-      await sleep(backoffDelay(made - 1, policy, random));
-    }
-  }
-}
 
 // src/adapters/http/node-transport.ts
 var http = __toESM(require("http"), 1);
@@ -651,29 +680,24 @@ function createNodeTransport(maxSockets = 10) {
 var DATA_SOURCE_NAME = "mongodb-atlas";
 function atlasDataSource(ctx) {
   const service = ctx.services.get(DATA_SOURCE_NAME);
-  if (!service) throw new Error(`the App Services data source "${DATA_SOURCE_NAME}" is not linked to this app`);
+  if (!service) throw new BridgeError("misconfigured", `the App Services data source "${DATA_SOURCE_NAME}" is not linked to this app`);
   return service;
 }
 
 // src/adapters/app-services/capture.ts
 function kinesisFromValues(read) {
-  const value = (name) => {
-    const v = read(name);
-    return typeof v === "string" && v !== "" ? v : void 0;
-  };
-  const missing = ["AWS_REGION", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"].filter((name) => value(name) === void 0);
-  if (missing.length > 0) return failingKinesis(`missing values: ${missing.join(", ")}`);
-  const endpoint = value("KINESIS_ENDPOINT");
-  if (endpoint !== void 0 && !/^https?:\/\/[^/\s]+/.test(endpoint)) return failingKinesis(`KINESIS_ENDPOINT "${endpoint.slice(0, 80)}" is not an http(s) URL`);
-  const settings = {
-    streamName: value("KINESIS_STREAM_NAME") || "realm",
-    region: value("AWS_REGION"),
-    accessKeyId: value("AWS_ACCESS_KEY_ID"),
-    secretAccessKey: value("AWS_SECRET_ACCESS_KEY"),
-    sessionToken: value("AWS_SESSION_TOKEN"),
-    endpoint,
-    timeoutMs: 1e4
-  };
+  let values;
+  try {
+    values = readSettings(read, kinesisSettings);
+  } catch (error) {
+    return failingKinesis(error instanceof Error ? error.message : String(error));
+  }
+  const { region, accessKeyId, secretAccessKey } = values;
+  if (region === void 0 || accessKeyId === void 0 || secretAccessKey === void 0) {
+    const missing = [["AWS_REGION", region], ["AWS_ACCESS_KEY_ID", accessKeyId], ["AWS_SECRET_ACCESS_KEY", secretAccessKey]].filter(([, v]) => v === void 0).map(([n]) => n);
+    return failingKinesis(`missing values: ${missing.join(", ")}`);
+  }
+  const settings = { ...values, region, accessKeyId, secretAccessKey, timeoutMs: 1e4 };
   return createKinesisClient(settings, createNodeTransport());
 }
 function failingKinesis(reason) {
@@ -710,71 +734,112 @@ function captureDepsFromContext(ctx) {
   };
 }
 
-// src/core/capture/drain-outbox.ts
+// src/core/chunk.ts
+function chunkEnd(start, total, limits, sizeAt) {
+  let end = start;
+  let bytes = 0;
+  while (end < total && end - start < limits.maxCount) {
+    const size = sizeAt(end);
+    if (end > start && bytes + size > limits.maxBytes) break;
+    bytes += size;
+    end++;
+  }
+  return end;
+}
+function chunksOf(items, limits, sizeOf) {
+  const out = [];
+  for (let start = 0; start < items.length; ) {
+    const end = chunkEnd(start, items.length, limits, (i) => sizeOf(items[i]));
+    out.push(items.slice(start, end));
+    start = end;
+  }
+  return out;
+}
+
+// src/core/kinesis/put-records.ts
 var PUT_RECORDS_MAX_ENTRIES = 500;
 var PUT_RECORDS_MAX_BYTES = 5 * 1024 * 1024;
+function putRecordsEntryBytes(dataBytes, keyBytes) {
+  return Math.ceil(dataBytes / 3) * 4 + keyBytes + 40;
+}
+var RetryExhaustedError = class extends Error {
+  constructor(attempts, cause, delivered) {
+    super(`PutRecords gave up after ${attempts} attempt(s): ${cause instanceof Error ? cause.message : String(cause)}`);
+    __publicField(this, "attempts", attempts);
+    __publicField(this, "cause", cause);
+    __publicField(this, "delivered", delivered);
+    this.name = "RetryExhaustedError";
+  }
+};
+async function putAllRecords(entries, deps) {
+  const delivered = entries.map(() => false);
+  let pending = entries.map((_, i) => i);
+  for (let attempt = 1; ; attempt++) {
+    let cause;
+    try {
+      const response = await deps.kinesis.putRecords(pending.map((i) => entries[i]));
+      const failed = [];
+      response.Records.forEach((outcome, k) => {
+        if (outcome.ErrorCode) {
+          failed.push(pending[k]);
+          cause = new KinesisError(outcome.ErrorCode, outcome.ErrorMessage || "", isRetryableErrorCode(outcome.ErrorCode));
+        } else delivered[pending[k]] = true;
+      });
+      if (failed.length === 0) return { attempts: attempt };
+      pending = failed;
+    } catch (error) {
+      cause = error;
+      if (!(error instanceof KinesisError && error.retryable)) throw new RetryExhaustedError(attempt, error, delivered);
+    }
+    if (attempt >= deps.policy.maxAttempts) throw new RetryExhaustedError(attempt, cause, delivered);
+    await deps.sleep(backoffDelay(attempt - 1, deps.policy, deps.random));
+  }
+}
+
+// src/core/capture/drain-outbox.ts
 async function drainOutbox(deps, deadlineMs) {
   const result = { put: 0, failed: 0, rounds: 0, remaining: false };
-  let fruitlessRounds = 0;
   while (deps.clock.now() < deadlineMs) {
     const pending = await deps.outbox.find({ permanent: { $ne: true } }).sort({ _id: 1 }).limit(4 * PUT_RECORDS_MAX_ENTRIES).toArray();
     const batch = pickBatch(pending);
     if (batch.length === 0) return result;
     result.rounds++;
     const entries = batch.map((entry) => ({ Data: Buffer.from(entry.data, "utf8").toString("base64"), PartitionKey: entry.partitionKey }));
-    let response;
     try {
-      response = await withRetries(
-        () => deps.kinesis.putRecords(entries),
-        (error) => error instanceof KinesisError && error.retryable,
-        deps.policy,
-        deps.sleep,
-        deps.random
-      );
+      await putAllRecords(entries, { kinesis: deps.kinesis, policy: deps.policy, sleep: deps.sleep, random: deps.random });
+      await deps.outbox.deleteMany({ _id: { $in: batch.map((entry) => entry._id) } });
+      result.put += batch.length;
     } catch (error) {
-      await markFailed(deps.outbox, batch, describeError(error));
-      result.failed += batch.length;
+      if (!(error instanceof RetryExhaustedError)) throw error;
+      const put = batch.filter((_, i) => error.delivered[i]);
+      const left = batch.filter((_, i) => !error.delivered[i]);
+      if (put.length > 0) await deps.outbox.deleteMany({ _id: { $in: put.map((entry) => entry._id) } });
+      await markFailed(deps.outbox, left, describeError(error.cause));
+      result.put += put.length;
+      result.failed += left.length;
       result.remaining = true;
-      deps.logger.warn({ msg: "outbox drain stopped", reason: describeError(error), entries: batch.length });
+      deps.logger.warn({ msg: "outbox drain stopped", reason: describeError(error.cause), attempts: error.attempts, entries: left.length });
       return result;
-    }
-    const succeeded = [];
-    const failed = [];
-    response.Records.forEach((outcome, i) => {
-      if (outcome.ErrorCode) failed.push({ entry: batch[i], reason: `${outcome.ErrorCode}: ${outcome.ErrorMessage || ""}` });
-      else succeeded.push(batch[i]._id);
-    });
-    if (succeeded.length > 0) await deps.outbox.deleteMany({ _id: { $in: succeeded } });
-    for (const { entry, reason } of failed) await markFailed(deps.outbox, [entry], reason);
-    result.put += succeeded.length;
-    result.failed += failed.length;
-    if (succeeded.length === 0) {
-      fruitlessRounds++;
-      if (fruitlessRounds >= deps.policy.maxAttempts) break;
-      await deps.sleep(backoffDelay(fruitlessRounds, deps.policy, deps.random));
-    } else {
-      fruitlessRounds = 0;
     }
   }
   result.remaining = (await deps.outbox.find({ permanent: { $ne: true } }).limit(1).toArray()).length > 0;
   return result;
 }
-function putRecordsEntryBytes(dataBytes, keyBytes) {
-  return Math.ceil(dataBytes / 3) * 4 + keyBytes + 40;
-}
 function pickBatch(pending) {
   const seen = /* @__PURE__ */ new Set();
-  const batch = [];
-  let bytes = 0;
+  const oldest = [];
   for (const entry of pending) {
     if (seen.has(entry.partitionKey)) continue;
     seen.add(entry.partitionKey);
-    const size = putRecordsEntryBytes(Buffer.byteLength(entry.data, "utf8"), Buffer.byteLength(entry.partitionKey, "utf8"));
-    if (batch.length >= PUT_RECORDS_MAX_ENTRIES || bytes + size > PUT_RECORDS_MAX_BYTES) break;
-    batch.push(entry);
-    bytes += size;
+    oldest.push(entry);
   }
-  return batch;
+  const end = chunkEnd(
+    0,
+    oldest.length,
+    { maxCount: PUT_RECORDS_MAX_ENTRIES, maxBytes: PUT_RECORDS_MAX_BYTES },
+    (i) => putRecordsEntryBytes(Buffer.byteLength(oldest[i].data, "utf8"), Buffer.byteLength(oldest[i].partitionKey, "utf8"))
+  );
+  return oldest.slice(0, end);
 }
 async function markFailed(outbox, entries, reason) {
   await outbox.bulkWrite(
@@ -1004,45 +1069,27 @@ async function publishChunk(documents, db, coll, signalId, deps, run) {
       run.outboxed++;
     }
   }
-  let start = 0;
-  while (start < records.length) {
-    let end = start;
-    let bytes = 0;
-    while (end < records.length && end - start < PUT_RECORDS_MAX_ENTRIES) {
-      const { data, partitionKey } = records[end].record;
-      const size = putRecordsEntryBytes(Buffer.byteLength(data, "utf8"), Buffer.byteLength(partitionKey, "utf8"));
-      if (bytes + size > PUT_RECORDS_MAX_BYTES) break;
-      bytes += size;
-      end++;
-    }
-    if (end === start) end++;
-    await putWithRetries(records.slice(start, end), db, coll, deps, run);
-    start = end;
-  }
+  const limits = { maxCount: PUT_RECORDS_MAX_ENTRIES, maxBytes: PUT_RECORDS_MAX_BYTES };
+  const size = ({ record }) => putRecordsEntryBytes(Buffer.byteLength(record.data, "utf8"), Buffer.byteLength(record.partitionKey, "utf8"));
+  for (const batch of chunksOf(records, limits, size)) await putOrOutbox(batch, db, coll, deps, run);
 }
-async function putWithRetries(batch, db, coll, deps, run) {
-  var _a;
-  let pending = batch;
-  let lastError = "";
-  for (let attempt = 1; attempt <= deps.config.maxAttempts && pending.length > 0; attempt++) {
-    const entries = pending.map(({ record }) => ({ Data: Buffer.from(record.data, "utf8").toString("base64"), PartitionKey: record.partitionKey }));
-    try {
-      const response = await withRetries(() => deps.kinesis.putRecords(entries), (e) => e instanceof KinesisError && e.retryable, deps.config, deps.sleep, deps.random);
-      const failed = pending.filter((_, i) => response.Records[i].ErrorCode);
-      run.published += pending.length - failed.length;
-      if (failed.length > 0) lastError = String((_a = response.Records.find((r) => r.ErrorCode)) == null ? void 0 : _a.ErrorCode);
-      pending = failed;
-    } catch (error) {
-      lastError = describeError(error);
-      break;
+async function putOrOutbox(batch, db, coll, deps, run) {
+  const entries = batch.map(({ record }) => ({ Data: Buffer.from(record.data, "utf8").toString("base64"), PartitionKey: record.partitionKey }));
+  try {
+    await putAllRecords(entries, { kinesis: deps.kinesis, policy: deps.config, sleep: deps.sleep, random: deps.random });
+    run.published += batch.length;
+    return;
+  } catch (error) {
+    if (!(error instanceof RetryExhaustedError)) throw error;
+    const lastError = error.cause instanceof KinesisError ? error.cause.code : describeError(error.cause);
+    const left = batch.filter((_, i) => !error.delivered[i]);
+    run.published += batch.length - left.length;
+    for (const { record, id } of left) {
+      await enqueue(deps.outbox, { _id: id, partitionKey: record.partitionKey, data: record.data, operationType: "read", ns: `${db}.${coll}`, enqueuedAt: new Date(deps.clock.now()), attempts: error.attempts, lastError });
+      run.outboxed++;
     }
-    if (pending.length > 0) await deps.sleep(Math.min(deps.config.maxDelayMs, deps.config.baseDelayMs * Math.pow(2, attempt)));
+    deps.logger.warn({ msg: "snapshot records sent to the outbox", ns: `${db}.${coll}`, count: left.length, reason: lastError });
   }
-  for (const { record, id } of pending) {
-    await enqueue(deps.outbox, { _id: id, partitionKey: record.partitionKey, data: record.data, operationType: "read", ns: `${db}.${coll}`, enqueuedAt: new Date(deps.clock.now()), attempts: deps.config.maxAttempts, lastError });
-    run.outboxed++;
-  }
-  if (pending.length > 0) deps.logger.warn({ msg: "snapshot records sent to the outbox", ns: `${db}.${coll}`, count: pending.length, reason: lastError });
 }
 async function finish(deps, signalId, run) {
   const now = new Date(deps.clock.now());

@@ -444,60 +444,102 @@ function describeError(error) {
   return text2.slice(0, 500);
 }
 
-// src/core/capture/config.ts
-var FIREHOSE_RECORD_LIMIT = 1024e3;
-var captureDefaults = {
-  recordFormat: "envelope",
-  arrayEncoding: "array",
-  nestedDocumentEncoding: "document",
-  heartbeatDatabase: "streamkap",
-  heartbeatCollection: "streamkap_heartbeat",
-  signalCollection: "streamkap_signal",
-  outboxCollection: "kinesis_outbox",
-  statusCollection: "kinesis_status"
+// src/core/settings.ts
+function setting(name, parse, fallback) {
+  return { name, parse, fallback };
+}
+function optional(name, parse) {
+  return { name, parse, fallback: void 0 };
+}
+function misconfigured(message) {
+  return new BridgeError("misconfigured", message);
+}
+function readSetting(read, entry) {
+  const raw = read(entry.name);
+  if (raw === void 0 || raw === null || raw === "") {
+    return typeof entry.fallback === "function" ? entry.fallback((other) => readSetting(read, other)) : entry.fallback;
+  }
+  return entry.parse(raw, entry.name);
+}
+function readSettings(read, table) {
+  const out = {};
+  for (const key of Object.keys(table)) out[key] = readSetting(read, table[key]);
+  return out;
+}
+function settingNames(...tables) {
+  const names = [];
+  for (const table of tables) for (const key of Object.keys(table)) if (names.indexOf(table[key].name) === -1) names.push(table[key].name);
+  return names;
+}
+var text = (raw, name) => {
+  if (typeof raw !== "string") throw misconfigured(`${name} must be a string`);
+  return raw;
 };
-function readCaptureConfig(read) {
-  const heartbeatDatabase = text(read, "HEARTBEAT_DATABASE", captureDefaults.heartbeatDatabase);
-  return {
-    appName: text(read, "APP_NAME", "atlas-kinesis-bridge"),
-    recordFormat: oneOf(read, "KINESIS_RECORD_FORMAT", ["envelope", "document"], captureDefaults.recordFormat),
-    arrayEncoding: oneOf(read, "ARRAY_ENCODING", ["array", "array_string"], captureDefaults.arrayEncoding),
-    nestedDocumentEncoding: oneOf(read, "NESTED_DOCUMENT_ENCODING", ["document", "string"], captureDefaults.nestedDocumentEncoding),
-    maxRecordBytes: integer(read, "KINESIS_MAX_RECORD_BYTES", FIREHOSE_RECORD_LIMIT, 1024, 10 * 1024 * 1024),
-    maxAttempts: integer(read, "KINESIS_MAX_ATTEMPTS", 4, 1, 10),
-    baseDelayMs: integer(read, "KINESIS_RETRY_BASE_MS", 100, 1, 1e4),
-    maxDelayMs: integer(read, "KINESIS_RETRY_MAX_MS", 2e3, 1, 6e4),
-    outboxDatabase: text(read, "KINESIS_OUTBOX_DATABASE", heartbeatDatabase),
-    outboxCollection: text(read, "KINESIS_OUTBOX_COLLECTION", captureDefaults.outboxCollection),
-    statusCollection: text(read, "KINESIS_STATUS_COLLECTION", captureDefaults.statusCollection),
-    heartbeatDatabase,
-    heartbeatCollection: text(read, "HEARTBEAT_COLLECTION", captureDefaults.heartbeatCollection),
-    signalDatabase: text(read, "SIGNAL_DATABASE", heartbeatDatabase),
-    signalCollection: text(read, "SIGNAL_COLLECTION", captureDefaults.signalCollection),
-    snapshotChunkSize: integer(read, "SNAPSHOT_CHUNK_SIZE", 500, 1, 500)
+var namespacePart = (raw, name) => {
+  if (typeof raw !== "string" || !/^[^\0$]{1,120}$/.test(raw)) {
+    throw misconfigured(`${name} must be a database or collection name (1-120 characters, no "$" or NUL)`);
+  }
+  return raw;
+};
+function oneOf(allowed) {
+  return (raw, name) => {
+    const value = text(raw, name);
+    if (allowed.indexOf(value) === -1) throw misconfigured(`${name} must be one of ${allowed.join(", ")}; got "${value.slice(0, 40)}"`);
+    return value;
   };
 }
-function text(read, name, fallback) {
-  const value = read(name);
-  if (value === void 0 || value === null || value === "") return fallback;
-  if (typeof value !== "string") throw new BridgeError("misconfigured", `${name} must be a string`);
-  return value;
+function wholeNumber(min, max) {
+  return (raw, name) => {
+    const value = typeof raw === "number" ? raw : typeof raw === "string" && /^\s*-?\d+\s*$/.test(raw) ? Number(raw) : NaN;
+    if (!(value >= min && value <= max) || Math.floor(value) !== value) throw misconfigured(`${name} must be a whole number from ${min} to ${max}`);
+    return value;
+  };
 }
-function oneOf(read, name, allowed, fallback) {
-  const value = text(read, name, fallback);
-  if (!allowed.includes(value)) {
-    throw new BridgeError("misconfigured", `${name} must be one of ${allowed.join(", ")}; got "${value.slice(0, 40)}"`);
-  }
+var httpUrl = (raw, name) => {
+  const value = text(raw, name);
+  if (!/^https?:\/\/[^/\s]+/.test(value)) throw misconfigured(`${name} "${value.slice(0, 80)}" is not an http(s) URL`);
   return value;
-}
-function integer(read, name, fallback, min, max) {
-  const raw = read(name);
-  if (raw === void 0 || raw === null || raw === "") return fallback;
-  const value = typeof raw === "number" ? raw : Number(raw);
-  if (!(value >= min && value <= max) || Math.floor(value) !== value) {
-    throw new BridgeError("misconfigured", `${name} must be a whole number from ${min} to ${max}`);
-  }
-  return value;
+};
+
+// src/core/capture/config.ts
+var FIREHOSE_RECORD_LIMIT = 1024e3;
+var heartbeatSettings = {
+  heartbeatDatabase: setting("HEARTBEAT_DATABASE", namespacePart, "streamkap"),
+  heartbeatCollection: setting("HEARTBEAT_COLLECTION", namespacePart, "streamkap_heartbeat")
+};
+var captureSettings = {
+  appName: setting("APP_NAME", text, "atlas-kinesis-bridge"),
+  recordFormat: setting("KINESIS_RECORD_FORMAT", oneOf(["envelope", "document"]), "envelope"),
+  arrayEncoding: setting("ARRAY_ENCODING", oneOf(["array", "array_string"]), "array"),
+  nestedDocumentEncoding: setting("NESTED_DOCUMENT_ENCODING", oneOf(["document", "string"]), "document"),
+  maxRecordBytes: setting("KINESIS_MAX_RECORD_BYTES", wholeNumber(1024, 10 * 1024 * 1024), FIREHOSE_RECORD_LIMIT),
+  maxAttempts: setting("KINESIS_MAX_ATTEMPTS", wholeNumber(1, 10), 4),
+  baseDelayMs: setting("KINESIS_RETRY_BASE_MS", wholeNumber(1, 1e4), 100),
+  maxDelayMs: setting("KINESIS_RETRY_MAX_MS", wholeNumber(1, 6e4), 2e3),
+  ...heartbeatSettings,
+  outboxDatabase: setting("KINESIS_OUTBOX_DATABASE", namespacePart, (read) => read(heartbeatSettings.heartbeatDatabase)),
+  outboxCollection: setting("KINESIS_OUTBOX_COLLECTION", namespacePart, "kinesis_outbox"),
+  statusCollection: setting("KINESIS_STATUS_COLLECTION", namespacePart, "kinesis_status"),
+  signalDatabase: setting("SIGNAL_DATABASE", namespacePart, (read) => read(heartbeatSettings.heartbeatDatabase)),
+  signalCollection: setting("SIGNAL_COLLECTION", namespacePart, "streamkap_signal"),
+  snapshotChunkSize: setting("SNAPSHOT_CHUNK_SIZE", wholeNumber(1, 500), 500)
+};
+var kinesisSettings = {
+  streamName: setting("KINESIS_STREAM_NAME", text, "realm"),
+  region: optional("AWS_REGION", text),
+  accessKeyId: optional("AWS_ACCESS_KEY_ID", text),
+  secretAccessKey: optional("AWS_SECRET_ACCESS_KEY", text),
+  sessionToken: optional("AWS_SESSION_TOKEN", text),
+  endpoint: optional("KINESIS_ENDPOINT", httpUrl)
+};
+var CAPTURE_VALUE_NAMES = settingNames(captureSettings, kinesisSettings);
+var captureDefaults = {
+  heartbeatDatabase: heartbeatSettings.heartbeatDatabase.fallback,
+  heartbeatCollection: heartbeatSettings.heartbeatCollection.fallback,
+  signalCollection: captureSettings.signalCollection.fallback
+};
+function readCaptureConfig(read) {
+  return readSettings(read, captureSettings);
 }
 
 // src/core/kinesis/port.ts
@@ -642,29 +684,24 @@ function createNodeTransport(maxSockets = 10) {
 var DATA_SOURCE_NAME = "mongodb-atlas";
 function atlasDataSource(ctx) {
   const service = ctx.services.get(DATA_SOURCE_NAME);
-  if (!service) throw new Error(`the App Services data source "${DATA_SOURCE_NAME}" is not linked to this app`);
+  if (!service) throw new BridgeError("misconfigured", `the App Services data source "${DATA_SOURCE_NAME}" is not linked to this app`);
   return service;
 }
 
 // src/adapters/app-services/capture.ts
 function kinesisFromValues(read) {
-  const value = (name) => {
-    const v = read(name);
-    return typeof v === "string" && v !== "" ? v : void 0;
-  };
-  const missing = ["AWS_REGION", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"].filter((name) => value(name) === void 0);
-  if (missing.length > 0) return failingKinesis(`missing values: ${missing.join(", ")}`);
-  const endpoint = value("KINESIS_ENDPOINT");
-  if (endpoint !== void 0 && !/^https?:\/\/[^/\s]+/.test(endpoint)) return failingKinesis(`KINESIS_ENDPOINT "${endpoint.slice(0, 80)}" is not an http(s) URL`);
-  const settings = {
-    streamName: value("KINESIS_STREAM_NAME") || "realm",
-    region: value("AWS_REGION"),
-    accessKeyId: value("AWS_ACCESS_KEY_ID"),
-    secretAccessKey: value("AWS_SECRET_ACCESS_KEY"),
-    sessionToken: value("AWS_SESSION_TOKEN"),
-    endpoint,
-    timeoutMs: 1e4
-  };
+  let values;
+  try {
+    values = readSettings(read, kinesisSettings);
+  } catch (error) {
+    return failingKinesis(error instanceof Error ? error.message : String(error));
+  }
+  const { region, accessKeyId, secretAccessKey } = values;
+  if (region === void 0 || accessKeyId === void 0 || secretAccessKey === void 0) {
+    const missing = [["AWS_REGION", region], ["AWS_ACCESS_KEY_ID", accessKeyId], ["AWS_SECRET_ACCESS_KEY", secretAccessKey]].filter(([, v]) => v === void 0).map(([n]) => n);
+    return failingKinesis(`missing values: ${missing.join(", ")}`);
+  }
+  const settings = { ...values, region, accessKeyId, secretAccessKey, timeoutMs: 1e4 };
   return createKinesisClient(settings, createNodeTransport());
 }
 function failingKinesis(reason) {

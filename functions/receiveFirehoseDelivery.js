@@ -67,31 +67,122 @@ function isBridgeError(error) {
 function describeError(error) {
   const describe = (value) => value instanceof Error ? `${value.name}: ${value.message}` : String(value);
   const cause = error instanceof Error ? error.cause : void 0;
-  const text = cause === void 0 ? describe(error) : `${describe(error)} (cause: ${describe(cause)})`;
-  return text.slice(0, 500);
+  const text2 = cause === void 0 ? describe(error) : `${describe(error)} (cause: ${describe(cause)})`;
+  return text2.slice(0, 500);
 }
 
-// src/core/firehose/routing.ts
-function readRouting(read, defaultTarget) {
-  const heartbeatDb = stringValue(read("HEARTBEAT_DATABASE")) || "streamkap";
-  const heartbeatColl = stringValue(read("HEARTBEAT_COLLECTION")) || "streamkap_heartbeat";
-  const livenessColl = stringValue(read("FIREHOSE_HEARTBEAT_COLLECTION")) || "firehose_heartbeats";
-  const namespaceMap = /* @__PURE__ */ new Map();
-  const raw = read("FIREHOSE_NAMESPACE_MAP");
-  const parsed = typeof raw === "string" && raw.trim() !== "" ? parseJson(raw) : raw;
-  if (parsed !== void 0 && parsed !== null && parsed !== "") {
-    if (typeof parsed !== "object" || Array.isArray(parsed)) {
-      throw new BridgeError("misconfigured", 'FIREHOSE_NAMESPACE_MAP must be a JSON object like {"app.orders": "replica.orders"}');
-    }
-    for (const [source, target] of Object.entries(parsed)) {
-      if (!isNamespace(source) || typeof target !== "string" || target === "") {
-        throw new BridgeError("misconfigured", `FIREHOSE_NAMESPACE_MAP entry "${source.slice(0, 80)}" must map "db.collection" to "db.collection" or "collection"`);
-      }
-      namespaceMap.set(source, isNamespace(target) ? splitNamespace(target) : { db: defaultTarget.db, coll: target });
-    }
+// src/core/settings.ts
+function setting(name, parse, fallback) {
+  return { name, parse, fallback };
+}
+function optional(name, parse) {
+  return { name, parse, fallback: void 0 };
+}
+function misconfigured(message) {
+  return new BridgeError("misconfigured", message);
+}
+function readSetting(read, entry) {
+  const raw = read(entry.name);
+  if (raw === void 0 || raw === null || raw === "") {
+    return typeof entry.fallback === "function" ? entry.fallback((other) => readSetting(read, other)) : entry.fallback;
   }
-  const captured = capturedNamespaces(read("CAPTURED_NAMESPACES"));
-  const unmappedTemplate = readTemplate(read("FIREHOSE_UNMAPPED_TARGET"));
+  return entry.parse(raw, entry.name);
+}
+function readSettings(read, table) {
+  const out = {};
+  for (const key of Object.keys(table)) out[key] = readSetting(read, table[key]);
+  return out;
+}
+function settingNames(...tables) {
+  const names = [];
+  for (const table of tables) for (const key of Object.keys(table)) if (names.indexOf(table[key].name) === -1) names.push(table[key].name);
+  return names;
+}
+var text = (raw, name) => {
+  if (typeof raw !== "string") throw misconfigured(`${name} must be a string`);
+  return raw;
+};
+var namespacePart = (raw, name) => {
+  if (typeof raw !== "string" || !/^[^\0$]{1,120}$/.test(raw)) {
+    throw misconfigured(`${name} must be a database or collection name (1-120 characters, no "$" or NUL)`);
+  }
+  return raw;
+};
+function oneOf(allowed) {
+  return (raw, name) => {
+    const value = text(raw, name);
+    if (allowed.indexOf(value) === -1) throw misconfigured(`${name} must be one of ${allowed.join(", ")}; got "${value.slice(0, 40)}"`);
+    return value;
+  };
+}
+function wholeNumber(min, max) {
+  return (raw, name) => {
+    const value = typeof raw === "number" ? raw : typeof raw === "string" && /^\s*-?\d+\s*$/.test(raw) ? Number(raw) : NaN;
+    if (!(value >= min && value <= max) || Math.floor(value) !== value) throw misconfigured(`${name} must be a whole number from ${min} to ${max}`);
+    return value;
+  };
+}
+var httpUrl = (raw, name) => {
+  const value = text(raw, name);
+  if (!/^https?:\/\/[^/\s]+/.test(value)) throw misconfigured(`${name} "${value.slice(0, 80)}" is not an http(s) URL`);
+  return value;
+};
+var json = (raw, name) => {
+  if (typeof raw !== "string") return raw;
+  try {
+    return JSON.parse(raw);
+  } catch (e) {
+    throw misconfigured(`${name} is not valid JSON`);
+  }
+};
+
+// src/core/capture/config.ts
+var FIREHOSE_RECORD_LIMIT = 1024e3;
+var heartbeatSettings = {
+  heartbeatDatabase: setting("HEARTBEAT_DATABASE", namespacePart, "streamkap"),
+  heartbeatCollection: setting("HEARTBEAT_COLLECTION", namespacePart, "streamkap_heartbeat")
+};
+var captureSettings = {
+  appName: setting("APP_NAME", text, "atlas-kinesis-bridge"),
+  recordFormat: setting("KINESIS_RECORD_FORMAT", oneOf(["envelope", "document"]), "envelope"),
+  arrayEncoding: setting("ARRAY_ENCODING", oneOf(["array", "array_string"]), "array"),
+  nestedDocumentEncoding: setting("NESTED_DOCUMENT_ENCODING", oneOf(["document", "string"]), "document"),
+  maxRecordBytes: setting("KINESIS_MAX_RECORD_BYTES", wholeNumber(1024, 10 * 1024 * 1024), FIREHOSE_RECORD_LIMIT),
+  maxAttempts: setting("KINESIS_MAX_ATTEMPTS", wholeNumber(1, 10), 4),
+  baseDelayMs: setting("KINESIS_RETRY_BASE_MS", wholeNumber(1, 1e4), 100),
+  maxDelayMs: setting("KINESIS_RETRY_MAX_MS", wholeNumber(1, 6e4), 2e3),
+  ...heartbeatSettings,
+  outboxDatabase: setting("KINESIS_OUTBOX_DATABASE", namespacePart, (read) => read(heartbeatSettings.heartbeatDatabase)),
+  outboxCollection: setting("KINESIS_OUTBOX_COLLECTION", namespacePart, "kinesis_outbox"),
+  statusCollection: setting("KINESIS_STATUS_COLLECTION", namespacePart, "kinesis_status"),
+  signalDatabase: setting("SIGNAL_DATABASE", namespacePart, (read) => read(heartbeatSettings.heartbeatDatabase)),
+  signalCollection: setting("SIGNAL_COLLECTION", namespacePart, "streamkap_signal"),
+  snapshotChunkSize: setting("SNAPSHOT_CHUNK_SIZE", wholeNumber(1, 500), 500)
+};
+var kinesisSettings = {
+  streamName: setting("KINESIS_STREAM_NAME", text, "realm"),
+  region: optional("AWS_REGION", text),
+  accessKeyId: optional("AWS_ACCESS_KEY_ID", text),
+  secretAccessKey: optional("AWS_SECRET_ACCESS_KEY", text),
+  sessionToken: optional("AWS_SESSION_TOKEN", text),
+  endpoint: optional("KINESIS_ENDPOINT", httpUrl)
+};
+var CAPTURE_VALUE_NAMES = settingNames(captureSettings, kinesisSettings);
+var captureDefaults = {
+  heartbeatDatabase: heartbeatSettings.heartbeatDatabase.fallback,
+  heartbeatCollection: heartbeatSettings.heartbeatCollection.fallback,
+  signalCollection: captureSettings.signalCollection.fallback
+};
+
+// src/core/firehose/routing.ts
+function buildRouting(settings, defaultTarget) {
+  const namespaceMap = /* @__PURE__ */ new Map();
+  const map = settings.namespaceMap || {};
+  for (const source of Object.keys(map)) {
+    const target = map[source];
+    namespaceMap.set(source, isNamespace(target) ? splitNamespace(target) : { db: defaultTarget.db, coll: target });
+  }
+  const { captured, unmappedTemplate } = settings;
   const targets = [["the default target (FIREHOSE_DATABASE.FIREHOSE_COLLECTION)", defaultTarget], ...[...namespaceMap].map(([s, t]) => [`FIREHOSE_NAMESPACE_MAP["${s}"]`, t])];
   if (unmappedTemplate !== void 0) {
     captured.forEach((source) => {
@@ -104,8 +195,45 @@ function readRouting(read, defaultTarget) {
       throw new BridgeError("misconfigured", `${what} writes into ${name}, a captured collection: every write would be captured again, an endless loop`);
     }
   }
-  return { defaultTarget, namespaceMap, unmappedTemplate, captured, heartbeatSource: `${heartbeatDb}.${heartbeatColl}`, livenessTarget: { db: defaultTarget.db, coll: livenessColl } };
+  return {
+    defaultTarget,
+    namespaceMap,
+    unmappedTemplate,
+    captured,
+    heartbeatSource: `${settings.heartbeatDatabase}.${settings.heartbeatCollection}`,
+    livenessTarget: { db: defaultTarget.db, coll: settings.livenessCollection }
+  };
 }
+var namespaceMapParser = (raw, name) => {
+  const parsed = json(raw, name);
+  if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) {
+    throw new BridgeError("misconfigured", `${name} must be a JSON object like {"app.orders": "replica.orders"}`);
+  }
+  const out = {};
+  for (const [source, target] of Object.entries(parsed)) {
+    if (!isNamespace(source) || typeof target !== "string" || target === "") {
+      throw new BridgeError("misconfigured", `${name} entry "${source.slice(0, 80)}" must map "db.collection" to "db.collection" or "collection"`);
+    }
+    out[source] = target;
+  }
+  return out;
+};
+var capturedParser = (raw, name) => {
+  const list = typeof raw === "string" && !raw.trim().startsWith("[") ? raw.split(",").map((s) => s.trim()).filter(Boolean) : json(raw, name);
+  if (!Array.isArray(list) || !list.every((item) => typeof item === "string")) {
+    throw new BridgeError("misconfigured", `${name} must be a list of "db.collection" names`);
+  }
+  return new Set(list);
+};
+var templateParser = (raw, name) => {
+  if (raw === "default") return void 0;
+  if (typeof raw !== "string" || !isNamespace(raw) || !/\{(db|coll)\}/.test(raw)) {
+    throw new BridgeError("misconfigured", `${name} must be "default" or a "database.collection" template with {db} and/or {coll}, like "mirror_{db}.{coll}"`);
+  }
+  const sample = namespaceProblem(applyTemplate(raw, { db: "db", coll: "coll" }));
+  if (sample !== void 0) throw new BridgeError("misconfigured", `${name} "${raw.slice(0, 80)}" does not make valid names: ${sample}`);
+  return raw;
+};
 function targetFor(routing, source, cache) {
   const key = `${source.db}.${source.coll}`;
   const known = cache.get(key);
@@ -122,15 +250,6 @@ function targetFor(routing, source, cache) {
   cache.set(key, target);
   return target;
 }
-function readTemplate(raw) {
-  if (raw === void 0 || raw === null || raw === "" || raw === "default") return void 0;
-  if (typeof raw !== "string" || !isNamespace(raw) || !/\{(db|coll)\}/.test(raw)) {
-    throw new BridgeError("misconfigured", 'FIREHOSE_UNMAPPED_TARGET must be "default" or a "database.collection" template with {db} and/or {coll}, like "mirror_{db}.{coll}"');
-  }
-  const sample = namespaceProblem(applyTemplate(raw, { db: "db", coll: "coll" }));
-  if (sample !== void 0) throw new BridgeError("misconfigured", `FIREHOSE_UNMAPPED_TARGET "${raw.slice(0, 80)}" does not make valid names: ${sample}`);
-  return raw;
-}
 function applyTemplate(template, source) {
   const dot = template.indexOf(".");
   const fill = (part) => part.split("{db}").join(source.db).split("{coll}").join(source.coll);
@@ -141,65 +260,50 @@ function namespaceProblem(target) {
   if (target.coll === "" || /[$\0]/.test(target.coll) || target.coll.indexOf("system.") === 0) return `"${target.coll.slice(0, 80)}" is not a valid collection name`;
   return void 0;
 }
-function capturedNamespaces(raw) {
-  let list = raw;
-  if (typeof raw === "string") list = raw.trim().startsWith("[") ? parseJson(raw) : raw.split(",").map((s) => s.trim()).filter(Boolean);
-  if (list === void 0 || list === null) return /* @__PURE__ */ new Set();
-  if (!Array.isArray(list) || !list.every((item) => typeof item === "string")) {
-    throw new BridgeError("misconfigured", 'CAPTURED_NAMESPACES must be a list of "db.collection" names');
-  }
-  return new Set(list);
+function isNamespace(text2) {
+  const dot = text2.indexOf(".");
+  return dot > 0 && dot < text2.length - 1;
 }
-function parseJson(text) {
-  try {
-    return JSON.parse(text);
-  } catch (e) {
-    throw new BridgeError("misconfigured", "FIREHOSE_NAMESPACE_MAP / CAPTURED_NAMESPACES is not valid JSON");
-  }
-}
-function stringValue(value) {
-  return typeof value === "string" && value !== "" ? value : void 0;
-}
-function isNamespace(text) {
-  const dot = text.indexOf(".");
-  return dot > 0 && dot < text.length - 1;
-}
-function splitNamespace(text) {
-  const dot = text.indexOf(".");
-  return { db: text.slice(0, dot), coll: text.slice(dot + 1) };
+function splitNamespace(text2) {
+  const dot = text2.indexOf(".");
+  return { db: text2.slice(0, dot), coll: text2.slice(dot + 1) };
 }
 
 // src/core/firehose/config.ts
 var FIREHOSE_MAX_BODY_BYTES = 64 * 1024 * 1024;
+var firehoseSettings = {
+  accessKey: optional("FIREHOSE_ACCESS_KEY", text),
+  previousAccessKey: optional("FIREHOSE_ACCESS_KEY_PREVIOUS", text),
+  database: setting("FIREHOSE_DATABASE", namespacePart, "monitors"),
+  collection: setting("FIREHOSE_COLLECTION", namespacePart, "firehose"),
+  deadLetterCollection: setting("FIREHOSE_DEAD_LETTER_COLLECTION", namespacePart, "firehose_dead_letters"),
+  deletesCollection: setting("FIREHOSE_DELETES_COLLECTION", namespacePart, "firehose_deletes"),
+  livenessCollection: setting("FIREHOSE_HEARTBEAT_COLLECTION", namespacePart, "firehose_heartbeats"),
+  namespaceMap: optional("FIREHOSE_NAMESPACE_MAP", namespaceMapParser),
+  unmappedTemplate: setting("FIREHOSE_UNMAPPED_TARGET", templateParser, void 0),
+  captured: setting("CAPTURED_NAMESPACES", capturedParser, () => /* @__PURE__ */ new Set()),
+  ...heartbeatSettings
+};
+var FIREHOSE_VALUE_NAMES = settingNames(firehoseSettings);
 var firehoseDefaults = {
-  database: "monitors",
-  collection: "firehose",
-  deadLetterCollection: "firehose_dead_letters",
-  deletesCollection: "firehose_deletes"
+  database: firehoseSettings.database.fallback,
+  collection: firehoseSettings.collection.fallback,
+  deadLetterCollection: firehoseSettings.deadLetterCollection.fallback,
+  deletesCollection: firehoseSettings.deletesCollection.fallback
 };
 var DELETE_POSITION_RETENTION_S = 7 * 24 * 3600;
 function readFirehoseConfig(read, maxBodyBytes = FIREHOSE_MAX_BODY_BYTES) {
-  const accessKeys = ["FIREHOSE_ACCESS_KEY", "FIREHOSE_ACCESS_KEY_PREVIOUS"].map((name) => read(name)).filter((value) => typeof value === "string" && value.length > 0);
-  const database = nameValue(read, "FIREHOSE_DATABASE", firehoseDefaults.database);
-  const collection = nameValue(read, "FIREHOSE_COLLECTION", firehoseDefaults.collection);
+  const values = readSettings(read, firehoseSettings);
+  const accessKeys = [values.accessKey, values.previousAccessKey].filter((key) => key !== void 0);
   return {
     accessKeys,
-    database,
-    collection,
-    deadLetterCollection: nameValue(read, "FIREHOSE_DEAD_LETTER_COLLECTION", firehoseDefaults.deadLetterCollection),
-    deletesCollection: nameValue(read, "FIREHOSE_DELETES_COLLECTION", firehoseDefaults.deletesCollection),
+    database: values.database,
+    collection: values.collection,
+    deadLetterCollection: values.deadLetterCollection,
+    deletesCollection: values.deletesCollection,
     maxBodyBytes,
-    routing: readRouting(read, { db: database, coll: collection })
+    routing: buildRouting(values, { db: values.database, coll: values.collection })
   };
-}
-var NAME = /^[^\0$]{1,120}$/;
-function nameValue(read, name, fallback) {
-  const value = read(name);
-  if (value === void 0 || value === null || value === "") return fallback;
-  if (typeof value !== "string" || !NAME.test(value)) {
-    throw new BridgeError("misconfigured", `${name} must be a database or collection name (1-120 characters, no "$" or NUL)`);
-  }
-  return value;
 }
 
 // src/core/firehose/access-key.ts
@@ -275,10 +379,10 @@ function tooLarge(size, maxBytes, what) {
     `request body is ${size} bytes ${what}, above this host's limit of ${maxBytes}; lower the delivery stream's buffering size`
   );
 }
-function parseDeliveryBody(text) {
+function parseDeliveryBody(text2) {
   let parsed;
   try {
-    parsed = JSON.parse(text);
+    parsed = JSON.parse(text2);
   } catch (e) {
     throw new BridgeError("malformed_request", "body is not valid JSON");
   }
@@ -311,6 +415,19 @@ function admitDelivery(method, headers, config, options) {
   return void 0;
 }
 
+// src/core/chunk.ts
+function chunkEnd(start, total, limits, sizeAt) {
+  let end = start;
+  let bytes = 0;
+  while (end < total && end - start < limits.maxCount) {
+    const size = sizeAt(end);
+    if (end > start && bytes + size > limits.maxBytes) break;
+    bytes += size;
+    end++;
+  }
+  return end;
+}
+
 // src/core/numbers.ts
 var MAX_SAFE = 9007199254740991;
 function isInteger(value) {
@@ -324,13 +441,13 @@ function isNotANumber(value) {
 }
 
 // src/core/ejson/parse-extended-json.ts
-function parseExtendedJson(text, bson) {
-  const plain = JSON.parse(text);
+function parseExtendedJson(text2, bson) {
+  const plain = JSON.parse(text2);
   try {
-    return revive(plain, bson, text.indexOf("\\u0000") !== -1);
+    return revive(plain, bson, text2.indexOf("\\u0000") !== -1);
   } catch (error) {
     if (error !== NEEDS_LIBRARY) throw error;
-    const parsed = bson.ejson.parse(text, { relaxed: false });
+    const parsed = bson.ejson.parse(text2, { relaxed: false });
     checkFieldNames(parsed, bson);
     return parsed;
   }
@@ -396,17 +513,17 @@ function reviveNumber(value, bson) {
   if (isInteger(value) && value <= INT64_LIMIT && value >= -INT64_LIMIT - 1) return bson.lib.Long.fromNumber(value);
   return value;
 }
-function parseShortInteger(text) {
-  const length = text.length;
-  let i = length > 0 && text.charCodeAt(0) === 45 ? 1 : 0;
+function parseShortInteger(text2) {
+  const length = text2.length;
+  let i = length > 0 && text2.charCodeAt(0) === 45 ? 1 : 0;
   if (length === i || length - i > 15) return NaN;
   let value = 0;
   for (; i < length; i++) {
-    const digit = text.charCodeAt(i) - 48;
+    const digit = text2.charCodeAt(i) - 48;
     if (digit < 0 || digit > 9) return NaN;
     value = value * 10 + digit;
   }
-  return text.charCodeAt(0) === 45 ? -value : value;
+  return text2.charCodeAt(0) === 45 ? -value : value;
 }
 function reviveWrapper(object, key, bson) {
   const inner = key === void 0 ? void 0 : object[key];
@@ -478,11 +595,11 @@ function reviveBinary(inner, bson) {
   }
   throw NEEDS_LIBRARY;
 }
-function parseSubType(text) {
-  const length = text.length;
+function parseSubType(text2) {
+  const length = text2.length;
   if (length < 1 || length > 2) return -1;
-  const high = length === 2 ? hexDigit(text.charCodeAt(0)) : 0;
-  const low = hexDigit(text.charCodeAt(length - 1));
+  const high = length === 2 ? hexDigit(text2.charCodeAt(0)) : 0;
+  const low = hexDigit(text2.charCodeAt(length - 1));
   return high < 0 || low < 0 ? -1 : high * 16 + low;
 }
 function hexDigit(code) {
@@ -500,16 +617,16 @@ BASE64_DIGITS[
   95
   /* _ */
 ] = 63;
-function decodeSmallBase64(text) {
-  const length = decodedLength(text);
+function decodeSmallBase64(text2) {
+  const length = decodedLength(text2);
   if (length < 0 || length > ON_HEAP_BYTES) return void 0;
   const bytes = Buffer.alloc(length);
   let out = 0;
-  for (let i = 0; i < text.length; i += 4) {
-    const a = base64Digit(text, i);
-    const b = base64Digit(text, i + 1);
-    const c = out + 1 < length ? base64Digit(text, i + 2) : 0;
-    const d = out + 2 < length ? base64Digit(text, i + 3) : 0;
+  for (let i = 0; i < text2.length; i += 4) {
+    const a = base64Digit(text2, i);
+    const b = base64Digit(text2, i + 1);
+    const c = out + 1 < length ? base64Digit(text2, i + 2) : 0;
+    const d = out + 2 < length ? base64Digit(text2, i + 3) : 0;
     if ((a | b | c | d) < 0) return void 0;
     const group = a << 18 | b << 12 | c << 6 | d;
     bytes[out++] = group >> 16;
@@ -518,30 +635,30 @@ function decodeSmallBase64(text) {
   }
   return bytes;
 }
-function base64Digit(text, index) {
-  const code = text.charCodeAt(index);
+function base64Digit(text2, index) {
+  const code = text2.charCodeAt(index);
   return code < 128 ? BASE64_DIGITS[code] : -1;
 }
 var ON_HEAP_BYTES = 64;
 var DECIMAL_EXPONENT_BIAS = 6176;
-function reviveDecimal(text, lib) {
-  const length = text.length;
-  const negative = length > 0 && text.charCodeAt(0) === 45;
+function reviveDecimal(text2, lib) {
+  const length = text2.length;
+  const negative = length > 0 && text2.charCodeAt(0) === 45;
   let coefficient = 0;
   let digits = 0;
   let fractionDigits = -1;
   for (let i = negative ? 1 : 0; i < length; i++) {
-    const code = text.charCodeAt(i);
+    const code = text2.charCodeAt(i);
     if (code === 46 && fractionDigits === -1 && digits > 0) {
       fractionDigits = 0;
       continue;
     }
     const digit = code - 48;
-    if (digit < 0 || digit > 9 || ++digits > 15) return lib.Decimal128.fromString(text);
+    if (digit < 0 || digit > 9 || ++digits > 15) return lib.Decimal128.fromString(text2);
     coefficient = coefficient * 10 + digit;
     if (fractionDigits !== -1) fractionDigits++;
   }
-  if (digits === 0 || fractionDigits === 0) return lib.Decimal128.fromString(text);
+  if (digits === 0 || fractionDigits === 0) return lib.Decimal128.fromString(text2);
   const exponent = fractionDigits === -1 ? 0 : -fractionDigits;
   const bytes = Buffer.alloc(16);
   writeUint32LE(bytes, coefficient % 4294967296, 0);
@@ -555,12 +672,12 @@ function writeUint32LE(bytes, value, offset) {
   bytes[offset + 2] = value >>> 16 & 255;
   bytes[offset + 3] = value >>> 24 & 255;
 }
-function parseDouble(text) {
-  if (text === "Infinity") return Infinity;
-  if (text === "-Infinity") return -Infinity;
-  if (text === "NaN") return NaN;
-  if (!DECIMAL_FLOAT.test(text)) throw NEEDS_LIBRARY;
-  return Number(text);
+function parseDouble(text2) {
+  if (text2 === "Infinity") return Infinity;
+  if (text2 === "-Infinity") return -Infinity;
+  if (text2 === "NaN") return NaN;
+  if (!DECIMAL_FLOAT.test(text2)) throw NEEDS_LIBRARY;
+  return Number(text2);
 }
 function decodedLength(base64) {
   const length = base64.length;
@@ -626,11 +743,11 @@ function maxDecodedLength(length) {
 function parseRecord(records, index, bson) {
   const settled = records.settled(index);
   if (settled !== void 0) return settled;
-  const text = records.utf8Text(index);
-  if (text === void 0) return rejected(index, "not_utf8", records.rawData(index));
+  const text2 = records.utf8Text(index);
+  if (text2 === void 0) return rejected(index, "not_utf8", records.rawData(index));
   let value;
   try {
-    value = parseExtendedJson(text, bson);
+    value = parseExtendedJson(text2, bson);
   } catch (error) {
     if (error instanceof SyntaxError) return rejected(index, "not_json", records.rawData(index));
     if (error instanceof InvalidFieldNameError) return rejected(index, "invalid_field_name", records.rawData(index), error.message);
@@ -978,9 +1095,9 @@ function scanDeliveryBody(bytes) {
     pos = end + 1;
     return true;
   }
-  function tokenIs(text) {
-    if (tokenEnd - tokenStart !== text.length) return false;
-    for (let i = 0; i < text.length; i++) if (bytes[tokenStart + i] !== text.charCodeAt(i)) return false;
+  function tokenIs(text2) {
+    if (tokenEnd - tokenStart !== text2.length) return false;
+    for (let i = 0; i < text2.length; i++) if (bytes[tokenStart + i] !== text2.charCodeAt(i)) return false;
     return true;
   }
   function takeDigits() {
@@ -1056,8 +1173,8 @@ function readScannedDelivery(body, decodeRun, runBytes = TEXT_RUN_BYTES) {
   const scanned = scanDeliveryBody(body);
   if (!scanned) return void 0;
   const { dataStarts, dataEnds } = scanned;
-  const text = body.toString("latin1");
-  const dataOf = (index) => text.slice(dataStarts[index], dataEnds[index]);
+  const text2 = body.toString("latin1");
+  const dataOf = (index) => text2.slice(dataStarts[index], dataEnds[index]);
   return decodeAll(scanned.requestId, dataStarts.length, dataOf, decodeRun, runBytes, {
     textLength: (index) => dataEnds[index] - dataStarts[index],
     readsAsJson: (index) => isPlainText(body, dataStarts[index], dataEnds[index])
@@ -1115,8 +1232,8 @@ function textsInRuns(bytes, starts, ends, decodeRun, runBytes) {
       first = index;
       texts = splitRun(bytes.subarray(starts[index], ends[last] + 1), last - index + 1, decodeRun);
     }
-    const text = texts[index - first];
-    return text !== void 0 ? text : strictUtf8(bytes, starts[index], ends[index]);
+    const text2 = texts[index - first];
+    return text2 !== void 0 ? text2 : strictUtf8(bytes, starts[index], ends[index]);
   };
 }
 function splitRun(run, records, decodeRun) {
@@ -1131,9 +1248,9 @@ function splitRun(run, records, decodeRun) {
   return parts;
 }
 function strictUtf8(bytes, start, end) {
-  const text = bytes.toString("utf8", start, end);
-  if (text.indexOf("�") !== -1 && !Buffer.from(text, "utf8").equals(bytes.subarray(start, end))) return void 0;
-  return text;
+  const text2 = bytes.toString("utf8", start, end);
+  if (text2.indexOf("�") !== -1 && !Buffer.from(text2, "utf8").equals(bytes.subarray(start, end))) return void 0;
+  return text2;
 }
 
 // src/core/firehose/response.ts
@@ -1141,6 +1258,12 @@ var MAX_ERROR_MESSAGE = 8192;
 function firehoseResponse(status, requestId, timestamp, errorMessage) {
   const body = errorMessage === void 0 ? { requestId, timestamp } : { requestId, timestamp, errorMessage: errorMessage.slice(0, MAX_ERROR_MESSAGE) };
   return { status, headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) };
+}
+function setupFailureResponse(headers, error, now, log) {
+  const requestId = headerLookup(headers)("x-amz-firehose-request-id") || "";
+  log({ level: "error", msg: "firehose receiver set-up failed", requestId, error: error instanceof Error ? `${error.name}: ${error.message}`.slice(0, 500) : String(error).slice(0, 500) });
+  const message = error instanceof BridgeError ? `receiver set-up failed: ${error.message}; retry` : "receiver set-up failed; retry";
+  return firehoseResponse(500, requestId, now, message);
 }
 
 // src/core/mongo-error-codes.ts
@@ -1349,11 +1472,10 @@ async function applyDelivery(delivery, deps, counts = emptyCounts(), sourceArn) 
   const deadLetters = [];
   const deletesCollection = deps.dataSource.db(config.database).collection(config.deletesCollection);
   let pending = Promise.resolve();
+  const limits = { maxCount: WRITE_CHUNK_RECORDS, maxBytes: WRITE_CHUNK_BYTES };
   for (let start = 0, end = 0; start < delivery.recordCount; start = end) {
     const decoded = [];
-    for (let bytes = 0; end < delivery.recordCount && end - start < WRITE_CHUNK_RECORDS && bytes < WRITE_CHUNK_BYTES; end++) {
-      bytes += delivery.byteLength(end);
-    }
+    end = chunkEnd(start, delivery.recordCount, limits, (index) => delivery.byteLength(index));
     for (let index = start; index < end; index++) {
       const record = parseRecord(delivery, index, deps.bson);
       if (record.kind === "rejected") deadLetters.push({ index, reasonCode: record.reasonCode, reason: record.reason, data: record.data });
@@ -1407,14 +1529,13 @@ var systemClock = { now: () => Date.now() };
 var DATA_SOURCE_NAME = "mongodb-atlas";
 function atlasDataSource(ctx) {
   const service = ctx.services.get(DATA_SOURCE_NAME);
-  if (!service) throw new Error(`the App Services data source "${DATA_SOURCE_NAME}" is not linked to this app`);
+  if (!service) throw new BridgeError("misconfigured", `the App Services data source "${DATA_SOURCE_NAME}" is not linked to this app`);
   return service;
 }
 
 // src/adapters/app-services/firehose-endpoint.ts
 var APP_SERVICES_MAX_REQUEST_BYTES = 18 * 1e3 * 1e3;
 async function handleFirehoseEndpoint(ctx, request, response) {
-  const started = systemClock.now();
   let answer;
   try {
     answer = await receiveFirehoseDelivery(
@@ -1433,10 +1554,7 @@ async function handleFirehoseEndpoint(ctx, request, response) {
       }
     );
   } catch (error) {
-    const kind = error instanceof BridgeError ? error.kind : "misconfigured";
-    consoleLogger.error({ msg: "firehose delivery", outcome: kind, error: String(error), durationMs: systemClock.now() - started });
-    const requestId = headerLookup(request && request.headers)("x-amz-firehose-request-id") || "";
-    answer = firehoseResponse(500, requestId, systemClock.now(), error instanceof Error ? error.message : "receiver set-up failed");
+    answer = setupFailureResponse(request && request.headers, error, systemClock.now(), (line) => consoleLogger.error(line));
   }
   response.setStatusCode(answer.status);
   response.setHeader("Content-Type", answer.headers["Content-Type"]);

@@ -9,8 +9,9 @@
 import Ajv, { type ValidateFunction } from "ajv";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { CAPTURE_VALUE_NAMES } from "../src/core/capture/config";
-import { FIREHOSE_VALUE_NAMES } from "../src/core/firehose/config";
+import { CAPTURE_VALUE_NAMES, captureSettings, kinesisSettings } from "../src/core/capture/config";
+import { FIREHOSE_VALUE_NAMES, firehoseSettings } from "../src/core/firehose/config";
+import type { Setting } from "../src/core/settings";
 
 const NAME_64 = "^[A-Za-z0-9_-]{1,64}$";
 const schemas = {
@@ -141,6 +142,11 @@ export const FUNCTION_VALUES: Record<string, readonly string[]> = {
   runSnapshot: CAPTURE_VALUE_NAMES,
 };
 
+/** Every setting the functions read, by value name (see src/core/settings.ts). */
+const SETTINGS_BY_NAME = new Map<string, Setting<unknown>>(
+  [captureSettings, kinesisSettings, firehoseSettings].flatMap((table) => Object.values(table as Record<string, Setting<unknown>>)).map((entry) => [entry.name, entry]),
+);
+
 /** Value names that hold credentials: they must come from a secret. */
 const SECRET_LIKE = /(ACCESS_KEY|SECRET|PASSWORD|TOKEN)/;
 
@@ -216,6 +222,15 @@ export function checkExport(root: string): string[] {
       problems.push(`${path}: value "${value.name}" holds a credential in the repository; make it from_secret: true and reference a secret`);
     }
     values.set(value.name, value);
+    // The same parser the functions use decides whether a committed value is valid.
+    const known = SETTINGS_BY_NAME.get(value.name);
+    if (known && !value.from_secret && value.value !== "" && value.value !== null) {
+      try {
+        known.parse(value.value, value.name);
+      } catch (error) {
+        problems.push(`${path}: ${(error as Error).message}`);
+      }
+    }
   }
   for (const [name, needed] of Object.entries(FUNCTION_VALUES)) {
     if (!functionNames.has(name)) continue;

@@ -44,6 +44,8 @@ describe("npm run check: the App Services export", () => {
     ["a misspelt trigger field", (d: string) => edit(d, "triggers/capture_monitors_reports.json", (t) => ({ ...t, config: { ...t.config, full_documents: true } })), 'triggers/capture_monitors_reports.json: config must NOT have additional properties "full_documents"'],
     ["an app name App Services refuses", (d: string) => edit(d, "realm_config.json", (c) => ({ ...c, name: "atlas kinesis bridge" })), "realm_config.json: name must match pattern"],
     ["a broken JSON file", (d: string) => writeFileSync(join(d, "values/APP_NAME.json"), "{"), "values/APP_NAME.json: not valid JSON"],
+    ["a value the functions' own parser refuses", (d: string) => edit(d, "values/SNAPSHOT_CHUNK_SIZE.json", (v) => ({ ...v, value: "lots" })), "values/SNAPSHOT_CHUNK_SIZE.json: SNAPSHOT_CHUNK_SIZE must be a whole number from 1 to 500"],
+    ["a namespace map that is not an object", (d: string) => edit(d, "values/FIREHOSE_NAMESPACE_MAP.json", (v) => ({ ...v, value: "[1]" })), "values/FIREHOSE_NAMESPACE_MAP.json: FIREHOSE_NAMESPACE_MAP must be a JSON object"],
     ["a data source a trigger does not have", (d: string) => edit(d, "triggers/capture_monitors_reports.json", (t) => ({ ...t, config: { ...t.config, service_name: "other" } })), 'triggers/capture_monitors_reports.json: config.service_name "other" is not a data source'],
   ])("reports %s, naming the file and field", (_name, mutate, message) => {
     const problems = exportCopy(mutate as (dir: string) => void);

@@ -201,6 +201,6 @@ describe("npm run serve on the internet", () => {
   });
 
   it("refuses bad limits at start-up with a clear error", async () => {
-    await expect(startServe({ FIREHOSE_MAX_INFLIGHT_BYTES: "lots" })).rejects.toThrow(/FIREHOSE_MAX_INFLIGHT_BYTES must be a positive whole number/);
+    await expect(startServe({ FIREHOSE_MAX_INFLIGHT_BYTES: "lots" })).rejects.toThrow(/FIREHOSE_MAX_INFLIGHT_BYTES must be a whole number from 1 to/);
   });
 });

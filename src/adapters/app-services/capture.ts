@@ -1,5 +1,6 @@
 import { makeBsonPort } from "../../core/bson-port";
-import { readCaptureConfig, type CaptureConfig } from "../../core/capture/config";
+import { kinesisSettings, readCaptureConfig, type CaptureConfig } from "../../core/capture/config";
+import { readSettings } from "../../core/settings";
 import { KinesisError, type KinesisPort } from "../../core/kinesis/port";
 import { createKinesisClient, type KinesisSettings } from "../kinesis/sigv4-client";
 import { consoleLogger, systemClock, type ValueReader } from "../../core/ports";
@@ -12,23 +13,18 @@ import { atlasDataSource, type AppServicesContext } from "./globals";
  * fails every call (not retryable), so events go to the outbox and are put once the values are fixed.
  */
 export function kinesisFromValues(read: ValueReader): KinesisPort {
-  const value = (name: string) => {
-    const v = read(name);
-    return typeof v === "string" && v !== "" ? v : undefined;
-  };
-  const missing = ["AWS_REGION", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"].filter((name) => value(name) === undefined);
-  if (missing.length > 0) return failingKinesis(`missing values: ${missing.join(", ")}`);
-  const endpoint = value("KINESIS_ENDPOINT");
-  if (endpoint !== undefined && !/^https?:\/\/[^/\s]+/.test(endpoint)) return failingKinesis(`KINESIS_ENDPOINT "${endpoint.slice(0, 80)}" is not an http(s) URL`);
-  const settings: KinesisSettings = {
-    streamName: value("KINESIS_STREAM_NAME") || "realm",
-    region: value("AWS_REGION") as string,
-    accessKeyId: value("AWS_ACCESS_KEY_ID") as string,
-    secretAccessKey: value("AWS_SECRET_ACCESS_KEY") as string,
-    sessionToken: value("AWS_SESSION_TOKEN"),
-    endpoint,
-    timeoutMs: 10_000,
-  };
+  let values;
+  try {
+    values = readSettings(read, kinesisSettings);
+  } catch (error) {
+    return failingKinesis(error instanceof Error ? error.message : String(error));
+  }
+  const { region, accessKeyId, secretAccessKey } = values;
+  if (region === undefined || accessKeyId === undefined || secretAccessKey === undefined) {
+    const missing = [["AWS_REGION", region], ["AWS_ACCESS_KEY_ID", accessKeyId], ["AWS_SECRET_ACCESS_KEY", secretAccessKey]].filter(([, v]) => v === undefined).map(([n]) => n);
+    return failingKinesis(`missing values: ${missing.join(", ")}`);
+  }
+  const settings: KinesisSettings = { ...values, region, accessKeyId, secretAccessKey, timeoutMs: 10_000 };
   return createKinesisClient(settings, createNodeTransport());
 }
 

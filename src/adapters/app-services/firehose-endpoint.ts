@@ -1,9 +1,8 @@
 import { makeBsonPort } from "../../core/bson-port";
-import { BridgeError } from "../../core/errors";
 import { readFirehoseConfig } from "../../core/firehose/config";
 import { receiveFirehoseDelivery } from "../../core/firehose/receive-delivery";
-import { headerLookup, type HeaderBag } from "../../core/firehose/request";
-import { firehoseResponse } from "../../core/firehose/response";
+import type { HeaderBag } from "../../core/firehose/request";
+import { setupFailureResponse } from "../../core/firehose/response";
 import { consoleLogger, systemClock } from "../../core/ports";
 import { atlasDataSource, type AppServicesContext } from "./globals";
 
@@ -32,7 +31,6 @@ export async function handleFirehoseEndpoint(
   request: EndpointRequest | undefined,
   response: EndpointResponse,
 ): Promise<void> {
-  const started = systemClock.now();
   let answer;
   try {
     answer = await receiveFirehoseDelivery(
@@ -52,10 +50,7 @@ export async function handleFirehoseEndpoint(
     );
   } catch (error) {
     // Only set-up can throw here (config, data source); the core itself always answers.
-    const kind = error instanceof BridgeError ? error.kind : "misconfigured";
-    consoleLogger.error({ msg: "firehose delivery", outcome: kind, error: String(error), durationMs: systemClock.now() - started });
-    const requestId = headerLookup(request && request.headers)("x-amz-firehose-request-id") || "";
-    answer = firehoseResponse(500, requestId, systemClock.now(), error instanceof Error ? error.message : "receiver set-up failed");
+    answer = setupFailureResponse(request && request.headers, error, systemClock.now(), (line) => consoleLogger.error(line));
   }
   response.setStatusCode(answer.status);
   response.setHeader("Content-Type", answer.headers["Content-Type"]);

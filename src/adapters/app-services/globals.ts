@@ -1,4 +1,5 @@
 import type { BsonLibrary, EjsonLibrary } from "../../core/bson-port";
+import { BridgeError } from "../../core/errors";
 import type { DataSourcePort } from "../../core/ports";
 
 /**
@@ -22,6 +23,6 @@ export const DATA_SOURCE_NAME = "mongodb-atlas";
 
 export function atlasDataSource(ctx: AppServicesContext): DataSourcePort {
   const service = ctx.services.get(DATA_SOURCE_NAME);
-  if (!service) throw new Error(`the App Services data source "${DATA_SOURCE_NAME}" is not linked to this app`);
+  if (!service) throw new BridgeError("misconfigured", `the App Services data source "${DATA_SOURCE_NAME}" is not linked to this app`);
   return service;
 }

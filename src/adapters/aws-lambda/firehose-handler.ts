@@ -3,7 +3,7 @@ import { admitDelivery } from "../../core/firehose/admit-delivery";
 import type { FirehoseConfig } from "../../core/firehose/config";
 import { receiveFirehoseDelivery, type FirehoseDeliveryDeps } from "../../core/firehose/receive-delivery";
 import { headerLookup } from "../../core/firehose/request";
-import { firehoseResponse } from "../../core/firehose/response";
+import { firehoseResponse, setupFailureResponse } from "../../core/firehose/response";
 
 /**
  * The subset of Lambda HTTP events we read: Function URL and API Gateway HTTP API (payload 2.0) and
@@ -50,9 +50,8 @@ export function createFirehoseLambdaHandler(
         answer = await receiveFirehoseDelivery({ method, headers, body }, deps);
       }
     } catch (error) {
-      // Set-up failed (no MONGODB_URI, unreachable cluster): a 500 makes Firehose keep and retry the batch.
-      console.error(JSON.stringify({ level: "error", msg: "firehose lambda set-up failed", error: String(error) }));
-      answer = firehoseResponse(500, requestId, Date.now(), "receiver set-up failed; retry");
+      // Set-up failed (no MONGODB_URI, unreachable cluster, bad configuration).
+      answer = setupFailureResponse(headers, error, Date.now(), (line) => console.error(JSON.stringify(line)));
     }
     return { statusCode: answer.status, headers: { "content-type": answer.headers["Content-Type"] }, body: answer.body, isBase64Encoded: false };
   };

@@ -2,6 +2,7 @@ import { MongoClient } from "mongodb";
 import { readFirehoseConfig, FIREHOSE_MAX_BODY_BYTES } from "../../core/firehose/config";
 import type { FirehoseDeliveryDeps } from "../../core/firehose/receive-delivery";
 import { consoleLogger, systemClock, type DataSourcePort } from "../../core/ports";
+import { readSetting, setting, wholeNumber } from "../../core/settings";
 import { nodeBson } from "../bson/node-bson";
 import { decodeUtf8Run } from "../node/decode-utf8-run";
 
@@ -23,13 +24,14 @@ export async function openMongoClient(env: NodeJS.ProcessEnv): Promise<NodeDataS
   return { dataSource: client, description: `MongoDB via the official driver (${redactUri(uri)})`, close: () => client.close() };
 }
 
+/** The largest delivery a Node host accepts, before and after gunzip (Firehose sends at most 64 MiB). */
+export const maxBodySetting = setting("FIREHOSE_MAX_BODY_BYTES", wholeNumber(1, FIREHOSE_MAX_BODY_BYTES), FIREHOSE_MAX_BODY_BYTES);
+
 export function firehoseDepsFromEnv(env: NodeJS.ProcessEnv, dataSource: DataSourcePort): FirehoseDeliveryDeps {
-  const limit = env.FIREHOSE_MAX_BODY_BYTES ? Number(env.FIREHOSE_MAX_BODY_BYTES) : FIREHOSE_MAX_BODY_BYTES;
-  if (!(limit > 0 && limit <= FIREHOSE_MAX_BODY_BYTES)) {
-    throw new Error(`FIREHOSE_MAX_BODY_BYTES must be a number of bytes between 1 and ${FIREHOSE_MAX_BODY_BYTES}`);
-  }
+  const read = (name: string) => env[name];
+  const limit = readSetting(read, maxBodySetting);
   return {
-    config: readFirehoseConfig((name) => env[name], limit),
+    config: readFirehoseConfig(read, limit),
     dataSource,
     bson: nodeBson,
     clock: systemClock,

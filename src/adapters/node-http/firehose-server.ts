@@ -1,10 +1,11 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { statusForKind } from "../../core/errors";
+import { readSettings, setting, wholeNumber } from "../../core/settings";
 import { admitDelivery } from "../../core/firehose/admit-delivery";
 import { receiveFirehoseDelivery, type FirehoseDeliveryDeps } from "../../core/firehose/receive-delivery";
 import { headerLookup, tooLarge } from "../../core/firehose/request";
-import { firehoseResponse, type FirehoseDeliveryResponse } from "../../core/firehose/response";
+import { firehoseResponse, setupFailureResponse, type FirehoseDeliveryResponse } from "../../core/firehose/response";
 
 export interface FirehoseServerOptions {
   readonly deps: FirehoseDeliveryDeps;
@@ -38,25 +39,20 @@ export const DEFAULT_SERVER_LIMITS: ServerLimits = {
   checkIntervalMs: 1_000,
 };
 
+/** The Node server's own settings (environment variables), read by the same parsers as every value. */
+export const serverSettings = {
+  maxInflightBytes: setting("FIREHOSE_MAX_INFLIGHT_BYTES", wholeNumber(1, Number.MAX_SAFE_INTEGER), DEFAULT_SERVER_LIMITS.maxInflightBytes),
+  maxConnections: setting("FIREHOSE_MAX_CONNECTIONS", wholeNumber(1, 1_000_000), DEFAULT_SERVER_LIMITS.maxConnections),
+  headersTimeoutMs: setting("FIREHOSE_HEADERS_TIMEOUT_MS", wholeNumber(1, 3_600_000), DEFAULT_SERVER_LIMITS.headersTimeoutMs),
+  requestTimeoutMs: setting("FIREHOSE_REQUEST_TIMEOUT_MS", wholeNumber(1, 3_600_000), DEFAULT_SERVER_LIMITS.requestTimeoutMs),
+  idleTimeoutMs: setting("FIREHOSE_IDLE_TIMEOUT_MS", wholeNumber(1, 3_600_000), DEFAULT_SERVER_LIMITS.idleTimeoutMs),
+};
+
 /** The limits from FIREHOSE_MAX_INFLIGHT_BYTES, FIREHOSE_MAX_CONNECTIONS and FIREHOSE_*_TIMEOUT_MS. */
 export function serverLimitsFromEnv(env: NodeJS.ProcessEnv): ServerLimits {
-  const read = (name: string, fallback: number): number => {
-    const raw = env[name];
-    if (raw === undefined || raw === "") return fallback;
-    const value = Number(raw);
-    if (!Number.isSafeInteger(value) || value <= 0) throw new Error(`${name} must be a positive whole number, got "${raw.slice(0, 40)}"`);
-    return value;
-  };
-  const requestTimeoutMs = read("FIREHOSE_REQUEST_TIMEOUT_MS", DEFAULT_SERVER_LIMITS.requestTimeoutMs);
-  return {
-    maxInflightBytes: read("FIREHOSE_MAX_INFLIGHT_BYTES", DEFAULT_SERVER_LIMITS.maxInflightBytes),
-    maxConnections: read("FIREHOSE_MAX_CONNECTIONS", DEFAULT_SERVER_LIMITS.maxConnections),
-    // Headers are part of the request, so their time is at most the request's (Node requires it).
-    headersTimeoutMs: Math.min(read("FIREHOSE_HEADERS_TIMEOUT_MS", DEFAULT_SERVER_LIMITS.headersTimeoutMs), requestTimeoutMs),
-    requestTimeoutMs,
-    idleTimeoutMs: read("FIREHOSE_IDLE_TIMEOUT_MS", DEFAULT_SERVER_LIMITS.idleTimeoutMs),
-    checkIntervalMs: DEFAULT_SERVER_LIMITS.checkIntervalMs,
-  };
+  const values = readSettings((name) => env[name], serverSettings);
+  // Headers are part of the request, so their time is at most the request's (Node requires it).
+  return { ...values, headersTimeoutMs: Math.min(values.headersTimeoutMs, values.requestTimeoutMs), checkIntervalMs: DEFAULT_SERVER_LIMITS.checkIntervalMs };
 }
 
 export interface FirehoseServer {
@@ -130,8 +126,8 @@ export function createFirehoseServer(options: FirehoseServerOptions): FirehoseSe
       const budget = { held: cost };
       handle(req, res, requestId, budget)
         .catch((error) => {
-          deps.logger.error({ msg: "firehose server failure", requestId, error: String(error) });
-          if (!res.headersSent) send(res, firehoseResponse(500, requestId, deps.clock.now(), "receiver failure; retry"), true);
+          const answer = setupFailureResponse(req.headers, error, deps.clock.now(), (line) => deps.logger.error(line));
+          if (!res.headersSent) send(res, answer, true);
         })
         .finally(() => {
           reserved -= budget.held;

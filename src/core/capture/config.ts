@@ -1,5 +1,5 @@
-import { BridgeError } from "../errors";
 import type { ValueReader } from "../ports";
+import { namespacePart, oneOf, optional, readSettings, setting, settingNames, text, wholeNumber, httpUrl } from "../settings";
 
 export type RecordFormat = "envelope" | "document";
 export type ArrayEncoding = "array" | "array_string";
@@ -8,88 +8,54 @@ export type NestedDocumentEncoding = "document" | "string";
 /** Firehose's per-record cap (1,000 KiB); Kinesis allows 1 MiB by default. */
 export const FIREHOSE_RECORD_LIMIT = 1_024_000;
 
+/** Where the heartbeat document lives; shared by capture (writes it) and the webhook (recognises it). */
+export const heartbeatSettings = {
+  heartbeatDatabase: setting("HEARTBEAT_DATABASE", namespacePart, "streamkap"),
+  heartbeatCollection: setting("HEARTBEAT_COLLECTION", namespacePart, "streamkap_heartbeat"),
+};
+
+/** The change-capture settings: name, parser, default. */
+export const captureSettings = {
+  appName: setting("APP_NAME", text, "atlas-kinesis-bridge"),
+  recordFormat: setting<RecordFormat>("KINESIS_RECORD_FORMAT", oneOf<RecordFormat>(["envelope", "document"]), "envelope"),
+  arrayEncoding: setting<ArrayEncoding>("ARRAY_ENCODING", oneOf<ArrayEncoding>(["array", "array_string"]), "array"),
+  nestedDocumentEncoding: setting<NestedDocumentEncoding>("NESTED_DOCUMENT_ENCODING", oneOf<NestedDocumentEncoding>(["document", "string"]), "document"),
+  maxRecordBytes: setting("KINESIS_MAX_RECORD_BYTES", wholeNumber(1024, 10 * 1024 * 1024), FIREHOSE_RECORD_LIMIT),
+  maxAttempts: setting("KINESIS_MAX_ATTEMPTS", wholeNumber(1, 10), 4),
+  baseDelayMs: setting("KINESIS_RETRY_BASE_MS", wholeNumber(1, 10_000), 100),
+  maxDelayMs: setting("KINESIS_RETRY_MAX_MS", wholeNumber(1, 60_000), 2_000),
+  ...heartbeatSettings,
+  outboxDatabase: setting("KINESIS_OUTBOX_DATABASE", namespacePart, (read) => read(heartbeatSettings.heartbeatDatabase)),
+  outboxCollection: setting("KINESIS_OUTBOX_COLLECTION", namespacePart, "kinesis_outbox"),
+  statusCollection: setting("KINESIS_STATUS_COLLECTION", namespacePart, "kinesis_status"),
+  signalDatabase: setting("SIGNAL_DATABASE", namespacePart, (read) => read(heartbeatSettings.heartbeatDatabase)),
+  signalCollection: setting("SIGNAL_COLLECTION", namespacePart, "streamkap_signal"),
+  snapshotChunkSize: setting("SNAPSHOT_CHUNK_SIZE", wholeNumber(1, 500), 500),
+};
+
+/** Where the trigger functions put records: read by the App Services adapter (values) and the local tools (environment). */
+export const kinesisSettings = {
+  streamName: setting("KINESIS_STREAM_NAME", text, "realm"),
+  region: optional("AWS_REGION", text),
+  accessKeyId: optional("AWS_ACCESS_KEY_ID", text),
+  secretAccessKey: optional("AWS_SECRET_ACCESS_KEY", text),
+  sessionToken: optional("AWS_SESSION_TOKEN", text),
+  endpoint: optional("KINESIS_ENDPOINT", httpUrl),
+};
+
 /** Every value the capture functions read (the export check verifies each is defined in values/). */
-export const CAPTURE_VALUE_NAMES = [
-  "APP_NAME", "KINESIS_RECORD_FORMAT", "ARRAY_ENCODING", "NESTED_DOCUMENT_ENCODING", "KINESIS_MAX_RECORD_BYTES",
-  "KINESIS_MAX_ATTEMPTS", "KINESIS_RETRY_BASE_MS", "KINESIS_RETRY_MAX_MS", "KINESIS_OUTBOX_DATABASE", "KINESIS_OUTBOX_COLLECTION",
-  "KINESIS_STATUS_COLLECTION", "HEARTBEAT_DATABASE", "HEARTBEAT_COLLECTION", "SIGNAL_DATABASE", "SIGNAL_COLLECTION", "SNAPSHOT_CHUNK_SIZE",
-  "KINESIS_STREAM_NAME", "AWS_REGION", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "KINESIS_ENDPOINT",
-] as const;
+export const CAPTURE_VALUE_NAMES: readonly string[] = settingNames(captureSettings, kinesisSettings);
 
-export interface CaptureConfig {
-  readonly appName: string;
-  readonly recordFormat: RecordFormat;
-  readonly arrayEncoding: ArrayEncoding;
-  readonly nestedDocumentEncoding: NestedDocumentEncoding;
-  readonly maxRecordBytes: number;
-  readonly maxAttempts: number;
-  readonly baseDelayMs: number;
-  readonly maxDelayMs: number;
-  readonly outboxDatabase: string;
-  readonly outboxCollection: string;
-  readonly statusCollection: string;
-  readonly heartbeatDatabase: string;
-  readonly heartbeatCollection: string;
-  readonly signalDatabase: string;
-  readonly signalCollection: string;
-  readonly snapshotChunkSize: number;
-}
+export type CaptureConfig = ReturnType<typeof readCaptureConfig>;
 
+/** Defaults of the capture settings that are plain values (the generated export uses them). */
 export const captureDefaults = {
-  recordFormat: "envelope",
-  arrayEncoding: "array",
-  nestedDocumentEncoding: "document",
-  heartbeatDatabase: "streamkap",
-  heartbeatCollection: "streamkap_heartbeat",
-  signalCollection: "streamkap_signal",
-  outboxCollection: "kinesis_outbox",
-  statusCollection: "kinesis_status",
+  heartbeatDatabase: heartbeatSettings.heartbeatDatabase.fallback as string,
+  heartbeatCollection: heartbeatSettings.heartbeatCollection.fallback as string,
+  signalCollection: captureSettings.signalCollection.fallback as string,
 } as const;
 
 /** Reads the change-capture settings from App Services values (or environment variables). */
-export function readCaptureConfig(read: ValueReader): CaptureConfig {
-  const heartbeatDatabase = text(read, "HEARTBEAT_DATABASE", captureDefaults.heartbeatDatabase);
-  return {
-    appName: text(read, "APP_NAME", "atlas-kinesis-bridge"),
-    recordFormat: oneOf(read, "KINESIS_RECORD_FORMAT", ["envelope", "document"], captureDefaults.recordFormat),
-    arrayEncoding: oneOf(read, "ARRAY_ENCODING", ["array", "array_string"], captureDefaults.arrayEncoding),
-    nestedDocumentEncoding: oneOf(read, "NESTED_DOCUMENT_ENCODING", ["document", "string"], captureDefaults.nestedDocumentEncoding),
-    maxRecordBytes: integer(read, "KINESIS_MAX_RECORD_BYTES", FIREHOSE_RECORD_LIMIT, 1024, 10 * 1024 * 1024),
-    maxAttempts: integer(read, "KINESIS_MAX_ATTEMPTS", 4, 1, 10),
-    baseDelayMs: integer(read, "KINESIS_RETRY_BASE_MS", 100, 1, 10_000),
-    maxDelayMs: integer(read, "KINESIS_RETRY_MAX_MS", 2_000, 1, 60_000),
-    outboxDatabase: text(read, "KINESIS_OUTBOX_DATABASE", heartbeatDatabase),
-    outboxCollection: text(read, "KINESIS_OUTBOX_COLLECTION", captureDefaults.outboxCollection),
-    statusCollection: text(read, "KINESIS_STATUS_COLLECTION", captureDefaults.statusCollection),
-    heartbeatDatabase,
-    heartbeatCollection: text(read, "HEARTBEAT_COLLECTION", captureDefaults.heartbeatCollection),
-    signalDatabase: text(read, "SIGNAL_DATABASE", heartbeatDatabase),
-    signalCollection: text(read, "SIGNAL_COLLECTION", captureDefaults.signalCollection),
-    snapshotChunkSize: integer(read, "SNAPSHOT_CHUNK_SIZE", 500, 1, 500),
-  };
-}
-
-function text(read: ValueReader, name: string, fallback: string): string {
-  const value = read(name);
-  if (value === undefined || value === null || value === "") return fallback;
-  if (typeof value !== "string") throw new BridgeError("misconfigured", `${name} must be a string`);
-  return value;
-}
-
-function oneOf<T extends string>(read: ValueReader, name: string, allowed: readonly T[], fallback: T): T {
-  const value = text(read, name, fallback);
-  if (!(allowed as readonly string[]).includes(value)) {
-    throw new BridgeError("misconfigured", `${name} must be one of ${allowed.join(", ")}; got "${value.slice(0, 40)}"`);
-  }
-  return value as T;
-}
-
-function integer(read: ValueReader, name: string, fallback: number, min: number, max: number): number {
-  const raw = read(name);
-  if (raw === undefined || raw === null || raw === "") return fallback;
-  const value = typeof raw === "number" ? raw : Number(raw);
-  if (!(value >= min && value <= max) || Math.floor(value) !== value) {
-    throw new BridgeError("misconfigured", `${name} must be a whole number from ${min} to ${max}`);
-  }
-  return value;
+export function readCaptureConfig(read: ValueReader) {
+  return readSettings(read, captureSettings);
 }

@@ -1,11 +1,12 @@
 import type { BsonPort } from "../bson-port";
 import { describeError } from "../errors";
 import { idKey } from "../id-key";
+import { chunksOf } from "../chunk";
 import { KinesisError, type KinesisPort, type KinesisRecordEntry } from "../kinesis/port";
+import { PUT_RECORDS_MAX_BYTES, PUT_RECORDS_MAX_ENTRIES, putAllRecords, putRecordsEntryBytes, RetryExhaustedError } from "../kinesis/put-records";
 import { matchedCount, type Clock, type CollectionPort, type DataSourcePort, type Document, type Logger } from "../ports";
-import { withRetries, type Sleep } from "../retry";
+import type { Sleep } from "../retry";
 import type { CaptureConfig } from "./config";
-import { PUT_RECORDS_MAX_BYTES, PUT_RECORDS_MAX_ENTRIES, putRecordsEntryBytes } from "./drain-outbox";
 import { buildKinesisRecord, RecordTooLargeError, type KinesisRecord } from "./envelope";
 import { enqueue } from "./outbox";
 
@@ -129,46 +130,29 @@ async function publishChunk(documents: Document[], db: string, coll: string, sig
     }
   }
   // Split by the PutRecords request size too, not only by count.
-  let start = 0;
-  while (start < records.length) {
-    let end = start;
-    let bytes = 0;
-    while (end < records.length && end - start < PUT_RECORDS_MAX_ENTRIES) {
-      const { data, partitionKey } = records[end].record;
-      const size = putRecordsEntryBytes(Buffer.byteLength(data, "utf8"), Buffer.byteLength(partitionKey, "utf8"));
-      if (bytes + size > PUT_RECORDS_MAX_BYTES) break;
-      bytes += size;
-      end++;
-    }
-    if (end === start) end++;
-    await putWithRetries(records.slice(start, end), db, coll, deps, run);
-    start = end;
-  }
+  const limits = { maxCount: PUT_RECORDS_MAX_ENTRIES, maxBytes: PUT_RECORDS_MAX_BYTES };
+  const size = ({ record }: { record: KinesisRecord }) => putRecordsEntryBytes(Buffer.byteLength(record.data, "utf8"), Buffer.byteLength(record.partitionKey, "utf8"));
+  for (const batch of chunksOf(records, limits, size)) await putOrOutbox(batch, db, coll, deps, run);
 }
 
-/** PutRecords, re-sending only failed entries; what still fails after the retries goes to the outbox. */
-async function putWithRetries(batch: { record: KinesisRecord; id: string }[], db: string, coll: string, deps: SnapshotDeps, run: SnapshotRun): Promise<void> {
-  let pending = batch;
-  let lastError = "";
-  for (let attempt = 1; attempt <= deps.config.maxAttempts && pending.length > 0; attempt++) {
-    const entries: KinesisRecordEntry[] = pending.map(({ record }) => ({ Data: Buffer.from(record.data, "utf8").toString("base64"), PartitionKey: record.partitionKey }));
-    try {
-      const response = await withRetries(() => deps.kinesis.putRecords(entries), (e) => e instanceof KinesisError && e.retryable, deps.config, deps.sleep, deps.random);
-      const failed = pending.filter((_, i) => response.Records[i].ErrorCode);
-      run.published += pending.length - failed.length;
-      if (failed.length > 0) lastError = String(response.Records.find((r) => r.ErrorCode)?.ErrorCode);
-      pending = failed;
-    } catch (error) {
-      lastError = describeError(error);
-      break;
+/** PutRecords with the shared sender (bounded, jittered retries of what failed); what it could not put goes to the outbox. */
+async function putOrOutbox(batch: { record: KinesisRecord; id: string }[], db: string, coll: string, deps: SnapshotDeps, run: SnapshotRun): Promise<void> {
+  const entries: KinesisRecordEntry[] = batch.map(({ record }) => ({ Data: Buffer.from(record.data, "utf8").toString("base64"), PartitionKey: record.partitionKey }));
+  try {
+    await putAllRecords(entries, { kinesis: deps.kinesis, policy: deps.config, sleep: deps.sleep, random: deps.random });
+    run.published += batch.length;
+    return;
+  } catch (error) {
+    if (!(error instanceof RetryExhaustedError)) throw error;
+    const lastError = error.cause instanceof KinesisError ? error.cause.code : describeError(error.cause);
+    const left = batch.filter((_, i) => !error.delivered[i]);
+    run.published += batch.length - left.length;
+    for (const { record, id } of left) {
+      await enqueue(deps.outbox, { _id: id, partitionKey: record.partitionKey, data: record.data, operationType: "read", ns: `${db}.${coll}`, enqueuedAt: new Date(deps.clock.now()), attempts: error.attempts, lastError });
+      run.outboxed++;
     }
-    if (pending.length > 0) await deps.sleep(Math.min(deps.config.maxDelayMs, deps.config.baseDelayMs * Math.pow(2, attempt)));
+    deps.logger.warn({ msg: "snapshot records sent to the outbox", ns: `${db}.${coll}`, count: left.length, reason: lastError });
   }
-  for (const { record, id } of pending) {
-    await enqueue(deps.outbox, { _id: id, partitionKey: record.partitionKey, data: record.data, operationType: "read", ns: `${db}.${coll}`, enqueuedAt: new Date(deps.clock.now()), attempts: deps.config.maxAttempts, lastError });
-    run.outboxed++;
-  }
-  if (pending.length > 0) deps.logger.warn({ msg: "snapshot records sent to the outbox", ns: `${db}.${coll}`, count: pending.length, reason: lastError });
 }
 
 async function finish(deps: SnapshotDeps, signalId: unknown, run: SnapshotRun): Promise<SnapshotRun> {

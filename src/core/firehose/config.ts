@@ -1,16 +1,28 @@
-import { BridgeError } from "../errors";
+import { heartbeatSettings } from "../capture/config";
 import type { ValueReader } from "../ports";
-import { readRouting, type Routing } from "./routing";
+import { namespacePart, optional, readSettings, setting, settingNames, text } from "../settings";
+import { buildRouting, capturedParser, namespaceMapParser, templateParser, type Routing } from "./routing";
 
 /** Firehose sends at most 64 MiB before compression; no host needs to accept more. */
 export const FIREHOSE_MAX_BODY_BYTES = 64 * 1024 * 1024;
 
+/** The webhook's settings: name, parser, default. Values (App Services) and environment variables alike. */
+export const firehoseSettings = {
+  accessKey: optional("FIREHOSE_ACCESS_KEY", text),
+  previousAccessKey: optional("FIREHOSE_ACCESS_KEY_PREVIOUS", text),
+  database: setting("FIREHOSE_DATABASE", namespacePart, "monitors"),
+  collection: setting("FIREHOSE_COLLECTION", namespacePart, "firehose"),
+  deadLetterCollection: setting("FIREHOSE_DEAD_LETTER_COLLECTION", namespacePart, "firehose_dead_letters"),
+  deletesCollection: setting("FIREHOSE_DELETES_COLLECTION", namespacePart, "firehose_deletes"),
+  livenessCollection: setting("FIREHOSE_HEARTBEAT_COLLECTION", namespacePart, "firehose_heartbeats"),
+  namespaceMap: optional("FIREHOSE_NAMESPACE_MAP", namespaceMapParser),
+  unmappedTemplate: setting("FIREHOSE_UNMAPPED_TARGET", templateParser, undefined),
+  captured: setting("CAPTURED_NAMESPACES", capturedParser, () => new Set<string>()),
+  ...heartbeatSettings,
+};
+
 /** Every value the webhook reads (the export check verifies each is defined in values/). */
-export const FIREHOSE_VALUE_NAMES = [
-  "FIREHOSE_ACCESS_KEY", "FIREHOSE_ACCESS_KEY_PREVIOUS", "FIREHOSE_DATABASE", "FIREHOSE_COLLECTION",
-  "FIREHOSE_DEAD_LETTER_COLLECTION", "FIREHOSE_NAMESPACE_MAP", "FIREHOSE_HEARTBEAT_COLLECTION", "CAPTURED_NAMESPACES",
-  "HEARTBEAT_DATABASE", "HEARTBEAT_COLLECTION", "FIREHOSE_UNMAPPED_TARGET", "FIREHOSE_DELETES_COLLECTION",
-] as const;
+export const FIREHOSE_VALUE_NAMES: readonly string[] = settingNames(firehoseSettings);
 
 export interface FirehoseConfig {
   /** Accepted access keys: the current one and, during a rotation, the previous one. */
@@ -26,10 +38,10 @@ export interface FirehoseConfig {
 }
 
 export const firehoseDefaults = {
-  database: "monitors",
-  collection: "firehose",
-  deadLetterCollection: "firehose_dead_letters",
-  deletesCollection: "firehose_deletes",
+  database: firehoseSettings.database.fallback as string,
+  collection: firehoseSettings.collection.fallback as string,
+  deadLetterCollection: firehoseSettings.deadLetterCollection.fallback as string,
+  deletesCollection: firehoseSettings.deletesCollection.fallback as string,
 } as const;
 
 /**
@@ -46,29 +58,15 @@ export const DELETE_POSITION_RETENTION_S = 7 * 24 * 3600;
  * "misconfigured" error instead, so Firehose keeps the data and retries.
  */
 export function readFirehoseConfig(read: ValueReader, maxBodyBytes = FIREHOSE_MAX_BODY_BYTES): FirehoseConfig {
-  const accessKeys = ["FIREHOSE_ACCESS_KEY", "FIREHOSE_ACCESS_KEY_PREVIOUS"]
-    .map((name) => read(name))
-    .filter((value): value is string => typeof value === "string" && value.length > 0);
-  const database = nameValue(read, "FIREHOSE_DATABASE", firehoseDefaults.database);
-  const collection = nameValue(read, "FIREHOSE_COLLECTION", firehoseDefaults.collection);
+  const values = readSettings(read, firehoseSettings);
+  const accessKeys = [values.accessKey, values.previousAccessKey].filter((key): key is string => key !== undefined);
   return {
     accessKeys,
-    database,
-    collection,
-    deadLetterCollection: nameValue(read, "FIREHOSE_DEAD_LETTER_COLLECTION", firehoseDefaults.deadLetterCollection),
-    deletesCollection: nameValue(read, "FIREHOSE_DELETES_COLLECTION", firehoseDefaults.deletesCollection),
+    database: values.database,
+    collection: values.collection,
+    deadLetterCollection: values.deadLetterCollection,
+    deletesCollection: values.deletesCollection,
     maxBodyBytes,
-    routing: readRouting(read, { db: database, coll: collection }),
+    routing: buildRouting(values, { db: values.database, coll: values.collection }),
   };
-}
-
-const NAME = /^[^\0$]{1,120}$/;
-
-function nameValue(read: ValueReader, name: string, fallback: string): string {
-  const value = read(name);
-  if (value === undefined || value === null || value === "") return fallback;
-  if (typeof value !== "string" || !NAME.test(value)) {
-    throw new BridgeError("misconfigured", `${name} must be a database or collection name (1-120 characters, no "$" or NUL)`);
-  }
-  return value;
 }

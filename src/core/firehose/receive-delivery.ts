@@ -1,5 +1,6 @@
 import type { BsonPort } from "../bson-port";
 import { admitDelivery } from "./admit-delivery";
+import { chunkEnd } from "../chunk";
 import { BridgeError, describeError, isBridgeError, statusForKind } from "../errors";
 import type { Clock, DataSourcePort, Document, Logger } from "../ports";
 import type { FirehoseConfig } from "./config";
@@ -125,11 +126,10 @@ export async function applyDelivery(delivery: Delivery, deps: ApplyDeps, counts:
   // alive at a time (one being written while the next is decoded), which keeps memory and
   // garbage-collection cost flat for 10,000-record batches.
   let pending: Promise<void> = Promise.resolve();
+  const limits = { maxCount: WRITE_CHUNK_RECORDS, maxBytes: WRITE_CHUNK_BYTES };
   for (let start = 0, end = 0; start < delivery.recordCount; start = end) {
     const decoded: DecodedRecord[] = [];
-    for (let bytes = 0; end < delivery.recordCount && end - start < WRITE_CHUNK_RECORDS && bytes < WRITE_CHUNK_BYTES; end++) {
-      bytes += delivery.byteLength(end);
-    }
+    end = chunkEnd(start, delivery.recordCount, limits, (index) => delivery.byteLength(index));
     for (let index = start; index < end; index++) {
       const record = parseRecord(delivery, index, deps.bson);
       if (record.kind === "rejected") deadLetters.push({ index, reasonCode: record.reasonCode, reason: record.reason, data: record.data });

@@ -1,5 +1,5 @@
 import { BridgeError } from "../errors";
-import type { ValueReader } from "../ports";
+import { json, type Parser } from "../settings";
 
 export interface Namespace {
   readonly db: string;
@@ -26,32 +26,30 @@ export interface Routing {
   readonly livenessTarget: Namespace;
 }
 
+/** What routing is made of, as read from the settings (see firehose/config.ts). */
+export interface RoutingSettings {
+  readonly namespaceMap?: Readonly<Record<string, string>>;
+  readonly unmappedTemplate?: string;
+  readonly captured: ReadonlySet<string>;
+  readonly heartbeatDatabase: string;
+  readonly heartbeatCollection: string;
+  readonly livenessCollection: string;
+}
+
 /**
- * Reads FIREHOSE_NAMESPACE_MAP ({"src.db.coll": "target.coll" | "coll"}) and checks that no target
- * is a captured collection: writing there would fire the change trigger again, a loop that never ends.
+ * Builds the routing and checks that no target is a captured collection: writing there would fire
+ * the change trigger again, a loop that never ends. A template is checked against every captured
+ * namespace it could receive events from.
  */
-export function readRouting(read: ValueReader, defaultTarget: Namespace): Routing {
-  const heartbeatDb = stringValue(read("HEARTBEAT_DATABASE")) || "streamkap";
-  const heartbeatColl = stringValue(read("HEARTBEAT_COLLECTION")) || "streamkap_heartbeat";
-  const livenessColl = stringValue(read("FIREHOSE_HEARTBEAT_COLLECTION")) || "firehose_heartbeats";
+export function buildRouting(settings: RoutingSettings, defaultTarget: Namespace): Routing {
   const namespaceMap = new Map<string, Namespace>();
-  const raw = read("FIREHOSE_NAMESPACE_MAP");
-  const parsed = typeof raw === "string" && raw.trim() !== "" ? parseJson(raw) : raw;
-  if (parsed !== undefined && parsed !== null && parsed !== "") {
-    if (typeof parsed !== "object" || Array.isArray(parsed)) {
-      throw new BridgeError("misconfigured", 'FIREHOSE_NAMESPACE_MAP must be a JSON object like {"app.orders": "replica.orders"}');
-    }
-    for (const [source, target] of Object.entries(parsed as Record<string, unknown>)) {
-      if (!isNamespace(source) || typeof target !== "string" || target === "") {
-        throw new BridgeError("misconfigured", `FIREHOSE_NAMESPACE_MAP entry "${source.slice(0, 80)}" must map "db.collection" to "db.collection" or "collection"`);
-      }
-      namespaceMap.set(source, isNamespace(target) ? splitNamespace(target) : { db: defaultTarget.db, coll: target });
-    }
+  const map = settings.namespaceMap || {};
+  for (const source of Object.keys(map)) {
+    const target = map[source];
+    namespaceMap.set(source, isNamespace(target) ? splitNamespace(target) : { db: defaultTarget.db, coll: target });
   }
-  const captured = capturedNamespaces(read("CAPTURED_NAMESPACES"));
-  const unmappedTemplate = readTemplate(read("FIREHOSE_UNMAPPED_TARGET"));
+  const { captured, unmappedTemplate } = settings;
   const targets: [string, Namespace][] = [["the default target (FIREHOSE_DATABASE.FIREHOSE_COLLECTION)", defaultTarget], ...[...namespaceMap].map(([s, t]): [string, Namespace] => [`FIREHOSE_NAMESPACE_MAP["${s}"]`, t])];
-  // A template is checked against every captured namespace it could receive events from.
   if (unmappedTemplate !== undefined) {
     captured.forEach((source) => {
       if (!namespaceMap.has(source)) targets.push([`FIREHOSE_UNMAPPED_TARGET "${unmappedTemplate}" for ${source}`, applyTemplate(unmappedTemplate, splitNamespace(source))]);
@@ -63,8 +61,51 @@ export function readRouting(read: ValueReader, defaultTarget: Namespace): Routin
       throw new BridgeError("misconfigured", `${what} writes into ${name}, a captured collection: every write would be captured again, an endless loop`);
     }
   }
-  return { defaultTarget, namespaceMap, unmappedTemplate, captured, heartbeatSource: `${heartbeatDb}.${heartbeatColl}`, livenessTarget: { db: defaultTarget.db, coll: livenessColl } };
+  return {
+    defaultTarget,
+    namespaceMap,
+    unmappedTemplate,
+    captured,
+    heartbeatSource: `${settings.heartbeatDatabase}.${settings.heartbeatCollection}`,
+    livenessTarget: { db: defaultTarget.db, coll: settings.livenessCollection },
+  };
 }
+
+/** FIREHOSE_NAMESPACE_MAP: {"src.db.coll": "target.coll" | "coll"}, as JSON text or an object. */
+export const namespaceMapParser: Parser<Record<string, string>> = (raw, name) => {
+  const parsed = json(raw, name);
+  if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) {
+    throw new BridgeError("misconfigured", `${name} must be a JSON object like {"app.orders": "replica.orders"}`);
+  }
+  const out: Record<string, string> = {};
+  for (const [source, target] of Object.entries(parsed as Record<string, unknown>)) {
+    if (!isNamespace(source) || typeof target !== "string" || target === "") {
+      throw new BridgeError("misconfigured", `${name} entry "${source.slice(0, 80)}" must map "db.collection" to "db.collection" or "collection"`);
+    }
+    out[source] = target;
+  }
+  return out;
+};
+
+/** CAPTURED_NAMESPACES as generated from the capture list: a JSON array (or comma list) of "db.coll". */
+export const capturedParser: Parser<Set<string>> = (raw, name) => {
+  const list = typeof raw === "string" && !raw.trim().startsWith("[") ? raw.split(",").map((s) => s.trim()).filter(Boolean) : json(raw, name);
+  if (!Array.isArray(list) || !list.every((item) => typeof item === "string")) {
+    throw new BridgeError("misconfigured", `${name} must be a list of "db.collection" names`);
+  }
+  return new Set(list as string[]);
+};
+
+/** FIREHOSE_UNMAPPED_TARGET: "default" (undefined) or a "database.collection" template with {db} and/or {coll}. */
+export const templateParser: Parser<string | undefined> = (raw, name) => {
+  if (raw === "default") return undefined;
+  if (typeof raw !== "string" || !isNamespace(raw) || !/\{(db|coll)\}/.test(raw)) {
+    throw new BridgeError("misconfigured", `${name} must be "default" or a "database.collection" template with {db} and/or {coll}, like "mirror_{db}.{coll}"`);
+  }
+  const sample = namespaceProblem(applyTemplate(raw, { db: "db", coll: "coll" }));
+  if (sample !== undefined) throw new BridgeError("misconfigured", `${name} "${raw.slice(0, 80)}" does not make valid names: ${sample}`);
+  return raw;
+};
 
 /**
  * The target of a change event from `source`, or the reason it has none. Targets are cached per
@@ -92,16 +133,6 @@ export interface TargetProblem {
   readonly reason: string;
 }
 
-function readTemplate(raw: unknown): string | undefined {
-  if (raw === undefined || raw === null || raw === "" || raw === "default") return undefined;
-  if (typeof raw !== "string" || !isNamespace(raw) || !/\{(db|coll)\}/.test(raw)) {
-    throw new BridgeError("misconfigured", 'FIREHOSE_UNMAPPED_TARGET must be "default" or a "database.collection" template with {db} and/or {coll}, like "mirror_{db}.{coll}"');
-  }
-  const sample = namespaceProblem(applyTemplate(raw, { db: "db", coll: "coll" }));
-  if (sample !== undefined) throw new BridgeError("misconfigured", `FIREHOSE_UNMAPPED_TARGET "${raw.slice(0, 80)}" does not make valid names: ${sample}`);
-  return raw;
-}
-
 function applyTemplate(template: string, source: Namespace): Namespace {
   // The database part is what stands before the first dot of the template, so a collection name
   // with dots ("app.orders.archive" -> coll "orders.archive") stays whole.
@@ -115,29 +146,6 @@ function namespaceProblem(target: Namespace): string | undefined {
   if (target.db === "" || /[/\\. "$*<>:|?\0]/.test(target.db) || target.db.length > 63) return `"${target.db.slice(0, 80)}" is not a valid database name`;
   if (target.coll === "" || /[$\0]/.test(target.coll) || target.coll.indexOf("system.") === 0) return `"${target.coll.slice(0, 80)}" is not a valid collection name`;
   return undefined;
-}
-
-/** CAPTURED_NAMESPACES as generated from the capture list: a JSON array (or comma list) of "db.coll". */
-export function capturedNamespaces(raw: unknown): Set<string> {
-  let list: unknown = raw;
-  if (typeof raw === "string") list = raw.trim().startsWith("[") ? parseJson(raw) : raw.split(",").map((s) => s.trim()).filter(Boolean);
-  if (list === undefined || list === null) return new Set();
-  if (!Array.isArray(list) || !list.every((item) => typeof item === "string")) {
-    throw new BridgeError("misconfigured", 'CAPTURED_NAMESPACES must be a list of "db.collection" names');
-  }
-  return new Set(list as string[]);
-}
-
-function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    throw new BridgeError("misconfigured", "FIREHOSE_NAMESPACE_MAP / CAPTURED_NAMESPACES is not valid JSON");
-  }
-}
-
-function stringValue(value: unknown): string | undefined {
-  return typeof value === "string" && value !== "" ? value : undefined;
 }
 
 function isNamespace(text: string): boolean {
