@@ -7,18 +7,63 @@ import n from "eslint-plugin-n";
 
 // src/core is logic and ports only: no transport, signer, driver, store or host code.
 const coreMayNotImport = {
-  paths: ["http", "https", "net", "tls", "dns", "dgram", "fs", "child_process", "node:http", "node:https", "node:net", "node:tls", "node:dns", "node:dgram", "node:fs", "node:child_process"]
-    .map((name) => ({ name, message: "src/core does no I/O: take a port (src/core/ports.ts) and implement it in src/adapters" })),
+  paths: [
+    "http",
+    "https",
+    "net",
+    "tls",
+    "dns",
+    "dgram",
+    "fs",
+    "child_process",
+    "node:http",
+    "node:https",
+    "node:net",
+    "node:tls",
+    "node:dns",
+    "node:dgram",
+    "node:fs",
+    "node:child_process",
+  ].map((name) => ({
+    name,
+    message: "src/core does no I/O: take a port (src/core/ports.ts) and implement it in src/adapters",
+  })),
   patterns: [
-    { group: ["aws4", "mongodb", "bson", "mingo", "croner", "kinesis-local", "kinesalite", "@aws-sdk/*", "@smithy/*"], message: "src/core depends on no driver, signer or SDK: put it in an adapter behind a port" },
-    { group: ["**/adapters/**", "**/local/**", "**/embedded/**", "**/bin/**", "**/functions/**"], message: "src/core may not import hosts, adapters or the local runtime" },
+    {
+      group: ["aws4", "mongodb", "bson", "mingo", "croner", "kinesis-local", "kinesalite", "@aws-sdk/*", "@smithy/*"],
+      message: "src/core depends on no driver, signer or SDK: put it in an adapter behind a port",
+    },
+    {
+      group: ["**/adapters/**", "**/local/**", "**/embedded/**", "**/bin/**", "**/functions/**"],
+      message: "src/core may not import hosts, adapters or the local runtime",
+    },
   ],
 };
 
 // Node modules App Services provides in full or in part (app-services.md, "JavaScript and Node surface").
 const appServicesModules = [
-  "assert", "buffer", "crypto", "dgram", "dns", "events", "fs", "http", "https", "net", "os", "path",
-  "punycode", "querystring", "stream", "string_decoder", "timers", "tls", "tty", "url", "util", "zlib",
+  "assert",
+  "buffer",
+  "crypto",
+  "dgram",
+  "dns",
+  "events",
+  "fs",
+  "http",
+  "https",
+  "net",
+  "os",
+  "path",
+  "punycode",
+  "querystring",
+  "stream",
+  "string_decoder",
+  "timers",
+  "tls",
+  "tty",
+  "url",
+  "util",
+  "zlib",
 ];
 
 // ES2015 statics App Services marks unsupported ("Array/Number static methods", "Math methods").
@@ -36,9 +81,18 @@ export default [
     files: ["src/adapters/**/*.ts"],
     languageOptions: { parser: tsParser },
     rules: {
-      "no-restricted-imports": ["error", {
-        patterns: [{ group: ["**/local/**", "**/bin/**"], message: "adapters are for production hosts: they may not import the local runtime or the command-line entry points" }],
-      }],
+      "no-restricted-imports": [
+        "error",
+        {
+          patterns: [
+            {
+              group: ["**/local/**", "**/bin/**"],
+              message:
+                "adapters are for production hosts: they may not import the local runtime or the command-line entry points",
+            },
+          ],
+        },
+      ],
     },
   },
   {
@@ -48,10 +102,21 @@ export default [
       ecmaVersion: "latest",
       sourceType: "script",
       globals: {
-        exports: "writable", context: "readonly", BSON: "readonly", EJSON: "readonly", utils: "readonly",
-        Buffer: "readonly", require: "readonly", console: "readonly", process: "readonly",
-        setTimeout: "readonly", clearTimeout: "readonly", setInterval: "readonly", clearInterval: "readonly",
-        setImmediate: "readonly", Promise: "readonly",
+        exports: "writable",
+        context: "readonly",
+        BSON: "readonly",
+        EJSON: "readonly",
+        utils: "readonly",
+        Buffer: "readonly",
+        require: "readonly",
+        console: "readonly",
+        process: "readonly",
+        setTimeout: "readonly",
+        clearTimeout: "readonly",
+        setInterval: "readonly",
+        clearInterval: "readonly",
+        setImmediate: "readonly",
+        Promise: "readonly",
       },
     },
     settings: { node: { version: "10.18.1" } },
@@ -65,7 +130,8 @@ export default [
       "es-x/no-regexp-y-flag": "error",
       ...Object.fromEntries(unsupportedStatics),
       "n/no-unsupported-features/node-builtins": ["error", { version: "10.18.1" }],
-      "no-restricted-globals": ["error",
+      "no-restricted-globals": [
+        "error",
         { name: "TextDecoder", message: "App Services has no TextDecoder; use Buffer" },
         { name: "TextEncoder", message: "App Services has no TextEncoder; use Buffer" },
         { name: "module", message: "App Services functions have no module global" },
@@ -74,10 +140,13 @@ export default [
         { name: "AbortController", message: "not in Node 10" },
         { name: "queueMicrotask", message: "not in Node 10" },
       ],
-      "no-restricted-syntax": ["error", {
-        selector: `CallExpression[callee.name="require"]:not([arguments.0.value=/^(${appServicesModules.join("|")})$/])`,
-        message: "App Services functions may require only the Node modules it provides; bundle everything else",
-      }],
+      "no-restricted-syntax": [
+        "error",
+        {
+          selector: `CallExpression[callee.name="require"]:not([arguments.0.value=/^(${appServicesModules.join("|")})$/])`,
+          message: "App Services functions may require only the Node modules it provides; bundle everything else",
+        },
+      ],
       "no-undef": "error",
     },
   },

@@ -31,7 +31,16 @@ function sampleEvent(i: number): ChangeEvent {
     wallTime: new Date(),
     ns: { db: "monitors", coll: "reports" },
     documentKey: { _id: id },
-    fullDocument: { _id: id, node: `pi-${i % 50}-zürich`, humidity: 41.5, temperature: 21.25, pressure: 1013, movement: i % 2 === 0, acceleration: { x: 0.01, y: -0.02, z: 9.81 }, recordedAt: new Date() },
+    fullDocument: {
+      _id: id,
+      node: `pi-${i % 50}-zürich`,
+      humidity: 41.5,
+      temperature: 21.25,
+      pressure: 1013,
+      movement: i % 2 === 0,
+      acceleration: { x: 0.01, y: -0.02, z: 9.81 },
+      recordedAt: new Date(),
+    },
     updateDescription: { updatedFields: { humidity: 41.5 }, removedFields: [], truncatedArrays: [] },
   };
 }
@@ -40,12 +49,24 @@ export async function benchPublish(emulator: KinesisEmulator, events: number) {
   const stream = "bench-publish";
   await emulator.createStream(stream, 2);
   const config = readCaptureConfig(() => undefined);
-  const settings = { streamName: stream, region: emulator.region, ...emulator.credentials, endpoint: emulator.endpoint, timeoutMs: 10_000 };
+  const settings = {
+    streamName: stream,
+    region: emulator.region,
+    ...emulator.credentials,
+    endpoint: emulator.endpoint,
+    timeoutMs: 10_000,
+  };
   const kinesis = createKinesisClient(settings, createNodeTransport());
   const store = new EmbeddedStore();
   const deps = {
-    config, kinesis, bson: nodeBson, clock: { now: () => Date.now() }, sleep: realSleep, logger: quietLogger,
-    outbox: store.db("streamkap").collection("kinesis_outbox"), status: store.db("streamkap").collection("kinesis_status"),
+    config,
+    kinesis,
+    bson: nodeBson,
+    clock: { now: () => Date.now() },
+    sleep: realSleep,
+    logger: quietLogger,
+    outbox: store.db("streamkap").collection("kinesis_outbox"),
+    status: store.db("streamkap").collection("kinesis_status"),
   };
   const sample = Array.from({ length: events }, (_, i) => sampleEvent(i));
   const time = (fn: () => void) => {
@@ -57,8 +78,23 @@ export async function benchPublish(emulator: KinesisEmulator, events: number) {
   const signUs = time(() =>
     sample.forEach((e) => {
       const record = buildKinesisRecord(e, config, nodeBson);
-      const body = JSON.stringify({ StreamName: stream, Data: Buffer.from(record.data).toString("base64"), PartitionKey: record.partitionKey });
-      aws4.sign({ host: "127.0.0.1", path: "/", method: "POST", service: "kinesis", region: "us-east-1", headers: { "X-Amz-Target": "Kinesis_20131202.PutRecord", "Content-Type": "application/x-amz-json-1.1" }, body }, emulator.credentials);
+      const body = JSON.stringify({
+        StreamName: stream,
+        Data: Buffer.from(record.data).toString("base64"),
+        PartitionKey: record.partitionKey,
+      });
+      aws4.sign(
+        {
+          host: "127.0.0.1",
+          path: "/",
+          method: "POST",
+          service: "kinesis",
+          region: "us-east-1",
+          headers: { "X-Amz-Target": "Kinesis_20131202.PutRecord", "Content-Type": "application/x-amz-json-1.1" },
+          body,
+        },
+        emulator.credentials,
+      );
     }),
   );
   for (const e of sample.slice(0, 50)) await publishChangeToKinesis(e, deps); // warm-up
@@ -77,19 +113,47 @@ export async function benchBackfill(emulator: KinesisEmulator, documents: number
   const store = new EmbeddedStore();
   const source = store.db("app").collection("orders");
   for (let start = 0; start < documents; start += 10_000) {
-    await source.insertMany(Array.from({ length: Math.min(10_000, documents - start) }, (_, k) => ({ _id: start + k, total: (start + k) * 1.25, customer: `client n° ${start + k}`, at: new Date() })));
+    await source.insertMany(
+      Array.from({ length: Math.min(10_000, documents - start) }, (_, k) => ({
+        _id: start + k,
+        total: (start + k) * 1.25,
+        customer: `client n° ${start + k}`,
+        at: new Date(),
+      })),
+    );
   }
   const config = readCaptureConfig(() => undefined);
-  const kinesis = createKinesisClient({ streamName: stream, region: emulator.region, ...emulator.credentials, endpoint: emulator.endpoint, timeoutMs: 30_000 }, createNodeTransport());
+  const kinesis = createKinesisClient(
+    {
+      streamName: stream,
+      region: emulator.region,
+      ...emulator.credentials,
+      endpoint: emulator.endpoint,
+      timeoutMs: 30_000,
+    },
+    createNodeTransport(),
+  );
   const signals = store.db("streamkap").collection("streamkap_signal");
   await signals.insertOne({ _id: "bench", type: "execute-snapshot", data: { "data-collections": ["app.orders"] } });
   const started = Date.now();
-  const run = await runSnapshot("bench", {
-    config, kinesis, bson: nodeBson, clock: { now: () => Date.now() }, sleep: realSleep, logger: quietLogger, dataSource: store, signals,
-    outbox: store.db("streamkap").collection("kinesis_outbox"),
-  }, Date.now() + 3_600_000);
+  const run = await runSnapshot(
+    "bench",
+    {
+      config,
+      kinesis,
+      bson: nodeBson,
+      clock: { now: () => Date.now() },
+      sleep: realSleep,
+      logger: quietLogger,
+      dataSource: store,
+      signals,
+      outbox: store.db("streamkap").collection("kinesis_outbox"),
+    },
+    Date.now() + 3_600_000,
+  );
   const seconds = (Date.now() - started) / 1000;
-  if (run.status !== "done" || run.published !== documents) throw new Error(`backfill incomplete: ${JSON.stringify(run)}`);
+  if (run.status !== "done" || run.published !== documents)
+    throw new Error(`backfill incomplete: ${JSON.stringify(run)}`);
   return { documents, seconds, perSecond: documents / seconds };
 }
 
@@ -114,7 +178,13 @@ export async function functionSizes() {
     }`;
   const result = await build({
     stdin: { contents: entry, resolveDir: root, loader: "ts" },
-    bundle: true, write: false, format: "cjs", platform: "node", target: "es2018", minify: false, logLevel: "silent",
+    bundle: true,
+    write: false,
+    format: "cjs",
+    platform: "node",
+    target: "es2018",
+    minify: false,
+    logLevel: "silent",
     external: ["bson"],
   });
   const sdkBytes = result.outputFiles[0].contents.length;

@@ -5,7 +5,10 @@ import { EJSON, ObjectId } from "bson";
  * text and Extended JSON types ($date, $numberDecimal, $numberLong, $binary). `_id` is a hex string
  * so the seed baseline, which calls `new ObjectId(document._id)`, can run on the same request.
  */
-export function buildDeliveryBody(count: number, recordBytes = 1024): { requestId: string; timestamp: number; records: { data: string }[] } {
+export function buildDeliveryBody(
+  count: number,
+  recordBytes = 1024,
+): { requestId: string; timestamp: number; records: { data: string }[] } {
   const records = [];
   for (let i = 0; i < count; i++) {
     const base = {

@@ -45,18 +45,28 @@ export const nullDataSource: DataSourcePort = {
 };
 
 function loadBaseline(path: string): (payload: unknown, response: unknown) => Promise<void> {
-  const noopBulk = () => ({ find: () => ({ upsert: () => ({ updateOne: () => undefined }) }), execute: async () => null });
+  const noopBulk = () => ({
+    find: () => ({ upsert: () => ({ updateOne: () => undefined }) }),
+    execute: async () => null,
+  });
   const context = {
     values: { get: (name: string) => (name === "FIREHOSE_ACCESS_KEY" ? KEY : undefined) },
     services: { get: () => ({ db: () => ({ collection: () => ({ initializeOrderedBulkOp: noopBulk }) }) }) },
   };
-  const wrapper = runInThisContext(`(function (context, BSON) { var exports; ${readFileSync(path, "utf8")}\n; return exports; })`, { filename: path });
+  const wrapper = runInThisContext(
+    `(function (context, BSON) { var exports; ${readFileSync(path, "utf8")}\n; return exports; })`,
+    { filename: path },
+  );
   return wrapper(context, bson);
 }
 
 function makeTask(name: TaskName, bodyBytes: Buffer, baselinePath: string): () => unknown {
   const body = JSON.parse(bodyBytes.toString("utf8")) as { requestId: string; records: { data: string }[] };
-  const headers = { "X-Amz-Firehose-Request-Id": body.requestId, "X-Amz-Firehose-Access-Key": KEY, "Content-Type": "application/json" };
+  const headers = {
+    "X-Amz-Firehose-Request-Id": body.requestId,
+    "X-Amz-Firehose-Access-Key": KEY,
+    "Content-Type": "application/json",
+  };
   const deps: FirehoseDeliveryDeps = {
     config: readFirehoseConfig((variable) => (variable === "FIREHOSE_ACCESS_KEY" ? KEY : undefined)),
     dataSource: nullDataSource,
@@ -80,11 +90,13 @@ function makeTask(name: TaskName, bodyBytes: Buffer, baselinePath: string): () =
       };
     case "floorTypes":
       return () => {
-        for (const record of body.records) parseExtendedJson(Buffer.from(record.data, "base64").toString("utf8"), nodeBson);
+        for (const record of body.records)
+          parseExtendedJson(Buffer.from(record.data, "base64").toString("utf8"), nodeBson);
       };
     case "floorEjson":
       return () => {
-        for (const record of body.records) bson.EJSON.parse(Buffer.from(record.data, "base64").toString("utf8"), { relaxed: false });
+        for (const record of body.records)
+          bson.EJSON.parse(Buffer.from(record.data, "base64").toString("utf8"), { relaxed: false });
       };
     case "coreNode":
       // The Node server and the Lambda pass a run decoder; App Services has none (see read-delivery.ts).
@@ -94,7 +106,10 @@ function makeTask(name: TaskName, bodyBytes: Buffer, baselinePath: string): () =
     case "baseline": {
       const baseline = loadBaseline(baselinePath);
       // App Services' BSON.Binary has text(); bson's does not, so the request body is given that shape.
-      const payload = { headers: { "X-Amz-Firehose-Access-Key": KEY, "X-Amz-Firehose-Request-Id": [body.requestId] }, body: { text: () => bodyBytes.toString("utf8") } };
+      const payload = {
+        headers: { "X-Amz-Firehose-Access-Key": KEY, "X-Amz-Firehose-Request-Id": [body.requestId] },
+        body: { text: () => bodyBytes.toString("utf8") },
+      };
       const response = { addHeader: () => undefined, setStatusCode: () => undefined, setBody: () => undefined };
       return () => baseline(payload, response);
     }
@@ -145,7 +160,11 @@ async function main(): Promise<void> {
     floorTimes.push(floorMs);
     ratios.push(taskMs / floorMs);
   }
-  const report: TaskReport = { medianMs: median(times), floorMedianMs: median(floorTimes), ratioToFloor: median(ratios) };
+  const report: TaskReport = {
+    medianMs: median(times),
+    floorMedianMs: median(floorTimes),
+    ratioToFloor: median(ratios),
+  };
   console.log(JSON.stringify(report));
 }
 

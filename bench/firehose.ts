@@ -39,17 +39,34 @@ export async function benchFirehose(options: { records?: number; rounds?: number
     writeFileSync(requestPath, bodyBytes);
     const perRound = await runIsolated<TaskReport>(
       names,
-      (name) => ["--import", "tsx", TASK_SCRIPT, name, requestPath, BASELINE, String(runsPerProcess.warmup), String(runsPerProcess.timed)],
+      (name) => [
+        "--import",
+        "tsx",
+        TASK_SCRIPT,
+        name,
+        requestPath,
+        BASELINE,
+        String(runsPerProcess.warmup),
+        String(runsPerProcess.timed),
+      ],
       rounds,
     );
     const ratios = (name: string) => perRound.get(name)!.map((report) => report.ratioToFloor);
     const rows = names.map((name) => {
       const ratio = summarize(ratios(name));
-      return { name: TASKS[name], p50ms: median(perRound.get(name)!.map((report) => report.medianMs)), ratioToFloor: ratio.median, ratioP25: ratio.p25, ratioP75: ratio.p75 };
+      return {
+        name: TASKS[name],
+        p50ms: median(perRound.get(name)!.map((report) => report.medianMs)),
+        ratioToFloor: ratio.median,
+        ratioP25: ratio.p25,
+        ratioP75: ratio.p75,
+      };
     });
     // Each process's ratio is to its own floor, so two tasks compare round by round through them.
     const over = (a: string, b: string) => summarize(ratios(a).map((ratio, round) => ratio / ratios(b)[round]));
-    const baselineOverCore = perRound.has("baseline") ? { node: over("baseline", "coreNode"), appServices: over("baseline", "coreAppServices") } : undefined;
+    const baselineOverCore = perRound.has("baseline")
+      ? { node: over("baseline", "coreNode"), appServices: over("baseline", "coreAppServices") }
+      : undefined;
     return { rows, baselineOverCore, recordBytes: Math.round(bodyBytes.length / count / 1.37), rounds, runsPerProcess };
   } finally {
     rmSync(dir, { recursive: true, force: true });

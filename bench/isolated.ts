@@ -11,7 +11,11 @@ const run = promisify(execFile);
  * over all tasks alike. Each process prints one JSON object (its last line); they come back by task,
  * in round order.
  */
-export async function runIsolated<Report>(tasks: readonly string[], argsFor: (task: string) => string[], rounds: number): Promise<Map<string, Report[]>> {
+export async function runIsolated<Report>(
+  tasks: readonly string[],
+  argsFor: (task: string) => string[],
+  rounds: number,
+): Promise<Map<string, Report[]>> {
   const perRound = new Map<string, Report[]>(tasks.map((task) => [task, []]));
   for (let round = 0; round < rounds; round++) {
     for (let k = 0; k < tasks.length; k++) {
@@ -30,7 +34,10 @@ export function summarize(values: number[]): { median: number; p25: number; p75:
 }
 
 export function median(values: number[]): number {
-  return quantile([...values].sort((a, b) => a - b), 0.5);
+  return quantile(
+    [...values].sort((a, b) => a - b),
+    0.5,
+  );
 }
 
 function quantile(sorted: number[], q: number): number {

@@ -13,7 +13,11 @@ while (body.length > LIMIT) body = Buffer.from(JSON.stringify(buildDeliveryBody(
 const before = process.resourceUsage().maxRSS * 1024;
 const key = "k";
 receiveFirehoseDelivery(
-  { method: "POST", headers: { "x-amz-firehose-request-id": JSON.parse(body.toString()).requestId, "x-amz-firehose-access-key": key }, body },
+  {
+    method: "POST",
+    headers: { "x-amz-firehose-request-id": JSON.parse(body.toString()).requestId, "x-amz-firehose-access-key": key },
+    body,
+  },
   {
     config: readFirehoseConfig((name) => (name === "FIREHOSE_ACCESS_KEY" ? key : undefined)),
     dataSource: nullDataSource,

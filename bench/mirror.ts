@@ -17,12 +17,23 @@ const KEY = "bench-access-key";
 const silent = { info() {}, warn() {}, error() {} };
 
 function content(n: number, id: ObjectId) {
-  return { _id: id, sensor: `pi-${n % 50}`, reading: n * 0.25, count: n, tags: ["a", "b"], at: new Date(1763771100000 + n) };
+  return {
+    _id: id,
+    sensor: `pi-${n % 50}`,
+    reading: n * 0.25,
+    count: n,
+    tags: ["a", "b"],
+    at: new Date(1763771100000 + n),
+  };
 }
 
 function request(requestId: string, texts: string[]): FirehoseDeliveryRequest {
   const records = texts.map((text) => ({ data: Buffer.from(text).toString("base64") }));
-  return { method: "POST", headers: { "X-Amz-Firehose-Request-Id": requestId, "X-Amz-Firehose-Access-Key": KEY }, body: Buffer.from(JSON.stringify({ requestId, timestamp: 1, records })) };
+  return {
+    method: "POST",
+    headers: { "X-Amz-Firehose-Request-Id": requestId, "X-Amz-Firehose-Access-Key": KEY },
+    body: Buffer.from(JSON.stringify({ requestId, timestamp: 1, records })),
+  };
 }
 
 /** Plain documents, change events that insert them, and a mix (insert, update, update, delete per document). */
@@ -34,7 +45,11 @@ function workloads(): { name: string; request: FirehoseDeliveryRequest }[] {
     t++;
     const change: ChangeEvent = {
       _id: { _data: `82${t.toString(16).toUpperCase()}000000012B042C0100` },
-      operationType, clusterTime: new Timestamp({ t, i: 1 }), wallTime: new Date(t * 1000), ns: { db: "app", coll: "readings" }, documentKey: { _id: id },
+      operationType,
+      clusterTime: new Timestamp({ t, i: 1 }),
+      wallTime: new Date(t * 1000),
+      ns: { db: "app", coll: "readings" },
+      documentKey: { _id: id },
     };
     if (withDocument) change.fullDocument = content(n, id);
     return buildKinesisRecord(change, config, nodeBson).data;
@@ -42,7 +57,13 @@ function workloads(): { name: string; request: FirehoseDeliveryRequest }[] {
   const plain = ids.map((id, n) => EJSON.stringify(content(n, id), { relaxed: false }));
   const inserts = ids.map((id, n) => event("insert", id, n, true));
   const mixed: string[] = [];
-  for (let n = 0; n < RECORDS / 4; n++) mixed.push(event("insert", ids[n], n, true), event("update", ids[n], n + 1, true), event("update", ids[n], n + 2, true), event("delete", ids[n], n, false));
+  for (let n = 0; n < RECORDS / 4; n++)
+    mixed.push(
+      event("insert", ids[n], n, true),
+      event("update", ids[n], n + 1, true),
+      event("update", ids[n], n + 2, true),
+      event("delete", ids[n], n, false),
+    );
   return [
     { name: "plain documents (reference)", request: request("plain", plain) },
     { name: "change events: inserts", request: request("inserts", inserts) },
@@ -53,7 +74,13 @@ function workloads(): { name: string; request: FirehoseDeliveryRequest }[] {
 async function applyOnce(request: FirehoseDeliveryRequest): Promise<number> {
   const store = new EmbeddedStore();
   const values: Record<string, unknown> = { FIREHOSE_ACCESS_KEY: KEY };
-  const deps: FirehoseDeliveryDeps = { config: readFirehoseConfig((name) => values[name]), dataSource: store, bson: nodeBson, clock: { now: () => Date.now() }, logger: silent };
+  const deps: FirehoseDeliveryDeps = {
+    config: readFirehoseConfig((name) => values[name]),
+    dataSource: store,
+    bson: nodeBson,
+    clock: { now: () => Date.now() },
+    logger: silent,
+  };
   const started = process.hrtime.bigint();
   const response = await receiveFirehoseDelivery(request, deps);
   const ms = Number(process.hrtime.bigint() - started) / 1e6;
@@ -79,5 +106,8 @@ export async function benchMirror(options: { rounds: number }): Promise<MirrorBe
   }
   const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
   const reference = median(times[0]);
-  return { rounds: options.rounds, rows: loads.map((load, i) => ({ name: load.name, p50ms: median(times[i]), ratio: median(times[i]) / reference })) };
+  return {
+    rounds: options.rounds,
+    rows: loads.map((load, i) => ({ name: load.name, p50ms: median(times[i]), ratio: median(times[i]) / reference })),
+  };
 }

@@ -12,8 +12,17 @@ function percentile(values: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 }
 
-async function run<T>(engine: EmulatorEngine, bufferIntervalMs: number, body: (pipeline: Pipeline) => Promise<T>): Promise<T> {
-  const pipeline = await Pipeline.start({ root, engine, bufferIntervalMs, stateDir: mkdtempSync(join(tmpdir(), "akb-bench-")) });
+async function run<T>(
+  engine: EmulatorEngine,
+  bufferIntervalMs: number,
+  body: (pipeline: Pipeline) => Promise<T>,
+): Promise<T> {
+  const pipeline = await Pipeline.start({
+    root,
+    engine,
+    bufferIntervalMs,
+    stateDir: mkdtempSync(join(tmpdir(), "akb-bench-")),
+  });
   try {
     return await body(pipeline);
   } finally {
@@ -29,7 +38,10 @@ export function sustained(engine: EmulatorEngine, events: number, bufferInterval
     const landed = await pipeline.waitForLanding(events, 600_000);
     const seconds = (Math.max(...pipeline.landedAt.values()) - started) / 1000;
     const result = await pipeline.verify();
-    if (!landed || !result.exact) throw new Error(`sustained run lost or changed data: ${JSON.stringify({ ...result, missing: result.missing.length, different: result.different.length })}`);
+    if (!landed || !result.exact)
+      throw new Error(
+        `sustained run lost or changed data: ${JSON.stringify({ ...result, missing: result.missing.length, different: result.different.length })}`,
+      );
     return { events, seconds, perSecond: events / seconds };
   });
 }

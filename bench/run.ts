@@ -4,11 +4,14 @@ import { benchBackfill, benchPublish, functionSizes } from "./capture";
 import { latency, sustained } from "./pipeline";
 import { measurePeakMemory } from "./memory";
 import { benchMirror } from "./mirror";
+import { benchHostBundles } from "./hosts";
 import { startKinesisEmulator } from "../src/local/kinesis-emulator";
 
 async function main(): Promise<void> {
   const quick = process.argv.includes("--quick");
-  console.log(`atlas-kinesis-bridge benchmarks — Node ${process.version}, ${new Date().toISOString()}${quick ? " (quick)" : ""}\n`);
+  console.log(
+    `atlas-kinesis-bridge benchmarks — Node ${process.version}, ${new Date().toISOString()}${quick ? " (quick)" : ""}\n`,
+  );
 
   const firehose = await benchFirehose({ rounds: quick ? 3 : 7 });
   console.log(
@@ -24,8 +27,12 @@ async function main(): Promise<void> {
   }
   const b = firehose.baselineOverCore;
   if (b) {
-    console.log(`  baseline / core (Node hosts):   ${b.node.median.toFixed(2)}x (${b.node.p25.toFixed(2)}-${b.node.p75.toFixed(2)})`);
-    console.log(`  baseline / core (App Services): ${b.appServices.median.toFixed(2)}x (${b.appServices.p25.toFixed(2)}-${b.appServices.p75.toFixed(2)})`);
+    console.log(
+      `  baseline / core (Node hosts):   ${b.node.median.toFixed(2)}x (${b.node.p25.toFixed(2)}-${b.node.p75.toFixed(2)})`,
+    );
+    console.log(
+      `  baseline / core (App Services): ${b.appServices.median.toFixed(2)}x (${b.appServices.p25.toFixed(2)}-${b.appServices.p75.toFixed(2)})`,
+    );
   } else console.log("  baseline: ../shared/baselines/seed-firehose-webhook.js not found, not measured");
 
   for (const host of ["node", "app-services"] as const) {
@@ -37,39 +44,73 @@ async function main(): Promise<void> {
   }
 
   const mirror = await benchMirror({ rounds: quick ? 3 : 7 });
-  console.log(`\nExact mirror: one delivery of 10,000 records through the webhook core into the embedded store (fresh store each run), ${mirror.rounds} rounds, medians:`);
-  for (const row of mirror.rows) console.log(`  ${row.name.padEnd(50)} p50 ${row.p50ms.toFixed(1).padStart(8)} ms   ${row.ratio.toFixed(2)}x plain`);
+  console.log(
+    `\nExact mirror: one delivery of 10,000 records through the webhook core into the embedded store (fresh store each run), ${mirror.rounds} rounds, medians:`,
+  );
+  for (const row of mirror.rows)
+    console.log(`  ${row.name.padEnd(50)} p50 ${row.p50ms.toFixed(1).padStart(8)} ms   ${row.ratio.toFixed(2)}x plain`);
 
   for (const engine of ["kinesalite", "kinesis-local"] as const) {
     const emulator = await startKinesisEmulator({ engine });
     try {
       const publish = await benchPublish(emulator, quick ? 300 : 2000);
-      console.log(`\nChange capture, one event at a time (${publish.events} update events of ${publish.bytes} B), ${engine} on loopback (its own process):`);
-      console.log(`  encode (envelope, canonical Extended JSON)          ${publish.encodeUs.toFixed(1).padStart(8)} us/event`);
-      console.log(`  encode + SigV4 sign                                 ${publish.signUs.toFixed(1).padStart(8)} us/event`);
-      console.log(`  encode + sign + PutRecord (publishChangeToKinesis)  ${publish.putUs.toFixed(1).padStart(8)} us/event  (${(1e6 / publish.putUs).toFixed(0)} events/s)`);
+      console.log(
+        `\nChange capture, one event at a time (${publish.events} update events of ${publish.bytes} B), ${engine} on loopback (its own process):`,
+      );
+      console.log(
+        `  encode (envelope, canonical Extended JSON)          ${publish.encodeUs.toFixed(1).padStart(8)} us/event`,
+      );
+      console.log(
+        `  encode + SigV4 sign                                 ${publish.signUs.toFixed(1).padStart(8)} us/event`,
+      );
+      console.log(
+        `  encode + sign + PutRecord (publishChangeToKinesis)  ${publish.putUs.toFixed(1).padStart(8)} us/event  (${(1e6 / publish.putUs).toFixed(0)} events/s)`,
+      );
       if (engine === "kinesalite") {
         const backfill = await benchBackfill(emulator, quick ? 10_000 : 100_000);
-        console.log(`  backfill (runSnapshot, PutRecords of 500): ${backfill.documents} documents in ${backfill.seconds.toFixed(1)} s = ${backfill.perSecond.toFixed(0)} records/s`);
+        console.log(
+          `  backfill (runSnapshot, PutRecords of 500): ${backfill.documents} documents in ${backfill.seconds.toFixed(1)} s = ${backfill.perSecond.toFixed(0)} records/s`,
+        );
       }
     } finally {
       await emulator.stop();
     }
   }
 
-  console.log("\nEnd to end (npm start's pipeline: sensor -> trigger -> emulator -> Firehose simulator -> webhook -> embedded store), zero loss verified:");
+  console.log(
+    "\nEnd to end (npm start's pipeline: sensor -> trigger -> emulator -> Firehose simulator -> webhook -> embedded store), zero loss verified:",
+  );
   for (const engine of ["kinesis-local", "kinesalite"] as const) {
     const s = await sustained(engine, quick ? 300 : 2000, 1000);
-    console.log(`  ${engine.padEnd(13)} sustained: ${s.events} readings in ${s.seconds.toFixed(1)} s = ${s.perSecond.toFixed(0)} events/s (Firehose buffer interval 1 s)`);
+    console.log(
+      `  ${engine.padEnd(13)} sustained: ${s.events} readings in ${s.seconds.toFixed(1)} s = ${s.perSecond.toFixed(0)} events/s (Firehose buffer interval 1 s)`,
+    );
     const l = await latency(engine, 20, quick ? 100 : 600, 1000);
-    console.log(`  ${engine.padEnd(13)} latency at ${l.ratePerSecond}/s over ${l.events} readings: p50 ${l.p50} ms, p99 ${l.p99} ms (buffer interval 1 s)`);
+    console.log(
+      `  ${engine.padEnd(13)} latency at ${l.ratePerSecond}/s over ${l.events} readings: p50 ${l.p50} ms, p99 ${l.p99} ms (buffer interval 1 s)`,
+    );
   }
 
   const sizes = await functionSizes();
   console.log("\nDeployed size of each function (the bundle is all it loads; no dependencies at run time):");
-  for (const f of sizes.functions) console.log(`  ${f.name.padEnd(30)} ${(f.bytes / 1024).toFixed(1).padStart(6)} KiB  (${(f.gzipBytes / 1024).toFixed(1)} KiB gzip)`);
+  for (const f of sizes.functions)
+    console.log(
+      `  ${f.name.padEnd(30)} ${(f.bytes / 1024).toFixed(1).padStart(6)} KiB  (${(f.gzipBytes / 1024).toFixed(1)} KiB gzip)`,
+    );
   const publishSize = sizes.functions.find((f) => f.name === "publishChangeToKinesis.js")!;
-  console.log(`  same producer on @aws-sdk/client-kinesis       ${(sizes.sdk.bytes / 1024).toFixed(1).padStart(6)} KiB  (${(sizes.sdk.gzipBytes / 1024).toFixed(1)} KiB gzip) = ${(sizes.sdk.bytes / publishSize.bytes).toFixed(1)}x publishChangeToKinesis.js`);
+  console.log(
+    `  same producer on @aws-sdk/client-kinesis       ${(sizes.sdk.bytes / 1024).toFixed(1).padStart(6)} KiB  (${(sizes.sdk.gzipBytes / 1024).toFixed(1)} KiB gzip) = ${(sizes.sdk.bytes / publishSize.bytes).toFixed(1)}x publishChangeToKinesis.js`,
+  );
+
+  const hosts = await benchHostBundles(quick ? 5 : 15);
+  console.log(
+    "\nWebhook host bundles (npm run build:hosts): size, and cold load time of a new process (median, Node's own start subtracted):",
+  );
+  for (const h of hosts) {
+    console.log(
+      `  ${h.name.padEnd(42)} ${(h.bytes / 1024).toFixed(0).padStart(6)} KiB (${(h.gzipBytes / 1024).toFixed(0)} KiB gzip) ${h.ratioBytes.toFixed(2)}x   load ${h.loadMs.toFixed(1).padStart(6)} ms ${h.ratioLoad.toFixed(2)}x`,
+    );
+  }
 }
 
 main().catch((error) => {

@@ -468,7 +468,8 @@ function readSettings(read, table) {
 }
 function settingNames(...tables) {
   const names = [];
-  for (const table of tables) for (const key of Object.keys(table)) if (names.indexOf(table[key].name) === -1) names.push(table[key].name);
+  for (const table of tables)
+    for (const key of Object.keys(table)) if (names.indexOf(table[key].name) === -1) names.push(table[key].name);
   return names;
 }
 var text = (raw, name) => {
@@ -484,14 +485,16 @@ var namespacePart = (raw, name) => {
 function oneOf(allowed) {
   return (raw, name) => {
     const value = text(raw, name);
-    if (allowed.indexOf(value) === -1) throw misconfigured(`${name} must be one of ${allowed.join(", ")}; got "${value.slice(0, 40)}"`);
+    if (allowed.indexOf(value) === -1)
+      throw misconfigured(`${name} must be one of ${allowed.join(", ")}; got "${value.slice(0, 40)}"`);
     return value;
   };
 }
 function wholeNumber(min, max) {
   return (raw, name) => {
     const value = typeof raw === "number" ? raw : typeof raw === "string" && /^\s*-?\d+\s*$/.test(raw) ? Number(raw) : NaN;
-    if (!(value >= min && value <= max) || Math.floor(value) !== value) throw misconfigured(`${name} must be a whole number from ${min} to ${max}`);
+    if (!(value >= min && value <= max) || Math.floor(value) !== value)
+      throw misconfigured(`${name} must be a whole number from ${min} to ${max}`);
     return value;
   };
 }
@@ -509,15 +512,27 @@ var heartbeatSettings = {
 };
 var captureSettings = {
   appName: setting("APP_NAME", text, "atlas-kinesis-bridge"),
-  recordFormat: setting("KINESIS_RECORD_FORMAT", oneOf(["envelope", "document"]), "envelope"),
+  recordFormat: setting(
+    "KINESIS_RECORD_FORMAT",
+    oneOf(["envelope", "document"]),
+    "envelope"
+  ),
   arrayEncoding: setting("ARRAY_ENCODING", oneOf(["array", "array_string"]), "array"),
-  nestedDocumentEncoding: setting("NESTED_DOCUMENT_ENCODING", oneOf(["document", "string"]), "document"),
+  nestedDocumentEncoding: setting(
+    "NESTED_DOCUMENT_ENCODING",
+    oneOf(["document", "string"]),
+    "document"
+  ),
   maxRecordBytes: setting("KINESIS_MAX_RECORD_BYTES", wholeNumber(1024, 10 * 1024 * 1024), FIREHOSE_RECORD_LIMIT),
   maxAttempts: setting("KINESIS_MAX_ATTEMPTS", wholeNumber(1, 10), 4),
   baseDelayMs: setting("KINESIS_RETRY_BASE_MS", wholeNumber(1, 1e4), 100),
   maxDelayMs: setting("KINESIS_RETRY_MAX_MS", wholeNumber(1, 6e4), 2e3),
   ...heartbeatSettings,
-  outboxDatabase: setting("KINESIS_OUTBOX_DATABASE", namespacePart, (read) => read(heartbeatSettings.heartbeatDatabase)),
+  outboxDatabase: setting(
+    "KINESIS_OUTBOX_DATABASE",
+    namespacePart,
+    (read) => read(heartbeatSettings.heartbeatDatabase)
+  ),
   outboxCollection: setting("KINESIS_OUTBOX_COLLECTION", namespacePart, "kinesis_outbox"),
   statusCollection: setting("KINESIS_STATUS_COLLECTION", namespacePart, "kinesis_status"),
   signalDatabase: setting("SIGNAL_DATABASE", namespacePart, (read) => read(heartbeatSettings.heartbeatDatabase)),
@@ -572,7 +587,10 @@ function createKinesisClient(settings, transport) {
   const call = createKinesisCall(settings, transport);
   return {
     putRecord: (entry) => call("PutRecord", { StreamName: settings.streamName, Data: entry.Data, PartitionKey: entry.PartitionKey }),
-    putRecords: (entries) => call("PutRecords", { StreamName: settings.streamName, Records: entries.map((e) => ({ Data: e.Data, PartitionKey: e.PartitionKey })) })
+    putRecords: (entries) => call("PutRecords", {
+      StreamName: settings.streamName,
+      Records: entries.map((e) => ({ Data: e.Data, PartitionKey: e.PartitionKey }))
+    })
   };
 }
 function createKinesisCall(settings, transport) {
@@ -585,7 +603,10 @@ function createKinesisCall(settings, transport) {
       method: "POST",
       service: "kinesis",
       region: settings.region,
-      headers: { "Content-Type": "application/x-amz-json-1.1", "X-Amz-Target": `Kinesis_20131202.${operation}` },
+      headers: {
+        "Content-Type": "application/x-amz-json-1.1",
+        "X-Amz-Target": `Kinesis_20131202.${operation}`
+      },
       body
     };
     import_aws4.default.sign(request, {
@@ -595,7 +616,12 @@ function createKinesisCall(settings, transport) {
     });
     let response;
     try {
-      response = await transport.post(`${endpoint.protocol}//${endpoint.host}/`, request.headers, body, settings.timeoutMs);
+      response = await transport.post(
+        `${endpoint.protocol}//${endpoint.host}/`,
+        request.headers,
+        body,
+        settings.timeoutMs
+      );
     } catch (error) {
       throw new KinesisError("NetworkError", error instanceof Error ? error.message : String(error), true);
     }
@@ -684,7 +710,11 @@ function createNodeTransport(maxSockets = 10) {
 var DATA_SOURCE_NAME = "mongodb-atlas";
 function atlasDataSource(ctx) {
   const service = ctx.services.get(DATA_SOURCE_NAME);
-  if (!service) throw new BridgeError("misconfigured", `the App Services data source "${DATA_SOURCE_NAME}" is not linked to this app`);
+  if (!service)
+    throw new BridgeError(
+      "misconfigured",
+      `the App Services data source "${DATA_SOURCE_NAME}" is not linked to this app`
+    );
   return service;
 }
 
@@ -698,7 +728,11 @@ function kinesisFromValues(read) {
   }
   const { region, accessKeyId, secretAccessKey } = values;
   if (region === void 0 || accessKeyId === void 0 || secretAccessKey === void 0) {
-    const missing = [["AWS_REGION", region], ["AWS_ACCESS_KEY_ID", accessKeyId], ["AWS_SECRET_ACCESS_KEY", secretAccessKey]].filter(([, v]) => v === void 0).map(([n]) => n);
+    const missing = [
+      ["AWS_REGION", region],
+      ["AWS_ACCESS_KEY_ID", accessKeyId],
+      ["AWS_SECRET_ACCESS_KEY", secretAccessKey]
+    ].filter(([, v]) => v === void 0).map(([n]) => n);
     return failingKinesis(`missing values: ${missing.join(", ")}`);
   }
   const settings = { ...values, region, accessKeyId, secretAccessKey, timeoutMs: 1e4 };
@@ -746,7 +780,8 @@ function partitionKeyFor(id, bson) {
   if (typeof id === "string") key = id;
   else if (bson.bsonType(id) === "ObjectId") key = id.toHexString();
   else key = bson.ejson.stringify({ _id: id }, { relaxed: false });
-  if (key.length === 0 || key.length > MAX_PARTITION_KEY) key = `sha256:${(0, import_crypto.createHash)("sha256").update(key, "utf8").digest("hex")}`;
+  if (key.length === 0 || key.length > MAX_PARTITION_KEY)
+    key = `sha256:${(0, import_crypto.createHash)("sha256").update(key, "utf8").digest("hex")}`;
   return key;
 }
 
@@ -795,7 +830,8 @@ function envelopeSteps(event, documentKey) {
   }
   const encode = ["fullDocument", "fullDocumentBeforeChange", "updateDescription"];
   const steps = [{ value: full, encode, degraded: [] }];
-  if (extras.length > 0) steps.push({ value: { ...withDocument, [PRODUCER_EXTRAS_FIELD]: { degraded: extras } }, encode, degraded: extras });
+  if (extras.length > 0)
+    steps.push({ value: { ...withDocument, [PRODUCER_EXTRAS_FIELD]: { degraded: extras } }, encode, degraded: extras });
   if (event.fullDocument != null) {
     const dropped = extras.concat("fullDocument");
     steps.push({ value: { ...base, [PRODUCER_EXTRAS_FIELD]: { degraded: dropped } }, encode, degraded: dropped });
@@ -803,8 +839,10 @@ function envelopeSteps(event, documentKey) {
   return steps;
 }
 function documentSteps(event, documentKey) {
-  if (event.operationType === "delete") return [{ value: { ...documentKey, __deleted: true }, encode: [], degraded: [] }];
-  if (event.fullDocument == null) return [{ value: { ...documentKey, __fullDocumentMissing: true }, encode: [], degraded: [] }];
+  if (event.operationType === "delete")
+    return [{ value: { ...documentKey, __deleted: true }, encode: [], degraded: [] }];
+  if (event.fullDocument == null)
+    return [{ value: { ...documentKey, __fullDocumentMissing: true }, encode: [], degraded: [] }];
   return [
     { value: event.fullDocument, encode: ["."], degraded: [] },
     { value: { ...documentKey, __degraded: ["fullDocument"] }, encode: [], degraded: ["fullDocument"] }
@@ -818,7 +856,10 @@ function serialise(value, encode, config, bson) {
   for (const field of encode) {
     const part = tree[field];
     if (part && typeof part === "object" && !Array.isArray(part)) {
-      tree[field] = field === "updateDescription" ? { ...part, updatedFields: encodeDocument(part.updatedFields || {}, config) } : encodeDocument(part, config);
+      tree[field] = field === "updateDescription" ? {
+        ...part,
+        updatedFields: encodeDocument(part.updatedFields || {}, config)
+      } : encodeDocument(part, config);
     }
   }
   return JSON.stringify(tree);
@@ -843,9 +884,12 @@ function encodeValue(value, config) {
 
 // src/core/capture/outbox.ts
 async function enqueue(outbox, entry) {
-  await outbox.bulkWrite([{ replaceOne: { filter: { _id: entry._id }, replacement: entry, upsert: true } }], {
-    ordered: true
-  });
+  await outbox.bulkWrite(
+    [{ replaceOne: { filter: { _id: entry._id }, replacement: entry, upsert: true } }],
+    {
+      ordered: true
+    }
+  );
 }
 async function hasPendingFor(outbox, partitionKey) {
   return await outbox.findOne({ partitionKey }) !== null;
@@ -876,11 +920,25 @@ async function publishChangeToKinesis(event, deps) {
       lastError: error.message,
       permanent: true
     });
-    logger.error({ msg: "change event sent to the outbox", outboxId, ns, operationType: event.operationType, reason: error.message, permanent: true });
+    logger.error({
+      msg: "change event sent to the outbox",
+      outboxId,
+      ns,
+      operationType: event.operationType,
+      reason: error.message,
+      permanent: true
+    });
     return { result: "outboxed", reason: error.message };
   }
   if (record.degraded.length > 0) {
-    logger.warn({ msg: "change event degraded to fit the record limit", outboxId, ns, dropped: record.degraded, bytes: record.bytes, limit: config.maxRecordBytes });
+    logger.warn({
+      msg: "change event degraded to fit the record limit",
+      outboxId,
+      ns,
+      dropped: record.degraded,
+      bytes: record.bytes,
+      limit: config.maxRecordBytes
+    });
   }
   const outboxed = async (reason, attempts) => {
     await enqueue(deps.outbox, {
@@ -893,7 +951,14 @@ async function publishChangeToKinesis(event, deps) {
       attempts,
       lastError: reason
     });
-    logger.warn({ msg: "change event sent to the outbox", outboxId, ns, operationType: event.operationType, attempts, reason });
+    logger.warn({
+      msg: "change event sent to the outbox",
+      outboxId,
+      ns,
+      operationType: event.operationType,
+      attempts,
+      reason
+    });
     return { result: "outboxed", reason };
   };
   if (await hasPendingFor(deps.outbox, record.partitionKey)) {
@@ -902,7 +967,10 @@ async function publishChangeToKinesis(event, deps) {
   let put;
   try {
     put = await withRetries(
-      () => deps.kinesis.putRecord({ Data: Buffer.from(record.data, "utf8").toString("base64"), PartitionKey: record.partitionKey }),
+      () => deps.kinesis.putRecord({
+        Data: Buffer.from(record.data, "utf8").toString("base64"),
+        PartitionKey: record.partitionKey
+      }),
       (error) => error instanceof KinesisError && error.retryable,
       config,
       deps.sleep,
@@ -913,7 +981,9 @@ async function publishChangeToKinesis(event, deps) {
     return outboxed(describeError(error), attempts);
   }
   if (event.ns && event.ns.db === config.heartbeatDatabase && event.ns.coll === config.heartbeatCollection) {
-    await recordSuccessfulPut(deps).catch((error) => logger.warn({ msg: "could not record the last successful put", error: describeError(error) }));
+    await recordSuccessfulPut(deps).catch(
+      (error) => logger.warn({ msg: "could not record the last successful put", error: describeError(error) })
+    );
   }
   return { result: "put", sequenceNumber: put.SequenceNumber, shardId: put.ShardId, degraded: record.degraded };
 }

@@ -95,7 +95,8 @@ function readSettings(read, table) {
 }
 function settingNames(...tables) {
   const names = [];
-  for (const table of tables) for (const key of Object.keys(table)) if (names.indexOf(table[key].name) === -1) names.push(table[key].name);
+  for (const table of tables)
+    for (const key of Object.keys(table)) if (names.indexOf(table[key].name) === -1) names.push(table[key].name);
   return names;
 }
 var text = (raw, name) => {
@@ -111,14 +112,16 @@ var namespacePart = (raw, name) => {
 function oneOf(allowed) {
   return (raw, name) => {
     const value = text(raw, name);
-    if (allowed.indexOf(value) === -1) throw misconfigured(`${name} must be one of ${allowed.join(", ")}; got "${value.slice(0, 40)}"`);
+    if (allowed.indexOf(value) === -1)
+      throw misconfigured(`${name} must be one of ${allowed.join(", ")}; got "${value.slice(0, 40)}"`);
     return value;
   };
 }
 function wholeNumber(min, max) {
   return (raw, name) => {
     const value = typeof raw === "number" ? raw : typeof raw === "string" && /^\s*-?\d+\s*$/.test(raw) ? Number(raw) : NaN;
-    if (!(value >= min && value <= max) || Math.floor(value) !== value) throw misconfigured(`${name} must be a whole number from ${min} to ${max}`);
+    if (!(value >= min && value <= max) || Math.floor(value) !== value)
+      throw misconfigured(`${name} must be a whole number from ${min} to ${max}`);
     return value;
   };
 }
@@ -144,15 +147,27 @@ var heartbeatSettings = {
 };
 var captureSettings = {
   appName: setting("APP_NAME", text, "atlas-kinesis-bridge"),
-  recordFormat: setting("KINESIS_RECORD_FORMAT", oneOf(["envelope", "document"]), "envelope"),
+  recordFormat: setting(
+    "KINESIS_RECORD_FORMAT",
+    oneOf(["envelope", "document"]),
+    "envelope"
+  ),
   arrayEncoding: setting("ARRAY_ENCODING", oneOf(["array", "array_string"]), "array"),
-  nestedDocumentEncoding: setting("NESTED_DOCUMENT_ENCODING", oneOf(["document", "string"]), "document"),
+  nestedDocumentEncoding: setting(
+    "NESTED_DOCUMENT_ENCODING",
+    oneOf(["document", "string"]),
+    "document"
+  ),
   maxRecordBytes: setting("KINESIS_MAX_RECORD_BYTES", wholeNumber(1024, 10 * 1024 * 1024), FIREHOSE_RECORD_LIMIT),
   maxAttempts: setting("KINESIS_MAX_ATTEMPTS", wholeNumber(1, 10), 4),
   baseDelayMs: setting("KINESIS_RETRY_BASE_MS", wholeNumber(1, 1e4), 100),
   maxDelayMs: setting("KINESIS_RETRY_MAX_MS", wholeNumber(1, 6e4), 2e3),
   ...heartbeatSettings,
-  outboxDatabase: setting("KINESIS_OUTBOX_DATABASE", namespacePart, (read) => read(heartbeatSettings.heartbeatDatabase)),
+  outboxDatabase: setting(
+    "KINESIS_OUTBOX_DATABASE",
+    namespacePart,
+    (read) => read(heartbeatSettings.heartbeatDatabase)
+  ),
   outboxCollection: setting("KINESIS_OUTBOX_COLLECTION", namespacePart, "kinesis_outbox"),
   statusCollection: setting("KINESIS_STATUS_COLLECTION", namespacePart, "kinesis_status"),
   signalDatabase: setting("SIGNAL_DATABASE", namespacePart, (read) => read(heartbeatSettings.heartbeatDatabase)),
@@ -183,16 +198,26 @@ function buildRouting(settings, defaultTarget) {
     namespaceMap.set(source, isNamespace(target) ? splitNamespace(target) : { db: defaultTarget.db, coll: target });
   }
   const { captured, unmappedTemplate } = settings;
-  const targets = [["the default target (FIREHOSE_DATABASE.FIREHOSE_COLLECTION)", defaultTarget], ...[...namespaceMap].map(([s, t]) => [`FIREHOSE_NAMESPACE_MAP["${s}"]`, t])];
+  const targets = [
+    ["the default target (FIREHOSE_DATABASE.FIREHOSE_COLLECTION)", defaultTarget],
+    ...[...namespaceMap].map(([s, t]) => [`FIREHOSE_NAMESPACE_MAP["${s}"]`, t])
+  ];
   if (unmappedTemplate !== void 0) {
     captured.forEach((source) => {
-      if (!namespaceMap.has(source)) targets.push([`FIREHOSE_UNMAPPED_TARGET "${unmappedTemplate}" for ${source}`, applyTemplate(unmappedTemplate, splitNamespace(source))]);
+      if (!namespaceMap.has(source))
+        targets.push([
+          `FIREHOSE_UNMAPPED_TARGET "${unmappedTemplate}" for ${source}`,
+          applyTemplate(unmappedTemplate, splitNamespace(source))
+        ]);
     });
   }
   for (const [what, target] of targets) {
     const name = `${target.db}.${target.coll}`;
     if (captured.has(name)) {
-      throw new BridgeError("misconfigured", `${what} writes into ${name}, a captured collection: every write would be captured again, an endless loop`);
+      throw new BridgeError(
+        "misconfigured",
+        `${what} writes into ${name}, a captured collection: every write would be captured again, an endless loop`
+      );
     }
   }
   return {
@@ -212,7 +237,10 @@ var namespaceMapParser = (raw, name) => {
   const out = {};
   for (const [source, target] of Object.entries(parsed)) {
     if (!isNamespace(source) || typeof target !== "string" || target === "") {
-      throw new BridgeError("misconfigured", `${name} entry "${source.slice(0, 80)}" must map "db.collection" to "db.collection" or "collection"`);
+      throw new BridgeError(
+        "misconfigured",
+        `${name} entry "${source.slice(0, 80)}" must map "db.collection" to "db.collection" or "collection"`
+      );
     }
     out[source] = target;
   }
@@ -228,10 +256,14 @@ var capturedParser = (raw, name) => {
 var templateParser = (raw, name) => {
   if (raw === "default") return void 0;
   if (typeof raw !== "string" || !isNamespace(raw) || !/\{(db|coll)\}/.test(raw)) {
-    throw new BridgeError("misconfigured", `${name} must be "default" or a "database.collection" template with {db} and/or {coll}, like "mirror_{db}.{coll}"`);
+    throw new BridgeError(
+      "misconfigured",
+      `${name} must be "default" or a "database.collection" template with {db} and/or {coll}, like "mirror_{db}.{coll}"`
+    );
   }
   const sample = namespaceProblem(applyTemplate(raw, { db: "db", coll: "coll" }));
-  if (sample !== void 0) throw new BridgeError("misconfigured", `${name} "${raw.slice(0, 80)}" does not make valid names: ${sample}`);
+  if (sample !== void 0)
+    throw new BridgeError("misconfigured", `${name} "${raw.slice(0, 80)}" does not make valid names: ${sample}`);
   return raw;
 };
 function targetFor(routing, source, cache) {
@@ -244,7 +276,10 @@ function targetFor(routing, source, cache) {
     const invalid = namespaceProblem(candidate);
     if (invalid !== void 0) target = { problem: "target_invalid", reason: invalid };
     else if (routing.captured.has(`${candidate.db}.${candidate.coll}`)) {
-      target = { problem: "target_captured", reason: `${candidate.db}.${candidate.coll} is a captured collection; writing it would be captured again` };
+      target = {
+        problem: "target_captured",
+        reason: `${candidate.db}.${candidate.coll} is a captured collection; writing it would be captured again`
+      };
     } else target = candidate;
   }
   cache.set(key, target);
@@ -256,8 +291,10 @@ function applyTemplate(template, source) {
   return { db: fill(template.slice(0, dot)), coll: fill(template.slice(dot + 1)) };
 }
 function namespaceProblem(target) {
-  if (target.db === "" || /[/\\. "$*<>:|?\0]/.test(target.db) || target.db.length > 63) return `"${target.db.slice(0, 80)}" is not a valid database name`;
-  if (target.coll === "" || /[$\0]/.test(target.coll) || target.coll.indexOf("system.") === 0) return `"${target.coll.slice(0, 80)}" is not a valid collection name`;
+  if (target.db === "" || /[/\\. "$*<>:|?\0]/.test(target.db) || target.db.length > 63)
+    return `"${target.db.slice(0, 80)}" is not a valid database name`;
+  if (target.coll === "" || /[$\0]/.test(target.coll) || target.coll.indexOf("system.") === 0)
+    return `"${target.coll.slice(0, 80)}" is not a valid collection name`;
   return void 0;
 }
 function isNamespace(text2) {
@@ -339,7 +376,10 @@ async function decodeContent(body, contentEncoding, maxBytes) {
   if (bytes.length > maxBytes) throw tooLarge(bytes.length, maxBytes, "received");
   if (encoding === "" || encoding === "identity") return bytes;
   if (encoding !== "gzip") {
-    throw new BridgeError("malformed_request", `unsupported Content-Encoding "${encoding.slice(0, 40)}"; only gzip is accepted`);
+    throw new BridgeError(
+      "malformed_request",
+      `unsupported Content-Encoding "${encoding.slice(0, 40)}"; only gzip is accepted`
+    );
   }
   return gunzipBounded(bytes, maxBytes);
 }
@@ -397,7 +437,11 @@ function parseDeliveryBody(text2) {
   if (body.timestamp !== void 0 && typeof body.timestamp !== "number") {
     throw new BridgeError("malformed_request", "body.timestamp must be a number of milliseconds");
   }
-  return { requestId: body.requestId, timestamp: body.timestamp, records: body.records };
+  return {
+    requestId: body.requestId,
+    timestamp: body.timestamp,
+    records: body.records
+  };
 }
 
 // src/core/firehose/admit-delivery.ts
@@ -405,13 +449,15 @@ function admitDelivery(method, headers, config, options) {
   if (config.accessKeys.length === 0) {
     return new BridgeError("misconfigured", "the receiver has no access key configured (FIREHOSE_ACCESS_KEY)");
   }
-  if ((method || "").toUpperCase() !== "POST") return new BridgeError("method_not_allowed", "Firehose deliveries must be POST requests");
+  if ((method || "").toUpperCase() !== "POST")
+    return new BridgeError("method_not_allowed", "Firehose deliveries must be POST requests");
   const header = headerLookup(headers);
   const presentedKey = header("x-amz-firehose-access-key");
   if (presentedKey === void 0 || !constantTimeMatch(presentedKey, config.accessKeys)) {
     return new BridgeError("unauthorized", "missing or invalid X-Amz-Firehose-Access-Key");
   }
-  if (options.requireRequestId && !header("x-amz-firehose-request-id")) return new BridgeError("malformed_request", "missing X-Amz-Firehose-Request-Id header");
+  if (options.requireRequestId && !header("x-amz-firehose-request-id"))
+    return new BridgeError("malformed_request", "missing X-Amz-Firehose-Request-Id header");
   return void 0;
 }
 
@@ -459,7 +505,8 @@ var InvalidFieldNameError = class extends Error {
   }
 };
 function checkFieldNames(value, bson) {
-  if (value === null || typeof value !== "object" || bson.bsonType(value) !== void 0 || value instanceof Date) return;
+  if (value === null || typeof value !== "object" || bson.bsonType(value) !== void 0 || value instanceof Date)
+    return;
   if (Array.isArray(value)) {
     for (const item of value) checkFieldNames(item, bson);
     return;
@@ -697,7 +744,8 @@ function isUint32(value) {
   return typeof value === "number" && value >= 0 && value <= 4294967295 && Math.floor(value) === value;
 }
 function setOwn(object, key, value) {
-  if (key === "__proto__") Object.defineProperty(object, key, { value, enumerable: true, writable: true, configurable: true });
+  if (key === "__proto__")
+    Object.defineProperty(object, key, { value, enumerable: true, writable: true, configurable: true });
   else object[key] = value;
 }
 
@@ -750,8 +798,14 @@ function parseRecord(records, index, bson) {
     value = parseExtendedJson(text2, bson);
   } catch (error) {
     if (error instanceof SyntaxError) return rejected(index, "not_json", records.rawData(index));
-    if (error instanceof InvalidFieldNameError) return rejected(index, "invalid_field_name", records.rawData(index), error.message);
-    return rejected(index, "not_extended_json", records.rawData(index), `data is not valid Extended JSON: ${firstLine(error)}`);
+    if (error instanceof InvalidFieldNameError)
+      return rejected(index, "invalid_field_name", records.rawData(index), error.message);
+    return rejected(
+      index,
+      "not_extended_json",
+      records.rawData(index),
+      `data is not valid Extended JSON: ${firstLine(error)}`
+    );
   }
   const problem = documentProblem(value, bson);
   if (problem !== void 0) return rejected(index, problem.code, records.rawData(index), problem.reason);
@@ -763,7 +817,8 @@ function documentProblem(value, bson) {
   }
   const document = value;
   for (const key in document) {
-    if (key.charCodeAt(0) === 36) return { code: "top_level_operator", reason: `top-level field "${key.slice(0, 64)}" starts with "$"` };
+    if (key.charCodeAt(0) === 36)
+      return { code: "top_level_operator", reason: `top-level field "${key.slice(0, 64)}" starts with "$"` };
   }
   if ("_id" in document) {
     const id = document._id;
@@ -824,13 +879,20 @@ function readChange(record, bson) {
   if (!isChangeEvent(record)) return void 0;
   const operationType = record.operationType;
   if (NAMESPACE_OPERATIONS.indexOf(operationType) !== -1) {
-    return refusal("change_namespace_event", `"${operationType}" events are not applied to a mirror; apply them to the target yourself if intended`);
+    return refusal(
+      "change_namespace_event",
+      `"${operationType}" events are not applied to a mirror; apply them to the target yourself if intended`
+    );
   }
   if (DOCUMENT_OPERATIONS.indexOf(operationType) === -1) {
-    return refusal("change_unknown_operation", `operationType "${operationType.slice(0, 40)}" is not one this receiver knows`);
+    return refusal(
+      "change_unknown_operation",
+      `operationType "${operationType.slice(0, 40)}" is not one this receiver knows`
+    );
   }
   const ns = record.ns;
-  if (typeof ns.db !== "string" || ns.db === "" || typeof ns.coll !== "string" || ns.coll === "") return refusal("change_no_namespace");
+  if (typeof ns.db !== "string" || ns.db === "" || typeof ns.coll !== "string" || ns.coll === "")
+    return refusal("change_no_namespace");
   const documentKey = record.documentKey;
   if (!documentKey || typeof documentKey !== "object" || !("_id" in documentKey) || documentKey._id === void 0) {
     return refusal("change_no_document_key");
@@ -916,7 +978,10 @@ function isDocument(value, bson) {
 // src/core/firehose/envelope-position.ts
 var POSITION_FIELD = "_akb";
 function olderThan(id, position) {
-  return { _id: id, $or: [{ [`${POSITION_FIELD}.pos`]: { $exists: false } }, { [`${POSITION_FIELD}.pos`]: { $lt: position } }] };
+  return {
+    _id: id,
+    $or: [{ [`${POSITION_FIELD}.pos`]: { $exists: false } }, { [`${POSITION_FIELD}.pos`]: { $lt: position } }]
+  };
 }
 
 // src/core/firehose/plan-writes.ts
@@ -936,7 +1001,10 @@ function planWrites(records, requestId, bson, routing, now) {
       if (!("_id" in document)) document = { _id: `${requestId}:${record.index}`, ...document };
       const id = document._id;
       const operation = { replaceOne: { filter: { _id: id }, replacement: document, upsert: true } };
-      planned = { target: routing.defaultTarget, write: { kind: "plain", index: record.index, id, key: idKey(id, bson), operation } };
+      planned = {
+        target: routing.defaultTarget,
+        write: { kind: "plain", index: record.index, id, key: idKey(id, bson), operation }
+      };
     } else if ("reasonCode" in change) {
       planned = change;
     } else {
@@ -981,7 +1049,9 @@ function planWrites(records, requestId, bson, routing, now) {
 function survivors(list) {
   if (list.length === 1) return list;
   if (list.some((write) => write.position === void 0)) return [list[list.length - 1]];
-  const ordered = list.slice().sort((a, b) => a.position < b.position ? -1 : a.position > b.position ? 1 : a.index - b.index);
+  const ordered = list.slice().sort(
+    (a, b) => a.position < b.position ? -1 : a.position > b.position ? 1 : a.index - b.index
+  );
   let start = 0;
   for (let i = ordered.length - 1; i >= 0; i--) {
     if (ordered[i].kind !== "delta") {
@@ -1022,7 +1092,10 @@ function planChange(change, index, bson, routing, targetCache, now) {
   }
   const target = targetFor(routing, change.ns, targetCache);
   if ("problem" in target) return refusal(target.problem, target.reason);
-  const write = (kind, operation) => ({ target, write: { kind, index, id, key, position, operation } });
+  const write = (kind, operation) => ({
+    target,
+    write: { kind, index, id, key, position, operation }
+  });
   if (change.operationType === "delete") return write("delete", { deleteOne: { filter: guard } });
   if (full) {
     const replacement = { ...full, _id: id, [POSITION_FIELD]: { pos: position } };
@@ -1031,12 +1104,18 @@ function planChange(change, index, bson, routing, targetCache, now) {
   if (change.operationType === "update" && change.updateDescription && change.degraded.indexOf("updateDescription") === -1) {
     const truncated = change.updateDescription.truncatedArrays;
     if (Array.isArray(truncated) && truncated.length > 0) {
-      return refusal("change_no_document", "update event with truncatedArrays and without fullDocument; publish full documents (fullDocument: updateLookup)");
+      return refusal(
+        "change_no_document",
+        "update event with truncatedArrays and without fullDocument; publish full documents (fullDocument: updateLookup)"
+      );
     }
     return write("delta", { updateOne: { filter: guard, update: updateFrom(change.updateDescription, position) } });
   }
   if (change.degraded.indexOf("fullDocument") !== -1) {
-    return refusal("change_document_dropped_for_size", "the producer published this change without its document (over the record size limit); re-read it from the source with a snapshot");
+    return refusal(
+      "change_document_dropped_for_size",
+      "the producer published this change without its document (over the record size limit); re-read it from the source with a snapshot"
+    );
   }
   return refusal("change_no_document", `${change.operationType} event without fullDocument`);
 }
@@ -1154,7 +1233,8 @@ function scanDeliveryBody(bytes) {
     }
   } while (take(COMMA));
   if (!take(CLOSE_BRACE) || peek() !== -1) return void 0;
-  if (requestId === void 0 || requestId.length === 0 || dataStarts === void 0 || dataEnds === void 0) return void 0;
+  if (requestId === void 0 || requestId.length === 0 || dataStarts === void 0 || dataEnds === void 0)
+    return void 0;
   return { requestId, timestamp, dataStarts, dataEnds };
 }
 function isPlainText(bytes, start, end) {
@@ -1190,7 +1270,10 @@ function readParsedDelivery(body, decodeRun, runBytes = TEXT_RUN_BYTES) {
     const data = dataOf(index);
     return typeof data === "string" ? data.length : 0;
   };
-  return decodeAll(parsed.requestId, parsed.records.length, dataOf, decodeRun, runBytes, { textLength, readsAsJson: () => true });
+  return decodeAll(parsed.requestId, parsed.records.length, dataOf, decodeRun, runBytes, {
+    textLength,
+    readsAsJson: () => true
+  });
 }
 function decodeAll(requestId, recordCount, dataOf, decodeRun, runBytes, texts) {
   let capacity = recordCount;
@@ -1205,7 +1288,8 @@ function decodeAll(requestId, recordCount, dataOf, decodeRun, runBytes, texts) {
     starts.push(offset);
     if (typeof outcome === "number") offset += outcome;
     else {
-      if (outcome.kind === "rejected" && outcome.reasonCode === "not_base64" && !texts.readsAsJson(index)) return void 0;
+      if (outcome.kind === "rejected" && outcome.reasonCode === "not_base64" && !texts.readsAsJson(index))
+        return void 0;
       settled.set(index, outcome);
     }
     ends.push(offset);
@@ -1261,7 +1345,12 @@ function firehoseResponse(status, requestId, timestamp, errorMessage) {
 }
 function setupFailureResponse(headers, error, now, log) {
   const requestId = headerLookup(headers)("x-amz-firehose-request-id") || "";
-  log({ level: "error", msg: "firehose receiver set-up failed", requestId, error: error instanceof Error ? `${error.name}: ${error.message}`.slice(0, 500) : String(error).slice(0, 500) });
+  log({
+    level: "error",
+    msg: "firehose receiver set-up failed",
+    requestId,
+    error: error instanceof Error ? `${error.name}: ${error.message}`.slice(0, 500) : String(error).slice(0, 500)
+  });
   const message = error instanceof BridgeError ? `receiver set-up failed: ${error.message}; retry` : "receiver set-up failed; retry";
   return firehoseResponse(500, requestId, now, message);
 }
@@ -1302,7 +1391,8 @@ async function bulkWriteKeepingRefusals(collection, operations, what) {
     return [];
   } catch (error) {
     const failures = permanentWriteErrors(error);
-    if (failures === void 0) throw new BridgeError("unavailable", `${what} failed; retry the batch`, { cause: error });
+    if (failures === void 0)
+      throw new BridgeError("unavailable", `${what} failed; retry the batch`, { cause: error });
     return failures;
   }
 }
@@ -1362,16 +1452,25 @@ async function applyTargetWrites(collection, group, deletes) {
     deleteRows.push({
       updateOne: {
         filter: { _id: rowId(write) },
-        update: { $max: { pos: write.position }, $set: { ns: `${target.db}.${target.coll}`, id: write.id, deletedAt: new Date(deletes.now) } },
+        update: {
+          $max: { pos: write.position },
+          $set: { ns: `${target.db}.${target.coll}`, id: write.id, deletedAt: new Date(deletes.now) }
+        },
         upsert: true
       }
     });
   }
   const deleteRefusals = await bulkWriteKeepingRefusals(deletes.collection, deleteRows, "writing delete positions");
   if (deleteRefusals.length > 0) {
-    throw new BridgeError("unavailable", "writing delete positions failed; retry the batch", { cause: new Error(deleteRefusals[0].message.slice(0, 200)) });
+    throw new BridgeError("unavailable", "writing delete positions failed; retry the batch", {
+      cause: new Error(deleteRefusals[0].message.slice(0, 200))
+    });
   }
-  const failures = await bulkWriteKeepingRefusals(collection, writes.map((write) => write.operation), "database write");
+  const failures = await bulkWriteKeepingRefusals(
+    collection,
+    writes.map((write) => write.operation),
+    "database write"
+  );
   const failed = /* @__PURE__ */ new Set();
   let stale = 0;
   let undone = 0;
@@ -1404,11 +1503,20 @@ async function applyTargetWrites(collection, group, deletes) {
   for (const write of missingDeltas) {
     const position = deletedAt.get(rowId(write));
     if (position !== void 0 && position > write.position) stale++;
-    else refused.push({ index: write.index, refusal: refusal("change_update_target_missing", "update without fullDocument for a document the target does not hold; publish full documents (fullDocument: updateLookup) or re-read it with a snapshot") });
+    else
+      refused.push({
+        index: write.index,
+        refusal: refusal(
+          "change_update_target_missing",
+          "update without fullDocument for a document the target does not hold; publish full documents (fullDocument: updateLookup) or re-read it with a snapshot"
+        )
+      });
   }
   const undoRefusals = await bulkWriteKeepingRefusals(collection, undo, "removing a change older than its delete");
   if (undoRefusals.length > 0) {
-    throw new BridgeError("unavailable", "removing a change older than its delete failed; retry the batch", { cause: new Error(undoRefusals[0].message.slice(0, 200)) });
+    throw new BridgeError("unavailable", "removing a change older than its delete failed; retry the batch", {
+      cause: new Error(undoRefusals[0].message.slice(0, 200))
+    });
   }
   return { written: writes.length - failures.length - undone - missingDeltas.length, stale: stale + undone, refused };
 }
@@ -1478,7 +1586,8 @@ async function applyDelivery(delivery, deps, counts = emptyCounts(), sourceArn) 
     end = chunkEnd(start, delivery.recordCount, limits, (index) => delivery.byteLength(index));
     for (let index = start; index < end; index++) {
       const record = parseRecord(delivery, index, deps.bson);
-      if (record.kind === "rejected") deadLetters.push({ index, reasonCode: record.reasonCode, reason: record.reason, data: record.data });
+      if (record.kind === "rejected")
+        deadLetters.push({ index, reasonCode: record.reasonCode, reason: record.reason, data: record.data });
       else if (record.kind === "empty") outcome.empty++;
       decoded.push(record);
     }
@@ -1486,18 +1595,26 @@ async function applyDelivery(delivery, deps, counts = emptyCounts(), sourceArn) 
     outcome.superseded += plan.superseded;
     outcome.heartbeats += plan.heartbeats;
     outcome.basicJson += plan.basicJson;
-    for (const { index, reasonCode, reason } of plan.rejected) deadLetters.push({ index, reasonCode, reason, data: delivery.rawData(index) });
+    for (const { index, reasonCode, reason } of plan.rejected)
+      deadLetters.push({ index, reasonCode, reason, data: delivery.rawData(index) });
     await pending;
     const deletes = { collection: deletesCollection, now: deps.clock.now(), bson: deps.bson };
     const applyRound = (round) => Promise.all(
       round.map(
-        (group) => applyTargetWrites(deps.dataSource.db(group.target.db).collection(group.target.coll), group, deletes).then((result) => {
-          outcome.written += result.written;
-          outcome.stale += result.stale;
-          for (const { index, refusal: refusal2 } of result.refused) {
-            deadLetters.push({ index, reasonCode: refusal2.reasonCode, reason: refusal2.reason, data: delivery.rawData(index) });
+        (group) => applyTargetWrites(deps.dataSource.db(group.target.db).collection(group.target.coll), group, deletes).then(
+          (result) => {
+            outcome.written += result.written;
+            outcome.stale += result.stale;
+            for (const { index, refusal: refusal2 } of result.refused) {
+              deadLetters.push({
+                index,
+                reasonCode: refusal2.reasonCode,
+                reason: refusal2.reason,
+                data: delivery.rawData(index)
+              });
+            }
           }
-        })
+        )
       )
     );
     pending = plan.rounds.reduce((previous, round) => previous.then(() => applyRound(round)), Promise.resolve()).then(() => void 0);
@@ -1529,7 +1646,11 @@ var systemClock = { now: () => Date.now() };
 var DATA_SOURCE_NAME = "mongodb-atlas";
 function atlasDataSource(ctx) {
   const service = ctx.services.get(DATA_SOURCE_NAME);
-  if (!service) throw new BridgeError("misconfigured", `the App Services data source "${DATA_SOURCE_NAME}" is not linked to this app`);
+  if (!service)
+    throw new BridgeError(
+      "misconfigured",
+      `the App Services data source "${DATA_SOURCE_NAME}" is not linked to this app`
+    );
   return service;
 }
 
@@ -1554,7 +1675,12 @@ async function handleFirehoseEndpoint(ctx, request, response) {
       }
     );
   } catch (error) {
-    answer = setupFailureResponse(request && request.headers, error, systemClock.now(), (line) => consoleLogger.error(line));
+    answer = setupFailureResponse(
+      request && request.headers,
+      error,
+      systemClock.now(),
+      (line) => consoleLogger.error(line)
+    );
   }
   response.setStatusCode(answer.status);
   response.setHeader("Content-Type", answer.headers["Content-Type"]);

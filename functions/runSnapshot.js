@@ -468,7 +468,8 @@ function readSettings(read, table) {
 }
 function settingNames(...tables) {
   const names = [];
-  for (const table of tables) for (const key of Object.keys(table)) if (names.indexOf(table[key].name) === -1) names.push(table[key].name);
+  for (const table of tables)
+    for (const key of Object.keys(table)) if (names.indexOf(table[key].name) === -1) names.push(table[key].name);
   return names;
 }
 var text = (raw, name) => {
@@ -484,14 +485,16 @@ var namespacePart = (raw, name) => {
 function oneOf(allowed) {
   return (raw, name) => {
     const value = text(raw, name);
-    if (allowed.indexOf(value) === -1) throw misconfigured(`${name} must be one of ${allowed.join(", ")}; got "${value.slice(0, 40)}"`);
+    if (allowed.indexOf(value) === -1)
+      throw misconfigured(`${name} must be one of ${allowed.join(", ")}; got "${value.slice(0, 40)}"`);
     return value;
   };
 }
 function wholeNumber(min, max) {
   return (raw, name) => {
     const value = typeof raw === "number" ? raw : typeof raw === "string" && /^\s*-?\d+\s*$/.test(raw) ? Number(raw) : NaN;
-    if (!(value >= min && value <= max) || Math.floor(value) !== value) throw misconfigured(`${name} must be a whole number from ${min} to ${max}`);
+    if (!(value >= min && value <= max) || Math.floor(value) !== value)
+      throw misconfigured(`${name} must be a whole number from ${min} to ${max}`);
     return value;
   };
 }
@@ -509,15 +512,27 @@ var heartbeatSettings = {
 };
 var captureSettings = {
   appName: setting("APP_NAME", text, "atlas-kinesis-bridge"),
-  recordFormat: setting("KINESIS_RECORD_FORMAT", oneOf(["envelope", "document"]), "envelope"),
+  recordFormat: setting(
+    "KINESIS_RECORD_FORMAT",
+    oneOf(["envelope", "document"]),
+    "envelope"
+  ),
   arrayEncoding: setting("ARRAY_ENCODING", oneOf(["array", "array_string"]), "array"),
-  nestedDocumentEncoding: setting("NESTED_DOCUMENT_ENCODING", oneOf(["document", "string"]), "document"),
+  nestedDocumentEncoding: setting(
+    "NESTED_DOCUMENT_ENCODING",
+    oneOf(["document", "string"]),
+    "document"
+  ),
   maxRecordBytes: setting("KINESIS_MAX_RECORD_BYTES", wholeNumber(1024, 10 * 1024 * 1024), FIREHOSE_RECORD_LIMIT),
   maxAttempts: setting("KINESIS_MAX_ATTEMPTS", wholeNumber(1, 10), 4),
   baseDelayMs: setting("KINESIS_RETRY_BASE_MS", wholeNumber(1, 1e4), 100),
   maxDelayMs: setting("KINESIS_RETRY_MAX_MS", wholeNumber(1, 6e4), 2e3),
   ...heartbeatSettings,
-  outboxDatabase: setting("KINESIS_OUTBOX_DATABASE", namespacePart, (read) => read(heartbeatSettings.heartbeatDatabase)),
+  outboxDatabase: setting(
+    "KINESIS_OUTBOX_DATABASE",
+    namespacePart,
+    (read) => read(heartbeatSettings.heartbeatDatabase)
+  ),
   outboxCollection: setting("KINESIS_OUTBOX_COLLECTION", namespacePart, "kinesis_outbox"),
   statusCollection: setting("KINESIS_STATUS_COLLECTION", namespacePart, "kinesis_status"),
   signalDatabase: setting("SIGNAL_DATABASE", namespacePart, (read) => read(heartbeatSettings.heartbeatDatabase)),
@@ -572,7 +587,10 @@ function createKinesisClient(settings, transport) {
   const call = createKinesisCall(settings, transport);
   return {
     putRecord: (entry) => call("PutRecord", { StreamName: settings.streamName, Data: entry.Data, PartitionKey: entry.PartitionKey }),
-    putRecords: (entries) => call("PutRecords", { StreamName: settings.streamName, Records: entries.map((e) => ({ Data: e.Data, PartitionKey: e.PartitionKey })) })
+    putRecords: (entries) => call("PutRecords", {
+      StreamName: settings.streamName,
+      Records: entries.map((e) => ({ Data: e.Data, PartitionKey: e.PartitionKey }))
+    })
   };
 }
 function createKinesisCall(settings, transport) {
@@ -585,7 +603,10 @@ function createKinesisCall(settings, transport) {
       method: "POST",
       service: "kinesis",
       region: settings.region,
-      headers: { "Content-Type": "application/x-amz-json-1.1", "X-Amz-Target": `Kinesis_20131202.${operation}` },
+      headers: {
+        "Content-Type": "application/x-amz-json-1.1",
+        "X-Amz-Target": `Kinesis_20131202.${operation}`
+      },
       body
     };
     import_aws4.default.sign(request, {
@@ -595,7 +616,12 @@ function createKinesisCall(settings, transport) {
     });
     let response;
     try {
-      response = await transport.post(`${endpoint.protocol}//${endpoint.host}/`, request.headers, body, settings.timeoutMs);
+      response = await transport.post(
+        `${endpoint.protocol}//${endpoint.host}/`,
+        request.headers,
+        body,
+        settings.timeoutMs
+      );
     } catch (error) {
       throw new KinesisError("NetworkError", error instanceof Error ? error.message : String(error), true);
     }
@@ -675,7 +701,11 @@ function createNodeTransport(maxSockets = 10) {
 var DATA_SOURCE_NAME = "mongodb-atlas";
 function atlasDataSource(ctx) {
   const service = ctx.services.get(DATA_SOURCE_NAME);
-  if (!service) throw new BridgeError("misconfigured", `the App Services data source "${DATA_SOURCE_NAME}" is not linked to this app`);
+  if (!service)
+    throw new BridgeError(
+      "misconfigured",
+      `the App Services data source "${DATA_SOURCE_NAME}" is not linked to this app`
+    );
   return service;
 }
 
@@ -689,7 +719,11 @@ function kinesisFromValues(read) {
   }
   const { region, accessKeyId, secretAccessKey } = values;
   if (region === void 0 || accessKeyId === void 0 || secretAccessKey === void 0) {
-    const missing = [["AWS_REGION", region], ["AWS_ACCESS_KEY_ID", accessKeyId], ["AWS_SECRET_ACCESS_KEY", secretAccessKey]].filter(([, v]) => v === void 0).map(([n]) => n);
+    const missing = [
+      ["AWS_REGION", region],
+      ["AWS_ACCESS_KEY_ID", accessKeyId],
+      ["AWS_SECRET_ACCESS_KEY", secretAccessKey]
+    ].filter(([, v]) => v === void 0).map(([n]) => n);
     return failingKinesis(`missing values: ${missing.join(", ")}`);
   }
   const settings = { ...values, region, accessKeyId, secretAccessKey, timeoutMs: 1e4 };
@@ -777,7 +811,11 @@ async function putAllRecords(entries, deps) {
       response.Records.forEach((outcome, k) => {
         if (outcome.ErrorCode) {
           failed.push(pending[k]);
-          cause = new KinesisError(outcome.ErrorCode, outcome.ErrorMessage || "", isRetryableErrorCode(outcome.ErrorCode));
+          cause = new KinesisError(
+            outcome.ErrorCode,
+            outcome.ErrorMessage || "",
+            isRetryableErrorCode(outcome.ErrorCode)
+          );
         } else delivered[pending[k]] = true;
       });
       if (failed.length === 0) return { attempts: attempt };
@@ -799,7 +837,8 @@ function partitionKeyFor(id, bson) {
   if (typeof id === "string") key = id;
   else if (bson.bsonType(id) === "ObjectId") key = id.toHexString();
   else key = bson.ejson.stringify({ _id: id }, { relaxed: false });
-  if (key.length === 0 || key.length > MAX_PARTITION_KEY) key = `sha256:${(0, import_crypto.createHash)("sha256").update(key, "utf8").digest("hex")}`;
+  if (key.length === 0 || key.length > MAX_PARTITION_KEY)
+    key = `sha256:${(0, import_crypto.createHash)("sha256").update(key, "utf8").digest("hex")}`;
   return key;
 }
 
@@ -848,7 +887,8 @@ function envelopeSteps(event, documentKey) {
   }
   const encode = ["fullDocument", "fullDocumentBeforeChange", "updateDescription"];
   const steps = [{ value: full, encode, degraded: [] }];
-  if (extras.length > 0) steps.push({ value: { ...withDocument, [PRODUCER_EXTRAS_FIELD]: { degraded: extras } }, encode, degraded: extras });
+  if (extras.length > 0)
+    steps.push({ value: { ...withDocument, [PRODUCER_EXTRAS_FIELD]: { degraded: extras } }, encode, degraded: extras });
   if (event.fullDocument != null) {
     const dropped = extras.concat("fullDocument");
     steps.push({ value: { ...base, [PRODUCER_EXTRAS_FIELD]: { degraded: dropped } }, encode, degraded: dropped });
@@ -856,8 +896,10 @@ function envelopeSteps(event, documentKey) {
   return steps;
 }
 function documentSteps(event, documentKey) {
-  if (event.operationType === "delete") return [{ value: { ...documentKey, __deleted: true }, encode: [], degraded: [] }];
-  if (event.fullDocument == null) return [{ value: { ...documentKey, __fullDocumentMissing: true }, encode: [], degraded: [] }];
+  if (event.operationType === "delete")
+    return [{ value: { ...documentKey, __deleted: true }, encode: [], degraded: [] }];
+  if (event.fullDocument == null)
+    return [{ value: { ...documentKey, __fullDocumentMissing: true }, encode: [], degraded: [] }];
   return [
     { value: event.fullDocument, encode: ["."], degraded: [] },
     { value: { ...documentKey, __degraded: ["fullDocument"] }, encode: [], degraded: ["fullDocument"] }
@@ -871,7 +913,10 @@ function serialise(value, encode, config, bson) {
   for (const field of encode) {
     const part = tree[field];
     if (part && typeof part === "object" && !Array.isArray(part)) {
-      tree[field] = field === "updateDescription" ? { ...part, updatedFields: encodeDocument(part.updatedFields || {}, config) } : encodeDocument(part, config);
+      tree[field] = field === "updateDescription" ? {
+        ...part,
+        updatedFields: encodeDocument(part.updatedFields || {}, config)
+      } : encodeDocument(part, config);
     }
   }
   return JSON.stringify(tree);
@@ -896,9 +941,12 @@ function encodeValue(value, config) {
 
 // src/core/capture/outbox.ts
 async function enqueue(outbox, entry) {
-  await outbox.bulkWrite([{ replaceOne: { filter: { _id: entry._id }, replacement: entry, upsert: true } }], {
-    ordered: true
-  });
+  await outbox.bulkWrite(
+    [{ replaceOne: { filter: { _id: entry._id }, replacement: entry, upsert: true } }],
+    {
+      ordered: true
+    }
+  );
 }
 
 // src/core/numbers.ts
@@ -931,7 +979,11 @@ var SNAPSHOT_LEASE_MS = 3e5;
 async function runSnapshot(signalId, deps, deadlineMs) {
   const now = deps.clock.now();
   const claimed = await deps.signals.updateOne(
-    { _id: signalId, status: { $nin: ["done", "failed"] }, $or: [{ leaseUntil: { $exists: false } }, { leaseUntil: null }, { leaseUntil: { $lt: new Date(now) } }] },
+    {
+      _id: signalId,
+      status: { $nin: ["done", "failed"] },
+      $or: [{ leaseUntil: { $exists: false } }, { leaseUntil: null }, { leaseUntil: { $lt: new Date(now) } }]
+    },
     { $set: { status: "running", leaseUntil: new Date(now + SNAPSHOT_LEASE_MS), updatedAt: new Date(now) } }
   );
   if (matchedCount(claimed) === 0) return { status: "busy", published: 0, outboxed: 0 };
@@ -956,7 +1008,10 @@ async function runSnapshot(signalId, deps, deadlineMs) {
           state.lastId = documents[documents.length - 1]._id;
           state.count += documents.length;
         }
-        await deps.signals.updateOne({ _id: signalId }, { $set: { [`progress.${position}`]: state, updatedAt: new Date(deps.clock.now()) } });
+        await deps.signals.updateOne(
+          { _id: signalId },
+          { $set: { [`progress.${position}`]: state, updatedAt: new Date(deps.clock.now()) } }
+        );
       }
     }
   } catch (error) {
@@ -971,7 +1026,8 @@ function signalCollections(signal) {
   const list = data && data["data-collections"];
   if (!Array.isArray(list) || list.length === 0) return 'signal data must have a non-empty "data-collections" array';
   for (const entry of list) {
-    if (typeof entry !== "string" || !/^[^.$\0\s]+\.[^$\0]+$/.test(entry)) return `"${String(entry).slice(0, 80)}" is not a "database.collection" name`;
+    if (typeof entry !== "string" || !/^[^.$\0\s]+\.[^$\0]+$/.test(entry))
+      return `"${String(entry).slice(0, 80)}" is not a "database.collection" name`;
   }
   return list;
 }
@@ -983,13 +1039,29 @@ async function publishChunk(documents, db, coll, signalId, deps, run) {
   const wallTime = new Date(deps.clock.now());
   const records = [];
   for (const document of documents) {
-    const event = { operationType: "read", wallTime, ns: { db, coll }, documentKey: { _id: document._id }, fullDocument: document };
+    const event = {
+      operationType: "read",
+      wallTime,
+      ns: { db, coll },
+      documentKey: { _id: document._id },
+      fullDocument: document
+    };
     const id = `snapshot:${signalId}:${db}.${coll}:${idKey(document._id, deps.bson)}`;
     try {
       records.push({ record: buildKinesisRecord(event, deps.config, deps.bson), id });
     } catch (error) {
       if (!(error instanceof RecordTooLargeError)) throw error;
-      await enqueue(deps.outbox, { _id: id, partitionKey: "", data: deps.bson.ejson.stringify(event, { relaxed: false }), operationType: "read", ns: `${db}.${coll}`, enqueuedAt: wallTime, attempts: 0, lastError: error.message, permanent: true });
+      await enqueue(deps.outbox, {
+        _id: id,
+        partitionKey: "",
+        data: deps.bson.ejson.stringify(event, { relaxed: false }),
+        operationType: "read",
+        ns: `${db}.${coll}`,
+        enqueuedAt: wallTime,
+        attempts: 0,
+        lastError: error.message,
+        permanent: true
+      });
       run.outboxed++;
     }
   }
@@ -998,9 +1070,17 @@ async function publishChunk(documents, db, coll, signalId, deps, run) {
   for (const batch of chunksOf(records, limits, size)) await putOrOutbox(batch, db, coll, deps, run);
 }
 async function putOrOutbox(batch, db, coll, deps, run) {
-  const entries = batch.map(({ record }) => ({ Data: Buffer.from(record.data, "utf8").toString("base64"), PartitionKey: record.partitionKey }));
+  const entries = batch.map(({ record }) => ({
+    Data: Buffer.from(record.data, "utf8").toString("base64"),
+    PartitionKey: record.partitionKey
+  }));
   try {
-    await putAllRecords(entries, { kinesis: deps.kinesis, policy: deps.config, sleep: deps.sleep, random: deps.random });
+    await putAllRecords(entries, {
+      kinesis: deps.kinesis,
+      policy: deps.config,
+      sleep: deps.sleep,
+      random: deps.random
+    });
     run.published += batch.length;
     return;
   } catch (error) {
@@ -1009,10 +1089,24 @@ async function putOrOutbox(batch, db, coll, deps, run) {
     const left = batch.filter((_, i) => !error.delivered[i]);
     run.published += batch.length - left.length;
     for (const { record, id } of left) {
-      await enqueue(deps.outbox, { _id: id, partitionKey: record.partitionKey, data: record.data, operationType: "read", ns: `${db}.${coll}`, enqueuedAt: new Date(deps.clock.now()), attempts: error.attempts, lastError });
+      await enqueue(deps.outbox, {
+        _id: id,
+        partitionKey: record.partitionKey,
+        data: record.data,
+        operationType: "read",
+        ns: `${db}.${coll}`,
+        enqueuedAt: new Date(deps.clock.now()),
+        attempts: error.attempts,
+        lastError
+      });
       run.outboxed++;
     }
-    deps.logger.warn({ msg: "snapshot records sent to the outbox", ns: `${db}.${coll}`, count: left.length, reason: lastError });
+    deps.logger.warn({
+      msg: "snapshot records sent to the outbox",
+      ns: `${db}.${coll}`,
+      count: left.length,
+      reason: lastError
+    });
   }
 }
 async function finish(deps, signalId, run) {
@@ -1020,9 +1114,24 @@ async function finish(deps, signalId, run) {
   const status = run.status === "paused" ? "running" : run.status;
   await deps.signals.updateOne(
     { _id: signalId },
-    { $set: { status, leaseUntil: null, updatedAt: now, ...run.error ? { error: run.error } : {}, ...status === "done" ? { finishedAt: now } : {} } }
+    {
+      $set: {
+        status,
+        leaseUntil: null,
+        updatedAt: now,
+        ...run.error ? { error: run.error } : {},
+        ...status === "done" ? { finishedAt: now } : {}
+      }
+    }
   );
-  deps.logger.info({ msg: "snapshot", signalId: String(signalId), status: run.status, published: run.published, outboxed: run.outboxed, error: run.error });
+  deps.logger.info({
+    msg: "snapshot",
+    signalId: String(signalId),
+    status: run.status,
+    published: run.published,
+    outboxed: run.outboxed,
+    error: run.error
+  });
   return run;
 }
 

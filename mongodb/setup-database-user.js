@@ -17,7 +17,11 @@
     if (dot <= 0 || dot === text.length - 1) throw new Error(`"${text}" is not "database.collection"`);
     return { db: text.slice(0, dot), collection: text.slice(dot + 1) };
   };
-  const captured = (env.CAPTURED || "monitors.reports").split(",").map((s) => s.trim()).filter(Boolean).map(namespace);
+  const captured = (env.CAPTURED || "monitors.reports")
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean)
+    .map(namespace);
   const heartbeatDb = env.HEARTBEAT_DATABASE || "streamkap";
   const targetDb = env.FIREHOSE_DATABASE || "monitors";
   const written = [
@@ -32,11 +36,18 @@
   ];
   const key = (ns) => `${ns.db}.${ns.collection}`;
   for (const ns of written) {
-    if (captured.some((c) => key(c) === key(ns))) throw new Error(`${key(ns)} is both captured and written by the bridge: that would loop forever`);
+    if (captured.some((c) => key(c) === key(ns)))
+      throw new Error(`${key(ns)} is both captured and written by the bridge: that would loop forever`);
   }
   const privileges = [
-    ...captured.map((ns) => ({ resource: { db: ns.db, collection: ns.collection }, actions: ["find", "changeStream"] })),
-    ...written.map((ns) => ({ resource: { db: ns.db, collection: ns.collection }, actions: ["find", "insert", "update", "remove"] })),
+    ...captured.map((ns) => ({
+      resource: { db: ns.db, collection: ns.collection },
+      actions: ["find", "changeStream"],
+    })),
+    ...written.map((ns) => ({
+      resource: { db: ns.db, collection: ns.collection },
+      actions: ["find", "insert", "update", "remove"],
+    })),
   ];
 
   // Collections and indexes (created here, so the bridge's user needs no createCollection/createIndex).
@@ -48,12 +59,20 @@
   // retry window; a replay of older S3 backups must come sooner (or be followed by a snapshot).
   const deletes = db.getSiblingDB(targetDb).getCollection(env.FIREHOSE_DELETES_COLLECTION || "firehose_deletes");
   deletes.createIndex({ deletedAt: 1 }, { expireAfterSeconds: 604800, name: "akb_delete_positions_ttl" });
-  db.getSiblingDB(env.KINESIS_OUTBOX_DATABASE || heartbeatDb).getCollection(env.KINESIS_OUTBOX_COLLECTION || "kinesis_outbox").createIndex({ partitionKey: 1, _id: 1 }, { name: "akb_outbox_by_document" });
+  db.getSiblingDB(env.KINESIS_OUTBOX_DATABASE || heartbeatDb)
+    .getCollection(env.KINESIS_OUTBOX_COLLECTION || "kinesis_outbox")
+    .createIndex({ partitionKey: 1, _id: 1 }, { name: "akb_outbox_by_document" });
 
   const onAtlas = typeof db.getMongo === "function" && /mongodb\.net/.test(String(db.getMongo()));
   if (onAtlas) {
-    const flags = privileges.map((p) => p.actions.map((a) => `--privilege ${a.toUpperCase()}@${p.resource.db}.${p.resource.collection}`).join(" ")).join(" ");
-    print(`Atlas: create the role and user with the Atlas CLI:\n  atlas customDbRoles create ${roleName} ${flags}\n  atlas dbusers create --username ${userName} --role ${roleName}@admin`);
+    const flags = privileges
+      .map((p) =>
+        p.actions.map((a) => `--privilege ${a.toUpperCase()}@${p.resource.db}.${p.resource.collection}`).join(" "),
+      )
+      .join(" ");
+    print(
+      `Atlas: create the role and user with the Atlas CLI:\n  atlas customDbRoles create ${roleName} ${flags}\n  atlas dbusers create --username ${userName} --role ${roleName}@admin`,
+    );
     return;
   }
   const admin = db.getSiblingDB("admin");

@@ -9,13 +9,30 @@ import { join, resolve } from "node:path";
 
 const root = resolve(import.meta.dirname, "..");
 // The driver's optional add-ons (compression, Kerberos, client-side encryption, cloud auth) are not used.
-const optional = ["kerberos", "@mongodb-js/zstd", "snappy", "mongodb-client-encryption", "gcp-metadata", "socks", "@aws-sdk/credential-providers", "@napi-rs/snappy*"];
+const optional = [
+  "kerberos",
+  "@mongodb-js/zstd",
+  "snappy",
+  "mongodb-client-encryption",
+  "gcp-metadata",
+  "socks",
+  "@aws-sdk/credential-providers",
+  "@napi-rs/snappy*",
+];
 
 export async function buildHosts(): Promise<{ server: string; lambda: string }> {
   const server = join(root, "build", "webhook-server.cjs");
   const lambda = join(root, "build", "lambda", "index.js");
   mkdirSync(join(root, "build", "lambda"), { recursive: true });
-  const common = { bundle: true, platform: "node" as const, target: "node20", format: "cjs" as const, external: optional, logLevel: "warning" as const, legalComments: "none" as const };
+  const common = {
+    bundle: true,
+    platform: "node" as const,
+    target: "node20",
+    format: "cjs" as const,
+    external: optional,
+    logLevel: "warning" as const,
+    legalComments: "none" as const,
+  };
   await build({ ...common, entryPoints: [join(root, "src", "bin", "serve.ts")], outfile: server });
   await build({ ...common, entryPoints: [join(root, "src", "adapters", "aws-lambda", "handler.ts")], outfile: lambda });
   // The zip's index.js is CommonJS (this repository's package.json says "module").
@@ -24,5 +41,7 @@ export async function buildHosts(): Promise<{ server: string; lambda: string }> 
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === resolve(import.meta.filename)) {
-  buildHosts().then(({ server, lambda }) => console.log(`${server}\n${lambda}  (zip build/lambda for AWS Lambda, handler index.handler)`));
+  buildHosts().then(({ server, lambda }) =>
+    console.log(`${server}\n${lambda}  (zip build/lambda for AWS Lambda, handler index.handler)`),
+  );
 }

@@ -29,7 +29,9 @@ const forbidBson: Plugin = {
   name: "forbid-bson",
   setup(b) {
     b.onResolve({ filter: /^(bson|mongodb)$/ }, (args) => ({
-      errors: [{ text: `${args.importer} imports "${args.path}"; App Services functions must use the BSON/EJSON globals` }],
+      errors: [
+        { text: `${args.importer} imports "${args.path}"; App Services functions must use the BSON/EJSON globals` },
+      ],
     }));
   },
 };

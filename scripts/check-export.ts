@@ -36,7 +36,15 @@ const schemas = {
       name: { type: "string", maxLength: 64, minLength: 1 },
       type: { const: "mongodb-atlas" },
       version: { type: "integer" },
-      config: { type: "object", required: ["clusterName"], properties: { clusterName: { type: "string", minLength: 1 }, readPreference: { type: "string" }, wireProtocolEnabled: { type: "boolean" } } },
+      config: {
+        type: "object",
+        required: ["clusterName"],
+        properties: {
+          clusterName: { type: "string", minLength: 1 },
+          readPreference: { type: "string" },
+          wireProtocolEnabled: { type: "boolean" },
+        },
+      },
     },
   },
   functions: {
@@ -86,7 +94,19 @@ const schemas = {
       event_processors: {
         type: "object",
         required: ["FUNCTION"],
-        properties: { FUNCTION: { type: "object", required: ["config"], properties: { config: { type: "object", required: ["function_name"], properties: { function_name: { type: "string", pattern: NAME_64 } } } } } },
+        properties: {
+          FUNCTION: {
+            type: "object",
+            required: ["config"],
+            properties: {
+              config: {
+                type: "object",
+                required: ["function_name"],
+                properties: { function_name: { type: "string", pattern: NAME_64 } },
+              },
+            },
+          },
+        },
       },
     },
     if: { properties: { type: { const: "DATABASE" } } },
@@ -119,7 +139,10 @@ const schemas = {
           type: "object",
           required: ["schedule"],
           additionalProperties: false,
-          properties: { schedule: { type: "string", pattern: "^\\S+( \\S+){4}$" }, skip_catchup_events: { type: "boolean" } },
+          properties: {
+            schedule: { type: "string", pattern: "^\\S+( \\S+){4}$" },
+            skip_catchup_events: { type: "boolean" },
+          },
         },
       },
     },
@@ -128,7 +151,11 @@ const schemas = {
     type: "object",
     required: ["name", "from_secret", "value"],
     additionalProperties: false,
-    properties: { name: { type: "string", pattern: "^[A-Za-z0-9_-]{1,64}$" }, from_secret: { type: "boolean" }, value: {} },
+    properties: {
+      name: { type: "string", pattern: "^[A-Za-z0-9_-]{1,64}$" },
+      from_secret: { type: "boolean" },
+      value: {},
+    },
     if: { properties: { from_secret: { const: true } } },
     then: { properties: { value: { type: "string", pattern: NAME_64 } } },
   },
@@ -144,7 +171,9 @@ export const FUNCTION_VALUES: Record<string, readonly string[]> = {
 
 /** Every setting the functions read, by value name (see src/core/settings.ts). */
 const SETTINGS_BY_NAME = new Map<string, Setting<unknown>>(
-  [captureSettings, kinesisSettings, firehoseSettings].flatMap((table) => Object.values(table as Record<string, Setting<unknown>>)).map((entry) => [entry.name, entry]),
+  [captureSettings, kinesisSettings, firehoseSettings]
+    .flatMap((table) => Object.values(table as Record<string, Setting<unknown>>))
+    .map((entry) => [entry.name, entry]),
 );
 
 /** Value names that hold credentials: they must come from a secret. */
@@ -157,7 +186,9 @@ export function checkExport(root: string): string[] {
     try {
       return JSON.parse(readFileSync(join(root, path), "utf8"));
     } catch (error) {
-      problems.push(`${path}: ${existsSync(join(root, path)) ? `not valid JSON (${(error as Error).message})` : "missing"}`);
+      problems.push(
+        `${path}: ${existsSync(join(root, path)) ? `not valid JSON (${(error as Error).message})` : "missing"}`,
+      );
       return undefined;
     }
   };
@@ -167,14 +198,23 @@ export function checkExport(root: string): string[] {
     if (check(value)) return true;
     for (const error of check.errors || []) {
       const field = error.instancePath ? error.instancePath.slice(1).replace(/\//g, ".") : "(root)";
-      const extra = error.params && "additionalProperty" in error.params ? ` "${String(error.params.additionalProperty)}"` : "";
-      const allowed = error.params && "allowedValues" in error.params ? ` (${(error.params.allowedValues as unknown[]).join(", ")})` : "";
+      const extra =
+        error.params && "additionalProperty" in error.params ? ` "${String(error.params.additionalProperty)}"` : "";
+      const allowed =
+        error.params && "allowedValues" in error.params
+          ? ` (${(error.params.allowedValues as unknown[]).join(", ")})`
+          : "";
       if (error.keyword === "if") continue;
       problems.push(`${path}: ${field} ${error.message}${extra}${allowed}`);
     }
     return false;
   };
-  const list = (dir: string) => (existsSync(join(root, dir)) ? readdirSync(join(root, dir)).filter((f) => f.endsWith(".json")).sort() : []);
+  const list = (dir: string) =>
+    existsSync(join(root, dir))
+      ? readdirSync(join(root, dir))
+          .filter((f) => f.endsWith(".json"))
+          .sort()
+      : [];
 
   validate("realm_config.json", read("realm_config.json"), schemas.realmConfig);
   for (const dir of existsSync(join(root, "data_sources")) ? readdirSync(join(root, "data_sources")) : []) {
@@ -186,7 +226,10 @@ export function checkExport(root: string): string[] {
     (functions as { name: string }[]).forEach((f, i) => {
       if (functionNames.has(f.name)) problems.push(`functions/config.json: [${i}].name "${f.name}" is listed twice`);
       functionNames.add(f.name);
-      if (!existsSync(join(root, "functions", `${f.name}.js`))) problems.push(`functions/config.json: [${i}].name "${f.name}" has no functions/${f.name}.js (run npm run build)`);
+      if (!existsSync(join(root, "functions", `${f.name}.js`)))
+        problems.push(
+          `functions/config.json: [${i}].name "${f.name}" has no functions/${f.name}.js (run npm run build)`,
+        );
     });
   }
   const needFunction = (path: string, field: string, name: string) => {
@@ -196,20 +239,39 @@ export function checkExport(root: string): string[] {
   if (validate("http_endpoints/config.json", endpoints, schemas.endpoints)) {
     (endpoints as { function_name: string; validation_method: string; secret_name?: string }[]).forEach((e, i) => {
       needFunction("http_endpoints/config.json", `[${i}].function_name`, e.function_name);
-      if (e.validation_method !== "NO_VALIDATION" && !e.secret_name) problems.push(`http_endpoints/config.json: [${i}].secret_name is required with ${e.validation_method}`);
+      if (e.validation_method !== "NO_VALIDATION" && !e.secret_name)
+        problems.push(`http_endpoints/config.json: [${i}].secret_name is required with ${e.validation_method}`);
     });
   }
   const triggerNames = new Set<string>();
   for (const file of list("triggers")) {
     const path = `triggers/${file}`;
-    const trigger = read(path) as { name: string; config: { service_name?: string }; event_processors: { FUNCTION: { config: { function_name: string } } } } | undefined;
+    const trigger = read(path) as
+      | {
+          name: string;
+          config: { service_name?: string };
+          event_processors: { FUNCTION: { config: { function_name: string } } };
+        }
+      | undefined;
     if (!validate(path, trigger, schemas.trigger) || !trigger) continue;
-    if (`${trigger.name}.json` !== file) problems.push(`${path}: name "${trigger.name}" must match the file name (App Services renames files to the trigger name)`);
+    if (`${trigger.name}.json` !== file)
+      problems.push(
+        `${path}: name "${trigger.name}" must match the file name (App Services renames files to the trigger name)`,
+      );
     if (triggerNames.has(trigger.name)) problems.push(`${path}: name "${trigger.name}" is used by another trigger`);
     triggerNames.add(trigger.name);
-    needFunction(path, "event_processors.FUNCTION.config.function_name", trigger.event_processors.FUNCTION.config.function_name);
-    if (trigger.config.service_name !== undefined && !existsSync(join(root, "data_sources", trigger.config.service_name))) {
-      problems.push(`${path}: config.service_name "${trigger.config.service_name}" is not a data source in data_sources/`);
+    needFunction(
+      path,
+      "event_processors.FUNCTION.config.function_name",
+      trigger.event_processors.FUNCTION.config.function_name,
+    );
+    if (
+      trigger.config.service_name !== undefined &&
+      !existsSync(join(root, "data_sources", trigger.config.service_name))
+    ) {
+      problems.push(
+        `${path}: config.service_name "${trigger.config.service_name}" is not a data source in data_sources/`,
+      );
     }
   }
   const values = new Map<string, { from_secret: boolean; value: unknown }>();
@@ -219,7 +281,9 @@ export function checkExport(root: string): string[] {
     if (!validate(path, value, schemas.value) || !value) continue;
     if (`${value.name}.json` !== file) problems.push(`${path}: name "${value.name}" must match the file name`);
     if (SECRET_LIKE.test(value.name) && !value.from_secret && value.value !== "") {
-      problems.push(`${path}: value "${value.name}" holds a credential in the repository; make it from_secret: true and reference a secret`);
+      problems.push(
+        `${path}: value "${value.name}" holds a credential in the repository; make it from_secret: true and reference a secret`,
+      );
     }
     values.set(value.name, value);
     // The same parser the functions use decides whether a committed value is valid.
@@ -235,10 +299,12 @@ export function checkExport(root: string): string[] {
   for (const [name, needed] of Object.entries(FUNCTION_VALUES)) {
     if (!functionNames.has(name)) continue;
     for (const valueName of needed) {
-      if (!values.has(valueName)) problems.push(`values/${valueName}.json: missing, but functions/${name}.js reads the value ${valueName}`);
+      if (!values.has(valueName))
+        problems.push(`values/${valueName}.json: missing, but functions/${name}.js reads the value ${valueName}`);
     }
   }
-  if (existsSync(join(root, "secrets")) || existsSync(join(root, "secrets.json"))) problems.push("secrets: secret values must never be in the export; create them with the CLI");
+  if (existsSync(join(root, "secrets")) || existsSync(join(root, "secrets.json")))
+    problems.push("secrets: secret values must never be in the export; create them with the CLI");
   return problems;
 }
 

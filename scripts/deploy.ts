@@ -18,8 +18,16 @@ export type Cli = "appservices" | "realm-cli";
 
 /** realm_config.json's `location` (e.g. US-VA) to root_config.json's `provider_region`. */
 const REGIONS: Record<string, string> = {
-  "US-VA": "aws-us-east-1", "US-OR": "aws-us-west-2", "US-OH": "aws-us-east-2", "DE-FF": "aws-eu-central-1", "IE": "aws-eu-west-1",
-  "GB": "aws-eu-west-2", "AU": "aws-ap-southeast-2", "IN-MB": "aws-ap-south-1", "SG": "aws-ap-southeast-1", "BR-SP": "aws-sa-east-1",
+  "US-VA": "aws-us-east-1",
+  "US-OR": "aws-us-west-2",
+  "US-OH": "aws-us-east-2",
+  "DE-FF": "aws-eu-central-1",
+  IE: "aws-eu-west-1",
+  GB: "aws-eu-west-2",
+  AU: "aws-ap-southeast-2",
+  "IN-MB": "aws-ap-south-1",
+  SG: "aws-ap-southeast-1",
+  "BR-SP": "aws-sa-east-1",
 };
 
 export function findCli(path = process.env.PATH || "", prefer?: Cli): Cli | undefined {
@@ -31,7 +39,12 @@ export function findCli(path = process.env.PATH || "", prefer?: Cli): Cli | unde
 export function writeAppServicesLayout(source: string, target: string): string[] {
   rmSync(target, { recursive: true, force: true });
   mkdirSync(target, { recursive: true });
-  const realm = JSON.parse(readFileSync(join(source, "realm_config.json"), "utf8")) as { name: string; location?: string; deployment_model?: string; environment?: string };
+  const realm = JSON.parse(readFileSync(join(source, "realm_config.json"), "utf8")) as {
+    name: string;
+    location?: string;
+    deployment_model?: string;
+    environment?: string;
+  };
   const rootConfig = {
     name: realm.name,
     deployment_model: realm.deployment_model || "GLOBAL",
@@ -39,8 +52,10 @@ export function writeAppServicesLayout(source: string, target: string): string[]
     ...(realm.environment ? { environment: realm.environment } : {}),
   };
   writeFileSync(join(target, "root_config.json"), `${JSON.stringify(rootConfig, null, 2)}\n`);
-  for (const dir of ["data_sources", "functions", "triggers", "values"]) cpSync(join(source, dir), join(target, dir), { recursive: true });
-  if (existsSync(join(source, "http_endpoints"))) cpSync(join(source, "http_endpoints"), join(target, "https_endpoints"), { recursive: true });
+  for (const dir of ["data_sources", "functions", "triggers", "values"])
+    cpSync(join(source, dir), join(target, dir), { recursive: true });
+  if (existsSync(join(source, "http_endpoints")))
+    cpSync(join(source, "http_endpoints"), join(target, "https_endpoints"), { recursive: true });
   const files: string[] = [];
   const walk = (dir: string) => {
     for (const entry of readdirSync(dir)) {
@@ -54,7 +69,15 @@ export function writeAppServicesLayout(source: string, target: string): string[]
 }
 
 export function pushCommand(cli: Cli, local: string, remote: string | undefined, dryRun: boolean): string[] {
-  return [cli, "push", "--local", local, ...(remote ? ["--remote", remote] : []), ...(dryRun ? ["--dry-run"] : []), ...(cli === "appservices" ? ["--yes"] : [])];
+  return [
+    cli,
+    "push",
+    "--local",
+    local,
+    ...(remote ? ["--remote", remote] : []),
+    ...(dryRun ? ["--dry-run"] : []),
+    ...(cli === "appservices" ? ["--yes"] : []),
+  ];
 }
 
 function main(): number {
@@ -65,7 +88,8 @@ function main(): number {
     return i === -1 ? undefined : args[i + 1];
   };
   const prefer = valueOf("--cli") as Cli | undefined;
-  if (prefer && prefer !== "appservices" && prefer !== "realm-cli") throw new Error(`--cli must be appservices or realm-cli, got "${prefer}"`);
+  if (prefer && prefer !== "appservices" && prefer !== "realm-cli")
+    throw new Error(`--cli must be appservices or realm-cli, got "${prefer}"`);
   const remote = valueOf("--remote");
 
   console.log("Building functions and triggers ...");
@@ -79,17 +103,29 @@ function main(): number {
   const cli = findCli(process.env.PATH, prefer);
   const chosen: Cli = cli ?? prefer ?? "appservices";
   const local = chosen === "appservices" ? join(root, "build", "appservices-app") : root;
-  const files = chosen === "appservices" ? writeAppServicesLayout(root, local) : ["realm_config.json", "data_sources/", "functions/", "http_endpoints/", "triggers/", "values/"];
+  const files =
+    chosen === "appservices"
+      ? writeAppServicesLayout(root, local)
+      : ["realm_config.json", "data_sources/", "functions/", "http_endpoints/", "triggers/", "values/"];
   const command = pushCommand(chosen, relative(root, local) || ".", remote, dryRun);
-  console.log(`${dryRun ? "Would push" : "Pushing"} ${relative(root, local) || "."} (${files.length} files) with: ${command.join(" ")}`);
+  console.log(
+    `${dryRun ? "Would push" : "Pushing"} ${relative(root, local) || "."} (${files.length} files) with: ${command.join(" ")}`,
+  );
   if (dryRun) {
     for (const file of files) console.log(`  ${file}`);
-    if (!cli) console.log(`\nNo App Services CLI on PATH. Install one (npm install -g atlas-app-services-cli, then appservices login --api-key <public> --private-api-key <private>) to push.`);
-    console.log("\nSecrets are not pushed: create them first (appservices secrets create --name firehoseAccessKey --value ...; see README).");
+    if (!cli)
+      console.log(
+        `\nNo App Services CLI on PATH. Install one (npm install -g atlas-app-services-cli, then appservices login --api-key <public> --private-api-key <private>) to push.`,
+      );
+    console.log(
+      "\nSecrets are not pushed: create them first (appservices secrets create --name firehoseAccessKey --value ...; see README).",
+    );
     return 0;
   }
   if (!cli) {
-    console.error("No App Services CLI found on PATH (appservices or realm-cli). Install with: npm install -g atlas-app-services-cli");
+    console.error(
+      "No App Services CLI found on PATH (appservices or realm-cli). Install with: npm install -g atlas-app-services-cli",
+    );
     return 1;
   }
   const result = spawnSync(command[0], command.slice(1), { cwd: root, stdio: "inherit" });

@@ -22,7 +22,14 @@ function valueOf(name: string, fallback: string): string {
   return typeof value === "string" && value !== "" ? value : fallback;
 }
 
-function databaseTrigger(name: string, db: string, coll: string, functionName: string, operationTypes: string[], fullDocument: boolean) {
+function databaseTrigger(
+  name: string,
+  db: string,
+  coll: string,
+  functionName: string,
+  operationTypes: string[],
+  fullDocument: boolean,
+) {
   return {
     name,
     type: "DATABASE",
@@ -56,15 +63,25 @@ export function generateExportFiles(listText = readFileSync(join(root, CAPTURE_L
   const signalDb = valueOf("SIGNAL_DATABASE", heartbeatDb);
   const signalColl = valueOf("SIGNAL_COLLECTION", captureDefaults.signalCollection);
   const captured = [...entries.map(({ db, coll }) => ({ db, coll }))];
-  if (!captured.some((c) => c.db === heartbeatDb && c.coll === heartbeatColl)) captured.push({ db: heartbeatDb, coll: heartbeatColl });
+  if (!captured.some((c) => c.db === heartbeatDb && c.coll === heartbeatColl))
+    captured.push({ db: heartbeatDb, coll: heartbeatColl });
   const files = new Map<string, string>();
   const json = (value: unknown) => `${JSON.stringify(value, null, 2)}\n`;
   for (const { db, coll } of captured) {
     const name = captureTriggerName(db, coll);
-    if (files.has(`triggers/${name}.json`)) throw new CaptureListError([`${CAPTURE_LIST}: ${db}.${coll} gives the same trigger name as another entry (${name})`]);
-    files.set(`triggers/${name}.json`, json(databaseTrigger(name, db, coll, "publishChangeToKinesis", ["INSERT", "UPDATE", "REPLACE", "DELETE"], true)));
+    if (files.has(`triggers/${name}.json`))
+      throw new CaptureListError([
+        `${CAPTURE_LIST}: ${db}.${coll} gives the same trigger name as another entry (${name})`,
+      ]);
+    files.set(
+      `triggers/${name}.json`,
+      json(databaseTrigger(name, db, coll, "publishChangeToKinesis", ["INSERT", "UPDATE", "REPLACE", "DELETE"], true)),
+    );
   }
-  files.set("triggers/runSnapshot.json", json(databaseTrigger("runSnapshot", signalDb, signalColl, "runSnapshot", ["INSERT"], false)));
+  files.set(
+    "triggers/runSnapshot.json",
+    json(databaseTrigger("runSnapshot", signalDb, signalColl, "runSnapshot", ["INSERT"], false)),
+  );
   files.set(
     "triggers/emitHeartbeat.json",
     json({
@@ -75,7 +92,10 @@ export function generateExportFiles(listText = readFileSync(join(root, CAPTURE_L
       event_processors: { FUNCTION: { config: { function_name: "emitHeartbeat" } } },
     }),
   );
-  files.set("values/CAPTURED_NAMESPACES.json", json({ name: "CAPTURED_NAMESPACES", from_secret: false, value: captured.map(({ db, coll }) => `${db}.${coll}`) }));
+  files.set(
+    "values/CAPTURED_NAMESPACES.json",
+    json({ name: "CAPTURED_NAMESPACES", from_secret: false, value: captured.map(({ db, coll }) => `${db}.${coll}`) }),
+  );
   return files;
 }
 
@@ -88,7 +108,9 @@ function main(): void {
     console.error(error instanceof Error ? error.message : String(error));
     process.exit(1);
   }
-  const stale = readdirSync(join(root, "triggers")).filter((file) => file.endsWith(".json") && !files.has(`triggers/${file}`));
+  const stale = readdirSync(join(root, "triggers")).filter(
+    (file) => file.endsWith(".json") && !files.has(`triggers/${file}`),
+  );
   const drifted: string[] = [];
   for (const [path, content] of files) {
     const target = join(root, path);

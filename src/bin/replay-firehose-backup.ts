@@ -16,7 +16,9 @@ async function main(): Promise<number> {
   try {
     const deps = firehoseDepsFromEnv(process.env, source.dataSource);
     const result = await replayFirehoseBackup(path, deps);
-    console.log(`replayed ${result.records} records from ${result.files} files in ${result.batches} batches; ${result.failedBatches} batches failed; ${result.unreadable.length} unreadable`);
+    console.log(
+      `replayed ${result.records} records from ${result.files} files in ${result.batches} batches; ${result.failedBatches} batches failed; ${result.unreadable.length} unreadable`,
+    );
     for (const problem of result.unreadable.slice(0, 20)) console.log(`  ${problem}`);
     return result.failedBatches === 0 && result.unreadable.length === 0 ? 0 : 1;
   } finally {

@@ -15,8 +15,12 @@ async function main(): Promise<void> {
   const env = process.env;
   const port = env.PORT ? Number(env.PORT) : 8080;
   const host = env.HOST || "0.0.0.0";
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`PORT must be a port number, got "${env.PORT}"`);
-  const source = await openDataSource(env, { database: env.FIREHOSE_DATABASE, deletesCollection: env.FIREHOSE_DELETES_COLLECTION });
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new Error(`PORT must be a port number, got "${env.PORT}"`);
+  const source = await openDataSource(env, {
+    database: env.FIREHOSE_DATABASE,
+    deletesCollection: env.FIREHOSE_DELETES_COLLECTION,
+  });
   const deps = firehoseDepsFromEnv(env, source.dataSource);
   if (!env.MONGODB_URI) console.log(`MONGODB_URI is not set: using the ${source.description}.`);
   if (deps.config.accessKeys.length === 0) {

@@ -55,7 +55,9 @@ function main(): void {
       backupDir: resolve(flags.get("backup-dir") || ".local/firehose-backup"),
     },
     onBatch: (result, records) =>
-      console.log(`${new Date().toISOString()} ${result.requestId} ${records} records -> ${result.outcome} after ${result.attempts} attempt(s)${result.lastError ? `: ${result.lastError}` : ""}`),
+      console.log(
+        `${new Date().toISOString()} ${result.requestId} ${records} records -> ${result.outcome} after ${result.attempts} attempt(s)${result.lastError ? `: ${result.lastError}` : ""}`,
+      ),
     onError: (error) => console.error(`${new Date().toISOString()} reading ${stream}: ${String(error)}`),
   });
   simulator.start();

@@ -40,7 +40,8 @@ function parseArgs(argv: string[]): Args {
     else if (name === "--no-gzip") args.gzip = false;
     else if (name === "--engine") {
       const engine = value();
-      if (engine !== "kinesis-local" && engine !== "kinesalite") throw new Error(`--engine must be kinesis-local or kinesalite, got "${engine}"`);
+      if (engine !== "kinesis-local" && engine !== "kinesalite")
+        throw new Error(`--engine must be kinesis-local or kinesalite, got "${engine}"`);
       args.engine = engine;
     } else throw new Error(`unknown option "${name}" (see src/bin/start.ts)`);
   }
@@ -64,16 +65,29 @@ async function main(): Promise<void> {
       `${externalKinesis ? `stream ${externalKinesis.streamName} ${externalKinesis.endpoint ? `at ${externalKinesis.endpoint}` : `in ${externalKinesis.region} (AWS)`}` : `${args.engine} on loopback`}, ` +
       `functions from functions/, Firehose buffer ${args.interval} ms${args.gzip ? ", gzip" : ""}; logs in .local/`,
   );
-  const pipeline = await Pipeline.start({ root, stateDir, bufferIntervalMs: args.interval, gzip: args.gzip, engine: args.engine, mongodbUri, externalKinesis });
-  console.log(`Webhook endpoint ${pipeline.runtime.endpointUrl}/firehose; sensor at ${args.rate} readings/s into monitors.reports${args.events ? ` (${args.events} readings)` : ""}`);
+  const pipeline = await Pipeline.start({
+    root,
+    stateDir,
+    bufferIntervalMs: args.interval,
+    gzip: args.gzip,
+    engine: args.engine,
+    mongodbUri,
+    externalKinesis,
+  });
+  console.log(
+    `Webhook endpoint ${pipeline.runtime.endpointUrl}/firehose; sensor at ${args.rate} readings/s into monitors.reports${args.events ? ` (${args.events} readings)` : ""}`,
+  );
   const sensor = pipeline.startSensor(args.rate, args.events);
   const tty = process.stdout.isTTY;
   let stopping = false;
-  const ticker = setInterval(async () => {
-    const line = progress(await pipeline.snapshotCounts());
-    if (tty) process.stdout.write(`\r${line}\u001b[K`);
-    else console.log(line);
-  }, tty ? 500 : 2000);
+  const ticker = setInterval(
+    async () => {
+      const line = progress(await pipeline.snapshotCounts());
+      if (tty) process.stdout.write(`\r${line}\u001b[K`);
+      else console.log(line);
+    },
+    tty ? 500 : 2000,
+  );
 
   const shutdown = async (code: number) => {
     if (stopping) return;

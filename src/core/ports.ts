@@ -52,7 +52,10 @@ export interface CollectionPort {
 export function countMatching(collection: CollectionPort, filter: Document = {}): Promise<number> {
   if (typeof collection.countDocuments === "function") return collection.countDocuments(filter);
   if (typeof collection.count === "function") return collection.count(filter);
-  return collection.find(filter).toArray().then((documents) => documents.length);
+  return collection
+    .find(filter)
+    .toArray()
+    .then((documents) => documents.length);
 }
 
 /** `matchedCount` from an update result of the driver, App Services or the embedded store. */

@@ -38,13 +38,18 @@ export function misconfigured(message: string): BridgeError {
 export function readSetting<T>(read: ValueReader, entry: Setting<T>): T {
   const raw = read(entry.name);
   if (raw === undefined || raw === null || raw === "") {
-    return typeof entry.fallback === "function" ? (entry.fallback as (r: SettingReader) => T)((other) => readSetting(read, other)) : entry.fallback;
+    return typeof entry.fallback === "function"
+      ? (entry.fallback as (r: SettingReader) => T)((other) => readSetting(read, other))
+      : entry.fallback;
   }
   return entry.parse(raw, entry.name);
 }
 
 /** Reads a whole table: `{key: Setting<T>}` in, `{key: T}` out. */
-export function readSettings<Table extends Record<string, Setting<unknown>>>(read: ValueReader, table: Table): { [K in keyof Table]: Table[K] extends Setting<infer T> ? T : never } {
+export function readSettings<Table extends Record<string, Setting<unknown>>>(
+  read: ValueReader,
+  table: Table,
+): { [K in keyof Table]: Table[K] extends Setting<infer T> ? T : never } {
   const out: Record<string, unknown> = {};
   for (const key of Object.keys(table)) out[key] = readSetting(read, table[key]);
   return out as { [K in keyof Table]: Table[K] extends Setting<infer T> ? T : never };
@@ -53,7 +58,8 @@ export function readSettings<Table extends Record<string, Setting<unknown>>>(rea
 /** Every value name a table reads, in declaration order. */
 export function settingNames(...tables: Record<string, Setting<unknown>>[]): string[] {
   const names: string[] = [];
-  for (const table of tables) for (const key of Object.keys(table)) if (names.indexOf(table[key].name) === -1) names.push(table[key].name);
+  for (const table of tables)
+    for (const key of Object.keys(table)) if (names.indexOf(table[key].name) === -1) names.push(table[key].name);
   return names;
 }
 
@@ -76,7 +82,8 @@ export const namespacePart: Parser<string> = (raw, name) => {
 export function oneOf<T extends string>(allowed: readonly T[]): Parser<T> {
   return (raw, name) => {
     const value = text(raw, name);
-    if (allowed.indexOf(value as T) === -1) throw misconfigured(`${name} must be one of ${allowed.join(", ")}; got "${value.slice(0, 40)}"`);
+    if (allowed.indexOf(value as T) === -1)
+      throw misconfigured(`${name} must be one of ${allowed.join(", ")}; got "${value.slice(0, 40)}"`);
     return value as T;
   };
 }
@@ -84,8 +91,10 @@ export function oneOf<T extends string>(allowed: readonly T[]): Parser<T> {
 /** A whole number from `min` to `max`, given as a number or as its decimal text (environment variables). */
 export function wholeNumber(min: number, max: number): Parser<number> {
   return (raw, name) => {
-    const value = typeof raw === "number" ? raw : typeof raw === "string" && /^\s*-?\d+\s*$/.test(raw) ? Number(raw) : NaN;
-    if (!(value >= min && value <= max) || Math.floor(value) !== value) throw misconfigured(`${name} must be a whole number from ${min} to ${max}`);
+    const value =
+      typeof raw === "number" ? raw : typeof raw === "string" && /^\s*-?\d+\s*$/.test(raw) ? Number(raw) : NaN;
+    if (!(value >= min && value <= max) || Math.floor(value) !== value)
+      throw misconfigured(`${name} must be a whole number from ${min} to ${max}`);
     return value;
   };
 }

@@ -47,7 +47,10 @@ export class EmbeddedStore implements DataSourcePort {
       const after = parseInt(options.resumeAfter._data, 16);
       const first = this.changeLog.length > 0 ? parseInt(this.changeLog[0]._id._data, 16) : this.sequence + 1;
       if (!(after >= first - 1 && after <= this.sequence)) {
-        throw Object.assign(new Error("resume point is no longer in the change log"), { code: MongoErrorCode.ChangeStreamHistoryLost, codeName: "ChangeStreamHistoryLost" });
+        throw Object.assign(new Error("resume point is no longer in the change log"), {
+          code: MongoErrorCode.ChangeStreamHistoryLost,
+          codeName: "ChangeStreamHistoryLost",
+        });
       }
       for (const event of this.changeLog) if (parseInt(event._id._data, 16) > after) listener(event);
     }
@@ -61,7 +64,9 @@ export class EmbeddedStore implements DataSourcePort {
    */
   startTtlMonitor(periodMs = 60_000): () => void {
     const timer = setInterval(() => {
-      this.databases.forEach((database) => database.collectionNames().forEach((name) => database.collection(name).sweepExpired()));
+      this.databases.forEach((database) =>
+        database.collectionNames().forEach((name) => database.collection(name).sweepExpired()),
+      );
     }, periodMs);
     timer.unref();
     return () => clearInterval(timer);
@@ -190,7 +195,11 @@ export class EmbeddedCollection implements CollectionPort {
   async createIndex(spec: Document, options: { expireAfterSeconds?: number; name?: string } = {}): Promise<string> {
     const fields = Object.keys(spec);
     if (options.expireAfterSeconds !== undefined) {
-      if (fields.length !== 1 || !(options.expireAfterSeconds >= 0)) throw new EmbeddedWriteError(MongoErrorCode.BadValue, "a TTL index needs one field and expireAfterSeconds >= 0");
+      if (fields.length !== 1 || !(options.expireAfterSeconds >= 0))
+        throw new EmbeddedWriteError(
+          MongoErrorCode.BadValue,
+          "a TTL index needs one field and expireAfterSeconds >= 0",
+        );
       this.expiries.set(fields[0], options.expireAfterSeconds);
     }
     return options.name || fields.map((field) => `${field}_${String(spec[field])}`).join("_");
@@ -242,7 +251,11 @@ export class EmbeddedCollection implements CollectionPort {
     return { deletedCount: this.remove(filter, true) };
   }
 
-  async findOneAndUpdate(filter: Document, update: Document, options: { upsert?: boolean; returnNewDocument?: boolean } = {}): Promise<Document | null> {
+  async findOneAndUpdate(
+    filter: Document,
+    update: Document,
+    options: { upsert?: boolean; returnNewDocument?: boolean } = {},
+  ): Promise<Document | null> {
     const before = await this.findOne(filter);
     const result = this.update(filter, update, options.upsert === true, false);
     if (!options.returnNewDocument) return before;
@@ -265,7 +278,14 @@ export class EmbeddedCollection implements CollectionPort {
 
   /** @internal */
   async runBulk(operations: WriteOperation[], ordered: boolean): Promise<BulkResult> {
-    const result: BulkResult = { insertedCount: 0, matchedCount: 0, modifiedCount: 0, deletedCount: 0, upsertedCount: 0, insertedIds: [] };
+    const result: BulkResult = {
+      insertedCount: 0,
+      matchedCount: 0,
+      modifiedCount: 0,
+      deletedCount: 0,
+      upsertedCount: 0,
+      insertedIds: [],
+    };
     const writeErrors: { index: number; code: number; errmsg: string }[] = [];
     operations.forEach((operation, index) => {
       if (ordered && writeErrors.length > 0) return;
@@ -353,7 +373,8 @@ export class EmbeddedCollection implements CollectionPort {
 
   private replace(filter: Document, replacement: Document, upsert: boolean): WriteResult {
     for (const key in replacement) {
-      if (key.charCodeAt(0) === 36) throw new EmbeddedWriteError(2, "replacement document must not contain update operators");
+      if (key.charCodeAt(0) === 36)
+        throw new EmbeddedWriteError(2, "replacement document must not contain update operators");
     }
     const [match] = this.matching(filter);
     if (!match) {
@@ -404,7 +425,8 @@ export class EmbeddedCollection implements CollectionPort {
       if (changed.length === 0) continue;
       const document = decodeExact(stored.bytes);
       for (const path of changed) writePath(document, path, readPath(promoted, path));
-      if (idKey(document._id, nodeBson) !== key) throw new EmbeddedWriteError(66, "the (immutable) field '_id' was found to have been altered");
+      if (idKey(document._id, nodeBson) !== key)
+        throw new EmbeddedWriteError(66, "the (immutable) field '_id' was found to have been altered");
       checkStorable(document);
       const encoded = encode(document);
       this.documents.set(key, encoded);
@@ -509,14 +531,17 @@ export class EmbeddedCursor {
     let entries = this.source();
     if (this.sortSpec) {
       const byView = new Map<Document, [string, Stored]>(entries.map((entry) => [entry[1].view, entry]));
-      const sorted = new Aggregator([{ $sort: this.sortSpec }]).run(entries.map((entry) => entry[1].view)) as Document[];
+      const sorted = new Aggregator([{ $sort: this.sortSpec }]).run(
+        entries.map((entry) => entry[1].view),
+      ) as Document[];
       entries = sorted.map((view) => byView.get(view) as [string, Stored]);
     }
     if (this.skipCount) entries = entries.slice(this.skipCount);
     if (this.limitCount) entries = entries.slice(0, this.limitCount);
     const { sort: _s, limit: _l, skip: _k, projection: _p, ...deserializeOptions } = this.options;
     let documents = entries.map(([, stored]) => decode(stored.bytes, deserializeOptions));
-    if (this.projectionSpec) documents = new Aggregator([{ $project: this.projectionSpec }]).run(documents) as Document[];
+    if (this.projectionSpec)
+      documents = new Aggregator([{ $project: this.projectionSpec }]).run(documents) as Document[];
     this.buffer = documents;
     return documents;
   }
@@ -621,16 +646,26 @@ function checkStorable(document: Document): void {
 }
 
 function duplicateKey(db: string, coll: string, id: unknown): EmbeddedWriteError {
-  return new EmbeddedWriteError(MongoErrorCode.DuplicateKey, `E11000 duplicate key error collection: ${db}.${coll} index: _id_ dup key: { _id: ${String(id)} }`);
+  return new EmbeddedWriteError(
+    MongoErrorCode.DuplicateKey,
+    `E11000 duplicate key error collection: ${db}.${coll} index: _id_ dup key: { _id: ${String(id)} }`,
+  );
 }
 
 /** The values of an `{$in: [...]}` condition on _id whose values are all plain equality values. */
 function idInList(condition: unknown): unknown[] | undefined {
-  if (condition === null || typeof condition !== "object" || nodeBson.bsonType(condition) !== undefined) return undefined;
+  if (condition === null || typeof condition !== "object" || nodeBson.bsonType(condition) !== undefined)
+    return undefined;
   const keys = Object.keys(condition);
   if (keys.length !== 1 || keys[0] !== "$in") return undefined;
   const list = (condition as { $in: unknown }).$in;
-  if (!Array.isArray(list) || !list.every((value) => isEqualityValue(value) && !(value instanceof RegExp) && nodeBson.bsonType(value) !== "BSONRegExp")) return undefined;
+  if (
+    !Array.isArray(list) ||
+    !list.every(
+      (value) => isEqualityValue(value) && !(value instanceof RegExp) && nodeBson.bsonType(value) !== "BSONRegExp",
+    )
+  )
+    return undefined;
   return list;
 }
 

@@ -58,11 +58,18 @@ export function readAppExport(root: string): AppExport {
       throw new Error(`${path}: ${error instanceof Error ? error.message : String(error)}`);
     }
   };
-  const folder = (path: string) => (existsSync(join(root, path)) ? readdirSync(join(root, path)).filter((f) => f.endsWith(".json")).sort() : []);
+  const folder = (path: string) =>
+    existsSync(join(root, path))
+      ? readdirSync(join(root, path))
+          .filter((f) => f.endsWith(".json"))
+          .sort()
+      : [];
   const app = json<{ name?: string }>("realm_config.json");
   const functions = json<FunctionConfig[]>("functions/config.json");
   const triggers = folder("triggers").map((file) => json<TriggerConfig>(`triggers/${file}`));
-  const endpoints = existsSync(join(root, "http_endpoints/config.json")) ? json<EndpointConfig[]>("http_endpoints/config.json") : [];
+  const endpoints = existsSync(join(root, "http_endpoints/config.json"))
+    ? json<EndpointConfig[]>("http_endpoints/config.json")
+    : [];
   const values = folder("values").map((file) => json<ValueConfig>(`values/${file}`));
   for (const trigger of triggers) {
     const target = trigger.event_processors?.FUNCTION?.config.function_name;
@@ -77,7 +84,11 @@ export function readAppExport(root: string): AppExport {
  * Value name -> value as App Services would give it: plain values as written, `from_secret` values
  * looked up by secret name in `secrets` (undefined, and reported, when missing); overrides win.
  */
-export function resolveValues(app: AppExport, secrets: Record<string, string>, overrides: Record<string, unknown> = {}): { values: Map<string, unknown>; missingSecrets: string[] } {
+export function resolveValues(
+  app: AppExport,
+  secrets: Record<string, string>,
+  overrides: Record<string, unknown> = {},
+): { values: Map<string, unknown>; missingSecrets: string[] } {
   const values = new Map<string, unknown>();
   const missingSecrets: string[] = [];
   for (const value of app.values) {
@@ -98,7 +109,8 @@ export function readLocalSecrets(root: string, file = "local-secrets.json"): Rec
   const path = join(root, file);
   if (!existsSync(path)) return {};
   const parsed = JSON.parse(readFileSync(path, "utf8")) as unknown;
-  if (!parsed || typeof parsed !== "object" || Array.isArray(parsed)) throw new Error(`${file} must be a JSON object of secret name to value`);
+  if (!parsed || typeof parsed !== "object" || Array.isArray(parsed))
+    throw new Error(`${file} must be a JSON object of secret name to value`);
   for (const [name, value] of Object.entries(parsed)) {
     if (typeof value !== "string") throw new Error(`${file}: secret "${name}" must be a string`);
   }

@@ -52,14 +52,20 @@ export function firehoseBackoff(retry: number, random: () => number): number {
  * response, retries with Firehose's backoff inside the retry window, 413 as a permanent failure
  * without backup, no redirects followed, and an S3-style error record per record on expiry.
  */
-export async function deliverBatch(records: readonly Buffer[], arrivalTimestamps: readonly number[], options: HttpDeliveryOptions): Promise<DeliveryResult> {
+export async function deliverBatch(
+  records: readonly Buffer[],
+  arrivalTimestamps: readonly number[],
+  options: HttpDeliveryOptions,
+): Promise<DeliveryResult> {
   const now = options.now ?? Date.now;
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
   const random = options.random ?? Math.random;
   const scale = options.timeScale ?? 1;
   const retryWindow = options.retryDurationMs ?? 300_000;
   const requestId = randomUUID();
-  const body = Buffer.from(JSON.stringify({ requestId, timestamp: now(), records: records.map((r) => ({ data: r.toString("base64") })) }));
+  const body = Buffer.from(
+    JSON.stringify({ requestId, timestamp: now(), records: records.map((r) => ({ data: r.toString("base64") })) }),
+  );
   const payload = options.gzip ? gzipSync(body) : body;
   const headers: Record<string, string> = {
     "Content-Type": "application/json",
@@ -69,7 +75,8 @@ export async function deliverBatch(records: readonly Buffer[], arrivalTimestamps
     "User-Agent": "Amazon Kinesis Data Firehose Agent/1.0",
   };
   if (options.accessKey !== undefined) headers["X-Amz-Firehose-Access-Key"] = options.accessKey;
-  if (options.commonAttributes) headers["X-Amz-Firehose-Common-Attributes"] = JSON.stringify({ commonAttributes: options.commonAttributes });
+  if (options.commonAttributes)
+    headers["X-Amz-Firehose-Common-Attributes"] = JSON.stringify({ commonAttributes: options.commonAttributes });
   if (options.gzip) headers["Content-Encoding"] = "gzip";
 
   const delays: number[] = [];
@@ -98,23 +105,43 @@ function describe(result: AttemptResult): string {
   return `${result.errorCode}${result.status ? ` (HTTP ${result.status})` : ""}: ${result.errorMessage ?? ""}`;
 }
 
-function attempt(url: string, headers: Record<string, string>, payload: Buffer, requestId: string, timeoutMs: number): Promise<AttemptResult> {
+function attempt(
+  url: string,
+  headers: Record<string, string>,
+  payload: Buffer,
+  requestId: string,
+  timeoutMs: number,
+): Promise<AttemptResult> {
   return new Promise((resolve) => {
     const target = new URL(url);
     const send = target.protocol === "https:" ? httpsRequest : httpRequest;
-    const req = send(target, { method: "POST", headers: { ...headers, "Content-Length": String(payload.length) }, agent: false }, (res) => {
-      const chunks: Buffer[] = [];
-      let size = 0;
-      res.on("data", (chunk: Buffer) => {
-        size += chunk.length;
-        if (size <= 1024 * 1024) chunks.push(chunk);
-      });
-      res.on("end", () => resolve(checkResponse(res.statusCode || 0, res.headers, Buffer.concat(chunks), size, requestId)));
-      res.on("error", (error) => resolve({ ok: false, errorCode: "HttpEndpoint.ConnectionReset", errorMessage: error.message }));
-    });
-    req.setTimeout(timeoutMs, () => req.destroy(Object.assign(new Error(`no response within ${timeoutMs} ms`), { timeout: true })));
+    const req = send(
+      target,
+      { method: "POST", headers: { ...headers, "Content-Length": String(payload.length) }, agent: false },
+      (res) => {
+        const chunks: Buffer[] = [];
+        let size = 0;
+        res.on("data", (chunk: Buffer) => {
+          size += chunk.length;
+          if (size <= 1024 * 1024) chunks.push(chunk);
+        });
+        res.on("end", () =>
+          resolve(checkResponse(res.statusCode || 0, res.headers, Buffer.concat(chunks), size, requestId)),
+        );
+        res.on("error", (error) =>
+          resolve({ ok: false, errorCode: "HttpEndpoint.ConnectionReset", errorMessage: error.message }),
+        );
+      },
+    );
+    req.setTimeout(timeoutMs, () =>
+      req.destroy(Object.assign(new Error(`no response within ${timeoutMs} ms`), { timeout: true })),
+    );
     req.on("error", (error: Error & { code?: string; timeout?: boolean }) => {
-      const code = error.timeout ? "HttpEndpoint.RequestTimeout" : error.code === "ECONNRESET" ? "HttpEndpoint.ConnectionReset" : "HttpEndpoint.ConnectionFailed";
+      const code = error.timeout
+        ? "HttpEndpoint.RequestTimeout"
+        : error.code === "ECONNRESET"
+          ? "HttpEndpoint.ConnectionReset"
+          : "HttpEndpoint.ConnectionFailed";
       resolve({ ok: false, errorCode: code, errorMessage: error.message });
     });
     req.end(payload);
@@ -122,8 +149,20 @@ function attempt(url: string, headers: Record<string, string>, payload: Buffer, 
 }
 
 /** Firehose's acceptance rules for an answer; anything else counts as a failed attempt. */
-export function checkResponse(status: number, headers: Record<string, string | string[] | undefined>, body: Buffer, size: number, requestId: string): AttemptResult {
-  if (status >= 300 && status < 400) return { ok: false, status, errorCode: "HttpEndpoint.DestinationException", errorMessage: "redirect responses are not followed" };
+export function checkResponse(
+  status: number,
+  headers: Record<string, string | string[] | undefined>,
+  body: Buffer,
+  size: number,
+  requestId: string,
+): AttemptResult {
+  if (status >= 300 && status < 400)
+    return {
+      ok: false,
+      status,
+      errorCode: "HttpEndpoint.DestinationException",
+      errorMessage: "redirect responses are not followed",
+    };
   if (status !== 200) {
     let message = body.toString("utf8").slice(0, 8192);
     try {
@@ -134,8 +173,16 @@ export function checkResponse(status: number, headers: Record<string, string | s
     }
     return { ok: false, status, errorCode: "HttpEndpoint.DestinationException", errorMessage: message };
   }
-  const invalid = (reason: string): AttemptResult => ({ ok: false, status, errorCode: "HttpEndpoint.InvalidResponseFromDestination", errorMessage: reason });
-  const type = String(headers["content-type"] || "").split(";")[0].trim().toLowerCase();
+  const invalid = (reason: string): AttemptResult => ({
+    ok: false,
+    status,
+    errorCode: "HttpEndpoint.InvalidResponseFromDestination",
+    errorMessage: reason,
+  });
+  const type = String(headers["content-type"] || "")
+    .split(";")[0]
+    .trim()
+    .toLowerCase();
   if (type !== "application/json") return invalid(`content type "${type}" is not application/json`);
   if (headers["content-encoding"]) return invalid("the response must not be compressed");
   if (size >= 1024 * 1024) return invalid("response of 1 MiB or more");
@@ -153,7 +200,15 @@ export function checkResponse(status: number, headers: Record<string, string | s
   return { ok: true, status };
 }
 
-function backup(records: readonly Buffer[], arrivals: readonly number[], attempts: number, last: AttemptResult, endedAt: number, dir: string, requestId: string): void {
+function backup(
+  records: readonly Buffer[],
+  arrivals: readonly number[],
+  attempts: number,
+  last: AttemptResult,
+  endedAt: number,
+  dir: string,
+  requestId: string,
+): void {
   mkdirSync(dir, { recursive: true });
   records.forEach((record, i) => {
     const entry = {

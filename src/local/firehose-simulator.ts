@@ -29,12 +29,18 @@ export class KinesisStreamReader {
     if (this.iterators.size === 0) await this.openShards();
     const out: StreamRecord[] = [];
     for (const [shardId, iterator] of [...this.iterators]) {
-      const page = await this.call<{ Records: { Data: string; SequenceNumber: string; ApproximateArrivalTimestamp?: number }[]; NextShardIterator?: string }>("GetRecords", {
+      const page = await this.call<{
+        Records: { Data: string; SequenceNumber: string; ApproximateArrivalTimestamp?: number }[];
+        NextShardIterator?: string;
+      }>("GetRecords", {
         ShardIterator: iterator,
         Limit: 10_000,
       });
       for (const r of page.Records) {
-        const arrival = typeof r.ApproximateArrivalTimestamp === "number" ? Math.round(r.ApproximateArrivalTimestamp * 1000) : Date.now();
+        const arrival =
+          typeof r.ApproximateArrivalTimestamp === "number"
+            ? Math.round(r.ApproximateArrivalTimestamp * 1000)
+            : Date.now();
         out.push({ shardId, sequenceNumber: r.SequenceNumber, data: Buffer.from(r.Data, "base64"), arrival });
       }
       if (page.NextShardIterator) this.iterators.set(shardId, page.NextShardIterator);
@@ -46,18 +52,23 @@ export class KinesisStreamReader {
   commit(records: readonly StreamRecord[]): void {
     for (const record of records) {
       const current = this.checkpoints[record.shardId];
-      if (current === undefined || BigInt(record.sequenceNumber) > BigInt(current)) this.checkpoints[record.shardId] = record.sequenceNumber;
+      if (current === undefined || BigInt(record.sequenceNumber) > BigInt(current))
+        this.checkpoints[record.shardId] = record.sequenceNumber;
     }
   }
 
   private async openShards(): Promise<void> {
-    const { Shards } = await this.call<{ Shards: { ShardId: string }[] }>("ListShards", { StreamName: this.streamName });
+    const { Shards } = await this.call<{ Shards: { ShardId: string }[] }>("ListShards", {
+      StreamName: this.streamName,
+    });
     for (const { ShardId } of Shards) {
       const after = this.checkpoints[ShardId];
       const { ShardIterator } = await this.call<{ ShardIterator: string }>("GetShardIterator", {
         StreamName: this.streamName,
         ShardId,
-        ...(after ? { ShardIteratorType: "AFTER_SEQUENCE_NUMBER", StartingSequenceNumber: after } : { ShardIteratorType: "TRIM_HORIZON" }),
+        ...(after
+          ? { ShardIteratorType: "AFTER_SEQUENCE_NUMBER", StartingSequenceNumber: after }
+          : { ShardIteratorType: "TRIM_HORIZON" }),
       });
       this.iterators.set(ShardId, ShardIterator);
     }
@@ -128,7 +139,11 @@ export class FirehoseSimulator {
           this.bufferBytes += record.data.length;
         }
         this.stats.read += records.length;
-        const due = this.buffer.length > 0 && (this.bufferBytes >= size || Date.now() - this.bufferSince >= interval || this.buffer.length >= MAX_RECORDS_PER_REQUEST);
+        const due =
+          this.buffer.length > 0 &&
+          (this.bufferBytes >= size ||
+            Date.now() - this.bufferSince >= interval ||
+            this.buffer.length >= MAX_RECORDS_PER_REQUEST);
         if (due) await this.flush();
       } catch (error) {
         this.options.onError?.(error);
@@ -140,7 +155,11 @@ export class FirehoseSimulator {
   private async flush(): Promise<void> {
     while (this.buffer.length > 0) {
       const batch = this.buffer.slice(0, MAX_RECORDS_PER_REQUEST);
-      const result = await deliverBatch(batch.map((r) => r.data), batch.map((r) => r.arrival), this.options.delivery);
+      const result = await deliverBatch(
+        batch.map((r) => r.data),
+        batch.map((r) => r.arrival),
+        this.options.delivery,
+      );
       this.stats.batches++;
       this.stats.retries += result.attempts - 1;
       if (result.outcome === "delivered") this.stats.delivered += batch.length;

@@ -40,12 +40,16 @@ export type EmulatorEngine = "kinesis-local" | "kinesalite";
  * until it answers. kinesis-local (the engine LocalStack uses, maintained) is the default;
  * kinesalite (older, HTTP/1.1 only) is much faster per request, which the benchmarks use.
  */
-export async function startKinesisEmulator(options: { startTimeoutMs?: number; engine?: EmulatorEngine } = {}): Promise<KinesisEmulator> {
+export async function startKinesisEmulator(
+  options: { startTimeoutMs?: number; engine?: EmulatorEngine } = {},
+): Promise<KinesisEmulator> {
   const engine = options.engine ?? "kinesis-local";
   const plainPort = await freePort();
   let child: ChildProcess;
   if (engine === "kinesalite") {
-    child = spawn(process.execPath, [join(import.meta.dirname, "kinesalite-child.cjs"), String(plainPort)], { stdio: ["pipe", "ignore", "pipe"] });
+    child = spawn(process.execPath, [join(import.meta.dirname, "kinesalite-child.cjs"), String(plainPort)], {
+      stdio: ["pipe", "ignore", "pipe"],
+    });
   } else {
     const mainJs = require.resolve("kinesis-local/main.js");
     const tlsPort = await freePort();
@@ -83,7 +87,9 @@ export async function startKinesisEmulator(options: { startTimeoutMs?: number; e
       if (code !== "waiting") throw new Error(`${engine} exited (${String(code)}) while starting: ${stderr}`);
       if (Date.now() > deadline) {
         child.kill("SIGKILL");
-        throw new Error(`${engine} did not answer on ${endpoint} within ${options.startTimeoutMs ?? 30_000} ms: ${stderr}`);
+        throw new Error(
+          `${engine} did not answer on ${endpoint} within ${options.startTimeoutMs ?? 30_000} ms: ${stderr}`,
+        );
       }
     }
   }
@@ -97,7 +103,9 @@ export async function startKinesisEmulator(options: { startTimeoutMs?: number; e
     async createStream(name, shards) {
       await call("CreateStream", { StreamName: name, ShardCount: shards });
       for (let i = 0; i < 100; i++) {
-        const described = await call<{ StreamDescription: { StreamStatus: string } }>("DescribeStream", { StreamName: name });
+        const described = await call<{ StreamDescription: { StreamStatus: string } }>("DescribeStream", {
+          StreamName: name,
+        });
         if (described.StreamDescription.StreamStatus === "ACTIVE") return;
         await new Promise((resolve) => setTimeout(resolve, 50));
       }
@@ -107,13 +115,24 @@ export async function startKinesisEmulator(options: { startTimeoutMs?: number; e
       const shards = await call<{ Shards: { ShardId: string }[] }>("ListShards", { StreamName: stream });
       const out: { shardId: string; partitionKey: string; data: Buffer; sequenceNumber: string }[] = [];
       for (const { ShardId } of shards.Shards) {
-        let { ShardIterator } = await call<{ ShardIterator: string }>("GetShardIterator", { StreamName: stream, ShardId, ShardIteratorType: "TRIM_HORIZON" });
+        let { ShardIterator } = await call<{ ShardIterator: string }>("GetShardIterator", {
+          StreamName: stream,
+          ShardId,
+          ShardIteratorType: "TRIM_HORIZON",
+        });
         for (;;) {
-          const page = await call<{ Records: { PartitionKey: string; Data: string; SequenceNumber: string }[]; NextShardIterator?: string; MillisBehindLatest?: number }>(
-            "GetRecords",
-            { ShardIterator, Limit: 10_000 },
-          );
-          for (const r of page.Records) out.push({ shardId: ShardId, partitionKey: r.PartitionKey, data: Buffer.from(r.Data, "base64"), sequenceNumber: r.SequenceNumber });
+          const page = await call<{
+            Records: { PartitionKey: string; Data: string; SequenceNumber: string }[];
+            NextShardIterator?: string;
+            MillisBehindLatest?: number;
+          }>("GetRecords", { ShardIterator, Limit: 10_000 });
+          for (const r of page.Records)
+            out.push({
+              shardId: ShardId,
+              partitionKey: r.PartitionKey,
+              data: Buffer.from(r.Data, "base64"),
+              sequenceNumber: r.SequenceNumber,
+            });
           if (page.Records.length === 0 || !page.NextShardIterator) break;
           ShardIterator = page.NextShardIterator;
         }

@@ -8,8 +8,28 @@ const nodeRequire = createRequire(import.meta.url);
 
 /** The Node modules App Services provides (in full or in part); anything else must be bundled. */
 export const APP_SERVICES_MODULES = new Set([
-  "assert", "buffer", "crypto", "dgram", "dns", "events", "fs", "http", "https", "net", "os", "path",
-  "punycode", "querystring", "stream", "string_decoder", "timers", "tls", "tty", "url", "util", "zlib",
+  "assert",
+  "buffer",
+  "crypto",
+  "dgram",
+  "dns",
+  "events",
+  "fs",
+  "http",
+  "https",
+  "net",
+  "os",
+  "path",
+  "punycode",
+  "querystring",
+  "stream",
+  "string_decoder",
+  "timers",
+  "tls",
+  "tty",
+  "url",
+  "util",
+  "zlib",
 ]);
 
 export type AppServicesFunction = (...args: unknown[]) => unknown;
@@ -20,7 +40,13 @@ export type AppServicesFunction = (...args: unknown[]) => unknown;
  * the modules App Services has in scope, and no `module`. It runs in this realm (a separate vm realm
  * breaks BSON instanceof checks).
  */
-export function loadAppServicesFunction(root: string, name: string, context: unknown, utils: unknown = {}, sandboxConsole: Pick<Console, "log" | "warn" | "error" | "info"> = console): AppServicesFunction {
+export function loadAppServicesFunction(
+  root: string,
+  name: string,
+  context: unknown,
+  utils: unknown = {},
+  sandboxConsole: Pick<Console, "log" | "warn" | "error" | "info"> = console,
+): AppServicesFunction {
   const file = join(root, "functions", `${name}.js`);
   const source = readFileSync(file, "utf8");
   const restrictedRequire = (id: string) => {

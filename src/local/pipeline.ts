@@ -59,7 +59,8 @@ interface KinesisTarget {
 
 /** External Kinesis from the environment: AWS_REGION + credentials (and optionally KINESIS_ENDPOINT). */
 export function externalKinesisFromEnv(env: NodeJS.ProcessEnv): ExternalKinesis | undefined {
-  if (!env.AWS_ACCESS_KEY_ID || !env.AWS_SECRET_ACCESS_KEY || !(env.AWS_REGION || env.KINESIS_ENDPOINT)) return undefined;
+  if (!env.AWS_ACCESS_KEY_ID || !env.AWS_SECRET_ACCESS_KEY || !(env.AWS_REGION || env.KINESIS_ENDPOINT))
+    return undefined;
   return {
     region: env.AWS_REGION || "us-east-1",
     accessKeyId: env.AWS_ACCESS_KEY_ID,
@@ -77,7 +78,9 @@ async function openKinesis(options: PipelineOptions): Promise<KinesisTarget> {
     try {
       await call("DescribeStream", { StreamName: external.streamName, Limit: 1 });
     } catch (error) {
-      throw new Error(`Kinesis stream "${external.streamName}" is not usable${external.endpoint ? ` at ${external.endpoint}` : ` in ${external.region}`}: ${error instanceof Error ? error.message : String(error)}`);
+      throw new Error(
+        `Kinesis stream "${external.streamName}" is not usable${external.endpoint ? ` at ${external.endpoint}` : ` in ${external.region}`}: ${error instanceof Error ? error.message : String(error)}`,
+      );
     }
     return {
       description: external.endpoint ? `Kinesis at ${external.endpoint}` : `Kinesis in ${external.region} (AWS)`,
@@ -182,7 +185,8 @@ export class Pipeline {
           timeScale: options.timeScale ?? 1,
           responseTimeoutMs: 180_000,
         },
-        onError: (error) => appendFileSync(join(options.stateDir, "simulator.log"), `${new Date().toISOString()} ${String(error)}\n`),
+        onError: (error) =>
+          appendFileSync(join(options.stateDir, "simulator.log"), `${new Date().toISOString()} ${String(error)}\n`),
       });
       const pipeline = new Pipeline(options, store, kinesis, runtime, simulator, reader, accessKey, resumeTokens);
       holder.pipeline = pipeline;
@@ -195,9 +199,20 @@ export class Pipeline {
     }
   }
 
-  private static startRuntime(options: PipelineOptions, store: EmbeddedStore | MongoClient, kinesis: KinesisTarget, accessKey: string, resumeTokens: Record<string, unknown>, holder: { pipeline?: Pipeline }, httpPort: number) {
+  private static startRuntime(
+    options: PipelineOptions,
+    store: EmbeddedStore | MongoClient,
+    kinesis: KinesisTarget,
+    accessKey: string,
+    resumeTokens: Record<string, unknown>,
+    holder: { pipeline?: Pipeline },
+    httpPort: number,
+  ) {
     const logFile = join(options.stateDir, "functions.log");
-    const write = (level: string) => (...args: unknown[]) => appendFileSync(logFile, `${new Date().toISOString()} ${level} ${args.map(String).join(" ")}\n`);
+    const write =
+      (level: string) =>
+      (...args: unknown[]) =>
+        appendFileSync(logFile, `${new Date().toISOString()} ${level} ${args.map(String).join(" ")}\n`);
     return LocalRuntime.start({
       root: options.root,
       dataSource: store,
@@ -221,7 +236,15 @@ export class Pipeline {
     await this.runtime.stop();
     if (downMs > 0) await new Promise((resolve) => setTimeout(resolve, downMs));
     const holder = { pipeline: this as Pipeline };
-    this.runtime = await Pipeline.startRuntime(this.options, this.store, this.kinesis, this.accessKey, this.resumeTokens, holder, port);
+    this.runtime = await Pipeline.startRuntime(
+      this.options,
+      this.store,
+      this.kinesis,
+      this.accessKey,
+      this.resumeTokens,
+      holder,
+      port,
+    );
   }
 
   /** Counts the source collection's puts (not the heartbeat's, which the same function also puts). */
@@ -248,7 +271,9 @@ export class Pipeline {
   }
 
   startSensor(ratePerSecond: number, limit?: number): SensorSource {
-    const collection = this.store.db(SOURCE.db).collection(SOURCE.coll) as unknown as CollectionPort & { insertOne(doc: Document): Promise<unknown> };
+    const collection = this.store.db(SOURCE.db).collection(SOURCE.coll) as unknown as CollectionPort & {
+      insertOne(doc: Document): Promise<unknown>;
+    };
     this.sensor = startSensorSource(collection, { ratePerSecond, limit });
     return this.sensor;
   }
@@ -285,7 +310,8 @@ export class Pipeline {
 
   /** Compares every landed document with its source, field by field with types (apart from `_akb`). */
   async verify(): Promise<VerifyResult> {
-    const read = (db: string, coll: string) => this.collection(db, coll).find({}, { promoteValues: false, promoteLongs: false }).toArray();
+    const read = (db: string, coll: string) =>
+      this.collection(db, coll).find({}, { promoteValues: false, promoteLongs: false }).toArray();
     const sources = await read(SOURCE.db, SOURCE.coll);
     // The mirror holds exactly the live documents: a deleted document leaves nothing behind.
     const targets = await read("monitors", "firehose");
@@ -300,11 +326,19 @@ export class Pipeline {
         continue;
       }
       const { [POSITION_FIELD]: _position, ...landed } = target;
-      if (EJSON.stringify(landed, { relaxed: false }) !== EJSON.stringify(source, { relaxed: false })) different.push(key(source));
+      if (EJSON.stringify(landed, { relaxed: false }) !== EJSON.stringify(source, { relaxed: false }))
+        different.push(key(source));
     }
     const sourceIds = new Set(sources.map(key));
     const extra = targets.filter((t) => !sourceIds.has(key(t))).map(key);
-    return { sources: sources.length, landed: targets.length, missing, different, extra, exact: missing.length === 0 && different.length === 0 && extra.length === 0 };
+    return {
+      sources: sources.length,
+      landed: targets.length,
+      missing,
+      different,
+      extra,
+      exact: missing.length === 0 && different.length === 0 && extra.length === 0,
+    };
   }
 
   async stop(): Promise<void> {

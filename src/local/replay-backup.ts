@@ -16,7 +16,9 @@ export interface ReplayResult {
 /** Every file under `path` (or `path` itself), sorted, so a replay is repeatable. */
 function listFiles(path: string): string[] {
   if (!statSync(path).isDirectory()) return [path];
-  return readdirSync(path).sort().flatMap((entry) => listFiles(join(path, entry)));
+  return readdirSync(path)
+    .sort()
+    .flatMap((entry) => listFiles(join(path, entry)));
 }
 
 /**
@@ -26,7 +28,11 @@ function listFiles(path: string): string[] {
  * webhook's own. Each batch gets a request id derived from its file and position, so running the
  * replay twice writes nothing twice.
  */
-export async function replayFirehoseBackup(path: string, deps: ApplyDeps & { decodeUtf8Run?: StrictUtf8Decoder }, batchSize = 500): Promise<ReplayResult> {
+export async function replayFirehoseBackup(
+  path: string,
+  deps: ApplyDeps & { decodeUtf8Run?: StrictUtf8Decoder },
+  batchSize = 500,
+): Promise<ReplayResult> {
   const result: ReplayResult = { files: 0, records: 0, batches: 0, failedBatches: 0, unreadable: [] };
   for (const file of listFiles(path)) {
     let text: string;
@@ -52,7 +58,10 @@ export async function replayFirehoseBackup(path: string, deps: ApplyDeps & { dec
     for (let start = 0; start < records.length; start += batchSize) {
       const batch = records.slice(start, start + batchSize);
       const requestId = `replay-${createHash("sha256").update(`${file}#${start}`).digest("hex").slice(0, 32)}`;
-      const delivery = readDelivery(Buffer.from(JSON.stringify({ requestId, timestamp: Date.now(), records: batch })), deps.decodeUtf8Run);
+      const delivery = readDelivery(
+        Buffer.from(JSON.stringify({ requestId, timestamp: Date.now(), records: batch })),
+        deps.decodeUtf8Run,
+      );
       result.batches++;
       result.records += batch.length;
       try {

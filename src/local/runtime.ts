@@ -9,7 +9,14 @@ import type { MongoClient } from "mongodb";
 import type { DataSourcePort, Document } from "../core/ports";
 import { ensureDeletePositionsIndex } from "../adapters/mongodb/mirror-indexes";
 import { EmbeddedStore, type ChangeEvent } from "../embedded/store";
-import { readAppExport, readLocalSecrets, resolveValues, type AppExport, type DatabaseTriggerConfig, type TriggerConfig } from "./app-export";
+import {
+  readAppExport,
+  readLocalSecrets,
+  resolveValues,
+  type AppExport,
+  type DatabaseTriggerConfig,
+  type TriggerConfig,
+} from "./app-export";
 import { loadAppServicesFunction, type AppServicesFunction } from "./load-function";
 
 export interface RuntimeOptions {
@@ -83,7 +90,10 @@ export class LocalRuntime {
     app: { name: "", id: "local" },
     environment: { tag: "", values: {} },
     values: { get: (name: string) => this.values.get(name) },
-    services: { get: (name: string) => (name === "mongodb-atlas" ? (this.options.dataSource as unknown as DataSourcePort) : undefined) },
+    services: {
+      get: (name: string) =>
+        name === "mongodb-atlas" ? (this.options.dataSource as unknown as DataSourcePort) : undefined,
+    },
     functions: { execute: (name: string, ...args: unknown[]) => this.execute(name, ...args) },
     http: {
       get: (request: HttpCall) => localHttp("GET", request),
@@ -95,7 +105,8 @@ export class LocalRuntime {
 
   /** `context.functions.execute`: runs a function by name, as App Services does (system user). */
   async execute(name: string, ...args: unknown[]): Promise<unknown> {
-    if (!this.app.functions.some((f) => f.name === name)) throw new Error(`function "${name}" is not in functions/config.json`);
+    if (!this.app.functions.some((f) => f.name === name))
+      throw new Error(`function "${name}" is not in functions/config.json`);
     let fn = this.loaded.get(name);
     if (!fn) {
       fn = loadAppServicesFunction(this.options.root, name, this.context, utilsGlobal, this.options.functionConsole);
@@ -109,7 +120,10 @@ export class LocalRuntime {
     const source = this.options.dataSource;
     if (source instanceof EmbeddedStore) {
       // What the mongosh set-up script does on Atlas: the delete positions expire, and a TTL monitor runs.
-      await ensureDeletePositionsIndex(source, { database: this.values.get("FIREHOSE_DATABASE"), deletesCollection: this.values.get("FIREHOSE_DELETES_COLLECTION") });
+      await ensureDeletePositionsIndex(source, {
+        database: this.values.get("FIREHOSE_DATABASE"),
+        deletesCollection: this.values.get("FIREHOSE_DELETES_COLLECTION"),
+      });
       this.stops.push(source.startTtlMonitor());
     }
     for (const trigger of this.app.triggers) {
@@ -127,7 +141,11 @@ export class LocalRuntime {
     return work;
   }
 
-  private async run(functionName: string, args: unknown[], label: { trigger?: string; route?: string }): Promise<unknown> {
+  private async run(
+    functionName: string,
+    args: unknown[],
+    label: { trigger?: string; route?: string },
+  ): Promise<unknown> {
     const started = Date.now();
     try {
       const result = await this.execute(functionName, ...args);
@@ -137,7 +155,9 @@ export class LocalRuntime {
       // App Services never retries a failed function; it logs the error. So does this runtime.
       const message = error instanceof Error ? error.message : String(error);
       this.options.onExecution?.({ ...label, functionName, durationMs: Date.now() - started, error: message });
-      this.options.functionConsole?.error(JSON.stringify({ level: "error", msg: "function failed", functionName, ...label, error: message }));
+      this.options.functionConsole?.error(
+        JSON.stringify({ level: "error", msg: "function failed", functionName, ...label, error: message }),
+      );
       return undefined;
     }
   }
@@ -147,8 +167,14 @@ export class LocalRuntime {
     const functionName = trigger.event_processors.FUNCTION?.config.function_name as string;
     const operations = new Set(config.operation_types.map((t) => t.toLowerCase()));
     // Exports write numbers in match/project as Extended JSON; revive them before use.
-    const match = config.match && Object.keys(config.match).length > 0 ? new Query(EJSON.parse(JSON.stringify(config.match)) as Document) : undefined;
-    const project = config.project && Object.keys(config.project).length > 0 ? (EJSON.parse(JSON.stringify(config.project)) as Document) : undefined;
+    const match =
+      config.match && Object.keys(config.match).length > 0
+        ? new Query(EJSON.parse(JSON.stringify(config.match)) as Document)
+        : undefined;
+    const project =
+      config.project && Object.keys(config.project).length > 0
+        ? (EJSON.parse(JSON.stringify(config.project)) as Document)
+        : undefined;
     let queue: Promise<unknown> = Promise.resolve();
     const dispatch = (raw: ChangeEvent | Document) => {
       if (this.stopped) return;
@@ -183,14 +209,26 @@ export class LocalRuntime {
       const unsubscribe = source.watch((event) => dispatch(event), { resumeAfter });
       this.stops.push(unsubscribe);
     } else {
-      const stream = source.db(config.database).collection(config.collection).watch([], {
-        ...(resumeAfter ? { resumeAfter } : {}),
-        promoteValues: false, // keep Int32/Double/Long types, as the trigger must publish them
-        fullDocument: config.full_document ? "updateLookup" : "default",
-        fullDocumentBeforeChange: config.full_document_before_change ? "whenAvailable" : "off",
-      });
+      const stream = source
+        .db(config.database)
+        .collection(config.collection)
+        .watch([], {
+          ...(resumeAfter ? { resumeAfter } : {}),
+          promoteValues: false, // keep Int32/Double/Long types, as the trigger must publish them
+          fullDocument: config.full_document ? "updateLookup" : "default",
+          fullDocumentBeforeChange: config.full_document_before_change ? "whenAvailable" : "off",
+        });
       stream.on("change", (event) => dispatch(event as unknown as Document));
-      stream.on("error", (error) => this.options.functionConsole?.error(JSON.stringify({ level: "error", msg: "change stream failed; trigger suspended", trigger: trigger.name, error: String(error) })));
+      stream.on("error", (error) =>
+        this.options.functionConsole?.error(
+          JSON.stringify({
+            level: "error",
+            msg: "change stream failed; trigger suspended",
+            trigger: trigger.name,
+            error: String(error),
+          }),
+        ),
+      );
       this.stops.push(() => stream.close());
     }
   }
@@ -207,15 +245,21 @@ export class LocalRuntime {
       }, this.options.scheduleEveryMs);
       this.stops.push(() => clearInterval(timer));
     } else {
-      const job = new Cron((trigger.config as { schedule: string }).schedule, { timezone: "UTC", protect: true }, async () => {
-        await fire();
-      });
+      const job = new Cron(
+        (trigger.config as { schedule: string }).schedule,
+        { timezone: "UTC", protect: true },
+        async () => {
+          await fire();
+        },
+      );
       this.stops.push(() => job.stop());
     }
   }
 
   private async serve(port: number): Promise<void> {
-    const routes = new Map(this.app.endpoints.filter((e) => !e.disabled).map((e) => [`${e.http_method.toUpperCase()} ${e.route}`, e]));
+    const routes = new Map(
+      this.app.endpoints.filter((e) => !e.disabled).map((e) => [`${e.http_method.toUpperCase()} ${e.route}`, e]),
+    );
     this.server = createServer((req, res) => {
       const path = (req.url || "/").split("?")[0];
       const endpoint = routes.get(`${req.method} ${path}`) || routes.get(`* ${path}`);
@@ -224,41 +268,55 @@ export class LocalRuntime {
         res.end(JSON.stringify({ error: `no endpoint for ${req.method} ${path}` }));
         return;
       }
-      void this.track(this.handleEndpoint(endpoint.function_name, endpoint.route, req).then(
-        ({ status, headers, body }) => {
-          res.writeHead(status, { ...headers, "Content-Length": Buffer.byteLength(body) });
-          res.end(body);
-        },
-        (error) => {
-          res.writeHead(500, { "Content-Type": "application/json" });
-          res.end(JSON.stringify({ error: String(error) }));
-        },
-      ));
+      void this.track(
+        this.handleEndpoint(endpoint.function_name, endpoint.route, req).then(
+          ({ status, headers, body }) => {
+            res.writeHead(status, { ...headers, "Content-Length": Buffer.byteLength(body) });
+            res.end(body);
+          },
+          (error) => {
+            res.writeHead(500, { "Content-Type": "application/json" });
+            res.end(JSON.stringify({ error: String(error) }));
+          },
+        ),
+      );
     });
     await new Promise<void>((resolve) => this.server?.listen(port, "127.0.0.1", resolve));
     this.endpointUrl = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
   }
 
-  private async handleEndpoint(functionName: string, route: string, req: IncomingMessage): Promise<{ status: number; headers: Record<string, string>; body: string }> {
+  private async handleEndpoint(
+    functionName: string,
+    route: string,
+    req: IncomingMessage,
+  ): Promise<{ status: number; headers: Record<string, string>; body: string }> {
     const chunks: Buffer[] = [];
     let size = 0;
     for await (const chunk of req) {
       size += (chunk as Buffer).length;
       if (size > MAX_REQUEST_BYTES) {
-        return { status: 400, headers: { "Content-Type": "application/json" }, body: JSON.stringify({ error: "request exceeds App Services' 18 MB limit" }) };
+        return {
+          status: 400,
+          headers: { "Content-Type": "application/json" },
+          body: JSON.stringify({ error: "request exceeds App Services' 18 MB limit" }),
+        };
       }
       chunks.push(chunk as Buffer);
     }
     const headers: Record<string, string[]> = {};
     for (let i = 0; i < req.rawHeaders.length; i += 2) (headers[req.rawHeaders[i]] ||= []).push(req.rawHeaders[i + 1]);
     const bodyBytes = Buffer.concat(chunks);
-    const body = bodyBytes.length > 0 ? Object.assign(new Binary(bodyBytes), { text: () => bodyBytes.toString("utf8") }) : undefined;
+    const body =
+      bodyBytes.length > 0
+        ? Object.assign(new Binary(bodyBytes), { text: () => bodyBytes.toString("utf8") })
+        : undefined;
     const response = { status: 200, headers: {} as Record<string, string>, body: "" };
     const responseObject = {
       setStatusCode: (status: number) => void (response.status = status),
       setHeader: (name: string, value: string) => void (response.headers[name] = value),
       addHeader: (name: string, value: string) => void (response.headers[name] = value),
-      setBody: (value: string | Binary) => void (response.body = typeof value === "string" ? value : Buffer.from(value.buffer).toString("utf8")),
+      setBody: (value: string | Binary) =>
+        void (response.body = typeof value === "string" ? value : Buffer.from(value.buffer).toString("utf8")),
     };
     const query = Object.fromEntries(new URL(req.url || "/", "http://local").searchParams);
     await this.run(functionName, [{ headers, body, query, httpMethod: req.method }, responseObject], { route });
@@ -312,7 +370,15 @@ interface HttpCall {
 }
 
 /** `context.http`: plain Node requests; the response body is a Binary with text(), as in App Services. */
-function localHttp(method: string, call: HttpCall): Promise<{ status: string; statusCode: number; headers: Record<string, string[]>; body: Binary & { text(): string } }> {
+function localHttp(
+  method: string,
+  call: HttpCall,
+): Promise<{
+  status: string;
+  statusCode: number;
+  headers: Record<string, string[]>;
+  body: Binary & { text(): string };
+}> {
   return new Promise((resolve, reject) => {
     const url = new URL(call.url);
     const headers = Object.fromEntries(Object.entries(call.headers || {}).map(([k, v]) => [k, v[0]]));
@@ -326,7 +392,9 @@ function localHttp(method: string, call: HttpCall): Promise<{ status: string; st
         resolve({
           status: `${res.statusCode} ${res.statusMessage}`,
           statusCode: res.statusCode || 0,
-          headers: Object.fromEntries(Object.entries(res.headers).map(([k, v]) => [k, Array.isArray(v) ? v : [String(v)]])),
+          headers: Object.fromEntries(
+            Object.entries(res.headers).map(([k, v]) => [k, Array.isArray(v) ? v : [String(v)]]),
+          ),
           body: Object.assign(new Binary(bytes), { text: () => bytes.toString("utf8") }),
         });
       });
@@ -340,6 +408,7 @@ function localHttp(method: string, call: HttpCall): Promise<{ status: string; st
 const utilsGlobal = {
   crypto: {
     hash: (algorithm: string, input: string) => new Binary(createHash(algorithm).update(input).digest()),
-    hmac: (input: string, secret: string, algorithm: string, encoding: "hex" | "base64") => createHmac(algorithm, secret).update(input).digest(encoding),
+    hmac: (input: string, secret: string, algorithm: string, encoding: "hex" | "base64") =>
+      createHmac(algorithm, secret).update(input).digest(encoding),
   },
 };

@@ -30,7 +30,10 @@ export interface SensorSource {
   finished: Promise<void>;
 }
 
-export function startSensorSource(collection: CollectionPort & { insertOne(doc: Document): Promise<unknown> }, options: { ratePerSecond: number; limit?: number; nodes?: string[] }): SensorSource {
+export function startSensorSource(
+  collection: CollectionPort & { insertOne(doc: Document): Promise<unknown> },
+  options: { ratePerSecond: number; limit?: number; nodes?: string[] },
+): SensorSource {
   const nodes = options.nodes ?? ["pi-zürich", "pi-東京", "pi-são-paulo", "pi-kraków"];
   const insertedAt = new Map<string, number>();
   let inserted = 0;

@@ -51,11 +51,13 @@ describe("decodeUtf8Run", () => {
     const bytes = fc.oneof(
       fc.string({ unit: "binary", maxLength: 40 }).map((text) => Buffer.from(text, "utf8")),
       fc.uint8Array({ maxLength: 40 }).map((array) => Buffer.from(array)),
-      fc.tuple(fc.string({ unit: "binary", maxLength: 20 }), fc.nat(), fc.integer({ min: 0x80, max: 0xff })).map(([text, at, byte]) => {
-        const buffer = Buffer.from(text, "utf8");
-        if (buffer.length > 0) buffer[at % buffer.length] = byte;
-        return buffer;
-      }),
+      fc
+        .tuple(fc.string({ unit: "binary", maxLength: 20 }), fc.nat(), fc.integer({ min: 0x80, max: 0xff }))
+        .map(([text, at, byte]) => {
+          const buffer = Buffer.from(text, "utf8");
+          if (buffer.length > 0) buffer[at % buffer.length] = byte;
+          return buffer;
+        }),
     );
     fc.assert(
       fc.property(bytes, (run) => {

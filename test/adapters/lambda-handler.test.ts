@@ -11,7 +11,13 @@ const bodyText = JSON.stringify(fixture.body);
 const events: { name: string; event: LambdaHttpEvent }[] = [
   {
     name: "Function URL (payload 2.0), plain body",
-    event: { version: "2.0", requestContext: { http: { method: "POST" } }, headers: lowerHeaders, body: bodyText, isBase64Encoded: false },
+    event: {
+      version: "2.0",
+      requestContext: { http: { method: "POST" } },
+      headers: lowerHeaders,
+      body: bodyText,
+      isBase64Encoded: false,
+    },
   },
   {
     name: "Function URL, base64 gzip body",
@@ -25,7 +31,12 @@ const events: { name: string; event: LambdaHttpEvent }[] = [
   },
   {
     name: "API Gateway REST (payload 1.0), multi-value headers",
-    event: { httpMethod: "POST", headers: null, multiValueHeaders: Object.fromEntries(Object.entries(fixture.headers).map(([k, v]) => [k, [v]])), body: bodyText },
+    event: {
+      httpMethod: "POST",
+      headers: null,
+      multiValueHeaders: Object.fromEntries(Object.entries(fixture.headers).map(([k, v]) => [k, [v]])),
+      body: bodyText,
+    },
   },
 ];
 
@@ -44,12 +55,25 @@ describe("Lambda handler over the webhook core", () => {
       throw new Error("MONGODB_URI is not set");
     })(events[0].event);
     expect(result.statusCode).toBe(500);
-    expect(parseFirehoseResponse(result.body)).toMatchObject({ requestId: fixture.body.requestId, errorMessage: "receiver set-up failed; retry" });
+    expect(parseFirehoseResponse(result.body)).toMatchObject({
+      requestId: fixture.body.requestId,
+      errorMessage: "receiver set-up failed; retry",
+    });
   });
 
   it.each([
-    { name: "a wrong access key", headers: { ...lowerHeaders, "x-amz-firehose-access-key": "wrong" }, method: "POST", status: 401 },
-    { name: "no access key", headers: Object.fromEntries(Object.entries(lowerHeaders).filter(([k]) => k !== "x-amz-firehose-access-key")), method: "POST", status: 401 },
+    {
+      name: "a wrong access key",
+      headers: { ...lowerHeaders, "x-amz-firehose-access-key": "wrong" },
+      method: "POST",
+      status: 401,
+    },
+    {
+      name: "no access key",
+      headers: Object.fromEntries(Object.entries(lowerHeaders).filter(([k]) => k !== "x-amz-firehose-access-key")),
+      method: "POST",
+      status: 401,
+    },
     { name: "a GET", headers: lowerHeaders, method: "GET", status: 405 },
   ])("answers $name before decoding the body or opening the database", async ({ headers, method, status }) => {
     const deps = makeFirehoseDeps();
@@ -62,7 +86,12 @@ describe("Lambda handler over the webhook core", () => {
       () => deps.config,
     );
     // A body that is not even base64: decoding it would fail; it must not be looked at.
-    const result = await handler({ requestContext: { http: { method } }, headers, body: "%%% not base64 %%%", isBase64Encoded: true });
+    const result = await handler({
+      requestContext: { http: { method } },
+      headers,
+      body: "%%% not base64 %%%",
+      isBase64Encoded: true,
+    });
     expect(result.statusCode).toBe(status);
     expect(parseFirehoseResponse(result.body).requestId).toBe(fixture.body.requestId);
     expect(opened).toBe(0);
@@ -70,7 +99,10 @@ describe("Lambda handler over the webhook core", () => {
 
   it("answers a GET with 405", async () => {
     const deps = makeFirehoseDeps();
-    const result = await createFirehoseLambdaHandler(async () => deps)({ requestContext: { http: { method: "GET" } }, headers: lowerHeaders });
+    const result = await createFirehoseLambdaHandler(async () => deps)({
+      requestContext: { http: { method: "GET" } },
+      headers: lowerHeaders,
+    });
     expect(result.statusCode).toBe(405);
   });
 });

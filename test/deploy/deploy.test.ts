@@ -24,12 +24,24 @@ describe("npm run deploy", { timeout: 120_000 }, () => {
     expect(files).toContain("https_endpoints/config.json");
     expect(files).toContain("functions/publishChangeToKinesis.js");
     expect(files).not.toContain("realm_config.json");
-    expect(JSON.parse(readFileSync(join(target, "root_config.json"), "utf8"))).toEqual({ name: "atlas-kinesis-bridge", deployment_model: "GLOBAL", provider_region: "aws-us-east-1" });
-    expect(readFileSync(join(target, "https_endpoints/config.json"), "utf8")).toBe(readFileSync(join(root, "http_endpoints/config.json"), "utf8"));
+    expect(JSON.parse(readFileSync(join(target, "root_config.json"), "utf8"))).toEqual({
+      name: "atlas-kinesis-bridge",
+      deployment_model: "GLOBAL",
+      provider_region: "aws-us-east-1",
+    });
+    expect(readFileSync(join(target, "https_endpoints/config.json"), "utf8")).toBe(
+      readFileSync(join(root, "http_endpoints/config.json"), "utf8"),
+    );
   });
 
   it.each([
-    ["appservices", "build/appservices-app", "app-1", true, "appservices push --local build/appservices-app --remote app-1 --dry-run --yes"],
+    [
+      "appservices",
+      "build/appservices-app",
+      "app-1",
+      true,
+      "appservices push --local build/appservices-app --remote app-1 --dry-run --yes",
+    ],
     ["realm-cli", ".", undefined, false, "realm-cli push --local ."],
   ] as const)("builds the %s push command", (cli, local, remote, dryRun, expected) => {
     expect(pushCommand(cli, local, remote, dryRun).join(" ")).toBe(expected);
@@ -43,17 +55,30 @@ describe("npm run deploy", { timeout: 120_000 }, () => {
   });
 
   it("--dry-run without any CLI prints what would be pushed and how to install one, and exits 0", () => {
-    const result = spawnSync(process.execPath, ["--import", "tsx", "scripts/deploy.ts", "--dry-run"], { cwd: root, encoding: "utf8", env: { ...process.env, PATH: `${join(process.execPath, "..")}` } });
+    const result = spawnSync(process.execPath, ["--import", "tsx", "scripts/deploy.ts", "--dry-run"], {
+      cwd: root,
+      encoding: "utf8",
+      env: { ...process.env, PATH: `${join(process.execPath, "..")}` },
+    });
     expect(result.status, result.stderr).toBe(0);
-    expect(result.stdout).toMatch(/Would push build\/appservices-app \(\d+ files\) with: appservices push --local build\/appservices-app --dry-run --yes/);
+    expect(result.stdout).toMatch(
+      /Would push build\/appservices-app \(\d+ files\) with: appservices push --local build\/appservices-app --dry-run --yes/,
+    );
     expect(result.stdout).toMatch(/No App Services CLI on PATH/);
   });
 
   it("pushes with the installed CLI and the right flags", () => {
-    const snapshot = () => ["functions", "triggers"].flatMap((dir) => readdirSync(join(root, dir)).map((f) => `${dir}/${f}:${readFileSync(join(root, dir, f), "utf8").length}`));
+    const snapshot = () =>
+      ["functions", "triggers"].flatMap((dir) =>
+        readdirSync(join(root, dir)).map((f) => `${dir}/${f}:${readFileSync(join(root, dir, f), "utf8").length}`),
+      );
     const before = snapshot();
     const cli = fakeCli("realm-cli");
-    const result = spawnSync(process.execPath, ["--import", "tsx", "scripts/deploy.ts", "--remote", "my-app"], { cwd: root, encoding: "utf8", env: { ...process.env, PATH: `${cli.dir}${delimiter}${process.env.PATH}` } });
+    const result = spawnSync(process.execPath, ["--import", "tsx", "scripts/deploy.ts", "--remote", "my-app"], {
+      cwd: root,
+      encoding: "utf8",
+      env: { ...process.env, PATH: `${cli.dir}${delimiter}${process.env.PATH}` },
+    });
     expect(result.status, result.stderr).toBe(0);
     expect(existsSync(cli.log)).toBe(true);
     expect(readFileSync(cli.log, "utf8").trim()).toBe("push --local . --remote my-app");

@@ -8,7 +8,10 @@ import { httpRequest } from "../helpers/http";
 describe("packaged webhook hosts (esbuild bundles with the driver inside)", { timeout: 60_000 }, () => {
   it("the server bundle starts with plain node, serves /healthz, and stops on SIGTERM", async () => {
     const { server } = await buildHosts();
-    const child = spawn(process.execPath, [server], { env: { PATH: process.env.PATH, PORT: "0", HOST: "127.0.0.1", FIREHOSE_ACCESS_KEY: "k" }, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, [server], {
+      env: { PATH: process.env.PATH, PORT: "0", HOST: "127.0.0.1", FIREHOSE_ACCESS_KEY: "k" },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     try {
       const url = await new Promise<string>((resolve, reject) => {
         let out = "";
@@ -22,7 +25,10 @@ describe("packaged webhook hosts (esbuild bundles with the driver inside)", { ti
       const health = await httpRequest(`${url}/healthz`, { method: "GET" });
       expect(health.status).toBe(200);
       expect(JSON.parse(health.body)).toMatchObject({ status: "ok", store: expect.stringContaining("embedded") });
-      const unauthorized = await httpRequest(`${url}/firehose`, { body: "{}", headers: { "X-Amz-Firehose-Request-Id": "r1" } });
+      const unauthorized = await httpRequest(`${url}/firehose`, {
+        body: "{}",
+        headers: { "X-Amz-Firehose-Request-Id": "r1" },
+      });
       expect(unauthorized.status).toBe(401);
     } finally {
       const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
@@ -37,10 +43,18 @@ describe("packaged webhook hosts (esbuild bundles with the driver inside)", { ti
     delete process.env.MONGODB_URI;
     process.env.FIREHOSE_ACCESS_KEY = "k";
     try {
-      const event = { version: "2.0", requestContext: { http: { method: "POST" } }, headers: { "x-amz-firehose-request-id": "r-9", "x-amz-firehose-access-key": "k" }, body: "{}" };
+      const event = {
+        version: "2.0",
+        requestContext: { http: { method: "POST" } },
+        headers: { "x-amz-firehose-request-id": "r-9", "x-amz-firehose-access-key": "k" },
+        body: "{}",
+      };
       const result = await handler(event);
       expect(result.statusCode).toBe(500);
-      expect(JSON.parse(result.body)).toMatchObject({ requestId: "r-9", errorMessage: "receiver set-up failed; retry" });
+      expect(JSON.parse(result.body)).toMatchObject({
+        requestId: "r-9",
+        errorMessage: "receiver set-up failed; retry",
+      });
       // A wrong key is answered before any set-up is tried.
       const refused = await handler({ ...event, headers: { ...event.headers, "x-amz-firehose-access-key": "wrong" } });
       expect(refused.statusCode).toBe(401);

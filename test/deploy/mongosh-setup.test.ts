@@ -17,7 +17,9 @@ function runSetup(env: Record<string, string>, host = "mongodb://127.0.0.1:27017
       calls.push({ op: "createCollection", args: [`${name}.${coll}`] });
       collections.set(name, new Set([...(collections.get(name) ?? []), coll]));
     },
-    getCollection: (coll: string) => ({ createIndex: (...args: unknown[]) => calls.push({ op: "createIndex", args: [`${name}.${coll}`, ...args] }) }),
+    getCollection: (coll: string) => ({
+      createIndex: (...args: unknown[]) => calls.push({ op: "createIndex", args: [`${name}.${coll}`, ...args] }),
+    }),
     getRole: () => null,
     getUser: () => null,
     createRole: (role: unknown) => calls.push({ op: "createRole", args: [role] }),
@@ -32,9 +34,15 @@ function runSetup(env: Record<string, string>, host = "mongodb://127.0.0.1:27017
 describe("mongodb/setup-database-user.js", () => {
   it("creates a role with exactly read on captured collections and read-write on the bridge's own collections", () => {
     const { calls } = runSetup({ BRIDGE_PASSWORD: "pw", CAPTURED: "monitors.reports,app.orders" });
-    const role = calls.find((c) => c.op === "createRole")!.args[0] as { role: string; privileges: { resource: { db: string; collection: string }; actions: string[] }[]; roles: unknown[] };
+    const role = calls.find((c) => c.op === "createRole")!.args[0] as {
+      role: string;
+      privileges: { resource: { db: string; collection: string }; actions: string[] }[];
+      roles: unknown[];
+    };
     expect(role.roles).toEqual([]);
-    const granted = Object.fromEntries(role.privileges.map((p) => [`${p.resource.db}.${p.resource.collection}`, p.actions]));
+    const granted = Object.fromEntries(
+      role.privileges.map((p) => [`${p.resource.db}.${p.resource.collection}`, p.actions]),
+    );
     const rw = ["find", "insert", "update", "remove"];
     expect(granted).toEqual({
       "monitors.reports": ["find", "changeStream"],
@@ -48,19 +56,34 @@ describe("mongodb/setup-database-user.js", () => {
       "monitors.firehose_heartbeats": rw,
       "monitors.firehose_deletes": rw,
     });
-    expect(calls.find((c) => c.op === "createUser")!.args[0]).toEqual({ user: "atlas-kinesis-bridge", pwd: "pw", roles: [{ role: "atlasKinesisBridge", db: "admin" }] });
+    expect(calls.find((c) => c.op === "createUser")!.args[0]).toEqual({
+      user: "atlas-kinesis-bridge",
+      pwd: "pw",
+      roles: [{ role: "atlasKinesisBridge", db: "admin" }],
+    });
     expect(calls.filter((c) => c.op === "createCollection")).toHaveLength(10);
     // The same TTL index the runtime creates on the embedded store, with the same retention.
-    expect(calls).toContainEqual({ op: "createIndex", args: ["monitors.firehose_deletes", { deletedAt: 1 }, { expireAfterSeconds: DELETE_POSITION_RETENTION_S, name: DELETE_POSITIONS_TTL_INDEX }] });
+    expect(calls).toContainEqual({
+      op: "createIndex",
+      args: [
+        "monitors.firehose_deletes",
+        { deletedAt: 1 },
+        { expireAfterSeconds: DELETE_POSITION_RETENTION_S, name: DELETE_POSITIONS_TTL_INDEX },
+      ],
+    });
   });
 
   it("refuses a capture list that includes a collection the bridge writes (an endless loop)", () => {
-    expect(() => runSetup({ CAPTURED: "monitors.firehose" })).toThrow("monitors.firehose is both captured and written by the bridge");
+    expect(() => runSetup({ CAPTURED: "monitors.firehose" })).toThrow(
+      "monitors.firehose is both captured and written by the bridge",
+    );
   });
 
   it("on Atlas prints the Atlas CLI commands instead of calling createUser", () => {
     const { calls, printed } = runSetup({ BRIDGE_PASSWORD: "pw" }, "mongodb+srv://cluster0.abcde.mongodb.net");
     expect(calls.some((c) => c.op === "createRole" || c.op === "createUser")).toBe(false);
-    expect(printed.join("\n")).toMatch(/atlas customDbRoles create atlasKinesisBridge --privilege FIND@monitors.reports --privilege CHANGESTREAM@monitors.reports/);
+    expect(printed.join("\n")).toMatch(
+      /atlas customDbRoles create atlasKinesisBridge --privilege FIND@monitors.reports --privilege CHANGESTREAM@monitors.reports/,
+    );
   });
 });

@@ -5,10 +5,31 @@ import { readChangeEvent } from "../helpers/capture";
 
 describe("functions/publishChangeToKinesis.js with bad or missing values keeps every event", () => {
   it.each([
-    { name: "no AWS credentials", values: {}, reason: /missing values: AWS_REGION, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY/ },
-    { name: "an endpoint that is not a URL", values: { AWS_REGION: "us-east-1", AWS_ACCESS_KEY_ID: "a", AWS_SECRET_ACCESS_KEY: "b", KINESIS_ENDPOINT: "kinesis.local" }, reason: /KINESIS_ENDPOINT "kinesis.local" is not an http\(s\) URL/ },
-    { name: "an unknown encoding", values: { AWS_REGION: "us-east-1", AWS_ACCESS_KEY_ID: "a", AWS_SECRET_ACCESS_KEY: "b", ARRAY_ENCODING: "csv" }, reason: /ARRAY_ENCODING must be one of array, array_string/ },
-    { name: "a retry count out of range", values: { KINESIS_MAX_ATTEMPTS: "0" }, reason: /KINESIS_MAX_ATTEMPTS must be a whole number from 1 to 10/ },
+    {
+      name: "no AWS credentials",
+      values: {},
+      reason: /missing values: AWS_REGION, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY/,
+    },
+    {
+      name: "an endpoint that is not a URL",
+      values: {
+        AWS_REGION: "us-east-1",
+        AWS_ACCESS_KEY_ID: "a",
+        AWS_SECRET_ACCESS_KEY: "b",
+        KINESIS_ENDPOINT: "kinesis.local",
+      },
+      reason: /KINESIS_ENDPOINT "kinesis.local" is not an http\(s\) URL/,
+    },
+    {
+      name: "an unknown encoding",
+      values: { AWS_REGION: "us-east-1", AWS_ACCESS_KEY_ID: "a", AWS_SECRET_ACCESS_KEY: "b", ARRAY_ENCODING: "csv" },
+      reason: /ARRAY_ENCODING must be one of array, array_string/,
+    },
+    {
+      name: "a retry count out of range",
+      values: { KINESIS_MAX_ATTEMPTS: "0" },
+      reason: /KINESIS_MAX_ATTEMPTS must be a whole number from 1 to 10/,
+    },
   ])("$name: the event goes to the outbox with the reason", async ({ values, reason }) => {
     const store = new EmbeddedStore();
     const publish = loadAppServicesFunction("publishChangeToKinesis", makeFakeContext({ dataSource: store, values }));

@@ -9,7 +9,9 @@ import { canonicalContents, parseFirehoseResponse, TEST_ACCESS_KEY } from "../he
 
 // App Services hands the endpoint array-valued headers and the body as BSON.Binary.
 function endpointRequest(fixture: FirehoseFixture, gzip = false) {
-  const headers: Record<string, string[]> = Object.fromEntries(Object.entries(fixture.headers).map(([k, v]) => [k, [v]]));
+  const headers: Record<string, string[]> = Object.fromEntries(
+    Object.entries(fixture.headers).map(([k, v]) => [k, [v]]),
+  );
   let body = Buffer.from(JSON.stringify(fixture.body));
   if (gzip) {
     headers["Content-Encoding"] = ["gzip"];
@@ -36,15 +38,24 @@ describe("functions/receiveFirehoseDelivery.js loaded as App Services does", () 
     expect(response.recorded.headers["Content-Type"]).toBe("application/json");
     expect(parseFirehoseResponse(response.recorded.body as string).requestId).toBe(fixture.body.requestId);
     expect(await canonicalContents(store, "monitors", "firehose")).toEqual(expected.stored);
-    expect(await store.db("monitors").collection("firehose_dead_letters").countDocuments()).toBe(expected.deadLetters.length);
+    expect(await store.db("monitors").collection("firehose_dead_letters").countDocuments()).toBe(
+      expected.deadLetters.length,
+    );
   });
 
   it.each([
     { name: "request without headers or body", request: {}, status: 401 },
     { name: "no request at all", request: undefined, status: 401 },
-    { name: "wrong key", request: { headers: { "X-Amz-Firehose-Access-Key": ["wrong"], "X-Amz-Firehose-Request-Id": ["r-1"] } }, status: 401 },
+    {
+      name: "wrong key",
+      request: { headers: { "X-Amz-Firehose-Access-Key": ["wrong"], "X-Amz-Firehose-Request-Id": ["r-1"] } },
+      status: 401,
+    },
   ])("answers $name with $status and a Firehose body", async ({ request, status }) => {
-    const context = makeFakeContext({ dataSource: new EmbeddedStore(), values: { FIREHOSE_ACCESS_KEY: TEST_ACCESS_KEY } });
+    const context = makeFakeContext({
+      dataSource: new EmbeddedStore(),
+      values: { FIREHOSE_ACCESS_KEY: TEST_ACCESS_KEY },
+    });
     const response = fakeEndpointResponse();
     await loadAppServicesFunction("receiveFirehoseDelivery", context)(request, response);
     expect(response.recorded.status).toBe(status);
@@ -52,7 +63,10 @@ describe("functions/receiveFirehoseDelivery.js loaded as App Services does", () 
   });
 
   it("answers 500 with the request id when the data source is not linked", async () => {
-    const context = makeFakeContext({ dataSource: new EmbeddedStore(), values: { FIREHOSE_ACCESS_KEY: TEST_ACCESS_KEY } });
+    const context = makeFakeContext({
+      dataSource: new EmbeddedStore(),
+      values: { FIREHOSE_ACCESS_KEY: TEST_ACCESS_KEY },
+    });
     context.services.get = () => undefined;
     const fixture = readFixture<FirehoseFixture>("firehose/single-record.json");
     const response = fakeEndpointResponse();
@@ -67,6 +81,10 @@ describe("functions/receiveFirehoseDelivery.js loaded as App Services does", () 
   it("uses the App Services BSON global instead of bundling bson", () => {
     const source = readFileSync("functions/receiveFirehoseDelivery.js", "utf8");
     expect(source).not.toMatch(/require\("bson"\)|class ObjectId|BSONError/);
-    expect(source.startsWith("// receiveFirehoseDelivery: App Services function generated from src/functions/receiveFirehoseDelivery.ts")).toBe(true);
+    expect(
+      source.startsWith(
+        "// receiveFirehoseDelivery: App Services function generated from src/functions/receiveFirehoseDelivery.ts",
+      ),
+    ).toBe(true);
   });
 });

@@ -9,7 +9,10 @@ export interface FakeContext {
   app: { name: string };
 }
 
-export function makeFakeContext(options: { values?: Record<string, unknown>; dataSource: DataSourcePort }): FakeContext {
+export function makeFakeContext(options: {
+  values?: Record<string, unknown>;
+  dataSource: DataSourcePort;
+}): FakeContext {
   const values = options.values ?? {};
   const context: FakeContext = {
     values: { get: (name) => values[name] },

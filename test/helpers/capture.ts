@@ -4,7 +4,12 @@ import { join } from "node:path";
 import { nodeBson } from "../../src/adapters/bson/node-bson";
 import { readCaptureConfig } from "../../src/core/capture/config";
 import type { ChangeEvent } from "../../src/core/capture/envelope";
-import { KinesisError, type KinesisPort, type KinesisRecordEntry, type PutRecordsResult } from "../../src/core/kinesis/port";
+import {
+  KinesisError,
+  type KinesisPort,
+  type KinesisRecordEntry,
+  type PutRecordsResult,
+} from "../../src/core/kinesis/port";
 import { EmbeddedStore } from "../../src/embedded/store";
 import { recordingLogger } from "./firehose";
 
@@ -13,8 +18,10 @@ export function readChangeEvent(name: string): ChangeEvent {
   return EJSON.parse(text, { relaxed: false }) as ChangeEvent;
 }
 
-export const throttled = () => new KinesisError("ProvisionedThroughputExceededException", "Rate exceeded for shard shardId-000000000000", true, 400);
-export const accessDenied = () => new KinesisError("AccessDeniedException", "not authorized to perform kinesis:PutRecord", false, 400);
+export const throttled = () =>
+  new KinesisError("ProvisionedThroughputExceededException", "Rate exceeded for shard shardId-000000000000", true, 400);
+export const accessDenied = () =>
+  new KinesisError("AccessDeniedException", "not authorized to perform kinesis:PutRecord", false, 400);
 
 type Behaviour = "ok" | Error | ((entries: readonly KinesisRecordEntry[]) => PutRecordsResult);
 
@@ -40,14 +47,21 @@ export function fakeKinesis(script: Behaviour[] = []) {
       const behaviour = next();
       if (behaviour instanceof Error) throw behaviour;
       const result: PutRecordsResult =
-        behaviour === "ok" ? { FailedRecordCount: 0, Records: entries.map(() => ({ SequenceNumber: "x", ShardId: "s" })) } : behaviour(entries);
+        behaviour === "ok"
+          ? { FailedRecordCount: 0, Records: entries.map(() => ({ SequenceNumber: "x", ShardId: "s" })) }
+          : behaviour(entries);
       result.Records.forEach((r, i) => {
         if (!r.ErrorCode) stream.push(entries[i]);
       });
       return result;
     },
   };
-  return { port, calls, stream, decoded: () => stream.map((e) => EJSON.parse(Buffer.from(e.Data, "base64").toString("utf8"), { relaxed: false })) };
+  return {
+    port,
+    calls,
+    stream,
+    decoded: () => stream.map((e) => EJSON.parse(Buffer.from(e.Data, "base64").toString("utf8"), { relaxed: false })),
+  };
 }
 
 /** A clock that only moves when the code under test sleeps, so retry schedules are exact. */
@@ -65,7 +79,14 @@ export function fakeTime(start = 1763771100000) {
   };
 }
 
-export function makeCaptureDeps(options: { values?: Record<string, unknown>; kinesis?: KinesisPort; store?: EmbeddedStore; random?: () => number } = {}) {
+export function makeCaptureDeps(
+  options: {
+    values?: Record<string, unknown>;
+    kinesis?: KinesisPort;
+    store?: EmbeddedStore;
+    random?: () => number;
+  } = {},
+) {
   const store = options.store ?? new EmbeddedStore();
   const config = readCaptureConfig((name) => options.values?.[name]);
   const time = fakeTime();

@@ -19,7 +19,12 @@ export async function startFaultProxy(target: string, plan: Fault[]) {
     req.on("end", () => {
       if (fault === "throttle") {
         res.writeHead(400, { "Content-Type": "application/x-amz-json-1.1" });
-        res.end(JSON.stringify({ __type: "ProvisionedThroughputExceededException", message: "Rate exceeded for shard shardId-000000000000" }));
+        res.end(
+          JSON.stringify({
+            __type: "ProvisionedThroughputExceededException",
+            message: "Rate exceeded for shard shardId-000000000000",
+          }),
+        );
         return;
       }
       if (fault === "http500") {
@@ -32,7 +37,14 @@ export async function startFaultProxy(target: string, plan: Fault[]) {
         return;
       }
       const forward = request(
-        { hostname: upstream.hostname, port: upstream.port, path: req.url, method: req.method, headers: req.headers, agent: false },
+        {
+          hostname: upstream.hostname,
+          port: upstream.port,
+          path: req.url,
+          method: req.method,
+          headers: req.headers,
+          agent: false,
+        },
         (up) => {
           res.writeHead(up.statusCode || 502, up.headers);
           up.pipe(res);
@@ -47,9 +59,10 @@ export async function startFaultProxy(target: string, plan: Fault[]) {
     endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     seen,
     plan,
-    close: () => new Promise<void>((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }

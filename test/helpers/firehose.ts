@@ -36,7 +36,10 @@ export function makeFirehoseDeps(
   };
 }
 
-export function deliveryFromFixture(fixture: FirehoseFixture, options: { gzip?: boolean } = {}): FirehoseDeliveryRequest {
+export function deliveryFromFixture(
+  fixture: FirehoseFixture,
+  options: { gzip?: boolean } = {},
+): FirehoseDeliveryRequest {
   const json = Buffer.from(JSON.stringify(fixture.body), "utf8");
   const headers: Record<string, string> = { ...fixture.headers };
   if (options.gzip) headers["Content-Encoding"] = "gzip";
@@ -56,7 +59,9 @@ export function parseFirehoseResponse(body: string): { requestId: string; timest
   const allowed = ["errorMessage", "requestId", "timestamp"];
   if (!keys.every((key) => allowed.includes(key))) throw new Error(`unexpected response fields: ${keys.join(",")}`);
   if (typeof parsed.requestId !== "string") throw new Error("requestId is not a string");
-  if (typeof parsed.timestamp !== "number" || !Number.isInteger(parsed.timestamp)) throw new Error("timestamp is not an integer");
-  if ("errorMessage" in parsed && typeof parsed.errorMessage !== "string") throw new Error("errorMessage is not a string");
+  if (typeof parsed.timestamp !== "number" || !Number.isInteger(parsed.timestamp))
+    throw new Error("timestamp is not an integer");
+  if ("errorMessage" in parsed && typeof parsed.errorMessage !== "string")
+    throw new Error("errorMessage is not a string");
   return parsed as { requestId: string; timestamp: number; errorMessage?: string };
 }

@@ -9,13 +9,20 @@ export interface HttpResult {
 /** A plain HTTP/1.1 request on loopback (no redirects followed), with a hard timeout. */
 export function httpRequest(
   url: string,
-  options: { method?: string; headers?: Record<string, string | number>; body?: Uint8Array | string; timeoutMs?: number } = {},
+  options: {
+    method?: string;
+    headers?: Record<string, string | number>;
+    body?: Uint8Array | string;
+    timeoutMs?: number;
+  } = {},
 ): Promise<HttpResult> {
   return new Promise((resolve, reject) => {
     const req = request(url, { method: options.method ?? "POST", headers: options.headers, agent: false }, (res) => {
       const chunks: Buffer[] = [];
       res.on("data", (chunk: Buffer) => chunks.push(chunk));
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString("utf8") }));
+      res.on("end", () =>
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString("utf8") }),
+      );
       res.on("error", reject);
     });
     req.setTimeout(options.timeoutMs ?? 30_000, () => req.destroy(new Error("request timed out")));

@@ -12,12 +12,31 @@ import type { CollectionPort, DataSourcePort } from "../../src/core/ports";
 const discard: CollectionPort = {
   bulkWrite: async () => ({}),
   findOne: async () => null,
-  find: () => ({ sort() { return this; }, limit() { return this; }, toArray: async () => [] }),
+  find: () => ({
+    sort() {
+      return this;
+    },
+    limit() {
+      return this;
+    },
+    toArray: async () => [],
+  }),
   updateOne: async () => ({ matchedCount: 0 }),
   deleteMany: async () => ({}),
 };
 const dataSource: DataSourcePort = { db: () => ({ collection: () => discard }) };
 const quiet = { info() {}, warn() {}, error() {} };
-const deps = { config: readFirehoseConfig((name) => process.env[name], Number(process.env.FIREHOSE_MAX_BODY_BYTES) || undefined), dataSource, bson: nodeBson, clock: { now: () => Date.now() }, logger: quiet, decodeUtf8Run };
-const server = createFirehoseServer({ deps, storeDescription: "discarding test store", limits: serverLimitsFromEnv(process.env) });
+const deps = {
+  config: readFirehoseConfig((name) => process.env[name], Number(process.env.FIREHOSE_MAX_BODY_BYTES) || undefined),
+  dataSource,
+  bson: nodeBson,
+  clock: { now: () => Date.now() },
+  logger: quiet,
+  decodeUtf8Run,
+};
+const server = createFirehoseServer({
+  deps,
+  storeDescription: "discarding test store",
+  limits: serverLimitsFromEnv(process.env),
+});
 server.listen(0, "127.0.0.1").then((port) => console.log(`listening on http://127.0.0.1:${port}`));

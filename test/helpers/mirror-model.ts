@@ -15,7 +15,12 @@ import { TEST_ACCESS_KEY } from "./firehose";
 export type Step = { doc: number; op: "write" | "delete"; replace: boolean };
 export type Encoding = "publisher" | "canonical" | "relaxed";
 
-const ids: unknown[] = [new ObjectId("6565a1f0c2b4a1d2e3f40516"), "order-7", 42, new ObjectId("6565a1f0c2b4a1d2e3f40517")];
+const ids: unknown[] = [
+  new ObjectId("6565a1f0c2b4a1d2e3f40516"),
+  "order-7",
+  42,
+  new ObjectId("6565a1f0c2b4a1d2e3f40517"),
+];
 const ns = { db: "app", coll: "orders" };
 const captureConfig = readCaptureConfig(() => undefined);
 
@@ -44,11 +49,15 @@ export function buildHistory(steps: Step[]): History {
       events.push({ ...base, operationType: "delete" });
       return;
     }
-    const next: Document = step.replace || !held ? { _id: id, v: n, s: `text ${n}`, nested: { k: n * 2 } } : { ...held, v: n, extra: `u${n}` };
+    const next: Document =
+      step.replace || !held
+        ? { _id: id, v: n, s: `text ${n}`, nested: { k: n * 2 } }
+        : { ...held, v: n, extra: `u${n}` };
     current.set(step.doc, next);
     const operationType = !held ? "insert" : step.replace ? "replace" : "update";
     const event: ChangeEvent = { ...base, operationType, fullDocument: next };
-    if (operationType === "update") event.updateDescription = { updatedFields: { v: n, extra: `u${n}` }, removedFields: [], truncatedArrays: [] };
+    if (operationType === "update")
+      event.updateDescription = { updatedFields: { v: n, extra: `u${n}` }, removedFields: [], truncatedArrays: [] };
     events.push(event);
   });
   const final = new Map<string, Document>();
@@ -66,12 +75,22 @@ export function firehoseRequest(requestId: string, records: string[]): FirehoseD
   return {
     method: "POST",
     headers: { "X-Amz-Firehose-Request-Id": requestId, "X-Amz-Firehose-Access-Key": TEST_ACCESS_KEY },
-    body: Buffer.from(JSON.stringify({ requestId, timestamp: 1763771101456, records: records.map((text) => ({ data: Buffer.from(text).toString("base64") })) })),
+    body: Buffer.from(
+      JSON.stringify({
+        requestId,
+        timestamp: 1763771101456,
+        records: records.map((text) => ({ data: Buffer.from(text).toString("base64") })),
+      }),
+    ),
   };
 }
 
 export const stepsArbitrary = fc.array(
-  fc.record({ doc: fc.nat({ max: 3 }), op: fc.constantFrom<"write" | "delete">("write", "write", "delete"), replace: fc.boolean() }),
+  fc.record({
+    doc: fc.nat({ max: 3 }),
+    op: fc.constantFrom<"write" | "delete">("write", "write", "delete"),
+    replace: fc.boolean(),
+  }),
   { minLength: 1, maxLength: 24 },
 );
 
@@ -87,14 +106,21 @@ export const deliveryPlanArbitrary = (eventCount: number) =>
     resend: fc.array(fc.boolean(), { minLength: eventCount * 2, maxLength: eventCount * 2 }),
   });
 
-export function planDeliveries(events: string[], plan: { extra: number[]; order: number[]; cuts: number[]; resend: boolean[] }, prefix: string): FirehoseDeliveryRequest[] {
+export function planDeliveries(
+  events: string[],
+  plan: { extra: number[]; order: number[]; cuts: number[]; resend: boolean[] },
+  prefix: string,
+): FirehoseDeliveryRequest[] {
   const records = events.concat(plan.extra.filter((i) => i < events.length).map((i) => events[i]));
   const keyed = records.map((record, i) => ({ record, sortKey: plan.order[i % plan.order.length] * 1000 + i }));
   keyed.sort((a, b) => a.sortKey - b.sortKey);
   const requests: FirehoseDeliveryRequest[] = [];
   for (let start = 0, n = 0; start < keyed.length; n++) {
     const end = Math.min(keyed.length, start + plan.cuts[n % plan.cuts.length]);
-    const request = firehoseRequest(`${prefix}-${n}`, keyed.slice(start, end).map((k) => k.record));
+    const request = firehoseRequest(
+      `${prefix}-${n}`,
+      keyed.slice(start, end).map((k) => k.record),
+    );
     requests.push(request);
     if (plan.resend[n % plan.resend.length]) requests.push(request);
     start = end;
@@ -136,9 +162,11 @@ export function scheduledDataSource(source: DataSourcePort, scheduler: fc.Schedu
       };
       return wrapped;
     },
-    updateOne: (filter, update, options) => gate(`${name}.updateOne`, () => collection.updateOne(filter, update, options)),
+    updateOne: (filter, update, options) =>
+      gate(`${name}.updateOne`, () => collection.updateOne(filter, update, options)),
     deleteMany: (filter) => gate(`${name}.deleteMany`, () => collection.deleteMany(filter)),
-    countDocuments: (filter) => gate(`${name}.count`, () => (collection.countDocuments ? collection.countDocuments(filter) : Promise.resolve(0))),
+    countDocuments: (filter) =>
+      gate(`${name}.count`, () => (collection.countDocuments ? collection.countDocuments(filter) : Promise.resolve(0))),
   });
   return { db: (db) => ({ collection: (coll) => wrap(source.db(db).collection(coll), `${db}.${coll}`) }) };
 }

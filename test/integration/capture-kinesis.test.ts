@@ -20,7 +20,12 @@ async function newStream(shards = 2): Promise<string> {
   return name;
 }
 
-function contextFor(store: EmbeddedStore, stream: string, endpoint = emulator.endpoint, values: Record<string, unknown> = {}) {
+function contextFor(
+  store: EmbeddedStore,
+  stream: string,
+  endpoint = emulator.endpoint,
+  values: Record<string, unknown> = {},
+) {
   return makeFakeContext({
     dataSource: store,
     values: {
@@ -78,7 +83,9 @@ describe.each(["kinesis-local", "kinesalite"] as const)("the built functions aga
     const records = await emulator.readAll(stream);
     expect(records).toHaveLength(events.length);
     const config = readCaptureConfig(() => undefined);
-    const expectedByToken = new Map(events.map((e) => [(e._id as { _data: string })._data, buildKinesisRecord(e, config, nodeBson)]));
+    const expectedByToken = new Map(
+      events.map((e) => [(e._id as { _data: string })._data, buildKinesisRecord(e, config, nodeBson)]),
+    );
     for (const record of records) {
       const envelope = EJSON.parse(record.data.toString("utf8"), { relaxed: false }) as Record<string, unknown>;
       const expected = expectedByToken.get((envelope._id as { _data: string })._data);
@@ -86,67 +93,100 @@ describe.each(["kinesis-local", "kinesalite"] as const)("the built functions aga
       expect(record.partitionKey).toBe(expected?.partitionKey);
     }
     // One document's four changes share a key, so they sit in one shard in the order they were made.
-    const ordered = records.filter((r) => r.partitionKey === "6565a1f0c2b4a1d2e3f40516").map((r) => JSON.parse(r.data.toString()).operationType);
+    const ordered = records
+      .filter((r) => r.partitionKey === "6565a1f0c2b4a1d2e3f40516")
+      .map((r) => JSON.parse(r.data.toString()).operationType);
     expect(ordered).toEqual(["insert", "update", "replace", "delete"]);
-    const insertBack = EJSON.parse(records.find((r) => JSON.parse(r.data.toString()).operationType === "insert")!.data.toString(), { relaxed: false }) as { fullDocument: unknown };
+    const insertBack = EJSON.parse(
+      records.find((r) => JSON.parse(r.data.toString()).operationType === "insert")!.data.toString(),
+      { relaxed: false },
+    ) as { fullDocument: unknown };
     expect(canonical(insertBack.fullDocument)).toBe(canonical(events[0].fullDocument));
   });
 
   it.each<{ name: string; plan: Fault[] }>([
-    { name: "throttling bursts", plan: ["throttle", "throttle", "pass", "throttle", "throttle", "throttle", "throttle", "pass", "throttle"] },
-    { name: "5xx and dropped connections", plan: ["http500", "reset", "http500", "http500", "reset", "pass", "reset", "reset", "reset", "reset"] },
+    {
+      name: "throttling bursts",
+      plan: ["throttle", "throttle", "pass", "throttle", "throttle", "throttle", "throttle", "pass", "throttle"],
+    },
+    {
+      name: "5xx and dropped connections",
+      plan: ["http500", "reset", "http500", "http500", "reset", "pass", "reset", "reset", "reset", "reset"],
+    },
     { name: "an outage longer than the retries", plan: Array.from<Fault>({ length: 40 }).fill("throttle") },
-  ])("with $name, every event ends in the stream or the outbox, and the heartbeat drains the outbox in order", async ({ plan }) => {
-    const stream = await newStream();
-    const proxy = await startFaultProxy(emulator.endpoint, plan);
-    try {
-      const store = new EmbeddedStore();
-      const context = contextFor(store, stream, proxy.endpoint);
-      const publish = loadAppServicesFunction("publishChangeToKinesis", context);
-      const events = eventStream(4, 5);
-      for (const event of events) await publish(event);
+  ])(
+    "with $name, every event ends in the stream or the outbox, and the heartbeat drains the outbox in order",
+    async ({ plan }) => {
+      const stream = await newStream();
+      const proxy = await startFaultProxy(emulator.endpoint, plan);
+      try {
+        const store = new EmbeddedStore();
+        const context = contextFor(store, stream, proxy.endpoint);
+        const publish = loadAppServicesFunction("publishChangeToKinesis", context);
+        const events = eventStream(4, 5);
+        for (const event of events) await publish(event);
 
-      const outbox = store.db("streamkap").collection("kinesis_outbox");
-      const inStream = (await emulator.readAll(stream)).map((r) => JSON.parse(r.data.toString())._id._data);
-      const inOutbox = (await outbox.find({}).toArray()).map((e) => e._id);
-      expect([...inStream, ...inOutbox].sort()).toEqual(events.map((e) => (e._id as { _data: string })._data).sort());
-      expect(proxy.seen.some((s) => s.fault !== "pass")).toBe(true);
+        const outbox = store.db("streamkap").collection("kinesis_outbox");
+        const inStream = (await emulator.readAll(stream)).map((r) => JSON.parse(r.data.toString())._id._data);
+        const inOutbox = (await outbox.find({}).toArray()).map((e) => e._id);
+        expect([...inStream, ...inOutbox].sort()).toEqual(events.map((e) => (e._id as { _data: string })._data).sort());
+        expect(proxy.seen.some((s) => s.fault !== "pass")).toBe(true);
 
-      proxy.plan.length = 0; // the outage ends
-      const heartbeat = loadAppServicesFunction("emitHeartbeat", context);
-      const result = (await heartbeat()) as { drain: { remaining: boolean } };
-      expect(result.drain.remaining).toBe(false);
-      expect(await outbox.countDocuments()).toBe(0);
+        proxy.plan.length = 0; // the outage ends
+        const heartbeat = loadAppServicesFunction("emitHeartbeat", context);
+        const result = (await heartbeat()) as { drain: { remaining: boolean } };
+        expect(result.drain.remaining).toBe(false);
+        expect(await outbox.countDocuments()).toBe(0);
 
-      const records = await emulator.readAll(stream);
-      const changes = records.map((r) => JSON.parse(r.data.toString())).filter((e) => e.ns.coll === "reports");
-      expect(new Set(changes.map((e) => e._id._data)).size).toBe(events.length);
-      // Per document, the stream holds its changes in the order they were made.
-      for (const key of new Set(records.map((r) => r.partitionKey))) {
-        const times = records.filter((r) => r.partitionKey === key).map((r) => JSON.parse(r.data.toString())).filter((e) => e.ns.coll === "reports").map((e) => e.clusterTime.$timestamp.t);
-        expect(times).toEqual([...times].sort((a, b) => a - b));
+        const records = await emulator.readAll(stream);
+        const changes = records.map((r) => JSON.parse(r.data.toString())).filter((e) => e.ns.coll === "reports");
+        expect(new Set(changes.map((e) => e._id._data)).size).toBe(events.length);
+        // Per document, the stream holds its changes in the order they were made.
+        for (const key of new Set(records.map((r) => r.partitionKey))) {
+          const times = records
+            .filter((r) => r.partitionKey === key)
+            .map((r) => JSON.parse(r.data.toString()))
+            .filter((e) => e.ns.coll === "reports")
+            .map((e) => e.clusterTime.$timestamp.t);
+          expect(times).toEqual([...times].sort((a, b) => a - b));
+        }
+        // The heartbeat document was written (the trigger would carry it to the stream).
+        expect(
+          await store.db("streamkap").collection("streamkap_heartbeat").findOne({ _id: "atlas-kinesis-bridge" }),
+        ).toMatchObject({ app: "atlas-kinesis-bridge" });
+      } finally {
+        await proxy.close();
       }
-      // The heartbeat document was written (the trigger would carry it to the stream).
-      expect(await store.db("streamkap").collection("streamkap_heartbeat").findOne({ _id: "atlas-kinesis-bridge" })).toMatchObject({ app: "atlas-kinesis-bridge" });
-    } finally {
-      await proxy.close();
-    }
-  });
+    },
+  );
 
   it("a snapshot signal backfills a collection through runSnapshot.js, and a second run writes the same records", async () => {
     const stream = await newStream(4);
     const store = new EmbeddedStore();
     const source = store.db("app").collection("orders");
-    await source.insertMany(Array.from({ length: 1234 }, (_, i) => ({ _id: i, total: i * 1.5, note: `ordre n° ${i}` })));
+    await source.insertMany(
+      Array.from({ length: 1234 }, (_, i) => ({ _id: i, total: i * 1.5, note: `ordre n° ${i}` })),
+    );
     const context = contextFor(store, stream);
     const signals = store.db("streamkap").collection("streamkap_signal");
     const runSnapshot = loadAppServicesFunction("runSnapshot", context);
     for (const run of [1, 2]) {
       const signalId = new ObjectId();
-      await signals.insertOne({ _id: signalId, type: "execute-snapshot", data: { "data-collections": ["app.orders"] } });
-      expect(await runSnapshot({ operationType: "insert", documentKey: { _id: signalId } })).toMatchObject({ status: "done", published: 1234, outboxed: 0 });
+      await signals.insertOne({
+        _id: signalId,
+        type: "execute-snapshot",
+        data: { "data-collections": ["app.orders"] },
+      });
+      expect(await runSnapshot({ operationType: "insert", documentKey: { _id: signalId } })).toMatchObject({
+        status: "done",
+        published: 1234,
+        outboxed: 0,
+      });
       const signal = await signals.findOne({ _id: signalId });
-      expect(signal).toMatchObject({ status: "done", progress: { "0": { namespace: "app.orders", count: 1234, done: true } } });
+      expect(signal).toMatchObject({
+        status: "done",
+        progress: { "0": { namespace: "app.orders", count: 1234, done: true } },
+      });
       const records = await emulator.readAll(stream);
       expect(records).toHaveLength(1234 * run);
     }
@@ -163,16 +203,28 @@ describe.each(["kinesis-local", "kinesalite"] as const)("the built functions aga
     const events = eventStream(6, 3);
     // Then every other document is deleted at the source.
     let t = 1763772000;
-    const deleted = events.slice(0, 6).filter((_, i) => i % 2 === 0).map((e) => e.documentKey!._id);
+    const deleted = events
+      .slice(0, 6)
+      .filter((_, i) => i % 2 === 0)
+      .map((e) => e.documentKey!._id);
     for (const id of deleted) {
       t++;
-      events.push({ _id: { _data: `82${t.toString(16)}00000001` }, operationType: "delete", clusterTime: new Timestamp({ t, i: 1 }), wallTime: new Date(t * 1000), ns: { db: "monitors", coll: "reports" }, documentKey: { _id: id } });
+      events.push({
+        _id: { _data: `82${t.toString(16)}00000001` },
+        operationType: "delete",
+        clusterTime: new Timestamp({ t, i: 1 }),
+        wallTime: new Date(t * 1000),
+        ns: { db: "monitors", coll: "reports" },
+        documentKey: { _id: id },
+      });
     }
     for (const event of events) await publish(event);
     const records = await emulator.readAll(stream);
     const deps = makeFirehoseDeps();
     // Firehose may deliver shards as separate batches, in any order, several at once, and again after a lost answer.
-    const batches = [...new Set(records.map((r) => r.shardId))].map((shard) => records.filter((r) => r.shardId === shard).map((r) => ({ data: r.data.toString("base64") })));
+    const batches = [...new Set(records.map((r) => r.shardId))].map((shard) =>
+      records.filter((r) => r.shardId === shard).map((r) => ({ data: r.data.toString("base64") })),
+    );
     const deliveries = batches.flatMap((batch, n) => [
       { requestId: `r-${n}`, records: batch },
       { requestId: `r-${n}-reversed`, records: [...batch].reverse() },
@@ -181,7 +233,11 @@ describe.each(["kinesis-local", "kinesalite"] as const)("the built functions aga
     const responses = await Promise.all(
       deliveries.reverse().map(({ requestId, records: batch }) =>
         receiveFirehoseDelivery(
-          { method: "POST", headers: { "X-Amz-Firehose-Request-Id": requestId, "X-Amz-Firehose-Access-Key": TEST_ACCESS_KEY }, body: Buffer.from(JSON.stringify({ requestId, records: batch })) },
+          {
+            method: "POST",
+            headers: { "X-Amz-Firehose-Request-Id": requestId, "X-Amz-Firehose-Access-Key": TEST_ACCESS_KEY },
+            body: Buffer.from(JSON.stringify({ requestId, records: batch })),
+          },
           deps,
         ),
       ),
@@ -189,7 +245,14 @@ describe.each(["kinesis-local", "kinesalite"] as const)("the built functions aga
     expect(responses.map((r) => r.status)).toEqual(responses.map(() => 200));
     const landed = await deps.store.db("monitors").collection("firehose").find({}).toArray();
     // Exactly the live documents: nothing of the deleted ones, in any form.
-    expect(landed.map((doc) => canonical(doc._id)).sort()).toEqual(events.slice(0, 6).map((e) => e.documentKey!._id).filter((id) => !deleted.includes(id)).map(canonical).sort());
+    expect(landed.map((doc) => canonical(doc._id)).sort()).toEqual(
+      events
+        .slice(0, 6)
+        .map((e) => e.documentKey!._id)
+        .filter((id) => !deleted.includes(id))
+        .map(canonical)
+        .sort(),
+    );
     for (const doc of landed) {
       const { _akb, ...rest } = doc;
       const last = events.filter((e) => canonical(e.documentKey?._id) === canonical(doc._id)).at(-1)!;

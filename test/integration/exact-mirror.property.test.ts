@@ -8,7 +8,15 @@ import type { DataSourcePort } from "../../src/core/ports";
 import { EmbeddedStore } from "../../src/embedded/store";
 import { recordingLogger, TEST_ACCESS_KEY } from "../helpers/firehose";
 import {
-  buildHistory, deliveryPlanArbitrary, encodeEvent, mirrorState, planDeliveries, scheduledDataSource, sourceState, stepsArbitrary, type Encoding,
+  buildHistory,
+  deliveryPlanArbitrary,
+  encodeEvent,
+  mirrorState,
+  planDeliveries,
+  scheduledDataSource,
+  sourceState,
+  stepsArbitrary,
+  type Encoding,
 } from "../helpers/mirror-model";
 
 /**
@@ -19,8 +27,16 @@ import {
  * document with its last content, no deleted document in any form.
  */
 const uri = process.env.MONGODB_URI;
-const stores: { name: string; runs: number; open: () => Promise<{ source: DataSourcePort; cleanup: (db: string) => Promise<void> }> }[] = [
-  { name: "embedded store", runs: 150, open: async () => ({ source: new EmbeddedStore(), cleanup: async () => undefined }) },
+const stores: {
+  name: string;
+  runs: number;
+  open: () => Promise<{ source: DataSourcePort; cleanup: (db: string) => Promise<void> }>;
+}[] = [
+  {
+    name: "embedded store",
+    runs: 150,
+    open: async () => ({ source: new EmbeddedStore(), cleanup: async () => undefined }),
+  },
 ];
 let client: MongoClient | undefined;
 if (uri) {
@@ -30,70 +46,104 @@ if (uri) {
     open: async () => {
       client = client || (await new MongoClient(uri).connect());
       const connected = client;
-      return { source: connected as unknown as DataSourcePort, cleanup: async (db) => void (await connected.db(db).dropDatabase()) };
+      return {
+        source: connected as unknown as DataSourcePort,
+        cleanup: async (db) => void (await connected.db(db).dropDatabase()),
+      };
     },
   });
 } else {
-  console.warn("exact-mirror property: MONGODB_URI is not set, so the real-server half is skipped; the embedded store half runs.");
+  console.warn(
+    "exact-mirror property: MONGODB_URI is not set, so the real-server half is skipped; the embedded store half runs.",
+  );
 }
 afterAll(async () => client?.close());
 
 let run = 0;
 
 describe.each(stores)("exact mirror on $name", ({ runs, open }) => {
-  it.each<Encoding>(["publisher", "canonical", "relaxed"])("converges to the source for any delivery pattern (%s records)", async (encoding) => {
+  it.each<Encoding>(["publisher", "canonical", "relaxed"])(
+    "converges to the source for any delivery pattern (%s records)",
+    async (encoding) => {
+      await fc.assert(
+        fc.asyncProperty(
+          stepsArbitrary.chain((steps) =>
+            fc.tuple(fc.constant(steps), deliveryPlanArbitrary(Math.max(1, buildHistory(steps).events.length))),
+          ),
+          fc.scheduler(),
+          async ([steps, plan], scheduler) => {
+            const history = buildHistory(steps);
+            const records = history.events.map((event) => encodeEvent(event, encoding));
+            const database = `akb_mirror_${process.pid}_${++run}`;
+            const { source, cleanup } = await open();
+            try {
+              const values: Record<string, unknown> = {
+                FIREHOSE_ACCESS_KEY: TEST_ACCESS_KEY,
+                FIREHOSE_DATABASE: database,
+              };
+              const deps = {
+                config: readFirehoseConfig((name) => values[name]),
+                dataSource: scheduledDataSource(source, scheduler),
+                bson: nodeBson,
+                clock: { now: () => 1763771101456 },
+                logger: recordingLogger(),
+              };
+              const all = Promise.all(
+                planDeliveries(records, plan, `r${run}`).map((request) => receiveFirehoseDelivery(request, deps)),
+              );
+              const responses = await scheduler.waitFor(all);
+              expect(responses.map((response) => response.status)).toEqual(responses.map(() => 200));
+              expect(deps.logger.lines.filter((line) => line.deadLettered !== 0)).toEqual([]);
+              const mirror = await source.db(database).collection("firehose").find({}).toArray();
+              expect(mirrorState(mirror)).toEqual(sourceState(history));
+            } finally {
+              await cleanup(database);
+            }
+          },
+        ),
+        { numRuns: runs },
+      );
+    },
+  );
+
+  it("updates without fullDocument (deltas) converge when each document's changes arrive in order, retries included", async () => {
     await fc.assert(
       fc.asyncProperty(
-        stepsArbitrary.chain((steps) => fc.tuple(fc.constant(steps), deliveryPlanArbitrary(Math.max(1, buildHistory(steps).events.length)))),
-        fc.scheduler(),
-        async ([steps, plan], scheduler) => {
+        stepsArbitrary,
+        fc.array(fc.integer({ min: 1, max: 6 }), { minLength: 1, maxLength: 30 }),
+        fc.array(fc.boolean(), { minLength: 1, maxLength: 30 }),
+        async (steps, cuts, resend) => {
           const history = buildHistory(steps);
-          const records = history.events.map((event) => encodeEvent(event, encoding));
+          // As a change stream with fullDocument: "default" sends them: updates carry only their description.
+          const records = history.events.map((event) =>
+            encodeEvent(event.operationType === "update" ? { ...event, fullDocument: undefined } : event, "canonical"),
+          );
           const database = `akb_mirror_${process.pid}_${++run}`;
           const { source, cleanup } = await open();
           try {
-            const values: Record<string, unknown> = { FIREHOSE_ACCESS_KEY: TEST_ACCESS_KEY, FIREHOSE_DATABASE: database };
+            const values: Record<string, unknown> = {
+              FIREHOSE_ACCESS_KEY: TEST_ACCESS_KEY,
+              FIREHOSE_DATABASE: database,
+            };
             const deps = {
               config: readFirehoseConfig((name) => values[name]),
-              dataSource: scheduledDataSource(source, scheduler),
+              dataSource: source,
               bson: nodeBson,
               clock: { now: () => 1763771101456 },
               logger: recordingLogger(),
             };
-            const all = Promise.all(planDeliveries(records, plan, `r${run}`).map((request) => receiveFirehoseDelivery(request, deps)));
-            const responses = await scheduler.waitFor(all);
-            expect(responses.map((response) => response.status)).toEqual(responses.map(() => 200));
+            const plan = { extra: [], order: records.map((_, i) => i), cuts, resend };
+            for (const request of planDeliveries(records, plan, `d${run}`))
+              expect((await receiveFirehoseDelivery(request, deps)).status).toBe(200);
             expect(deps.logger.lines.filter((line) => line.deadLettered !== 0)).toEqual([]);
-            const mirror = await source.db(database).collection("firehose").find({}).toArray();
-            expect(mirrorState(mirror)).toEqual(sourceState(history));
+            expect(mirrorState(await source.db(database).collection("firehose").find({}).toArray())).toEqual(
+              sourceState(history),
+            );
           } finally {
             await cleanup(database);
           }
         },
       ),
-      { numRuns: runs },
-    );
-  });
-
-  it("updates without fullDocument (deltas) converge when each document's changes arrive in order, retries included", async () => {
-    await fc.assert(
-      fc.asyncProperty(stepsArbitrary, fc.array(fc.integer({ min: 1, max: 6 }), { minLength: 1, maxLength: 30 }), fc.array(fc.boolean(), { minLength: 1, maxLength: 30 }), async (steps, cuts, resend) => {
-        const history = buildHistory(steps);
-        // As a change stream with fullDocument: "default" sends them: updates carry only their description.
-        const records = history.events.map((event) => encodeEvent(event.operationType === "update" ? { ...event, fullDocument: undefined } : event, "canonical"));
-        const database = `akb_mirror_${process.pid}_${++run}`;
-        const { source, cleanup } = await open();
-        try {
-          const values: Record<string, unknown> = { FIREHOSE_ACCESS_KEY: TEST_ACCESS_KEY, FIREHOSE_DATABASE: database };
-          const deps = { config: readFirehoseConfig((name) => values[name]), dataSource: source, bson: nodeBson, clock: { now: () => 1763771101456 }, logger: recordingLogger() };
-          const plan = { extra: [], order: records.map((_, i) => i), cuts, resend };
-          for (const request of planDeliveries(records, plan, `d${run}`)) expect((await receiveFirehoseDelivery(request, deps)).status).toBe(200);
-          expect(deps.logger.lines.filter((line) => line.deadLettered !== 0)).toEqual([]);
-          expect(mirrorState(await source.db(database).collection("firehose").find({}).toArray())).toEqual(sourceState(history));
-        } finally {
-          await cleanup(database);
-        }
-      }),
       { numRuns: runs },
     );
   });

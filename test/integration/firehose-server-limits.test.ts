@@ -17,7 +17,10 @@ afterEach(() => {
 });
 
 /** `npm run serve` itself, or (`discarding`) the same server over a database that keeps nothing. */
-async function startServe(env: Record<string, string> = {}, entry: "serve" | "discarding" = "serve"): Promise<{ port: number; pid: number }> {
+async function startServe(
+  env: Record<string, string> = {},
+  entry: "serve" | "discarding" = "serve",
+): Promise<{ port: number; pid: number }> {
   const script = entry === "serve" ? "src/bin/serve.ts" : "test/helpers/limits-server.ts";
   const child = spawn(process.execPath, ["--import", "tsx", script], {
     env: { PATH: process.env.PATH, PORT: "0", HOST: "127.0.0.1", FIREHOSE_ACCESS_KEY: TEST_ACCESS_KEY, ...env },
@@ -54,7 +57,12 @@ const filler = Buffer.alloc(MiB, 0x61);
  * POSTs a body of `bytes` (streamed from one shared buffer, so the client holds nothing) and resolves
  * with the answer's status, or 0 when the server cut the connection first. Stops writing once answered.
  */
-function postStream(port: number, bytes: number, headers: Record<string, string>, declareLength = true): Promise<number> {
+function postStream(
+  port: number,
+  bytes: number,
+  headers: Record<string, string>,
+  declareLength = true,
+): Promise<number> {
   return new Promise((resolve) => {
     let settled = false;
     const finish = (status: number) => {
@@ -63,10 +71,20 @@ function postStream(port: number, bytes: number, headers: Record<string, string>
         resolve(status);
       }
     };
-    const req = request({ host: "127.0.0.1", port, method: "POST", path: "/", agent: false, headers: declareLength ? { ...headers, "Content-Length": String(bytes) } : headers }, (res) => {
-      finish(res.statusCode ?? 0);
-      res.resume();
-    });
+    const req = request(
+      {
+        host: "127.0.0.1",
+        port,
+        method: "POST",
+        path: "/",
+        agent: false,
+        headers: declareLength ? { ...headers, "Content-Length": String(bytes) } : headers,
+      },
+      (res) => {
+        finish(res.statusCode ?? 0);
+        res.resume();
+      },
+    );
     req.on("error", () => finish(0));
     req.setTimeout(60_000, () => req.destroy());
     let sent = 0;
@@ -86,11 +104,23 @@ function postStream(port: number, bytes: number, headers: Record<string, string>
 function delivery(requestId: string, bytes: number): Buffer {
   const record = { data: Buffer.from(JSON.stringify({ v: "x".repeat(700) })).toString("base64") };
   const count = Math.max(1, Math.floor(bytes / (record.data.length + 12)));
-  return Buffer.from(JSON.stringify({ requestId, timestamp: 1, records: Array.from({ length: count }, (_, i) => ({ data: Buffer.from(JSON.stringify({ _id: `${requestId}-${i}`, v: "x".repeat(700) })).toString("base64") })) }));
+  return Buffer.from(
+    JSON.stringify({
+      requestId,
+      timestamp: 1,
+      records: Array.from({ length: count }, (_, i) => ({
+        data: Buffer.from(JSON.stringify({ _id: `${requestId}-${i}`, v: "x".repeat(700) })).toString("base64"),
+      })),
+    }),
+  );
 }
 
 function headersFor(requestId: string, key = TEST_ACCESS_KEY): Record<string, string> {
-  return { "Content-Type": "application/json", "X-Amz-Firehose-Request-Id": requestId, "X-Amz-Firehose-Access-Key": key };
+  return {
+    "Content-Type": "application/json",
+    "X-Amz-Firehose-Request-Id": requestId,
+    "X-Amz-Firehose-Access-Key": key,
+  };
 }
 
 /** Opens a raw connection and resolves with how long until the server closed it (or rejects after `limitMs`). */
@@ -119,38 +149,59 @@ describe("npm run serve on the internet", () => {
     { name: "wrong access key, declared 60 MiB", key: "wrong-key", declare: true, status: 401 },
     { name: "wrong access key, chunked 60 MiB", key: "wrong-key", declare: false, status: 401 },
     { name: "no access key", key: "", declare: true, status: 401 },
-  ])("answers a flood of 16 unauthenticated large bodies at once without reading them ($name)", async ({ key, declare, status }) => {
-    const { port, pid } = await startServe();
-    const before = memoryOf(pid);
-    const headers = key === "" ? { "Content-Type": "application/json", "X-Amz-Firehose-Request-Id": "r" } : headersFor("r", key);
-    const statuses = await Promise.all(Array.from({ length: 16 }, () => postStream(port, 60 * MiB, headers, declare)));
-    expect(statuses).toEqual(statuses.map(() => status));
-    const after = memoryOf(pid);
-    console.log(`unauthenticated flood (${key || "no key"}, ${declare ? "declared" : "chunked"}): peak RSS +${((after.peak - before.peak) / MiB).toFixed(1)} MiB for 16 x 60 MiB offered`);
-    // 16 x 60 MiB were offered; the server's peak grew by a few MiB at most.
-    expect(after.peak - before.peak).toBeLessThan(24 * MiB);
-    expect((await httpRequest(`http://127.0.0.1:${port}/healthz`, { method: "GET" })).status).toBe(200);
-  });
+  ])(
+    "answers a flood of 16 unauthenticated large bodies at once without reading them ($name)",
+    async ({ key, declare, status }) => {
+      const { port, pid } = await startServe();
+      const before = memoryOf(pid);
+      const headers =
+        key === "" ? { "Content-Type": "application/json", "X-Amz-Firehose-Request-Id": "r" } : headersFor("r", key);
+      const statuses = await Promise.all(
+        Array.from({ length: 16 }, () => postStream(port, 60 * MiB, headers, declare)),
+      );
+      expect(statuses).toEqual(statuses.map(() => status));
+      const after = memoryOf(pid);
+      console.log(
+        `unauthenticated flood (${key || "no key"}, ${declare ? "declared" : "chunked"}): peak RSS +${((after.peak - before.peak) / MiB).toFixed(1)} MiB for 16 x 60 MiB offered`,
+      );
+      // 16 x 60 MiB were offered; the server's peak grew by a few MiB at most.
+      expect(after.peak - before.peak).toBeLessThan(24 * MiB);
+      expect((await httpRequest(`http://127.0.0.1:${port}/healthz`, { method: "GET" })).status).toBe(200);
+    },
+  );
 
   it("answers 503 past its in-flight byte budget, keeps memory within the budget plus the core's overhead, and serves normally afterwards", async () => {
     const budget = 48 * MiB;
-    const { port, pid } = await startServe({ FIREHOSE_MAX_INFLIGHT_BYTES: String(budget), FIREHOSE_MAX_BODY_BYTES: String(16 * MiB) }, "discarding");
+    const { port, pid } = await startServe(
+      { FIREHOSE_MAX_INFLIGHT_BYTES: String(budget), FIREHOSE_MAX_BODY_BYTES: String(16 * MiB) },
+      "discarding",
+    );
     const before = memoryOf(pid);
     const bodies = Array.from({ length: 12 }, (_, i) => delivery(`flood-${i}`, 14 * MiB));
     const statuses = await Promise.all(
-      bodies.map((body, i) => httpRequest(`http://127.0.0.1:${port}/`, { body, headers: headersFor(`flood-${i}`), timeoutMs: 60_000 }).then((r) => r.status, () => 0)),
+      bodies.map((body, i) =>
+        httpRequest(`http://127.0.0.1:${port}/`, { body, headers: headersFor(`flood-${i}`), timeoutMs: 60_000 }).then(
+          (r) => r.status,
+          () => 0,
+        ),
+      ),
     );
     expect(statuses.filter((s) => s === 200).length).toBeGreaterThan(0);
     expect(statuses.filter((s) => s === 503).length).toBeGreaterThan(0);
     expect(statuses.every((s) => s === 200 || s === 503)).toBe(true);
     const peakGrowth = memoryOf(pid).peak - before.peak;
-    console.log(`in-flight budget test: ${statuses.filter((s) => s === 200).length} accepted, ${statuses.filter((s) => s === 503).length} answered 503, peak RSS +${(peakGrowth / MiB).toFixed(0)} MiB for a ${budget / MiB} MiB budget`);
+    console.log(
+      `in-flight budget test: ${statuses.filter((s) => s === 200).length} accepted, ${statuses.filter((s) => s === 503).length} answered 503, peak RSS +${(peakGrowth / MiB).toFixed(0)} MiB for a ${budget / MiB} MiB budget`,
+    );
     // Stated in the README: the bodies within the budget, plus the core's work on them (their text,
     // decoded records and documents, and garbage not yet collected): measured 4.1-4.5x the budget.
     expect(peakGrowth).toBeLessThan(budget * 5);
     const health = JSON.parse((await httpRequest(`http://127.0.0.1:${port}/healthz`, { method: "GET" })).body);
     expect(health).toMatchObject({ status: "ok", inFlight: 0, inflightBytes: 0 });
-    const after = await httpRequest(`http://127.0.0.1:${port}/`, { body: delivery("after", 64 * 1024), headers: headersFor("after") });
+    const after = await httpRequest(`http://127.0.0.1:${port}/`, {
+      body: delivery("after", 64 * 1024),
+      headers: headersFor("after"),
+    });
     expect(after.status).toBe(200);
   }, 120_000);
 
@@ -171,7 +222,9 @@ describe("npm run serve on the internet", () => {
   it("cuts off an authorised client that trickles its body", async () => {
     const { port } = await startServe({ FIREHOSE_REQUEST_TIMEOUT_MS: "1500" });
     const socket = await openSocket(port);
-    socket.write(`POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Amz-Firehose-Request-Id: slow\r\nX-Amz-Firehose-Access-Key: ${TEST_ACCESS_KEY}\r\nContent-Length: 100000\r\n\r\n`);
+    socket.write(
+      `POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Amz-Firehose-Request-Id: slow\r\nX-Amz-Firehose-Access-Key: ${TEST_ACCESS_KEY}\r\nContent-Length: 100000\r\n\r\n`,
+    );
     const closed = closedAfter(socket, 8_000);
     const trickle = setInterval(() => socket.writable && socket.write("a"), 100);
     try {
@@ -201,6 +254,8 @@ describe("npm run serve on the internet", () => {
   });
 
   it("refuses bad limits at start-up with a clear error", async () => {
-    await expect(startServe({ FIREHOSE_MAX_INFLIGHT_BYTES: "lots" })).rejects.toThrow(/FIREHOSE_MAX_INFLIGHT_BYTES must be a whole number from 1 to/);
+    await expect(startServe({ FIREHOSE_MAX_INFLIGHT_BYTES: "lots" })).rejects.toThrow(
+      /FIREHOSE_MAX_INFLIGHT_BYTES must be a whole number from 1 to/,
+    );
   });
 });

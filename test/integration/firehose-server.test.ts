@@ -48,8 +48,13 @@ function readingRecords(count: number): { data: string }[] {
 describe("Node HTTP webhook server on loopback", () => {
   it("stores a 10,000-record gzip delivery and answers 200 with Firehose JSON", async () => {
     const { url, deps } = await startServer();
-    const body = gzipSync(JSON.stringify({ requestId: "big-1", timestamp: Date.now(), records: readingRecords(10_000) }));
-    const response = await httpRequest(`${url}/firehose`, { body, headers: firehoseHeaders("big-1", { "Content-Encoding": "gzip" }) });
+    const body = gzipSync(
+      JSON.stringify({ requestId: "big-1", timestamp: Date.now(), records: readingRecords(10_000) }),
+    );
+    const response = await httpRequest(`${url}/firehose`, {
+      body,
+      headers: firehoseHeaders("big-1", { "Content-Encoding": "gzip" }),
+    });
     expect(response.status).toBe(200);
     expect(response.headers["content-type"]).toBe("application/json");
     expect(response.headers["content-encoding"]).toBeUndefined();
@@ -70,9 +75,15 @@ describe("Node HTTP webhook server on loopback", () => {
 
   it("refuses a body over the limit with 400 (never 413) without buffering it", async () => {
     const { url } = await startServer(makeFirehoseDeps({ maxBodyBytes: 64 * 1024 }));
-    const response = await httpRequest(url, { body: Buffer.alloc(256 * 1024, 0x20), headers: firehoseHeaders("too-big") });
+    const response = await httpRequest(url, {
+      body: Buffer.alloc(256 * 1024, 0x20),
+      headers: firehoseHeaders("too-big"),
+    });
     expect(response.status).toBe(400);
-    expect(parseFirehoseResponse(response.body)).toMatchObject({ requestId: "too-big", errorMessage: expect.stringContaining("limit of 65536") });
+    expect(parseFirehoseResponse(response.body)).toMatchObject({
+      requestId: "too-big",
+      errorMessage: expect.stringContaining("limit of 65536"),
+    });
   });
 
   it("finishes in-flight deliveries on stop, then refuses new connections", async () => {
@@ -102,23 +113,43 @@ describe("Node HTTP webhook server on loopback", () => {
     await stopped;
     expect(response.status).toBe(200);
     expect(await deps.store.db("monitors").collection("firehose").countDocuments()).toBe(1);
-    await expect(httpRequest(url, { body: "{}", headers: fixture.headers, timeoutMs: 2000 })).rejects.toThrow(/ECONNREFUSED/);
+    await expect(httpRequest(url, { body: "{}", headers: fixture.headers, timeoutMs: 2000 })).rejects.toThrow(
+      /ECONNREFUSED/,
+    );
   });
 
   it("fuzz: arbitrary bodies and headers never crash it and always get a well-formed Firehose response", async () => {
     const { url } = await startServer();
-    const headerName = fc.constantFrom("X-Amz-Firehose-Request-Id", "X-Amz-Firehose-Access-Key", "Content-Encoding", "Content-Type", "X-Other");
-    const headerValue = fc.oneof(fc.string({ maxLength: 40 }).filter((v) => /^[\x20-\x7e]*$/.test(v)), fc.constant(TEST_ACCESS_KEY), fc.constant("gzip"));
+    const headerName = fc.constantFrom(
+      "X-Amz-Firehose-Request-Id",
+      "X-Amz-Firehose-Access-Key",
+      "Content-Encoding",
+      "Content-Type",
+      "X-Other",
+    );
+    const headerValue = fc.oneof(
+      fc.string({ maxLength: 40 }).filter((v) => /^[\x20-\x7e]*$/.test(v)),
+      fc.constant(TEST_ACCESS_KEY),
+      fc.constant("gzip"),
+    );
     const record = fc.oneof(fc.record({ data: fc.base64String({ maxLength: 64 }) }), fc.anything());
     const body = fc.oneof(
       fc.uint8Array({ maxLength: 300 }),
       fc.string({ maxLength: 200 }).map((s) => Buffer.from(s)),
-      fc.record({ requestId: fc.oneof(fc.string(), fc.anything()), records: fc.oneof(fc.array(record, { maxLength: 5 }), fc.anything()) }).map((b) => Buffer.from(JSON.stringify(b) ?? "null")),
+      fc
+        .record({
+          requestId: fc.oneof(fc.string(), fc.anything()),
+          records: fc.oneof(fc.array(record, { maxLength: 5 }), fc.anything()),
+        })
+        .map((b) => Buffer.from(JSON.stringify(b) ?? "null")),
     );
     await fc.assert(
       fc.asyncProperty(fc.dictionary(headerName, headerValue), body, fc.boolean(), async (headers, payload, gzip) => {
         const sent = gzip ? gzipSync(payload) : payload;
-        const response = await httpRequest(url, { headers: { ...headers, ...(gzip ? { "Content-Encoding": "gzip" } : {}) }, body: sent });
+        const response = await httpRequest(url, {
+          headers: { ...headers, ...(gzip ? { "Content-Encoding": "gzip" } : {}) },
+          body: sent,
+        });
         expect([200, 400, 401]).toContain(response.status);
         expect(response.headers["content-type"]).toBe("application/json");
         const parsed = parseFirehoseResponse(response.body);

@@ -33,51 +33,69 @@ async function expectExact(pipeline: Pipeline, events: number) {
 }
 
 // Generous timeouts: kinesis-local is CPU-heavy and shares two cores with the rest of the suite.
-describe("the whole loop in-process: sensor -> trigger -> Kinesis -> Firehose -> webhook -> MongoDB", { timeout: 180_000 }, () => {
-  it("lands every reading exactly once, types included (kinesis-local, the npm start default)", async () => {
-    const pipeline = await start("kinesis-local");
-    await pipeline.startSensor(50, 60).finished;
-    const counts = await expectExact(pipeline, 60);
-    expect(counts.put).toBe(60);
-  });
+describe(
+  "the whole loop in-process: sensor -> trigger -> Kinesis -> Firehose -> webhook -> MongoDB",
+  { timeout: 180_000 },
+  () => {
+    it("lands every reading exactly once, types included (kinesis-local, the npm start default)", async () => {
+      const pipeline = await start("kinesis-local");
+      await pipeline.startSensor(50, 60).finished;
+      const counts = await expectExact(pipeline, 60);
+      expect(counts.put).toBe(60);
+    });
 
-  it("survives the webhook going away mid-run: Firehose retries the same batches and nothing is lost or doubled", async () => {
-    const pipeline = await start("kinesalite");
-    const sensor = pipeline.startSensor(40, 120);
-    while (pipeline.sensor!.inserted < 30) await new Promise((r) => setTimeout(r, 20));
-    await pipeline.runtime.closeEndpoints();
-    await new Promise((r) => setTimeout(r, 1500));
-    await pipeline.runtime.openEndpoints();
-    await sensor.finished;
-    const counts = await expectExact(pipeline, 120);
-    expect(counts.retried).toBeGreaterThan(0);
-  });
+    it("survives the webhook going away mid-run: Firehose retries the same batches and nothing is lost or doubled", async () => {
+      const pipeline = await start("kinesalite");
+      const sensor = pipeline.startSensor(40, 120);
+      while (pipeline.sensor!.inserted < 30) await new Promise((r) => setTimeout(r, 20));
+      await pipeline.runtime.closeEndpoints();
+      await new Promise((r) => setTimeout(r, 1500));
+      await pipeline.runtime.openEndpoints();
+      await sensor.finished;
+      const counts = await expectExact(pipeline, 120);
+      expect(counts.retried).toBeGreaterThan(0);
+    });
 
-  it("survives a runtime restart: triggers resume after their last event and the end state is exact", async () => {
-    const pipeline = await start("kinesalite");
-    const sensor = pipeline.startSensor(40, 120);
-    while (pipeline.sensor!.inserted < 40) await new Promise((r) => setTimeout(r, 20));
-    await pipeline.restartRuntime(1000); // readings keep coming while it is down
-    await sensor.finished;
-    await expectExact(pipeline, 120);
-  });
+    it("survives a runtime restart: triggers resume after their last event and the end state is exact", async () => {
+      const pipeline = await start("kinesalite");
+      const sensor = pipeline.startSensor(40, 120);
+      while (pipeline.sensor!.inserted < 40) await new Promise((r) => setTimeout(r, 20));
+      await pipeline.restartRuntime(1000); // readings keep coming while it is down
+      await sensor.finished;
+      await expectExact(pipeline, 120);
+    });
 
-  it("uses an existing stream instead of the embedded emulator when given one (as with AWS settings)", async () => {
-    const external = await startKinesisEmulator({ engine: "kinesalite" });
-    try {
-      await external.createStream("existing-stream", 1);
-      const settings = { region: external.region, ...external.credentials, endpoint: external.endpoint, streamName: "existing-stream" };
-      await expect(
-        Pipeline.start({ root, stateDir: mkdtempSync(join(tmpdir(), "akb-pipeline-")), externalKinesis: { ...settings, streamName: "missing-stream" } }),
-      ).rejects.toThrow(/Kinesis stream "missing-stream" is not usable at http:\/\/127\.0\.0\.1:\d+/);
-      const pipeline = await Pipeline.start({ root, stateDir: mkdtempSync(join(tmpdir(), "akb-pipeline-")), bufferIntervalMs: 300, externalKinesis: settings });
-      running.push(pipeline);
-      await pipeline.startSensor(50, 40).finished;
-      await expectExact(pipeline, 40);
-      expect((await external.readAll("existing-stream")).length).toBeGreaterThanOrEqual(40);
-    } finally {
-      await Promise.all(running.splice(0).map((p) => p.stop()));
-      await external.stop();
-    }
-  });
-});
+    it("uses an existing stream instead of the embedded emulator when given one (as with AWS settings)", async () => {
+      const external = await startKinesisEmulator({ engine: "kinesalite" });
+      try {
+        await external.createStream("existing-stream", 1);
+        const settings = {
+          region: external.region,
+          ...external.credentials,
+          endpoint: external.endpoint,
+          streamName: "existing-stream",
+        };
+        await expect(
+          Pipeline.start({
+            root,
+            stateDir: mkdtempSync(join(tmpdir(), "akb-pipeline-")),
+            externalKinesis: { ...settings, streamName: "missing-stream" },
+          }),
+        ).rejects.toThrow(/Kinesis stream "missing-stream" is not usable at http:\/\/127\.0\.0\.1:\d+/);
+        const pipeline = await Pipeline.start({
+          root,
+          stateDir: mkdtempSync(join(tmpdir(), "akb-pipeline-")),
+          bufferIntervalMs: 300,
+          externalKinesis: settings,
+        });
+        running.push(pipeline);
+        await pipeline.startSensor(50, 40).finished;
+        await expectExact(pipeline, 40);
+        expect((await external.readAll("existing-stream")).length).toBeGreaterThanOrEqual(40);
+      } finally {
+        await Promise.all(running.splice(0).map((p) => p.stop()));
+        await external.stop();
+      }
+    });
+  },
+);

@@ -24,7 +24,9 @@ if (uri) {
     },
   });
 } else {
-  console.warn("store-conformance: MONGODB_URI is not set, so the real-server half of these cases is skipped; the embedded store half runs.");
+  console.warn(
+    "store-conformance: MONGODB_URI is not set, so the real-server half of these cases is skipped; the embedded store half runs.",
+  );
 }
 
 describe.each(targets)("store conformance: $name", ({ open }) => {
@@ -43,8 +45,16 @@ describe.each(targets)("store conformance: $name", ({ open }) => {
 
   it("replaceOne upsert creates, then replaces, by _id; types survive a round trip", async () => {
     const id = new ObjectId();
-    await coll("a").replaceOne({ _id: id }, { v: new Int32(1), d: new Double(2), l: Long.fromString("9007199254740993") }, { upsert: true });
-    await coll("a").replaceOne({ _id: id }, { v: new Int32(2), d: new Double(3), l: Long.fromString("9007199254740995") }, { upsert: true });
+    await coll("a").replaceOne(
+      { _id: id },
+      { v: new Int32(1), d: new Double(2), l: Long.fromString("9007199254740993") },
+      { upsert: true },
+    );
+    await coll("a").replaceOne(
+      { _id: id },
+      { v: new Int32(2), d: new Double(3), l: Long.fromString("9007199254740995") },
+      { upsert: true },
+    );
     const all = await coll("a").find({}, { promoteValues: false }).toArray();
     expect(all).toHaveLength(1);
     expect(all[0]._id.equals(id)).toBe(true);
@@ -66,7 +76,9 @@ describe.each(targets)("store conformance: $name", ({ open }) => {
 
   it("a conditional upsert whose guard fails on an existing _id raises E11000 (the ordering guard relies on it)", async () => {
     await coll("d").insertOne({ _id: "doc", pos: 5 });
-    await expect(coll("d").replaceOne({ _id: "doc", pos: { $lt: 3 } }, { pos: 3 }, { upsert: true })).rejects.toMatchObject({ code: 11000 });
+    await expect(
+      coll("d").replaceOne({ _id: "doc", pos: { $lt: 3 } }, { pos: 3 }, { upsert: true }),
+    ).rejects.toMatchObject({ code: 11000 });
     const result = await coll("d").replaceOne({ _id: "doc", pos: { $lt: 7 } }, { pos: 7 }, { upsert: true });
     expect(result.modifiedCount).toBe(1);
     expect(await coll("d").findOne({ _id: "doc" })).toEqual({ _id: "doc", pos: 7 });
@@ -84,14 +96,19 @@ describe.each(targets)("store conformance: $name", ({ open }) => {
         { ordered: false },
       )
       .catch((e: unknown) => e);
-    expect((error as { writeErrors: { index: number; code: number }[] }).writeErrors.map((w) => [w.index, w.code])).toEqual([[1, 11000]]);
+    expect(
+      (error as { writeErrors: { index: number; code: number }[] }).writeErrors.map((w) => [w.index, w.code]),
+    ).toEqual([[1, 11000]]);
     expect(await coll("e").countDocuments({})).toBe(3);
   });
 
   it("ordered bulkWrite stops at the first error", async () => {
     await coll("f").insertOne({ _id: "taken" });
     await expect(
-      coll("f").bulkWrite([{ insertOne: { document: { _id: "taken" } } }, { insertOne: { document: { _id: "after" } } }], { ordered: true }),
+      coll("f").bulkWrite(
+        [{ insertOne: { document: { _id: "taken" } } }, { insertOne: { document: { _id: "after" } } }],
+        { ordered: true },
+      ),
     ).rejects.toMatchObject({ writeErrors: [expect.objectContaining({ index: 0 })] });
     expect(await coll("f").countDocuments({})).toBe(1);
   });
@@ -103,7 +120,13 @@ describe.each(targets)("store conformance: $name", ({ open }) => {
   });
 
   it("an update keeps the BSON types of the fields it does not touch", async () => {
-    await coll("g2").insertOne({ _id: 1, whole: new Double(2), big: Long.fromString("9007199254740993"), small: new Int32(7), nested: { d: new Double(1) } });
+    await coll("g2").insertOne({
+      _id: 1,
+      whole: new Double(2),
+      big: Long.fromString("9007199254740993"),
+      small: new Int32(7),
+      nested: { d: new Double(1) },
+    });
     await coll("g2").updateOne({ _id: 1 }, { $set: { "nested.e": "new" }, $inc: { small: 1 } });
     const [stored] = await coll("g2").find({ _id: 1 }, { promoteValues: false }).toArray();
     expect(stored.whole).toEqual(new Double(2));
@@ -114,15 +137,24 @@ describe.each(targets)("store conformance: $name", ({ open }) => {
 
   it("$in on _id finds each listed document once", async () => {
     await coll("g3").insertMany([{ _id: 1 }, { _id: "a" }, { _id: new ObjectId("6565a1f0c2b4a1d2e3f40516") }]);
-    const found = await coll("g3").find({ _id: { $in: [new Int32(1), "a", "a", "missing", new ObjectId("6565a1f0c2b4a1d2e3f40516")] } }).toArray();
+    const found = await coll("g3")
+      .find({ _id: { $in: [new Int32(1), "a", "a", "missing", new ObjectId("6565a1f0c2b4a1d2e3f40516")] } })
+      .toArray();
     expect(found.map((d: { _id: unknown }) => String(d._id)).sort()).toEqual(["1", "6565a1f0c2b4a1d2e3f40516", "a"]);
   });
 
   it("find supports query operators, sort, skip and limit", async () => {
     await coll("h").insertMany([1, 2, 3, 4, 5].map((n) => ({ _id: n, even: n % 2 === 0 })));
-    const found = await coll("h").find({ _id: { $gte: 2 }, even: false }).sort({ _id: -1 }).limit(1).toArray();
+    const found = await coll("h")
+      .find({ _id: { $gte: 2 }, even: false })
+      .sort({ _id: -1 })
+      .limit(1)
+      .toArray();
     expect(found).toEqual([{ _id: 5, even: false }]);
-    expect(await coll("h").find({}).sort({ _id: 1 }).skip(3).toArray()).toEqual([{ _id: 4, even: true }, { _id: 5, even: false }]);
+    expect(await coll("h").find({}).sort({ _id: 1 }).skip(3).toArray()).toEqual([
+      { _id: 4, even: true },
+      { _id: 5, even: false },
+    ]);
     expect((await coll("h").deleteMany({ even: true })).deletedCount).toBe(2);
   });
 
@@ -134,18 +166,32 @@ describe.each(targets)("store conformance: $name", ({ open }) => {
     await ordered.execute();
     const unordered = coll("i").initializeUnorderedBulkOp();
     unordered.insert({ _id: "a" }); // duplicate: reported, the rest still applied
-    unordered.find({ _id: "c" }).upsert().updateOne({ $set: { n: 3 } });
-    await expect(unordered.execute()).rejects.toMatchObject({ writeErrors: [expect.objectContaining({ index: 0, code: 11000 })] });
-    expect(await coll("i").find({}).sort({ _id: 1 }).toArray()).toEqual([{ _id: "a", n: 2 }, { _id: "b", n: 10 }, { _id: "c", n: 3 }]);
+    unordered
+      .find({ _id: "c" })
+      .upsert()
+      .updateOne({ $set: { n: 3 } });
+    await expect(unordered.execute()).rejects.toMatchObject({
+      writeErrors: [expect.objectContaining({ index: 0, code: 11000 })],
+    });
+    expect(await coll("i").find({}).sort({ _id: 1 }).toArray()).toEqual([
+      { _id: "a", n: 2 },
+      { _id: "b", n: 10 },
+      { _id: "c", n: 3 },
+    ]);
   });
 
   it("the webhook core stores the fixtures identically", async () => {
-    const deps = makeFirehoseDeps({ dataSource: source, values: { FIREHOSE_DATABASE: db, FIREHOSE_COLLECTION: "fixtures" } });
+    const deps = makeFirehoseDeps({
+      dataSource: source,
+      values: { FIREHOSE_DATABASE: db, FIREHOSE_COLLECTION: "fixtures" },
+    });
     for (const name of ["single-record", "some-invalid-records"]) {
       const fixture = readFixture<FirehoseFixture>(`firehose/${name}.json`);
       expect((await receiveFirehoseDelivery(deliveryFromFixture(fixture), deps)).status).toBe(200);
     }
-    const expected = ["single-record", "some-invalid-records"].flatMap((name) => readFixture<FirehoseExpectation>(`firehose/${name}.expected.json`).stored);
+    const expected = ["single-record", "some-invalid-records"].flatMap(
+      (name) => readFixture<FirehoseExpectation>(`firehose/${name}.expected.json`).stored,
+    );
     const stored = await canonicalContents(source, db, "fixtures");
     expect(stored.sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)))).toEqual(
       expected.sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b))),

@@ -14,14 +14,18 @@ const ok: Reply = (_req, _body, res, requestId) => {
   res.writeHead(200, { "Content-Type": "application/json" });
   res.end(JSON.stringify({ requestId, timestamp: Date.now() }));
 };
-const status = (code: number, extra: Record<string, string> = {}): Reply => (_req, _body, res, requestId) => {
-  res.writeHead(code, { "Content-Type": "application/json", ...extra });
-  res.end(JSON.stringify({ requestId, timestamp: Date.now(), errorMessage: `scripted ${code}` }));
-};
-const raw = (code: number, headers: Record<string, string>, body: (id: string) => string): Reply => (_req, _body, res, requestId) => {
-  res.writeHead(code, headers);
-  res.end(body(requestId));
-};
+const status =
+  (code: number, extra: Record<string, string> = {}): Reply =>
+  (_req, _body, res, requestId) => {
+    res.writeHead(code, { "Content-Type": "application/json", ...extra });
+    res.end(JSON.stringify({ requestId, timestamp: Date.now(), errorMessage: `scripted ${code}` }));
+  };
+const raw =
+  (code: number, headers: Record<string, string>, body: (id: string) => string): Reply =>
+  (_req, _body, res, requestId) => {
+    res.writeHead(code, headers);
+    res.end(body(requestId));
+  };
 const silent: Reply = () => undefined; // never answers: the attempt times out
 
 const servers: { close(): void }[] = [];
@@ -43,11 +47,16 @@ async function scriptedEndpoint(replies: Reply[]) {
     });
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  servers.push({ close: () => { server.closeAllConnections(); server.close(); } });
+  servers.push({
+    close: () => {
+      server.closeAllConnections();
+      server.close();
+    },
+  });
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/firehose`, received };
 }
 
-const records = ["{\"_id\":1,\"t\":\"Grüße\"}", "", "{\"_id\":2}"].map((s) => Buffer.from(s));
+const records = ['{"_id":1,"t":"Grüße"}', "", '{"_id":2}'].map((s) => Buffer.from(s));
 const arrivals = [1, 2, 3];
 
 function options(url: string, extra: Partial<Parameters<typeof deliverBatch>[2]> = {}) {
@@ -57,8 +66,15 @@ function options(url: string, extra: Partial<Parameters<typeof deliverBatch>[2]>
     sleeps,
     backupDir,
     opts: {
-      url, backupDir, accessKey: "k-123", gzip: false, retryDurationMs: 300_000, responseTimeoutMs: 2_000,
-      random: () => 0.5, sleep: async (ms: number) => void sleeps.push(ms), ...extra,
+      url,
+      backupDir,
+      accessKey: "k-123",
+      gzip: false,
+      retryDurationMs: 300_000,
+      responseTimeoutMs: 2_000,
+      random: () => 0.5,
+      sleep: async (ms: number) => void sleeps.push(ms),
+      ...extra,
     },
   };
 }
@@ -83,7 +99,9 @@ describe("deliverBatch: Firehose's HTTP endpoint delivery, case by case", () => 
     const body = JSON.parse(request.body.toString());
     expect(body.requestId).toBe(result.requestId);
     expect(typeof body.timestamp).toBe("number");
-    expect(body.records.map((r: { data: string }) => Buffer.from(r.data, "base64").toString())).toEqual(records.map((r) => r.toString()));
+    expect(body.records.map((r: { data: string }) => Buffer.from(r.data, "base64").toString())).toEqual(
+      records.map((r) => r.toString()),
+    );
   });
 
   it("retries 500s with the documented backoff and the same request id, then succeeds", async () => {
@@ -96,7 +114,9 @@ describe("deliverBatch: Firehose's HTTP endpoint delivery, case by case", () => 
   });
 
   it("backoff doubles from 1 s with ±15 % jitter and caps at 2 minutes", () => {
-    expect([0, 1, 2, 6, 7, 10].map((n) => firehoseBackoff(n, () => 0.5))).toEqual([1000, 2000, 4000, 64000, 120000, 120000]);
+    expect([0, 1, 2, 6, 7, 10].map((n) => firehoseBackoff(n, () => 0.5))).toEqual([
+      1000, 2000, 4000, 64000, 120000, 120000,
+    ]);
     expect(firehoseBackoff(0, () => 0)).toBe(850);
     expect(firehoseBackoff(0, () => 1)).toBe(1150);
   });
@@ -111,29 +131,69 @@ describe("deliverBatch: Firehose's HTTP endpoint delivery, case by case", () => 
   });
 
   it.each([
-    { name: "200 as text/plain", reply: raw(200, { "Content-Type": "text/plain" }, (id) => JSON.stringify({ requestId: id, timestamp: 1 })), error: /content type/ },
-    { name: "200 with another request id", reply: raw(200, { "Content-Type": "application/json" }, () => JSON.stringify({ requestId: "other", timestamp: 1 })), error: /requestId/ },
-    { name: "200 with an extra field", reply: raw(200, { "Content-Type": "application/json" }, (id) => JSON.stringify({ requestId: id, timestamp: 1, status: "ok" })), error: /unexpected fields: status/ },
-    { name: "200 with the timestamp as a string", reply: raw(200, { "Content-Type": "application/json" }, (id) => JSON.stringify({ requestId: id, timestamp: "1" })), error: /timestamp/ },
-    { name: "200 that is not JSON", reply: raw(200, { "Content-Type": "application/json" }, () => "ok"), error: /not JSON/ },
-    { name: "200 compressed", reply: raw(200, { "Content-Type": "application/json", "Content-Encoding": "gzip" }, (id) => JSON.stringify({ requestId: id, timestamp: 1 })), error: /compressed/ },
+    {
+      name: "200 as text/plain",
+      reply: raw(200, { "Content-Type": "text/plain" }, (id) => JSON.stringify({ requestId: id, timestamp: 1 })),
+      error: /content type/,
+    },
+    {
+      name: "200 with another request id",
+      reply: raw(200, { "Content-Type": "application/json" }, () =>
+        JSON.stringify({ requestId: "other", timestamp: 1 }),
+      ),
+      error: /requestId/,
+    },
+    {
+      name: "200 with an extra field",
+      reply: raw(200, { "Content-Type": "application/json" }, (id) =>
+        JSON.stringify({ requestId: id, timestamp: 1, status: "ok" }),
+      ),
+      error: /unexpected fields: status/,
+    },
+    {
+      name: "200 with the timestamp as a string",
+      reply: raw(200, { "Content-Type": "application/json" }, (id) =>
+        JSON.stringify({ requestId: id, timestamp: "1" }),
+      ),
+      error: /timestamp/,
+    },
+    {
+      name: "200 that is not JSON",
+      reply: raw(200, { "Content-Type": "application/json" }, () => "ok"),
+      error: /not JSON/,
+    },
+    {
+      name: "200 compressed",
+      reply: raw(200, { "Content-Type": "application/json", "Content-Encoding": "gzip" }, (id) =>
+        JSON.stringify({ requestId: id, timestamp: 1 }),
+      ),
+      error: /compressed/,
+    },
     { name: "a redirect", reply: raw(302, { Location: "http://127.0.0.1:1/elsewhere" }, () => ""), error: /redirect/ },
     { name: "no answer (timeout)", reply: silent, error: /no response/ },
-  ])("a malformed answer ($name) is a failed attempt: retried until the window ends, then backed up", async ({ reply, error }) => {
-    const endpoint = await scriptedEndpoint([reply]);
-    const { opts, sleeps, backupDir } = options(endpoint.url, { retryDurationMs: 5000, responseTimeoutMs: 300 });
-    const result = await deliverBatch(records, arrivals, opts);
-    expect(result.outcome).toBe("backed-up");
-    expect(result.lastError).toMatch(error);
-    expect(sleeps).toEqual([1000, 2000, 2000]); // the last wait is clamped to the 5 s window
-    expect(result.attempts).toBe(4);
-    expect(endpoint.received.length).toBe(4);
-    const files = readdirSync(backupDir).sort();
-    expect(files).toHaveLength(records.length);
-    const backup = files.map((f) => JSON.parse(readFileSync(join(backupDir, f), "utf8")));
-    expect(backup.map((b) => Buffer.from(b.rawData, "base64").toString())).toEqual(records.map((r) => r.toString()));
-    expect(backup[0]).toMatchObject({ attemptsMade: 4, arrivalTimestamp: 1, errorCode: expect.stringMatching(/^HttpEndpoint\./), dataId: `${result.requestId}.0` });
-  });
+  ])(
+    "a malformed answer ($name) is a failed attempt: retried until the window ends, then backed up",
+    async ({ reply, error }) => {
+      const endpoint = await scriptedEndpoint([reply]);
+      const { opts, sleeps, backupDir } = options(endpoint.url, { retryDurationMs: 5000, responseTimeoutMs: 300 });
+      const result = await deliverBatch(records, arrivals, opts);
+      expect(result.outcome).toBe("backed-up");
+      expect(result.lastError).toMatch(error);
+      expect(sleeps).toEqual([1000, 2000, 2000]); // the last wait is clamped to the 5 s window
+      expect(result.attempts).toBe(4);
+      expect(endpoint.received.length).toBe(4);
+      const files = readdirSync(backupDir).sort();
+      expect(files).toHaveLength(records.length);
+      const backup = files.map((f) => JSON.parse(readFileSync(join(backupDir, f), "utf8")));
+      expect(backup.map((b) => Buffer.from(b.rawData, "base64").toString())).toEqual(records.map((r) => r.toString()));
+      expect(backup[0]).toMatchObject({
+        attemptsMade: 4,
+        arrivalTimestamp: 1,
+        errorCode: expect.stringMatching(/^HttpEndpoint\./),
+        dataId: `${result.requestId}.0`,
+      });
+    },
+  );
 
   it("a retry window of 0 means no retries", async () => {
     const endpoint = await scriptedEndpoint([status(500)]);
@@ -153,12 +213,22 @@ describe("deliverBatch: Firehose's HTTP endpoint delivery, case by case", () => 
       const chunks: Buffer[] = [];
       req.on("data", (c: Buffer) => chunks.push(c));
       req.on("end", async () => {
-        const upstream = await fetch(`http://127.0.0.1:${port}/firehose`, { method: "POST", headers: req.headers as Record<string, string>, body: Buffer.concat(chunks) });
+        const upstream = await fetch(`http://127.0.0.1:${port}/firehose`, {
+          method: "POST",
+          headers: req.headers as Record<string, string>,
+          body: Buffer.concat(chunks),
+        });
         const text = await upstream.text();
         if (first) {
           first = false;
           res.writeHead(503, { "Content-Type": "application/json" });
-          res.end(JSON.stringify({ requestId: JSON.parse(text).requestId, timestamp: Date.now(), errorMessage: "lost answer" }));
+          res.end(
+            JSON.stringify({
+              requestId: JSON.parse(text).requestId,
+              timestamp: Date.now(),
+              errorMessage: "lost answer",
+            }),
+          );
           return;
         }
         res.writeHead(upstream.status, { "Content-Type": "application/json" });
@@ -166,7 +236,12 @@ describe("deliverBatch: Firehose's HTTP endpoint delivery, case by case", () => 
       });
     });
     await new Promise<void>((resolve) => front.listen(0, "127.0.0.1", resolve));
-    servers.push({ close: () => { front.closeAllConnections(); front.close(); } });
+    servers.push({
+      close: () => {
+        front.closeAllConnections();
+        front.close();
+      },
+    });
     const url = `http://127.0.0.1:${(front.address() as AddressInfo).port}/firehose`;
     const batch = [Buffer.from('{"_id":"a","v":1}'), Buffer.from('{"v":"no id"}'), Buffer.from("not json")];
     const { opts } = options(url, { accessKey: TEST_ACCESS_KEY });

@@ -7,13 +7,28 @@ import { replayFirehoseBackup } from "../../src/local/replay-backup";
 import { canonicalContents, makeFirehoseDeps } from "../helpers/firehose";
 
 const errorRecord = (data: string, i: number) =>
-  JSON.stringify({ attemptsMade: 4, arrivalTimestamp: 1, errorCode: "HttpEndpoint.DestinationException", errorMessage: "x", attemptEndingTimestamp: 2, rawData: Buffer.from(data).toString("base64"), subsequenceNumber: 0, dataId: `d.${i}` });
+  JSON.stringify({
+    attemptsMade: 4,
+    arrivalTimestamp: 1,
+    errorCode: "HttpEndpoint.DestinationException",
+    errorMessage: "x",
+    attemptEndingTimestamp: 2,
+    rawData: Buffer.from(data).toString("base64"),
+    subsequenceNumber: 0,
+    dataId: `d.${i}`,
+  });
 
 describe("replayFirehoseBackup", () => {
   it("replays S3 error records (plain and gzip) through the webhook core, idempotently", async () => {
     const dir = mkdtempSync(join(tmpdir(), "akb-replay-"));
-    writeFileSync(join(dir, "a.json"), ['{"_id":"r1","v":{"$numberLong":"9007199254740993"}}', '{"v":"no id"}'].map(errorRecord).join("\n") + "\n");
-    writeFileSync(join(dir, "b.json.gz"), gzipSync(['{"_id":"r2","when":{"$date":"2026-11-22T00:00:00Z"}}', "not json"].map(errorRecord).join("\n")));
+    writeFileSync(
+      join(dir, "a.json"),
+      ['{"_id":"r1","v":{"$numberLong":"9007199254740993"}}', '{"v":"no id"}'].map(errorRecord).join("\n") + "\n",
+    );
+    writeFileSync(
+      join(dir, "b.json.gz"),
+      gzipSync(['{"_id":"r2","when":{"$date":"2026-11-22T00:00:00Z"}}', "not json"].map(errorRecord).join("\n")),
+    );
     writeFileSync(join(dir, "c.json"), "garbage line\n");
     const deps = makeFirehoseDeps();
     const first = await replayFirehoseBackup(dir, deps);

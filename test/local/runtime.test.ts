@@ -11,28 +11,63 @@ function exportWith(triggers: object[], extra: { secretsFile?: object } = {}): s
   const root = mkdtempSync(join(tmpdir(), "akb-runtime-"));
   for (const dir of ["functions", "triggers", "values", "http_endpoints"]) mkdirSync(join(root, dir));
   writeFileSync(join(root, "realm_config.json"), JSON.stringify({ config_version: 20210101, name: "test-app" }));
-  writeFileSync(join(root, "functions/config.json"), JSON.stringify([{ name: "record" }, { name: "echo" }, { name: "callOther" }]));
+  writeFileSync(
+    join(root, "functions/config.json"),
+    JSON.stringify([{ name: "record" }, { name: "echo" }, { name: "callOther" }]),
+  );
   // Each function records what it got, through the same context the real ones use.
-  writeFileSync(join(root, "functions/record.js"), `exports = async function (event) {
+  writeFileSync(
+    join(root, "functions/record.js"),
+    `exports = async function (event) {
     await context.services.get("mongodb-atlas").db("log").collection("calls").insertOne({ event: event === undefined ? null : event, secret: context.values.get("SECRET_VALUE") || null, plain: context.values.get("PLAIN") });
-  };`);
-  writeFileSync(join(root, "functions/echo.js"), `exports = function (request, response) {
+  };`,
+  );
+  writeFileSync(
+    join(root, "functions/echo.js"),
+    `exports = function (request, response) {
     response.setStatusCode(201);
     response.setHeader("Content-Type", "application/json");
     response.setBody(JSON.stringify({ method: request.httpMethod, body: request.body ? request.body.text() : null, header: request.headers["X-Test"] }));
-  };`);
-  writeFileSync(join(root, "functions/callOther.js"), `exports = async function () { return context.functions.execute("record", { via: "execute" }); };`);
-  writeFileSync(join(root, "http_endpoints/config.json"), JSON.stringify([{ route: "/echo", http_method: "POST", function_name: "echo", validation_method: "NO_VALIDATION" }]));
-  writeFileSync(join(root, "values/SECRET_VALUE.json"), JSON.stringify({ name: "SECRET_VALUE", from_secret: true, value: "mySecret" }));
-  writeFileSync(join(root, "values/PLAIN.json"), JSON.stringify({ name: "PLAIN", from_secret: false, value: "plain-value" }));
+  };`,
+  );
+  writeFileSync(
+    join(root, "functions/callOther.js"),
+    `exports = async function () { return context.functions.execute("record", { via: "execute" }); };`,
+  );
+  writeFileSync(
+    join(root, "http_endpoints/config.json"),
+    JSON.stringify([
+      { route: "/echo", http_method: "POST", function_name: "echo", validation_method: "NO_VALIDATION" },
+    ]),
+  );
+  writeFileSync(
+    join(root, "values/SECRET_VALUE.json"),
+    JSON.stringify({ name: "SECRET_VALUE", from_secret: true, value: "mySecret" }),
+  );
+  writeFileSync(
+    join(root, "values/PLAIN.json"),
+    JSON.stringify({ name: "PLAIN", from_secret: false, value: "plain-value" }),
+  );
   triggers.forEach((t, i) => writeFileSync(join(root, "triggers", `t${i}.json`), JSON.stringify(t)));
   if (extra.secretsFile) writeFileSync(join(root, "local-secrets.json"), JSON.stringify(extra.secretsFile));
   return root;
 }
 
 const databaseTrigger = (config: object) => ({
-  name: "watch", type: "DATABASE", disabled: false,
-  config: { service_name: "mongodb-atlas", database: "app", collection: "items", operation_types: ["INSERT", "UPDATE"], full_document: false, match: {}, project: {}, unordered: false, ...config },
+  name: "watch",
+  type: "DATABASE",
+  disabled: false,
+  config: {
+    service_name: "mongodb-atlas",
+    database: "app",
+    collection: "items",
+    operation_types: ["INSERT", "UPDATE"],
+    full_document: false,
+    match: {},
+    project: {},
+    unordered: false,
+    ...config,
+  },
   event_processors: { FUNCTION: { config: { function_name: "record" } } },
 });
 
@@ -41,8 +76,17 @@ afterEach(async () => {
   await Promise.all(runtimes.splice(0).map((r) => r.stop()));
 });
 
-async function start(root: string, store: EmbeddedStore, options: { httpPort?: number; scheduleEveryMs?: number } = {}) {
-  const runtime = await LocalRuntime.start({ root, dataSource: store, functionConsole: { log() {}, info() {}, warn() {}, error() {} }, ...options });
+async function start(
+  root: string,
+  store: EmbeddedStore,
+  options: { httpPort?: number; scheduleEveryMs?: number } = {},
+) {
+  const runtime = await LocalRuntime.start({
+    root,
+    dataSource: store,
+    functionConsole: { log() {}, info() {}, warn() {}, error() {} },
+    ...options,
+  });
   runtimes.push(runtime);
   return runtime;
 }
@@ -67,17 +111,34 @@ describe("LocalRuntime", () => {
 
   it("honours match (Extended JSON numbers as exports write them) and project", async () => {
     const store = new EmbeddedStore();
-    const trigger = databaseTrigger({ full_document: true, match: { "fullDocument.v": { $gt: { $numberInt: "5" } } }, project: { operationType: { $numberInt: "1" }, "fullDocument.v": { $numberInt: "1" } } });
+    const trigger = databaseTrigger({
+      full_document: true,
+      match: { "fullDocument.v": { $gt: { $numberInt: "5" } } },
+      project: { operationType: { $numberInt: "1" }, "fullDocument.v": { $numberInt: "1" } },
+    });
     const runtime = await start(exportWith([trigger]), store);
-    await store.db("app").collection("items").insertMany([{ _id: 1, v: 3, x: "a" }, { _id: 2, v: 7, x: "b" }]);
+    await store
+      .db("app")
+      .collection("items")
+      .insertMany([
+        { _id: 1, v: 3, x: "a" },
+        { _id: 2, v: 7, x: "b" },
+      ]);
     await runtime.idle();
     const calls = await store.db("log").collection("calls").find({}).toArray();
-    expect(calls.map((c) => c.event)).toEqual([{ _id: expect.anything(), operationType: "insert", fullDocument: { v: 7 } }]);
+    expect(calls.map((c) => c.event)).toEqual([
+      { _id: expect.anything(), operationType: "insert", fullDocument: { v: 7 } },
+    ]);
   });
 
   it("runs SCHEDULED triggers without arguments and without overlapping", async () => {
     const store = new EmbeddedStore();
-    const scheduled = { name: "tick", type: "SCHEDULED", config: { schedule: "* * * * *" }, event_processors: { FUNCTION: { config: { function_name: "record" } } } };
+    const scheduled = {
+      name: "tick",
+      type: "SCHEDULED",
+      config: { schedule: "* * * * *" },
+      event_processors: { FUNCTION: { config: { function_name: "record" } } },
+    };
     const runtime = await start(exportWith([scheduled]), store, { scheduleEveryMs: 30 });
     await new Promise((r) => setTimeout(r, 200));
     await runtime.stop();
@@ -89,10 +150,16 @@ describe("LocalRuntime", () => {
   it("runs SCHEDULED triggers on their cron schedule (croner, UTC)", async () => {
     const store = new EmbeddedStore();
     // croner accepts an optional seconds field; App Services schedules have five fields (checked by npm run check).
-    const everySecond = { name: "tick", type: "SCHEDULED", config: { schedule: "* * * * * *" }, event_processors: { FUNCTION: { config: { function_name: "record" } } } };
+    const everySecond = {
+      name: "tick",
+      type: "SCHEDULED",
+      config: { schedule: "* * * * * *" },
+      event_processors: { FUNCTION: { config: { function_name: "record" } } },
+    };
     const runtime = await start(exportWith([everySecond]), store);
     const deadline = Date.now() + 5000;
-    while ((await store.db("log").collection("calls").countDocuments()) === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    while ((await store.db("log").collection("calls").countDocuments()) === 0 && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 50));
     await runtime.stop();
     expect(await store.db("log").collection("calls").countDocuments()).toBeGreaterThanOrEqual(1);
   });
@@ -101,7 +168,11 @@ describe("LocalRuntime", () => {
     const store = new EmbeddedStore();
     const withSecret = await start(exportWith([], { secretsFile: { mySecret: "s3cr3t" } }), store);
     await withSecret.execute("callOther");
-    expect(await store.db("log").collection("calls").findOne({})).toMatchObject({ event: { via: "execute" }, secret: "s3cr3t", plain: "plain-value" });
+    expect(await store.db("log").collection("calls").findOne({})).toMatchObject({
+      event: { via: "execute" },
+      secret: "s3cr3t",
+      plain: "plain-value",
+    });
     const without = await start(exportWith([]), new EmbeddedStore());
     expect(without.missingSecrets).toEqual(['SECRET_VALUE (secret "mySecret")']);
   });
@@ -116,7 +187,11 @@ describe("LocalRuntime", () => {
   });
 
   it("refuses an export whose trigger names a function that does not exist", async () => {
-    const root = exportWith([{ ...databaseTrigger({}), event_processors: { FUNCTION: { config: { function_name: "missing" } } } }]);
-    await expect(LocalRuntime.start({ root, dataSource: new EmbeddedStore() })).rejects.toThrow('triggers/watch.json: function "missing" is not in functions/config.json');
+    const root = exportWith([
+      { ...databaseTrigger({}), event_processors: { FUNCTION: { config: { function_name: "missing" } } } },
+    ]);
+    await expect(LocalRuntime.start({ root, dataSource: new EmbeddedStore() })).rejects.toThrow(
+      'triggers/watch.json: function "missing" is not in functions/config.json',
+    );
   });
 });

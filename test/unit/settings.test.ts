@@ -6,8 +6,14 @@ import { readSettings, setting, wholeNumber } from "../../src/core/settings";
 /** One way to read configuration: App Services values and environment variables, same parsers, same messages. */
 describe("settings", () => {
   it.each([
-    { name: "a bad database name, read by capture", read: () => readCaptureConfig((n) => (n === "HEARTBEAT_DATABASE" ? "bad$name" : undefined)) },
-    { name: "the same bad database name, read by the webhook", read: () => readFirehoseConfig((n) => (n === "HEARTBEAT_DATABASE" ? "bad$name" : undefined)) },
+    {
+      name: "a bad database name, read by capture",
+      read: () => readCaptureConfig((n) => (n === "HEARTBEAT_DATABASE" ? "bad$name" : undefined)),
+    },
+    {
+      name: "the same bad database name, read by the webhook",
+      read: () => readFirehoseConfig((n) => (n === "HEARTBEAT_DATABASE" ? "bad$name" : undefined)),
+    },
   ])("rejects $name with the same message", ({ read }) => {
     expect(read).toThrow('HEARTBEAT_DATABASE must be a database or collection name (1-120 characters, no "$" or NUL)');
   });
@@ -22,7 +28,9 @@ describe("settings", () => {
   });
 
   it.each(["2.5", "1e3", "0", "abc", " ", "501"])("refuses %j as a whole number from 1 to 500", (raw) => {
-    expect(() => readSettings(() => raw, { n: setting("SNAPSHOT_CHUNK_SIZE", wholeNumber(1, 500), 500) })).toThrow(raw.trim() === "" && raw !== "" ? /whole number/ : /whole number from 1 to 500/);
+    expect(() => readSettings(() => raw, { n: setting("SNAPSHOT_CHUNK_SIZE", wholeNumber(1, 500), 500) })).toThrow(
+      raw.trim() === "" && raw !== "" ? /whole number/ : /whole number from 1 to 500/,
+    );
   });
 
   it("derives defaults from other settings: the outbox and signal databases follow the heartbeat database", () => {

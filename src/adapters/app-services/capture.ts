@@ -21,7 +21,13 @@ export function kinesisFromValues(read: ValueReader): KinesisPort {
   }
   const { region, accessKeyId, secretAccessKey } = values;
   if (region === undefined || accessKeyId === undefined || secretAccessKey === undefined) {
-    const missing = [["AWS_REGION", region], ["AWS_ACCESS_KEY_ID", accessKeyId], ["AWS_SECRET_ACCESS_KEY", secretAccessKey]].filter(([, v]) => v === undefined).map(([n]) => n);
+    const missing = [
+      ["AWS_REGION", region],
+      ["AWS_ACCESS_KEY_ID", accessKeyId],
+      ["AWS_SECRET_ACCESS_KEY", secretAccessKey],
+    ]
+      .filter(([, v]) => v === undefined)
+      .map(([n]) => n);
     return failingKinesis(`missing values: ${missing.join(", ")}`);
   }
   const settings: KinesisSettings = { ...values, region, accessKeyId, secretAccessKey, timeoutMs: 10_000 };

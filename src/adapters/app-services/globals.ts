@@ -23,6 +23,10 @@ export const DATA_SOURCE_NAME = "mongodb-atlas";
 
 export function atlasDataSource(ctx: AppServicesContext): DataSourcePort {
   const service = ctx.services.get(DATA_SOURCE_NAME);
-  if (!service) throw new BridgeError("misconfigured", `the App Services data source "${DATA_SOURCE_NAME}" is not linked to this app`);
+  if (!service)
+    throw new BridgeError(
+      "misconfigured",
+      `the App Services data source "${DATA_SOURCE_NAME}" is not linked to this app`,
+    );
   return service;
 }

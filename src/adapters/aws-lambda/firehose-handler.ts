@@ -37,22 +37,42 @@ export function createFirehoseLambdaHandler(
   return async (event) => {
     const headers = { ...(event && event.multiValueHeaders), ...(event && event.headers) };
     const requestId = headerLookup(headers)("x-amz-firehose-request-id") || "";
-    const method = (event.requestContext && event.requestContext.http && event.requestContext.http.method) || event.httpMethod || "";
+    const method =
+      (event.requestContext && event.requestContext.http && event.requestContext.http.method) || event.httpMethod || "";
     let answer;
     try {
-      const refused = readConfig ? admitDelivery(method, headers, readConfig(), { requireRequestId: false }) : undefined;
+      const refused = readConfig
+        ? admitDelivery(method, headers, readConfig(), { requireRequestId: false })
+        : undefined;
       if (refused) {
-        console.warn(JSON.stringify({ level: "warn", msg: "firehose delivery", requestId, status: statusForKind[refused.kind], outcome: refused.kind, bodyRead: false }));
+        console.warn(
+          JSON.stringify({
+            level: "warn",
+            msg: "firehose delivery",
+            requestId,
+            status: statusForKind[refused.kind],
+            outcome: refused.kind,
+            bodyRead: false,
+          }),
+        );
         answer = firehoseResponse(statusForKind[refused.kind], requestId, Date.now(), refused.message);
       } else {
         const deps = await getDeps();
-        const body = typeof event.body === "string" ? Buffer.from(event.body, event.isBase64Encoded ? "base64" : "utf8") : undefined;
+        const body =
+          typeof event.body === "string"
+            ? Buffer.from(event.body, event.isBase64Encoded ? "base64" : "utf8")
+            : undefined;
         answer = await receiveFirehoseDelivery({ method, headers, body }, deps);
       }
     } catch (error) {
       // Set-up failed (no MONGODB_URI, unreachable cluster, bad configuration).
       answer = setupFailureResponse(headers, error, Date.now(), (line) => console.error(JSON.stringify(line)));
     }
-    return { statusCode: answer.status, headers: { "content-type": answer.headers["Content-Type"] }, body: answer.body, isBase64Encoded: false };
+    return {
+      statusCode: answer.status,
+      headers: { "content-type": answer.headers["Content-Type"] },
+      body: answer.body,
+      isBase64Encoded: false,
+    };
   };
 }

@@ -9,15 +9,18 @@ let deps: Promise<FirehoseDeliveryDeps> | undefined;
 
 let config: FirehoseConfig | undefined;
 
-export const handler = createFirehoseLambdaHandler(() => {
-  deps =
-    deps ||
-    openMongoClient(process.env).then(
-      ({ dataSource }) => firehoseDepsFromEnv(process.env, dataSource),
-      (error) => {
-        deps = undefined;
-        throw error;
-      },
-    );
-  return deps;
-}, () => (config = config || readFirehoseConfig((name) => process.env[name])));
+export const handler = createFirehoseLambdaHandler(
+  () => {
+    deps =
+      deps ||
+      openMongoClient(process.env).then(
+        ({ dataSource }) => firehoseDepsFromEnv(process.env, dataSource),
+        (error) => {
+          deps = undefined;
+          throw error;
+        },
+      );
+    return deps;
+  },
+  () => (config = config || readFirehoseConfig((name) => process.env[name])),
+);

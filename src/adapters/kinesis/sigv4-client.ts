@@ -4,7 +4,12 @@ import { isRetryableErrorCode, KinesisError, type KinesisPort } from "../../core
 
 /** How a signed request leaves the process: Node's http(s) here and in App Services, a fake in tests. */
 export interface HttpTransport {
-  post(url: string, headers: Record<string, string>, body: string, timeoutMs: number): Promise<{ status: number; body: string }>;
+  post(
+    url: string,
+    headers: Record<string, string>,
+    body: string,
+    timeoutMs: number,
+  ): Promise<{ status: number; body: string }>;
 }
 
 export interface KinesisSettings {
@@ -25,8 +30,13 @@ export interface KinesisSettings {
 export function createKinesisClient(settings: KinesisSettings, transport: HttpTransport): KinesisPort {
   const call = createKinesisCall(settings, transport);
   return {
-    putRecord: (entry) => call("PutRecord", { StreamName: settings.streamName, Data: entry.Data, PartitionKey: entry.PartitionKey }),
-    putRecords: (entries) => call("PutRecords", { StreamName: settings.streamName, Records: entries.map((e) => ({ Data: e.Data, PartitionKey: e.PartitionKey })) }),
+    putRecord: (entry) =>
+      call("PutRecord", { StreamName: settings.streamName, Data: entry.Data, PartitionKey: entry.PartitionKey }),
+    putRecords: (entries) =>
+      call("PutRecords", {
+        StreamName: settings.streamName,
+        Records: entries.map((e) => ({ Data: e.Data, PartitionKey: e.PartitionKey })),
+      }),
   };
 }
 
@@ -42,7 +52,10 @@ export function createKinesisCall(settings: Omit<KinesisSettings, "streamName">,
       method: "POST",
       service: "kinesis",
       region: settings.region,
-      headers: { "Content-Type": "application/x-amz-json-1.1", "X-Amz-Target": `Kinesis_20131202.${operation}` } as Record<string, string>,
+      headers: {
+        "Content-Type": "application/x-amz-json-1.1",
+        "X-Amz-Target": `Kinesis_20131202.${operation}`,
+      } as Record<string, string>,
       body,
     };
     aws4.sign(request, {
@@ -52,7 +65,12 @@ export function createKinesisCall(settings: Omit<KinesisSettings, "streamName">,
     });
     let response: { status: number; body: string };
     try {
-      response = await transport.post(`${endpoint.protocol}//${endpoint.host}/`, request.headers, body, settings.timeoutMs);
+      response = await transport.post(
+        `${endpoint.protocol}//${endpoint.host}/`,
+        request.headers,
+        body,
+        settings.timeoutMs,
+      );
     } catch (error) {
       throw new KinesisError("NetworkError", error instanceof Error ? error.message : String(error), true);
     }

@@ -21,11 +21,19 @@ export async function openMongoClient(env: NodeJS.ProcessEnv): Promise<NodeDataS
   if (!uri) throw new Error("MONGODB_URI is not set");
   const client = new MongoClient(uri, { appName: "atlas-kinesis-bridge" });
   await client.connect();
-  return { dataSource: client, description: `MongoDB via the official driver (${redactUri(uri)})`, close: () => client.close() };
+  return {
+    dataSource: client,
+    description: `MongoDB via the official driver (${redactUri(uri)})`,
+    close: () => client.close(),
+  };
 }
 
 /** The largest delivery a Node host accepts, before and after gunzip (Firehose sends at most 64 MiB). */
-export const maxBodySetting = setting("FIREHOSE_MAX_BODY_BYTES", wholeNumber(1, FIREHOSE_MAX_BODY_BYTES), FIREHOSE_MAX_BODY_BYTES);
+export const maxBodySetting = setting(
+  "FIREHOSE_MAX_BODY_BYTES",
+  wholeNumber(1, FIREHOSE_MAX_BODY_BYTES),
+  FIREHOSE_MAX_BODY_BYTES,
+);
 
 export function firehoseDepsFromEnv(env: NodeJS.ProcessEnv, dataSource: DataSourcePort): FirehoseDeliveryDeps {
   const read = (name: string) => env[name];

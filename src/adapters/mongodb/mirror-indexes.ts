@@ -16,9 +16,16 @@ export async function ensureDeletePositionsIndex(
   dataSource: DataSourcePort,
   names: { database?: unknown; deletesCollection?: unknown } = {},
 ): Promise<void> {
-  const database = typeof names.database === "string" && names.database !== "" ? names.database : firehoseDefaults.database;
-  const collection = typeof names.deletesCollection === "string" && names.deletesCollection !== "" ? names.deletesCollection : firehoseDefaults.deletesCollection;
+  const database =
+    typeof names.database === "string" && names.database !== "" ? names.database : firehoseDefaults.database;
+  const collection =
+    typeof names.deletesCollection === "string" && names.deletesCollection !== ""
+      ? names.deletesCollection
+      : firehoseDefaults.deletesCollection;
   const target = dataSource.db(database).collection(collection) as unknown as Partial<IndexingCollection>;
   if (typeof target.createIndex !== "function") throw new Error(`${database}.${collection} cannot create indexes`);
-  await target.createIndex({ deletedAt: 1 }, { expireAfterSeconds: DELETE_POSITION_RETENTION_S, name: DELETE_POSITIONS_TTL_INDEX });
+  await target.createIndex(
+    { deletedAt: 1 },
+    { expireAfterSeconds: DELETE_POSITION_RETENTION_S, name: DELETE_POSITIONS_TTL_INDEX },
+  );
 }

@@ -6,7 +6,10 @@ import { openMongoClient, type NodeDataSource } from "./env-deps";
  * store (stated, not silent). The store is loaded only on that path, so a server with MONGODB_URI
  * never evaluates it (in the bundle it is a lazily evaluated module).
  */
-export async function openDataSource(env: NodeJS.ProcessEnv, names: { database?: string; deletesCollection?: string } = {}): Promise<NodeDataSource & { embedded: boolean }> {
+export async function openDataSource(
+  env: NodeJS.ProcessEnv,
+  names: { database?: string; deletesCollection?: string } = {},
+): Promise<NodeDataSource & { embedded: boolean }> {
   if (env.MONGODB_URI) return { ...(await openMongoClient(env)), embedded: false };
   const { EmbeddedStore } = await import("../../embedded/store");
   const store = new EmbeddedStore();

@@ -41,10 +41,22 @@ export const DEFAULT_SERVER_LIMITS: ServerLimits = {
 
 /** The Node server's own settings (environment variables), read by the same parsers as every value. */
 export const serverSettings = {
-  maxInflightBytes: setting("FIREHOSE_MAX_INFLIGHT_BYTES", wholeNumber(1, Number.MAX_SAFE_INTEGER), DEFAULT_SERVER_LIMITS.maxInflightBytes),
+  maxInflightBytes: setting(
+    "FIREHOSE_MAX_INFLIGHT_BYTES",
+    wholeNumber(1, Number.MAX_SAFE_INTEGER),
+    DEFAULT_SERVER_LIMITS.maxInflightBytes,
+  ),
   maxConnections: setting("FIREHOSE_MAX_CONNECTIONS", wholeNumber(1, 1_000_000), DEFAULT_SERVER_LIMITS.maxConnections),
-  headersTimeoutMs: setting("FIREHOSE_HEADERS_TIMEOUT_MS", wholeNumber(1, 3_600_000), DEFAULT_SERVER_LIMITS.headersTimeoutMs),
-  requestTimeoutMs: setting("FIREHOSE_REQUEST_TIMEOUT_MS", wholeNumber(1, 3_600_000), DEFAULT_SERVER_LIMITS.requestTimeoutMs),
+  headersTimeoutMs: setting(
+    "FIREHOSE_HEADERS_TIMEOUT_MS",
+    wholeNumber(1, 3_600_000),
+    DEFAULT_SERVER_LIMITS.headersTimeoutMs,
+  ),
+  requestTimeoutMs: setting(
+    "FIREHOSE_REQUEST_TIMEOUT_MS",
+    wholeNumber(1, 3_600_000),
+    DEFAULT_SERVER_LIMITS.requestTimeoutMs,
+  ),
   idleTimeoutMs: setting("FIREHOSE_IDLE_TIMEOUT_MS", wholeNumber(1, 3_600_000), DEFAULT_SERVER_LIMITS.idleTimeoutMs),
 };
 
@@ -52,7 +64,11 @@ export const serverSettings = {
 export function serverLimitsFromEnv(env: NodeJS.ProcessEnv): ServerLimits {
   const values = readSettings((name) => env[name], serverSettings);
   // Headers are part of the request, so their time is at most the request's (Node requires it).
-  return { ...values, headersTimeoutMs: Math.min(values.headersTimeoutMs, values.requestTimeoutMs), checkIntervalMs: DEFAULT_SERVER_LIMITS.checkIntervalMs };
+  return {
+    ...values,
+    headersTimeoutMs: Math.min(values.headersTimeoutMs, values.requestTimeoutMs),
+    checkIntervalMs: DEFAULT_SERVER_LIMITS.checkIntervalMs,
+  };
 }
 
 export interface FirehoseServer {
@@ -92,7 +108,14 @@ export function createFirehoseServer(options: FirehoseServerOptions): FirehoseSe
       if (req.method === "GET" && (req.url === "/healthz" || req.url === "/health")) {
         const status = draining ? 503 : 200;
         res.writeHead(status, { "Content-Type": "application/json" });
-        res.end(JSON.stringify({ status: draining ? "draining" : "ok", store: options.storeDescription, inFlight: active, inflightBytes: reserved }));
+        res.end(
+          JSON.stringify({
+            status: draining ? "draining" : "ok",
+            store: options.storeDescription,
+            inFlight: active,
+            inflightBytes: reserved,
+          }),
+        );
         return;
       }
       const requestId = headerLookup(req.headers)("x-amz-firehose-request-id") || "";
@@ -102,14 +125,26 @@ export function createFirehoseServer(options: FirehoseServerOptions): FirehoseSe
       }
       const refused = admitDelivery(req.method || "", req.headers, deps.config, { requireRequestId: true });
       if (refused) {
-        deps.logger.warn({ msg: "firehose delivery", requestId, status: statusForKind[refused.kind], outcome: refused.kind, bodyRead: false });
+        deps.logger.warn({
+          msg: "firehose delivery",
+          requestId,
+          status: statusForKind[refused.kind],
+          outcome: refused.kind,
+          bodyRead: false,
+        });
         refuse(req, res, firehoseResponse(statusForKind[refused.kind], requestId, deps.clock.now(), refused.message));
         return;
       }
       const declared = Number(req.headers["content-length"]);
       if (declared > deps.config.maxBodyBytes) {
         const error = tooLarge(declared, deps.config.maxBodyBytes, "received");
-        deps.logger.warn({ msg: "firehose delivery", requestId, status: statusForKind[error.kind], outcome: error.kind, bodyRead: false });
+        deps.logger.warn({
+          msg: "firehose delivery",
+          requestId,
+          status: statusForKind[error.kind],
+          outcome: error.kind,
+          bodyRead: false,
+        });
         refuse(req, res, firehoseResponse(statusForKind[error.kind], requestId, deps.clock.now(), error.message));
         return;
       }
@@ -117,8 +152,19 @@ export function createFirehoseServer(options: FirehoseServerOptions): FirehoseSe
       const gzip = /gzip/i.test(String(req.headers["content-encoding"] || ""));
       const cost = (declared >= 0 ? declared : 0) + (gzip ? deps.config.maxBodyBytes : 0);
       if (reserved + cost > limits.maxInflightBytes) {
-        deps.logger.warn({ msg: "firehose delivery", requestId, status: 503, outcome: "over the in-flight byte budget", inflightBytes: reserved, bodyRead: false });
-        refuse(req, res, firehoseResponse(503, requestId, deps.clock.now(), "receiver is at its in-flight byte budget; retry"));
+        deps.logger.warn({
+          msg: "firehose delivery",
+          requestId,
+          status: 503,
+          outcome: "over the in-flight byte budget",
+          inflightBytes: reserved,
+          bodyRead: false,
+        });
+        refuse(
+          req,
+          res,
+          firehoseResponse(503, requestId, deps.clock.now(), "receiver is at its in-flight byte budget; retry"),
+        );
         return;
       }
       reserved += cost;
@@ -149,14 +195,29 @@ export function createFirehoseServer(options: FirehoseServerOptions): FirehoseSe
     return true;
   }
 
-  async function handle(req: IncomingMessage, res: ServerResponse, requestId: string, budget: { held: number }): Promise<void> {
+  async function handle(
+    req: IncomingMessage,
+    res: ServerResponse,
+    requestId: string,
+    budget: { held: number },
+  ): Promise<void> {
     const chunked = !(Number(req.headers["content-length"]) >= 0);
-    const body = await readBounded(req, deps.config.maxBodyBytes, chunked ? (bytes) => grow(budget, bytes) : () => true);
+    const body = await readBounded(
+      req,
+      deps.config.maxBodyBytes,
+      chunked ? (bytes) => grow(budget, bytes) : () => true,
+    );
     if (body === "too-large" || body === "over-budget") {
-      const error = body === "too-large" ? tooLarge(deps.config.maxBodyBytes + 1, deps.config.maxBodyBytes, "received") : undefined;
+      const error =
+        body === "too-large" ? tooLarge(deps.config.maxBodyBytes + 1, deps.config.maxBodyBytes, "received") : undefined;
       const status = error ? statusForKind[error.kind] : 503;
       const message = error ? error.message : "receiver is at its in-flight byte budget; retry";
-      deps.logger.warn({ msg: "firehose delivery", requestId, status, outcome: error ? error.kind : "over the in-flight byte budget" });
+      deps.logger.warn({
+        msg: "firehose delivery",
+        requestId,
+        status,
+        outcome: error ? error.kind : "over the in-flight byte budget",
+      });
       refuse(req, res, firehoseResponse(status, requestId, deps.clock.now(), message));
       return;
     }
@@ -234,7 +295,11 @@ function send(res: ServerResponse, answer: FirehoseDeliveryResponse, closeConnec
  * Reads the body, but never buffers more than `maxBytes`, and stops when `admit` refuses a chunk
  * (the in-flight budget). Past either, it stops reading and reports.
  */
-function readBounded(req: IncomingMessage, maxBytes: number, admit: (bytes: number) => boolean): Promise<Buffer | "too-large" | "over-budget" | "aborted"> {
+function readBounded(
+  req: IncomingMessage,
+  maxBytes: number,
+  admit: (bytes: number) => boolean,
+): Promise<Buffer | "too-large" | "over-budget" | "aborted"> {
   return new Promise((resolve) => {
     const chunks: Buffer[] = [];
     let total = 0;

@@ -10,5 +10,6 @@ import type { StrictUtf8Decoder } from "../../core/firehose/read-delivery";
  */
 export const decodeUtf8Run: StrictUtf8Decoder | undefined =
   typeof buffer.transcode === "function"
-    ? (bytes) => (buffer.isAscii(bytes) ? bytes.toString("latin1") : buffer.transcode(bytes, "utf8", "ucs2").toString("ucs2"))
+    ? (bytes) =>
+        buffer.isAscii(bytes) ? bytes.toString("latin1") : buffer.transcode(bytes, "utf8", "ucs2").toString("ucs2")
     : undefined;

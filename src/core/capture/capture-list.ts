@@ -24,44 +24,49 @@ export function parseCaptureList(text: string, fileName: string): CapturedCollec
   const problems: string[] = [];
   const entries: CapturedCollection[] = [];
   const seen = new Map<string, number>();
-  text.replace(/^\uFEFF/, "").split(/\r?\n/).forEach((raw, i) => {
-    const line = i + 1;
-    const trimmed = raw.trim();
-    if (trimmed === "" || trimmed.startsWith("#")) return;
-    const where = `${fileName} line ${line}`;
-    const comma = trimmed.indexOf(",");
-    const separator = comma !== -1 ? comma : trimmed.indexOf(".");
-    if (separator <= 0 || separator === trimmed.length - 1) {
-      problems.push(`${where}: "${trimmed.slice(0, 80)}" is not "database.collection" or "database,collection"`);
-      return;
-    }
-    const db = trimmed.slice(0, separator).trim();
-    const coll = trimmed.slice(separator + 1).trim();
-    if (comma !== -1 && coll.includes(",")) {
-      problems.push(`${where}: expected two columns (database,collection), found more`);
-      return;
-    }
-    if (BAD_DATABASE_CHARS.test(db) || db.length > 63) {
-      problems.push(`${where}: database name "${db.slice(0, 80)}" is invalid (at most 63 characters, none of / \\ . " $ * < > : | ? or spaces)`);
-      return;
-    }
-    if (coll.includes("$") || coll.includes("\0") || coll.startsWith("system.")) {
-      problems.push(`${where}: collection name "${coll.slice(0, 80)}" is invalid (no "$", no NUL, not system.*)`);
-      return;
-    }
-    if (Buffer.byteLength(`${db}.${coll}`) > 255) {
-      problems.push(`${where}: namespace "${db}.${coll.slice(0, 40)}…" is longer than 255 bytes`);
-      return;
-    }
-    const key = `${db}.${coll}`;
-    const first = seen.get(key);
-    if (first !== undefined) {
-      problems.push(`${where}: ${key} is already listed on line ${first}`);
-      return;
-    }
-    seen.set(key, line);
-    entries.push({ db, coll, line });
-  });
+  text
+    .replace(/^\uFEFF/, "")
+    .split(/\r?\n/)
+    .forEach((raw, i) => {
+      const line = i + 1;
+      const trimmed = raw.trim();
+      if (trimmed === "" || trimmed.startsWith("#")) return;
+      const where = `${fileName} line ${line}`;
+      const comma = trimmed.indexOf(",");
+      const separator = comma !== -1 ? comma : trimmed.indexOf(".");
+      if (separator <= 0 || separator === trimmed.length - 1) {
+        problems.push(`${where}: "${trimmed.slice(0, 80)}" is not "database.collection" or "database,collection"`);
+        return;
+      }
+      const db = trimmed.slice(0, separator).trim();
+      const coll = trimmed.slice(separator + 1).trim();
+      if (comma !== -1 && coll.includes(",")) {
+        problems.push(`${where}: expected two columns (database,collection), found more`);
+        return;
+      }
+      if (BAD_DATABASE_CHARS.test(db) || db.length > 63) {
+        problems.push(
+          `${where}: database name "${db.slice(0, 80)}" is invalid (at most 63 characters, none of / \\ . " $ * < > : | ? or spaces)`,
+        );
+        return;
+      }
+      if (coll.includes("$") || coll.includes("\0") || coll.startsWith("system.")) {
+        problems.push(`${where}: collection name "${coll.slice(0, 80)}" is invalid (no "$", no NUL, not system.*)`);
+        return;
+      }
+      if (Buffer.byteLength(`${db}.${coll}`) > 255) {
+        problems.push(`${where}: namespace "${db}.${coll.slice(0, 40)}…" is longer than 255 bytes`);
+        return;
+      }
+      const key = `${db}.${coll}`;
+      const first = seen.get(key);
+      if (first !== undefined) {
+        problems.push(`${where}: ${key} is already listed on line ${first}`);
+        return;
+      }
+      seen.set(key, line);
+      entries.push({ db, coll, line });
+    });
   if (problems.length > 0) throw new CaptureListError(problems);
   return entries;
 }

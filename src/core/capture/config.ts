@@ -1,5 +1,15 @@
 import type { ValueReader } from "../ports";
-import { namespacePart, oneOf, optional, readSettings, setting, settingNames, text, wholeNumber, httpUrl } from "../settings";
+import {
+  namespacePart,
+  oneOf,
+  optional,
+  readSettings,
+  setting,
+  settingNames,
+  text,
+  wholeNumber,
+  httpUrl,
+} from "../settings";
 
 export type RecordFormat = "envelope" | "document";
 export type ArrayEncoding = "array" | "array_string";
@@ -17,15 +27,25 @@ export const heartbeatSettings = {
 /** The change-capture settings: name, parser, default. */
 export const captureSettings = {
   appName: setting("APP_NAME", text, "atlas-kinesis-bridge"),
-  recordFormat: setting<RecordFormat>("KINESIS_RECORD_FORMAT", oneOf<RecordFormat>(["envelope", "document"]), "envelope"),
+  recordFormat: setting<RecordFormat>(
+    "KINESIS_RECORD_FORMAT",
+    oneOf<RecordFormat>(["envelope", "document"]),
+    "envelope",
+  ),
   arrayEncoding: setting<ArrayEncoding>("ARRAY_ENCODING", oneOf<ArrayEncoding>(["array", "array_string"]), "array"),
-  nestedDocumentEncoding: setting<NestedDocumentEncoding>("NESTED_DOCUMENT_ENCODING", oneOf<NestedDocumentEncoding>(["document", "string"]), "document"),
+  nestedDocumentEncoding: setting<NestedDocumentEncoding>(
+    "NESTED_DOCUMENT_ENCODING",
+    oneOf<NestedDocumentEncoding>(["document", "string"]),
+    "document",
+  ),
   maxRecordBytes: setting("KINESIS_MAX_RECORD_BYTES", wholeNumber(1024, 10 * 1024 * 1024), FIREHOSE_RECORD_LIMIT),
   maxAttempts: setting("KINESIS_MAX_ATTEMPTS", wholeNumber(1, 10), 4),
   baseDelayMs: setting("KINESIS_RETRY_BASE_MS", wholeNumber(1, 10_000), 100),
   maxDelayMs: setting("KINESIS_RETRY_MAX_MS", wholeNumber(1, 60_000), 2_000),
   ...heartbeatSettings,
-  outboxDatabase: setting("KINESIS_OUTBOX_DATABASE", namespacePart, (read) => read(heartbeatSettings.heartbeatDatabase)),
+  outboxDatabase: setting("KINESIS_OUTBOX_DATABASE", namespacePart, (read) =>
+    read(heartbeatSettings.heartbeatDatabase),
+  ),
   outboxCollection: setting("KINESIS_OUTBOX_COLLECTION", namespacePart, "kinesis_outbox"),
   statusCollection: setting("KINESIS_STATUS_COLLECTION", namespacePart, "kinesis_status"),
   signalDatabase: setting("SIGNAL_DATABASE", namespacePart, (read) => read(heartbeatSettings.heartbeatDatabase)),

@@ -1,7 +1,13 @@
 import { chunkEnd } from "../chunk";
 import { describeError } from "../errors";
 import type { KinesisPort, KinesisRecordEntry } from "../kinesis/port";
-import { PUT_RECORDS_MAX_BYTES, PUT_RECORDS_MAX_ENTRIES, putAllRecords, putRecordsEntryBytes, RetryExhaustedError } from "../kinesis/put-records";
+import {
+  PUT_RECORDS_MAX_BYTES,
+  PUT_RECORDS_MAX_ENTRIES,
+  putAllRecords,
+  putRecordsEntryBytes,
+  RetryExhaustedError,
+} from "../kinesis/put-records";
 import type { Clock, CollectionPort, Logger } from "../ports";
 import type { BackoffPolicy, Sleep } from "../retry";
 import type { OutboxEntry } from "./outbox";
@@ -33,13 +39,25 @@ export interface DrainResult {
 export async function drainOutbox(deps: DrainDeps, deadlineMs: number): Promise<DrainResult> {
   const result: DrainResult = { put: 0, failed: 0, rounds: 0, remaining: false };
   while (deps.clock.now() < deadlineMs) {
-    const pending = (await deps.outbox.find({ permanent: { $ne: true } }).sort({ _id: 1 }).limit(4 * PUT_RECORDS_MAX_ENTRIES).toArray()) as unknown as OutboxEntry[];
+    const pending = (await deps.outbox
+      .find({ permanent: { $ne: true } })
+      .sort({ _id: 1 })
+      .limit(4 * PUT_RECORDS_MAX_ENTRIES)
+      .toArray()) as unknown as OutboxEntry[];
     const batch = pickBatch(pending);
     if (batch.length === 0) return result;
     result.rounds++;
-    const entries: KinesisRecordEntry[] = batch.map((entry) => ({ Data: Buffer.from(entry.data, "utf8").toString("base64"), PartitionKey: entry.partitionKey }));
+    const entries: KinesisRecordEntry[] = batch.map((entry) => ({
+      Data: Buffer.from(entry.data, "utf8").toString("base64"),
+      PartitionKey: entry.partitionKey,
+    }));
     try {
-      await putAllRecords(entries, { kinesis: deps.kinesis, policy: deps.policy, sleep: deps.sleep, random: deps.random });
+      await putAllRecords(entries, {
+        kinesis: deps.kinesis,
+        policy: deps.policy,
+        sleep: deps.sleep,
+        random: deps.random,
+      });
       await deps.outbox.deleteMany({ _id: { $in: batch.map((entry) => entry._id) } });
       result.put += batch.length;
     } catch (error) {
@@ -51,11 +69,22 @@ export async function drainOutbox(deps: DrainDeps, deadlineMs: number): Promise<
       result.put += put.length;
       result.failed += left.length;
       result.remaining = true;
-      deps.logger.warn({ msg: "outbox drain stopped", reason: describeError(error.cause), attempts: error.attempts, entries: left.length });
+      deps.logger.warn({
+        msg: "outbox drain stopped",
+        reason: describeError(error.cause),
+        attempts: error.attempts,
+        entries: left.length,
+      });
       return result;
     }
   }
-  result.remaining = (await deps.outbox.find({ permanent: { $ne: true } }).limit(1).toArray()).length > 0;
+  result.remaining =
+    (
+      await deps.outbox
+        .find({ permanent: { $ne: true } })
+        .limit(1)
+        .toArray()
+    ).length > 0;
   return result;
 }
 
@@ -76,7 +105,12 @@ export function pickBatch(pending: readonly OutboxEntry[]): OutboxEntry[] {
 
 async function markFailed(outbox: CollectionPort, entries: readonly OutboxEntry[], reason: string): Promise<void> {
   await outbox.bulkWrite(
-    entries.map((entry) => ({ updateOne: { filter: { _id: entry._id }, update: { $inc: { attempts: 1 }, $set: { lastError: reason.slice(0, 500) } } } })),
+    entries.map((entry) => ({
+      updateOne: {
+        filter: { _id: entry._id },
+        update: { $inc: { attempts: 1 }, $set: { lastError: reason.slice(0, 500) } },
+      },
+    })),
     { ordered: false },
   );
 }

@@ -4,7 +4,6 @@ import type { CaptureConfig } from "./config";
 import { partitionKeyFor } from "./partition-key";
 import { PRODUCER_EXTRAS_FIELD } from "../producer-extras";
 
-
 /** The change event App Services hands a database trigger (the change-stream event). */
 export interface ChangeEvent {
   _id?: unknown;
@@ -30,7 +29,10 @@ export interface KinesisRecord {
 
 /** Raised when even the smallest form of a record is over the limit. */
 export class RecordTooLargeError extends Error {
-  constructor(readonly bytes: number, readonly limit: number) {
+  constructor(
+    readonly bytes: number,
+    readonly limit: number,
+  ) {
     super(`record is ${bytes} bytes even without its documents, above the ${limit}-byte limit`);
     this.name = "RecordTooLargeError";
   }
@@ -49,7 +51,8 @@ type Config = Pick<CaptureConfig, "recordFormat" | "arrayEncoding" | "nestedDocu
 export function buildKinesisRecord(event: ChangeEvent, config: Config, bson: BsonPort): KinesisRecord {
   const documentKey = event.documentKey || { _id: null };
   const partitionKey = partitionKeyFor(documentKey._id, bson);
-  const steps = config.recordFormat === "document" ? documentSteps(event, documentKey) : envelopeSteps(event, documentKey);
+  const steps =
+    config.recordFormat === "document" ? documentSteps(event, documentKey) : envelopeSteps(event, documentKey);
   let last = 0;
   for (const step of steps) {
     const data = serialise(step.value, step.encode, config, bson);
@@ -88,7 +91,8 @@ function envelopeSteps(event: ChangeEvent, documentKey: Document): Step[] {
   }
   const encode = ["fullDocument", "fullDocumentBeforeChange", "updateDescription"];
   const steps: Step[] = [{ value: full, encode, degraded: [] }];
-  if (extras.length > 0) steps.push({ value: { ...withDocument, [PRODUCER_EXTRAS_FIELD]: { degraded: extras } }, encode, degraded: extras });
+  if (extras.length > 0)
+    steps.push({ value: { ...withDocument, [PRODUCER_EXTRAS_FIELD]: { degraded: extras } }, encode, degraded: extras });
   if (event.fullDocument != null) {
     const dropped = extras.concat("fullDocument");
     steps.push({ value: { ...base, [PRODUCER_EXTRAS_FIELD]: { degraded: dropped } }, encode, degraded: dropped });
@@ -97,8 +101,10 @@ function envelopeSteps(event: ChangeEvent, documentKey: Document): Step[] {
 }
 
 function documentSteps(event: ChangeEvent, documentKey: Document): Step[] {
-  if (event.operationType === "delete") return [{ value: { ...documentKey, __deleted: true }, encode: [], degraded: [] }];
-  if (event.fullDocument == null) return [{ value: { ...documentKey, __fullDocumentMissing: true }, encode: [], degraded: [] }];
+  if (event.operationType === "delete")
+    return [{ value: { ...documentKey, __deleted: true }, encode: [], degraded: [] }];
+  if (event.fullDocument == null)
+    return [{ value: { ...documentKey, __fullDocumentMissing: true }, encode: [], degraded: [] }];
   return [
     { value: event.fullDocument, encode: ["."], degraded: [] },
     { value: { ...documentKey, __degraded: ["fullDocument"] }, encode: [], degraded: ["fullDocument"] },
@@ -115,7 +121,10 @@ function serialise(value: Document, encode: string[], config: Config, bson: Bson
     if (part && typeof part === "object" && !Array.isArray(part)) {
       tree[field] =
         field === "updateDescription"
-          ? { ...(part as Document), updatedFields: encodeDocument(((part as Document).updatedFields as Document) || {}, config) }
+          ? {
+              ...(part as Document),
+              updatedFields: encodeDocument(((part as Document).updatedFields as Document) || {}, config),
+            }
           : encodeDocument(part as Document, config);
     }
   }
@@ -141,7 +150,9 @@ function encodeValue(value: unknown, config: Config): unknown {
   if (value !== null && typeof value === "object") {
     const keys = Object.keys(value);
     if (keys.length > 0 && keys[0].charCodeAt(0) === 36) return value; // an Extended JSON wrapper
-    return config.nestedDocumentEncoding === "string" ? JSON.stringify(value) : encodeDocument(value as Document, config);
+    return config.nestedDocumentEncoding === "string"
+      ? JSON.stringify(value)
+      : encodeDocument(value as Document, config);
   }
   return value;
 }

@@ -47,17 +47,43 @@ export async function emitHeartbeat(deps: HeartbeatDeps, budgetMs = HEARTBEAT_BU
     { upsert: true },
   );
   const drain = await drainOutbox(
-    { kinesis: deps.kinesis, outbox: deps.outbox, clock: deps.clock, sleep: deps.sleep, logger: deps.logger, policy: deps.config, random: deps.random },
+    {
+      kinesis: deps.kinesis,
+      outbox: deps.outbox,
+      clock: deps.clock,
+      sleep: deps.sleep,
+      logger: deps.logger,
+      policy: deps.config,
+      random: deps.random,
+    },
     deadline - 30_000,
   );
   if (drain.put > 0) await recordSuccessfulPut(deps);
   let snapshotsContinued = 0;
   if (deps.snapshots) {
     snapshotsContinued = await continueSnapshots(
-      { ...deps.snapshots, config: deps.config, kinesis: deps.kinesis, outbox: deps.outbox, clock: deps.clock, sleep: deps.sleep, logger: deps.logger, random: deps.random },
+      {
+        ...deps.snapshots,
+        config: deps.config,
+        kinesis: deps.kinesis,
+        outbox: deps.outbox,
+        clock: deps.clock,
+        sleep: deps.sleep,
+        logger: deps.logger,
+        random: deps.random,
+      },
       deadline,
     );
   }
-  deps.logger.info({ msg: "heartbeat", app: deps.config.appName, outboxDepth, drained: drain.put, drainFailed: drain.failed, outboxRemaining: drain.remaining, snapshotsContinued, durationMs: deps.clock.now() - started });
+  deps.logger.info({
+    msg: "heartbeat",
+    app: deps.config.appName,
+    outboxDepth,
+    drained: drain.put,
+    drainFailed: drain.failed,
+    outboxRemaining: drain.remaining,
+    snapshotsContinued,
+    durationMs: deps.clock.now() - started,
+  });
   return { at, outboxDepth, drain, snapshotsContinued };
 }

@@ -21,9 +21,12 @@ export interface OutboxEntry {
 
 /** Idempotent by _id: enqueueing the same event twice (a re-run trigger) keeps one entry. */
 export async function enqueue(outbox: CollectionPort, entry: OutboxEntry): Promise<void> {
-  await outbox.bulkWrite([{ replaceOne: { filter: { _id: entry._id }, replacement: entry as unknown as Document, upsert: true } }], {
-    ordered: true,
-  });
+  await outbox.bulkWrite(
+    [{ replaceOne: { filter: { _id: entry._id }, replacement: entry as unknown as Document, upsert: true } }],
+    {
+      ordered: true,
+    },
+  );
 }
 
 export async function hasPendingFor(outbox: CollectionPort, partitionKey: string): Promise<boolean> {

@@ -14,6 +14,7 @@ export function partitionKeyFor(id: unknown, bson: BsonPort): string {
   if (typeof id === "string") key = id;
   else if (bson.bsonType(id) === "ObjectId") key = (id as { toHexString(): string }).toHexString();
   else key = bson.ejson.stringify({ _id: id }, { relaxed: false });
-  if (key.length === 0 || key.length > MAX_PARTITION_KEY) key = `sha256:${createHash("sha256").update(key, "utf8").digest("hex")}`;
+  if (key.length === 0 || key.length > MAX_PARTITION_KEY)
+    key = `sha256:${createHash("sha256").update(key, "utf8").digest("hex")}`;
   return key;
 }

@@ -21,7 +21,12 @@ export interface PublishDeps {
 }
 
 export type PublishOutcome =
-  | { readonly result: "put"; readonly sequenceNumber: string; readonly shardId: string; readonly degraded: readonly string[] }
+  | {
+      readonly result: "put";
+      readonly sequenceNumber: string;
+      readonly shardId: string;
+      readonly degraded: readonly string[];
+    }
   | { readonly result: "outboxed"; readonly reason: string };
 
 /**
@@ -41,22 +46,56 @@ export async function publishChangeToKinesis(event: ChangeEvent, deps: PublishDe
     // Nothing can be put; keep the event itself (not the oversized record) for an operator to handle.
     const data = bson.ejson.stringify({ ...event }, { relaxed: false });
     await enqueue(deps.outbox, {
-      _id: outboxId, partitionKey: "", data, operationType: event.operationType, ns,
-      enqueuedAt: new Date(deps.clock.now()), attempts: 0, lastError: error.message, permanent: true,
+      _id: outboxId,
+      partitionKey: "",
+      data,
+      operationType: event.operationType,
+      ns,
+      enqueuedAt: new Date(deps.clock.now()),
+      attempts: 0,
+      lastError: error.message,
+      permanent: true,
     });
-    logger.error({ msg: "change event sent to the outbox", outboxId, ns, operationType: event.operationType, reason: error.message, permanent: true });
+    logger.error({
+      msg: "change event sent to the outbox",
+      outboxId,
+      ns,
+      operationType: event.operationType,
+      reason: error.message,
+      permanent: true,
+    });
     return { result: "outboxed", reason: error.message };
   }
   if (record.degraded.length > 0) {
-    logger.warn({ msg: "change event degraded to fit the record limit", outboxId, ns, dropped: record.degraded, bytes: record.bytes, limit: config.maxRecordBytes });
+    logger.warn({
+      msg: "change event degraded to fit the record limit",
+      outboxId,
+      ns,
+      dropped: record.degraded,
+      bytes: record.bytes,
+      limit: config.maxRecordBytes,
+    });
   }
 
   const outboxed = async (reason: string, attempts: number): Promise<PublishOutcome> => {
     await enqueue(deps.outbox, {
-      _id: outboxId, partitionKey: record.partitionKey, data: record.data, operationType: event.operationType, ns,
-      enqueuedAt: new Date(deps.clock.now()), attempts, lastError: reason,
+      _id: outboxId,
+      partitionKey: record.partitionKey,
+      data: record.data,
+      operationType: event.operationType,
+      ns,
+      enqueuedAt: new Date(deps.clock.now()),
+      attempts,
+      lastError: reason,
     });
-    logger.warn({ msg: "change event sent to the outbox", outboxId, ns, operationType: event.operationType, attempts, reason });
+    logger.warn({
+      msg: "change event sent to the outbox",
+      outboxId,
+      ns,
+      operationType: event.operationType,
+      attempts,
+      reason,
+    });
     return { result: "outboxed", reason };
   };
 
@@ -66,7 +105,11 @@ export async function publishChangeToKinesis(event: ChangeEvent, deps: PublishDe
   let put: { SequenceNumber: string; ShardId: string };
   try {
     put = await withRetries(
-      () => deps.kinesis.putRecord({ Data: Buffer.from(record.data, "utf8").toString("base64"), PartitionKey: record.partitionKey }),
+      () =>
+        deps.kinesis.putRecord({
+          Data: Buffer.from(record.data, "utf8").toString("base64"),
+          PartitionKey: record.partitionKey,
+        }),
       (error) => error instanceof KinesisError && error.retryable,
       config,
       deps.sleep,
@@ -78,7 +121,9 @@ export async function publishChangeToKinesis(event: ChangeEvent, deps: PublishDe
   }
   if (event.ns && event.ns.db === config.heartbeatDatabase && event.ns.coll === config.heartbeatCollection) {
     // Bookkeeping only: the event is on the stream, so a failure here must not outbox it again.
-    await recordSuccessfulPut(deps).catch((error) => logger.warn({ msg: "could not record the last successful put", error: describeError(error) }));
+    await recordSuccessfulPut(deps).catch((error) =>
+      logger.warn({ msg: "could not record the last successful put", error: describeError(error) }),
+    );
   }
   return { result: "put", sequenceNumber: put.SequenceNumber, shardId: put.ShardId, degraded: record.degraded };
 }

@@ -3,8 +3,21 @@ import { describeError } from "../errors";
 import { idKey } from "../id-key";
 import { chunksOf } from "../chunk";
 import { KinesisError, type KinesisPort, type KinesisRecordEntry } from "../kinesis/port";
-import { PUT_RECORDS_MAX_BYTES, PUT_RECORDS_MAX_ENTRIES, putAllRecords, putRecordsEntryBytes, RetryExhaustedError } from "../kinesis/put-records";
-import { matchedCount, type Clock, type CollectionPort, type DataSourcePort, type Document, type Logger } from "../ports";
+import {
+  PUT_RECORDS_MAX_BYTES,
+  PUT_RECORDS_MAX_ENTRIES,
+  putAllRecords,
+  putRecordsEntryBytes,
+  RetryExhaustedError,
+} from "../kinesis/put-records";
+import {
+  matchedCount,
+  type Clock,
+  type CollectionPort,
+  type DataSourcePort,
+  type Document,
+  type Logger,
+} from "../ports";
 import type { Sleep } from "../retry";
 import type { CaptureConfig } from "./config";
 import { buildKinesisRecord, RecordTooLargeError, type KinesisRecord } from "./envelope";
@@ -51,7 +64,11 @@ export interface SnapshotRun {
 export async function runSnapshot(signalId: unknown, deps: SnapshotDeps, deadlineMs: number): Promise<SnapshotRun> {
   const now = deps.clock.now();
   const claimed = await deps.signals.updateOne(
-    { _id: signalId, status: { $nin: ["done", "failed"] }, $or: [{ leaseUntil: { $exists: false } }, { leaseUntil: null }, { leaseUntil: { $lt: new Date(now) } }] },
+    {
+      _id: signalId,
+      status: { $nin: ["done", "failed"] },
+      $or: [{ leaseUntil: { $exists: false } }, { leaseUntil: null }, { leaseUntil: { $lt: new Date(now) } }],
+    },
     { $set: { status: "running", leaseUntil: new Date(now + SNAPSHOT_LEASE_MS), updatedAt: new Date(now) } },
   );
   if (matchedCount(claimed) === 0) return { status: "busy", published: 0, outboxed: 0 };
@@ -69,7 +86,13 @@ export async function runSnapshot(signalId: unknown, deps: SnapshotDeps, deadlin
         if (deps.clock.now() >= deadlineMs - 15_000) return finish(deps, signalId, run);
         const [db, coll] = splitNamespace(namespace);
         const filter = state.lastId === undefined ? {} : { _id: { $gt: state.lastId } };
-        const documents = await deps.dataSource.db(db).collection(coll).find(filter).sort({ _id: 1 }).limit(deps.config.snapshotChunkSize).toArray();
+        const documents = await deps.dataSource
+          .db(db)
+          .collection(coll)
+          .find(filter)
+          .sort({ _id: 1 })
+          .limit(deps.config.snapshotChunkSize)
+          .toArray();
         if (documents.length === 0) {
           state.done = true;
         } else {
@@ -77,7 +100,10 @@ export async function runSnapshot(signalId: unknown, deps: SnapshotDeps, deadlin
           state.lastId = documents[documents.length - 1]._id;
           state.count += documents.length;
         }
-        await deps.signals.updateOne({ _id: signalId }, { $set: { [`progress.${position}`]: state, updatedAt: new Date(deps.clock.now()) } });
+        await deps.signals.updateOne(
+          { _id: signalId },
+          { $set: { [`progress.${position}`]: state, updatedAt: new Date(deps.clock.now()) } },
+        );
       }
     }
   } catch (error) {
@@ -88,7 +114,11 @@ export async function runSnapshot(signalId: unknown, deps: SnapshotDeps, deadlin
 
 /** Runs (from the heartbeat) every snapshot that is not finished and not owned by a live run. */
 export async function continueSnapshots(deps: SnapshotDeps, deadlineMs: number): Promise<number> {
-  const open = await deps.signals.find({ type: SNAPSHOT_SIGNAL_TYPE, status: { $nin: ["done", "failed"] } }).sort({ _id: 1 }).limit(20).toArray();
+  const open = await deps.signals
+    .find({ type: SNAPSHOT_SIGNAL_TYPE, status: { $nin: ["done", "failed"] } })
+    .sort({ _id: 1 })
+    .limit(20)
+    .toArray();
   let continued = 0;
   for (const signal of open) {
     if (deps.clock.now() >= deadlineMs - 15_000) break;
@@ -105,7 +135,8 @@ function signalCollections(signal: Document | null): string[] | string {
   const list = data && data["data-collections"];
   if (!Array.isArray(list) || list.length === 0) return 'signal data must have a non-empty "data-collections" array';
   for (const entry of list) {
-    if (typeof entry !== "string" || !/^[^.$\0\s]+\.[^$\0]+$/.test(entry)) return `"${String(entry).slice(0, 80)}" is not a "database.collection" name`;
+    if (typeof entry !== "string" || !/^[^.$\0\s]+\.[^$\0]+$/.test(entry))
+      return `"${String(entry).slice(0, 80)}" is not a "database.collection" name`;
   }
   return list as string[];
 }
@@ -115,31 +146,69 @@ function splitNamespace(namespace: string): [string, string] {
   return [namespace.slice(0, dot), namespace.slice(dot + 1)];
 }
 
-async function publishChunk(documents: Document[], db: string, coll: string, signalId: string, deps: SnapshotDeps, run: SnapshotRun): Promise<void> {
+async function publishChunk(
+  documents: Document[],
+  db: string,
+  coll: string,
+  signalId: string,
+  deps: SnapshotDeps,
+  run: SnapshotRun,
+): Promise<void> {
   const wallTime = new Date(deps.clock.now());
   const records: { record: KinesisRecord; id: string }[] = [];
   for (const document of documents) {
-    const event = { operationType: "read", wallTime, ns: { db, coll }, documentKey: { _id: document._id }, fullDocument: document };
+    const event = {
+      operationType: "read",
+      wallTime,
+      ns: { db, coll },
+      documentKey: { _id: document._id },
+      fullDocument: document,
+    };
     const id = `snapshot:${signalId}:${db}.${coll}:${idKey(document._id, deps.bson)}`;
     try {
       records.push({ record: buildKinesisRecord(event, deps.config, deps.bson), id });
     } catch (error) {
       if (!(error instanceof RecordTooLargeError)) throw error;
-      await enqueue(deps.outbox, { _id: id, partitionKey: "", data: deps.bson.ejson.stringify(event, { relaxed: false }), operationType: "read", ns: `${db}.${coll}`, enqueuedAt: wallTime, attempts: 0, lastError: error.message, permanent: true });
+      await enqueue(deps.outbox, {
+        _id: id,
+        partitionKey: "",
+        data: deps.bson.ejson.stringify(event, { relaxed: false }),
+        operationType: "read",
+        ns: `${db}.${coll}`,
+        enqueuedAt: wallTime,
+        attempts: 0,
+        lastError: error.message,
+        permanent: true,
+      });
       run.outboxed++;
     }
   }
   // Split by the PutRecords request size too, not only by count.
   const limits = { maxCount: PUT_RECORDS_MAX_ENTRIES, maxBytes: PUT_RECORDS_MAX_BYTES };
-  const size = ({ record }: { record: KinesisRecord }) => putRecordsEntryBytes(Buffer.byteLength(record.data, "utf8"), Buffer.byteLength(record.partitionKey, "utf8"));
+  const size = ({ record }: { record: KinesisRecord }) =>
+    putRecordsEntryBytes(Buffer.byteLength(record.data, "utf8"), Buffer.byteLength(record.partitionKey, "utf8"));
   for (const batch of chunksOf(records, limits, size)) await putOrOutbox(batch, db, coll, deps, run);
 }
 
 /** PutRecords with the shared sender (bounded, jittered retries of what failed); what it could not put goes to the outbox. */
-async function putOrOutbox(batch: { record: KinesisRecord; id: string }[], db: string, coll: string, deps: SnapshotDeps, run: SnapshotRun): Promise<void> {
-  const entries: KinesisRecordEntry[] = batch.map(({ record }) => ({ Data: Buffer.from(record.data, "utf8").toString("base64"), PartitionKey: record.partitionKey }));
+async function putOrOutbox(
+  batch: { record: KinesisRecord; id: string }[],
+  db: string,
+  coll: string,
+  deps: SnapshotDeps,
+  run: SnapshotRun,
+): Promise<void> {
+  const entries: KinesisRecordEntry[] = batch.map(({ record }) => ({
+    Data: Buffer.from(record.data, "utf8").toString("base64"),
+    PartitionKey: record.partitionKey,
+  }));
   try {
-    await putAllRecords(entries, { kinesis: deps.kinesis, policy: deps.config, sleep: deps.sleep, random: deps.random });
+    await putAllRecords(entries, {
+      kinesis: deps.kinesis,
+      policy: deps.config,
+      sleep: deps.sleep,
+      random: deps.random,
+    });
     run.published += batch.length;
     return;
   } catch (error) {
@@ -148,10 +217,24 @@ async function putOrOutbox(batch: { record: KinesisRecord; id: string }[], db: s
     const left = batch.filter((_, i) => !error.delivered[i]);
     run.published += batch.length - left.length;
     for (const { record, id } of left) {
-      await enqueue(deps.outbox, { _id: id, partitionKey: record.partitionKey, data: record.data, operationType: "read", ns: `${db}.${coll}`, enqueuedAt: new Date(deps.clock.now()), attempts: error.attempts, lastError });
+      await enqueue(deps.outbox, {
+        _id: id,
+        partitionKey: record.partitionKey,
+        data: record.data,
+        operationType: "read",
+        ns: `${db}.${coll}`,
+        enqueuedAt: new Date(deps.clock.now()),
+        attempts: error.attempts,
+        lastError,
+      });
       run.outboxed++;
     }
-    deps.logger.warn({ msg: "snapshot records sent to the outbox", ns: `${db}.${coll}`, count: left.length, reason: lastError });
+    deps.logger.warn({
+      msg: "snapshot records sent to the outbox",
+      ns: `${db}.${coll}`,
+      count: left.length,
+      reason: lastError,
+    });
   }
 }
 
@@ -160,8 +243,23 @@ async function finish(deps: SnapshotDeps, signalId: unknown, run: SnapshotRun): 
   const status = run.status === "paused" ? "running" : run.status;
   await deps.signals.updateOne(
     { _id: signalId },
-    { $set: { status, leaseUntil: null, updatedAt: now, ...(run.error ? { error: run.error } : {}), ...(status === "done" ? { finishedAt: now } : {}) } },
+    {
+      $set: {
+        status,
+        leaseUntil: null,
+        updatedAt: now,
+        ...(run.error ? { error: run.error } : {}),
+        ...(status === "done" ? { finishedAt: now } : {}),
+      },
+    },
   );
-  deps.logger.info({ msg: "snapshot", signalId: String(signalId), status: run.status, published: run.published, outboxed: run.outboxed, error: run.error });
+  deps.logger.info({
+    msg: "snapshot",
+    signalId: String(signalId),
+    status: run.status,
+    published: run.published,
+    outboxed: run.outboxed,
+    error: run.error,
+  });
   return run;
 }

@@ -33,7 +33,8 @@ export class InvalidFieldNameError extends Error {
 }
 
 function checkFieldNames(value: unknown, bson: BsonPort): void {
-  if (value === null || typeof value !== "object" || bson.bsonType(value) !== undefined || value instanceof Date) return;
+  if (value === null || typeof value !== "object" || bson.bsonType(value) !== undefined || value instanceof Date)
+    return;
   if (Array.isArray(value)) {
     for (const item of value) checkFieldNames(item, bson);
     return;
@@ -154,7 +155,12 @@ function reviveWrapper(object: Record<string, unknown>, key: string | undefined,
       }
       break;
     case "$regularExpression":
-      if (isPlainObject(inner) && typeof inner.pattern === "string" && typeof inner.options === "string" && onlyKeys(inner, 2)) {
+      if (
+        isPlainObject(inner) &&
+        typeof inner.pattern === "string" &&
+        typeof inner.options === "string" &&
+        onlyKeys(inner, 2)
+      ) {
         return new lib.BSONRegExp(inner.pattern, inner.options);
       }
       break;
@@ -215,7 +221,9 @@ function hexDigit(code: number): number {
 // Base64 digit values by character code, -1 for anything else. Node's decoder also reads the URL-safe
 // "-" and "_", so they decode here as they do there.
 const BASE64_DIGITS = new Int8Array(128).fill(-1);
-"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".split("").forEach((c, i) => (BASE64_DIGITS[c.charCodeAt(0)] = i));
+"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+  .split("")
+  .forEach((c, i) => (BASE64_DIGITS[c.charCodeAt(0)] = i));
 BASE64_DIGITS[45 /* - */] = 62;
 BASE64_DIGITS[95 /* _ */] = 63;
 
@@ -285,7 +293,7 @@ function reviveDecimal(text: string, lib: BsonPort["lib"]): unknown {
   const bytes = Buffer.alloc(16);
   writeUint32LE(bytes, coefficient % 0x100000000, 0);
   writeUint32LE(bytes, Math.floor(coefficient / 0x100000000), 4);
-  writeUint32LE(bytes, ((negative ? 0x80000000 : 0) + (DECIMAL_EXPONENT_BIAS + exponent) * 0x20000), 12);
+  writeUint32LE(bytes, (negative ? 0x80000000 : 0) + (DECIMAL_EXPONENT_BIAS + exponent) * 0x20000, 12);
   return new lib.Decimal128(bytes);
 }
 
@@ -329,6 +337,7 @@ function isUint32(value: unknown): value is number {
 
 /** Assigns without ever invoking the `__proto__` setter that JSON.parse's own keys can name. */
 function setOwn(object: Record<string, unknown>, key: string, value: unknown): void {
-  if (key === "__proto__") Object.defineProperty(object, key, { value, enumerable: true, writable: true, configurable: true });
+  if (key === "__proto__")
+    Object.defineProperty(object, key, { value, enumerable: true, writable: true, configurable: true });
   else object[key] = value;
 }

@@ -19,7 +19,8 @@ export function admitDelivery(
   if (config.accessKeys.length === 0) {
     return new BridgeError("misconfigured", "the receiver has no access key configured (FIREHOSE_ACCESS_KEY)");
   }
-  if ((method || "").toUpperCase() !== "POST") return new BridgeError("method_not_allowed", "Firehose deliveries must be POST requests");
+  if ((method || "").toUpperCase() !== "POST")
+    return new BridgeError("method_not_allowed", "Firehose deliveries must be POST requests");
   const header = headerLookup(headers);
   const presentedKey = header("x-amz-firehose-access-key");
   if (presentedKey === undefined || !constantTimeMatch(presentedKey, config.accessKeys)) {
@@ -27,6 +28,7 @@ export function admitDelivery(
   }
   // The core reads a body without the header to answer with the body's request id; a streaming host
   // refuses it before reading (it is not Firehose: Firehose always sends the header).
-  if (options.requireRequestId && !header("x-amz-firehose-request-id")) return new BridgeError("malformed_request", "missing X-Amz-Firehose-Request-Id header");
+  if (options.requireRequestId && !header("x-amz-firehose-request-id"))
+    return new BridgeError("malformed_request", "missing X-Amz-Firehose-Request-Id header");
   return undefined;
 }

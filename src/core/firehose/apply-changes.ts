@@ -56,7 +56,11 @@ export function deletePositionId(target: { db: string; coll: string }, key: stri
   return `${target.db}.${target.coll}|${key}`;
 }
 
-export async function applyTargetWrites(collection: CollectionPort, group: TargetWrites, deletes: DeletePositions): Promise<ApplyOutcome> {
+export async function applyTargetWrites(
+  collection: CollectionPort,
+  group: TargetWrites,
+  deletes: DeletePositions,
+): Promise<ApplyOutcome> {
   const { writes, target } = group;
   if (writes.length === 0) return { written: 0, stale: 0, refused: [] };
   const rowId = (write: PlannedWrite) => deletePositionId(target, write.key);
@@ -68,7 +72,10 @@ export async function applyTargetWrites(collection: CollectionPort, group: Targe
     deleteRows.push({
       updateOne: {
         filter: { _id: rowId(write) },
-        update: { $max: { pos: write.position }, $set: { ns: `${target.db}.${target.coll}`, id: write.id, deletedAt: new Date(deletes.now) } },
+        update: {
+          $max: { pos: write.position },
+          $set: { ns: `${target.db}.${target.coll}`, id: write.id, deletedAt: new Date(deletes.now) },
+        },
         upsert: true,
       },
     });
@@ -76,11 +83,17 @@ export async function applyTargetWrites(collection: CollectionPort, group: Targe
   const deleteRefusals = await bulkWriteKeepingRefusals(deletes.collection, deleteRows, "writing delete positions");
   if (deleteRefusals.length > 0) {
     // A delete-position row is ours and small: no permanent reason to refuse it, so retry the batch.
-    throw new BridgeError("unavailable", "writing delete positions failed; retry the batch", { cause: new Error(deleteRefusals[0].message.slice(0, 200)) });
+    throw new BridgeError("unavailable", "writing delete positions failed; retry the batch", {
+      cause: new Error(deleteRefusals[0].message.slice(0, 200)),
+    });
   }
 
   // 2. The target writes, all at once.
-  const failures = await bulkWriteKeepingRefusals(collection, writes.map((write) => write.operation), "database write");
+  const failures = await bulkWriteKeepingRefusals(
+    collection,
+    writes.map((write) => write.operation),
+    "database write",
+  );
   const failed = new Set<number>();
   let stale = 0;
   let undone = 0;
@@ -117,17 +130,30 @@ export async function applyTargetWrites(collection: CollectionPort, group: Targe
   for (const write of missingDeltas) {
     const position = deletedAt.get(rowId(write));
     if (position !== undefined && position > (write.position as string)) stale++;
-    else refused.push({ index: write.index, refusal: refusal("change_update_target_missing", "update without fullDocument for a document the target does not hold; publish full documents (fullDocument: updateLookup) or re-read it with a snapshot") });
+    else
+      refused.push({
+        index: write.index,
+        refusal: refusal(
+          "change_update_target_missing",
+          "update without fullDocument for a document the target does not hold; publish full documents (fullDocument: updateLookup) or re-read it with a snapshot",
+        ),
+      });
   }
   const undoRefusals = await bulkWriteKeepingRefusals(collection, undo, "removing a change older than its delete");
   if (undoRefusals.length > 0) {
-    throw new BridgeError("unavailable", "removing a change older than its delete failed; retry the batch", { cause: new Error(undoRefusals[0].message.slice(0, 200)) });
+    throw new BridgeError("unavailable", "removing a change older than its delete failed; retry the batch", {
+      cause: new Error(undoRefusals[0].message.slice(0, 200)),
+    });
   }
   return { written: writes.length - failures.length - undone - missingDeltas.length, stale: stale + undone, refused };
 }
 
 /** The deltas whose document the target does not hold (so the guarded update matched nothing). */
-async function deltasWithoutDocument(collection: CollectionPort, deltas: PlannedWrite[], bson: BsonPort): Promise<PlannedWrite[]> {
+async function deltasWithoutDocument(
+  collection: CollectionPort,
+  deltas: PlannedWrite[],
+  bson: BsonPort,
+): Promise<PlannedWrite[]> {
   if (deltas.length === 0) return [];
   const held = await collection.find({ _id: { $in: deltas.map((write) => write.id) } }).toArray();
   const present = new Set<string>();

@@ -6,7 +6,6 @@ import { refusal, type Refusal } from "./dead-letter-reasons";
 /** Our records before they spoke MongoDB's change-event format; still accepted. */
 export const LEGACY_ENVELOPE_KIND = "atlas-kinesis-bridge/change@1";
 
-
 /** Snapshot reads have no cluster time; they rank as of their wall time minus this margin, so a
  * change made after the read is never ranked below it even with some clock skew. */
 export const READ_POSITION_MARGIN_S = 60;
@@ -30,8 +29,20 @@ export interface ChangeToApply {
 const DOCUMENT_OPERATIONS = ["insert", "replace", "update", "read", "delete"];
 /** Change-stream events about a collection or database rather than a document. */
 const NAMESPACE_OPERATIONS = [
-  "drop", "rename", "dropDatabase", "invalidate", "create", "createIndexes", "dropIndexes", "modify",
-  "shardCollection", "reshardCollection", "refineCollectionShardKey", "createSearchIndexes", "dropSearchIndexes", "updateSearchIndex",
+  "drop",
+  "rename",
+  "dropDatabase",
+  "invalidate",
+  "create",
+  "createIndexes",
+  "dropIndexes",
+  "modify",
+  "shardCollection",
+  "reshardCollection",
+  "refineCollectionShardKey",
+  "createSearchIndexes",
+  "dropSearchIndexes",
+  "updateSearchIndex",
 ];
 
 /**
@@ -45,13 +56,20 @@ export function readChange(record: Document, bson: BsonPort): ChangeToApply | Re
   if (!isChangeEvent(record)) return undefined;
   const operationType = record.operationType as string;
   if (NAMESPACE_OPERATIONS.indexOf(operationType) !== -1) {
-    return refusal("change_namespace_event", `"${operationType}" events are not applied to a mirror; apply them to the target yourself if intended`);
+    return refusal(
+      "change_namespace_event",
+      `"${operationType}" events are not applied to a mirror; apply them to the target yourself if intended`,
+    );
   }
   if (DOCUMENT_OPERATIONS.indexOf(operationType) === -1) {
-    return refusal("change_unknown_operation", `operationType "${operationType.slice(0, 40)}" is not one this receiver knows`);
+    return refusal(
+      "change_unknown_operation",
+      `operationType "${operationType.slice(0, 40)}" is not one this receiver knows`,
+    );
   }
   const ns = record.ns as { db?: unknown; coll?: unknown };
-  if (typeof ns.db !== "string" || ns.db === "" || typeof ns.coll !== "string" || ns.coll === "") return refusal("change_no_namespace");
+  if (typeof ns.db !== "string" || ns.db === "" || typeof ns.coll !== "string" || ns.coll === "")
+    return refusal("change_no_namespace");
   const documentKey = record.documentKey as Document | null | undefined;
   if (!documentKey || typeof documentKey !== "object" || !("_id" in documentKey) || documentKey._id === undefined) {
     return refusal("change_no_document_key");
@@ -77,7 +95,9 @@ export function isChangeEvent(record: Document): boolean {
   if (typeof record.operationType !== "string") return false;
   const ns = record.ns;
   if (ns === null || typeof ns !== "object") return false;
-  return "documentKey" in record || "clusterTime" in record || (record.operationType === "read" && "wallTime" in record);
+  return (
+    "documentKey" in record || "clusterTime" in record || (record.operationType === "read" && "wallTime" in record)
+  );
 }
 
 /**
@@ -122,7 +142,8 @@ function numberValue(value: unknown, bson: BsonPort): number | undefined {
 
 function resumeToken(record: Document): string {
   // MongoDB's events carry the token as _id; our legacy envelopes called it resumeToken.
-  const token = (record.kind === LEGACY_ENVELOPE_KIND ? record.resumeToken : record._id) as { _data?: unknown } | null | undefined;
+  const token = (record.kind === LEGACY_ENVELOPE_KIND ? record.resumeToken : record._id) as
+    { _data?: unknown } | null | undefined;
   return token && typeof token === "object" && typeof token._data === "string" ? token._data : "";
 }
 
@@ -146,10 +167,21 @@ function hex8(value: number): string {
 
 function degradedParts(record: Document): string[] {
   const extras = record[PRODUCER_EXTRAS_FIELD] as { degraded?: unknown } | undefined;
-  const list = extras && typeof extras === "object" ? extras.degraded : record.kind === LEGACY_ENVELOPE_KIND ? record.degraded : undefined;
+  const list =
+    extras && typeof extras === "object"
+      ? extras.degraded
+      : record.kind === LEGACY_ENVELOPE_KIND
+        ? record.degraded
+        : undefined;
   return Array.isArray(list) ? list.filter((part): part is string => typeof part === "string") : [];
 }
 
 function isDocument(value: unknown, bson: BsonPort): value is Document {
-  return value !== null && typeof value === "object" && !Array.isArray(value) && bson.bsonType(value) === undefined && !(value instanceof Date);
+  return (
+    value !== null &&
+    typeof value === "object" &&
+    !Array.isArray(value) &&
+    bson.bsonType(value) === undefined &&
+    !(value instanceof Date)
+  );
 }

@@ -60,8 +60,14 @@ export function parseRecord(records: DecodedRecordBytes, index: number, bson: Bs
   } catch (error) {
     // JSON.parse messages quote the input, so only the library's own (content-free) messages pass.
     if (error instanceof SyntaxError) return rejected(index, "not_json", records.rawData(index));
-    if (error instanceof InvalidFieldNameError) return rejected(index, "invalid_field_name", records.rawData(index), error.message);
-    return rejected(index, "not_extended_json", records.rawData(index), `data is not valid Extended JSON: ${firstLine(error)}`);
+    if (error instanceof InvalidFieldNameError)
+      return rejected(index, "invalid_field_name", records.rawData(index), error.message);
+    return rejected(
+      index,
+      "not_extended_json",
+      records.rawData(index),
+      `data is not valid Extended JSON: ${firstLine(error)}`,
+    );
   }
   const problem = documentProblem(value, bson);
   if (problem !== undefined) return rejected(index, problem.code, records.rawData(index), problem.reason);
@@ -74,7 +80,8 @@ function documentProblem(value: unknown, bson: BsonPort): { code: DeadLetterReas
   }
   const document = value as Document;
   for (const key in document) {
-    if (key.charCodeAt(0) === 36 /* $ */) return { code: "top_level_operator", reason: `top-level field "${key.slice(0, 64)}" starts with "$"` };
+    if (key.charCodeAt(0) === 36 /* $ */)
+      return { code: "top_level_operator", reason: `top-level field "${key.slice(0, 64)}" starts with "$"` };
   }
   if ("_id" in document) {
     const id = document._id;
@@ -86,7 +93,12 @@ function documentProblem(value: unknown, bson: BsonPort): { code: DeadLetterReas
   return undefined;
 }
 
-function rejected(index: number, reasonCode: DeadLetterReasonCode, data: unknown, reason: string = DEAD_LETTER_REASONS[reasonCode]): RejectedRecord {
+function rejected(
+  index: number,
+  reasonCode: DeadLetterReasonCode,
+  data: unknown,
+  reason: string = DEAD_LETTER_REASONS[reasonCode],
+): RejectedRecord {
   return { kind: "rejected", index, reasonCode, reason, data };
 }
 

@@ -9,5 +9,8 @@ export const POSITION_FIELD = "_akb";
 
 /** Matches the document `id` if it has no position yet, or an older one than `position`. */
 export function olderThan(id: unknown, position: string): Document {
-  return { _id: id, $or: [{ [`${POSITION_FIELD}.pos`]: { $exists: false } }, { [`${POSITION_FIELD}.pos`]: { $lt: position } }] };
+  return {
+    _id: id,
+    $or: [{ [`${POSITION_FIELD}.pos`]: { $exists: false } }, { [`${POSITION_FIELD}.pos`]: { $lt: position } }],
+  };
 }

@@ -60,7 +60,13 @@ export interface PlannedWrites {
  *   write (upsert or delete) wins, followed by the deltas newer than it, each in a round of its own.
  * - A heartbeat change updates the liveness record of its app instead of being stored as data.
  */
-export function planWrites(records: readonly DecodedRecord[], requestId: string, bson: BsonPort, routing: Routing, now: number): PlannedWrites {
+export function planWrites(
+  records: readonly DecodedRecord[],
+  requestId: string,
+  bson: BsonPort,
+  routing: Routing,
+  now: number,
+): PlannedWrites {
   // Target namespace (by object identity: routing hands out the same objects) -> _id key -> candidates.
   const chosen = new Map<Namespace, Map<string, PlannedWrite[]>>();
   const targetCache = new Map<string, Namespace | TargetProblem>();
@@ -77,7 +83,10 @@ export function planWrites(records: readonly DecodedRecord[], requestId: string,
       if (!("_id" in document)) document = { _id: `${requestId}:${record.index}`, ...document };
       const id = document._id;
       const operation = { replaceOne: { filter: { _id: id }, replacement: document, upsert: true } };
-      planned = { target: routing.defaultTarget, write: { kind: "plain", index: record.index, id, key: idKey(id, bson), operation } };
+      planned = {
+        target: routing.defaultTarget,
+        write: { kind: "plain", index: record.index, id, key: idKey(id, bson), operation },
+      };
     } else if ("reasonCode" in change) {
       planned = change;
     } else {
@@ -129,7 +138,15 @@ export function planWrites(records: readonly DecodedRecord[], requestId: string,
 function survivors(list: PlannedWrite[]): PlannedWrite[] {
   if (list.length === 1) return list;
   if (list.some((write) => write.position === undefined)) return [list[list.length - 1]];
-  const ordered = list.slice().sort((a, b) => (a.position as string) < (b.position as string) ? -1 : (a.position as string) > (b.position as string) ? 1 : a.index - b.index);
+  const ordered = list
+    .slice()
+    .sort((a, b) =>
+      (a.position as string) < (b.position as string)
+        ? -1
+        : (a.position as string) > (b.position as string)
+          ? 1
+          : a.index - b.index,
+    );
   let start = 0;
   for (let i = ordered.length - 1; i >= 0; i--) {
     if (ordered[i].kind !== "delta") {
@@ -182,21 +199,34 @@ function planChange(
 
   const target = targetFor(routing, change.ns, targetCache);
   if ("problem" in target) return refusal(target.problem, target.reason);
-  const write = (kind: WriteKind, operation: WriteOperation) => ({ target, write: { kind, index, id, key, position, operation } });
+  const write = (kind: WriteKind, operation: WriteOperation) => ({
+    target,
+    write: { kind, index, id, key, position, operation },
+  });
   if (change.operationType === "delete") return write("delete", { deleteOne: { filter: guard } });
   if (full) {
     const replacement: Document = { ...full, _id: id, [POSITION_FIELD]: { pos: position } };
     return write("upsert", { replaceOne: { filter: guard, replacement, upsert: true } });
   }
-  if (change.operationType === "update" && change.updateDescription && change.degraded.indexOf("updateDescription") === -1) {
+  if (
+    change.operationType === "update" &&
+    change.updateDescription &&
+    change.degraded.indexOf("updateDescription") === -1
+  ) {
     const truncated = change.updateDescription.truncatedArrays;
     if (Array.isArray(truncated) && truncated.length > 0) {
-      return refusal("change_no_document", "update event with truncatedArrays and without fullDocument; publish full documents (fullDocument: updateLookup)");
+      return refusal(
+        "change_no_document",
+        "update event with truncatedArrays and without fullDocument; publish full documents (fullDocument: updateLookup)",
+      );
     }
     return write("delta", { updateOne: { filter: guard, update: updateFrom(change.updateDescription, position) } });
   }
   if (change.degraded.indexOf("fullDocument") !== -1) {
-    return refusal("change_document_dropped_for_size", "the producer published this change without its document (over the record size limit); re-read it from the source with a snapshot");
+    return refusal(
+      "change_document_dropped_for_size",
+      "the producer published this change without its document (over the record size limit); re-read it from the source with a snapshot",
+    );
   }
   return refusal("change_no_document", `${change.operationType} event without fullDocument`);
 }

@@ -36,7 +36,11 @@ export function readDelivery(body: Buffer, decodeRun?: StrictUtf8Decoder, runByt
 }
 
 /** The scanner's reading, or undefined when the body must go through JSON.parse. */
-export function readScannedDelivery(body: Buffer, decodeRun?: StrictUtf8Decoder, runBytes = TEXT_RUN_BYTES): Delivery | undefined {
+export function readScannedDelivery(
+  body: Buffer,
+  decodeRun?: StrictUtf8Decoder,
+  runBytes = TEXT_RUN_BYTES,
+): Delivery | undefined {
   const scanned = scanDeliveryBody(body);
   if (!scanned) return undefined;
   const { dataStarts, dataEnds } = scanned;
@@ -61,7 +65,10 @@ export function readParsedDelivery(body: Buffer, decodeRun?: StrictUtf8Decoder, 
     const data = dataOf(index);
     return typeof data === "string" ? data.length : 0;
   };
-  return decodeAll(parsed.requestId, parsed.records.length, dataOf, decodeRun, runBytes, { textLength, readsAsJson: () => true })!;
+  return decodeAll(parsed.requestId, parsed.records.length, dataOf, decodeRun, runBytes, {
+    textLength,
+    readsAsJson: () => true,
+  })!;
 }
 
 /** Undefined when a record that is not base64 may read differently through JSON.parse. */
@@ -88,7 +95,8 @@ function decodeAll(
     starts.push(offset);
     if (typeof outcome === "number") offset += outcome;
     else {
-      if (outcome.kind === "rejected" && outcome.reasonCode === "not_base64" && !texts.readsAsJson(index)) return undefined;
+      if (outcome.kind === "rejected" && outcome.reasonCode === "not_base64" && !texts.readsAsJson(index))
+        return undefined;
       settled.set(index, outcome);
     }
     ends.push(offset);
@@ -98,7 +106,9 @@ function decodeAll(
     requestId,
     recordCount,
     settled: (index) => settled.get(index),
-    utf8Text: decodeRun ? textsInRuns(bytes, starts, ends, decodeRun, runBytes) : (index) => strictUtf8(bytes, starts[index], ends[index]),
+    utf8Text: decodeRun
+      ? textsInRuns(bytes, starts, ends, decodeRun, runBytes)
+      : (index) => strictUtf8(bytes, starts[index], ends[index]),
     bytes: (index) => bytes.subarray(starts[index], ends[index]),
     byteLength: (index) => ends[index] - starts[index],
     rawData: dataOf,

@@ -115,7 +115,12 @@ export function emptyCounts(): ApplyCounts {
  * dead-lettered. It needs no access key and no HTTP: the S3-backup replay calls it directly. Throws
  * a BridgeError ("unavailable") when the database fails; nothing is then acknowledged.
  */
-export async function applyDelivery(delivery: Delivery, deps: ApplyDeps, counts: ApplyCounts = emptyCounts(), sourceArn?: string): Promise<ApplyCounts> {
+export async function applyDelivery(
+  delivery: Delivery,
+  deps: ApplyDeps,
+  counts: ApplyCounts = emptyCounts(),
+  sourceArn?: string,
+): Promise<ApplyCounts> {
   const { config } = deps;
   counts.records = delivery.recordCount;
   const outcome = counts;
@@ -132,7 +137,8 @@ export async function applyDelivery(delivery: Delivery, deps: ApplyDeps, counts:
     end = chunkEnd(start, delivery.recordCount, limits, (index) => delivery.byteLength(index));
     for (let index = start; index < end; index++) {
       const record = parseRecord(delivery, index, deps.bson);
-      if (record.kind === "rejected") deadLetters.push({ index, reasonCode: record.reasonCode, reason: record.reason, data: record.data });
+      if (record.kind === "rejected")
+        deadLetters.push({ index, reasonCode: record.reasonCode, reason: record.reason, data: record.data });
       else if (record.kind === "empty") outcome.empty++;
       decoded.push(record);
     }
@@ -140,23 +146,33 @@ export async function applyDelivery(delivery: Delivery, deps: ApplyDeps, counts:
     outcome.superseded += plan.superseded;
     outcome.heartbeats += plan.heartbeats;
     outcome.basicJson += plan.basicJson;
-    for (const { index, reasonCode, reason } of plan.rejected) deadLetters.push({ index, reasonCode, reason, data: delivery.rawData(index) });
+    for (const { index, reasonCode, reason } of plan.rejected)
+      deadLetters.push({ index, reasonCode, reason, data: delivery.rawData(index) });
     await pending;
     const deletes = { collection: deletesCollection, now: deps.clock.now(), bson: deps.bson };
     const applyRound = (round: TargetWrites[]) =>
       Promise.all(
         round.map((group) =>
-          applyTargetWrites(deps.dataSource.db(group.target.db).collection(group.target.coll), group, deletes).then((result) => {
-            outcome.written += result.written;
-            outcome.stale += result.stale;
-            for (const { index, refusal } of result.refused) {
-              deadLetters.push({ index, reasonCode: refusal.reasonCode, reason: refusal.reason, data: delivery.rawData(index) });
-            }
-          }),
+          applyTargetWrites(deps.dataSource.db(group.target.db).collection(group.target.coll), group, deletes).then(
+            (result) => {
+              outcome.written += result.written;
+              outcome.stale += result.stale;
+              for (const { index, refusal } of result.refused) {
+                deadLetters.push({
+                  index,
+                  reasonCode: refusal.reasonCode,
+                  reason: refusal.reason,
+                  data: delivery.rawData(index),
+                });
+              }
+            },
+          ),
         ),
       );
     // Rounds run one after another: a delta's round starts once the write it builds on is done.
-    pending = plan.rounds.reduce<Promise<unknown>>((previous, round) => previous.then(() => applyRound(round)), Promise.resolve()).then(() => undefined);
+    pending = plan.rounds
+      .reduce<Promise<unknown>>((previous, round) => previous.then(() => applyRound(round)), Promise.resolve())
+      .then(() => undefined);
   }
   await pending;
 

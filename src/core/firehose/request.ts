@@ -39,13 +39,20 @@ export function headerLookup(headers: HeaderBag | undefined): (name: string) => 
  * Undoes Content-Encoding, refusing to inflate beyond `maxBytes` (a gzip bomb stops there, and the
  * stream is destroyed rather than drained). Only gzip is defined for Firehose.
  */
-export async function decodeContent(body: Uint8Array, contentEncoding: string | undefined, maxBytes: number): Promise<Buffer> {
+export async function decodeContent(
+  body: Uint8Array,
+  contentEncoding: string | undefined,
+  maxBytes: number,
+): Promise<Buffer> {
   const encoding = (contentEncoding || "").trim().toLowerCase();
   const bytes = Buffer.isBuffer(body) ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
   if (bytes.length > maxBytes) throw tooLarge(bytes.length, maxBytes, "received");
   if (encoding === "" || encoding === "identity") return bytes;
   if (encoding !== "gzip") {
-    throw new BridgeError("malformed_request", `unsupported Content-Encoding "${encoding.slice(0, 40)}"; only gzip is accepted`);
+    throw new BridgeError(
+      "malformed_request",
+      `unsupported Content-Encoding "${encoding.slice(0, 40)}"; only gzip is accepted`,
+    );
   }
   return gunzipBounded(bytes, maxBytes);
 }
@@ -108,5 +115,9 @@ export function parseDeliveryBody(text: string): FirehoseBody {
   if (body.timestamp !== undefined && typeof body.timestamp !== "number") {
     throw new BridgeError("malformed_request", "body.timestamp must be a number of milliseconds");
   }
-  return { requestId: body.requestId, timestamp: body.timestamp as number | undefined, records: body.records as FirehoseRecord[] };
+  return {
+    requestId: body.requestId,
+    timestamp: body.timestamp as number | undefined,
+    records: body.records as FirehoseRecord[],
+  };
 }

@@ -17,7 +17,12 @@ export interface FirehoseDeliveryResponse {
 const MAX_ERROR_MESSAGE = 8192;
 
 /** The only place a Firehose response is made, so every answer has the same well-formed shape. */
-export function firehoseResponse(status: number, requestId: string, timestamp: number, errorMessage?: string): FirehoseDeliveryResponse {
+export function firehoseResponse(
+  status: number,
+  requestId: string,
+  timestamp: number,
+  errorMessage?: string,
+): FirehoseDeliveryResponse {
   const body: FirehoseResponseBody =
     errorMessage === undefined
       ? { requestId, timestamp }
@@ -37,7 +42,13 @@ export function setupFailureResponse(
   log: (line: Record<string, unknown>) => void,
 ): FirehoseDeliveryResponse {
   const requestId = headerLookup(headers)("x-amz-firehose-request-id") || "";
-  log({ level: "error", msg: "firehose receiver set-up failed", requestId, error: error instanceof Error ? `${error.name}: ${error.message}`.slice(0, 500) : String(error).slice(0, 500) });
-  const message = error instanceof BridgeError ? `receiver set-up failed: ${error.message}; retry` : "receiver set-up failed; retry";
+  log({
+    level: "error",
+    msg: "firehose receiver set-up failed",
+    requestId,
+    error: error instanceof Error ? `${error.name}: ${error.message}`.slice(0, 500) : String(error).slice(0, 500),
+  });
+  const message =
+    error instanceof BridgeError ? `receiver set-up failed: ${error.message}; retry` : "receiver set-up failed; retry";
   return firehoseResponse(500, requestId, now, message);
 }

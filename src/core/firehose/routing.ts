@@ -49,16 +49,26 @@ export function buildRouting(settings: RoutingSettings, defaultTarget: Namespace
     namespaceMap.set(source, isNamespace(target) ? splitNamespace(target) : { db: defaultTarget.db, coll: target });
   }
   const { captured, unmappedTemplate } = settings;
-  const targets: [string, Namespace][] = [["the default target (FIREHOSE_DATABASE.FIREHOSE_COLLECTION)", defaultTarget], ...[...namespaceMap].map(([s, t]): [string, Namespace] => [`FIREHOSE_NAMESPACE_MAP["${s}"]`, t])];
+  const targets: [string, Namespace][] = [
+    ["the default target (FIREHOSE_DATABASE.FIREHOSE_COLLECTION)", defaultTarget],
+    ...[...namespaceMap].map(([s, t]): [string, Namespace] => [`FIREHOSE_NAMESPACE_MAP["${s}"]`, t]),
+  ];
   if (unmappedTemplate !== undefined) {
     captured.forEach((source) => {
-      if (!namespaceMap.has(source)) targets.push([`FIREHOSE_UNMAPPED_TARGET "${unmappedTemplate}" for ${source}`, applyTemplate(unmappedTemplate, splitNamespace(source))]);
+      if (!namespaceMap.has(source))
+        targets.push([
+          `FIREHOSE_UNMAPPED_TARGET "${unmappedTemplate}" for ${source}`,
+          applyTemplate(unmappedTemplate, splitNamespace(source)),
+        ]);
     });
   }
   for (const [what, target] of targets) {
     const name = `${target.db}.${target.coll}`;
     if (captured.has(name)) {
-      throw new BridgeError("misconfigured", `${what} writes into ${name}, a captured collection: every write would be captured again, an endless loop`);
+      throw new BridgeError(
+        "misconfigured",
+        `${what} writes into ${name}, a captured collection: every write would be captured again, an endless loop`,
+      );
     }
   }
   return {
@@ -80,7 +90,10 @@ export const namespaceMapParser: Parser<Record<string, string>> = (raw, name) =>
   const out: Record<string, string> = {};
   for (const [source, target] of Object.entries(parsed as Record<string, unknown>)) {
     if (!isNamespace(source) || typeof target !== "string" || target === "") {
-      throw new BridgeError("misconfigured", `${name} entry "${source.slice(0, 80)}" must map "db.collection" to "db.collection" or "collection"`);
+      throw new BridgeError(
+        "misconfigured",
+        `${name} entry "${source.slice(0, 80)}" must map "db.collection" to "db.collection" or "collection"`,
+      );
     }
     out[source] = target;
   }
@@ -89,7 +102,13 @@ export const namespaceMapParser: Parser<Record<string, string>> = (raw, name) =>
 
 /** CAPTURED_NAMESPACES as generated from the capture list: a JSON array (or comma list) of "db.coll". */
 export const capturedParser: Parser<Set<string>> = (raw, name) => {
-  const list = typeof raw === "string" && !raw.trim().startsWith("[") ? raw.split(",").map((s) => s.trim()).filter(Boolean) : json(raw, name);
+  const list =
+    typeof raw === "string" && !raw.trim().startsWith("[")
+      ? raw
+          .split(",")
+          .map((s) => s.trim())
+          .filter(Boolean)
+      : json(raw, name);
   if (!Array.isArray(list) || !list.every((item) => typeof item === "string")) {
     throw new BridgeError("misconfigured", `${name} must be a list of "db.collection" names`);
   }
@@ -100,10 +119,14 @@ export const capturedParser: Parser<Set<string>> = (raw, name) => {
 export const templateParser: Parser<string | undefined> = (raw, name) => {
   if (raw === "default") return undefined;
   if (typeof raw !== "string" || !isNamespace(raw) || !/\{(db|coll)\}/.test(raw)) {
-    throw new BridgeError("misconfigured", `${name} must be "default" or a "database.collection" template with {db} and/or {coll}, like "mirror_{db}.{coll}"`);
+    throw new BridgeError(
+      "misconfigured",
+      `${name} must be "default" or a "database.collection" template with {db} and/or {coll}, like "mirror_{db}.{coll}"`,
+    );
   }
   const sample = namespaceProblem(applyTemplate(raw, { db: "db", coll: "coll" }));
-  if (sample !== undefined) throw new BridgeError("misconfigured", `${name} "${raw.slice(0, 80)}" does not make valid names: ${sample}`);
+  if (sample !== undefined)
+    throw new BridgeError("misconfigured", `${name} "${raw.slice(0, 80)}" does not make valid names: ${sample}`);
   return raw;
 };
 
@@ -111,7 +134,11 @@ export const templateParser: Parser<string | undefined> = (raw, name) => {
  * The target of a change event from `source`, or the reason it has none. Targets are cached per
  * source so that one source always yields the same object (writes are grouped by identity).
  */
-export function targetFor(routing: Routing, source: Namespace, cache: Map<string, Namespace | TargetProblem>): Namespace | TargetProblem {
+export function targetFor(
+  routing: Routing,
+  source: Namespace,
+  cache: Map<string, Namespace | TargetProblem>,
+): Namespace | TargetProblem {
   const key = `${source.db}.${source.coll}`;
   const known = cache.get(key);
   if (known !== undefined) return known;
@@ -121,7 +148,10 @@ export function targetFor(routing: Routing, source: Namespace, cache: Map<string
     const invalid = namespaceProblem(candidate);
     if (invalid !== undefined) target = { problem: "target_invalid", reason: invalid };
     else if (routing.captured.has(`${candidate.db}.${candidate.coll}`)) {
-      target = { problem: "target_captured", reason: `${candidate.db}.${candidate.coll} is a captured collection; writing it would be captured again` };
+      target = {
+        problem: "target_captured",
+        reason: `${candidate.db}.${candidate.coll} is a captured collection; writing it would be captured again`,
+      };
     } else target = candidate;
   }
   cache.set(key, target);
@@ -143,8 +173,10 @@ function applyTemplate(template: string, source: Namespace): Namespace {
 
 /** MongoDB's naming rules for a target: database names without /\\. "$*<>:|? and at most 63 bytes. */
 function namespaceProblem(target: Namespace): string | undefined {
-  if (target.db === "" || /[/\\. "$*<>:|?\0]/.test(target.db) || target.db.length > 63) return `"${target.db.slice(0, 80)}" is not a valid database name`;
-  if (target.coll === "" || /[$\0]/.test(target.coll) || target.coll.indexOf("system.") === 0) return `"${target.coll.slice(0, 80)}" is not a valid collection name`;
+  if (target.db === "" || /[/\\. "$*<>:|?\0]/.test(target.db) || target.db.length > 63)
+    return `"${target.db.slice(0, 80)}" is not a valid database name`;
+  if (target.coll === "" || /[$\0]/.test(target.coll) || target.coll.indexOf("system.") === 0)
+    return `"${target.coll.slice(0, 80)}" is not a valid collection name`;
   return undefined;
 }
 

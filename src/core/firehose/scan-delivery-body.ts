@@ -132,7 +132,8 @@ export function scanDeliveryBody(bytes: Buffer): ScannedDeliveryBody | undefined
     }
   } while (take(COMMA));
   if (!take(CLOSE_BRACE) || peek() !== -1) return undefined;
-  if (requestId === undefined || requestId.length === 0 || dataStarts === undefined || dataEnds === undefined) return undefined;
+  if (requestId === undefined || requestId.length === 0 || dataStarts === undefined || dataEnds === undefined)
+    return undefined;
   return { requestId, timestamp, dataStarts, dataEnds };
 }
 

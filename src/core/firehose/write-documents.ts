@@ -16,9 +16,16 @@ export interface DeadLetter {
  * of the batch can be acknowledged; every other failure fails the delivery and Firehose retries it.
  */
 const PERMANENT_WRITE_ERRORS = new Set<number>([
-  MongoErrorCode.BadValue, MongoErrorCode.DollarPrefixedFieldName, MongoErrorCode.InvalidDBRef,
-  MongoErrorCode.DottedFieldName, MongoErrorCode.ImmutableField, MongoErrorCode.DocumentValidationFailure,
-  MongoErrorCode.BSONObjectTooLarge, MongoErrorCode.DuplicateKey, MongoErrorCode.KeyTooLong, MongoErrorCode.DocumentTooLarge,
+  MongoErrorCode.BadValue,
+  MongoErrorCode.DollarPrefixedFieldName,
+  MongoErrorCode.InvalidDBRef,
+  MongoErrorCode.DottedFieldName,
+  MongoErrorCode.ImmutableField,
+  MongoErrorCode.DocumentValidationFailure,
+  MongoErrorCode.BSONObjectTooLarge,
+  MongoErrorCode.DuplicateKey,
+  MongoErrorCode.KeyTooLong,
+  MongoErrorCode.DocumentTooLarge,
 ]);
 
 interface WriteErrorLike {
@@ -38,14 +45,19 @@ export interface PerOperationError {
  * all succeeded). Anything else (a transient, unknown or write-concern failure) throws a retryable
  * BridgeError: the whole batch must be retried.
  */
-export async function bulkWriteKeepingRefusals(collection: CollectionPort, operations: WriteOperation[], what: string): Promise<PerOperationError[]> {
+export async function bulkWriteKeepingRefusals(
+  collection: CollectionPort,
+  operations: WriteOperation[],
+  what: string,
+): Promise<PerOperationError[]> {
   if (operations.length === 0) return [];
   try {
     await collection.bulkWrite(operations, { ordered: false });
     return [];
   } catch (error) {
     const failures = permanentWriteErrors(error);
-    if (failures === undefined) throw new BridgeError("unavailable", `${what} failed; retry the batch`, { cause: error });
+    if (failures === undefined)
+      throw new BridgeError("unavailable", `${what} failed; retry the batch`, { cause: error });
     return failures;
   }
 }
@@ -63,10 +75,18 @@ const ID_INDEX = /index: _id_ /;
  */
 function permanentWriteErrors(error: unknown): PerOperationError[] | undefined {
   if (error === null || typeof error !== "object") return undefined;
-  const candidate = error as { writeErrors?: unknown; writeConcernError?: unknown; result?: { hasWriteErrors?: unknown } };
+  const candidate = error as {
+    writeErrors?: unknown;
+    writeConcernError?: unknown;
+    result?: { hasWriteErrors?: unknown };
+  };
   if (candidate.writeConcernError) return undefined;
   const raw = candidate.writeErrors;
-  const list: WriteErrorLike[] = Array.isArray(raw) ? raw : raw && typeof raw === "object" ? [raw as WriteErrorLike] : [];
+  const list: WriteErrorLike[] = Array.isArray(raw)
+    ? raw
+    : raw && typeof raw === "object"
+      ? [raw as WriteErrorLike]
+      : [];
   if (list.length === 0) return undefined;
   const out: PerOperationError[] = [];
   for (const writeError of list) {

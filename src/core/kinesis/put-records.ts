@@ -38,7 +38,10 @@ export class RetryExhaustedError extends Error {
  * (A batch holds at most one entry per partition key wherever order matters, so re-sending some
  * entries never reorders a document's records.)
  */
-export async function putAllRecords(entries: readonly KinesisRecordEntry[], deps: PutRecordsDeps): Promise<{ attempts: number }> {
+export async function putAllRecords(
+  entries: readonly KinesisRecordEntry[],
+  deps: PutRecordsDeps,
+): Promise<{ attempts: number }> {
   const delivered = entries.map(() => false);
   let pending = entries.map((_, i) => i);
   for (let attempt = 1; ; attempt++) {
@@ -49,7 +52,11 @@ export async function putAllRecords(entries: readonly KinesisRecordEntry[], deps
       response.Records.forEach((outcome, k) => {
         if (outcome.ErrorCode) {
           failed.push(pending[k]);
-          cause = new KinesisError(outcome.ErrorCode, outcome.ErrorMessage || "", isRetryableErrorCode(outcome.ErrorCode));
+          cause = new KinesisError(
+            outcome.ErrorCode,
+            outcome.ErrorMessage || "",
+            isRetryableErrorCode(outcome.ErrorCode),
+          );
         } else delivered[pending[k]] = true;
       });
       if (failed.length === 0) return { attempts: attempt };

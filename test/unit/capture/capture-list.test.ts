@@ -30,7 +30,10 @@ describe("parseCaptureList", () => {
         return e as CaptureListError;
       }
     })();
-    expect(error?.problems).toEqual(['list.csv line 2: "bad" is not "database.collection" or "database,collection"', "list.csv line 3: a.b is already listed on line 1"]);
+    expect(error?.problems).toEqual([
+      'list.csv line 2: "bad" is not "database.collection" or "database,collection"',
+      "list.csv line 3: a.b is already listed on line 1",
+    ]);
   });
 });
 

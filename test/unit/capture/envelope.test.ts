@@ -11,33 +11,49 @@ const canonical = (value: unknown) => JSON.parse(EJSON.stringify(value, { relaxe
 const decode = (data: string) => JSON.parse(data) as Record<string, unknown>;
 
 describe("buildKinesisRecord: envelope format", () => {
-  it.each(["insert", "update", "replace", "delete", "heartbeat"])("%s: is MongoDB's change event, every field lossless", (name) => {
-    const event = readChangeEvent(name);
-    const record = buildKinesisRecord(event, config(), nodeBson);
-    const envelope = decode(record.data);
-    const expected: Record<string, unknown> = {
-      _id: event._id,
-      operationType: event.operationType,
-      clusterTime: event.clusterTime,
-      wallTime: event.wallTime,
-      ns: event.ns,
-      documentKey: event.documentKey,
-    };
-    if (event.fullDocument) expected.fullDocument = event.fullDocument;
-    if (event.updateDescription) expected.updateDescription = event.updateDescription;
-    expect(envelope).toEqual(canonical(expected));
-    // MongoDB's own field names, and nothing of ours when nothing was left out.
-    expect(Object.keys(envelope).slice(0, 6)).toEqual(["_id", "operationType", "clusterTime", "wallTime", "ns", "documentKey"]);
-    // and it parses back to exactly the same BSON values
-    const back = EJSON.parse(record.data, { relaxed: false }) as Record<string, unknown>;
-    expect(EJSON.stringify(back.fullDocument ?? null, { relaxed: false })).toBe(EJSON.stringify(event.fullDocument ?? null, { relaxed: false }));
-    expect(record.degraded).toEqual([]);
-    expect(record.bytes).toBe(Buffer.byteLength(record.data) + Buffer.byteLength(record.partitionKey));
-  });
+  it.each(["insert", "update", "replace", "delete", "heartbeat"])(
+    "%s: is MongoDB's change event, every field lossless",
+    (name) => {
+      const event = readChangeEvent(name);
+      const record = buildKinesisRecord(event, config(), nodeBson);
+      const envelope = decode(record.data);
+      const expected: Record<string, unknown> = {
+        _id: event._id,
+        operationType: event.operationType,
+        clusterTime: event.clusterTime,
+        wallTime: event.wallTime,
+        ns: event.ns,
+        documentKey: event.documentKey,
+      };
+      if (event.fullDocument) expected.fullDocument = event.fullDocument;
+      if (event.updateDescription) expected.updateDescription = event.updateDescription;
+      expect(envelope).toEqual(canonical(expected));
+      // MongoDB's own field names, and nothing of ours when nothing was left out.
+      expect(Object.keys(envelope).slice(0, 6)).toEqual([
+        "_id",
+        "operationType",
+        "clusterTime",
+        "wallTime",
+        "ns",
+        "documentKey",
+      ]);
+      // and it parses back to exactly the same BSON values
+      const back = EJSON.parse(record.data, { relaxed: false }) as Record<string, unknown>;
+      expect(EJSON.stringify(back.fullDocument ?? null, { relaxed: false })).toBe(
+        EJSON.stringify(event.fullDocument ?? null, { relaxed: false }),
+      );
+      expect(record.degraded).toEqual([]);
+      expect(record.bytes).toBe(Buffer.byteLength(record.data) + Buffer.byteLength(record.partitionKey));
+    },
+  );
 
   it("keys records by documentKey._id", () => {
-    expect(buildKinesisRecord(readChangeEvent("insert"), config(), nodeBson).partitionKey).toBe("6565a1f0c2b4a1d2e3f40516");
-    expect(buildKinesisRecord(readChangeEvent("heartbeat"), config(), nodeBson).partitionKey).toBe("atlas-kinesis-bridge");
+    expect(buildKinesisRecord(readChangeEvent("insert"), config(), nodeBson).partitionKey).toBe(
+      "6565a1f0c2b4a1d2e3f40516",
+    );
+    expect(buildKinesisRecord(readChangeEvent("heartbeat"), config(), nodeBson).partitionKey).toBe(
+      "atlas-kinesis-bridge",
+    );
   });
 });
 
@@ -49,7 +65,11 @@ describe("buildKinesisRecord: document format", () => {
   });
 
   it("sends a delete as its key with a deleted marker, never null", () => {
-    const record = buildKinesisRecord(readChangeEvent("delete"), config({ KINESIS_RECORD_FORMAT: "document" }), nodeBson);
+    const record = buildKinesisRecord(
+      readChangeEvent("delete"),
+      config({ KINESIS_RECORD_FORMAT: "document" }),
+      nodeBson,
+    );
     expect(decode(record.data)).toEqual({ _id: { $oid: "6565a1f0c2b4a1d2e3f40516" }, __deleted: true });
   });
 });
@@ -66,11 +86,19 @@ describe("Streamkap encodings", () => {
       name: "string turns nested documents into JSON strings, Extended JSON values stay",
       values: { NESTED_DOCUMENT_ENCODING: "string" },
       tags: ["☃", { $numberInt: "7" }, JSON.stringify({ kind: "nested" })],
-      acceleration: JSON.stringify({ x: { $numberDouble: "0.01" }, y: { $numberDouble: "-0.02" }, z: { $numberDouble: "9.81" } }),
+      acceleration: JSON.stringify({
+        x: { $numberDouble: "0.01" },
+        y: { $numberDouble: "-0.02" },
+        z: { $numberDouble: "9.81" },
+      }),
     },
   ])("$name", ({ values, tags, acceleration }) => {
     for (const format of ["envelope", "document"]) {
-      const record = buildKinesisRecord(readChangeEvent("insert"), config({ ...values, KINESIS_RECORD_FORMAT: format }), nodeBson);
+      const record = buildKinesisRecord(
+        readChangeEvent("insert"),
+        config({ ...values, KINESIS_RECORD_FORMAT: format }),
+        nodeBson,
+      );
       const parsed = decode(record.data);
       const document = (format === "envelope" ? parsed.fullDocument : parsed) as Record<string, unknown>;
       expect(document.tags).toEqual(tags);
@@ -110,7 +138,9 @@ describe("size limit", () => {
 
   it("refuses (never truncates) when even the key alone is over the limit", () => {
     const event = { ...readChangeEvent("delete"), documentKey: { _id: "k".repeat(3000) } };
-    expect(() => buildKinesisRecord(event, config({ KINESIS_MAX_RECORD_BYTES: 2048 }), nodeBson)).toThrow(RecordTooLargeError);
+    expect(() => buildKinesisRecord(event, config({ KINESIS_MAX_RECORD_BYTES: 2048 }), nodeBson)).toThrow(
+      RecordTooLargeError,
+    );
   });
 });
 

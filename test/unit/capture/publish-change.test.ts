@@ -50,10 +50,28 @@ describe("publishChangeToKinesis", () => {
   });
 
   it.each([
-    { name: "throttled on every attempt", script: () => [throttled(), throttled(), throttled(), throttled()], attempts: 4, calls: 4, sleeps: [50, 100, 200] },
-    { name: "5xx on every attempt", script: () => Array.from({ length: 4 }, () => new KinesisError("HTTP503", "Service Unavailable", true, 503)), attempts: 4, calls: 4, sleeps: [50, 100, 200] },
+    {
+      name: "throttled on every attempt",
+      script: () => [throttled(), throttled(), throttled(), throttled()],
+      attempts: 4,
+      calls: 4,
+      sleeps: [50, 100, 200],
+    },
+    {
+      name: "5xx on every attempt",
+      script: () => Array.from({ length: 4 }, () => new KinesisError("HTTP503", "Service Unavailable", true, 503)),
+      attempts: 4,
+      calls: 4,
+      sleeps: [50, 100, 200],
+    },
     { name: "access denied (not retryable)", script: () => [accessDenied()], attempts: 1, calls: 1, sleeps: [] },
-    { name: "network failure until exhausted", script: () => Array.from({ length: 4 }, () => new KinesisError("NetworkError", "socket hang up", true)), attempts: 4, calls: 4, sleeps: [50, 100, 200] },
+    {
+      name: "network failure until exhausted",
+      script: () => Array.from({ length: 4 }, () => new KinesisError("NetworkError", "socket hang up", true)),
+      attempts: 4,
+      calls: 4,
+      sleeps: [50, 100, 200],
+    },
   ])("sends the event to the outbox when $name, with one log line", async ({ script, attempts, calls, sleeps }) => {
     const kinesis = fakeKinesis(script());
     const deps = makeCaptureDeps({ kinesis: kinesis.port });
@@ -63,9 +81,18 @@ describe("publishChangeToKinesis", () => {
     expect(kinesis.calls).toHaveLength(calls);
     expect(deps.time.sleeps).toEqual(sleeps);
     const [entry] = await deps.outbox.find({}).toArray();
-    expect(entry).toMatchObject({ _id: (event._id as { _data: string })._data, partitionKey: "6565a1f0c2b4a1d2e3f40516", operationType: "update", ns: "monitors.reports", attempts });
+    expect(entry).toMatchObject({
+      _id: (event._id as { _data: string })._data,
+      partitionKey: "6565a1f0c2b4a1d2e3f40516",
+      operationType: "update",
+      ns: "monitors.reports",
+      attempts,
+    });
     // The outboxed record is the change event itself, as the stream will carry it.
-    expect(JSON.parse(entry.data as string)).toMatchObject({ _id: { _data: (event._id as { _data: string })._data }, operationType: "update" });
+    expect(JSON.parse(entry.data as string)).toMatchObject({
+      _id: { _data: (event._id as { _data: string })._data },
+      operationType: "update",
+    });
     const lines = deps.logger.lines.filter((line) => line.msg === "change event sent to the outbox");
     expect(lines).toHaveLength(1);
   });
@@ -75,9 +102,15 @@ describe("publishChangeToKinesis", () => {
     const deps = makeCaptureDeps({ kinesis: kinesis.port });
     await publishChangeToKinesis(readChangeEvent("insert"), deps);
     const second = await publishChangeToKinesis(readChangeEvent("update"), deps);
-    expect(second).toEqual({ result: "outboxed", reason: "an earlier event of this document is waiting in the outbox" });
+    expect(second).toEqual({
+      result: "outboxed",
+      reason: "an earlier event of this document is waiting in the outbox",
+    });
     expect(kinesis.calls).toHaveLength(1); // the second event never went to Kinesis ahead of the first
-    expect((await deps.outbox.find({}).sort({ _id: 1 }).toArray()).map((e) => e.operationType)).toEqual(["insert", "update"]);
+    expect((await deps.outbox.find({}).sort({ _id: 1 }).toArray()).map((e) => e.operationType)).toEqual([
+      "insert",
+      "update",
+    ]);
     // a different document is not held back
     const other = { ...readChangeEvent("insert"), _id: { _data: "82FF" }, documentKey: { _id: "other" } };
     expect((await publishChangeToKinesis(other, deps)).result).toBe("put");
@@ -93,14 +126,23 @@ describe("publishChangeToKinesis", () => {
   it("records the last successful put when a heartbeat goes through", async () => {
     const deps = makeCaptureDeps();
     await publishChangeToKinesis(readChangeEvent("heartbeat"), deps);
-    expect(await deps.status.findOne({ _id: "atlas-kinesis-bridge:lastSuccessfulPut" })).toEqual({ _id: "atlas-kinesis-bridge:lastSuccessfulPut", at: new Date(deps.clock.now()) });
+    expect(await deps.status.findOne({ _id: "atlas-kinesis-bridge:lastSuccessfulPut" })).toEqual({
+      _id: "atlas-kinesis-bridge:lastSuccessfulPut",
+      at: new Date(deps.clock.now()),
+    });
   });
 
   it("a failure to record the last successful put neither outboxes nor repeats a heartbeat that was put", async () => {
     const kinesis = fakeKinesis();
     const deps = makeCaptureDeps({ kinesis: kinesis.port });
-    const failingStatus = Object.assign(Object.create(deps.status), { updateOne: async () => { throw new Error("status write failed"); } });
-    expect((await publishChangeToKinesis(readChangeEvent("heartbeat"), { ...deps, status: failingStatus })).result).toBe("put");
+    const failingStatus = Object.assign(Object.create(deps.status), {
+      updateOne: async () => {
+        throw new Error("status write failed");
+      },
+    });
+    expect(
+      (await publishChangeToKinesis(readChangeEvent("heartbeat"), { ...deps, status: failingStatus })).result,
+    ).toBe("put");
     expect(kinesis.stream).toHaveLength(1);
     expect(await deps.outbox.countDocuments()).toBe(0);
     expect(deps.logger.lines.at(-1)).toMatchObject({ msg: "could not record the last successful put" });

@@ -1,4 +1,17 @@
-import { Binary, BSON, BSONRegExp, Decimal128, Double, EJSON, Int32, Long, MaxKey, MinKey, ObjectId, Timestamp } from "bson";
+import {
+  Binary,
+  BSON,
+  BSONRegExp,
+  Decimal128,
+  Double,
+  EJSON,
+  Int32,
+  Long,
+  MaxKey,
+  MinKey,
+  ObjectId,
+  Timestamp,
+} from "bson";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { nodeBson } from "../../../src/adapters/bson/node-bson";
@@ -12,22 +25,32 @@ const leaf = fc.oneof(
   fc.integer({ min: -1000, max: 1000 }).map((n) => new Double(n)), // whole-number doubles must stay doubles
   fc.integer({ min: -(2 ** 40), max: 2 ** 40 }).map((n) => Long.fromNumber(n)),
   fc.bigInt({ min: -(2n ** 63n), max: 2n ** 63n - 1n }).map((n) => Long.fromBigInt(n)),
-  fc.tuple(fc.bigInt({ min: -(10n ** 30n), max: 10n ** 30n }), fc.integer({ min: -20, max: 20 })).map(([digits, exp]) => Decimal128.fromString(`${digits}E${exp}`)),
+  fc
+    .tuple(fc.bigInt({ min: -(10n ** 30n), max: 10n ** 30n }), fc.integer({ min: -20, max: 20 }))
+    .map(([digits, exp]) => Decimal128.fromString(`${digits}E${exp}`)),
   // Plain decimals of up to 15 significant digits take the direct encoding; longer ones the library.
-  fc.tuple(fc.boolean(), fc.stringMatching(/^\d{1,17}$/), fc.option(fc.stringMatching(/^\d{1,17}$/))).map(([negative, whole, fraction]) =>
-    Decimal128.fromString(`${negative ? "-" : ""}${whole}${fraction === null ? "" : `.${fraction}`}`),
-  ),
+  fc
+    .tuple(fc.boolean(), fc.stringMatching(/^\d{1,17}$/), fc.option(fc.stringMatching(/^\d{1,17}$/)))
+    .map(([negative, whole, fraction]) =>
+      Decimal128.fromString(`${negative ? "-" : ""}${whole}${fraction === null ? "" : `.${fraction}`}`),
+    ),
   fc.uint8Array({ minLength: 12, maxLength: 12 }).map((bytes) => new ObjectId(bytes)),
   fc.integer({ min: -8.64e15, max: 8.64e15 }).map((ms) => new Date(ms)),
-  fc.tuple(fc.uint8Array({ maxLength: 100 }), fc.constantFrom(0, 1, 3, 5, 128)).map(([bytes, subType]) => new Binary(bytes, subType)),
+  fc
+    .tuple(fc.uint8Array({ maxLength: 100 }), fc.constantFrom(0, 1, 3, 5, 128))
+    .map(([bytes, subType]) => new Binary(bytes, subType)),
   fc.tuple(fc.nat(), fc.nat()).map(([t, i]) => new Timestamp({ t, i })),
-  fc.tuple(fc.string(), fc.constantFrom("", "i", "im", "msx")).map(([pattern, flags]) => new BSONRegExp(pattern, flags)),
+  fc
+    .tuple(fc.string(), fc.constantFrom("", "i", "im", "msx"))
+    .map(([pattern, flags]) => new BSONRegExp(pattern, flags)),
   fc.constant(new MinKey()),
   fc.constant(new MaxKey()),
   fc.boolean(),
   fc.constant(null),
 );
-const key = fc.string({ minLength: 1, maxLength: 12 }).filter((k) => !k.startsWith("$") && !k.includes("\0") && k !== "__proto__");
+const key = fc
+  .string({ minLength: 1, maxLength: 12 })
+  .filter((k) => !k.startsWith("$") && !k.includes("\0") && k !== "__proto__");
 const { document } = fc.letrec((tie) => ({
   value: fc.oneof({ depthSize: "small" }, leaf, tie("document"), fc.array(tie("value"), { maxLength: 4 })),
   document: fc.dictionary(key, tie("value"), { maxKeys: 6 }),
@@ -41,15 +64,24 @@ const sameBson = (text: string) => {
 
 describe("parseExtendedJson agrees with EJSON.parse(text, {relaxed: false})", () => {
   it("on canonical Extended JSON of random documents", () => {
-    fc.assert(fc.property(document, (doc) => sameBson(EJSON.stringify(doc, { relaxed: false }))), { numRuns: 1500 });
+    fc.assert(
+      fc.property(document, (doc) => sameBson(EJSON.stringify(doc, { relaxed: false }))),
+      { numRuns: 1500 },
+    );
   });
 
   it("on relaxed Extended JSON of random documents", () => {
-    fc.assert(fc.property(document, (doc) => sameBson(EJSON.stringify(doc, { relaxed: true }))), { numRuns: 1500 });
+    fc.assert(
+      fc.property(document, (doc) => sameBson(EJSON.stringify(doc, { relaxed: true }))),
+      { numRuns: 1500 },
+    );
   });
 
   it("on arbitrary plain JSON objects (including $-prefixed keys)", () => {
-    fc.assert(fc.property(fc.dictionary(fc.string(), fc.jsonValue()), (doc) => sameBson(JSON.stringify(doc))), { numRuns: 1500 });
+    fc.assert(
+      fc.property(fc.dictionary(fc.string(), fc.jsonValue()), (doc) => sameBson(JSON.stringify(doc))),
+      { numRuns: 1500 },
+    );
   });
 
   it.each([
@@ -58,7 +90,10 @@ describe("parseExtendedJson agrees with EJSON.parse(text, {relaxed: false})", ()
     ["double 1.0 keeps its type", '{"d":{"$numberDouble":"1.0"}}'],
     ["hexadecimal double text", '{"d":{"$numberDouble":"0x10"}}'],
     ["negative zero int", '{"i":{"$numberInt":"-0"}}'],
-    ["dates outside 1970-9999", '{"a":{"$date":{"$numberLong":"-62135596800000"}},"b":{"$date":{"$numberLong":"253402300800000"}}}'],
+    [
+      "dates outside 1970-9999",
+      '{"a":{"$date":{"$numberLong":"-62135596800000"}},"b":{"$date":{"$numberLong":"253402300800000"}}}',
+    ],
     ["relaxed ISO date", '{"d":{"$date":"2026-11-22T03:33:00.123Z"}}'],
     ["uuid shorthand (library path)", '{"u":{"$uuid":"c8edabc3-f738-4ca3-b68d-ab92a91478a4"}}'],
     ["symbol (library path)", '{"s":{"$symbol":"x"}}'],
@@ -74,14 +109,23 @@ describe("parseExtendedJson agrees with EJSON.parse(text, {relaxed: false})", ()
     ["binary with a newline inside", '{"b":{"$binary":{"base64":"AAA\\nAAA=","subType":"00"}}}'],
     ["binary with padding inside", '{"b":{"$binary":{"base64":"QQ==QUJD","subType":"00"}}}'],
     ["binary with non-ASCII", '{"b":{"$binary":{"base64":"QUé=","subType":"00"}}}'],
-    ["binary of 65 bytes (Node's decoder)", `{"b":{"$binary":{"base64":"${Buffer.alloc(65, 7).toString("base64")}","subType":"00"}}}`],
+    [
+      "binary of 65 bytes (Node's decoder)",
+      `{"b":{"$binary":{"base64":"${Buffer.alloc(65, 7).toString("base64")}","subType":"00"}}}`,
+    ],
     ["empty binary", '{"b":{"$binary":{"base64":"","subType":"05"}}}'],
-    ...["5", "fF", "80", "", "g1", "100", " 5"].map((subType) => [`binary subtype "${subType}"`, `{"b":{"$binary":{"base64":"AA==","subType":"${subType}"}}}`]),
+    ...["5", "fF", "80", "", "g1", "100", " 5"].map((subType) => [
+      `binary subtype "${subType}"`,
+      `{"b":{"$binary":{"base64":"AA==","subType":"${subType}"}}}`,
+    ]),
     ["__proto__ key holding a wrapper", '{"__proto__":{"$oid":"6565a1f0c2b4a1d2e3f40516"}}'],
   ])("edge case: %s", (_name, text) => sameBson(text));
 
   it("never pollutes prototypes through a __proto__ key", () => {
-    const parsed = parseExtendedJson('{"__proto__":{"$oid":"6565a1f0c2b4a1d2e3f40516"}}', nodeBson) as Record<string, unknown>;
+    const parsed = parseExtendedJson('{"__proto__":{"$oid":"6565a1f0c2b4a1d2e3f40516"}}', nodeBson) as Record<
+      string,
+      unknown
+    >;
     expect(Object.getPrototypeOf(parsed)).toBe(Object.prototype);
     expect(Object.keys(parsed)).toEqual(["__proto__"]);
   });

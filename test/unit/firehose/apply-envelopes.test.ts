@@ -14,7 +14,13 @@ let deliveries = 0;
 function delivery(events: ChangeEvent[], options: { maxRecordBytes?: number } = {}) {
   const requestId = `req-${++deliveries}`;
   const records = events.map((event) => ({
-    data: Buffer.from(buildKinesisRecord(event, { ...captureConfig, maxRecordBytes: options.maxRecordBytes ?? captureConfig.maxRecordBytes }, nodeBson).data).toString("base64"),
+    data: Buffer.from(
+      buildKinesisRecord(
+        event,
+        { ...captureConfig, maxRecordBytes: options.maxRecordBytes ?? captureConfig.maxRecordBytes },
+        nodeBson,
+      ).data,
+    ).toString("base64"),
   }));
   return {
     method: "POST",
@@ -24,17 +30,25 @@ function delivery(events: ChangeEvent[], options: { maxRecordBytes?: number } = 
 }
 
 const stored = async (deps: ReturnType<typeof makeFirehoseDeps>) =>
-  (await deps.store.db("monitors").collection("firehose").find({}, { promoteValues: false }).toArray()).map((d) => JSON.parse(EJSON.stringify(d, { relaxed: false })));
+  (await deps.store.db("monitors").collection("firehose").find({}, { promoteValues: false }).toArray()).map((d) =>
+    JSON.parse(EJSON.stringify(d, { relaxed: false })),
+  );
 
 const [insert, update, replace, del] = ["insert", "update", "replace", "delete"].map(readChangeEvent);
-const position = (t: number, i: number, token: string) => `${t.toString(16).padStart(8, "0")}${i.toString(16).padStart(8, "0")}:${token}`;
+const position = (t: number, i: number, token: string) =>
+  `${t.toString(16).padStart(8, "0")}${i.toString(16).padStart(8, "0")}:${token}`;
 const token = (event: ChangeEvent) => (event._id as { _data: string })._data;
 
 describe("the webhook applies change envelopes", () => {
   it("insert then update: the target holds the latest full document with its position", async () => {
     const deps = makeFirehoseDeps();
     expect((await receiveFirehoseDelivery(delivery([insert, update]), deps)).status).toBe(200);
-    const expected = JSON.parse(EJSON.stringify({ ...update.fullDocument, _akb: { pos: position(1763771101, 1, token(update)) } }, { relaxed: false }));
+    const expected = JSON.parse(
+      EJSON.stringify(
+        { ...update.fullDocument, _akb: { pos: position(1763771101, 1, token(update)) } },
+        { relaxed: false },
+      ),
+    );
     expect(await stored(deps)).toEqual([expected]);
   });
 
@@ -50,7 +64,13 @@ describe("the webhook applies change envelopes", () => {
     // The delete's position is remembered beside the target, not in it.
     const rows = await deps.store.db("monitors").collection("firehose_deletes").find({}).toArray();
     expect(rows).toEqual([
-      { _id: 'monitors.firehose|o:6565a1f0c2b4a1d2e3f40516', pos: position(1763771103, 1, token(del)), ns: "monitors.firehose", id: insert.documentKey!._id, deletedAt: new Date(1763771101456) },
+      {
+        _id: "monitors.firehose|o:6565a1f0c2b4a1d2e3f40516",
+        pos: position(1763771103, 1, token(del)),
+        ns: "monitors.firehose",
+        id: insert.documentKey!._id,
+        deletedAt: new Date(1763771101456),
+      },
     ]);
   });
 
@@ -58,7 +78,13 @@ describe("the webhook applies change envelopes", () => {
     const deps = makeFirehoseDeps();
     await receiveFirehoseDelivery(delivery([replace]), deps);
     await receiveFirehoseDelivery(delivery([insert, update]), deps);
-    expect(deps.logger.lines.at(-1)).toMatchObject({ status: 200, stale: 1, superseded: 1, written: 0, deadLettered: 0 });
+    expect(deps.logger.lines.at(-1)).toMatchObject({
+      status: 200,
+      stale: 1,
+      superseded: 1,
+      written: 0,
+      deadLettered: 0,
+    });
     expect((await stored(deps))[0].node).toBe("pi-replaced");
     expect(await deps.store.db("monitors").collection("firehose_dead_letters").countDocuments()).toBe(0);
   });
@@ -80,12 +106,17 @@ describe("the webhook applies change envelopes", () => {
     const huge = { ...insert, fullDocument: { ...insert.fullDocument, blob: "b".repeat(5000) } };
     await receiveFirehoseDelivery(delivery([huge], { maxRecordBytes: 4096 }), deps);
     const [letter] = await deps.store.db("monitors").collection("firehose_dead_letters").find({}).toArray();
-    expect(letter).toMatchObject({ reasonCode: "change_document_dropped_for_size", reason: expect.stringMatching(/without its document .*re-read it from the source/) });
+    expect(letter).toMatchObject({
+      reasonCode: "change_document_dropped_for_size",
+      reason: expect.stringMatching(/without its document .*re-read it from the source/),
+    });
     expect(await stored(deps)).toEqual([]);
   });
 
   it("routes by FIREHOSE_NAMESPACE_MAP and keeps plain documents in the default target", async () => {
-    const deps = makeFirehoseDeps({ values: { FIREHOSE_NAMESPACE_MAP: JSON.stringify({ "monitors.reports": "replica.reports" }) } });
+    const deps = makeFirehoseDeps({
+      values: { FIREHOSE_NAMESPACE_MAP: JSON.stringify({ "monitors.reports": "replica.reports" }) },
+    });
     const req = delivery([insert]);
     const body = JSON.parse(req.body.toString());
     body.records.push({ data: Buffer.from('{"_id":"plain","v":1}').toString("base64") });
@@ -95,10 +126,25 @@ describe("the webhook applies change envelopes", () => {
   });
 
   it.each([
-    { name: "a map into a captured collection", values: { FIREHOSE_NAMESPACE_MAP: '{"app.orders":"monitors.reports"}', CAPTURED_NAMESPACES: ["monitors.reports"] }, error: /FIREHOSE_NAMESPACE_MAP\["app.orders"\] writes into monitors.reports, a captured collection/ },
-    { name: "a default target that is captured", values: { CAPTURED_NAMESPACES: '["monitors.firehose"]' }, error: /default target .* writes into monitors.firehose/ },
+    {
+      name: "a map into a captured collection",
+      values: {
+        FIREHOSE_NAMESPACE_MAP: '{"app.orders":"monitors.reports"}',
+        CAPTURED_NAMESPACES: ["monitors.reports"],
+      },
+      error: /FIREHOSE_NAMESPACE_MAP\["app.orders"\] writes into monitors.reports, a captured collection/,
+    },
+    {
+      name: "a default target that is captured",
+      values: { CAPTURED_NAMESPACES: '["monitors.firehose"]' },
+      error: /default target .* writes into monitors.firehose/,
+    },
     { name: "a map that is not JSON", values: { FIREHOSE_NAMESPACE_MAP: "{oops" }, error: /not valid JSON/ },
-    { name: "a map entry without a namespace", values: { FIREHOSE_NAMESPACE_MAP: '{"orders":"x"}' }, error: /must map "db.collection"/ },
+    {
+      name: "a map entry without a namespace",
+      values: { FIREHOSE_NAMESPACE_MAP: '{"orders":"x"}' },
+      error: /must map "db.collection"/,
+    },
   ])("refuses $name with a clear error", ({ values, error }) => {
     expect(() => makeFirehoseDeps({ values })).toThrow(error);
   });
@@ -123,7 +169,13 @@ describe("the webhook applies change envelopes", () => {
 
   it("applies snapshot reads, which never override a later change", async () => {
     const deps = makeFirehoseDeps();
-    const read = { operationType: "read", wallTime: new Date(1763771101000 + 60_000), ns: insert.ns, documentKey: insert.documentKey, fullDocument: { ...insert.fullDocument, node: "from-snapshot" } } as ChangeEvent;
+    const read = {
+      operationType: "read",
+      wallTime: new Date(1763771101000 + 60_000),
+      ns: insert.ns,
+      documentKey: insert.documentKey,
+      fullDocument: { ...insert.fullDocument, node: "from-snapshot" },
+    } as ChangeEvent;
     await receiveFirehoseDelivery(delivery([replace]), deps);
     await receiveFirehoseDelivery(delivery([read]), deps);
     expect((await stored(deps))[0].node).toBe("pi-replaced");

@@ -13,19 +13,30 @@ interface Fixture {
   records: Document[];
   expectedMirror: Document[];
 }
-const fixture = (name: string) => JSON.parse(readFileSync(join(import.meta.dirname, "..", "..", "fixtures", "change-events", "mongodb", `${name}.json`), "utf8"));
+const fixture = (name: string) =>
+  JSON.parse(
+    readFileSync(join(import.meta.dirname, "..", "..", "fixtures", "change-events", "mongodb", `${name}.json`), "utf8"),
+  );
 const formats: Fixture[] = ["canonicalJson", "relaxedJson", "basicJson"].map(fixture);
 const texts = (records: Document[]) => records.map((record) => JSON.stringify(record));
 
 let requests = 0;
-const deliver = (deps: ReturnType<typeof makeFirehoseDeps>, records: string[]) => receiveFirehoseDelivery(firehoseRequest(`q-${++requests}`, records), deps);
+const deliver = (deps: ReturnType<typeof makeFirehoseDeps>, records: string[]) =>
+  receiveFirehoseDelivery(firehoseRequest(`q-${++requests}`, records), deps);
 
 /** The mirror without its position field, as canonical Extended JSON, and the fixture's expectation read the same way. */
-async function mirror(deps: ReturnType<typeof makeFirehoseDeps>, db = "monitors", coll = "firehose"): Promise<unknown[]> {
+async function mirror(
+  deps: ReturnType<typeof makeFirehoseDeps>,
+  db = "monitors",
+  coll = "firehose",
+): Promise<unknown[]> {
   const documents = await deps.store.db(db).collection(coll).find({}, { promoteValues: false }).toArray();
   return documents.map(({ _akb: _position, ...document }) => JSON.parse(EJSON.stringify(document, { relaxed: false })));
 }
-const expected = (format: Fixture) => format.expectedMirror.map((document) => JSON.parse(EJSON.stringify(EJSON.parse(JSON.stringify(document), { relaxed: false }), { relaxed: false })));
+const expected = (format: Fixture) =>
+  format.expectedMirror.map((document) =>
+    JSON.parse(EJSON.stringify(EJSON.parse(JSON.stringify(document), { relaxed: false }), { relaxed: false })),
+  );
 
 describe("MongoDB change events from any producer", () => {
   it.each(formats)("$outputFormat, in one delivery: the mirror holds exactly the live documents", async (format) => {
@@ -33,7 +44,10 @@ describe("MongoDB change events from any producer", () => {
     expect((await deliver(deps, texts(format.records))).status).toBe(200);
     expect(await mirror(deps)).toEqual(expected(format));
     const line = deps.logger.lines.at(-1)!;
-    expect(line).toMatchObject({ deadLettered: 0, basicJson: format.outputFormat === "basicJson" ? format.records.length : 0 });
+    expect(line).toMatchObject({
+      deadLettered: 0,
+      basicJson: format.outputFormat === "basicJson" ? format.records.length : 0,
+    });
   });
 
   it.each(formats)("$outputFormat, one record per delivery in order: the same mirror", async (format) => {
@@ -42,17 +56,22 @@ describe("MongoDB change events from any producer", () => {
     expect(await mirror(deps)).toEqual(expected(format));
   });
 
-  it.each(formats)("$outputFormat, full-document events reversed, repeated and all at once: the same mirror", async (format) => {
-    const deps = makeFirehoseDeps();
-    // The update without fullDocument (a delta) is exact only in order; its effect is re-sent in full here.
-    const records = texts(format.records.filter((record) => record.fullDocument !== undefined || record.operationType === "delete"));
-    const last = format.records[3] as Document;
-    const lastFull = { ...last, fullDocument: format.expectedMirror[0] };
-    const all = records.concat(JSON.stringify(lastFull)).reverse();
-    const responses = await Promise.all([...all, ...all].map((record) => deliver(deps, [record])));
-    expect(responses.map((r) => r.status)).toEqual(responses.map(() => 200));
-    expect(await mirror(deps)).toEqual(expected(format));
-  });
+  it.each(formats)(
+    "$outputFormat, full-document events reversed, repeated and all at once: the same mirror",
+    async (format) => {
+      const deps = makeFirehoseDeps();
+      // The update without fullDocument (a delta) is exact only in order; its effect is re-sent in full here.
+      const records = texts(
+        format.records.filter((record) => record.fullDocument !== undefined || record.operationType === "delete"),
+      );
+      const last = format.records[3] as Document;
+      const lastFull = { ...last, fullDocument: format.expectedMirror[0] };
+      const all = records.concat(JSON.stringify(lastFull)).reverse();
+      const responses = await Promise.all([...all, ...all].map((record) => deliver(deps, [record])));
+      expect(responses.map((r) => r.status)).toEqual(responses.map(() => 200));
+      expect(await mirror(deps)).toEqual(expected(format));
+    },
+  );
 
   it("basicJson keeps what its producer kept: a string _id and numbers for dates", async () => {
     const deps = makeFirehoseDeps();
@@ -63,22 +82,37 @@ describe("MongoDB change events from any producer", () => {
   });
 
   const unappliable = fixture("unappliable") as { records: { reasonCode: string; record: Document }[] };
-  it.each(unappliable.records)("dead-letters a change event it cannot apply, with reason code $reasonCode, and accepts the batch", async ({ reasonCode, record }) => {
-    const deps = makeFirehoseDeps();
-    const response = await deliver(deps, [JSON.stringify(record), JSON.stringify({ _id: "plain", v: 1 })]);
-    expect(response.status).toBe(200);
-    const letters = await deps.store.db("monitors").collection("firehose_dead_letters").find({}).toArray();
-    expect(letters).toEqual([expect.objectContaining({ index: 0, reasonCode, reason: expect.any(String), data: expect.any(String) })]);
-    expect(await mirror(deps)).toEqual([{ _id: "plain", v: { $numberInt: "1" } }]);
-  });
+  it.each(unappliable.records)(
+    "dead-letters a change event it cannot apply, with reason code $reasonCode, and accepts the batch",
+    async ({ reasonCode, record }) => {
+      const deps = makeFirehoseDeps();
+      const response = await deliver(deps, [JSON.stringify(record), JSON.stringify({ _id: "plain", v: 1 })]);
+      expect(response.status).toBe(200);
+      const letters = await deps.store.db("monitors").collection("firehose_dead_letters").find({}).toArray();
+      expect(letters).toEqual([
+        expect.objectContaining({ index: 0, reasonCode, reason: expect.any(String), data: expect.any(String) }),
+      ]);
+      expect(await mirror(deps)).toEqual([{ _id: "plain", v: { $numberInt: "1" } }]);
+    },
+  );
 
   it("still accepts the envelopes our publisher wrote before it spoke MongoDB's format", async () => {
     const deps = makeFirehoseDeps();
-    const legacy = (operationType: string, t: number, extra: Document) => JSON.stringify({
-      kind: "atlas-kinesis-bridge/change@1", operationType, ns: { db: "app", coll: "orders" }, documentKey: { _id: "o-1" },
-      clusterTime: { $timestamp: { t, i: 1 } }, wallTime: { $date: { $numberLong: String(t * 1000) } }, resumeToken: { _data: `82${t.toString(16).toUpperCase()}0000000104` }, ...extra,
-    });
-    await deliver(deps, [legacy("replace", 1763771102, { fullDocument: { _id: "o-1", qty: 2 } }), legacy("insert", 1763771101, { fullDocument: { _id: "o-1", qty: 1 } })]);
+    const legacy = (operationType: string, t: number, extra: Document) =>
+      JSON.stringify({
+        kind: "atlas-kinesis-bridge/change@1",
+        operationType,
+        ns: { db: "app", coll: "orders" },
+        documentKey: { _id: "o-1" },
+        clusterTime: { $timestamp: { t, i: 1 } },
+        wallTime: { $date: { $numberLong: String(t * 1000) } },
+        resumeToken: { _data: `82${t.toString(16).toUpperCase()}0000000104` },
+        ...extra,
+      });
+    await deliver(deps, [
+      legacy("replace", 1763771102, { fullDocument: { _id: "o-1", qty: 2 } }),
+      legacy("insert", 1763771101, { fullDocument: { _id: "o-1", qty: 1 } }),
+    ]);
     expect(await mirror(deps)).toEqual([{ _id: "o-1", qty: { $numberInt: "2" } }]);
     await deliver(deps, [legacy("delete", 1763771103, {})]);
     expect(await mirror(deps)).toEqual([]);
@@ -86,17 +120,42 @@ describe("MongoDB change events from any producer", () => {
 });
 
 describe("targets of unmapped change events (FIREHOSE_UNMAPPED_TARGET)", () => {
-  const insert = (db: string, coll: string) => JSON.stringify({
-    _id: { _data: "8269210000000000012B" }, operationType: "insert", clusterTime: { $timestamp: { t: 1763770368, i: 1 } },
-    ns: { db, coll }, documentKey: { _id: 1 }, fullDocument: { _id: 1, a: "x" },
-  });
+  const insert = (db: string, coll: string) =>
+    JSON.stringify({
+      _id: { _data: "8269210000000000012B" },
+      operationType: "insert",
+      clusterTime: { $timestamp: { t: 1763770368, i: 1 } },
+      ns: { db, coll },
+      documentKey: { _id: 1 },
+      fullDocument: { _id: 1, a: "x" },
+    });
 
   it.each([
     { name: "the default target when unset", values: {}, source: ["app", "orders"], target: ["monitors", "firehose"] },
-    { name: "a template into the same names (a separate cluster)", values: { FIREHOSE_UNMAPPED_TARGET: "{db}.{coll}" }, source: ["app", "orders"], target: ["app", "orders"] },
-    { name: "a prefixed database", values: { FIREHOSE_UNMAPPED_TARGET: "mirror_{db}.{coll}" }, source: ["app", "orders"], target: ["mirror_app", "orders"] },
-    { name: "a collection name with dots kept whole", values: { FIREHOSE_UNMAPPED_TARGET: "mirror.{db}_{coll}" }, source: ["app", "orders.archive"], target: ["mirror", "app_orders.archive"] },
-    { name: "the map before the template", values: { FIREHOSE_UNMAPPED_TARGET: "mirror_{db}.{coll}", FIREHOSE_NAMESPACE_MAP: '{"app.orders":"replica.o"}' }, source: ["app", "orders"], target: ["replica", "o"] },
+    {
+      name: "a template into the same names (a separate cluster)",
+      values: { FIREHOSE_UNMAPPED_TARGET: "{db}.{coll}" },
+      source: ["app", "orders"],
+      target: ["app", "orders"],
+    },
+    {
+      name: "a prefixed database",
+      values: { FIREHOSE_UNMAPPED_TARGET: "mirror_{db}.{coll}" },
+      source: ["app", "orders"],
+      target: ["mirror_app", "orders"],
+    },
+    {
+      name: "a collection name with dots kept whole",
+      values: { FIREHOSE_UNMAPPED_TARGET: "mirror.{db}_{coll}" },
+      source: ["app", "orders.archive"],
+      target: ["mirror", "app_orders.archive"],
+    },
+    {
+      name: "the map before the template",
+      values: { FIREHOSE_UNMAPPED_TARGET: "mirror_{db}.{coll}", FIREHOSE_NAMESPACE_MAP: '{"app.orders":"replica.o"}' },
+      source: ["app", "orders"],
+      target: ["replica", "o"],
+    },
   ])("$name", async ({ values, source, target }) => {
     const deps = makeFirehoseDeps({ values });
     expect((await deliver(deps, [insert(source[0], source[1])])).status).toBe(200);
@@ -104,8 +163,18 @@ describe("targets of unmapped change events (FIREHOSE_UNMAPPED_TARGET)", () => {
   });
 
   it.each([
-    { name: "a target that is captured", values: { FIREHOSE_UNMAPPED_TARGET: "mirror_{db}.{coll}", CAPTURED_NAMESPACES: '["mirror_app.orders"]' }, coll: "orders", code: "target_captured" },
-    { name: "a target that is not a valid name", values: { FIREHOSE_UNMAPPED_TARGET: "{coll}.copy" }, coll: "a/b", code: "target_invalid" },
+    {
+      name: "a target that is captured",
+      values: { FIREHOSE_UNMAPPED_TARGET: "mirror_{db}.{coll}", CAPTURED_NAMESPACES: '["mirror_app.orders"]' },
+      coll: "orders",
+      code: "target_captured",
+    },
+    {
+      name: "a target that is not a valid name",
+      values: { FIREHOSE_UNMAPPED_TARGET: "{coll}.copy" },
+      coll: "a/b",
+      code: "target_invalid",
+    },
   ])("dead-letters an event whose template target is $name", async ({ values, coll, code }) => {
     const deps = makeFirehoseDeps({ values });
     expect((await deliver(deps, [insert("app", coll)])).status).toBe(200);
@@ -114,10 +183,26 @@ describe("targets of unmapped change events (FIREHOSE_UNMAPPED_TARGET)", () => {
   });
 
   it.each([
-    { name: "a template that sends a captured collection into itself", values: { FIREHOSE_UNMAPPED_TARGET: "{db}.{coll}", CAPTURED_NAMESPACES: '["app.orders"]' }, error: /FIREHOSE_UNMAPPED_TARGET "\{db\}.\{coll\}" for app.orders writes into app.orders, a captured collection/ },
-    { name: "a template without placeholders", values: { FIREHOSE_UNMAPPED_TARGET: "mirror.all" }, error: /must be "default" or a "database.collection" template/ },
-    { name: "a template without a dot", values: { FIREHOSE_UNMAPPED_TARGET: "{db}" }, error: /must be "default" or a "database.collection" template/ },
-    { name: "a template that makes invalid names", values: { FIREHOSE_UNMAPPED_TARGET: "a$b_{db}.{coll}" }, error: /does not make valid names/ },
+    {
+      name: "a template that sends a captured collection into itself",
+      values: { FIREHOSE_UNMAPPED_TARGET: "{db}.{coll}", CAPTURED_NAMESPACES: '["app.orders"]' },
+      error: /FIREHOSE_UNMAPPED_TARGET "\{db\}.\{coll\}" for app.orders writes into app.orders, a captured collection/,
+    },
+    {
+      name: "a template without placeholders",
+      values: { FIREHOSE_UNMAPPED_TARGET: "mirror.all" },
+      error: /must be "default" or a "database.collection" template/,
+    },
+    {
+      name: "a template without a dot",
+      values: { FIREHOSE_UNMAPPED_TARGET: "{db}" },
+      error: /must be "default" or a "database.collection" template/,
+    },
+    {
+      name: "a template that makes invalid names",
+      values: { FIREHOSE_UNMAPPED_TARGET: "a$b_{db}.{coll}" },
+      error: /does not make valid names/,
+    },
   ])("refuses $name at start-up", ({ values, error }) => {
     expect(() => makeFirehoseDeps({ values })).toThrow(error);
   });

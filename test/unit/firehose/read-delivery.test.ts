@@ -1,6 +1,11 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { readDelivery, readParsedDelivery, readScannedDelivery, type Delivery } from "../../../src/core/firehose/read-delivery";
+import {
+  readDelivery,
+  readParsedDelivery,
+  readScannedDelivery,
+  type Delivery,
+} from "../../../src/core/firehose/read-delivery";
 import { scanDeliveryBody } from "../../../src/core/firehose/scan-delivery-body";
 import { decodeUtf8Run } from "../../../src/adapters/node/decode-utf8-run";
 
@@ -13,18 +18,42 @@ function observe(delivery: Delivery) {
   const records = [];
   for (let index = 0; index < delivery.recordCount; index++) {
     const settled = delivery.settled(index);
-    records.push(settled ? { settled } : { text: delivery.utf8Text(index), bytes: delivery.bytes(index).toString("hex"), raw: delivery.rawData(index) });
+    records.push(
+      settled
+        ? { settled }
+        : {
+            text: delivery.utf8Text(index),
+            bytes: delivery.bytes(index).toString("hex"),
+            raw: delivery.rawData(index),
+          },
+    );
   }
   return { requestId: delivery.requestId, records };
 }
 
 const scannerCases: { name: string; body: string; scanned: boolean }[] = [
-  { name: "Firehose's compact form", body: `{"requestId":"r-1","timestamp":1763771100123,"records":[{"data":"${A}"},{"data":"${B}"}]}`, scanned: true },
+  {
+    name: "Firehose's compact form",
+    body: `{"requestId":"r-1","timestamp":1763771100123,"records":[{"data":"${A}"},{"data":"${B}"}]}`,
+    scanned: true,
+  },
   { name: "no timestamp", body: `{"requestId":"r-1","records":[{"data":"${A}"}]}`, scanned: true },
-  { name: "keys in another order", body: `{"records":[{"data":"${A}"}],"timestamp":1.5e3,"requestId":"r-1"}`, scanned: true },
-  { name: "JSON whitespace everywhere", body: ` {\n\t"requestId" : "r-1" ,\r\n "records" : [ { "data" : "${A}" } , {"data":""} ] } \n`, scanned: true },
+  {
+    name: "keys in another order",
+    body: `{"records":[{"data":"${A}"}],"timestamp":1.5e3,"requestId":"r-1"}`,
+    scanned: true,
+  },
+  {
+    name: "JSON whitespace everywhere",
+    body: ` {\n\t"requestId" : "r-1" ,\r\n "records" : [ { "data" : "${A}" } , {"data":""} ] } \n`,
+    scanned: true,
+  },
   { name: "no records", body: `{"requestId":"r-1","timestamp":0,"records":[]}`, scanned: true },
-  { name: "negative timestamp with exponent", body: `{"requestId":"r-1","timestamp":-12.5E-2,"records":[]}`, scanned: true },
+  {
+    name: "negative timestamp with exponent",
+    body: `{"requestId":"r-1","timestamp":-12.5E-2,"records":[]}`,
+    scanned: true,
+  },
   { name: "escape in the request id", body: `{"requestId":"r\\u002d1","records":[]}`, scanned: false },
   { name: "non-ASCII request id", body: `{"requestId":"r-é","records":[]}`, scanned: false },
   { name: "empty request id", body: `{"requestId":"","records":[]}`, scanned: false },
@@ -68,10 +97,22 @@ describe("scanDeliveryBody", () => {
 
 // Record texts the scanner reads differently from JSON.parse; each must end up read by JSON.parse.
 const fallbackCases: { name: string; data: string; expected: { text?: string; reason?: string; raw?: string } }[] = [
-  { name: "escaped slashes in base64 (legal JSON)", data: b64('{"k":"???"}').replace(/\//g, "\\/"), expected: { text: '{"k":"???"}' } },
+  {
+    name: "escaped slashes in base64 (legal JSON)",
+    data: b64('{"k":"???"}').replace(/\//g, "\\/"),
+    expected: { text: '{"k":"???"}' },
+  },
   { name: "unicode escapes in base64", data: "eyJr\\u0049joxfQ==", expected: { text: '{"k":1}' } },
-  { name: "raw non-ASCII in data", data: "Zürich==", expected: { reason: "data is not valid base64", raw: "Zürich==" } },
-  { name: "an escaped quote inside data", data: 'ab\\"cd', expected: { reason: "data is not valid base64", raw: 'ab"cd' } },
+  {
+    name: "raw non-ASCII in data",
+    data: "Zürich==",
+    expected: { reason: "data is not valid base64", raw: "Zürich==" },
+  },
+  {
+    name: "an escaped quote inside data",
+    data: 'ab\\"cd',
+    expected: { reason: "data is not valid base64", raw: 'ab"cd' },
+  },
 ];
 
 describe("readDelivery falls back to JSON.parse where the scanner cannot know the string", () => {
@@ -96,13 +137,21 @@ describe("readDelivery falls back to JSON.parse where the scanner cannot know th
   });
 
   it("settles empty, non-base64 and non-string data without decoding them", () => {
-    const body = Buffer.from(JSON.stringify({ requestId: "r-1", records: [{ data: "" }, { data: "abc" }, { data: 5 }, null, { data: B }] }));
+    const body = Buffer.from(
+      JSON.stringify({ requestId: "r-1", records: [{ data: "" }, { data: "abc" }, { data: 5 }, null, { data: B }] }),
+    );
     const delivery = readDelivery(body);
     expect([0, 1, 2, 3].map((index) => delivery.settled(index))).toEqual([
       { kind: "empty", index: 0 },
       { kind: "rejected", index: 1, reasonCode: "not_base64", reason: "data is not valid base64", data: "abc" },
       { kind: "rejected", index: 2, reasonCode: "no_data", reason: "record has no base64 string in data", data: 5 },
-      { kind: "rejected", index: 3, reasonCode: "no_data", reason: "record has no base64 string in data", data: undefined },
+      {
+        kind: "rejected",
+        index: 3,
+        reasonCode: "no_data",
+        reason: "record has no base64 string in data",
+        data: undefined,
+      },
     ]);
     expect(delivery.utf8Text(4)).toBe('{"_id":"b"}');
     expect(delivery.byteLength(4)).toBe(11);
@@ -118,7 +167,11 @@ const recordValue = fc.oneof(
   fc.constantFrom<unknown>({}, null, "x", { data: 1 }, { data: B, extra: true }),
 );
 const bodyValue = fc.record(
-  { requestId: fc.oneof(fc.constant("r-1"), fc.string({ maxLength: 8 })), timestamp: fc.oneof(fc.integer(), fc.double({ noNaN: true, noDefaultInfinity: true })), records: fc.array(recordValue, { maxLength: 6 }) },
+  {
+    requestId: fc.oneof(fc.constant("r-1"), fc.string({ maxLength: 8 })),
+    timestamp: fc.oneof(fc.integer(), fc.double({ noNaN: true, noDefaultInfinity: true })),
+    records: fc.array(recordValue, { maxLength: 6 }),
+  },
   { requiredKeys: ["records"] },
 );
 const spelling = fc.constantFrom(
@@ -131,29 +184,40 @@ const spelling = fc.constantFrom(
 describe("readDelivery reads every body exactly as JSON.parse does (property)", () => {
   it("on random bodies, spellings and single-byte corruptions", () => {
     fc.assert(
-      fc.property(bodyValue, spelling, fc.option(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 }))), (value, spell, corruption) => {
-        const bytes = Buffer.from(spell(value), "utf8");
-        if (corruption) bytes[corruption[0] % bytes.length] = corruption[1];
-        let expected: ReturnType<typeof observe> | string;
-        try {
-          expected = observe(readParsedDelivery(bytes));
-        } catch (error) {
-          expected = (error as Error).message;
-        }
-        if (typeof expected === "string") expect(() => readDelivery(bytes)).toThrow(expected);
-        else expect(observe(readDelivery(bytes))).toEqual(expected);
-      }),
+      fc.property(
+        bodyValue,
+        spelling,
+        fc.option(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 }))),
+        (value, spell, corruption) => {
+          const bytes = Buffer.from(spell(value), "utf8");
+          if (corruption) bytes[corruption[0] % bytes.length] = corruption[1];
+          let expected: ReturnType<typeof observe> | string;
+          try {
+            expected = observe(readParsedDelivery(bytes));
+          } catch (error) {
+            expected = (error as Error).message;
+          }
+          if (typeof expected === "string") expect(() => readDelivery(bytes)).toThrow(expected);
+          else expect(observe(readDelivery(bytes))).toEqual(expected);
+        },
+      ),
       { numRuns: 3000 },
     );
   });
 });
 
 /** A body of one record per buffer, each base64-encoded as Firehose sends it. */
-const bodyOf = (records: Buffer[]) => Buffer.from(JSON.stringify({ requestId: "r-1", records: records.map((bytes) => ({ data: bytes.toString("base64") })) }));
-const texts = (delivery: Delivery, order: number[]) => order.map((index) => (delivery.settled(index) ? "settled" : delivery.utf8Text(index)));
+const bodyOf = (records: Buffer[]) =>
+  Buffer.from(
+    JSON.stringify({ requestId: "r-1", records: records.map((bytes) => ({ data: bytes.toString("base64") })) }),
+  );
+const texts = (delivery: Delivery, order: number[]) =>
+  order.map((index) => (delivery.settled(index) ? "settled" : delivery.utf8Text(index)));
 
 describe("readDelivery with a run decoder (Node hosts)", () => {
-  const records = ['{"a":1}', '{"b":"Zürich"}', "", '{"c":"東京"}', '{"d":"😀"}'].map((text) => Buffer.from(text, "utf8"));
+  const records = ['{"a":1}', '{"b":"Zürich"}', "", '{"c":"東京"}', '{"d":"😀"}'].map((text) =>
+    Buffer.from(text, "utf8"),
+  );
 
   it("decodes runs of records in one call each, and reads every record as record-by-record decoding does", () => {
     const runs: string[] = [];
@@ -169,7 +233,11 @@ describe("readDelivery with a run decoder (Node hosts)", () => {
 
   const runCases: { name: string; record: Buffer; expected: string | undefined }[] = [
     { name: "invalid UTF-8 (only that record fails)", record: Buffer.from([0x7b, 0xc3, 0x7d]), expected: undefined },
-    { name: "a NUL inside a record (valid UTF-8, kept for JSON.parse to refuse)", record: Buffer.from('{"a":\0}'), expected: '{"a":\0}' },
+    {
+      name: "a NUL inside a record (valid UTF-8, kept for JSON.parse to refuse)",
+      record: Buffer.from('{"a":\0}'),
+      expected: '{"a":\0}',
+    },
     { name: "a genuine U+FFFD", record: Buffer.from('{"a":"\uFFFD"}'), expected: '{"a":"\uFFFD"}' },
   ];
   it.each(runCases)("a run holding $name falls back to record by record", ({ record, expected }) => {
@@ -192,11 +260,16 @@ describe("readDelivery with a run decoder (Node hosts)", () => {
       fc.uint8Array({ maxLength: 12 }).map((bytes) => Buffer.from(bytes)),
     );
     fc.assert(
-      fc.property(fc.array(recordBytes, { maxLength: 12 }), fc.integer({ min: 1, max: 60 }), fc.array(fc.nat(), { maxLength: 20 }), (all, runBytes, picks) => {
-        const body = bodyOf(all);
-        const order = [...all.keys(), ...picks.filter(() => all.length > 0).map((pick) => pick % all.length)];
-        expect(texts(readDelivery(body, decodeUtf8Run, runBytes), order)).toEqual(texts(readDelivery(body), order));
-      }),
+      fc.property(
+        fc.array(recordBytes, { maxLength: 12 }),
+        fc.integer({ min: 1, max: 60 }),
+        fc.array(fc.nat(), { maxLength: 20 }),
+        (all, runBytes, picks) => {
+          const body = bodyOf(all);
+          const order = [...all.keys(), ...picks.filter(() => all.length > 0).map((pick) => pick % all.length)];
+          expect(texts(readDelivery(body, decodeUtf8Run, runBytes), order)).toEqual(texts(readDelivery(body), order));
+        },
+      ),
       { numRuns: 3000 },
     );
   });

@@ -22,35 +22,40 @@ const fixtureCases = [
 ] as const;
 
 describe("receiveFirehoseDelivery: fixtures", () => {
-  it.each(fixtureCases.flatMap((name) => [{ name, gzip: false }, { name, gzip: true }]))(
-    "$name (gzip: $gzip)",
-    async ({ name, gzip }) => {
-      const fixture = readFixture<FirehoseFixture>(`firehose/${name}.json`);
-      const expected = readFixture<FirehoseExpectation>(`firehose/${name}.expected.json`);
-      const deps = makeFirehoseDeps();
+  it.each(
+    fixtureCases.flatMap((name) => [
+      { name, gzip: false },
+      { name, gzip: true },
+    ]),
+  )("$name (gzip: $gzip)", async ({ name, gzip }) => {
+    const fixture = readFixture<FirehoseFixture>(`firehose/${name}.json`);
+    const expected = readFixture<FirehoseExpectation>(`firehose/${name}.expected.json`);
+    const deps = makeFirehoseDeps();
 
-      const response = await receiveFirehoseDelivery(deliveryFromFixture(fixture, { gzip }), deps);
+    const response = await receiveFirehoseDelivery(deliveryFromFixture(fixture, { gzip }), deps);
 
-      expect(response.status).toBe(expected.status);
-      expect(response.headers["Content-Type"]).toBe("application/json");
-      const body = parseFirehoseResponse(response.body);
-      expect(body).toEqual({ requestId: fixture.body.requestId, timestamp: 1763771101456 });
-      expect(await canonicalContents(deps.store, "monitors", "firehose")).toEqual(expected.stored);
-      const deadLetters = await deps.store.db("monitors").collection("firehose_dead_letters").find({}).toArray();
-      expect(deadLetters.map(({ index, reason }) => ({ index, reason }))).toEqual(expected.deadLetters);
-      for (const letter of deadLetters) {
-        expect(letter._id).toBe(`${fixture.body.requestId}:${letter.index}`);
-        expect(letter.requestId).toBe(fixture.body.requestId);
-        expect(letter.data).toEqual(fixture.body.records[letter.index as number].data ?? null);
-      }
-    },
-  );
+    expect(response.status).toBe(expected.status);
+    expect(response.headers["Content-Type"]).toBe("application/json");
+    const body = parseFirehoseResponse(response.body);
+    expect(body).toEqual({ requestId: fixture.body.requestId, timestamp: 1763771101456 });
+    expect(await canonicalContents(deps.store, "monitors", "firehose")).toEqual(expected.stored);
+    const deadLetters = await deps.store.db("monitors").collection("firehose_dead_letters").find({}).toArray();
+    expect(deadLetters.map(({ index, reason }) => ({ index, reason }))).toEqual(expected.deadLetters);
+    for (const letter of deadLetters) {
+      expect(letter._id).toBe(`${fixture.body.requestId}:${letter.index}`);
+      expect(letter.requestId).toBe(fixture.body.requestId);
+      expect(letter.data).toEqual(fixture.body.records[letter.index as number].data ?? null);
+    }
+  });
 });
 
 const valid = readFixture<FirehoseFixture>("firehose/single-record.json");
 const validId = valid.body.requestId;
 const json = (value: unknown) => Buffer.from(JSON.stringify(value));
-const withHeaders = (headers: Record<string, string | string[]>, body: Uint8Array | undefined = json(valid.body)): FirehoseDeliveryRequest => ({
+const withHeaders = (
+  headers: Record<string, string | string[]>,
+  body: Uint8Array | undefined = json(valid.body),
+): FirehoseDeliveryRequest => ({
   method: "POST",
   headers,
   body,
@@ -58,22 +63,120 @@ const withHeaders = (headers: Record<string, string | string[]>, body: Uint8Arra
 const { "X-Amz-Firehose-Access-Key": _key, ...headersWithoutKey } = valid.headers;
 const { "X-Amz-Firehose-Request-Id": _id, ...headersWithoutId } = valid.headers;
 
-const protocolCases: { name: string; request: FirehoseDeliveryRequest; status: number; requestId: string; error: RegExp; values?: Record<string, unknown> }[] = [
-  { name: "missing access key", request: withHeaders(headersWithoutKey), status: 401, requestId: validId, error: /X-Amz-Firehose-Access-Key/ },
-  { name: "wrong access key", request: withHeaders({ ...valid.headers, "X-Amz-Firehose-Access-Key": "nope" }), status: 401, requestId: validId, error: /invalid/ },
-  { name: "key that is a prefix of the real one", request: withHeaders({ ...valid.headers, "X-Amz-Firehose-Access-Key": TEST_ACCESS_KEY.slice(0, 10) }), status: 401, requestId: validId, error: /invalid/ },
-  { name: "no headers at all", request: { method: "POST", headers: undefined as never, body: json(valid.body) }, status: 401, requestId: "", error: /Access-Key/ },
-  { name: "missing request id header", request: withHeaders(headersWithoutId), status: 400, requestId: validId, error: /missing X-Amz-Firehose-Request-Id/ },
-  { name: "request ids disagree", request: withHeaders({ ...valid.headers, "X-Amz-Firehose-Request-Id": "other-id" }), status: 400, requestId: "other-id", error: /does not match/ },
-  { name: "empty body", request: withHeaders(valid.headers, Buffer.alloc(0)), status: 400, requestId: validId, error: /empty/ },
-  { name: "body not JSON", request: withHeaders(valid.headers, Buffer.from("{oops")), status: 400, requestId: validId, error: /^body is not valid JSON$/ },
-  { name: "body is an array", request: withHeaders(valid.headers, json([1])), status: 400, requestId: validId, error: /JSON object/ },
-  { name: "records missing", request: withHeaders(valid.headers, json({ requestId: validId })), status: 400, requestId: validId, error: /records must be an array/ },
-  { name: "timestamp as string", request: withHeaders(valid.headers, json({ ...valid.body, timestamp: "1" })), status: 400, requestId: validId, error: /timestamp/ },
-  { name: "unsupported encoding", request: withHeaders({ ...valid.headers, "Content-Encoding": "br" }), status: 400, requestId: validId, error: /only gzip/ },
-  { name: "corrupt gzip", request: withHeaders({ ...valid.headers, "Content-Encoding": "gzip" }, Buffer.from("1f8b0800deadbeef", "hex")), status: 400, requestId: validId, error: /gzip/ },
-  { name: "not a POST", request: { method: "GET", headers: valid.headers, body: undefined }, status: 405, requestId: validId, error: /POST/ },
-  { name: "no access key configured", request: withHeaders(valid.headers), status: 500, requestId: validId, error: /no access key configured/, values: { FIREHOSE_ACCESS_KEY: undefined } },
+const protocolCases: {
+  name: string;
+  request: FirehoseDeliveryRequest;
+  status: number;
+  requestId: string;
+  error: RegExp;
+  values?: Record<string, unknown>;
+}[] = [
+  {
+    name: "missing access key",
+    request: withHeaders(headersWithoutKey),
+    status: 401,
+    requestId: validId,
+    error: /X-Amz-Firehose-Access-Key/,
+  },
+  {
+    name: "wrong access key",
+    request: withHeaders({ ...valid.headers, "X-Amz-Firehose-Access-Key": "nope" }),
+    status: 401,
+    requestId: validId,
+    error: /invalid/,
+  },
+  {
+    name: "key that is a prefix of the real one",
+    request: withHeaders({ ...valid.headers, "X-Amz-Firehose-Access-Key": TEST_ACCESS_KEY.slice(0, 10) }),
+    status: 401,
+    requestId: validId,
+    error: /invalid/,
+  },
+  {
+    name: "no headers at all",
+    request: { method: "POST", headers: undefined as never, body: json(valid.body) },
+    status: 401,
+    requestId: "",
+    error: /Access-Key/,
+  },
+  {
+    name: "missing request id header",
+    request: withHeaders(headersWithoutId),
+    status: 400,
+    requestId: validId,
+    error: /missing X-Amz-Firehose-Request-Id/,
+  },
+  {
+    name: "request ids disagree",
+    request: withHeaders({ ...valid.headers, "X-Amz-Firehose-Request-Id": "other-id" }),
+    status: 400,
+    requestId: "other-id",
+    error: /does not match/,
+  },
+  {
+    name: "empty body",
+    request: withHeaders(valid.headers, Buffer.alloc(0)),
+    status: 400,
+    requestId: validId,
+    error: /empty/,
+  },
+  {
+    name: "body not JSON",
+    request: withHeaders(valid.headers, Buffer.from("{oops")),
+    status: 400,
+    requestId: validId,
+    error: /^body is not valid JSON$/,
+  },
+  {
+    name: "body is an array",
+    request: withHeaders(valid.headers, json([1])),
+    status: 400,
+    requestId: validId,
+    error: /JSON object/,
+  },
+  {
+    name: "records missing",
+    request: withHeaders(valid.headers, json({ requestId: validId })),
+    status: 400,
+    requestId: validId,
+    error: /records must be an array/,
+  },
+  {
+    name: "timestamp as string",
+    request: withHeaders(valid.headers, json({ ...valid.body, timestamp: "1" })),
+    status: 400,
+    requestId: validId,
+    error: /timestamp/,
+  },
+  {
+    name: "unsupported encoding",
+    request: withHeaders({ ...valid.headers, "Content-Encoding": "br" }),
+    status: 400,
+    requestId: validId,
+    error: /only gzip/,
+  },
+  {
+    name: "corrupt gzip",
+    request: withHeaders({ ...valid.headers, "Content-Encoding": "gzip" }, Buffer.from("1f8b0800deadbeef", "hex")),
+    status: 400,
+    requestId: validId,
+    error: /gzip/,
+  },
+  {
+    name: "not a POST",
+    request: { method: "GET", headers: valid.headers, body: undefined },
+    status: 405,
+    requestId: validId,
+    error: /POST/,
+  },
+  {
+    name: "no access key configured",
+    request: withHeaders(valid.headers),
+    status: 500,
+    requestId: validId,
+    error: /no access key configured/,
+    values: { FIREHOSE_ACCESS_KEY: undefined },
+  },
 ];
 
 describe("receiveFirehoseDelivery: protocol errors", () => {
@@ -92,13 +195,17 @@ describe("receiveFirehoseDelivery: protocol errors", () => {
 describe("receiveFirehoseDelivery: behaviour", () => {
   it("matches header names case-insensitively and takes the first of array values (App Services shape)", async () => {
     const deps = makeFirehoseDeps();
-    const headers = Object.fromEntries(Object.entries(valid.headers).map(([name, value]) => [name.toLowerCase(), [value, "ignored"]]));
+    const headers = Object.fromEntries(
+      Object.entries(valid.headers).map(([name, value]) => [name.toLowerCase(), [value, "ignored"]]),
+    );
     const response = await receiveFirehoseDelivery(withHeaders(headers), deps);
     expect(response.status).toBe(200);
   });
 
   it("accepts the previous key during a rotation, and the current one", async () => {
-    const deps = makeFirehoseDeps({ values: { FIREHOSE_ACCESS_KEY: "new-key", FIREHOSE_ACCESS_KEY_PREVIOUS: TEST_ACCESS_KEY } });
+    const deps = makeFirehoseDeps({
+      values: { FIREHOSE_ACCESS_KEY: "new-key", FIREHOSE_ACCESS_KEY_PREVIOUS: TEST_ACCESS_KEY },
+    });
     expect((await receiveFirehoseDelivery(withHeaders(valid.headers), deps)).status).toBe(200);
     const current = withHeaders({ ...valid.headers, "X-Amz-Firehose-Access-Key": "new-key" });
     expect((await receiveFirehoseDelivery(current, deps)).status).toBe(200);
@@ -107,13 +214,18 @@ describe("receiveFirehoseDelivery: behaviour", () => {
   it("answers a gzip bomb with a retryable 400, never 413, without inflating past the limit", async () => {
     const deps = makeFirehoseDeps({ maxBodyBytes: 1024 * 1024 });
     const bomb = gzipSync(Buffer.alloc(50 * 1024 * 1024, 0x20));
-    const response = await receiveFirehoseDelivery(withHeaders({ ...valid.headers, "Content-Encoding": "gzip" }, bomb), deps);
+    const response = await receiveFirehoseDelivery(
+      withHeaders({ ...valid.headers, "Content-Encoding": "gzip" }, bomb),
+      deps,
+    );
     expect(response.status).toBe(400);
     expect(parseFirehoseResponse(response.body).errorMessage).toMatch(/above this host's limit of 1048576/);
   });
 
   it("writes to the configured database and collections", async () => {
-    const deps = makeFirehoseDeps({ values: { FIREHOSE_DATABASE: "iot", FIREHOSE_COLLECTION: "readings", FIREHOSE_DEAD_LETTER_COLLECTION: "bad" } });
+    const deps = makeFirehoseDeps({
+      values: { FIREHOSE_DATABASE: "iot", FIREHOSE_COLLECTION: "readings", FIREHOSE_DEAD_LETTER_COLLECTION: "bad" },
+    });
     const fixture = readFixture<FirehoseFixture>("firehose/some-invalid-records.json");
     expect((await receiveFirehoseDelivery(deliveryFromFixture(fixture), deps)).status).toBe(200);
     expect(await deps.store.db("iot").collection("readings").countDocuments()).toBe(2);
@@ -148,7 +260,8 @@ describe("receiveFirehoseDelivery: behaviour", () => {
           const real = healthy.store.db(name).collection(collectionName);
           return Object.assign(Object.create(real) as CollectionPort, {
             bulkWrite: async (operations: WriteOperation[], options: { ordered: boolean }) => {
-              if (failures-- > 0) throw Object.assign(new Error("connection reset by peer"), { name: "MongoNetworkError" });
+              if (failures-- > 0)
+                throw Object.assign(new Error("connection reset by peer"), { name: "MongoNetworkError" });
               return real.bulkWrite(operations, options);
             },
           });
@@ -160,8 +273,17 @@ describe("receiveFirehoseDelivery: behaviour", () => {
 
     const failed = await receiveFirehoseDelivery(deliveryFromFixture(fixture), deps);
     expect(failed.status).toBe(503);
-    expect(parseFirehoseResponse(failed.body)).toEqual({ requestId: validId, timestamp: 1763771101456, errorMessage: "database write failed; retry the batch" });
-    expect(healthy.logger.lines.at(-1)).toMatchObject({ level: "error", status: 503, outcome: "unavailable", requestId: validId });
+    expect(parseFirehoseResponse(failed.body)).toEqual({
+      requestId: validId,
+      timestamp: 1763771101456,
+      errorMessage: "database write failed; retry the batch",
+    });
+    expect(healthy.logger.lines.at(-1)).toMatchObject({
+      level: "error",
+      status: 503,
+      outcome: "unavailable",
+      requestId: validId,
+    });
     expect(String(healthy.logger.lines.at(-1)?.error)).toContain("connection reset by peer");
 
     const retried = await receiveFirehoseDelivery(deliveryFromFixture(fixture), deps);
@@ -181,7 +303,9 @@ describe("receiveFirehoseDelivery: behaviour", () => {
             // Op 1 is sensor-7 (version 2, record 2) after de-duplication.
             bulkWrite: async (operations: WriteOperation[], options: { ordered: boolean }) => {
               await real.bulkWrite([operations[0]], options);
-              throw Object.assign(new Error("bulk write failed"), { writeErrors: [{ index: 1, code: 121, errmsg: "Document failed validation" }] });
+              throw Object.assign(new Error("bulk write failed"), {
+                writeErrors: [{ index: 1, code: 121, errmsg: "Document failed validation" }],
+              });
             },
           });
         },
@@ -203,22 +327,39 @@ describe("receiveFirehoseDelivery: behaviour", () => {
         collection: () =>
           ({
             bulkWrite: async () => {
-              throw Object.assign(new Error("bulk"), { writeErrors: [{ index: 0, code: 121, errmsg: "x" }, { index: 1, code: 91, errmsg: "shutting down" }] });
+              throw Object.assign(new Error("bulk"), {
+                writeErrors: [
+                  { index: 0, code: 121, errmsg: "x" },
+                  { index: 1, code: 91, errmsg: "shutting down" },
+                ],
+              });
             },
           }) as unknown as CollectionPort,
       }),
     };
     const fixture = readFixture<FirehoseFixture>("firehose/duplicate-ids-last-wins.json");
-    expect((await receiveFirehoseDelivery(deliveryFromFixture(fixture), { ...deps, dataSource: failing })).status).toBe(503);
+    expect((await receiveFirehoseDelivery(deliveryFromFixture(fixture), { ...deps, dataSource: failing })).status).toBe(
+      503,
+    );
   });
 
   it.each([
     ["a NUL in a nested field name", '{"_id":"n1","a":{"b\\u0000c":1}}', /^a field name contains a NUL character$/],
-    ["a NUL in a field name next to Extended JSON the library parses", '{"_id":"n2","s":{"$symbol":"x"},"k\\u0000":1}', /field names cannot contain null bytes/],
+    [
+      "a NUL in a field name next to Extended JSON the library parses",
+      '{"_id":"n2","s":{"$symbol":"x"},"k\\u0000":1}',
+      /field names cannot contain null bytes/,
+    ],
   ])("dead-letters a record BSON cannot store (%s) instead of failing its batch", async (_name, json, reason) => {
     const deps = makeFirehoseDeps();
-    const records = [{ data: Buffer.from(json).toString("base64") }, { data: Buffer.from('{"_id":"fine"}').toString("base64") }];
-    const response = await receiveFirehoseDelivery(withHeaders(valid.headers, Buffer.from(JSON.stringify({ requestId: validId, records }))), deps);
+    const records = [
+      { data: Buffer.from(json).toString("base64") },
+      { data: Buffer.from('{"_id":"fine"}').toString("base64") },
+    ];
+    const response = await receiveFirehoseDelivery(
+      withHeaders(valid.headers, Buffer.from(JSON.stringify({ requestId: validId, records }))),
+      deps,
+    );
     expect(response.status).toBe(200);
     expect(await deps.store.db("monitors").collection("firehose").find({}).toArray()).toEqual([{ _id: "fine" }]);
     const [letter] = await deps.store.db("monitors").collection("firehose_dead_letters").find({}).toArray();
