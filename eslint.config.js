@@ -40,7 +40,7 @@ const coreMayNotImport = {
   ],
 };
 
-// Node modules App Services provides in full or in part (app-services.md, "JavaScript and Node surface").
+// Node modules App Services provides in full or in part (the App Services "JavaScript support" documentation page).
 const appServicesModules = [
   "assert",
   "buffer",

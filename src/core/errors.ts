@@ -7,7 +7,7 @@ export type BridgeErrorKind =
   | "unauthorized"
   /** The request itself is malformed; Firehose retries it and then backs it up to S3. */
   | "malformed_request"
-  /** The body is larger than this host accepts. Never answered with 413 (see firehose-http-endpoint.md). */
+  /** The body is larger than this host accepts. Never answered with 413 (Firehose treats 413 as permanent and skips its S3 backup). */
   | "body_too_large"
   /** Not a POST. */
   | "method_not_allowed"

@@ -5,7 +5,7 @@ import { request as httpsRequest } from "node:https";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 
-/** One attempt's outcome, as Firehose classifies it (firehose-http-endpoint.md §2, §5). */
+/** One attempt's outcome, as Firehose classifies it (its HTTP endpoint delivery specification: 200 is success, 413 is permanent, anything else is retried). */
 export interface AttemptResult {
   readonly ok: boolean;
   readonly status?: number;

@@ -1,14 +1,13 @@
-import { BSON, EJSON, Binary } from "bson";
 import { Cron } from "croner";
-import { createHash, createHmac } from "node:crypto";
-import { createServer, request as httpRequest, type IncomingMessage, type Server } from "node:http";
-import { request as httpsRequest } from "node:https";
+import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { Aggregator, Query } from "mingo";
 import type { MongoClient } from "mongodb";
 import type { DataSourcePort, Document } from "../core/ports";
 import { ensureDeletePositionsIndex } from "../adapters/mongodb/mirror-indexes";
-import { EmbeddedStore, type ChangeEvent } from "../embedded/store";
+import { EmbeddedStore } from "../embedded/store";
+import { localHttp, utilsGlobal, type HttpCall } from "./app-services-globals";
+import { endpointCall, type EndpointAnswer } from "./endpoint-call";
+import { triggerEventFilter, watchChanges } from "./trigger-events";
 import {
   readAppExport,
   readLocalSecrets,
@@ -165,29 +164,13 @@ export class LocalRuntime {
   private watch(trigger: TriggerConfig): void {
     const config = trigger.config as DatabaseTriggerConfig;
     const functionName = trigger.event_processors.FUNCTION?.config.function_name as string;
-    const operations = new Set(config.operation_types.map((t) => t.toLowerCase()));
-    // Exports write numbers in match/project as Extended JSON; revive them before use.
-    const match =
-      config.match && Object.keys(config.match).length > 0
-        ? new Query(EJSON.parse(JSON.stringify(config.match)) as Document)
-        : undefined;
-    const project =
-      config.project && Object.keys(config.project).length > 0
-        ? (EJSON.parse(JSON.stringify(config.project)) as Document)
-        : undefined;
+    const prepare = triggerEventFilter(config);
+    const tokens = this.options.resumeTokens;
     let queue: Promise<unknown> = Promise.resolve();
-    const dispatch = (raw: ChangeEvent | Document) => {
+    const dispatch = (raw: Document) => {
       if (this.stopped) return;
-      const event = { ...(raw as Document) } as Document;
-      const ns = event.ns as { db: string; coll: string } | undefined;
-      if (!ns || ns.db !== config.database || ns.coll !== config.collection) return;
-      if (!operations.has(String(event.operationType))) return;
-      if (event.operationType === "update" && !config.full_document) delete event.fullDocument;
-      if (!config.full_document_before_change) delete event.fullDocumentBeforeChange;
-      // Events carry exact BSON wrappers (Int32, Double); the match sees promoted values, as the
-      // server's $match compares numbers by value.
-      if (match && !match.test(BSON.deserialize(BSON.serialize(event)))) return;
-      const delivered = project ? (new Aggregator([{ $project: project }]).run([event])[0] as Document) : event;
+      const delivered = prepare(raw);
+      if (delivered === undefined) return;
       const remember = () => {
         if (tokens) tokens[trigger.name] = raw._id;
       };
@@ -202,35 +185,17 @@ export class LocalRuntime {
         void this.track(queue);
       }
     };
-    const tokens = this.options.resumeTokens;
     const resumeAfter = tokens && tokens[trigger.name] ? (tokens[trigger.name] as { _data: string }) : undefined;
-    const source = this.options.dataSource;
-    if (source instanceof EmbeddedStore) {
-      const unsubscribe = source.watch((event) => dispatch(event), { resumeAfter });
-      this.stops.push(unsubscribe);
-    } else {
-      const stream = source
-        .db(config.database)
-        .collection(config.collection)
-        .watch([], {
-          ...(resumeAfter ? { resumeAfter } : {}),
-          promoteValues: false, // keep Int32/Double/Long types, as the trigger must publish them
-          fullDocument: config.full_document ? "updateLookup" : "default",
-          fullDocumentBeforeChange: config.full_document_before_change ? "whenAvailable" : "off",
-        });
-      stream.on("change", (event) => dispatch(event as unknown as Document));
-      stream.on("error", (error) =>
-        this.options.functionConsole?.error(
-          JSON.stringify({
-            level: "error",
-            msg: "change stream failed; trigger suspended",
-            trigger: trigger.name,
-            error: String(error),
-          }),
-        ),
+    const onError = (error: unknown) =>
+      this.options.functionConsole?.error(
+        JSON.stringify({
+          level: "error",
+          msg: "change stream failed; trigger suspended",
+          trigger: trigger.name,
+          error: String(error),
+        }),
       );
-      this.stops.push(() => stream.close());
-    }
+    this.stops.push(watchChanges(this.options.dataSource, config, resumeAfter, dispatch, onError));
   }
 
   private schedule(trigger: TriggerConfig): void {
@@ -285,42 +250,11 @@ export class LocalRuntime {
     this.endpointUrl = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
   }
 
-  private async handleEndpoint(
-    functionName: string,
-    route: string,
-    req: IncomingMessage,
-  ): Promise<{ status: number; headers: Record<string, string>; body: string }> {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    for await (const chunk of req) {
-      size += (chunk as Buffer).length;
-      if (size > MAX_REQUEST_BYTES) {
-        return {
-          status: 400,
-          headers: { "Content-Type": "application/json" },
-          body: JSON.stringify({ error: "request exceeds App Services' 18 MB limit" }),
-        };
-      }
-      chunks.push(chunk as Buffer);
-    }
-    const headers: Record<string, string[]> = {};
-    for (let i = 0; i < req.rawHeaders.length; i += 2) (headers[req.rawHeaders[i]] ||= []).push(req.rawHeaders[i + 1]);
-    const bodyBytes = Buffer.concat(chunks);
-    const body =
-      bodyBytes.length > 0
-        ? Object.assign(new Binary(bodyBytes), { text: () => bodyBytes.toString("utf8") })
-        : undefined;
-    const response = { status: 200, headers: {} as Record<string, string>, body: "" };
-    const responseObject = {
-      setStatusCode: (status: number) => void (response.status = status),
-      setHeader: (name: string, value: string) => void (response.headers[name] = value),
-      addHeader: (name: string, value: string) => void (response.headers[name] = value),
-      setBody: (value: string | Binary) =>
-        void (response.body = typeof value === "string" ? value : Buffer.from(value.buffer).toString("utf8")),
-    };
-    const query = Object.fromEntries(new URL(req.url || "/", "http://local").searchParams);
-    await this.run(functionName, [{ headers, body, query, httpMethod: req.method }, responseObject], { route });
-    return response;
+  private async handleEndpoint(functionName: string, route: string, req: IncomingMessage): Promise<EndpointAnswer> {
+    const call = await endpointCall(req, MAX_REQUEST_BYTES);
+    if ("refused" in call) return call.refused;
+    await this.run(functionName, [call.request, call.response], { route });
+    return call.answer;
   }
 
   /** Closes the endpoint server (connections refused) while triggers keep running; for failure tests. */
@@ -361,54 +295,3 @@ export class LocalRuntime {
     while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
   }
 }
-
-interface HttpCall {
-  url: string;
-  headers?: Record<string, string[]>;
-  body?: string;
-  encodeBodyAsJSON?: boolean;
-}
-
-/** `context.http`: plain Node requests; the response body is a Binary with text(), as in App Services. */
-function localHttp(
-  method: string,
-  call: HttpCall,
-): Promise<{
-  status: string;
-  statusCode: number;
-  headers: Record<string, string[]>;
-  body: Binary & { text(): string };
-}> {
-  return new Promise((resolve, reject) => {
-    const url = new URL(call.url);
-    const headers = Object.fromEntries(Object.entries(call.headers || {}).map(([k, v]) => [k, v[0]]));
-    const body = call.encodeBodyAsJSON ? JSON.stringify(call.body) : call.body;
-    const send = url.protocol === "https:" ? httpsRequest : httpRequest;
-    const req = send(url, { method, headers }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on("data", (c: Buffer) => chunks.push(c));
-      res.on("end", () => {
-        const bytes = Buffer.concat(chunks);
-        resolve({
-          status: `${res.statusCode} ${res.statusMessage}`,
-          statusCode: res.statusCode || 0,
-          headers: Object.fromEntries(
-            Object.entries(res.headers).map(([k, v]) => [k, Array.isArray(v) ? v : [String(v)]]),
-          ),
-          body: Object.assign(new Binary(bytes), { text: () => bytes.toString("utf8") }),
-        });
-      });
-    });
-    req.on("error", reject);
-    req.end(body);
-  });
-}
-
-/** The `utils` global: the crypto helpers functions may use. */
-const utilsGlobal = {
-  crypto: {
-    hash: (algorithm: string, input: string) => new Binary(createHash(algorithm).update(input).digest()),
-    hmac: (input: string, secret: string, algorithm: string, encoding: "hex" | "base64") =>
-      createHmac(algorithm, secret).update(input).digest(encoding),
-  },
-};

@@ -5,8 +5,8 @@ import { isInteger, isNotANumber } from "../numbers";
  * Parses one record as canonical (or relaxed) Extended JSON v2 into BSON values, losslessly:
  * the result serialises to the same BSON as `EJSON.parse(text, { relaxed: false })`.
  *
- * Why not call `EJSON.parse` directly: it costs about 3x `JSON.parse`, and the webhook's budget is
- * 1.5x. So `JSON.parse` runs first and a walker revives the common wrappers ($oid, $date,
+ * Why not call `EJSON.parse` directly: it costs several times `JSON.parse` (README, Benchmarks), more
+ * than the webhook's whole budget. So `JSON.parse` runs first and a walker revives the common wrappers ($oid, $date,
  * $numberLong/Int/Double/Decimal, $binary, $timestamp, $regularExpression, $minKey/$maxKey) in
  * place. Anything it does not recognise exactly sends the whole text to the library, so the two
  * paths can only differ in speed. A property test holds them equal.
@@ -203,7 +203,7 @@ function reviveBinary(inner: unknown, bson: BsonPort): unknown {
   throw NEEDS_LIBRARY;
 }
 
-/** A subtype of one or two hex digits as a number, or -1 (a regular expression and parseInt cost 5x more). */
+/** A subtype of one or two hex digits as a number, or -1 (cheaper than a regular expression and parseInt). */
 function parseSubType(text: string): number {
   const length = text.length;
   if (length < 1 || length > 2) return -1;
@@ -231,7 +231,7 @@ BASE64_DIGITS[95 /* _ */] = 63;
  * A padded base64 text of at most ON_HEAP_BYTES decoded bytes, decoded in JS into a buffer of its own,
  * or undefined for anything longer or not plain base64 (then Node's decoder decides). A call into
  * Node's decoder costs more than a dozen characters take to decode, and its result is a slice of the
- * shared pool, which held by thousands of documents made each young-generation collection about 4x
+ * shared pool, which held by thousands of documents made each young-generation collection much
  * slower; Buffer.alloc's bytes of this size stay inside the V8 object (see reviveDecimal).
  */
 function decodeSmallBase64(text: string): Buffer | undefined {
@@ -289,7 +289,7 @@ function reviveDecimal(text: string, lib: BsonPort["lib"]): unknown {
   const exponent = fractionDigits === -1 ? 0 : -fractionDigits;
   // Buffer.alloc, not allocUnsafe or Buffer.from: V8 keeps a small typed array's bytes inside the
   // object, while a slice of Node's shared pool is a view on a separate 8 KiB buffer, and thousands
-  // of those surviving a young-generation collection made each collection about 4x slower.
+  // of those surviving a young-generation collection made each collection much slower.
   const bytes = Buffer.alloc(16);
   writeUint32LE(bytes, coefficient % 0x100000000, 0);
   writeUint32LE(bytes, Math.floor(coefficient / 0x100000000), 4);

@@ -25,8 +25,8 @@ export interface FirehoseDeliveryDeps {
 /**
  * Records decoded and written per step (see acceptDelivery), bounded by count and by decoded bytes.
  * Small steps keep the documents alive at any moment few, which is what the garbage collector's
- * young-generation collections pay for: 250 against 1,000 cut their time by half in the benchmark,
- * and 40 bulk writes per 10,000 records is still a small number of round trips.
+ * young-generation collections pay for (the README's Benchmarks say by how much), and 40 bulk
+ * writes per 10,000 records is still a small number of round trips.
  */
 export const WRITE_CHUNK_RECORDS = 250;
 export const WRITE_CHUNK_BYTES = 2 * 1024 * 1024;
