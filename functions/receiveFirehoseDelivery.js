@@ -1397,7 +1397,9 @@ async function bulkWriteKeepingRefusals(collection, operations, what) {
   }
 }
 function isDuplicateIdError(failure) {
-  return failure.code === MongoErrorCode.DuplicateKey && ID_INDEX.test(failure.message);
+  if (failure.code !== MongoErrorCode.DuplicateKey) return false;
+  if (failure.keyPattern) return Object.keys(failure.keyPattern).join(",") === "_id";
+  return ID_INDEX.test(failure.message);
 }
 var ID_INDEX = /index: _id_ /;
 function permanentWriteErrors(error) {
@@ -1411,7 +1413,13 @@ function permanentWriteErrors(error) {
   for (const writeError of list) {
     const { index, code } = writeError;
     if (typeof index !== "number" || typeof code !== "number" || !PERMANENT_WRITE_ERRORS.has(code)) return void 0;
-    out.push({ opIndex: index, code, message: typeof writeError.errmsg === "string" ? writeError.errmsg : "" });
+    const keyPattern = writeError.keyPattern || writeError.err && writeError.err.keyPattern;
+    out.push({
+      opIndex: index,
+      code,
+      message: typeof writeError.errmsg === "string" ? writeError.errmsg : "",
+      keyPattern: keyPattern && typeof keyPattern === "object" ? keyPattern : void 0
+    });
   }
   return out;
 }

@@ -160,7 +160,12 @@ export class EmbeddedCollection implements CollectionPort {
         this.applyOperation(operation, result);
       } catch (error) {
         if (!(error instanceof EmbeddedWriteError)) throw error;
-        writeErrors.push({ index, code: error.code, errmsg: error.errmsg });
+        writeErrors.push({
+          index,
+          code: error.code,
+          errmsg: error.errmsg,
+          ...(error.keyPattern ? { keyPattern: error.keyPattern } : {}),
+        });
       }
     });
     if (writeErrors.length > 0) throw new EmbeddedBulkWriteError(writeErrors);
@@ -185,7 +190,10 @@ export class EmbeddedCollection implements CollectionPort {
     } else if ("deleteMany" in operation) {
       result.deletedCount += this.remove(operation.deleteMany.filter, true);
     } else {
-      throw new EmbeddedWriteError(2, `unsupported bulk operation ${Object.keys(operation as object).join(",")}`);
+      throw new EmbeddedWriteError(
+        MongoErrorCode.BadValue,
+        `unsupported bulk operation ${Object.keys(operation as object).join(",")}`,
+      );
     }
   }
 
@@ -241,7 +249,7 @@ export class EmbeddedCollection implements CollectionPort {
   private replace(filter: Document, replacement: Document, upsert: boolean): WriteResult {
     for (const key in replacement) {
       if (key.charCodeAt(0) === 36)
-        throw new EmbeddedWriteError(2, "replacement document must not contain update operators");
+        throw new EmbeddedWriteError(MongoErrorCode.BadValue, "replacement document must not contain update operators");
     }
     const [match] = this.matching(filter);
     if (!match) {
@@ -253,7 +261,10 @@ export class EmbeddedCollection implements CollectionPort {
     }
     const [key, stored] = match;
     if ("_id" in replacement && idKey(replacement._id, nodeBson) !== key) {
-      throw new EmbeddedWriteError(66, "the (immutable) field '_id' was found to have been altered");
+      throw new EmbeddedWriteError(
+        MongoErrorCode.ImmutableField,
+        "the (immutable) field '_id' was found to have been altered",
+      );
     }
     const next = { _id: stored.view._id, ...replacement };
     checkStorable(next);
@@ -271,7 +282,10 @@ export class EmbeddedCollection implements CollectionPort {
 
   private update(filter: Document, update: Document, upsert: boolean, many: boolean): WriteResult {
     if (Array.isArray(update) || Object.keys(update).some((key) => key.charCodeAt(0) !== 36)) {
-      throw new EmbeddedWriteError(9, "update document requires update operators (use replaceOne to replace)");
+      throw new EmbeddedWriteError(
+        MongoErrorCode.FailedToParse,
+        "update document requires update operators (use replaceOne to replace)",
+      );
     }
     const matches = this.matching(filter);
     const targets = many ? matches : matches.slice(0, 1);
@@ -293,7 +307,10 @@ export class EmbeddedCollection implements CollectionPort {
       const document = decodeExact(stored.bytes);
       for (const path of changed) writePath(document, path, readPath(promoted, path));
       if (idKey(document._id, nodeBson) !== key)
-        throw new EmbeddedWriteError(66, "the (immutable) field '_id' was found to have been altered");
+        throw new EmbeddedWriteError(
+          MongoErrorCode.ImmutableField,
+          "the (immutable) field '_id' was found to have been altered",
+        );
       checkStorable(document);
       const encoded = encode(document);
       this.documents.set(key, encoded);

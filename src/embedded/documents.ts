@@ -33,7 +33,7 @@ export function decodeExact(bytes: Uint8Array): Document {
 export function checkStorable(document: Document): void {
   const id = document._id;
   if (Array.isArray(id) || id === undefined || id instanceof RegExp || nodeBson.bsonType(id) === "BSONRegExp") {
-    throw new EmbeddedWriteError(2, "_id cannot be an array, a regular expression or undefined");
+    throw new EmbeddedWriteError(MongoErrorCode.BadValue, "_id cannot be an array, a regular expression or undefined");
   }
   if (BSON.calculateObjectSize(document) > MAX_DOCUMENT_BYTES) {
     throw new EmbeddedWriteError(MongoErrorCode.BSONObjectTooLarge, "document is larger than the 16 MiB BSON limit");

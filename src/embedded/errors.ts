@@ -5,6 +5,8 @@ export class EmbeddedWriteError extends Error {
   constructor(
     readonly code: number,
     readonly errmsg: string,
+    /** For a duplicate key: the keys of the index, as the server reports them. */
+    readonly keyPattern?: Record<string, 1>,
   ) {
     super(errmsg);
     this.name = "MongoServerError";
@@ -13,7 +15,7 @@ export class EmbeddedWriteError extends Error {
 
 /** Shaped like the driver's MongoBulkWriteError: `writeErrors` indexed by operation. */
 export class EmbeddedBulkWriteError extends Error {
-  constructor(readonly writeErrors: { index: number; code: number; errmsg: string }[]) {
+  constructor(readonly writeErrors: { index: number; code: number; errmsg: string; keyPattern?: Record<string, 1> }[]) {
     super(`bulk write failed: ${writeErrors.length} write error(s), first: ${writeErrors[0]?.errmsg}`);
     this.name = "MongoBulkWriteError";
   }
@@ -23,5 +25,6 @@ export function duplicateKey(db: string, coll: string, id: unknown): EmbeddedWri
   return new EmbeddedWriteError(
     MongoErrorCode.DuplicateKey,
     `E11000 duplicate key error collection: ${db}.${coll} index: _id_ dup key: { _id: ${String(id)} }`,
+    { _id: 1 },
   );
 }

@@ -32,12 +32,17 @@ interface WriteErrorLike {
   index?: unknown;
   code?: unknown;
   errmsg?: unknown;
+  /** The driver's WriteError keeps the server's error document here; it names the index's keys. */
+  err?: { keyPattern?: unknown };
+  keyPattern?: unknown;
 }
 
 export interface PerOperationError {
   readonly opIndex: number;
   readonly code: number;
   readonly message: string;
+  /** For a duplicate key, the keys of the index it broke, when the host reports them. */
+  readonly keyPattern?: Readonly<Record<string, unknown>>;
 }
 
 /**
@@ -62,9 +67,15 @@ export async function bulkWriteKeepingRefusals(
   }
 }
 
-/** A duplicate key on the _id index: what a guarded upsert meets when the target holds a newer version. */
+/**
+ * A duplicate key on the _id index: what a guarded upsert meets when the target holds a newer
+ * version. The server names the index's keys (`keyPattern`); App Services passes only the message,
+ * whose "index: _id_" is then the only sign.
+ */
 export function isDuplicateIdError(failure: PerOperationError): boolean {
-  return failure.code === MongoErrorCode.DuplicateKey && ID_INDEX.test(failure.message);
+  if (failure.code !== MongoErrorCode.DuplicateKey) return false;
+  if (failure.keyPattern) return Object.keys(failure.keyPattern).join(",") === "_id";
+  return ID_INDEX.test(failure.message);
 }
 
 const ID_INDEX = /index: _id_ /;
@@ -92,7 +103,13 @@ function permanentWriteErrors(error: unknown): PerOperationError[] | undefined {
   for (const writeError of list) {
     const { index, code } = writeError;
     if (typeof index !== "number" || typeof code !== "number" || !PERMANENT_WRITE_ERRORS.has(code)) return undefined;
-    out.push({ opIndex: index, code, message: typeof writeError.errmsg === "string" ? writeError.errmsg : "" });
+    const keyPattern = writeError.keyPattern || (writeError.err && writeError.err.keyPattern);
+    out.push({
+      opIndex: index,
+      code,
+      message: typeof writeError.errmsg === "string" ? writeError.errmsg : "",
+      keyPattern: keyPattern && typeof keyPattern === "object" ? (keyPattern as Record<string, unknown>) : undefined,
+    });
   }
   return out;
 }
