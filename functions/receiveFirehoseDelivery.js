@@ -1547,11 +1547,11 @@ async function receiveFirehoseDelivery(request, deps) {
     sourceArn: header("x-amz-firehose-source-arn"),
     ...emptyCounts()
   };
+  let response;
   try {
     await acceptDelivery(request, header, deps, outcome);
-    const response = firehoseResponse(200, outcome.requestId, deps.clock.now());
+    response = firehoseResponse(200, outcome.requestId, deps.clock.now());
     deps.logger.info(logLine(outcome, 200, "accepted", deps.clock.now() - started));
-    return response;
   } catch (error) {
     const kind = isBridgeError(error) ? error.kind : "unavailable";
     const status = statusForKind[kind];
@@ -1559,8 +1559,27 @@ async function receiveFirehoseDelivery(request, deps) {
     const line = { ...logLine(outcome, status, kind, deps.clock.now() - started), error: describeError(error) };
     if (status >= 500) deps.logger.error(line);
     else deps.logger.warn(line);
-    return firehoseResponse(status, outcome.requestId, deps.clock.now(), message);
+    response = firehoseResponse(status, outcome.requestId, deps.clock.now(), message);
   }
+  if (deps.observer)
+    deps.observer.delivered(report(response.status, outcome, deps.clock.now() - started, request.body));
+  return response;
+}
+function report(status, outcome, durationMs, body) {
+  const acknowledged = status === 200;
+  const count = (n) => acknowledged ? n : 0;
+  return {
+    status,
+    durationMs,
+    bodyBytes: body ? body.length : 0,
+    records: {
+      stored: count(outcome.written),
+      dead_lettered: count(outcome.deadLettered),
+      empty: count(outcome.empty),
+      superseded: count(outcome.superseded),
+      skipped: count(outcome.stale)
+    }
+  };
 }
 async function acceptDelivery(request, header, deps, outcome) {
   const { config } = deps;

@@ -7,7 +7,8 @@
  * internet-facing server: FIREHOSE_MAX_INFLIGHT_BYTES, FIREHOSE_MAX_CONNECTIONS,
  * FIREHOSE_HEADERS_TIMEOUT_MS, FIREHOSE_REQUEST_TIMEOUT_MS, FIREHOSE_IDLE_TIMEOUT_MS (README).
  */
-import { createFirehoseServer, serverLimitsFromEnv } from "../adapters/node-http/firehose-server";
+import { createFirehoseServer, metricsTokenSetting, serverLimitsFromEnv } from "../adapters/node-http/firehose-server";
+import { readSetting } from "../core/settings";
 import { firehoseDepsFromEnv } from "../adapters/mongodb/env-deps";
 import { openDataSource } from "../adapters/mongodb/open-data-source";
 
@@ -27,10 +28,18 @@ async function main(): Promise<void> {
     console.log("FIREHOSE_ACCESS_KEY is not set: every delivery will be answered 500 (misconfigured) until it is.");
   }
   const limits = serverLimitsFromEnv(env);
-  const server = createFirehoseServer({ deps, storeDescription: source.description, limits });
+  const metricsToken = readSetting((name) => env[name], metricsTokenSetting);
+  const server = createFirehoseServer({
+    deps,
+    storeDescription: source.description,
+    limits,
+    metrics: { token: metricsToken },
+  });
+  if (metricsToken === undefined)
+    console.log("METRICS_TOKEN is not set: GET /metrics answers anyone who can reach this port.");
   const bound = await server.listen(port, host);
   console.log(
-    `Firehose webhook listening on http://${host}:${bound} (POST any path; GET /healthz), writing to ` +
+    `Firehose webhook listening on http://${host}:${bound} (POST any path; GET /healthz, /metrics), writing to ` +
       `${deps.config.database}.${deps.config.collection}, dead letters in ${deps.config.deadLetterCollection}`,
   );
   let stopping = false;

@@ -1,5 +1,6 @@
 import { statusForKind } from "../../core/errors";
 import { admitDelivery } from "../../core/firehose/admit-delivery";
+import { NO_RECORDS, type DeliveryObserver } from "../../core/firehose/delivery-report";
 import type { FirehoseConfig } from "../../core/firehose/config";
 import { receiveFirehoseDelivery, type FirehoseDeliveryDeps } from "../../core/firehose/receive-delivery";
 import { headerLookup } from "../../core/firehose/request";
@@ -33,13 +34,16 @@ export interface LambdaHttpResult {
 export function createFirehoseLambdaHandler(
   getDeps: () => Promise<FirehoseDeliveryDeps>,
   readConfig?: () => Pick<FirehoseConfig, "accessKeys">,
+  observer?: DeliveryObserver,
 ): (event: LambdaHttpEvent) => Promise<LambdaHttpResult> {
   return async (event) => {
     const headers = { ...(event && event.multiValueHeaders), ...(event && event.headers) };
     const requestId = headerLookup(headers)("x-amz-firehose-request-id") || "";
     const method =
       (event.requestContext && event.requestContext.http && event.requestContext.http.method) || event.httpMethod || "";
+    const started = Date.now();
     let answer;
+    let reported = false;
     try {
       const refused = readConfig
         ? admitDelivery(method, headers, readConfig(), { requireRequestId: false })
@@ -62,11 +66,21 @@ export function createFirehoseLambdaHandler(
           typeof event.body === "string"
             ? Buffer.from(event.body, event.isBase64Encoded ? "base64" : "utf8")
             : undefined;
-        answer = await receiveFirehoseDelivery({ method, headers, body }, deps);
+        // The core reports what it answered; the handler reports only what it answered itself.
+        answer = await receiveFirehoseDelivery({ method, headers, body }, observer ? { ...deps, observer } : deps);
+        reported = true;
       }
     } catch (error) {
       // Set-up failed (no MONGODB_URI, unreachable cluster, bad configuration).
       answer = setupFailureResponse(headers, error, Date.now(), (line) => console.error(JSON.stringify(line)));
+    }
+    if (observer && !reported) {
+      observer.delivered({
+        status: answer.status,
+        durationMs: Date.now() - started,
+        bodyBytes: 0,
+        records: NO_RECORDS,
+      });
     }
     return {
       statusCode: answer.status,

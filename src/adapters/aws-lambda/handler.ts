@@ -2,6 +2,7 @@
 import { readFirehoseConfig, type FirehoseConfig } from "../../core/firehose/config";
 import type { FirehoseDeliveryDeps } from "../../core/firehose/receive-delivery";
 import { firehoseDepsFromEnv, openMongoClient } from "../mongodb/env-deps";
+import { createEmfObserver } from "./emf-metrics";
 import { createFirehoseLambdaHandler } from "./firehose-handler";
 
 // One MongoClient per container, reused across invocations; a failed connect is retried next time.
@@ -23,4 +24,5 @@ export const handler = createFirehoseLambdaHandler(
     return deps;
   },
   () => (config = config || readFirehoseConfig((name) => process.env[name])),
+  createEmfObserver(),
 );

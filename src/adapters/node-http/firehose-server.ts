@@ -1,8 +1,11 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { statusForKind } from "../../core/errors";
-import { readSettings, setting, wholeNumber } from "../../core/settings";
+import { optional, readSettings, setting, text, wholeNumber } from "../../core/settings";
+import { createPrometheusMetrics, type PrometheusMetrics } from "./prometheus-metrics";
+import { constantTimeMatch } from "../../core/firehose/access-key";
 import { admitDelivery } from "../../core/firehose/admit-delivery";
+import { NO_RECORDS, type DeliveryObserver } from "../../core/firehose/delivery-report";
 import { receiveFirehoseDelivery, type FirehoseDeliveryDeps } from "../../core/firehose/receive-delivery";
 import { headerLookup, tooLarge } from "../../core/firehose/request";
 import { firehoseResponse, setupFailureResponse, type FirehoseDeliveryResponse } from "../../core/firehose/response";
@@ -13,6 +16,8 @@ export interface FirehoseServerOptions {
   readonly storeDescription: string;
   /** Limits that keep an internet-facing server alive; see serverLimitsFromEnv for the defaults. */
   readonly limits?: Partial<ServerLimits>;
+  /** Serve `GET /metrics` (Prometheus); with a token, only to `Authorization: Bearer <token>`. */
+  readonly metrics?: { readonly token?: string };
 }
 
 export interface ServerLimits {
@@ -60,6 +65,9 @@ export const serverSettings = {
   idleTimeoutMs: setting("FIREHOSE_IDLE_TIMEOUT_MS", wholeNumber(1, 3_600_000), DEFAULT_SERVER_LIMITS.idleTimeoutMs),
 };
 
+/** METRICS_TOKEN: when set, `GET /metrics` answers only `Authorization: Bearer <METRICS_TOKEN>`. */
+export const metricsTokenSetting = optional("METRICS_TOKEN", text);
+
 /** The limits from FIREHOSE_MAX_INFLIGHT_BYTES, FIREHOSE_MAX_CONNECTIONS and FIREHOSE_*_TIMEOUT_MS. */
 export function serverLimitsFromEnv(env: NodeJS.ProcessEnv): ServerLimits {
   const values = readSettings((name) => env[name], serverSettings);
@@ -90,7 +98,15 @@ export interface FirehoseServer {
  * bodies being read or processed at once stay within a byte budget: past it, 503 (Firehose retries).
  */
 export function createFirehoseServer(options: FirehoseServerOptions): FirehoseServer {
-  const { deps } = options;
+  const metrics = options.metrics ? createPrometheusMetrics(() => reserved) : undefined;
+  const observers = [options.deps.observer, metrics && metrics.observer].filter(
+    (o): o is DeliveryObserver => o !== undefined,
+  );
+  const deps: FirehoseDeliveryDeps = {
+    ...options.deps,
+    observer:
+      observers.length > 0 ? { delivered: (report) => observers.forEach((o) => o.delivered(report)) } : undefined,
+  };
   const given: ServerLimits = { ...DEFAULT_SERVER_LIMITS, ...options.limits };
   const limits: ServerLimits = { ...given, headersTimeoutMs: Math.min(given.headersTimeoutMs, given.requestTimeoutMs) };
   let draining = false;
@@ -118,9 +134,13 @@ export function createFirehoseServer(options: FirehoseServerOptions): FirehoseSe
         );
         return;
       }
+      if (metrics && req.method === "GET" && req.url === "/metrics") {
+        serveMetrics(req, res, metrics, options.metrics?.token);
+        return;
+      }
       const requestId = headerLookup(req.headers)("x-amz-firehose-request-id") || "";
       if (draining) {
-        refuse(req, res, firehoseResponse(503, requestId, deps.clock.now(), "receiver is shutting down; retry"));
+        refuse(req, res, firehoseResponse(503, requestId, deps.clock.now(), "receiver is shutting down; retry"), deps);
         return;
       }
       const refused = admitDelivery(req.method || "", req.headers, deps.config, { requireRequestId: true });
@@ -132,7 +152,12 @@ export function createFirehoseServer(options: FirehoseServerOptions): FirehoseSe
           outcome: refused.kind,
           bodyRead: false,
         });
-        refuse(req, res, firehoseResponse(statusForKind[refused.kind], requestId, deps.clock.now(), refused.message));
+        refuse(
+          req,
+          res,
+          firehoseResponse(statusForKind[refused.kind], requestId, deps.clock.now(), refused.message),
+          deps,
+        );
         return;
       }
       const declared = Number(req.headers["content-length"]);
@@ -145,7 +170,7 @@ export function createFirehoseServer(options: FirehoseServerOptions): FirehoseSe
           outcome: error.kind,
           bodyRead: false,
         });
-        refuse(req, res, firehoseResponse(statusForKind[error.kind], requestId, deps.clock.now(), error.message));
+        refuse(req, res, firehoseResponse(statusForKind[error.kind], requestId, deps.clock.now(), error.message), deps);
         return;
       }
       // What this delivery may hold: its body, and for gzip the most it may inflate to.
@@ -164,6 +189,7 @@ export function createFirehoseServer(options: FirehoseServerOptions): FirehoseSe
           req,
           res,
           firehoseResponse(503, requestId, deps.clock.now(), "receiver is at its in-flight byte budget; retry"),
+          deps,
         );
         return;
       }
@@ -218,7 +244,7 @@ export function createFirehoseServer(options: FirehoseServerOptions): FirehoseSe
         status,
         outcome: error ? error.kind : "over the in-flight byte budget",
       });
-      refuse(req, res, firehoseResponse(status, requestId, deps.clock.now(), message));
+      refuse(req, res, firehoseResponse(status, requestId, deps.clock.now(), message), deps);
       return;
     }
     if (body === "aborted") {
@@ -253,6 +279,33 @@ export function createFirehoseServer(options: FirehoseServerOptions): FirehoseSe
   };
 }
 
+/** `GET /metrics`: the Prometheus text, behind a bearer token when one is configured (compared in constant time). */
+function serveMetrics(
+  req: IncomingMessage,
+  res: ServerResponse,
+  metrics: PrometheusMetrics,
+  token: string | undefined,
+): void {
+  if (token !== undefined) {
+    const presented = /^Bearer (.+)$/.exec(String(req.headers.authorization || ""));
+    if (!presented || !constantTimeMatch(presented[1], [token])) {
+      res.writeHead(401, { "Content-Type": "text/plain", "WWW-Authenticate": "Bearer" });
+      res.end("a bearer token is required\n");
+      return;
+    }
+  }
+  metrics.render().then(
+    ({ contentType, body }) => {
+      res.writeHead(200, { "Content-Type": contentType });
+      res.end(body);
+    },
+    (error) => {
+      res.writeHead(500, { "Content-Type": "text/plain" });
+      res.end(`metrics failed: ${String(error)}\n`);
+    },
+  );
+}
+
 /** How long a refused client may go on sending (discarded) after its answer, before the connection is cut. */
 const LINGER_MS = 2_000;
 
@@ -263,7 +316,15 @@ const LINGER_MS = 2_000;
  * Destroying it at once would make the kernel reset a connection that still has unread incoming
  * data, and a reset can discard the answer before the client has read it.
  */
-function refuse(req: IncomingMessage, res: ServerResponse, answer: FirehoseDeliveryResponse): void {
+function refuse(
+  req: IncomingMessage,
+  res: ServerResponse,
+  answer: FirehoseDeliveryResponse,
+  deps?: FirehoseDeliveryDeps,
+): void {
+  // Answered by the server itself, before the core saw the records: counted here, with none.
+  if (deps && deps.observer)
+    deps.observer.delivered({ status: answer.status, durationMs: 0, bodyBytes: 0, records: NO_RECORDS });
   const socket = req.socket;
   const stopReading = () => {
     socket.pause();

@@ -7,6 +7,7 @@ import type { FirehoseConfig } from "./config";
 import { parseRecord, type DecodedRecord } from "./decode-record";
 import { planWrites, type TargetWrites } from "./plan-writes";
 import { readDelivery, type Delivery, type StrictUtf8Decoder } from "./read-delivery";
+import type { DeliveryObserver, DeliveryReport } from "./delivery-report";
 import { decodeContent, headerLookup, type FirehoseDeliveryRequest } from "./request";
 import { firehoseResponse, type FirehoseDeliveryResponse } from "./response";
 import { writeDeadLetters, type DeadLetter } from "./write-documents";
@@ -20,6 +21,8 @@ export interface FirehoseDeliveryDeps {
   readonly logger: Logger;
   /** Where the host has one (Node), decodes many records' UTF-8 in one call; see read-delivery.ts. */
   readonly decodeUtf8Run?: StrictUtf8Decoder;
+  /** Told what each delivery did (metrics); optional. */
+  readonly observer?: DeliveryObserver;
 }
 
 /**
@@ -52,11 +55,11 @@ export async function receiveFirehoseDelivery(
     sourceArn: header("x-amz-firehose-source-arn"),
     ...emptyCounts(),
   };
+  let response: FirehoseDeliveryResponse;
   try {
     await acceptDelivery(request, header, deps, outcome);
-    const response = firehoseResponse(200, outcome.requestId, deps.clock.now());
+    response = firehoseResponse(200, outcome.requestId, deps.clock.now());
     deps.logger.info(logLine(outcome, 200, "accepted", deps.clock.now() - started));
-    return response;
   } catch (error) {
     const kind = isBridgeError(error) ? error.kind : "unavailable";
     const status = statusForKind[kind];
@@ -65,8 +68,28 @@ export async function receiveFirehoseDelivery(
     const line = { ...logLine(outcome, status, kind, deps.clock.now() - started), error: describeError(error) };
     if (status >= 500) deps.logger.error(line);
     else deps.logger.warn(line);
-    return firehoseResponse(status, outcome.requestId, deps.clock.now(), message);
+    response = firehoseResponse(status, outcome.requestId, deps.clock.now(), message);
   }
+  if (deps.observer)
+    deps.observer.delivered(report(response.status, outcome, deps.clock.now() - started, request.body));
+  return response;
+}
+
+function report(status: number, outcome: Outcome, durationMs: number, body: Uint8Array | undefined): DeliveryReport {
+  const acknowledged = status === 200;
+  const count = (n: number) => (acknowledged ? n : 0);
+  return {
+    status,
+    durationMs,
+    bodyBytes: body ? body.length : 0,
+    records: {
+      stored: count(outcome.written),
+      dead_lettered: count(outcome.deadLettered),
+      empty: count(outcome.empty),
+      superseded: count(outcome.superseded),
+      skipped: count(outcome.stale),
+    },
+  };
 }
 
 async function acceptDelivery(

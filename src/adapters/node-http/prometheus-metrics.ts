@@ -1,0 +1,60 @@
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
+import { RECORD_OUTCOMES, type DeliveryObserver } from "../../core/firehose/delivery-report";
+
+export interface PrometheusMetrics {
+  readonly registry: Registry;
+  readonly observer: DeliveryObserver;
+  /** The text `GET /metrics` answers, in the Prometheus exposition format. */
+  render(): Promise<{ contentType: string; body: string }>;
+}
+
+/**
+ * The webhook's metrics for `npm run serve`: requests by status, records by outcome, request
+ * duration, the request-body bytes in flight (read from the server when scraped), and Node's
+ * default process metrics. Each registry is its own, so tests and several servers never share counts.
+ */
+export function createPrometheusMetrics(inflightBytes: () => number): PrometheusMetrics {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  const requests = new Counter({
+    name: "akb_firehose_requests_total",
+    help: "Firehose deliveries answered, by HTTP status",
+    labelNames: ["status"],
+    registers: [registry],
+  });
+  const records = new Counter({
+    name: "akb_firehose_records_total",
+    help: "Records of acknowledged deliveries, by outcome: stored, dead_lettered, empty, superseded, skipped (stale change events)",
+    labelNames: ["outcome"],
+    registers: [registry],
+  });
+  const duration = new Histogram({
+    name: "akb_firehose_request_duration_seconds",
+    help: "Time from a delivery's arrival at the core to its answer",
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 180],
+    registers: [registry],
+  });
+  new Gauge({
+    name: "akb_firehose_inflight_bytes",
+    help: "Request-body bytes held by deliveries being read or processed (bounded by FIREHOSE_MAX_INFLIGHT_BYTES)",
+    registers: [registry],
+    collect() {
+      this.set(inflightBytes());
+    },
+  });
+  // Every outcome exists from the start, so a rate over a quiet period reads 0 rather than nothing.
+  for (const outcome of RECORD_OUTCOMES) records.inc({ outcome }, 0);
+  const observer: DeliveryObserver = {
+    delivered(report) {
+      requests.inc({ status: String(report.status) });
+      duration.observe(report.durationMs / 1000);
+      for (const outcome of RECORD_OUTCOMES)
+        if (report.records[outcome] > 0) records.inc({ outcome }, report.records[outcome]);
+    },
+  };
+  return {
+    registry,
+    observer,
+    render: async () => ({ contentType: registry.contentType, body: await registry.metrics() }),
+  };
+}
