@@ -55,6 +55,8 @@ export async function bundleFunction(name: string): Promise<string> {
     legalComments: "inline",
     charset: "utf8",
     logLevel: "silent",
+    // Paths in the bundle's comments stay inside the tree even where node_modules is a link (a copy).
+    preserveSymlinks: true,
     plugins: [stripNodePrefix, forbidBson],
   });
   const body = result.outputFiles[0].text;

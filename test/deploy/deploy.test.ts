@@ -1,11 +1,45 @@
 import { spawnSync } from "node:child_process";
-import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  cpSync,
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { delimiter, join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { findCli, pushCommand, writeAppServicesLayout } from "../../scripts/deploy";
 
-const root = join(import.meta.dirname, "..", "..");
+const repository = join(import.meta.dirname, "..", "..");
+
+/**
+ * A copy of the export and its sources (node_modules linked), where deploy may build: building in the
+ * repository itself would rewrite functions/ while other tests read it (the drift test among them).
+ */
+function repositoryCopy(): string {
+  const dir = mkdtempSync(join(tmpdir(), "akb-deploy-"));
+  for (const entry of [
+    "src",
+    "scripts",
+    "config",
+    "functions",
+    "triggers",
+    "values",
+    "data_sources",
+    "http_endpoints",
+    "realm_config.json",
+    "package.json",
+    "tsconfig.json",
+  ]) {
+    cpSync(join(repository, entry), join(dir, entry), { recursive: true });
+  }
+  symlinkSync(join(repository, "node_modules"), join(dir, "node_modules"));
+  return dir;
+}
 
 /** A stand-in CLI on PATH that records how it was called. */
 function fakeCli(name: string): { dir: string; log: string } {
@@ -19,7 +53,7 @@ function fakeCli(name: string): { dir: string; log: string } {
 describe("npm run deploy", { timeout: 120_000 }, () => {
   it("generates the appservices layout (root_config.json, https_endpoints/) from the same files", () => {
     const target = mkdtempSync(join(tmpdir(), "akb-layout-"));
-    const files = writeAppServicesLayout(root, target);
+    const files = writeAppServicesLayout(repository, target);
     expect(files).toContain("root_config.json");
     expect(files).toContain("https_endpoints/config.json");
     expect(files).toContain("functions/publishChangeToKinesis.js");
@@ -30,7 +64,7 @@ describe("npm run deploy", { timeout: 120_000 }, () => {
       provider_region: "aws-us-east-1",
     });
     expect(readFileSync(join(target, "https_endpoints/config.json"), "utf8")).toBe(
-      readFileSync(join(root, "http_endpoints/config.json"), "utf8"),
+      readFileSync(join(repository, "http_endpoints/config.json"), "utf8"),
     );
   });
 
@@ -55,6 +89,7 @@ describe("npm run deploy", { timeout: 120_000 }, () => {
   });
 
   it("--dry-run without any CLI prints what would be pushed and how to install one, and exits 0", () => {
+    const root = repositoryCopy();
     const result = spawnSync(process.execPath, ["--import", "tsx", "scripts/deploy.ts", "--dry-run"], {
       cwd: root,
       encoding: "utf8",
@@ -68,6 +103,7 @@ describe("npm run deploy", { timeout: 120_000 }, () => {
   });
 
   it("pushes with the installed CLI and the right flags", () => {
+    const root = repositoryCopy();
     const snapshot = () =>
       ["functions", "triggers"].flatMap((dir) =>
         readdirSync(join(root, dir)).map((f) => `${dir}/${f}:${readFileSync(join(root, dir, f), "utf8").length}`),
