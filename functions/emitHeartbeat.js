@@ -1071,6 +1071,10 @@ async function runSnapshot(signalId, deps, deadlineMs) {
     { $set: { status: "running", leaseUntil: new Date(now + SNAPSHOT_LEASE_MS), updatedAt: new Date(now) } }
   );
   if (matchedCount(claimed) === 0) return { status: "busy", published: 0, outboxed: 0 };
+  await deps.signals.updateOne(
+    { _id: signalId, startedAt: { $exists: false } },
+    { $set: { startedAt: new Date(now) } }
+  );
   const signal = await deps.signals.findOne({ _id: signalId });
   const run = { status: "paused", published: 0, outboxed: 0 };
   const collections = signalCollections(signal);

@@ -72,6 +72,11 @@ export async function runSnapshot(signalId: unknown, deps: SnapshotDeps, deadlin
     { $set: { status: "running", leaseUntil: new Date(now + SNAPSHOT_LEASE_MS), updatedAt: new Date(now) } },
   );
   if (matchedCount(claimed) === 0) return { status: "busy", published: 0, outboxed: 0 };
+  // When the snapshot began (first claim only), for its rate and time left in `npm run status`.
+  await deps.signals.updateOne(
+    { _id: signalId, startedAt: { $exists: false } },
+    { $set: { startedAt: new Date(now) } },
+  );
   const signal = (await deps.signals.findOne({ _id: signalId })) as Document;
   const run: SnapshotRun = { status: "paused", published: 0, outboxed: 0 };
   const collections = signalCollections(signal);

@@ -1,0 +1,301 @@
+import type { CaptureConfig } from "../capture/config";
+import { SNAPSHOT_SIGNAL_TYPE } from "../capture/snapshot";
+import type { FirehoseConfig } from "../firehose/config";
+import { countMatching, type DataSourcePort, type Document } from "../ports";
+
+/**
+ * A deployment's health as MongoDB records it, for `npm run status`: per app the last heartbeat and
+ * the end-to-end lag the webhook saw, the outbox, dead letters of the last 24 hours by reason code,
+ * and every snapshot. Each finding has a level; the worst decides the exit code.
+ */
+export type Level = "ok" | "warning" | "critical";
+
+export interface Finding {
+  readonly level: Level;
+  readonly what: string;
+  readonly detail: string;
+}
+
+/** When a finding is a warning or critical (README, "npm run status"). */
+export const THRESHOLDS = {
+  heartbeatAgeWarnMs: 3 * 60_000,
+  heartbeatAgeCriticalMs: 10 * 60_000,
+  lagWarnMs: 5 * 60_000,
+  lagCriticalMs: 30 * 60_000,
+  outboxOldestWarnMs: 5 * 60_000,
+  outboxOldestCriticalMs: 60 * 60_000,
+  snapshotStaleMs: 10 * 60_000,
+} as const;
+
+export interface DeploymentStatus {
+  readonly checkedAt: Date;
+  readonly level: Level;
+  readonly apps: {
+    app: string;
+    lastHeartbeatAt: Date | null;
+    heartbeatAgeMs: number | null;
+    outboxDepthAtHeartbeat: number | null;
+    webhookReceivedAt: Date | null;
+    endToEndLagMs: number | null;
+  }[];
+  readonly outbox: {
+    depth: number;
+    permanent: number;
+    oldestEnqueuedAt: Date | null;
+    oldestAgeMs: number | null;
+    topReasons: { reason: string; count: number }[];
+  };
+  readonly deadLetters24h: { total: number; byReasonCode: { reasonCode: string; count: number }[]; truncated: boolean };
+  readonly snapshots: {
+    id: string;
+    status: string;
+    collections: string[];
+    documentsDone: number;
+    documentsTotal: number | null;
+    ratePerSecond: number | null;
+    etaSeconds: number | null;
+    updatedAt: Date | null;
+    error: string | null;
+  }[];
+  readonly findings: Finding[];
+}
+
+const DAY_MS = 24 * 3600_000;
+const SAMPLE = 10_000;
+
+export async function readDeploymentStatus(
+  dataSource: DataSourcePort,
+  capture: Pick<
+    CaptureConfig,
+    | "heartbeatDatabase"
+    | "heartbeatCollection"
+    | "outboxDatabase"
+    | "outboxCollection"
+    | "signalDatabase"
+    | "signalCollection"
+  >,
+  firehose: Pick<FirehoseConfig, "database" | "deadLetterCollection" | "routing">,
+  now: number,
+): Promise<DeploymentStatus> {
+  const findings: Finding[] = [];
+  const age = (date: unknown) => (date instanceof Date ? now - date.getTime() : null);
+
+  const heartbeats = await dataSource
+    .db(capture.heartbeatDatabase)
+    .collection(capture.heartbeatCollection)
+    .find({})
+    .toArray();
+  const liveness = firehose.routing.livenessTarget;
+  const received = await dataSource.db(liveness.db).collection(liveness.coll).find({}).toArray();
+  const receivedById = new Map(received.map((doc) => [String(doc._id), doc]));
+  const apps = heartbeats.map((doc) => {
+    const seen = receivedById.get(String(doc._id));
+    const lagMs = seen && typeof seen.lagMs === "number" ? seen.lagMs : null;
+    return {
+      app: String(doc.app ?? doc._id),
+      lastHeartbeatAt: doc.at instanceof Date ? doc.at : null,
+      heartbeatAgeMs: age(doc.at),
+      outboxDepthAtHeartbeat: typeof doc.outboxDepth === "number" ? doc.outboxDepth : null,
+      webhookReceivedAt: seen && seen.receivedAt instanceof Date ? seen.receivedAt : null,
+      endToEndLagMs: lagMs,
+    };
+  });
+  if (apps.length === 0)
+    findings.push({
+      level: "critical",
+      what: "heartbeat",
+      detail: `no heartbeat document in ${capture.heartbeatDatabase}.${capture.heartbeatCollection}: is the emitHeartbeat trigger enabled?`,
+    });
+  for (const app of apps) {
+    const a = app.heartbeatAgeMs;
+    if (a === null || a > THRESHOLDS.heartbeatAgeCriticalMs)
+      findings.push({
+        level: "critical",
+        what: `heartbeat ${app.app}`,
+        detail: a === null ? "never written" : `last written ${minutes(a)} ago`,
+      });
+    else if (a > THRESHOLDS.heartbeatAgeWarnMs)
+      findings.push({ level: "warning", what: `heartbeat ${app.app}`, detail: `last written ${minutes(a)} ago` });
+    const seenAge = age(app.webhookReceivedAt);
+    if (seenAge === null)
+      findings.push({
+        level: "warning",
+        what: `webhook ${app.app}`,
+        detail: "the webhook has recorded no heartbeat of this app: is the stream delivered?",
+      });
+    else {
+      const behind = Math.max(seenAge, app.endToEndLagMs ?? 0);
+      if (behind > THRESHOLDS.lagCriticalMs)
+        findings.push({
+          level: "critical",
+          what: `end-to-end ${app.app}`,
+          detail: `last heartbeat through the webhook ${minutes(seenAge)} ago, lag ${minutes(app.endToEndLagMs ?? 0)}`,
+        });
+      else if (behind > THRESHOLDS.lagWarnMs)
+        findings.push({
+          level: "warning",
+          what: `end-to-end ${app.app}`,
+          detail: `last heartbeat through the webhook ${minutes(seenAge)} ago, lag ${minutes(app.endToEndLagMs ?? 0)}`,
+        });
+    }
+  }
+
+  const outboxCollection = dataSource.db(capture.outboxDatabase).collection(capture.outboxCollection);
+  const depth = await countMatching(outboxCollection, { permanent: { $ne: true } });
+  const permanent = await countMatching(outboxCollection, { permanent: true });
+  const [oldest] = await outboxCollection.find({}).sort({ enqueuedAt: 1 }).limit(1).toArray();
+  const sample = await outboxCollection.find({}).sort({ enqueuedAt: 1 }).limit(SAMPLE).toArray();
+  const outbox = {
+    depth,
+    permanent,
+    oldestEnqueuedAt: oldest && oldest.enqueuedAt instanceof Date ? oldest.enqueuedAt : null,
+    oldestAgeMs: oldest ? age(oldest.enqueuedAt) : null,
+    topReasons: top(
+      sample.map((entry) => shortReason(entry.lastError)),
+      "reason",
+    ).slice(0, 5) as { reason: string; count: number }[],
+  };
+  if (outbox.oldestAgeMs !== null && outbox.oldestAgeMs > THRESHOLDS.outboxOldestCriticalMs)
+    findings.push({
+      level: "critical",
+      what: "outbox",
+      detail: `${depth + permanent} entries, oldest ${minutes(outbox.oldestAgeMs)} old`,
+    });
+  else if (outbox.oldestAgeMs !== null && outbox.oldestAgeMs > THRESHOLDS.outboxOldestWarnMs)
+    findings.push({
+      level: "warning",
+      what: "outbox",
+      detail: `${depth + permanent} entries, oldest ${minutes(outbox.oldestAgeMs)} old`,
+    });
+  if (permanent > 0)
+    findings.push({
+      level: "warning",
+      what: "outbox",
+      detail: `${permanent} entries too large to put, kept for you (README, "Operating it")`,
+    });
+
+  const letters = await dataSource
+    .db(firehose.database)
+    .collection(firehose.deadLetterCollection)
+    .find({ receivedAt: { $gte: new Date(now - DAY_MS) } })
+    .limit(SAMPLE + 1)
+    .toArray();
+  const truncated = letters.length > SAMPLE;
+  const counted = letters.slice(0, SAMPLE);
+  const deadLetters24h = {
+    total: counted.length,
+    byReasonCode: top(
+      counted.map((letter) => (typeof letter.reasonCode === "string" ? letter.reasonCode : shortReason(letter.reason))),
+      "reasonCode",
+    ) as { reasonCode: string; count: number }[],
+    truncated,
+  };
+  if (counted.length > 0)
+    findings.push({
+      level: "warning",
+      what: "dead letters",
+      detail: `${truncated ? "more than " : ""}${counted.length} in the last 24 h (${deadLetters24h.byReasonCode.map((r) => `${r.reasonCode} ${r.count}`).join(", ")})`,
+    });
+
+  const signals = await dataSource
+    .db(capture.signalDatabase)
+    .collection(capture.signalCollection)
+    .find({ type: SNAPSHOT_SIGNAL_TYPE })
+    .sort({ _id: -1 })
+    .limit(50)
+    .toArray();
+  const snapshots: DeploymentStatus["snapshots"] = [];
+  for (const signal of signals) snapshots.push(await snapshotStatus(dataSource, signal, now));
+  for (const snapshot of snapshots) {
+    if (snapshot.status === "failed")
+      findings.push({
+        level: "warning",
+        what: `snapshot ${snapshot.id}`,
+        detail: `failed: ${snapshot.error ?? "no error recorded"}`,
+      });
+    const since = age(snapshot.updatedAt);
+    if (snapshot.status === "running" && since !== null && since > THRESHOLDS.snapshotStaleMs)
+      findings.push({
+        level: "warning",
+        what: `snapshot ${snapshot.id}`,
+        detail: `running but no progress for ${minutes(since)}: is the heartbeat continuing it?`,
+      });
+  }
+
+  const level: Level = findings.some((f) => f.level === "critical")
+    ? "critical"
+    : findings.some((f) => f.level === "warning")
+      ? "warning"
+      : "ok";
+  return { checkedAt: new Date(now), level, apps, outbox, deadLetters24h, snapshots, findings };
+}
+
+async function snapshotStatus(
+  dataSource: DataSourcePort,
+  signal: Document,
+  now: number,
+): Promise<DeploymentStatus["snapshots"][number]> {
+  const data = signal.data as Document | undefined;
+  const collections =
+    data && Array.isArray(data["data-collections"])
+      ? (data["data-collections"] as unknown[]).filter((c): c is string => typeof c === "string")
+      : [];
+  const progress = (signal.progress as Record<string, { count?: number; done?: boolean }> | undefined) || {};
+  const documentsDone = Object.keys(progress).reduce(
+    (sum, key) => sum + (typeof progress[key].count === "number" ? (progress[key].count as number) : 0),
+    0,
+  );
+  const status = typeof signal.status === "string" ? signal.status : "pending";
+  let documentsTotal: number | null = null;
+  if (status !== "done" && status !== "failed" && collections.length > 0) {
+    documentsTotal = 0;
+    for (const namespace of collections) {
+      const dot = namespace.indexOf(".");
+      documentsTotal += await countMatching(
+        dataSource.db(namespace.slice(0, dot)).collection(namespace.slice(dot + 1)),
+      );
+    }
+  }
+  const started = signal.startedAt instanceof Date ? signal.startedAt.getTime() : undefined;
+  const last = signal.updatedAt instanceof Date ? signal.updatedAt.getTime() : now;
+  const seconds = started !== undefined ? Math.max(0.001, (last - started) / 1000) : undefined;
+  const ratePerSecond = seconds !== undefined && documentsDone > 0 ? documentsDone / seconds : null;
+  const etaSeconds =
+    ratePerSecond && documentsTotal !== null ? Math.max(0, documentsTotal - documentsDone) / ratePerSecond : null;
+  return {
+    id: String(signal._id),
+    status,
+    collections,
+    documentsDone,
+    documentsTotal,
+    ratePerSecond,
+    etaSeconds,
+    updatedAt: signal.updatedAt instanceof Date ? signal.updatedAt : null,
+    error: typeof signal.error === "string" ? signal.error : null,
+  };
+}
+
+function top(values: string[], key: string): Record<string, string | number>[] {
+  const counts = new Map<string, number>();
+  for (const value of values) counts.set(value, (counts.get(value) || 0) + 1);
+  return [...counts]
+    .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
+    .map(([value, count]) => ({ [key]: value, count }));
+}
+
+/**
+ * An error text reduced to its kind, so that like errors group: the error class name in front is
+ * dropped ("KinesisError: ThrottlingException: Rate exceeded…" reads "ThrottlingException"), and
+ * what follows the first ":" or "(" (ids, numbers, quoted parts) too.
+ */
+function shortReason(reason: unknown): string {
+  if (typeof reason !== "string" || reason === "") return "(none)";
+  const text = reason.replace(/^[A-Za-z]*Error: /, "");
+  return text.split(/[:(]/)[0].trim().slice(0, 80) || text.slice(0, 80);
+}
+
+function minutes(ms: number): string {
+  if (ms < 60_000) return `${Math.round(ms / 1000)} s`;
+  if (ms < 3600_000) return `${(ms / 60_000).toFixed(1)} min`;
+  return `${(ms / 3600_000).toFixed(1)} h`;
+}

@@ -1,0 +1,207 @@
+import { spawnSync } from "node:child_process";
+import { describe, expect, it } from "vitest";
+import { readCaptureConfig } from "../../../src/core/capture/config";
+import { readFirehoseConfig } from "../../../src/core/firehose/config";
+import type { Document } from "../../../src/core/ports";
+import { readDeploymentStatus } from "../../../src/core/status/deployment-status";
+import { EXIT_CODE, renderStatus } from "../../../src/core/status/render-status";
+import { EmbeddedStore } from "../../../src/embedded/store";
+
+const NOW = Date.parse("2026-11-29T12:00:00Z");
+const ago = (ms: number) => new Date(NOW - ms);
+const capture = readCaptureConfig(() => undefined);
+const firehose = readFirehoseConfig(() => undefined);
+
+/** A store prepared as a deployment leaves it; `with` adds to the healthy baseline. */
+async function deployment(
+  edit: (store: EmbeddedStore) => Promise<void> = async () => undefined,
+): Promise<EmbeddedStore> {
+  const store = new EmbeddedStore();
+  await store
+    .db("streamkap")
+    .collection("streamkap_heartbeat")
+    .insertOne({ _id: "atlas-kinesis-bridge", app: "atlas-kinesis-bridge", at: ago(30_000), outboxDepth: 0 });
+  await store
+    .db("monitors")
+    .collection("firehose_heartbeats")
+    .insertOne({ _id: "atlas-kinesis-bridge", app: "atlas-kinesis-bridge", receivedAt: ago(40_000), lagMs: 5_000 });
+  await edit(store);
+  return store;
+}
+const status = async (store: EmbeddedStore) => readDeploymentStatus(store, capture, firehose, NOW);
+const outbox = (store: EmbeddedStore) => store.db("streamkap").collection("kinesis_outbox");
+const letters = (store: EmbeddedStore) => store.db("monitors").collection("firehose_dead_letters");
+const signals = (store: EmbeddedStore) => store.db("streamkap").collection("streamkap_signal");
+
+describe("npm run status: readDeploymentStatus over prepared collections", () => {
+  it.each<{
+    name: string;
+    edit?: (store: EmbeddedStore) => Promise<void>;
+    level: "ok" | "warning" | "critical";
+    finding?: RegExp;
+  }>([
+    { name: "a healthy deployment", level: "ok" },
+    {
+      name: "a heartbeat 5 minutes old",
+      edit: async (s) =>
+        void (await s
+          .db("streamkap")
+          .collection("streamkap_heartbeat")
+          .updateOne({ _id: "atlas-kinesis-bridge" }, { $set: { at: ago(5 * 60_000) } })),
+      level: "warning",
+      finding: /heartbeat atlas-kinesis-bridge: last written 5.0 min ago/,
+    },
+    {
+      name: "a heartbeat 20 minutes old",
+      edit: async (s) =>
+        void (await s
+          .db("streamkap")
+          .collection("streamkap_heartbeat")
+          .updateOne({ _id: "atlas-kinesis-bridge" }, { $set: { at: ago(20 * 60_000) } })),
+      level: "critical",
+      finding: /last written 20.0 min ago/,
+    },
+    {
+      name: "no heartbeat document at all",
+      edit: async (s) => void (await s.db("streamkap").collection("streamkap_heartbeat").deleteMany({})),
+      level: "critical",
+      finding: /no heartbeat document/,
+    },
+    {
+      name: "an end-to-end lag of 10 minutes",
+      edit: async (s) =>
+        void (await s
+          .db("monitors")
+          .collection("firehose_heartbeats")
+          .updateOne({ _id: "atlas-kinesis-bridge" }, { $set: { lagMs: 10 * 60_000 } })),
+      level: "warning",
+      finding: /end-to-end atlas-kinesis-bridge/,
+    },
+    {
+      name: "an outbox entry 10 minutes old",
+      edit: async (s) => void (await outbox(s).insertOne({ _id: "t1", enqueuedAt: ago(10 * 60_000), lastError: "x" })),
+      level: "warning",
+      finding: /outbox: 1 entries, oldest 10.0 min old/,
+    },
+    {
+      name: "an outbox entry 2 hours old",
+      edit: async (s) => void (await outbox(s).insertOne({ _id: "t1", enqueuedAt: ago(2 * 3600_000), lastError: "x" })),
+      level: "critical",
+      finding: /oldest 2.0 h old/,
+    },
+    {
+      name: "a failed snapshot",
+      edit: async (s) =>
+        void (await signals(s).insertOne({
+          _id: "s1",
+          type: "execute-snapshot",
+          status: "failed",
+          error: 'signal data must have a non-empty "data-collections" array',
+          updatedAt: ago(1000),
+        })),
+      level: "warning",
+      finding: /snapshot s1: failed: signal data/,
+    },
+    {
+      name: "a dead letter today",
+      edit: async (s) =>
+        void (await letters(s).insertOne({
+          _id: "r:0",
+          reasonCode: "not_json",
+          reason: "data is not valid JSON",
+          receivedAt: ago(3600_000),
+        })),
+      level: "warning",
+      finding: /dead letters: 1 in the last 24 h \(not_json 1\)/,
+    },
+  ])("$name: $level", async ({ edit, level, finding }) => {
+    const result = await status(await deployment(edit));
+    expect(result.level).toBe(level);
+    if (finding) expect(result.findings.map((f) => `${f.what}: ${f.detail}`).join("\n")).toMatch(finding);
+    else expect(result.findings).toEqual([]);
+    expect(EXIT_CODE[result.level]).toBe({ ok: 0, warning: 1, critical: 2 }[level]);
+  });
+
+  it("groups the outbox's errors by kind and dead letters of the last 24 h by reason code", async () => {
+    const store = await deployment(async (s) => {
+      const throttled =
+        "KinesisError: ProvisionedThroughputExceededException: Rate exceeded for shard shardId-000000000001";
+      for (let i = 0; i < 3; i++)
+        await outbox(s).insertOne({ _id: `o${i}`, enqueuedAt: ago(60_000 + i), lastError: throttled });
+      await outbox(s).insertOne({
+        _id: "o9",
+        enqueuedAt: ago(30_000),
+        lastError: "KinesisError: AccessDeniedException: not authorized",
+      });
+      await outbox(s).insertOne({ _id: "big", enqueuedAt: ago(30_000), lastError: "too large", permanent: true });
+      const letter = (id: string, reasonCode: string | undefined, receivedAt: Date): Document => ({
+        _id: id,
+        ...(reasonCode ? { reasonCode } : { reason: "data is not valid UTF-8" }),
+        receivedAt,
+      });
+      for (const doc of [
+        letter("a", "not_json", ago(1000)),
+        letter("b", "not_json", ago(2000)),
+        letter("c", "change_no_document", ago(3000)),
+        letter("d", undefined, ago(4000)),
+        letter("old", "not_json", ago(2 * 24 * 3600_000)),
+      ])
+        await letters(s).insertOne(doc);
+    });
+    const result = await status(store);
+    expect(result.outbox).toMatchObject({ depth: 4, permanent: 1 });
+    expect(result.outbox.topReasons).toEqual([
+      { reason: "ProvisionedThroughputExceededException", count: 3 },
+      { reason: "AccessDeniedException", count: 1 },
+      { reason: "too large", count: 1 },
+    ]);
+    expect(result.deadLetters24h).toEqual({
+      total: 4,
+      truncated: false,
+      byReasonCode: [
+        { reasonCode: "not_json", count: 2 },
+        { reasonCode: "change_no_document", count: 1 },
+        { reasonCode: "data is not valid UTF-8", count: 1 },
+      ],
+    });
+  });
+
+  it("reports a running snapshot's progress, rate and time left", async () => {
+    const store = await deployment(async (s) => {
+      await s
+        .db("app")
+        .collection("orders")
+        .insertMany(Array.from({ length: 3000 }, (_, i) => ({ _id: i })));
+      await signals(s).insertOne({
+        _id: "s2",
+        type: "execute-snapshot",
+        status: "running",
+        data: { "data-collections": ["app.orders"] },
+        startedAt: ago(100_000),
+        updatedAt: ago(0),
+        progress: { "0": { namespace: "app.orders", count: 1000, done: false } },
+      });
+    });
+    const [snapshot] = (await status(store)).snapshots;
+    expect(snapshot).toMatchObject({
+      id: "s2",
+      status: "running",
+      documentsDone: 1000,
+      documentsTotal: 3000,
+      ratePerSecond: 10,
+      etaSeconds: 200,
+    });
+    const text = renderStatus(await status(store));
+    expect(text).toMatch(/s2\s+running\s+app\.orders\s+1000\s+3000\s+10\s+3\.3 min/);
+    expect(text).toMatch(/^atlas-kinesis-bridge status at 2026-11-29T12:00:00.000Z: OK/);
+  });
+
+  it("without MONGODB_URI says what to set and exits 3 (could not check)", () => {
+    const result = spawnSync(process.execPath, ["--import", "tsx", "src/bin/status.ts"], {
+      encoding: "utf8",
+      env: { PATH: process.env.PATH },
+    });
+    expect(result.status).toBe(3);
+    expect(result.stderr).toMatch(/MONGODB_URI is not set/);
+  });
+});
