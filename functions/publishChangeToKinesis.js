@@ -583,8 +583,8 @@ function isRetryableErrorCode(code) {
 // src/adapters/kinesis/sigv4-client.ts
 var import_aws4 = __toESM(require_aws4(), 1);
 var import_url = require("url");
-function createKinesisClient(settings, transport) {
-  const call = createKinesisCall(settings, transport);
+function createKinesisClient(settings, transport2) {
+  const call = createKinesisCall(settings, transport2);
   return {
     putRecord: (entry) => call("PutRecord", { StreamName: settings.streamName, Data: entry.Data, PartitionKey: entry.PartitionKey }),
     putRecords: (entries) => call("PutRecords", {
@@ -593,7 +593,7 @@ function createKinesisClient(settings, transport) {
     })
   };
 }
-function createKinesisCall(settings, transport) {
+function createKinesisCall(settings, transport2) {
   const endpoint = new import_url.URL(settings.endpoint || `https://kinesis.${settings.region}.amazonaws.com`);
   return async function call(operation, payload) {
     const body = JSON.stringify(payload);
@@ -616,7 +616,7 @@ function createKinesisCall(settings, transport) {
     });
     let response;
     try {
-      response = await transport.post(
+      response = await transport2.post(
         `${endpoint.protocol}//${endpoint.host}/`,
         request.headers,
         body,
@@ -736,7 +736,12 @@ function kinesisFromValues(read) {
     return failingKinesis(`missing values: ${missing.join(", ")}`);
   }
   const settings = { ...values, region, accessKeyId, secretAccessKey, timeoutMs: 1e4 };
-  return createKinesisClient(settings, createNodeTransport());
+  return createKinesisClient(settings, sharedTransport());
+}
+var transport;
+function sharedTransport() {
+  transport = transport || createNodeTransport();
+  return transport;
 }
 function failingKinesis(reason) {
   const fail = async () => {

@@ -583,8 +583,8 @@ function isRetryableErrorCode(code) {
 // src/adapters/kinesis/sigv4-client.ts
 var import_aws4 = __toESM(require_aws4(), 1);
 var import_url = require("url");
-function createKinesisClient(settings, transport) {
-  const call = createKinesisCall(settings, transport);
+function createKinesisClient(settings, transport2) {
+  const call = createKinesisCall(settings, transport2);
   return {
     putRecord: (entry) => call("PutRecord", { StreamName: settings.streamName, Data: entry.Data, PartitionKey: entry.PartitionKey }),
     putRecords: (entries) => call("PutRecords", {
@@ -593,7 +593,7 @@ function createKinesisClient(settings, transport) {
     })
   };
 }
-function createKinesisCall(settings, transport) {
+function createKinesisCall(settings, transport2) {
   const endpoint = new import_url.URL(settings.endpoint || `https://kinesis.${settings.region}.amazonaws.com`);
   return async function call(operation, payload) {
     const body = JSON.stringify(payload);
@@ -616,7 +616,7 @@ function createKinesisCall(settings, transport) {
     });
     let response;
     try {
-      response = await transport.post(
+      response = await transport2.post(
         `${endpoint.protocol}//${endpoint.host}/`,
         request.headers,
         body,
@@ -727,7 +727,12 @@ function kinesisFromValues(read) {
     return failingKinesis(`missing values: ${missing.join(", ")}`);
   }
   const settings = { ...values, region, accessKeyId, secretAccessKey, timeoutMs: 1e4 };
-  return createKinesisClient(settings, createNodeTransport());
+  return createKinesisClient(settings, sharedTransport());
+}
+var transport;
+function sharedTransport() {
+  transport = transport || createNodeTransport();
+  return transport;
 }
 function failingKinesis(reason) {
   const fail = async () => {
@@ -1000,22 +1005,42 @@ async function runSnapshot(signalId, deps, deadlineMs) {
     for (let position = 0; position < collections.length; position++) {
       const namespace = collections[position];
       const state = progress[position] || { namespace, count: 0, done: false };
-      while (!state.done) {
-        if (deps.clock.now() >= deadlineMs - 15e3) return finish(deps, signalId, run);
-        const [db, coll] = splitNamespace(namespace);
-        const filter = state.lastId === void 0 ? {} : { _id: { $gt: state.lastId } };
-        const documents = await deps.dataSource.db(db).collection(coll).find(filter).sort({ _id: 1 }).limit(deps.config.snapshotChunkSize).toArray();
-        if (documents.length === 0) {
-          state.done = true;
-        } else {
-          await publishChunk(documents, db, coll, String(signalId), deps, run);
-          state.lastId = documents[documents.length - 1]._id;
-          state.count += documents.length;
-        }
+      if (state.done) continue;
+      let inFlight;
+      const settle = async () => {
+        if (!inFlight) return;
+        const chunk = inFlight;
+        inFlight = void 0;
+        await chunk.put;
+        state.lastId = chunk.lastId;
+        state.count += chunk.count;
         await deps.signals.updateOne(
           { _id: signalId },
           { $set: { [`progress.${position}`]: state, updatedAt: new Date(deps.clock.now()) } }
         );
+      };
+      const [db, coll] = splitNamespace(namespace);
+      while (!state.done) {
+        if (deps.clock.now() >= deadlineMs - 15e3) {
+          await settle();
+          return finish(deps, signalId, run);
+        }
+        const after = inFlight ? inFlight.lastId : state.lastId;
+        const documents = await deps.dataSource.db(db).collection(coll).find(after === void 0 ? {} : { _id: { $gt: after } }).sort({ _id: 1 }).limit(deps.config.snapshotChunkSize).toArray();
+        if (documents.length === 0) {
+          await settle();
+          state.done = true;
+          await deps.signals.updateOne(
+            { _id: signalId },
+            { $set: { [`progress.${position}`]: state, updatedAt: new Date(deps.clock.now()) } }
+          );
+          break;
+        }
+        const records = await encodeChunk(documents, db, coll, String(signalId), deps, run);
+        await settle();
+        const put = putChunk(records, db, coll, deps, run);
+        put.catch(() => void 0);
+        inFlight = { put, lastId: documents[documents.length - 1]._id, count: documents.length };
       }
     }
   } catch (error) {
@@ -1039,7 +1064,7 @@ function splitNamespace(namespace) {
   const dot = namespace.indexOf(".");
   return [namespace.slice(0, dot), namespace.slice(dot + 1)];
 }
-async function publishChunk(documents, db, coll, signalId, deps, run) {
+async function encodeChunk(documents, db, coll, signalId, deps, run) {
   const wallTime = new Date(deps.clock.now());
   const records = [];
   for (const document of documents) {
@@ -1069,6 +1094,9 @@ async function publishChunk(documents, db, coll, signalId, deps, run) {
       run.outboxed++;
     }
   }
+  return records;
+}
+async function putChunk(records, db, coll, deps, run) {
   const limits = { maxCount: PUT_RECORDS_MAX_ENTRIES, maxBytes: PUT_RECORDS_MAX_BYTES };
   const size = ({ record }) => putRecordsEntryBytes(Buffer.byteLength(record.data, "utf8"), Buffer.byteLength(record.partitionKey, "utf8"));
   for (const batch of chunksOf(records, limits, size)) await putOrOutbox(batch, db, coll, deps, run);

@@ -1,13 +1,14 @@
 /**
  * `npm start`: the whole system on this machine, running the very functions/*.js that get deployed.
  * Sensor readings go into monitors.reports (embedded store, or MONGODB_URI), the change trigger puts
- * them on a Kinesis stream (kinesis-local, started here), a Firehose simulator delivers them to the
+ * them on a Kinesis stream (kinesalite, started here), a Firehose simulator delivers them to the
  * webhook endpoint, and the webhook writes them into monitors.firehose.
  *
  *   npm start                        run until Ctrl-C, with live progress
  *   npm start -- --events 1000       stop after 1000 readings, verify the end state, exit 0 only if exact
  *   options: --rate <readings/s> (20)  --interval <Firehose buffer interval, ms> (1000)  --no-gzip
- *            --engine kinesis-local|kinesalite
+ *            --engine kinesalite|kinesis-local (default kinesalite: it sustains about four times the
+ *            events per second here; kinesis-local is LocalStack's engine, for parity with it)
  */
 import { join, resolve } from "node:path";
 import { externalKinesisFromEnv, Pipeline, type PipelineCounts } from "../local/pipeline";
@@ -21,7 +22,8 @@ interface Args {
 }
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { rate: 20, interval: 1000, gzip: true, engine: "kinesis-local" };
+  // kinesalite by default: its PutRecord answers about four times faster here (README, Benchmarks).
+  const args: Args = { rate: 20, interval: 1000, gzip: true, engine: "kinesalite" };
   for (let i = 0; i < argv.length; i++) {
     const name = argv[i];
     const value = () => {

@@ -5,7 +5,8 @@ import { MongoErrorCode } from "../core/mongo-error-codes";
 import type { CollectionPort, Document, WriteOperation } from "../core/ports";
 import { nodeBson } from "../adapters/bson/node-bson";
 import { addCounts, EmbeddedBulkOp, type BulkResult, type WriteResult } from "./bulk";
-import { EmbeddedCursor, type FindOptions } from "./cursor";
+import { EmbeddedCursor, type FindOptions, type ReadHints, type ReadResult } from "./cursor";
+import { IdOrder, idRangeOf } from "./id-order";
 import {
   checkStorable,
   decode,
@@ -24,6 +25,8 @@ import type { EmbeddedStore } from "./store";
 
 export class EmbeddedCollection implements CollectionPort {
   private readonly documents = new Map<string, Stored>();
+  /** The `_id`s in MongoDB's order, for range and sorted reads (see id-order.ts). */
+  private readonly idOrder = new IdOrder();
   /** TTL indexes: field -> seconds after the field's date that a document expires. */
   private readonly expiries = new Map<string, number>();
 
@@ -36,7 +39,24 @@ export class EmbeddedCollection implements CollectionPort {
   // ---- reads ---------------------------------------------------------------------------------
 
   find(filter: Document = {}, options: FindOptions = {}): EmbeddedCursor {
-    return new EmbeddedCursor(() => this.matching(filter), options);
+    return new EmbeddedCursor((hints) => this.read(filter, hints), options);
+  }
+
+  /**
+   * A `find`'s documents: an `_id` range (or everything) read in `_id` order is answered from the
+   * ordered index, already sorted, skipped and limited; anything else is matched by a scan.
+   */
+  private read(filter: Document, hints: ReadHints): ReadResult {
+    const sort = hints.sort;
+    const sortKeys = sort ? Object.keys(sort) : [];
+    const direction =
+      sortKeys.length === 1 && sortKeys[0] === "_id" && (sort!._id === 1 || sort!._id === -1)
+        ? (sort!._id as 1 | -1)
+        : undefined;
+    const range = direction !== undefined && this.idOrder.complete ? idRangeOf(filter) : undefined;
+    if (direction === undefined || range === undefined) return { entries: this.matching(filter), done: false };
+    const keys = this.idOrder.keys(range, direction, hints.skip, hints.limit);
+    return { entries: keys.map((key) => [key, this.documents.get(key) as Stored]), done: true };
   }
 
   async findOne(filter: Document = {}, options: FindOptions = {}): Promise<Document | null> {
@@ -237,6 +257,7 @@ export class EmbeddedCollection implements CollectionPort {
     if (this.documents.has(key)) throw duplicateKey(this.databaseName, this.collectionName, withId._id);
     const stored = encode(withId);
     this.documents.set(key, stored);
+    this.idOrder.add(stored.view._id, key);
     this.store.emitChange({
       operationType: "insert",
       ns: this.ns(),
@@ -340,6 +361,7 @@ export class EmbeddedCollection implements CollectionPort {
     const targets = many ? matches : matches.slice(0, 1);
     for (const [key, stored] of targets) {
       this.documents.delete(key);
+      this.idOrder.remove(stored.view._id);
       this.store.emitChange({
         operationType: "delete",
         ns: this.ns(),

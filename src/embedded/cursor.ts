@@ -10,6 +10,19 @@ export interface FindOptions extends DeserializeOptions {
   projection?: Document;
 }
 
+/** What a cursor asks its collection for; an ordered index may answer it sorted, skipped and limited already. */
+export interface ReadHints {
+  readonly sort?: Document;
+  readonly skip: number;
+  readonly limit: number;
+}
+
+export interface ReadResult {
+  readonly entries: [string, Stored][];
+  /** True when `entries` are already sorted, skipped and limited as the hints asked. */
+  readonly done: boolean;
+}
+
 export class EmbeddedCursor {
   private sortSpec?: Document;
   private skipCount = 0;
@@ -19,7 +32,7 @@ export class EmbeddedCursor {
   private position = 0;
 
   constructor(
-    private readonly source: () => [string, Stored][],
+    private readonly source: (hints: ReadHints) => ReadResult,
     private readonly options: FindOptions,
   ) {
     if (options.sort) this.sortSpec = options.sort;
@@ -60,7 +73,19 @@ export class EmbeddedCursor {
 
   private materialise(): Document[] {
     if (this.buffer) return this.buffer;
-    let entries = this.source();
+    const read = this.source({ sort: this.sortSpec, skip: this.skipCount, limit: this.limitCount });
+    let entries = read.entries;
+    if (!read.done) entries = this.order(entries);
+    const { sort: _s, limit: _l, skip: _k, projection: _p, ...deserializeOptions } = this.options;
+    let documents = entries.map(([, stored]) => decode(stored.bytes, deserializeOptions));
+    if (this.projectionSpec)
+      documents = new Aggregator([{ $project: this.projectionSpec }]).run(documents) as Document[];
+    this.buffer = documents;
+    return documents;
+  }
+
+  /** Sort, skip and limit, the scan path's way (mingo's $sort has MongoDB's comparison rules). */
+  private order(entries: [string, Stored][]): [string, Stored][] {
     if (this.sortSpec) {
       const byView = new Map<Document, [string, Stored]>(entries.map((entry) => [entry[1].view, entry]));
       const sorted = new Aggregator([{ $sort: this.sortSpec }]).run(
@@ -70,11 +95,6 @@ export class EmbeddedCursor {
     }
     if (this.skipCount) entries = entries.slice(this.skipCount);
     if (this.limitCount) entries = entries.slice(0, this.limitCount);
-    const { sort: _s, limit: _l, skip: _k, projection: _p, ...deserializeOptions } = this.options;
-    let documents = entries.map(([, stored]) => decode(stored.bytes, deserializeOptions));
-    if (this.projectionSpec)
-      documents = new Aggregator([{ $project: this.projectionSpec }]).run(documents) as Document[];
-    this.buffer = documents;
-    return documents;
+    return entries;
   }
 }

@@ -31,7 +31,19 @@ export function kinesisFromValues(read: ValueReader): KinesisPort {
     return failingKinesis(`missing values: ${missing.join(", ")}`);
   }
   const settings: KinesisSettings = { ...values, region, accessKeyId, secretAccessKey, timeoutMs: 10_000 };
-  return createKinesisClient(settings, createNodeTransport());
+  return createKinesisClient(settings, sharedTransport());
+}
+
+let transport: ReturnType<typeof createNodeTransport> | undefined;
+
+/**
+ * One transport per function instance: its keep-alive agents then reuse connections across
+ * invocations wherever the host keeps the instance (a new connection per event cost more than the
+ * put itself against a local emulator).
+ */
+function sharedTransport(): ReturnType<typeof createNodeTransport> {
+  transport = transport || createNodeTransport();
+  return transport;
 }
 
 /** A client whose every call fails (not retryable), so events go to the outbox with the reason. */

@@ -87,28 +87,50 @@ export async function runSnapshot(signalId: unknown, deps: SnapshotDeps, deadlin
     for (let position = 0; position < collections.length; position++) {
       const namespace = collections[position];
       const state: Progress = progress[position] || { namespace, count: 0, done: false };
-      while (!state.done) {
-        if (deps.clock.now() >= deadlineMs - 15_000) return finish(deps, signalId, run);
-        const [db, coll] = splitNamespace(namespace);
-        const filter = state.lastId === undefined ? {} : { _id: { $gt: state.lastId } };
-        const documents = await deps.dataSource
-          .db(db)
-          .collection(coll)
-          .find(filter)
-          .sort({ _id: 1 })
-          .limit(deps.config.snapshotChunkSize)
-          .toArray();
-        if (documents.length === 0) {
-          state.done = true;
-        } else {
-          await publishChunk(documents, db, coll, String(signalId), deps, run);
-          state.lastId = documents[documents.length - 1]._id;
-          state.count += documents.length;
-        }
+      if (state.done) continue;
+      // One chunk is put while the next is read and encoded (the stream is another process, so
+      // the two overlap); the checkpoint moves only once a chunk's put has finished.
+      let inFlight: { put: Promise<void>; lastId: unknown; count: number } | undefined;
+      const settle = async () => {
+        if (!inFlight) return;
+        const chunk = inFlight;
+        inFlight = undefined;
+        await chunk.put;
+        state.lastId = chunk.lastId;
+        state.count += chunk.count;
         await deps.signals.updateOne(
           { _id: signalId },
           { $set: { [`progress.${position}`]: state, updatedAt: new Date(deps.clock.now()) } },
         );
+      };
+      const [db, coll] = splitNamespace(namespace);
+      while (!state.done) {
+        if (deps.clock.now() >= deadlineMs - 15_000) {
+          await settle();
+          return finish(deps, signalId, run);
+        }
+        const after = inFlight ? inFlight.lastId : state.lastId;
+        const documents = await deps.dataSource
+          .db(db)
+          .collection(coll)
+          .find(after === undefined ? {} : { _id: { $gt: after } })
+          .sort({ _id: 1 })
+          .limit(deps.config.snapshotChunkSize)
+          .toArray();
+        if (documents.length === 0) {
+          await settle();
+          state.done = true;
+          await deps.signals.updateOne(
+            { _id: signalId },
+            { $set: { [`progress.${position}`]: state, updatedAt: new Date(deps.clock.now()) } },
+          );
+          break;
+        }
+        const records = await encodeChunk(documents, db, coll, String(signalId), deps, run);
+        await settle();
+        const put = putChunk(records, db, coll, deps, run);
+        put.catch(() => undefined); // awaited by settle(); this only keeps it from counting as unhandled meanwhile
+        inFlight = { put, lastId: documents[documents.length - 1]._id, count: documents.length };
       }
     }
   } catch (error) {
@@ -151,14 +173,15 @@ function splitNamespace(namespace: string): [string, string] {
   return [namespace.slice(0, dot), namespace.slice(dot + 1)];
 }
 
-async function publishChunk(
+/** A chunk's `read` change events as Kinesis records; one too large even alone goes to the outbox (permanent). */
+async function encodeChunk(
   documents: Document[],
   db: string,
   coll: string,
   signalId: string,
   deps: SnapshotDeps,
   run: SnapshotRun,
-): Promise<void> {
+): Promise<{ record: KinesisRecord; id: string }[]> {
   const wallTime = new Date(deps.clock.now());
   const records: { record: KinesisRecord; id: string }[] = [];
   for (const document of documents) {
@@ -188,6 +211,17 @@ async function publishChunk(
       run.outboxed++;
     }
   }
+  return records;
+}
+
+/** Puts a chunk's records with PutRecords, split by count and request size. */
+async function putChunk(
+  records: { record: KinesisRecord; id: string }[],
+  db: string,
+  coll: string,
+  deps: SnapshotDeps,
+  run: SnapshotRun,
+): Promise<void> {
   // Split by the PutRecords request size too, not only by count.
   const limits = { maxCount: PUT_RECORDS_MAX_ENTRIES, maxBytes: PUT_RECORDS_MAX_BYTES };
   const size = ({ record }: { record: KinesisRecord }) =>

@@ -1,0 +1,62 @@
+/**
+ * The emulator's own pace, the ceiling for everything local: sequential signed PutRecord calls (one
+ * at a time, as an ordered trigger puts), and PutRecords of 500 records (as a backfill puts), with
+ * records of the sizes the other benchmarks use. Measured in the same run as what is compared to it.
+ */
+import { createNodeTransport } from "../src/adapters/http/node-transport";
+import { createKinesisClient } from "../src/adapters/kinesis/sigv4-client";
+import type { KinesisEmulator } from "../src/local/kinesis-emulator";
+import { nodeBson } from "../src/adapters/bson/node-bson";
+import { readCaptureConfig } from "../src/core/capture/config";
+import { buildKinesisRecord } from "../src/core/capture/envelope";
+
+export interface EmulatorRates {
+  putRecordPerSecond: number;
+  putRecordsRecordsPerSecond: number;
+}
+
+export async function benchEmulatorRates(
+  emulator: KinesisEmulator,
+  calls: number,
+  batches: number,
+): Promise<EmulatorRates> {
+  const stream = "bench-emulator";
+  await emulator.createStream(stream, 4);
+  const kinesis = createKinesisClient(
+    {
+      streamName: stream,
+      region: emulator.region,
+      ...emulator.credentials,
+      endpoint: emulator.endpoint,
+      timeoutMs: 30_000,
+    },
+    createNodeTransport(),
+  );
+  const payload = (i: number, bytes: number) =>
+    Buffer.from(JSON.stringify({ i, pad: "x".repeat(bytes) })).toString("base64");
+  for (let i = 0; i < 20; i++) await kinesis.putRecord({ Data: payload(i, 700), PartitionKey: `k${i}` }); // warm-up
+  let started = process.hrtime.bigint();
+  for (let i = 0; i < calls; i++) await kinesis.putRecord({ Data: payload(i, 700), PartitionKey: `k${i}` });
+  const putRecordPerSecond = calls / (Number(process.hrtime.bigint() - started) / 1e9);
+  // The records a backfill of the benchmark's documents puts (benchBackfill), so the rates compare.
+  const config = readCaptureConfig(() => undefined);
+  const batch = Array.from({ length: 500 }, (_, i) => {
+    const document = { _id: i, total: i * 1.25, customer: `client n° ${i}`, at: new Date() };
+    const event = {
+      operationType: "read",
+      wallTime: new Date(),
+      ns: { db: "app", coll: "orders" },
+      documentKey: { _id: i },
+      fullDocument: document,
+    };
+    const record = buildKinesisRecord(event, config, nodeBson);
+    return { Data: Buffer.from(record.data).toString("base64"), PartitionKey: record.partitionKey };
+  });
+  started = process.hrtime.bigint();
+  for (let b = 0; b < batches; b++) {
+    const result = await kinesis.putRecords(batch);
+    if (result.FailedRecordCount > 0) throw new Error(`emulator refused ${result.FailedRecordCount} records`);
+  }
+  const putRecordsRecordsPerSecond = (batches * 500) / (Number(process.hrtime.bigint() - started) / 1e9);
+  return { putRecordPerSecond, putRecordsRecordsPerSecond };
+}
