@@ -5,6 +5,7 @@ import { latency, sustained } from "./pipeline";
 import { measurePeakMemory } from "./memory";
 import { benchMirror } from "./mirror";
 import { benchHostBundles } from "./hosts";
+import { benchEmulatorRates, type EmulatorRates } from "./emulator";
 import { startKinesisEmulator } from "../src/local/kinesis-emulator";
 
 async function main(): Promise<void> {
@@ -50,9 +51,15 @@ async function main(): Promise<void> {
   for (const row of mirror.rows)
     console.log(`  ${row.name.padEnd(50)} p50 ${row.p50ms.toFixed(1).padStart(8)} ms   ${row.ratio.toFixed(2)}x plain`);
 
+  const rates: Record<string, EmulatorRates> = {};
   for (const engine of ["kinesalite", "kinesis-local"] as const) {
     const emulator = await startKinesisEmulator({ engine });
     try {
+      const rate = await benchEmulatorRates(emulator, quick ? 300 : 1000, quick ? 10 : 40);
+      rates[engine] = rate;
+      console.log(
+        `\n${engine}'s own pace (signed calls, one at a time): PutRecord ${rate.putRecordPerSecond.toFixed(0)}/s; PutRecords of 500: ${rate.putRecordsRecordsPerSecond.toFixed(0)} records/s`,
+      );
       const publish = await benchPublish(emulator, quick ? 300 : 2000);
       console.log(
         `\nChange capture, one event at a time (${publish.events} update events of ${publish.bytes} B), ${engine} on loopback (its own process):`,
@@ -66,12 +73,11 @@ async function main(): Promise<void> {
       console.log(
         `  encode + sign + PutRecord (publishChangeToKinesis)  ${publish.putUs.toFixed(1).padStart(8)} us/event  (${(1e6 / publish.putUs).toFixed(0)} events/s)`,
       );
-      if (engine === "kinesalite") {
-        const backfill = await benchBackfill(emulator, quick ? 10_000 : 100_000);
-        console.log(
-          `  backfill (runSnapshot, PutRecords of 500): ${backfill.documents} documents in ${backfill.seconds.toFixed(1)} s = ${backfill.perSecond.toFixed(0)} records/s`,
-        );
-      }
+      const documents = engine === "kinesalite" ? (quick ? 10_000 : 100_000) : quick ? 2_000 : 10_000;
+      const backfill = await benchBackfill(emulator, documents);
+      console.log(
+        `  backfill (runSnapshot, PutRecords of 500, embedded store): ${backfill.documents} documents in ${backfill.seconds.toFixed(1)} s = ${backfill.perSecond.toFixed(0)} records/s = ${(backfill.perSecond / rate.putRecordsRecordsPerSecond).toFixed(2)}x the emulator's PutRecords rate`,
+      );
     } finally {
       await emulator.stop();
     }
@@ -83,7 +89,7 @@ async function main(): Promise<void> {
   for (const engine of ["kinesis-local", "kinesalite"] as const) {
     const s = await sustained(engine, quick ? 300 : 2000, 1000);
     console.log(
-      `  ${engine.padEnd(13)} sustained: ${s.events} readings in ${s.seconds.toFixed(1)} s = ${s.perSecond.toFixed(0)} events/s (Firehose buffer interval 1 s)`,
+      `  ${engine.padEnd(13)} sustained: ${s.events} readings in ${s.seconds.toFixed(1)} s = ${s.perSecond.toFixed(0)} events/s = ${(s.perSecond / rates[engine].putRecordPerSecond).toFixed(2)}x the emulator's sequential PutRecord rate (Firehose buffer interval 1 s)`,
     );
     const l = await latency(engine, 20, quick ? 100 : 600, 1000);
     console.log(

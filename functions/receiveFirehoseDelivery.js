@@ -204,6 +204,7 @@ function buildRouting(settings, defaultTarget) {
   ];
   if (unmappedTemplate !== void 0) {
     captured.forEach((source) => {
+      if (source.endsWith(".*")) source = `${source.slice(0, -2)}.any_collection`;
       if (!namespaceMap.has(source))
         targets.push([
           `FIREHOSE_UNMAPPED_TARGET "${unmappedTemplate}" for ${source}`,
@@ -213,7 +214,7 @@ function buildRouting(settings, defaultTarget) {
   }
   for (const [what, target] of targets) {
     const name = `${target.db}.${target.coll}`;
-    if (captured.has(name)) {
+    if (isCaptured(captured, target)) {
       throw new BridgeError(
         "misconfigured",
         `${what} writes into ${name}, a captured collection: every write would be captured again, an endless loop`
@@ -275,7 +276,7 @@ function targetFor(routing, source, cache) {
     const candidate = applyTemplate(routing.unmappedTemplate, source);
     const invalid = namespaceProblem(candidate);
     if (invalid !== void 0) target = { problem: "target_invalid", reason: invalid };
-    else if (routing.captured.has(`${candidate.db}.${candidate.coll}`)) {
+    else if (isCaptured(routing.captured, candidate)) {
       target = {
         problem: "target_captured",
         reason: `${candidate.db}.${candidate.coll} is a captured collection; writing it would be captured again`
@@ -284,6 +285,9 @@ function targetFor(routing, source, cache) {
   }
   cache.set(key, target);
   return target;
+}
+function isCaptured(captured, target) {
+  return captured.has(`${target.db}.${target.coll}`) || captured.has(`${target.db}.*`);
 }
 function applyTemplate(template, source) {
   const dot = template.indexOf(".");

@@ -15,7 +15,9 @@
   const namespace = (text) => {
     const dot = text.indexOf(".");
     if (dot <= 0 || dot === text.length - 1) throw new Error(`"${text}" is not "database.collection"`);
-    return { db: text.slice(0, dot), collection: text.slice(dot + 1) };
+    // "db.*" (a whole captured database) is the resource {db, collection: ""}: every collection of it.
+    const collection = text.slice(dot + 1);
+    return { db: text.slice(0, dot), collection: collection === "*" ? "" : collection };
   };
   const captured = (env.CAPTURED || "monitors.reports")
     .split(",")
@@ -36,7 +38,7 @@
   ];
   const key = (ns) => `${ns.db}.${ns.collection}`;
   for (const ns of written) {
-    if (captured.some((c) => key(c) === key(ns)))
+    if (captured.some((c) => key(c) === key(ns) || (c.db === ns.db && c.collection === "")))
       throw new Error(`${key(ns)} is both captured and written by the bridge: that would loop forever`);
   }
   const privileges = [
@@ -51,7 +53,7 @@
   ];
 
   // Collections and indexes (created here, so the bridge's user needs no createCollection/createIndex).
-  for (const ns of [...captured, ...written]) {
+  for (const ns of [...captured.filter((c) => c.collection !== ""), ...written]) {
     const database = db.getSiblingDB(ns.db);
     if (!database.getCollectionNames().includes(ns.collection)) database.createCollection(ns.collection);
   }

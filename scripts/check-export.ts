@@ -114,7 +114,8 @@ const schemas = {
       properties: {
         config: {
           type: "object",
-          required: ["service_name", "database", "collection", "operation_types"],
+          // No collection: a database-level trigger (a whole database, as the capture list's "db.*").
+          required: ["service_name", "database", "operation_types"],
           properties: {
             service_name: { type: "string" },
             database: { type: "string", minLength: 1 },

@@ -9,7 +9,12 @@
  */
 import { existsSync, readFileSync, readdirSync, unlinkSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { CaptureListError, captureTriggerName, parseCaptureList } from "../src/core/capture/capture-list";
+import {
+  CaptureListError,
+  captureTriggerName,
+  parseCaptureList,
+  WHOLE_DATABASE,
+} from "../src/core/capture/capture-list";
 import { captureDefaults } from "../src/core/capture/config";
 
 const root = resolve(import.meta.dirname, "..");
@@ -29,6 +34,7 @@ function databaseTrigger(
   functionName: string,
   operationTypes: string[],
   fullDocument: boolean,
+  ordering: "ordered" | "unordered" = "ordered",
 ) {
   return {
     name,
@@ -37,14 +43,16 @@ function databaseTrigger(
     config: {
       service_name: "mongodb-atlas",
       database: db,
-      collection: coll,
+      // A whole-database trigger names no collection (a database-level trigger).
+      ...(coll === WHOLE_DATABASE ? {} : { collection: coll }),
       operation_types: operationTypes,
       full_document: fullDocument,
       full_document_before_change: false,
       match: {},
       project: {},
-      // Ordered: one event at a time, so a document's changes reach Kinesis in order (see README).
-      unordered: false,
+      // Ordered unless the capture list says otherwise: one event at a time, so a document's changes
+      // reach Kinesis in order (README, "Capture rate").
+      unordered: ordering === "unordered",
       maximum_throughput: false,
       skip_catchup_events: false,
       // Off: a lost resume token suspends the trigger (and Atlas emails the owner) instead of
@@ -62,12 +70,14 @@ export function generateExportFiles(listText = readFileSync(join(root, CAPTURE_L
   const heartbeatColl = valueOf("HEARTBEAT_COLLECTION", captureDefaults.heartbeatCollection);
   const signalDb = valueOf("SIGNAL_DATABASE", heartbeatDb);
   const signalColl = valueOf("SIGNAL_COLLECTION", captureDefaults.signalCollection);
-  const captured = [...entries.map(({ db, coll }) => ({ db, coll }))];
-  if (!captured.some((c) => c.db === heartbeatDb && c.coll === heartbeatColl))
-    captured.push({ db: heartbeatDb, coll: heartbeatColl });
+  const captured: { db: string; coll: string; ordering: "ordered" | "unordered" }[] = entries.map(
+    ({ db, coll, ordering }) => ({ db, coll, ordering }),
+  );
+  if (!captured.some((c) => c.db === heartbeatDb && (c.coll === heartbeatColl || c.coll === WHOLE_DATABASE)))
+    captured.push({ db: heartbeatDb, coll: heartbeatColl, ordering: "ordered" });
   const files = new Map<string, string>();
   const json = (value: unknown) => `${JSON.stringify(value, null, 2)}\n`;
-  for (const { db, coll } of captured) {
+  for (const { db, coll, ordering } of captured) {
     const name = captureTriggerName(db, coll);
     if (files.has(`triggers/${name}.json`))
       throw new CaptureListError([
@@ -75,7 +85,17 @@ export function generateExportFiles(listText = readFileSync(join(root, CAPTURE_L
       ]);
     files.set(
       `triggers/${name}.json`,
-      json(databaseTrigger(name, db, coll, "publishChangeToKinesis", ["INSERT", "UPDATE", "REPLACE", "DELETE"], true)),
+      json(
+        databaseTrigger(
+          name,
+          db,
+          coll,
+          "publishChangeToKinesis",
+          ["INSERT", "UPDATE", "REPLACE", "DELETE"],
+          true,
+          ordering,
+        ),
+      ),
     );
   }
   files.set(

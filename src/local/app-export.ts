@@ -10,7 +10,8 @@ export interface FunctionConfig {
 export interface DatabaseTriggerConfig {
   service_name: string;
   database: string;
-  collection: string;
+  /** Absent on a database-level trigger (the whole database). */
+  collection?: string;
   operation_types: string[];
   full_document?: boolean;
   full_document_before_change?: boolean;

@@ -25,7 +25,9 @@ export function triggerEventFilter(config: DatabaseTriggerConfig): (raw: Documen
   return (raw) => {
     const event = { ...raw };
     const ns = event.ns as { db: string; coll: string } | undefined;
-    if (!ns || ns.db !== config.database || ns.coll !== config.collection) return undefined;
+    // A trigger without a collection watches its whole database.
+    if (!ns || ns.db !== config.database || (config.collection !== undefined && ns.coll !== config.collection))
+      return undefined;
     if (!operations.has(String(event.operationType))) return undefined;
     if (event.operationType === "update" && !config.full_document) delete event.fullDocument;
     if (!config.full_document_before_change) delete event.fullDocumentBeforeChange;
@@ -50,15 +52,13 @@ export function watchChanges(
 ): () => Promise<void> | void {
   if (source instanceof EmbeddedStore)
     return source.watch((event) => dispatch(event as unknown as Document), { resumeAfter });
-  const stream = source
-    .db(config.database)
-    .collection(config.collection)
-    .watch([], {
-      ...(resumeAfter ? { resumeAfter } : {}),
-      promoteValues: false, // keep Int32/Double/Long types, as the trigger must publish them
-      fullDocument: config.full_document ? "updateLookup" : "default",
-      fullDocumentBeforeChange: config.full_document_before_change ? "whenAvailable" : "off",
-    });
+  const database = source.db(config.database);
+  const stream = (config.collection === undefined ? database : database.collection(config.collection)).watch([], {
+    ...(resumeAfter ? { resumeAfter } : {}),
+    promoteValues: false, // keep Int32/Double/Long types, as the trigger must publish them
+    fullDocument: config.full_document ? "updateLookup" : "default",
+    fullDocumentBeforeChange: config.full_document_before_change ? "whenAvailable" : "off",
+  });
   stream.on("change", (event) => dispatch(event as unknown as Document));
   stream.on("error", onError);
   return () => stream.close();

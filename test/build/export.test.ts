@@ -33,6 +33,15 @@ describe("export files generated from the capture list", () => {
     expect(JSON.parse(files.get("values/CAPTURED_NAMESPACES.json") as string).value).toEqual(["monitors.reports", "app.orders", "streamkap.streamkap_heartbeat"]);
   });
 
+  it("generates an unordered trigger and a database-level trigger (no collection) from the list's settings", () => {
+    const files = generateExportFiles("app.orders,unordered\nshop.*\n");
+    expect(JSON.parse(files.get("triggers/capture_app_orders.json") as string).config).toMatchObject({ collection: "orders", unordered: true });
+    const shop = JSON.parse(files.get("triggers/capture_shop.json") as string).config;
+    expect(shop).toMatchObject({ database: "shop", unordered: false });
+    expect("collection" in shop).toBe(false);
+    expect(JSON.parse(files.get("values/CAPTURED_NAMESPACES.json") as string).value).toEqual(["app.orders", "shop.*", "streamkap.streamkap_heartbeat"]);
+  });
+
   it("refuses a bad capture list, naming the file and line", () => {
     expect(() => generateExportFiles("monitors.reports\nnot-a-namespace\n")).toThrow('config/captured-collections.csv line 2: "not-a-namespace" is not "database.collection"');
   });

@@ -73,6 +73,20 @@ describe("mongodb/setup-database-user.js", () => {
     });
   });
 
+  it('grants a whole captured database as the resource {db, collection: ""}', () => {
+    const { calls } = runSetup({ BRIDGE_PASSWORD: "pw", CAPTURED: "app.*" });
+    const role = calls.find((c) => c.op === "createRole")!.args[0] as {
+      privileges: { resource: { db: string; collection: string }; actions: string[] }[];
+    };
+    expect(role.privileges).toContainEqual({
+      resource: { db: "app", collection: "" },
+      actions: ["find", "changeStream"],
+    });
+    expect(() => runSetup({ CAPTURED: "monitors.*" })).toThrow(
+      "monitors.firehose is both captured and written by the bridge",
+    );
+  });
+
   it("refuses a capture list that includes a collection the bridge writes (an endless loop)", () => {
     expect(() => runSetup({ CAPTURED: "monitors.firehose" })).toThrow(
       "monitors.firehose is both captured and written by the bridge",

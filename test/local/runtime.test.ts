@@ -109,6 +109,19 @@ describe("LocalRuntime", () => {
     expect(calls[0].event).toMatchObject({ ns: { db: "app", coll: "items" }, documentKey: { _id: 1 } });
   });
 
+  it("fires a database-level trigger (no collection) for every collection of its database only", async () => {
+    const store = new EmbeddedStore();
+    const trigger = databaseTrigger({});
+    delete (trigger.config as { collection?: string }).collection;
+    const runtime = await start(exportWith([trigger]), store);
+    await store.db("app").collection("items").insertOne({ _id: 1 });
+    await store.db("app").collection("orders").insertOne({ _id: 2 });
+    await store.db("other").collection("items").insertOne({ _id: 3 });
+    await runtime.idle();
+    const calls = (await store.db("log").collection("calls").find({}).toArray()) as { event: any }[];
+    expect(calls.map((c) => `${c.event.ns.db}.${c.event.ns.coll}`)).toEqual(["app.items", "app.orders"]);
+  });
+
   it("honours match (Extended JSON numbers as exports write them) and project", async () => {
     const store = new EmbeddedStore();
     const trigger = databaseTrigger({

@@ -2,9 +2,15 @@ import { createHash } from "crypto";
 
 export interface CapturedCollection {
   readonly db: string;
+  /** "*" for the whole database (one database-level trigger). */
   readonly coll: string;
   readonly line: number;
+  /** Whether the trigger runs events one at a time (the default) or many at once. */
+  readonly ordering: "ordered" | "unordered";
 }
+
+/** The collection name that stands for a whole database in the capture list. */
+export const WHOLE_DATABASE = "*";
 
 export class CaptureListError extends Error {
   constructor(readonly problems: string[]) {
@@ -17,8 +23,9 @@ const BAD_DATABASE_CHARS = /[/\\. "$*<>:|?\0]/;
 
 /**
  * Parses the capture list: one `database.collection` or `database,collection` per line, no header (as
- * Streamkap's CSV bulk upload). Blank lines and lines starting with # are ignored. Every bad line is
- * reported with its number; nothing is generated from a list with errors.
+ * Streamkap's CSV bulk upload), optionally followed by `,ordered` or `,unordered`; `database.*`
+ * captures a whole database with one database-level trigger. Blank lines and lines starting with #
+ * are ignored. Every bad line is reported with its number; nothing is generated from a list with errors.
  */
 export function parseCaptureList(text: string, fileName: string): CapturedCollection[] {
   const problems: string[] = [];
@@ -32,16 +39,29 @@ export function parseCaptureList(text: string, fileName: string): CapturedCollec
       const trimmed = raw.trim();
       if (trimmed === "" || trimmed.startsWith("#")) return;
       const where = `${fileName} line ${line}`;
-      const comma = trimmed.indexOf(",");
-      const separator = comma !== -1 ? comma : trimmed.indexOf(".");
-      if (separator <= 0 || separator === trimmed.length - 1) {
+      const fields = trimmed.split(",").map((field) => field.trim());
+      // A database name holds no dot, so a first field with one is "database.collection".
+      const dotted = fields[0].indexOf(".");
+      let db: string;
+      let coll: string;
+      let options: string[];
+      if (dotted > 0) {
+        db = fields[0].slice(0, dotted);
+        coll = fields[0].slice(dotted + 1);
+        options = fields.slice(1);
+      } else {
+        db = fields[0];
+        coll = fields.length > 1 ? fields[1] : "";
+        options = fields.slice(2);
+      }
+      if (db === "" || coll === "") {
         problems.push(`${where}: "${trimmed.slice(0, 80)}" is not "database.collection" or "database,collection"`);
         return;
       }
-      const db = trimmed.slice(0, separator).trim();
-      const coll = trimmed.slice(separator + 1).trim();
-      if (comma !== -1 && coll.includes(",")) {
-        problems.push(`${where}: expected two columns (database,collection), found more`);
+      if (options.length > 1 || (options.length === 1 && options[0] !== "ordered" && options[0] !== "unordered")) {
+        problems.push(
+          `${where}: after the collection, only "ordered" or "unordered" may follow; found "${options.join(",").slice(0, 80)}"`,
+        );
         return;
       }
       if (BAD_DATABASE_CHARS.test(db) || db.length > 63) {
@@ -50,7 +70,7 @@ export function parseCaptureList(text: string, fileName: string): CapturedCollec
         );
         return;
       }
-      if (coll.includes("$") || coll.includes("\0") || coll.startsWith("system.")) {
+      if (coll !== WHOLE_DATABASE && (coll.includes("$") || coll.includes("\0") || coll.startsWith("system."))) {
         problems.push(`${where}: collection name "${coll.slice(0, 80)}" is invalid (no "$", no NUL, not system.*)`);
         return;
       }
@@ -64,8 +84,21 @@ export function parseCaptureList(text: string, fileName: string): CapturedCollec
         problems.push(`${where}: ${key} is already listed on line ${first}`);
         return;
       }
+      const whole = seen.get(`${db}.${WHOLE_DATABASE}`);
+      const overlap =
+        coll === WHOLE_DATABASE
+          ? [...seen].find(([ns]) => ns.startsWith(`${db}.`))
+          : whole !== undefined
+            ? [`${db}.*`, whole]
+            : undefined;
+      if (overlap) {
+        problems.push(
+          `${where}: ${key} overlaps ${overlap[0]} on line ${overlap[1]} (a change would be captured twice)`,
+        );
+        return;
+      }
       seen.set(key, line);
-      entries.push({ db, coll, line });
+      entries.push({ db, coll, line, ordering: options[0] === "unordered" ? "unordered" : "ordered" });
     });
   if (problems.length > 0) throw new CaptureListError(problems);
   return entries;
@@ -73,7 +106,7 @@ export function parseCaptureList(text: string, fileName: string): CapturedCollec
 
 /** Trigger names: at most 64 of letters, digits, _ and -. A hash keeps adjusted names unique. */
 export function captureTriggerName(db: string, coll: string): string {
-  const plain = `capture_${db}_${coll}`;
+  const plain = coll === WHOLE_DATABASE ? `capture_${db}` : `capture_${db}_${coll}`;
   const safe = plain.replace(/[^A-Za-z0-9_-]/g, "_");
   if (safe === plain && safe.length <= 64) return safe;
   const hash = createHash("sha256").update(`${db}.${coll}`).digest("hex").slice(0, 8);

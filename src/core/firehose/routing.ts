@@ -55,6 +55,8 @@ export function buildRouting(settings: RoutingSettings, defaultTarget: Namespace
   ];
   if (unmappedTemplate !== undefined) {
     captured.forEach((source) => {
+      // A whole captured database ("db.*") is checked with a sample collection of it.
+      if (source.endsWith(".*")) source = `${source.slice(0, -2)}.any_collection`;
       if (!namespaceMap.has(source))
         targets.push([
           `FIREHOSE_UNMAPPED_TARGET "${unmappedTemplate}" for ${source}`,
@@ -64,7 +66,7 @@ export function buildRouting(settings: RoutingSettings, defaultTarget: Namespace
   }
   for (const [what, target] of targets) {
     const name = `${target.db}.${target.coll}`;
-    if (captured.has(name)) {
+    if (isCaptured(captured, target)) {
       throw new BridgeError(
         "misconfigured",
         `${what} writes into ${name}, a captured collection: every write would be captured again, an endless loop`,
@@ -147,7 +149,7 @@ export function targetFor(
     const candidate = applyTemplate(routing.unmappedTemplate, source);
     const invalid = namespaceProblem(candidate);
     if (invalid !== undefined) target = { problem: "target_invalid", reason: invalid };
-    else if (routing.captured.has(`${candidate.db}.${candidate.coll}`)) {
+    else if (isCaptured(routing.captured, candidate)) {
       target = {
         problem: "target_captured",
         reason: `${candidate.db}.${candidate.coll} is a captured collection; writing it would be captured again`,
@@ -161,6 +163,11 @@ export function targetFor(
 export interface TargetProblem {
   readonly problem: "target_invalid" | "target_captured";
   readonly reason: string;
+}
+
+/** Whether a namespace is captured: listed itself, or its whole database ("db.*"). */
+export function isCaptured(captured: ReadonlySet<string>, target: Namespace): boolean {
+  return captured.has(`${target.db}.${target.coll}`) || captured.has(`${target.db}.*`);
 }
 
 function applyTemplate(template: string, source: Namespace): Namespace {

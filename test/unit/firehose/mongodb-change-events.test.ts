@@ -184,6 +184,11 @@ describe("targets of unmapped change events (FIREHOSE_UNMAPPED_TARGET)", () => {
 
   it.each([
     {
+      name: "a template that sends a collection of a whole captured database into it",
+      values: { FIREHOSE_UNMAPPED_TARGET: "{db}.{coll}", CAPTURED_NAMESPACES: '["app.*"]' },
+      error: /writes into app.any_collection, a captured collection/,
+    },
+    {
       name: "a template that sends a captured collection into itself",
       values: { FIREHOSE_UNMAPPED_TARGET: "{db}.{coll}", CAPTURED_NAMESPACES: '["app.orders"]' },
       error: /FIREHOSE_UNMAPPED_TARGET "\{db\}.\{coll\}" for app.orders writes into app.orders, a captured collection/,
