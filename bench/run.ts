@@ -6,6 +6,7 @@ import { measurePeakMemory } from "./memory";
 import { benchMirror } from "./mirror";
 import { benchHostBundles } from "./hosts";
 import { benchEmulatorRates, type EmulatorRates } from "./emulator";
+import { benchCaptureRate } from "./capture-rate";
 import { startKinesisEmulator } from "../src/local/kinesis-emulator";
 
 async function main(): Promise<void> {
@@ -96,6 +97,29 @@ async function main(): Promise<void> {
       `  ${engine.padEnd(13)} latency at ${l.ratePerSecond}/s over ${l.events} readings: p50 ${l.p50} ms, p99 ${l.p99} ms (buffer interval 1 s)`,
     );
   }
+
+  console.log(
+    "\nCapture rate with Kinesis a network away (kinesalite behind a proxy that adds the latency to every call; readings inserted at once; time until all are put; every run verified exact):",
+  );
+  const rateRows: string[] = [];
+  for (const latencyMs of [0, 10, 30]) {
+    for (const ordering of ["ordered", "unordered"] as const) {
+      const events = quick
+        ? 100
+        : ordering === "ordered"
+          ? latencyMs === 0
+            ? 1000
+            : latencyMs === 10
+              ? 300
+              : 150
+          : 1000;
+      const rate = await benchCaptureRate(latencyMs, ordering, events);
+      rateRows.push(
+        `  ${String(latencyMs).padStart(2)} ms  ${ordering.padEnd(9)}  ${rate.perSecond.toFixed(0).padStart(6)} events/s  (${events} events)`,
+      );
+    }
+  }
+  for (const row of rateRows) console.log(row);
 
   const sizes = await functionSizes();
   console.log("\nDeployed size of each function (the bundle is all it loads; no dependencies at run time):");

@@ -731,7 +731,7 @@ function kinesisFromValues(read) {
 }
 var transport;
 function sharedTransport() {
-  transport = transport || createNodeTransport();
+  transport = transport || createNodeTransport(25);
   return transport;
 }
 function failingKinesis(reason) {

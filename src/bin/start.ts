@@ -7,6 +7,7 @@
  *   npm start                        run until Ctrl-C, with live progress
  *   npm start -- --events 1000       stop after 1000 readings, verify the end state, exit 0 only if exact
  *   options: --rate <readings/s> (20)  --interval <Firehose buffer interval, ms> (1000)  --no-gzip
+ *            --kinesis-latency-ms <ms>  (adds that much to every Kinesis call, as a real network would)
  *            --engine kinesalite|kinesis-local (default kinesalite: it sustains about four times the
  *            events per second here; kinesis-local is LocalStack's engine, for parity with it)
  */
@@ -19,6 +20,7 @@ interface Args {
   interval: number;
   gzip: boolean;
   engine: "kinesis-local" | "kinesalite";
+  kinesisLatencyMs?: number;
 }
 
 function parseArgs(argv: string[]): Args {
@@ -40,6 +42,7 @@ function parseArgs(argv: string[]): Args {
     else if (name === "--rate") args.rate = positive(value());
     else if (name === "--interval") args.interval = positive(value());
     else if (name === "--no-gzip") args.gzip = false;
+    else if (name === "--kinesis-latency-ms") args.kinesisLatencyMs = positive(value());
     else if (name === "--engine") {
       const engine = value();
       if (engine !== "kinesis-local" && engine !== "kinesalite")
@@ -73,6 +76,7 @@ async function main(): Promise<void> {
     bufferIntervalMs: args.interval,
     gzip: args.gzip,
     engine: args.engine,
+    kinesisLatencyMs: args.kinesisLatencyMs,
     mongodbUri,
     externalKinesis,
   });

@@ -11,6 +11,7 @@ import { createNodeTransport } from "../adapters/http/node-transport";
 import { createKinesisCall } from "../adapters/kinesis/sigv4-client";
 import { FirehoseSimulator, KinesisStreamReader, type KinesisCall } from "./firehose-simulator";
 import { startKinesisEmulator, type EmulatorEngine } from "./kinesis-emulator";
+import { startLatencyProxy } from "./latency-proxy";
 import { LocalRuntime, type Execution } from "./runtime";
 import { startSensorSource, type SensorSource } from "./sensor-source";
 
@@ -37,6 +38,10 @@ export interface PipelineOptions {
    * endpoint. Its credentials go to the trigger as values; the stream must exist.
    */
   externalKinesis?: ExternalKinesis;
+  /** Milliseconds added to every Kinesis call the functions make (a proxy in front of the emulator). */
+  kinesisLatencyMs?: number;
+  /** Run the capture triggers unordered (as the capture list's "unordered"), whatever triggers/ say. */
+  captureOrdering?: "ordered" | "unordered";
 }
 
 export interface ExternalKinesis {
@@ -104,18 +109,25 @@ async function openKinesis(options: PipelineOptions): Promise<KinesisTarget> {
     await emulator.stop();
     throw error;
   }
+  // The functions reach the emulator through the latency proxy; the Firehose simulator reads it directly.
+  const proxy = options.kinesisLatencyMs
+    ? await startLatencyProxy(emulator.endpoint, options.kinesisLatencyMs)
+    : undefined;
   return {
-    description: `${emulator.engine} on loopback`,
+    description: `${emulator.engine} on loopback${proxy ? `, ${options.kinesisLatencyMs} ms added to every call from the functions` : ""}`,
     streamName: STREAM,
     values: {
-      KINESIS_ENDPOINT: emulator.endpoint,
+      KINESIS_ENDPOINT: proxy ? proxy.endpoint : emulator.endpoint,
       KINESIS_STREAM_NAME: STREAM,
       AWS_REGION: emulator.region,
       AWS_ACCESS_KEY_ID: emulator.credentials.accessKeyId,
       AWS_SECRET_ACCESS_KEY: emulator.credentials.secretAccessKey,
     },
     call: emulator.call,
-    stop: () => emulator.stop(),
+    stop: async () => {
+      await proxy?.stop();
+      await emulator.stop();
+    },
   };
 }
 
@@ -227,6 +239,7 @@ export class Pipeline {
       },
       functionConsole: { log: write("info"), info: write("info"), warn: write("warn"), error: write("error") },
       onExecution: (execution: Execution) => holder.pipeline?.countExecution(execution),
+      triggerOrdering: options.captureOrdering,
     });
   }
 

@@ -40,6 +40,8 @@ export interface RuntimeOptions {
    * Pass the same object to a new runtime to resume where the old one stopped, as App Services does.
    */
   resumeTokens?: Record<string, unknown>;
+  /** Overrides the `unordered` setting of every DATABASE trigger that runs publishChangeToKinesis (benchmarks). */
+  triggerOrdering?: "ordered" | "unordered";
 }
 
 export interface Execution {
@@ -162,8 +164,10 @@ export class LocalRuntime {
   }
 
   private watch(trigger: TriggerConfig): void {
-    const config = trigger.config as DatabaseTriggerConfig;
     const functionName = trigger.event_processors.FUNCTION?.config.function_name as string;
+    const configured = trigger.config as DatabaseTriggerConfig;
+    const ordering = functionName === "publishChangeToKinesis" ? this.options.triggerOrdering : undefined;
+    const config = ordering ? { ...configured, unordered: ordering === "unordered" } : configured;
     const prepare = triggerEventFilter(config);
     const tokens = this.options.resumeTokens;
     let queue: Promise<unknown> = Promise.resolve();

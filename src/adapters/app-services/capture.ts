@@ -42,7 +42,8 @@ let transport: ReturnType<typeof createNodeTransport> | undefined;
  * put itself against a local emulator).
  */
 function sharedTransport(): ReturnType<typeof createNodeTransport> {
-  transport = transport || createNodeTransport();
+  // 25: the sockets App Services allows a function (it bounds unordered triggers locally too).
+  transport = transport || createNodeTransport(25);
   return transport;
 }
 
