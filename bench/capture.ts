@@ -107,8 +107,8 @@ export async function benchPublish(emulator: KinesisEmulator, events: number) {
   return { events, encodeUs, signUs, putUs, bytes: buildKinesisRecord(sample[0], config, nodeBson).bytes };
 }
 
-export async function benchBackfill(emulator: KinesisEmulator, documents: number) {
-  const stream = "bench-backfill";
+export async function benchBackfill(emulator: KinesisEmulator, documents: number, parallelism = 1) {
+  const stream = `bench-backfill-${parallelism}`;
   await emulator.createStream(stream, 4);
   const store = new EmbeddedStore();
   const source = store.db("app").collection("orders");
@@ -134,7 +134,11 @@ export async function benchBackfill(emulator: KinesisEmulator, documents: number
     createNodeTransport(),
   );
   const signals = store.db("streamkap").collection("streamkap_signal");
-  await signals.insertOne({ _id: "bench", type: "execute-snapshot", data: { "data-collections": ["app.orders"] } });
+  await signals.insertOne({
+    _id: "bench",
+    type: "execute-snapshot",
+    data: { "data-collections": ["app.orders"], parallelism },
+  });
   const started = Date.now();
   const run = await runSnapshot(
     "bench",

@@ -75,10 +75,12 @@ async function main(): Promise<void> {
         `  encode + sign + PutRecord (publishChangeToKinesis)  ${publish.putUs.toFixed(1).padStart(8)} us/event  (${(1e6 / publish.putUs).toFixed(0)} events/s)`,
       );
       const documents = engine === "kinesalite" ? (quick ? 10_000 : 100_000) : quick ? 2_000 : 10_000;
-      const backfill = await benchBackfill(emulator, documents);
-      console.log(
-        `  backfill (runSnapshot, PutRecords of 500, embedded store): ${backfill.documents} documents in ${backfill.seconds.toFixed(1)} s = ${backfill.perSecond.toFixed(0)} records/s = ${(backfill.perSecond / rate.putRecordsRecordsPerSecond).toFixed(2)}x the emulator's PutRecords rate`,
-      );
+      for (const workers of [1, 4]) {
+        const backfill = await benchBackfill(emulator, documents, workers);
+        console.log(
+          `  backfill, ${workers} worker${workers > 1 ? "s" : " "} (runSnapshot, PutRecords of 500, embedded store): ${backfill.documents} documents in ${backfill.seconds.toFixed(1)} s = ${backfill.perSecond.toFixed(0)} records/s = ${(backfill.perSecond / rate.putRecordsRecordsPerSecond).toFixed(2)}x the emulator's PutRecords rate`,
+        );
+      }
     } finally {
       await emulator.stop();
     }

@@ -505,6 +505,7 @@ var httpUrl = (raw, name) => {
 };
 
 // src/core/capture/config.ts
+var MAX_SNAPSHOT_PARALLELISM = 16;
 var FIREHOSE_RECORD_LIMIT = 1024e3;
 var heartbeatSettings = {
   heartbeatDatabase: setting("HEARTBEAT_DATABASE", namespacePart, "streamkap"),
@@ -537,7 +538,9 @@ var captureSettings = {
   statusCollection: setting("KINESIS_STATUS_COLLECTION", namespacePart, "kinesis_status"),
   signalDatabase: setting("SIGNAL_DATABASE", namespacePart, (read) => read(heartbeatSettings.heartbeatDatabase)),
   signalCollection: setting("SIGNAL_COLLECTION", namespacePart, "streamkap_signal"),
-  snapshotChunkSize: setting("SNAPSHOT_CHUNK_SIZE", wholeNumber(1, 500), 500)
+  snapshotChunkSize: setting("SNAPSHOT_CHUNK_SIZE", wholeNumber(1, 500), 500),
+  /** Workers per backfill (a signal's data.parallelism overrides it); see parallel-snapshot.ts. */
+  snapshotParallelism: setting("SNAPSHOT_PARALLELISM", wholeNumber(1, MAX_SNAPSHOT_PARALLELISM), 1)
 };
 var kinesisSettings = {
   streamName: setting("KINESIS_STREAM_NAME", text, "realm"),

@@ -505,6 +505,7 @@ var httpUrl = (raw, name) => {
 };
 
 // src/core/capture/config.ts
+var MAX_SNAPSHOT_PARALLELISM = 16;
 var FIREHOSE_RECORD_LIMIT = 1024e3;
 var heartbeatSettings = {
   heartbeatDatabase: setting("HEARTBEAT_DATABASE", namespacePart, "streamkap"),
@@ -537,7 +538,9 @@ var captureSettings = {
   statusCollection: setting("KINESIS_STATUS_COLLECTION", namespacePart, "kinesis_status"),
   signalDatabase: setting("SIGNAL_DATABASE", namespacePart, (read) => read(heartbeatSettings.heartbeatDatabase)),
   signalCollection: setting("SIGNAL_COLLECTION", namespacePart, "streamkap_signal"),
-  snapshotChunkSize: setting("SNAPSHOT_CHUNK_SIZE", wholeNumber(1, 500), 500)
+  snapshotChunkSize: setting("SNAPSHOT_CHUNK_SIZE", wholeNumber(1, 500), 500),
+  /** Workers per backfill (a signal's data.parallelism overrides it); see parallel-snapshot.ts. */
+  snapshotParallelism: setting("SNAPSHOT_PARALLELISM", wholeNumber(1, MAX_SNAPSHOT_PARALLELISM), 1)
 };
 var kinesisSettings = {
   streamName: setting("KINESIS_STREAM_NAME", text, "realm"),
@@ -978,10 +981,147 @@ function idKey(id, bson) {
   return `j:${bson.ejson.stringify({ v: id }, { relaxed: false })}`;
 }
 
+// src/core/id-order.ts
+var BRACKET = { null: 1, number: 2, string: 3, objectId: 7, boolean: 8, date: 9 };
+function idBracket(id, bson) {
+  if (id === null) return BRACKET.null;
+  if (typeof id === "number") return BRACKET.number;
+  if (typeof id === "string") return BRACKET.string;
+  if (typeof id === "boolean") return BRACKET.boolean;
+  if (id instanceof Date) return BRACKET.date;
+  const type = bson.bsonType(id);
+  if (type === "ObjectId") return BRACKET.objectId;
+  if (type === "Int32" || type === "Double" || type === "Long" || type === "Decimal128") return BRACKET.number;
+  return void 0;
+}
+function numberOf(id, bson) {
+  if (typeof id === "number") return id;
+  const type = bson.bsonType(id);
+  if (type === "Long") return id.toNumber();
+  if (type === "Decimal128") return parseFloat(String(id));
+  return id.valueOf();
+}
+function compareStrings(a, b) {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; ) {
+    const x = a.codePointAt(i);
+    const y = b.codePointAt(i);
+    if (x !== y) return x < y ? -1 : 1;
+    i += x > 65535 ? 2 : 1;
+  }
+  return a.length - b.length;
+}
+function compareIds(a, b, bson) {
+  const ba = idBracket(a, bson);
+  const bb = idBracket(b, bson);
+  if (ba !== bb) return ba - bb;
+  switch (ba) {
+    case BRACKET.number: {
+      const x = numberOf(a, bson);
+      const y = numberOf(b, bson);
+      return x < y ? -1 : x > y ? 1 : 0;
+    }
+    case BRACKET.string:
+      return compareStrings(a, b);
+    case BRACKET.objectId: {
+      const x = a.toHexString();
+      const y = b.toHexString();
+      return x < y ? -1 : x > y ? 1 : 0;
+    }
+    case BRACKET.boolean:
+      return Number(a) - Number(b);
+    case BRACKET.date:
+      return a.getTime() - b.getTime();
+    default:
+      return 0;
+  }
+}
+
+// src/core/capture/parallel-snapshot.ts
+var SAMPLES_PER_RANGE = 20;
+async function planRanges(collection, position, namespace, parallelism, bson) {
+  const whole = (note) => ({ ranges: [range(position, namespace)], note });
+  if (parallelism <= 1) return whole();
+  const [first] = await collection.find({}).sort({ _id: 1 }).limit(1).toArray();
+  const [last] = await collection.find({}).sort({ _id: -1 }).limit(1).toArray();
+  if (!first || !last) return whole();
+  const bracket = idBracket(first._id, bson);
+  if (bracket === void 0 || idBracket(last._id, bson) !== bracket)
+    return whole("one range: the collection's _ids are not all of one simple type");
+  if (typeof collection.aggregate !== "function")
+    return whole("one range: this host's collection has no aggregate ($sample)");
+  const sample = await collection.aggregate([{ $sample: { size: parallelism * SAMPLES_PER_RANGE } }, { $project: { _id: 1 } }]).toArray();
+  const ids = sample.map((doc) => doc._id).filter((id) => idBracket(id, bson) === bracket);
+  ids.sort((a, b) => compareIds(a, b, bson));
+  const splits = [];
+  for (let k = 1; k < parallelism; k++) {
+    const candidate = ids[Math.floor(k * ids.length / parallelism)];
+    if (candidate === void 0) continue;
+    const previous = splits[splits.length - 1];
+    if (compareIds(candidate, first._id, bson) <= 0) continue;
+    if (previous !== void 0 && compareIds(candidate, previous, bson) <= 0) continue;
+    splits.push(candidate);
+  }
+  if (splits.length === 0) return whole();
+  const ranges = [range(position, namespace, void 0, splits[0])];
+  for (let k = 1; k < splits.length; k++) ranges.push(range(position, namespace, splits[k - 1], splits[k]));
+  ranges.push(range(position, namespace, splits[splits.length - 1], void 0));
+  return { ranges };
+}
+function range(position, namespace, lo, hi) {
+  const out = { position, namespace, count: 0, done: false, leaseUntil: null, owner: null };
+  if (lo !== void 0) out.lo = lo;
+  if (hi !== void 0) out.hi = hi;
+  return out;
+}
+function rangeFilter(r) {
+  const condition = {};
+  if (r.lastId !== void 0) condition.$gt = r.lastId;
+  else if (r.lo !== void 0) condition.$gte = r.lo;
+  if (r.hi !== void 0) condition.$lt = r.hi;
+  return Object.keys(condition).length === 0 ? {} : { _id: condition };
+}
+async function claimRange(signals, signalId, index, owner, now, leaseMs) {
+  const at = `plan.${index}`;
+  const result = await signals.updateOne(
+    {
+      _id: signalId,
+      [`${at}.done`]: false,
+      $or: [{ [`${at}.leaseUntil`]: null }, { [`${at}.leaseUntil`]: { $lt: new Date(now) } }]
+    },
+    { $set: { [`${at}.leaseUntil`]: new Date(now + leaseMs), [`${at}.owner`]: owner, updatedAt: new Date(now) } }
+  );
+  return matchedCount(result) === 1;
+}
+async function checkpointRange(signals, signalId, index, owner, state, now, leaseMs) {
+  const at = `plan.${index}`;
+  const set = {
+    [`${at}.count`]: state.count,
+    [`${at}.done`]: state.done,
+    [`${at}.leaseUntil`]: state.done ? null : new Date(now + leaseMs),
+    updatedAt: new Date(now)
+  };
+  if (state.lastId !== void 0) set[`${at}.lastId`] = state.lastId;
+  const result = await signals.updateOne({ _id: signalId, [`${at}.owner`]: owner }, { $set: set });
+  return matchedCount(result) === 1;
+}
+async function releaseRange(signals, signalId, index, owner) {
+  await signals.updateOne({ _id: signalId, [`plan.${index}.owner`]: owner }, { $set: { [`plan.${index}.leaseUntil`]: null } }).catch(() => void 0);
+}
+function describePlanError(error) {
+  return `planning the ranges failed: ${describeError(error)}`;
+}
+
 // src/core/capture/snapshot.ts
 var SNAPSHOT_SIGNAL_TYPE = "execute-snapshot";
 var SNAPSHOT_LEASE_MS = 3e5;
 async function runSnapshot(signalId, deps, deadlineMs) {
+  const existing = await deps.signals.findOne({ _id: signalId });
+  if (existing && existing.status !== "done" && existing.status !== "failed") {
+    const parallelism2 = signalParallelism(existing, deps.config.snapshotParallelism);
+    if (typeof parallelism2 === "number" && parallelism2 > 1)
+      return runParallelSnapshot(signalId, existing, parallelism2, deps, deadlineMs);
+  }
   const now = deps.clock.now();
   const claimed = await deps.signals.updateOne(
     {
@@ -1000,6 +1140,8 @@ async function runSnapshot(signalId, deps, deadlineMs) {
   const run = { status: "paused", published: 0, outboxed: 0 };
   const collections = signalCollections(signal);
   if (typeof collections === "string") return finish(deps, signalId, { ...run, status: "failed", error: collections });
+  const parallelism = signalParallelism(signal, deps.config.snapshotParallelism);
+  if (typeof parallelism === "string") return finish(deps, signalId, { ...run, status: "failed", error: parallelism });
   const progress = signal.progress || {};
   try {
     for (let position = 0; position < collections.length; position++) {
@@ -1059,6 +1201,121 @@ function signalCollections(signal) {
       return `"${String(entry).slice(0, 80)}" is not a "database.collection" name`;
   }
   return list;
+}
+function signalParallelism(signal, fallback) {
+  const data = signal && signal.data;
+  const asked = data ? data.parallelism : void 0;
+  if (asked === void 0 || asked === null) return fallback;
+  const value = typeof asked === "number" ? asked : Number(asked);
+  if (!(value >= 1 && value <= MAX_SNAPSHOT_PARALLELISM) || Math.floor(value) !== value) {
+    return `signal data.parallelism must be a whole number from 1 to ${MAX_SNAPSHOT_PARALLELISM}`;
+  }
+  return value;
+}
+async function runParallelSnapshot(signalId, signal, parallelism, deps, deadlineMs) {
+  const run = { status: "paused", published: 0, outboxed: 0 };
+  const collections = signalCollections(signal);
+  if (typeof collections === "string") return finish(deps, signalId, { ...run, status: "failed", error: collections });
+  let plan = signal.plan;
+  if (!plan) {
+    const now = deps.clock.now();
+    const claimed = await deps.signals.updateOne(
+      {
+        _id: signalId,
+        plan: { $exists: false },
+        status: { $nin: ["done", "failed"] },
+        $or: [{ leaseUntil: { $exists: false } }, { leaseUntil: null }, { leaseUntil: { $lt: new Date(now) } }]
+      },
+      { $set: { status: "running", leaseUntil: new Date(now + SNAPSHOT_LEASE_MS), updatedAt: new Date(now) } }
+    );
+    if (matchedCount(claimed) === 0) return { status: "busy", published: 0, outboxed: 0 };
+    await deps.signals.updateOne(
+      { _id: signalId, startedAt: { $exists: false } },
+      { $set: { startedAt: new Date(now) } }
+    );
+    const ranges2 = [];
+    const notes = [];
+    try {
+      for (let position = 0; position < collections.length; position++) {
+        const [db, coll] = splitNamespace(collections[position]);
+        const planned = await planRanges(
+          deps.dataSource.db(db).collection(coll),
+          position,
+          collections[position],
+          parallelism,
+          deps.bson
+        );
+        ranges2.push(...planned.ranges);
+        if (planned.note) notes.push(`${collections[position]}: ${planned.note}`);
+      }
+    } catch (error) {
+      return finish(deps, signalId, { ...run, status: "failed", error: describePlanError(error) });
+    }
+    await deps.signals.updateOne(
+      { _id: signalId },
+      { $set: { plan: ranges2, planNotes: notes, leaseUntil: null, updatedAt: new Date(deps.clock.now()) } }
+    );
+    plan = ranges2;
+  }
+  const owner = `${deps.clock.now().toString(36)}-${Math.floor((deps.random || Math.random)() * 1e9).toString(36)}`;
+  const total = plan.length;
+  const nearDeadline = () => deps.clock.now() >= deadlineMs - 15e3;
+  const work = async (index) => {
+    const fresh = await deps.signals.findOne({ _id: signalId });
+    const range2 = fresh.plan[index];
+    const [db, coll] = splitNamespace(range2.namespace);
+    const state = { lastId: range2.lastId, count: range2.count, done: false };
+    for (; ; ) {
+      if (nearDeadline()) return releaseRange(deps.signals, signalId, index, owner);
+      const documents = await deps.dataSource.db(db).collection(coll).find(rangeFilter({ ...range2, lastId: state.lastId })).sort({ _id: 1 }).limit(deps.config.snapshotChunkSize).toArray();
+      if (documents.length === 0) state.done = true;
+      else {
+        const records = await encodeChunk(documents, db, coll, String(signalId), deps, run);
+        await putChunk(records, db, coll, deps, run);
+        state.lastId = documents[documents.length - 1]._id;
+        state.count += documents.length;
+      }
+      const stillOwned = await checkpointRange(
+        deps.signals,
+        signalId,
+        index,
+        owner,
+        state,
+        deps.clock.now(),
+        SNAPSHOT_LEASE_MS
+      );
+      if (!stillOwned) {
+        deps.logger.warn({ msg: "snapshot range lost to another run", signalId: String(signalId), range: index });
+        return;
+      }
+      if (state.done) return;
+    }
+  };
+  const worker = async () => {
+    for (let index = 0; index < total && !nearDeadline(); index++) {
+      if (await claimRange(deps.signals, signalId, index, owner, deps.clock.now(), SNAPSHOT_LEASE_MS))
+        await work(index);
+    }
+  };
+  try {
+    const workers = [];
+    for (let k = 0; k < Math.min(parallelism, total); k++) workers.push(worker());
+    await Promise.all(workers);
+  } catch (error) {
+    return finish(deps, signalId, { ...run, status: "failed", error: describeError(error) });
+  }
+  const latest = await deps.signals.findOne({ _id: signalId });
+  const ranges = latest.plan || [];
+  if (ranges.length > 0 && ranges.every((r) => r.done)) {
+    const progress = {};
+    collections.forEach((namespace, position) => {
+      const own = ranges.filter((r) => r.position === position);
+      progress[position] = { namespace, count: own.reduce((sum, r) => sum + r.count, 0), done: true };
+    });
+    await deps.signals.updateOne({ _id: signalId }, { $set: { progress } });
+    return finish(deps, signalId, { ...run, status: "done" });
+  }
+  return finish(deps, signalId, run);
 }
 function splitNamespace(namespace) {
   const dot = namespace.indexOf(".");

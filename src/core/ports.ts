@@ -43,6 +43,8 @@ export interface CollectionPort {
   find(filter: Document, options?: Record<string, unknown>): FindCursor;
   updateOne(filter: Document, update: Document, options?: { upsert?: boolean }): Promise<unknown>;
   deleteMany(filter: Document): Promise<unknown>;
+  /** All three hosts have it; snapshots use it for `$sample` (split points of parallel backfills). */
+  aggregate?(pipeline: Document[]): { toArray(): Promise<Document[]> };
   /** App Services and the embedded store have both; the driver only countDocuments. */
   count?(filter?: Document): Promise<number>;
   countDocuments?(filter?: Document): Promise<number>;

@@ -1,5 +1,5 @@
 import { ObjectId } from "bson";
-import { Query } from "mingo";
+import { Aggregator, Query } from "mingo";
 import { idKey } from "../core/id-key";
 import { MongoErrorCode } from "../core/mongo-error-codes";
 import type { CollectionPort, Document, WriteOperation } from "../core/ports";
@@ -62,6 +62,14 @@ export class EmbeddedCollection implements CollectionPort {
   async findOne(filter: Document = {}, options: FindOptions = {}): Promise<Document | null> {
     const [first] = await this.find(filter, options).limit(1).toArray();
     return first ?? null;
+  }
+
+  /** Runs a pipeline (mingo) over the documents; enough for `$sample` and `$project`. */
+  aggregate(pipeline: Document[]): { toArray(): Promise<Document[]> } {
+    return {
+      toArray: async () =>
+        new Aggregator(pipeline).run([...this.documents.values()].map((stored) => decode(stored.bytes))) as Document[],
+    };
   }
 
   async countDocuments(filter: Document = {}): Promise<number> {

@@ -1,6 +1,10 @@
 import { ObjectId } from "bson";
 import * as sortedBtree from "sorted-btree";
 import { nodeBson } from "../adapters/bson/node-bson";
+import { BRACKET, compareIds as compareWith, idBracket as bracketWith } from "../core/id-order";
+
+const idBracket = (id: unknown) => bracketWith(id, nodeBson);
+const compareIds = (a: unknown, b: unknown) => compareWith(a, b, nodeBson);
 
 /**
  * MongoDB's order of `_id` values for the types an `_id` usually has, so that `_id` ranges and
@@ -14,68 +18,6 @@ import { nodeBson } from "../adapters/bson/node-bson";
 type BTreeClass = typeof sortedBtree.default;
 const BTree: BTreeClass = ((sortedBtree as unknown as { default: BTreeClass & { default?: BTreeClass } }).default
   .default || (sortedBtree as unknown as { default: BTreeClass }).default) as BTreeClass;
-
-const BRACKET = { null: 1, number: 2, string: 3, objectId: 7, boolean: 8, date: 9 } as const;
-
-/** The bracket of a simple `_id`, or undefined for a complex one. */
-export function idBracket(id: unknown): number | undefined {
-  if (id === null) return BRACKET.null;
-  if (typeof id === "number") return BRACKET.number;
-  if (typeof id === "string") return BRACKET.string;
-  if (typeof id === "boolean") return BRACKET.boolean;
-  if (id instanceof Date) return BRACKET.date;
-  const type = nodeBson.bsonType(id);
-  if (type === "ObjectId") return BRACKET.objectId;
-  if (type === "Int32" || type === "Double" || type === "Long" || type === "Decimal128") return BRACKET.number;
-  return undefined;
-}
-
-function numberOf(id: unknown): number {
-  if (typeof id === "number") return id;
-  const type = nodeBson.bsonType(id);
-  if (type === "Long") return (id as { toNumber(): number }).toNumber();
-  if (type === "Decimal128") return parseFloat(String(id));
-  return (id as { valueOf(): number }).valueOf();
-}
-
-/** Strings compare by code point (the order of their UTF-8 bytes, as MongoDB compares them). */
-function compareStrings(a: string, b: string): number {
-  const n = Math.min(a.length, b.length);
-  for (let i = 0; i < n;) {
-    const x = a.codePointAt(i) as number;
-    const y = b.codePointAt(i) as number;
-    if (x !== y) return x < y ? -1 : 1;
-    i += x > 0xffff ? 2 : 1;
-  }
-  return a.length - b.length;
-}
-
-/** Orders two simple `_id`s as MongoDB does (callers never pass complex ones). */
-export function compareIds(a: unknown, b: unknown): number {
-  const ba = idBracket(a) as number;
-  const bb = idBracket(b) as number;
-  if (ba !== bb) return ba - bb;
-  switch (ba) {
-    case BRACKET.number: {
-      const x = numberOf(a);
-      const y = numberOf(b);
-      return x < y ? -1 : x > y ? 1 : 0;
-    }
-    case BRACKET.string:
-      return compareStrings(a as string, b as string);
-    case BRACKET.objectId: {
-      const x = (a as { toHexString(): string }).toHexString();
-      const y = (b as { toHexString(): string }).toHexString();
-      return x < y ? -1 : x > y ? 1 : 0;
-    }
-    case BRACKET.boolean:
-      return Number(a) - Number(b);
-    case BRACKET.date:
-      return (a as Date).getTime() - (b as Date).getTime();
-    default:
-      return 0;
-  }
-}
 
 /** `_id` -> the stored document's key, in MongoDB's `_id` order; counts the complex `_id`s aside. */
 export class IdOrder {

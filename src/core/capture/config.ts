@@ -15,6 +15,9 @@ export type RecordFormat = "envelope" | "document";
 export type ArrayEncoding = "array" | "array_string";
 export type NestedDocumentEncoding = "document" | "string";
 
+/** The most workers one backfill may use: App Services gives a function 25 sockets and 1,000 async operations. */
+export const MAX_SNAPSHOT_PARALLELISM = 16;
+
 /** Firehose's per-record cap (1,000 KiB); Kinesis allows 1 MiB by default. */
 export const FIREHOSE_RECORD_LIMIT = 1_024_000;
 
@@ -51,6 +54,8 @@ export const captureSettings = {
   signalDatabase: setting("SIGNAL_DATABASE", namespacePart, (read) => read(heartbeatSettings.heartbeatDatabase)),
   signalCollection: setting("SIGNAL_COLLECTION", namespacePart, "streamkap_signal"),
   snapshotChunkSize: setting("SNAPSHOT_CHUNK_SIZE", wholeNumber(1, 500), 500),
+  /** Workers per backfill (a signal's data.parallelism overrides it); see parallel-snapshot.ts. */
+  snapshotParallelism: setting("SNAPSHOT_PARALLELISM", wholeNumber(1, MAX_SNAPSHOT_PARALLELISM), 1),
 };
 
 /** Where the trigger functions put records: read by the App Services adapter (values) and the local tools (environment). */

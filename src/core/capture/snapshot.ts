@@ -2,6 +2,15 @@ import type { BsonPort } from "../bson-port";
 import { describeError } from "../errors";
 import { idKey } from "../id-key";
 import { chunksOf } from "../chunk";
+import {
+  checkpointRange,
+  claimRange,
+  describePlanError,
+  planRanges,
+  rangeFilter,
+  releaseRange,
+  type SnapshotRange,
+} from "./parallel-snapshot";
 import { KinesisError, type KinesisPort, type KinesisRecordEntry } from "../kinesis/port";
 import {
   PUT_RECORDS_MAX_BYTES,
@@ -19,7 +28,7 @@ import {
   type Logger,
 } from "../ports";
 import type { Sleep } from "../retry";
-import type { CaptureConfig } from "./config";
+import { MAX_SNAPSHOT_PARALLELISM, type CaptureConfig } from "./config";
 import { buildKinesisRecord, RecordTooLargeError, type KinesisRecord } from "./envelope";
 import { enqueue } from "./outbox";
 
@@ -62,6 +71,12 @@ export interface SnapshotRun {
  * same records, which the webhook applies idempotently by key.
  */
 export async function runSnapshot(signalId: unknown, deps: SnapshotDeps, deadlineMs: number): Promise<SnapshotRun> {
+  const existing = await deps.signals.findOne({ _id: signalId });
+  if (existing && existing.status !== "done" && existing.status !== "failed") {
+    const parallelism = signalParallelism(existing, deps.config.snapshotParallelism);
+    if (typeof parallelism === "number" && parallelism > 1)
+      return runParallelSnapshot(signalId, existing, parallelism, deps, deadlineMs);
+  }
   const now = deps.clock.now();
   const claimed = await deps.signals.updateOne(
     {
@@ -81,6 +96,8 @@ export async function runSnapshot(signalId: unknown, deps: SnapshotDeps, deadlin
   const run: SnapshotRun = { status: "paused", published: 0, outboxed: 0 };
   const collections = signalCollections(signal);
   if (typeof collections === "string") return finish(deps, signalId, { ...run, status: "failed", error: collections });
+  const parallelism = signalParallelism(signal, deps.config.snapshotParallelism);
+  if (typeof parallelism === "string") return finish(deps, signalId, { ...run, status: "failed", error: parallelism });
   // Progress is kept per position in "data-collections" (field names cannot hold the namespace's dot).
   const progress = (signal.progress as Record<string, Progress> | undefined) || {};
   try {
@@ -166,6 +183,143 @@ function signalCollections(signal: Document | null): string[] | string {
       return `"${String(entry).slice(0, 80)}" is not a "database.collection" name`;
   }
   return list as string[];
+}
+
+/** The signal's `data.parallelism`, else the configured default; a reason when the signal's is invalid. */
+function signalParallelism(signal: Document | null, fallback: number): number | string {
+  const data = signal && (signal.data as Document | undefined);
+  const asked = data ? data.parallelism : undefined;
+  if (asked === undefined || asked === null) return fallback;
+  const value = typeof asked === "number" ? asked : Number(asked);
+  if (!(value >= 1 && value <= MAX_SNAPSHOT_PARALLELISM) || Math.floor(value) !== value) {
+    return `signal data.parallelism must be a whole number from 1 to ${MAX_SNAPSHOT_PARALLELISM}`;
+  }
+  return value;
+}
+
+/**
+ * The backfill with several workers (see parallel-snapshot.ts): plan the ranges once, then work
+ * ranges until none is left to claim or the deadline is near; the last run to finish a range marks
+ * the snapshot done.
+ */
+async function runParallelSnapshot(
+  signalId: unknown,
+  signal: Document,
+  parallelism: number,
+  deps: SnapshotDeps,
+  deadlineMs: number,
+): Promise<SnapshotRun> {
+  const run: SnapshotRun = { status: "paused", published: 0, outboxed: 0 };
+  const collections = signalCollections(signal);
+  if (typeof collections === "string") return finish(deps, signalId, { ...run, status: "failed", error: collections });
+  let plan = signal.plan as SnapshotRange[] | undefined;
+  if (!plan) {
+    // One run plans, under the signal's lease; others find the plan written or come back later.
+    const now = deps.clock.now();
+    const claimed = await deps.signals.updateOne(
+      {
+        _id: signalId,
+        plan: { $exists: false },
+        status: { $nin: ["done", "failed"] },
+        $or: [{ leaseUntil: { $exists: false } }, { leaseUntil: null }, { leaseUntil: { $lt: new Date(now) } }],
+      },
+      { $set: { status: "running", leaseUntil: new Date(now + SNAPSHOT_LEASE_MS), updatedAt: new Date(now) } },
+    );
+    if (matchedCount(claimed) === 0) return { status: "busy", published: 0, outboxed: 0 };
+    await deps.signals.updateOne(
+      { _id: signalId, startedAt: { $exists: false } },
+      { $set: { startedAt: new Date(now) } },
+    );
+    const ranges: SnapshotRange[] = [];
+    const notes: string[] = [];
+    try {
+      for (let position = 0; position < collections.length; position++) {
+        const [db, coll] = splitNamespace(collections[position]);
+        const planned = await planRanges(
+          deps.dataSource.db(db).collection(coll),
+          position,
+          collections[position],
+          parallelism,
+          deps.bson,
+        );
+        ranges.push(...planned.ranges);
+        if (planned.note) notes.push(`${collections[position]}: ${planned.note}`);
+      }
+    } catch (error) {
+      return finish(deps, signalId, { ...run, status: "failed", error: describePlanError(error) });
+    }
+    await deps.signals.updateOne(
+      { _id: signalId },
+      { $set: { plan: ranges, planNotes: notes, leaseUntil: null, updatedAt: new Date(deps.clock.now()) } },
+    );
+    plan = ranges;
+  }
+  const owner = `${deps.clock.now().toString(36)}-${Math.floor((deps.random || Math.random)() * 1e9).toString(36)}`;
+  const total = plan.length;
+  const nearDeadline = () => deps.clock.now() >= deadlineMs - 15_000;
+  const work = async (index: number): Promise<void> => {
+    const fresh = (await deps.signals.findOne({ _id: signalId })) as Document;
+    const range = (fresh.plan as SnapshotRange[])[index];
+    const [db, coll] = splitNamespace(range.namespace);
+    const state = { lastId: range.lastId, count: range.count, done: false };
+    for (;;) {
+      if (nearDeadline()) return releaseRange(deps.signals, signalId, index, owner);
+      const documents = await deps.dataSource
+        .db(db)
+        .collection(coll)
+        .find(rangeFilter({ ...range, lastId: state.lastId }))
+        .sort({ _id: 1 })
+        .limit(deps.config.snapshotChunkSize)
+        .toArray();
+      if (documents.length === 0) state.done = true;
+      else {
+        const records = await encodeChunk(documents, db, coll, String(signalId), deps, run);
+        await putChunk(records, db, coll, deps, run);
+        state.lastId = documents[documents.length - 1]._id;
+        state.count += documents.length;
+      }
+      const stillOwned = await checkpointRange(
+        deps.signals,
+        signalId,
+        index,
+        owner,
+        state,
+        deps.clock.now(),
+        SNAPSHOT_LEASE_MS,
+      );
+      if (!stillOwned) {
+        deps.logger.warn({ msg: "snapshot range lost to another run", signalId: String(signalId), range: index });
+        return;
+      }
+      if (state.done) return;
+    }
+  };
+  const worker = async (): Promise<void> => {
+    for (let index = 0; index < total && !nearDeadline(); index++) {
+      if (await claimRange(deps.signals, signalId, index, owner, deps.clock.now(), SNAPSHOT_LEASE_MS))
+        await work(index);
+    }
+  };
+  try {
+    const workers: Promise<void>[] = [];
+    for (let k = 0; k < Math.min(parallelism, total); k++) workers.push(worker()); // no Array.from in App Services
+    await Promise.all(workers);
+  } catch (error) {
+    return finish(deps, signalId, { ...run, status: "failed", error: describeError(error) });
+  }
+  const latest = (await deps.signals.findOne({ _id: signalId })) as Document;
+  const ranges = (latest.plan as SnapshotRange[]) || [];
+  if (ranges.length > 0 && ranges.every((r) => r.done)) {
+    // What the sequential backfill records per collection, summed over its ranges.
+    const progress: Record<string, Progress> = {};
+    collections.forEach((namespace, position) => {
+      const own = ranges.filter((r) => r.position === position);
+      progress[position] = { namespace, count: own.reduce((sum, r) => sum + r.count, 0), done: true };
+    });
+    await deps.signals.updateOne({ _id: signalId }, { $set: { progress } });
+    return finish(deps, signalId, { ...run, status: "done" });
+  }
+  return finish(deps, signalId, run);
 }
 
 function splitNamespace(namespace: string): [string, string] {

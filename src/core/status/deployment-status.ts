@@ -241,10 +241,13 @@ async function snapshotStatus(
       ? (data["data-collections"] as unknown[]).filter((c): c is string => typeof c === "string")
       : [];
   const progress = (signal.progress as Record<string, { count?: number; done?: boolean }> | undefined) || {};
-  const documentsDone = Object.keys(progress).reduce(
-    (sum, key) => sum + (typeof progress[key].count === "number" ? (progress[key].count as number) : 0),
-    0,
-  );
+  // A parallel backfill keeps its counts per range until it is done (see parallel-snapshot.ts).
+  const plan = Array.isArray(signal.plan) ? (signal.plan as { count?: unknown }[]) : undefined;
+  const counts =
+    plan && signal.status !== "done"
+      ? plan.map((r) => r.count)
+      : Object.keys(progress).map((key) => progress[key].count);
+  const documentsDone = counts.reduce((sum: number, count) => sum + (typeof count === "number" ? count : 0), 0);
   const status = typeof signal.status === "string" ? signal.status : "pending";
   let documentsTotal: number | null = null;
   if (status !== "done" && status !== "failed" && collections.length > 0) {

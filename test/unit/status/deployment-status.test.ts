@@ -196,6 +196,38 @@ describe("npm run status: readDeploymentStatus over prepared collections", () =>
     expect(text).toMatch(/^atlas-kinesis-bridge status at 2026-11-29T12:00:00.000Z: OK/);
   });
 
+  it("sums a parallel backfill's ranges while it runs", async () => {
+    const store = await deployment(async (s) => {
+      await s
+        .db("app")
+        .collection("orders")
+        .insertMany(Array.from({ length: 100 }, (_, i) => ({ _id: i })));
+      const range = (count: number, done: boolean) => ({
+        position: 0,
+        namespace: "app.orders",
+        count,
+        done,
+        leaseUntil: null,
+        owner: null,
+      });
+      await signals(s).insertOne({
+        _id: "s3",
+        type: "execute-snapshot",
+        status: "running",
+        data: { "data-collections": ["app.orders"], parallelism: 2 },
+        startedAt: ago(10_000),
+        updatedAt: ago(0),
+        plan: [range(30, false), range(50, true)],
+      });
+    });
+    expect((await status(store)).snapshots[0]).toMatchObject({
+      documentsDone: 80,
+      documentsTotal: 100,
+      ratePerSecond: 8,
+      etaSeconds: 2.5,
+    });
+  });
+
   it("without MONGODB_URI says what to set and exits 3 (could not check)", () => {
     const result = spawnSync(process.execPath, ["--import", "tsx", "src/bin/status.ts"], {
       encoding: "utf8",
