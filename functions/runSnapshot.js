@@ -1122,20 +1122,7 @@ async function runSnapshot(signalId, deps, deadlineMs) {
     if (typeof parallelism2 === "number" && parallelism2 > 1)
       return runParallelSnapshot(signalId, existing, parallelism2, deps, deadlineMs);
   }
-  const now = deps.clock.now();
-  const claimed = await deps.signals.updateOne(
-    {
-      _id: signalId,
-      status: { $nin: ["done", "failed"] },
-      $or: [{ leaseUntil: { $exists: false } }, { leaseUntil: null }, { leaseUntil: { $lt: new Date(now) } }]
-    },
-    { $set: { status: "running", leaseUntil: new Date(now + SNAPSHOT_LEASE_MS), updatedAt: new Date(now) } }
-  );
-  if (matchedCount(claimed) === 0) return { status: "busy", published: 0, outboxed: 0 };
-  await deps.signals.updateOne(
-    { _id: signalId, startedAt: { $exists: false } },
-    { $set: { startedAt: new Date(now) } }
-  );
+  if (!await claimSignal(deps, signalId, {})) return { status: "busy", published: 0, outboxed: 0 };
   const signal = await deps.signals.findOne({ _id: signalId });
   const run = { status: "paused", published: 0, outboxed: 0 };
   const collections = signalCollections(signal);
@@ -1190,6 +1177,24 @@ async function runSnapshot(signalId, deps, deadlineMs) {
   }
   return finish(deps, signalId, { ...run, status: "done" });
 }
+async function claimSignal(deps, signalId, also) {
+  const now = deps.clock.now();
+  const claimed = await deps.signals.updateOne(
+    {
+      _id: signalId,
+      ...also,
+      status: { $nin: ["done", "failed"] },
+      $or: [{ leaseUntil: { $exists: false } }, { leaseUntil: null }, { leaseUntil: { $lt: new Date(now) } }]
+    },
+    { $set: { status: "running", leaseUntil: new Date(now + SNAPSHOT_LEASE_MS), updatedAt: new Date(now) } }
+  );
+  if (matchedCount(claimed) === 0) return false;
+  await deps.signals.updateOne(
+    { _id: signalId, startedAt: { $exists: false } },
+    { $set: { startedAt: new Date(now) } }
+  );
+  return true;
+}
 function signalCollections(signal) {
   if (!signal) return "signal document not found";
   if (signal.type !== SNAPSHOT_SIGNAL_TYPE) return `signal type must be "${SNAPSHOT_SIGNAL_TYPE}"`;
@@ -1218,21 +1223,8 @@ async function runParallelSnapshot(signalId, signal, parallelism, deps, deadline
   if (typeof collections === "string") return finish(deps, signalId, { ...run, status: "failed", error: collections });
   let plan = signal.plan;
   if (!plan) {
-    const now = deps.clock.now();
-    const claimed = await deps.signals.updateOne(
-      {
-        _id: signalId,
-        plan: { $exists: false },
-        status: { $nin: ["done", "failed"] },
-        $or: [{ leaseUntil: { $exists: false } }, { leaseUntil: null }, { leaseUntil: { $lt: new Date(now) } }]
-      },
-      { $set: { status: "running", leaseUntil: new Date(now + SNAPSHOT_LEASE_MS), updatedAt: new Date(now) } }
-    );
-    if (matchedCount(claimed) === 0) return { status: "busy", published: 0, outboxed: 0 };
-    await deps.signals.updateOne(
-      { _id: signalId, startedAt: { $exists: false } },
-      { $set: { startedAt: new Date(now) } }
-    );
+    if (!await claimSignal(deps, signalId, { plan: { $exists: false } }))
+      return { status: "busy", published: 0, outboxed: 0 };
     const ranges2 = [];
     const notes = [];
     try {

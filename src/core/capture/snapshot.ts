@@ -77,21 +77,7 @@ export async function runSnapshot(signalId: unknown, deps: SnapshotDeps, deadlin
     if (typeof parallelism === "number" && parallelism > 1)
       return runParallelSnapshot(signalId, existing, parallelism, deps, deadlineMs);
   }
-  const now = deps.clock.now();
-  const claimed = await deps.signals.updateOne(
-    {
-      _id: signalId,
-      status: { $nin: ["done", "failed"] },
-      $or: [{ leaseUntil: { $exists: false } }, { leaseUntil: null }, { leaseUntil: { $lt: new Date(now) } }],
-    },
-    { $set: { status: "running", leaseUntil: new Date(now + SNAPSHOT_LEASE_MS), updatedAt: new Date(now) } },
-  );
-  if (matchedCount(claimed) === 0) return { status: "busy", published: 0, outboxed: 0 };
-  // When the snapshot began (first claim only), for its rate and time left in `npm run status`.
-  await deps.signals.updateOne(
-    { _id: signalId, startedAt: { $exists: false } },
-    { $set: { startedAt: new Date(now) } },
-  );
+  if (!(await claimSignal(deps, signalId, {}))) return { status: "busy", published: 0, outboxed: 0 };
   const signal = (await deps.signals.findOne({ _id: signalId })) as Document;
   const run: SnapshotRun = { status: "paused", published: 0, outboxed: 0 };
   const collections = signalCollections(signal);
@@ -156,6 +142,29 @@ export async function runSnapshot(signalId: unknown, deps: SnapshotDeps, deadlin
   return finish(deps, signalId, { ...run, status: "done" });
 }
 
+/**
+ * Takes the signal's lease (a run that dies leaves it to the next run after SNAPSHOT_LEASE_MS), and
+ * records when the snapshot began (first claim only), for its rate and time left in `npm run status`.
+ */
+async function claimSignal(deps: SnapshotDeps, signalId: unknown, also: Document): Promise<boolean> {
+  const now = deps.clock.now();
+  const claimed = await deps.signals.updateOne(
+    {
+      _id: signalId,
+      ...also,
+      status: { $nin: ["done", "failed"] },
+      $or: [{ leaseUntil: { $exists: false } }, { leaseUntil: null }, { leaseUntil: { $lt: new Date(now) } }],
+    },
+    { $set: { status: "running", leaseUntil: new Date(now + SNAPSHOT_LEASE_MS), updatedAt: new Date(now) } },
+  );
+  if (matchedCount(claimed) === 0) return false;
+  await deps.signals.updateOne(
+    { _id: signalId, startedAt: { $exists: false } },
+    { $set: { startedAt: new Date(now) } },
+  );
+  return true;
+}
+
 /** Runs (from the heartbeat) every snapshot that is not finished and not owned by a live run. */
 export async function continueSnapshots(deps: SnapshotDeps, deadlineMs: number): Promise<number> {
   const open = await deps.signals
@@ -215,21 +224,8 @@ async function runParallelSnapshot(
   let plan = signal.plan as SnapshotRange[] | undefined;
   if (!plan) {
     // One run plans, under the signal's lease; others find the plan written or come back later.
-    const now = deps.clock.now();
-    const claimed = await deps.signals.updateOne(
-      {
-        _id: signalId,
-        plan: { $exists: false },
-        status: { $nin: ["done", "failed"] },
-        $or: [{ leaseUntil: { $exists: false } }, { leaseUntil: null }, { leaseUntil: { $lt: new Date(now) } }],
-      },
-      { $set: { status: "running", leaseUntil: new Date(now + SNAPSHOT_LEASE_MS), updatedAt: new Date(now) } },
-    );
-    if (matchedCount(claimed) === 0) return { status: "busy", published: 0, outboxed: 0 };
-    await deps.signals.updateOne(
-      { _id: signalId, startedAt: { $exists: false } },
-      { $set: { startedAt: new Date(now) } },
-    );
+    if (!(await claimSignal(deps, signalId, { plan: { $exists: false } })))
+      return { status: "busy", published: 0, outboxed: 0 };
     const ranges: SnapshotRange[] = [];
     const notes: string[] = [];
     try {
