@@ -56,7 +56,7 @@ async function main(): Promise<void> {
   for (const engine of ["kinesalite", "kinesis-local"] as const) {
     const emulator = await startKinesisEmulator({ engine });
     try {
-      const rate = await benchEmulatorRates(emulator, quick ? 300 : 1000, quick ? 10 : 40);
+      const rate = await benchEmulatorRates(emulator, quick ? 300 : 1500, quick ? 10 : 60);
       rates[engine] = rate;
       console.log(
         `\n${engine}'s own pace (signed calls, one at a time): PutRecord ${rate.putRecordPerSecond.toFixed(0)}/s; PutRecords of 500: ${rate.putRecordsRecordsPerSecond.toFixed(0)} records/s`,
@@ -91,7 +91,7 @@ async function main(): Promise<void> {
   );
   for (const engine of ["kinesis-local", "kinesalite"] as const) {
     // Enough readings that the Firehose buffer's last interval is a small part of the run.
-    const s = await sustained(engine, quick ? 300 : engine === "kinesalite" ? 5000 : 2000, 1000);
+    const s = await sustained(engine, quick ? 300 : engine === "kinesalite" ? 5000 : 4000, 1000);
     console.log(
       `  ${engine.padEnd(13)} sustained: ${s.events} readings in ${s.seconds.toFixed(1)} s = ${s.perSecond.toFixed(0)} events/s = ${(s.perSecond / rates[engine].putRecordPerSecond).toFixed(2)}x the emulator's sequential PutRecord rate (Firehose buffer interval 1 s)`,
     );
