@@ -43,24 +43,28 @@ export async function benchEmulatorRates(
   let started = process.hrtime.bigint();
   for (let i = 0; i < calls; i++) await single.putRecord({ Data: payload(i, 700), PartitionKey: `k${i}` });
   const putRecordPerSecond = calls / (Number(process.hrtime.bigint() - started) / 1e9);
-  // The records a backfill of the benchmark's documents puts (benchBackfill), so the rates compare.
+  // The records a backfill of the benchmark's documents puts (benchBackfill), so the rates compare:
+  // one document each, every one with its own _id and so its own partition key.
   const config = readCaptureConfig(() => undefined);
-  const batch = Array.from({ length: 500 }, (_, i) => {
-    const document = { _id: i, total: i * 1.25, customer: `client n° ${i}`, at: new Date() };
-    const event = {
-      operationType: "read",
-      wallTime: new Date(),
-      ns: { db: "app", coll: "orders" },
-      documentKey: { _id: i },
-      fullDocument: document,
-    };
-    const record = buildKinesisRecord(event, config, nodeBson);
-    return { Data: Buffer.from(record.data).toString("base64"), PartitionKey: record.partitionKey };
-  });
-  for (let b = 0; b < 5; b++) await warm.putRecords(batch);
+  const batchOf = (b: number) =>
+    Array.from({ length: 500 }, (_, k) => {
+      const i = b * 500 + k;
+      const document = { _id: i, total: i * 1.25, customer: `client n° ${i}`, at: new Date() };
+      const event = {
+        operationType: "read",
+        wallTime: new Date(),
+        ns: { db: "app", coll: "orders" },
+        documentKey: { _id: i },
+        fullDocument: document,
+      };
+      const record = buildKinesisRecord(event, config, nodeBson);
+      return { Data: Buffer.from(record.data).toString("base64"), PartitionKey: record.partitionKey };
+    });
+  for (let b = 0; b < 5; b++) await warm.putRecords(batchOf(batches + b));
+  const prepared = Array.from({ length: batches }, (_, b) => batchOf(b));
   const batched = await client("bench-emulator-put-records");
   started = process.hrtime.bigint();
-  for (let b = 0; b < batches; b++) {
+  for (const batch of prepared) {
     const result = await batched.putRecords(batch);
     if (result.FailedRecordCount > 0) throw new Error(`emulator refused ${result.FailedRecordCount} records`);
   }
