@@ -205,6 +205,17 @@ describe("npm run serve on the internet", () => {
     expect(after.status).toBe(200);
   }, 120_000);
 
+  it("admits a delivery larger than the budget when nothing else is in flight (slower, never refused forever)", async () => {
+    const { port } = await startServe(
+      { FIREHOSE_MAX_INFLIGHT_BYTES: String(MiB), FIREHOSE_MAX_BODY_BYTES: String(8 * MiB) },
+      "discarding",
+    );
+    const body = delivery("big-alone", 4 * MiB);
+    expect((await httpRequest(`http://127.0.0.1:${port}/`, { body, headers: headersFor("big-alone") })).status).toBe(
+      200,
+    );
+  });
+
   it("cuts off a client that trickles its headers", async () => {
     const { port } = await startServe({ FIREHOSE_HEADERS_TIMEOUT_MS: "1000", FIREHOSE_REQUEST_TIMEOUT_MS: "1500" });
     const socket = await openSocket(port);

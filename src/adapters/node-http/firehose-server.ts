@@ -176,7 +176,9 @@ export function createFirehoseServer(options: FirehoseServerOptions): FirehoseSe
       // What this delivery may hold: its body, and for gzip the most it may inflate to.
       const gzip = /gzip/i.test(String(req.headers["content-encoding"] || ""));
       const cost = (declared >= 0 ? declared : 0) + (gzip ? deps.config.maxBodyBytes : 0);
-      if (reserved + cost > limits.maxInflightBytes) {
+      // One delivery is always admitted when nothing else is in flight, so a budget below a delivery's
+      // size slows deliveries down to one at a time instead of refusing them until Firehose gives up.
+      if (reserved > 0 && reserved + cost > limits.maxInflightBytes) {
         deps.logger.warn({
           msg: "firehose delivery",
           requestId,
@@ -215,7 +217,7 @@ export function createFirehoseServer(options: FirehoseServerOptions): FirehoseSe
 
   /** Bodies without Content-Length reserve what they read as they read it. */
   function grow(budget: { held: number }, bytes: number): boolean {
-    if (reserved + bytes > limits.maxInflightBytes) return false;
+    if (reserved + bytes > limits.maxInflightBytes && reserved > budget.held) return false;
     reserved += bytes;
     budget.held += bytes;
     return true;
