@@ -1203,7 +1203,7 @@ async function runSnapshot(signalId, deps, deadlineMs) {
   const existing = await deps.signals.findOne({ _id: signalId });
   if (existing && existing.status !== "done" && existing.status !== "failed") {
     const parallelism2 = signalParallelism(existing, deps.config.snapshotParallelism);
-    if (typeof parallelism2 === "number" && parallelism2 > 1)
+    if (typeof parallelism2 === "number" && (parallelism2 > 1 || Array.isArray(existing.plan)))
       return runParallelSnapshot(signalId, existing, parallelism2, deps, deadlineMs);
   }
   if (!await claimSignal(deps, signalId, {})) return { status: "busy", published: 0, outboxed: 0 };

@@ -74,7 +74,8 @@ export async function runSnapshot(signalId: unknown, deps: SnapshotDeps, deadlin
   const existing = await deps.signals.findOne({ _id: signalId });
   if (existing && existing.status !== "done" && existing.status !== "failed") {
     const parallelism = signalParallelism(existing, deps.config.snapshotParallelism);
-    if (typeof parallelism === "number" && parallelism > 1)
+    // A snapshot once planned in ranges stays so, whatever the setting says now.
+    if (typeof parallelism === "number" && (parallelism > 1 || Array.isArray(existing.plan)))
       return runParallelSnapshot(signalId, existing, parallelism, deps, deadlineMs);
   }
   if (!(await claimSignal(deps, signalId, {}))) return { status: "busy", published: 0, outboxed: 0 };
