@@ -1,4 +1,4 @@
-import { Binary } from "bson";
+import { Binary, EJSON } from "bson";
 import { readFileSync } from "node:fs";
 import { gzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
@@ -42,6 +42,41 @@ describe("functions/receiveFirehoseDelivery.js loaded as App Services does", () 
       expected.deadLetters.length,
     );
   });
+
+  it.each(["canonicalJson", "relaxedJson", "basicJson"])(
+    "mirrors MongoDB change events (%s), deletes included, exactly as the Node hosts do",
+    async (format) => {
+      const store = new EmbeddedStore();
+      const context = makeFakeContext({ dataSource: store, values: { FIREHOSE_ACCESS_KEY: TEST_ACCESS_KEY } });
+      const fn = loadAppServicesFunction("receiveFirehoseDelivery", context);
+      const changes = readFixture<{ records: unknown[]; expectedMirror: unknown[] }>(
+        `change-events/mongodb/${format}.json`,
+      );
+      const requestId = `bundle-${format}`;
+      const fixture: FirehoseFixture = {
+        headers: { "X-Amz-Firehose-Request-Id": requestId, "X-Amz-Firehose-Access-Key": TEST_ACCESS_KEY },
+        body: {
+          requestId,
+          timestamp: 1,
+          records: changes.records.map((record) => ({ data: Buffer.from(JSON.stringify(record)).toString("base64") })),
+        },
+      } as FirehoseFixture;
+      const response = fakeEndpointResponse();
+      await fn(endpointRequest(fixture), response);
+      expect(response.recorded.status).toBe(200);
+      const mirror = (await canonicalContents(store, "monitors", "firehose")).map((doc) => {
+        const { _akb, ...rest } = doc as Record<string, unknown>;
+        expect(_akb).toEqual({ pos: expect.any(String) });
+        return rest;
+      });
+      const expected = changes.expectedMirror.map((doc) =>
+        JSON.parse(EJSON.stringify(EJSON.parse(JSON.stringify(doc), { relaxed: false }), { relaxed: false })),
+      );
+      expect(mirror).toEqual(expected);
+      // The deleted document is gone, its delete position kept beside the target.
+      expect(await store.db("monitors").collection("firehose_deletes").countDocuments()).toBe(1);
+    },
+  );
 
   it.each([
     { name: "request without headers or body", request: {}, status: 401 },
