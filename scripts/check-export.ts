@@ -14,7 +14,37 @@ import { FIREHOSE_VALUE_NAMES, firehoseSettings } from "../src/core/firehose/con
 import type { Setting } from "../src/core/settings";
 
 const NAME_64 = "^[A-Za-z0-9_-]{1,64}$";
+// Function names may hold "/" for folders (functions/<folder>/<name>.js).
+const FUNCTION_NAME = "^[A-Za-z0-9_-]+(/[A-Za-z0-9_-]+)*$";
+const functionConfig = {
+  type: "object",
+  required: ["function_name"],
+  properties: { function_name: { type: "string", pattern: FUNCTION_NAME } },
+};
+// Operation types a database trigger may watch (triggers.txt: all triggers, then database and deployment triggers).
+const OPERATION_TYPES = [
+  "INSERT",
+  "UPDATE",
+  "REPLACE",
+  "DELETE",
+  "CREATE_COLLECTION",
+  "MODIFY_COLLECTION",
+  "RENAME_COLLECTION",
+  "SHARD_COLLECTION",
+  "DROP_COLLECTION",
+  "RESHARD_COLLECTION",
+  "REFINE_COLLECTION_SHARD_KEY",
+  "CREATE_INDEXES",
+  "DROP_INDEXES",
+  "DROP_DATABASE",
+];
+/**
+ * Schemas of the export's files, after the App Services configuration reference (mongodb/docs-app-services,
+ * source/reference/config/*.txt and config/v20210101/*.txt). Unknown fields are warnings, not errors:
+ * exports carry fields the reference does not list (an `id` in every trigger, `provider_region`).
+ */
 const schemas = {
+  // reference/config/v20210101/app-configuration (realm_config.json, realm-cli).
   realmConfig: {
     type: "object",
     required: ["config_version", "name"],
@@ -24,29 +54,63 @@ const schemas = {
       name: { type: "string", pattern: "^[A-Za-z0-9_-]{1,32}$" },
       app_id: { type: "string" },
       location: { type: "string" },
+      provider_region: { type: "string" },
       deployment_model: { enum: ["GLOBAL", "LOCAL"] },
       environment: { enum: ["", "development", "testing", "qa", "production"] },
       allowed_request_origins: { type: "array", items: { type: "string" } },
     },
   },
+  // reference/config/app (root_config.json, the App Services CLI).
+  rootConfig: {
+    type: "object",
+    required: ["name"],
+    additionalProperties: false,
+    properties: {
+      name: { type: "string", pattern: "^[A-Za-z0-9_-]{1,32}$" },
+      app_id: { type: "string" },
+      location: { type: "string" },
+      provider_region: { type: "string" },
+      deployment_model: { enum: ["GLOBAL", "LOCAL"] },
+      environment: { enum: ["", "development", "testing", "qa", "production"] },
+      allowed_request_origins: { type: "array", items: { type: "string" } },
+    },
+  },
+  // reference/config/data_sources: an Atlas cluster, or a federated database instance ("datalake").
   dataSource: {
     type: "object",
     required: ["name", "type", "config"],
+    additionalProperties: false,
     properties: {
       name: { type: "string", maxLength: 64, minLength: 1 },
-      type: { const: "mongodb-atlas" },
+      type: { enum: ["mongodb-atlas", "datalake"] },
       version: { type: "integer" },
-      config: {
-        type: "object",
-        required: ["clusterName"],
-        properties: {
-          clusterName: { type: "string", minLength: 1 },
-          readPreference: { type: "string" },
-          wireProtocolEnabled: { type: "boolean" },
+      config: { type: "object" },
+    },
+    if: { properties: { type: { const: "datalake" } } },
+    then: {
+      properties: {
+        config: {
+          type: "object",
+          required: ["dataLakeName"],
+          properties: { dataLakeName: { type: "string", minLength: 1 } },
+        },
+      },
+    },
+    else: {
+      properties: {
+        config: {
+          type: "object",
+          required: ["clusterName"],
+          properties: {
+            clusterName: { type: "string", minLength: 1 },
+            readPreference: { type: "string" },
+            wireProtocolEnabled: { type: "boolean" },
+          },
         },
       },
     },
   },
+  // reference/config/functions.
   functions: {
     type: "array",
     items: {
@@ -54,7 +118,7 @@ const schemas = {
       required: ["name"],
       additionalProperties: false,
       properties: {
-        name: { type: "string", pattern: NAME_64 },
+        name: { type: "string", pattern: FUNCTION_NAME, maxLength: 64 },
         private: { type: "boolean" },
         run_as_system: { type: "boolean" },
         disable_arg_logs: { type: "boolean" },
@@ -62,6 +126,7 @@ const schemas = {
       },
     },
   },
+  // reference/config/https_endpoints (v20210101: http_endpoints).
   endpoints: {
     type: "array",
     items: {
@@ -71,7 +136,7 @@ const schemas = {
       properties: {
         route: { type: "string", pattern: "^/" },
         http_method: { enum: ["GET", "POST", "PUT", "PATCH", "DELETE", "*"] },
-        function_name: { type: "string", pattern: NAME_64 },
+        function_name: { type: "string", pattern: FUNCTION_NAME },
         validation_method: { enum: ["NO_VALIDATION", "SECRET_AS_QUERY_PARAM", "VERIFY_PAYLOAD"] },
         secret_name: { type: "string" },
         respond_result: { type: "boolean" },
@@ -82,72 +147,123 @@ const schemas = {
       },
     },
   },
+  // reference/config/triggers: DATABASE (collection, database or deployment level), SCHEDULED and
+  // AUTHENTICATION triggers; a FUNCTION or AWS_EVENTBRIDGE event processor (v20210101: function_name).
   trigger: {
     type: "object",
-    required: ["name", "type", "config", "event_processors"],
+    required: ["name", "type", "config"],
     additionalProperties: false,
     properties: {
+      id: { type: "string" },
       name: { type: "string", pattern: NAME_64 },
-      type: { enum: ["DATABASE", "SCHEDULED"] },
+      type: { enum: ["DATABASE", "SCHEDULED", "AUTHENTICATION"] },
       disabled: { type: "boolean" },
       config: { type: "object" },
+      function_name: { type: "string", pattern: FUNCTION_NAME },
       event_processors: {
         type: "object",
-        required: ["FUNCTION"],
+        minProperties: 1,
+        maxProperties: 1,
+        additionalProperties: false,
         properties: {
-          FUNCTION: {
+          FUNCTION: { type: "object", required: ["config"], properties: { config: functionConfig } },
+          AWS_EVENTBRIDGE: {
             type: "object",
             required: ["config"],
             properties: {
               config: {
                 type: "object",
-                required: ["function_name"],
-                properties: { function_name: { type: "string", pattern: NAME_64 } },
+                required: ["account_id", "region"],
+                properties: {
+                  account_id: { type: "string", pattern: "^[0-9]{12}$" },
+                  region: { type: "string", minLength: 1 },
+                  extended_json_enabled: { type: "boolean" },
+                },
               },
             },
           },
         },
       },
-    },
-    if: { properties: { type: { const: "DATABASE" } } },
-    then: {
-      properties: {
-        config: {
-          type: "object",
-          // No collection: a database-level trigger (a whole database, as the capture list's "db.*").
-          required: ["service_name", "database", "operation_types"],
-          properties: {
-            service_name: { type: "string" },
-            database: { type: "string", minLength: 1 },
-            collection: { type: "string", minLength: 1 },
-            operation_types: { type: "array", minItems: 1, items: { enum: ["INSERT", "UPDATE", "REPLACE", "DELETE"] } },
-            full_document: { type: "boolean" },
-            full_document_before_change: { type: "boolean" },
-            match: { type: "object" },
-            project: { type: "object" },
-            unordered: { type: "boolean" },
-            maximum_throughput: { type: "boolean" },
-            skip_catchup_events: { type: "boolean" },
-            tolerate_resume_errors: { type: "boolean" },
-          },
-          additionalProperties: false,
-        },
-      },
-    },
-    else: {
-      properties: {
-        config: {
-          type: "object",
-          required: ["schedule"],
-          additionalProperties: false,
-          properties: {
-            schedule: { type: "string", pattern: "^\\S+( \\S+){4}$" },
-            skip_catchup_events: { type: "boolean" },
+      error_handler: {
+        type: "object",
+        properties: {
+          config: {
+            type: "object",
+            properties: { enabled: { type: "boolean" }, function_name: { type: "string", pattern: FUNCTION_NAME } },
           },
         },
       },
     },
+    allOf: [
+      { anyOf: [{ required: ["event_processors"] }, { required: ["function_name"] }] },
+      {
+        if: { properties: { type: { const: "DATABASE" } } },
+        then: {
+          properties: {
+            config: {
+              type: "object",
+              // No collection: a database-level trigger; no database either: a deployment-level one.
+              required: ["service_name", "operation_types"],
+              additionalProperties: false,
+              properties: {
+                service_name: { type: "string", minLength: 1 },
+                database: { type: "string", minLength: 1 },
+                collection: { type: "string", minLength: 1 },
+                operation_types: { type: "array", minItems: 1, items: { enum: OPERATION_TYPES } },
+                full_document: { type: "boolean" },
+                full_document_before_change: { type: "boolean" },
+                match: { type: "object" },
+                project: { type: "object" },
+                unordered: { type: "boolean" },
+                maximum_throughput: { type: "boolean" },
+                skip_catchup_events: { type: "boolean" },
+                tolerate_resume_errors: { type: "boolean" },
+              },
+            },
+          },
+        },
+      },
+      {
+        if: { properties: { type: { const: "SCHEDULED" } } },
+        then: {
+          properties: {
+            config: {
+              type: "object",
+              required: ["schedule"],
+              additionalProperties: false,
+              properties: {
+                schedule: { type: "string", pattern: "^\\S+( \\S+){4}$" },
+                skip_catchup_events: { type: "boolean" },
+              },
+            },
+          },
+        },
+      },
+      {
+        if: { properties: { type: { const: "AUTHENTICATION" } } },
+        then: {
+          properties: {
+            config: {
+              type: "object",
+              required: ["operation_type", "providers"],
+              additionalProperties: false,
+              properties: {
+                // The reference shows it both as one string and as a list.
+                operation_type: {
+                  anyOf: [
+                    { enum: ["LOGIN", "CREATE", "DELETE"] },
+                    { type: "array", minItems: 1, items: { enum: ["LOGIN", "CREATE", "DELETE"] } },
+                  ],
+                },
+                providers: { type: "array", minItems: 1, items: { type: "string" } },
+              },
+            },
+          },
+        },
+      },
+    ],
   },
+  // reference/config/values.
   value: {
     type: "object",
     required: ["name", "from_secret", "value"],
@@ -180,8 +296,28 @@ const SETTINGS_BY_NAME = new Map<string, Setting<unknown>>(
 /** Value names that hold credentials: they must come from a secret. */
 const SECRET_LIKE = /(ACCESS_KEY|SECRET|PASSWORD|TOKEN)/;
 
+export interface ExportReport {
+  /** Which layout the folder is: realm-cli's 20210101 (realm_config.json) or the App Services CLI's (root_config.json). */
+  readonly layout?: "20210101" | "appservices";
+  /** What a push would fail on, or what would break at run time. */
+  readonly problems: string[];
+  /** Fields the reference does not list: kept, but worth a look. */
+  readonly warnings: string[];
+}
+
+/** The problems only (what `npm run deploy` stops on). */
 export function checkExport(root: string): string[] {
+  return checkApp(root).problems;
+}
+
+/**
+ * Validates an App Services app folder in either layout. Every message names the file and the field.
+ * Cross-references (trigger and endpoint -> function, function -> source file, values, names used
+ * twice) are checked from whatever parsed, even when another part of the same file is malformed.
+ */
+export function checkApp(root: string): ExportReport {
   const problems: string[] = [];
+  const warnings: string[] = [];
   const ajv = new Ajv({ allErrors: true, strict: false });
   const read = (path: string): unknown => {
     try {
@@ -197,18 +333,25 @@ export function checkExport(root: string): string[] {
     if (value === undefined) return false;
     const check: ValidateFunction = ajv.compile(schema);
     if (check(value)) return true;
+    let valid = true;
     for (const error of check.errors || []) {
       const field = error.instancePath ? error.instancePath.slice(1).replace(/\//g, ".") : "(root)";
-      const extra =
-        error.params && "additionalProperty" in error.params ? ` "${String(error.params.additionalProperty)}"` : "";
+      if (error.keyword === "if" || error.keyword === "anyOf") continue;
+      if (error.keyword === "additionalProperties") {
+        const extra = String((error.params as { additionalProperty?: unknown }).additionalProperty);
+        warnings.push(
+          `${path}: ${field === "(root)" ? "" : `${field}.`}${extra} is not in the App Services reference (kept)`,
+        );
+        continue;
+      }
       const allowed =
         error.params && "allowedValues" in error.params
           ? ` (${(error.params.allowedValues as unknown[]).join(", ")})`
           : "";
-      if (error.keyword === "if") continue;
-      problems.push(`${path}: ${field} ${error.message}${extra}${allowed}`);
+      problems.push(`${path}: ${field} ${error.message}${allowed}`);
+      valid = false;
     }
-    return false;
+    return valid;
   };
   const list = (dir: string) =>
     existsSync(join(root, dir))
@@ -216,82 +359,122 @@ export function checkExport(root: string): string[] {
           .filter((f) => f.endsWith(".json"))
           .sort()
       : [];
+  const record = (value: unknown): Record<string, unknown> =>
+    value !== null && typeof value === "object" && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
 
-  validate("realm_config.json", read("realm_config.json"), schemas.realmConfig);
+  // The layout, from the files: root_config.json (App Services CLI) or realm_config.json (realm-cli).
+  let layout: ExportReport["layout"];
+  if (existsSync(join(root, "root_config.json"))) {
+    layout = "appservices";
+    validate("root_config.json", read("root_config.json"), schemas.rootConfig);
+  } else if (existsSync(join(root, "realm_config.json"))) {
+    const config = read("realm_config.json");
+    const version = record(config).config_version;
+    if (version !== undefined && version !== 20210101) {
+      problems.push(
+        `realm_config.json: config_version ${String(version)} is an older layout this check does not support; pull the app again with the App Services CLI (root_config.json) or realm-cli 2 (20210101)`,
+      );
+      return { problems, warnings };
+    }
+    layout = "20210101";
+    validate("realm_config.json", config, schemas.realmConfig);
+  } else {
+    problems.push(
+      "root_config.json: missing (neither root_config.json nor realm_config.json: not an App Services app folder)",
+    );
+    return { problems, warnings };
+  }
+
+  const dataSources = new Set<string>();
   for (const dir of existsSync(join(root, "data_sources")) ? readdirSync(join(root, "data_sources")) : []) {
-    validate(`data_sources/${dir}/config.json`, read(`data_sources/${dir}/config.json`), schemas.dataSource);
+    const path = `data_sources/${dir}/config.json`;
+    if (!existsSync(join(root, path))) continue;
+    const source = read(path);
+    validate(path, source, schemas.dataSource);
+    const name = record(source).name;
+    if (typeof name === "string") dataSources.add(name);
   }
+
   const functions = read("functions/config.json");
+  validate("functions/config.json", functions, schemas.functions);
   const functionNames = new Set<string>();
-  if (validate("functions/config.json", functions, schemas.functions)) {
-    (functions as { name: string }[]).forEach((f, i) => {
-      if (functionNames.has(f.name)) problems.push(`functions/config.json: [${i}].name "${f.name}" is listed twice`);
-      functionNames.add(f.name);
-      if (!existsSync(join(root, "functions", `${f.name}.js`)))
-        problems.push(
-          `functions/config.json: [${i}].name "${f.name}" has no functions/${f.name}.js (run npm run build)`,
-        );
-    });
-  }
-  const needFunction = (path: string, field: string, name: string) => {
-    if (!functionNames.has(name)) problems.push(`${path}: ${field} "${name}" is not in functions/config.json`);
+  (Array.isArray(functions) ? functions : []).forEach((entry, i) => {
+    const name = record(entry).name;
+    if (typeof name !== "string") return;
+    if (functionNames.has(name)) problems.push(`functions/config.json: [${i}].name "${name}" is listed twice`);
+    functionNames.add(name);
+    if (!existsSync(join(root, "functions", `${name}.js`)))
+      problems.push(`functions/config.json: [${i}].name "${name}" has no functions/${name}.js (run npm run build)`);
+  });
+  const needFunction = (path: string, field: string, name: unknown) => {
+    if (typeof name === "string" && !functionNames.has(name))
+      problems.push(`${path}: ${field} "${name}" is not in functions/config.json`);
   };
-  const endpoints = existsSync(join(root, "http_endpoints/config.json")) ? read("http_endpoints/config.json") : [];
-  if (validate("http_endpoints/config.json", endpoints, schemas.endpoints)) {
-    (endpoints as { function_name: string; validation_method: string; secret_name?: string }[]).forEach((e, i) => {
-      needFunction("http_endpoints/config.json", `[${i}].function_name`, e.function_name);
-      if (e.validation_method !== "NO_VALIDATION" && !e.secret_name)
-        problems.push(`http_endpoints/config.json: [${i}].secret_name is required with ${e.validation_method}`);
-    });
-  }
+
+  const endpointsPath = layout === "appservices" ? "https_endpoints/config.json" : "http_endpoints/config.json";
+  const otherEndpoints = layout === "appservices" ? "http_endpoints" : "https_endpoints";
+  if (existsSync(join(root, otherEndpoints)))
+    warnings.push(
+      `${otherEndpoints}/: belongs to the other layout; this app is ${layout === "appservices" ? "root_config.json (reads https_endpoints/)" : "realm_config.json (reads http_endpoints/)"}`,
+    );
+  const endpoints = existsSync(join(root, endpointsPath)) ? read(endpointsPath) : [];
+  validate(endpointsPath, endpoints, schemas.endpoints);
+  (Array.isArray(endpoints) ? endpoints : []).forEach((entry, i) => {
+    const e = record(entry);
+    needFunction(endpointsPath, `[${i}].function_name`, e.function_name);
+    if (typeof e.validation_method === "string" && e.validation_method !== "NO_VALIDATION" && !e.secret_name)
+      problems.push(`${endpointsPath}: [${i}].secret_name is required with ${e.validation_method}`);
+  });
+
   const triggerNames = new Set<string>();
   for (const file of list("triggers")) {
     const path = `triggers/${file}`;
-    const trigger = read(path) as
-      | {
-          name: string;
-          config: { service_name?: string };
-          event_processors: { FUNCTION: { config: { function_name: string } } };
-        }
-      | undefined;
-    if (!validate(path, trigger, schemas.trigger) || !trigger) continue;
-    if (`${trigger.name}.json` !== file)
-      problems.push(
-        `${path}: name "${trigger.name}" must match the file name (App Services renames files to the trigger name)`,
-      );
-    if (triggerNames.has(trigger.name)) problems.push(`${path}: name "${trigger.name}" is used by another trigger`);
-    triggerNames.add(trigger.name);
+    const trigger = read(path);
+    if (trigger === undefined) continue;
+    validate(path, trigger, schemas.trigger);
+    const t = record(trigger);
+    const config = record(t.config);
+    if (typeof t.name === "string") {
+      if (`${t.name}.json` !== file)
+        problems.push(
+          `${path}: name "${t.name}" must match the file name (App Services renames files to the trigger name)`,
+        );
+      if (triggerNames.has(t.name)) problems.push(`${path}: name "${t.name}" is used by another trigger`);
+      triggerNames.add(t.name);
+    }
+    const processors = record(t.event_processors);
     needFunction(
       path,
       "event_processors.FUNCTION.config.function_name",
-      trigger.event_processors.FUNCTION.config.function_name,
+      record(record(processors.FUNCTION).config).function_name,
     );
-    if (
-      trigger.config.service_name !== undefined &&
-      !existsSync(join(root, "data_sources", trigger.config.service_name))
-    ) {
-      problems.push(
-        `${path}: config.service_name "${trigger.config.service_name}" is not a data source in data_sources/`,
-      );
+    needFunction(path, "function_name", t.function_name);
+    needFunction(path, "error_handler.config.function_name", record(record(t.error_handler).config).function_name);
+    if (typeof config.service_name === "string" && !dataSources.has(config.service_name)) {
+      problems.push(`${path}: config.service_name "${config.service_name}" is not a data source in data_sources/`);
     }
   }
+
   const values = new Map<string, { from_secret: boolean; value: unknown }>();
   for (const file of list("values")) {
     const path = `values/${file}`;
-    const value = read(path) as { name: string; from_secret: boolean; value: unknown } | undefined;
-    if (!validate(path, value, schemas.value) || !value) continue;
-    if (`${value.name}.json` !== file) problems.push(`${path}: name "${value.name}" must match the file name`);
-    if (SECRET_LIKE.test(value.name) && !value.from_secret && value.value !== "") {
+    const value = read(path);
+    if (value === undefined) continue;
+    validate(path, value, schemas.value);
+    const v = record(value) as { name?: unknown; from_secret?: unknown; value?: unknown };
+    if (typeof v.name !== "string") continue;
+    if (`${v.name}.json` !== file) problems.push(`${path}: name "${v.name}" must match the file name`);
+    if (SECRET_LIKE.test(v.name) && v.from_secret !== true && v.value !== "" && v.value !== undefined) {
       problems.push(
-        `${path}: value "${value.name}" holds a credential in the repository; make it from_secret: true and reference a secret`,
+        `${path}: value "${v.name}" holds a credential in the repository; make it from_secret: true and reference a secret`,
       );
     }
-    values.set(value.name, value);
+    values.set(v.name, { from_secret: v.from_secret === true, value: v.value });
     // The same parser the functions use decides whether a committed value is valid.
-    const known = SETTINGS_BY_NAME.get(value.name);
-    if (known && !value.from_secret && value.value !== "" && value.value !== null) {
+    const known = SETTINGS_BY_NAME.get(v.name);
+    if (known && v.from_secret !== true && v.value !== "" && v.value !== null && v.value !== undefined) {
       try {
-        known.parse(value.value, value.name);
+        known.parse(v.value, v.name);
       } catch (error) {
         problems.push(`${path}: ${(error as Error).message}`);
       }
@@ -306,15 +489,20 @@ export function checkExport(root: string): string[] {
   }
   if (existsSync(join(root, "secrets")) || existsSync(join(root, "secrets.json")))
     problems.push("secrets: secret values must never be in the export; create them with the CLI");
-  return problems;
+  return { layout, problems, warnings };
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === resolve(import.meta.filename)) {
-  const problems = checkExport(resolve(import.meta.dirname, ".."));
-  if (problems.length > 0) {
-    for (const problem of problems) console.error(problem);
-    console.error(`\n${problems.length} problem(s) in the App Services export`);
+  // `npm run check [folder]`: the repository root by default.
+  const folder = resolve(process.argv[2] || resolve(import.meta.dirname, ".."));
+  const report = checkApp(folder);
+  for (const warning of report.warnings) console.warn(`warning: ${warning}`);
+  if (report.problems.length > 0) {
+    for (const problem of report.problems) console.error(problem);
+    console.error(`\n${report.problems.length} problem(s) in the App Services app at ${folder}`);
     process.exit(1);
   }
-  console.log("App Services export: OK");
+  console.log(
+    `App Services app (${report.layout} layout): OK${report.warnings.length > 0 ? `, ${report.warnings.length} warning(s)` : ""}`,
+  );
 }

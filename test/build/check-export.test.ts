@@ -2,7 +2,8 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:f
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { checkExport } from "../../scripts/check-export";
+import { checkApp, checkExport, type ExportReport } from "../../scripts/check-export";
+import { writeAppServicesLayout } from "../../scripts/deploy";
 import { kinesisFromValues } from "../../src/adapters/app-services/capture";
 import { CAPTURE_VALUE_NAMES, readCaptureConfig } from "../../src/core/capture/config";
 import { FIREHOSE_VALUE_NAMES, readFirehoseConfig } from "../../src/core/firehose/config";
@@ -10,11 +11,16 @@ import { FIREHOSE_VALUE_NAMES, readFirehoseConfig } from "../../src/core/firehos
 const root = join(import.meta.dirname, "..", "..");
 
 function exportCopy(mutate: (dir: string) => void): string[] {
+  return reportOfCopy(mutate).problems;
+}
+
+function reportOfCopy(mutate: (dir: string) => void): ExportReport {
   const dir = mkdtempSync(join(tmpdir(), "akb-export-"));
   try {
-    for (const part of ["realm_config.json", "data_sources", "functions", "http_endpoints", "triggers", "values"]) cpSync(join(root, part), join(dir, part), { recursive: true });
+    for (const part of ["realm_config.json", "data_sources", "functions", "http_endpoints", "triggers", "values"])
+      cpSync(join(root, part), join(dir, part), { recursive: true });
     mutate(dir);
-    return checkExport(dir);
+    return checkApp(dir);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -28,6 +34,62 @@ const edit = (dir: string, path: string, change: (json: any) => unknown) => {
 describe("npm run check: the App Services export", () => {
   it("the repository's export passes", () => {
     expect(checkExport(root)).toEqual([]);
+    expect(checkApp(root)).toMatchObject({ layout: "20210101", warnings: [] });
+  });
+
+  it("the generated appservices layout (root_config.json, https_endpoints/) passes the same check", () => {
+    const target = mkdtempSync(join(tmpdir(), "akb-appservices-"));
+    try {
+      writeAppServicesLayout(root, target);
+      expect(checkApp(target)).toEqual({ layout: "appservices", problems: [], warnings: [] });
+    } finally {
+      rmSync(target, { recursive: true, force: true });
+    }
+  });
+
+  // Constructs that real exports carry (see the closing notes of issue 11): accepted without an error.
+  it.each([
+    ["an id in a trigger, as realm-cli pull writes", (d: string) => edit(d, "triggers/emitHeartbeat.json", (t) => ({ id: "619cfb728d625794c11badeb", ...t }))],
+    ["provider_region in realm_config.json", (d: string) => edit(d, "realm_config.json", (c) => ({ ...c, provider_region: "aws-ap-south-1" }))],
+    ["an authentication trigger", (d: string) => writeFileSync(join(d, "triggers/onLogin.json"), JSON.stringify({ name: "onLogin", type: "AUTHENTICATION", config: { operation_type: "LOGIN", providers: ["anon-user"] }, function_name: "emitHeartbeat", disabled: false }))],
+    ["an AWS EventBridge trigger with an error handler", (d: string) => writeFileSync(join(d, "triggers/toBridge.json"), JSON.stringify({ name: "toBridge", type: "DATABASE", config: { service_name: "mongodb-atlas", database: "app", collection: "orders", operation_types: ["INSERT"] }, event_processors: { AWS_EVENTBRIDGE: { config: { account_id: "012345678901", region: "us-east-1", extended_json_enabled: true } } }, error_handler: { config: { enabled: true, function_name: "emitHeartbeat" } } }))],
+    ["a deployment-level trigger watching DDL events", (d: string) => writeFileSync(join(d, "triggers/ddl.json"), JSON.stringify({ name: "ddl", type: "DATABASE", config: { service_name: "mongodb-atlas", operation_types: ["CREATE_COLLECTION", "DROP_DATABASE"] }, event_processors: { FUNCTION: { config: { function_name: "emitHeartbeat" } } } }))],
+    ["a function in a folder", (d: string) => { edit(d, "functions/config.json", (f) => [...f, { name: "tools/report", private: true }]); cpSync(join(d, "functions/emitHeartbeat.js"), join(d, "functions/tools/report.js"), { recursive: true }); }],
+    ["a federated data source", (d: string) => { cpSync(join(d, "data_sources/mongodb-atlas"), join(d, "data_sources/federated"), { recursive: true }); writeFileSync(join(d, "data_sources/federated/config.json"), JSON.stringify({ name: "federated", type: "datalake", config: { dataLakeName: "FederatedDatabaseInstance0" } })); }],
+  ])("accepts %s", (_name, mutate) => {
+    expect(exportCopy(mutate as (dir: string) => void)).toEqual([]);
+  });
+
+  it("warns about fields the reference does not list, and still checks the rest of the file", () => {
+    const report = reportOfCopy((d) =>
+      edit(d, "triggers/capture_monitors_reports.json", (t) => ({
+        ...t,
+        config: { ...t.config, full_documents: true },
+        event_processors: { FUNCTION: { config: { function_name: "missingFunction" } } },
+      })),
+    );
+    expect(report.warnings).toEqual(["triggers/capture_monitors_reports.json: config.full_documents is not in the App Services reference (kept)"]);
+    expect(report.problems).toEqual(['triggers/capture_monitors_reports.json: event_processors.FUNCTION.config.function_name "missingFunction" is not in functions/config.json']);
+  });
+
+  it("checks cross-references even when the same file fails its schema", () => {
+    const problems = exportCopy((d) =>
+      edit(d, "triggers/emitHeartbeat.json", (t) => ({ ...t, config: { schedule: "not a cron" }, event_processors: { FUNCTION: { config: { function_name: "gone" } } } })),
+    );
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^triggers\/emitHeartbeat.json: config.schedule must match pattern/),
+        'triggers/emitHeartbeat.json: event_processors.FUNCTION.config.function_name "gone" is not in functions/config.json',
+      ]),
+    );
+  });
+
+  it.each([
+    ["an older layout", (d: string) => edit(d, "realm_config.json", (c) => ({ ...c, config_version: 20200603 })), "realm_config.json: config_version 20200603 is an older layout this check does not support"],
+    ["a folder that is not an app", (d: string) => rmSync(join(d, "realm_config.json")), "root_config.json: missing (neither root_config.json nor realm_config.json: not an App Services app folder)"],
+  ])("says plainly when it is given %s", (_name, mutate, message) => {
+    const problems = exportCopy(mutate as (dir: string) => void);
+    expect(problems.some((p) => p.startsWith(message)), problems.join("\n")).toBe(true);
   });
 
   it.each([
@@ -40,8 +102,7 @@ describe("npm run check: the App Services export", () => {
     ["a trigger name over 64 characters", (d: string) => edit(d, "triggers/emitHeartbeat.json", (t) => ({ ...t, name: "x".repeat(65) })), "triggers/emitHeartbeat.json: name must match pattern"],
     ["a trigger whose name is not its file name", (d: string) => edit(d, "triggers/emitHeartbeat.json", (t) => ({ ...t, name: "heartbeat" })), 'triggers/emitHeartbeat.json: name "heartbeat" must match the file name'],
     ["a cron schedule with the wrong number of fields", (d: string) => edit(d, "triggers/emitHeartbeat.json", (t) => ({ ...t, config: { schedule: "* * * *" } })), "triggers/emitHeartbeat.json: config.schedule must match pattern"],
-    ["an unknown operation type", (d: string) => edit(d, "triggers/capture_monitors_reports.json", (t) => ({ ...t, config: { ...t.config, operation_types: ["INSERT", "TRUNCATE"] } })), "triggers/capture_monitors_reports.json: config.operation_types.1 must be equal to one of the allowed values (INSERT, UPDATE, REPLACE, DELETE)"],
-    ["a misspelt trigger field", (d: string) => edit(d, "triggers/capture_monitors_reports.json", (t) => ({ ...t, config: { ...t.config, full_documents: true } })), 'triggers/capture_monitors_reports.json: config must NOT have additional properties "full_documents"'],
+    ["an unknown operation type", (d: string) => edit(d, "triggers/capture_monitors_reports.json", (t) => ({ ...t, config: { ...t.config, operation_types: ["INSERT", "TRUNCATE"] } })), "triggers/capture_monitors_reports.json: config.operation_types.1 must be equal to one of the allowed values (INSERT, UPDATE, REPLACE, DELETE, CREATE_COLLECTION"],
     ["an app name App Services refuses", (d: string) => edit(d, "realm_config.json", (c) => ({ ...c, name: "atlas kinesis bridge" })), "realm_config.json: name must match pattern"],
     ["a broken JSON file", (d: string) => writeFileSync(join(d, "values/APP_NAME.json"), "{"), "values/APP_NAME.json: not valid JSON"],
     ["a value the functions' own parser refuses", (d: string) => edit(d, "values/SNAPSHOT_CHUNK_SIZE.json", (v) => ({ ...v, value: "lots" })), "values/SNAPSHOT_CHUNK_SIZE.json: SNAPSHOT_CHUNK_SIZE must be a whole number from 1 to 500"],
