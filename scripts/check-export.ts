@@ -1,6 +1,8 @@
 /**
- * `npm run check`: validates the App Services export before any push, and runs as part of npm test.
- * - every JSON file against a schema of the 20210101 layout this repository ships;
+ * `npm run check [folder]`: validates an App Services app before any push (this repository's root by
+ * default), and runs as part of npm test.
+ * - realm-cli's 20210101 layout (realm_config.json) or the App Services CLI's (root_config.json), from the files;
+ * - every JSON file against a schema of the App Services configuration reference; unknown fields are warnings;
  * - every trigger's and endpoint's function is in functions/config.json and built in functions/;
  * - every value a function reads is defined in values/;
  * - secrets are referenced by name, never present; names within the platform's limits.
@@ -16,6 +18,17 @@ import type { Setting } from "../src/core/settings";
 const NAME_64 = "^[A-Za-z0-9_-]{1,64}$";
 // Function names may hold "/" for folders (functions/<folder>/<name>.js).
 const FUNCTION_NAME = "^[A-Za-z0-9_-]+(/[A-Za-z0-9_-]+)*$";
+// Authentication provider types (reference/config/auth).
+const AUTH_PROVIDERS = [
+  "anon-user",
+  "local-userpass",
+  "api-key",
+  "custom-token",
+  "custom-function",
+  "oauth2-google",
+  "oauth2-facebook",
+  "oauth2-apple",
+];
 const functionConfig = {
   type: "object",
   required: ["function_name"],
@@ -207,8 +220,9 @@ const schemas = {
               additionalProperties: false,
               properties: {
                 service_name: { type: "string", minLength: 1 },
-                database: { type: "string", minLength: 1 },
-                collection: { type: "string", minLength: 1 },
+                // Exports write "" for "any": a whole-database trigger has collection "" (seen in pulls).
+                database: { type: "string" },
+                collection: { type: "string" },
                 operation_types: { type: "array", minItems: 1, items: { enum: OPERATION_TYPES } },
                 full_document: { type: "boolean" },
                 full_document_before_change: { type: "boolean" },
@@ -263,6 +277,153 @@ const schemas = {
       },
     ],
   },
+  // reference/config/app: .mdb/meta.json, written by appservices pull (the config_version lives here).
+  meta: {
+    type: "object",
+    additionalProperties: false,
+    properties: {
+      config_version: { type: "integer" },
+      app_id: { type: "string" },
+      group_id: { type: "string" },
+      client_app_id: { type: "string" },
+      last_pulled: { type: "number" },
+    },
+  },
+  // reference/config/environments: environments/<name>.json holds { values: {...} }.
+  environment: {
+    type: "object",
+    additionalProperties: false,
+    properties: { values: { type: "object" } },
+  },
+  // reference/config/auth: auth/providers.json maps a provider name to its configuration.
+  authProviders: {
+    type: "object",
+    additionalProperties: {
+      type: "object",
+      required: ["name", "type"],
+      properties: {
+        name: { type: "string", minLength: 1 },
+        type: { enum: AUTH_PROVIDERS },
+        disabled: { type: "boolean" },
+        config: { type: "object" },
+        secret_config: { type: "object" },
+        metadata_fields: { type: "array" },
+        redirect_uris: { type: "array", items: { type: "string" } },
+        domain_restrictions: { type: "array", items: { type: "string" } },
+      },
+    },
+  },
+  // reference/config/auth: auth/custom_user_data.json.
+  customUserData: {
+    type: "object",
+    required: ["enabled"],
+    properties: {
+      enabled: { type: "boolean" },
+      mongo_service_name: { type: "string" },
+      database_name: { type: "string" },
+      collection_name: { type: "string" },
+      user_id_field: { type: "string" },
+      on_user_creation_function_name: { type: "string" },
+    },
+  },
+  // reference/config/sync: Flexible (or the retired partition-based) Device Sync.
+  sync: {
+    type: "object",
+    required: ["type"],
+    properties: {
+      type: { enum: ["flexible", "partition"] },
+      state: { type: "string" },
+      service_name: { type: "string" },
+      database_name: { type: "string" },
+      development_mode_enabled: { type: "boolean" },
+      client_max_offline_days: { type: "integer" },
+      is_recovery_mode_disabled: { type: "boolean" },
+      queryable_fields_names: { type: "array", items: { type: "string" } },
+      indexed_queryable_fields_names: { type: "array", items: { type: "string" } },
+      collection_queryable_fields_names: { type: "object" },
+      permissions: { type: "object" },
+      last_disabled: { type: "number" },
+      asymmetric_tables: { type: "array" },
+    },
+  },
+  // reference/config/graphql: graphql/config.json and graphql/custom_resolvers/*.json.
+  graphql: {
+    type: "object",
+    properties: {
+      use_natural_pluralization: { type: "boolean" },
+      disable_schema_introspection: { type: "boolean" },
+    },
+  },
+  customResolver: {
+    type: "object",
+    required: ["on_type", "field_name", "function_name"],
+    properties: {
+      on_type: { type: "string", minLength: 1 },
+      field_name: { type: "string", minLength: 1 },
+      function_name: { type: "string", pattern: FUNCTION_NAME },
+      input_type: {},
+      input_type_format: { enum: ["scalar", "scalar-list", "generated", "generated-list", "custom"] },
+      payload_type: {},
+      payload_type_format: { enum: ["scalar", "scalar-list", "generated", "generated-list", "custom"] },
+    },
+  },
+  // reference/config/log_forwarders: which logs go where (a collection or a function).
+  logForwarder: {
+    type: "object",
+    required: ["name", "log_types", "log_statuses", "policy", "action"],
+    properties: {
+      name: { type: "string", pattern: NAME_64 },
+      log_types: {
+        type: "array",
+        minItems: 1,
+        items: {
+          enum: [
+            "auth",
+            "endpoint",
+            "function",
+            "graphql",
+            "push",
+            "schema",
+            "service",
+            "sync",
+            "trigger",
+            "trigger_error_handler",
+          ],
+        },
+      },
+      log_statuses: { type: "array", minItems: 1, items: { enum: ["success", "error"] } },
+      policy: {
+        type: "object",
+        required: ["type"],
+        properties: { type: { enum: ["single", "batch"] } },
+      },
+      action: {
+        type: "object",
+        required: ["type"],
+        properties: {
+          type: { enum: ["collection", "function"] },
+          name: { type: "string" },
+          data_source: { type: "string" },
+          database: { type: "string" },
+          collection: { type: "string" },
+        },
+      },
+      disabled: { type: "boolean" },
+    },
+  },
+  // reference/config/hosting: hosting/config.json (hosted files sit in hosting/files/).
+  hosting: {
+    type: "object",
+    required: ["enabled"],
+    additionalProperties: false,
+    properties: {
+      enabled: { type: "boolean" },
+      app_default_domain: { type: "string" },
+      custom_domain: { type: "string" },
+      default_error_path: { type: "string" },
+      default_error_code: { type: "string" },
+    },
+  },
   // reference/config/values.
   value: {
     type: "object",
@@ -293,8 +454,11 @@ const SETTINGS_BY_NAME = new Map<string, Setting<unknown>>(
     .map((entry) => [entry.name, entry]),
 );
 
+/** environments/<name>.json files App Services reads (reference/config/environments). */
+const ENVIRONMENT_FILES = ["no-environment.json", "development.json", "testing.json", "qa.json", "production.json"];
+
 /** Value names that hold credentials: they must come from a secret. */
-const SECRET_LIKE = /(ACCESS_KEY|SECRET|PASSWORD|TOKEN)/;
+const SECRET_LIKE = /(access_?key|secret|password|token|api_?key|private_?key)/i;
 
 export interface ExportReport {
   /** Which layout the folder is: realm-cli's 20210101 (realm_config.json) or the App Services CLI's (root_config.json). */
@@ -367,6 +531,12 @@ export function checkApp(root: string): ExportReport {
   if (existsSync(join(root, "root_config.json"))) {
     layout = "appservices";
     validate("root_config.json", read("root_config.json"), schemas.rootConfig);
+    // appservices pull keeps the config_version in .mdb/meta.json (20230101 in every pull seen).
+    if (existsSync(join(root, ".mdb", "meta.json"))) validate(".mdb/meta.json", read(".mdb/meta.json"), schemas.meta);
+    if (existsSync(join(root, "realm_config.json")))
+      warnings.push(
+        "realm_config.json: belongs to realm-cli's layout; the App Services CLI reads root_config.json only",
+      );
   } else if (existsSync(join(root, "realm_config.json"))) {
     const config = read("realm_config.json");
     const version = record(config).config_version;
@@ -395,7 +565,8 @@ export function checkApp(root: string): ExportReport {
     if (typeof name === "string") dataSources.add(name);
   }
 
-  const functions = read("functions/config.json");
+  // An app without functions has no functions/config.json (minimal pulls have only root_config.json).
+  const functions = existsSync(join(root, "functions", "config.json")) ? read("functions/config.json") : [];
   validate("functions/config.json", functions, schemas.functions);
   const functionNames = new Set<string>();
   (Array.isArray(functions) ? functions : []).forEach((entry, i) => {
@@ -404,11 +575,18 @@ export function checkApp(root: string): ExportReport {
     if (functionNames.has(name)) problems.push(`functions/config.json: [${i}].name "${name}" is listed twice`);
     functionNames.add(name);
     if (!existsSync(join(root, "functions", `${name}.js`)))
-      problems.push(`functions/config.json: [${i}].name "${name}" has no functions/${name}.js (run npm run build)`);
+      problems.push(
+        `functions/config.json: [${i}].name "${name}" has no functions/${name}.js${name in FUNCTION_VALUES ? " (run npm run build)" : ""}`,
+      );
   });
   const needFunction = (path: string, field: string, name: unknown) => {
     if (typeof name === "string" && !functionNames.has(name))
       problems.push(`${path}: ${field} "${name}" is not in functions/config.json`);
+  };
+
+  const needDataSource = (path: string, field: string, name: unknown) => {
+    if (typeof name === "string" && !dataSources.has(name))
+      problems.push(`${path}: ${field} "${name}" is not a data source in data_sources/`);
   };
 
   const endpointsPath = layout === "appservices" ? "https_endpoints/config.json" : "http_endpoints/config.json";
@@ -419,8 +597,13 @@ export function checkApp(root: string): ExportReport {
     );
   const endpoints = existsSync(join(root, endpointsPath)) ? read(endpointsPath) : [];
   validate(endpointsPath, endpoints, schemas.endpoints);
+  const routes = new Set<string>();
   (Array.isArray(endpoints) ? endpoints : []).forEach((entry, i) => {
     const e = record(entry);
+    const route = `${String(e.http_method)} ${String(e.route)}`;
+    if (typeof e.route === "string" && routes.has(route))
+      problems.push(`${endpointsPath}: [${i}] ${route} is defined twice (the route and method must be unique)`);
+    routes.add(route);
     needFunction(endpointsPath, `[${i}].function_name`, e.function_name);
     if (typeof e.validation_method === "string" && e.validation_method !== "NO_VALIDATION" && !e.secret_name)
       problems.push(`${endpointsPath}: [${i}].secret_name is required with ${e.validation_method}`);
@@ -450,9 +633,64 @@ export function checkApp(root: string): ExportReport {
     );
     needFunction(path, "function_name", t.function_name);
     needFunction(path, "error_handler.config.function_name", record(record(t.error_handler).config).function_name);
-    if (typeof config.service_name === "string" && !dataSources.has(config.service_name)) {
-      problems.push(`${path}: config.service_name "${config.service_name}" is not a data source in data_sources/`);
+    needDataSource(path, "config.service_name", config.service_name);
+  }
+
+  // Authentication: providers may name functions (custom-function login, password reset, confirmation).
+  if (existsSync(join(root, "auth", "providers.json"))) {
+    const providers = read("auth/providers.json");
+    validate("auth/providers.json", providers, schemas.authProviders);
+    for (const [key, provider] of Object.entries(record(providers))) {
+      const config = record(record(provider).config);
+      needFunction("auth/providers.json", `${key}.config.authFunctionName`, config.authFunctionName);
+      if (config.runResetFunction === true)
+        needFunction("auth/providers.json", `${key}.config.resetFunctionName`, config.resetFunctionName);
+      if (config.runConfirmationFunction === true)
+        needFunction("auth/providers.json", `${key}.config.confirmationFunctionName`, config.confirmationFunctionName);
     }
+  }
+  if (existsSync(join(root, "auth", "custom_user_data.json"))) {
+    const path = "auth/custom_user_data.json";
+    const custom = read(path);
+    validate(path, custom, schemas.customUserData);
+    const c = record(custom);
+    needFunction(path, "on_user_creation_function_name", c.on_user_creation_function_name || undefined);
+    needDataSource(path, "mongo_service_name", c.mongo_service_name || undefined);
+  }
+  if (existsSync(join(root, "sync", "config.json"))) {
+    const sync = read("sync/config.json");
+    validate("sync/config.json", sync, schemas.sync);
+    needDataSource("sync/config.json", "service_name", record(sync).service_name || undefined);
+  }
+  if (existsSync(join(root, "graphql", "config.json")))
+    validate("graphql/config.json", read("graphql/config.json"), schemas.graphql);
+  for (const file of list("graphql/custom_resolvers")) {
+    const path = `graphql/custom_resolvers/${file}`;
+    const resolver = read(path);
+    validate(path, resolver, schemas.customResolver);
+    needFunction(path, "function_name", record(resolver).function_name);
+  }
+  const forwarderNames = new Set<string>();
+  for (const file of list("log_forwarders")) {
+    const path = `log_forwarders/${file}`;
+    const forwarder = read(path);
+    validate(path, forwarder, schemas.logForwarder);
+    const f = record(forwarder);
+    const action = record(f.action);
+    if (typeof f.name === "string") {
+      if (forwarderNames.has(f.name)) problems.push(`${path}: name "${f.name}" is used by another log forwarder`);
+      forwarderNames.add(f.name);
+    }
+    if (action.type === "function") needFunction(path, "action.name", action.name);
+    if (action.type === "collection") needDataSource(path, "action.data_source", action.data_source);
+  }
+  if (existsSync(join(root, "hosting", "config.json")))
+    validate("hosting/config.json", read("hosting/config.json"), schemas.hosting);
+  for (const file of list("environments")) {
+    const path = `environments/${file}`;
+    validate(path, read(path), schemas.environment);
+    if (!ENVIRONMENT_FILES.includes(file))
+      problems.push(`${path}: not an environment App Services knows (${ENVIRONMENT_FILES.join(", ")})`);
   }
 
   const values = new Map<string, { from_secret: boolean; value: unknown }>();
