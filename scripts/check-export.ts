@@ -29,6 +29,11 @@ const AUTH_PROVIDERS = [
   "oauth2-facebook",
   "oauth2-apple",
 ];
+/** The schema of a trigger's `config` when the trigger is of `type` (nothing beyond the listed fields). */
+const configOf = (type: string, config: object) => ({
+  if: { properties: { type: { const: type } } },
+  then: { properties: { config: { type: "object", additionalProperties: false, ...config } } },
+});
 const functionConfig = {
   type: "object",
   required: ["function_name"],
@@ -209,72 +214,45 @@ const schemas = {
     },
     allOf: [
       { anyOf: [{ required: ["event_processors"] }, { required: ["function_name"] }] },
-      {
-        if: { properties: { type: { const: "DATABASE" } } },
-        then: {
-          properties: {
-            config: {
-              type: "object",
-              // No collection: a database-level trigger; no database either: a deployment-level one.
-              required: ["service_name", "operation_types"],
-              additionalProperties: false,
-              properties: {
-                service_name: { type: "string", minLength: 1 },
-                // Exports write "" for "any": a whole-database trigger has collection "" (seen in pulls).
-                database: { type: "string" },
-                collection: { type: "string" },
-                operation_types: { type: "array", minItems: 1, items: { enum: OPERATION_TYPES } },
-                full_document: { type: "boolean" },
-                full_document_before_change: { type: "boolean" },
-                match: { type: "object" },
-                project: { type: "object" },
-                unordered: { type: "boolean" },
-                maximum_throughput: { type: "boolean" },
-                skip_catchup_events: { type: "boolean" },
-                tolerate_resume_errors: { type: "boolean" },
-              },
-            },
-          },
+      configOf("DATABASE", {
+        // No collection: a database-level trigger; no database either: a deployment-level one.
+        required: ["service_name", "operation_types"],
+        properties: {
+          service_name: { type: "string", minLength: 1 },
+          // Exports write "" for "any": a whole-database trigger has collection "" (seen in pulls).
+          database: { type: "string" },
+          collection: { type: "string" },
+          operation_types: { type: "array", minItems: 1, items: { enum: OPERATION_TYPES } },
+          full_document: { type: "boolean" },
+          full_document_before_change: { type: "boolean" },
+          match: { type: "object" },
+          project: { type: "object" },
+          unordered: { type: "boolean" },
+          maximum_throughput: { type: "boolean" },
+          skip_catchup_events: { type: "boolean" },
+          tolerate_resume_errors: { type: "boolean" },
         },
-      },
-      {
-        if: { properties: { type: { const: "SCHEDULED" } } },
-        then: {
-          properties: {
-            config: {
-              type: "object",
-              required: ["schedule"],
-              additionalProperties: false,
-              properties: {
-                schedule: { type: "string", pattern: "^\\S+( \\S+){4}$" },
-                skip_catchup_events: { type: "boolean" },
-              },
-            },
-          },
+      }),
+      configOf("SCHEDULED", {
+        required: ["schedule"],
+        properties: {
+          schedule: { type: "string", pattern: "^\\S+( \\S+){4}$" },
+          skip_catchup_events: { type: "boolean" },
         },
-      },
-      {
-        if: { properties: { type: { const: "AUTHENTICATION" } } },
-        then: {
-          properties: {
-            config: {
-              type: "object",
-              required: ["operation_type", "providers"],
-              additionalProperties: false,
-              properties: {
-                // The reference shows it both as one string and as a list.
-                operation_type: {
-                  anyOf: [
-                    { enum: ["LOGIN", "CREATE", "DELETE"] },
-                    { type: "array", minItems: 1, items: { enum: ["LOGIN", "CREATE", "DELETE"] } },
-                  ],
-                },
-                providers: { type: "array", minItems: 1, items: { type: "string" } },
-              },
-            },
+      }),
+      configOf("AUTHENTICATION", {
+        required: ["operation_type", "providers"],
+        properties: {
+          // The reference shows it both as one string and as a list.
+          operation_type: {
+            anyOf: [
+              { enum: ["LOGIN", "CREATE", "DELETE"] },
+              { type: "array", minItems: 1, items: { enum: ["LOGIN", "CREATE", "DELETE"] } },
+            ],
           },
+          providers: { type: "array", minItems: 1, items: { type: "string" } },
         },
-      },
+      }),
     ],
   },
   // reference/config/app: .mdb/meta.json, written by appservices pull (the config_version lives here).

@@ -119,6 +119,15 @@ export function generateExportFiles(listText = readFileSync(join(root, CAPTURE_L
   return files;
 }
 
+/** Whether `npm run build` generates this trigger file (from the capture list, or the two fixed triggers). */
+export function isGeneratedTrigger(file: string): boolean {
+  return file.startsWith("capture_") || file === "emitHeartbeat.json" || file === "runSnapshot.json";
+}
+
+function isStaleGeneratedTrigger(file: string, files: Map<string, string>): boolean {
+  return file.endsWith(".json") && isGeneratedTrigger(file) && !files.has(`triggers/${file}`);
+}
+
 function main(): void {
   const check = process.argv.includes("--check");
   let files: Map<string, string>;
@@ -128,9 +137,9 @@ function main(): void {
     console.error(error instanceof Error ? error.message : String(error));
     process.exit(1);
   }
-  const stale = readdirSync(join(root, "triggers")).filter(
-    (file) => file.endsWith(".json") && !files.has(`triggers/${file}`),
-  );
+  // Only capture triggers are ours to remove: any other trigger file (one made in the Atlas UI and
+  // brought in by `npm run pull`) belongs to the user and survives every build.
+  const stale = readdirSync(join(root, "triggers")).filter((file) => isStaleGeneratedTrigger(file, files));
   const drifted: string[] = [];
   for (const [path, content] of files) {
     const target = join(root, path);

@@ -9,7 +9,8 @@ describe("built App Services functions", () => {
   it("there is a built file for every entry in src/functions, listed in functions/config.json", () => {
     const config = JSON.parse(readFileSync("functions/config.json", "utf8")) as { name: string }[];
     expect(names.length).toBeGreaterThan(0);
-    expect(config.map((entry) => entry.name).sort()).toEqual(names);
+    // Functions brought in from the Atlas UI by `npm run pull` may be listed too; ours must all be.
+    expect(config.map((entry) => entry.name)).toEqual(expect.arrayContaining(names));
   });
 
   it.each(functionNames())("functions/%s.js is exactly what npm run build produces (no drift, no UI edits)", async (name) => {
@@ -19,7 +20,8 @@ describe("built App Services functions", () => {
 
   it("every bundle passes the App Services runtime lint (ES2018, Node 10.18.1, no unsupported built-ins)", async () => {
     const eslint = new ESLint();
-    const results = await eslint.lintFiles(["functions/*.js"]);
+    // The built bundles only: a function brought in from the Atlas UI is the user's own code.
+    const results = await eslint.lintFiles(names.map((name) => `functions/${name}.js`));
     const problems = results.flatMap((result) => result.messages.map((m) => `${result.filePath}:${m.line} ${m.ruleId}: ${m.message}`));
     expect(problems).toEqual([]);
     expect(results.length).toBe(names.length);

@@ -1,0 +1,353 @@
+/**
+ * `npm run pull -- <folder> [--apply]`: reconciles an app folder written by `appservices pull` or
+ * `realm-cli pull` (either layout) with this repository, without losing anyone's work.
+ * - Our built functions (src/functions/*.ts) are never overwritten: an edit made in the Atlas UI is
+ *   shown as a unified diff whose hunks name the TypeScript file each change belongs to (the bundles
+ *   keep esbuild's `// src/...` path comments), so it can be carried into src/.
+ * - Functions, triggers, values and data sources that exist only in the pulled app are copied in.
+ * - Changes the UI made to other functions, triggers, values and data sources are shown; `--apply`
+ *   writes them. Files `npm run build` generates are shown with where to make the change instead.
+ * - Parts this repository does not ship (endpoints, auth, sync, ...) are listed, not copied.
+ * `npm run pull -- --remote <app id>` runs the CLI's pull into a scratch folder first.
+ * The pulled folder must pass `npm run check`; otherwise nothing is changed. Nothing is written until
+ * the whole reconciliation is planned.
+ */
+import { spawnSync } from "node:child_process";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { createTwoFilesPatch, structuredPatch } from "diff";
+import { checkApp } from "./check-export";
+import { findCli } from "./deploy";
+import { generateExportFiles, isGeneratedTrigger } from "./generate-export";
+
+/** Bad input: the message says what is wrong; nothing was changed. */
+export class PullError extends Error {}
+
+export interface FunctionEdit {
+  readonly name: string;
+  /** The TypeScript files the changed lines belong to, in order of first appearance. */
+  readonly sources: string[];
+  /** Unified diff, committed bundle -> pulled copy, each hunk header naming its source files. */
+  readonly diff: string;
+}
+
+export interface PulledChange {
+  readonly path: string;
+  readonly diff: string;
+  readonly applied: boolean;
+  /** Why it was not applied even with --apply, when that is the case. */
+  readonly note?: string;
+}
+
+export interface PullReport {
+  readonly layout: "20210101" | "appservices";
+  /** UI edits to our built functions: carry them into src/ by hand. */
+  readonly functionEdits: FunctionEdit[];
+  /** Files copied in because only the pulled app has them. */
+  readonly copied: string[];
+  /** UI changes to files both sides have. */
+  readonly changed: PulledChange[];
+  /** In the repository but not in the pulled app: kept as they are. */
+  readonly onlyInRepository: string[];
+  /** Parts of the pulled app this command does not carry over, and why. */
+  readonly notCarried: string[];
+}
+
+type Json = Record<string, unknown>;
+
+const FOLDERS_NOT_CARRIED: Record<string, string> = {
+  auth: "authentication is not part of this app",
+  sync: "Device Sync is not part of this app",
+  graphql: "GraphQL is not part of this app (and was retired with Device Sync)",
+  log_forwarders: "log forwarders are configured per deployment, not shipped here",
+  hosting: "static hosting is not part of this app",
+  environments: "environment values are not shipped here; use values/",
+};
+
+const SOURCE_COMMENT = /^\s*\/\/ ((?:src|node_modules)\/\S+)$/;
+
+const readJson = (path: string): unknown => JSON.parse(readFileSync(path, "utf8"));
+const pretty = (value: unknown) => `${JSON.stringify(value, null, 2)}\n`;
+const normalize = (text: string) => text.replace(/\r\n/g, "\n").replace(/\n*$/, "\n");
+
+/** The same value with object keys sorted, so two files that differ only in key order compare equal. */
+function sorted(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(sorted);
+  if (value !== null && typeof value === "object")
+    return Object.fromEntries(
+      Object.keys(value as Json)
+        .sort()
+        .map((key) => [key, sorted((value as Json)[key])]),
+    );
+  return value;
+}
+
+const sameJson = (a: unknown, b: unknown) => JSON.stringify(sorted(a)) === JSON.stringify(sorted(b));
+
+function jsonDiff(path: string, ours: unknown, theirs: unknown): string {
+  return createTwoFilesPatch(`repository/${path}`, `pulled/${path}`, pretty(sorted(ours)), pretty(sorted(theirs)));
+}
+
+/**
+ * A unified diff of a built function against its pulled copy, each hunk header naming the source
+ * files its changed lines belong to (from the nearest `// src/...` comment above each line).
+ */
+export function diffBuiltFunction(name: string, committed: string, pulled: string): FunctionEdit {
+  const ours = normalize(committed);
+  const patch = structuredPatch(`functions/${name}.js`, `functions/${name}.js`, ours, normalize(pulled));
+  const oldLines = ours.split("\n");
+  const sourceAt = (line: number): string | undefined => {
+    for (let i = Math.min(line, oldLines.length - 1); i >= 0; i--) {
+      const match = SOURCE_COMMENT.exec(oldLines[i]);
+      if (match) return match[1];
+    }
+    return undefined;
+  };
+  const all: string[] = [];
+  const out = [`--- repository/functions/${name}.js`, `+++ pulled/functions/${name}.js`];
+  for (const hunk of patch.hunks) {
+    let source = sourceAt(hunk.oldStart - 2);
+    const here: string[] = [];
+    for (const line of hunk.lines) {
+      const match = line[0] !== "+" ? SOURCE_COMMENT.exec(line.slice(1)) : null;
+      if (match) source = match[1];
+      if ((line[0] === "+" || line[0] === "-") && source && !here.includes(source)) here.push(source);
+    }
+    for (const s of here) if (!all.includes(s)) all.push(s);
+    out.push(
+      `@@ -${hunk.oldStart},${hunk.oldLines} +${hunk.newStart},${hunk.newLines} @@ ${here.join(", ") || "(bundle wrapper)"}`,
+      ...hunk.lines,
+    );
+  }
+  return { name, sources: all, diff: `${out.join("\n")}\n` };
+}
+
+/** Names of the functions `npm run build` makes (src/functions/<name>.ts). */
+function builtFunctionNames(repo: string): Set<string> {
+  const dir = join(repo, "src", "functions");
+  return new Set(
+    existsSync(dir)
+      ? readdirSync(dir)
+          .filter((f) => f.endsWith(".ts"))
+          .map((f) => f.slice(0, -3))
+      : [],
+  );
+}
+
+const jsonFiles = (dir: string) =>
+  existsSync(dir)
+    ? readdirSync(dir)
+        .filter((f) => f.endsWith(".json"))
+        .sort()
+    : [];
+
+/** Plans the reconciliation of `pulled` into `repo`, writes it (copies always, changes with `apply`), and reports. */
+export function reconcilePulledApp(repo: string, pulled: string, options: { apply: boolean }): PullReport {
+  if (!existsSync(pulled) || !statSync(pulled).isDirectory()) throw new PullError(`${pulled}: no such folder`);
+  const check = checkApp(pulled);
+  if (!check.layout || check.problems.length > 0)
+    throw new PullError(
+      `${pulled} is not an App Services app this command can read; nothing was changed:\n${check.problems.join("\n")}`,
+    );
+
+  const writes = new Map<string, string>();
+  const functionEdits: FunctionEdit[] = [];
+  const copied: string[] = [];
+  const changed: PulledChange[] = [];
+  const onlyInRepository: string[] = [];
+  const notCarried: string[] = [];
+  // `content` is what --apply writes at `path` (undefined: the caller applies it).
+  const change = (path: string, diff: string, content: string | undefined, note?: string) => {
+    const applied = options.apply && !note;
+    if (applied && content !== undefined) writes.set(path, content);
+    changed.push({ path, diff, applied, ...(note ? { note } : {}) });
+  };
+
+  // Functions: config entries and sources.
+  const built = builtFunctionNames(repo);
+  const repoConfig = readJson(join(repo, "functions", "config.json")) as Json[];
+  const pulledConfigPath = join(pulled, "functions", "config.json");
+  const pulledConfig = (existsSync(pulledConfigPath) ? readJson(pulledConfigPath) : []) as Json[];
+  const nextConfig = repoConfig.map((entry) => ({ ...entry }));
+  let configChanged = false;
+  for (const entry of pulledConfig) {
+    const name = String(entry.name);
+    const path = `functions/${name}.js`;
+    const theirs = readFileSync(join(pulled, path), "utf8");
+    const index = nextConfig.findIndex((e) => e.name === name);
+    if (index < 0) {
+      writes.set(path, theirs);
+      nextConfig.push(entry);
+      configChanged = true;
+      copied.push(path);
+      continue;
+    }
+    const ours = readFileSync(join(repo, path), "utf8");
+    if (normalize(ours) !== normalize(theirs)) {
+      if (built.has(name)) functionEdits.push(diffBuiltFunction(name, ours, theirs));
+      else change(path, createTwoFilesPatch(`repository/${path}`, `pulled/${path}`, ours, theirs), theirs);
+    }
+    if (!sameJson(nextConfig[index], entry)) {
+      const diff = jsonDiff(`functions/config.json (${name})`, nextConfig[index], entry);
+      change(`functions/config.json (${name})`, diff, undefined);
+      if (options.apply) {
+        nextConfig[index] = entry;
+        configChanged = true;
+      }
+    }
+  }
+  for (const entry of repoConfig)
+    if (!pulledConfig.some((e) => e.name === entry.name)) onlyInRepository.push(`functions/${String(entry.name)}.js`);
+  if (configChanged) writes.set("functions/config.json", pretty(nextConfig));
+
+  // Triggers, values and data sources: one JSON file per item, named by its `name`.
+  const generated = generateExportFiles();
+  const reconcileFiles = (folder: "triggers" | "values", isGenerated: (file: string) => boolean, why: string) => {
+    const theirsFiles = jsonFiles(join(pulled, folder));
+    for (const file of theirsFiles) {
+      const path = `${folder}/${file}`;
+      const theirs = readJson(join(pulled, path)) as Json;
+      // Every pull adds the platform's `id`; the repository's files do not carry one.
+      const { id: _id, ...content } = theirs;
+      if (!existsSync(join(repo, path))) {
+        writes.set(path, pretty(content));
+        copied.push(path);
+        continue;
+      }
+      const { id: _ourId, ...ours } = readJson(join(repo, path)) as Json;
+      if (!sameJson(ours, content))
+        change(path, jsonDiff(path, ours, content), pretty(content), isGenerated(file) ? why : undefined);
+    }
+    for (const file of jsonFiles(join(repo, folder)))
+      if (!theirsFiles.includes(file)) onlyInRepository.push(`${folder}/${file}`);
+  };
+  reconcileFiles(
+    "triggers",
+    isGeneratedTrigger,
+    "generated by npm run build from config/captured-collections.csv: change the list (or scripts/generate-export.ts), then build and push",
+  );
+  reconcileFiles(
+    "values",
+    (file) => generated.has(`values/${file}`),
+    "generated by npm run build from config/captured-collections.csv: change the list instead",
+  );
+  for (const dir of existsSync(join(pulled, "data_sources")) ? readdirSync(join(pulled, "data_sources")).sort() : []) {
+    const path = `data_sources/${dir}/config.json`;
+    if (!existsSync(join(pulled, path))) continue;
+    const theirs = readJson(join(pulled, path));
+    if (!existsSync(join(repo, path))) {
+      writes.set(path, pretty(theirs));
+      copied.push(path);
+    } else if (!sameJson(readJson(join(repo, path)), theirs)) {
+      change(path, jsonDiff(path, readJson(join(repo, path)), theirs), pretty(theirs));
+    }
+  }
+
+  // Endpoints: shown, never carried (App Services HTTPS Endpoints were retired on 2025-09-30).
+  const pulledEndpoints = ["https_endpoints/config.json", "http_endpoints/config.json"].find((p) =>
+    existsSync(join(pulled, p)),
+  );
+  const repoEndpoints = join(repo, "http_endpoints", "config.json");
+  if (pulledEndpoints) {
+    const theirs = readJson(join(pulled, pulledEndpoints));
+    const ours = existsSync(repoEndpoints) ? readJson(repoEndpoints) : [];
+    if (!sameJson(ours, theirs))
+      notCarried.push(
+        `${pulledEndpoints}: differs from http_endpoints/config.json; not carried over (App Services HTTPS Endpoints were retired on 2025-09-30; the webhook runs as npm run serve or the Lambda handler)`,
+      );
+  }
+  for (const [folder, why] of Object.entries(FOLDERS_NOT_CARRIED))
+    if (existsSync(join(pulled, folder))) notCarried.push(`${folder}/: ${why}; not carried over`);
+
+  for (const [path, content] of writes) {
+    mkdirSync(dirname(join(repo, path)), { recursive: true });
+    writeFileSync(join(repo, path), content);
+  }
+  return { layout: check.layout, functionEdits, copied, changed, onlyInRepository, notCarried };
+}
+
+/** Runs the CLI's own pull of `app` into a scratch folder; returns the folder. */
+function pullRemote(app: string): string {
+  const cli = findCli(process.env.PATH);
+  if (!cli)
+    throw new PullError(
+      "No App Services CLI on PATH (appservices or realm-cli). Install one (npm install -g atlas-app-services-cli, then appservices login --api-key <public> --private-api-key <private>), or pass a folder you pulled yourself.",
+    );
+  const local = join(mkdtempSync(join(tmpdir(), "akb-pull-")), "app");
+  const command = ["pull", "--remote", app, "--local", local, ...(cli === "appservices" ? ["--yes"] : [])];
+  const result = spawnSync(cli, command, { stdio: ["ignore", "inherit", "inherit"] });
+  if (result.status !== 0) throw new PullError(`${cli} ${command.join(" ")} failed (exit ${String(result.status)})`);
+  return local;
+}
+
+export function formatPullReport(report: PullReport, apply: boolean): string {
+  const lines: string[] = [`Pulled app (${report.layout} layout)`];
+  for (const edit of report.functionEdits)
+    lines.push(
+      "",
+      `functions/${edit.name}.js was edited in the UI; carry the change into ${edit.sources.join(", ") || "src/"} (npm run build would undo it):`,
+      edit.diff.trimEnd(),
+    );
+  if (report.copied.length > 0)
+    lines.push("", "Copied in (only the pulled app had them):", ...report.copied.map((p) => `  ${p}`));
+  for (const c of report.changed)
+    lines.push(
+      "",
+      `${c.path}: changed in the UI${c.applied ? ", applied" : c.note ? `, not applied: ${c.note}` : ", not applied (run again with --apply)"}`,
+      c.diff.trimEnd(),
+    );
+  if (report.onlyInRepository.length > 0)
+    lines.push("", "Only in the repository (kept):", ...report.onlyInRepository.map((p) => `  ${p}`));
+  if (report.notCarried.length > 0) lines.push("", "Not carried over:", ...report.notCarried.map((p) => `  ${p}`));
+  const pending = report.changed.filter((c) => !c.applied && !c.note).length;
+  lines.push(
+    "",
+    report.functionEdits.length + report.copied.length + report.changed.length === 0
+      ? "In step: nothing to carry over."
+      : `${report.functionEdits.length} function edit(s) to carry into src/, ${report.copied.length} file(s) copied, ${report.changed.filter((c) => c.applied).length} change(s) applied${!apply && pending > 0 ? `, ${pending} waiting for --apply` : ""}. Run npm run build && npm test next.`,
+  );
+  return lines.join("\n");
+}
+
+function main(argv: string[]): number {
+  const apply = argv.includes("--apply");
+  const remoteAt = argv.indexOf("--remote");
+  const repoAt = argv.indexOf("--repo");
+  const valueOf = (at: number) => (at >= 0 ? argv[at + 1] : undefined);
+  const positional = argv.filter(
+    (a, i) => !a.startsWith("--") && !(remoteAt >= 0 && i === remoteAt + 1) && !(repoAt >= 0 && i === repoAt + 1),
+  );
+  // --repo: reconcile into another checkout (the default is this one).
+  const repo = resolve(valueOf(repoAt) || resolve(import.meta.dirname, ".."));
+  let scratch: string | undefined;
+  try {
+    if (repoAt >= 0 && !valueOf(repoAt)) throw new PullError("--repo needs a folder");
+    if (remoteAt >= 0 && !valueOf(remoteAt)) throw new PullError("--remote needs an app id or name");
+    if (remoteAt < 0 && positional.length !== 1)
+      throw new PullError(
+        "usage: npm run pull -- <folder> [--apply] [--repo <checkout>]  |  npm run pull -- --remote <app id> [--apply]",
+      );
+    const folder = remoteAt >= 0 ? (scratch = pullRemote(argv[remoteAt + 1])) : resolve(positional[0]);
+    console.log(formatPullReport(reconcilePulledApp(repo, folder, { apply }), apply));
+    return 0;
+  } catch (error) {
+    if (!(error instanceof PullError)) throw error;
+    console.error(error.message);
+    return 1;
+  } finally {
+    if (scratch) rmSync(dirname(scratch), { recursive: true, force: true });
+  }
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === resolve(import.meta.filename))
+  process.exitCode = main(process.argv.slice(2));
