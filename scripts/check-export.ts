@@ -435,6 +435,25 @@ const SETTINGS_BY_NAME = new Map<string, Setting<unknown>>(
 /** environments/<name>.json files App Services reads (reference/config/environments). */
 const ENVIRONMENT_FILES = ["no-environment.json", "development.json", "testing.json", "qa.json", "production.json"];
 
+/** Folders and files of App Services parts that ended on 2025-09-30 (platform status). */
+const RETIRED_PARTS: [string, string][] = [
+  ["sync", "Device Sync"],
+  ["graphql", "GraphQL"],
+  ["hosting", "Static Hosting"],
+  ["http_endpoints/data_api_config.json", "the Data API"],
+  ["https_endpoints/data_api_config.json", "the Data API"],
+];
+
+/** Query parameters that carry a credential, in any string inside a plain value (as seen in a real export). */
+function credentialsInUrls(value: unknown): string[] {
+  if (typeof value === "string")
+    return [...value.matchAll(/[?&]((?:api_?)?key|token|secret|password|sig(?:nature)?)=[^&\s]{8,}/gi)].map(
+      (m) => m[1],
+    );
+  if (value !== null && typeof value === "object") return Object.values(value).flatMap(credentialsInUrls);
+  return [];
+}
+
 /** Value names that hold credentials: they must come from a secret. */
 const SECRET_LIKE = /(access_?key|secret|password|token|api_?key|private_?key)/i;
 
@@ -635,6 +654,10 @@ export function checkApp(root: string): ExportReport {
     needFunction(path, "on_user_creation_function_name", c.on_user_creation_function_name || undefined);
     needDataSource(path, "mongo_service_name", c.mongo_service_name || undefined);
   }
+  // Parts of App Services that ended on 2025-09-30: kept in old exports, no longer served.
+  for (const [part, what] of RETIRED_PARTS)
+    if (existsSync(join(root, part)))
+      warnings.push(`${part}: ${what} ended on 2025-09-30; this part is no longer served`);
   if (existsSync(join(root, "sync", "config.json"))) {
     const sync = read("sync/config.json");
     validate("sync/config.json", sync, schemas.sync);
@@ -686,6 +709,9 @@ export function checkApp(root: string): ExportReport {
       );
     }
     values.set(v.name, { from_secret: v.from_secret === true, value: v.value });
+    if (v.from_secret !== true)
+      for (const leak of credentialsInUrls(v.value))
+        warnings.push(`${path}: value holds a URL with a credential in it (${leak}=…); keep it in a secret`);
     // The same parser the functions use decides whether a committed value is valid.
     const known = SETTINGS_BY_NAME.get(v.name);
     if (known && v.from_secret !== true && v.value !== "" && v.value !== null && v.value !== undefined) {
