@@ -124,6 +124,11 @@ export function isGeneratedTrigger(file: string): boolean {
   return file.startsWith("capture_") || file === "emitHeartbeat.json" || file === "runSnapshot.json";
 }
 
+/** Whether `npm run build` generates this value file. */
+export function isGeneratedValue(file: string): boolean {
+  return file === "CAPTURED_NAMESPACES.json";
+}
+
 function isStaleGeneratedTrigger(file: string, files: Map<string, string>): boolean {
   return file.endsWith(".json") && isGeneratedTrigger(file) && !files.has(`triggers/${file}`);
 }

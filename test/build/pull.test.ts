@@ -22,7 +22,7 @@ import { promisify } from "node:util";
 import { afterEach, describe, expect, it } from "vitest";
 import { checkApp } from "../../scripts/check-export";
 import { writeAppServicesLayout } from "../../scripts/deploy";
-import { isGeneratedTrigger } from "../../scripts/generate-export";
+import { generateExportFiles, isGeneratedTrigger, isGeneratedValue } from "../../scripts/generate-export";
 import { PullError, reconcilePulledApp } from "../../scripts/pull";
 
 const root = join(import.meta.dirname, "..", "..");
@@ -183,7 +183,26 @@ describe("npm run pull: the Atlas UI round trip", () => {
     expect(JSON.parse(readFileSync(join(repo, "functions", "config.json"), "utf8"))).toContainEqual({ name: "reports/daily", private: true, run_as_system: true });
     expect(reconcilePulledApp(repo, pulled, { apply: false }).changed).toEqual([]);
     // npm run build removes only the capture triggers it made; the user's trigger stays.
-    expect([isGeneratedTrigger("dailyReport.json"), isGeneratedTrigger("capture_monitors_reports.json"), isGeneratedTrigger("emitHeartbeat.json")]).toEqual([false, true, true]);
+    expect(isGeneratedTrigger("dailyReport.json")).toBe(false);
+  });
+
+  it("knows every file npm run build generates as generated", () => {
+    const generated = [...generateExportFiles().keys()];
+    expect(generated.length).toBeGreaterThan(2);
+    for (const path of generated) {
+      const [folder, file] = path.split("/");
+      expect([path, folder === "triggers" ? isGeneratedTrigger(file) : isGeneratedValue(file)]).toEqual([path, true]);
+    }
+  });
+
+  it("refuses a repository file it cannot read, with its path, and changes nothing", () => {
+    const repo = repositoryCopy();
+    const pulled = pulledApp("appservices");
+    addInUi(pulled);
+    writeFileSync(join(repo, "functions", "config.json"), "[{");
+    const before = snapshot(repo);
+    expect(() => reconcilePulledApp(repo, pulled, { apply: true })).toThrow(/functions\/config\.json: .*; nothing was changed/);
+    expect(snapshot(repo)).toEqual(before);
   });
 
   it("lists what it keeps and what it does not carry over", () => {
