@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { build } from "esbuild";
-import { buildHosts } from "../scripts/build-hosts";
+import { buildHosts, DRIVER_OPTIONAL_ADDONS } from "../scripts/build-hosts";
 
 export interface HostBundle {
   name: string;
@@ -52,16 +52,8 @@ export async function benchHostBundles(rounds: number): Promise<HostBundle[]> {
     format: "cjs",
     logLevel: "warning",
     legalComments: "none",
-    external: [
-      "kerberos",
-      "@mongodb-js/zstd",
-      "snappy",
-      "mongodb-client-encryption",
-      "gcp-metadata",
-      "socks",
-      "@aws-sdk/credential-providers",
-      "@napi-rs/snappy*",
-    ],
+    // The same add-ons the host bundles leave out, so the comparison is fair.
+    external: DRIVER_OPTIONAL_ADDONS,
     nodePaths: [join(import.meta.dirname, "..", "node_modules")],
   });
   const files = [

@@ -561,6 +561,9 @@ function readCaptureConfig(read) {
 }
 
 // src/core/kinesis/port.ts
+function kinesisEntry(record) {
+  return { Data: Buffer.from(record.data, "utf8").toString("base64"), PartitionKey: record.partitionKey };
+}
 var THROTTLING = /* @__PURE__ */ new Set([
   "ProvisionedThroughputExceededException",
   "LimitExceededException",
@@ -975,10 +978,7 @@ async function publishChangeToKinesis(event, deps) {
   let put;
   try {
     put = await withRetries(
-      () => deps.kinesis.putRecord({
-        Data: Buffer.from(record.data, "utf8").toString("base64"),
-        PartitionKey: record.partitionKey
-      }),
+      () => deps.kinesis.putRecord(kinesisEntry(record)),
       (error) => error instanceof KinesisError && error.retryable,
       config,
       deps.sleep,

@@ -561,6 +561,9 @@ function readCaptureConfig(read) {
 }
 
 // src/core/kinesis/port.ts
+function kinesisEntry(record) {
+  return { Data: Buffer.from(record.data, "utf8").toString("base64"), PartitionKey: record.partitionKey };
+}
 var THROTTLING = /* @__PURE__ */ new Set([
   "ProvisionedThroughputExceededException",
   "LimitExceededException",
@@ -1351,10 +1354,7 @@ async function putChunk(records, db, coll, deps, run) {
   for (const batch of chunksOf(records, limits, size)) await putOrOutbox(batch, db, coll, deps, run);
 }
 async function putOrOutbox(batch, db, coll, deps, run) {
-  const entries = batch.map(({ record }) => ({
-    Data: Buffer.from(record.data, "utf8").toString("base64"),
-    PartitionKey: record.partitionKey
-  }));
+  const entries = batch.map(({ record }) => kinesisEntry(record));
   try {
     await putAllRecords(entries, {
       kinesis: deps.kinesis,

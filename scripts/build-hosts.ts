@@ -9,7 +9,7 @@ import { join, resolve } from "node:path";
 
 const root = resolve(import.meta.dirname, "..");
 // The driver's optional add-ons (compression, Kerberos, client-side encryption, cloud auth) are not used.
-const optional = [
+export const DRIVER_OPTIONAL_ADDONS = [
   "kerberos",
   "@mongodb-js/zstd",
   "snappy",
@@ -29,7 +29,7 @@ export async function buildHosts(): Promise<{ server: string; lambda: string }> 
     platform: "node" as const,
     target: "node20",
     format: "cjs" as const,
-    external: optional,
+    external: DRIVER_OPTIONAL_ADDONS,
     logLevel: "warning" as const,
     legalComments: "none" as const,
   };

@@ -1,6 +1,6 @@
 import { chunkEnd } from "../chunk";
 import { describeError } from "../errors";
-import type { KinesisPort, KinesisRecordEntry } from "../kinesis/port";
+import { kinesisEntry, type KinesisPort, type KinesisRecordEntry } from "../kinesis/port";
 import {
   PUT_RECORDS_MAX_BYTES,
   PUT_RECORDS_MAX_ENTRIES,
@@ -47,10 +47,7 @@ export async function drainOutbox(deps: DrainDeps, deadlineMs: number): Promise<
     const batch = pickBatch(pending);
     if (batch.length === 0) return result;
     result.rounds++;
-    const entries: KinesisRecordEntry[] = batch.map((entry) => ({
-      Data: Buffer.from(entry.data, "utf8").toString("base64"),
-      PartitionKey: entry.partitionKey,
-    }));
+    const entries: KinesisRecordEntry[] = batch.map(kinesisEntry);
     try {
       await putAllRecords(entries, {
         kinesis: deps.kinesis,

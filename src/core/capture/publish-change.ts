@@ -1,6 +1,6 @@
 import type { BsonPort } from "../bson-port";
 import { describeError } from "../errors";
-import { KinesisError, type KinesisPort } from "../kinesis/port";
+import { KinesisError, kinesisEntry, type KinesisPort } from "../kinesis/port";
 import type { Clock, CollectionPort, Logger } from "../ports";
 import { withRetries, type Sleep } from "../retry";
 import type { CaptureConfig } from "./config";
@@ -105,11 +105,7 @@ export async function publishChangeToKinesis(event: ChangeEvent, deps: PublishDe
   let put: { SequenceNumber: string; ShardId: string };
   try {
     put = await withRetries(
-      () =>
-        deps.kinesis.putRecord({
-          Data: Buffer.from(record.data, "utf8").toString("base64"),
-          PartitionKey: record.partitionKey,
-        }),
+      () => deps.kinesis.putRecord(kinesisEntry(record)),
       (error) => error instanceof KinesisError && error.retryable,
       config,
       deps.sleep,

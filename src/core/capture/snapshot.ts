@@ -11,7 +11,7 @@ import {
   releaseRange,
   type SnapshotRange,
 } from "./parallel-snapshot";
-import { KinesisError, type KinesisPort, type KinesisRecordEntry } from "../kinesis/port";
+import { KinesisError, kinesisEntry, type KinesisPort, type KinesisRecordEntry } from "../kinesis/port";
 import {
   PUT_RECORDS_MAX_BYTES,
   PUT_RECORDS_MAX_ENTRIES,
@@ -388,10 +388,7 @@ async function putOrOutbox(
   deps: SnapshotDeps,
   run: SnapshotRun,
 ): Promise<void> {
-  const entries: KinesisRecordEntry[] = batch.map(({ record }) => ({
-    Data: Buffer.from(record.data, "utf8").toString("base64"),
-    PartitionKey: record.partitionKey,
-  }));
+  const entries: KinesisRecordEntry[] = batch.map(({ record }) => kinesisEntry(record));
   try {
     await putAllRecords(entries, {
       kinesis: deps.kinesis,

@@ -10,6 +10,11 @@ export interface KinesisRecordEntry {
   readonly PartitionKey: string;
 }
 
+/** The entry for a record whose data is UTF-8 text (what every capture path puts). */
+export function kinesisEntry(record: { readonly data: string; readonly partitionKey: string }): KinesisRecordEntry {
+  return { Data: Buffer.from(record.data, "utf8").toString("base64"), PartitionKey: record.partitionKey };
+}
+
 export interface PutRecordsResult {
   readonly FailedRecordCount: number;
   readonly Records: readonly { SequenceNumber?: string; ShardId?: string; ErrorCode?: string; ErrorMessage?: string }[];
