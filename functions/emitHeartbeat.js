@@ -428,12 +428,56 @@ function makeBsonPort(lib, ejson) {
 }
 
 // src/core/errors.ts
+var ERRORS = {
+  access_key_invalid: { kind: "unauthorized", message: "missing or invalid X-Amz-Firehose-Access-Key" },
+  method_not_post: { kind: "method_not_allowed", message: "Firehose deliveries must be POST requests" },
+  request_id_missing: { kind: "malformed_request", message: "missing X-Amz-Firehose-Request-Id header" },
+  request_id_mismatch: {
+    kind: "malformed_request",
+    message: "body requestId does not match the X-Amz-Firehose-Request-Id header"
+  },
+  body_empty: { kind: "malformed_request", message: "request body is empty" },
+  body_invalid: { kind: "malformed_request", message: "body must be a JSON object with requestId and records" },
+  content_encoding_unsupported: { kind: "malformed_request", message: "only gzip Content-Encoding is accepted" },
+  gzip_invalid: { kind: "malformed_request", message: "gzip body cannot be decompressed" },
+  body_too_large: { kind: "body_too_large", message: "request body is above this host's limit" },
+  access_key_not_configured: {
+    kind: "misconfigured",
+    message: "the receiver has no access key configured (FIREHOSE_ACCESS_KEY)"
+  },
+  setting_invalid: { kind: "misconfigured", message: "a setting is invalid" },
+  mongodb_uri_missing: { kind: "misconfigured", message: "MONGODB_URI is not set" },
+  data_source_missing: { kind: "misconfigured", message: "the App Services data source is not linked to this app" },
+  capture_list_invalid: { kind: "misconfigured", message: "the capture list has errors" },
+  setup_failed: { kind: "not_ready", message: "receiver set-up failed" },
+  store_failed: { kind: "unavailable", message: "database write failed; retry the batch" },
+  store_unreachable: { kind: "unavailable", message: "the database did not answer a ping" },
+  draining: { kind: "unavailable", message: "receiver is shutting down; retry" },
+  inflight_budget: { kind: "unavailable", message: "receiver is at its in-flight byte budget; retry" },
+  unexpected: { kind: "unavailable", message: "the receiver could not store the batch; retry" },
+  kinesis_gave_up: { kind: "unavailable", message: "PutRecords gave up" },
+  record_too_large: { kind: "refused", message: "the record is above the size limit even without its documents" },
+  field_name_nul: { kind: "refused", message: "a field name contains a NUL character" },
+  snapshot_signal_invalid: { kind: "refused", message: "the snapshot signal is invalid" }
+};
+function ok(value) {
+  return { ok: true, value };
+}
+function failed(error) {
+  return { ok: false, error };
+}
+function failure(code, message = ERRORS[code].message, cause) {
+  return cause === void 0 ? { kind: ERRORS[code].kind, code, message } : { kind: ERRORS[code].kind, code, message, cause };
+}
 var BridgeError = class extends Error {
-  constructor(kind, message, options) {
-    super(message);
+  constructor(code, message, options) {
+    const known = ERRORS[code];
+    super(message === void 0 && known ? known.message : message);
     __publicField(this, "kind");
+    __publicField(this, "code");
     this.name = "BridgeError";
-    this.kind = kind;
+    this.code = code;
+    this.kind = options && options.kind || (known ? known.kind : "unavailable");
     if (options && options.cause !== void 0) this.cause = options.cause;
   }
 };
@@ -452,7 +496,7 @@ function optional(name, parse) {
   return { name, parse, fallback: void 0 };
 }
 function misconfigured(message) {
-  return new BridgeError("misconfigured", message);
+  return new BridgeError("setting_invalid", message);
 }
 function readSetting(read, entry) {
   const raw = read(entry.name);
@@ -573,13 +617,17 @@ var THROTTLING = /* @__PURE__ */ new Set([
   "InternalFailureException",
   "ServiceUnavailable"
 ]);
-var KinesisError = class extends Error {
+var KinesisError = class extends BridgeError {
   constructor(code, message, retryable, status) {
-    super(`${code}: ${message}`);
-    __publicField(this, "code", code);
-    __publicField(this, "retryable", retryable);
+    super(code, `${code}: ${message}`, {
+      kind: retryable ? "unavailable" : code === "Misconfigured" ? "misconfigured" : "refused"
+    });
     __publicField(this, "status", status);
     this.name = "KinesisError";
+  }
+  /** Whether the same request may succeed later (throttling, 5xx, network). */
+  get retryable() {
+    return this.kind === "unavailable";
   }
 };
 function isRetryableErrorCode(code) {
@@ -714,7 +762,7 @@ function atlasDataSource(ctx) {
   const service = ctx.services.get(DATA_SOURCE_NAME);
   if (!service)
     throw new BridgeError(
-      "misconfigured",
+      "data_source_missing",
       `the App Services data source "${DATA_SOURCE_NAME}" is not linked to this app`
     );
   return service;
@@ -807,11 +855,14 @@ var PUT_RECORDS_MAX_BYTES = 5 * 1024 * 1024;
 function putRecordsEntryBytes(dataBytes, keyBytes) {
   return Math.ceil(dataBytes / 3) * 4 + keyBytes + 40;
 }
-var RetryExhaustedError = class extends Error {
+var RetryExhaustedError = class extends BridgeError {
   constructor(attempts, cause, delivered) {
-    super(`PutRecords gave up after ${attempts} attempt(s): ${cause instanceof Error ? cause.message : String(cause)}`);
+    super(
+      "kinesis_gave_up",
+      `PutRecords gave up after ${attempts} attempt(s): ${cause instanceof Error ? cause.message : String(cause)}`,
+      { cause }
+    );
     __publicField(this, "attempts", attempts);
-    __publicField(this, "cause", cause);
     __publicField(this, "delivered", delivered);
     this.name = "RetryExhaustedError";
   }
@@ -823,10 +874,10 @@ async function putAllRecords(entries, deps) {
     let cause;
     try {
       const response = await deps.kinesis.putRecords(pending.map((i) => entries[i]));
-      const failed = [];
+      const failed2 = [];
       response.Records.forEach((outcome, k) => {
         if (outcome.ErrorCode) {
-          failed.push(pending[k]);
+          failed2.push(pending[k]);
           cause = new KinesisError(
             outcome.ErrorCode,
             outcome.ErrorMessage || "",
@@ -834,8 +885,8 @@ async function putAllRecords(entries, deps) {
           );
         } else delivered[pending[k]] = true;
       });
-      if (failed.length === 0) return { attempts: attempt };
-      pending = failed;
+      if (failed2.length === 0) return { attempts: attempt };
+      pending = failed2;
     } catch (error) {
       cause = error;
       if (!(error instanceof KinesisError && error.retryable)) throw new RetryExhaustedError(attempt, error, delivered);
@@ -929,9 +980,9 @@ function partitionKeyFor(id, bson) {
 var PRODUCER_EXTRAS_FIELD = "_akb";
 
 // src/core/capture/envelope.ts
-var RecordTooLargeError = class extends Error {
+var RecordTooLargeError = class extends BridgeError {
   constructor(bytes, limit) {
-    super(`record is ${bytes} bytes even without its documents, above the ${limit}-byte limit`);
+    super("record_too_large", `record is ${bytes} bytes even without its documents, above the ${limit}-byte limit`);
     __publicField(this, "bytes", bytes);
     __publicField(this, "limit", limit);
     this.name = "RecordTooLargeError";
@@ -1203,16 +1254,17 @@ async function runSnapshot(signalId, deps, deadlineMs) {
   const existing = await deps.signals.findOne({ _id: signalId });
   if (existing && existing.status !== "done" && existing.status !== "failed") {
     const parallelism2 = signalParallelism(existing, deps.config.snapshotParallelism);
-    if (typeof parallelism2 === "number" && (parallelism2 > 1 || Array.isArray(existing.plan)))
-      return runParallelSnapshot(signalId, existing, parallelism2, deps, deadlineMs);
+    if (parallelism2.ok && (parallelism2.value > 1 || Array.isArray(existing.plan)))
+      return runParallelSnapshot(signalId, existing, parallelism2.value, deps, deadlineMs);
   }
   if (!await claimSignal(deps, signalId, {})) return { status: "busy", published: 0, outboxed: 0 };
   const signal = await deps.signals.findOne({ _id: signalId });
   const run = { status: "paused", published: 0, outboxed: 0 };
-  const collections = signalCollections(signal);
-  if (typeof collections === "string") return finish(deps, signalId, { ...run, status: "failed", error: collections });
+  const listed = signalCollections(signal);
+  if (!listed.ok) return finish(deps, signalId, { ...run, status: "failed", error: listed.error.message });
+  const collections = listed.value;
   const parallelism = signalParallelism(signal, deps.config.snapshotParallelism);
-  if (typeof parallelism === "string") return finish(deps, signalId, { ...run, status: "failed", error: parallelism });
+  if (!parallelism.ok) return finish(deps, signalId, { ...run, status: "failed", error: parallelism.error.message });
   const progress = signal.progress || {};
   try {
     for (let position = 0; position < collections.length; position++) {
@@ -1290,31 +1342,35 @@ async function continueSnapshots(deps, deadlineMs) {
   return continued;
 }
 function signalCollections(signal) {
-  if (!signal) return "signal document not found";
-  if (signal.type !== SNAPSHOT_SIGNAL_TYPE) return `signal type must be "${SNAPSHOT_SIGNAL_TYPE}"`;
+  const invalid = (message) => failed(failure("snapshot_signal_invalid", message));
+  if (!signal) return invalid("signal document not found");
+  if (signal.type !== SNAPSHOT_SIGNAL_TYPE) return invalid(`signal type must be "${SNAPSHOT_SIGNAL_TYPE}"`);
   const data = signal.data;
   const list = data && data["data-collections"];
-  if (!Array.isArray(list) || list.length === 0) return 'signal data must have a non-empty "data-collections" array';
+  if (!Array.isArray(list) || list.length === 0)
+    return invalid('signal data must have a non-empty "data-collections" array');
   for (const entry of list) {
     if (typeof entry !== "string" || !/^[^.$\0\s]+\.[^$\0]+$/.test(entry))
-      return `"${String(entry).slice(0, 80)}" is not a "database.collection" name`;
+      return invalid(`"${String(entry).slice(0, 80)}" is not a "database.collection" name`);
   }
-  return list;
+  return ok(list);
 }
 function signalParallelism(signal, fallback) {
   const data = signal && signal.data;
   const asked = data ? data.parallelism : void 0;
-  if (asked === void 0 || asked === null) return fallback;
+  if (asked === void 0 || asked === null) return ok(fallback);
   const value = typeof asked === "number" ? asked : Number(asked);
   if (!(value >= 1 && value <= MAX_SNAPSHOT_PARALLELISM) || Math.floor(value) !== value) {
-    return `signal data.parallelism must be a whole number from 1 to ${MAX_SNAPSHOT_PARALLELISM}`;
+    const message = `signal data.parallelism must be a whole number from 1 to ${MAX_SNAPSHOT_PARALLELISM}`;
+    return failed(failure("snapshot_signal_invalid", message));
   }
-  return value;
+  return ok(value);
 }
 async function runParallelSnapshot(signalId, signal, parallelism, deps, deadlineMs) {
   const run = { status: "paused", published: 0, outboxed: 0 };
-  const collections = signalCollections(signal);
-  if (typeof collections === "string") return finish(deps, signalId, { ...run, status: "failed", error: collections });
+  const listed = signalCollections(signal);
+  if (!listed.ok) return finish(deps, signalId, { ...run, status: "failed", error: listed.error.message });
+  const collections = listed.value;
   let plan = signal.plan;
   if (!plan) {
     if (!await claimSignal(deps, signalId, { plan: { $exists: false } }))

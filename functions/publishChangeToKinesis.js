@@ -428,12 +428,47 @@ function makeBsonPort(lib, ejson) {
 }
 
 // src/core/errors.ts
+var ERRORS = {
+  access_key_invalid: { kind: "unauthorized", message: "missing or invalid X-Amz-Firehose-Access-Key" },
+  method_not_post: { kind: "method_not_allowed", message: "Firehose deliveries must be POST requests" },
+  request_id_missing: { kind: "malformed_request", message: "missing X-Amz-Firehose-Request-Id header" },
+  request_id_mismatch: {
+    kind: "malformed_request",
+    message: "body requestId does not match the X-Amz-Firehose-Request-Id header"
+  },
+  body_empty: { kind: "malformed_request", message: "request body is empty" },
+  body_invalid: { kind: "malformed_request", message: "body must be a JSON object with requestId and records" },
+  content_encoding_unsupported: { kind: "malformed_request", message: "only gzip Content-Encoding is accepted" },
+  gzip_invalid: { kind: "malformed_request", message: "gzip body cannot be decompressed" },
+  body_too_large: { kind: "body_too_large", message: "request body is above this host's limit" },
+  access_key_not_configured: {
+    kind: "misconfigured",
+    message: "the receiver has no access key configured (FIREHOSE_ACCESS_KEY)"
+  },
+  setting_invalid: { kind: "misconfigured", message: "a setting is invalid" },
+  mongodb_uri_missing: { kind: "misconfigured", message: "MONGODB_URI is not set" },
+  data_source_missing: { kind: "misconfigured", message: "the App Services data source is not linked to this app" },
+  capture_list_invalid: { kind: "misconfigured", message: "the capture list has errors" },
+  setup_failed: { kind: "not_ready", message: "receiver set-up failed" },
+  store_failed: { kind: "unavailable", message: "database write failed; retry the batch" },
+  store_unreachable: { kind: "unavailable", message: "the database did not answer a ping" },
+  draining: { kind: "unavailable", message: "receiver is shutting down; retry" },
+  inflight_budget: { kind: "unavailable", message: "receiver is at its in-flight byte budget; retry" },
+  unexpected: { kind: "unavailable", message: "the receiver could not store the batch; retry" },
+  kinesis_gave_up: { kind: "unavailable", message: "PutRecords gave up" },
+  record_too_large: { kind: "refused", message: "the record is above the size limit even without its documents" },
+  field_name_nul: { kind: "refused", message: "a field name contains a NUL character" },
+  snapshot_signal_invalid: { kind: "refused", message: "the snapshot signal is invalid" }
+};
 var BridgeError = class extends Error {
-  constructor(kind, message, options) {
-    super(message);
+  constructor(code, message, options) {
+    const known = ERRORS[code];
+    super(message === void 0 && known ? known.message : message);
     __publicField(this, "kind");
+    __publicField(this, "code");
     this.name = "BridgeError";
-    this.kind = kind;
+    this.code = code;
+    this.kind = options && options.kind || (known ? known.kind : "unavailable");
     if (options && options.cause !== void 0) this.cause = options.cause;
   }
 };
@@ -452,7 +487,7 @@ function optional(name, parse) {
   return { name, parse, fallback: void 0 };
 }
 function misconfigured(message) {
-  return new BridgeError("misconfigured", message);
+  return new BridgeError("setting_invalid", message);
 }
 function readSetting(read, entry) {
   const raw = read(entry.name);
@@ -573,13 +608,17 @@ var THROTTLING = /* @__PURE__ */ new Set([
   "InternalFailureException",
   "ServiceUnavailable"
 ]);
-var KinesisError = class extends Error {
+var KinesisError = class extends BridgeError {
   constructor(code, message, retryable, status) {
-    super(`${code}: ${message}`);
-    __publicField(this, "code", code);
-    __publicField(this, "retryable", retryable);
+    super(code, `${code}: ${message}`, {
+      kind: retryable ? "unavailable" : code === "Misconfigured" ? "misconfigured" : "refused"
+    });
     __publicField(this, "status", status);
     this.name = "KinesisError";
+  }
+  /** Whether the same request may succeed later (throttling, 5xx, network). */
+  get retryable() {
+    return this.kind === "unavailable";
   }
 };
 function isRetryableErrorCode(code) {
@@ -718,7 +757,7 @@ function atlasDataSource(ctx) {
   const service = ctx.services.get(DATA_SOURCE_NAME);
   if (!service)
     throw new BridgeError(
-      "misconfigured",
+      "data_source_missing",
       `the App Services data source "${DATA_SOURCE_NAME}" is not linked to this app`
     );
   return service;
@@ -800,9 +839,9 @@ function partitionKeyFor(id, bson) {
 var PRODUCER_EXTRAS_FIELD = "_akb";
 
 // src/core/capture/envelope.ts
-var RecordTooLargeError = class extends Error {
+var RecordTooLargeError = class extends BridgeError {
   constructor(bytes, limit) {
-    super(`record is ${bytes} bytes even without its documents, above the ${limit}-byte limit`);
+    super("record_too_large", `record is ${bytes} bytes even without its documents, above the ${limit}-byte limit`);
     __publicField(this, "bytes", bytes);
     __publicField(this, "limit", limit);
     this.name = "RecordTooLargeError";

@@ -44,25 +44,78 @@ function makeBsonPort(lib, ejson) {
 }
 
 // src/core/errors.ts
-var BridgeError = class extends Error {
-  constructor(kind, message, options) {
-    super(message);
-    __publicField(this, "kind");
-    this.name = "BridgeError";
-    this.kind = kind;
-    if (options && options.cause !== void 0) this.cause = options.cause;
-  }
-};
 var statusForKind = {
   unauthorized: 401,
   malformed_request: 400,
   body_too_large: 400,
   method_not_allowed: 405,
   misconfigured: 500,
-  unavailable: 503
+  not_ready: 500,
+  unavailable: 503,
+  refused: 400
+};
+var ERRORS = {
+  access_key_invalid: { kind: "unauthorized", message: "missing or invalid X-Amz-Firehose-Access-Key" },
+  method_not_post: { kind: "method_not_allowed", message: "Firehose deliveries must be POST requests" },
+  request_id_missing: { kind: "malformed_request", message: "missing X-Amz-Firehose-Request-Id header" },
+  request_id_mismatch: {
+    kind: "malformed_request",
+    message: "body requestId does not match the X-Amz-Firehose-Request-Id header"
+  },
+  body_empty: { kind: "malformed_request", message: "request body is empty" },
+  body_invalid: { kind: "malformed_request", message: "body must be a JSON object with requestId and records" },
+  content_encoding_unsupported: { kind: "malformed_request", message: "only gzip Content-Encoding is accepted" },
+  gzip_invalid: { kind: "malformed_request", message: "gzip body cannot be decompressed" },
+  body_too_large: { kind: "body_too_large", message: "request body is above this host's limit" },
+  access_key_not_configured: {
+    kind: "misconfigured",
+    message: "the receiver has no access key configured (FIREHOSE_ACCESS_KEY)"
+  },
+  setting_invalid: { kind: "misconfigured", message: "a setting is invalid" },
+  mongodb_uri_missing: { kind: "misconfigured", message: "MONGODB_URI is not set" },
+  data_source_missing: { kind: "misconfigured", message: "the App Services data source is not linked to this app" },
+  capture_list_invalid: { kind: "misconfigured", message: "the capture list has errors" },
+  setup_failed: { kind: "not_ready", message: "receiver set-up failed" },
+  store_failed: { kind: "unavailable", message: "database write failed; retry the batch" },
+  store_unreachable: { kind: "unavailable", message: "the database did not answer a ping" },
+  draining: { kind: "unavailable", message: "receiver is shutting down; retry" },
+  inflight_budget: { kind: "unavailable", message: "receiver is at its in-flight byte budget; retry" },
+  unexpected: { kind: "unavailable", message: "the receiver could not store the batch; retry" },
+  kinesis_gave_up: { kind: "unavailable", message: "PutRecords gave up" },
+  record_too_large: { kind: "refused", message: "the record is above the size limit even without its documents" },
+  field_name_nul: { kind: "refused", message: "a field name contains a NUL character" },
+  snapshot_signal_invalid: { kind: "refused", message: "the snapshot signal is invalid" }
+};
+function ok(value) {
+  return { ok: true, value };
+}
+function failed(error) {
+  return { ok: false, error };
+}
+function failure(code, message = ERRORS[code].message, cause) {
+  return cause === void 0 ? { kind: ERRORS[code].kind, code, message } : { kind: ERRORS[code].kind, code, message, cause };
+}
+var BridgeError = class extends Error {
+  constructor(code, message, options) {
+    const known = ERRORS[code];
+    super(message === void 0 && known ? known.message : message);
+    __publicField(this, "kind");
+    __publicField(this, "code");
+    this.name = "BridgeError";
+    this.code = code;
+    this.kind = options && options.kind || (known ? known.kind : "unavailable");
+    if (options && options.cause !== void 0) this.cause = options.cause;
+  }
 };
 function isBridgeError(error) {
   return error instanceof BridgeError;
+}
+function toError(failure2) {
+  if (failure2 instanceof BridgeError) return failure2;
+  return new BridgeError(failure2.code, failure2.message, { cause: failure2.cause, kind: failure2.kind });
+}
+function asBridgeError(error, code) {
+  return isBridgeError(error) ? error : new BridgeError(code, void 0, { cause: error });
 }
 function describeError(error) {
   const describe = (value) => value instanceof Error ? `${value.name}: ${value.message}` : String(value);
@@ -79,7 +132,7 @@ function optional(name, parse) {
   return { name, parse, fallback: void 0 };
 }
 function misconfigured(message) {
-  return new BridgeError("misconfigured", message);
+  return new BridgeError("setting_invalid", message);
 }
 function readSetting(read, entry) {
   const raw = read(entry.name);
@@ -219,7 +272,7 @@ function buildRouting(settings, defaultTarget) {
     const name = `${target.db}.${target.coll}`;
     if (isCaptured(captured, target)) {
       throw new BridgeError(
-        "misconfigured",
+        "setting_invalid",
         `${what} writes into ${name}, a captured collection: every write would be captured again, an endless loop`
       );
     }
@@ -236,13 +289,13 @@ function buildRouting(settings, defaultTarget) {
 var namespaceMapParser = (raw, name) => {
   const parsed = json(raw, name);
   if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) {
-    throw new BridgeError("misconfigured", `${name} must be a JSON object like {"app.orders": "replica.orders"}`);
+    throw new BridgeError("setting_invalid", `${name} must be a JSON object like {"app.orders": "replica.orders"}`);
   }
   const out = {};
   for (const [source, target] of Object.entries(parsed)) {
     if (!isNamespace(source) || typeof target !== "string" || target === "") {
       throw new BridgeError(
-        "misconfigured",
+        "setting_invalid",
         `${name} entry "${source.slice(0, 80)}" must map "db.collection" to "db.collection" or "collection"`
       );
     }
@@ -253,7 +306,7 @@ var namespaceMapParser = (raw, name) => {
 var capturedParser = (raw, name) => {
   const list = typeof raw === "string" && !raw.trim().startsWith("[") ? raw.split(",").map((s) => s.trim()).filter(Boolean) : json(raw, name);
   if (!Array.isArray(list) || !list.every((item) => typeof item === "string")) {
-    throw new BridgeError("misconfigured", `${name} must be a list of "db.collection" names`);
+    throw new BridgeError("setting_invalid", `${name} must be a list of "db.collection" names`);
   }
   return new Set(list);
 };
@@ -261,13 +314,13 @@ var templateParser = (raw, name) => {
   if (raw === "default") return void 0;
   if (typeof raw !== "string" || !isNamespace(raw) || !/\{(db|coll)\}/.test(raw)) {
     throw new BridgeError(
-      "misconfigured",
+      "setting_invalid",
       `${name} must be "default" or a "database.collection" template with {db} and/or {coll}, like "mirror_{db}.{coll}"`
     );
   }
   const sample = namespaceProblem(applyTemplate(raw, { db: "db", coll: "coll" }));
   if (sample !== void 0)
-    throw new BridgeError("misconfigured", `${name} "${raw.slice(0, 80)}" does not make valid names: ${sample}`);
+    throw new BridgeError("setting_invalid", `${name} "${raw.slice(0, 80)}" does not make valid names: ${sample}`);
   return raw;
 };
 function targetFor(routing, source, cache) {
@@ -364,6 +417,9 @@ function constantTimeMatch(presented, accepted) {
   return matched === 1;
 }
 
+// src/core/firehose/delivery-report.ts
+var NO_RECORDS = { stored: 0, dead_lettered: 0, empty: 0, superseded: 0, skipped: 0 };
+
 // src/core/firehose/request.ts
 var import_zlib = require("zlib");
 function headerLookup(headers) {
@@ -380,11 +436,11 @@ function headerLookup(headers) {
 async function decodeContent(body, contentEncoding, maxBytes) {
   const encoding = (contentEncoding || "").trim().toLowerCase();
   const bytes = Buffer.isBuffer(body) ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
-  if (bytes.length > maxBytes) throw tooLarge(bytes.length, maxBytes, "received");
+  if (bytes.length > maxBytes) throw toError(tooLarge(bytes.length, maxBytes, "received"));
   if (encoding === "" || encoding === "identity") return bytes;
   if (encoding !== "gzip") {
     throw new BridgeError(
-      "malformed_request",
+      "content_encoding_unsupported",
       `unsupported Content-Encoding "${encoding.slice(0, 40)}"; only gzip is accepted`
     );
   }
@@ -402,7 +458,7 @@ function gunzipBounded(input, maxBytes) {
       if (total > maxBytes) {
         settled = true;
         gunzip.destroy();
-        reject(tooLarge(total, maxBytes, "decompressed (at least)"));
+        reject(toError(tooLarge(total, maxBytes, "decompressed (at least)")));
         return;
       }
       chunks.push(chunk);
@@ -410,7 +466,7 @@ function gunzipBounded(input, maxBytes) {
     gunzip.on("error", (error) => {
       if (settled) return;
       settled = true;
-      reject(new BridgeError("malformed_request", `gzip body cannot be decompressed: ${error.message}`));
+      reject(new BridgeError("gzip_invalid", `gzip body cannot be decompressed: ${error.message}`));
     });
     gunzip.on("end", () => {
       if (settled) return;
@@ -421,7 +477,7 @@ function gunzipBounded(input, maxBytes) {
   });
 }
 function tooLarge(size, maxBytes, what) {
-  return new BridgeError(
+  return failure(
     "body_too_large",
     `request body is ${size} bytes ${what}, above this host's limit of ${maxBytes}; lower the delivery stream's buffering size`
   );
@@ -431,18 +487,18 @@ function parseDeliveryBody(text2) {
   try {
     parsed = JSON.parse(text2);
   } catch (e) {
-    throw new BridgeError("malformed_request", "body is not valid JSON");
+    throw new BridgeError("body_invalid", "body is not valid JSON");
   }
   if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) {
-    throw new BridgeError("malformed_request", "body must be a JSON object with requestId and records");
+    throw new BridgeError("body_invalid");
   }
   const body = parsed;
   if (typeof body.requestId !== "string" || body.requestId.length === 0) {
-    throw new BridgeError("malformed_request", "body.requestId must be a non-empty string");
+    throw new BridgeError("body_invalid", "body.requestId must be a non-empty string");
   }
-  if (!Array.isArray(body.records)) throw new BridgeError("malformed_request", "body.records must be an array");
+  if (!Array.isArray(body.records)) throw new BridgeError("body_invalid", "body.records must be an array");
   if (body.timestamp !== void 0 && typeof body.timestamp !== "number") {
-    throw new BridgeError("malformed_request", "body.timestamp must be a number of milliseconds");
+    throw new BridgeError("body_invalid", "body.timestamp must be a number of milliseconds");
   }
   return {
     requestId: body.requestId,
@@ -451,21 +507,55 @@ function parseDeliveryBody(text2) {
   };
 }
 
+// src/core/firehose/response.ts
+var MAX_ERROR_MESSAGE = 8192;
+function firehoseResponse(status, requestId, timestamp, errorMessage) {
+  const body = errorMessage === void 0 ? { requestId, timestamp } : { requestId, timestamp, errorMessage: errorMessage.slice(0, MAX_ERROR_MESSAGE) };
+  return { status, headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) };
+}
+function setupFailureResponse(headers, error, deps, startedAt = deps.clock.now()) {
+  const requestId = headerLookup(headers)("x-amz-firehose-request-id") || "";
+  const reason = asBridgeError(error, "setup_failed");
+  deps.logger.error({
+    msg: "firehose receiver set-up failed",
+    requestId,
+    code: reason.code,
+    error: describeError(error)
+  });
+  const message = reason === error ? `${ERRORS.setup_failed.message}: ${reason.message}; retry` : `${reason.message}; retry`;
+  const now = deps.clock.now();
+  const answer = firehoseResponse(statusForKind[reason.kind], requestId, now, message);
+  if (deps.observer)
+    deps.observer.delivered({ status: answer.status, durationMs: now - startedAt, bodyBytes: 0, records: NO_RECORDS });
+  return answer;
+}
+
 // src/core/firehose/admit-delivery.ts
-function admitDelivery(method, headers, config, options) {
-  if (config.accessKeys.length === 0) {
-    return new BridgeError("misconfigured", "the receiver has no access key configured (FIREHOSE_ACCESS_KEY)");
-  }
-  if ((method || "").toUpperCase() !== "POST")
-    return new BridgeError("method_not_allowed", "Firehose deliveries must be POST requests");
-  const header = headerLookup(headers);
+function admitDelivery(head, config, options) {
+  if (options.draining) return failed(failure("draining"));
+  if (config.accessKeys.length === 0) return failed(failure("access_key_not_configured"));
+  if ((head.method || "").toUpperCase() !== "POST") return failed(failure("method_not_post"));
+  const header = headerLookup(head.headers);
   const presentedKey = header("x-amz-firehose-access-key");
-  if (presentedKey === void 0 || !constantTimeMatch(presentedKey, config.accessKeys)) {
-    return new BridgeError("unauthorized", "missing or invalid X-Amz-Firehose-Access-Key");
+  if (presentedKey === void 0 || !constantTimeMatch(presentedKey, config.accessKeys))
+    return failed(failure("access_key_invalid"));
+  const requestId = header("x-amz-firehose-request-id") || "";
+  if (options.requireRequestId && requestId === "") return failed(failure("request_id_missing"));
+  const declaredBytes = declaredLength(header("content-length"));
+  if (declaredBytes !== void 0 && declaredBytes > config.maxBodyBytes)
+    return failed(tooLarge(declaredBytes, config.maxBodyBytes, "declared"));
+  let reservation;
+  if (options.budget) {
+    reservation = options.budget.reserve(deliveryCost(declaredBytes, header("content-encoding"), config.maxBodyBytes));
+    if (!reservation) return failed(failure("inflight_budget"));
   }
-  if (options.requireRequestId && !header("x-amz-firehose-request-id"))
-    return new BridgeError("malformed_request", "missing X-Amz-Firehose-Request-Id header");
-  return void 0;
+  return ok({ requestId, declaredBytes, reservation });
+}
+function deliveryCost(declaredBytes, contentEncoding, maxBodyBytes) {
+  return (declaredBytes || 0) + (/gzip/i.test(contentEncoding || "") ? maxBodyBytes : 0);
+}
+function declaredLength(value) {
+  return value !== void 0 && /^\s*\d+\s*$/.test(value) ? Number(value) : void 0;
 }
 
 // src/core/chunk.ts
@@ -505,12 +595,9 @@ function parseExtendedJson(text2, bson) {
     return parsed;
   }
 }
-var InvalidFieldNameError = class extends Error {
-  constructor() {
-    super("a field name contains a NUL character");
-    this.name = "InvalidFieldNameError";
-  }
-};
+function invalidFieldName() {
+  return new BridgeError("field_name_nul");
+}
 function checkFieldNames(value, bson) {
   if (value === null || typeof value !== "object" || bson.bsonType(value) !== void 0 || value instanceof Date)
     return;
@@ -519,7 +606,7 @@ function checkFieldNames(value, bson) {
     return;
   }
   for (const key of Object.keys(value)) {
-    if (key.indexOf("\0") !== -1) throw new InvalidFieldNameError();
+    if (key.indexOf("\0") !== -1) throw invalidFieldName();
     checkFieldNames(value[key], bson);
   }
 }
@@ -548,7 +635,7 @@ function revive(value, bson, checkKeys) {
   for (let k = 0; k < keys.length; k++) {
     const key = keys[k];
     if (key.charCodeAt(0) === 36) return reviveWrapper(object, keys.length === 1 ? key : void 0, bson);
-    if (checkKeys && key.indexOf("\0") !== -1) throw new InvalidFieldNameError();
+    if (checkKeys && key.indexOf("\0") !== -1) throw invalidFieldName();
     const item = object[key];
     if (typeof item === "number") {
       if ((item | 0) === item ? item === 0 : isInteger(item)) {
@@ -780,8 +867,11 @@ var DEAD_LETTER_REASONS = {
   target_invalid: "the event's target namespace is not a valid database or collection name",
   database_refused: "the database refused the document (validator, unique index, size or field names)"
 };
-function refusal(reasonCode, reason = DEAD_LETTER_REASONS[reasonCode]) {
-  return { reasonCode, reason };
+function refusal(code, message = DEAD_LETTER_REASONS[code]) {
+  return { kind: "refused", code, message };
+}
+function isRefusal(value) {
+  return value.kind === "refused";
 }
 
 // src/core/firehose/decode-record.ts
@@ -805,7 +895,7 @@ function parseRecord(records, index, bson) {
     value = parseExtendedJson(text2, bson);
   } catch (error) {
     if (error instanceof SyntaxError) return rejected(index, "not_json", records.rawData(index));
-    if (error instanceof InvalidFieldNameError)
+    if (isBridgeError(error) && error.code === "field_name_nul")
       return rejected(index, "invalid_field_name", records.rawData(index), error.message);
     return rejected(
       index,
@@ -836,8 +926,8 @@ function documentProblem(value, bson) {
   }
   return void 0;
 }
-function rejected(index, reasonCode, data, reason = DEAD_LETTER_REASONS[reasonCode]) {
-  return { kind: "rejected", index, reasonCode, reason, data };
+function rejected(index, code, data, message) {
+  return { kind: "rejected", index, refusal: refusal(code, message), data };
 }
 function firstLine(error) {
   const message = error instanceof Error ? error.message : String(error);
@@ -1012,15 +1102,15 @@ function planWrites(records, requestId, bson, routing, now) {
         target: routing.defaultTarget,
         write: { kind: "plain", index: record.index, id, key: idKey(id, bson), operation }
       };
-    } else if ("reasonCode" in change) {
+    } else if (isRefusal(change)) {
       planned = change;
     } else {
       if (change.basicJson) basicJson++;
       planned = planChange(change, record.index, bson, routing, targetCache, now);
       if ("write" in planned && planned.write.kind === "liveness") heartbeats++;
     }
-    if ("reasonCode" in planned) {
-      rejected2.push({ index: record.index, reasonCode: planned.reasonCode, reason: planned.reason });
+    if (isRefusal(planned)) {
+      rejected2.push({ index: record.index, refusal: planned });
       continue;
     }
     candidates++;
@@ -1295,7 +1385,7 @@ function decodeAll(requestId, recordCount, dataOf, decodeRun, runBytes, texts) {
     starts.push(offset);
     if (typeof outcome === "number") offset += outcome;
     else {
-      if (outcome.kind === "rejected" && outcome.reasonCode === "not_base64" && !texts.readsAsJson(index))
+      if (outcome.kind === "rejected" && outcome.refusal.code === "not_base64" && !texts.readsAsJson(index))
         return void 0;
       settled.set(index, outcome);
     }
@@ -1344,24 +1434,6 @@ function strictUtf8(bytes, start, end) {
   return text2;
 }
 
-// src/core/firehose/response.ts
-var MAX_ERROR_MESSAGE = 8192;
-function firehoseResponse(status, requestId, timestamp, errorMessage) {
-  const body = errorMessage === void 0 ? { requestId, timestamp } : { requestId, timestamp, errorMessage: errorMessage.slice(0, MAX_ERROR_MESSAGE) };
-  return { status, headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) };
-}
-function setupFailureResponse(headers, error, now, log) {
-  const requestId = headerLookup(headers)("x-amz-firehose-request-id") || "";
-  log({
-    level: "error",
-    msg: "firehose receiver set-up failed",
-    requestId,
-    error: error instanceof Error ? `${error.name}: ${error.message}`.slice(0, 500) : String(error).slice(0, 500)
-  });
-  const message = error instanceof BridgeError ? `receiver set-up failed: ${error.message}; retry` : "receiver set-up failed; retry";
-  return firehoseResponse(500, requestId, now, message);
-}
-
 // src/core/mongo-error-codes.ts
 var MongoErrorCode = {
   BadValue: 2,
@@ -1399,14 +1471,14 @@ async function bulkWriteKeepingRefusals(collection, operations, what) {
   } catch (error) {
     const failures = permanentWriteErrors(error);
     if (failures === void 0)
-      throw new BridgeError("unavailable", `${what} failed; retry the batch`, { cause: error });
+      throw new BridgeError("store_failed", `${what} failed; retry the batch`, { cause: error });
     return failures;
   }
 }
-function isDuplicateIdError(failure) {
-  if (failure.code !== MongoErrorCode.DuplicateKey) return false;
-  if (failure.keyPattern) return Object.keys(failure.keyPattern).join(",") === "_id";
-  return ID_INDEX.test(failure.message);
+function isDuplicateIdError(failure2) {
+  if (failure2.code !== MongoErrorCode.DuplicateKey) return false;
+  if (failure2.keyPattern) return Object.keys(failure2.keyPattern).join(",") === "_id";
+  return ID_INDEX.test(failure2.message);
 }
 var ID_INDEX = /index: _id_ /;
 function permanentWriteErrors(error) {
@@ -1432,14 +1504,14 @@ function permanentWriteErrors(error) {
 }
 async function writeDeadLetters(collection, deadLetters, context2) {
   if (deadLetters.length === 0) return;
-  const operations = deadLetters.map(({ index, reasonCode, reason, data }) => {
+  const operations = deadLetters.map(({ index, refusal: refusal2, data }) => {
     const _id = `${context2.requestId}:${index}`;
     const replacement = {
       _id,
       requestId: context2.requestId,
       index,
-      reasonCode,
-      reason,
+      reasonCode: refusal2.code,
+      reason: refusal2.message,
       data: typeof data === "string" ? data : data === void 0 ? null : JSON.stringify(data),
       sourceArn: context2.sourceArn === void 0 ? null : context2.sourceArn,
       receivedAt: context2.receivedAt
@@ -1449,7 +1521,7 @@ async function writeDeadLetters(collection, deadLetters, context2) {
   try {
     await collection.bulkWrite(operations, { ordered: false });
   } catch (error) {
-    throw new BridgeError("unavailable", "dead-letter write failed; retry the batch", { cause: error });
+    throw new BridgeError("store_failed", "dead-letter write failed; retry the batch", { cause: error });
   }
 }
 
@@ -1477,7 +1549,7 @@ async function applyTargetWrites(collection, group, deletes) {
   }
   const deleteRefusals = await bulkWriteKeepingRefusals(deletes.collection, deleteRows, "writing delete positions");
   if (deleteRefusals.length > 0) {
-    throw new BridgeError("unavailable", "writing delete positions failed; retry the batch", {
+    throw new BridgeError("store_failed", "writing delete positions failed; retry the batch", {
       cause: new Error(deleteRefusals[0].message.slice(0, 200))
     });
   }
@@ -1486,21 +1558,21 @@ async function applyTargetWrites(collection, group, deletes) {
     writes.map((write) => write.operation),
     "database write"
   );
-  const failed = /* @__PURE__ */ new Set();
+  const failed2 = /* @__PURE__ */ new Set();
   let stale = 0;
   let undone = 0;
   const refused = [];
-  for (const failure of failures) {
-    failed.add(failure.opIndex);
-    const write = writes[failure.opIndex];
-    if (write.kind !== "plain" && isDuplicateIdError(failure)) stale++;
+  for (const failure2 of failures) {
+    failed2.add(failure2.opIndex);
+    const write = writes[failure2.opIndex];
+    if (write.kind !== "plain" && isDuplicateIdError(failure2)) stale++;
     else {
-      const reason = `database refused the document (code ${failure.code}): ${failure.message.slice(0, 300)}`;
+      const reason = `database refused the document (code ${failure2.code}): ${failure2.message.slice(0, 300)}`;
       refused.push({ index: write.index, refusal: refusal("database_refused", reason) });
     }
   }
-  const upserts = writes.filter((write, i) => write.kind === "upsert" && !failed.has(i));
-  const deltas = writes.filter((write, i) => write.kind === "delta" && !failed.has(i));
+  const upserts = writes.filter((write, i) => write.kind === "upsert" && !failed2.has(i));
+  const deltas = writes.filter((write, i) => write.kind === "delta" && !failed2.has(i));
   if (upserts.length === 0 && deltas.length === 0) return { written: writes.length - failures.length, stale, refused };
   const missingDeltas = await deltasWithoutDocument(collection, deltas, deletes.bson);
   const checked = upserts.concat(missingDeltas);
@@ -1529,7 +1601,7 @@ async function applyTargetWrites(collection, group, deletes) {
   }
   const undoRefusals = await bulkWriteKeepingRefusals(collection, undo, "removing a change older than its delete");
   if (undoRefusals.length > 0) {
-    throw new BridgeError("unavailable", "removing a change older than its delete failed; retry the batch", {
+    throw new BridgeError("store_failed", "removing a change older than its delete failed; retry the batch", {
       cause: new Error(undoRefusals[0].message.slice(0, 200))
     });
   }
@@ -1560,13 +1632,16 @@ async function receiveFirehoseDelivery(request, deps) {
     response = firehoseResponse(200, outcome.requestId, deps.clock.now());
     deps.logger.info(logLine(outcome, 200, "accepted", deps.clock.now() - started));
   } catch (error) {
-    const kind = isBridgeError(error) ? error.kind : "unavailable";
-    const status = statusForKind[kind];
-    const message = isBridgeError(error) ? error.message : "the receiver could not store the batch; retry";
-    const line = { ...logLine(outcome, status, kind, deps.clock.now() - started), error: describeError(error) };
+    const failure2 = asBridgeError(error, "unexpected");
+    const status = statusForKind[failure2.kind];
+    const line = {
+      ...logLine(outcome, status, failure2.kind, deps.clock.now() - started),
+      code: failure2.code,
+      error: describeError(error)
+    };
     if (status >= 500) deps.logger.error(line);
     else deps.logger.warn(line);
-    response = firehoseResponse(status, outcome.requestId, deps.clock.now(), message);
+    response = firehoseResponse(status, outcome.requestId, deps.clock.now(), failure2.message);
   }
   if (deps.observer)
     deps.observer.delivered(report(response.status, outcome, deps.clock.now() - started, request.body));
@@ -1590,17 +1665,17 @@ function report(status, outcome, durationMs, body) {
 }
 async function acceptDelivery(request, header, deps, outcome) {
   const { config } = deps;
-  const refused = admitDelivery(request.method, request.headers, config, { requireRequestId: false });
-  if (refused) throw refused;
-  if (!request.body || request.body.length === 0) throw new BridgeError("malformed_request", "request body is empty");
+  const admission = admitDelivery(request, config, { requireRequestId: false });
+  if (!admission.ok) throw toError(admission.error);
+  if (!request.body || request.body.length === 0) throw new BridgeError("body_empty");
   const bodyBytes2 = await decodeContent(request.body, header("content-encoding"), config.maxBodyBytes);
   const delivery = readDelivery(bodyBytes2, deps.decodeUtf8Run);
   if (outcome.requestId === "") {
     outcome.requestId = delivery.requestId;
-    throw new BridgeError("malformed_request", "missing X-Amz-Firehose-Request-Id header");
+    throw new BridgeError("request_id_missing");
   }
   if (delivery.requestId !== outcome.requestId) {
-    throw new BridgeError("malformed_request", "body requestId does not match the X-Amz-Firehose-Request-Id header");
+    throw new BridgeError("request_id_mismatch");
   }
   await applyDelivery(delivery, deps, outcome, outcome.sourceArn);
 }
@@ -1620,8 +1695,7 @@ async function applyDelivery(delivery, deps, counts = emptyCounts(), sourceArn) 
     end = chunkEnd(start, delivery.recordCount, limits, (index) => delivery.byteLength(index));
     for (let index = start; index < end; index++) {
       const record = parseRecord(delivery, index, deps.bson);
-      if (record.kind === "rejected")
-        deadLetters.push({ index, reasonCode: record.reasonCode, reason: record.reason, data: record.data });
+      if (record.kind === "rejected") deadLetters.push({ index, refusal: record.refusal, data: record.data });
       else if (record.kind === "empty") outcome.empty++;
       decoded.push(record);
     }
@@ -1629,8 +1703,7 @@ async function applyDelivery(delivery, deps, counts = emptyCounts(), sourceArn) 
     outcome.superseded += plan.superseded;
     outcome.heartbeats += plan.heartbeats;
     outcome.basicJson += plan.basicJson;
-    for (const { index, reasonCode, reason } of plan.rejected)
-      deadLetters.push({ index, reasonCode, reason, data: delivery.rawData(index) });
+    for (const { index, refusal: refusal2 } of plan.rejected) deadLetters.push({ index, refusal: refusal2, data: delivery.rawData(index) });
     await pending;
     const deletes = { collection: deletesCollection, now: deps.clock.now(), bson: deps.bson };
     const applyRound = (round) => Promise.all(
@@ -1639,14 +1712,8 @@ async function applyDelivery(delivery, deps, counts = emptyCounts(), sourceArn) 
           (result) => {
             outcome.written += result.written;
             outcome.stale += result.stale;
-            for (const { index, refusal: refusal2 } of result.refused) {
-              deadLetters.push({
-                index,
-                reasonCode: refusal2.reasonCode,
-                reason: refusal2.reason,
-                data: delivery.rawData(index)
-              });
-            }
+            for (const { index, refusal: refusal2 } of result.refused)
+              deadLetters.push({ index, refusal: refusal2, data: delivery.rawData(index) });
           }
         )
       )
@@ -1682,7 +1749,7 @@ function atlasDataSource(ctx) {
   const service = ctx.services.get(DATA_SOURCE_NAME);
   if (!service)
     throw new BridgeError(
-      "misconfigured",
+      "data_source_missing",
       `the App Services data source "${DATA_SOURCE_NAME}" is not linked to this app`
     );
   return service;
@@ -1709,12 +1776,7 @@ async function handleFirehoseEndpoint(ctx, request, response) {
       }
     );
   } catch (error) {
-    answer = setupFailureResponse(
-      request && request.headers,
-      error,
-      systemClock.now(),
-      (line) => consoleLogger.error(line)
-    );
+    answer = setupFailureResponse(request && request.headers, error, { logger: consoleLogger, clock: systemClock });
   }
   response.setStatusCode(answer.status);
   response.setHeader("Content-Type", answer.headers["Content-Type"]);

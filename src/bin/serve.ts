@@ -7,17 +7,15 @@
  * internet-facing server: FIREHOSE_MAX_INFLIGHT_BYTES, FIREHOSE_MAX_CONNECTIONS,
  * FIREHOSE_HEADERS_TIMEOUT_MS, FIREHOSE_REQUEST_TIMEOUT_MS, FIREHOSE_IDLE_TIMEOUT_MS (README).
  */
-import { createFirehoseServer, metricsTokenSetting, serverLimitsFromEnv } from "../adapters/node-http/firehose-server";
-import { readSetting } from "../core/settings";
+import { createFirehoseServer } from "../adapters/node-http/firehose-server";
+import { listenSettings, metricsTokenSetting, serverLimitsFromEnv } from "../adapters/node-http/server-settings";
+import { readSetting, readSettings } from "../core/settings";
 import { firehoseDepsFromEnv } from "../adapters/mongodb/env-deps";
 import { openDataSource } from "../adapters/mongodb/open-data-source";
 
 async function main(): Promise<void> {
   const env = process.env;
-  const port = env.PORT ? Number(env.PORT) : 8080;
-  const host = env.HOST || "0.0.0.0";
-  if (!Number.isInteger(port) || port < 0 || port > 65535)
-    throw new Error(`PORT must be a port number, got "${env.PORT}"`);
+  const { port, host } = readSettings((name) => env[name], listenSettings);
   const source = await openDataSource(env, {
     database: env.FIREHOSE_DATABASE,
     deletesCollection: env.FIREHOSE_DELETES_COLLECTION,
@@ -31,7 +29,7 @@ async function main(): Promise<void> {
   const metricsToken = readSetting((name) => env[name], metricsTokenSetting);
   const server = createFirehoseServer({
     deps,
-    storeDescription: source.description,
+    store: source,
     limits,
     metrics: { token: metricsToken },
   });

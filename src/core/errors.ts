@@ -1,8 +1,21 @@
 /**
- * Errors whose kind decides the answer a host gives. Every error the webhook core raises on
- * purpose is a BridgeError; anything else is treated as an unexpected (retryable) failure.
+ * The one error vocabulary, from the core outward. Every failure has
+ * - a `kind`: what it means for whoever meets it (which HTTP answer, whether a retry may help, whether
+ *   the item is set aside); hosts and callers branch on the kind;
+ * - a `code`: the exact failure, stable and machine-readable (logs, metrics, stored documents, tests);
+ *   our own codes are declared in ERRORS below, a record's in DEAD_LETTER_REASONS
+ *   (firehose/dead-letter-reasons.ts), and a peer's own code (Kinesis's `__type`) is kept as it is;
+ * - a `message` for people, written by us: it may go into an answer, so it never holds record
+ *   contents, secrets, or a driver's text;
+ * - a `cause`, kept for the log only (a driver error may name hosts or credentials).
+ *
+ * Thrown, a failure is a BridgeError (or a subclass that carries data, such as KinesisError).
+ * Returned, it is a plain `Failure` inside a `Result` (no stack is captured: returned failures are
+ * expected outcomes, some on hot paths, such as a record refused). Errors that imitate a peer's own
+ * (the embedded store's MongoServerError look-alikes) stay shaped like the peer's, since the core
+ * reads them as it reads the driver's.
  */
-export type BridgeErrorKind =
+export type ErrorKind =
   /** The caller is not who it claims to be: wrong or missing access key. */
   | "unauthorized"
   /** The request itself is malformed; Firehose retries it and then backs it up to S3. */
@@ -11,33 +24,120 @@ export type BridgeErrorKind =
   | "body_too_large"
   /** Not a POST. */
   | "method_not_allowed"
-  /** This host is not configured well enough to accept data (for example no access key). */
+  /** This host is not configured well enough to do its work (a setting missing or invalid). */
   | "misconfigured"
-  /** A dependency (the database, Kinesis) failed in a way a retry may fix. */
-  | "unavailable";
-
-export class BridgeError extends Error {
-  readonly kind: BridgeErrorKind;
-  constructor(kind: BridgeErrorKind, message: string, options?: { cause?: unknown }) {
-    super(message);
-    this.name = "BridgeError";
-    this.kind = kind;
-    if (options && options.cause !== undefined) (this as { cause?: unknown }).cause = options.cause;
-  }
-}
+  /** This host could not get ready for another reason (a connection failed while setting up); retryable. */
+  | "not_ready"
+  /** A dependency (the database, Kinesis) failed, or the host is busy or stopping: a retry may succeed. */
+  | "unavailable"
+  /** One item (a record, a signal, a request to a peer) can never succeed as it is: it is set aside, not retried as is. */
+  | "refused";
 
 /** HTTP status for each kind. None is 413 or 3xx: Firehose drops a batch on 413 without backup. */
-export const statusForKind: Readonly<Record<BridgeErrorKind, number>> = {
+export const statusForKind: Readonly<Record<ErrorKind, number>> = {
   unauthorized: 401,
   malformed_request: 400,
   body_too_large: 400,
   method_not_allowed: 405,
   misconfigured: 500,
+  not_ready: 500,
   unavailable: 503,
+  refused: 400,
 };
+
+/** Our own codes: each belongs to one kind and has a default message (a site may give a more precise one). */
+export const ERRORS = {
+  access_key_invalid: { kind: "unauthorized", message: "missing or invalid X-Amz-Firehose-Access-Key" },
+  method_not_post: { kind: "method_not_allowed", message: "Firehose deliveries must be POST requests" },
+  request_id_missing: { kind: "malformed_request", message: "missing X-Amz-Firehose-Request-Id header" },
+  request_id_mismatch: {
+    kind: "malformed_request",
+    message: "body requestId does not match the X-Amz-Firehose-Request-Id header",
+  },
+  body_empty: { kind: "malformed_request", message: "request body is empty" },
+  body_invalid: { kind: "malformed_request", message: "body must be a JSON object with requestId and records" },
+  content_encoding_unsupported: { kind: "malformed_request", message: "only gzip Content-Encoding is accepted" },
+  gzip_invalid: { kind: "malformed_request", message: "gzip body cannot be decompressed" },
+  body_too_large: { kind: "body_too_large", message: "request body is above this host's limit" },
+  access_key_not_configured: {
+    kind: "misconfigured",
+    message: "the receiver has no access key configured (FIREHOSE_ACCESS_KEY)",
+  },
+  setting_invalid: { kind: "misconfigured", message: "a setting is invalid" },
+  mongodb_uri_missing: { kind: "misconfigured", message: "MONGODB_URI is not set" },
+  data_source_missing: { kind: "misconfigured", message: "the App Services data source is not linked to this app" },
+  capture_list_invalid: { kind: "misconfigured", message: "the capture list has errors" },
+  setup_failed: { kind: "not_ready", message: "receiver set-up failed" },
+  store_failed: { kind: "unavailable", message: "database write failed; retry the batch" },
+  store_unreachable: { kind: "unavailable", message: "the database did not answer a ping" },
+  draining: { kind: "unavailable", message: "receiver is shutting down; retry" },
+  inflight_budget: { kind: "unavailable", message: "receiver is at its in-flight byte budget; retry" },
+  unexpected: { kind: "unavailable", message: "the receiver could not store the batch; retry" },
+  kinesis_gave_up: { kind: "unavailable", message: "PutRecords gave up" },
+  record_too_large: { kind: "refused", message: "the record is above the size limit even without its documents" },
+  field_name_nul: { kind: "refused", message: "a field name contains a NUL character" },
+  snapshot_signal_invalid: { kind: "refused", message: "the snapshot signal is invalid" },
+} as const satisfies Record<string, { readonly kind: ErrorKind; readonly message: string }>;
+
+export type ErrorCode = keyof typeof ERRORS;
+
+/** A failure, thrown (BridgeError) or returned (in a Result). */
+export interface Failure {
+  readonly kind: ErrorKind;
+  readonly code: string;
+  readonly message: string;
+  readonly cause?: unknown;
+}
+
+/** What a function that may fail returns instead of throwing. */
+export type Result<T, F extends Failure = Failure> =
+  { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: F };
+
+export function ok<T>(value: T): { readonly ok: true; readonly value: T } {
+  return { ok: true, value };
+}
+
+export function failed<F extends Failure>(error: F): { readonly ok: false; readonly error: F } {
+  return { ok: false, error };
+}
+
+/** A returned failure with one of our codes (the code's default message unless one is given). */
+export function failure(code: ErrorCode, message: string = ERRORS[code].message, cause?: unknown): Failure {
+  return cause === undefined
+    ? { kind: ERRORS[code].kind, code, message }
+    : { kind: ERRORS[code].kind, code, message, cause };
+}
+
+export class BridgeError extends Error implements Failure {
+  readonly kind: ErrorKind;
+  readonly code: string;
+  /** One of our codes; its kind comes with it. */
+  constructor(code: ErrorCode, message?: string, options?: { cause?: unknown });
+  /** A peer's own code (subclasses such as KinesisError), with the kind the subclass decides. */
+  constructor(code: string, message: string, options: { cause?: unknown; kind: ErrorKind });
+  constructor(code: string, message?: string, options?: { cause?: unknown; kind?: ErrorKind }) {
+    const known = (ERRORS as Record<string, { kind: ErrorKind; message: string } | undefined>)[code];
+    super(message === undefined && known ? known.message : message);
+    this.name = "BridgeError";
+    this.code = code;
+    this.kind = (options && options.kind) || (known ? known.kind : "unavailable");
+    if (options && options.cause !== undefined) (this as { cause?: unknown }).cause = options.cause;
+  }
+}
 
 export function isBridgeError(error: unknown): error is BridgeError {
   return error instanceof BridgeError;
+}
+
+/** A returned failure made throwable (the same kind, code, message and cause). */
+export function toError(failure: Failure): BridgeError {
+  if (failure instanceof BridgeError) return failure;
+  return new BridgeError(failure.code, failure.message, { cause: failure.cause, kind: failure.kind });
+}
+
+/** Anything caught, as our vocabulary: our own errors as they are, anything else as `code` with the error as cause. */
+export function asBridgeError(error: unknown, code: ErrorCode): BridgeError {
+  return isBridgeError(error) ? error : new BridgeError(code, undefined, { cause: error });
 }
 
 /** A short, log-safe description of any thrown value (never includes request content). */

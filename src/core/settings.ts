@@ -31,7 +31,7 @@ export function optional<T>(name: string, parse: Parser<T>): Setting<T | undefin
 }
 
 export function misconfigured(message: string): BridgeError {
-  return new BridgeError("misconfigured", message);
+  return new BridgeError("setting_invalid", message);
 }
 
 /** Reads one setting: absent values take the fallback, present ones must parse. */

@@ -37,7 +37,7 @@ describe("packaged webhook hosts (esbuild bundles with the driver inside)", { ti
     }
   });
 
-  it("the Lambda bundle exports handler and answers a Function URL event (500, retryable, without MONGODB_URI)", async () => {
+  it("the Lambda bundle exports handler and answers a Function URL event (500, retryable, naming the missing MONGODB_URI)", async () => {
     const { lambda } = await buildHosts();
     const { handler } = createRequire(import.meta.url)(lambda);
     delete process.env.MONGODB_URI;
@@ -53,7 +53,18 @@ describe("packaged webhook hosts (esbuild bundles with the driver inside)", { ti
       expect(result.statusCode).toBe(500);
       expect(JSON.parse(result.body)).toMatchObject({
         requestId: "r-9",
-        errorMessage: "receiver set-up failed; retry",
+        errorMessage: "receiver set-up failed: MONGODB_URI is not set; retry",
+      });
+      // Its health check says why deliveries would fail.
+      const health = await handler({
+        version: "2.0",
+        rawPath: "/healthz",
+        requestContext: { http: { method: "GET" } },
+      });
+      expect(health.statusCode).toBe(503);
+      expect(JSON.parse(health.body)).toEqual({
+        status: "not_ready",
+        reasons: [{ code: "mongodb_uri_missing", message: "MONGODB_URI is not set" }],
       });
       // A wrong key is answered before any set-up is tried.
       const refused = await handler({ ...event, headers: { ...event.headers, "x-amz-firehose-access-key": "wrong" } });

@@ -1,6 +1,8 @@
 import { EJSON } from "bson";
 import { gzipSync } from "node:zlib";
 import { nodeBson } from "../../src/adapters/bson/node-bson";
+import type { FirehoseLambdaOptions } from "../../src/adapters/aws-lambda/firehose-handler";
+import type { StoreProbe } from "../../src/core/firehose/health";
 import { readFirehoseConfig } from "../../src/core/firehose/config";
 import type { FirehoseDeliveryDeps } from "../../src/core/firehose/receive-delivery";
 import type { FirehoseDeliveryRequest } from "../../src/core/firehose/request";
@@ -33,6 +35,29 @@ export function makeFirehoseDeps(
     bson: nodeBson,
     clock: { now: () => 1763771101456 },
     logger: recordingLogger(),
+  };
+}
+
+/** A store probe for tests: described as `description`, its ping answering as `ping` says (at once by default). */
+export function testStore(
+  description = "embedded test store",
+  ping: () => Promise<void> = async () => undefined,
+): StoreProbe {
+  return { description, ping };
+}
+
+/** The Lambda handler's options over test deps (same config, store, logger and clock). */
+export function lambdaOptions(
+  deps: FirehoseDeliveryDeps,
+  overrides: Partial<FirehoseLambdaOptions> = {},
+): FirehoseLambdaOptions {
+  return {
+    readConfig: () => deps.config,
+    openStore: async () => ({ dataSource: deps.dataSource, ...testStore() }),
+    logger: deps.logger,
+    clock: deps.clock,
+    observer: deps.observer,
+    ...overrides,
   };
 }
 

@@ -3,7 +3,8 @@
  * from the environment, over a database that accepts every write and keeps nothing, so the process's
  * memory shows what the server and the core hold, not what a store keeps. Prints its port.
  */
-import { createFirehoseServer, serverLimitsFromEnv } from "../../src/adapters/node-http/firehose-server";
+import { createFirehoseServer } from "../../src/adapters/node-http/firehose-server";
+import { serverLimitsFromEnv } from "../../src/adapters/node-http/server-settings";
 import { nodeBson } from "../../src/adapters/bson/node-bson";
 import { decodeUtf8Run } from "../../src/adapters/node/decode-utf8-run";
 import { readFirehoseConfig } from "../../src/core/firehose/config";
@@ -36,7 +37,7 @@ const deps = {
 };
 const server = createFirehoseServer({
   deps,
-  storeDescription: "discarding test store",
+  store: { description: "discarding test store", ping: async () => undefined },
   limits: serverLimitsFromEnv(process.env),
 });
 server.listen(0, "127.0.0.1").then((port) => console.log(`listening on http://127.0.0.1:${port}`));

@@ -1,10 +1,11 @@
-import { spawn, type ChildProcess } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { request } from "node:http";
 import { connect, type Socket } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import { TEST_ACCESS_KEY } from "../helpers/firehose";
 import { httpRequest } from "../helpers/http";
+import { startServeProcess } from "../helpers/serve-process";
 
 /**
  * `npm run serve` as it faces the internet: a real server process on loopback whose memory is read
@@ -22,26 +23,8 @@ async function startServe(
   entry: "serve" | "discarding" = "serve",
 ): Promise<{ port: number; pid: number }> {
   const script = entry === "serve" ? "src/bin/serve.ts" : "test/helpers/limits-server.ts";
-  const child = spawn(process.execPath, ["--import", "tsx", script], {
-    env: { PATH: process.env.PATH, PORT: "0", HOST: "127.0.0.1", FIREHOSE_ACCESS_KEY: TEST_ACCESS_KEY, ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  children.push(child);
-  const port = await new Promise<number>((resolve, reject) => {
-    let out = "";
-    const timer = setTimeout(() => reject(new Error(`server did not start: ${out}`)), 20_000);
-    child.stdout!.on("data", (chunk: Buffer) => {
-      out += chunk.toString();
-      const match = /listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(out);
-      if (match) {
-        clearTimeout(timer);
-        resolve(Number(match[1]));
-      }
-    });
-    child.stderr!.on("data", (chunk: Buffer) => (out += chunk.toString()));
-    child.on("exit", (code) => reject(new Error(`server exited with ${code}: ${out}`)));
-  });
-  return { port, pid: child.pid! };
+  const { port, pid } = await startServeProcess(children, env, script);
+  return { port, pid };
 }
 
 /** Resident memory now and at its peak, in bytes, of a process (Linux /proc). */

@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { createFirehoseServer, type FirehoseServer } from "../../src/adapters/node-http/firehose-server";
 import type { CollectionPort, DataSourcePort, WriteOperation } from "../../src/core/ports";
 import { readFixture, type FirehoseFixture } from "../helpers/fixtures";
-import { makeFirehoseDeps, parseFirehoseResponse, TEST_ACCESS_KEY } from "../helpers/firehose";
+import { makeFirehoseDeps, parseFirehoseResponse, TEST_ACCESS_KEY, testStore } from "../helpers/firehose";
 import { httpRequest } from "../helpers/http";
 
 const running: FirehoseServer[] = [];
@@ -14,7 +14,7 @@ afterEach(async () => {
 });
 
 async function startServer(deps = makeFirehoseDeps()) {
-  const server = createFirehoseServer({ deps, storeDescription: "embedded test store" });
+  const server = createFirehoseServer({ deps, store: testStore() });
   const port = await server.listen(0, "127.0.0.1");
   running.push(server);
   return { url: `http://127.0.0.1:${port}`, deps, server };
@@ -67,7 +67,13 @@ describe("Node HTTP webhook server on loopback", () => {
     const { url } = await startServer();
     const health = await httpRequest(`${url}/healthz`, { method: "GET" });
     expect(health.status).toBe(200);
-    expect(JSON.parse(health.body)).toMatchObject({ status: "ok", store: "embedded test store" });
+    expect(JSON.parse(health.body)).toEqual({
+      status: "ok",
+      reasons: [],
+      store: "embedded test store",
+      inFlight: 0,
+      inflightBytes: 0,
+    });
     const put = await httpRequest(`${url}/firehose`, { method: "PUT", headers: firehoseHeaders("r-put"), body: "{}" });
     expect(put.status).toBe(405);
     expect(parseFirehoseResponse(put.body).requestId).toBe("r-put");

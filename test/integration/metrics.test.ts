@@ -4,7 +4,7 @@ import { createEmfObserver } from "../../src/adapters/aws-lambda/emf-metrics";
 import { createFirehoseLambdaHandler } from "../../src/adapters/aws-lambda/firehose-handler";
 import { createFirehoseServer, type FirehoseServer } from "../../src/adapters/node-http/firehose-server";
 import { readFixture, type FirehoseFixture } from "../helpers/fixtures";
-import { makeFirehoseDeps, TEST_ACCESS_KEY } from "../helpers/firehose";
+import { lambdaOptions, makeFirehoseDeps, TEST_ACCESS_KEY, testStore } from "../helpers/firehose";
 import { httpRequest } from "../helpers/http";
 
 /** Counters move by exactly what each delivery did: on /metrics (Prometheus) and as Lambda EMF lines. */
@@ -27,7 +27,7 @@ function sample(text: string, series: string): number | undefined {
 describe("GET /metrics on the Node server", () => {
   async function start(token?: string) {
     const deps = makeFirehoseDeps();
-    const server = createFirehoseServer({ deps, storeDescription: "test", metrics: { token } });
+    const server = createFirehoseServer({ deps, store: testStore(), metrics: { token } });
     const port = await server.listen(0, "127.0.0.1");
     running.push(server);
     return { url: `http://127.0.0.1:${port}`, deps };
@@ -98,11 +98,7 @@ describe("CloudWatch EMF lines from the Lambda handler", () => {
     const observer = createEmfObserver(
       new Metrics({ namespace: "AtlasKinesisBridgeTest", serviceName: "firehose-webhook" }),
     );
-    const handler = createFirehoseLambdaHandler(
-      async () => deps,
-      () => deps.config,
-      observer,
-    );
+    const handler = createFirehoseLambdaHandler(lambdaOptions(deps, { observer }));
     const event = (fixture: FirehoseFixture, key = TEST_ACCESS_KEY) => ({
       requestContext: { http: { method: "POST" } },
       headers: {

@@ -7,7 +7,7 @@ import { gunzipSync } from "node:zlib";
 import { afterEach, describe, expect, it } from "vitest";
 import { createFirehoseServer } from "../../src/adapters/node-http/firehose-server";
 import { deliverBatch, firehoseBackoff } from "../../src/local/firehose-delivery";
-import { makeFirehoseDeps, TEST_ACCESS_KEY } from "../helpers/firehose";
+import { makeFirehoseDeps, TEST_ACCESS_KEY, testStore } from "../helpers/firehose";
 
 type Reply = (req: IncomingMessage, body: Buffer, res: ServerResponse, requestId: string) => void;
 const ok: Reply = (_req, _body, res, requestId) => {
@@ -204,7 +204,7 @@ describe("deliverBatch: Firehose's HTTP endpoint delivery, case by case", () => 
 
   it("against the real webhook: a batch answered 503 after it was written is retried and nothing is written twice", async () => {
     const deps = makeFirehoseDeps();
-    const server = createFirehoseServer({ deps, storeDescription: "test" });
+    const server = createFirehoseServer({ deps, store: testStore() });
     const port = await server.listen(0, "127.0.0.1");
     servers.push({ close: () => void server.stop() });
     // A proxy that forwards every request but, the first time, hides the 200 behind a 503.

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { readCaptureConfig } from "../../src/core/capture/config";
 import { readFirehoseConfig } from "../../src/core/firehose/config";
+import { listenSettings } from "../../src/adapters/node-http/server-settings";
 import { readSettings, setting, wholeNumber } from "../../src/core/settings";
 
 /** One way to read configuration: App Services values and environment variables, same parsers, same messages. */
@@ -36,5 +37,23 @@ describe("settings", () => {
   it("derives defaults from other settings: the outbox and signal databases follow the heartbeat database", () => {
     const config = readCaptureConfig((n) => (n === "HEARTBEAT_DATABASE" ? "ops" : undefined));
     expect(config).toMatchObject({ heartbeatDatabase: "ops", outboxDatabase: "ops", signalDatabase: "ops" });
+  });
+
+  it.each([
+    { name: "nothing set: the defaults", env: {}, value: { port: 8080, host: "0.0.0.0" } },
+    {
+      name: "port 0 (any free port) and a host",
+      env: { PORT: "0", HOST: "127.0.0.1" },
+      value: { port: 0, host: "127.0.0.1" },
+    },
+    { name: "the highest port", env: { PORT: "65535" }, value: { port: 65535, host: "0.0.0.0" } },
+  ])("reads the server's PORT and HOST from its table: $name", ({ env, value }) => {
+    expect(readSettings((name) => (env as Record<string, string>)[name], listenSettings)).toEqual(value);
+  });
+
+  it.each(["65536", "-1", "80.5", "http"])("refuses PORT=%j with the setting's name", (raw) => {
+    expect(() => readSettings((name) => (name === "PORT" ? raw : undefined), listenSettings)).toThrow(
+      "PORT must be a whole number from 0 to 65535",
+    );
   });
 });

@@ -50,9 +50,7 @@ export async function handleFirehoseEndpoint(
     );
   } catch (error) {
     // Only set-up can throw here (config, data source); the core itself always answers.
-    answer = setupFailureResponse(request && request.headers, error, systemClock.now(), (line) =>
-      consoleLogger.error(line),
-    );
+    answer = setupFailureResponse(request && request.headers, error, { logger: consoleLogger, clock: systemClock });
   }
   response.setStatusCode(answer.status);
   response.setHeader("Content-Type", answer.headers["Content-Type"]);

@@ -25,7 +25,7 @@ export function atlasDataSource(ctx: AppServicesContext): DataSourcePort {
   const service = ctx.services.get(DATA_SOURCE_NAME);
   if (!service)
     throw new BridgeError(
-      "misconfigured",
+      "data_source_missing",
       `the App Services data source "${DATA_SOURCE_NAME}" is not linked to this app`,
     );
   return service;

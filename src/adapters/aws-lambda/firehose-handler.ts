@@ -1,10 +1,12 @@
-import { statusForKind } from "../../core/errors";
-import { admitDelivery } from "../../core/firehose/admit-delivery";
-import { NO_RECORDS, type DeliveryObserver } from "../../core/firehose/delivery-report";
+import { admitDelivery, refuseDelivery, type DeliveryHead } from "../../core/firehose/admit-delivery";
 import type { FirehoseConfig } from "../../core/firehose/config";
-import { receiveFirehoseDelivery, type FirehoseDeliveryDeps } from "../../core/firehose/receive-delivery";
-import { headerLookup } from "../../core/firehose/request";
-import { firehoseResponse, setupFailureResponse } from "../../core/firehose/response";
+import type { DeliveryObserver } from "../../core/firehose/delivery-report";
+import { checkHealth, healthResponse } from "../../core/firehose/health";
+import { receiveFirehoseDelivery } from "../../core/firehose/receive-delivery";
+import { setupFailureResponse } from "../../core/firehose/response";
+import { consoleLogger, systemClock, type Clock, type DataSourcePort, type Logger } from "../../core/ports";
+import { nodeBson } from "../bson/node-bson";
+import { decodeUtf8Run } from "../node/decode-utf8-run";
 
 /**
  * The subset of Lambda HTTP events we read: Function URL and API Gateway HTTP API (payload 2.0) and
@@ -13,6 +15,9 @@ import { firehoseResponse, setupFailureResponse } from "../../core/firehose/resp
 export interface LambdaHttpEvent {
   version?: string;
   httpMethod?: string;
+  /** Payload 2.0's path; 1.0 has `path`. */
+  rawPath?: string;
+  path?: string;
   requestContext?: { http?: { method?: string }; httpMethod?: string };
   headers?: Record<string, string | undefined> | null;
   multiValueHeaders?: Record<string, string[] | undefined> | null;
@@ -27,66 +32,81 @@ export interface LambdaHttpResult {
   isBase64Encoded: false;
 }
 
+/** The store as the Lambda uses it: where deliveries go, and a ping for health checks. */
+export interface LambdaStore {
+  readonly dataSource: DataSourcePort;
+  readonly description: string;
+  ping(timeoutMs: number): Promise<void>;
+}
+
+export interface FirehoseLambdaOptions {
+  /** The settings, read without connecting anywhere; throws (BridgeError) when one is invalid. */
+  readonly readConfig: () => FirehoseConfig;
+  /** The store, connected once per container (a failed connect is tried again next time). */
+  readonly openStore: () => Promise<LambdaStore>;
+  readonly logger?: Logger;
+  readonly clock?: Clock;
+  /** Told what each delivery did (CloudWatch metrics). */
+  readonly observer?: DeliveryObserver;
+}
+
 /**
- * `readConfig` gives the access keys without connecting anywhere: a request with a wrong key, a wrong
- * method or no configured key is answered before its body is decoded or the database is opened.
+ * The webhook as a Lambda handler. A POST is a delivery: the core's admission is run on its headers
+ * first, so a request with a wrong key, a wrong method or no configured key is answered before its
+ * body is decoded or the database is opened. `GET /healthz` (or `/health`) answers whether a
+ * delivery would succeed now (settings, access key, the database answering a ping), as the Node
+ * server's does.
  */
 export function createFirehoseLambdaHandler(
-  getDeps: () => Promise<FirehoseDeliveryDeps>,
-  readConfig?: () => Pick<FirehoseConfig, "accessKeys">,
-  observer?: DeliveryObserver,
+  options: FirehoseLambdaOptions,
 ): (event: LambdaHttpEvent) => Promise<LambdaHttpResult> {
+  const logger = options.logger || consoleLogger;
+  const clock = options.clock || systemClock;
+  const hostDeps = { logger, clock, observer: options.observer };
   return async (event) => {
-    const headers = { ...(event && event.multiValueHeaders), ...(event && event.headers) };
-    const requestId = headerLookup(headers)("x-amz-firehose-request-id") || "";
-    const method =
-      (event.requestContext && event.requestContext.http && event.requestContext.http.method) || event.httpMethod || "";
-    const started = Date.now();
-    let answer;
-    let reported = false;
-    try {
-      const refused = readConfig
-        ? admitDelivery(method, headers, readConfig(), { requireRequestId: false })
-        : undefined;
-      if (refused) {
-        console.warn(
-          JSON.stringify({
-            level: "warn",
-            msg: "firehose delivery",
-            requestId,
-            status: statusForKind[refused.kind],
-            outcome: refused.kind,
-            bodyRead: false,
-          }),
-        );
-        answer = firehoseResponse(statusForKind[refused.kind], requestId, Date.now(), refused.message);
-      } else {
-        const deps = await getDeps();
-        const body =
-          typeof event.body === "string"
-            ? Buffer.from(event.body, event.isBase64Encoded ? "base64" : "utf8")
-            : undefined;
-        // The core reports what it answered; the handler reports only what it answered itself.
-        answer = await receiveFirehoseDelivery({ method, headers, body }, observer ? { ...deps, observer } : deps);
-        reported = true;
-      }
-    } catch (error) {
-      // Set-up failed (no MONGODB_URI, unreachable cluster, bad configuration).
-      answer = setupFailureResponse(headers, error, Date.now(), (line) => console.error(JSON.stringify(line)));
-    }
-    if (observer && !reported) {
-      observer.delivered({
-        status: answer.status,
-        durationMs: Date.now() - started,
-        bodyBytes: 0,
-        records: NO_RECORDS,
-      });
-    }
-    return {
-      statusCode: answer.status,
-      headers: { "content-type": answer.headers["Content-Type"] },
-      body: answer.body,
-      isBase64Encoded: false,
+    const started = clock.now();
+    const head: DeliveryHead = {
+      method:
+        (event.requestContext && event.requestContext.http && event.requestContext.http.method) ||
+        event.httpMethod ||
+        "",
+      headers: { ...(event && event.multiValueHeaders), ...(event && event.headers) },
     };
+    const path = event.rawPath || event.path || "";
+    if (head.method.toUpperCase() === "GET" && (path === "/healthz" || path === "/health")) {
+      const health = await checkHealth({ config: options.readConfig, store: options.openStore }, logger);
+      return lambdaResult(healthResponse(health));
+    }
+    let config: FirehoseConfig;
+    try {
+      config = options.readConfig();
+    } catch (error) {
+      return lambdaResult(setupFailureResponse(head.headers, error, hostDeps, started));
+    }
+    const admission = admitDelivery(head, config, { requireRequestId: true });
+    if (!admission.ok) return lambdaResult(refuseDelivery(head, admission.error, hostDeps));
+    let store: LambdaStore;
+    try {
+      store = await options.openStore();
+    } catch (error) {
+      // No MONGODB_URI (named in the answer), or the cluster unreachable (named in the log only).
+      return lambdaResult(setupFailureResponse(head.headers, error, hostDeps, started));
+    }
+    const body =
+      typeof event.body === "string" ? Buffer.from(event.body, event.isBase64Encoded ? "base64" : "utf8") : undefined;
+    const answer = await receiveFirehoseDelivery(
+      { method: head.method, headers: head.headers, body },
+      { ...hostDeps, config, dataSource: store.dataSource, bson: nodeBson, decodeUtf8Run },
+    );
+    return lambdaResult(answer);
+  };
+}
+
+function lambdaResult(answer: { status: number; headers: { "Content-Type": string }; body: string }): LambdaHttpResult {
+  return {
+    statusCode: answer.status,
+    headers: { "content-type": answer.headers["Content-Type"] },
+    body: answer.body,
+    isBase64Encoded: false,
   };
 }

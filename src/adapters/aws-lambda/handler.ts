@@ -1,28 +1,26 @@
 // Lambda entry (bundled by esbuild for deployment): Function URL or API Gateway in front.
-import { readFirehoseConfig, type FirehoseConfig } from "../../core/firehose/config";
-import type { FirehoseDeliveryDeps } from "../../core/firehose/receive-delivery";
-import { firehoseDepsFromEnv, openMongoClient } from "../mongodb/env-deps";
+import type { FirehoseConfig } from "../../core/firehose/config";
+import { consoleLogger, systemClock } from "../../core/ports";
+import { firehoseConfigFromEnv, openMongoClient, type NodeDataSource } from "../mongodb/env-deps";
 import { createEmfObserver } from "./emf-metrics";
 import { createFirehoseLambdaHandler } from "./firehose-handler";
 
 // One MongoClient per container, reused across invocations; a failed connect is retried next time.
-let deps: Promise<FirehoseDeliveryDeps> | undefined;
-
+let store: Promise<NodeDataSource> | undefined;
 let config: FirehoseConfig | undefined;
 
-export const handler = createFirehoseLambdaHandler(
-  () => {
-    deps =
-      deps ||
-      openMongoClient(process.env).then(
-        ({ dataSource }) => firehoseDepsFromEnv(process.env, dataSource),
-        (error) => {
-          deps = undefined;
-          throw error;
-        },
-      );
-    return deps;
+export const handler = createFirehoseLambdaHandler({
+  readConfig: () => (config = config || firehoseConfigFromEnv(process.env)),
+  openStore: () => {
+    store =
+      store ||
+      openMongoClient(process.env).catch((error) => {
+        store = undefined;
+        throw error;
+      });
+    return store;
   },
-  () => (config = config || readFirehoseConfig((name) => process.env[name])),
-  createEmfObserver(),
-);
+  logger: consoleLogger,
+  clock: systemClock,
+  observer: createEmfObserver(),
+});

@@ -1,14 +1,15 @@
 import { MongoClient } from "mongodb";
-import { readFirehoseConfig, FIREHOSE_MAX_BODY_BYTES } from "../../core/firehose/config";
+import { BridgeError } from "../../core/errors";
+import { readFirehoseConfig, FIREHOSE_MAX_BODY_BYTES, type FirehoseConfig } from "../../core/firehose/config";
+import type { StoreProbe } from "../../core/firehose/health";
 import type { FirehoseDeliveryDeps } from "../../core/firehose/receive-delivery";
 import { consoleLogger, systemClock, type DataSourcePort } from "../../core/ports";
 import { readSetting, setting, wholeNumber } from "../../core/settings";
 import { nodeBson } from "../bson/node-bson";
 import { decodeUtf8Run } from "../node/decode-utf8-run";
 
-export interface NodeDataSource {
+export interface NodeDataSource extends StoreProbe {
   readonly dataSource: DataSourcePort;
-  readonly description: string;
   close(): Promise<void>;
 }
 
@@ -18,12 +19,16 @@ export interface NodeDataSource {
  */
 export async function openMongoClient(env: NodeJS.ProcessEnv): Promise<NodeDataSource> {
   const uri = env.MONGODB_URI;
-  if (!uri) throw new Error("MONGODB_URI is not set");
+  if (!uri) throw new BridgeError("mongodb_uri_missing");
   const client = new MongoClient(uri, { appName: "atlas-kinesis-bridge" });
   await client.connect();
   return {
     dataSource: client,
     description: `MongoDB via the official driver (${redactUri(uri)})`,
+    // The signal stops the wait (server selection included) when the health check gives up.
+    ping: async (timeoutMs) => {
+      await client.db("admin").command({ ping: 1 }, { signal: AbortSignal.timeout(timeoutMs) });
+    },
     close: () => client.close(),
   };
 }
@@ -35,11 +40,15 @@ export const maxBodySetting = setting(
   FIREHOSE_MAX_BODY_BYTES,
 );
 
-export function firehoseDepsFromEnv(env: NodeJS.ProcessEnv, dataSource: DataSourcePort): FirehoseDeliveryDeps {
+/** The webhook's settings on a Node host (the Lambda and the server): the values' names, plus FIREHOSE_MAX_BODY_BYTES. */
+export function firehoseConfigFromEnv(env: NodeJS.ProcessEnv): FirehoseConfig {
   const read = (name: string) => env[name];
-  const limit = readSetting(read, maxBodySetting);
+  return readFirehoseConfig(read, readSetting(read, maxBodySetting));
+}
+
+export function firehoseDepsFromEnv(env: NodeJS.ProcessEnv, dataSource: DataSourcePort): FirehoseDeliveryDeps {
   return {
-    config: readFirehoseConfig(read, limit),
+    config: firehoseConfigFromEnv(env),
     dataSource,
     bson: nodeBson,
     clock: systemClock,

@@ -1,4 +1,5 @@
 import { createHash } from "crypto";
+import { BridgeError } from "../errors";
 
 export interface CapturedCollection {
   readonly db: string;
@@ -12,9 +13,10 @@ export interface CapturedCollection {
 /** The collection name that stands for a whole database in the capture list. */
 export const WHOLE_DATABASE = "*";
 
-export class CaptureListError extends Error {
+/** Every problem of a capture list, one per line (the build stops on it). */
+export class CaptureListError extends BridgeError {
   constructor(readonly problems: string[]) {
-    super(problems.join("\n"));
+    super("capture_list_invalid", problems.join("\n"));
     this.name = "CaptureListError";
   }
 }

@@ -1,4 +1,5 @@
 import type { BsonPort } from "../bson-port";
+import { BridgeError } from "../errors";
 import type { Document } from "../ports";
 import type { CaptureConfig } from "./config";
 import { partitionKeyFor } from "./partition-key";
@@ -28,12 +29,12 @@ export interface KinesisRecord {
 }
 
 /** Raised when even the smallest form of a record is over the limit. */
-export class RecordTooLargeError extends Error {
+export class RecordTooLargeError extends BridgeError {
   constructor(
     readonly bytes: number,
     readonly limit: number,
   ) {
-    super(`record is ${bytes} bytes even without its documents, above the ${limit}-byte limit`);
+    super("record_too_large", `record is ${bytes} bytes even without its documents, above the ${limit}-byte limit`);
     this.name = "RecordTooLargeError";
   }
 }

@@ -1,5 +1,5 @@
 import type { BsonPort } from "../bson-port";
-import { describeError } from "../errors";
+import { describeError, failed, failure, ok, type Result } from "../errors";
 import { idKey } from "../id-key";
 import { chunksOf } from "../chunk";
 import {
@@ -75,16 +75,17 @@ export async function runSnapshot(signalId: unknown, deps: SnapshotDeps, deadlin
   if (existing && existing.status !== "done" && existing.status !== "failed") {
     const parallelism = signalParallelism(existing, deps.config.snapshotParallelism);
     // A snapshot once planned in ranges stays so, whatever the setting says now.
-    if (typeof parallelism === "number" && (parallelism > 1 || Array.isArray(existing.plan)))
-      return runParallelSnapshot(signalId, existing, parallelism, deps, deadlineMs);
+    if (parallelism.ok && (parallelism.value > 1 || Array.isArray(existing.plan)))
+      return runParallelSnapshot(signalId, existing, parallelism.value, deps, deadlineMs);
   }
   if (!(await claimSignal(deps, signalId, {}))) return { status: "busy", published: 0, outboxed: 0 };
   const signal = (await deps.signals.findOne({ _id: signalId })) as Document;
   const run: SnapshotRun = { status: "paused", published: 0, outboxed: 0 };
-  const collections = signalCollections(signal);
-  if (typeof collections === "string") return finish(deps, signalId, { ...run, status: "failed", error: collections });
+  const listed = signalCollections(signal);
+  if (!listed.ok) return finish(deps, signalId, { ...run, status: "failed", error: listed.error.message });
+  const collections = listed.value;
   const parallelism = signalParallelism(signal, deps.config.snapshotParallelism);
-  if (typeof parallelism === "string") return finish(deps, signalId, { ...run, status: "failed", error: parallelism });
+  if (!parallelism.ok) return finish(deps, signalId, { ...run, status: "failed", error: parallelism.error.message });
   // Progress is kept per position in "data-collections" (field names cannot hold the namespace's dot).
   const progress = (signal.progress as Record<string, Progress> | undefined) || {};
   try {
@@ -182,29 +183,32 @@ export async function continueSnapshots(deps: SnapshotDeps, deadlineMs: number):
   return continued;
 }
 
-function signalCollections(signal: Document | null): string[] | string {
-  if (!signal) return "signal document not found";
-  if (signal.type !== SNAPSHOT_SIGNAL_TYPE) return `signal type must be "${SNAPSHOT_SIGNAL_TYPE}"`;
+function signalCollections(signal: Document | null): Result<string[]> {
+  const invalid = (message: string) => failed(failure("snapshot_signal_invalid", message));
+  if (!signal) return invalid("signal document not found");
+  if (signal.type !== SNAPSHOT_SIGNAL_TYPE) return invalid(`signal type must be "${SNAPSHOT_SIGNAL_TYPE}"`);
   const data = signal.data as Document | undefined;
   const list = data && data["data-collections"];
-  if (!Array.isArray(list) || list.length === 0) return 'signal data must have a non-empty "data-collections" array';
+  if (!Array.isArray(list) || list.length === 0)
+    return invalid('signal data must have a non-empty "data-collections" array');
   for (const entry of list) {
     if (typeof entry !== "string" || !/^[^.$\0\s]+\.[^$\0]+$/.test(entry))
-      return `"${String(entry).slice(0, 80)}" is not a "database.collection" name`;
+      return invalid(`"${String(entry).slice(0, 80)}" is not a "database.collection" name`);
   }
-  return list as string[];
+  return ok(list as string[]);
 }
 
-/** The signal's `data.parallelism`, else the configured default; a reason when the signal's is invalid. */
-function signalParallelism(signal: Document | null, fallback: number): number | string {
+/** The signal's `data.parallelism`, else the configured default; a failure when the signal's is invalid. */
+function signalParallelism(signal: Document | null, fallback: number): Result<number> {
   const data = signal && (signal.data as Document | undefined);
   const asked = data ? data.parallelism : undefined;
-  if (asked === undefined || asked === null) return fallback;
+  if (asked === undefined || asked === null) return ok(fallback);
   const value = typeof asked === "number" ? asked : Number(asked);
   if (!(value >= 1 && value <= MAX_SNAPSHOT_PARALLELISM) || Math.floor(value) !== value) {
-    return `signal data.parallelism must be a whole number from 1 to ${MAX_SNAPSHOT_PARALLELISM}`;
+    const message = `signal data.parallelism must be a whole number from 1 to ${MAX_SNAPSHOT_PARALLELISM}`;
+    return failed(failure("snapshot_signal_invalid", message));
   }
-  return value;
+  return ok(value);
 }
 
 /**
@@ -220,8 +224,9 @@ async function runParallelSnapshot(
   deadlineMs: number,
 ): Promise<SnapshotRun> {
   const run: SnapshotRun = { status: "paused", published: 0, outboxed: 0 };
-  const collections = signalCollections(signal);
-  if (typeof collections === "string") return finish(deps, signalId, { ...run, status: "failed", error: collections });
+  const listed = signalCollections(signal);
+  if (!listed.ok) return finish(deps, signalId, { ...run, status: "failed", error: listed.error.message });
+  const collections = listed.value;
   let plan = signal.plan as SnapshotRange[] | undefined;
   if (!plan) {
     // One run plans, under the signal's lease; others find the plan written or come back later.

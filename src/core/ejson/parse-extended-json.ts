@@ -1,4 +1,5 @@
 import type { BsonPort } from "../bson-port";
+import { BridgeError } from "../errors";
 import { isInteger, isNotANumber } from "../numbers";
 
 /**
@@ -25,11 +26,8 @@ export function parseExtendedJson(text: string, bson: BsonPort): unknown {
 }
 
 /** BSON cannot store a field name with a NUL byte; such a record must fail alone, not its batch. */
-export class InvalidFieldNameError extends Error {
-  constructor() {
-    super("a field name contains a NUL character");
-    this.name = "InvalidFieldNameError";
-  }
+function invalidFieldName(): BridgeError {
+  return new BridgeError("field_name_nul");
 }
 
 function checkFieldNames(value: unknown, bson: BsonPort): void {
@@ -40,7 +38,7 @@ function checkFieldNames(value: unknown, bson: BsonPort): void {
     return;
   }
   for (const key of Object.keys(value)) {
-    if (key.indexOf("\0") !== -1) throw new InvalidFieldNameError();
+    if (key.indexOf("\0") !== -1) throw invalidFieldName();
     checkFieldNames((value as Record<string, unknown>)[key], bson);
   }
 }
@@ -74,7 +72,7 @@ function revive(value: unknown, bson: BsonPort, checkKeys: boolean): unknown {
   for (let k = 0; k < keys.length; k++) {
     const key = keys[k];
     if (key.charCodeAt(0) === 36 /* $ */) return reviveWrapper(object, keys.length === 1 ? key : undefined, bson);
-    if (checkKeys && key.indexOf("\0") !== -1) throw new InvalidFieldNameError();
+    if (checkKeys && key.indexOf("\0") !== -1) throw invalidFieldName();
     const item = object[key];
     if (typeof item === "number") {
       // Checked here rather than in a call: most numbers are fractions or int32s other than 0, kept as they are.

@@ -83,7 +83,7 @@ export async function applyTargetWrites(
   const deleteRefusals = await bulkWriteKeepingRefusals(deletes.collection, deleteRows, "writing delete positions");
   if (deleteRefusals.length > 0) {
     // A delete-position row is ours and small: no permanent reason to refuse it, so retry the batch.
-    throw new BridgeError("unavailable", "writing delete positions failed; retry the batch", {
+    throw new BridgeError("store_failed", "writing delete positions failed; retry the batch", {
       cause: new Error(deleteRefusals[0].message.slice(0, 200)),
     });
   }
@@ -141,7 +141,7 @@ export async function applyTargetWrites(
   }
   const undoRefusals = await bulkWriteKeepingRefusals(collection, undo, "removing a change older than its delete");
   if (undoRefusals.length > 0) {
-    throw new BridgeError("unavailable", "removing a change older than its delete failed; retry the batch", {
+    throw new BridgeError("store_failed", "removing a change older than its delete failed; retry the batch", {
       cause: new Error(undoRefusals[0].message.slice(0, 200)),
     });
   }

@@ -1,3 +1,5 @@
+import type { Failure } from "../errors";
+
 /**
  * Why a record was dead-lettered. Every dead letter carries one of these codes as `reasonCode`
  * beside its human `reason`; code (and operators' queries) branch on the code, never on the text.
@@ -29,12 +31,20 @@ export const DEAD_LETTER_REASONS = {
 
 export type DeadLetterReasonCode = keyof typeof DEAD_LETTER_REASONS;
 
-/** A code and the human sentence for one refused record (the sentence may add detail to the code's). */
-export interface Refusal {
-  readonly reasonCode: DeadLetterReasonCode;
-  readonly reason: string;
+/**
+ * One refused record, in the error vocabulary (src/core/errors.ts): kind "refused", one of the codes
+ * above, and the human sentence (which may add detail to the code's). Its dead letter stores the
+ * code as `reasonCode` and the sentence as `reason`.
+ */
+export interface Refusal extends Failure {
+  readonly kind: "refused";
+  readonly code: DeadLetterReasonCode;
 }
 
-export function refusal(reasonCode: DeadLetterReasonCode, reason: string = DEAD_LETTER_REASONS[reasonCode]): Refusal {
-  return { reasonCode, reason };
+export function refusal(code: DeadLetterReasonCode, message: string = DEAD_LETTER_REASONS[code]): Refusal {
+  return { kind: "refused", code, message };
+}
+
+export function isRefusal(value: object): value is Refusal {
+  return (value as { kind?: unknown }).kind === "refused";
 }

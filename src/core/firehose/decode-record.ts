@@ -1,7 +1,8 @@
 import type { BsonPort } from "../bson-port";
-import { decodedLength, InvalidFieldNameError, parseExtendedJson } from "../ejson/parse-extended-json";
+import { decodedLength, parseExtendedJson } from "../ejson/parse-extended-json";
+import { isBridgeError } from "../errors";
 import type { Document } from "../ports";
-import { DEAD_LETTER_REASONS, type DeadLetterReasonCode } from "./dead-letter-reasons";
+import { refusal, type DeadLetterReasonCode, type Refusal } from "./dead-letter-reasons";
 
 export type DecodedRecord =
   | { readonly kind: "document"; readonly index: number; readonly document: Document }
@@ -11,8 +12,7 @@ export type DecodedRecord =
 export interface RejectedRecord {
   readonly kind: "rejected";
   readonly index: number;
-  readonly reasonCode: DeadLetterReasonCode;
-  readonly reason: string;
+  readonly refusal: Refusal;
   /** The record's data as it arrived, for its dead letter. */
   readonly data: unknown;
 }
@@ -60,7 +60,7 @@ export function parseRecord(records: DecodedRecordBytes, index: number, bson: Bs
   } catch (error) {
     // JSON.parse messages quote the input, so only the library's own (content-free) messages pass.
     if (error instanceof SyntaxError) return rejected(index, "not_json", records.rawData(index));
-    if (error instanceof InvalidFieldNameError)
+    if (isBridgeError(error) && error.code === "field_name_nul")
       return rejected(index, "invalid_field_name", records.rawData(index), error.message);
     return rejected(
       index,
@@ -93,13 +93,8 @@ function documentProblem(value: unknown, bson: BsonPort): { code: DeadLetterReas
   return undefined;
 }
 
-function rejected(
-  index: number,
-  reasonCode: DeadLetterReasonCode,
-  data: unknown,
-  reason: string = DEAD_LETTER_REASONS[reasonCode],
-): RejectedRecord {
-  return { kind: "rejected", index, reasonCode, reason, data };
+function rejected(index: number, code: DeadLetterReasonCode, data: unknown, message?: string): RejectedRecord {
+  return { kind: "rejected", index, refusal: refusal(code, message), data };
 }
 
 function firstLine(error: unknown): string {

@@ -2,7 +2,7 @@ import type { BsonPort } from "../bson-port";
 import { idKey } from "../id-key";
 import type { Document, WriteOperation } from "../ports";
 import { readChange, type ChangeToApply } from "./change-event";
-import type { DeadLetterReasonCode, Refusal } from "./dead-letter-reasons";
+import { isRefusal, type Refusal } from "./dead-letter-reasons";
 import { refusal } from "./dead-letter-reasons";
 import type { DecodedRecord } from "./decode-record";
 import { olderThan, POSITION_FIELD } from "./envelope-position";
@@ -45,7 +45,7 @@ export interface PlannedWrites {
   /** Records superseded by a later (or, for change events, newer) record for the same _id in this batch. */
   readonly superseded: number;
   /** Records that are well-formed JSON but cannot be applied. */
-  readonly rejected: { index: number; reasonCode: DeadLetterReasonCode; reason: string }[];
+  readonly rejected: { index: number; refusal: Refusal }[];
   readonly heartbeats: number;
   /** Change events in Atlas Stream Processing's basicJson (types lost by the producer), applied as they are. */
   readonly basicJson: number;
@@ -87,15 +87,15 @@ export function planWrites(
         target: routing.defaultTarget,
         write: { kind: "plain", index: record.index, id, key: idKey(id, bson), operation },
       };
-    } else if ("reasonCode" in change) {
+    } else if (isRefusal(change)) {
       planned = change;
     } else {
       if (change.basicJson) basicJson++;
       planned = planChange(change, record.index, bson, routing, targetCache, now);
       if ("write" in planned && planned.write.kind === "liveness") heartbeats++;
     }
-    if ("reasonCode" in planned) {
-      rejected.push({ index: record.index, reasonCode: planned.reasonCode, reason: planned.reason });
+    if (isRefusal(planned)) {
+      rejected.push({ index: record.index, refusal: planned });
       continue;
     }
     candidates++;

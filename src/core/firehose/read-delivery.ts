@@ -95,7 +95,7 @@ function decodeAll(
     starts.push(offset);
     if (typeof outcome === "number") offset += outcome;
     else {
-      if (outcome.kind === "rejected" && outcome.reasonCode === "not_base64" && !texts.readsAsJson(index))
+      if (outcome.kind === "rejected" && outcome.refusal.code === "not_base64" && !texts.readsAsJson(index))
         return undefined;
       settled.set(index, outcome);
     }

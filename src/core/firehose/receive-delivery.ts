@@ -1,7 +1,7 @@
 import type { BsonPort } from "../bson-port";
 import { admitDelivery } from "./admit-delivery";
 import { chunkEnd } from "../chunk";
-import { BridgeError, describeError, isBridgeError, statusForKind } from "../errors";
+import { asBridgeError, BridgeError, describeError, statusForKind, toError } from "../errors";
 import type { Clock, DataSourcePort, Document, Logger } from "../ports";
 import type { FirehoseConfig } from "./config";
 import { parseRecord, type DecodedRecord } from "./decode-record";
@@ -61,14 +61,17 @@ export async function receiveFirehoseDelivery(
     response = firehoseResponse(200, outcome.requestId, deps.clock.now());
     deps.logger.info(logLine(outcome, 200, "accepted", deps.clock.now() - started));
   } catch (error) {
-    const kind = isBridgeError(error) ? error.kind : "unavailable";
-    const status = statusForKind[kind];
     // Unexpected errors may carry driver text; the response gets a stable message, the log the detail.
-    const message = isBridgeError(error) ? error.message : "the receiver could not store the batch; retry";
-    const line = { ...logLine(outcome, status, kind, deps.clock.now() - started), error: describeError(error) };
+    const failure = asBridgeError(error, "unexpected");
+    const status = statusForKind[failure.kind];
+    const line = {
+      ...logLine(outcome, status, failure.kind, deps.clock.now() - started),
+      code: failure.code,
+      error: describeError(error),
+    };
     if (status >= 500) deps.logger.error(line);
     else deps.logger.warn(line);
-    response = firehoseResponse(status, outcome.requestId, deps.clock.now(), message);
+    response = firehoseResponse(status, outcome.requestId, deps.clock.now(), failure.message);
   }
   if (deps.observer)
     deps.observer.delivered(report(response.status, outcome, deps.clock.now() - started, request.body));
@@ -99,17 +102,17 @@ async function acceptDelivery(
   outcome: Outcome,
 ): Promise<void> {
   const { config } = deps;
-  const refused = admitDelivery(request.method, request.headers, config, { requireRequestId: false });
-  if (refused) throw refused;
-  if (!request.body || request.body.length === 0) throw new BridgeError("malformed_request", "request body is empty");
+  const admission = admitDelivery(request, config, { requireRequestId: false });
+  if (!admission.ok) throw toError(admission.error);
+  if (!request.body || request.body.length === 0) throw new BridgeError("body_empty");
   const bodyBytes = await decodeContent(request.body, header("content-encoding"), config.maxBodyBytes);
   const delivery = readDelivery(bodyBytes, deps.decodeUtf8Run);
   if (outcome.requestId === "") {
     outcome.requestId = delivery.requestId;
-    throw new BridgeError("malformed_request", "missing X-Amz-Firehose-Request-Id header");
+    throw new BridgeError("request_id_missing");
   }
   if (delivery.requestId !== outcome.requestId) {
-    throw new BridgeError("malformed_request", "body requestId does not match the X-Amz-Firehose-Request-Id header");
+    throw new BridgeError("request_id_mismatch");
   }
   await applyDelivery(delivery, deps, outcome, outcome.sourceArn);
 }
@@ -160,8 +163,7 @@ export async function applyDelivery(
     end = chunkEnd(start, delivery.recordCount, limits, (index) => delivery.byteLength(index));
     for (let index = start; index < end; index++) {
       const record = parseRecord(delivery, index, deps.bson);
-      if (record.kind === "rejected")
-        deadLetters.push({ index, reasonCode: record.reasonCode, reason: record.reason, data: record.data });
+      if (record.kind === "rejected") deadLetters.push({ index, refusal: record.refusal, data: record.data });
       else if (record.kind === "empty") outcome.empty++;
       decoded.push(record);
     }
@@ -169,8 +171,7 @@ export async function applyDelivery(
     outcome.superseded += plan.superseded;
     outcome.heartbeats += plan.heartbeats;
     outcome.basicJson += plan.basicJson;
-    for (const { index, reasonCode, reason } of plan.rejected)
-      deadLetters.push({ index, reasonCode, reason, data: delivery.rawData(index) });
+    for (const { index, refusal } of plan.rejected) deadLetters.push({ index, refusal, data: delivery.rawData(index) });
     await pending;
     const deletes = { collection: deletesCollection, now: deps.clock.now(), bson: deps.bson };
     const applyRound = (round: TargetWrites[]) =>
@@ -180,14 +181,8 @@ export async function applyDelivery(
             (result) => {
               outcome.written += result.written;
               outcome.stale += result.stale;
-              for (const { index, refusal } of result.refused) {
-                deadLetters.push({
-                  index,
-                  reasonCode: refusal.reasonCode,
-                  reason: refusal.reason,
-                  data: delivery.rawData(index),
-                });
-              }
+              for (const { index, refusal } of result.refused)
+                deadLetters.push({ index, refusal, data: delivery.rawData(index) });
             },
           ),
         ),

@@ -1,5 +1,5 @@
 import { createGunzip } from "zlib";
-import { BridgeError } from "../errors";
+import { BridgeError, failure, toError, type Failure } from "../errors";
 
 /** Header values as hosts hand them over: plain strings (Node, Lambda) or arrays (App Services). */
 export type HeaderBag = Readonly<Record<string, string | readonly string[] | undefined>>;
@@ -46,11 +46,11 @@ export async function decodeContent(
 ): Promise<Buffer> {
   const encoding = (contentEncoding || "").trim().toLowerCase();
   const bytes = Buffer.isBuffer(body) ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
-  if (bytes.length > maxBytes) throw tooLarge(bytes.length, maxBytes, "received");
+  if (bytes.length > maxBytes) throw toError(tooLarge(bytes.length, maxBytes, "received"));
   if (encoding === "" || encoding === "identity") return bytes;
   if (encoding !== "gzip") {
     throw new BridgeError(
-      "malformed_request",
+      "content_encoding_unsupported",
       `unsupported Content-Encoding "${encoding.slice(0, 40)}"; only gzip is accepted`,
     );
   }
@@ -69,7 +69,7 @@ function gunzipBounded(input: Buffer, maxBytes: number): Promise<Buffer> {
       if (total > maxBytes) {
         settled = true;
         gunzip.destroy();
-        reject(tooLarge(total, maxBytes, "decompressed (at least)"));
+        reject(toError(tooLarge(total, maxBytes, "decompressed (at least)")));
         return;
       }
       chunks.push(chunk);
@@ -77,7 +77,7 @@ function gunzipBounded(input: Buffer, maxBytes: number): Promise<Buffer> {
     gunzip.on("error", (error: Error) => {
       if (settled) return;
       settled = true;
-      reject(new BridgeError("malformed_request", `gzip body cannot be decompressed: ${error.message}`));
+      reject(new BridgeError("gzip_invalid", `gzip body cannot be decompressed: ${error.message}`));
     });
     gunzip.on("end", () => {
       if (settled) return;
@@ -88,8 +88,9 @@ function gunzipBounded(input: Buffer, maxBytes: number): Promise<Buffer> {
   });
 }
 
-export function tooLarge(size: number, maxBytes: number, what: string): BridgeError {
-  return new BridgeError(
+/** `what`: how the size is known ("received", "declared", "decompressed (at least)"). */
+export function tooLarge(size: number, maxBytes: number, what: string): Failure {
+  return failure(
     "body_too_large",
     `request body is ${size} bytes ${what}, above this host's limit of ${maxBytes}; lower the delivery stream's buffering size`,
   );
@@ -102,18 +103,18 @@ export function parseDeliveryBody(text: string): FirehoseBody {
     parsed = JSON.parse(text);
   } catch {
     // The parser's message quotes the body; record contents never go into a response or a log.
-    throw new BridgeError("malformed_request", "body is not valid JSON");
+    throw new BridgeError("body_invalid", "body is not valid JSON");
   }
   if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) {
-    throw new BridgeError("malformed_request", "body must be a JSON object with requestId and records");
+    throw new BridgeError("body_invalid");
   }
   const body = parsed as Record<string, unknown>;
   if (typeof body.requestId !== "string" || body.requestId.length === 0) {
-    throw new BridgeError("malformed_request", "body.requestId must be a non-empty string");
+    throw new BridgeError("body_invalid", "body.requestId must be a non-empty string");
   }
-  if (!Array.isArray(body.records)) throw new BridgeError("malformed_request", "body.records must be an array");
+  if (!Array.isArray(body.records)) throw new BridgeError("body_invalid", "body.records must be an array");
   if (body.timestamp !== undefined && typeof body.timestamp !== "number") {
-    throw new BridgeError("malformed_request", "body.timestamp must be a number of milliseconds");
+    throw new BridgeError("body_invalid", "body.timestamp must be a number of milliseconds");
   }
   return {
     requestId: body.requestId,

@@ -1,4 +1,6 @@
-import { BridgeError } from "../errors";
+import { asBridgeError, describeError, ERRORS, statusForKind } from "../errors";
+import type { Clock, Logger } from "../ports";
+import { NO_RECORDS, type DeliveryObserver } from "./delivery-report";
 import { headerLookup, type HeaderBag } from "./request";
 
 /** Firehose's response contract: exactly these fields, JSON, uncompressed, timestamp in ms. */
@@ -32,23 +34,29 @@ export function firehoseResponse(
 
 /**
  * The answer of every host when it could not get ready to take a delivery (its configuration, or
- * the database connection, failed): a retryable 500 with the request id, so Firehose keeps the batch
- * and tries again, and one log line with the reason. The reason goes to the log, never the answer.
+ * the database connection, failed): retryable (Firehose keeps the batch and tries again), with the
+ * request id. Our own errors (a setting missing or invalid) are named in the answer; anything else
+ * (a driver's error, which may name hosts or credentials) is named only in the one log line.
  */
 export function setupFailureResponse(
   headers: HeaderBag | undefined,
   error: unknown,
-  now: number,
-  log: (line: Record<string, unknown>) => void,
+  deps: { readonly logger: Logger; readonly clock: Clock; readonly observer?: DeliveryObserver },
+  startedAt: number = deps.clock.now(),
 ): FirehoseDeliveryResponse {
   const requestId = headerLookup(headers)("x-amz-firehose-request-id") || "";
-  log({
-    level: "error",
+  const reason = asBridgeError(error, "setup_failed");
+  deps.logger.error({
     msg: "firehose receiver set-up failed",
     requestId,
-    error: error instanceof Error ? `${error.name}: ${error.message}`.slice(0, 500) : String(error).slice(0, 500),
+    code: reason.code,
+    error: describeError(error),
   });
   const message =
-    error instanceof BridgeError ? `receiver set-up failed: ${error.message}; retry` : "receiver set-up failed; retry";
-  return firehoseResponse(500, requestId, now, message);
+    reason === error ? `${ERRORS.setup_failed.message}: ${reason.message}; retry` : `${reason.message}; retry`;
+  const now = deps.clock.now();
+  const answer = firehoseResponse(statusForKind[reason.kind], requestId, now, message);
+  if (deps.observer)
+    deps.observer.delivered({ status: answer.status, durationMs: now - startedAt, bodyBytes: 0, records: NO_RECORDS });
+  return answer;
 }

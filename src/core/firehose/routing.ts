@@ -68,7 +68,7 @@ export function buildRouting(settings: RoutingSettings, defaultTarget: Namespace
     const name = `${target.db}.${target.coll}`;
     if (isCaptured(captured, target)) {
       throw new BridgeError(
-        "misconfigured",
+        "setting_invalid",
         `${what} writes into ${name}, a captured collection: every write would be captured again, an endless loop`,
       );
     }
@@ -87,13 +87,13 @@ export function buildRouting(settings: RoutingSettings, defaultTarget: Namespace
 export const namespaceMapParser: Parser<Record<string, string>> = (raw, name) => {
   const parsed = json(raw, name);
   if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) {
-    throw new BridgeError("misconfigured", `${name} must be a JSON object like {"app.orders": "replica.orders"}`);
+    throw new BridgeError("setting_invalid", `${name} must be a JSON object like {"app.orders": "replica.orders"}`);
   }
   const out: Record<string, string> = {};
   for (const [source, target] of Object.entries(parsed as Record<string, unknown>)) {
     if (!isNamespace(source) || typeof target !== "string" || target === "") {
       throw new BridgeError(
-        "misconfigured",
+        "setting_invalid",
         `${name} entry "${source.slice(0, 80)}" must map "db.collection" to "db.collection" or "collection"`,
       );
     }
@@ -112,7 +112,7 @@ export const capturedParser: Parser<Set<string>> = (raw, name) => {
           .filter(Boolean)
       : json(raw, name);
   if (!Array.isArray(list) || !list.every((item) => typeof item === "string")) {
-    throw new BridgeError("misconfigured", `${name} must be a list of "db.collection" names`);
+    throw new BridgeError("setting_invalid", `${name} must be a list of "db.collection" names`);
   }
   return new Set(list as string[]);
 };
@@ -122,13 +122,13 @@ export const templateParser: Parser<string | undefined> = (raw, name) => {
   if (raw === "default") return undefined;
   if (typeof raw !== "string" || !isNamespace(raw) || !/\{(db|coll)\}/.test(raw)) {
     throw new BridgeError(
-      "misconfigured",
+      "setting_invalid",
       `${name} must be "default" or a "database.collection" template with {db} and/or {coll}, like "mirror_{db}.{coll}"`,
     );
   }
   const sample = namespaceProblem(applyTemplate(raw, { db: "db", coll: "coll" }));
   if (sample !== undefined)
-    throw new BridgeError("misconfigured", `${name} "${raw.slice(0, 80)}" does not make valid names: ${sample}`);
+    throw new BridgeError("setting_invalid", `${name} "${raw.slice(0, 80)}" does not make valid names: ${sample}`);
   return raw;
 };
 

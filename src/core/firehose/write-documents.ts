@@ -1,12 +1,11 @@
 import { BridgeError } from "../errors";
 import { MongoErrorCode } from "../mongo-error-codes";
 import type { CollectionPort, WriteOperation } from "../ports";
-import type { DeadLetterReasonCode } from "./dead-letter-reasons";
+import type { Refusal } from "./dead-letter-reasons";
 
 export interface DeadLetter {
   readonly index: number;
-  readonly reasonCode: DeadLetterReasonCode;
-  readonly reason: string;
+  readonly refusal: Refusal;
   readonly data: unknown;
 }
 
@@ -62,7 +61,7 @@ export async function bulkWriteKeepingRefusals(
   } catch (error) {
     const failures = permanentWriteErrors(error);
     if (failures === undefined)
-      throw new BridgeError("unavailable", `${what} failed; retry the batch`, { cause: error });
+      throw new BridgeError("store_failed", `${what} failed; retry the batch`, { cause: error });
     return failures;
   }
 }
@@ -124,14 +123,14 @@ export async function writeDeadLetters(
   context: { requestId: string; sourceArn?: string; receivedAt: Date },
 ): Promise<void> {
   if (deadLetters.length === 0) return;
-  const operations: WriteOperation[] = deadLetters.map(({ index, reasonCode, reason, data }) => {
+  const operations: WriteOperation[] = deadLetters.map(({ index, refusal, data }) => {
     const _id = `${context.requestId}:${index}`;
     const replacement = {
       _id,
       requestId: context.requestId,
       index,
-      reasonCode,
-      reason,
+      reasonCode: refusal.code,
+      reason: refusal.message,
       data: typeof data === "string" ? data : data === undefined ? null : JSON.stringify(data),
       sourceArn: context.sourceArn === undefined ? null : context.sourceArn,
       receivedAt: context.receivedAt,
@@ -141,6 +140,6 @@ export async function writeDeadLetters(
   try {
     await collection.bulkWrite(operations, { ordered: false });
   } catch (error) {
-    throw new BridgeError("unavailable", "dead-letter write failed; retry the batch", { cause: error });
+    throw new BridgeError("store_failed", "dead-letter write failed; retry the batch", { cause: error });
   }
 }

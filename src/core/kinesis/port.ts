@@ -1,3 +1,5 @@
+import { BridgeError } from "../errors";
+
 /**
  * The Kinesis port the capture core depends on: the two calls the producer makes, their shapes, and
  * the error whose `retryable` decides whether a call is tried again. The signed HTTP client that
@@ -36,16 +38,27 @@ const THROTTLING = new Set([
   "ServiceUnavailable",
 ]);
 
-/** A failed Kinesis call. `retryable` says whether the same request may succeed later. */
-export class KinesisError extends Error {
+/**
+ * A failed Kinesis call, with Kinesis's own error code (`__type`, or HTTP<status>, NetworkError,
+ * Misconfigured). Its kind says whether the same request may succeed later ("unavailable"), cannot
+ * run until a setting is fixed ("misconfigured"), or was refused ("refused").
+ */
+export class KinesisError extends BridgeError {
   constructor(
-    readonly code: string,
+    code: string,
     message: string,
-    readonly retryable: boolean,
+    retryable: boolean,
     readonly status?: number,
   ) {
-    super(`${code}: ${message}`);
+    super(code, `${code}: ${message}`, {
+      kind: retryable ? "unavailable" : code === "Misconfigured" ? "misconfigured" : "refused",
+    });
     this.name = "KinesisError";
+  }
+
+  /** Whether the same request may succeed later (throttling, 5xx, network). */
+  get retryable(): boolean {
+    return this.kind === "unavailable";
   }
 }
 

@@ -1,3 +1,4 @@
+import { BridgeError } from "../errors";
 import { backoffDelay, type BackoffPolicy, type Sleep } from "../retry";
 import { KinesisError, isRetryableErrorCode, type KinesisPort, type KinesisRecordEntry } from "./port";
 
@@ -17,15 +18,19 @@ export interface PutRecordsDeps {
   readonly random?: () => number;
 }
 
-/** PutRecords gave up: after `attempts`, or at once on an error no retry can fix. */
-export class RetryExhaustedError extends Error {
+/** PutRecords gave up: after `attempts`, or at once on an error no retry can fix (its cause). */
+export class RetryExhaustedError extends BridgeError {
   constructor(
     readonly attempts: number,
-    override readonly cause: unknown,
+    cause: unknown,
     /** delivered[i] says whether entries[i] reached the stream before the sender gave up. */
     readonly delivered: readonly boolean[],
   ) {
-    super(`PutRecords gave up after ${attempts} attempt(s): ${cause instanceof Error ? cause.message : String(cause)}`);
+    super(
+      "kinesis_gave_up",
+      `PutRecords gave up after ${attempts} attempt(s): ${cause instanceof Error ? cause.message : String(cause)}`,
+      { cause },
+    );
     this.name = "RetryExhaustedError";
   }
 }

@@ -127,7 +127,7 @@ describe("readDelivery falls back to JSON.parse where the scanner cannot know th
       expect(settled).toBeUndefined();
       expect(delivery.utf8Text(1)).toBe(expected.text);
     } else {
-      expect(settled).toMatchObject({ kind: "rejected", reason: expected.reason, data: expected.raw });
+      expect(settled).toMatchObject({ kind: "rejected", refusal: { message: expected.reason }, data: expected.raw });
     }
   });
 
@@ -143,13 +143,22 @@ describe("readDelivery falls back to JSON.parse where the scanner cannot know th
     const delivery = readDelivery(body);
     expect([0, 1, 2, 3].map((index) => delivery.settled(index))).toEqual([
       { kind: "empty", index: 0 },
-      { kind: "rejected", index: 1, reasonCode: "not_base64", reason: "data is not valid base64", data: "abc" },
-      { kind: "rejected", index: 2, reasonCode: "no_data", reason: "record has no base64 string in data", data: 5 },
+      {
+        kind: "rejected",
+        index: 1,
+        refusal: { kind: "refused", code: "not_base64", message: "data is not valid base64" },
+        data: "abc",
+      },
+      {
+        kind: "rejected",
+        index: 2,
+        refusal: { kind: "refused", code: "no_data", message: "record has no base64 string in data" },
+        data: 5,
+      },
       {
         kind: "rejected",
         index: 3,
-        reasonCode: "no_data",
-        reason: "record has no base64 string in data",
+        refusal: { kind: "refused", code: "no_data", message: "record has no base64 string in data" },
         data: undefined,
       },
     ]);
