@@ -1,10 +1,15 @@
-import { EJSON } from "bson";
 import { gzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { APP_SERVICES_MAX_REQUEST_BYTES } from "../../src/adapters/app-services/firehose-endpoint";
 import { EmbeddedStore } from "../../src/embedded/store";
 import { readFixture, type FirehoseExpectation, type FirehoseFixture } from "../helpers/fixtures";
-import { canonicalContents, parseFirehoseResponse, TEST_ACCESS_KEY } from "../helpers/firehose";
+import {
+  canonicalContents,
+  canonicalForm,
+  mirrorContents,
+  parseFirehoseResponse,
+  TEST_ACCESS_KEY,
+} from "../helpers/firehose";
 import { findNode10, Node10Functions } from "./helpers/node10";
 
 const node10 = findNode10();
@@ -92,15 +97,9 @@ describe.skipIf(node10.skipReason)(
         );
         const answer = await deliver(deliveryOf(`node10-${format}`, changes.records), store);
         expect(answer.status).toBe(200);
-        const mirror = (await canonicalContents(store, "monitors", "firehose")).map((document) => {
-          const { _akb, ...rest } = document as Record<string, unknown>;
-          expect(_akb).toEqual({ pos: expect.any(String) });
-          return rest;
-        });
-        const expected = changes.expectedMirror.map((document) =>
-          JSON.parse(EJSON.stringify(EJSON.parse(JSON.stringify(document), { relaxed: false }), { relaxed: false })),
-        );
-        expect(mirror).toEqual(expected);
+        const { documents, positions } = await mirrorContents(store);
+        expect(positions).toEqual(documents.map(() => ({ pos: expect.any(String) })));
+        expect(documents).toEqual(canonicalForm(changes.expectedMirror));
         expect(await store.db("monitors").collection("firehose_deletes").countDocuments()).toBe(1);
       },
     );
