@@ -36,7 +36,7 @@ export function makeBsonPort(lib: BsonLibrary, ejson: EjsonLibrary): BsonPort {
       if (value === null || typeof value !== "object") return undefined;
       const tag = (value as { _bsontype?: unknown })._bsontype;
       if (typeof tag !== "string") return undefined;
-      // js-bson before 5 (and BSON libraries built on it) tags ObjectIds "ObjectID".
+      // js-bson before 5 tags ObjectIds "ObjectID" (the BSON of a Node 10 runtime may well be one of those).
       return tag === "ObjectID" ? "ObjectId" : tag;
     },
   };
