@@ -422,7 +422,8 @@ function makeBsonPort(lib, ejson) {
     bsonType(value) {
       if (value === null || typeof value !== "object") return void 0;
       const tag = value._bsontype;
-      return typeof tag === "string" ? tag : void 0;
+      if (typeof tag !== "string") return void 0;
+      return tag === "ObjectID" ? "ObjectId" : tag;
     }
   };
 }

@@ -24,7 +24,7 @@ export interface EjsonLibrary {
 export interface BsonPort {
   readonly lib: BsonLibrary;
   readonly ejson: EjsonLibrary;
-  /** The `_bsontype` tag of a BSON value, or undefined for plain values. */
+  /** The `_bsontype` tag of a BSON value (ObjectId spelled so whatever the library), or undefined for plain values. */
   bsonType(value: unknown): string | undefined;
 }
 
@@ -35,7 +35,9 @@ export function makeBsonPort(lib: BsonLibrary, ejson: EjsonLibrary): BsonPort {
     bsonType(value: unknown): string | undefined {
       if (value === null || typeof value !== "object") return undefined;
       const tag = (value as { _bsontype?: unknown })._bsontype;
-      return typeof tag === "string" ? tag : undefined;
+      if (typeof tag !== "string") return undefined;
+      // js-bson before 5 tags ObjectIds "ObjectID" (the BSON of a Node 10 runtime may well be one of those).
+      return tag === "ObjectID" ? "ObjectId" : tag;
     },
   };
 }

@@ -1,11 +1,17 @@
-import { Binary, EJSON } from "bson";
+import { Binary } from "bson";
 import { readFileSync } from "node:fs";
 import { gzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
 import { EmbeddedStore } from "../../src/embedded/store";
 import { fakeEndpointResponse, loadAppServicesFunction, makeFakeContext } from "../helpers/app-services";
 import { readFixture, type FirehoseExpectation, type FirehoseFixture } from "../helpers/fixtures";
-import { canonicalContents, parseFirehoseResponse, TEST_ACCESS_KEY } from "../helpers/firehose";
+import {
+  canonicalContents,
+  canonicalForm,
+  mirrorContents,
+  parseFirehoseResponse,
+  TEST_ACCESS_KEY,
+} from "../helpers/firehose";
 
 // App Services hands the endpoint array-valued headers and the body as BSON.Binary.
 function endpointRequest(fixture: FirehoseFixture, gzip = false) {
@@ -64,15 +70,9 @@ describe("functions/receiveFirehoseDelivery.js loaded as App Services does", () 
       const response = fakeEndpointResponse();
       await fn(endpointRequest(fixture), response);
       expect(response.recorded.status).toBe(200);
-      const mirror = (await canonicalContents(store, "monitors", "firehose")).map((doc) => {
-        const { _akb, ...rest } = doc as Record<string, unknown>;
-        expect(_akb).toEqual({ pos: expect.any(String) });
-        return rest;
-      });
-      const expected = changes.expectedMirror.map((doc) =>
-        JSON.parse(EJSON.stringify(EJSON.parse(JSON.stringify(doc), { relaxed: false }), { relaxed: false })),
-      );
-      expect(mirror).toEqual(expected);
+      const { documents, positions } = await mirrorContents(store);
+      expect(positions).toEqual(documents.map(() => ({ pos: expect.any(String) })));
+      expect(documents).toEqual(canonicalForm(changes.expectedMirror));
       // The deleted document is gone, its delete position kept beside the target.
       expect(await store.db("monitors").collection("firehose_deletes").countDocuments()).toBe(1);
     },

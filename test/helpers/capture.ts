@@ -11,6 +11,7 @@ import {
   type PutRecordsResult,
 } from "../../src/core/kinesis/port";
 import { EmbeddedStore } from "../../src/embedded/store";
+import type { KinesisEmulator } from "../../src/local/kinesis-emulator";
 import { recordingLogger } from "./firehose";
 
 export function readChangeEvent(name: string): ChangeEvent {
@@ -107,5 +108,18 @@ export function makeCaptureDeps(
     sleep: time.sleep,
     logger,
     random: options.random ?? (() => 0.5),
+  };
+}
+
+/** The values that point the capture functions at `stream` in a local emulator, with short retry delays. */
+export function emulatorValues(emulator: KinesisEmulator, stream: string, endpoint = emulator.endpoint) {
+  return {
+    KINESIS_STREAM_NAME: stream,
+    KINESIS_ENDPOINT: endpoint,
+    AWS_REGION: emulator.region,
+    AWS_ACCESS_KEY_ID: emulator.credentials.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: emulator.credentials.secretAccessKey,
+    KINESIS_RETRY_BASE_MS: 5,
+    KINESIS_RETRY_MAX_MS: 20,
   };
 }

@@ -77,6 +77,28 @@ export async function canonicalContents(store: DataSourcePort, db: string, colle
   return documents.map((document) => JSON.parse(EJSON.stringify(document, { relaxed: false })));
 }
 
+/** A mirror's documents without their `_akb` position field, and the positions apart, as canonical Extended JSON. */
+export async function mirrorContents(
+  store: DataSourcePort,
+  db = "monitors",
+  collection = "firehose",
+): Promise<{ documents: unknown[]; positions: unknown[] }> {
+  const documents: unknown[] = [];
+  const positions: unknown[] = [];
+  for (const { _akb, ...document } of (await canonicalContents(store, db, collection)) as Record<string, unknown>[]) {
+    documents.push(document);
+    positions.push(_akb);
+  }
+  return { documents, positions };
+}
+
+/** A fixture's documents (written as any Extended JSON) in the form mirrorContents gives. */
+export function canonicalForm(documents: unknown[]): unknown[] {
+  return documents.map((document) =>
+    JSON.parse(EJSON.stringify(EJSON.parse(JSON.stringify(document), { relaxed: false }), { relaxed: false })),
+  );
+}
+
 /** Checks the Firehose response contract and returns the parsed body. */
 export function parseFirehoseResponse(body: string): { requestId: string; timestamp: number; errorMessage?: string } {
   const parsed = JSON.parse(body) as Record<string, unknown>;

@@ -7,7 +7,7 @@ import { receiveFirehoseDelivery } from "../../src/core/firehose/receive-deliver
 import { EmbeddedStore } from "../../src/embedded/store";
 import { startKinesisEmulator, type KinesisEmulator } from "../../src/local/kinesis-emulator";
 import { loadAppServicesFunction, makeFakeContext } from "../helpers/app-services";
-import { readChangeEvent } from "../helpers/capture";
+import { emulatorValues, readChangeEvent } from "../helpers/capture";
 import { startFaultProxy, type Fault } from "../helpers/fault-proxy";
 import { makeFirehoseDeps, TEST_ACCESS_KEY } from "../helpers/firehose";
 
@@ -28,16 +28,7 @@ function contextFor(
 ) {
   return makeFakeContext({
     dataSource: store,
-    values: {
-      KINESIS_STREAM_NAME: stream,
-      KINESIS_ENDPOINT: endpoint,
-      AWS_REGION: emulator.region,
-      AWS_ACCESS_KEY_ID: emulator.credentials.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: emulator.credentials.secretAccessKey,
-      KINESIS_RETRY_BASE_MS: 5,
-      KINESIS_RETRY_MAX_MS: 20,
-      ...values,
-    },
+    values: { ...emulatorValues(emulator, stream, endpoint), ...values },
   });
 }
 
