@@ -85,8 +85,8 @@ describe("npm run check: the App Services export", () => {
   });
 
   it.each([
-    ["an older layout", (d: string) => edit(d, "realm_config.json", (c) => ({ ...c, config_version: 20200603 })), "realm_config.json: config_version 20200603 is an older layout this check does not support"],
-    ["a folder that is not an app", (d: string) => rmSync(join(d, "realm_config.json")), "root_config.json: missing (neither root_config.json nor realm_config.json: not an App Services app folder)"],
+    ["an older layout's version in realm_config.json", (d: string) => edit(d, "realm_config.json", (c) => ({ ...c, config_version: 20200603 })), "realm_config.json: config_version 20200603 is the 20200603 layout's, whose root file is config.json"],
+    ["a folder that is not an app", (d: string) => rmSync(join(d, "realm_config.json")), "root_config.json: missing (no root_config.json, realm_config.json, config.json with a config_version, or stitch.json: not an App Services app folder)"],
   ])("says plainly when it is given %s", (_name, mutate, message) => {
     const problems = exportCopy(mutate as (dir: string) => void);
     expect(problems.some((p) => p.startsWith(message)), problems.join("\n")).toBe(true);
@@ -111,6 +111,11 @@ describe("npm run check: the App Services export", () => {
   ])("reports %s, naming the file and field", (_name, mutate, message) => {
     const problems = exportCopy(mutate as (dir: string) => void);
     expect(problems.some((p) => p.startsWith(message)), problems.join("\n")).toBe(true);
+  });
+
+  it("reports a file it cannot read once, not again as the values it would hold", () => {
+    const report = reportOfCopy((d) => writeFileSync(join(d, "values/APP_NAME.json"), "{"));
+    expect(report.problems).toEqual([expect.stringMatching(/^values\/APP_NAME.json: not valid JSON \(/)]);
   });
 
   it("the declared value lists cover every value the functions read", () => {

@@ -1,0 +1,37 @@
+/**
+ * services/<name>/: before 20210101 the linked clusters lived here beside the third-party services
+ * (HTTP, AWS, Twilio, ...), which ended on 2025-09-30 and may still sit in a 20210101 export.
+ */
+import { type App, record, retired } from "../app";
+import { schemas } from "../schemas";
+
+const MONGODB_SERVICES = ["mongodb-atlas", "datalake", "mongodb"];
+
+export function checkServices(app: App): void {
+  const older = app.layout === "20200603" || app.layout === "20180301";
+  for (const dir of app.files.entries("services", "folders")) {
+    const path = `services/${dir}/config.json`;
+    if (!app.files.exists(path)) {
+      app.files.warn(`services/${dir}/: no config.json; not read as a service`);
+      continue;
+    }
+    const service = app.files.read(path);
+    if (service === undefined && older) app.dataSources.complete = false;
+    const s = record(service);
+    if (older && MONGODB_SERVICES.includes(String(s.type))) {
+      app.files.validate(path, service, schemas.legacyDataSource);
+      app.dataSources.add(s.name);
+      continue;
+    }
+    if (!app.files.validate(path, service, schemas.service)) continue;
+    retired(app, `services/${dir}`, `third-party services (this one: ${String(s.type)})`);
+    // realm-cli pushes each webhook as its config.json and source.js.
+    for (const hook of app.files.entries(`services/${dir}/incoming_webhooks`, "folders")) {
+      const folder = `services/${dir}/incoming_webhooks/${hook}`;
+      for (const file of ["config.json", "source.js"])
+        if (!app.files.exists(`${folder}/${file}`))
+          app.files.fail(`${folder}/${file}: missing (a webhook is pushed as both files)`);
+      app.files.read(`${folder}/config.json`);
+    }
+  }
+}
