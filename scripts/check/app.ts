@@ -65,7 +65,7 @@ export class AppFiles {
       return JSON.parse(readFileSync(join(this.root, path), "utf8"));
     } catch (error) {
       this.unreadable.add(path);
-      this.fail(`${path}: not valid JSON (${(error as Error).message})`);
+      this.fail(`${path}: not valid JSON (${(error as Error).message.replace(/\s+/g, " ")})`);
       return undefined;
     }
   }

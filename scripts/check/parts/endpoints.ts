@@ -4,6 +4,7 @@
  */
 import { type App, needFunction, record, retired } from "../app";
 import { schemas } from "../schemas";
+import { checkWebhooks } from "./services";
 
 export function checkEndpoints(app: App): void {
   const folder = app.layout === "appservices" ? "https_endpoints" : "http_endpoints";
@@ -32,7 +33,9 @@ export function checkEndpoints(app: App): void {
     // Pulls write the Data API's settings whether or not it was used; only an enabled one was served.
     const config = app.files.read(dataApi);
     if (config !== undefined && record(config).disabled !== true) retired(app, dataApi, "the Data API");
-    for (const service of app.files.entries(dir, "folders"))
+    for (const service of app.files.entries(dir, "folders")) {
       retired(app, `${dir}/${service}`, "HTTP services with incoming webhooks");
+      checkWebhooks(app, `${dir}/${service}`);
+    }
   }
 }

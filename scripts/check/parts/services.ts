@@ -4,6 +4,7 @@
  */
 import { type App, record, retired } from "../app";
 import { schemas } from "../schemas";
+import { syncConfigured } from "../unconfigured";
 
 const MONGODB_SERVICES = ["mongodb-atlas", "datalake", "mongodb"];
 
@@ -21,17 +22,23 @@ export function checkServices(app: App): void {
     if (older && MONGODB_SERVICES.includes(String(s.type))) {
       app.files.validate(path, service, schemas.legacyDataSource);
       app.dataSources.add(s.name);
+      // 20200603 kept partition-based sync inside the cluster's service configuration.
+      if (syncConfigured(record(record(s.config).sync))) retired(app, `services/${dir}`, "Device Sync");
       continue;
     }
     if (!app.files.validate(path, service, schemas.service)) continue;
     retired(app, `services/${dir}`, `third-party services (this one: ${String(s.type)})`);
-    // realm-cli pushes each webhook as its config.json and source.js.
-    for (const hook of app.files.entries(`services/${dir}/incoming_webhooks`, "folders")) {
-      const folder = `services/${dir}/incoming_webhooks/${hook}`;
-      for (const file of ["config.json", "source.js"])
-        if (!app.files.exists(`${folder}/${file}`))
-          app.files.fail(`${folder}/${file}: missing (a webhook is pushed as both files)`);
-      app.files.read(`${folder}/config.json`);
-    }
+    checkWebhooks(app, `services/${dir}`);
+  }
+}
+
+/** Incoming webhooks of an HTTP service: realm-cli pushes each as its config.json and source.js. */
+export function checkWebhooks(app: App, service: string): void {
+  for (const hook of app.files.entries(`${service}/incoming_webhooks`, "folders")) {
+    const folder = `${service}/incoming_webhooks/${hook}`;
+    for (const file of ["config.json", "source.js"])
+      if (!app.files.exists(`${folder}/${file}`))
+        app.files.fail(`${folder}/${file}: missing (a webhook is pushed as both files)`);
+    app.files.read(`${folder}/config.json`);
   }
 }

@@ -3,7 +3,7 @@ import { type App, record } from "../app";
 import { schemas } from "../schemas";
 
 /** Value names that hold credentials in this project's own export: they must come from a secret. */
-const SECRET_LIKE = /(access_?key|secret|password|token|api_?key|private_?key)/i;
+export const SECRET_LIKE = /(access_?key|secret|password|token|api_?key|private_?key)/i;
 /** Fields that hold a credential, inside an object a plain value holds. */
 const CREDENTIAL_FIELD =
   /^(password|passwd|secret|client_?secret|private_?key|refresh_?token|access_?token|auth_?token|api_?key)$/i;
