@@ -12,6 +12,9 @@ import { join } from "node:path";
  */
 export type Layout = "appservices" | "20210101" | "20200603" | "20180301";
 
+/** The layouts before 20210101: one folder per function, clusters among the services, settings in the root file. */
+export const isOlder = (layout: Layout): boolean => layout === "20200603" || layout === "20180301";
+
 export interface ExportReport {
   /** Which layout the folder is (absent: not an App Services app folder). */
   readonly layout?: Layout;
@@ -134,10 +137,6 @@ export class Names {
   mayHave(name: string): boolean {
     return this.names.has(name) || !this.complete;
   }
-
-  get size(): number {
-    return this.names.size;
-  }
 }
 
 /** The app being checked: its files and report, its layout, and the names its parts refer to. */
@@ -162,7 +161,7 @@ export interface App {
 /** Every reference to a function goes through here, so each part says it the same way. */
 export function needFunction(app: App, path: string, field: string, name: unknown): void {
   if (typeof name !== "string" || app.functions.mayHave(name)) return;
-  const listing = app.layout === "20200603" || app.layout === "20180301" ? "functions/" : "functions/config.json";
+  const listing = isOlder(app.layout) ? "functions/" : "functions/config.json";
   if (app.sources.has(name))
     app.files.warn(
       `${path}: ${field} "${name}" is not in ${listing}; App Services lists functions/${name}.js with default settings on import`,
@@ -172,10 +171,7 @@ export function needFunction(app: App, path: string, field: string, name: unknow
 
 export function needDataSource(app: App, path: string, field: string, name: unknown): void {
   if (typeof name !== "string" || name === "" || app.dataSources.mayHave(name)) return;
-  const where =
-    app.layout === "20200603" || app.layout === "20180301"
-      ? "a MongoDB service in services/"
-      : "a data source in data_sources/";
+  const where = isOlder(app.layout) ? "a MongoDB service in services/" : "a data source in data_sources/";
   app.files.fail(`${path}: ${field} "${name}" is not ${where}`);
 }
 

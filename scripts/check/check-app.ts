@@ -5,7 +5,7 @@
  * (data sources and functions first), and from whatever parsed, even when another part of the same file
  * is malformed; a file that cannot be read is reported once.
  */
-import { App, AppFiles, type ExportReport, type Json, Names, record, retired } from "./app";
+import { type App, AppFiles, type ExportReport, isOlder, type Json, Names, record, retired } from "./app";
 import { checkAuth, checkCustomUserData } from "./parts/auth";
 import { checkDataSources } from "./parts/data-sources";
 import { checkEndpoints } from "./parts/endpoints";
@@ -39,7 +39,7 @@ export function checkApp(folder: string): ExportReport {
     dataSources: new Names(),
     values: new Map(),
   };
-  const older = layout === "20200603" || layout === "20180301";
+  const older = isOlder(layout);
   if (!older) checkDataSources(app);
   checkServices(app);
   checkFunctions(app, BUILT_FUNCTIONS);

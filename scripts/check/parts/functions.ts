@@ -4,7 +4,7 @@
  * lists a source that config.json leaves out, with default settings, on import). Older layouts:
  * functions/<name>/config.json and source.js.
  */
-import { type App, record } from "../app";
+import { type App, isOlder, record } from "../app";
 import { schemas } from "../schemas";
 
 /** Dependency archives App Services reads (functions/dependencies: .tar, .tar.gz, .tgz, .zip); at most 15 MB zipped. */
@@ -15,7 +15,7 @@ const MAX_ARCHIVE_BYTES = 15 * 1024 * 1024;
 export type BuiltFunctions = ReadonlySet<string>;
 
 export function checkFunctions(app: App, built: BuiltFunctions): void {
-  if (app.layout === "20200603" || app.layout === "20180301") checkFolderFunctions(app);
+  if (isOlder(app.layout)) checkFolderFunctions(app);
   else checkListedFunctions(app, built);
   checkDependencies(app);
 }
@@ -62,7 +62,8 @@ function checkFolderFunctions(app: App): void {
       if (!app.files.exists(`functions/${dir}/${file}`))
         app.files.fail(`functions/${dir}/${file}: missing (a function is pushed as both files)`);
     const entry = app.files.read(config);
-    if (entry === undefined && app.files.exists(config)) app.functions.complete = false;
+    // Without its config.json a function has no name: a reference to it is that file's problem, reported.
+    if (entry === undefined) app.functions.complete = false;
     app.files.validate(config, entry, schemas.legacyFunction);
     const name = record(entry).name;
     if (typeof name !== "string") continue;

@@ -2,14 +2,14 @@
  * services/<name>/: before 20210101 the linked clusters lived here beside the third-party services
  * (HTTP, AWS, Twilio, ...), which ended on 2025-09-30 and may still sit in a 20210101 export.
  */
-import { type App, record, retired } from "../app";
+import { type App, isOlder, record, retired } from "../app";
 import { schemas } from "../schemas";
 import { syncConfigured } from "../unconfigured";
 
 const MONGODB_SERVICES = ["mongodb-atlas", "datalake", "mongodb"];
 
 export function checkServices(app: App): void {
-  const older = app.layout === "20200603" || app.layout === "20180301";
+  const older = isOlder(app.layout);
   for (const dir of app.files.entries("services", "folders")) {
     const path = `services/${dir}/config.json`;
     if (!app.files.exists(path)) {
@@ -24,6 +24,10 @@ export function checkServices(app: App): void {
       app.dataSources.add(s.name);
       // 20200603 kept partition-based sync inside the cluster's service configuration.
       if (syncConfigured(record(record(s.config).sync))) retired(app, `services/${dir}`, "Device Sync");
+      continue;
+    }
+    if (MONGODB_SERVICES.includes(String(s.type))) {
+      app.files.warn(`services/${dir}: a linked cluster is a data source (data_sources/) in this layout; not read`);
       continue;
     }
     if (!app.files.validate(path, service, schemas.service)) continue;
