@@ -153,38 +153,27 @@ const hosting = {
   },
 };
 
+/** The app's own settings, the same in realm_config.json, root_config.json and the older root files. */
+const APP_SETTINGS = {
+  name: APP_NAME,
+  app_id: { type: "string" },
+  location: { type: "string" },
+  provider_region: { type: "string" },
+  deployment_model: DEPLOYMENT_MODEL,
+  environment: ENVIRONMENT,
+  allowed_request_origins: STRINGS,
+};
+
 export const schemas = {
   // reference/config/v20210101/app (realm_config.json, realm-cli 2).
   realmConfig: {
     type: "object",
     required: ["config_version", "name"],
     additionalProperties: false,
-    properties: {
-      config_version: { const: 20210101 },
-      name: APP_NAME,
-      app_id: { type: "string" },
-      location: { type: "string" },
-      provider_region: { type: "string" },
-      deployment_model: DEPLOYMENT_MODEL,
-      environment: ENVIRONMENT,
-      allowed_request_origins: STRINGS,
-    },
+    properties: { config_version: { const: 20210101 }, ...APP_SETTINGS },
   },
   // reference/config/app (root_config.json, the App Services CLI).
-  rootConfig: {
-    type: "object",
-    required: ["name"],
-    additionalProperties: false,
-    properties: {
-      name: APP_NAME,
-      app_id: { type: "string" },
-      location: { type: "string" },
-      provider_region: { type: "string" },
-      deployment_model: DEPLOYMENT_MODEL,
-      environment: ENVIRONMENT,
-      allowed_request_origins: STRINGS,
-    },
-  },
+  rootConfig: { type: "object", required: ["name"], additionalProperties: false, properties: APP_SETTINGS },
   // reference/config/legacy: stitch.json (20180301) and config.json (20200603) hold the app's settings,
   // with security, hosting, custom user data and sync inside. realm-cli wrote them without a name.
   legacyConfig: {
@@ -193,11 +182,7 @@ export const schemas = {
     additionalProperties: false,
     properties: {
       config_version: { enum: [20180301, 20200603] },
-      name: APP_NAME,
-      app_id: { type: "string" },
-      location: { type: "string" },
-      deployment_model: DEPLOYMENT_MODEL,
-      environment: ENVIRONMENT,
+      ...APP_SETTINGS,
       security: { type: ["object", "null"] },
       hosting,
       custom_user_data_config: { type: ["object", "null"], properties: { enabled: { type: "boolean" } } },

@@ -4,34 +4,16 @@
  * Every app's report is stated exactly: what a push refuses fails, everything else warns.
  * Then defects are planted into copies, one at a time, and each is caught with the message that names it.
  */
-import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, truncateSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readdirSync, readFileSync, truncateSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { checkApp, type ExportReport, type Layout } from "../../scripts/check-export";
+import { checkApp, type Layout } from "../../scripts/check-export";
+import { checkCopy as checkAppCopy, edit, type Plant, remove, write } from "../helpers/app-copies";
 
 const published = join(import.meta.dirname, "..", "fixtures", "apps", "published");
 const sources = readFileSync(join(published, "..", "SOURCES.md"), "utf8");
 
-/** Checks a copy of a published app after `plant` has changed it. */
-function checkCopy(app: string, plant: (dir: string) => void): ExportReport {
-  const dir = mkdtempSync(join(tmpdir(), "akb-published-"));
-  try {
-    cpSync(join(published, app), dir, { recursive: true });
-    plant(dir);
-    return checkApp(dir);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
-
-const edit = (path: string, change: (json: any) => unknown) => (dir: string) =>
-  writeFileSync(join(dir, path), JSON.stringify(change(JSON.parse(readFileSync(join(dir, path), "utf8")))));
-const write = (path: string, content: unknown) => (dir: string) => {
-  mkdirSync(join(dir, path, ".."), { recursive: true });
-  writeFileSync(join(dir, path), typeof content === "string" ? content : JSON.stringify(content));
-};
-const remove = (path: string) => (dir: string) => rmSync(join(dir, path), { recursive: true });
+const checkCopy = (app: string, plant: Plant) => checkAppCopy(join(published, app), plant);
 /** node_modules is ignored by git: the app that commits an installed folder gets it here. */
 const installedModules = write("functions/node_modules/mailersend/index.js", "module.exports = {};\n");
 

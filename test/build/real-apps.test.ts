@@ -3,30 +3,15 @@
  * (test/fixtures/apps/SOURCES.md lists the published apps each construct comes from).
  * Valid apps pass with no problem; defects planted into copies are caught with the right message.
  */
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { checkApp, type ExportReport } from "../../scripts/check-export";
+import { checkApp } from "../../scripts/check-export";
+import { checkCopy as checkAppCopy, edit, type Plant, remove, write } from "../helpers/app-copies";
 
 const apps = join(import.meta.dirname, "..", "fixtures", "apps");
 
-/** Checks a copy of a fixture app after `plant` has changed it. */
-function checkCopy(app: string, plant: (dir: string) => void): ExportReport {
-  const dir = mkdtempSync(join(tmpdir(), "akb-app-"));
-  try {
-    cpSync(join(apps, app), dir, { recursive: true });
-    plant(dir);
-    return checkApp(dir);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
-
-const edit = (path: string, change: (json: any) => unknown) => (dir: string) =>
-  writeFileSync(join(dir, path), JSON.stringify(change(JSON.parse(readFileSync(join(dir, path), "utf8")))));
-const write = (path: string, json: unknown) => (dir: string) => writeFileSync(join(dir, path), JSON.stringify(json));
-const remove = (path: string) => (dir: string) => rmSync(join(dir, path), { recursive: true });
+const checkCopy = (app: string, plant: Plant) => checkAppCopy(join(apps, app), plant);
 
 describe("npm run check on real-world app shapes", () => {
   it.each([
