@@ -11,14 +11,16 @@ export function checkTriggers(app: App): void {
     app.files.validate(path, trigger, schemas.trigger);
     const t = record(trigger);
     if (typeof t.name === "string") {
-      // App Services names the file after the trigger when it exports; our generator and pull rely on it.
+      // App Services names the file after the trigger when it exports; our build and pull match triggers by file.
       if (`${t.name}.json` !== file) {
-        const message = `${path}: name "${t.name}" is not the file name (App Services names the file after the trigger when it exports)`;
         if (app.ours)
           app.files.fail(
             `${path}: name "${t.name}" must match the file name (npm run build and npm run pull find triggers by file name)`,
           );
-        else app.files.warn(message);
+        else
+          app.files.warn(
+            `${path}: name "${t.name}" is not the file name (App Services names the file after the trigger when it exports)`,
+          );
       }
       if (names.has(t.name)) app.files.fail(`${path}: name "${t.name}" is used by another trigger`);
       names.add(t.name);
