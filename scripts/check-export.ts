@@ -6,7 +6,6 @@
  * printed and do not fail.
  */
 import { resolve } from "node:path";
-import type { ExportReport } from "./check/app";
 import { checkApp } from "./check/check-app";
 
 export type { ExportReport, Layout } from "./check/app";
@@ -18,22 +17,16 @@ export function checkExport(root: string): string[] {
   return checkApp(root).problems;
 }
 
-/** Prints a report: warnings (never a reason to stop), then problems; true when there are none. */
-export function printReport(report: ExportReport, folder: string): boolean {
-  for (const warning of report.warnings) console.warn(`warning: ${warning}`);
-  for (const problem of report.problems) console.error(problem);
-  if (report.problems.length > 0) {
-    console.error(`\n${report.problems.length} problem(s) in the App Services app at ${folder}`);
-    return false;
-  }
-  return true;
-}
-
 function main(): number {
   // `npm run check [folder]`: the repository root by default.
   const folder = resolve(process.argv[2] || resolve(import.meta.dirname, ".."));
   const report = checkApp(folder);
-  if (!printReport(report, folder)) return 1;
+  for (const warning of report.warnings) console.warn(`warning: ${warning}`);
+  for (const problem of report.problems) console.error(problem);
+  if (report.problems.length > 0) {
+    console.error(`\n${report.problems.length} problem(s) in the App Services app at ${folder}`);
+    return 1;
+  }
   console.log(
     `App Services app (${report.layout} layout): OK${report.warnings.length > 0 ? `, ${report.warnings.length} warning(s)` : ""}`,
   );
