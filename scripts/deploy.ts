@@ -11,7 +11,7 @@
 import { execFileSync, spawnSync } from "node:child_process";
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { delimiter, join, relative, resolve } from "node:path";
-import { checkExport } from "./check-export";
+import { checkApp } from "./check-export";
 
 const root = resolve(import.meta.dirname, "..");
 export type Cli = "appservices" | "realm-cli";
@@ -94,7 +94,9 @@ function main(): number {
 
   console.log("Building functions and triggers ...");
   execFileSync("npm", ["run", "--silent", "build"], { cwd: root, stdio: "inherit" });
-  const problems = checkExport(root);
+  // Warnings are shown and never stop a push; problems are what the push would refuse.
+  const { problems, warnings } = checkApp(root);
+  for (const warning of warnings) console.warn(`warning: ${warning}`);
   if (problems.length > 0) {
     for (const problem of problems) console.error(problem);
     console.error(`Not pushing: ${problems.length} problem(s) in the export (npm run check).`);

@@ -26,6 +26,8 @@ import {
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { createTwoFilesPatch, structuredPatch } from "diff";
+import { AppFiles } from "./check/app";
+import { partConfigured } from "./check/unconfigured";
 import { checkApp } from "./check-export";
 import { findCli } from "./deploy";
 import { isGeneratedTrigger, isGeneratedValue } from "./generate-export";
@@ -51,6 +53,8 @@ export interface PulledChange {
 
 export interface PullReport {
   readonly layout: "20210101" | "appservices";
+  /** What npm run check warned about in the pulled app: shown, never a reason to stop. */
+  readonly warnings: string[];
   /** UI edits to our built functions: carry them into src/ by hand. */
   readonly functionEdits: FunctionEdit[];
   /** Files copied in because only the pulled app has them. */
@@ -162,7 +166,12 @@ const jsonFiles = (dir: string) =>
 export function reconcilePulledApp(repo: string, pulled: string, options: { apply: boolean }): PullReport {
   if (!existsSync(pulled) || !statSync(pulled).isDirectory()) throw new PullError(`${pulled}: no such folder`);
   const check = checkApp(pulled);
-  if (!check.layout || check.problems.length > 0)
+  const layout = check.layout;
+  if (layout && layout !== "20210101" && layout !== "appservices")
+    throw new PullError(
+      `${pulled} is an App Services app in the older ${layout} layout; pull it again with the App Services CLI (or realm-cli 2) to reconcile it; nothing was changed`,
+    );
+  if (!layout || check.problems.length > 0)
     throw new PullError(
       `${pulled} is not an App Services app this command can read; nothing was changed:\n${check.problems.join("\n")}`,
     );
@@ -272,14 +281,17 @@ export function reconcilePulledApp(repo: string, pulled: string, options: { appl
         `${pulledEndpoints}: differs from http_endpoints/config.json; not carried over (App Services HTTPS Endpoints were retired on 2025-09-30; the webhook runs as npm run serve or the Lambda handler)`,
       );
   }
+  // A pull writes these folders even for parts the app never configured; only configured ones are listed.
+  const pulledFiles = new AppFiles(pulled);
   for (const [folder, why] of Object.entries(FOLDERS_NOT_CARRIED))
-    if (existsSync(join(pulled, folder))) notCarried.push(`${folder}/: ${why}; not carried over`);
+    if (existsSync(join(pulled, folder)) && partConfigured(pulledFiles, folder))
+      notCarried.push(`${folder}/: ${why}; not carried over`);
 
   for (const [path, content] of writes) {
     mkdirSync(dirname(join(repo, path)), { recursive: true });
     writeFileSync(join(repo, path), content);
   }
-  return { layout: check.layout, functionEdits, copied, changed, onlyInRepository, notCarried };
+  return { layout, warnings: check.warnings, functionEdits, copied, changed, onlyInRepository, notCarried };
 }
 
 /** Runs the CLI's own pull of `app` into a scratch folder; returns the folder. */
@@ -298,6 +310,8 @@ function pullRemote(app: string): string {
 
 export function formatPullReport(report: PullReport, apply: boolean): string {
   const lines: string[] = [`Pulled app (${report.layout} layout)`];
+  if (report.warnings.length > 0)
+    lines.push("", "Warnings from npm run check (not a reason to stop):", ...report.warnings.map((w) => `  ${w}`));
   for (const edit of report.functionEdits)
     lines.push(
       "",

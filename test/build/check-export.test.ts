@@ -85,8 +85,8 @@ describe("npm run check: the App Services export", () => {
   });
 
   it.each([
-    ["an older layout", (d: string) => edit(d, "realm_config.json", (c) => ({ ...c, config_version: 20200603 })), "realm_config.json: config_version 20200603 is an older layout this check does not support"],
-    ["a folder that is not an app", (d: string) => rmSync(join(d, "realm_config.json")), "root_config.json: missing (neither root_config.json nor realm_config.json: not an App Services app folder)"],
+    ["an older layout's version in realm_config.json", (d: string) => edit(d, "realm_config.json", (c) => ({ ...c, config_version: 20200603 })), "realm_config.json: config_version 20200603 is the 20200603 layout's, whose root file is config.json"],
+    ["a folder that is not an app", (d: string) => rmSync(join(d, "realm_config.json")), "root_config.json: missing (no root_config.json, realm_config.json, config.json with a config_version, or stitch.json: not an App Services app folder)"],
   ])("says plainly when it is given %s", (_name, mutate, message) => {
     const problems = exportCopy(mutate as (dir: string) => void);
     expect(problems.some((p) => p.startsWith(message)), problems.join("\n")).toBe(true);
@@ -107,10 +107,27 @@ describe("npm run check: the App Services export", () => {
     ["a broken JSON file", (d: string) => writeFileSync(join(d, "values/APP_NAME.json"), "{"), "values/APP_NAME.json: not valid JSON"],
     ["a value the functions' own parser refuses", (d: string) => edit(d, "values/SNAPSHOT_CHUNK_SIZE.json", (v) => ({ ...v, value: "lots" })), "values/SNAPSHOT_CHUNK_SIZE.json: SNAPSHOT_CHUNK_SIZE must be a whole number from 1 to 500"],
     ["a namespace map that is not an object", (d: string) => edit(d, "values/FIREHOSE_NAMESPACE_MAP.json", (v) => ({ ...v, value: "[1]" })), "values/FIREHOSE_NAMESPACE_MAP.json: FIREHOSE_NAMESPACE_MAP must be a JSON object"],
+    ["a value whose name is not its file name", (d: string) => writeFileSync(join(d, "values/STREAM.json"), JSON.stringify({ name: "KINESIS_STREAM", value: "x", from_secret: false })), 'values/STREAM.json: name "KINESIS_STREAM" must match the file name'],
+    ["secret values in the export", (d: string) => writeFileSync(join(d, "secrets.json"), JSON.stringify({ services: {} })), "secrets: secret values must never be in the export"],
     ["a data source a trigger does not have", (d: string) => edit(d, "triggers/capture_monitors_reports.json", (t) => ({ ...t, config: { ...t.config, service_name: "other" } })), 'triggers/capture_monitors_reports.json: config.service_name "other" is not a data source'],
   ])("reports %s, naming the file and field", (_name, mutate, message) => {
     const problems = exportCopy(mutate as (dir: string) => void);
     expect(problems.some((p) => p.startsWith(message)), problems.join("\n")).toBe(true);
+  });
+
+  it("accepts the shapes a pull writes for the parts this app never configured", () => {
+    const published = join(root, "test/fixtures/apps/published/workout-admin");
+    const report = reportOfCopy((d) => {
+      for (const part of ["sync", "graphql", "hosting", "environments", "auth"])
+        cpSync(join(published, part), join(d, part), { recursive: true });
+      writeFileSync(join(d, "auth/providers.json"), JSON.stringify({ "api-key": { name: "api-key", type: "api-key", disabled: true } }));
+    });
+    expect(report).toEqual({ layout: "20210101", problems: [], warnings: [] });
+  });
+
+  it("reports a file it cannot read once, not again as the values it would hold", () => {
+    const report = reportOfCopy((d) => writeFileSync(join(d, "values/APP_NAME.json"), "{"));
+    expect(report.problems).toEqual([expect.stringMatching(/^values\/APP_NAME.json: not valid JSON \(/)]);
   });
 
   it("the declared value lists cover every value the functions read", () => {

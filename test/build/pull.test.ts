@@ -59,7 +59,24 @@ function pulledApp(layout: "appservices" | "20210101"): string {
   }
   for (const file of readdirSync(join(dir, "triggers")))
     editJson(dir, `triggers/${file}`, (t) => ({ id: createHash("md5").update(file).digest("hex").slice(0, 24), ...t }));
+  writeUnconfiguredParts(dir);
   return dir;
+}
+
+/** What both CLIs write for the parts this app never configured (test/fixtures/apps/SOURCES.md). */
+function writeUnconfiguredParts(dir: string) {
+  const files: Record<string, unknown> = {
+    "sync/config.json": { development_mode_enabled: false },
+    "auth/providers.json": { "api-key": { name: "api-key", type: "api-key", disabled: true } },
+    "auth/custom_user_data.json": { enabled: false },
+    "graphql/config.json": { use_natural_pluralization: true, disable_schema_introspection: false },
+    "hosting/config.json": { enabled: false },
+  };
+  for (const env of ["no-environment", "development", "testing", "qa", "production"]) files[`environments/${env}.json`] = { values: {} };
+  for (const [path, json] of Object.entries(files)) {
+    mkdirSync(join(dir, path, ".."), { recursive: true });
+    writeFileSync(join(dir, path), JSON.stringify(json, null, 4));
+  }
 }
 
 function editJson(dir: string, path: string, change: (json: any) => unknown) {
@@ -116,7 +133,7 @@ describe("npm run pull: the Atlas UI round trip", () => {
     const repo = repositoryCopy();
     const before = snapshot(repo);
     const report = reconcilePulledApp(repo, pulledApp(layout), { apply: true });
-    expect(report).toEqual({ layout, functionEdits: [], copied: [], changed: [], onlyInRepository: [], notCarried: [] });
+    expect(report).toEqual({ layout, warnings: [], functionEdits: [], copied: [], changed: [], onlyInRepository: [], notCarried: [] });
     expect(snapshot(repo)).toEqual(before);
   });
 
@@ -210,9 +227,9 @@ describe("npm run pull: the Atlas UI round trip", () => {
     const pulled = pulledApp("appservices");
     rmSync(join(pulled, "triggers", "capture_monitors_reports.json"));
     editJson(pulled, "https_endpoints/config.json", (e) => [...e, { ...e[0], route: "/extra" }]);
-    mkdirSync(join(pulled, "auth"));
     writeFileSync(join(pulled, "auth", "providers.json"), JSON.stringify({ "anon-user": { name: "anon-user", type: "anon-user", disabled: false } }));
     const report = reconcilePulledApp(repo, pulled, { apply: true });
+    expect(report.warnings).toEqual(["auth: App Services authentication (enabled here: anon-user) ended on 2025-09-30; this part is no longer served"]);
     expect(report.onlyInRepository).toEqual(["triggers/capture_monitors_reports.json"]);
     expect(report.notCarried).toEqual([
       expect.stringMatching(/^https_endpoints\/config\.json: differs from http_endpoints\/config\.json; not carried over \(App Services HTTPS Endpoints were retired/),
@@ -225,8 +242,9 @@ describe("npm run pull: the Atlas UI round trip", () => {
 
   it.each([
     ["a folder that does not exist", (d: string) => rmSync(d, { recursive: true }), "no such folder"],
-    ["a folder that is not an app", (d: string) => rmSync(join(d, "root_config.json")), "root_config.json: missing (neither root_config.json nor realm_config.json"],
+    ["a folder that is not an app", (d: string) => rmSync(join(d, "root_config.json")), "root_config.json: missing (no root_config.json, realm_config.json, config.json with a config_version, or stitch.json"],
     ["a trigger file that is not JSON", (d: string) => writeFileSync(join(d, "triggers", "emitHeartbeat.json"), '{"name": '), "triggers/emitHeartbeat.json: not valid JSON"],
+    ["an app in an older layout", (d: string) => { rmSync(join(d, "root_config.json")); writeFileSync(join(d, "config.json"), JSON.stringify({ config_version: 20200603, name: "atlas-kinesis-bridge" })); }, "is an App Services app in the older 20200603 layout; pull it again with the App Services CLI"],
     ["a trigger naming a function the app does not have", (d: string) => editJson(d, "triggers/emitHeartbeat.json", (t) => ({ ...t, event_processors: { FUNCTION: { config: { function_name: "gone" } } } })), 'triggers/emitHeartbeat.json: event_processors.FUNCTION.config.function_name "gone" is not in functions/config.json'],
   ])("refuses %s with a clear error and changes nothing", (_name, spoil, message) => {
     const repo = repositoryCopy();

@@ -121,4 +121,35 @@ describe("npm run deploy", { timeout: 120_000 }, () => {
     // the build it ran left an up-to-date tree as it was
     expect(snapshot()).toEqual(before);
   });
+
+  it("shows the check's warnings and pushes; stops on a problem without calling the CLI", () => {
+    const root = repositoryCopy();
+    // What a pull writes for a part never configured (silent), and a file the reference does not list (a warning).
+    cpSync(join(repository, "test/fixtures/apps/published/fresh-pull/sync"), join(root, "sync"), { recursive: true });
+    cpSync(join(repository, "test/fixtures/apps/published/fresh-pull/environments"), join(root, "environments"), {
+      recursive: true,
+    });
+    writeFileSync(join(root, "environments", "staging.json"), JSON.stringify({ values: {} }));
+    const cli = fakeCli("realm-cli");
+    const deploy = () =>
+      spawnSync(process.execPath, ["--import", "tsx", "scripts/deploy.ts", "--remote", "my-app"], {
+        cwd: root,
+        encoding: "utf8",
+        env: { ...process.env, PATH: `${cli.dir}${delimiter}${process.env.PATH}` },
+      });
+    const warned = deploy();
+    expect(warned.status, warned.stderr).toBe(0);
+    expect(warned.stderr).toContain("warning: environments/staging.json: not an environment App Services defines");
+    expect(readFileSync(cli.log, "utf8").trim()).toBe("push --local . --remote my-app");
+
+    writeFileSync(
+      join(root, "values", "SNAPSHOT_CHUNK_SIZE.json"),
+      JSON.stringify({ name: "SNAPSHOT_CHUNK_SIZE", value: "lots", from_secret: false }),
+    );
+    const refused = deploy();
+    expect(refused.status).toBe(1);
+    expect(refused.stderr).toContain("values/SNAPSHOT_CHUNK_SIZE.json: SNAPSHOT_CHUNK_SIZE must be a whole number");
+    expect(refused.stderr).toContain("Not pushing: 1 problem(s) in the export (npm run check).");
+    expect(readFileSync(cli.log, "utf8").trim().split("\n")).toHaveLength(1);
+  });
 });
