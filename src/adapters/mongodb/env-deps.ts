@@ -16,16 +16,42 @@ export interface NodeDataSource {
  * The official driver, connected to MONGODB_URI. This module never reaches the embedded store, so
  * a bundle built from it (the Lambda) carries only the driver; see open-data-source.ts for the server.
  */
-export async function openMongoClient(env: NodeJS.ProcessEnv): Promise<NodeDataSource> {
+export async function openMongoClient(
+  env: NodeJS.ProcessEnv,
+  options: { serverSelectionTimeoutMS?: number } = {},
+): Promise<NodeDataSource> {
   const uri = env.MONGODB_URI;
   if (!uri) throw new Error("MONGODB_URI is not set");
-  const client = new MongoClient(uri, { appName: "atlas-kinesis-bridge" });
-  await client.connect();
+  let client: MongoClient;
+  try {
+    client = new MongoClient(uri, { appName: "atlas-kinesis-bridge", ...options });
+    await client.connect();
+  } catch (error) {
+    throw new MongoConnectFailure(uri, error);
+  }
   return {
     dataSource: client,
     description: `MongoDB via the official driver (${redactUri(uri)})`,
     close: () => client.close(),
   };
+}
+
+/**
+ * The driver could not connect; the message keeps the driver's own reason (ECONNREFUSED, a DNS
+ * failure, "Authentication failed.", a malformed connection string) and the URI without credentials.
+ */
+export class MongoConnectFailure extends Error {
+  constructor(uri: string, cause: unknown) {
+    const reason = cause instanceof Error ? cause.message : String(cause);
+    const name = cause instanceof Error ? cause.name : "Error";
+    super(
+      name === "MongoParseError"
+        ? `MONGODB_URI is not a valid connection string: ${reason}`
+        : `cannot connect to MongoDB at ${redactUri(uri)}: ${reason} (${name})`,
+    );
+    this.name = "MongoConnectFailure";
+    this.cause = cause;
+  }
 }
 
 /** The largest delivery a Node host accepts, before and after gunzip (Firehose sends at most 64 MiB). */
