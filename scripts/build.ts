@@ -5,12 +5,14 @@
  * built-ins happens inside a function body, as App Services asks. `bson` is never bundled: the
  * functions use the `BSON`/`EJSON` globals.
  *
- *   npm run build            write functions/*.js
- *   npm run build -- --check exit 1 and name each function whose committed file differs
+ *   npm run build            regenerate triggers/ from the capture list, then write functions/*.js
+ *   npm run build -- --check exit 1 and name each generated file and function whose committed file differs
  */
 import { build, type Plugin } from "esbuild";
 import { readdirSync, readFileSync, writeFileSync, existsSync } from "node:fs";
 import { basename, join, resolve } from "node:path";
+import { defineCommand, readCommandLine } from "../src/cli/command-line";
+import { generateExport } from "./generate-export";
 
 const root = resolve(import.meta.dirname, "..");
 const sourceDir = join(root, "src", "functions");
@@ -77,8 +79,26 @@ export async function bundleFunction(name: string): Promise<string> {
   ].join("\n");
 }
 
+const buildCommand = defineCommand({
+  command: "npm run build",
+  summary:
+    "Regenerates triggers/ and values/CAPTURED_NAMESPACES.json from config/captured-collections.csv, then compiles " +
+    "each src/functions/<name>.ts into functions/<name>.js (commit the result).",
+  options: {
+    check: {
+      type: "boolean",
+      description: "write nothing; exit 1 naming every generated file or function that differs",
+    },
+  },
+  notes: [
+    "exit codes: 0 built (or in step), 1 a bad capture list, a build error or (--check) a difference, 2 a usage error.",
+  ],
+});
+
 async function main(): Promise<void> {
-  const check = process.argv.includes("--check");
+  const { values } = readCommandLine(buildCommand);
+  const check = values.check;
+  generateExport(check);
   const drifted: string[] = [];
   for (const name of functionNames()) {
     const code = await bundleFunction(name);

@@ -14,6 +14,7 @@ import { join, resolve } from "node:path";
 import { CAPTURE_VALUE_NAMES, captureSettings, kinesisSettings } from "../src/core/capture/config";
 import { FIREHOSE_VALUE_NAMES, firehoseSettings } from "../src/core/firehose/config";
 import type { Setting } from "../src/core/settings";
+import { defineCommand, readCommandLine } from "../src/cli/command-line";
 
 const NAME_64 = "^[A-Za-z0-9_-]{1,64}$";
 // Function names may hold "/" for folders (functions/<folder>/<name>.js).
@@ -736,7 +737,21 @@ export function checkApp(root: string): ExportReport {
 
 if (process.argv[1] && resolve(process.argv[1]) === resolve(import.meta.filename)) {
   // `npm run check [folder]`: the repository root by default.
-  const folder = resolve(process.argv[2] || resolve(import.meta.dirname, ".."));
+  const { positionals } = readCommandLine(
+    defineCommand({
+      command: "npm run check",
+      summary:
+        "Validates an App Services app in either export layout (realm-cli's or the appservices CLI's) against the documented formats; this repository's export by default.",
+      arguments: { name: "folder", description: "the app folder to check (default: this repository)", min: 0, max: 1 },
+      options: {},
+      notes: ["exit codes: 0 valid (warnings allowed), 1 problems found or no such folder, 2 a usage error."],
+    }),
+  );
+  const folder = resolve(positionals[0] || resolve(import.meta.dirname, ".."));
+  if (!existsSync(folder)) {
+    console.error(`check: ${positionals[0]}: no such folder`);
+    process.exit(1);
+  }
   const report = checkApp(folder);
   for (const warning of report.warnings) console.warn(`warning: ${warning}`);
   if (report.problems.length > 0) {

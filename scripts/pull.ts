@@ -28,6 +28,7 @@ import { dirname, join, resolve } from "node:path";
 import { createTwoFilesPatch, structuredPatch } from "diff";
 import { checkApp } from "./check-export";
 import { findCli } from "./deploy";
+import { defineCommand, readCommandLine, USAGE_ERROR } from "../src/cli/command-line";
 import { isGeneratedTrigger, isGeneratedValue } from "./generate-export";
 
 /** Bad input: the message says what is wrong; nothing was changed. */
@@ -325,25 +326,55 @@ export function formatPullReport(report: PullReport, apply: boolean): string {
   return lines.join("\n");
 }
 
-function main(argv: string[]): number {
-  const apply = argv.includes("--apply");
-  const remoteAt = argv.indexOf("--remote");
-  const repoAt = argv.indexOf("--repo");
-  const valueOf = (at: number) => (at >= 0 ? argv[at + 1] : undefined);
-  const positional = argv.filter(
-    (a, i) => !a.startsWith("--") && !(remoteAt >= 0 && i === remoteAt + 1) && !(repoAt >= 0 && i === repoAt + 1),
-  );
+const pullCommand = defineCommand({
+  command: "npm run pull",
+  summary:
+    "Brings changes made in the Atlas UI back: reconciles an app folder pulled with appservices or realm-cli (either " +
+    "layout), or pulls one itself with --remote. Edits to our built functions are shown as diffs by TypeScript file " +
+    "and line; new functions, triggers, values and data sources are copied in; changes to existing ones are shown " +
+    "and written only with --apply. The pulled folder must pass npm run check, or nothing is changed.",
+  arguments: { name: "folder", description: "a pulled app folder (or use --remote)", min: 0, max: 1 },
+  options: {
+    remote: {
+      type: "string",
+      value: "<app id>",
+      description: "run the CLI's pull of this app into a scratch folder first",
+      defaultText: "none: give a folder",
+    },
+    apply: {
+      type: "boolean",
+      description: "also write the changes to existing triggers, values, data sources and function settings",
+      // npm reads `--apply` before "--" as its one-letter flags -a -p -l -y.
+      npmConfig: ["npm_config_all=true", "npm_config_parseable=true", "npm_config_long=true", "npm_config_yes=true"],
+    },
+    repo: {
+      type: "string",
+      value: "<checkout>",
+      description: "reconcile into another checkout of this repository",
+      defaultText: "this checkout",
+    },
+  },
+  environment: [
+    { name: "PATH", description: "where appservices and realm-cli are looked for (--remote)", default: "the shell's" },
+  ],
+  notes: ["examples: npm run pull -- ../pulled", "          npm run pull -- --remote <app id> --apply"],
+  actsOutside: true,
+});
+
+function main(): number {
+  const { values, positionals } = readCommandLine(pullCommand);
+  const apply = values.apply;
   // --repo: reconcile into another checkout (the default is this one).
-  const repo = resolve(valueOf(repoAt) || resolve(import.meta.dirname, ".."));
+  const repo = resolve(values.repo || resolve(import.meta.dirname, ".."));
   let scratch: string | undefined;
+  if ((values.remote === undefined) === (positionals.length === 0)) {
+    console.error(
+      `pull: give either a pulled folder or --remote <app id>: npm run pull -- <folder> [--apply]  |  npm run pull -- --remote <app id> [--apply]`,
+    );
+    return USAGE_ERROR;
+  }
   try {
-    if (repoAt >= 0 && !valueOf(repoAt)) throw new PullError("--repo needs a folder");
-    if (remoteAt >= 0 && !valueOf(remoteAt)) throw new PullError("--remote needs an app id or name");
-    if (remoteAt < 0 && positional.length !== 1)
-      throw new PullError(
-        "usage: npm run pull -- <folder> [--apply] [--repo <checkout>]  |  npm run pull -- --remote <app id> [--apply]",
-      );
-    const folder = remoteAt >= 0 ? (scratch = pullRemote(argv[remoteAt + 1])) : resolve(positional[0]);
+    const folder = values.remote !== undefined ? (scratch = pullRemote(values.remote)) : resolve(positionals[0]);
     console.log(formatPullReport(reconcilePulledApp(repo, folder, { apply }), apply));
     return 0;
   } catch (error) {
@@ -355,5 +386,4 @@ function main(argv: string[]): number {
   }
 }
 
-if (process.argv[1] && resolve(process.argv[1]) === resolve(import.meta.filename))
-  process.exitCode = main(process.argv.slice(2));
+if (process.argv[1] && resolve(process.argv[1]) === resolve(import.meta.filename)) process.exitCode = main();
