@@ -10,7 +10,8 @@
  */
 import { build, type Plugin } from "esbuild";
 import { readdirSync, readFileSync, writeFileSync, existsSync } from "node:fs";
-import { basename, join, resolve } from "node:path";
+import { basename, dirname, join, relative, resolve, sep } from "node:path";
+import { decodedMappings, TraceMap } from "@jridgewell/trace-mapping";
 import { defineCommand, readCommandLine } from "../src/cli/command-line";
 import { generateExport } from "./generate-export";
 
@@ -45,9 +46,39 @@ export function functionNames(): string[] {
     .sort();
 }
 
-export async function bundleFunction(name: string): Promise<string> {
-  const result = await build({
-    entryPoints: [join(sourceDir, `${name}.ts`)],
+/** The wrapper's lines before the bundle body (a source map of the body is offset by these). */
+function wrapperHead(name: string): string[] {
+  return [
+    `// ${name}: App Services function generated from src/functions/${name}.ts by \`npm run build\`.`,
+    "// Do not edit here: edit the TypeScript source and rebuild (a test fails when this file drifts).",
+    "var __load = function () {",
+    "  var module = { exports: {} };",
+  ];
+}
+
+const WRAPPER_TAIL = [
+  "  return module.exports;",
+  "};",
+  "var __loaded;",
+  "exports = function () {",
+  "  __loaded = __loaded || __load();",
+  "  return __loaded.default.apply(this, arguments);",
+  "};",
+  "",
+];
+
+export interface BuiltFunction {
+  /** functions/<name>.js as committed. */
+  readonly code: string;
+  /** The TypeScript file (repository path) and line that a line of `code` (1-based) was built from. */
+  sourceOf(line: number): { source: string; line: number } | undefined;
+}
+
+async function esbuildFunction(name: string, repoRoot: string, sourcemap: boolean) {
+  return build({
+    entryPoints: [join(repoRoot, "src", "functions", `${name}.ts`)],
+    // Only names the map's file; nothing is written.
+    outfile: join(repoRoot, "functions", `${name}.js`),
     bundle: true,
     write: false,
     format: "cjs",
@@ -59,24 +90,48 @@ export async function bundleFunction(name: string): Promise<string> {
     logLevel: "silent",
     // Paths in the bundle's comments stay inside the tree even where node_modules is a link (a copy).
     preserveSymlinks: true,
+    // "external": the map is returned beside the code, which gets no sourceMappingURL comment.
+    ...(sourcemap ? { sourcemap: "external" as const, sourcesContent: false } : {}),
     plugins: [stripNodePrefix, forbidBson],
   });
-  const body = result.outputFiles[0].text;
-  return [
-    `// ${name}: App Services function generated from src/functions/${name}.ts by \`npm run build\`.`,
-    "// Do not edit here: edit the TypeScript source and rebuild (a test fails when this file drifts).",
-    "var __load = function () {",
-    "  var module = { exports: {} };",
-    body.trimEnd(),
-    "  return module.exports;",
-    "};",
-    "var __loaded;",
-    "exports = function () {",
-    "  __loaded = __loaded || __load();",
-    "  return __loaded.default.apply(this, arguments);",
-    "};",
-    "",
-  ].join("\n");
+}
+
+function wrap(name: string, body: string): string {
+  return [...wrapperHead(name), body.trimEnd(), ...WRAPPER_TAIL].join("\n");
+}
+
+export async function bundleFunction(name: string): Promise<string> {
+  const result = await esbuildFunction(name, root, false);
+  return wrap(name, result.outputFiles[0].text);
+}
+
+/**
+ * A function built with its source map, computed when asked (by `npm run pull`) rather than kept:
+ * a map is right only for the exact bundle it came from, so one computed from the same sources and
+ * compared with the committed file cannot be stale, and the deployed files stay as they are.
+ */
+export async function bundleFunctionWithSourceMap(name: string, repoRoot: string = root): Promise<BuiltFunction> {
+  const result = await esbuildFunction(name, repoRoot, true);
+  const js = result.outputFiles.find((file) => file.path.endsWith(".js"));
+  const map = result.outputFiles.find((file) => file.path.endsWith(".js.map"));
+  if (!js || !map) throw new Error(`esbuild gave no source map for ${name}`);
+  const traced = new TraceMap(map.text);
+  const lines = decodedMappings(traced);
+  const mapDir = dirname(map.path);
+  const offset = wrapperHead(name).length;
+  return {
+    code: wrap(name, js.text),
+    sourceOf(line) {
+      const segment = lines[line - offset - 1]?.find((s) => s.length >= 4) as
+        | [number, number, number, number]
+        | undefined;
+      if (!segment) return undefined;
+      const [, sourceIndex, sourceLine] = segment;
+      const source = traced.sources[sourceIndex];
+      if (!source) return undefined;
+      return { source: relative(repoRoot, resolve(mapDir, source)).split(sep).join("/"), line: sourceLine + 1 };
+    },
+  };
 }
 
 const buildCommand = defineCommand({

@@ -27,6 +27,7 @@ import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { createTwoFilesPatch, structuredPatch } from "diff";
 import { checkApp } from "./check-export";
+import { bundleFunctionWithSourceMap, type BuiltFunction } from "./build";
 import { findCli } from "./deploy";
 import { defineCommand, readCommandLine, USAGE_ERROR } from "../src/cli/command-line";
 import { isGeneratedTrigger, isGeneratedValue } from "./generate-export";
@@ -38,6 +39,10 @@ export interface FunctionEdit {
   readonly name: string;
   /** The TypeScript files the changed lines belong to, in order of first appearance. */
   readonly sources: string[];
+  /** The same with their lines ("src/core/settings.ts:120-126") when the source map was usable. */
+  readonly locations: string[];
+  /** Whether the lines come from the build's source map (false: the committed file differs from a build). */
+  readonly lineNumbers: boolean;
   /** Unified diff, committed bundle -> pulled copy, each hunk header naming its source files. */
   readonly diff: string;
 }
@@ -107,11 +112,20 @@ function jsonDiff(path: string, ours: unknown, theirs: unknown): string {
 }
 
 /**
- * A unified diff of a built function against its pulled copy, each hunk header naming the source
- * files its changed lines belong to (from the nearest `// src/...` comment above each line).
+ * A unified diff of a built function against its pulled copy. The hunk ranges are lines of
+ * functions/<name>.js (the file the diff is of); after them, each hunk header names the TypeScript
+ * files and their own lines that its changed lines were built from, read from the build's source map
+ * (`built`, when it is the build of exactly this committed file), else only the files, from the
+ * nearest `// src/...` comment esbuild leaves above each module.
  */
-export function diffBuiltFunction(name: string, committed: string, pulled: string): FunctionEdit {
+export function diffBuiltFunction(
+  name: string,
+  committed: string,
+  pulled: string,
+  built?: BuiltFunction,
+): FunctionEdit {
   const ours = normalize(committed);
+  const mapped = built && normalize(built.code) === ours ? built : undefined;
   const patch = structuredPatch(`functions/${name}.js`, `functions/${name}.js`, ours, normalize(pulled));
   const oldLines = ours.split("\n");
   const sourceAt = (line: number): string | undefined => {
@@ -121,23 +135,70 @@ export function diffBuiltFunction(name: string, committed: string, pulled: strin
     }
     return undefined;
   };
+  // The nearest mapped line at or above `line` (blank lines and closing braces have no mapping).
+  const mappedAt = (line: number) => {
+    for (let l = line; l >= 1 && l > line - 20; l--) {
+      const found = mapped?.sourceOf(l);
+      if (found) return found;
+    }
+    return undefined;
+  };
   const all: string[] = [];
+  const locations: string[] = [];
   const out = [`--- repository/functions/${name}.js`, `+++ pulled/functions/${name}.js`];
   for (const hunk of patch.hunks) {
     let source = sourceAt(hunk.oldStart - 2);
     const here: string[] = [];
+    const spans = new Map<string, { from: number; to: number }>();
+    let oldLine = hunk.oldStart;
     for (const line of hunk.lines) {
       const match = line[0] !== "+" ? SOURCE_COMMENT.exec(line.slice(1)) : null;
       if (match) source = match[1];
-      if ((line[0] === "+" || line[0] === "-") && source && !here.includes(source)) here.push(source);
+      if (line[0] === "+" || line[0] === "-") {
+        // A removed line is its own; an added one belongs where it is inserted, after the line above.
+        const at = mappedAt(line[0] === "-" ? oldLine : Math.max(1, oldLine - 1));
+        const file = at?.source ?? source;
+        if (file && !here.includes(file)) here.push(file);
+        if (at) {
+          const span = spans.get(at.source);
+          spans.set(
+            at.source,
+            span
+              ? { from: Math.min(span.from, at.line), to: Math.max(span.to, at.line) }
+              : { from: at.line, to: at.line },
+          );
+        }
+      }
+      if (line[0] === "-" || line[0] === " ") oldLine++;
     }
+    const labels = here.map((file) => {
+      const span = spans.get(file);
+      return span ? `${file}:${span.from}${span.to > span.from ? `-${span.to}` : ""}` : file;
+    });
     for (const s of here) if (!all.includes(s)) all.push(s);
+    for (const label of labels) if (!locations.includes(label)) locations.push(label);
     out.push(
-      `@@ -${hunk.oldStart},${hunk.oldLines} +${hunk.newStart},${hunk.newLines} @@ ${here.join(", ") || "(bundle wrapper)"}`,
+      `@@ -${hunk.oldStart},${hunk.oldLines} +${hunk.newStart},${hunk.newLines} @@ ${labels.join(", ") || "(bundle wrapper)"}`,
       ...hunk.lines,
     );
   }
-  return { name, sources: all, diff: `${out.join("\n")}\n` };
+  return { name, sources: all, locations, lineNumbers: mapped !== undefined, diff: `${out.join("\n")}\n` };
+}
+
+/**
+ * Each built function with its source map, from `repo`'s sources (for diffBuiltFunction). One that
+ * does not build there is left out: its diff then names files without lines, and says why.
+ */
+export async function builtFunctionsOf(repo: string): Promise<Map<string, BuiltFunction>> {
+  const out = new Map<string, BuiltFunction>();
+  for (const name of builtFunctionNames(repo)) {
+    try {
+      out.set(name, await bundleFunctionWithSourceMap(name, repo));
+    } catch {
+      // not buildable in that checkout (no node_modules, a broken source): no line numbers
+    }
+  }
+  return out;
 }
 
 /** Names of the functions `npm run build` makes (src/functions/<name>.ts). */
@@ -160,7 +221,11 @@ const jsonFiles = (dir: string) =>
     : [];
 
 /** Plans the reconciliation of `pulled` into `repo`, writes it (copies always, changes with `apply`), and reports. */
-export function reconcilePulledApp(repo: string, pulled: string, options: { apply: boolean }): PullReport {
+export function reconcilePulledApp(
+  repo: string,
+  pulled: string,
+  options: { apply: boolean; builtFunctions?: ReadonlyMap<string, BuiltFunction> },
+): PullReport {
   if (!existsSync(pulled) || !statSync(pulled).isDirectory()) throw new PullError(`${pulled}: no such folder`);
   const check = checkApp(pulled);
   if (!check.layout || check.problems.length > 0)
@@ -202,7 +267,7 @@ export function reconcilePulledApp(repo: string, pulled: string, options: { appl
     }
     const ours = readFileSync(join(repo, path), "utf8");
     if (normalize(ours) !== normalize(theirs)) {
-      if (built.has(name)) functionEdits.push(diffBuiltFunction(name, ours, theirs));
+      if (built.has(name)) functionEdits.push(diffBuiltFunction(name, ours, theirs, options.builtFunctions?.get(name)));
       else change(path, createTwoFilesPatch(`repository/${path}`, `pulled/${path}`, ours, theirs), theirs);
     }
     if (!sameJson(nextConfig[index], entry)) {
@@ -302,7 +367,10 @@ export function formatPullReport(report: PullReport, apply: boolean): string {
   for (const edit of report.functionEdits)
     lines.push(
       "",
-      `functions/${edit.name}.js was edited in the UI; carry the change into ${edit.sources.join(", ") || "src/"} (npm run build would undo it):`,
+      `functions/${edit.name}.js was edited in the UI; carry the change into ${edit.locations.join(", ") || "src/"} (npm run build would undo it).` +
+        (edit.lineNumbers
+          ? ` Hunk ranges are lines of functions/${edit.name}.js; after them, the TypeScript file and its lines.`
+          : ` No TypeScript line numbers: functions/${edit.name}.js differs from a build of src/ (run npm run build, then pull again).`),
       edit.diff.trimEnd(),
     );
   if (report.copied.length > 0)
@@ -361,7 +429,7 @@ const pullCommand = defineCommand({
   actsOutside: true,
 });
 
-function main(): number {
+async function main(): Promise<number> {
   const { values, positionals } = readCommandLine(pullCommand);
   const apply = values.apply;
   // --repo: reconcile into another checkout (the default is this one).
@@ -375,7 +443,8 @@ function main(): number {
   }
   try {
     const folder = values.remote !== undefined ? (scratch = pullRemote(values.remote)) : resolve(positionals[0]);
-    console.log(formatPullReport(reconcilePulledApp(repo, folder, { apply }), apply));
+    const builtFunctions = await builtFunctionsOf(repo);
+    console.log(formatPullReport(reconcilePulledApp(repo, folder, { apply, builtFunctions }), apply));
     return 0;
   } catch (error) {
     if (!(error instanceof PullError)) throw error;
@@ -386,4 +455,11 @@ function main(): number {
   }
 }
 
-if (process.argv[1] && resolve(process.argv[1]) === resolve(import.meta.filename)) process.exitCode = main();
+if (process.argv[1] && resolve(process.argv[1]) === resolve(import.meta.filename))
+  main().then(
+    (code) => (process.exitCode = code),
+    (error) => {
+      console.error(`pull: ${error instanceof Error ? error.message : String(error)}`);
+      process.exitCode = 1;
+    },
+  );
