@@ -123,8 +123,7 @@ export async function bundleFunctionWithSourceMap(name: string, repoRoot: string
     code: wrap(name, js.text),
     sourceOf(line) {
       const segment = lines[line - offset - 1]?.find((s) => s.length >= 4) as
-        | [number, number, number, number]
-        | undefined;
+        [number, number, number, number] | undefined;
       if (!segment) return undefined;
       const [, sourceIndex, sourceLine] = segment;
       const source = traced.sources[sourceIndex];

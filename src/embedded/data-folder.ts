@@ -197,7 +197,7 @@ function takeLock(dir: string, path: string, command: string): void {
     } catch {
       // unreadable: treated as left behind
     }
-    if (typeof holder.pid === "number" && holder.pid !== process.pid && isAlive(holder.pid))
+    if (typeof holder.pid === "number" && isAlive(holder.pid))
       throw new DataFolderError(
         `data folder ${path} is in use by ${holder.command ?? "another command"} (pid ${holder.pid}, since ${holder.since ?? "?"}); stop it first, or give another folder`,
       );
