@@ -13,7 +13,7 @@ import { firehoseSettings } from "../core/firehose/config";
 import { firehoseDepsFromEnv } from "../adapters/mongodb/env-deps";
 import { openDataSource } from "../adapters/mongodb/open-data-source";
 import { defineCommand, readCommandLine } from "../cli/command-line";
-import { fromSetting, mongodbUri, webhookEnvironment } from "../cli/environment";
+import { fromSetting, keepStoreOption, mongodbUri, webhookEnvironment } from "../cli/environment";
 
 const serveCommand = defineCommand({
   command: "npm run serve",
@@ -21,14 +21,7 @@ const serveCommand = defineCommand({
     "The Firehose webhook as a standalone HTTP server: POST any path; GET /healthz and /metrics. Stops gracefully on " +
     "SIGTERM or Ctrl-C (in-flight deliveries finish, new ones get 503).",
   options: {
-    data: {
-      type: "string",
-      value: "<dir>",
-      description:
-        "keep the embedded store in <dir> (loaded at start, saved every second and at exit) for npm run status / " +
-        "replay-firehose-backup -- --data <dir>",
-      defaultText: "in memory, lost at exit",
-    },
+    data: keepStoreOption,
   },
   environment: [
     { name: "PORT", description: "port to listen on", default: "8080" },

@@ -6,7 +6,7 @@
  */
 import { join, resolve } from "node:path";
 import { defineCommand, oneOfOption, positiveNumber, runCommand, UsageError } from "../cli/command-line";
-import { awsEnvironment } from "../cli/environment";
+import { awsEnvironment, keepStoreOption } from "../cli/environment";
 import { openDataFolderToWrite, type DataFolder } from "../embedded/data-folder";
 import { externalKinesisFromEnv, Pipeline, type PipelineCounts } from "../local/pipeline";
 
@@ -39,14 +39,7 @@ const startCommand = defineCommand({
       description: "add <ms> to every Kinesis call of the functions, as a network would",
       defaultText: "0",
     },
-    data: {
-      type: "string",
-      value: "<dir>",
-      description:
-        "keep the embedded store in <dir> (loaded at start, saved every second and at exit) for npm run status / " +
-        "replay-firehose-backup -- --data <dir>",
-      defaultText: "in memory, lost at exit",
-    },
+    data: keepStoreOption,
   },
   environment: [
     {

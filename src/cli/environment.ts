@@ -2,7 +2,7 @@ import { maxBodySetting } from "../adapters/mongodb/env-deps";
 import { captureSettings, kinesisSettings } from "../core/capture/config";
 import { firehoseSettings } from "../core/firehose/config";
 import { readSetting, type Setting } from "../core/settings";
-import type { EnvironmentSpec } from "./command-line";
+import type { EnvironmentSpec, OptionSpec } from "./command-line";
 
 /**
  * The environment variables the commands read, for their --help: names and defaults come from the
@@ -63,3 +63,13 @@ export const awsEnvironment: readonly EnvironmentSpec[] = [
   fromSetting(kinesisSettings.secretAccessKey, "AWS credentials (required with --aws)"),
   fromSetting(kinesisSettings.sessionToken, "AWS session token, with temporary credentials"),
 ];
+
+/** `--data <dir>` of the commands that run the embedded store (npm start, npm run serve). */
+export const keepStoreOption = {
+  type: "string",
+  value: "<dir>",
+  description:
+    "keep the embedded store in <dir> (loaded at start, saved every second and at exit) for npm run status / " +
+    "replay-firehose-backup -- --data <dir>",
+  defaultText: "in memory, lost at exit",
+} as const satisfies OptionSpec;

@@ -23,11 +23,12 @@ export async function openMongoClient(
   const uri = env.MONGODB_URI;
   if (!uri) throw new Error("MONGODB_URI is not set");
   let client: MongoClient;
+  const started = Date.now();
   try {
     client = new MongoClient(uri, { appName: "atlas-kinesis-bridge", ...options });
     await client.connect();
   } catch (error) {
-    throw new MongoConnectFailure(uri, error);
+    throw new MongoConnectFailure(uri, error, Date.now() - started);
   }
   return {
     dataSource: client,
@@ -41,13 +42,13 @@ export async function openMongoClient(
  * failure, "Authentication failed.", a malformed connection string) and the URI without credentials.
  */
 export class MongoConnectFailure extends Error {
-  constructor(uri: string, cause: unknown) {
+  constructor(uri: string, cause: unknown, elapsedMs: number) {
     const reason = cause instanceof Error ? cause.message : String(cause);
     const name = cause instanceof Error ? cause.name : "Error";
     super(
       name === "MongoParseError"
         ? `MONGODB_URI is not a valid connection string: ${reason}`
-        : `cannot connect to MongoDB at ${redactUri(uri)}: ${reason} (${name})`,
+        : `cannot connect to MongoDB at ${redactUri(uri)}: ${reason} (${name}, after ${(elapsedMs / 1000).toFixed(1)} s)`,
     );
     this.name = "MongoConnectFailure";
     this.cause = cause;
