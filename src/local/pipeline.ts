@@ -10,6 +10,8 @@ import { countMatching, type CollectionPort, type Document } from "../core/ports
 import { EmbeddedStore } from "../embedded/store";
 import { createNodeTransport } from "../adapters/http/node-transport";
 import { createKinesisCall } from "../adapters/kinesis/sigv4-client";
+import { MongoConnectFailure } from "../adapters/mongodb/env-deps";
+import { COMMAND_SERVER_SELECTION_MS } from "../adapters/mongodb/open-data-source";
 import { FirehoseSimulator, KinesisStreamReader, type KinesisCall, type StreamRecord } from "./firehose-simulator";
 import { startKinesisEmulator, type EmulatorEngine } from "./kinesis-emulator";
 import { startLatencyProxy } from "./latency-proxy";
@@ -152,6 +154,16 @@ export interface PipelineCounts {
   lastLagMs?: number;
 }
 
+/** The driver with a command's wait (5 s, not 30), its failure naming the driver's reason. */
+async function connectForCommand(uri: string): Promise<MongoClient> {
+  const started = Date.now();
+  try {
+    return await new MongoClient(uri, { serverSelectionTimeoutMS: COMMAND_SERVER_SELECTION_MS }).connect();
+  } catch (error) {
+    throw new MongoConnectFailure(uri, error, Date.now() - started);
+  }
+}
+
 export const SOURCE = { db: "monitors", coll: "reports" };
 export const STREAM = "realm";
 const SOURCE_TRIGGER = captureTriggerName(SOURCE.db, SOURCE.coll);
@@ -185,7 +197,7 @@ export class Pipeline {
   static async start(options: PipelineOptions): Promise<Pipeline> {
     mkdirSync(options.stateDir, { recursive: true });
     const store = options.mongodbUri
-      ? await new MongoClient(options.mongodbUri).connect()
+      ? await connectForCommand(options.mongodbUri)
       : (options.store ?? new EmbeddedStore());
     const kinesis = await openKinesis(options);
     try {
