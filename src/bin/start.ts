@@ -6,7 +6,8 @@
  */
 import { join, resolve } from "node:path";
 import { defineCommand, oneOfOption, positiveNumber, runCommand, UsageError } from "../cli/command-line";
-import { awsEnvironment, keepStoreOption } from "../cli/environment";
+import { fromSetting, keepStoreOption } from "../cli/environment";
+import { kinesisSettings } from "../core/capture/config";
 import { openDataFolderToWrite, type DataFolder } from "../embedded/data-folder";
 import { externalKinesisFromEnv, Pipeline, type PipelineCounts } from "../local/pipeline";
 
@@ -47,12 +48,12 @@ const startCommand = defineCommand({
       description: "use this MongoDB (real change streams) instead of the embedded store",
       default: "none",
     },
-    ...awsEnvironment.map((variable) => ({
-      ...variable,
-      description: `${variable.description}; with credentials and a region, an existing stream in real Kinesis is used`,
-    })),
-    { name: "KINESIS_STREAM_NAME", description: "that existing stream", default: "realm" },
-    { name: "KINESIS_ENDPOINT", description: "that stream's Kinesis API (instead of AWS)", default: "none" },
+    fromSetting(kinesisSettings.region, "with the two credentials below: use an existing stream in real Kinesis"),
+    fromSetting(kinesisSettings.accessKeyId, "AWS credentials for that stream"),
+    fromSetting(kinesisSettings.secretAccessKey, "AWS credentials for that stream"),
+    fromSetting(kinesisSettings.sessionToken, "AWS session token, with temporary credentials"),
+    fromSetting(kinesisSettings.streamName, "that existing stream"),
+    fromSetting(kinesisSettings.endpoint, "that stream's Kinesis API, instead of AWS (credentials and this suffice)"),
   ],
   notes: [
     "examples: npm start -- --events 1000",
