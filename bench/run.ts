@@ -8,9 +8,19 @@ import { benchHostBundles } from "./hosts";
 import { benchEmulatorRates, type EmulatorRates } from "./emulator";
 import { benchCaptureRate } from "./capture-rate";
 import { startKinesisEmulator } from "../src/local/kinesis-emulator";
+import { defineCommand, readCommandLine } from "../src/cli/command-line";
+
+const benchCommand = defineCommand({
+  command: "npm run bench",
+  summary:
+    "Every benchmark of the project in one run (Firehose webhook, capture, mirror, pipeline, memory, host bundles, " +
+    "emulators, capture rate), printed as ratios measured side by side, since these machines are noisy.",
+  options: { quick: { type: "boolean", description: "fewer rounds and events: a quick look, not figures to quote" } },
+});
 
 async function main(): Promise<void> {
-  const quick = process.argv.includes("--quick");
+  const { values } = readCommandLine(benchCommand);
+  const quick = values.quick;
   console.log(
     `atlas-kinesis-bridge benchmarks — Node ${process.version}, ${new Date().toISOString()}${quick ? " (quick)" : ""}\n`,
   );

@@ -6,6 +6,7 @@
 import { build } from "esbuild";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
+import { defineCommand, readCommandLine } from "../src/cli/command-line";
 
 const root = resolve(import.meta.dirname, "..");
 // The driver's optional add-ons (compression, Kerberos, client-side encryption, cloud auth) are not used.
@@ -41,7 +42,21 @@ export async function buildHosts(): Promise<{ server: string; lambda: string }> 
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === resolve(import.meta.filename)) {
-  buildHosts().then(({ server, lambda }) =>
-    console.log(`${server}\n${lambda}  (zip build/lambda for AWS Lambda, handler index.handler)`),
+  readCommandLine(
+    defineCommand({
+      command: "npm run build:hosts",
+      summary:
+        "Bundles the webhook's deployable hosts with esbuild, driver included: build/webhook-server.cjs (the Node " +
+        "server, also the container image's) and build/lambda/index.js (the Lambda handler, index.handler; zip the folder).",
+      options: {},
+    }),
+  );
+  buildHosts().then(
+    ({ server, lambda }) =>
+      console.log(`${server}\n${lambda}  (zip build/lambda for AWS Lambda, handler index.handler)`),
+    (error) => {
+      console.error(`build:hosts: ${error instanceof Error ? error.message : String(error)}`);
+      process.exit(1);
+    },
   );
 }

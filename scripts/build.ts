@@ -5,12 +5,15 @@
  * built-ins happens inside a function body, as App Services asks. `bson` is never bundled: the
  * functions use the `BSON`/`EJSON` globals.
  *
- *   npm run build            write functions/*.js
- *   npm run build -- --check exit 1 and name each function whose committed file differs
+ *   npm run build            regenerate triggers/ from the capture list, then write functions/*.js
+ *   npm run build -- --check exit 1 and name each generated file and function whose committed file differs
  */
 import { build, type Plugin } from "esbuild";
 import { readdirSync, readFileSync, writeFileSync, existsSync } from "node:fs";
-import { basename, join, resolve } from "node:path";
+import { basename, dirname, join, relative, resolve, sep } from "node:path";
+import { decodedMappings, TraceMap } from "@jridgewell/trace-mapping";
+import { defineCommand, readCommandLine } from "../src/cli/command-line";
+import { generateExport } from "./generate-export";
 
 const root = resolve(import.meta.dirname, "..");
 const sourceDir = join(root, "src", "functions");
@@ -43,9 +46,39 @@ export function functionNames(): string[] {
     .sort();
 }
 
-export async function bundleFunction(name: string): Promise<string> {
-  const result = await build({
-    entryPoints: [join(sourceDir, `${name}.ts`)],
+/** The wrapper's lines before the bundle body (a source map of the body is offset by these). */
+function wrapperHead(name: string): string[] {
+  return [
+    `// ${name}: App Services function generated from src/functions/${name}.ts by \`npm run build\`.`,
+    "// Do not edit here: edit the TypeScript source and rebuild (a test fails when this file drifts).",
+    "var __load = function () {",
+    "  var module = { exports: {} };",
+  ];
+}
+
+const WRAPPER_TAIL = [
+  "  return module.exports;",
+  "};",
+  "var __loaded;",
+  "exports = function () {",
+  "  __loaded = __loaded || __load();",
+  "  return __loaded.default.apply(this, arguments);",
+  "};",
+  "",
+];
+
+export interface BuiltFunction {
+  /** functions/<name>.js as committed. */
+  readonly code: string;
+  /** The TypeScript file (repository path) and line that a line of `code` (1-based) was built from. */
+  sourceOf(line: number): { source: string; line: number } | undefined;
+}
+
+async function esbuildFunction(name: string, repoRoot: string, sourcemap: boolean) {
+  return build({
+    entryPoints: [join(repoRoot, "src", "functions", `${name}.ts`)],
+    // Only names the map's file; nothing is written.
+    outfile: join(repoRoot, "functions", `${name}.js`),
     bundle: true,
     write: false,
     format: "cjs",
@@ -57,28 +90,69 @@ export async function bundleFunction(name: string): Promise<string> {
     logLevel: "silent",
     // Paths in the bundle's comments stay inside the tree even where node_modules is a link (a copy).
     preserveSymlinks: true,
+    // "external": the map is returned beside the code, which gets no sourceMappingURL comment.
+    ...(sourcemap ? { sourcemap: "external" as const, sourcesContent: false } : {}),
     plugins: [stripNodePrefix, forbidBson],
   });
-  const body = result.outputFiles[0].text;
-  return [
-    `// ${name}: App Services function generated from src/functions/${name}.ts by \`npm run build\`.`,
-    "// Do not edit here: edit the TypeScript source and rebuild (a test fails when this file drifts).",
-    "var __load = function () {",
-    "  var module = { exports: {} };",
-    body.trimEnd(),
-    "  return module.exports;",
-    "};",
-    "var __loaded;",
-    "exports = function () {",
-    "  __loaded = __loaded || __load();",
-    "  return __loaded.default.apply(this, arguments);",
-    "};",
-    "",
-  ].join("\n");
 }
 
+function wrap(name: string, body: string): string {
+  return [...wrapperHead(name), body.trimEnd(), ...WRAPPER_TAIL].join("\n");
+}
+
+export async function bundleFunction(name: string): Promise<string> {
+  const result = await esbuildFunction(name, root, false);
+  return wrap(name, result.outputFiles[0].text);
+}
+
+/**
+ * A function built with its source map, computed when asked (by `npm run pull`) rather than kept:
+ * a map is right only for the exact bundle it came from, so one computed from the same sources and
+ * compared with the committed file cannot be stale, and the deployed files stay as they are.
+ */
+export async function bundleFunctionWithSourceMap(name: string, repoRoot: string = root): Promise<BuiltFunction> {
+  const result = await esbuildFunction(name, repoRoot, true);
+  const js = result.outputFiles.find((file) => file.path.endsWith(".js"));
+  const map = result.outputFiles.find((file) => file.path.endsWith(".js.map"));
+  if (!js || !map) throw new Error(`esbuild gave no source map for ${name}`);
+  const traced = new TraceMap(map.text);
+  const lines = decodedMappings(traced);
+  const mapDir = dirname(map.path);
+  const offset = wrapperHead(name).length;
+  return {
+    code: wrap(name, js.text),
+    sourceOf(line) {
+      const segment = lines[line - offset - 1]?.find((s) => s.length >= 4) as
+        [number, number, number, number] | undefined;
+      if (!segment) return undefined;
+      const [, sourceIndex, sourceLine] = segment;
+      const source = traced.sources[sourceIndex];
+      if (!source) return undefined;
+      return { source: relative(repoRoot, resolve(mapDir, source)).split(sep).join("/"), line: sourceLine + 1 };
+    },
+  };
+}
+
+const buildCommand = defineCommand({
+  command: "npm run build",
+  summary:
+    "Regenerates triggers/ and values/CAPTURED_NAMESPACES.json from config/captured-collections.csv, then compiles " +
+    "each src/functions/<name>.ts into functions/<name>.js (commit the result).",
+  options: {
+    check: {
+      type: "boolean",
+      description: "write nothing; exit 1 naming every generated file or function that differs",
+    },
+  },
+  notes: [
+    "exit codes: 0 built (or in step), 1 a bad capture list, a build error or (--check) a difference, 2 a usage error.",
+  ],
+});
+
 async function main(): Promise<void> {
-  const check = process.argv.includes("--check");
+  const { values } = readCommandLine(buildCommand);
+  const check = values.check;
+  generateExport(check);
   const drifted: string[] = [];
   for (const name of functionNames()) {
     const code = await bundleFunction(name);

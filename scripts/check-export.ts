@@ -5,7 +5,9 @@
  * Problems are what a push would refuse or what breaks this project's functions (exit 1); warnings are
  * printed and do not fail.
  */
+import { existsSync } from "node:fs";
 import { resolve } from "node:path";
+import { defineCommand, readCommandLine } from "../src/cli/command-line";
 import { checkApp } from "./check/check-app";
 
 export type { ExportReport, Layout } from "./check/app";
@@ -17,9 +19,22 @@ export function checkExport(root: string): string[] {
   return checkApp(root).problems;
 }
 
+const checkCommand = defineCommand({
+  command: "npm run check",
+  summary:
+    "Validates an App Services app in either export layout (realm-cli's or the appservices CLI's, and names the older ones) against the documented formats; this repository's export by default.",
+  arguments: { name: "folder", description: "the app folder to check (default: this repository)", min: 0, max: 1 },
+  options: {},
+  notes: ["exit codes: 0 valid (warnings allowed), 1 problems found or no such folder, 2 a usage error."],
+});
+
 function main(): number {
-  // `npm run check [folder]`: the repository root by default.
-  const folder = resolve(process.argv[2] || resolve(import.meta.dirname, ".."));
+  const { positionals } = readCommandLine(checkCommand);
+  const folder = resolve(positionals[0] || resolve(import.meta.dirname, ".."));
+  if (!existsSync(folder)) {
+    console.error(`check: ${positionals[0]}: no such folder`);
+    return 1;
+  }
   const report = checkApp(folder);
   for (const warning of report.warnings) console.warn(`warning: ${warning}`);
   for (const problem of report.problems) console.error(problem);

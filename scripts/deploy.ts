@@ -12,6 +12,7 @@ import { execFileSync, spawnSync } from "node:child_process";
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { delimiter, join, relative, resolve } from "node:path";
 import { checkApp } from "./check-export";
+import { defineCommand, oneOfOption, readCommandLine, UsageError, USAGE_ERROR } from "../src/cli/command-line";
 
 const root = resolve(import.meta.dirname, "..");
 export type Cli = "appservices" | "realm-cli";
@@ -80,17 +81,42 @@ export function pushCommand(cli: Cli, local: string, remote: string | undefined,
   ];
 }
 
+const deployCommand = defineCommand({
+  command: "npm run deploy",
+  summary:
+    "Builds, checks (npm run check) and pushes the App Services export with the appservices CLI (the current layout, " +
+    "generated into build/appservices-app/) or realm-cli (this root as it is). Secrets are not pushed: create them first.",
+  options: {
+    "dry-run": {
+      type: "boolean",
+      description: "build and check, print what would be pushed and the command, push nothing",
+    },
+    remote: {
+      type: "string",
+      value: "<app>",
+      description: "the app (name or id) to push to",
+      defaultText: "the CLI's own choice (its login and the app file)",
+    },
+    cli: {
+      type: "string",
+      value: "<name>",
+      description: "appservices or realm-cli",
+      defaultText: "whichever is on PATH, appservices first",
+    },
+  },
+  environment: [
+    { name: "PATH", description: "where appservices and realm-cli are looked for", default: "the shell's" },
+  ],
+  notes: ["example: npm run deploy -- --dry-run"],
+  actsOutside: true,
+});
+
 function main(): number {
-  const args = process.argv.slice(2);
-  const dryRun = args.includes("--dry-run");
-  const valueOf = (flag: string) => {
-    const i = args.indexOf(flag);
-    return i === -1 ? undefined : args[i + 1];
-  };
-  const prefer = valueOf("--cli") as Cli | undefined;
-  if (prefer && prefer !== "appservices" && prefer !== "realm-cli")
-    throw new Error(`--cli must be appservices or realm-cli, got "${prefer}"`);
-  const remote = valueOf("--remote");
+  const { values } = readCommandLine(deployCommand);
+  const dryRun = values["dry-run"];
+  const prefer =
+    values.cli === undefined ? undefined : oneOfOption("cli", values.cli, ["appservices", "realm-cli"] as const);
+  const remote = values.remote;
 
   console.log("Building functions and triggers ...");
   execFileSync("npm", ["run", "--silent", "build"], { cwd: root, stdio: "inherit" });
@@ -139,6 +165,6 @@ if (process.argv[1] && resolve(process.argv[1]) === resolve(import.meta.filename
     process.exit(main());
   } catch (error) {
     console.error(`deploy: ${error instanceof Error ? error.message : String(error)}`);
-    process.exit(1);
+    process.exit(error instanceof UsageError ? USAGE_ERROR : 1);
   }
 }

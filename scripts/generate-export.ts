@@ -5,7 +5,7 @@
  *   triggers/emitHeartbeat.json         SCHEDULED, every minute
  *   triggers/runSnapshot.json           DATABASE trigger on the signal collection (inserts)
  *   values/CAPTURED_NAMESPACES.json     the list, so the webhook can refuse a target that would loop
- * Run by `npm run build`; `--check` exits 1 naming every file that differs.
+ * Run by `npm run build` (scripts/build.ts); `--check` exits 1 naming every file that differs.
  */
 import { existsSync, readFileSync, readdirSync, unlinkSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
@@ -133,8 +133,8 @@ function isStaleGeneratedTrigger(file: string, files: Map<string, string>): bool
   return file.endsWith(".json") && isGeneratedTrigger(file) && !files.has(`triggers/${file}`);
 }
 
-function main(): void {
-  const check = process.argv.includes("--check");
+/** `npm run build`'s first step (scripts/build.ts parses the command line and calls it). */
+export function generateExport(check: boolean): void {
   let files: Map<string, string>;
   try {
     files = generateExportFiles();
@@ -166,4 +166,5 @@ function main(): void {
   }
 }
 
-if (process.argv[1] && resolve(process.argv[1]) === resolve(import.meta.filename)) main();
+if (process.argv[1] && resolve(process.argv[1]) === resolve(import.meta.filename))
+  generateExport(process.argv.includes("--check"));

@@ -29,7 +29,9 @@ import { createTwoFilesPatch, structuredPatch } from "diff";
 import { AppFiles } from "./check/app";
 import { partConfigured } from "./check/unconfigured";
 import { checkApp } from "./check-export";
+import { bundleFunctionWithSourceMap, type BuiltFunction } from "./build";
 import { findCli } from "./deploy";
+import { defineCommand, readCommandLine, USAGE_ERROR } from "../src/cli/command-line";
 import { isGeneratedTrigger, isGeneratedValue } from "./generate-export";
 
 /** Bad input: the message says what is wrong; nothing was changed. */
@@ -39,6 +41,10 @@ export interface FunctionEdit {
   readonly name: string;
   /** The TypeScript files the changed lines belong to, in order of first appearance. */
   readonly sources: string[];
+  /** The same with their lines ("src/core/settings.ts:120-126") when the source map was usable. */
+  readonly locations: string[];
+  /** Whether the lines come from the build's source map (false: the committed file differs from a build). */
+  readonly lineNumbers: boolean;
   /** Unified diff, committed bundle -> pulled copy, each hunk header naming its source files. */
   readonly diff: string;
 }
@@ -110,11 +116,20 @@ function jsonDiff(path: string, ours: unknown, theirs: unknown): string {
 }
 
 /**
- * A unified diff of a built function against its pulled copy, each hunk header naming the source
- * files its changed lines belong to (from the nearest `// src/...` comment above each line).
+ * A unified diff of a built function against its pulled copy. The hunk ranges are lines of
+ * functions/<name>.js (the file the diff is of); after them, each hunk header names the TypeScript
+ * files and their own lines that its changed lines were built from, read from the build's source map
+ * (`built`, when it is the build of exactly this committed file), else only the files, from the
+ * nearest `// src/...` comment esbuild leaves above each module.
  */
-export function diffBuiltFunction(name: string, committed: string, pulled: string): FunctionEdit {
+export function diffBuiltFunction(
+  name: string,
+  committed: string,
+  pulled: string,
+  built?: BuiltFunction,
+): FunctionEdit {
   const ours = normalize(committed);
+  const mapped = built && normalize(built.code) === ours ? built : undefined;
   const patch = structuredPatch(`functions/${name}.js`, `functions/${name}.js`, ours, normalize(pulled));
   const oldLines = ours.split("\n");
   const sourceAt = (line: number): string | undefined => {
@@ -124,23 +139,70 @@ export function diffBuiltFunction(name: string, committed: string, pulled: strin
     }
     return undefined;
   };
+  // The nearest mapped line at or above `line` (blank lines and closing braces have no mapping).
+  const mappedAt = (line: number) => {
+    for (let l = line; l >= 1 && l > line - 20; l--) {
+      const found = mapped?.sourceOf(l);
+      if (found) return found;
+    }
+    return undefined;
+  };
   const all: string[] = [];
+  const locations: string[] = [];
   const out = [`--- repository/functions/${name}.js`, `+++ pulled/functions/${name}.js`];
   for (const hunk of patch.hunks) {
     let source = sourceAt(hunk.oldStart - 2);
     const here: string[] = [];
+    const spans = new Map<string, { from: number; to: number }>();
+    let oldLine = hunk.oldStart;
     for (const line of hunk.lines) {
       const match = line[0] !== "+" ? SOURCE_COMMENT.exec(line.slice(1)) : null;
       if (match) source = match[1];
-      if ((line[0] === "+" || line[0] === "-") && source && !here.includes(source)) here.push(source);
+      if (line[0] === "+" || line[0] === "-") {
+        // A removed line is its own; an added one belongs where it is inserted, after the line above.
+        const at = mappedAt(line[0] === "-" ? oldLine : Math.max(1, oldLine - 1));
+        const file = at?.source ?? source;
+        if (file && !here.includes(file)) here.push(file);
+        if (at) {
+          const span = spans.get(at.source);
+          spans.set(
+            at.source,
+            span
+              ? { from: Math.min(span.from, at.line), to: Math.max(span.to, at.line) }
+              : { from: at.line, to: at.line },
+          );
+        }
+      }
+      if (line[0] === "-" || line[0] === " ") oldLine++;
     }
+    const labels = here.map((file) => {
+      const span = spans.get(file);
+      return span ? `${file}:${span.from}${span.to > span.from ? `-${span.to}` : ""}` : file;
+    });
     for (const s of here) if (!all.includes(s)) all.push(s);
+    for (const label of labels) if (!locations.includes(label)) locations.push(label);
     out.push(
-      `@@ -${hunk.oldStart},${hunk.oldLines} +${hunk.newStart},${hunk.newLines} @@ ${here.join(", ") || "(bundle wrapper)"}`,
+      `@@ -${hunk.oldStart},${hunk.oldLines} +${hunk.newStart},${hunk.newLines} @@ ${labels.join(", ") || "(bundle wrapper)"}`,
       ...hunk.lines,
     );
   }
-  return { name, sources: all, diff: `${out.join("\n")}\n` };
+  return { name, sources: all, locations, lineNumbers: mapped !== undefined, diff: `${out.join("\n")}\n` };
+}
+
+/**
+ * Each built function with its source map, from `repo`'s sources (for diffBuiltFunction). One that
+ * does not build there is left out: its diff then names files without lines, and says why.
+ */
+export async function builtFunctionsOf(repo: string): Promise<Map<string, BuiltFunction>> {
+  const out = new Map<string, BuiltFunction>();
+  for (const name of builtFunctionNames(repo)) {
+    try {
+      out.set(name, await bundleFunctionWithSourceMap(name, repo));
+    } catch {
+      // not buildable in that checkout (no node_modules, a broken source): no line numbers
+    }
+  }
+  return out;
 }
 
 /** Names of the functions `npm run build` makes (src/functions/<name>.ts). */
@@ -163,7 +225,11 @@ const jsonFiles = (dir: string) =>
     : [];
 
 /** Plans the reconciliation of `pulled` into `repo`, writes it (copies always, changes with `apply`), and reports. */
-export function reconcilePulledApp(repo: string, pulled: string, options: { apply: boolean }): PullReport {
+export function reconcilePulledApp(
+  repo: string,
+  pulled: string,
+  options: { apply: boolean; builtFunctions?: ReadonlyMap<string, BuiltFunction> },
+): PullReport {
   if (!existsSync(pulled) || !statSync(pulled).isDirectory()) throw new PullError(`${pulled}: no such folder`);
   const check = checkApp(pulled);
   const layout = check.layout;
@@ -210,7 +276,7 @@ export function reconcilePulledApp(repo: string, pulled: string, options: { appl
     }
     const ours = readFileSync(join(repo, path), "utf8");
     if (normalize(ours) !== normalize(theirs)) {
-      if (built.has(name)) functionEdits.push(diffBuiltFunction(name, ours, theirs));
+      if (built.has(name)) functionEdits.push(diffBuiltFunction(name, ours, theirs, options.builtFunctions?.get(name)));
       else change(path, createTwoFilesPatch(`repository/${path}`, `pulled/${path}`, ours, theirs), theirs);
     }
     if (!sameJson(nextConfig[index], entry)) {
@@ -315,7 +381,10 @@ export function formatPullReport(report: PullReport, apply: boolean): string {
   for (const edit of report.functionEdits)
     lines.push(
       "",
-      `functions/${edit.name}.js was edited in the UI; carry the change into ${edit.sources.join(", ") || "src/"} (npm run build would undo it):`,
+      `functions/${edit.name}.js was edited in the UI; carry the change into ${edit.locations.join(", ") || "src/"} (npm run build would undo it).` +
+        (edit.lineNumbers
+          ? ` Hunk ranges are lines of functions/${edit.name}.js; after them, the TypeScript file and its lines.`
+          : ` No TypeScript line numbers: functions/${edit.name}.js differs from a build of src/ (run npm run build, then pull again).`),
       edit.diff.trimEnd(),
     );
   if (report.copied.length > 0)
@@ -339,26 +408,57 @@ export function formatPullReport(report: PullReport, apply: boolean): string {
   return lines.join("\n");
 }
 
-function main(argv: string[]): number {
-  const apply = argv.includes("--apply");
-  const remoteAt = argv.indexOf("--remote");
-  const repoAt = argv.indexOf("--repo");
-  const valueOf = (at: number) => (at >= 0 ? argv[at + 1] : undefined);
-  const positional = argv.filter(
-    (a, i) => !a.startsWith("--") && !(remoteAt >= 0 && i === remoteAt + 1) && !(repoAt >= 0 && i === repoAt + 1),
-  );
+const pullCommand = defineCommand({
+  command: "npm run pull",
+  summary:
+    "Brings changes made in the Atlas UI back: reconciles an app folder pulled with appservices or realm-cli (either " +
+    "layout), or pulls one itself with --remote. Edits to our built functions are shown as diffs by TypeScript file " +
+    "and line; new functions, triggers, values and data sources are copied in; changes to existing ones are shown " +
+    "and written only with --apply. The pulled folder must pass npm run check, or nothing is changed.",
+  arguments: { name: "folder", description: "a pulled app folder (or use --remote)", min: 0, max: 1 },
+  options: {
+    remote: {
+      type: "string",
+      value: "<app id>",
+      description: "run the CLI's pull of this app into a scratch folder first",
+      defaultText: "none: give a folder",
+    },
+    apply: {
+      type: "boolean",
+      description: "also write the changes to existing triggers, values, data sources and function settings",
+      // npm reads `--apply` before "--" as its one-letter flags -a -p -l -y.
+      npmConfig: ["npm_config_all=true", "npm_config_parseable=true", "npm_config_long=true", "npm_config_yes=true"],
+    },
+    repo: {
+      type: "string",
+      value: "<checkout>",
+      description: "reconcile into another checkout of this repository",
+      defaultText: "this checkout",
+    },
+  },
+  environment: [
+    { name: "PATH", description: "where appservices and realm-cli are looked for (--remote)", default: "the shell's" },
+  ],
+  notes: ["examples: npm run pull -- ../pulled", "          npm run pull -- --remote <app id> --apply"],
+  actsOutside: true,
+});
+
+async function main(): Promise<number> {
+  const { values, positionals } = readCommandLine(pullCommand);
+  const apply = values.apply;
   // --repo: reconcile into another checkout (the default is this one).
-  const repo = resolve(valueOf(repoAt) || resolve(import.meta.dirname, ".."));
+  const repo = resolve(values.repo || resolve(import.meta.dirname, ".."));
   let scratch: string | undefined;
+  if ((values.remote === undefined) === (positionals.length === 0)) {
+    console.error(
+      `pull: give either a pulled folder or --remote <app id>: npm run pull -- <folder> [--apply]  |  npm run pull -- --remote <app id> [--apply]`,
+    );
+    return USAGE_ERROR;
+  }
   try {
-    if (repoAt >= 0 && !valueOf(repoAt)) throw new PullError("--repo needs a folder");
-    if (remoteAt >= 0 && !valueOf(remoteAt)) throw new PullError("--remote needs an app id or name");
-    if (remoteAt < 0 && positional.length !== 1)
-      throw new PullError(
-        "usage: npm run pull -- <folder> [--apply] [--repo <checkout>]  |  npm run pull -- --remote <app id> [--apply]",
-      );
-    const folder = remoteAt >= 0 ? (scratch = pullRemote(argv[remoteAt + 1])) : resolve(positional[0]);
-    console.log(formatPullReport(reconcilePulledApp(repo, folder, { apply }), apply));
+    const folder = values.remote !== undefined ? (scratch = pullRemote(values.remote)) : resolve(positionals[0]);
+    const builtFunctions = await builtFunctionsOf(repo);
+    console.log(formatPullReport(reconcilePulledApp(repo, folder, { apply, builtFunctions }), apply));
     return 0;
   } catch (error) {
     if (!(error instanceof PullError)) throw error;
@@ -370,4 +470,10 @@ function main(argv: string[]): number {
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === resolve(import.meta.filename))
-  process.exitCode = main(process.argv.slice(2));
+  main().then(
+    (code) => (process.exitCode = code),
+    (error) => {
+      console.error(`pull: ${error instanceof Error ? error.message : String(error)}`);
+      process.exitCode = 1;
+    },
+  );

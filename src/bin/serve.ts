@@ -1,25 +1,54 @@
 /**
- * `npm run serve`: the Firehose webhook as a standalone Node HTTP server.
- * Environment: PORT (8080), HOST (0.0.0.0), FIREHOSE_ACCESS_KEY (required to accept deliveries),
- * FIREHOSE_ACCESS_KEY_PREVIOUS (during a key rotation), MONGODB_URI (else the embedded store),
- * FIREHOSE_DATABASE, FIREHOSE_COLLECTION, FIREHOSE_DEAD_LETTER_COLLECTION, FIREHOSE_DELETES_COLLECTION,
- * FIREHOSE_NAMESPACE_MAP, FIREHOSE_UNMAPPED_TARGET, FIREHOSE_MAX_BODY_BYTES; the limits of an
- * internet-facing server: FIREHOSE_MAX_INFLIGHT_BYTES, FIREHOSE_MAX_CONNECTIONS,
- * FIREHOSE_HEADERS_TIMEOUT_MS, FIREHOSE_REQUEST_TIMEOUT_MS, FIREHOSE_IDLE_TIMEOUT_MS (README).
+ * `npm run serve`: the Firehose webhook as a standalone Node HTTP server. Its environment is listed
+ * by `npm run serve -- --help` (README, Configuration and Limits).
  */
 import { createFirehoseServer } from "../adapters/node-http/firehose-server";
-import { listenSettings, metricsTokenSetting, serverLimitsFromEnv } from "../adapters/node-http/server-settings";
+import {
+  listenSettings,
+  metricsTokenSetting,
+  serverLimitsFromEnv,
+  serverSettings,
+} from "../adapters/node-http/server-settings";
 import { readSetting, readSettings } from "../core/settings";
+import { firehoseSettings } from "../core/firehose/config";
 import { firehoseDepsFromEnv } from "../adapters/mongodb/env-deps";
 import { openDataSource } from "../adapters/mongodb/open-data-source";
+import { defineCommand, readCommandLine } from "../cli/command-line";
+import { fromSetting, keepStoreOption, mongodbUri, webhookEnvironment } from "../cli/environment";
+
+const serveCommand = defineCommand({
+  command: "npm run serve",
+  summary:
+    "The Firehose webhook as a standalone HTTP server: POST any path; GET /healthz and /metrics. Stops gracefully on " +
+    "SIGTERM or Ctrl-C (in-flight deliveries finish, new ones get 503).",
+  options: {
+    data: keepStoreOption,
+  },
+  environment: [
+    fromSetting(listenSettings.port, "port to listen on (0: a free port)"),
+    fromSetting(listenSettings.host, "address to listen on"),
+    fromSetting(
+      firehoseSettings.accessKey,
+      "the access key Firehose sends (a secret); without it every delivery gets 500",
+    ),
+    fromSetting(firehoseSettings.previousAccessKey, "the previous key, accepted during a rotation"),
+    mongodbUri("to write to", "the embedded store (see --data)"),
+    ...webhookEnvironment,
+    ...Object.values(serverSettings).map((entry) => fromSetting(entry, "a limit of the server (README, Limits)")),
+    fromSetting(metricsTokenSetting, "when set, GET /metrics needs Authorization: Bearer <METRICS_TOKEN>"),
+  ],
+  notes: ["example: FIREHOSE_ACCESS_KEY=local-key PORT=8080 npm run serve -- --data .local/store"],
+});
 
 async function main(): Promise<void> {
+  const { values } = readCommandLine(serveCommand);
   const env = process.env;
   const { port, host } = readSettings((name) => env[name], listenSettings);
-  const source = await openDataSource(env, {
-    database: env.FIREHOSE_DATABASE,
-    deletesCollection: env.FIREHOSE_DELETES_COLLECTION,
-  });
+  const source = await openDataSource(
+    env,
+    { database: env.FIREHOSE_DATABASE, deletesCollection: env.FIREHOSE_DELETES_COLLECTION },
+    { dataDir: values.data, command: "npm run serve" },
+  );
   const deps = firehoseDepsFromEnv(env, source.dataSource);
   if (!env.MONGODB_URI) console.log(`MONGODB_URI is not set: using the ${source.description}.`);
   if (deps.config.accessKeys.length === 0) {

@@ -2,93 +2,128 @@
  * `npm start`: the whole system on this machine, running the very functions/*.js that get deployed.
  * Sensor readings go into monitors.reports (embedded store, or MONGODB_URI), the change trigger puts
  * them on a Kinesis stream (kinesalite, started here), a Firehose simulator delivers them to the
- * webhook endpoint, and the webhook writes them into monitors.firehose.
- *
- *   npm start                        run until Ctrl-C, with live progress
- *   npm start -- --events 1000       stop after 1000 readings, verify the end state, exit 0 only if exact
- *   options: --rate <readings/s> (20)  --interval <Firehose buffer interval, ms> (1000)  --no-gzip
- *            --kinesis-latency-ms <ms>  (adds that much to every Kinesis call, as a real network would)
- *            --engine kinesalite|kinesis-local (default kinesalite: it sustains about four times the
- *            events per second here; kinesis-local is LocalStack's engine, for parity with it)
+ * webhook endpoint, and the webhook writes them into monitors.firehose. Options: `npm start -- --help`.
  */
 import { join, resolve } from "node:path";
+import { defineCommand, oneOfOption, positiveNumber, runCommand, UsageError } from "../cli/command-line";
+import { fromSetting, keepStoreOption } from "../cli/environment";
+import { kinesisSettings } from "../core/capture/config";
+import { openDataFolderToWrite, type DataFolder } from "../embedded/data-folder";
 import { externalKinesisFromEnv, Pipeline, type PipelineCounts } from "../local/pipeline";
 
-interface Args {
-  events?: number;
-  rate: number;
-  interval: number;
-  gzip: boolean;
-  engine: "kinesis-local" | "kinesalite";
-  kinesisLatencyMs?: number;
-}
+const startCommand = defineCommand({
+  command: "npm start",
+  summary:
+    "Runs the whole loop on this machine with the built functions/*.js: readings inserted into monitors.reports, " +
+    "the capture trigger putting them on a Kinesis stream, a Firehose simulator delivering them to the webhook, " +
+    "which writes monitors.firehose. Shows progress until Ctrl-C, then a summary.",
+  options: {
+    events: {
+      type: "string",
+      value: "<n>",
+      description: "stop after <n> readings, verify every landed document against its source, exit 0 only if exact",
+      defaultText: "none: run until Ctrl-C",
+    },
+    rate: { type: "string", value: "<readings/s>", description: "sensor readings per second", default: "20" },
+    interval: { type: "string", value: "<ms>", description: "Firehose buffer interval", default: "1000" },
+    "no-gzip": { type: "boolean", description: "deliver uncompressed bodies (gzip is the default)" },
+    engine: {
+      type: "string",
+      value: "<name>",
+      // kinesalite by default: its PutRecord answers about four times faster here (README, Benchmarks).
+      description: "Kinesis emulator: kinesalite, or kinesis-local (LocalStack's engine)",
+      default: "kinesalite",
+    },
+    "kinesis-latency-ms": {
+      type: "string",
+      value: "<ms>",
+      description: "add <ms> to every Kinesis call of the functions, as a network would",
+      defaultText: "0",
+    },
+    data: keepStoreOption,
+  },
+  environment: [
+    {
+      name: "MONGODB_URI",
+      description: "use this MongoDB (real change streams) instead of the embedded store",
+      default: "none",
+    },
+    fromSetting(kinesisSettings.region, "with the two credentials below: use an existing stream in real Kinesis"),
+    fromSetting(kinesisSettings.accessKeyId, "AWS credentials for that stream"),
+    fromSetting(kinesisSettings.secretAccessKey, "AWS credentials for that stream"),
+    fromSetting(kinesisSettings.sessionToken, "AWS session token, with temporary credentials"),
+    fromSetting(kinesisSettings.streamName, "that existing stream"),
+    fromSetting(kinesisSettings.endpoint, "that stream's Kinesis API, instead of AWS (credentials and this suffice)"),
+  ],
+  notes: [
+    "examples: npm start -- --events 1000",
+    "          npm start -- --data .local/store   (then, in another terminal: npm run status -- --data .local/store)",
+  ],
+});
 
-function parseArgs(argv: string[]): Args {
-  // kinesalite by default: its PutRecord answers about four times faster here (README, Benchmarks).
-  const args: Args = { rate: 20, interval: 1000, gzip: true, engine: "kinesalite" };
-  for (let i = 0; i < argv.length; i++) {
-    const name = argv[i];
-    const value = () => {
-      const v = argv[++i];
-      if (v === undefined) throw new Error(`${name} needs a value`);
-      return v;
-    };
-    const positive = (v: string) => {
-      const n = Number(v);
-      if (!(n > 0) || !Number.isFinite(n)) throw new Error(`${name} must be a positive number, got "${v}"`);
-      return n;
-    };
-    if (name === "--events") args.events = Math.floor(positive(value()));
-    else if (name === "--rate") args.rate = positive(value());
-    else if (name === "--interval") args.interval = positive(value());
-    else if (name === "--no-gzip") args.gzip = false;
-    else if (name === "--kinesis-latency-ms") args.kinesisLatencyMs = positive(value());
-    else if (name === "--engine") {
-      const engine = value();
-      if (engine !== "kinesis-local" && engine !== "kinesalite")
-        throw new Error(`--engine must be kinesis-local or kinesalite, got "${engine}"`);
-      args.engine = engine;
-    } else throw new Error(`unknown option "${name}" (see src/bin/start.ts)`);
-  }
-  return args;
-}
-
-function progress(c: PipelineCounts): string {
+/** `landedBefore`: documents the data folder already held, so `upserted` counts this run's. */
+function progress(c: PipelineCounts, landedBefore: number): string {
   const lag = c.lastLagMs === undefined ? "-" : `${(c.lastLagMs / 1000).toFixed(1)} s`;
-  return `inserted ${c.inserted} | put ${c.put} | outboxed ${c.outboxed} | delivered ${c.delivered} | upserted ${c.upserted} | dead-lettered ${c.deadLettered} | retried ${c.retried} | outbox ${c.outboxDepth} | lag ${lag}`;
+  return (
+    `readings: inserted ${c.inserted} | put ${c.put} | outboxed ${c.outboxed} | delivered ${c.delivered} | upserted ${c.upserted - landedBefore} | ` +
+    `dead-lettered ${c.deadLettered} | retried ${c.retried} | outbox ${c.outboxDepth} | lag ${lag}` +
+    ` || heartbeats: put ${c.heartbeatsPut}, delivered ${c.heartbeatsDelivered}`
+  );
 }
 
-async function main(): Promise<void> {
-  const args = parseArgs(process.argv.slice(2));
+runCommand(startCommand, async ({ values }) => {
+  const events = values.events === undefined ? undefined : Math.floor(positiveNumber("events", values.events));
+  const rate = positiveNumber("rate", values.rate);
+  const interval = positiveNumber("interval", values.interval);
+  const engine = oneOfOption("engine", values.engine, ["kinesalite", "kinesis-local"] as const);
+  const kinesisLatencyMs =
+    values["kinesis-latency-ms"] === undefined
+      ? undefined
+      : positiveNumber("kinesis-latency-ms", values["kinesis-latency-ms"]);
+  const gzip = !values["no-gzip"];
+  const mongodbUri = process.env.MONGODB_URI;
+  if (mongodbUri && values.data) throw new UsageError("MONGODB_URI is set and --data is given: use one");
+
   const root = resolve(import.meta.dirname, "..", "..");
   const stateDir = join(root, ".local");
-  const mongodbUri = process.env.MONGODB_URI;
   // With AWS credentials (and a region or endpoint) in the environment, an existing stream is used.
   const externalKinesis = externalKinesisFromEnv(process.env);
+  const folder: DataFolder | undefined = values.data
+    ? openDataFolderToWrite(values.data, { command: "npm start" })
+    : undefined;
   console.log(
-    `Starting: ${mongodbUri ? "MongoDB from MONGODB_URI" : "embedded store"}, ` +
-      `${externalKinesis ? `stream ${externalKinesis.streamName} ${externalKinesis.endpoint ? `at ${externalKinesis.endpoint}` : `in ${externalKinesis.region} (AWS)`}` : `${args.engine} on loopback`}, ` +
-      `functions from functions/, Firehose buffer ${args.interval} ms${args.gzip ? ", gzip" : ""}; logs in .local/`,
+    `Starting: ${mongodbUri ? "MongoDB from MONGODB_URI" : (folder?.store.description ?? "embedded store (in memory)")}, ` +
+      `${externalKinesis ? `stream ${externalKinesis.streamName} ${externalKinesis.endpoint ? `at ${externalKinesis.endpoint}` : `in ${externalKinesis.region} (AWS)`}` : `${engine} on loopback`}, ` +
+      `functions from functions/, Firehose buffer ${interval} ms${gzip ? ", gzip" : ""}; logs in .local/`,
   );
-  const pipeline = await Pipeline.start({
-    root,
-    stateDir,
-    bufferIntervalMs: args.interval,
-    gzip: args.gzip,
-    engine: args.engine,
-    kinesisLatencyMs: args.kinesisLatencyMs,
-    mongodbUri,
-    externalKinesis,
-  });
+  let pipeline: Pipeline;
+  try {
+    pipeline = await Pipeline.start({
+      root,
+      stateDir,
+      bufferIntervalMs: interval,
+      gzip,
+      engine,
+      kinesisLatencyMs,
+      mongodbUri,
+      store: folder?.store,
+      externalKinesis,
+    });
+  } catch (error) {
+    await folder?.close();
+    throw error;
+  }
+  const landedBefore = (await pipeline.snapshotCounts()).upserted;
   console.log(
-    `Webhook endpoint ${pipeline.runtime.endpointUrl}/firehose; sensor at ${args.rate} readings/s into monitors.reports${args.events ? ` (${args.events} readings)` : ""}`,
+    `Webhook endpoint ${pipeline.runtime.endpointUrl}/firehose; sensor at ${rate} readings/s into monitors.reports${events ? ` (${events} readings)` : ""}`,
   );
-  const sensor = pipeline.startSensor(args.rate, args.events);
+  const startedAt = Date.now();
+  const sensor = pipeline.startSensor(rate, events);
   const tty = process.stdout.isTTY;
   let stopping = false;
   const ticker = setInterval(
     async () => {
-      const line = progress(await pipeline.snapshotCounts());
+      const line = progress(await pipeline.snapshotCounts(), landedBefore);
       if (tty) process.stdout.write(`\r${line}\u001b[K`);
       else console.log(line);
     },
@@ -101,32 +136,46 @@ async function main(): Promise<void> {
     clearInterval(ticker);
     if (tty) process.stdout.write("\n");
     await pipeline.stop();
+    await folder?.close();
     process.exit(code);
   };
-  process.on("SIGINT", () => void shutdown(130));
-  process.on("SIGTERM", () => void shutdown(143));
+  // Ctrl-C: what was done so far, checked against the sources; readings still on their way are named, not failed.
+  const interrupted = async (signal: string, code: number) => {
+    if (stopping) return;
+    clearInterval(ticker);
+    if (tty) process.stdout.write("\n");
+    const counts = await pipeline.snapshotCounts();
+    const result = await pipeline.verify(new Set(sensor.insertedAt.keys()));
+    const seconds = ((Date.now() - startedAt) / 1000).toFixed(0);
+    console.log(
+      `Stopped by ${signal} after ${seconds} s: ${counts.inserted} readings inserted, ${counts.put} put, ${counts.outboxed} outboxed, ` +
+        `${counts.delivered} delivered, ${result.landed - landedBefore} landed (${result.sources - result.missing.length} of this run's, ` +
+        `${result.different.length} different, ${result.extra.length} extra), ${result.missing.length} still on their way; ` +
+        `${counts.deadLettered} dead-lettered, ${counts.backedUp} backed up, ${counts.retried} Firehose retries, outbox ${counts.outboxDepth}; ` +
+        `heartbeats ${counts.heartbeatsPut} put, ${counts.heartbeatsDelivered} delivered${folder ? `; store saved in ${values.data}` : ""}`,
+    );
+    await shutdown(code);
+  };
+  process.on("SIGINT", () => void interrupted("Ctrl-C (SIGINT)", 130));
+  process.on("SIGTERM", () => void interrupted("SIGTERM", 143));
 
-  if (args.events === undefined) return; // run until Ctrl-C
+  if (events === undefined) return; // run until Ctrl-C
   await sensor.finished;
-  const timeoutMs = 120_000 + (args.events / args.rate) * 2000;
-  const landed = await pipeline.waitForLanding(args.events, timeoutMs);
-  const result = await pipeline.verify();
+  const timeoutMs = 120_000 + (events / rate) * 2000;
+  const landed = await pipeline.waitForLanding(landedBefore + events, timeoutMs);
+  const result = await pipeline.verify(new Set(sensor.insertedAt.keys()));
   const counts = await pipeline.snapshotCounts();
   clearInterval(ticker);
   if (tty) process.stdout.write("\n");
-  const exact = landed && result.exact && result.sources === args.events;
+  const exact = landed && result.exact && result.sources === events;
   console.log(
-    `${exact ? "OK" : "FAILED"}: ${result.sources} inserted, ${result.landed} landed, ${result.missing.length} missing, ${result.different.length} different, ` +
-      `${result.extra.length} extra, ${counts.deadLettered} dead-lettered, ${counts.backedUp} backed up, ${counts.retried} Firehose retries, outbox ${counts.outboxDepth}`,
+    `${exact ? "OK" : "FAILED"}: ${result.sources} inserted, ${result.landed - landedBefore} landed, ${result.missing.length} missing, ${result.different.length} different, ` +
+      `${result.extra.length} extra, ${counts.deadLettered} dead-lettered, ${counts.backedUp} backed up, ${counts.retried} Firehose retries, outbox ${counts.outboxDepth}` +
+      `; heartbeats ${counts.heartbeatsPut} put, ${counts.heartbeatsDelivered} delivered${folder ? `; store saved in ${values.data}` : ""}`,
   );
   if (!exact) {
     for (const id of result.missing.slice(0, 5)) console.log(`  missing ${id}`);
     for (const id of result.different.slice(0, 5)) console.log(`  different ${id}`);
   }
   await shutdown(exact ? 0 : 1);
-}
-
-main().catch((error) => {
-  console.error(`start: ${error instanceof Error ? error.message : String(error)}`);
-  process.exit(1);
 });

@@ -112,6 +112,28 @@ export class EmbeddedCollection implements CollectionPort {
     return removed;
   }
 
+  // ---- saving and loading (data-folder.ts) ---------------------------------------------------
+
+  /** @internal Every document's BSON bytes, for a data folder. */
+  storedBytes(): Uint8Array[] {
+    return [...this.documents.values()].map((stored) => stored.bytes);
+  }
+
+  /** @internal The TTL indexes as field -> seconds, for a data folder. */
+  ttlIndexes(): [string, number][] {
+    return [...this.expiries.entries()];
+  }
+
+  /** @internal Puts a saved document back as it was: no change event, as a restarted server would. */
+  restoreStored(bytes: Uint8Array): void {
+    const view = decode(bytes);
+    checkStorable(view);
+    const key = idKey(view._id, nodeBson);
+    if (this.documents.has(key)) throw duplicateKey(this.databaseName, this.collectionName, view._id);
+    this.documents.set(key, { bytes, view });
+    this.idOrder.add(view._id, key);
+  }
+
   // ---- writes --------------------------------------------------------------------------------
 
   async insertOne(document: Document): Promise<{ insertedId: unknown }> {

@@ -25,10 +25,15 @@ export class EmbeddedStore implements DataSourcePort {
   private sequence = 0;
   private readonly changeLog: ChangeEvent[] = [];
   /** A human-readable name for logs ("embedded store (in memory)"). */
-  readonly description = "embedded in-memory store (mingo); data is lost when the process exits";
+  readonly description: string;
 
-  constructor() {
+  constructor(description = "embedded in-memory store (mingo); data is lost when the process exits") {
+    this.description = description;
     this.feed.setMaxListeners(100);
+  }
+
+  databaseNames(): string[] {
+    return [...this.databases.keys()];
   }
 
   db(name: string): EmbeddedDatabase {

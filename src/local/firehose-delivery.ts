@@ -16,7 +16,8 @@ export interface AttemptResult {
 
 export interface DeliveryResult {
   readonly requestId: string;
-  readonly outcome: "delivered" | "backed-up" | "dropped-413";
+  /** "abandoned": `giveUpAfterConnectionFailures` was reached; nothing was backed up (see the option). */
+  readonly outcome: "delivered" | "backed-up" | "dropped-413" | "abandoned";
   readonly attempts: number;
   readonly delays: number[];
   readonly lastError?: string;
@@ -39,6 +40,12 @@ export interface HttpDeliveryOptions {
   random?: () => number;
   /** Shrinks every backoff delay (tests and demos); 1 = Firehose's real schedule. */
   timeScale?: number;
+  /**
+   * Not Firehose's behaviour, for a person trying the simulator: after this many attempts in a row
+   * that could not connect, with the same error (nothing listens there, the name does not resolve),
+   * stop retrying and answer "abandoned" without a backup, so the caller keeps the batch.
+   */
+  giveUpAfterConnectionFailures?: number;
 }
 
 /** Firehose's documented backoff: 1 s doubling, ±15 % jitter, capped at 2 minutes. */
@@ -83,11 +90,22 @@ export async function deliverBatch(
   let attempts = 0;
   let waited = 0;
   let last: AttemptResult = { ok: false };
+  let connectionFailures = 0;
   for (;;) {
     attempts++;
+    const previous = last;
     last = await attempt(options.url, headers, payload, requestId, options.responseTimeoutMs ?? 180_000);
     if (last.ok) return { requestId, outcome: "delivered", attempts, delays };
     if (last.status === 413) return { requestId, outcome: "dropped-413", attempts, delays, lastError: describe(last) };
+    const connectionFailed = last.errorCode === "HttpEndpoint.ConnectionFailed";
+    connectionFailures =
+      connectionFailed && last.errorMessage === previous.errorMessage
+        ? connectionFailures + 1
+        : connectionFailed
+          ? 1
+          : 0;
+    if (options.giveUpAfterConnectionFailures && connectionFailures >= options.giveUpAfterConnectionFailures)
+      return { requestId, outcome: "abandoned", attempts, delays, lastError: describe(last) };
     // The window counts the waits between attempts, not the time spent waiting for answers; the last
     // wait is clamped to what is left of it.
     const remaining = retryWindow * scale - waited;

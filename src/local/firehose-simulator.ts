@@ -84,8 +84,16 @@ export interface SimulatorOptions {
   bufferIntervalMs?: number;
   /** How often the stream is polled (default 200 ms). */
   pollIntervalMs?: number;
-  onBatch?: (result: DeliveryResult, records: number) => void;
+  /** After each batch, with its records (delivered, backed up, dropped or abandoned). */
+  onBatch?: (result: DeliveryResult, records: readonly StreamRecord[]) => void;
   onError?: (error: unknown) => void;
+  /**
+   * Stop after this many failed reads of the stream in a row with the same error, or when a delivery
+   * is abandoned (HttpDeliveryOptions.giveUpAfterConnectionFailures), and call `onGiveUp` once with
+   * the reason. Unset: retry forever, as Firehose does.
+   */
+  giveUpAfterRepeatedErrors?: number;
+  onGiveUp?: (reason: string) => void;
 }
 
 export interface SimulatorStats {
@@ -130,9 +138,12 @@ export class FirehoseSimulator {
   private async run(): Promise<void> {
     const size = this.options.bufferSizeBytes ?? 5 * 1024 * 1024;
     const interval = this.options.bufferIntervalMs ?? 300_000;
+    let lastError = "";
+    let repeats = 0;
     while (this.running) {
       try {
         const records = await this.options.reader.read();
+        repeats = 0;
         if (records.length > 0 && this.buffer.length === 0) this.bufferSince = Date.now();
         for (const record of records) {
           this.buffer.push(record);
@@ -146,10 +157,22 @@ export class FirehoseSimulator {
             this.buffer.length >= MAX_RECORDS_PER_REQUEST);
         if (due) await this.flush();
       } catch (error) {
-        this.options.onError?.(error);
+        const message = error instanceof Error ? error.message : String(error);
+        repeats = message === lastError ? repeats + 1 : 1;
+        lastError = message;
+        const limit = this.options.giveUpAfterRepeatedErrors;
+        if (limit && repeats >= limit) this.giveUp(`reading the stream failed ${repeats} times in a row: ${message}`);
+        // Only a new error is reported while giving up is possible; repeats of it are counted.
+        else if (!limit || repeats === 1) this.options.onError?.(error);
       }
       if (this.running) await new Promise((resolve) => setTimeout(resolve, this.options.pollIntervalMs ?? 200));
     }
+  }
+
+  private giveUp(reason: string): void {
+    if (!this.running) return;
+    this.running = false;
+    this.options.onGiveUp?.(reason);
   }
 
   private async flush(): Promise<void> {
@@ -160,6 +183,14 @@ export class FirehoseSimulator {
         batch.map((r) => r.arrival),
         this.options.delivery,
       );
+      if (result.outcome === "abandoned") {
+        // Nothing was delivered or backed up: the batch stays uncommitted, so it is read again later.
+        this.giveUp(
+          `the webhook at ${this.options.delivery.url} could not be reached ${result.attempts} times in a row: ${result.lastError ?? ""}`,
+        );
+        this.options.onBatch?.(result, batch);
+        return;
+      }
       this.stats.batches++;
       this.stats.retries += result.attempts - 1;
       if (result.outcome === "delivered") this.stats.delivered += batch.length;
@@ -168,7 +199,7 @@ export class FirehoseSimulator {
       this.options.reader.commit(batch);
       this.buffer = this.buffer.slice(batch.length);
       this.bufferBytes -= batch.reduce((sum, r) => sum + r.data.length, 0);
-      this.options.onBatch?.(result, batch.length);
+      this.options.onBatch?.(result, batch);
     }
   }
 }

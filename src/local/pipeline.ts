@@ -4,12 +4,15 @@ import { appendFileSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { MongoClient } from "mongodb";
 import { captureTriggerName } from "../core/capture/capture-list";
+import { captureDefaults } from "../core/capture/config";
 import { POSITION_FIELD } from "../core/firehose/envelope-position";
 import { countMatching, type CollectionPort, type Document } from "../core/ports";
 import { EmbeddedStore } from "../embedded/store";
 import { createNodeTransport } from "../adapters/http/node-transport";
 import { createKinesisCall } from "../adapters/kinesis/sigv4-client";
-import { FirehoseSimulator, KinesisStreamReader, type KinesisCall } from "./firehose-simulator";
+import { MongoConnectFailure } from "../adapters/mongodb/env-deps";
+import { COMMAND_SERVER_SELECTION_MS } from "../adapters/mongodb/open-data-source";
+import { FirehoseSimulator, KinesisStreamReader, type KinesisCall, type StreamRecord } from "./firehose-simulator";
 import { startKinesisEmulator, type EmulatorEngine } from "./kinesis-emulator";
 import { startLatencyProxy } from "./latency-proxy";
 import { LocalRuntime, type Execution } from "./runtime";
@@ -33,6 +36,8 @@ export interface PipelineOptions {
   retryDurationMs?: number;
   timeScale?: number;
   mongodbUri?: string;
+  /** The embedded store to use (a data folder's); a new in-memory one when absent. */
+  store?: EmbeddedStore;
   /**
    * An existing stream to use instead of the embedded emulator: real Kinesis (no endpoint) or any
    * endpoint. Its credentials go to the trigger as values; the stream must exist.
@@ -135,7 +140,11 @@ export interface PipelineCounts {
   inserted: number;
   put: number;
   outboxed: number;
+  /** Records of monitors.reports delivered (data only). */
   delivered: number;
+  /** Heartbeat records: put by the heartbeat collection's trigger, and delivered (apart from the data). */
+  heartbeatsPut: number;
+  heartbeatsDelivered: number;
   retried: number;
   backedUp: number;
   dropped: number;
@@ -145,9 +154,21 @@ export interface PipelineCounts {
   lastLagMs?: number;
 }
 
+/** The driver with a command's wait (5 s, not 30), its failure naming the driver's reason. */
+async function connectForCommand(uri: string): Promise<MongoClient> {
+  const started = Date.now();
+  try {
+    return await new MongoClient(uri, { serverSelectionTimeoutMS: COMMAND_SERVER_SELECTION_MS }).connect();
+  } catch (error) {
+    throw new MongoConnectFailure(uri, error, Date.now() - started);
+  }
+}
+
 export const SOURCE = { db: "monitors", coll: "reports" };
 export const STREAM = "realm";
 const SOURCE_TRIGGER = captureTriggerName(SOURCE.db, SOURCE.coll);
+const HEARTBEAT = { db: captureDefaults.heartbeatDatabase, coll: captureDefaults.heartbeatCollection };
+const HEARTBEAT_TRIGGER = captureTriggerName(HEARTBEAT.db, HEARTBEAT.coll);
 
 /**
  * The whole loop of the seed system on one machine: readings inserted into monitors.reports, the
@@ -156,7 +177,7 @@ const SOURCE_TRIGGER = captureTriggerName(SOURCE.db, SOURCE.coll);
  * (functions/receiveFirehoseDelivery.js), which writes them into monitors.firehose.
  */
 export class Pipeline {
-  readonly counts = { put: 0, outboxed: 0 };
+  readonly counts = { put: 0, outboxed: 0, heartbeatsPut: 0, delivered: 0, heartbeatsDelivered: 0 };
   readonly landedAt = new Map<string, number>();
   lastLagMs?: number;
   sensor?: SensorSource;
@@ -175,7 +196,9 @@ export class Pipeline {
 
   static async start(options: PipelineOptions): Promise<Pipeline> {
     mkdirSync(options.stateDir, { recursive: true });
-    const store = options.mongodbUri ? await new MongoClient(options.mongodbUri).connect() : new EmbeddedStore();
+    const store = options.mongodbUri
+      ? await connectForCommand(options.mongodbUri)
+      : (options.store ?? new EmbeddedStore());
     const kinesis = await openKinesis(options);
     try {
       const accessKey = randomBytes(24).toString("hex");
@@ -199,6 +222,9 @@ export class Pipeline {
         },
         onError: (error) =>
           appendFileSync(join(options.stateDir, "simulator.log"), `${new Date().toISOString()} ${String(error)}\n`),
+        onBatch: (result, records) => {
+          if (result.outcome === "delivered") holder.pipeline?.countDelivered(records);
+        },
       });
       const pipeline = new Pipeline(options, store, kinesis, runtime, simulator, reader, accessKey, resumeTokens);
       holder.pipeline = pipeline;
@@ -260,12 +286,31 @@ export class Pipeline {
     );
   }
 
-  /** Counts the source collection's puts (not the heartbeat's, which the same function also puts). */
+  /** Counts the source collection's puts apart from the heartbeat's, which the same function also puts. */
   countExecution(execution: Execution): void {
-    if (execution.trigger !== SOURCE_TRIGGER || !execution.result) return;
+    if (!execution.result) return;
     const result = (execution.result as { result?: string }).result;
+    if (execution.trigger === HEARTBEAT_TRIGGER) {
+      if (result === "put") this.counts.heartbeatsPut++;
+      return;
+    }
+    if (execution.trigger !== SOURCE_TRIGGER) return;
     if (result === "put") this.counts.put++;
     else if (result === "outboxed") this.counts.outboxed++;
+  }
+
+  /** Counts delivered records by namespace: the source's readings apart from heartbeats. */
+  countDelivered(records: readonly StreamRecord[]): void {
+    for (const record of records) {
+      let ns: { db?: unknown; coll?: unknown } | undefined;
+      try {
+        ns = (JSON.parse(record.data.toString("utf8")) as { ns?: { db?: unknown; coll?: unknown } }).ns;
+      } catch {
+        continue; // not ours to count; the webhook dead-letters it
+      }
+      if (ns?.db === SOURCE.db && ns.coll === SOURCE.coll) this.counts.delivered++;
+      else if (ns?.db === HEARTBEAT.db && ns.coll === HEARTBEAT.coll) this.counts.heartbeatsDelivered++;
+    }
   }
 
   private watchLanding(): void {
@@ -300,7 +345,9 @@ export class Pipeline {
       inserted: this.sensor?.inserted ?? 0,
       put: this.counts.put,
       outboxed: this.counts.outboxed,
-      delivered: this.simulator.stats.delivered,
+      delivered: this.counts.delivered,
+      heartbeatsPut: this.counts.heartbeatsPut,
+      heartbeatsDelivered: this.counts.heartbeatsDelivered,
       retried: this.simulator.stats.retries,
       backedUp: this.simulator.stats.backedUp,
       dropped: this.simulator.stats.dropped,
@@ -321,11 +368,17 @@ export class Pipeline {
     return false;
   }
 
-  /** Compares every landed document with its source, field by field with types (apart from `_akb`). */
-  async verify(): Promise<VerifyResult> {
+  /**
+   * Compares every landed document with its source, field by field with types (apart from `_akb`);
+   * with `only` (hex _ids, such as this run's readings in a data folder that holds earlier runs), only
+   * those sources are checked, while any target without a source still counts as extra.
+   */
+  async verify(only?: ReadonlySet<string>): Promise<VerifyResult> {
     const read = (db: string, coll: string) =>
       this.collection(db, coll).find({}, { promoteValues: false, promoteLongs: false }).toArray();
-    const sources = await read(SOURCE.db, SOURCE.coll);
+    const allSources = await read(SOURCE.db, SOURCE.coll);
+    const hex = (d: Document) => (d._id as { toHexString?: () => string })?.toHexString?.();
+    const sources = only ? allSources.filter((d) => only.has(hex(d) ?? "")) : allSources;
     // The mirror holds exactly the live documents: a deleted document leaves nothing behind.
     const targets = await read("monitors", "firehose");
     const key = (d: Document) => EJSON.stringify(d._id, { relaxed: false });
@@ -342,7 +395,7 @@ export class Pipeline {
       if (EJSON.stringify(landed, { relaxed: false }) !== EJSON.stringify(source, { relaxed: false }))
         different.push(key(source));
     }
-    const sourceIds = new Set(sources.map(key));
+    const sourceIds = new Set(allSources.map(key));
     const extra = targets.filter((t) => !sourceIds.has(key(t))).map(key);
     return {
       sources: sources.length,

@@ -10,6 +10,8 @@ export interface ReplayResult {
   records: number;
   batches: number;
   failedBatches: number;
+  /** Why each failed batch failed (file, records, the database's error). */
+  failures: string[];
   unreadable: string[];
 }
 
@@ -33,7 +35,7 @@ export async function replayFirehoseBackup(
   deps: ApplyDeps & { decodeUtf8Run?: StrictUtf8Decoder },
   batchSize = 500,
 ): Promise<ReplayResult> {
-  const result: ReplayResult = { files: 0, records: 0, batches: 0, failedBatches: 0, unreadable: [] };
+  const result: ReplayResult = { files: 0, records: 0, batches: 0, failedBatches: 0, failures: [], unreadable: [] };
   for (const file of listFiles(path)) {
     let text: string;
     try {
@@ -66,8 +68,11 @@ export async function replayFirehoseBackup(
       result.records += batch.length;
       try {
         await applyDelivery(delivery, deps);
-      } catch {
+      } catch (error) {
         result.failedBatches++;
+        result.failures.push(
+          `${file} records ${start + 1}-${start + batch.length}: ${error instanceof Error ? error.message : String(error)}`,
+        );
       }
     }
   }

@@ -23,7 +23,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { checkApp } from "../../scripts/check-export";
 import { writeAppServicesLayout } from "../../scripts/deploy";
 import { generateExportFiles, isGeneratedTrigger, isGeneratedValue } from "../../scripts/generate-export";
-import { PullError, reconcilePulledApp } from "../../scripts/pull";
+import { builtFunctionsOf, formatPullReport, PullError, reconcilePulledApp } from "../../scripts/pull";
 
 const root = join(import.meta.dirname, "..", "..");
 const run = promisify(execFile);
@@ -150,7 +150,7 @@ describe("npm run pull: the Atlas UI round trip", () => {
 
       // Without --apply: the edit is shown, new things are copied, changes wait.
       const first = reconcilePulledApp(repo, pulled, { apply: false });
-      expect(first.functionEdits.map((e) => [e.name, e.sources])).toEqual([["emitHeartbeat", ["src/core/settings.ts"]]]);
+      expect(first.functionEdits.map((e) => [e.name, e.sources, e.lineNumbers])).toEqual([["emitHeartbeat", ["src/core/settings.ts"], false]]);
       expect(first.functionEdits[0].diff).toMatch(/^@@ -\d+,\d+ \+\d+,\d+ @@ src\/core\/settings\.ts$/m);
       expect(first.functionEdits[0].diff).toContain(`\n+${edited}\n`);
       expect(first.copied).toEqual(["functions/reports/daily.js", "triggers/dailyReport.json", "values/reportRecipients.json"]);
@@ -255,6 +255,41 @@ describe("npm run pull: the Atlas UI round trip", () => {
     expect(() => reconcilePulledApp(repo, pulled, { apply: true })).toThrow(PullError);
     expect(() => reconcilePulledApp(repo, pulled, { apply: true })).toThrow(message);
     expect(snapshot(repo)).toEqual(before);
+  });
+});
+
+describe("npm run pull: line numbers of the TypeScript source", () => {
+  it("a UI edit of a built function is headed by the TypeScript file and its own line, from the build's source map", async () => {
+    const repo = repositoryCopy();
+    const pulled = pulledApp("appservices");
+    // Edit the bundle's line that declares readSetting, inside the module src/core/settings.ts.
+    const path = join(pulled, "functions", "emitHeartbeat.js");
+    const lines = readFileSync(path, "utf8").split("\n");
+    const at = lines.findIndex((line) => line.startsWith("function readSetting("));
+    expect(at).toBeGreaterThan(0);
+    lines[at] = `${lines[at]} // tuned in the Atlas UI`;
+    writeFileSync(path, lines.join("\n"));
+    const report = reconcilePulledApp(repo, pulled, { apply: false, builtFunctions: await builtFunctionsOf(root) });
+    const [edit] = report.functionEdits;
+    expect(edit.lineNumbers).toBe(true);
+    // The TypeScript file's own line number of that declaration, not the bundle's.
+    const tsLine =
+      readFileSync(join(root, "src", "core", "settings.ts"), "utf8")
+        .split("\n")
+        .findIndex((line) => line.startsWith("export function readSetting<")) + 1;
+    expect(tsLine).toBeGreaterThan(0);
+    expect(tsLine).not.toBe(at + 1);
+    expect(edit.diff).toMatch(new RegExp(`^@@ -\\d+,\\d+ \\+\\d+,\\d+ @@ src/core/settings\\.ts:${tsLine}$`, "m"));
+    expect(edit.locations).toEqual([`src/core/settings.ts:${tsLine}`]);
+  });
+
+  it("without a usable map (the committed bundle differs from a build) the files are named without lines, and the report says why", () => {
+    const repo = repositoryCopy();
+    const pulled = pulledApp("appservices");
+    editBuiltFunction(pulled);
+    const report = reconcilePulledApp(repo, pulled, { apply: false });
+    expect(report.functionEdits[0].lineNumbers).toBe(false);
+    expect(formatPullReport(report, false)).toContain("No TypeScript line numbers: functions/emitHeartbeat.js differs from a build of src/");
   });
 });
 

@@ -17,11 +17,20 @@ export interface NodeDataSource extends StoreProbe {
  * The official driver, connected to MONGODB_URI. This module never reaches the embedded store, so
  * a bundle built from it (the Lambda) carries only the driver; see open-data-source.ts for the server.
  */
-export async function openMongoClient(env: NodeJS.ProcessEnv): Promise<NodeDataSource> {
+export async function openMongoClient(
+  env: NodeJS.ProcessEnv,
+  options: { serverSelectionTimeoutMS?: number } = {},
+): Promise<NodeDataSource> {
   const uri = env.MONGODB_URI;
   if (!uri) throw new BridgeError("mongodb_uri_missing");
-  const client = new MongoClient(uri, { appName: "atlas-kinesis-bridge" });
-  await client.connect();
+  let client: MongoClient;
+  const started = Date.now();
+  try {
+    client = new MongoClient(uri, { appName: "atlas-kinesis-bridge", ...options });
+    await client.connect();
+  } catch (error) {
+    throw new MongoConnectFailure(uri, error, Date.now() - started);
+  }
   return {
     dataSource: client,
     description: `MongoDB via the official driver (${redactUri(uri)})`,
@@ -31,6 +40,24 @@ export async function openMongoClient(env: NodeJS.ProcessEnv): Promise<NodeDataS
     },
     close: () => client.close(),
   };
+}
+
+/**
+ * The driver could not connect; the message keeps the driver's own reason (ECONNREFUSED, a DNS
+ * failure, "Authentication failed.", a malformed connection string) and the URI without credentials.
+ */
+export class MongoConnectFailure extends Error {
+  constructor(uri: string, cause: unknown, elapsedMs: number) {
+    const reason = cause instanceof Error ? cause.message : String(cause);
+    const name = cause instanceof Error ? cause.name : "Error";
+    super(
+      name === "MongoParseError"
+        ? `MONGODB_URI is not a valid connection string: ${reason}`
+        : `cannot connect to MongoDB at ${redactUri(uri)}: ${reason} (${name}, after ${(elapsedMs / 1000).toFixed(1)} s)`,
+    );
+    this.name = "MongoConnectFailure";
+    this.cause = cause;
+  }
 }
 
 /** The largest delivery a Node host accepts, before and after gunzip (Firehose sends at most 64 MiB). */
