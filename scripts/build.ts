@@ -1,16 +1,19 @@
 /**
- * Compiles every src/functions/<name>.ts into functions/<name>.js, an App Services function file:
+ * Regenerates the export files that follow from the capture list (scripts/generate-export.ts), then
+ * compiles every src/functions/<name>.ts into functions/<name>.js, an App Services function file:
  * one readable, self-contained script that assigns the free variable `exports` and needs no
  * `module`. The bundle body is wrapped in a loader that runs on the first call, so `require` of Node
  * built-ins happens inside a function body, as App Services asks. `bson` is never bundled: the
  * functions use the `BSON`/`EJSON` globals.
  *
- *   npm run build            write functions/*.js
- *   npm run build -- --check exit 1 and name each function whose committed file differs
+ *   npm run build                  write triggers/, the generated values and functions/*.js
+ *   npm run build -- --check       exit 1 and name each file whose committed version differs
+ *   npm run build -- --allow-empty build even when the capture list names no collection
  */
 import { build, type Plugin } from "esbuild";
 import { readdirSync, readFileSync, writeFileSync, existsSync } from "node:fs";
 import { basename, join, resolve } from "node:path";
+import { runGenerateExport } from "./generate-export";
 
 const root = resolve(import.meta.dirname, "..");
 const sourceDir = join(root, "src", "functions");
@@ -78,6 +81,8 @@ export async function bundleFunction(name: string): Promise<string> {
 }
 
 async function main(): Promise<void> {
+  const generated = runGenerateExport(process.argv.slice(2));
+  if (generated !== 0) process.exit(generated);
   const check = process.argv.includes("--check");
   const drifted: string[] = [];
   for (const name of functionNames()) {

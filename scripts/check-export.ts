@@ -13,6 +13,7 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { CAPTURE_VALUE_NAMES, captureSettings, kinesisSettings } from "../src/core/capture/config";
 import { FIREHOSE_VALUE_NAMES, firehoseSettings } from "../src/core/firehose/config";
+import { checkCaptureOptions } from "./check-capture-options";
 import type { Setting } from "../src/core/settings";
 
 const NAME_64 = "^[A-Za-z0-9_-]{1,64}$";
@@ -731,6 +732,7 @@ export function checkApp(root: string): ExportReport {
   }
   if (existsSync(join(root, "secrets")) || existsSync(join(root, "secrets.json")))
     problems.push("secrets: secret values must never be in the export; create them with the CLI");
+  problems.push(...checkCaptureOptions(root));
   return { layout, problems, warnings };
 }
 
