@@ -172,7 +172,8 @@ export function emptyListProblem(
   existing: readonly string[],
 ): string | undefined {
   if (allowEmpty || parseCaptureList(listText, CAPTURE_LIST).length > 0) return undefined;
-  const removed = existing.filter((file) => file.startsWith("capture_"));
+  const files = generateExportFiles(listText);
+  const removed = existing.filter((file) => isStaleGeneratedTrigger(file, files));
   return (
     `${CAPTURE_LIST} names no collection: a build would generate no capture trigger` +
     (removed.length > 0 ? ` and remove ${removed.map((file) => `triggers/${file}`).join(", ")}` : "") +
