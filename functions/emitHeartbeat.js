@@ -935,7 +935,15 @@ var NO_CAPTURE_OPTIONS = { byNamespace: {} };
 function unreadableCaptureOptions(reason) {
   return { byNamespace: {}, unreadable: reason };
 }
+var lastRead;
 var captureOptionsParser = (raw, name) => {
+  const text2 = typeof raw === "string" ? raw : JSON.stringify(raw);
+  if (lastRead && lastRead.text === text2 && lastRead.name === name) return lastRead.table;
+  const table = parseCaptureOptions(raw, name);
+  lastRead = { text: text2, name, table };
+  return table;
+};
+function parseCaptureOptions(raw, name) {
   let value = raw;
   if (typeof raw === "string") {
     try {
@@ -965,7 +973,7 @@ var captureOptionsParser = (raw, name) => {
     };
   });
   return { byNamespace };
-};
+}
 function optionsFor(table, db, coll) {
   return table.byNamespace[`${db}.${coll}`] || table.byNamespace[`${db}.*`] || NO_OPTIONS;
 }

@@ -160,7 +160,15 @@ function pathProblem(path) {
   return void 0;
 }
 var NO_CAPTURE_OPTIONS = { byNamespace: {} };
+var lastRead;
 var captureOptionsParser = (raw, name) => {
+  const text2 = typeof raw === "string" ? raw : JSON.stringify(raw);
+  if (lastRead && lastRead.text === text2 && lastRead.name === name) return lastRead.table;
+  const table = parseCaptureOptions(raw, name);
+  lastRead = { text: text2, name, table };
+  return table;
+};
+function parseCaptureOptions(raw, name) {
   let value = raw;
   if (typeof raw === "string") {
     try {
@@ -190,7 +198,7 @@ var captureOptionsParser = (raw, name) => {
     };
   });
   return { byNamespace };
-};
+}
 
 // src/core/capture/config.ts
 var MAX_SNAPSHOT_PARALLELISM = 16;

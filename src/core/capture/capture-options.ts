@@ -116,8 +116,23 @@ export function unreadableCaptureOptions(reason: string): CaptureOptionsTable {
   return { byNamespace: {}, unreadable: reason };
 }
 
+/**
+ * The last options read, by their text: the functions read their values on every call, and reusing
+ * the table lets shape-event.ts reuse what it compiled for it (filters, paths) while the host keeps
+ * the function loaded.
+ */
+let lastRead: { text: string; name: string; table: CaptureOptionsTable } | undefined;
+
 /** CAPTURE_OPTIONS as generated (a JSON array, or its text): checked as strictly as the capture list. */
 export const captureOptionsParser: Parser<CaptureOptionsTable> = (raw, name) => {
+  const text = typeof raw === "string" ? raw : JSON.stringify(raw);
+  if (lastRead && lastRead.text === text && lastRead.name === name) return lastRead.table;
+  const table = parseCaptureOptions(raw, name);
+  lastRead = { text, name, table };
+  return table;
+};
+
+function parseCaptureOptions(raw: unknown, name: string): CaptureOptionsTable {
   let value = raw;
   if (typeof raw === "string") {
     try {
@@ -147,7 +162,7 @@ export const captureOptionsParser: Parser<CaptureOptionsTable> = (raw, name) => 
     };
   });
   return { byNamespace };
-};
+}
 
 /** A namespace's options: its own, else its whole database's ("db.*"). */
 export function optionsFor(table: CaptureOptionsTable, db: string, coll: string): CaptureOptions {
