@@ -180,8 +180,14 @@ export function benchCaptureOptions(events: number, rounds: number) {
   return { events, rounds, offUs: median(off), onUs: median(on), ratio: median(ratios) };
 }
 
-export async function benchBackfill(emulator: KinesisEmulator, documents: number, parallelism = 1, options = false) {
-  const stream = `bench-backfill-${parallelism}${options ? "-options" : ""}`;
+export async function benchBackfill(
+  emulator: KinesisEmulator,
+  documents: number,
+  parallelism = 1,
+  options = false,
+  suffix = "",
+) {
+  const stream = `bench-backfill-${parallelism}${options ? "-options" : ""}${suffix}`;
   await emulator.createStream(stream, 4);
   const store = new EmbeddedStore();
   const source = store.db("app").collection("orders");
@@ -232,6 +238,23 @@ export async function benchBackfill(emulator: KinesisEmulator, documents: number
   if (run.status !== "done" || run.published !== documents)
     throw new Error(`backfill incomplete: ${JSON.stringify(run)}`);
   return { documents, seconds, perSecond: documents / seconds };
+}
+
+/**
+ * A backfill with capture options on against one without, alternating (off, on) `rounds` times on
+ * fresh streams: each round's ratio of rates, and the median over rounds.
+ */
+export async function benchBackfillOptions(emulator: KinesisEmulator, documents: number, rounds: number) {
+  const ratios: number[] = [];
+  const on: number[] = [];
+  for (let round = 0; round < rounds; round++) {
+    const plain = await benchBackfill(emulator, documents, 1, false, `r${round}`);
+    const shaped = await benchBackfill(emulator, documents, 1, true, `r${round}`);
+    ratios.push(shaped.perSecond / plain.perSecond);
+    on.push(shaped.perSecond);
+  }
+  const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+  return { documents, rounds, onPerSecond: median(on), ratio: median(ratios), ratios };
 }
 
 /** Each built function's size, and the same producer built on @aws-sdk/client-kinesis for comparison. */

@@ -562,9 +562,16 @@ function valueAtKey(document, parts) {
   return value;
 }
 function editUpdateDescription(description, path, edit, fullDocument) {
+  const related = (key) => typeof key === "string" && relateKey(key.split("."), path).is !== "apart";
+  const inside = (key) => typeof key === "string" && relateKey(key.split("."), path).is === "inside";
+  const updated = isFieldDocument(description.updatedFields) ? description.updatedFields : void 0;
+  const removed = Array.isArray(description.removedFields) ? description.removedFields : void 0;
+  const truncated = Array.isArray(description.truncatedArrays) ? description.truncatedArrays : void 0;
+  const truncatedField = (entry) => isFieldDocument(entry) ? entry.field : void 0;
+  const touched = updated !== void 0 && Object.keys(updated).some(related) || edit.kind === "exclude" && removed !== void 0 && removed.some(inside) || truncated !== void 0 && truncated.some((entry) => inside(truncatedField(entry)));
+  if (!touched) return description;
   const out = { ...description };
-  const updated = description.updatedFields;
-  if (isFieldDocument(updated)) {
+  if (updated !== void 0) {
     const fields = {};
     for (const key of Object.keys(updated)) {
       const parts = key.split(".");
@@ -582,15 +589,8 @@ function editUpdateDescription(description, path, edit, fullDocument) {
     }
     out.updatedFields = fields;
   }
-  if (edit.kind === "exclude" && Array.isArray(description.removedFields))
-    out.removedFields = description.removedFields.filter(
-      (key) => typeof key !== "string" || relateKey(key.split("."), path).is !== "inside"
-    );
-  if (Array.isArray(description.truncatedArrays))
-    out.truncatedArrays = description.truncatedArrays.filter((entry) => {
-      const field = isFieldDocument(entry) ? entry.field : void 0;
-      return typeof field !== "string" || relateKey(field.split("."), path).is !== "inside";
-    });
+  if (edit.kind === "exclude" && removed !== void 0) out.removedFields = removed.filter((key) => !inside(key));
+  if (truncated !== void 0) out.truncatedArrays = truncated.filter((entry) => !inside(truncatedField(entry)));
   const disambiguated = description.disambiguatedPaths;
   if (isFieldDocument(disambiguated)) {
     const kept = {};

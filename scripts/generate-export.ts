@@ -62,8 +62,8 @@ function databaseTrigger(
       full_document: fullDocument,
       full_document_before_change: false,
       // The match is applied by the function only (shape-event.ts): a change that moves a document out
-      // of it must reach the function, and a trigger that hides most events may not move its resume
-      // token on a quiet collection. Excluded fields are projected away here too (capture-options.ts).
+      // of it must reach the function, and whether a trigger's resume token moves past events its match
+      // hides is not documented (README, "Capture options"). Excluded fields are projected away here too.
       match: {},
       project: triggerProjection(options),
       // Ordered unless the capture list says otherwise: one event at a time, so a document's changes

@@ -216,12 +216,9 @@ function recordToPut(
   const parsed = bson.ejson.parse(entry.data, { relaxed: false }) as Record<string, unknown>;
   const reshaped = reshapeRecord(parsed, db, coll, config, bson);
   if (reshaped === null) return entry;
-  const data =
-    parsed === reshaped
-      ? entry.data
-      : isChangeEventRecord(reshaped)
-        ? buildKinesisRecord(reshaped as unknown as ChangeEvent, config, bson).data
-        : bson.ejson.stringify(reshaped, { relaxed: false });
+  const data = isChangeEventRecord(reshaped)
+    ? buildKinesisRecord(reshaped as unknown as ChangeEvent, config, bson).data
+    : bson.ejson.stringify(reshaped, { relaxed: false });
   return { data, partitionKey: entry.partitionKey };
 }
 

@@ -104,9 +104,21 @@ export function editUpdateDescription(
   edit: FieldEdit,
   fullDocument: Document | null | undefined,
 ): Document {
+  // Most changes do not touch a given path: the description is then returned as it is.
+  const related = (key: unknown) => typeof key === "string" && relateKey(key.split("."), path).is !== "apart";
+  const inside = (key: unknown) => typeof key === "string" && relateKey(key.split("."), path).is === "inside";
+  const updated = isFieldDocument(description.updatedFields) ? description.updatedFields : undefined;
+  const removed = Array.isArray(description.removedFields) ? description.removedFields : undefined;
+  const truncated = Array.isArray(description.truncatedArrays) ? description.truncatedArrays : undefined;
+  const truncatedField = (entry: unknown) => (isFieldDocument(entry) ? entry.field : undefined);
+  const touched =
+    (updated !== undefined && Object.keys(updated).some(related)) ||
+    (edit.kind === "exclude" && removed !== undefined && removed.some(inside)) ||
+    (truncated !== undefined && truncated.some((entry) => inside(truncatedField(entry))));
+  if (!touched) return description;
+
   const out: Document = { ...description };
-  const updated = description.updatedFields;
-  if (isFieldDocument(updated)) {
+  if (updated !== undefined) {
     const fields: Document = {};
     for (const key of Object.keys(updated)) {
       const parts = key.split(".");
@@ -125,16 +137,9 @@ export function editUpdateDescription(
     out.updatedFields = fields;
   }
   // A removed excluded field was never published, so its removal is not either.
-  if (edit.kind === "exclude" && Array.isArray(description.removedFields))
-    out.removedFields = description.removedFields.filter(
-      (key) => typeof key !== "string" || relateKey(key.split("."), path).is !== "inside",
-    );
+  if (edit.kind === "exclude" && removed !== undefined) out.removedFields = removed.filter((key) => !inside(key));
   // A truncated array inside a left-out or replaced value means nothing to a consumer.
-  if (Array.isArray(description.truncatedArrays))
-    out.truncatedArrays = description.truncatedArrays.filter((entry) => {
-      const field = isFieldDocument(entry) ? entry.field : undefined;
-      return typeof field !== "string" || relateKey(field.split("."), path).is !== "inside";
-    });
+  if (truncated !== undefined) out.truncatedArrays = truncated.filter((entry) => !inside(truncatedField(entry)));
   const disambiguated = description.disambiguatedPaths;
   if (isFieldDocument(disambiguated)) {
     const kept: Document = {};

@@ -44,7 +44,10 @@ interface Shaping {
   readonly maskOne: (value: unknown) => string;
 }
 
-/** Compiled per options table (the functions read the table once per run; snapshots shape thousands of reads with it). */
+/**
+ * Compiled per options table and mask key: a table is reused while its text stays the same
+ * (capture-options.ts), so a loaded function compiles a filter once, and a snapshot once for all its reads.
+ */
 const compiled = new WeakMap<CaptureOptionsTable, Record<string, Shaping | string>>();
 
 /** The namespace's shaping, undefined when it has no options; throws (misconfigured) when its options cannot be applied. */
@@ -87,16 +90,6 @@ function compile(
     .map((path) => ({ path, edit: { kind: "exclude" } as FieldEdit }))
     .concat(mask.map((path) => ({ path, edit: { kind: "replace", with: maskOne } as FieldEdit })));
   return { match, edits, exclude, mask, maskOne };
-}
-
-/** Whether the namespace's events can be shaped now; the reason when they cannot (no mask key, unreadable options). */
-export function shapingProblem(db: string, coll: string, config: ShapingConfig, bson: BsonPort): string | undefined {
-  try {
-    shapingFor(db, coll, config, bson);
-    return undefined;
-  } catch (error) {
-    return error instanceof Error ? error.message : String(error);
-  }
 }
 
 /**
