@@ -1601,20 +1601,27 @@ function isChangeEventRecord(record) {
 // src/core/capture/drain-outbox.ts
 async function drainOutbox(deps, deadlineMs) {
   const result = { put: 0, failed: 0, rounds: 0, remaining: false };
+  const held = /* @__PURE__ */ new Map();
+  const waiting = () => {
+    if (held.size === 0) return;
+    const reasons = new Set(held.values());
+    deps.logger.warn({
+      msg: "outbox entries wait: their capture options cannot be applied",
+      documents: held.size,
+      reason: [...reasons][0]
+    });
+  };
   while (deps.clock.now() < deadlineMs) {
-    const pending = await deps.outbox.find({ permanent: { $ne: true } }).sort({ _id: 1 }).limit(4 * PUT_RECORDS_MAX_ENTRIES).toArray();
+    const filter = held.size > 0 ? { permanent: { $ne: true }, partitionKey: { $nin: [...held.keys()] } } : { permanent: { $ne: true } };
+    const pending = await deps.outbox.find(filter).sort({ _id: 1 }).limit(4 * PUT_RECORDS_MAX_ENTRIES).toArray();
     const round = await prepareRound(oldestPerDocument(pending), deps);
     if (round.held.length > 0) await markHeld(deps.outbox, round.held);
+    for (const { entry, reason } of round.held) held.set(entry.partitionKey, reason);
     const batch = round.put.map(({ entry }) => entry);
     if (batch.length === 0) {
-      if (round.held.length === 0 && round.settled === 0) return result;
-      if (round.settled === 0) {
-        deps.logger.warn({
-          msg: "outbox entries wait: their capture options cannot be applied",
-          entries: round.held.length,
-          reason: round.held[0].reason
-        });
-        result.remaining = true;
+      if (round.held.length === 0 && round.settled === 0) {
+        result.remaining = held.size > 0;
+        waiting();
         return result;
       }
       continue;
@@ -1645,9 +1652,11 @@ async function drainOutbox(deps, deadlineMs) {
         attempts: error.attempts,
         entries: left.length
       });
+      waiting();
       return result;
     }
   }
+  waiting();
   result.remaining = (await deps.outbox.find({ permanent: { $ne: true } }).limit(1).toArray()).length > 0;
   return result;
 }

@@ -46,25 +46,36 @@ export interface DrainResult {
  */
 export async function drainOutbox(deps: DrainDeps, deadlineMs: number): Promise<DrainResult> {
   const result: DrainResult = { put: 0, failed: 0, rounds: 0, remaining: false };
+  // Documents whose oldest entry cannot be shaped now: they wait, and are not read again this drain,
+  // so they never hold back other documents' entries.
+  const held = new Map<string, string>();
+  const waiting = () => {
+    if (held.size === 0) return;
+    const reasons = new Set(held.values());
+    deps.logger.warn({
+      msg: "outbox entries wait: their capture options cannot be applied",
+      documents: held.size,
+      reason: [...reasons][0],
+    });
+  };
   while (deps.clock.now() < deadlineMs) {
+    const filter =
+      held.size > 0
+        ? { permanent: { $ne: true }, partitionKey: { $nin: [...held.keys()] } }
+        : { permanent: { $ne: true } };
     const pending = (await deps.outbox
-      .find({ permanent: { $ne: true } })
+      .find(filter)
       .sort({ _id: 1 })
       .limit(4 * PUT_RECORDS_MAX_ENTRIES)
       .toArray()) as unknown as OutboxEntry[];
     const round = await prepareRound(oldestPerDocument(pending), deps);
     if (round.held.length > 0) await markHeld(deps.outbox, round.held);
+    for (const { entry, reason } of round.held) held.set(entry.partitionKey, reason);
     const batch = round.put.map(({ entry }) => entry);
     if (batch.length === 0) {
-      if (round.held.length === 0 && round.settled === 0) return result;
-      // Only entries that cannot be shaped yet are left at the front: they wait for the next heartbeat.
-      if (round.settled === 0) {
-        deps.logger.warn({
-          msg: "outbox entries wait: their capture options cannot be applied",
-          entries: round.held.length,
-          reason: round.held[0].reason,
-        });
-        result.remaining = true;
+      if (round.held.length === 0 && round.settled === 0) {
+        result.remaining = held.size > 0;
+        waiting();
         return result;
       }
       continue;
@@ -95,9 +106,11 @@ export async function drainOutbox(deps: DrainDeps, deadlineMs: number): Promise<
         attempts: error.attempts,
         entries: left.length,
       });
+      waiting();
       return result;
     }
   }
+  waiting();
   result.remaining =
     (
       await deps.outbox

@@ -1,3 +1,4 @@
+import { EJSON } from "bson";
 import { describe, expect, it } from "vitest";
 import { nodeBson } from "../../../src/adapters/bson/node-bson";
 import { unreadableCaptureOptions } from "../../../src/core/capture/capture-options";
@@ -154,6 +155,32 @@ describe("drainOutbox puts what the capture options let out", () => {
     expect(leaks(putTexts(kinesis))).toEqual([]);
     expect(putTexts(kinesis).join("")).not.toContain("someone-else");
     expect(await withKey.outbox.countDocuments()).toBe(0);
+  });
+
+  it("documents waiting for their options never hold back other documents, however many wait", async () => {
+    const deps = makeCaptureDeps({ values: { CAPTURE_OPTIONS: USERS_OPTIONS } }); // masks, but no key
+    const data = EJSON.stringify(readChangeEvent("options/users-insert"), { relaxed: false });
+    const base = { operationType: "insert", ns: "app.users", enqueuedAt: new Date(0), attempts: 0, lastError: "x" };
+    await deps.outbox.insertMany(
+      Array.from({ length: 2100 }, (_, i) => ({
+        ...base,
+        _id: `a${String(i).padStart(5, "0")}`,
+        partitionKey: `user-${i}`,
+        data,
+        shaping: "pending",
+      })) as never[],
+    );
+    await deps.outbox.insertOne(entry("b0001", "sensor") as never);
+    const kinesis = fakeKinesis();
+    const result = await drainOutbox(drainDepsOf(deps, kinesis), deps.clock.now() + 60_000);
+    expect(result).toMatchObject({ put: 1, remaining: true });
+    expect(kinesis.decoded()).toEqual([{ id: "b0001", pad: "p".repeat(10) }]);
+    expect(await deps.outbox.countDocuments()).toBe(2100);
+    expect(deps.logger.lines.at(-1)).toMatchObject({
+      msg: "outbox entries wait: their capture options cannot be applied",
+      documents: 2100,
+      reason: expect.stringContaining("CAPTURE_MASK_KEY is not set"),
+    });
   });
 
   it("entries written before the options existed are shaped before they are put; shaped entries go out unchanged", async () => {
