@@ -17,11 +17,6 @@ export interface CaptureOptions {
   readonly match?: string;
 }
 
-/** One namespace's options as the functions read them: "db.coll", or "db.*" for a whole database. */
-export interface NamespaceOptions extends CaptureOptions {
-  readonly namespace: string;
-}
-
 export const NO_OPTIONS: CaptureOptions = { exclude: [], mask: [] };
 
 export function hasOptions(options: CaptureOptions): boolean {
