@@ -23,6 +23,19 @@ const entry = (id: string, key: string, bytes = 10): OutboxEntry => ({
   lastError: "x",
 });
 
+function drainDepsOf(deps: ReturnType<typeof makeCaptureDeps>, kinesis: ReturnType<typeof fakeKinesis>) {
+  return {
+    kinesis: kinesis.port,
+    outbox: deps.outbox,
+    clock: deps.clock,
+    sleep: deps.sleep,
+    logger: deps.logger,
+    policy: deps.config,
+    random: () => 0.5,
+    shaping: { config: deps.config, bson: deps.bson },
+  };
+}
+
 describe("pickBatch", () => {
   it("takes only the oldest entry of each document", () => {
     const batch = pickBatch([entry("01", "a"), entry("02", "a"), entry("03", "b"), entry("04", "c"), entry("05", "b")]);
@@ -44,17 +57,7 @@ describe("drainOutbox", () => {
     const deps = makeCaptureDeps({ kinesis: kinesis.port });
     for (const e of [entry("01", "a"), entry("02", "a"), entry("03", "b"), entry("04", "c")])
       await deps.outbox.insertOne(e as never);
-    const drainDeps = {
-      kinesis: kinesis.port,
-      outbox: deps.outbox,
-      clock: deps.clock,
-      sleep: deps.sleep,
-      logger: deps.logger,
-      policy: deps.config,
-      random: () => 0.5,
-      shaping: { config: deps.config, bson: deps.bson },
-    };
-    return { kinesis, deps, drainDeps };
+    return { kinesis, deps, drainDeps: drainDepsOf(deps, kinesis) };
   }
 
   it("puts everything in per-document order and empties the outbox", async () => {
@@ -109,19 +112,6 @@ describe("drainOutbox puts what the capture options let out", () => {
   const leaks = (texts: string[]) => texts.flatMap((text) => SECRETS.filter((secret) => text.includes(secret)));
   const putTexts = (kinesis: ReturnType<typeof fakeKinesis>) =>
     kinesis.stream.map((entry) => Buffer.from(entry.Data, "base64").toString("utf8"));
-
-  function drainDepsOf(deps: ReturnType<typeof makeCaptureDeps>, kinesis: ReturnType<typeof fakeKinesis>) {
-    return {
-      kinesis: kinesis.port,
-      outbox: deps.outbox,
-      clock: deps.clock,
-      sleep: deps.sleep,
-      logger: deps.logger,
-      policy: deps.config,
-      random: () => 0.5,
-      shaping: { config: deps.config, bson: deps.bson },
-    };
-  }
 
   it("events captured without the mask key wait (shaping pending), then go out shaped once it is set", async () => {
     const store = new EmbeddedStore();
