@@ -1,6 +1,7 @@
 /**
  * Change-capture benchmarks: per-event cost of encode, sign and put against kinesis-local; backfill
- * throughput; each function's deployed size next to an SDK-based alternative.
+ * throughput; the cost of capture options (exclude, mask, match) against none; each function's
+ * deployed size next to an SDK-based alternative.
  */
 import aws4 from "aws4";
 import { ObjectId, Timestamp } from "bson";
@@ -12,6 +13,7 @@ import { nodeBson } from "../src/adapters/bson/node-bson";
 import { createNodeTransport } from "../src/adapters/http/node-transport";
 import { readCaptureConfig } from "../src/core/capture/config";
 import { buildKinesisRecord, type ChangeEvent } from "../src/core/capture/envelope";
+import { shapeChangeEvent } from "../src/core/capture/shape-event";
 import { publishChangeToKinesis } from "../src/core/capture/publish-change";
 import { runSnapshot } from "../src/core/capture/snapshot";
 import { createKinesisClient } from "../src/adapters/kinesis/sigv4-client";
@@ -21,6 +23,26 @@ import type { KinesisEmulator } from "../src/local/kinesis-emulator";
 
 const root = resolve(import.meta.dirname, "..");
 const quietLogger = { info: () => undefined, warn: () => undefined, error: () => undefined };
+
+/** Options as a capture list would give them: two excluded paths (one nested), one masked, a match every event passes. */
+const OPTIONS_VALUES: Record<string, unknown> = {
+  CAPTURE_OPTIONS: [
+    {
+      namespace: "monitors.reports",
+      exclude: ["pressure", "acceleration.z"],
+      mask: ["node"],
+      match: '{"humidity": {"$gte": 0}, "movement": {"$in": [true, false]}}',
+    },
+    {
+      namespace: "app.orders",
+      exclude: ["at"],
+      mask: ["customer"],
+      match: '{"total": {"$gte": 0}}',
+    },
+  ],
+  CAPTURE_MASK_KEY: "bench-mask-key-0123456789abcdef01234567",
+};
+const readConfig = (options: boolean) => readCaptureConfig((name) => (options ? OPTIONS_VALUES[name] : undefined));
 
 function sampleEvent(i: number): ChangeEvent {
   const id = new ObjectId();
@@ -97,18 +119,75 @@ export async function benchPublish(emulator: KinesisEmulator, events: number) {
       );
     }),
   );
+  const withOptions = { ...deps, config: readConfig(true) };
   for (const e of sample.slice(0, 50)) await publishChangeToKinesis(e, deps); // warm-up
-  const started = process.hrtime.bigint();
-  for (const e of sample) {
-    const outcome = await publishChangeToKinesis(e, deps);
-    if (outcome.result !== "put") throw new Error(`publish failed: ${JSON.stringify(outcome)}`);
+  for (const e of sample.slice(0, 50)) await publishChangeToKinesis(e, withOptions);
+  // Options off and on in alternating quarters, so the emulator's drift over the run weighs on both alike.
+  const spent = { off: 0n, on: 0n };
+  const quarter = Math.ceil(events / 4);
+  for (let start = 0; start < events; start += quarter) {
+    for (const [which, d] of [
+      ["off", deps],
+      ["on", withOptions],
+    ] as const) {
+      const started = process.hrtime.bigint();
+      for (const e of sample.slice(start, start + quarter)) {
+        const outcome = await publishChangeToKinesis(e, d);
+        if (outcome.result !== "put") throw new Error(`publish failed: ${JSON.stringify(outcome)}`);
+      }
+      spent[which] += process.hrtime.bigint() - started;
+    }
   }
-  const putUs = Number(process.hrtime.bigint() - started) / 1e3 / events;
-  return { events, encodeUs, signUs, putUs, bytes: buildKinesisRecord(sample[0], config, nodeBson).bytes };
+  const putUs = Number(spent.off) / 1e3 / events;
+  const putWithOptionsUs = Number(spent.on) / 1e3 / events;
+  return {
+    events,
+    encodeUs,
+    signUs,
+    putUs,
+    putWithOptionsUs,
+    bytes: buildKinesisRecord(sample[0], config, nodeBson).bytes,
+  };
 }
 
-export async function benchBackfill(emulator: KinesisEmulator, documents: number, parallelism = 1) {
-  const stream = `bench-backfill-${parallelism}`;
+/**
+ * What capture options add to the function's own work per event, as App Services runs it (values read
+ * and options compiled on every call, then shape and encode), without any I/O: options off and on in
+ * alternating rounds, medians of the rounds.
+ */
+export function benchCaptureOptions(events: number, rounds: number) {
+  const sample = Array.from({ length: events }, (_, i) => sampleEvent(i));
+  const perEvent = (options: boolean) => {
+    const started = process.hrtime.bigint();
+    for (const e of sample) {
+      const config = readConfig(options);
+      const shaped = options ? shapeChangeEvent(e, config, nodeBson) : e;
+      if (shaped === null) throw new Error("the bench's match must pass every event");
+      buildKinesisRecord(shaped, config, nodeBson);
+    }
+    return Number(process.hrtime.bigint() - started) / 1e3 / events;
+  };
+  perEvent(false); // warm-up
+  perEvent(true);
+  const off: number[] = [];
+  const on: number[] = [];
+  for (let round = 0; round < rounds; round++) {
+    off.push(perEvent(false));
+    on.push(perEvent(true));
+  }
+  const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+  const ratios = off.map((value, i) => on[i] / value);
+  return { events, rounds, offUs: median(off), onUs: median(on), ratio: median(ratios) };
+}
+
+export async function benchBackfill(
+  emulator: KinesisEmulator,
+  documents: number,
+  parallelism = 1,
+  options = false,
+  suffix = "",
+) {
+  const stream = `bench-backfill-${parallelism}${options ? "-options" : ""}${suffix}`;
   await emulator.createStream(stream, 4);
   const store = new EmbeddedStore();
   const source = store.db("app").collection("orders");
@@ -122,7 +201,7 @@ export async function benchBackfill(emulator: KinesisEmulator, documents: number
       })),
     );
   }
-  const config = readCaptureConfig(() => undefined);
+  const config = readConfig(options);
   const kinesis = createKinesisClient(
     {
       streamName: stream,
@@ -159,6 +238,23 @@ export async function benchBackfill(emulator: KinesisEmulator, documents: number
   if (run.status !== "done" || run.published !== documents)
     throw new Error(`backfill incomplete: ${JSON.stringify(run)}`);
   return { documents, seconds, perSecond: documents / seconds };
+}
+
+/**
+ * A backfill with capture options on against one without, alternating (off, on) `rounds` times on
+ * fresh streams: each round's ratio of rates, and the median over rounds.
+ */
+export async function benchBackfillOptions(emulator: KinesisEmulator, documents: number, rounds: number) {
+  const ratios: number[] = [];
+  const on: number[] = [];
+  for (let round = 0; round < rounds; round++) {
+    const plain = await benchBackfill(emulator, documents, 1, false, `r${round}`);
+    const shaped = await benchBackfill(emulator, documents, 1, true, `r${round}`);
+    ratios.push(shaped.perSecond / plain.perSecond);
+    on.push(shaped.perSecond);
+  }
+  const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+  return { documents, rounds, onPerSecond: median(on), ratio: median(ratios), ratios };
 }
 
 /** Each built function's size, and the same producer built on @aws-sdk/client-kinesis for comparison. */

@@ -1,6 +1,6 @@
 /** `npm run bench`: every benchmark of the project, in one run, printed as ratios. */
 import { benchFirehose } from "./firehose";
-import { benchBackfill, benchPublish, functionSizes } from "./capture";
+import { benchBackfill, benchBackfillOptions, benchCaptureOptions, benchPublish, functionSizes } from "./capture";
 import { latency, sustained } from "./pipeline";
 import { measurePeakMemory } from "./memory";
 import { benchMirror } from "./mirror";
@@ -62,6 +62,15 @@ async function main(): Promise<void> {
   for (const row of mirror.rows)
     console.log(`  ${row.name.padEnd(50)} p50 ${row.p50ms.toFixed(1).padStart(8)} ms   ${row.ratio.toFixed(2)}x plain`);
 
+  const options = benchCaptureOptions(quick ? 2000 : 10_000, quick ? 3 : 9);
+  console.log(
+    `\nCapture options, the function's own work per event (values read, options compiled, shape, encode; no I/O), ${options.events} update events, ${options.rounds} alternating rounds, medians:`,
+  );
+  console.log(`  options off                                   ${options.offUs.toFixed(1).padStart(8)} us/event`);
+  console.log(
+    `  exclude 2 paths, mask 1, match on 2 fields     ${options.onUs.toFixed(1).padStart(8)} us/event  = ${options.ratio.toFixed(2)}x off`,
+  );
+
   const rates: Record<string, EmulatorRates> = {};
   for (const engine of ["kinesalite", "kinesis-local"] as const) {
     const emulator = await startKinesisEmulator({ engine });
@@ -84,6 +93,9 @@ async function main(): Promise<void> {
       console.log(
         `  encode + sign + PutRecord (publishChangeToKinesis)  ${publish.putUs.toFixed(1).padStart(8)} us/event  (${(1e6 / publish.putUs).toFixed(0)} events/s)`,
       );
+      console.log(
+        `  the same with capture options on                    ${publish.putWithOptionsUs.toFixed(1).padStart(8)} us/event  = ${(publish.putWithOptionsUs / publish.putUs).toFixed(2)}x off`,
+      );
       const documents = engine === "kinesalite" ? (quick ? 10_000 : 100_000) : quick ? 2_000 : 10_000;
       for (const workers of [1, 4]) {
         const backfill = await benchBackfill(emulator, documents, workers);
@@ -91,6 +103,10 @@ async function main(): Promise<void> {
           `  backfill, ${workers} worker${workers > 1 ? "s" : " "} (runSnapshot, PutRecords of 500, embedded store): ${backfill.documents} documents in ${backfill.seconds.toFixed(1)} s = ${backfill.perSecond.toFixed(0)} records/s = ${(backfill.perSecond / rate.putRecordsRecordsPerSecond).toFixed(2)}x the emulator's PutRecords rate`,
         );
       }
+      const shaped = await benchBackfillOptions(emulator, Math.ceil(documents / 4), 3);
+      console.log(
+        `  backfill, 1 worker, capture options on (exclude, mask, match) vs off, ${shaped.rounds} alternating rounds of ${shaped.documents} documents: ${shaped.onPerSecond.toFixed(0)} records/s, ${shaped.ratio.toFixed(2)}x off (rounds ${shaped.ratios.map((r) => r.toFixed(2)).join(", ")})`,
+      );
     } finally {
       await emulator.stop();
     }

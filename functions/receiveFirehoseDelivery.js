@@ -76,6 +76,7 @@ var ERRORS = {
   mongodb_uri_missing: { kind: "misconfigured", message: "MONGODB_URI is not set" },
   data_source_missing: { kind: "misconfigured", message: "the App Services data source is not linked to this app" },
   capture_list_invalid: { kind: "misconfigured", message: "the capture list has errors" },
+  capture_options_invalid: { kind: "misconfigured", message: "a capture option is invalid" },
   setup_failed: { kind: "not_ready", message: "receiver set-up failed" },
   store_failed: { kind: "unavailable", message: "database write failed; retry the batch" },
   store_unreachable: { kind: "unavailable", message: "the database did not answer a ping" },
@@ -85,7 +86,11 @@ var ERRORS = {
   kinesis_gave_up: { kind: "unavailable", message: "PutRecords gave up" },
   record_too_large: { kind: "refused", message: "the record is above the size limit even without its documents" },
   field_name_nul: { kind: "refused", message: "a field name contains a NUL character" },
-  snapshot_signal_invalid: { kind: "refused", message: "the snapshot signal is invalid" }
+  snapshot_signal_invalid: { kind: "refused", message: "the snapshot signal is invalid" },
+  outbox_entry_unshapeable: {
+    kind: "refused",
+    message: "the outbox entry cannot be shaped by the capture options"
+  }
 };
 function ok(value) {
   return { ok: true, value };
@@ -193,6 +198,67 @@ var json = (raw, name) => {
   }
 };
 
+// src/core/capture/field-paths.ts
+function isFieldDocument(value) {
+  if (value === null || typeof value !== "object" || Array.isArray(value) || isDate(value)) return false;
+  return typeof value._bsontype !== "string" && !ArrayBuffer.isView(value);
+}
+function isDate(value) {
+  return Object.prototype.toString.call(value) === "[object Date]";
+}
+
+// src/core/capture/capture-options.ts
+function pathProblem(path) {
+  const parts = path.split(".");
+  if (parts.some((part) => part === "")) return `"${path}" is not a field path (an empty part)`;
+  if (parts.some((part) => part.charAt(0) === "$")) return `"${path}" is not a field path (a part starts with $)`;
+  if (parts.some((part) => /^[0-9]+$/.test(part)))
+    return `"${path}" names an array position; a path applies to every element of the arrays it crosses, so leave the position out`;
+  if (parts.some((part) => part.indexOf("\0") !== -1)) return `"${path}" holds a NUL character`;
+  if (parts[0] === "_id") return `"${path}" is in the document key _id, which every record carries whole`;
+  return void 0;
+}
+var NO_CAPTURE_OPTIONS = { byNamespace: {} };
+var lastRead;
+var captureOptionsParser = (raw, name) => {
+  const text2 = typeof raw === "string" ? raw : JSON.stringify(raw);
+  if (lastRead && lastRead.text === text2 && lastRead.name === name) return lastRead.table;
+  const table = parseCaptureOptions(raw, name);
+  lastRead = { text: text2, name, table };
+  return table;
+};
+function parseCaptureOptions(raw, name) {
+  let value = raw;
+  if (typeof raw === "string") {
+    try {
+      value = JSON.parse(raw);
+    } catch (e) {
+      throw misconfigured(`${name} is not valid JSON`);
+    }
+  }
+  if (!Array.isArray(value)) throw misconfigured(`${name} must be an array of {namespace, exclude, mask, match}`);
+  const byNamespace = {};
+  value.forEach((entry, i) => {
+    const where = `${name}[${i}]`;
+    if (!isFieldDocument(entry) || typeof entry.namespace !== "string" || !/^[^.]+\..+$/.test(entry.namespace))
+      throw misconfigured(`${where} needs a "namespace" such as "app.users"`);
+    const paths = (field) => {
+      const list = entry[field] === void 0 ? [] : entry[field];
+      if (!Array.isArray(list) || list.some((p) => typeof p !== "string" || pathProblem(p) !== void 0))
+        throw misconfigured(`${where}.${field} must be an array of field paths`);
+      return list;
+    };
+    if (entry.match !== void 0 && typeof entry.match !== "string")
+      throw misconfigured(`${where}.match must be the filter's JSON text`);
+    byNamespace[entry.namespace] = {
+      exclude: paths("exclude"),
+      mask: paths("mask"),
+      ...entry.match !== void 0 ? { match: entry.match } : {}
+    };
+  });
+  return { byNamespace };
+}
+
 // src/core/capture/config.ts
 var MAX_SNAPSHOT_PARALLELISM = 16;
 var FIREHOSE_RECORD_LIMIT = 1024e3;
@@ -229,7 +295,11 @@ var captureSettings = {
   signalCollection: setting("SIGNAL_COLLECTION", namespacePart, "streamkap_signal"),
   snapshotChunkSize: setting("SNAPSHOT_CHUNK_SIZE", wholeNumber(1, 500), 500),
   /** Workers per backfill (a signal's data.parallelism overrides it); see parallel-snapshot.ts. */
-  snapshotParallelism: setting("SNAPSHOT_PARALLELISM", wholeNumber(1, MAX_SNAPSHOT_PARALLELISM), 1)
+  snapshotParallelism: setting("SNAPSHOT_PARALLELISM", wholeNumber(1, MAX_SNAPSHOT_PARALLELISM), 1),
+  /** Per-collection exclude/mask/match, generated from the capture list (shape-event.ts applies them). */
+  captureOptions: setting("CAPTURE_OPTIONS", captureOptionsParser, NO_CAPTURE_OPTIONS),
+  /** The HMAC key of masked fields (a secret; at least 32 characters). */
+  maskKey: optional("CAPTURE_MASK_KEY", text)
 };
 var kinesisSettings = {
   streamName: setting("KINESIS_STREAM_NAME", text, "realm"),

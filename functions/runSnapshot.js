@@ -450,6 +450,7 @@ var ERRORS = {
   mongodb_uri_missing: { kind: "misconfigured", message: "MONGODB_URI is not set" },
   data_source_missing: { kind: "misconfigured", message: "the App Services data source is not linked to this app" },
   capture_list_invalid: { kind: "misconfigured", message: "the capture list has errors" },
+  capture_options_invalid: { kind: "misconfigured", message: "a capture option is invalid" },
   setup_failed: { kind: "not_ready", message: "receiver set-up failed" },
   store_failed: { kind: "unavailable", message: "database write failed; retry the batch" },
   store_unreachable: { kind: "unavailable", message: "the database did not answer a ping" },
@@ -459,7 +460,11 @@ var ERRORS = {
   kinesis_gave_up: { kind: "unavailable", message: "PutRecords gave up" },
   record_too_large: { kind: "refused", message: "the record is above the size limit even without its documents" },
   field_name_nul: { kind: "refused", message: "a field name contains a NUL character" },
-  snapshot_signal_invalid: { kind: "refused", message: "the snapshot signal is invalid" }
+  snapshot_signal_invalid: { kind: "refused", message: "the snapshot signal is invalid" },
+  outbox_entry_unshapeable: {
+    kind: "refused",
+    message: "the outbox entry cannot be shaped by the capture options"
+  }
 };
 function ok(value) {
   return { ok: true, value };
@@ -549,6 +554,480 @@ var httpUrl = (raw, name) => {
   return value;
 };
 
+// src/core/capture/field-paths.ts
+function isFieldDocument(value) {
+  if (value === null || typeof value !== "object" || Array.isArray(value) || isDate(value)) return false;
+  return typeof value._bsontype !== "string" && !ArrayBuffer.isView(value);
+}
+function isDate(value) {
+  return Object.prototype.toString.call(value) === "[object Date]";
+}
+function isPosition(part) {
+  return /^[0-9]+$/.test(part);
+}
+function editAt(value, path, edit, from = 0) {
+  if (Array.isArray(value)) {
+    let changed = false;
+    const out = value.map((item) => {
+      const next = editAt(item, path, edit, from);
+      if (next !== item) changed = true;
+      return next;
+    });
+    return changed ? out : value;
+  }
+  if (!isFieldDocument(value) || from >= path.length) return value;
+  const name = path[from];
+  if (!Object.prototype.hasOwnProperty.call(value, name)) return value;
+  const copy = { ...value };
+  if (from === path.length - 1) {
+    if (edit.kind === "exclude") delete copy[name];
+    else copy[name] = edit.with(value[name]);
+    return copy;
+  }
+  const inner = editAt(value[name], path, edit, from + 1);
+  if (inner === value[name]) return value;
+  copy[name] = inner;
+  return copy;
+}
+function relateKey(key, path) {
+  let k = 0;
+  let p = 0;
+  while (k < key.length && p < path.length) {
+    if (key[k] === path[p]) {
+      k++;
+      p++;
+    } else if (isPosition(key[k])) k++;
+    else return { is: "apart" };
+  }
+  if (p === path.length) return { is: "inside", upTo: k };
+  return { is: "holds", rest: path.slice(p) };
+}
+function valueAtKey(document, parts) {
+  let value = document;
+  for (const part of parts) {
+    if (Array.isArray(value) && isPosition(part)) value = value[Number(part)];
+    else if (isFieldDocument(value) && Object.prototype.hasOwnProperty.call(value, part)) value = value[part];
+    else return void 0;
+  }
+  return value;
+}
+function editUpdateDescription(description, path, edit, fullDocument) {
+  const related = (key) => typeof key === "string" && relateKey(key.split("."), path).is !== "apart";
+  const inside = (key) => typeof key === "string" && relateKey(key.split("."), path).is === "inside";
+  const updated = isFieldDocument(description.updatedFields) ? description.updatedFields : void 0;
+  const removed = Array.isArray(description.removedFields) ? description.removedFields : void 0;
+  const truncated = Array.isArray(description.truncatedArrays) ? description.truncatedArrays : void 0;
+  const truncatedField = (entry) => isFieldDocument(entry) ? entry.field : void 0;
+  const touched = updated !== void 0 && Object.keys(updated).some(related) || edit.kind === "exclude" && removed !== void 0 && removed.some(inside) || truncated !== void 0 && truncated.some((entry) => inside(truncatedField(entry)));
+  if (!touched) return description;
+  const out = { ...description };
+  if (updated !== void 0) {
+    const fields = {};
+    for (const key of Object.keys(updated)) {
+      const parts = key.split(".");
+      const relation = relateKey(parts, path);
+      if (relation.is === "apart") fields[key] = updated[key];
+      else if (relation.is === "holds") fields[key] = editAt(updated[key], relation.rest, edit);
+      else if (edit.kind === "replace") {
+        if (relation.upTo === parts.length) fields[key] = edit.with(updated[key]);
+        else {
+          const unit = parts.slice(0, relation.upTo);
+          const whole = fullDocument ? valueAtKey(fullDocument, unit) : void 0;
+          if (whole !== void 0) fields[unit.join(".")] = edit.with(whole);
+        }
+      }
+    }
+    out.updatedFields = fields;
+  }
+  if (edit.kind === "exclude" && removed !== void 0) out.removedFields = removed.filter((key) => !inside(key));
+  if (truncated !== void 0) out.truncatedArrays = truncated.filter((entry) => !inside(truncatedField(entry)));
+  const disambiguated = description.disambiguatedPaths;
+  if (isFieldDocument(disambiguated)) {
+    const kept = {};
+    const present = (key) => isFieldDocument(out.updatedFields) && Object.prototype.hasOwnProperty.call(out.updatedFields, key) || Array.isArray(out.removedFields) && out.removedFields.indexOf(key) !== -1;
+    for (const key of Object.keys(disambiguated)) if (present(key)) kept[key] = disambiguated[key];
+    out.disambiguatedPaths = kept;
+  }
+  return out;
+}
+function touchesPath(description, path) {
+  const keys = [];
+  if (isFieldDocument(description.updatedFields)) keys.push(...Object.keys(description.updatedFields));
+  if (Array.isArray(description.removedFields)) {
+    for (const key of description.removedFields) if (typeof key === "string") keys.push(key);
+  }
+  if (Array.isArray(description.truncatedArrays)) {
+    for (const entry of description.truncatedArrays)
+      if (isFieldDocument(entry) && typeof entry.field === "string") keys.push(entry.field);
+  }
+  return keys.some((key) => relateKey(key.split("."), path).is !== "apart");
+}
+
+// src/core/capture/match-filter.ts
+var SUPPORTED_OPERATORS = [
+  "$eq",
+  "$ne",
+  "$gt",
+  "$gte",
+  "$lt",
+  "$lte",
+  "$in",
+  "$nin",
+  "$exists",
+  "$not",
+  "$and",
+  "$or",
+  "$nor"
+];
+var LOGICAL = ["$and", "$or", "$nor"];
+var RANGE = ["$gt", "$gte", "$lt", "$lte"];
+var VALUE_WRAPPERS = [
+  "$oid",
+  "$date",
+  "$numberInt",
+  "$numberLong",
+  "$numberDouble",
+  "$numberDecimal",
+  "$binary",
+  "$uuid",
+  "$timestamp"
+];
+var REFUSED_WRAPPERS = [
+  "$regularExpression",
+  "$minKey",
+  "$maxKey",
+  "$code",
+  "$scope",
+  "$symbol",
+  "$dbPointer",
+  "$undefined"
+];
+var MatchFilterError = class extends BridgeError {
+  constructor(problems) {
+    super("capture_options_invalid", problems.join("; "));
+    __publicField(this, "problems", problems);
+    this.name = "MatchFilterError";
+  }
+};
+var keysOf = (value) => Object.keys(value);
+var isOperatorObject = (value) => isFieldDocument(value) && keysOf(value).length > 0 && keysOf(value)[0].charAt(0) === "$";
+function filterProblems(filter) {
+  const problems = [];
+  if (!isFieldDocument(filter)) return ["the filter must be a JSON object"];
+  checkFilter(filter, "", problems);
+  return problems;
+}
+function checkFilter(filter, where, problems) {
+  for (const key of keysOf(filter)) {
+    const at = where ? `${where}.${key}` : key;
+    if (LOGICAL.indexOf(key) !== -1) {
+      const list = filter[key];
+      if (!Array.isArray(list) || list.length === 0) problems.push(`${at} needs a non-empty array of filters`);
+      else
+        list.forEach((item, i) => {
+          if (!isFieldDocument(item)) problems.push(`${at}[${i}] must be a filter object`);
+          else checkFilter(item, `${at}[${i}]`, problems);
+        });
+    } else if (key.charAt(0) === "$") problems.push(unsupported(key, at));
+    else if (key === "" || key.split(".").some((part) => part === "" || part.charAt(0) === "$"))
+      problems.push(`"${at}" is not a field path`);
+    else checkCondition(filter[key], at, problems);
+  }
+}
+function unsupported(operator, at) {
+  return `${at}: ${operator} is not supported (supported: ${SUPPORTED_OPERATORS.join(", ")})`;
+}
+function checkCondition(condition, at, problems) {
+  if (!isOperatorObject(condition) || isValueWrapper(condition)) return checkValue(condition, at, problems);
+  for (const operator of keysOf(condition)) {
+    const operand = condition[operator];
+    const here = `${at}.${operator}`;
+    if (operator.charAt(0) !== "$") problems.push(`${at} mixes operators and fields ("${operator}")`);
+    else if (operator === "$eq" || operator === "$ne") checkValue(operand, here, problems);
+    else if (RANGE.indexOf(operator) !== -1) {
+      if (operand === null) continue;
+      if (Array.isArray(operand) || isFieldDocument(operand) && !isValueWrapper(operand))
+        problems.push(`${here} needs a number, string, date, ObjectId, boolean or null`);
+      else checkValue(operand, here, problems);
+    } else if (operator === "$in" || operator === "$nin") {
+      if (!Array.isArray(operand)) problems.push(`${here} needs an array`);
+      else operand.forEach((item, i) => checkValue(item, `${here}[${i}]`, problems));
+    } else if (operator === "$exists") {
+      if (typeof operand !== "boolean") problems.push(`${here} needs true or false`);
+    } else if (operator === "$not") {
+      if (!isOperatorObject(operand) || isValueWrapper(operand))
+        problems.push(`${here} needs an operator object such as {"$gt": 5}`);
+      else checkCondition(operand, here, problems);
+    } else problems.push(unsupported(operator, at));
+  }
+}
+function isValueWrapper(value) {
+  const first = keysOf(value)[0];
+  return VALUE_WRAPPERS.indexOf(first) !== -1 || REFUSED_WRAPPERS.indexOf(first) !== -1;
+}
+function checkValue(value, at, problems) {
+  if (Array.isArray(value)) return value.forEach((item, i) => checkValue(item, `${at}[${i}]`, problems));
+  if (!isFieldDocument(value)) return;
+  const first = keysOf(value)[0];
+  if (first !== void 0 && REFUSED_WRAPPERS.indexOf(first) !== -1)
+    problems.push(`${at}: ${first} values are not supported (no regular expressions, code or min/max keys)`);
+  else if (first !== void 0 && VALUE_WRAPPERS.indexOf(first) !== -1) return;
+  else if (first !== void 0 && first.charAt(0) === "$")
+    problems.push(`${at}: ${first} cannot stand inside a value (name the field by its dotted path instead)`);
+  else for (const key of keysOf(value)) checkValue(value[key], `${at}.${key}`, problems);
+}
+function filterPaths(filter) {
+  const paths = [];
+  const walk = (node) => {
+    for (const key of keysOf(node)) {
+      if (LOGICAL.indexOf(key) !== -1) node[key].forEach(walk);
+      else paths.push(key.split("."));
+    }
+  };
+  walk(filter);
+  return paths;
+}
+var MISSING = {};
+function compileMatch(text2, bson) {
+  let json;
+  try {
+    json = JSON.parse(text2);
+  } catch (error) {
+    throw new MatchFilterError([`not valid JSON (${error instanceof Error ? error.message : String(error)})`]);
+  }
+  const problems = filterProblems(json);
+  if (problems.length > 0) throw new MatchFilterError(problems);
+  const filter = bson.ejson.parse(text2, { relaxed: true });
+  return { test: compileFilter(filter, bson), paths: filterPaths(json) };
+}
+function compileFilter(filter, bson) {
+  const tests = keysOf(filter).map((key) => {
+    if (LOGICAL.indexOf(key) !== -1) {
+      const parts = filter[key].map((item) => compileFilter(item, bson));
+      if (key === "$and") return (d) => parts.every((t) => t(d));
+      if (key === "$or") return (d) => parts.some((t) => t(d));
+      return (d) => !parts.some((t) => t(d));
+    }
+    const path = key.split(".");
+    const condition = compileCondition(filter[key], bson);
+    return (d) => condition(valuesAt(d, path));
+  });
+  return (document) => tests.every((t) => t(document));
+}
+function compileCondition(condition, bson) {
+  if (!isOperatorObject(condition)) return equalsCondition(condition, bson);
+  const parts = keysOf(condition).map((operator) => {
+    const operand = condition[operator];
+    switch (operator) {
+      case "$eq":
+        return equalsCondition(operand, bson);
+      case "$ne": {
+        const equals = equalsCondition(operand, bson);
+        return (c) => !equals(c);
+      }
+      case "$in": {
+        const options = operand.map((item) => equalsCondition(item, bson));
+        return (c) => options.some((o) => o(c));
+      }
+      case "$nin": {
+        const options = operand.map((item) => equalsCondition(item, bson));
+        return (c) => !options.some((o) => o(c));
+      }
+      case "$exists":
+        return operand === true ? (c) => c.some((v) => v !== MISSING) : (c) => c.every((v) => v === MISSING);
+      case "$not": {
+        const inner = compileCondition(operand, bson);
+        return (c) => !inner(c);
+      }
+      default:
+        return rangeCondition(operator, operand, bson);
+    }
+  });
+  return (candidates) => parts.every((p) => p(candidates));
+}
+function equalsCondition(value, bson) {
+  const wanted = value === void 0 ? null : value;
+  return (candidates) => candidates.some((c) => {
+    if (c === MISSING) return wanted === null;
+    if (equalValues(c, wanted, bson)) return true;
+    return Array.isArray(c) && c.some((item) => equalValues(item, wanted, bson));
+  });
+}
+function rangeCondition(operator, operand, bson) {
+  if (operand === null) return operator === "$gte" || operator === "$lte" ? equalsCondition(null, bson) : () => false;
+  const accept = (order) => operator === "$gt" ? order > 0 : operator === "$gte" ? order >= 0 : operator === "$lt" ? order < 0 : order <= 0;
+  const test = (value) => {
+    const order = compareValues(value, operand, bson);
+    return order !== void 0 && accept(order);
+  };
+  return (candidates) => candidates.some((c) => c !== MISSING && (test(c) || Array.isArray(c) && c.some((item) => test(item))));
+}
+function valuesAt(document, path) {
+  const out = [];
+  const walk = (value, i) => {
+    if (i === path.length) {
+      out.push(value === void 0 ? null : value);
+      return;
+    }
+    if (Array.isArray(value)) {
+      if (/^[0-9]+$/.test(path[i]) && Number(path[i]) < value.length) walk(value[Number(path[i])], i + 1);
+      for (const item of value) if (isFieldDocument(item)) walk(item, i);
+    } else if (isFieldDocument(value) && Object.prototype.hasOwnProperty.call(value, path[i]))
+      walk(value[path[i]], i + 1);
+    else out.push(MISSING);
+  };
+  walk(document, 0);
+  return out;
+}
+function kindOf(value, bson) {
+  if (value === null || value === void 0) return "null";
+  if (typeof value === "number") return "number";
+  if (typeof value === "string") return "string";
+  if (typeof value === "boolean") return "boolean";
+  if (Array.isArray(value)) return "array";
+  if (isDate(value)) return "date";
+  const type = bson.bsonType(value);
+  if (type === "Int32" || type === "Double" || type === "Long" || type === "Decimal128") return "number";
+  if (type === "ObjectId" || type === "ObjectID") return "objectId";
+  if (type === void 0 && isFieldDocument(value)) return "document";
+  return "other";
+}
+function numberValue(value, bson) {
+  if (typeof value === "number") return value;
+  const type = bson.bsonType(value);
+  if (type === "Long") return value.toNumber();
+  if (type === "Decimal128") return Number(String(value));
+  return Number(value.valueOf());
+}
+function equalValues(a, b, bson) {
+  const kind = kindOf(a, bson);
+  if (kind !== kindOf(b, bson)) return false;
+  switch (kind) {
+    case "null":
+      return true;
+    case "number": {
+      const x = numberValue(a, bson);
+      const y = numberValue(b, bson);
+      return x === y || x !== x && y !== y;
+    }
+    case "string":
+    case "boolean":
+      return a === b;
+    case "date":
+      return a.getTime() === b.getTime();
+    case "objectId":
+      return hex(a) === hex(b);
+    case "array": {
+      const x = a;
+      const y = b;
+      return x.length === y.length && x.every((item, i) => equalValues(item, y[i], bson));
+    }
+    case "document": {
+      const x = keysOf(a);
+      const y = keysOf(b);
+      return x.length === y.length && x.every((key, i) => key === y[i] && equalValues(a[key], b[key], bson));
+    }
+    default:
+      return bson.bsonType(a) === bson.bsonType(b) && bson.ejson.stringify({ v: a }, { relaxed: false }) === bson.ejson.stringify({ v: b }, { relaxed: false });
+  }
+}
+function compareValues(a, b, bson) {
+  const kind = kindOf(a, bson);
+  if (kind !== kindOf(b, bson)) return void 0;
+  switch (kind) {
+    case "number": {
+      const x = numberValue(a, bson);
+      const y = numberValue(b, bson);
+      if (x !== x || y !== y) return x !== x && y !== y ? 0 : void 0;
+      return x < y ? -1 : x > y ? 1 : 0;
+    }
+    case "string":
+      return compareCodePoints(a, b);
+    case "boolean":
+      return a === b ? 0 : a ? 1 : -1;
+    case "date":
+      return a.getTime() - b.getTime();
+    case "objectId":
+      return hex(a) < hex(b) ? -1 : hex(a) > hex(b) ? 1 : 0;
+    default:
+      return void 0;
+  }
+}
+function hex(id) {
+  return id.toHexString().toLowerCase();
+}
+function compareCodePoints(a, b) {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    const x = a.charCodeAt(i);
+    const y = b.charCodeAt(i);
+    if (x === y) continue;
+    const surrogate = (c) => c >= 55296 && c <= 57343;
+    if (surrogate(x) !== surrogate(y)) return surrogate(x) ? 1 : -1;
+    return x < y ? -1 : 1;
+  }
+  return a.length - b.length;
+}
+
+// src/core/capture/capture-options.ts
+var NO_OPTIONS = { exclude: [], mask: [] };
+function pathProblem(path) {
+  const parts = path.split(".");
+  if (parts.some((part) => part === "")) return `"${path}" is not a field path (an empty part)`;
+  if (parts.some((part) => part.charAt(0) === "$")) return `"${path}" is not a field path (a part starts with $)`;
+  if (parts.some((part) => /^[0-9]+$/.test(part)))
+    return `"${path}" names an array position; a path applies to every element of the arrays it crosses, so leave the position out`;
+  if (parts.some((part) => part.indexOf("\0") !== -1)) return `"${path}" holds a NUL character`;
+  if (parts[0] === "_id") return `"${path}" is in the document key _id, which every record carries whole`;
+  return void 0;
+}
+var NO_CAPTURE_OPTIONS = { byNamespace: {} };
+function unreadableCaptureOptions(reason) {
+  return { byNamespace: {}, unreadable: reason };
+}
+var lastRead;
+var captureOptionsParser = (raw, name) => {
+  const text2 = typeof raw === "string" ? raw : JSON.stringify(raw);
+  if (lastRead && lastRead.text === text2 && lastRead.name === name) return lastRead.table;
+  const table = parseCaptureOptions(raw, name);
+  lastRead = { text: text2, name, table };
+  return table;
+};
+function parseCaptureOptions(raw, name) {
+  let value = raw;
+  if (typeof raw === "string") {
+    try {
+      value = JSON.parse(raw);
+    } catch (e) {
+      throw misconfigured(`${name} is not valid JSON`);
+    }
+  }
+  if (!Array.isArray(value)) throw misconfigured(`${name} must be an array of {namespace, exclude, mask, match}`);
+  const byNamespace = {};
+  value.forEach((entry, i) => {
+    const where = `${name}[${i}]`;
+    if (!isFieldDocument(entry) || typeof entry.namespace !== "string" || !/^[^.]+\..+$/.test(entry.namespace))
+      throw misconfigured(`${where} needs a "namespace" such as "app.users"`);
+    const paths = (field) => {
+      const list = entry[field] === void 0 ? [] : entry[field];
+      if (!Array.isArray(list) || list.some((p) => typeof p !== "string" || pathProblem(p) !== void 0))
+        throw misconfigured(`${where}.${field} must be an array of field paths`);
+      return list;
+    };
+    if (entry.match !== void 0 && typeof entry.match !== "string")
+      throw misconfigured(`${where}.match must be the filter's JSON text`);
+    byNamespace[entry.namespace] = {
+      exclude: paths("exclude"),
+      mask: paths("mask"),
+      ...entry.match !== void 0 ? { match: entry.match } : {}
+    };
+  });
+  return { byNamespace };
+}
+function optionsFor(table, db, coll) {
+  return table.byNamespace[`${db}.${coll}`] || table.byNamespace[`${db}.*`] || NO_OPTIONS;
+}
+
 // src/core/capture/config.ts
 var MAX_SNAPSHOT_PARALLELISM = 16;
 var FIREHOSE_RECORD_LIMIT = 1024e3;
@@ -585,7 +1064,11 @@ var captureSettings = {
   signalCollection: setting("SIGNAL_COLLECTION", namespacePart, "streamkap_signal"),
   snapshotChunkSize: setting("SNAPSHOT_CHUNK_SIZE", wholeNumber(1, 500), 500),
   /** Workers per backfill (a signal's data.parallelism overrides it); see parallel-snapshot.ts. */
-  snapshotParallelism: setting("SNAPSHOT_PARALLELISM", wholeNumber(1, MAX_SNAPSHOT_PARALLELISM), 1)
+  snapshotParallelism: setting("SNAPSHOT_PARALLELISM", wholeNumber(1, MAX_SNAPSHOT_PARALLELISM), 1),
+  /** Per-collection exclude/mask/match, generated from the capture list (shape-event.ts applies them). */
+  captureOptions: setting("CAPTURE_OPTIONS", captureOptionsParser, NO_CAPTURE_OPTIONS),
+  /** The HMAC key of masked fields (a secret; at least 32 characters). */
+  maskKey: optional("CAPTURE_MASK_KEY", text)
 };
 var kinesisSettings = {
   streamName: setting("KINESIS_STREAM_NAME", text, "realm"),
@@ -603,6 +1086,21 @@ var captureDefaults = {
 };
 function readCaptureConfig(read) {
   return readSettings(read, captureSettings);
+}
+function readShapingSettings(read) {
+  let captureOptions;
+  try {
+    captureOptions = readSetting(read, captureSettings.captureOptions);
+  } catch (error) {
+    captureOptions = unreadableCaptureOptions(error instanceof Error ? error.message : String(error));
+  }
+  let maskKey;
+  try {
+    maskKey = readSetting(read, captureSettings.maskKey);
+  } catch (e) {
+    maskKey = void 0;
+  }
+  return { captureOptions, maskKey };
 }
 
 // src/core/kinesis/port.ts
@@ -803,7 +1301,7 @@ function captureDepsFromContext(ctx) {
     config = readCaptureConfig(read);
     kinesis = kinesisFromValues(read);
   } catch (error) {
-    config = readCaptureConfig(() => void 0);
+    config = { ...readCaptureConfig(() => void 0), ...readShapingSettings(read) };
     kinesis = failingKinesis(error instanceof Error ? error.message : String(error));
   }
   const dataSource = atlasDataSource(ctx);
@@ -949,12 +1447,16 @@ function envelopeSteps(event, documentKey) {
     extras.push("fullDocumentBeforeChange");
   }
   const encode = ["fullDocument", "fullDocumentBeforeChange", "updateDescription"];
-  const steps = [{ value: full, encode, degraded: [] }];
-  if (extras.length > 0)
-    steps.push({ value: { ...withDocument, [PRODUCER_EXTRAS_FIELD]: { degraded: extras } }, encode, degraded: extras });
+  const producerExtras = event[PRODUCER_EXTRAS_FIELD];
+  const withExtras = (value, degraded) => {
+    const added = { ...producerExtras || {}, ...degraded.length > 0 ? { degraded } : {} };
+    return Object.keys(added).length > 0 ? { ...value, [PRODUCER_EXTRAS_FIELD]: added } : value;
+  };
+  const steps = [{ value: withExtras(full, []), encode, degraded: [] }];
+  if (extras.length > 0) steps.push({ value: withExtras(withDocument, extras), encode, degraded: extras });
   if (event.fullDocument != null) {
     const dropped = extras.concat("fullDocument");
-    steps.push({ value: { ...base, [PRODUCER_EXTRAS_FIELD]: { degraded: dropped } }, encode, degraded: dropped });
+    steps.push({ value: withExtras(base, dropped), encode, degraded: dropped });
   }
   return steps;
 }
@@ -1002,10 +1504,138 @@ function encodeValue(value, config) {
   return value;
 }
 
+// src/core/capture/mask-value.ts
+var import_crypto2 = require("crypto");
+var MIN_MASK_KEY_LENGTH = 32;
+function maskValue(value, key, bson) {
+  const digest = (0, import_crypto2.createHmac)("sha256", key).update(JSON.stringify(canonical(value, bson)), "utf8").digest("base64");
+  return `hmac:${digest.replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "")}`;
+}
+function canonical(value, bson) {
+  if (value === null || value === void 0) return null;
+  if (typeof value === "string" || typeof value === "boolean") return value;
+  if (Array.isArray(value)) return value.map((item) => canonical(item, bson));
+  if (isDate(value)) return { $date: String(value.getTime()) };
+  const type = bson.bsonType(value);
+  if (typeof value === "number" || type === "Int32" || type === "Double" || type === "Long")
+    return { $number: numberText(value, type, bson) };
+  if (type === "ObjectId" || type === "ObjectID")
+    return { $oid: value.toHexString().toLowerCase() };
+  if (type === "Decimal128") return { $numberDecimal: String(value) };
+  if (type === void 0 && isFieldDocument(value)) {
+    const out = {};
+    for (const name of Object.keys(value)) out[name] = canonical(value[name], bson);
+    return out;
+  }
+  return JSON.parse(bson.ejson.stringify({ v: value }, { relaxed: false })).v;
+}
+function numberText(value, type, bson) {
+  if (type === "Long") return String(value);
+  const n = numberValue(value, bson);
+  return n === 0 ? "0" : String(n);
+}
+
+// src/core/capture/shape-event.ts
+var compiled = /* @__PURE__ */ new WeakMap();
+function shapingFor(db, coll, config, bson) {
+  const table = config.captureOptions;
+  if (table.unreadable !== void 0)
+    throw misconfigured(`capture options cannot be read (${table.unreadable}); nothing is published unshaped`);
+  const options = optionsFor(table, db, coll);
+  if (options.exclude.length === 0 && options.mask.length === 0 && options.match === void 0) return void 0;
+  let cache = compiled.get(table);
+  if (!cache) compiled.set(table, cache = {});
+  const key = `${db}.${coll}\0${config.maskKey || ""}`;
+  if (cache[key] === void 0) cache[key] = compile(`${db}.${coll}`, options, config.maskKey, bson);
+  const shaping = cache[key];
+  if (typeof shaping === "string") throw misconfigured(shaping);
+  return shaping;
+}
+function compile(namespace, options, key, bson) {
+  let match;
+  if (options.match !== void 0) {
+    try {
+      match = compileMatch(options.match, bson);
+    } catch (error) {
+      if (!(error instanceof MatchFilterError)) throw error;
+      return `the match filter of ${namespace} is invalid: ${error.message}`;
+    }
+  }
+  if (options.mask.length > 0 && (typeof key !== "string" || key.length < MIN_MASK_KEY_LENGTH))
+    return `CAPTURE_MASK_KEY is ${typeof key === "string" ? "shorter than 32 characters" : "not set"}, and ${namespace} masks ${options.mask.join(", ")}; its events wait in the outbox until the key is set`;
+  const maskOne = (value) => maskValue(value, key, bson);
+  const exclude = options.exclude.map((path) => path.split("."));
+  const mask = options.mask.map((path) => path.split("."));
+  const edits = exclude.map((path) => ({ path, edit: { kind: "exclude" } })).concat(mask.map((path) => ({ path, edit: { kind: "replace", with: maskOne } })));
+  return { match, edits, exclude, mask, maskOne };
+}
+function shapeChangeEvent(event, config, bson) {
+  if (!event.ns) return event;
+  const shaping = shapingFor(event.ns.db, event.ns.coll, config, bson);
+  if (!shaping) return event;
+  let out = { ...event };
+  if (shaping.match) {
+    const matched = decideMatch(event, shaping.match);
+    if (matched === "skip") return null;
+    if (matched === "left") out = outOfMatchDelete(event, shaping.match);
+    else if (out.fullDocumentBeforeChange != null && !shaping.match.test(out.fullDocumentBeforeChange))
+      delete out.fullDocumentBeforeChange;
+  }
+  return applyEdits(out, shaping.edits);
+}
+function shapeSnapshotRead(document, db, coll, wallTime, config, bson) {
+  const event = {
+    operationType: "read",
+    wallTime,
+    ns: { db, coll },
+    documentKey: { _id: document._id },
+    fullDocument: document
+  };
+  return shapeChangeEvent(event, config, bson);
+}
+function decideMatch(event, match) {
+  const operation = event.operationType;
+  if (operation !== "insert" && operation !== "update" && operation !== "replace" && operation !== "read")
+    return "publish";
+  const document = event.fullDocument;
+  if (document == null) return operation === "update" ? "skip" : "publish";
+  if (match.test(document)) return "publish";
+  if (operation === "insert" || operation === "read") return "skip";
+  const before = event.fullDocumentBeforeChange;
+  if (before != null) return match.test(before) ? "left" : "skip";
+  const description = event.updateDescription;
+  if (operation === "update" && isFieldDocument(description) && !match.paths.some((p) => touchesPath(description, p)))
+    return "skip";
+  return "left";
+}
+function outOfMatchDelete(event, match) {
+  const out = { ...event, operationType: "delete" };
+  delete out.fullDocument;
+  delete out.updateDescription;
+  if (out.fullDocumentBeforeChange != null && !match.test(out.fullDocumentBeforeChange))
+    delete out.fullDocumentBeforeChange;
+  out[PRODUCER_EXTRAS_FIELD] = { outOfMatch: true };
+  return out;
+}
+function applyEdits(event, edits) {
+  const out = event;
+  const full = event.fullDocument;
+  for (const { path, edit } of edits) {
+    if (out.fullDocument != null) out.fullDocument = editAt(out.fullDocument, path, edit);
+    if (out.fullDocumentBeforeChange != null)
+      out.fullDocumentBeforeChange = editAt(out.fullDocumentBeforeChange, path, edit);
+    if (out.documentKey) out.documentKey = editAt(out.documentKey, path, edit);
+    if (isFieldDocument(out.updateDescription))
+      out.updateDescription = editUpdateDescription(out.updateDescription, path, edit, full);
+  }
+  return out;
+}
+
 // src/core/capture/outbox.ts
 async function enqueue(outbox, entry) {
+  const replacement = { ...entry, shaping: entry.shaping || "applied" };
   await outbox.bulkWrite(
-    [{ replaceOne: { filter: { _id: entry._id }, replacement: entry, upsert: true } }],
+    [{ replaceOne: { filter: { _id: entry._id }, replacement, upsert: true } }],
     {
       ordered: true
     }
@@ -1377,13 +2007,8 @@ async function encodeChunk(documents, db, coll, signalId, deps, run) {
   const wallTime = new Date(deps.clock.now());
   const records = [];
   for (const document of documents) {
-    const event = {
-      operationType: "read",
-      wallTime,
-      ns: { db, coll },
-      documentKey: { _id: document._id },
-      fullDocument: document
-    };
+    const event = shapeSnapshotRead(document, db, coll, wallTime, deps.config, deps.bson);
+    if (event === null) continue;
     const id = `snapshot:${signalId}:${db}.${coll}:${idKey(document._id, deps.bson)}`;
     try {
       records.push({ record: buildKinesisRecord(event, deps.config, deps.bson), id });

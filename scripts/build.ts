@@ -1,12 +1,15 @@
 /**
- * Compiles every src/functions/<name>.ts into functions/<name>.js, an App Services function file:
+ * Regenerates the export files that follow from the capture list (scripts/generate-export.ts), then
+ * compiles every src/functions/<name>.ts into functions/<name>.js, an App Services function file:
  * one readable, self-contained script that assigns the free variable `exports` and needs no
  * `module`. The bundle body is wrapped in a loader that runs on the first call, so `require` of Node
  * built-ins happens inside a function body, as App Services asks. `bson` is never bundled: the
  * functions use the `BSON`/`EJSON` globals.
  *
- *   npm run build            regenerate triggers/ from the capture list, then write functions/*.js
- *   npm run build -- --check exit 1 and name each generated file and function whose committed file differs
+ *   npm run build                  regenerate triggers/ and the generated values from the capture list, then
+ *                                  write functions/*.js
+ *   npm run build -- --check       exit 1 and name each generated file and function whose committed file differs
+ *   npm run build -- --allow-empty build even when the capture list names no collection
  */
 import { build, type Plugin } from "esbuild";
 import { readdirSync, readFileSync, writeFileSync, existsSync } from "node:fs";
@@ -136,12 +139,17 @@ export async function bundleFunctionWithSourceMap(name: string, repoRoot: string
 const buildCommand = defineCommand({
   command: "npm run build",
   summary:
-    "Regenerates triggers/ and values/CAPTURED_NAMESPACES.json from config/captured-collections.csv, then compiles " +
+    "Regenerates triggers/ and the generated values (CAPTURED_NAMESPACES, CAPTURE_OPTIONS, CAPTURE_MASK_KEY) from config/captured-collections.csv, then compiles " +
     "each src/functions/<name>.ts into functions/<name>.js (commit the result).",
   options: {
     check: {
       type: "boolean",
       description: "write nothing; exit 1 naming every generated file or function that differs",
+    },
+    "allow-empty": {
+      type: "boolean",
+      description:
+        "build even when the capture list names no collection (every capture trigger but the heartbeat's is removed)",
     },
   },
   notes: [
@@ -152,7 +160,8 @@ const buildCommand = defineCommand({
 async function main(): Promise<void> {
   const { values } = readCommandLine(buildCommand);
   const check = values.check;
-  generateExport(check);
+  const generated = generateExport({ check, allowEmpty: values["allow-empty"] });
+  if (generated !== 0) process.exit(generated);
   const drifted: string[] = [];
   for (const name of functionNames()) {
     const code = await bundleFunction(name);

@@ -5,7 +5,11 @@
  *   triggers/emitHeartbeat.json         SCHEDULED, every minute
  *   triggers/runSnapshot.json           DATABASE trigger on the signal collection (inserts)
  *   values/CAPTURED_NAMESPACES.json     the list, so the webhook can refuse a target that would loop
- * Run by `npm run build` (scripts/build.ts); `--check` exits 1 naming every file that differs.
+ *   values/CAPTURE_OPTIONS.json         each collection's exclude/mask/match, which the functions apply
+ *   values/CAPTURE_MASK_KEY.json        the mask key's secret reference when a collection masks, else empty
+ * Run by `npm run build` (scripts/build.ts parses the command line and calls it); `--check` exits 1 naming
+ * every file that differs; a list naming no collection generates nothing unless `--allow-empty` says so
+ * (it would remove every capture trigger).
  */
 import { existsSync, readFileSync, readdirSync, unlinkSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
@@ -15,10 +19,19 @@ import {
   parseCaptureList,
   WHOLE_DATABASE,
 } from "../src/core/capture/capture-list";
+import {
+  captureOptionsValue,
+  hasOptions,
+  NO_OPTIONS,
+  triggerProjection,
+  type CaptureOptions,
+} from "../src/core/capture/capture-options";
 import { captureDefaults } from "../src/core/capture/config";
 
 const root = resolve(import.meta.dirname, "..");
 export const CAPTURE_LIST = "config/captured-collections.csv";
+/** The secret holding CAPTURE_MASK_KEY (create it before a push when a collection masks fields). */
+export const MASK_KEY_SECRET = "captureMaskKey";
 
 function valueOf(name: string, fallback: string): string {
   const file = join(root, "values", `${name}.json`);
@@ -35,6 +48,7 @@ function databaseTrigger(
   operationTypes: string[],
   fullDocument: boolean,
   ordering: "ordered" | "unordered" = "ordered",
+  options: CaptureOptions = NO_OPTIONS,
 ) {
   return {
     name,
@@ -48,8 +62,11 @@ function databaseTrigger(
       operation_types: operationTypes,
       full_document: fullDocument,
       full_document_before_change: false,
+      // The match is applied by the function only (shape-event.ts): a change that moves a document out
+      // of it must reach the function, and whether a trigger's resume token moves past events its match
+      // hides is not documented (README, "Capture options"). Excluded fields are projected away here too.
       match: {},
-      project: {},
+      project: triggerProjection(options),
       // Ordered unless the capture list says otherwise: one event at a time, so a document's changes
       // reach Kinesis in order (README, "Capture rate").
       unordered: ordering === "unordered",
@@ -70,14 +87,21 @@ export function generateExportFiles(listText = readFileSync(join(root, CAPTURE_L
   const heartbeatColl = valueOf("HEARTBEAT_COLLECTION", captureDefaults.heartbeatCollection);
   const signalDb = valueOf("SIGNAL_DATABASE", heartbeatDb);
   const signalColl = valueOf("SIGNAL_COLLECTION", captureDefaults.signalCollection);
-  const captured: { db: string; coll: string; ordering: "ordered" | "unordered" }[] = entries.map(
-    ({ db, coll, ordering }) => ({ db, coll, ordering }),
+  const captured: { db: string; coll: string; ordering: "ordered" | "unordered"; options: CaptureOptions }[] =
+    entries.map(({ db, coll, ordering, options }) => ({ db, coll, ordering, options }));
+  // The webhook reads the heartbeat documents whole (app, at, lag): they are never shaped.
+  const heartbeatLine = entries.find(
+    (c) => c.db === heartbeatDb && (c.coll === heartbeatColl || c.coll === WHOLE_DATABASE) && hasOptions(c.options),
   );
+  if (heartbeatLine)
+    throw new CaptureListError([
+      `${CAPTURE_LIST} line ${heartbeatLine.line}: ${heartbeatDb}.${heartbeatColl} holds the heartbeat documents, which are published whole; give it no exclude, mask or match`,
+    ]);
   if (!captured.some((c) => c.db === heartbeatDb && (c.coll === heartbeatColl || c.coll === WHOLE_DATABASE)))
-    captured.push({ db: heartbeatDb, coll: heartbeatColl, ordering: "ordered" });
+    captured.push({ db: heartbeatDb, coll: heartbeatColl, ordering: "ordered", options: NO_OPTIONS });
   const files = new Map<string, string>();
   const json = (value: unknown) => `${JSON.stringify(value, null, 2)}\n`;
-  for (const { db, coll, ordering } of captured) {
+  for (const { db, coll, ordering, options } of captured) {
     const name = captureTriggerName(db, coll);
     if (files.has(`triggers/${name}.json`))
       throw new CaptureListError([
@@ -94,6 +118,7 @@ export function generateExportFiles(listText = readFileSync(join(root, CAPTURE_L
           ["INSERT", "UPDATE", "REPLACE", "DELETE"],
           true,
           ordering,
+          options,
         ),
       ),
     );
@@ -116,6 +141,15 @@ export function generateExportFiles(listText = readFileSync(join(root, CAPTURE_L
     "values/CAPTURED_NAMESPACES.json",
     json({ name: "CAPTURED_NAMESPACES", from_secret: false, value: captured.map(({ db, coll }) => `${db}.${coll}`) }),
   );
+  files.set(
+    "values/CAPTURE_OPTIONS.json",
+    json({ name: "CAPTURE_OPTIONS", from_secret: false, value: captureOptionsValue(entries) }),
+  );
+  const masks = entries.some((entry) => entry.options.mask.length > 0);
+  files.set(
+    "values/CAPTURE_MASK_KEY.json",
+    json({ name: "CAPTURE_MASK_KEY", from_secret: masks, value: masks ? MASK_KEY_SECRET : "" }),
+  );
   return files;
 }
 
@@ -126,25 +160,54 @@ export function isGeneratedTrigger(file: string): boolean {
 
 /** Whether `npm run build` generates this value file. */
 export function isGeneratedValue(file: string): boolean {
-  return file === "CAPTURED_NAMESPACES.json";
+  return file === "CAPTURED_NAMESPACES.json" || file === "CAPTURE_OPTIONS.json" || file === "CAPTURE_MASK_KEY.json";
+}
+
+/**
+ * Why a build must not go on with this list: it names no collection, so the build would generate no
+ * capture trigger and remove every one there is. Undefined when it names one, or `--allow-empty` says so.
+ */
+export function emptyListProblem(
+  listText: string,
+  allowEmpty: boolean,
+  existing: readonly string[],
+): string | undefined {
+  if (allowEmpty || parseCaptureList(listText, CAPTURE_LIST).length > 0) return undefined;
+  const files = generateExportFiles(listText);
+  const removed = existing.filter((file) => isStaleGeneratedTrigger(file, files));
+  return (
+    `${CAPTURE_LIST} names no collection: a build would generate no capture trigger` +
+    (removed.length > 0 ? ` and remove ${removed.map((file) => `triggers/${file}`).join(", ")}` : "") +
+    " (only the heartbeat collection's would remain). Add a collection, or run `npm run build -- --allow-empty` if you mean it."
+  );
 }
 
 function isStaleGeneratedTrigger(file: string, files: Map<string, string>): boolean {
   return file.endsWith(".json") && isGeneratedTrigger(file) && !files.has(`triggers/${file}`);
 }
 
-/** `npm run build`'s first step (scripts/build.ts parses the command line and calls it). */
-export function generateExport(check: boolean): void {
+/**
+ * Writes (or with `check`, compares) every generated file; returns the exit code. `npm run build`'s
+ * first step, before the functions are bundled.
+ */
+export function generateExport({ check, allowEmpty }: { check: boolean; allowEmpty: boolean }): number {
   let files: Map<string, string>;
+  const listText = readFileSync(join(root, CAPTURE_LIST), "utf8");
+  const triggers = readdirSync(join(root, "triggers"));
   try {
-    files = generateExportFiles();
+    files = generateExportFiles(listText);
+    const empty = check ? undefined : emptyListProblem(listText, allowEmpty, triggers);
+    if (empty) {
+      console.error(empty);
+      return 1;
+    }
   } catch (error) {
     console.error(error instanceof Error ? error.message : String(error));
-    process.exit(1);
+    return 1;
   }
   // Only capture triggers are ours to remove: any other trigger file (one made in the Atlas UI and
   // brought in by `npm run pull`) belongs to the user and survives every build.
-  const stale = readdirSync(join(root, "triggers")).filter((file) => isStaleGeneratedTrigger(file, files));
+  const stale = triggers.filter((file) => isStaleGeneratedTrigger(file, files));
   const drifted: string[] = [];
   for (const [path, content] of files) {
     const target = join(root, path);
@@ -158,13 +221,22 @@ export function generateExport(check: boolean): void {
     drifted.push(...stale.map((file) => `triggers/${file} (no longer in the capture list)`));
     if (drifted.length > 0) {
       console.error(`generated export files differ from ${CAPTURE_LIST}: ${drifted.join(", ")} (run npm run build)`);
-      process.exit(1);
+      return 1;
     }
-  } else {
-    for (const file of stale) unlinkSync(join(root, "triggers", file));
-    console.log(`triggers/: ${files.size - 1} triggers from ${CAPTURE_LIST}`);
+    return 0;
   }
+  for (const file of stale) unlinkSync(join(root, "triggers", file));
+  if (parseCaptureList(listText, CAPTURE_LIST).length === 0)
+    console.warn(
+      `warning: ${CAPTURE_LIST} names no collection; only the heartbeat collection is captured (--allow-empty)`,
+    );
+  console.log(
+    `triggers/: ${[...files.keys()].filter((path) => path.startsWith("triggers/")).length} triggers from ${CAPTURE_LIST}`,
+  );
+  return 0;
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === resolve(import.meta.filename))
-  generateExport(process.argv.includes("--check"));
+  process.exit(
+    generateExport({ check: process.argv.includes("--check"), allowEmpty: process.argv.includes("--allow-empty") }),
+  );

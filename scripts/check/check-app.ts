@@ -7,6 +7,7 @@
  */
 import { type App, AppFiles, type ExportReport, isOlder, type Json, Names, record, retired } from "./app";
 import { checkAuth, checkCustomUserData } from "./parts/auth";
+import { checkCaptureOptions } from "./parts/capture-options";
 import { checkDataSources } from "./parts/data-sources";
 import { checkEndpoints } from "./parts/endpoints";
 import { checkEnvironments } from "./parts/environments";
@@ -57,6 +58,8 @@ export function checkApp(folder: string): ExportReport {
   checkValues(app);
   checkOurValues(app);
   checkSecrets(app);
+  // Our capture list's options (config/captured-collections.csv), when the folder has one.
+  for (const problem of checkCaptureOptions(folder)) files.problems.push(problem);
   return { layout, problems: files.problems, warnings: files.warnings };
 }
 

@@ -67,6 +67,7 @@ export const ERRORS = {
   mongodb_uri_missing: { kind: "misconfigured", message: "MONGODB_URI is not set" },
   data_source_missing: { kind: "misconfigured", message: "the App Services data source is not linked to this app" },
   capture_list_invalid: { kind: "misconfigured", message: "the capture list has errors" },
+  capture_options_invalid: { kind: "misconfigured", message: "a capture option is invalid" },
   setup_failed: { kind: "not_ready", message: "receiver set-up failed" },
   store_failed: { kind: "unavailable", message: "database write failed; retry the batch" },
   store_unreachable: { kind: "unavailable", message: "the database did not answer a ping" },
@@ -77,6 +78,10 @@ export const ERRORS = {
   record_too_large: { kind: "refused", message: "the record is above the size limit even without its documents" },
   field_name_nul: { kind: "refused", message: "a field name contains a NUL character" },
   snapshot_signal_invalid: { kind: "refused", message: "the snapshot signal is invalid" },
+  outbox_entry_unshapeable: {
+    kind: "refused",
+    message: "the outbox entry cannot be shaped by the capture options",
+  },
 } as const satisfies Record<string, { readonly kind: ErrorKind; readonly message: string }>;
 
 export type ErrorCode = keyof typeof ERRORS;

@@ -1,6 +1,6 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { generateExportFiles } from "../../scripts/generate-export";
+import { emptyListProblem, generateExportFiles } from "../../scripts/generate-export";
 
 describe("export files generated from the capture list", () => {
   it("triggers/ and values/CAPTURED_NAMESPACES.json are exactly what the capture list generates", () => {
@@ -20,6 +20,8 @@ describe("export files generated from the capture list", () => {
       "triggers/emitHeartbeat.json",
       "triggers/runSnapshot.json",
       "values/CAPTURED_NAMESPACES.json",
+      "values/CAPTURE_MASK_KEY.json",
+      "values/CAPTURE_OPTIONS.json",
     ]);
     const orders = JSON.parse(files.get("triggers/capture_app_orders.json") as string);
     expect(orders).toMatchObject({
@@ -44,6 +46,63 @@ describe("export files generated from the capture list", () => {
 
   it("refuses a bad capture list, naming the file and line", () => {
     expect(() => generateExportFiles("monitors.reports\nnot-a-namespace\n")).toThrow('config/captured-collections.csv line 2: "not-a-namespace" is not "database.collection"');
+  });
+
+  it("carries each collection's options to run time (CAPTURE_OPTIONS), the mask key's secret when one masks, and the excluded paths into the trigger's project", () => {
+    const files = generateExportFiles(
+      'app.users,ordered,exclude=ssn|profile.email,mask=phone,"match={""region"": ""eu"", ""profile.email"": {""$exists"": true}}"\napp.orders\nshop.*,unordered,exclude=card\n',
+    );
+    expect(JSON.parse(files.get("values/CAPTURE_OPTIONS.json") as string)).toEqual({
+      name: "CAPTURE_OPTIONS",
+      from_secret: false,
+      value: [
+        {
+          namespace: "app.users",
+          exclude: ["ssn", "profile.email"],
+          mask: ["phone"],
+          match: '{"region": "eu", "profile.email": {"$exists": true}}',
+        },
+        { namespace: "shop.*", exclude: ["card"], mask: [] },
+      ],
+    });
+    expect(JSON.parse(files.get("values/CAPTURE_MASK_KEY.json") as string)).toEqual({
+      name: "CAPTURE_MASK_KEY",
+      from_secret: true,
+      value: "captureMaskKey",
+    });
+    const users = JSON.parse(files.get("triggers/capture_app_users.json") as string).config;
+    // profile.email is read by the match, so only the function may remove it; the match itself stays in the function.
+    expect(users.project).toEqual({
+      "fullDocument.ssn": { $numberInt: "0" },
+      "fullDocumentBeforeChange.ssn": { $numberInt: "0" },
+      "updateDescription.updatedFields.ssn": { $numberInt: "0" },
+    });
+    expect(users.match).toEqual({});
+    expect(JSON.parse(files.get("triggers/capture_app_orders.json") as string).config.project).toEqual({});
+    expect(JSON.parse(files.get("triggers/capture_shop.json") as string).config.project).toMatchObject({
+      "fullDocument.card": { $numberInt: "0" },
+    });
+    // Without masks the key value is an empty plain value: no secret to create.
+    expect(JSON.parse(generateExportFiles("app.orders,exclude=a\n").get("values/CAPTURE_MASK_KEY.json") as string)).toEqual({
+      name: "CAPTURE_MASK_KEY",
+      from_secret: false,
+      value: "",
+    });
+  });
+
+  it("refuses options on the heartbeat collection, whose documents the webhook reads whole", () => {
+    expect(() => generateExportFiles("app.orders\nstreamkap.streamkap_heartbeat,exclude=app\n")).toThrow(
+      "config/captured-collections.csv line 2: streamkap.streamkap_heartbeat holds the heartbeat documents, which are published whole; give it no exclude, mask or match",
+    );
+  });
+
+  it("an empty capture list is refused before a build removes every capture trigger, unless --allow-empty says so", () => {
+    const existing = ["capture_app_orders.json", "capture_streamkap_streamkap_heartbeat.json", "emitHeartbeat.json"];
+    expect(emptyListProblem("# nothing yet\n\n", false, existing)).toBe(
+      "config/captured-collections.csv names no collection: a build would generate no capture trigger and remove triggers/capture_app_orders.json (only the heartbeat collection's would remain). Add a collection, or run `npm run build -- --allow-empty` if you mean it.",
+    );
+    expect(emptyListProblem("# nothing yet\n", true, existing)).toBeUndefined();
+    expect(emptyListProblem("app.orders\n", false, existing)).toBeUndefined();
   });
 
   it("every trigger names a function in functions/config.json that has a built file", () => {

@@ -1,5 +1,5 @@
 import { makeBsonPort } from "../../core/bson-port";
-import { kinesisSettings, readCaptureConfig, type CaptureConfig } from "../../core/capture/config";
+import { kinesisSettings, readCaptureConfig, readShapingSettings, type CaptureConfig } from "../../core/capture/config";
 import { readSettings } from "../../core/settings";
 import { KinesisError, type KinesisPort } from "../../core/kinesis/port";
 import { createKinesisClient, type KinesisSettings } from "../kinesis/sigv4-client";
@@ -58,7 +58,8 @@ function failingKinesis(reason: string): KinesisPort {
 /**
  * Everything the capture cores need, from the App Services context. Invalid values do not throw
  * (a thrown error would lose the change event): the defaults are used for the outbox and Kinesis
- * fails with the reason, so events wait in the outbox until the values are fixed.
+ * fails with the reason, so events wait in the outbox until the values are fixed (unshaped when the
+ * capture options themselves cannot be read; they are shaped when drained).
  */
 export function captureDepsFromContext(ctx: AppServicesContext) {
   const read: ValueReader = (name) => ctx.values.get(name);
@@ -68,7 +69,9 @@ export function captureDepsFromContext(ctx: AppServicesContext) {
     config = readCaptureConfig(read);
     kinesis = kinesisFromValues(read);
   } catch (error) {
-    config = readCaptureConfig(() => undefined);
+    // Defaults for the rest, but the capture options as far as they can be read: an event must
+    // never wait in the outbox as a record its options would not have let out.
+    config = { ...readCaptureConfig(() => undefined), ...readShapingSettings(read) };
     kinesis = failingKinesis(error instanceof Error ? error.message : String(error));
   }
   const dataSource = atlasDataSource(ctx);

@@ -1,8 +1,10 @@
 import type { ValueReader } from "../ports";
+import { captureOptionsParser, NO_CAPTURE_OPTIONS, unreadableCaptureOptions } from "./capture-options";
 import {
   namespacePart,
   oneOf,
   optional,
+  readSetting,
   readSettings,
   setting,
   settingNames,
@@ -56,6 +58,10 @@ export const captureSettings = {
   snapshotChunkSize: setting("SNAPSHOT_CHUNK_SIZE", wholeNumber(1, 500), 500),
   /** Workers per backfill (a signal's data.parallelism overrides it); see parallel-snapshot.ts. */
   snapshotParallelism: setting("SNAPSHOT_PARALLELISM", wholeNumber(1, MAX_SNAPSHOT_PARALLELISM), 1),
+  /** Per-collection exclude/mask/match, generated from the capture list (shape-event.ts applies them). */
+  captureOptions: setting("CAPTURE_OPTIONS", captureOptionsParser, NO_CAPTURE_OPTIONS),
+  /** The HMAC key of masked fields (a secret; at least 32 characters). */
+  maskKey: optional("CAPTURE_MASK_KEY", text),
 };
 
 /** Where the trigger functions put records: read by the App Services adapter (values) and the local tools (environment). */
@@ -83,4 +89,25 @@ export const captureDefaults = {
 /** Reads the change-capture settings from App Services values (or environment variables). */
 export function readCaptureConfig(read: ValueReader) {
   return readSettings(read, captureSettings);
+}
+
+/**
+ * The capture options and mask key alone, for a host whose other values failed to read: it must still
+ * not publish (or outbox as publishable) what the options would have removed. Never throws: options
+ * that cannot be read make every namespace refuse to be shaped, so its events wait in the outbox.
+ */
+export function readShapingSettings(read: ValueReader): Pick<CaptureConfig, "captureOptions" | "maskKey"> {
+  let captureOptions;
+  try {
+    captureOptions = readSetting(read, captureSettings.captureOptions);
+  } catch (error) {
+    captureOptions = unreadableCaptureOptions(error instanceof Error ? error.message : String(error));
+  }
+  let maskKey: string | undefined;
+  try {
+    maskKey = readSetting(read, captureSettings.maskKey);
+  } catch {
+    maskKey = undefined;
+  }
+  return { captureOptions, maskKey };
 }

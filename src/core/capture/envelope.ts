@@ -16,6 +16,8 @@ export interface ChangeEvent {
   fullDocument?: Document | null;
   updateDescription?: Document | null;
   fullDocumentBeforeChange?: Document | null;
+  /** Our producer extras (`_akb`), e.g. `{outOfMatch: true}` on a change that left the capture match. */
+  _akb?: Document;
 }
 
 export interface KinesisRecord {
@@ -91,12 +93,17 @@ function envelopeSteps(event: ChangeEvent, documentKey: Document): Step[] {
     extras.push("fullDocumentBeforeChange");
   }
   const encode = ["fullDocument", "fullDocumentBeforeChange", "updateDescription"];
-  const steps: Step[] = [{ value: full, encode, degraded: [] }];
-  if (extras.length > 0)
-    steps.push({ value: { ...withDocument, [PRODUCER_EXTRAS_FIELD]: { degraded: extras } }, encode, degraded: extras });
+  // The extras come last, as they always have; "degraded" joins any the event already carries.
+  const producerExtras = event[PRODUCER_EXTRAS_FIELD];
+  const withExtras = (value: Document, degraded: string[]): Document => {
+    const added: Document = { ...(producerExtras || {}), ...(degraded.length > 0 ? { degraded } : {}) };
+    return Object.keys(added).length > 0 ? { ...value, [PRODUCER_EXTRAS_FIELD]: added } : value;
+  };
+  const steps: Step[] = [{ value: withExtras(full, []), encode, degraded: [] }];
+  if (extras.length > 0) steps.push({ value: withExtras(withDocument, extras), encode, degraded: extras });
   if (event.fullDocument != null) {
     const dropped = extras.concat("fullDocument");
-    steps.push({ value: { ...base, [PRODUCER_EXTRAS_FIELD]: { degraded: dropped } }, encode, degraded: dropped });
+    steps.push({ value: withExtras(base, dropped), encode, degraded: dropped });
   }
   return steps;
 }

@@ -1,3 +1,4 @@
+import type { BsonPort } from "../bson-port";
 import { countMatching, type Clock, type CollectionPort, type Logger } from "../ports";
 import type { KinesisPort } from "../kinesis/port";
 import type { Sleep } from "../retry";
@@ -15,6 +16,7 @@ export interface HeartbeatDeps {
   readonly heartbeat: CollectionPort;
   readonly outbox: CollectionPort;
   readonly status: CollectionPort;
+  readonly bson: BsonPort;
   readonly clock: Clock;
   readonly sleep: Sleep;
   readonly logger: Logger;
@@ -55,6 +57,7 @@ export async function emitHeartbeat(deps: HeartbeatDeps, budgetMs = HEARTBEAT_BU
       logger: deps.logger,
       policy: deps.config,
       random: deps.random,
+      shaping: { config: deps.config, bson: deps.bson },
     },
     deadline - 30_000,
   );

@@ -1,11 +1,13 @@
 import type { BsonPort } from "../bson-port";
-import { describeError } from "../errors";
+import { BridgeError, describeError } from "../errors";
 import { KinesisError, kinesisEntry, type KinesisPort } from "../kinesis/port";
 import type { Clock, CollectionPort, Logger } from "../ports";
 import { withRetries, type Sleep } from "../retry";
 import type { CaptureConfig } from "./config";
 import { buildKinesisRecord, RecordTooLargeError, type ChangeEvent, type KinesisRecord } from "./envelope";
 import { enqueue, hasPendingFor, syntheticOutboxId } from "./outbox";
+import { partitionKeyFor } from "./partition-key";
+import { shapeChangeEvent } from "./shape-event";
 
 export interface PublishDeps {
   readonly config: CaptureConfig;
@@ -27,17 +29,43 @@ export type PublishOutcome =
       readonly shardId: string;
       readonly degraded: readonly string[];
     }
-  | { readonly result: "outboxed"; readonly reason: string };
+  | { readonly result: "outboxed"; readonly reason: string }
+  /** The capture list's match leaves this change out (see shape-event.ts). */
+  | { readonly result: "filtered" };
 
 /**
  * Puts one change event on the stream, or, when that fails after bounded retries (or an earlier event
  * of the same document is still waiting), into the outbox, so no event is lost and per-document order
  * holds. Throws only if the outbox write itself fails, which App Services then logs as a failed run.
  */
-export async function publishChangeToKinesis(event: ChangeEvent, deps: PublishDeps): Promise<PublishOutcome> {
+export async function publishChangeToKinesis(captured: ChangeEvent, deps: PublishDeps): Promise<PublishOutcome> {
   const { config, bson, logger } = deps;
-  const outboxId = resumeTokenId(event) || syntheticOutboxId("event", deps.clock.now(), deps.random);
-  const ns = event.ns ? `${event.ns.db}.${event.ns.coll}` : "";
+  const outboxId = resumeTokenId(captured) || syntheticOutboxId("event", deps.clock.now(), deps.random);
+  const ns = captured.ns ? `${captured.ns.db}.${captured.ns.coll}` : "";
+  let event: ChangeEvent;
+  try {
+    const shaped = shapeChangeEvent(captured, config, bson);
+    if (shaped === null) return { result: "filtered" };
+    event = shaped;
+  } catch (error) {
+    if (!(error instanceof BridgeError)) throw error;
+    // The options cannot be applied now (no mask key, unreadable options): the event waits, as the
+    // trigger gave it, in the outbox (in the source cluster), and the drain shapes it once they can.
+    const documentKey = captured.documentKey || { _id: null };
+    await enqueue(deps.outbox, {
+      _id: outboxId,
+      partitionKey: partitionKeyFor(documentKey._id, bson),
+      data: bson.ejson.stringify({ ...captured }, { relaxed: false }),
+      operationType: captured.operationType,
+      ns,
+      enqueuedAt: new Date(deps.clock.now()),
+      attempts: 0,
+      lastError: error.message,
+      shaping: "pending",
+    });
+    logger.error({ msg: "change event sent to the outbox unshaped", outboxId, ns, reason: error.message });
+    return { result: "outboxed", reason: error.message };
+  }
   let record: KinesisRecord;
   try {
     record = buildKinesisRecord(event, config, bson);

@@ -31,6 +31,7 @@ import type { Sleep } from "../retry";
 import { MAX_SNAPSHOT_PARALLELISM, type CaptureConfig } from "./config";
 import { buildKinesisRecord, RecordTooLargeError, type KinesisRecord } from "./envelope";
 import { enqueue } from "./outbox";
+import { shapeSnapshotRead } from "./shape-event";
 
 export const SNAPSHOT_SIGNAL_TYPE = "execute-snapshot";
 /** How long a run owns a signal; a run that dies leaves it to the next heartbeat after this. */
@@ -341,13 +342,8 @@ async function encodeChunk(
   const wallTime = new Date(deps.clock.now());
   const records: { record: KinesisRecord; id: string }[] = [];
   for (const document of documents) {
-    const event = {
-      operationType: "read",
-      wallTime,
-      ns: { db, coll },
-      documentKey: { _id: document._id },
-      fullDocument: document,
-    };
+    const event = shapeSnapshotRead(document, db, coll, wallTime, deps.config, deps.bson);
+    if (event === null) continue; // outside the capture list's match
     const id = `snapshot:${signalId}:${db}.${coll}:${idKey(document._id, deps.bson)}`;
     try {
       records.push({ record: buildKinesisRecord(event, deps.config, deps.bson), id });

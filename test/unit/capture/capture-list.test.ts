@@ -1,13 +1,14 @@
 import { describe, expect, it } from "vitest";
 import { CaptureListError, captureTriggerName, parseCaptureList } from "../../../src/core/capture/capture-list";
+import { NO_OPTIONS } from "../../../src/core/capture/capture-options";
 
 describe("parseCaptureList", () => {
   it("reads database.collection and database,collection lines, skipping blanks and comments", () => {
     const list = "\uFEFF# captured\nmonitors.reports\r\n\n  app , orders \nshop.items.archive\n";
     expect(parseCaptureList(list, "list.csv")).toEqual([
-      { db: "monitors", coll: "reports", line: 2, ordering: "ordered" },
-      { db: "app", coll: "orders", line: 4, ordering: "ordered" },
-      { db: "shop", coll: "items.archive", line: 5, ordering: "ordered" },
+      { db: "monitors", coll: "reports", line: 2, ordering: "ordered", options: NO_OPTIONS },
+      { db: "app", coll: "orders", line: 4, ordering: "ordered", options: NO_OPTIONS },
+      { db: "shop", coll: "items.archive", line: 5, ordering: "ordered", options: NO_OPTIONS },
     ]);
   });
 
@@ -18,7 +19,48 @@ describe("parseCaptureList", () => {
     { line: "app.*", entry: { db: "app", coll: "*", ordering: "ordered" } },
     { line: "app,*,unordered", entry: { db: "app", coll: "*", ordering: "unordered" } },
   ])("reads the optional settings of $line", ({ line, entry }) => {
-    expect(parseCaptureList(line, "list.csv")).toEqual([{ ...entry, line: 1 }]);
+    expect(parseCaptureList(line, "list.csv")).toEqual([{ ...entry, line: 1, options: NO_OPTIONS }]);
+  });
+
+  it.each([
+    {
+      line: 'app.users,ordered,exclude=ssn|profile.email,mask=phone,"match={""region"": ""eu""}"',
+      entry: { db: "app", coll: "users", ordering: "ordered" },
+      options: { exclude: ["ssn", "profile.email"], mask: ["phone"], match: '{"region": "eu"}' },
+    },
+    {
+      line: "app,users,exclude=ssn",
+      entry: { db: "app", coll: "users", ordering: "ordered" },
+      options: { exclude: ["ssn"], mask: [] },
+    },
+    {
+      line: "app.users, mask = phone | cards.number ,unordered",
+      entry: undefined,
+      options: undefined,
+    },
+    {
+      line: 'shop.*,unordered,"match={""total"": {""$gte"": {""$numberDecimal"": ""100""}}, ""status"": {""$in"": [""paid"", ""sent""]}}"',
+      entry: { db: "shop", coll: "*", ordering: "unordered" },
+      options: {
+        exclude: [],
+        mask: [],
+        match: '{"total": {"$gte": {"$numberDecimal": "100"}}, "status": {"$in": ["paid", "sent"]}}',
+      },
+    },
+    {
+      line: "app.users,mask= phone | cards.number ",
+      entry: { db: "app", coll: "users", ordering: "ordered" },
+      options: { exclude: [], mask: ["phone", "cards.number"] },
+    },
+  ])("reads the options of $line", ({ line, entry, options }) => {
+    if (entry === undefined) {
+      // The ordering comes right after the collection, never after an option.
+      expect(() => parseCaptureList(line, "list.csv")).toThrow(
+        'list.csv line 1: "ordered" or "unordered" comes once, right after the collection',
+      );
+      return;
+    }
+    expect(parseCaptureList(line, "list.csv")).toEqual([{ ...entry, line: 1, options }]);
   });
 
   it.each([
@@ -26,13 +68,110 @@ describe("parseCaptureList", () => {
     ["empty collection", "db.", 'list.csv line 1: "db." is not'],
     [
       "an unknown setting",
-      "db,coll,extra",
-      'list.csv line 1: after the collection, only "ordered" or "unordered" may follow; found "extra"',
+      "mydb,coll,extra",
+      'list.csv line 1: unknown option "extra" (after the collection and its ordering come exclude=<path>|…, mask=<path>|…, match=<JSON filter>)',
     ],
     [
       "two settings",
       "db.coll,ordered,unordered",
-      'list.csv line 1: after the collection, only "ordered" or "unordered" may follow',
+      'list.csv line 1: "ordered" or "unordered" comes once, right after the collection',
+    ],
+    [
+      "a header line",
+      "database,collection\napp.orders",
+      'list.csv line 1: "database,collection" looks like a header line; the capture list has none (remove it; to capture a database named "database", write database.collection)',
+    ],
+    [
+      "a header line after comments, in other words",
+      "# what we capture\n\nDB , Collection , ordering\napp.orders",
+      'list.csv line 3: "DB , Collection , ordering" looks like a header line',
+    ],
+    ["an unknown option", "app.users,exlude=ssn", 'list.csv line 1: unknown option "exlude=ssn"'],
+    ["an option given twice", "app.users,mask=a,mask=b", "list.csv line 1: mask= is given twice"],
+    ["an empty path list", "app.users,exclude=", "list.csv line 1: exclude= needs at least one field path"],
+    ["an empty path", "app.users,exclude=a||b", 'list.csv line 1: exclude: "" is not a field path (an empty part)'],
+    [
+      "a dollar path",
+      "app.users,mask=a.$b",
+      'list.csv line 1: mask: "a.$b" is not a field path (a part starts with $)',
+    ],
+    [
+      "an array position",
+      "app.users,exclude=cards.0.number",
+      'list.csv line 1: exclude: "cards.0.number" names an array position',
+    ],
+    [
+      "the document key",
+      "app.users,mask=_id.email",
+      'list.csv line 1: mask: "_id.email" is in the document key _id, which every record carries whole',
+    ],
+    ["a path listed twice", "app.users,exclude=a|a", 'list.csv line 1: exclude: "a" is listed twice'],
+    [
+      "a path both excluded and masked",
+      "app.users,exclude=profile,mask=profile.phone",
+      'list.csv line 1: "profile.phone" is masked and "profile" excluded: a path may be one or the other',
+    ],
+    ["a filter that is not JSON", 'app.users,"match={region: ""eu""}"', "list.csv line 1: match= is not valid JSON"],
+    [
+      "an unquoted filter with quotes",
+      'app.users,match={"region": "eu"}',
+      "list.csv line 1: is not valid CSV (Invalid Opening Quote",
+    ],
+    ["an unclosed quote", 'app.users,"match={', "list.csv line 1: is not valid CSV (Quote Not Closed"],
+    [
+      "a filter that is not an object",
+      'app.users,"match=[1]"',
+      "list.csv line 1: match: the filter must be a JSON object",
+    ],
+    [
+      "an unsupported operator",
+      'app.users,"match={""name"": {""$regex"": ""^a""}}"',
+      "list.csv line 1: match: name: $regex is not supported (supported: $eq, $ne, $gt, $gte, $lt, $lte, $in, $nin, $exists, $not, $and, $or, $nor)",
+    ],
+    [
+      "$expr",
+      'app.users,"match={""$expr"": {""$gt"": [""$a"", 1]}}"',
+      "list.csv line 1: match: $expr: $expr is not supported",
+    ],
+    [
+      "a regular expression value",
+      'app.users,"match={""name"": {""$regularExpression"": {""pattern"": ""a"", ""options"": """"}}}"',
+      "list.csv line 1: match: name: $regularExpression values are not supported",
+    ],
+    [
+      "an operator inside a value",
+      'app.users,"match={""profile"": {""age"": {""$gt"": 1}}}"',
+      "list.csv line 1: match: profile.age: $gt cannot stand inside a value (name the field by its dotted path instead)",
+    ],
+    [
+      "operators mixed with fields",
+      'app.users,"match={""age"": {""$gt"": 1, ""x"": 2}}"',
+      'list.csv line 1: match: age mixes operators and fields ("x")',
+    ],
+    [
+      "$in without an array",
+      'app.users,"match={""age"": {""$in"": 1}}"',
+      "list.csv line 1: match: age.$in needs an array",
+    ],
+    [
+      "$exists without a boolean",
+      'app.users,"match={""age"": {""$exists"": 1}}"',
+      "list.csv line 1: match: age.$exists needs true or false",
+    ],
+    [
+      "$gt with a document",
+      'app.users,"match={""age"": {""$gt"": {""a"": 1}}}"',
+      "list.csv line 1: match: age.$gt needs a number, string, date, ObjectId, boolean or null",
+    ],
+    [
+      "$not with a value",
+      'app.users,"match={""age"": {""$not"": 5}}"',
+      'list.csv line 1: match: age.$not needs an operator object such as {"$gt": 5}',
+    ],
+    [
+      "$or without filters",
+      'app.users,"match={""$or"": []}"',
+      "list.csv line 1: match: $or needs a non-empty array of filters",
     ],
     [
       "a collection inside a captured database",

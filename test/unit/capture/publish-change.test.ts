@@ -1,8 +1,10 @@
+import { EJSON } from "bson";
 import { describe, expect, it } from "vitest";
 import { publishChangeToKinesis } from "../../../src/core/capture/publish-change";
 import { backoffDelay, withRetries } from "../../../src/core/retry";
 import { KinesisError } from "../../../src/core/kinesis/port";
 import { accessDenied, fakeKinesis, makeCaptureDeps, readChangeEvent, throttled } from "../../helpers/capture";
+import { MASK_KEY, SECRETS, USERS_OPTIONS } from "../../helpers/capture-options";
 
 describe("backoff", () => {
   it("is exponential with full jitter and capped", () => {
@@ -157,5 +159,78 @@ describe("publishChangeToKinesis", () => {
     const [entry] = await deps.outbox.find({}).toArray();
     expect(entry.permanent).toBe(true);
     expect(deps.logger.lines.at(-1)).toMatchObject({ level: "error", permanent: true });
+  });
+});
+
+describe("publishChangeToKinesis with capture options (exclude, mask, match)", () => {
+  const values = { CAPTURE_OPTIONS: USERS_OPTIONS, CAPTURE_MASK_KEY: MASK_KEY };
+  const leaks = (text: string) => SECRETS.filter((secret) => text.includes(secret));
+
+  it("puts shaped records only: no excluded or masked value reaches the stream", async () => {
+    const kinesis = fakeKinesis();
+    const deps = makeCaptureDeps({ kinesis: kinesis.port, values });
+    for (const name of ["users-insert", "users-update", "users-update-subdocument", "users-replace", "users-delete"])
+      expect((await publishChangeToKinesis(readChangeEvent(`options/${name}`), deps)).result).toBe("put");
+    const records = kinesis.stream.map((entry) => Buffer.from(entry.Data, "base64").toString("utf8"));
+    expect(records).toHaveLength(5);
+    expect(records.flatMap(leaks)).toEqual([]);
+  });
+
+  it("a change outside the match is neither put nor outboxed", async () => {
+    const kinesis = fakeKinesis();
+    const deps = makeCaptureDeps({ kinesis: kinesis.port, values });
+    const event = readChangeEvent("options/users-insert");
+    event.fullDocument = { ...event.fullDocument, region: "us" };
+    expect(await publishChangeToKinesis(event, deps)).toEqual({ result: "filtered" });
+    expect(kinesis.calls).toHaveLength(0);
+    expect(await deps.outbox.countDocuments()).toBe(0);
+  });
+
+  it("when Kinesis fails, the outbox holds the shaped record (never the excluded values)", async () => {
+    const deps = makeCaptureDeps({ kinesis: fakeKinesis([accessDenied()]).port, values });
+    expect((await publishChangeToKinesis(readChangeEvent("options/users-update"), deps)).result).toBe("outboxed");
+    const [entry] = await deps.outbox.find({}).toArray();
+    expect(entry.shaping).toBe("applied");
+    expect(leaks(entry.data as string)).toEqual([]);
+  });
+
+  it("an event too large even without its documents is kept (permanent) shaped", async () => {
+    const deps = makeCaptureDeps({
+      kinesis: fakeKinesis().port,
+      values: { ...values, KINESIS_MAX_RECORD_BYTES: 2048 },
+    });
+    const event = { ...readChangeEvent("options/users-update"), documentKey: { _id: "k".repeat(3000) } };
+    expect((await publishChangeToKinesis(event, deps)).result).toBe("outboxed");
+    const [entry] = await deps.outbox.find({}).toArray();
+    expect(entry.permanent).toBe(true);
+    expect(leaks(entry.data as string)).toEqual([]);
+  });
+
+  it("without the mask key the event waits in the outbox as it came (shaping pending), nothing is put, and one error line names the key", async () => {
+    const kinesis = fakeKinesis();
+    const deps = makeCaptureDeps({ kinesis: kinesis.port, values: { CAPTURE_OPTIONS: USERS_OPTIONS } });
+    const event = readChangeEvent("options/users-insert");
+    const outcome = await publishChangeToKinesis(event, deps);
+    expect(outcome).toMatchObject({
+      result: "outboxed",
+      reason: expect.stringContaining("CAPTURE_MASK_KEY is not set"),
+    });
+    expect(kinesis.calls).toHaveLength(0);
+    const [entry] = await deps.outbox.find({}).toArray();
+    expect(entry).toMatchObject({
+      shaping: "pending",
+      partitionKey: "692f8c1a0b1c2d3e4f506100",
+      operationType: "insert",
+    });
+    expect(EJSON.parse(entry.data as string, { relaxed: false })).toEqual(event);
+    expect(deps.logger.lines.filter((line) => line.level === "error")).toEqual([
+      expect.objectContaining({
+        msg: "change event sent to the outbox unshaped",
+        reason: expect.stringContaining("CAPTURE_MASK_KEY"),
+      }),
+    ]);
+    // The document's later events queue behind it, in order.
+    expect((await publishChangeToKinesis(readChangeEvent("options/users-update"), deps)).result).toBe("outboxed");
+    expect(await deps.outbox.countDocuments()).toBe(2);
   });
 });

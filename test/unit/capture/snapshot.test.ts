@@ -1,7 +1,10 @@
 import { describe, expect, it } from "vitest";
+import { nodeBson } from "../../../src/adapters/bson/node-bson";
 import { emitHeartbeat } from "../../../src/core/capture/heartbeat";
+import { maskValue } from "../../../src/core/capture/mask-value";
 import { runSnapshot } from "../../../src/core/capture/snapshot";
-import { fakeKinesis, makeCaptureDeps, throttled } from "../../helpers/capture";
+import { fakeKinesis, makeCaptureDeps, readChangeEvent, throttled } from "../../helpers/capture";
+import { MASK_KEY, SECRETS, USERS_OPTIONS } from "../../helpers/capture-options";
 
 async function seed(deps: ReturnType<typeof makeCaptureDeps>, count: number) {
   await deps.store
@@ -126,5 +129,72 @@ describe("runSnapshot", () => {
       operationType: "read",
       lastError: "ProvisionedThroughputExceededException",
     });
+  });
+});
+
+describe("runSnapshot with capture options: a backfill never leaks what the options keep in", () => {
+  const values = { CAPTURE_OPTIONS: USERS_OPTIONS, CAPTURE_MASK_KEY: MASK_KEY, SNAPSHOT_CHUNK_SIZE: 50 };
+
+  /** Users like the fixtures: every third outside the match (region "us"), each with all the secrets. */
+  async function seedUsers(deps: ReturnType<typeof makeCaptureDeps>, count: number) {
+    const user = readChangeEvent("options/users-update").fullDocumentBeforeChange!;
+    await deps.store
+      .db("app")
+      .collection("users")
+      .insertMany(Array.from({ length: count }, (_, i) => ({ ...user, _id: i, region: i % 3 === 2 ? "us" : "eu" })));
+  }
+
+  it.each([1, 4])(
+    "with %s worker(s): only matching users, without excluded fields, phones masked alike",
+    async (parallelism) => {
+      const kinesis = fakeKinesis();
+      const deps = makeCaptureDeps({ kinesis: kinesis.port, values });
+      await seedUsers(deps, 300);
+      await deps.signals.insertOne({
+        _id: "u",
+        type: "execute-snapshot",
+        data: { "data-collections": ["app.users"], parallelism },
+      });
+      const run = await runSnapshot("u", deps, deps.clock.now() + 240_000);
+      expect(run).toEqual({ status: "done", published: 200, outboxed: 0 });
+      const texts = kinesis.stream.map((entry) => Buffer.from(entry.Data, "base64").toString("utf8"));
+      expect(texts.flatMap((text) => SECRETS.filter((secret) => text.includes(secret)))).toEqual([]);
+      const reads = kinesis.decoded() as { fullDocument: { _id: unknown; region: string; phone: string } }[];
+      expect(reads.map((r) => Number(r.fullDocument._id)).sort((a, b) => a - b)).toEqual(
+        Array.from({ length: 300 }, (_, i) => i).filter((i) => i % 3 !== 2),
+      );
+      expect(new Set(reads.map((r) => r.fullDocument.region))).toEqual(new Set(["eu"]));
+      expect(new Set(reads.map((r) => r.fullDocument.phone))).toEqual(
+        new Set([maskValue("+47 555 01 01", MASK_KEY, nodeBson)]),
+      );
+      // Progress counts the documents read, matching or not.
+      expect(await deps.signals.findOne({ _id: "u" })).toMatchObject({ progress: { "0": { count: 300, done: true } } });
+    },
+  );
+
+  it("records put to the outbox by a failing backfill are shaped too", async () => {
+    const deps = makeCaptureDeps({ kinesis: fakeKinesis(Array.from({ length: 40 }, throttled)).port, values });
+    await seedUsers(deps, 30);
+    await deps.signals.insertOne({ _id: "u", type: "execute-snapshot", data: { "data-collections": ["app.users"] } });
+    expect(await runSnapshot("u", deps, deps.clock.now() + 240_000)).toMatchObject({ status: "done", outboxed: 20 });
+    const entries = await deps.outbox.find({}).toArray();
+    expect(entries).toHaveLength(20);
+    const texts = entries.map((entry) => entry.data as string);
+    expect(texts.flatMap((text) => SECRETS.filter((secret) => text.includes(secret)))).toEqual([]);
+  });
+
+  it("without the mask key the backfill fails with the reason and publishes nothing", async () => {
+    const kinesis = fakeKinesis();
+    const deps = makeCaptureDeps({ kinesis: kinesis.port, values: { CAPTURE_OPTIONS: USERS_OPTIONS } });
+    await seedUsers(deps, 10);
+    await deps.signals.insertOne({ _id: "u", type: "execute-snapshot", data: { "data-collections": ["app.users"] } });
+    const run = await runSnapshot("u", deps, deps.clock.now() + 240_000);
+    expect(run).toMatchObject({
+      status: "failed",
+      published: 0,
+      error: expect.stringContaining("CAPTURE_MASK_KEY is not set"),
+    });
+    expect(kinesis.calls).toHaveLength(0);
+    expect(await deps.signals.findOne({ _id: "u" })).toMatchObject({ status: "failed", error: run.error });
   });
 });
