@@ -35,6 +35,8 @@ export function createFirehoseLambdaHandler(
   getDeps: () => Promise<FirehoseDeliveryDeps>,
   readConfig?: () => Pick<FirehoseConfig, "accessKeys">,
   observer?: DeliveryObserver,
+  /** Runs after a delivery the core answered, before the handler returns (Lambda freezes after); its errors are its own. */
+  afterDelivery?: (deps: FirehoseDeliveryDeps) => Promise<void>,
 ): (event: LambdaHttpEvent) => Promise<LambdaHttpResult> {
   return async (event) => {
     const headers = { ...(event && event.multiValueHeaders), ...(event && event.headers) };
@@ -69,6 +71,7 @@ export function createFirehoseLambdaHandler(
         // The core reports what it answered; the handler reports only what it answered itself.
         answer = await receiveFirehoseDelivery({ method, headers, body }, observer ? { ...deps, observer } : deps);
         reported = true;
+        if (afterDelivery) await afterDelivery(deps).catch(() => undefined);
       }
     } catch (error) {
       // Set-up failed (no MONGODB_URI, unreachable cluster, bad configuration).

@@ -5,6 +5,7 @@ import { optional, readSettings, setting, text, wholeNumber } from "../../core/s
 import { createPrometheusMetrics, type PrometheusMetrics } from "./prometheus-metrics";
 import { constantTimeMatch } from "../../core/firehose/access-key";
 import { admitDelivery } from "../../core/firehose/admit-delivery";
+import { readCaptureLiveness } from "../../core/firehose/capture-liveness";
 import { NO_RECORDS, type DeliveryObserver } from "../../core/firehose/delivery-report";
 import { receiveFirehoseDelivery, type FirehoseDeliveryDeps } from "../../core/firehose/receive-delivery";
 import { headerLookup, tooLarge } from "../../core/firehose/request";
@@ -98,7 +99,12 @@ export interface FirehoseServer {
  * bodies being read or processed at once stay within a byte budget: past it, 503 (Firehose retries).
  */
 export function createFirehoseServer(options: FirehoseServerOptions): FirehoseServer {
-  const metrics = options.metrics ? createPrometheusMetrics(() => reserved) : undefined;
+  const metrics = options.metrics
+    ? createPrometheusMetrics(() => reserved, {
+        read: () => readCaptureLiveness(options.deps.dataSource, options.deps.config.routing, options.deps.clock.now()),
+        logger: options.deps.logger,
+      })
+    : undefined;
   const observers = [options.deps.observer, metrics && metrics.observer].filter(
     (o): o is DeliveryObserver => o !== undefined,
   );
