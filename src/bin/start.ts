@@ -10,9 +10,13 @@
  *            --kinesis-latency-ms <ms>  (adds that much to every Kinesis call, as a real network would)
  *            --engine kinesalite|kinesis-local (default kinesalite: it sustains about four times the
  *            events per second here; kinesis-local is LocalStack's engine, for parity with it)
+ *            --suspend-capture (with --events: capture is suspended as Atlas does when the oplog loses
+ *            its history, while readings are inserted, updated and deleted; the heartbeat notices it
+ *            through a local Admin API, resumes without the token and reconciles; rate 250/s by default)
  */
 import { join, resolve } from "node:path";
 import { externalKinesisFromEnv, Pipeline, type PipelineCounts } from "../local/pipeline";
+import { DEMO_HEARTBEAT_EVERY_MS, describeHeal, SuspendCaptureDemo } from "../local/suspend-capture";
 
 interface Args {
   events?: number;
@@ -21,11 +25,20 @@ interface Args {
   gzip: boolean;
   engine: "kinesis-local" | "kinesalite";
   kinesisLatencyMs?: number;
+  suspendCapture: boolean;
+  rateGiven: boolean;
 }
 
 function parseArgs(argv: string[]): Args {
   // kinesalite by default: its PutRecord answers about four times faster here (README, Benchmarks).
-  const args: Args = { rate: 20, interval: 1000, gzip: true, engine: "kinesalite" };
+  const args: Args = {
+    rate: 20,
+    interval: 1000,
+    gzip: true,
+    engine: "kinesalite",
+    suspendCapture: false,
+    rateGiven: false,
+  };
   for (let i = 0; i < argv.length; i++) {
     const name = argv[i];
     const value = () => {
@@ -39,7 +52,10 @@ function parseArgs(argv: string[]): Args {
       return n;
     };
     if (name === "--events") args.events = Math.floor(positive(value()));
-    else if (name === "--rate") args.rate = positive(value());
+    else if (name === "--rate") {
+      args.rate = positive(value());
+      args.rateGiven = true;
+    } else if (name === "--suspend-capture") args.suspendCapture = true;
     else if (name === "--interval") args.interval = positive(value());
     else if (name === "--no-gzip") args.gzip = false;
     else if (name === "--kinesis-latency-ms") args.kinesisLatencyMs = positive(value());
@@ -50,6 +66,10 @@ function parseArgs(argv: string[]): Args {
       args.engine = engine;
     } else throw new Error(`unknown option "${name}" (see src/bin/start.ts)`);
   }
+  if (args.suspendCapture && args.events === undefined)
+    throw new Error("--suspend-capture needs --events <n> (the run ends with the exact check)");
+  // The demo should take seconds: its heartbeat runs every second, the readings come faster.
+  if (args.suspendCapture && !args.rateGiven) args.rate = 250;
   return args;
 }
 
@@ -70,9 +90,11 @@ async function main(): Promise<void> {
       `${externalKinesis ? `stream ${externalKinesis.streamName} ${externalKinesis.endpoint ? `at ${externalKinesis.endpoint}` : `in ${externalKinesis.region} (AWS)`}` : `${args.engine} on loopback`}, ` +
       `functions from functions/, Firehose buffer ${args.interval} ms${args.gzip ? ", gzip" : ""}; logs in .local/`,
   );
+  const demo = args.suspendCapture ? await SuspendCaptureDemo.start() : undefined;
   const pipeline = await Pipeline.start({
     root,
     stateDir,
+    ...(demo ? { values: demo.values, scheduleEveryMs: DEMO_HEARTBEAT_EVERY_MS } : {}),
     bufferIntervalMs: args.interval,
     gzip: args.gzip,
     engine: args.engine,
@@ -83,6 +105,7 @@ async function main(): Promise<void> {
   console.log(
     `Webhook endpoint ${pipeline.runtime.endpointUrl}/firehose; sensor at ${args.rate} readings/s into monitors.reports${args.events ? ` (${args.events} readings)` : ""}`,
   );
+  demo?.attach(pipeline);
   const sensor = pipeline.startSensor(args.rate, args.events);
   const tty = process.stdout.isTTY;
   let stopping = false;
@@ -101,12 +124,32 @@ async function main(): Promise<void> {
     clearInterval(ticker);
     if (tty) process.stdout.write("\n");
     await pipeline.stop();
+    await demo?.stop();
     process.exit(code);
   };
   process.on("SIGINT", () => void shutdown(130));
   process.on("SIGTERM", () => void shutdown(143));
 
   if (args.events === undefined) return; // run until Ctrl-C
+  if (demo) {
+    const healed = await demo.run(args.events);
+    clearInterval(ticker);
+    if (tty) process.stdout.write("\n");
+    for (const line of describeHeal(healed)) console.log(line);
+    const counts = await pipeline.snapshotCounts();
+    const r = healed.verify;
+    console.log(
+      `${healed.exact ? "OK" : "FAILED"}: ${counts.inserted} inserted, ${healed.gapDeleted.length} deleted, ${r.sources} in the source, ${r.landed} in the mirror, ` +
+        `${r.missing.length} missing, ${r.different.length} different, ${r.extra.length} extra, ${counts.deadLettered} dead-lettered, outbox ${counts.outboxDepth}`,
+    );
+    if (!healed.exact) {
+      for (const id of r.missing.slice(0, 5)) console.log(`  missing ${id}`);
+      for (const id of r.different.slice(0, 5)) console.log(`  different ${id}`);
+      for (const id of r.extra.slice(0, 5)) console.log(`  extra ${id}`);
+    }
+    await shutdown(healed.exact ? 0 : 1);
+    return;
+  }
   await sensor.finished;
   const timeoutMs = 120_000 + (args.events / args.rate) * 2000;
   const landed = await pipeline.waitForLanding(args.events, timeoutMs);
