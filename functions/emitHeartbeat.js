@@ -861,7 +861,7 @@ function readTriggerState(raw) {
   };
 }
 function isHistoryLost(text2) {
-  return text2 !== void 0 && /ChangeStreamHistoryLost|history (is |was )?lost|no longer (be )?in the oplog|resume point may no longer|\b286\b/i.test(
+  return text2 !== void 0 && /ChangeStreamHistoryLost|history (is |was )?lost|no longer (be )?in the oplog|resume point may no longer|\b(code|error)\W{0,3}286\b/i.test(
     text2
   );
 }

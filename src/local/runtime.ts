@@ -62,6 +62,8 @@ export interface DatabaseTriggerState {
   historyLost: boolean;
   /** Change events that arrived while suspended and were never delivered, by operation type. */
   readonly dropped: Record<string, number>;
+  /** Events delivered to the trigger whose function has not finished yet (its backlog). */
+  pending: number;
 }
 
 /** The error App Services shows for a trigger whose resume token has left the oplog. */
@@ -259,6 +261,7 @@ export class LocalRuntime {
       state: "running",
       historyLost: false,
       dropped: {},
+      pending: 0,
     };
     const dispatch = (raw: Document) => {
       if (this.stopped) return;
@@ -271,7 +274,9 @@ export class LocalRuntime {
         state.dropped[type] = (state.dropped[type] || 0) + 1;
         return;
       }
+      state.pending++;
       const remember = () => {
+        state.pending--;
         lastToken = raw._id as { _data: string };
         if (tokens) tokens[trigger.name] = raw._id;
       };
@@ -279,7 +284,10 @@ export class LocalRuntime {
         void this.track(this.run(functionName, [delivered], { trigger: trigger.name }).then(remember));
       } else {
         queue = queue.then(async () => {
-          if (this.stopped) return; // not remembered: a restarted runtime replays it
+          if (this.stopped) {
+            state.pending--; // not remembered: a restarted runtime replays it
+            return;
+          }
           await this.run(functionName, [delivered], { trigger: trigger.name });
           remember();
         });

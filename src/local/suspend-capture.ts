@@ -166,17 +166,25 @@ export class SuspendCaptureDemo {
       await sleep(200);
     }
 
-    // Then until the mirror is exact, or nothing has moved for a while (every record delivered).
+    // Then until the mirror is exact, or every change has been put and delivered and the mirror has
+    // not moved for a while.
+    const outbox = pipeline.store
+      .db(captureDefaults.heartbeatDatabase)
+      .collection(captureSettings.outboxCollection.fallback as string) as unknown as {
+      countDocuments(filter?: Document): Promise<number>;
+    };
+    const settled = async () =>
+      runtime.listDatabaseTriggers().every((t) => t.pending === 0) && (await outbox.countDocuments({})) === 0;
     let verify = await pipeline.verify();
     let last = "";
     let quietSince = Date.now();
     while (!verify.exact && Date.now() < deadline) {
       // The mirror's own state: heartbeats keep arriving every second and change nothing of it.
       const now = `${verify.landed}/${verify.missing.length}/${verify.different.length}/${verify.extra.length}`;
-      if (now !== last) {
+      if (now !== last || !(await settled())) {
         last = now;
         quietSince = Date.now();
-      } else if (Date.now() - quietSince > 4_000) break;
+      } else if (Date.now() - quietSince > 3_000) break;
       await sleep(250);
       verify = await pipeline.verify();
     }

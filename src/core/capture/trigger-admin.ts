@@ -97,7 +97,7 @@ export function readTriggerState(raw: unknown): TriggerState | undefined {
 export function isHistoryLost(text: string | undefined): boolean {
   return (
     text !== undefined &&
-    /ChangeStreamHistoryLost|history (is |was )?lost|no longer (be )?in the oplog|resume point may no longer|\b286\b/i.test(
+    /ChangeStreamHistoryLost|history (is |was )?lost|no longer (be )?in the oplog|resume point may no longer|\b(code|error)\W{0,3}286\b/i.test(
       text,
     )
   );
