@@ -104,12 +104,18 @@ export class SuspendCaptureDemo {
     const reports = pipeline.store.db(SOURCE.db).collection(SOURCE.coll) as unknown as {
       updateOne(filter: Document, update: Document): Promise<unknown>;
       deleteOne(filter: Document): Promise<unknown>;
-      findOne(filter: Document): Promise<Document | null>;
     };
+    // The mirror (the embedded store or MONGODB_URI's).
+    const target = pipeline.store.db("monitors").collection("firehose") as unknown as {
+      findOne(filter: Document): Promise<Document | null>;
+      find(filter: Document): { sort(s: Document): { limit(n: number): { toArray(): Promise<Document[]> } } };
+    };
+    const inMirror = async (count: number) =>
+      (await target.find({}).sort({ _id: 1 }).limit(count).toArray()).map((d) => (d._id as ObjectId).toHexString());
 
     // Wait until a third is in and enough readings have landed in the mirror (captured for sure).
     const suspendAfter = Math.floor(events / 3);
-    while (sensor.inserted < suspendAfter || pipeline.landedAt.size < 2 * gap) {
+    while (sensor.inserted < suspendAfter || (await inMirror(2 * gap)).length < 2 * gap) {
       if (Date.now() > deadline) throw new Error("the readings did not land in time to suspend capture");
       await sleep(20);
     }
@@ -128,7 +134,7 @@ export class SuspendCaptureDemo {
       if ((await checkedAt()) !== lastCheck) break;
       await sleep(5);
     }
-    const landed = [...pipeline.landedAt.keys()].slice(0, 2 * gap);
+    const landed = await inMirror(2 * gap);
     const runtime = pipeline.runtime;
     const triggers = runtime
       .listDatabaseTriggers()
@@ -189,9 +195,6 @@ export class SuspendCaptureDemo {
       verify = await pipeline.verify();
     }
 
-    const target = pipeline.store.db("monitors").collection("firehose") as unknown as {
-      findOne(filter: Document): Promise<Document | null>;
-    };
     let deletesGone = 0;
     for (const hex of gapDeleted)
       if (!(await target.findOne({ _id: ObjectId.createFromHexString(hex) }))) deletesGone++;
