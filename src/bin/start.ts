@@ -101,6 +101,9 @@ async function main(): Promise<void> {
     kinesisLatencyMs: args.kinesisLatencyMs,
     mongodbUri,
     externalKinesis,
+  }).catch(async (error: unknown) => {
+    await demo?.stop();
+    throw error;
   });
   console.log(
     `Webhook endpoint ${pipeline.runtime.endpointUrl}/firehose; sensor at ${args.rate} readings/s into monitors.reports${args.events ? ` (${args.events} readings)` : ""}`,
