@@ -1178,22 +1178,8 @@ async function checkCapture(deps, heartbeatWrittenAt, outboxDepth) {
     triggers,
     problems
   };
-  await deps.status.updateOne(
-    { _id: report._id },
-    {
-      $set: {
-        app,
-        checkedAt: report.checkedAt,
-        stream,
-        adminApi,
-        adminApiError,
-        autoResume: health.autoResume,
-        triggers,
-        problems
-      }
-    },
-    { upsert: true }
-  );
+  const { _id, ...fields } = report;
+  await deps.status.updateOne({ _id }, { $set: fields }, { upsert: true });
   for (const { level, ...problem } of problems) {
     const msg = problem.what === "Admin API" ? "Admin API not usable" : level === "critical" ? "capture stopped" : "capture healing";
     const line = { msg, app, severity: level, ...problem };

@@ -235,22 +235,8 @@ export async function checkCapture(
     triggers,
     problems,
   };
-  await deps.status.updateOne(
-    { _id: report._id },
-    {
-      $set: {
-        app,
-        checkedAt: report.checkedAt,
-        stream,
-        adminApi,
-        adminApiError,
-        autoResume: health.autoResume,
-        triggers,
-        problems,
-      },
-    },
-    { upsert: true },
-  );
+  const { _id, ...fields } = report;
+  await deps.status.updateOne({ _id }, { $set: fields }, { upsert: true });
   for (const { level, ...problem } of problems) {
     const msg =
       problem.what === "Admin API"
