@@ -495,11 +495,11 @@ function describeError(error) {
 }
 
 // src/core/settings.ts
-function setting(name, parse, fallback) {
-  return { name, parse, fallback };
+function setting(name, parse2, fallback) {
+  return { name, parse: parse2, fallback };
 }
-function optional(name, parse) {
-  return { name, parse, fallback: void 0 };
+function optional(name, parse2) {
+  return { name, parse: parse2, fallback: void 0 };
 }
 function misconfigured(message) {
   return new BridgeError("setting_invalid", message);
@@ -548,10 +548,27 @@ function wholeNumber(min, max) {
     return value;
   };
 }
+var flag = (raw, name) => {
+  if (raw === true || raw === "true") return true;
+  if (raw === false || raw === "false") return false;
+  throw misconfigured(`${name} must be true or false`);
+};
+var credential = (raw, name) => {
+  const value = text(raw, name);
+  return value.trim().toLowerCase() === "none" ? void 0 : value;
+};
 var httpUrl = (raw, name) => {
   const value = text(raw, name);
   if (!/^https?:\/\/[^/\s]+/.test(value)) throw misconfigured(`${name} "${value.slice(0, 80)}" is not an http(s) URL`);
   return value;
+};
+var json = (raw, name) => {
+  if (typeof raw !== "string") return raw;
+  try {
+    return JSON.parse(raw);
+  } catch (e) {
+    throw misconfigured(`${name} is not valid JSON`);
+  }
 };
 
 // src/core/capture/field-paths.ts
@@ -789,16 +806,16 @@ function filterPaths(filter) {
 }
 var MISSING = {};
 function compileMatch(text2, bson) {
-  let json;
+  let json2;
   try {
-    json = JSON.parse(text2);
+    json2 = JSON.parse(text2);
   } catch (error) {
     throw new MatchFilterError([`not valid JSON (${error instanceof Error ? error.message : String(error)})`]);
   }
-  const problems = filterProblems(json);
+  const problems = filterProblems(json2);
   if (problems.length > 0) throw new MatchFilterError(problems);
   const filter = bson.ejson.parse(text2, { relaxed: true });
-  return { test: compileFilter(filter, bson), paths: filterPaths(json) };
+  return { test: compileFilter(filter, bson), paths: filterPaths(json2) };
 }
 function compileFilter(filter, bson) {
   const tests = keysOf(filter).map((key) => {
@@ -1225,33 +1242,33 @@ function createNodeTransport(maxSockets = 10) {
     "http:": new http.Agent({ keepAlive: true, maxSockets }),
     "https:": new https.Agent({ keepAlive: true, maxSockets })
   };
+  const request = (method, url, headers, body, timeoutMs) => new Promise((resolve, reject) => {
+    const target = new import_url2.URL(url);
+    const client = target.protocol === "https:" ? https : http;
+    const req = client.request(
+      {
+        protocol: target.protocol,
+        hostname: target.hostname,
+        port: target.port,
+        path: target.pathname + target.search,
+        method,
+        headers: body === void 0 ? headers : { ...headers, "Content-Length": String(Buffer.byteLength(body)) },
+        agent: agents[target.protocol]
+      },
+      (res) => {
+        const chunks = [];
+        res.on("data", (chunk) => chunks.push(chunk));
+        res.on("end", () => resolve({ status: res.statusCode || 0, body: Buffer.concat(chunks).toString("utf8") }));
+        res.on("error", reject);
+      }
+    );
+    req.setTimeout(timeoutMs, () => req.destroy(new Error(`no response within ${timeoutMs} ms`)));
+    req.on("error", reject);
+    req.end(body);
+  });
   return {
-    post(url, headers, body, timeoutMs) {
-      return new Promise((resolve, reject) => {
-        const target = new import_url2.URL(url);
-        const client = target.protocol === "https:" ? https : http;
-        const req = client.request(
-          {
-            protocol: target.protocol,
-            hostname: target.hostname,
-            port: target.port,
-            path: target.pathname,
-            method: "POST",
-            headers: { ...headers, "Content-Length": String(Buffer.byteLength(body)) },
-            agent: agents[target.protocol]
-          },
-          (res) => {
-            const chunks = [];
-            res.on("data", (chunk) => chunks.push(chunk));
-            res.on("end", () => resolve({ status: res.statusCode || 0, body: Buffer.concat(chunks).toString("utf8") }));
-            res.on("error", reject);
-          }
-        );
-        req.setTimeout(timeoutMs, () => req.destroy(new Error(`no response within ${timeoutMs} ms`)));
-        req.on("error", reject);
-        req.end(body);
-      });
-    }
+    request,
+    post: (url, headers, body, timeoutMs) => request("POST", url, headers, body, timeoutMs)
   };
 }
 
@@ -1326,6 +1343,624 @@ function captureDepsFromContext(ctx) {
   };
 }
 
+// src/core/firehose/routing.ts
+var capturedParser = (raw, name) => {
+  const list = typeof raw === "string" && !raw.trim().startsWith("[") ? raw.split(",").map((s) => s.trim()).filter(Boolean) : json(raw, name);
+  if (!Array.isArray(list) || !list.every((item) => typeof item === "string")) {
+    throw new BridgeError("setting_invalid", `${name} must be a list of "db.collection" names`);
+  }
+  return new Set(list);
+};
+
+// src/core/capture/health-config.ts
+var ADMIN_API_DEFAULT_URL = "https://services.cloud.mongodb.com/api/admin/v3.0";
+var DEFAULT_STALL_AFTER_MS = 45e3;
+var captureHealthSettings = {
+  adminApiUrl: setting("ADMIN_API_URL", httpUrl, ADMIN_API_DEFAULT_URL),
+  adminApiPublicKey: setting("ADMIN_API_PUBLIC_KEY", credential, void 0),
+  adminApiPrivateKey: setting("ADMIN_API_PRIVATE_KEY", credential, void 0),
+  /** The Atlas project (group) id; default: context.app.projectId. */
+  groupId: optional("ADMIN_API_GROUP_ID", text),
+  /** The App's ObjectId (not its client app id); default: context.app.id. */
+  appId: optional("ADMIN_API_APP_ID", text),
+  autoResume: setting("CAPTURE_AUTO_RESUME", flag, false),
+  stallAfterMs: setting("CAPTURE_STALL_AFTER_MS", wholeNumber(1e3, 36e5), DEFAULT_STALL_AFTER_MS),
+  /** Which namespaces are captured (generated from the capture list): what a reconcile re-reads. */
+  captured: setting("CAPTURED_NAMESPACES", capturedParser, () => /* @__PURE__ */ new Set())
+};
+var CAPTURE_HEALTH_VALUE_NAMES = settingNames(captureHealthSettings);
+function readCaptureHealthConfig(read) {
+  return readSettings(read, captureHealthSettings);
+}
+
+// src/core/capture/trigger-admin.ts
+var AdminApiError = class extends Error {
+  constructor(kind, message, status) {
+    super(message);
+    __publicField(this, "kind", kind);
+    __publicField(this, "status", status);
+    this.name = "AdminApiError";
+  }
+};
+function readTriggerState(raw) {
+  if (!raw || typeof raw !== "object") return void 0;
+  const t = raw;
+  if (typeof t._id !== "string" || typeof t.name !== "string") return void 0;
+  const config = t.config && typeof t.config === "object" ? t.config : {};
+  const processors = t.event_processors;
+  const functionName = typeof t.function_name === "string" ? t.function_name : processors && processors.FUNCTION && processors.FUNCTION.config ? stringOrUndefined(processors.FUNCTION.config.function_name) : void 0;
+  const error = errorText(t.error) || errorText(t.error_message) || errorText(t.last_error);
+  const status = stringOrUndefined(t.status) || stringOrUndefined(t.state);
+  const statusSuspended = status !== void 0 && /suspend|fail|error|stopped|halt/i.test(status);
+  const suspended2 = error !== void 0 || statusSuspended;
+  const reason = error !== void 0 ? error : statusSuspended ? `status ${status}` : void 0;
+  const code = stringOrUndefined(t.error_code);
+  return {
+    id: t._id,
+    name: t.name,
+    type: typeof t.type === "string" ? t.type : "",
+    functionName,
+    database: stringOrUndefined(config.database),
+    collection: stringOrUndefined(config.collection),
+    state: suspended2 ? "suspended" : t.disabled === true ? "disabled" : "running",
+    reason: reason === void 0 ? void 0 : reason.slice(0, 300),
+    historyLost: suspended2 && (isHistoryLost(reason) || isHistoryLost(code))
+  };
+}
+function isHistoryLost(text2) {
+  return text2 !== void 0 && /ChangeStreamHistoryLost|history (is |was )?lost|no longer (be )?in the oplog|resume point may no longer|\b(code|error)\W{0,3}286\b/i.test(
+    text2
+  );
+}
+function errorText(value) {
+  if (typeof value === "string") return value.trim() === "" ? void 0 : value.trim();
+  if (value && typeof value === "object") {
+    const v = value;
+    return errorText(v.message) || errorText(v.error);
+  }
+  return void 0;
+}
+function stringOrUndefined(value) {
+  return typeof value === "string" && value !== "" ? value : void 0;
+}
+
+// src/adapters/admin-api/admin-api-client.ts
+var TOKEN_REUSE_MS = 25 * 6e4;
+function createAdminApiClient(settings, http2, now = Date.now) {
+  const base = settings.baseUrl.replace(/\/+$/, "");
+  const app = `${base}/groups/${encodeURIComponent(settings.groupId)}/apps/${encodeURIComponent(settings.appId)}`;
+  let session;
+  const send = async (method, url, headers, body) => {
+    try {
+      return await http2.request(method, url, headers, body, settings.timeoutMs);
+    } catch (error) {
+      throw new AdminApiError(
+        "unreachable",
+        `${method} ${pathOf(url, base)}: ${error instanceof Error ? error.message : String(error)}`
+      );
+    }
+  };
+  const login = async () => {
+    const answer = await send(
+      "POST",
+      `${base}/auth/providers/mongodb-cloud/login`,
+      { "Content-Type": "application/json", Accept: "application/json" },
+      JSON.stringify({ username: settings.publicKey, apiKey: settings.privateKey })
+    );
+    if (answer.status !== 200) throw failure2("POST /auth/providers/mongodb-cloud/login", answer, true);
+    const token = parseJson(answer.body);
+    if (!token || typeof token.access_token !== "string" || token.access_token === "")
+      throw new AdminApiError("failed", "the login answered without an access_token", answer.status);
+    session = { token: token.access_token, until: now() + TOKEN_REUSE_MS };
+    return session.token;
+  };
+  const call = async (method, url, body) => {
+    const token = session && session.until > now() ? session.token : await login();
+    const headers = (bearer) => ({
+      Authorization: `Bearer ${bearer}`,
+      Accept: "application/json",
+      ...body === void 0 ? {} : { "Content-Type": "application/json" }
+    });
+    let answer = await send(method, url, headers(token), body);
+    if (answer.status === 401) {
+      session = void 0;
+      answer = await send(method, url, headers(await login()), body);
+    }
+    return answer;
+  };
+  return {
+    async listTriggers() {
+      const url = `${app}/triggers`;
+      const answer = await call("GET", url);
+      if (answer.status !== 200) throw failure2(`GET ${pathOf(url, base)}`, answer, false);
+      const list = parseJson(answer.body);
+      if (!Array.isArray(list))
+        throw new AdminApiError("failed", `GET ${pathOf(url, base)} did not answer a JSON array`, answer.status);
+      return list;
+    },
+    async resumeTrigger(triggerId, disableToken) {
+      const url = `${app}/triggers/${encodeURIComponent(triggerId)}/resume`;
+      const answer = await call("PUT", url, JSON.stringify({ disable_token: disableToken }));
+      if (answer.status < 200 || answer.status > 299) throw failure2(`PUT ${pathOf(url, base)}`, answer, false);
+    }
+  };
+}
+function failure2(what, answer, isLogin) {
+  const parsed = parseJson(answer.body);
+  const error = parsed && typeof parsed.error === "string" ? parsed.error : "";
+  const code = parsed && typeof parsed.error_code === "string" ? parsed.error_code : "";
+  const text2 = (code && error ? `${code}: ${error}` : error || code || answer.body).slice(0, 300);
+  const kind = answer.status === 401 || answer.status === 403 ? "unauthorized" : answer.status === 404 && !isLogin ? "not_found" : isHistoryLost(text2) ? "history_lost" : "failed";
+  return new AdminApiError(kind, `${what} answered ${answer.status}${text2 ? `: ${text2}` : ""}`, answer.status);
+}
+function parseJson(text2) {
+  try {
+    return JSON.parse(text2);
+  } catch (e) {
+    return void 0;
+  }
+}
+function pathOf(url, base) {
+  return url.indexOf(base) === 0 ? url.slice(base.length) : url;
+}
+
+// src/adapters/app-services/capture-health.ts
+var adminClients = {};
+function captureHealthFromContext(ctx) {
+  const read = (name) => ctx.values.get(name);
+  let config;
+  try {
+    config = readCaptureHealthConfig(read);
+  } catch (error) {
+    return {
+      config: readCaptureHealthConfig(() => void 0),
+      adminProblem: `${error instanceof Error ? error.message : String(error)}; checking the stream only`
+    };
+  }
+  const groupId = config.groupId || ctx.app && ctx.app.projectId || void 0;
+  const appId = config.appId || ctx.app && ctx.app.id || void 0;
+  const { adminApiPublicKey: publicKey, adminApiPrivateKey: privateKey } = config;
+  if (publicKey === void 0 && privateKey === void 0) return { config, groupId, appId };
+  if (publicKey === void 0 || privateKey === void 0 || !groupId || !appId) {
+    const missing = [
+      publicKey === void 0 ? "ADMIN_API_PUBLIC_KEY" : "",
+      privateKey === void 0 ? "ADMIN_API_PRIVATE_KEY" : "",
+      groupId ? "" : "ADMIN_API_GROUP_ID (no context.app.projectId either)",
+      appId ? "" : "ADMIN_API_APP_ID (no context.app.id either)"
+    ].filter(Boolean);
+    return { config, groupId, appId, adminProblem: `the Admin API needs ${missing.join(", ")}` };
+  }
+  const key = [config.adminApiUrl, groupId, appId, publicKey, privateKey].join("\n");
+  adminClients[key] = adminClients[key] || createAdminApiClient(
+    { baseUrl: config.adminApiUrl, publicKey, privateKey, groupId, appId, timeoutMs: 1e4 },
+    sharedTransport()
+  );
+  return { config, admin: adminClients[key], groupId, appId };
+}
+
+// src/core/capture/capture-list.ts
+var import_crypto = require("crypto");
+
+// node_modules/csv-parse/lib/api/index.js
+var boms = {
+  // Note, the following are equals:
+  // Buffer.from("\ufeff")
+  // Buffer.from([239, 187, 191])
+  // Buffer.from('EFBBBF', 'hex')
+  utf8: Buffer.from([239, 187, 191]),
+  // Note, the following are equals:
+  // Buffer.from "\ufeff", 'utf16le
+  // Buffer.from([255, 254])
+  utf16le: Buffer.from([255, 254])
+};
+
+// src/core/capture/capture-list.ts
+var WHOLE_DATABASE = "*";
+function captureTriggerName(db, coll) {
+  const plain = coll === WHOLE_DATABASE ? `capture_${db}` : `capture_${db}_${coll}`;
+  const safe = plain.replace(/[^A-Za-z0-9_-]/g, "_");
+  if (safe === plain && safe.length <= 64) return safe;
+  const hash = (0, import_crypto.createHash)("sha256").update(`${db}.${coll}`).digest("hex").slice(0, 8);
+  return `${safe.slice(0, 55)}_${hash}`;
+}
+
+// src/core/capture/heal-steps.ts
+function reconcileSignal(collections) {
+  return { type: "execute-snapshot", data: { "data-collections": collections, reconcile: true } };
+}
+function appUrl(ctx) {
+  return `${ctx.adminApiUrl}/groups/${ctx.groupId || "<project id>"}/apps/${ctx.appId || "<app id>"}`;
+}
+function loginStep(ctx) {
+  return `Admin API, log in: TOKEN=$(curl -s -X POST ${ctx.adminApiUrl}/auth/providers/mongodb-cloud/login -H 'Content-Type: application/json' -d '{"username":"<public key>","apiKey":"<private key>"}' | jq -r .access_token)`;
+}
+function atlasUi(ctx) {
+  return `Atlas UI: project ${ctx.groupId || "<project id>"} → Triggers`;
+}
+function resumeSteps(ctx, trigger) {
+  const steps = [
+    `${atlasUi(ctx)} → ${trigger.name} (Status: Suspended) → Restart → ` + (trigger.historyLost ? "restart WITHOUT the resume token (it has left the oplog) → Resume Database Trigger" : "restart with the resume token → Resume Database Trigger; if it is suspended again with ChangeStreamHistoryLost, restart it without the token"),
+    loginStep(ctx)
+  ];
+  if (!trigger.id)
+    steps.push(
+      `Admin API, find it: ID=$(curl -s ${appUrl(ctx)}/triggers -H "Authorization: Bearer $TOKEN" | jq -r '.[] | select(.name=="${trigger.name}") | ._id')`
+    );
+  steps.push(
+    `Admin API, resume it: curl -X PUT ${appUrl(ctx)}/triggers/${trigger.id || "$ID"}/resume -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' -d '{"disable_token": ${trigger.historyLost}}'` + (trigger.historyLost ? "" : ` (suspended again with ChangeStreamHistoryLost? send {"disable_token": true})`)
+  );
+  if (trigger.collections.length > 0)
+    steps.push(
+      reconcileStep(
+        ctx,
+        trigger.collections,
+        trigger.historyLost ? "Then" : "If it was resumed without the token, then"
+      )
+    );
+  if (!ctx.adminConfigured || !ctx.autoResume) steps.push(automateStep(ctx));
+  return steps;
+}
+function enableSteps(ctx, trigger) {
+  return [
+    `${atlasUi(ctx)} → ${trigger.name} → Enabled on → Save (or "disabled": false in triggers/${trigger.name}.json, then deploy)`,
+    ...trigger.collections.length > 0 ? [reconcileStep(ctx, trigger.collections, "Then, since its changes were not captured meanwhile,")] : []
+  ];
+}
+function reconcileStep(ctx, collections, lead) {
+  const signal = JSON.stringify(reconcileSignal(collections)).replace(/"(type|data)":/g, "$1: ");
+  return `${lead} insert a reconcile signal (re-sends the documents and removes from the mirror what the gap deleted): db.getSiblingDB("${ctx.signalDatabase}").getCollection("${ctx.signalCollection}").insertOne(${signal})`;
+}
+function automateStep(ctx) {
+  return ctx.adminConfigured ? "To let the heartbeat resume and reconcile by itself: set the value CAPTURE_AUTO_RESUME to true (the API key then needs the Project Owner role)" : 'To let the heartbeat watch every trigger (and, with CAPTURE_AUTO_RESUME, resume and reconcile by itself): give the secrets adminApiPublicKey/adminApiPrivateKey an Atlas programmatic API key (README, "Healing a stopped capture")';
+}
+function stalledStreamSteps(ctx, outboxDepth) {
+  const heartbeat = `${ctx.heartbeatDatabase}.${ctx.heartbeatCollection}`;
+  if (ctx.adminConfigured)
+    return [
+      outboxDepth > 0 ? "Every capture trigger is listed as running, but the outbox grows: Kinesis refuses puts (npm run status shows the outbox's errors: throttling, credentials)" : "Every capture trigger is listed as running: look at the heartbeat trigger's logs in Atlas (Logs → Triggers) and at Kinesis"
+    ];
+  const captured = [];
+  ctx.captured.forEach((namespace) => {
+    if (namespace !== heartbeat) captured.push(namespace);
+  });
+  return [
+    `${atlasUi(ctx)}: restart every capture_* trigger whose Status is Suspended (the heartbeat's own is ${captureTriggerName(ctx.heartbeatDatabase, ctx.heartbeatCollection)}), without the resume token if its error is ChangeStreamHistoryLost`,
+    loginStep(ctx),
+    `Admin API, list them: curl -s ${appUrl(ctx)}/triggers -H "Authorization: Bearer $TOKEN"; for each suspended one: curl -X PUT ${appUrl(ctx)}/triggers/<its _id>/resume -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' -d '{"disable_token": true}'`,
+    ...captured.length > 0 ? [reconcileStep(ctx, captured.sort(), "After any restart without the token,")] : [],
+    ...outboxDepth > 0 ? ["If no trigger is suspended: the outbox is growing, so Kinesis refuses puts (npm run status shows its errors)"] : [],
+    automateStep(ctx)
+  ];
+}
+function adminApiSteps(ctx, kind) {
+  if (kind === "unauthorized")
+    return [
+      "Check the secrets adminApiPublicKey/adminApiPrivateKey: an Atlas programmatic API key of this project (Project Read Only to watch, Project Owner to resume) whose access list admits App Services"
+    ];
+  if (kind === "not_found")
+    return [
+      `Check ADMIN_API_GROUP_ID and ADMIN_API_APP_ID (now ${ctx.groupId || "unset"} and ${ctx.appId || "unset"}): the project id and the App's ObjectId _id, not its client app id`
+    ];
+  return [`Check that ${ctx.adminApiUrl} is reachable from App Services; the next heartbeat tries again`];
+}
+
+// src/core/capture/heartbeat-on-stream.ts
+var heartbeatOnStreamId = (app) => `${app}:heartbeatOnStream`;
+
+// src/core/capture/capture-health.ts
+var captureHealthId = (app) => `${app}:captureHealth`;
+var CAPTURE_FUNCTION = "publishChangeToKinesis";
+var SNAPSHOT_FUNCTION = "runSnapshot";
+function streamVerdict(heartbeatWrittenAt, onStream, now, stallAfterMs) {
+  const date = (value) => value instanceof Date ? value : null;
+  const onStreamAt = onStream ? date(onStream.heartbeatAt) : null;
+  const checkSince = onStream ? date(onStream.checkSince) : null;
+  const lastPutAt = onStream && date(onStream.putAt) || checkSince;
+  const base = { heartbeatWrittenAt, heartbeatOnStreamAt: onStreamAt, lastPutAt };
+  if (heartbeatWrittenAt === null) return { ...base, state: "unknown", detail: "no heartbeat written yet" };
+  if (onStreamAt === null && checkSince === null)
+    return { ...base, state: "unknown", detail: "the stream check starts with this heartbeat" };
+  const confirmed = onStreamAt !== null ? onStreamAt.getTime() : checkSince.getTime() - 1;
+  if (heartbeatWrittenAt.getTime() <= confirmed)
+    return { ...base, state: "ok", detail: "the last heartbeat is on the stream" };
+  const waiting = now - heartbeatWrittenAt.getTime();
+  if (waiting <= stallAfterMs)
+    return { ...base, state: "ok", detail: `the last heartbeat was written ${seconds(waiting)} ago` };
+  return {
+    ...base,
+    state: "stalled",
+    detail: `the heartbeat written at ${iso(heartbeatWrittenAt)} has not reached the stream after ${seconds(waiting)}; ` + (lastPutAt ? `the last heartbeat reached it at ${iso(lastPutAt)}` : "no heartbeat has reached it yet")
+  };
+}
+async function checkCapture(deps, heartbeatWrittenAt, outboxDepth) {
+  const { config, health, logger } = deps;
+  const app = config.appName;
+  const now = deps.clock.now();
+  let onStream = await deps.status.findOne({ _id: heartbeatOnStreamId(app) });
+  if (!onStream) {
+    await deps.status.updateOne(
+      { _id: heartbeatOnStreamId(app) },
+      { $setOnInsert: { checkSince: new Date(now) } },
+      { upsert: true }
+    );
+    onStream = null;
+  }
+  const stream = streamVerdict(heartbeatWrittenAt, onStream, now, health.stallAfterMs);
+  const previous = await deps.status.findOne({ _id: captureHealthId(app) });
+  const previousRecords = /* @__PURE__ */ new Map();
+  if (previous && Array.isArray(previous.triggers)) for (const r of previous.triggers) previousRecords.set(r.name, r);
+  const problems = [];
+  let adminApi = deps.admin ? "ok" : "not_configured";
+  let adminApiError = null;
+  let triggers = [];
+  if (deps.adminProblem || !deps.admin && health.autoResume)
+    problems.push({
+      level: "warning",
+      what: "Admin API",
+      detail: deps.adminProblem || "CAPTURE_AUTO_RESUME is true, but without an Admin API key (ADMIN_API_PUBLIC_KEY, ADMIN_API_PRIVATE_KEY) nothing can be resumed",
+      since: null,
+      steps: [automateStep(stepContext(deps))]
+    });
+  if (deps.admin) {
+    let listed;
+    try {
+      listed = await deps.admin.listTriggers();
+    } catch (error) {
+      adminApi = "failed";
+      adminApiError = describeAdminError(error);
+      triggers = previous && Array.isArray(previous.triggers) ? previous.triggers : [];
+      problems.push({
+        level: "warning",
+        what: "Admin API",
+        detail: `could not list the triggers: ${adminApiError}; the trigger states below are from ${previous ? iso(previous.checkedAt) : "no earlier check"}`,
+        since: null,
+        steps: adminApiSteps(stepContext(deps), error instanceof AdminApiError ? error.kind : "failed")
+      });
+    }
+    if (listed) triggers = await healTriggers(deps, listed, previousRecords, problems, now);
+  }
+  if (stream.state === "stalled") {
+    const suspended2 = triggers.filter((t) => t.state !== "running").map((t) => t.name);
+    problems.unshift({
+      level: "critical",
+      what: `capture stream ${app}`,
+      detail: `capture has stalled: ${stream.detail}` + (outboxDepth > 0 ? `; the outbox holds ${outboxDepth} entries (Kinesis refusing puts?)` : "") + (suspended2.length > 0 ? `; not running: ${suspended2.join(", ")}` : ""),
+      since: stream.lastPutAt,
+      steps: stalledStreamSteps(stepContext(deps), outboxDepth)
+    });
+  }
+  const report = {
+    _id: captureHealthId(app),
+    app,
+    checkedAt: new Date(now),
+    stream,
+    adminApi,
+    adminApiError,
+    autoResume: health.autoResume,
+    triggers,
+    problems
+  };
+  const { _id, ...fields } = report;
+  await deps.status.updateOne({ _id }, { $set: fields }, { upsert: true });
+  for (const { level, ...problem } of problems) {
+    const msg = problem.what === "Admin API" ? "Admin API not usable" : level === "critical" ? "capture stopped" : "capture healing";
+    const line = { msg, app, severity: level, ...problem };
+    if (level === "critical") logger.error(line);
+    else logger.warn(line);
+  }
+  return report;
+}
+async function healTriggers(deps, listed, previousRecords, problems, now) {
+  const states = [];
+  for (const raw of listed) {
+    const state = readTriggerState(raw);
+    if (state && isWatched(state)) states.push(state);
+  }
+  const records = [];
+  for (const state of states) {
+    const prev = previousRecords.get(state.name);
+    const record = {
+      name: state.name,
+      id: state.id,
+      state: state.state,
+      reason: state.reason === void 0 ? null : state.reason,
+      historyLost: state.historyLost,
+      since: prev && prev.state === state.state && prev.since ? prev.since : new Date(now),
+      collections: await reconcileCollections(deps, state),
+      lastResume: prev ? prev.lastResume : null,
+      reconcile: prev ? prev.reconcile : null
+    };
+    if (record.state === "suspended") await suspended(deps, record, prev, problems, now);
+    else if (record.state === "disabled")
+      problems.push({
+        level: "critical",
+        what: `capture trigger ${record.name}`,
+        detail: `disabled (listed with disabled: true) since ${iso(record.since)}: its changes are not captured`,
+        since: record.since,
+        steps: enableSteps(stepContext(deps), record)
+      });
+    else {
+      if (prev && prev.state !== "running")
+        deps.logger.info({ msg: "capture trigger running again", trigger: record.name, wasSince: prev.since });
+      await insertOwedReconcile(deps, record, now);
+    }
+    records.push(record);
+  }
+  const listedNames = new Set(states.map((s) => s.name));
+  deps.health.captured.forEach((namespace) => {
+    const dot = namespace.indexOf(".");
+    if (dot <= 0) return;
+    const name = captureTriggerName(namespace.slice(0, dot), namespace.slice(dot + 1));
+    if (listedNames.has(name)) return;
+    const prev = previousRecords.get(name);
+    const record = {
+      name,
+      id: null,
+      state: "missing",
+      reason: null,
+      historyLost: false,
+      since: prev && prev.state === "missing" && prev.since ? prev.since : new Date(now),
+      collections: [namespace],
+      lastResume: null,
+      reconcile: null
+    };
+    records.push(record);
+    problems.push({
+      level: "critical",
+      what: `capture trigger ${name}`,
+      detail: `not deployed (the app lists no trigger of that name), so ${namespace} is not captured`,
+      since: record.since,
+      steps: [
+        "Deploy the app again (npm run deploy), which creates the capture triggers from config/captured-collections.csv",
+        reconcileStep(stepContext(deps), [namespace], "Then")
+      ]
+    });
+  });
+  return records;
+}
+async function suspended(deps, record, prev, problems, now) {
+  const { admin, health } = deps;
+  const lastResume = prev && prev.state === "suspended" ? prev.lastResume : null;
+  const problem = {
+    level: "critical",
+    what: `capture trigger ${record.name}`,
+    detail: `suspended since ${iso(record.since)}` + (record.reason ? ` (${record.reason})` : "") + `: changes of ${record.collections.join(", ") || "its collection"} are not captured`,
+    since: record.since,
+    steps: resumeSteps(stepContext(deps), record)
+  };
+  problems.push(problem);
+  if (!admin || !health.autoResume) return;
+  if (lastResume && lastResume.ok && now - lastResume.at.getTime() < health.stallAfterMs) {
+    problem.level = "warning";
+    problem.detail += `; resumed ${lastResume.withToken ? "from its resume token" : "without its resume token"} at ${iso(lastResume.at)}, waiting for it to run`;
+    problem.steps = [];
+    return;
+  }
+  let withToken = !record.historyLost && !(lastResume && lastResume.withToken && lastResume.ok);
+  try {
+    try {
+      await admin.resumeTrigger(record.id, !withToken);
+    } catch (error) {
+      if (!(withToken && error instanceof AdminApiError && error.kind === "history_lost")) throw error;
+      withToken = false;
+      await admin.resumeTrigger(record.id, true);
+    }
+  } catch (error) {
+    record.lastResume = { at: new Date(now), withToken, ok: false, error: describeAdminError(error) };
+    problem.detail += `; resuming it failed: ${record.lastResume.error}`;
+    return;
+  }
+  record.lastResume = { at: new Date(now), withToken, ok: true, error: null };
+  if (!withToken && record.collections.length > 0) {
+    const owed = record.reconcile && record.reconcile.insertedAt === null ? record.reconcile : null;
+    record.reconcile = {
+      signalId: owed ? owed.signalId : new deps.bson.lib.ObjectId(),
+      collections: owed ? union(owed.collections, record.collections) : record.collections,
+      requestedAt: owed ? owed.requestedAt : new Date(now),
+      insertedAt: null
+    };
+  }
+  problem.level = "warning";
+  problem.detail += withToken ? "; resumed from its resume token (no change event is skipped)" : `; resumed without its resume token: events of the gap were skipped${record.reconcile && record.reconcile.insertedAt === null ? ", a reconcile follows at the next heartbeat" : ""}`;
+  problem.steps = [];
+  deps.logger.warn({
+    msg: "capture trigger resumed",
+    trigger: record.name,
+    withToken,
+    suspendedSince: record.since,
+    reason: record.reason,
+    reconcile: record.reconcile && record.reconcile.insertedAt === null ? record.reconcile.collections : []
+  });
+}
+async function insertOwedReconcile(deps, record, now) {
+  const owed = record.reconcile;
+  if (!owed || owed.insertedAt !== null) return;
+  const resumedAt = record.lastResume ? iso(record.lastResume.at) : "?";
+  await deps.signals.updateOne(
+    { _id: owed.signalId },
+    {
+      $setOnInsert: {
+        ...reconcileSignal(owed.collections),
+        requestedBy: "emitHeartbeat",
+        reason: `${record.name} was resumed without its resume token at ${resumedAt}: change events written while it was suspended were skipped`,
+        createdAt: new Date(now)
+      }
+    },
+    { upsert: true }
+  );
+  owed.insertedAt = new Date(now);
+  deps.logger.warn({
+    msg: "reconcile signal inserted",
+    trigger: record.name,
+    signalId: String(owed.signalId),
+    collections: owed.collections
+  });
+}
+function isWatched(state) {
+  if (state.type !== "" && state.type !== "DATABASE") return false;
+  if (state.functionName !== void 0)
+    return state.functionName === CAPTURE_FUNCTION || state.functionName === SNAPSHOT_FUNCTION;
+  return state.name.indexOf("capture_") === 0 || state.name === SNAPSHOT_FUNCTION;
+}
+async function reconcileCollections(deps, state) {
+  if (state.functionName === SNAPSHOT_FUNCTION || state.name === SNAPSHOT_FUNCTION || !state.database) return [];
+  const db = state.database;
+  const own = /* @__PURE__ */ new Set([
+    `${deps.config.heartbeatDatabase}.${deps.config.heartbeatCollection}`,
+    `${deps.config.signalDatabase}.${deps.config.signalCollection}`,
+    `${deps.config.outboxDatabase}.${deps.config.outboxCollection}`,
+    `${deps.config.outboxDatabase}.${deps.config.statusCollection}`
+  ]);
+  let names;
+  if (state.collection) names = [state.collection];
+  else {
+    names = [];
+    let whole = false;
+    deps.health.captured.forEach((namespace) => {
+      if (namespace === `${db}.${WHOLE_DATABASE}`) whole = true;
+      else if (namespace.indexOf(`${db}.`) === 0) names.push(namespace.slice(db.length + 1));
+    });
+    if (whole || names.length === 0) names = union(names, await listCollectionNames(deps.dataSource.db(db)));
+  }
+  return names.filter((coll) => coll.indexOf("system.") !== 0).map((coll) => `${db}.${coll}`).filter((namespace) => !own.has(namespace)).sort();
+}
+async function listCollectionNames(database) {
+  const db = database;
+  if (typeof db.getCollectionNames === "function") return db.getCollectionNames();
+  if (typeof db.listCollections === "function")
+    return (await db.listCollections({}, { nameOnly: true }).toArray()).map((c) => c.name);
+  if (typeof db.collectionNames === "function") return db.collectionNames();
+  return [];
+}
+function stepContext(deps) {
+  return {
+    adminApiUrl: deps.health.adminApiUrl,
+    groupId: deps.groupId,
+    appId: deps.appId,
+    signalDatabase: deps.config.signalDatabase,
+    signalCollection: deps.config.signalCollection,
+    heartbeatDatabase: deps.config.heartbeatDatabase,
+    heartbeatCollection: deps.config.heartbeatCollection,
+    captured: deps.health.captured,
+    adminConfigured: deps.admin !== void 0,
+    autoResume: deps.health.autoResume
+  };
+}
+function describeAdminError(error) {
+  return error instanceof AdminApiError ? `${error.kind}: ${error.message}` : describeError(error);
+}
+function union(a, b) {
+  const out = a.slice();
+  for (const x of b) if (out.indexOf(x) === -1) out.push(x);
+  return out;
+}
+function iso(date) {
+  return date instanceof Date ? date.toISOString() : "an unknown time";
+}
+function seconds(ms) {
+  return ms < 12e4 ? `${Math.round(ms / 1e3)} s` : `${(ms / 6e4).toFixed(1)} min`;
+}
+
 // src/core/chunk.ts
 function chunkEnd(start, total, limits, sizeAt) {
   let end = start;
@@ -1396,7 +2031,7 @@ async function putAllRecords(entries, deps) {
 }
 
 // src/core/capture/partition-key.ts
-var import_crypto = require("crypto");
+var import_crypto2 = require("crypto");
 var MAX_PARTITION_KEY = 256;
 function partitionKeyFor(id, bson) {
   let key;
@@ -1404,7 +2039,7 @@ function partitionKeyFor(id, bson) {
   else if (bson.bsonType(id) === "ObjectId") key = id.toHexString();
   else key = bson.ejson.stringify({ _id: id }, { relaxed: false });
   if (key.length === 0 || key.length > MAX_PARTITION_KEY)
-    key = `sha256:${(0, import_crypto.createHash)("sha256").update(key, "utf8").digest("hex")}`;
+    key = `sha256:${(0, import_crypto2.createHash)("sha256").update(key, "utf8").digest("hex")}`;
   return key;
 }
 
@@ -1510,11 +2145,11 @@ function encodeValue(value, config) {
 }
 
 // src/core/capture/mask-value.ts
-var import_crypto2 = require("crypto");
+var import_crypto3 = require("crypto");
 var MASKED_VALUE = /^hmac:[A-Za-z0-9_-]{43}$/;
 var MIN_MASK_KEY_LENGTH = 32;
 function maskValue(value, key, bson) {
-  const digest = (0, import_crypto2.createHmac)("sha256", key).update(JSON.stringify(canonical(value, bson)), "utf8").digest("base64");
+  const digest = (0, import_crypto3.createHmac)("sha256", key).update(JSON.stringify(canonical(value, bson)), "utf8").digest("base64");
   return `hmac:${digest.replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "")}`;
 }
 function canonical(value, bson) {
@@ -2294,11 +2929,31 @@ async function emitHeartbeat(deps, budgetMs = HEARTBEAT_BUDGET_MS) {
   const at = new Date(started);
   const outboxDepth = await countMatching(deps.outbox);
   const last = await deps.status.findOne({ _id: `${deps.config.appName}:lastSuccessfulPut` });
+  const previous = deps.health ? await deps.heartbeat.findOne({ _id: deps.config.appName }) : null;
   await deps.heartbeat.updateOne(
     { _id: deps.config.appName },
     { $set: { app: deps.config.appName, at, outboxDepth, lastSuccessfulPutAt: last ? last.at : null } },
     { upsert: true }
   );
+  let capture;
+  if (deps.health) {
+    try {
+      capture = await checkCapture(
+        {
+          ...deps.health,
+          health: deps.health.config,
+          config: deps.config,
+          status: deps.status,
+          clock: deps.clock,
+          logger: deps.logger
+        },
+        previous && previous.at instanceof Date ? previous.at : null,
+        outboxDepth
+      );
+    } catch (error) {
+      deps.logger.error({ msg: "capture check failed", app: deps.config.appName, error: describeError(error) });
+    }
+  }
   const drain = await drainOutbox(
     {
       kinesis: deps.kinesis,
@@ -2337,15 +2992,25 @@ async function emitHeartbeat(deps, budgetMs = HEARTBEAT_BUDGET_MS) {
     drainFailed: drain.failed,
     outboxRemaining: drain.remaining,
     snapshotsContinued,
+    ...capture ? {
+      stream: capture.stream.state,
+      adminApi: capture.adminApi,
+      captureProblems: capture.problems.length
+    } : {},
     durationMs: deps.clock.now() - started
   });
-  return { at, outboxDepth, drain, snapshotsContinued };
+  return { at, outboxDepth, drain, snapshotsContinued, capture };
 }
 
 // src/functions/emitHeartbeat.ts
 async function emitHeartbeat2() {
   const deps = captureDepsFromContext(context);
-  return emitHeartbeat({ ...deps, snapshots: { signals: deps.signals, dataSource: deps.dataSource, bson: deps.bson } });
+  const health = captureHealthFromContext(context);
+  return emitHeartbeat({
+    ...deps,
+    snapshots: { signals: deps.signals, dataSource: deps.dataSource, bson: deps.bson },
+    health: { ...health, signals: deps.signals, dataSource: deps.dataSource, bson: deps.bson }
+  });
 }
   return module.exports;
 };

@@ -1220,33 +1220,33 @@ function createNodeTransport(maxSockets = 10) {
     "http:": new http.Agent({ keepAlive: true, maxSockets }),
     "https:": new https.Agent({ keepAlive: true, maxSockets })
   };
+  const request = (method, url, headers, body, timeoutMs) => new Promise((resolve, reject) => {
+    const target = new import_url2.URL(url);
+    const client = target.protocol === "https:" ? https : http;
+    const req = client.request(
+      {
+        protocol: target.protocol,
+        hostname: target.hostname,
+        port: target.port,
+        path: target.pathname + target.search,
+        method,
+        headers: body === void 0 ? headers : { ...headers, "Content-Length": String(Buffer.byteLength(body)) },
+        agent: agents[target.protocol]
+      },
+      (res) => {
+        const chunks = [];
+        res.on("data", (chunk) => chunks.push(chunk));
+        res.on("end", () => resolve({ status: res.statusCode || 0, body: Buffer.concat(chunks).toString("utf8") }));
+        res.on("error", reject);
+      }
+    );
+    req.setTimeout(timeoutMs, () => req.destroy(new Error(`no response within ${timeoutMs} ms`)));
+    req.on("error", reject);
+    req.end(body);
+  });
   return {
-    post(url, headers, body, timeoutMs) {
-      return new Promise((resolve, reject) => {
-        const target = new import_url2.URL(url);
-        const client = target.protocol === "https:" ? https : http;
-        const req = client.request(
-          {
-            protocol: target.protocol,
-            hostname: target.hostname,
-            port: target.port,
-            path: target.pathname,
-            method: "POST",
-            headers: { ...headers, "Content-Length": String(Buffer.byteLength(body)) },
-            agent: agents[target.protocol]
-          },
-          (res) => {
-            const chunks = [];
-            res.on("data", (chunk) => chunks.push(chunk));
-            res.on("end", () => resolve({ status: res.statusCode || 0, body: Buffer.concat(chunks).toString("utf8") }));
-            res.on("error", reject);
-          }
-        );
-        req.setTimeout(timeoutMs, () => req.destroy(new Error(`no response within ${timeoutMs} ms`)));
-        req.on("error", reject);
-        req.end(body);
-      });
-    }
+    request,
+    post: (url, headers, body, timeoutMs) => request("POST", url, headers, body, timeoutMs)
   };
 }
 
@@ -1319,6 +1319,16 @@ function captureDepsFromContext(ctx) {
     sleep: realSleep,
     logger: consoleLogger
   };
+}
+
+// src/core/capture/heartbeat-on-stream.ts
+var heartbeatOnStreamId = (app) => `${app}:heartbeatOnStream`;
+async function recordHeartbeatOnStream(status, app, heartbeatAt, now) {
+  await status.updateOne(
+    { _id: heartbeatOnStreamId(app) },
+    { $max: { heartbeatAt, putAt: new Date(now) } },
+    { upsert: true }
+  );
 }
 
 // src/core/capture/partition-key.ts
@@ -1674,6 +1684,11 @@ async function publishChangeToKinesis(captured, deps) {
     await recordSuccessfulPut(deps).catch(
       (error) => logger.warn({ msg: "could not record the last successful put", error: describeError(error) })
     );
+    const heartbeat = event.fullDocument;
+    if (heartbeat && typeof heartbeat._id === "string" && heartbeat.at instanceof Date)
+      await recordHeartbeatOnStream(deps.status, heartbeat._id, heartbeat.at, deps.clock.now()).catch(
+        (error) => logger.warn({ msg: "could not record the heartbeat put", error: describeError(error) })
+      );
   }
   return { result: "put", sequenceNumber: put.SequenceNumber, shardId: put.ShardId, degraded: record.degraded };
 }

@@ -495,11 +495,11 @@ function describeError(error) {
 }
 
 // src/core/settings.ts
-function setting(name, parse, fallback) {
-  return { name, parse, fallback };
+function setting(name, parse2, fallback) {
+  return { name, parse: parse2, fallback };
 }
-function optional(name, parse) {
-  return { name, parse, fallback: void 0 };
+function optional(name, parse2) {
+  return { name, parse: parse2, fallback: void 0 };
 }
 function misconfigured(message) {
   return new BridgeError("setting_invalid", message);
@@ -1220,33 +1220,33 @@ function createNodeTransport(maxSockets = 10) {
     "http:": new http.Agent({ keepAlive: true, maxSockets }),
     "https:": new https.Agent({ keepAlive: true, maxSockets })
   };
+  const request = (method, url, headers, body, timeoutMs) => new Promise((resolve, reject) => {
+    const target = new import_url2.URL(url);
+    const client = target.protocol === "https:" ? https : http;
+    const req = client.request(
+      {
+        protocol: target.protocol,
+        hostname: target.hostname,
+        port: target.port,
+        path: target.pathname + target.search,
+        method,
+        headers: body === void 0 ? headers : { ...headers, "Content-Length": String(Buffer.byteLength(body)) },
+        agent: agents[target.protocol]
+      },
+      (res) => {
+        const chunks = [];
+        res.on("data", (chunk) => chunks.push(chunk));
+        res.on("end", () => resolve({ status: res.statusCode || 0, body: Buffer.concat(chunks).toString("utf8") }));
+        res.on("error", reject);
+      }
+    );
+    req.setTimeout(timeoutMs, () => req.destroy(new Error(`no response within ${timeoutMs} ms`)));
+    req.on("error", reject);
+    req.end(body);
+  });
   return {
-    post(url, headers, body, timeoutMs) {
-      return new Promise((resolve, reject) => {
-        const target = new import_url2.URL(url);
-        const client = target.protocol === "https:" ? https : http;
-        const req = client.request(
-          {
-            protocol: target.protocol,
-            hostname: target.hostname,
-            port: target.port,
-            path: target.pathname,
-            method: "POST",
-            headers: { ...headers, "Content-Length": String(Buffer.byteLength(body)) },
-            agent: agents[target.protocol]
-          },
-          (res) => {
-            const chunks = [];
-            res.on("data", (chunk) => chunks.push(chunk));
-            res.on("end", () => resolve({ status: res.statusCode || 0, body: Buffer.concat(chunks).toString("utf8") }));
-            res.on("error", reject);
-          }
-        );
-        req.setTimeout(timeoutMs, () => req.destroy(new Error(`no response within ${timeoutMs} ms`)));
-        req.on("error", reject);
-        req.end(body);
-      });
-    }
+    request,
+    post: (url, headers, body, timeoutMs) => request("POST", url, headers, body, timeoutMs)
   };
 }
 
@@ -1320,6 +1320,19 @@ function captureDepsFromContext(ctx) {
     logger: consoleLogger
   };
 }
+
+// node_modules/csv-parse/lib/api/index.js
+var boms = {
+  // Note, the following are equals:
+  // Buffer.from("\ufeff")
+  // Buffer.from([239, 187, 191])
+  // Buffer.from('EFBBBF', 'hex')
+  utf8: Buffer.from([239, 187, 191]),
+  // Note, the following are equals:
+  // Buffer.from "\ufeff", 'utf16le
+  // Buffer.from([255, 254])
+  utf16le: Buffer.from([255, 254])
+};
 
 // src/core/chunk.ts
 function chunkEnd(start, total, limits, sizeAt) {

@@ -10,6 +10,7 @@ import { fromSetting, keepStoreOption } from "../cli/environment";
 import { kinesisSettings } from "../core/capture/config";
 import { openDataFolderToWrite, type DataFolder } from "../embedded/data-folder";
 import { externalKinesisFromEnv, Pipeline, type PipelineCounts } from "../local/pipeline";
+import { DEMO_HEARTBEAT_EVERY_MS, describeHeal, SuspendCaptureDemo } from "../local/suspend-capture";
 
 const startCommand = defineCommand({
   command: "npm start",
@@ -24,7 +25,12 @@ const startCommand = defineCommand({
       description: "stop after <n> readings, verify every landed document against its source, exit 0 only if exact",
       defaultText: "none: run until Ctrl-C",
     },
-    rate: { type: "string", value: "<readings/s>", description: "sensor readings per second", default: "20" },
+    rate: {
+      type: "string",
+      value: "<readings/s>",
+      description: "sensor readings per second",
+      defaultText: "20 (250 with --suspend-capture)",
+    },
     interval: { type: "string", value: "<ms>", description: "Firehose buffer interval", default: "1000" },
     "no-gzip": { type: "boolean", description: "deliver uncompressed bodies (gzip is the default)" },
     engine: {
@@ -41,6 +47,12 @@ const startCommand = defineCommand({
       defaultText: "0",
     },
     data: keepStoreOption,
+    "suspend-capture": {
+      type: "boolean",
+      description:
+        "with --events: suspend capture as Atlas does when the oplog loses its history, while readings are inserted, " +
+        "updated and deleted; the heartbeat notices it through a local Admin API, resumes without the token and reconciles",
+    },
   },
   environment: [
     {
@@ -58,6 +70,7 @@ const startCommand = defineCommand({
   notes: [
     "examples: npm start -- --events 1000",
     "          npm start -- --data .local/store   (then, in another terminal: npm run status -- --data .local/store)",
+    "          npm start -- --events 3000 --suspend-capture",
   ],
 });
 
@@ -73,7 +86,12 @@ function progress(c: PipelineCounts, landedBefore: number): string {
 
 runCommand(startCommand, async ({ values }) => {
   const events = values.events === undefined ? undefined : Math.floor(positiveNumber("events", values.events));
-  const rate = positiveNumber("rate", values.rate);
+  const suspendCapture = values["suspend-capture"] === true;
+  if (suspendCapture && events === undefined)
+    throw new UsageError("--suspend-capture needs --events <n> (the run ends with the exact check)");
+  if (suspendCapture && values.data) throw new UsageError("--suspend-capture runs on a fresh store: leave out --data");
+  // The demo should take seconds: its heartbeat runs every second, the readings come faster.
+  const rate = positiveNumber("rate", values.rate ?? (suspendCapture ? "250" : "20"));
   const interval = positiveNumber("interval", values.interval);
   const engine = oneOfOption("engine", values.engine, ["kinesalite", "kinesis-local"] as const);
   const kinesisLatencyMs =
@@ -96,11 +114,13 @@ runCommand(startCommand, async ({ values }) => {
       `${externalKinesis ? `stream ${externalKinesis.streamName} ${externalKinesis.endpoint ? `at ${externalKinesis.endpoint}` : `in ${externalKinesis.region} (AWS)`}` : `${engine} on loopback`}, ` +
       `functions from functions/, Firehose buffer ${interval} ms${gzip ? ", gzip" : ""}; logs in .local/`,
   );
+  const demo = suspendCapture ? await SuspendCaptureDemo.start() : undefined;
   let pipeline: Pipeline;
   try {
     pipeline = await Pipeline.start({
       root,
       stateDir,
+      ...(demo ? { values: demo.values, scheduleEveryMs: DEMO_HEARTBEAT_EVERY_MS } : {}),
       bufferIntervalMs: interval,
       gzip,
       engine,
@@ -111,12 +131,14 @@ runCommand(startCommand, async ({ values }) => {
     });
   } catch (error) {
     await folder?.close();
+    await demo?.stop();
     throw error;
   }
   const landedBefore = (await pipeline.snapshotCounts()).upserted;
   console.log(
     `Webhook endpoint ${pipeline.runtime.endpointUrl}/firehose; sensor at ${rate} readings/s into monitors.reports${events ? ` (${events} readings)` : ""}`,
   );
+  demo?.attach(pipeline);
   const startedAt = Date.now();
   const sensor = pipeline.startSensor(rate, events);
   const tty = process.stdout.isTTY;
@@ -137,6 +159,7 @@ runCommand(startCommand, async ({ values }) => {
     if (tty) process.stdout.write("\n");
     await pipeline.stop();
     await folder?.close();
+    await demo?.stop();
     process.exit(code);
   };
   // Ctrl-C: what was done so far, checked against the sources; readings still on their way are named, not failed.
@@ -160,6 +183,25 @@ runCommand(startCommand, async ({ values }) => {
   process.on("SIGTERM", () => void interrupted("SIGTERM", 143));
 
   if (events === undefined) return; // run until Ctrl-C
+  if (demo) {
+    const healed = await demo.run(events);
+    clearInterval(ticker);
+    if (tty) process.stdout.write("\n");
+    for (const line of describeHeal(healed)) console.log(line);
+    const counts = await pipeline.snapshotCounts();
+    const r = healed.verify;
+    console.log(
+      `${healed.exact ? "OK" : "FAILED"}: ${counts.inserted} inserted, ${healed.gapDeleted.length} deleted, ${r.sources} in the source, ${r.landed} in the mirror, ` +
+        `${r.missing.length} missing, ${r.different.length} different, ${r.extra.length} extra, ${counts.deadLettered} dead-lettered, outbox ${counts.outboxDepth}`,
+    );
+    if (!healed.exact) {
+      for (const id of r.missing.slice(0, 5)) console.log(`  missing ${id}`);
+      for (const id of r.different.slice(0, 5)) console.log(`  different ${id}`);
+      for (const id of r.extra.slice(0, 5)) console.log(`  extra ${id}`);
+    }
+    await shutdown(healed.exact ? 0 : 1);
+    return;
+  }
   await sensor.finished;
   const timeoutMs = 120_000 + (events / rate) * 2000;
   const landed = await pipeline.waitForLanding(landedBefore + events, timeoutMs);

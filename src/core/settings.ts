@@ -99,6 +99,22 @@ export function wholeNumber(min: number, max: number): Parser<number> {
   };
 }
 
+/** true or false, given as a boolean or as the text "true"/"false" (environment variables). */
+export const flag: Parser<boolean> = (raw, name) => {
+  if (raw === true || raw === "true") return true;
+  if (raw === false || raw === "false") return false;
+  throw misconfigured(`${name} must be true or false`);
+};
+
+/**
+ * A credential that may be switched off: App Services wants every secret a value names to exist, so
+ * a deployment that goes without this credential gives its secret the text "none".
+ */
+export const credential: Parser<string | undefined> = (raw, name) => {
+  const value = text(raw, name);
+  return value.trim().toLowerCase() === "none" ? undefined : value;
+};
+
 /** An http(s) URL, such as an emulator's endpoint. */
 export const httpUrl: Parser<string> = (raw, name) => {
   const value = text(raw, name);

@@ -47,6 +47,8 @@ export interface PipelineOptions {
   kinesisLatencyMs?: number;
   /** Run the capture triggers unordered (as the capture list's "unordered"), whatever triggers/ say. */
   captureOrdering?: "ordered" | "unordered";
+  /** More values for the functions (they win over values/), such as the local Admin API's address. */
+  values?: Record<string, unknown>;
 }
 
 export interface ExternalKinesis {
@@ -259,6 +261,7 @@ export class Pipeline {
       resumeTokens,
       secrets: {},
       valueOverrides: {
+        ...options.values,
         ...kinesis.values,
         FIREHOSE_ACCESS_KEY: accessKey,
         FIREHOSE_ACCESS_KEY_PREVIOUS: "",

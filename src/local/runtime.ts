@@ -1,4 +1,5 @@
 import { Cron } from "croner";
+import { createHash } from "node:crypto";
 import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { MongoClient } from "mongodb";
@@ -44,6 +45,31 @@ export interface RuntimeOptions {
   triggerOrdering?: "ordered" | "unordered";
 }
 
+/** A DATABASE trigger's state as the local runtime keeps it (and its Admin API lists it). */
+export interface DatabaseTriggerState {
+  /** A stable id (24 hex digits, like App Services' ObjectIds), derived from the name. */
+  readonly id: string;
+  readonly name: string;
+  readonly functionName: string;
+  readonly config: DatabaseTriggerConfig;
+  readonly disabled: boolean;
+  state: "running" | "suspended";
+  /** The error a suspended trigger shows, as App Services logs it. */
+  error?: string;
+  errorCode?: string;
+  suspendedAt?: Date;
+  /** Whether the events of the suspension are gone (resuming from the token then fails again). */
+  historyLost: boolean;
+  /** Change events that arrived while suspended and were never delivered, by operation type. */
+  readonly dropped: Record<string, number>;
+  /** Events delivered to the trigger whose function has not finished yet (its backlog). */
+  pending: number;
+}
+
+/** The error App Services shows for a trigger whose resume token has left the oplog. */
+export const HISTORY_LOST_ERROR =
+  "(ChangeStreamHistoryLost) Resume of change stream was not possible, as the resume point may no longer be in the oplog.";
+
 export interface Execution {
   trigger?: string;
   route?: string;
@@ -70,6 +96,10 @@ export class LocalRuntime {
   private readonly loaded = new Map<string, AppServicesFunction>();
   private readonly stops: (() => Promise<void> | void)[] = [];
   private readonly inFlight = new Set<Promise<unknown>>();
+  private readonly databaseTriggers = new Map<
+    string,
+    { state: DatabaseTriggerState; rewatch(fromToken: boolean): void }
+  >();
   private server?: Server;
   private stopped = false;
 
@@ -114,6 +144,56 @@ export class LocalRuntime {
       this.loaded.set(name, fn);
     }
     return fn(...args);
+  }
+
+  /** Every DATABASE trigger's state (what the local Admin API lists). */
+  listDatabaseTriggers(): DatabaseTriggerState[] {
+    return [...this.databaseTriggers.values()].map((t) => t.state);
+  }
+
+  /**
+   * Suspends a DATABASE trigger as Atlas does: its change stream stops, and the events written while
+   * it is suspended are not delivered. With `historyLost` (the default), its resume token has left
+   * the oplog: a resume from the token fails again, and those events are never delivered.
+   */
+  suspendTrigger(name: string, options: { historyLost?: boolean; error?: string } = {}): DatabaseTriggerState {
+    const trigger = this.databaseTriggers.get(name);
+    if (!trigger) throw new Error(`no DATABASE trigger "${name}"`);
+    const historyLost = options.historyLost ?? true;
+    Object.assign(trigger.state, {
+      state: "suspended",
+      suspendedAt: new Date(),
+      historyLost,
+      error:
+        options.error ?? (historyLost ? HISTORY_LOST_ERROR : "(ChangeStreamInvalidated) change stream invalidated"),
+      errorCode: historyLost ? "ChangeStreamHistoryLost" : "ChangeStreamInvalidated",
+    });
+    return trigger.state;
+  }
+
+  /**
+   * Resumes a suspended trigger (by id or name), as the Admin API's resume does: from its resume
+   * token (the events of the suspension are delivered, unless the history is lost: then it is
+   * suspended again at once, as a change stream that cannot resume fails), or, with `disableToken`,
+   * from now on. Undefined for an unknown trigger.
+   */
+  resumeTrigger(idOrName: string, options: { disableToken: boolean }): DatabaseTriggerState | undefined {
+    const trigger = [...this.databaseTriggers.values()].find(
+      (t) => t.state.id === idOrName || t.state.name === idOrName,
+    );
+    if (!trigger) return undefined;
+    const state = trigger.state;
+    if (state.state !== "suspended") return state;
+    if (!options.disableToken && state.historyLost) {
+      state.suspendedAt = new Date();
+      return state;
+    }
+    Object.assign(state, { state: "running", error: undefined, errorCode: undefined, suspendedAt: undefined });
+    state.historyLost = false;
+    // From the token, the events of the suspension are replayed from the change log; without it a
+    // new change stream starts from now.
+    trigger.rewatch(!options.disableToken);
+    return state;
   }
 
   private async begin(): Promise<void> {
@@ -170,27 +250,54 @@ export class LocalRuntime {
     const config = ordering ? { ...configured, unordered: ordering === "unordered" } : configured;
     const prepare = triggerEventFilter(config);
     const tokens = this.options.resumeTokens;
+    let lastToken: { _data: string } | undefined = tokens && (tokens[trigger.name] as { _data: string } | undefined);
     let queue: Promise<unknown> = Promise.resolve();
+    const state: DatabaseTriggerState = {
+      id: createHash("sha256").update(trigger.name).digest("hex").slice(0, 24),
+      name: trigger.name,
+      functionName,
+      config,
+      disabled: trigger.disabled === true,
+      state: "running",
+      historyLost: false,
+      dropped: {},
+      pending: 0,
+    };
     const dispatch = (raw: Document) => {
       if (this.stopped) return;
       const delivered = prepare(raw);
       if (delivered === undefined) return;
+      if (state.state === "suspended") {
+        // A suspended trigger's change stream is closed: the event is not delivered (and, with the
+        // history lost, never will be).
+        const type = String(raw.operationType);
+        state.dropped[type] = (state.dropped[type] || 0) + 1;
+        return;
+      }
+      state.pending++;
       const remember = () => {
+        state.pending--;
+        lastToken = raw._id as { _data: string };
         if (tokens) tokens[trigger.name] = raw._id;
       };
       if (config.unordered) {
         void this.track(this.run(functionName, [delivered], { trigger: trigger.name }).then(remember));
       } else {
         queue = queue.then(async () => {
-          if (this.stopped) return; // not remembered: a restarted runtime replays it
+          if (this.stopped) {
+            state.pending--; // not remembered: a restarted runtime replays it
+            return;
+          }
           await this.run(functionName, [delivered], { trigger: trigger.name });
           remember();
         });
         void this.track(queue);
       }
     };
-    const resumeAfter = tokens && tokens[trigger.name] ? (tokens[trigger.name] as { _data: string }) : undefined;
-    const onError = (error: unknown) =>
+    const onError = (error: unknown) => {
+      state.state = "suspended";
+      state.suspendedAt = new Date();
+      state.error = String(error);
       this.options.functionConsole?.error(
         JSON.stringify({
           level: "error",
@@ -199,7 +306,30 @@ export class LocalRuntime {
           error: String(error),
         }),
       );
-    this.stops.push(watchChanges(this.options.dataSource, config, resumeAfter, dispatch, onError));
+    };
+    let stopWatch = watchChanges(this.options.dataSource, config, lastToken, dispatch, onError);
+    this.stops.push(() => stopWatch());
+    this.databaseTriggers.set(trigger.name, {
+      state,
+      rewatch: (fromToken) => {
+        void stopWatch();
+        try {
+          stopWatch = watchChanges(
+            this.options.dataSource,
+            config,
+            fromToken ? lastToken : undefined,
+            dispatch,
+            onError,
+          );
+        } catch (error) {
+          // The embedded store refuses a token older than its change log, as MongoDB does.
+          stopWatch = () => undefined;
+          onError(error);
+          state.historyLost = true;
+          state.errorCode = "ChangeStreamHistoryLost";
+        }
+      },
+    });
   }
 
   private schedule(trigger: TriggerConfig): void {

@@ -1,6 +1,7 @@
 import { Metrics } from "@aws-lambda-powertools/metrics";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { createEmfObserver } from "../../src/adapters/aws-lambda/emf-metrics";
+import { createEmfLivenessPublisher, createEmfObserver } from "../../src/adapters/aws-lambda/emf-metrics";
+import { readCaptureLiveness } from "../../src/core/firehose/capture-liveness";
 import { createFirehoseLambdaHandler } from "../../src/adapters/aws-lambda/firehose-handler";
 import { createFirehoseServer, type FirehoseServer } from "../../src/adapters/node-http/firehose-server";
 import { readFixture, type FirehoseFixture } from "../helpers/fixtures";
@@ -67,6 +68,25 @@ describe("GET /metrics on the Node server", () => {
     expect(text).toContain("process_cpu_user_seconds_total");
   });
 
+  it("shows the capture lag per app, read from the liveness collection when scraped", async () => {
+    const { url, deps } = await start();
+    const liveness = deps.store.db("monitors").collection("firehose_heartbeats");
+    const now = deps.clock.now();
+    await liveness.insertOne({
+      _id: "atlas-kinesis-bridge",
+      app: "atlas-kinesis-bridge",
+      lastHeartbeatAt: new Date(now - 75_000),
+    });
+    await liveness.insertOne({ _id: "other-app", app: "other-app", lastHeartbeatAt: new Date(now - 4_000) });
+    const text = (await httpRequest(`${url}/metrics`, { method: "GET" })).body;
+    expect(sample(text, 'akb_capture_heartbeat_age_seconds{app="atlas-kinesis-bridge"}')).toBe(75);
+    expect(sample(text, 'akb_capture_heartbeat_age_seconds{app="other-app"}')).toBe(4);
+    // Capture stops: no newer heartbeat arrives, and the next scrape says so.
+    await liveness.deleteMany({ _id: "other-app" });
+    const later = (await httpRequest(`${url}/metrics`, { method: "GET" })).body;
+    expect(sample(later, 'akb_capture_heartbeat_age_seconds{app="other-app"}')).toBeUndefined();
+  });
+
   it.each([
     { name: "no token", headers: {} as Record<string, string>, status: 401 },
     { name: "a wrong token", headers: { Authorization: "Bearer nope" }, status: 401 },
@@ -78,21 +98,6 @@ describe("GET /metrics on the Node server", () => {
 });
 
 describe("CloudWatch EMF lines from the Lambda handler", () => {
-  function emfLines(run: () => Promise<unknown>): Promise<Record<string, unknown>[]> {
-    const written: string[] = [];
-    vi.spyOn(process.stdout, "write").mockImplementation((chunk: string | Uint8Array) => {
-      written.push(String(chunk));
-      return true;
-    });
-    return run().then(() => {
-      vi.restoreAllMocks();
-      return written
-        .flatMap((text) => text.split("\n"))
-        .filter((line) => line.includes('"_aws"'))
-        .map((line) => JSON.parse(line));
-    });
-  }
-
   it("emits one line per delivery with the same counts, refusals included", async () => {
     const deps = makeFirehoseDeps();
     const observer = createEmfObserver(
@@ -134,3 +139,67 @@ describe("CloudWatch EMF lines from the Lambda handler", () => {
     expect(refused).toMatchObject({ status: "401", akb_firehose_requests: 1, akb_firehose_records_stored: 0 });
   });
 });
+
+describe("the capture lag as CloudWatch EMF lines from the Lambda", () => {
+  it("after a delivery, at most once a minute per container, one line per app", async () => {
+    const deps = makeFirehoseDeps();
+    const now = { value: deps.clock.now() };
+    await deps.store
+      .db("monitors")
+      .collection("firehose_heartbeats")
+      .insertOne({
+        _id: "atlas-kinesis-bridge",
+        app: "atlas-kinesis-bridge",
+        lastHeartbeatAt: new Date(now.value - 75_000),
+      });
+    const publish = createEmfLivenessPublisher(
+      new Metrics({ namespace: "AtlasKinesisBridgeTest", serviceName: "firehose-webhook" }),
+      60_000,
+      () => now.value,
+    );
+    const handler = createFirehoseLambdaHandler(
+      lambdaOptions(deps, {
+        observer: undefined,
+        afterDelivery: (ready) => publish(() => readCaptureLiveness(ready.dataSource, ready.config.routing, now.value)),
+      }),
+    );
+    const event = {
+      requestContext: { http: { method: "POST" } },
+      headers: {
+        ...Object.fromEntries(Object.entries(invalid.headers).map(([k, v]) => [k.toLowerCase(), v])),
+        "x-amz-firehose-access-key": TEST_ACCESS_KEY,
+      },
+      body: bodyOf(invalid),
+    };
+    const lines = await emfLines(async () => {
+      await handler(event);
+      await handler(event); // within the minute: nothing more
+      now.value += 61_000;
+      await handler(event);
+    });
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).toMatchObject({ app: "atlas-kinesis-bridge", akb_capture_heartbeat_age: 75 });
+    expect(lines[1]).toMatchObject({ app: "atlas-kinesis-bridge", akb_capture_heartbeat_age: 136 });
+    const directive = (
+      lines[0]._aws as { CloudWatchMetrics: { Dimensions: string[][]; Metrics: { Unit: string }[] }[] }
+    ).CloudWatchMetrics[0];
+    expect(directive.Dimensions[0]).toContain("app");
+    expect(directive.Metrics[0].Unit).toBe("Seconds");
+  });
+});
+
+/** The EMF lines `run` writes to stdout. */
+function emfLines(run: () => Promise<unknown>): Promise<Record<string, unknown>[]> {
+  const written: string[] = [];
+  vi.spyOn(process.stdout, "write").mockImplementation((chunk: string | Uint8Array) => {
+    written.push(String(chunk));
+    return true;
+  });
+  return run().then(() => {
+    vi.restoreAllMocks();
+    return written
+      .flatMap((text) => text.split("\n"))
+      .filter((line) => line.includes('"_aws"'))
+      .map((line) => JSON.parse(line));
+  });
+}

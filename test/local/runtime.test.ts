@@ -207,4 +207,71 @@ describe("LocalRuntime", () => {
       'triggers/watch.json: function "missing" is not in functions/config.json',
     );
   });
+
+  describe("suspending a DATABASE trigger as Atlas does", () => {
+    async function suspended(historyLost: boolean) {
+      const store = new EmbeddedStore();
+      const runtime = await start(
+        exportWith([databaseTrigger({ operation_types: ["INSERT", "UPDATE", "DELETE"] })]),
+        store,
+      );
+      const items = store.db("app").collection("items");
+      const calls = store.db("log").collection("calls");
+      await items.insertOne({ _id: 1 });
+      await runtime.idle();
+      const state = runtime.suspendTrigger("watch", { historyLost });
+      // The gap: an insert, an update and a delete, none delivered while suspended.
+      await items.insertOne({ _id: 2 });
+      await items.updateOne({ _id: 1 }, { $set: { v: 1 } });
+      await items.deleteOne({ _id: 2 });
+      await runtime.idle();
+      const delivered = async () =>
+        ((await calls.find({}).toArray()) as { event: { operationType: string; documentKey: { _id: number } } }[]).map(
+          (c) => `${c.event.operationType} ${c.event.documentKey._id}`,
+        );
+      return { runtime, items, state, delivered };
+    }
+
+    it("delivers nothing while suspended, and lists it with its error and what it dropped", async () => {
+      const { runtime, state, delivered } = await suspended(true);
+      expect(await delivered()).toEqual(["insert 1"]);
+      expect(state).toMatchObject({
+        name: "watch",
+        state: "suspended",
+        historyLost: true,
+        errorCode: "ChangeStreamHistoryLost",
+        dropped: { insert: 1, update: 1, delete: 1 },
+      });
+      expect(state.error).toMatch(/ChangeStreamHistoryLost/);
+      expect(runtime.listDatabaseTriggers().map((t) => [t.name, t.state, t.id])).toEqual([
+        ["watch", "suspended", expect.stringMatching(/^[0-9a-f]{24}$/)],
+      ]);
+    });
+
+    it("history lost: a resume from the token leaves it suspended; without the token, only new events come", async () => {
+      const { runtime, items, state, delivered } = await suspended(true);
+      runtime.resumeTrigger(state.id, { disableToken: false });
+      expect(state.state).toBe("suspended");
+      runtime.resumeTrigger("watch", { disableToken: true });
+      expect(state).toMatchObject({ state: "running", error: undefined });
+      await items.insertOne({ _id: 3 });
+      await runtime.idle();
+      expect(await delivered()).toEqual(["insert 1", "insert 3"]); // the gap is gone for good
+    });
+
+    it("history kept (an invalidate): a resume from the token delivers the gap's events, in order", async () => {
+      const { runtime, items, state, delivered } = await suspended(false);
+      runtime.resumeTrigger(state.id, { disableToken: false });
+      expect(state.state).toBe("running");
+      await items.insertOne({ _id: 3 });
+      await runtime.idle();
+      expect(await delivered()).toEqual(["insert 1", "insert 2", "update 1", "delete 2", "insert 3"]);
+    });
+
+    it("an unknown trigger is not resumed", async () => {
+      const { runtime } = await suspended(true);
+      expect(runtime.resumeTrigger("nope", { disableToken: true })).toBeUndefined();
+      expect(() => runtime.suspendTrigger("nope")).toThrow('no DATABASE trigger "nope"');
+    });
+  });
 });

@@ -4,6 +4,7 @@
  * is none of our business).
  */
 import { CAPTURE_VALUE_NAMES, captureSettings, kinesisSettings } from "../../../src/core/capture/config";
+import { CAPTURE_HEALTH_VALUE_NAMES, captureHealthSettings } from "../../../src/core/capture/health-config";
 import { FIREHOSE_VALUE_NAMES, firehoseSettings } from "../../../src/core/firehose/config";
 import type { Setting } from "../../../src/core/settings";
 import type { App } from "../app";
@@ -12,13 +13,13 @@ import type { App } from "../app";
 export const FUNCTION_VALUES: Record<string, readonly string[]> = {
   receiveFirehoseDelivery: FIREHOSE_VALUE_NAMES,
   publishChangeToKinesis: CAPTURE_VALUE_NAMES,
-  emitHeartbeat: CAPTURE_VALUE_NAMES,
+  emitHeartbeat: [...CAPTURE_VALUE_NAMES, ...CAPTURE_HEALTH_VALUE_NAMES],
   runSnapshot: CAPTURE_VALUE_NAMES,
 };
 
 /** Every setting the functions read, by value name (see src/core/settings.ts). */
 const SETTINGS_BY_NAME = new Map<string, Setting<unknown>>(
-  [captureSettings, kinesisSettings, firehoseSettings]
+  [captureSettings, kinesisSettings, captureHealthSettings, firehoseSettings]
     .flatMap((table) => Object.values(table as Record<string, Setting<unknown>>))
     .map((entry) => [entry.name, entry]),
 );

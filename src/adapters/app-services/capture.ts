@@ -41,7 +41,7 @@ let transport: ReturnType<typeof createNodeTransport> | undefined;
  * invocations wherever the host keeps the instance (a new connection per event cost more than the
  * put itself against a local emulator).
  */
-function sharedTransport(): ReturnType<typeof createNodeTransport> {
+export function sharedTransport(): ReturnType<typeof createNodeTransport> {
   // 25: the sockets App Services allows a function (it bounds unordered triggers locally too).
   transport = transport || createNodeTransport(25);
   return transport;

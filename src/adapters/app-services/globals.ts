@@ -10,7 +10,8 @@ export interface AppServicesContext {
   values: { get(name: string): unknown };
   services: { get(name: string): DataSourcePort | undefined };
   functions?: { execute(name: string, ...args: unknown[]): Promise<unknown> };
-  app?: { name?: string; id?: string };
+  /** `id` is the App's ObjectId and `projectId` its Atlas project (what the Admin API calls group id). */
+  app?: { name?: string; id?: string; projectId?: string };
 }
 
 declare global {

@@ -1,4 +1,5 @@
 import { Metrics, MetricUnit } from "@aws-lambda-powertools/metrics";
+import type { CaptureLiveness } from "../../core/firehose/capture-liveness";
 import { RECORD_OUTCOMES, type DeliveryObserver } from "../../core/firehose/delivery-report";
 
 /**
@@ -18,5 +19,37 @@ export function createEmfObserver(
       metrics.addMetric("akb_firehose_request_duration", MetricUnit.Milliseconds, report.durationMs);
       metrics.publishStoredMetrics();
     },
+  };
+}
+
+/**
+ * The capture lag per app on Lambda, where nothing scrapes: after a delivery, at most once per
+ * `everyMs` per container, one EMF line per app with `akb_capture_heartbeat_age` (seconds, dimension
+ * `app`), read from the liveness collection. A Lambda that gets no deliveries writes none (alarm on
+ * missing data too).
+ */
+export function createEmfLivenessPublisher(
+  metrics: Metrics = new Metrics({ namespace: "AtlasKinesisBridge", serviceName: "firehose-webhook" }),
+  everyMs = 60_000,
+  now: () => number = Date.now,
+): (read: () => Promise<CaptureLiveness[]>) => Promise<void> {
+  let last: number | undefined;
+  return async (read) => {
+    if (last !== undefined && now() - last < everyMs) return;
+    last = now();
+    let entries: CaptureLiveness[];
+    try {
+      entries = await read();
+    } catch (error) {
+      console.warn(
+        JSON.stringify({ level: "warn", msg: "metrics: could not read the capture liveness", error: String(error) }),
+      );
+      return;
+    }
+    for (const entry of entries) {
+      metrics.addDimension("app", entry.app);
+      metrics.addMetric("akb_capture_heartbeat_age", MetricUnit.Seconds, entry.heartbeatAgeSeconds);
+      metrics.publishStoredMetrics();
+    }
   };
 }

@@ -48,6 +48,8 @@ export interface FirehoseLambdaOptions {
   readonly clock?: Clock;
   /** Told what each delivery did (CloudWatch metrics). */
   readonly observer?: DeliveryObserver;
+  /** Runs after a delivery the core answered, before the handler returns (Lambda freezes after); its errors are its own. */
+  readonly afterDelivery?: (ready: { dataSource: DataSourcePort; config: FirehoseConfig }) => Promise<void>;
 }
 
 /**
@@ -98,6 +100,8 @@ export function createFirehoseLambdaHandler(
       { method: head.method, headers: head.headers, body },
       { ...hostDeps, config, dataSource: store.dataSource, bson: nodeBson, decodeUtf8Run },
     );
+    if (options.afterDelivery)
+      await options.afterDelivery({ dataSource: store.dataSource, config }).catch(() => undefined);
     return lambdaResult(answer);
   };
 }

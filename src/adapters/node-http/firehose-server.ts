@@ -8,6 +8,7 @@ import {
 } from "../../core/firehose/admit-delivery";
 import type { DeliveryObserver } from "../../core/firehose/delivery-report";
 import { checkHealth, healthResponse, type StoreProbe } from "../../core/firehose/health";
+import { readCaptureLiveness } from "../../core/firehose/capture-liveness";
 import { receiveFirehoseDelivery, type FirehoseDeliveryDeps } from "../../core/firehose/receive-delivery";
 import { setupFailureResponse } from "../../core/firehose/response";
 import { InflightBudget } from "./inflight-budget";
@@ -50,7 +51,12 @@ export interface FirehoseServer {
 export function createFirehoseServer(options: FirehoseServerOptions): FirehoseServer {
   const limits = effectiveLimits(options.limits);
   const budget = new InflightBudget(limits.maxInflightBytes);
-  const metrics = options.metrics ? createMetricsRoute(options.metrics.token, () => budget.bytes()) : undefined;
+  const metrics = options.metrics
+    ? createMetricsRoute(options.metrics.token, () => budget.bytes(), {
+        read: () => readCaptureLiveness(options.deps.dataSource, options.deps.config.routing, options.deps.clock.now()),
+        logger: options.deps.logger,
+      })
+    : undefined;
   const deps = withObserver(options.deps, metrics && metrics.observer);
   let draining = false;
   let active = 0;

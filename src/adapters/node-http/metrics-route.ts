@@ -1,5 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { constantTimeMatch } from "../../core/firehose/access-key";
+import type { CaptureLiveness } from "../../core/firehose/capture-liveness";
+import type { Logger } from "../../core/ports";
 import type { DeliveryObserver } from "../../core/firehose/delivery-report";
 import { createPrometheusMetrics } from "./prometheus-metrics";
 
@@ -11,8 +13,13 @@ export interface MetricsRoute {
 }
 
 /** `GET /metrics`: the Prometheus text, behind a bearer token when one is configured (compared in constant time). */
-export function createMetricsRoute(token: string | undefined, inflightBytes: () => number): MetricsRoute {
-  const metrics = createPrometheusMetrics(inflightBytes);
+export function createMetricsRoute(
+  token: string | undefined,
+  inflightBytes: () => number,
+  /** The capture lag per app, read when scraped (from the liveness collection the webhook keeps). */
+  liveness?: { read: () => Promise<CaptureLiveness[]>; logger: Logger },
+): MetricsRoute {
+  const metrics = createPrometheusMetrics(inflightBytes, liveness);
   return {
     observer: metrics.observer,
     handle(req, res) {

@@ -1,5 +1,7 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
+import type { CaptureLiveness } from "../../core/firehose/capture-liveness";
 import { RECORD_OUTCOMES, type DeliveryObserver } from "../../core/firehose/delivery-report";
+import type { Logger } from "../../core/ports";
 
 export interface PrometheusMetrics {
   readonly registry: Registry;
@@ -13,7 +15,11 @@ export interface PrometheusMetrics {
  * duration, the request-body bytes in flight (read from the server when scraped), and Node's
  * default process metrics. Each registry is its own, so tests and several servers never share counts.
  */
-export function createPrometheusMetrics(inflightBytes: () => number): PrometheusMetrics {
+export function createPrometheusMetrics(
+  inflightBytes: () => number,
+  /** The capture lag per app, read when scraped (from the liveness collection). */
+  liveness?: { read: () => Promise<CaptureLiveness[]>; logger: Logger },
+): PrometheusMetrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   const requests = new Counter({
@@ -42,6 +48,23 @@ export function createPrometheusMetrics(inflightBytes: () => number): Prometheus
       this.set(inflightBytes());
     },
   });
+  if (liveness) {
+    new Gauge({
+      name: "akb_capture_heartbeat_age_seconds",
+      help: "Seconds since the newest heartbeat of each app that reached this webhook was written: capture lag, growing when capture or delivery stops (alert above 180)",
+      labelNames: ["app"],
+      registers: [registry],
+      async collect() {
+        this.reset();
+        try {
+          for (const entry of await liveness.read()) this.set({ app: entry.app }, entry.heartbeatAgeSeconds);
+        } catch (error) {
+          // The other metrics still answer; a missing series is what an absent() alert catches.
+          liveness.logger.warn({ msg: "metrics: could not read the capture liveness", error: String(error) });
+        }
+      },
+    });
+  }
   // Every outcome exists from the start, so a rate over a quiet period reads 0 rather than nothing.
   for (const outcome of RECORD_OUTCOMES) records.inc({ outcome }, 0);
   const observer: DeliveryObserver = {

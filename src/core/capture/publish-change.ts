@@ -4,6 +4,7 @@ import { KinesisError, kinesisEntry, type KinesisPort } from "../kinesis/port";
 import type { Clock, CollectionPort, Logger } from "../ports";
 import { withRetries, type Sleep } from "../retry";
 import type { CaptureConfig } from "./config";
+import { recordHeartbeatOnStream } from "./heartbeat-on-stream";
 import { buildKinesisRecord, RecordTooLargeError, type ChangeEvent, type KinesisRecord } from "./envelope";
 import { enqueue, hasPendingFor, syntheticOutboxId } from "./outbox";
 import { partitionKeyFor } from "./partition-key";
@@ -148,6 +149,12 @@ export async function publishChangeToKinesis(captured: ChangeEvent, deps: Publis
     await recordSuccessfulPut(deps).catch((error) =>
       logger.warn({ msg: "could not record the last successful put", error: describeError(error) }),
     );
+    // Which heartbeat reached the stream: the heartbeat's stream check compares it with what it wrote.
+    const heartbeat = event.fullDocument as { _id?: unknown; at?: unknown } | null | undefined;
+    if (heartbeat && typeof heartbeat._id === "string" && heartbeat.at instanceof Date)
+      await recordHeartbeatOnStream(deps.status, heartbeat._id, heartbeat.at, deps.clock.now()).catch((error) =>
+        logger.warn({ msg: "could not record the heartbeat put", error: describeError(error) }),
+      );
   }
   return { result: "put", sequenceNumber: put.SequenceNumber, shardId: put.ShardId, degraded: record.degraded };
 }

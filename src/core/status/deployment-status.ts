@@ -1,4 +1,15 @@
-import type { CaptureConfig } from "../capture/config";
+import {
+  captureHealthId,
+  heartbeatOnStreamId,
+  streamVerdict,
+  type CaptureHealthReport,
+  type CaptureProblem,
+  type StreamVerdict,
+  type TriggerRecord,
+} from "../capture/capture-health";
+import { captureSettings, type CaptureConfig } from "../capture/config";
+import { stalledStreamSteps } from "../capture/heal-steps";
+import { ADMIN_API_DEFAULT_URL, DEFAULT_STALL_AFTER_MS, type CaptureHealthConfig } from "../capture/health-config";
 import { SNAPSHOT_SIGNAL_TYPE } from "../capture/snapshot";
 import type { FirehoseConfig } from "../firehose/config";
 import { countMatching, type DataSourcePort, type Document } from "../ports";
@@ -14,6 +25,8 @@ export interface Finding {
   readonly level: Level;
   readonly what: string;
   readonly detail: string;
+  /** What to do, a line each (capture problems: Atlas UI, Admin API calls, the signal to insert). */
+  readonly steps?: readonly string[];
 }
 
 /** When a finding is a warning or critical (README, "npm run status"). */
@@ -45,6 +58,16 @@ export interface DeploymentStatus {
     oldestAgeMs: number | null;
     topReasons: { reason: string; count: number }[];
   };
+  /** Per app: is capture alive (the stream check), and the capture triggers as the heartbeat last saw them. */
+  readonly capture: {
+    app: string;
+    stream: StreamVerdict;
+    /** When the heartbeat last checked (null: it has not, or runs a version without the check). */
+    checkedAt: Date | null;
+    adminApi: CaptureHealthReport["adminApi"] | null;
+    autoResume: boolean | null;
+    triggers: TriggerRecord[];
+  }[];
   readonly deadLetters24h: { total: number; byReasonCode: { reasonCode: string; count: number }[]; truncated: boolean };
   readonly snapshots: {
     id: string;
@@ -73,9 +96,11 @@ export async function readDeploymentStatus(
     | "outboxCollection"
     | "signalDatabase"
     | "signalCollection"
-  >,
+  > &
+    Partial<Pick<CaptureConfig, "statusCollection">>,
   firehose: Pick<FirehoseConfig, "database" | "deadLetterCollection" | "routing">,
   now: number,
+  health: Partial<Pick<CaptureHealthConfig, "stallAfterMs" | "adminApiUrl" | "captured">> = {},
 ): Promise<DeploymentStatus> {
   const findings: Finding[] = [];
   const age = (date: unknown) => (date instanceof Date ? now - date.getTime() : null);
@@ -137,6 +162,67 @@ export async function readDeploymentStatus(
           what: `end-to-end ${app.app}`,
           detail: `last heartbeat through the webhook ${minutes(seenAge)} ago, lag ${minutes(app.endToEndLagMs ?? 0)}`,
         });
+    }
+  }
+
+  const statusCollection = dataSource
+    .db(capture.outboxDatabase)
+    .collection(capture.statusCollection || (captureSettings.statusCollection.fallback as string));
+  const captureStatus: DeploymentStatus["capture"] = [];
+  for (const doc of heartbeats) {
+    const app = String(doc._id);
+    const onStream = await statusCollection.findOne({ _id: heartbeatOnStreamId(app) });
+    const report = (await statusCollection.findOne({ _id: captureHealthId(app) })) as CaptureHealthReport | null;
+    const stream = streamVerdict(
+      doc.at instanceof Date ? doc.at : null,
+      onStream,
+      now,
+      health.stallAfterMs ?? DEFAULT_STALL_AFTER_MS,
+    );
+    captureStatus.push({
+      app,
+      stream,
+      checkedAt: report && report.checkedAt instanceof Date ? report.checkedAt : null,
+      adminApi: report ? report.adminApi : null,
+      autoResume: report ? report.autoResume : null,
+      triggers: report && Array.isArray(report.triggers) ? report.triggers : [],
+    });
+    const problems: CaptureProblem[] = report && Array.isArray(report.problems) ? report.problems : [];
+    const stale = report ? now - report.checkedAt.getTime() > THRESHOLDS.heartbeatAgeWarnMs : false;
+    const asOf = stale && report ? ` (as the heartbeat saw it at ${report.checkedAt.toISOString()})` : "";
+    if (stream.state === "stalled") {
+      const seen = problems.find((p) => p.what.indexOf("capture stream") === 0);
+      findings.push({
+        level: "critical",
+        what: `capture stream ${app}`,
+        detail: `capture has stalled: ${stream.detail}`,
+        steps:
+          seen && seen.steps.length > 0
+            ? seen.steps
+            : stalledStreamSteps(
+                {
+                  adminApiUrl: health.adminApiUrl ?? ADMIN_API_DEFAULT_URL,
+                  signalDatabase: capture.signalDatabase,
+                  signalCollection: capture.signalCollection,
+                  heartbeatDatabase: capture.heartbeatDatabase,
+                  heartbeatCollection: capture.heartbeatCollection,
+                  captured: health.captured ?? new Set<string>(),
+                  adminConfigured: report !== null && report.adminApi !== "not_configured",
+                  autoResume: report !== null && report.autoResume === true,
+                },
+                0,
+              ),
+      });
+    }
+    // The heartbeat's own findings about the triggers and the Admin API (its stream finding is redone above, fresh).
+    for (const problem of problems) {
+      if (problem.what.indexOf("capture stream") === 0) continue;
+      findings.push({
+        level: problem.level,
+        what: problem.what,
+        detail: `${problem.detail}${asOf}`,
+        steps: problem.steps,
+      });
     }
   }
 
@@ -227,7 +313,16 @@ export async function readDeploymentStatus(
     : findings.some((f) => f.level === "warning")
       ? "warning"
       : "ok";
-  return { checkedAt: new Date(now), level, apps, outbox, deadLetters24h, snapshots, findings };
+  return {
+    checkedAt: new Date(now),
+    level,
+    apps,
+    capture: captureStatus,
+    outbox,
+    deadLetters24h,
+    snapshots,
+    findings,
+  };
 }
 
 async function snapshotStatus(

@@ -31,6 +31,40 @@ export function renderStatus(status: DeploymentStatus): string {
     ),
   );
   out.push("");
+  for (const c of status.capture) {
+    out.push(
+      `capture ${c.app}: stream ${c.stream.state.toUpperCase()} (${c.stream.detail}); ` +
+        (c.checkedAt
+          ? `triggers as the heartbeat saw them at ${when(c.checkedAt)}` +
+            (c.adminApi === "not_configured"
+              ? " (no Admin API key: trigger states unknown)"
+              : c.adminApi === "failed"
+                ? " (the Admin API failed)"
+                : "") +
+            `, auto-resume ${c.autoResume ? "on" : "off"}`
+          : "the heartbeat has not checked capture yet"),
+    );
+    if (c.triggers.length > 0)
+      out.push(
+        table(
+          ["trigger", "state", "since", "last resume", "reconcile"],
+          c.triggers.map((t) => [
+            t.name,
+            t.state,
+            when(t.since instanceof Date ? t.since : null),
+            t.lastResume
+              ? `${when(t.lastResume.at)} ${t.lastResume.withToken ? "from token" : "without token"}${t.lastResume.ok ? "" : " FAILED"}`
+              : "-",
+            t.reconcile
+              ? t.reconcile.insertedAt
+                ? `signal ${String(t.reconcile.signalId)} at ${when(t.reconcile.insertedAt)}`
+                : "owed (next heartbeat)"
+              : "-",
+          ]),
+        ),
+      );
+    out.push("");
+  }
   const o = status.outbox;
   out.push(
     `outbox: ${o.depth} waiting, ${o.permanent} too large (kept), oldest ${o.oldestEnqueuedAt ? `${when(o.oldestEnqueuedAt)} (${dur(o.oldestAgeMs)} old)` : "-"}`,
@@ -76,7 +110,14 @@ export function renderStatus(status: DeploymentStatus): string {
   out.push(
     findings.length === 0
       ? "no findings"
-      : findings.map((f) => `${f.level.toUpperCase().padEnd(8)} ${f.what}: ${f.detail}`).join("\n"),
+      : findings
+          .map((f) =>
+            [
+              `${f.level.toUpperCase().padEnd(8)} ${f.what}: ${f.detail}`,
+              ...(f.steps || []).map((step, i) => `         ${i + 1}. ${step}`),
+            ].join("\n"),
+          )
+          .join("\n"),
   );
   return out.join("\n");
 }

@@ -147,7 +147,24 @@ describe("publishChangeToKinesis", () => {
     ).toBe("put");
     expect(kinesis.stream).toHaveLength(1);
     expect(await deps.outbox.countDocuments()).toBe(0);
-    expect(deps.logger.lines.at(-1)).toMatchObject({ msg: "could not record the last successful put" });
+    expect(deps.logger.lines.map((l) => l.msg)).toEqual([
+      "could not record the last successful put",
+      "could not record the heartbeat put",
+    ]);
+  });
+
+  it("records which heartbeat reached the stream, only ever raising it (the heartbeat's stream check reads it)", async () => {
+    const deps = makeCaptureDeps();
+    const event = readChangeEvent("heartbeat");
+    const at = (event.fullDocument as { at: Date }).at;
+    await publishChangeToKinesis(event, deps);
+    const older = { ...event, fullDocument: { ...event.fullDocument, at: new Date(at.getTime() - 60_000) } };
+    await publishChangeToKinesis(older, deps); // an unordered trigger may put an older one last
+    expect(await deps.status.findOne({ _id: "atlas-kinesis-bridge:heartbeatOnStream" })).toEqual({
+      _id: "atlas-kinesis-bridge:heartbeatOnStream",
+      heartbeatAt: at,
+      putAt: new Date(deps.clock.now()),
+    });
   });
 
   it("keeps an event too large even without its documents in the outbox as permanent, and says so", async () => {

@@ -1,11 +1,18 @@
 import { spawnSync } from "node:child_process";
 import { describe, expect, it } from "vitest";
+import { nodeBson } from "../../../src/adapters/bson/node-bson";
+import { checkCapture } from "../../../src/core/capture/capture-health";
 import { readCaptureConfig } from "../../../src/core/capture/config";
+import { readCaptureHealthConfig } from "../../../src/core/capture/health-config";
+import { recordHeartbeatOnStream } from "../../../src/core/capture/heartbeat-on-stream";
+import type { TriggerAdminPort } from "../../../src/core/capture/trigger-admin";
 import { readFirehoseConfig } from "../../../src/core/firehose/config";
 import type { Document } from "../../../src/core/ports";
 import { readDeploymentStatus } from "../../../src/core/status/deployment-status";
 import { EXIT_CODE, renderStatus } from "../../../src/core/status/render-status";
 import { EmbeddedStore } from "../../../src/embedded/store";
+import { readFixture } from "../../helpers/fixtures";
+import { recordingLogger } from "../../helpers/firehose";
 
 const NOW = Date.parse("2026-11-29T12:00:00Z");
 const ago = (ms: number) => new Date(NOW - ms);
@@ -235,5 +242,88 @@ describe("npm run status: readDeploymentStatus over prepared collections", () =>
     });
     expect(result.status).toBe(3);
     expect(result.stderr).toMatch(/MONGODB_URI is not set/);
+  });
+});
+
+describe("npm run status: is capture alive", () => {
+  const statusCollection = (store: EmbeddedStore) => store.db("streamkap").collection("kinesis_status");
+  /** The heartbeat's capture check, as it ran `msAgo` before NOW, over a listed trigger suspended as given. */
+  async function heartbeatChecked(store: EmbeddedStore, msAgo: number, suspension?: Record<string, unknown>) {
+    const listed = readFixture<Record<string, unknown>[]>("admin-api/triggers.json");
+    if (suspension) Object.assign(listed[0], suspension);
+    const admin: TriggerAdminPort = { listTriggers: async () => listed, resumeTrigger: async () => undefined };
+    await checkCapture(
+      {
+        config: capture,
+        health: readCaptureHealthConfig((name) =>
+          name === "CAPTURED_NAMESPACES" ? ["monitors.reports", "streamkap.streamkap_heartbeat"] : undefined,
+        ),
+        status: statusCollection(store),
+        signals: signals(store),
+        dataSource: store,
+        bson: nodeBson,
+        clock: { now: () => NOW - msAgo },
+        logger: recordingLogger(),
+        admin,
+        groupId: "5f7c0a0a0a0a0a0a0a0a0a0a",
+        appId: "60c8e59866b0c33d14ee634a",
+      },
+      null,
+      0,
+    );
+  }
+
+  it("a heartbeat that has not reached the stream for over 45 s is critical, with what to do", async () => {
+    const store = await deployment(async (s) => {
+      // The heartbeat written 30 s ago is not on the stream, nor the one before, written 90 s ago.
+      await recordHeartbeatOnStream(statusCollection(s), "atlas-kinesis-bridge", ago(150_000), NOW - 149_000);
+      await s
+        .db("streamkap")
+        .collection("streamkap_heartbeat")
+        .updateOne({ _id: "atlas-kinesis-bridge" }, { $set: { at: ago(90_000) } });
+    });
+    const result = await status(store);
+    expect(result.level).toBe("critical");
+    const [finding] = result.findings;
+    expect(finding).toMatchObject({ level: "critical", what: "capture stream atlas-kinesis-bridge" });
+    expect(finding.detail).toMatch(
+      /the heartbeat written at 2026-11-29T11:58:30.000Z has not reached the stream after 90 s; the last heartbeat reached it at 2026-11-29T11:57:31.000Z/,
+    );
+    expect(finding.steps?.join("\n")).toMatch(/Triggers: restart every capture_\* trigger whose Status is Suspended/);
+    expect(result.capture[0].stream.state).toBe("stalled");
+  });
+
+  it("a suspended capture trigger, as the heartbeat found it: critical, with its name, since when and the steps", async () => {
+    const store = await deployment(async (s) => {
+      await recordHeartbeatOnStream(statusCollection(s), "atlas-kinesis-bridge", ago(30_000), NOW - 29_000);
+      await heartbeatChecked(s, 60_000, { error: "(ChangeStreamHistoryLost) resume point lost" });
+      await heartbeatChecked(s, 0, { error: "(ChangeStreamHistoryLost) resume point lost" });
+    });
+    const result = await status(store);
+    expect(result.level).toBe("critical");
+    const finding = result.findings.find((f) => f.what === "capture trigger capture_monitors_reports");
+    expect(finding?.detail).toMatch(
+      /^suspended since 2026-11-29T11:59:00.000Z \(\(ChangeStreamHistoryLost\) resume point lost\)/,
+    );
+    expect(finding?.steps?.[0]).toMatch(
+      /capture_monitors_reports \(Status: Suspended\) → Restart → restart WITHOUT the resume token/,
+    );
+    const text = renderStatus(result);
+    expect(text).toMatch(/capture atlas-kinesis-bridge: stream OK .* auto-resume off/);
+    expect(text).toMatch(/capture_monitors_reports\s+suspended\s+2026-11-29T11:59:00.000Z/);
+    expect(text).toMatch(/CRITICAL capture trigger capture_monitors_reports: suspended since/);
+    expect(text).toMatch(/\n {9}1\. Atlas UI: project 5f7c0a0a0a0a0a0a0a0a0a0a → Triggers/);
+    expect(text).toContain('"data-collections":["monitors.reports"],"reconcile":true');
+  });
+
+  it("running capture triggers: the table only, no finding", async () => {
+    const store = await deployment(async (s) => {
+      await recordHeartbeatOnStream(statusCollection(s), "atlas-kinesis-bridge", ago(30_000), NOW - 29_000);
+      await heartbeatChecked(s, 0);
+    });
+    const result = await status(store);
+    expect(result.level).toBe("ok");
+    expect(result.capture[0]).toMatchObject({ adminApi: "ok", stream: { state: "ok" } });
+    expect(result.capture[0].triggers.map((t) => t.state)).toEqual(["running", "running", "running"]);
   });
 });

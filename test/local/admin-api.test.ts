@@ -1,0 +1,187 @@
+import { resolve } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { createAdminApiClient } from "../../src/adapters/admin-api/admin-api-client";
+import { createNodeTransport } from "../../src/adapters/http/node-transport";
+import { captureHealthId } from "../../src/core/capture/capture-health";
+import { AdminApiError, readTriggerState } from "../../src/core/capture/trigger-admin";
+import { EmbeddedStore } from "../../src/embedded/store";
+import { startLocalAdminApi, type LocalAdminApi, type SuspensionField } from "../../src/local/admin-api-server";
+import { LocalRuntime } from "../../src/local/runtime";
+
+/**
+ * The Admin API client (what the heartbeat runs in App Services) against the local Admin API (what
+ * `npm start -- --suspend-capture` serves), over real HTTP on loopback, with this repository's export.
+ */
+const root = resolve(import.meta.dirname, "..", "..");
+const KEY = { publicKey: "abcdefgh", privateKey: "0f1e2d3c-private-key-never-logged" };
+const IDS = { groupId: "5f7c0a0a0a0a0a0a0a0a0a0a", appId: "60c8e59866b0c33d14ee634a" };
+const REPORTS = "capture_monitors_reports";
+
+const cleanups: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+async function setUp(
+  options: { suspensionField?: SuspensionField; tokenTtlMs?: number; values?: Record<string, unknown> } = {},
+) {
+  const holder: { runtime?: LocalRuntime } = {};
+  const admin: LocalAdminApi = await startLocalAdminApi({
+    ...KEY,
+    ...IDS,
+    suspensionField: options.suspensionField,
+    tokenTtlMs: options.tokenTtlMs,
+    runtime: () => holder.runtime as LocalRuntime,
+  });
+  cleanups.push(() => admin.stop());
+  const logged: string[] = [];
+  const log = (...args: unknown[]) => logged.push(args.map(String).join(" "));
+  const store = new EmbeddedStore();
+  const runtime = await LocalRuntime.start({
+    root,
+    dataSource: store,
+    secrets: {},
+    valueOverrides: {
+      ADMIN_API_URL: admin.url,
+      ADMIN_API_PUBLIC_KEY: KEY.publicKey,
+      ADMIN_API_PRIVATE_KEY: KEY.privateKey,
+      ADMIN_API_GROUP_ID: IDS.groupId,
+      ADMIN_API_APP_ID: IDS.appId,
+      ...options.values,
+    },
+    functionConsole: { log, info: log, warn: log, error: log },
+  });
+  holder.runtime = runtime;
+  cleanups.push(() => runtime.stop());
+  const client = (overrides: Partial<typeof KEY & typeof IDS> = {}) =>
+    createAdminApiClient({ baseUrl: admin.url, ...KEY, ...IDS, timeoutMs: 5_000, ...overrides }, createNodeTransport());
+  return { admin, runtime, store, client, logged };
+}
+
+describe("the Admin API client against the local Admin API", () => {
+  it("logs in with the key, lists the app's triggers in the documented shape, and reads their state", async () => {
+    const { client, admin } = await setUp();
+    const listed = await client().listTriggers();
+    const states = listed.map(readTriggerState);
+    expect(states.map((s) => [s?.name, s?.state, s?.functionName])).toEqual([
+      [REPORTS, "running", "publishChangeToKinesis"],
+      ["capture_streamkap_streamkap_heartbeat", "running", "publishChangeToKinesis"],
+      ["runSnapshot", "running", "runSnapshot"],
+    ]);
+    expect(listed[0]).toMatchObject({
+      type: "DATABASE",
+      config: {
+        database: "monitors",
+        collection: "reports",
+        operation_types: ["INSERT", "UPDATE", "REPLACE", "DELETE"],
+      },
+      event_processors: { FUNCTION: { config: { function_name: "publishChangeToKinesis" } } },
+    });
+    expect(admin.calls.map((c) => `${c.method} ${c.path} ${c.status}`)).toEqual([
+      "POST /auth/providers/mongodb-cloud/login 200",
+      `GET /groups/${IDS.groupId}/apps/${IDS.appId}/triggers 200`,
+    ]);
+  });
+
+  it.each<{ field: SuspensionField; reason: RegExp | undefined; historyLost: boolean }>([
+    { field: "error", reason: /ChangeStreamHistoryLost/, historyLost: true },
+    { field: "status", reason: /status SUSPENDED/, historyLost: false },
+  ])(
+    "a suspended trigger as the $field reading lists it; resumed from the token it stays so, without it it runs",
+    async ({ field, reason, historyLost }) => {
+      const { client, runtime } = await setUp({ suspensionField: field });
+      const api = client();
+      const suspended = runtime.suspendTrigger(REPORTS, { historyLost: true });
+      const read = async () => (await api.listTriggers()).map(readTriggerState).find((s) => s?.name === REPORTS);
+      expect(await read()).toMatchObject({ state: "suspended", reason: expect.stringMatching(reason!), historyLost });
+      await api.resumeTrigger(suspended.id, false);
+      expect((await read())?.state).toBe("suspended");
+      await api.resumeTrigger(suspended.id, true);
+      expect((await read())?.state).toBe("running");
+    },
+  );
+
+  it.each<{ name: string; act: (s: Awaited<ReturnType<typeof setUp>>) => Promise<unknown>; kind: string }>([
+    { name: "a wrong private key", act: (s) => s.client({ privateKey: "wrong" }).listTriggers(), kind: "unauthorized" },
+    {
+      name: "another app",
+      act: (s) => s.client({ appId: "60c8e59866b0c33d14ee0000" }).listTriggers(),
+      kind: "not_found",
+    },
+    {
+      name: "an unknown trigger",
+      act: (s) => s.client().resumeTrigger("000000000000000000000000", true),
+      kind: "not_found",
+    },
+    {
+      name: "no server",
+      act: (s) => s.admin.stop().then(() => s.client().listTriggers()),
+      kind: "unreachable",
+    },
+  ])("$name: an AdminApiError of kind $kind, with neither key nor token in its message", async ({ act, kind }) => {
+    const setup = await setUp();
+    const error = (await act(setup).catch((e: unknown) => e)) as AdminApiError;
+    expect(error).toBeInstanceOf(AdminApiError);
+    expect(error.kind).toBe(kind);
+    expect(error.message).not.toContain(KEY.privateKey);
+    expect(error.message).not.toContain("Bearer");
+  });
+
+  it("reuses its access token, and logs in again once when the API says the session ended", async () => {
+    const { client, admin } = await setUp({ tokenTtlMs: 150 });
+    const api = client();
+    await api.listTriggers();
+    await api.listTriggers();
+    await new Promise((r) => setTimeout(r, 250));
+    await api.listTriggers();
+    expect(admin.calls.map((c) => `${c.method} ${c.status}`)).toEqual([
+      "POST 200",
+      "GET 200",
+      "GET 200",
+      "GET 401",
+      "POST 200",
+      "GET 200",
+    ]);
+  });
+});
+
+describe("the built emitHeartbeat function heals through it", () => {
+  it("notices the suspension, resumes without the token, then inserts the reconcile signal; no key in the logs", async () => {
+    const { runtime, store, admin, logged } = await setUp({ values: { CAPTURE_AUTO_RESUME: true } });
+    const reports = runtime.suspendTrigger(REPORTS, { historyLost: true });
+    await runtime.execute("emitHeartbeat");
+    expect(admin.calls.filter((c) => c.method === "PUT")).toEqual([
+      expect.objectContaining({
+        path: expect.stringContaining(`/triggers/${reports.id}/resume`),
+        status: 204,
+        body: { disable_token: true },
+      }),
+    ]);
+    expect(reports.state).toBe("running");
+    await runtime.execute("emitHeartbeat");
+    const [signal] = await store.db("streamkap").collection("streamkap_signal").find({}).toArray();
+    expect(signal).toMatchObject({
+      type: "execute-snapshot",
+      data: { "data-collections": ["monitors.reports"], reconcile: true },
+    });
+    const health = await store
+      .db("streamkap")
+      .collection("kinesis_status")
+      .findOne({ _id: captureHealthId("atlas-kinesis-bridge") });
+    expect(health).toMatchObject({ adminApi: "ok", autoResume: true });
+    const text = logged.join("\n");
+    expect(text).toContain("capture trigger resumed");
+    expect(text).toContain("reconcile signal inserted");
+    expect(text).not.toContain(KEY.privateKey);
+    expect(text).not.toMatch(/Bearer [0-9a-f]/);
+  });
+
+  it("without a key, ids or auto-resume, it resumes nothing", async () => {
+    const { runtime, admin } = await setUp({
+      values: { ADMIN_API_PUBLIC_KEY: "none", ADMIN_API_PRIVATE_KEY: "none", CAPTURE_AUTO_RESUME: true },
+    });
+    runtime.suspendTrigger(REPORTS, { historyLost: true });
+    await runtime.execute("emitHeartbeat");
+    expect(admin.calls).toEqual([]);
+  });
+});
