@@ -57,9 +57,9 @@ export interface PlannedWrites {
  * from its format (formats/record-formats.ts):
  * - A plain document is replaced by _id (upsert). One without _id gets `<requestId>:<index>`, which a
  *   retried batch (same request id) reproduces exactly. Within the batch the last record wins.
- * - A change event (ours or MongoDB's) is applied only if newer than what the
- *   target holds. Within the batch a document's changes are put in position order: the newest full
- *   write (upsert or delete) wins, followed by the deltas newer than it, each in a round of its own.
+ * - A change event (ours or MongoDB's) is applied only if newer than what the target holds. Within
+ *   the batch a document's changes are put in position order: the newest full write (upsert or
+ *   delete) wins, followed by the deltas newer than it, each in a round of its own.
  * - A heartbeat change updates the liveness record of its app instead of being stored as data.
  */
 export function planWrites(

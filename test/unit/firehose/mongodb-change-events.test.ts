@@ -53,6 +53,17 @@ describe("MongoDB change events from any producer", () => {
     },
   );
 
+  it("one change sent with its full document and again without it: the full write stays", async () => {
+    const format = formats[0];
+    const { fullDocument: _full, ...withoutDocument } = format.records[2];
+    const records = texts(format.records);
+    records.splice(3, 0, JSON.stringify(withoutDocument));
+    const deps = makeFirehoseDeps();
+    expect((await deliver(deps, records)).status).toBe(200);
+    expect(await deps.store.db("monitors").collection("firehose_dead_letters").countDocuments()).toBe(0);
+    expect(await mirror(deps)).toEqual(expected(format));
+  });
+
   it("basicJson keeps what its producer kept: a string _id and numbers for dates", async () => {
     const deps = makeFirehoseDeps();
     await deliver(deps, texts(fixture("basicJson").records));

@@ -8,8 +8,9 @@ const NOT_AN_ID = "cannot be an array, a regular expression or undefined";
  * operator (a filter matching other documents, or an error on every retry of the batch).
  */
 export function idProblem(id: unknown, bson: BsonPort): string | undefined {
+  if (id === null || (typeof id !== "object" && id !== undefined)) return undefined;
   if (id === undefined || Array.isArray(id) || id instanceof RegExp) return NOT_AN_ID;
-  if (id === null || typeof id !== "object" || id instanceof Date) return undefined;
+  if (id instanceof Date) return undefined;
   const type = bson.bsonType(id);
   if (type === "BSONRegExp") return NOT_AN_ID;
   if (type !== undefined) return undefined;

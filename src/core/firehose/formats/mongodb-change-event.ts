@@ -41,11 +41,22 @@ export const mongodbChangeEvent: RecordFormat = {
   },
 };
 
+/**
+ * Two marks or more (see CHANGE_EVENT_FIELDS). Read as named properties rather than by looping over
+ * the list: a load by constant name is cached per record shape, while `in` with a computed name cost
+ * about ten times the whole old check on plain documents. A parsed record holds no undefined values.
+ */
 export function hasChangeEventMarks(record: Document): boolean {
   const id = record._id;
-  let marks = id !== null && typeof id === "object" && "_data" in id ? 1 : 0;
-  for (let i = 0; i < CHANGE_EVENT_FIELDS.length; i++) {
-    if (CHANGE_EVENT_FIELDS[i] in record && ++marks === 2) return true;
-  }
-  return false;
+  const marks =
+    (id !== null && typeof id === "object" && (id as { _data?: unknown })._data !== undefined ? 1 : 0) +
+    (record.operationType !== undefined ? 1 : 0) +
+    (record.ns !== undefined ? 1 : 0) +
+    (record.documentKey !== undefined ? 1 : 0) +
+    (record.clusterTime !== undefined ? 1 : 0) +
+    (record.wallTime !== undefined ? 1 : 0) +
+    (record.fullDocument !== undefined ? 1 : 0) +
+    (record.fullDocumentBeforeChange !== undefined ? 1 : 0) +
+    (record.updateDescription !== undefined ? 1 : 0);
+  return marks >= 2;
 }

@@ -11,7 +11,8 @@ import { refused, type Recognition, type RecordFormat } from "./record-format";
 export const plainDocument: RecordFormat = {
   name: "plain document",
   recognise(record: Document, bson: BsonPort): Recognition {
-    if ("_id" in record) {
+    // A parsed record holds no undefined values, and a named load is cheaper than `in`.
+    if (record._id !== undefined) {
       const problem = idProblem(record._id, bson);
       if (problem !== undefined) return refused(refusal("invalid_id", `_id ${problem}`));
     }

@@ -5,7 +5,11 @@ import { describe, expect, it } from "vitest";
 import { nodeBson } from "../../../../src/adapters/bson/node-bson";
 import { parseExtendedJson } from "../../../../src/core/ejson/parse-extended-json";
 import { legacyEnvelope } from "../../../../src/core/firehose/formats/legacy-envelope";
-import { mongodbChangeEvent } from "../../../../src/core/firehose/formats/mongodb-change-event";
+import {
+  CHANGE_EVENT_FIELDS,
+  hasChangeEventMarks,
+  mongodbChangeEvent,
+} from "../../../../src/core/firehose/formats/mongodb-change-event";
 import { plainDocument } from "../../../../src/core/firehose/formats/plain-document";
 import type { Recognition, RecordFormat } from "../../../../src/core/firehose/formats/record-format";
 import { RECORD_FORMATS, recogniseRecord } from "../../../../src/core/firehose/formats/record-formats";
@@ -137,6 +141,27 @@ describe("the registry of record formats", () => {
     expect(claim(record, [legacyEnvelope, closing, mongodbChangeEvent, plainDocument])).toBe(
       "snapshot closing record: document",
     );
+  });
+});
+
+describe("the marks of a change event", () => {
+  const marks = [...CHANGE_EVENT_FIELDS, "a resume token as _id"];
+  const withMarks = (...names: string[]): Document => {
+    const record: Document = { _id: 1, v: 1 };
+    for (const name of names) {
+      if (name === "a resume token as _id") record._id = token;
+      else record[name] = name === "ns" ? "app.orders" : null;
+    }
+    return record;
+  };
+
+  it.each(marks)("%s alone leaves a plain document", (name) => {
+    expect(hasChangeEventMarks(withMarks(name))).toBe(false);
+  });
+
+  const pairs = marks.flatMap((first, i) => marks.slice(i + 1).map((second) => [first, second]));
+  it.each(pairs)("%s with %s make a change event", (first, second) => {
+    expect(hasChangeEventMarks(withMarks(first, second))).toBe(true);
   });
 });
 
