@@ -14,7 +14,7 @@ import { refused, type ChangeToApply, type Recognition } from "./record-format";
 
 /** Snapshot reads have no cluster time; they rank as of their wall time minus this margin, so a
  * change made after the read is never ranked below it even with some clock skew. */
-export const READ_POSITION_MARGIN_S = 60;
+const READ_POSITION_MARGIN_S = 60;
 
 const DOCUMENT_OPERATIONS = ["insert", "replace", "update", "read", "delete"];
 /** Change-stream events about a collection or database rather than a document. */

@@ -36,6 +36,14 @@ const EVENT = mongodbChangeEvent.name;
 const LEGACY = legacyEnvelope.name;
 const token = { _data: "8267A3D79F000000012B022C0100296E5A1004" };
 const clusterTime = { $timestamp: { t: 1738790815, i: 1 } };
+const legacyDelete = (extra: Document) => ({
+  kind: "atlas-kinesis-bridge/change@1",
+  operationType: "delete",
+  ns: { db: "app", coll: "orders" },
+  documentKey: { _id: "o-1" },
+  clusterTime,
+  ...extra,
+});
 
 describe("the registry of record formats", () => {
   it("tries the legacy envelope, then MongoDB's change event, then the plain document", () => {
@@ -79,27 +87,10 @@ describe("the registry of record formats", () => {
       },
       claimed: `${EVENT}: refused change_unknown_operation`,
     },
-    {
-      name: "a legacy envelope",
-      record: {
-        kind: "atlas-kinesis-bridge/change@1",
-        operationType: "delete",
-        ns: { db: "app", coll: "orders" },
-        documentKey: { _id: "o-1" },
-        clusterTime,
-      },
-      claimed: `${LEGACY}: change`,
-    },
+    { name: "a legacy envelope", record: legacyDelete({}), claimed: `${LEGACY}: change` },
     {
       name: "a legacy envelope with a malformed resume token",
-      record: {
-        kind: "atlas-kinesis-bridge/change@1",
-        operationType: "delete",
-        ns: { db: "app", coll: "orders" },
-        documentKey: { _id: "o-1" },
-        clusterTime,
-        resumeToken: "82FF",
-      },
+      record: legacyDelete({ resumeToken: "82FF" }),
       claimed: `${LEGACY}: refused change_invalid_resume_token`,
     },
   ])("$name -> $claimed", ({ record, claimed }) => {
