@@ -24,7 +24,7 @@ export const TASKS = {
   floorEjson: "floor + types, the library's way: the floor with EJSON.parse",
   coreNode: "core as Node hosts run it (npm run serve, Lambda)",
   coreAppServices: "core as App Services runs it (UTF-8 decoded record by record)",
-  coreNodeLongIntegers: "core as Node hosts run it, _id an Int64 beyond 2^53 written relaxed",
+  coreNodeLongIntegers: "core as Node hosts run it, records with a relaxed Int64 > 2^53",
   baseline: "baseline: the seed article's webhook",
 } as const;
 export type TaskName = keyof typeof TASKS;
