@@ -139,11 +139,11 @@ function reviveNumber(value: number, bson: BsonPort, exact: boolean): unknown {
  * The text with every integer of 16 or more digits outside strings wrapped, so that JSON.parse
  * cannot round it: as `{"$numberLong":"<digits>"}` within the Int64 range, else as
  * `{"$numberDouble":"<digits>"}`, the double it is (a bare 2^63 would otherwise read as an Int64
- * clamped to the range's end). A number with a fraction or an exponent is a double in Extended JSON
- * and stays as written. The text is valid JSON (JSON.parse has read it), so a small scanner that
+ * clamped to the range's end). A number with a fraction or an exponent stays as written, and is
+ * typed as before (as the library types it). The text is valid JSON (JSON.parse has read it), so a small scanner that
  * skips strings finds every number.
  */
-export function exactIntegerText(text: string): string {
+function exactIntegerText(text: string): string {
   if (!LONG_DIGIT_RUN.test(text)) return text;
   const parts: string[] = [];
   let copied = 0;
