@@ -1,18 +1,22 @@
 import { EJSON, ObjectId } from "bson";
 
+const LONG_INTEGER = "<int64>";
+
 /**
  * The benchmark's delivery: `count` records of about `recordBytes` of JSON each, with non-ASCII
  * text and Extended JSON types ($date, $numberDecimal, $numberLong, $binary). `_id` is a hex string
- * so the seed baseline, which calls `new ObjectId(document._id)`, can run on the same request.
+ * so the seed baseline, which calls `new ObjectId(document._id)`, can run on the same request; with
+ * `longIntegers`, a snowflake Int64 beyond 2^53 written as a bare number (relaxed Extended JSON).
  */
 export function buildDeliveryBody(
   count: number,
   recordBytes = 1024,
+  options: { longIntegers?: boolean } = {},
 ): { requestId: string; timestamp: number; records: { data: string }[] } {
   const records = [];
   for (let i = 0; i < count; i++) {
     const base = {
-      _id: new ObjectId().toHexString(),
+      _id: options.longIntegers ? LONG_INTEGER : new ObjectId().toHexString(),
       node: `pi-${i % 64}-zürich-東京`,
       humidity: 40 + (i % 17) / 7,
       temperature: { $numberDecimal: `21.${i % 1000}` },
@@ -25,7 +29,9 @@ export function buildDeliveryBody(
     };
     const overhead = Buffer.byteLength(JSON.stringify(base));
     const filler = "Température ☃ ñ 東 ".repeat(Math.max(0, Math.ceil((recordBytes - overhead) / 24)));
-    const text = JSON.stringify({ ...base, note: filler });
+    let text = JSON.stringify({ ...base, note: filler });
+    // A snowflake _id as relaxed Extended JSON writes an Int64: a bare number with all its digits.
+    if (options.longIntegers) text = text.replace(`"${LONG_INTEGER}"`, String(1217532254631850005n + BigInt(i)));
     records.push({ data: Buffer.from(text, "utf8").toString("base64") });
   }
   return { requestId: "bench-5b0e8a52-3c1d-4f0e-9a51-2f4a7c9d1e10", timestamp: 1763771100123, records };

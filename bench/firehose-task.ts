@@ -24,6 +24,7 @@ export const TASKS = {
   floorEjson: "floor + types, the library's way: the floor with EJSON.parse",
   coreNode: "core as Node hosts run it (npm run serve, Lambda)",
   coreAppServices: "core as App Services runs it (UTF-8 decoded record by record)",
+  coreNodeLongIntegers: "core as Node hosts run it, records with a relaxed Int64 > 2^53",
   baseline: "baseline: the seed article's webhook",
 } as const;
 export type TaskName = keyof typeof TASKS;
@@ -99,6 +100,7 @@ function makeTask(name: TaskName, bodyBytes: Buffer, baselinePath: string): () =
           bson.EJSON.parse(Buffer.from(record.data, "base64").toString("utf8"), { relaxed: false });
       };
     case "coreNode":
+    case "coreNodeLongIntegers": // run on the request with long integers (see firehose.ts)
       // The Node server and the Lambda pass a run decoder; App Services has none (see read-delivery.ts).
       return () => runCore({ ...deps, decodeUtf8Run });
     case "coreAppServices":

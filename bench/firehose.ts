@@ -18,6 +18,8 @@ export interface FirehoseBenchResult {
   rows: { name: string; p50ms: number; ratioToFloor: number; ratioP25: number; ratioP75: number }[];
   /** The baseline's time over each core's, when the baseline is present. */
   baselineOverCore?: { node: RatioSummary; appServices: RatioSummary };
+  /** The core's time on records with a long integer over its time on the same records without. */
+  longIntegersOverCore: RatioSummary;
   recordBytes: number;
   rounds: number;
   runsPerProcess: { warmup: number; timed: number };
@@ -32,11 +34,15 @@ export async function benchFirehose(options: { records?: number; rounds?: number
   const body = buildDeliveryBody(count);
   checkRecord(body.records[0].data);
   const bodyBytes = Buffer.from(JSON.stringify(body));
+  // The same records with a snowflake Int64 _id, for the task that reads them (its floor reads them too).
+  const longBytes = Buffer.from(JSON.stringify(buildDeliveryBody(count, 1024, { longIntegers: true })));
   const names = (Object.keys(TASKS) as TaskName[]).filter((name) => name !== "baseline" || existsSync(BASELINE));
   const dir = mkdtempSync(join(tmpdir(), "akb-bench-"));
   try {
     const requestPath = join(dir, "request.json");
     writeFileSync(requestPath, bodyBytes);
+    const longRequestPath = join(dir, "request-long-integers.json");
+    writeFileSync(longRequestPath, longBytes);
     const perRound = await runIsolated<TaskReport>(
       names,
       (name) => [
@@ -44,7 +50,7 @@ export async function benchFirehose(options: { records?: number; rounds?: number
         "tsx",
         TASK_SCRIPT,
         name,
-        requestPath,
+        name === "coreNodeLongIntegers" ? longRequestPath : requestPath,
         BASELINE,
         String(runsPerProcess.warmup),
         String(runsPerProcess.timed),
@@ -67,7 +73,15 @@ export async function benchFirehose(options: { records?: number; rounds?: number
     const baselineOverCore = perRound.has("baseline")
       ? { node: over("baseline", "coreNode"), appServices: over("baseline", "coreAppServices") }
       : undefined;
-    return { rows, baselineOverCore, recordBytes: Math.round(bodyBytes.length / count / 1.37), rounds, runsPerProcess };
+    const longIntegersOverCore = over("coreNodeLongIntegers", "coreNode");
+    return {
+      rows,
+      baselineOverCore,
+      longIntegersOverCore,
+      recordBytes: Math.round(bodyBytes.length / count / 1.37),
+      rounds,
+      runsPerProcess,
+    };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

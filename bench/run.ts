@@ -46,6 +46,10 @@ async function main(): Promise<void> {
       `  baseline / core (App Services): ${b.appServices.median.toFixed(2)}x (${b.appServices.p25.toFixed(2)}-${b.appServices.p75.toFixed(2)})`,
     );
   } else console.log("  baseline: ../shared/baselines/seed-firehose-webhook.js not found, not measured");
+  const long = firehose.longIntegersOverCore;
+  console.log(
+    `  records with an Int64 beyond 2^53 / without (Node hosts): ${long.median.toFixed(2)}x (${long.p25.toFixed(2)}-${long.p75.toFixed(2)})`,
+  );
 
   for (const host of ["node", "app-services"] as const) {
     const memory = await measurePeakMemory(host);

@@ -413,6 +413,13 @@ function targetFor(routing, source, cache) {
   cache.set(key, target);
   return target;
 }
+function targetWithoutNamespace(routing) {
+  if (routing.namespaceMap.size === 0 && routing.unmappedTemplate === void 0) return routing.defaultTarget;
+  return {
+    problem: "change_no_namespace",
+    reason: "the change event has no ns, and FIREHOSE_NAMESPACE_MAP or FIREHOSE_UNMAPPED_TARGET make its target depend on it"
+  };
+}
 function isCaptured(captured, target) {
   return captured.has(`${target.db}.${target.coll}`) || captured.has(`${target.db}.*`);
 }
@@ -657,14 +664,27 @@ function isNotANumber(value) {
 // src/core/ejson/parse-extended-json.ts
 function parseExtendedJson(text2, bson) {
   const plain = JSON.parse(text2);
+  const checkKeys = text2.indexOf("\\u0000") !== -1;
   try {
-    return revive(plain, bson, text2.indexOf("\\u0000") !== -1);
+    return revive(plain, bson, checkKeys, false);
+  } catch (error) {
+    if (error === NEEDS_EXACT_INTEGERS) return parseExactly(exactIntegerText(text2), bson, checkKeys);
+    if (error !== NEEDS_LIBRARY) throw error;
+    return parseWithLibrary(exactIntegerText(text2), bson);
+  }
+}
+function parseExactly(text2, bson, checkKeys) {
+  try {
+    return revive(JSON.parse(text2), bson, checkKeys, true);
   } catch (error) {
     if (error !== NEEDS_LIBRARY) throw error;
-    const parsed = bson.ejson.parse(text2, { relaxed: false });
-    checkFieldNames(parsed, bson);
-    return parsed;
+    return parseWithLibrary(text2, bson);
   }
+}
+function parseWithLibrary(text2, bson) {
+  const parsed = bson.ejson.parse(text2, { relaxed: false });
+  checkFieldNames(parsed, bson);
+  return parsed;
 }
 function invalidFieldName() {
   return new BridgeError("field_name_nul");
@@ -682,20 +702,24 @@ function checkFieldNames(value, bson) {
   }
 }
 var NEEDS_LIBRARY = { reason: "shape outside the fast path" };
+var NEEDS_EXACT_INTEGERS = { reason: "an integer JSON.parse may have rounded" };
+var EXACT_LIMIT = 9007199254740992;
 var INT32_MIN = -2147483648;
 var INT32_MAX = 2147483647;
 var INT64_LIMIT = 9223372036854776e3;
 var OBJECT_ID = /^[0-9a-fA-F]{24}$/;
 var DIGITS = /^-?\d{1,18}$/;
+var INT64_DIGITS = /^-?\d{1,19}$/;
+var LONG_DIGIT_RUN = /\d{16}/;
 var DECIMAL_FLOAT = /^-?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
-function revive(value, bson, checkKeys) {
-  if (typeof value === "number") return reviveNumber(value, bson);
+function revive(value, bson, checkKeys, exact) {
+  if (typeof value === "number") return reviveNumber(value, bson, exact);
   if (value === null || typeof value !== "object") return value;
   if (Array.isArray(value)) {
     for (let i = 0; i < value.length; i++) {
       const item = value[i];
       if (typeof item === "object" || typeof item === "number") {
-        const revived = revive(item, bson, checkKeys);
+        const revived = revive(item, bson, checkKeys, exact);
         if (revived !== item) value[i] = revived;
       }
     }
@@ -710,20 +734,80 @@ function revive(value, bson, checkKeys) {
     const item = object[key];
     if (typeof item === "number") {
       if ((item | 0) === item ? item === 0 : isInteger(item)) {
-        const revived = reviveNumber(item, bson);
+        const revived = reviveNumber(item, bson, exact);
         if (revived !== item) setOwn(object, key, revived);
       }
     } else if (typeof item === "object") {
-      const revived = revive(item, bson, checkKeys);
+      const revived = revive(item, bson, checkKeys, exact);
       if (revived !== item) setOwn(object, key, revived);
     }
   }
   return object;
 }
-function reviveNumber(value, bson) {
+function reviveNumber(value, bson, exact) {
   if ((value | 0) === value) return value === 0 && 1 / value < 0 ? new bson.lib.Double(value) : value;
-  if (isInteger(value) && value <= INT64_LIMIT && value >= -INT64_LIMIT - 1) return bson.lib.Long.fromNumber(value);
+  if (isInteger(value) && value <= INT64_LIMIT && value >= -INT64_LIMIT - 1) {
+    if (!exact && (value >= EXACT_LIMIT || value <= -EXACT_LIMIT)) throw NEEDS_EXACT_INTEGERS;
+    return bson.lib.Long.fromNumber(value);
+  }
   return value;
+}
+function exactIntegerText(text2) {
+  if (!LONG_DIGIT_RUN.test(text2)) return text2;
+  const parts = [];
+  let copied = 0;
+  const length = text2.length;
+  let i = 0;
+  while (i < length) {
+    const code = text2.charCodeAt(i);
+    if (code === 34) {
+      i = afterString(text2, i + 1);
+      continue;
+    }
+    if (code !== 45 && !isDigitCode(code)) {
+      i++;
+      continue;
+    }
+    const start = i;
+    if (code === 45) i++;
+    const digitsStart = i;
+    while (i < length && isDigitCode(text2.charCodeAt(i))) i++;
+    const next = text2.charCodeAt(i);
+    if (next === 46 || next === 101 || next === 69) {
+      while (i < length && isNumberCode(text2.charCodeAt(i))) i++;
+      continue;
+    }
+    if (i - digitsStart < 16) continue;
+    const token = text2.slice(start, i);
+    parts.push(text2.slice(copied, start), `{"${isInt64Text(token) ? "$numberLong" : "$numberDouble"}":"${token}"}`);
+    copied = i;
+  }
+  if (parts.length === 0) return text2;
+  parts.push(text2.slice(copied));
+  return parts.join("");
+}
+function afterString(text2, from) {
+  for (; ; ) {
+    const quote = text2.indexOf('"', from);
+    if (quote === -1) return text2.length;
+    let backslashes = 0;
+    for (let j = quote - 1; text2.charCodeAt(j) === 92; j--) backslashes++;
+    if (backslashes % 2 === 0) return quote + 1;
+    from = quote + 1;
+  }
+}
+function isDigitCode(code) {
+  return code >= 48 && code <= 57;
+}
+function isNumberCode(code) {
+  return isDigitCode(code) || code === 46 || code === 101 || code === 69 || code === 43 || code === 45;
+}
+function isInt64Text(text2) {
+  if (!INT64_DIGITS.test(text2)) return false;
+  const negative = text2.charCodeAt(0) === 45;
+  const digits = negative ? text2.length - 1 : text2.length;
+  if (digits < 19) return true;
+  return (negative ? text2.slice(1) : text2) <= (negative ? "9223372036854775808" : "9223372036854775807");
 }
 function parseShortInteger(text2) {
   const length = text2.length;
@@ -748,7 +832,7 @@ function reviveWrapper(object, key, bson) {
       if (typeof inner === "string") {
         const value = parseShortInteger(inner);
         if (value === value) return lib.Long.fromNumber(value === 0 ? 0 : value);
-        if (DIGITS.test(inner)) return lib.Long.fromString(inner);
+        if (isInt64Text(inner)) return lib.Long.fromString(inner);
       }
       break;
     case "$numberInt":
@@ -925,9 +1009,15 @@ var DEAD_LETTER_REASONS = {
   not_object: "data is not a JSON object",
   top_level_operator: "a top-level field starts with $",
   invalid_id: "_id cannot be an array, a regular expression or undefined",
-  change_no_namespace: "the change event has no ns.db / ns.coll",
-  change_no_document_key: "the change event has no documentKey._id",
+  change_no_operation: "the record has the marks of a change event but no operationType name",
+  change_invalid_namespace: "the change event's ns is not {db, coll} with two non-empty strings",
+  change_no_namespace: "the change event has no ns, and the namespace map or template needs one",
+  change_invalid_resume_token: `the change event's resume token is not {_data: "<hex>"}`,
+  change_no_document_key: "the change event has no valid documentKey._id",
   change_no_position: "the change event has no clusterTime (or, for a snapshot read, no wallTime)",
+  change_invalid_document: "the change event's fullDocument is neither a document nor null",
+  change_document_key_mismatch: "the change event's fullDocument._id is missing or differs from documentKey._id",
+  change_invalid_update: "the update event's updateDescription is malformed (updatedFields, removedFields) or empty",
   change_unknown_operation: "the change event's operationType is not one this receiver knows",
   change_namespace_event: "drop, rename and other collection-level events are not applied to a mirror",
   change_no_document: "an insert, replace or read event without its fullDocument",
@@ -988,13 +1078,6 @@ function documentProblem(value, bson) {
     if (key.charCodeAt(0) === 36)
       return { code: "top_level_operator", reason: `top-level field "${key.slice(0, 64)}" starts with "$"` };
   }
-  if ("_id" in document) {
-    const id = document._id;
-    const type = bson.bsonType(id);
-    if (Array.isArray(id) || id === void 0 || type === "BSONRegExp" || id instanceof RegExp) {
-      return { code: "invalid_id" };
-    }
-  }
   return void 0;
 }
 function rejected(index, code, data, message) {
@@ -1020,11 +1103,36 @@ function idKey(id, bson) {
   return `j:${bson.ejson.stringify({ v: id }, { relaxed: false })}`;
 }
 
-// src/core/producer-extras.ts
-var PRODUCER_EXTRAS_FIELD = "_akb";
+// src/core/firehose/envelope-position.ts
+var POSITION_FIELD = "_akb";
+function olderThan(id, position) {
+  return {
+    _id: id,
+    $or: [{ [`${POSITION_FIELD}.pos`]: { $exists: false } }, { [`${POSITION_FIELD}.pos`]: { $lt: position } }]
+  };
+}
 
-// src/core/firehose/change-event.ts
-var LEGACY_ENVELOPE_KIND = "atlas-kinesis-bridge/change@1";
+// src/core/firehose/formats/document-id.ts
+var NOT_AN_ID = "cannot be an array, a regular expression or undefined";
+function idProblem(id, bson) {
+  if (id === null || typeof id !== "object" && id !== void 0) return void 0;
+  if (id === void 0 || Array.isArray(id) || id instanceof RegExp) return NOT_AN_ID;
+  if (id instanceof Date) return void 0;
+  const type = bson.bsonType(id);
+  if (type === "BSONRegExp") return NOT_AN_ID;
+  if (type !== void 0) return void 0;
+  for (const key in id) {
+    if (key.charCodeAt(0) === 36) return `cannot be a document with a $-prefixed field ("${key.slice(0, 64)}")`;
+  }
+  return void 0;
+}
+
+// src/core/firehose/formats/record-format.ts
+function refused(refusal2) {
+  return { kind: "refused", refusal: refusal2 };
+}
+
+// src/core/firehose/formats/change-parts.ts
 var READ_POSITION_MARGIN_S = 60;
 var DOCUMENT_OPERATIONS = ["insert", "replace", "update", "read", "delete"];
 var NAMESPACE_OPERATIONS = [
@@ -1043,52 +1151,93 @@ var NAMESPACE_OPERATIONS = [
   "dropSearchIndexes",
   "updateSearchIndex"
 ];
-function readChange(record, bson) {
-  if (!isChangeEvent(record)) return void 0;
+function readChange(record, source, bson) {
   const operationType = record.operationType;
+  if (typeof operationType !== "string" || operationType === "") {
+    return refused(
+      refusal("change_no_operation", `operationType is ${typeOfValue(operationType)}, not an operation name`)
+    );
+  }
   if (NAMESPACE_OPERATIONS.indexOf(operationType) !== -1) {
-    return refusal(
-      "change_namespace_event",
-      `"${operationType}" events are not applied to a mirror; apply them to the target yourself if intended`
+    return refused(
+      refusal(
+        "change_namespace_event",
+        `"${operationType}" events are not applied to a mirror; apply them to the target yourself if intended`
+      )
     );
   }
   if (DOCUMENT_OPERATIONS.indexOf(operationType) === -1) {
-    return refusal(
-      "change_unknown_operation",
-      `operationType "${operationType.slice(0, 40)}" is not one this receiver knows`
+    return refused(
+      refusal(
+        "change_unknown_operation",
+        `operationType "${operationType.slice(0, 40)}" is not one this receiver knows`
+      )
     );
   }
   const ns = record.ns;
-  if (typeof ns.db !== "string" || ns.db === "" || typeof ns.coll !== "string" || ns.coll === "")
-    return refusal("change_no_namespace");
+  if (ns !== void 0 && !isNamespace2(ns)) return refused(refusal("change_invalid_namespace"));
   const documentKey = record.documentKey;
-  if (!documentKey || typeof documentKey !== "object" || !("_id" in documentKey) || documentKey._id === void 0) {
-    return refusal("change_no_document_key");
+  if (!isDocument(documentKey, bson) || !("_id" in documentKey)) return refused(refusal("change_no_document_key"));
+  const id = documentKey._id;
+  const idIssue = idProblem(id, bson);
+  if (idIssue !== void 0) return refused(refusal("change_no_document_key", `documentKey._id ${idIssue}`));
+  const token = source.token;
+  const position = changePosition(record, typeof token === "string" ? token : "", bson);
+  if (typeof position !== "string") return refused(position);
+  if (typeof token !== "string") return refused(token);
+  const key = idKey(id, bson);
+  let fullDocument;
+  if (operationType !== "delete") {
+    const full = record.fullDocument;
+    if (full !== void 0 && full !== null) {
+      if (!isDocument(full, bson)) {
+        return refused(
+          refusal("change_invalid_document", `fullDocument is ${typeOfValue(full)}, not a document or null`)
+        );
+      }
+      if (!("_id" in full) || idKey(full._id, bson) !== key) return refused(refusal("change_document_key_mismatch"));
+      fullDocument = full;
+    }
   }
-  const position = changePosition(record, bson);
-  if (position === void 0) return refusal("change_no_position");
-  const full = record.fullDocument;
+  let updateDescription;
   const description = record.updateDescription;
+  const needsDescription = operationType === "update" && !fullDocument && source.degraded.indexOf("updateDescription") === -1;
+  if (needsDescription && description !== void 0 && description !== null) {
+    const problem = updateDescriptionProblem(description, bson);
+    if (problem !== void 0) return refused(refusal("change_invalid_update", problem));
+    updateDescription = description;
+  }
   return {
-    ns: { db: ns.db, coll: ns.coll },
-    operationType,
-    id: documentKey._id,
-    position,
-    fullDocument: isDocument(full, bson) ? full : void 0,
-    updateDescription: isDocument(description, bson) ? description : void 0,
-    degraded: degradedParts(record),
-    basicJson: numberValue(record.clusterTime, bson) !== void 0
+    kind: "change",
+    change: {
+      ns: ns === void 0 ? void 0 : { db: ns.db, coll: ns.coll },
+      operationType,
+      id,
+      key,
+      position,
+      fullDocument,
+      updateDescription,
+      degraded: source.degraded,
+      basicJson: numberValue(record.clusterTime, bson) !== void 0
+    }
   };
 }
-function isChangeEvent(record) {
-  if (record.kind === LEGACY_ENVELOPE_KIND) return true;
-  if (typeof record.operationType !== "string") return false;
-  const ns = record.ns;
-  if (ns === null || typeof ns !== "object") return false;
-  return "documentKey" in record || "clusterTime" in record || record.operationType === "read" && "wallTime" in record;
+function isNamespace2(ns) {
+  return ns !== null && typeof ns === "object" && typeof ns.db === "string" && ns.db !== "" && typeof ns.coll === "string" && ns.coll !== "";
 }
-function changePosition(record, bson) {
-  const token = resumeToken(record);
+function updateDescriptionProblem(description, bson) {
+  if (!isDocument(description, bson)) return `updateDescription is ${typeOfValue(description)}, not a document`;
+  const { updatedFields, removedFields, truncatedArrays } = description;
+  if (!isDocument(updatedFields, bson)) return `updateDescription.updatedFields is ${typeOfValue(updatedFields)}`;
+  if (!Array.isArray(removedFields) || removedFields.some((field) => typeof field !== "string"))
+    return `updateDescription.removedFields is ${typeOfValue(removedFields)}, not a list of field names`;
+  if (truncatedArrays !== void 0 && !Array.isArray(truncatedArrays))
+    return `updateDescription.truncatedArrays is ${typeOfValue(truncatedArrays)}, not a list`;
+  if (Object.keys(updatedFields).length === 0 && removedFields.length === 0 && !(truncatedArrays || []).length)
+    return "updateDescription changes nothing";
+  return void 0;
+}
+function changePosition(record, token, bson) {
   const time = record.clusterTime;
   if (time !== void 0 && time !== null && bson.bsonType(time) === "Timestamp") {
     const { t, i } = timestampParts(time);
@@ -1101,13 +1250,19 @@ function changePosition(record, bson) {
     const i = fromToken && fromToken.t === t ? fromToken.i : 0;
     return `${hex8(t)}${hex8(i)}:${token}`;
   }
+  if (time !== void 0) {
+    return refusal(
+      "change_no_position",
+      `clusterTime is ${typeOfValue(time)}, neither a Timestamp nor epoch milliseconds (basicJson)`
+    );
+  }
   if (record.operationType === "read") {
     const wall = record.wallTime instanceof Date ? record.wallTime.getTime() : numberValue(record.wallTime, bson);
-    if (wall === void 0 || !isFinite(wall)) return void 0;
+    if (wall === void 0 || !isFinite(wall)) return refusal("change_no_position");
     const seconds = Math.floor(wall / 1e3) - READ_POSITION_MARGIN_S;
     return `${hex8(Math.max(0, seconds))}${hex8(0)}:read`;
   }
-  return void 0;
+  return refusal("change_no_position");
 }
 function numberValue(value, bson) {
   if (typeof value === "number") return isFinite(value) ? value : void 0;
@@ -1116,9 +1271,11 @@ function numberValue(value, bson) {
   if (type === "Int32" || type === "Double") return value.valueOf();
   return void 0;
 }
-function resumeToken(record) {
-  const token = record.kind === LEGACY_ENVELOPE_KIND ? record.resumeToken : record._id;
-  return token && typeof token === "object" && typeof token._data === "string" ? token._data : "";
+var RESUME_TOKEN = /^[0-9A-Fa-f]+$/;
+function tokenData(token, field) {
+  const data = token !== null && typeof token === "object" ? token._data : void 0;
+  if (typeof data === "string" && RESUME_TOKEN.test(data)) return data;
+  return refusal("change_invalid_resume_token", `${field} is not a resume token {_data: "<hex>"}`);
 }
 function tokenTimestamp(token) {
   if (token.length < 18 || token.slice(0, 2) !== "82") return void 0;
@@ -1134,22 +1291,76 @@ function timestampParts(value) {
 function hex8(value) {
   return (value >>> 0).toString(16).padStart(8, "0");
 }
-function degradedParts(record) {
-  const extras = record[PRODUCER_EXTRAS_FIELD];
-  const list = extras && typeof extras === "object" ? extras.degraded : record.kind === LEGACY_ENVELOPE_KIND ? record.degraded : void 0;
+function degradedList(list) {
   return Array.isArray(list) ? list.filter((part) => typeof part === "string") : [];
 }
 function isDocument(value, bson) {
   return value !== null && typeof value === "object" && !Array.isArray(value) && bson.bsonType(value) === void 0 && !(value instanceof Date);
 }
+function typeOfValue(value) {
+  if (value === void 0) return "missing";
+  if (value === null) return "null";
+  if (Array.isArray(value)) return "an array";
+  if (value === "") return "an empty string";
+  const type = typeof value === "object" ? bsonTypeName(value) : typeof value;
+  return /^[aeiou]/i.test(type) ? `an ${type}` : `a ${type}`;
+}
+function bsonTypeName(value) {
+  const tag = value._bsontype;
+  return typeof tag === "string" ? tag : value instanceof Date ? "date" : "document";
+}
 
-// src/core/firehose/envelope-position.ts
-var POSITION_FIELD = "_akb";
-function olderThan(id, position) {
-  return {
-    _id: id,
-    $or: [{ [`${POSITION_FIELD}.pos`]: { $exists: false } }, { [`${POSITION_FIELD}.pos`]: { $lt: position } }]
-  };
+// src/core/firehose/formats/legacy-envelope.ts
+var LEGACY_ENVELOPE_KIND = "atlas-kinesis-bridge/change@1";
+var legacyEnvelope = {
+  name: "legacy envelope (atlas-kinesis-bridge/change@1)",
+  recognise(record, bson) {
+    if (record.kind !== LEGACY_ENVELOPE_KIND) return void 0;
+    const token = record.resumeToken === void 0 ? "" : tokenData(record.resumeToken, "resumeToken");
+    return readChange(record, { token, degraded: degradedList(record.degraded) }, bson);
+  }
+};
+
+// src/core/producer-extras.ts
+var PRODUCER_EXTRAS_FIELD = "_akb";
+
+// src/core/firehose/formats/mongodb-change-event.ts
+var mongodbChangeEvent = {
+  name: "MongoDB change event (canonical, relaxed or basic JSON)",
+  recognise(record, bson) {
+    if (!hasChangeEventMarks(record)) return void 0;
+    const token = record._id === void 0 ? "" : tokenData(record._id, "_id");
+    const extras = record[PRODUCER_EXTRAS_FIELD];
+    const degraded = degradedList(extras !== null && typeof extras === "object" ? extras.degraded : void 0);
+    return readChange(record, { token, degraded }, bson);
+  }
+};
+function hasChangeEventMarks(record) {
+  const id = record._id;
+  const marks = (id !== null && typeof id === "object" && id._data !== void 0 ? 1 : 0) + (record.operationType !== void 0 ? 1 : 0) + (record.ns !== void 0 ? 1 : 0) + (record.documentKey !== void 0 ? 1 : 0) + (record.clusterTime !== void 0 ? 1 : 0) + (record.wallTime !== void 0 ? 1 : 0) + (record.fullDocument !== void 0 ? 1 : 0) + (record.fullDocumentBeforeChange !== void 0 ? 1 : 0) + (record.updateDescription !== void 0 ? 1 : 0);
+  return marks >= 2;
+}
+
+// src/core/firehose/formats/plain-document.ts
+var plainDocument = {
+  name: "plain document",
+  recognise(record, bson) {
+    if (record._id !== void 0) {
+      const problem = idProblem(record._id, bson);
+      if (problem !== void 0) return refused(refusal("invalid_id", `_id ${problem}`));
+    }
+    return { kind: "document", document: record };
+  }
+};
+
+// src/core/firehose/formats/record-formats.ts
+var RECORD_FORMATS = [legacyEnvelope, mongodbChangeEvent, plainDocument];
+function recogniseRecord(record, bson, formats = RECORD_FORMATS) {
+  for (let i = 0; i < formats.length; i++) {
+    const recognition = formats[i].recognise(record, bson);
+    if (recognition !== void 0) return recognition;
+  }
+  throw new Error("no record format claimed the record; the last format must claim every record");
 }
 
 // src/core/firehose/plan-writes.ts
@@ -1163,9 +1374,9 @@ function planWrites(records, requestId, bson, routing, now) {
   for (const record of records) {
     if (record.kind !== "document") continue;
     let planned;
-    const change = readChange(record.document, bson);
-    if (change === void 0) {
-      let document = record.document;
+    const recognised = recogniseRecord(record.document, bson);
+    if (recognised.kind === "document") {
+      let document = recognised.document;
       if (!("_id" in document)) document = { _id: `${requestId}:${record.index}`, ...document };
       const id = document._id;
       const operation = { replaceOne: { filter: { _id: id }, replacement: document, upsert: true } };
@@ -1173,11 +1384,12 @@ function planWrites(records, requestId, bson, routing, now) {
         target: routing.defaultTarget,
         write: { kind: "plain", index: record.index, id, key: idKey(id, bson), operation }
       };
-    } else if (isRefusal(change)) {
-      planned = change;
+    } else if (recognised.kind === "refused") {
+      planned = recognised.refusal;
     } else {
+      const change = recognised.change;
       if (change.basicJson) basicJson++;
-      planned = planChange(change, record.index, bson, routing, targetCache, now);
+      planned = planChange(change, record.index, routing, targetCache, now);
       if ("write" in planned && planned.write.kind === "liveness") heartbeats++;
     }
     if (isRefusal(planned)) {
@@ -1229,8 +1441,10 @@ function survivors(list) {
   }
   const out = [];
   for (let i = start; i < ordered.length; i++) {
-    if (out.length > 0 && out[out.length - 1].position === ordered[i].position) out[out.length - 1] = ordered[i];
-    else out.push(ordered[i]);
+    const last = out[out.length - 1];
+    if (last && last.position === ordered[i].position) {
+      if (last.kind === "delta" || ordered[i].kind !== "delta") out[out.length - 1] = ordered[i];
+    } else out.push(ordered[i]);
   }
   return out;
 }
@@ -1238,11 +1452,10 @@ function find(groups, target) {
   for (const group of groups) if (group.target === target) return group;
   return void 0;
 }
-function planChange(change, index, bson, routing, targetCache, now) {
-  const { id, position, fullDocument: full } = change;
-  const key = idKey(id, bson);
+function planChange(change, index, routing, targetCache, now) {
+  const { id, key, position, fullDocument: full } = change;
   const guard = olderThan(id, position);
-  if (`${change.ns.db}.${change.ns.coll}` === routing.heartbeatSource) {
+  if (change.ns && `${change.ns.db}.${change.ns.coll}` === routing.heartbeatSource) {
     if (!full) return refusal("heartbeat_no_document");
     const at = full.at instanceof Date ? full.at : null;
     const liveness = {
@@ -1258,7 +1471,7 @@ function planChange(change, index, bson, routing, targetCache, now) {
     const operation = { replaceOne: { filter: guard, replacement: liveness, upsert: true } };
     return { target: routing.livenessTarget, write: { kind: "liveness", index, id, key, position, operation } };
   }
-  const target = targetFor(routing, change.ns, targetCache);
+  const target = change.ns ? targetFor(routing, change.ns, targetCache) : targetWithoutNamespace(routing);
   if ("problem" in target) return refusal(target.problem, target.reason);
   const write = (kind, operation) => ({
     target,
@@ -1632,19 +1845,19 @@ async function applyTargetWrites(collection, group, deletes) {
   const failed2 = /* @__PURE__ */ new Set();
   let stale = 0;
   let undone = 0;
-  const refused = [];
+  const refused2 = [];
   for (const failure2 of failures) {
     failed2.add(failure2.opIndex);
     const write = writes[failure2.opIndex];
     if (write.kind !== "plain" && isDuplicateIdError(failure2)) stale++;
     else {
       const reason = `database refused the document (code ${failure2.code}): ${failure2.message.slice(0, 300)}`;
-      refused.push({ index: write.index, refusal: refusal("database_refused", reason) });
+      refused2.push({ index: write.index, refusal: refusal("database_refused", reason) });
     }
   }
   const upserts = writes.filter((write, i) => write.kind === "upsert" && !failed2.has(i));
   const deltas = writes.filter((write, i) => write.kind === "delta" && !failed2.has(i));
-  if (upserts.length === 0 && deltas.length === 0) return { written: writes.length - failures.length, stale, refused };
+  if (upserts.length === 0 && deltas.length === 0) return { written: writes.length - failures.length, stale, refused: refused2 };
   const missingDeltas = await deltasWithoutDocument(collection, deltas, deletes.bson);
   const checked = upserts.concat(missingDeltas);
   const rows = await deletes.collection.find({ _id: { $in: checked.map(rowId) } }).toArray();
@@ -1662,7 +1875,7 @@ async function applyTargetWrites(collection, group, deletes) {
     const position = deletedAt.get(rowId(write));
     if (position !== void 0 && position > write.position) stale++;
     else
-      refused.push({
+      refused2.push({
         index: write.index,
         refusal: refusal(
           "change_update_target_missing",
@@ -1676,7 +1889,7 @@ async function applyTargetWrites(collection, group, deletes) {
       cause: new Error(undoRefusals[0].message.slice(0, 200))
     });
   }
-  return { written: writes.length - failures.length - undone - missingDeltas.length, stale: stale + undone, refused };
+  return { written: writes.length - failures.length - undone - missingDeltas.length, stale: stale + undone, refused: refused2 };
 }
 async function deltasWithoutDocument(collection, deltas, bson) {
   if (deltas.length === 0) return [];

@@ -12,6 +12,7 @@ import {
   parseFirehoseResponse,
   TEST_ACCESS_KEY,
 } from "../helpers/firehose";
+import { readInt64Expected, readInt64RelaxedLines } from "../helpers/int64-fixtures";
 
 // App Services hands the endpoint array-valued headers and the body as BSON.Binary.
 function endpointRequest(fixture: FirehoseFixture, gzip = false) {
@@ -75,6 +76,34 @@ describe("functions/receiveFirehoseDelivery.js loaded as App Services does", () 
       expect(documents).toEqual(canonicalForm(changes.expectedMirror));
       // The deleted document is gone, its delete position kept beside the target.
       expect(await store.db("monitors").collection("firehose_deletes").countDocuments()).toBe(1);
+    },
+  );
+
+  it.each(["go", "java"] as const)(
+    "keeps every digit of Int64s beyond 2^53 in relaxed Extended JSON (%s driver's writer)",
+    async (layout) => {
+      const store = new EmbeddedStore();
+      const context = makeFakeContext({ dataSource: store, values: { FIREHOSE_ACCESS_KEY: TEST_ACCESS_KEY } });
+      const requestId = `bundle-int64-${layout}`;
+      const fixture = {
+        headers: { "X-Amz-Firehose-Request-Id": requestId, "X-Amz-Firehose-Access-Key": TEST_ACCESS_KEY },
+        body: {
+          requestId,
+          timestamp: 1,
+          records: readInt64RelaxedLines(layout).map((line) => ({ data: Buffer.from(line).toString("base64") })),
+        },
+      } as FirehoseFixture;
+      const response = fakeEndpointResponse();
+      await loadAppServicesFunction("receiveFirehoseDelivery", context)(endpointRequest(fixture), response);
+      expect(response.recorded.status).toBe(200);
+      const mirror = (await canonicalContents(store, "monitors", "firehose")).map((doc) => {
+        const { _akb: _position, ...rest } = doc as Record<string, unknown>;
+        return rest;
+      });
+      const expected = readInt64Expected().expectedMirror.map((doc) =>
+        JSON.parse(EJSON.stringify(EJSON.parse(JSON.stringify(doc), { relaxed: false }), { relaxed: false })),
+      );
+      expect(mirror).toEqual(expected);
     },
   );
 

@@ -4,25 +4,49 @@ import { isInteger, isNotANumber } from "../numbers";
 
 /**
  * Parses one record as canonical (or relaxed) Extended JSON v2 into BSON values, losslessly:
- * the result serialises to the same BSON as `EJSON.parse(text, { relaxed: false })`.
+ * the result serialises to the same BSON as `EJSON.parse(text, { relaxed: false })`, except that an
+ * integer written with all its digits beyond 2^53 keeps them (see exactIntegerText).
  *
  * Why not call `EJSON.parse` directly: it costs several times `JSON.parse` (README, Benchmarks), more
  * than the webhook's whole budget. So `JSON.parse` runs first and a walker revives the common wrappers ($oid, $date,
  * $numberLong/Int/Double/Decimal, $binary, $timestamp, $regularExpression, $minKey/$maxKey) in
  * place. Anything it does not recognise exactly sends the whole text to the library, so the two
  * paths can only differ in speed. A property test holds them equal.
+ *
+ * Relaxed Extended JSON (and basicJson) writes an Int64 as a bare number with all its digits, as the
+ * Go and Java writers do, and `JSON.parse` rounds one beyond 2^53 to the nearest double: a snowflake
+ * `_id` would land under another key. The walker sees every number, so a record holding one that
+ * large is read again from a text in which each such integer is wrapped as `$numberLong`; records
+ * without one (nearly all) pay one comparison per integer beyond int32.
  */
 export function parseExtendedJson(text: string, bson: BsonPort): unknown {
   const plain: unknown = JSON.parse(text);
+  // A NUL can only reach a field name through a \u0000 escape; without one, no key needs checking.
+  const checkKeys = text.indexOf("\\u0000") !== -1;
   try {
-    // A NUL can only reach a field name through a \u0000 escape; without one, no key needs checking.
-    return revive(plain, bson, text.indexOf("\\u0000") !== -1);
+    return revive(plain, bson, checkKeys, false);
+  } catch (error) {
+    if (error === NEEDS_EXACT_INTEGERS) return parseExactly(exactIntegerText(text), bson, checkKeys);
+    if (error !== NEEDS_LIBRARY) throw error;
+    // The walker stopped before it saw every number, so the library too reads the exact text.
+    return parseWithLibrary(exactIntegerText(text), bson);
+  }
+}
+
+/** The second reading, of a text whose long integers are wrapped: nothing in it can be rounded any more. */
+function parseExactly(text: string, bson: BsonPort, checkKeys: boolean): unknown {
+  try {
+    return revive(JSON.parse(text), bson, checkKeys, true);
   } catch (error) {
     if (error !== NEEDS_LIBRARY) throw error;
-    const parsed: unknown = bson.ejson.parse(text, { relaxed: false });
-    checkFieldNames(parsed, bson);
-    return parsed;
+    return parseWithLibrary(text, bson);
   }
+}
+
+function parseWithLibrary(text: string, bson: BsonPort): unknown {
+  const parsed: unknown = bson.ejson.parse(text, { relaxed: false });
+  checkFieldNames(parsed, bson);
+  return parsed;
 }
 
 /** BSON cannot store a field name with a NUL byte; such a record must fail alone, not its batch. */
@@ -44,24 +68,31 @@ function checkFieldNames(value: unknown, bson: BsonPort): void {
 }
 
 const NEEDS_LIBRARY = { reason: "shape outside the fast path" };
+const NEEDS_EXACT_INTEGERS = { reason: "an integer JSON.parse may have rounded" };
+// 2^53: from here on, not every integer is a double, so JSON.parse may have rounded the digits.
+const EXACT_LIMIT = 9007199254740992;
 const INT32_MIN = -2147483648;
 const INT32_MAX = 2147483647;
 // Integers in this range become Int64 (as the library does); beyond it they stay doubles.
 const INT64_LIMIT = 9223372036854775807;
 const OBJECT_ID = /^[0-9a-fA-F]{24}$/;
-// Up to 18 digits always fits an Int64; longer strings go to the library, which checks the range.
+// A $numberInt text short enough for Number() to be exact; its range is checked after.
 const DIGITS = /^-?\d{1,18}$/;
+const INT64_DIGITS = /^-?\d{1,19}$/;
+// A run of digits long enough to be an integer JSON.parse may round (anywhere: checked properly after).
+const LONG_DIGIT_RUN = /\d{16}/;
 // Plain decimal notation, where Number() and the library's parseFloat() agree.
 const DECIMAL_FLOAT = /^-?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 
-function revive(value: unknown, bson: BsonPort, checkKeys: boolean): unknown {
-  if (typeof value === "number") return reviveNumber(value, bson);
+/** `exact`: the text's long integers are already wrapped, so a large number left is a double as written. */
+function revive(value: unknown, bson: BsonPort, checkKeys: boolean, exact: boolean): unknown {
+  if (typeof value === "number") return reviveNumber(value, bson, exact);
   if (value === null || typeof value !== "object") return value;
   if (Array.isArray(value)) {
     for (let i = 0; i < value.length; i++) {
       const item = value[i];
       if (typeof item === "object" || typeof item === "number") {
-        const revived = revive(item, bson, checkKeys);
+        const revived = revive(item, bson, checkKeys, exact);
         if (revived !== item) value[i] = revived;
       }
     }
@@ -77,11 +108,11 @@ function revive(value: unknown, bson: BsonPort, checkKeys: boolean): unknown {
     if (typeof item === "number") {
       // Checked here rather than in a call: most numbers are fractions or int32s other than 0, kept as they are.
       if ((item | 0) === item ? item === 0 : isInteger(item)) {
-        const revived = reviveNumber(item, bson);
+        const revived = reviveNumber(item, bson, exact);
         if (revived !== item) setOwn(object, key, revived);
       }
     } else if (typeof item === "object") {
-      const revived = revive(item, bson, checkKeys);
+      const revived = revive(item, bson, checkKeys, exact);
       if (revived !== item) setOwn(object, key, revived);
     }
   }
@@ -93,10 +124,87 @@ function revive(value: unknown, bson: BsonPort, checkKeys: boolean): unknown {
  * number serialises to: integers beyond int32 (Int64 in EJSON, a double as a JS number) and -0 (a
  * double in EJSON, int32 0 as a JS number). Fractions and huge values are doubles either way.
  */
-function reviveNumber(value: number, bson: BsonPort): unknown {
+function reviveNumber(value: number, bson: BsonPort, exact: boolean): unknown {
   if ((value | 0) === value) return value === 0 && 1 / value < 0 ? new bson.lib.Double(value) : value;
-  if (isInteger(value) && value <= INT64_LIMIT && value >= -INT64_LIMIT - 1) return bson.lib.Long.fromNumber(value);
+  if (isInteger(value) && value <= INT64_LIMIT && value >= -INT64_LIMIT - 1) {
+    if (!exact && (value >= EXACT_LIMIT || value <= -EXACT_LIMIT)) throw NEEDS_EXACT_INTEGERS;
+    return bson.lib.Long.fromNumber(value);
+  }
   return value;
+}
+
+/**
+ * The text with every integer of 16 or more digits outside strings wrapped, so that JSON.parse
+ * cannot round it: as `{"$numberLong":"<digits>"}` within the Int64 range, else as
+ * `{"$numberDouble":"<digits>"}`, the double it is (a bare 2^63 would otherwise read as an Int64
+ * clamped to the range's end). A number with a fraction or an exponent stays as written, and is
+ * typed as before (as the library types it). The text is valid JSON (JSON.parse has read it), so a small scanner that
+ * skips strings finds every number.
+ */
+function exactIntegerText(text: string): string {
+  if (!LONG_DIGIT_RUN.test(text)) return text;
+  const parts: string[] = [];
+  let copied = 0;
+  const length = text.length;
+  let i = 0;
+  while (i < length) {
+    const code = text.charCodeAt(i);
+    if (code === 34 /* " */) {
+      i = afterString(text, i + 1);
+      continue;
+    }
+    if (code !== 45 /* - */ && !isDigitCode(code)) {
+      i++;
+      continue;
+    }
+    const start = i;
+    if (code === 45) i++;
+    const digitsStart = i;
+    while (i < length && isDigitCode(text.charCodeAt(i))) i++;
+    const next = text.charCodeAt(i);
+    if (next === 46 /* . */ || next === 101 /* e */ || next === 69 /* E */) {
+      while (i < length && isNumberCode(text.charCodeAt(i))) i++;
+      continue;
+    }
+    if (i - digitsStart < 16) continue;
+    const token = text.slice(start, i);
+    parts.push(text.slice(copied, start), `{"${isInt64Text(token) ? "$numberLong" : "$numberDouble"}":"${token}"}`);
+    copied = i;
+  }
+  if (parts.length === 0) return text;
+  parts.push(text.slice(copied));
+  return parts.join("");
+}
+
+/** The index after the closing quote of a JSON string whose contents start at `from`. */
+function afterString(text: string, from: number): number {
+  for (;;) {
+    const quote = text.indexOf('"', from);
+    if (quote === -1) return text.length;
+    let backslashes = 0;
+    for (let j = quote - 1; text.charCodeAt(j) === 92 /* backslash */; j--) backslashes++;
+    if (backslashes % 2 === 0) return quote + 1;
+    from = quote + 1;
+  }
+}
+
+function isDigitCode(code: number): boolean {
+  return code >= 48 && code <= 57;
+}
+
+/** A character a JSON number can hold after its integer part. */
+function isNumberCode(code: number): boolean {
+  return isDigitCode(code) || code === 46 || code === 101 || code === 69 || code === 43 || code === 45;
+}
+
+/** A decimal integer text (optionally signed) whose value is within the Int64 range. */
+function isInt64Text(text: string): boolean {
+  if (!INT64_DIGITS.test(text)) return false;
+  const negative = text.charCodeAt(0) === 45;
+  const digits = negative ? text.length - 1 : text.length;
+  if (digits < 19) return true;
+  // Same length, so the texts compare as the numbers do.
+  return (negative ? text.slice(1) : text) <= (negative ? "9223372036854775808" : "9223372036854775807");
 }
 
 /**
@@ -128,7 +236,7 @@ function reviveWrapper(object: Record<string, unknown>, key: string | undefined,
         // Up to 15 digits a JS number is exact, and fromNumber is ten times cheaper than fromString.
         const value = parseShortInteger(inner);
         if (value === value) return lib.Long.fromNumber(value === 0 ? 0 : value);
-        if (DIGITS.test(inner)) return lib.Long.fromString(inner);
+        if (isInt64Text(inner)) return lib.Long.fromString(inner);
       }
       break;
     case "$numberInt":

@@ -83,13 +83,7 @@ function documentProblem(value: unknown, bson: BsonPort): { code: DeadLetterReas
     if (key.charCodeAt(0) === 36 /* $ */)
       return { code: "top_level_operator", reason: `top-level field "${key.slice(0, 64)}" starts with "$"` };
   }
-  if ("_id" in document) {
-    const id = document._id;
-    const type = bson.bsonType(id);
-    if (Array.isArray(id) || id === undefined || type === "BSONRegExp" || id instanceof RegExp) {
-      return { code: "invalid_id" };
-    }
-  }
+  // What the fields mean (and which _id is valid) is for the record's format to say (formats/).
   return undefined;
 }
 

@@ -1,12 +1,13 @@
 import type { BsonPort } from "../bson-port";
 import { idKey } from "../id-key";
 import type { Document, WriteOperation } from "../ports";
-import { readChange, type ChangeToApply } from "./change-event";
 import { isRefusal, type Refusal } from "./dead-letter-reasons";
 import { refusal } from "./dead-letter-reasons";
 import type { DecodedRecord } from "./decode-record";
 import { olderThan, POSITION_FIELD } from "./envelope-position";
-import { targetFor, type Namespace, type Routing, type TargetProblem } from "./routing";
+import type { ChangeToApply } from "./formats/record-format";
+import { recogniseRecord } from "./formats/record-formats";
+import { targetFor, targetWithoutNamespace, type Namespace, type Routing, type TargetProblem } from "./routing";
 
 /**
  * What one planned write is, which decides how apply-changes.ts completes it:
@@ -52,12 +53,13 @@ export interface PlannedWrites {
 }
 
 /**
- * Turns decoded records into idempotent writes, grouped by target collection.
+ * Turns decoded records into idempotent writes, grouped by target collection. What a record is comes
+ * from its format (formats/record-formats.ts):
  * - A plain document is replaced by _id (upsert). One without _id gets `<requestId>:<index>`, which a
  *   retried batch (same request id) reproduces exactly. Within the batch the last record wins.
- * - A change event (ours or MongoDB's, see change-event.ts) is applied only if newer than what the
- *   target holds. Within the batch a document's changes are put in position order: the newest full
- *   write (upsert or delete) wins, followed by the deltas newer than it, each in a round of its own.
+ * - A change event (ours or MongoDB's) is applied only if newer than what the target holds. Within
+ *   the batch a document's changes are put in position order: the newest full write (upsert or
+ *   delete) wins, followed by the deltas newer than it, each in a round of its own.
  * - A heartbeat change updates the liveness record of its app instead of being stored as data.
  */
 export function planWrites(
@@ -77,9 +79,9 @@ export function planWrites(
   for (const record of records) {
     if (record.kind !== "document") continue;
     let planned: { target: Namespace; write: PlannedWrite } | Refusal;
-    const change = readChange(record.document, bson);
-    if (change === undefined) {
-      let document = record.document;
+    const recognised = recogniseRecord(record.document, bson);
+    if (recognised.kind === "document") {
+      let document = recognised.document;
       if (!("_id" in document)) document = { _id: `${requestId}:${record.index}`, ...document };
       const id = document._id;
       const operation = { replaceOne: { filter: { _id: id }, replacement: document, upsert: true } };
@@ -87,11 +89,12 @@ export function planWrites(
         target: routing.defaultTarget,
         write: { kind: "plain", index: record.index, id, key: idKey(id, bson), operation },
       };
-    } else if (isRefusal(change)) {
-      planned = change;
+    } else if (recognised.kind === "refused") {
+      planned = recognised.refusal;
     } else {
+      const change = recognised.change;
       if (change.basicJson) basicJson++;
-      planned = planChange(change, record.index, bson, routing, targetCache, now);
+      planned = planChange(change, record.index, routing, targetCache, now);
       if ("write" in planned && planned.write.kind === "liveness") heartbeats++;
     }
     if (isRefusal(planned)) {
@@ -156,9 +159,12 @@ function survivors(list: PlannedWrite[]): PlannedWrite[] {
   }
   const out: PlannedWrite[] = [];
   for (let i = start; i < ordered.length; i++) {
-    // The same change twice in one batch (a duplicate record) is written once.
-    if (out.length > 0 && out[out.length - 1].position === ordered[i].position) out[out.length - 1] = ordered[i];
-    else out.push(ordered[i]);
+    // The same change twice in one batch (a duplicate record) is written once; when one of the two
+    // carries the full document and the other only its update description, the full write stays.
+    const last = out[out.length - 1];
+    if (last && last.position === ordered[i].position) {
+      if (last.kind === "delta" || ordered[i].kind !== "delta") out[out.length - 1] = ordered[i];
+    } else out.push(ordered[i]);
   }
   return out;
 }
@@ -171,16 +177,14 @@ function find(groups: TargetWrites[], target: Namespace): TargetWrites | undefin
 function planChange(
   change: ChangeToApply,
   index: number,
-  bson: BsonPort,
   routing: Routing,
   targetCache: Map<string, Namespace | TargetProblem>,
   now: number,
 ): { target: Namespace; write: PlannedWrite } | Refusal {
-  const { id, position, fullDocument: full } = change;
-  const key = idKey(id, bson);
+  const { id, key, position, fullDocument: full } = change;
   const guard = olderThan(id, position);
 
-  if (`${change.ns.db}.${change.ns.coll}` === routing.heartbeatSource) {
+  if (change.ns && `${change.ns.db}.${change.ns.coll}` === routing.heartbeatSource) {
     if (!full) return refusal("heartbeat_no_document");
     const at = full.at instanceof Date ? full.at : null;
     const liveness = {
@@ -197,7 +201,7 @@ function planChange(
     return { target: routing.livenessTarget, write: { kind: "liveness", index, id, key, position, operation } };
   }
 
-  const target = targetFor(routing, change.ns, targetCache);
+  const target = change.ns ? targetFor(routing, change.ns, targetCache) : targetWithoutNamespace(routing);
   if ("problem" in target) return refusal(target.problem, target.reason);
   const write = (kind: WriteKind, operation: WriteOperation) => ({
     target,

@@ -160,8 +160,22 @@ export function targetFor(
   return target;
 }
 
+/**
+ * The target of a change event without `ns`: the default target when every namespace goes there
+ * anyway (no FIREHOSE_NAMESPACE_MAP entry, no FIREHOSE_UNMAPPED_TARGET template), since the event
+ * would land there whatever its namespace was; otherwise there is no telling where it belongs.
+ */
+export function targetWithoutNamespace(routing: Routing): Namespace | TargetProblem {
+  if (routing.namespaceMap.size === 0 && routing.unmappedTemplate === undefined) return routing.defaultTarget;
+  return {
+    problem: "change_no_namespace",
+    reason:
+      "the change event has no ns, and FIREHOSE_NAMESPACE_MAP or FIREHOSE_UNMAPPED_TARGET make its target depend on it",
+  };
+}
+
 export interface TargetProblem {
-  readonly problem: "target_invalid" | "target_captured";
+  readonly problem: "target_invalid" | "target_captured" | "change_no_namespace";
   readonly reason: string;
 }
 

@@ -16,6 +16,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { nodeBson } from "../../../src/adapters/bson/node-bson";
 import { parseExtendedJson } from "../../../src/core/ejson/parse-extended-json";
+import { writeRelaxed } from "../../helpers/relaxed-writer";
 
 // Random BSON values of every type the fast path handles, plus some it hands to the library.
 const leaf = fc.oneof(
@@ -56,13 +57,31 @@ const { document } = fc.letrec((tie) => ({
   document: fc.dictionary(key, tie("value"), { maxKeys: 6 }),
 }));
 
+// JSON's tokens: a string or a number (written apart from the parser's own scanner, as an oracle).
+const JSON_TOKEN = /"(?:[^"\\]|\\.)*"|-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?/g;
+
+/**
+ * The library's reading with every bare integer of 16 or more digits typed first, as the parser
+ * reads it: an Int64 with all its digits within the Int64 range, the double it is beyond it. The
+ * library itself (like JSON.parse) rounds such an integer beyond 2^53 to a double's precision.
+ */
+function libraryExact(text: string): unknown {
+  const typed = text.replace(JSON_TOKEN, (token) => {
+    if (!/^-?\d{16,}$/.test(token)) return token;
+    const value = BigInt(token);
+    const int64 = value >= -(2n ** 63n) && value < 2n ** 63n;
+    return int64 ? `{"$numberLong":"${token}"}` : `{"$numberDouble":"${token}"}`;
+  });
+  return EJSON.parse(typed, { relaxed: false });
+}
+
+const bsonHex = (value: unknown) => Buffer.from(BSON.serialize(value as Record<string, unknown>)).toString("hex");
+
 const sameBson = (text: string) => {
-  const fast = parseExtendedJson(text, nodeBson) as Record<string, unknown>;
-  const library = EJSON.parse(text, { relaxed: false }) as Record<string, unknown>;
-  expect(Buffer.from(BSON.serialize(fast)).toString("hex")).toBe(Buffer.from(BSON.serialize(library)).toString("hex"));
+  expect(bsonHex(parseExtendedJson(text, nodeBson))).toBe(bsonHex(libraryExact(text)));
 };
 
-describe("parseExtendedJson agrees with EJSON.parse(text, {relaxed: false})", () => {
+describe("parseExtendedJson agrees with EJSON.parse(text, {relaxed: false}), long integers kept exact", () => {
   it("on canonical Extended JSON of random documents", () => {
     fc.assert(
       fc.property(document, (doc) => sameBson(EJSON.stringify(doc, { relaxed: false }))),
@@ -87,6 +106,17 @@ describe("parseExtendedJson agrees with EJSON.parse(text, {relaxed: false})", ()
   it.each([
     ["Int64 above 2^53", '{"n":{"$numberLong":"9007199254740993"}}'],
     ["Int64 overflowing 18 digits", '{"n":{"$numberLong":"9223372036854775807"}}'],
+    ["Int64 of 19 digits beyond the range (library path)", '{"n":{"$numberLong":"9223372036854775808"}}'],
+    ["bare Int64 bounds", '{"max":9223372036854775807,"min":-9223372036854775808}'],
+    ["bare integers just beyond the Int64 range", '{"a":9223372036854775808,"b":-9223372036854775809}'],
+    ["bare integer of 20 digits", '{"n":18446744073709551615}'],
+    ["long integers with a fraction or an exponent", '{"a":9007199254740993.0,"b":1.2345678901234567e18}'],
+    [
+      "digits inside strings and escapes",
+      '{"s":"\\"9007199254740993\\\\","n":9007199254740993,"t":"9007199254740993"}',
+    ],
+    ["long integer beside a library-only shape", '{"s":{"$symbol":"x"},"n":1217532254631850005}'],
+    ["long integer in an array at the top of a field", '{"a":[[1217532254631850005],-1217532254631850005]}'],
     ["double 1.0 keeps its type", '{"d":{"$numberDouble":"1.0"}}'],
     ["hexadecimal double text", '{"d":{"$numberDouble":"0x10"}}'],
     ["negative zero int", '{"i":{"$numberInt":"-0"}}'],
@@ -128,5 +158,77 @@ describe("parseExtendedJson agrees with EJSON.parse(text, {relaxed: false})", ()
     >;
     expect(Object.getPrototypeOf(parsed)).toBe(Object.prototype);
     expect(Object.keys(parsed)).toEqual(["__proto__"]);
+  });
+});
+
+// Int64 values where a double loses digits: near 2^53, up to the Int64 bounds, both signs.
+const near = (center: bigint, spread: bigint) => fc.bigInt({ min: -spread, max: spread }).map((d) => center + d);
+const int64 = fc
+  .oneof(
+    near(2n ** 53n, 1000n),
+    near(-(2n ** 53n), 1000n),
+    fc.bigInt({ min: 2n ** 53n, max: 2n ** 63n - 1n }),
+    fc.bigInt({ min: -(2n ** 63n), max: -(2n ** 53n) }),
+    fc.bigInt({ min: 0n, max: 1000n }).map((d) => 2n ** 63n - 1n - d),
+    fc.bigInt({ min: 0n, max: 1000n }).map((d) => -(2n ** 63n) + d),
+    fc.constantFrom(2n ** 63n - 1n, -(2n ** 63n), 2n ** 53n + 1n, -(2n ** 53n) - 1n),
+    // Whole range, outside int32 (a bare number that fits int32 reads back as an Int32).
+    fc.bigInt({ min: -(2n ** 63n), max: 2n ** 63n - 1n }).filter((n) => n > 2n ** 31n - 1n || n < -(2n ** 31n)),
+  )
+  .map((n) => Long.fromBigInt(n));
+// Values a relaxed writer writes as they are read back: Int32s, fractions, strings (digits too), ...
+const relaxedLeaf = fc.oneof(
+  int64,
+  int64,
+  fc.integer().map((n) => new Int32(n)),
+  fc.double({ noNaN: true }).filter((d) => !Number.isInteger(d) && isFinite(d)),
+  fc.string({ unit: "grapheme" }),
+  fc.stringMatching(/^-?\d{16,20}$/),
+  fc.uint8Array({ minLength: 12, maxLength: 12 }).map((bytes) => new ObjectId(bytes)),
+  fc.integer({ min: -8.64e15, max: 8.64e15 }).map((ms) => new Date(ms)),
+  fc.boolean(),
+  fc.constant(null),
+);
+const { relaxedDocument } = fc.letrec((tie) => ({
+  relaxedValue: fc.oneof(
+    { depthSize: "small" },
+    relaxedLeaf,
+    tie("relaxedDocument"),
+    fc.array(tie("relaxedValue"), { maxLength: 4 }),
+  ),
+  relaxedDocument: fc.dictionary(key, tie("relaxedValue"), { maxKeys: 6 }),
+}));
+
+describe("Int64 beyond 2^53 in relaxed Extended JSON, written with all its digits", () => {
+  it.each(["go", "java"] as const)("reads back as the exact BSON (%s writer's layout)", (layout) => {
+    fc.assert(
+      fc.property(relaxedDocument, (doc) => {
+        const text = writeRelaxed(doc, layout);
+        expect(bsonHex(parseExtendedJson(text, nodeBson))).toBe(bsonHex(doc));
+      }),
+      { numRuns: 1000 },
+    );
+  });
+
+  it.each([
+    ["a snowflake _id", "1217532254631850005"],
+    ["2^53 + 1", "9007199254740993"],
+    ["the Int64 maximum", "9223372036854775807"],
+    ["the Int64 minimum", "-9223372036854775808"],
+  ])("%s keeps every digit", (_name, digits) => {
+    const parsed = parseExtendedJson(`{"_id":${digits}}`, nodeBson) as { _id: Long };
+    expect(parsed._id).toBeInstanceOf(Long);
+    expect(parsed._id.toString()).toBe(digits);
+  });
+
+  it.each([
+    ["2^63", "9223372036854775808", 2 ** 63],
+    ["-2^63 - 1", "-9223372036854775809", -(2 ** 63)],
+    ["a 20-digit integer", "18446744073709551615", 18446744073709551615],
+  ])("%s, beyond the Int64 range, is the double it is", (_name, digits, value) => {
+    const parsed = parseExtendedJson(`{"n":${digits}}`, nodeBson) as { n: unknown };
+    const read = parsed.n instanceof Double ? parsed.n.value : parsed.n;
+    expect(read).toBe(value);
+    expect(BSON.deserialize(BSON.serialize(parsed), { promoteValues: false }).n).toBeInstanceOf(Double);
   });
 });

@@ -1,42 +1,22 @@
-import { EJSON } from "bson";
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { receiveFirehoseDelivery } from "../../../src/core/firehose/receive-delivery";
 import type { Document } from "../../../src/core/ports";
+import {
+  expectedMirror as expected,
+  MONGODB_OUTPUT_FORMATS,
+  mirrorContents as mirror,
+  readChangeEventFixture as fixture,
+} from "../../helpers/change-events";
 import { makeFirehoseDeps } from "../../helpers/firehose";
+import { readFixture } from "../../helpers/fixtures";
 import { firehoseRequest } from "../../helpers/mirror-model";
 
-/** Change events as Atlas Stream Processing's $emit and change-stream consumers write them (see each fixture's source). */
-interface Fixture {
-  outputFormat: string;
-  records: Document[];
-  expectedMirror: Document[];
-}
-const fixture = (name: string) =>
-  JSON.parse(
-    readFileSync(join(import.meta.dirname, "..", "..", "fixtures", "change-events", "mongodb", `${name}.json`), "utf8"),
-  );
-const formats: Fixture[] = ["canonicalJson", "relaxedJson", "basicJson"].map(fixture);
+const formats = MONGODB_OUTPUT_FORMATS.map(fixture);
 const texts = (records: Document[]) => records.map((record) => JSON.stringify(record));
 
 let requests = 0;
 const deliver = (deps: ReturnType<typeof makeFirehoseDeps>, records: string[]) =>
   receiveFirehoseDelivery(firehoseRequest(`q-${++requests}`, records), deps);
-
-/** The mirror without its position field, as canonical Extended JSON, and the fixture's expectation read the same way. */
-async function mirror(
-  deps: ReturnType<typeof makeFirehoseDeps>,
-  db = "monitors",
-  coll = "firehose",
-): Promise<unknown[]> {
-  const documents = await deps.store.db(db).collection(coll).find({}, { promoteValues: false }).toArray();
-  return documents.map(({ _akb: _position, ...document }) => JSON.parse(EJSON.stringify(document, { relaxed: false })));
-}
-const expected = (format: Fixture) =>
-  format.expectedMirror.map((document) =>
-    JSON.parse(EJSON.stringify(EJSON.parse(JSON.stringify(document), { relaxed: false }), { relaxed: false })),
-  );
 
 describe("MongoDB change events from any producer", () => {
   it.each(formats)("$outputFormat, in one delivery: the mirror holds exactly the live documents", async (format) => {
@@ -73,6 +53,17 @@ describe("MongoDB change events from any producer", () => {
     },
   );
 
+  it("one change sent with its full document and again without it: the full write stays", async () => {
+    const format = formats[0];
+    const { fullDocument: _full, ...withoutDocument } = format.records[2];
+    const records = texts(format.records);
+    records.splice(3, 0, JSON.stringify(withoutDocument));
+    const deps = makeFirehoseDeps();
+    expect((await deliver(deps, records)).status).toBe(200);
+    expect(await deps.store.db("monitors").collection("firehose_dead_letters").countDocuments()).toBe(0);
+    expect(await mirror(deps)).toEqual(expected(format));
+  });
+
   it("basicJson keeps what its producer kept: a string _id and numbers for dates", async () => {
     const deps = makeFirehoseDeps();
     await deliver(deps, texts(fixture("basicJson").records));
@@ -81,7 +72,9 @@ describe("MongoDB change events from any producer", () => {
     expect(document.ts).toBe(1738790700000);
   });
 
-  const unappliable = fixture("unappliable") as { records: { reasonCode: string; record: Document }[] };
+  const unappliable = readFixture<{ records: { reasonCode: string; record: Document }[] }>(
+    "change-events/mongodb/unappliable.json",
+  );
   it.each(unappliable.records)(
     "dead-letters a change event it cannot apply, with reason code $reasonCode, and accepts the batch",
     async ({ reasonCode, record }) => {
@@ -180,6 +173,30 @@ describe("targets of unmapped change events (FIREHOSE_UNMAPPED_TARGET)", () => {
     expect((await deliver(deps, [insert("app", coll)])).status).toBe(200);
     const letters = await deps.store.db("monitors").collection("firehose_dead_letters").find({}).toArray();
     expect(letters.map((letter) => letter.reasonCode)).toEqual([code]);
+  });
+
+  describe("an event without ns", () => {
+    const withoutNamespace = () => {
+      const { ns: _ns, ...event } = JSON.parse(insert("app", "orders")) as Record<string, unknown>;
+      return JSON.stringify(event);
+    };
+
+    it("goes to the default target when every namespace goes there", async () => {
+      const deps = makeFirehoseDeps();
+      expect((await deliver(deps, [withoutNamespace()])).status).toBe(200);
+      expect(await mirror(deps)).toEqual([{ _id: { $numberInt: "1" }, a: "x" }]);
+    });
+
+    it.each([
+      { name: "a namespace map", values: { FIREHOSE_NAMESPACE_MAP: '{"app.orders":"replica.o"}' } },
+      { name: "a template", values: { FIREHOSE_UNMAPPED_TARGET: "mirror_{db}.{coll}" } },
+    ])("is dead-lettered (change_no_namespace) when $name decides targets", async ({ values }) => {
+      const deps = makeFirehoseDeps({ values });
+      expect((await deliver(deps, [withoutNamespace()])).status).toBe(200);
+      const letters = await deps.store.db("monitors").collection("firehose_dead_letters").find({}).toArray();
+      expect(letters.map((letter) => letter.reasonCode)).toEqual(["change_no_namespace"]);
+      expect(await mirror(deps)).toEqual([]);
+    });
   });
 
   it.each([
