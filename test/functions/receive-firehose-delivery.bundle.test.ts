@@ -1,4 +1,4 @@
-import { Binary } from "bson";
+import { Binary, EJSON } from "bson";
 import { readFileSync } from "node:fs";
 import { gzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
