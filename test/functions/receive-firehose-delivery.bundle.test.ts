@@ -66,7 +66,7 @@ describe("functions/receiveFirehoseDelivery.js loaded as App Services does", () 
       expect(response.recorded.status).toBe(200);
       const mirror = (await canonicalContents(store, "monitors", "firehose")).map((doc) => {
         const { _akb, ...rest } = doc as Record<string, unknown>;
-        expect(_akb).toEqual({ pos: expect.any(String) });
+        expect(_akb).toEqual({ pos: expect.any(String), ns: expect.any(String) });
         return rest;
       });
       const expected = changes.expectedMirror.map((doc) =>

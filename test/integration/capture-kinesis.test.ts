@@ -257,7 +257,7 @@ describe.each(["kinesis-local", "kinesalite"] as const)("the built functions aga
       const { _akb, ...rest } = doc;
       const last = events.filter((e) => canonical(e.documentKey?._id) === canonical(doc._id)).at(-1)!;
       expect(canonical(rest)).toBe(canonical(last.fullDocument));
-      expect(_akb).toEqual({ pos: expect.stringMatching(/^[0-9a-f]{16}:82/) });
+      expect(_akb).toEqual({ pos: expect.stringMatching(/^[0-9a-f]{16}:82/), ns: expect.any(String) });
     }
     expect(await deps.store.db("monitors").collection("firehose_deletes").countDocuments()).toBe(deleted.length);
   });

@@ -15,6 +15,8 @@ export interface ChangeEvent {
   fullDocument?: Document | null;
   updateDescription?: Document | null;
   fullDocumentBeforeChange?: Document | null;
+  /** Our own additions to the record (a reconcile's read marks), kept under `_akb`. */
+  _akb?: Document;
 }
 
 export interface KinesisRecord {
@@ -90,12 +92,21 @@ function envelopeSteps(event: ChangeEvent, documentKey: Document): Step[] {
     extras.push("fullDocumentBeforeChange");
   }
   const encode = ["fullDocument", "fullDocumentBeforeChange", "updateDescription"];
-  const steps: Step[] = [{ value: full, encode, degraded: [] }];
+  const own = event[PRODUCER_EXTRAS_FIELD];
+  const steps: Step[] = [{ value: own ? { ...full, [PRODUCER_EXTRAS_FIELD]: own } : full, encode, degraded: [] }];
   if (extras.length > 0)
-    steps.push({ value: { ...withDocument, [PRODUCER_EXTRAS_FIELD]: { degraded: extras } }, encode, degraded: extras });
+    steps.push({
+      value: { ...withDocument, [PRODUCER_EXTRAS_FIELD]: { ...own, degraded: extras } },
+      encode,
+      degraded: extras,
+    });
   if (event.fullDocument != null) {
     const dropped = extras.concat("fullDocument");
-    steps.push({ value: { ...base, [PRODUCER_EXTRAS_FIELD]: { degraded: dropped } }, encode, degraded: dropped });
+    steps.push({
+      value: { ...base, [PRODUCER_EXTRAS_FIELD]: { ...own, degraded: dropped } },
+      encode,
+      degraded: dropped,
+    });
   }
   return steps;
 }

@@ -6,8 +6,9 @@ import { refusal, type Refusal } from "./dead-letter-reasons";
 /** Our records before they spoke MongoDB's change-event format; still accepted. */
 export const LEGACY_ENVELOPE_KIND = "atlas-kinesis-bridge/change@1";
 
-/** Snapshot reads have no cluster time; they rank as of their wall time minus this margin, so a
- * change made after the read is never ranked below it even with some clock skew. */
+/** Snapshot reads without a cluster time (from producers before the read position) rank as of their
+ * wall time minus this margin, so a change made after the read is never ranked below it even with
+ * some clock skew. */
 export const READ_POSITION_MARGIN_S = 60;
 
 /** A change event reduced to what the mirror needs, whoever produced it. */
@@ -106,10 +107,15 @@ export function isChangeEvent(record: Document): boolean {
  *
  * basicJson carries the cluster time as milliseconds (its increment is lost), so the seconds come
  * from it and the increment from the resume token, whose keystring starts with the same Timestamp
- * (type byte 0x82, then seconds and increment). Snapshot reads rank by wall time (see the margin).
+ * (type byte 0x82, then seconds and increment).
+ *
+ * A snapshot read carries the snapshot's read position R0 as its clusterTime (capture/reconcile.ts)
+ * and ranks at R0 with the suffix "read", which sorts after every resume token (hex digits) at the
+ * same cluster time: the read contains every change committed at or before R0, and loses to every
+ * change after it. Reads without a clusterTime rank by wall time (see the margin).
  */
 export function changePosition(record: Document, bson: BsonPort): string | undefined {
-  const token = resumeToken(record);
+  const token = record.operationType === "read" ? "read" : resumeToken(record);
   const time = record.clusterTime;
   if (time !== undefined && time !== null && bson.bsonType(time) === "Timestamp") {
     const { t, i } = timestampParts(time);
