@@ -268,7 +268,11 @@ export class EmbeddedCollection implements CollectionPort {
       const key = idKey(filter._id, nodeBson);
       const found = this.documents.get(key);
       if (!found) return [];
-      return keys.length === 1 || new Query(filter).test(found.view) ? [[key, found]] : [];
+      if (keys.length === 1) return [[key, found]];
+      // The _id matched by key (MongoDB's equality); the rest is tested without it, since mingo
+      // would compare a wrapper such as Double(4.5) in the filter with the stored view's 4.5.
+      const { _id: _matched, ...rest } = filter;
+      return new Query(rest).test(found.view) ? [[key, found]] : [];
     }
     const query = new Query(filter);
     const out: [string, Stored][] = [];
