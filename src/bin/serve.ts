@@ -3,6 +3,7 @@
  * Environment: PORT (8080), HOST (0.0.0.0), FIREHOSE_ACCESS_KEY (required to accept deliveries),
  * FIREHOSE_ACCESS_KEY_PREVIOUS (during a key rotation), MONGODB_URI (else the embedded store),
  * FIREHOSE_DATABASE, FIREHOSE_COLLECTION, FIREHOSE_DEAD_LETTER_COLLECTION, FIREHOSE_DELETES_COLLECTION,
+ * FIREHOSE_RECONCILE_COLLECTION,
  * FIREHOSE_NAMESPACE_MAP, FIREHOSE_UNMAPPED_TARGET, FIREHOSE_MAX_BODY_BYTES; the limits of an
  * internet-facing server: FIREHOSE_MAX_INFLIGHT_BYTES, FIREHOSE_MAX_CONNECTIONS,
  * FIREHOSE_HEADERS_TIMEOUT_MS, FIREHOSE_REQUEST_TIMEOUT_MS, FIREHOSE_IDLE_TIMEOUT_MS (README).
@@ -21,6 +22,7 @@ async function main(): Promise<void> {
   const source = await openDataSource(env, {
     database: env.FIREHOSE_DATABASE,
     deletesCollection: env.FIREHOSE_DELETES_COLLECTION,
+    reconcileCollection: env.FIREHOSE_RECONCILE_COLLECTION,
   });
   const deps = firehoseDepsFromEnv(env, source.dataSource);
   if (!env.MONGODB_URI) console.log(`MONGODB_URI is not set: using the ${source.description}.`);

@@ -3,7 +3,7 @@ import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { MongoClient } from "mongodb";
 import type { DataSourcePort, Document } from "../core/ports";
-import { ensureDeletePositionsIndex } from "../adapters/mongodb/mirror-indexes";
+import { ensureMirrorTtlIndexes } from "../adapters/mongodb/mirror-indexes";
 import { EmbeddedStore } from "../embedded/store";
 import { localHttp, utilsGlobal, type HttpCall } from "./app-services-globals";
 import { endpointCall, type EndpointAnswer } from "./endpoint-call";
@@ -120,10 +120,11 @@ export class LocalRuntime {
     this.context.app.name = this.app.name;
     const source = this.options.dataSource;
     if (source instanceof EmbeddedStore) {
-      // What the mongosh set-up script does on Atlas: the delete positions expire, and a TTL monitor runs.
-      await ensureDeletePositionsIndex(source, {
+      // What the mongosh set-up script does on Atlas: delete positions and reconcile rows expire, and a TTL monitor runs.
+      await ensureMirrorTtlIndexes(source, {
         database: this.values.get("FIREHOSE_DATABASE"),
         deletesCollection: this.values.get("FIREHOSE_DELETES_COLLECTION"),
+        reconcileCollection: this.values.get("FIREHOSE_RECONCILE_COLLECTION"),
       });
       this.stops.push(source.startTtlMonitor());
     }

@@ -1,4 +1,4 @@
-import { ensureDeletePositionsIndex } from "./mirror-indexes";
+import { ensureMirrorTtlIndexes } from "./mirror-indexes";
 import { openMongoClient, type NodeDataSource } from "./env-deps";
 
 /**
@@ -8,13 +8,13 @@ import { openMongoClient, type NodeDataSource } from "./env-deps";
  */
 export async function openDataSource(
   env: NodeJS.ProcessEnv,
-  names: { database?: string; deletesCollection?: string } = {},
+  names: { database?: string; deletesCollection?: string; reconcileCollection?: string } = {},
 ): Promise<NodeDataSource & { embedded: boolean }> {
   if (env.MONGODB_URI) return { ...(await openMongoClient(env)), embedded: false };
   const { EmbeddedStore } = await import("../../embedded/store");
   const store = new EmbeddedStore();
-  // On MongoDB the set-up script creates this index; the embedded store needs it here, with its monitor.
-  await ensureDeletePositionsIndex(store, names);
+  // On MongoDB the set-up script creates these indexes; the embedded store needs them here, with its monitor.
+  await ensureMirrorTtlIndexes(store, names);
   const stopMonitor = store.startTtlMonitor();
   return { dataSource: store, description: store.description, embedded: true, close: async () => stopMonitor() };
 }
