@@ -840,12 +840,21 @@ function envelopeSteps(event, documentKey) {
     extras.push("fullDocumentBeforeChange");
   }
   const encode = ["fullDocument", "fullDocumentBeforeChange", "updateDescription"];
-  const steps = [{ value: full, encode, degraded: [] }];
+  const own = event[PRODUCER_EXTRAS_FIELD];
+  const steps = [{ value: own ? { ...full, [PRODUCER_EXTRAS_FIELD]: own } : full, encode, degraded: [] }];
   if (extras.length > 0)
-    steps.push({ value: { ...withDocument, [PRODUCER_EXTRAS_FIELD]: { degraded: extras } }, encode, degraded: extras });
+    steps.push({
+      value: { ...withDocument, [PRODUCER_EXTRAS_FIELD]: { ...own, degraded: extras } },
+      encode,
+      degraded: extras
+    });
   if (event.fullDocument != null) {
     const dropped = extras.concat("fullDocument");
-    steps.push({ value: { ...base, [PRODUCER_EXTRAS_FIELD]: { degraded: dropped } }, encode, degraded: dropped });
+    steps.push({
+      value: { ...base, [PRODUCER_EXTRAS_FIELD]: { ...own, degraded: dropped } },
+      encode,
+      degraded: dropped
+    });
   }
   return steps;
 }
