@@ -127,9 +127,8 @@ export async function settleReconciles(batch: ReconcileBatch, deps: ReconcileDep
   if (batch.touched.size === 0) return [];
   const at = new Date(deps.now);
   const rows: Parameters<CollectionPort["bulkWrite"]>[0] = [];
-  batch.marks.forEach((_id) =>
-    rows.push({ updateOne: { filter: { _id }, update: { $setOnInsert: { at } }, upsert: true } }),
-  );
+  // A mark is its _id (and a date for the TTL): writing it again changes nothing that matters.
+  batch.marks.forEach((_id) => rows.push({ replaceOne: { filter: { _id }, replacement: { _id, at }, upsert: true } }));
   batch.closings.forEach((row, _id) => {
     const { _id: _ignored, ...fields } = row;
     rows.push({ updateOne: { filter: { _id }, update: { $set: { ...fields, at } }, upsert: true } });
