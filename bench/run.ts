@@ -4,6 +4,7 @@ import { benchBackfill, benchBackfillOptions, benchCaptureOptions, benchPublish,
 import { latency, sustained } from "./pipeline";
 import { measurePeakMemory } from "./memory";
 import { benchMirror } from "./mirror";
+import { benchReconcile } from "./reconcile";
 import { benchHostBundles } from "./hosts";
 import { benchEmulatorRates, type EmulatorRates } from "./emulator";
 import { benchCaptureRate } from "./capture-rate";
@@ -74,6 +75,14 @@ async function main(): Promise<void> {
   console.log(
     `  exclude 2 paths, mask 1, match on 2 fields     ${options.onUs.toFixed(1).padStart(8)} us/event  = ${options.ratio.toFixed(2)}x off`,
   );
+  const reconcile = await benchReconcile({ rounds: quick ? 3 : 7 });
+  console.log(
+    `\nReconcile in the webhook: 10,000 reads into a mirror of 10,100 documents (100 lost at the source), fresh store each run, ${reconcile.rounds} rounds, medians:`,
+  );
+  for (const row of reconcile.rows)
+    console.log(
+      `  ${row.name.padEnd(56)} p50 ${row.p50ms.toFixed(1).padStart(8)} ms   ${row.ratio.toFixed(2)}x the plain snapshot delivered alike`,
+    );
 
   const rates: Record<string, EmulatorRates> = {};
   for (const engine of ["kinesalite", "kinesis-local"] as const) {

@@ -453,6 +453,7 @@ var firehoseSettings = {
   collection: setting("FIREHOSE_COLLECTION", namespacePart, "firehose"),
   deadLetterCollection: setting("FIREHOSE_DEAD_LETTER_COLLECTION", namespacePart, "firehose_dead_letters"),
   deletesCollection: setting("FIREHOSE_DELETES_COLLECTION", namespacePart, "firehose_deletes"),
+  reconcileCollection: setting("FIREHOSE_RECONCILE_COLLECTION", namespacePart, "firehose_reconciles"),
   livenessCollection: setting("FIREHOSE_HEARTBEAT_COLLECTION", namespacePart, "firehose_heartbeats"),
   namespaceMap: optional("FIREHOSE_NAMESPACE_MAP", namespaceMapParser),
   unmappedTemplate: setting("FIREHOSE_UNMAPPED_TARGET", templateParser, void 0),
@@ -464,9 +465,11 @@ var firehoseDefaults = {
   database: firehoseSettings.database.fallback,
   collection: firehoseSettings.collection.fallback,
   deadLetterCollection: firehoseSettings.deadLetterCollection.fallback,
-  deletesCollection: firehoseSettings.deletesCollection.fallback
+  deletesCollection: firehoseSettings.deletesCollection.fallback,
+  reconcileCollection: firehoseSettings.reconcileCollection.fallback
 };
 var DELETE_POSITION_RETENTION_S = 7 * 24 * 3600;
+var RECONCILE_RETENTION_S = 7 * 24 * 3600;
 function readFirehoseConfig(read, maxBodyBytes = FIREHOSE_MAX_BODY_BYTES) {
   const values = readSettings(read, firehoseSettings);
   const accessKeys = [values.accessKey, values.previousAccessKey].filter((key) => key !== void 0);
@@ -476,6 +479,7 @@ function readFirehoseConfig(read, maxBodyBytes = FIREHOSE_MAX_BODY_BYTES) {
     collection: values.collection,
     deadLetterCollection: values.deadLetterCollection,
     deletesCollection: values.deletesCollection,
+    reconcileCollection: values.reconcileCollection,
     maxBodyBytes,
     routing: buildRouting(values, { db: values.database, coll: values.collection })
   };
@@ -1026,7 +1030,8 @@ var DEAD_LETTER_REASONS = {
   heartbeat_no_document: "a heartbeat change event without its document",
   target_captured: "the event's target collection is captured, so writing it would loop",
   target_invalid: "the event's target namespace is not a valid database or collection name",
-  database_refused: "the database refused the document (validator, unique index, size or field names)"
+  database_refused: "the database refused the document (validator, unique index, size or field names)",
+  reconcile_invalid: "a reconcile's closing record is malformed, or names a collection that is not mirrored"
 };
 function refusal(code, message = DEAD_LETTER_REASONS[code]) {
   return { kind: "refused", code, message };
@@ -1237,7 +1242,8 @@ function updateDescriptionProblem(description, bson) {
     return "updateDescription changes nothing";
   return void 0;
 }
-function changePosition(record, token, bson) {
+function changePosition(record, resumeToken, bson) {
+  const token = record.operationType === "read" ? "read" : resumeToken;
   const time = record.clusterTime;
   if (time !== void 0 && time !== null && bson.bsonType(time) === "Timestamp") {
     const { t, i } = timestampParts(time);
@@ -1473,13 +1479,15 @@ function planChange(change, index, routing, targetCache, now) {
   }
   const target = change.ns ? targetFor(routing, change.ns, targetCache) : targetWithoutNamespace(routing);
   if ("problem" in target) return refusal(target.problem, target.reason);
+  const source = change.ns ? `${change.ns.db}.${change.ns.coll}` : void 0;
   const write = (kind, operation) => ({
     target,
-    write: { kind, index, id, key, position, operation }
+    write: { kind, index, id, key, position, source, operation }
   });
   if (change.operationType === "delete") return write("delete", { deleteOne: { filter: guard } });
   if (full) {
-    const replacement = { ...full, _id: id, [POSITION_FIELD]: { pos: position } };
+    const stamp = source === void 0 ? { pos: position } : { pos: position, ns: source };
+    const replacement = { ...full, _id: id, [POSITION_FIELD]: stamp };
     return write("upsert", { replaceOne: { filter: guard, replacement, upsert: true } });
   }
   if (change.operationType === "update" && change.updateDescription && change.degraded.indexOf("updateDescription") === -1) {
@@ -1490,7 +1498,9 @@ function planChange(change, index, routing, targetCache, now) {
         "update event with truncatedArrays and without fullDocument; publish full documents (fullDocument: updateLookup)"
       );
     }
-    return write("delta", { updateOne: { filter: guard, update: updateFrom(change.updateDescription, position) } });
+    return write("delta", {
+      updateOne: { filter: guard, update: updateFrom(change.updateDescription, position, source) }
+    });
   }
   if (change.degraded.indexOf("fullDocument") !== -1) {
     return refusal(
@@ -1500,8 +1510,12 @@ function planChange(change, index, routing, targetCache, now) {
   }
   return refusal("change_no_document", `${change.operationType} event without fullDocument`);
 }
-function updateFrom(description, position) {
-  const set = { ...description.updatedFields || {}, [`${POSITION_FIELD}.pos`]: position };
+function updateFrom(description, position, source) {
+  const set = {
+    ...description.updatedFields || {},
+    [`${POSITION_FIELD}.pos`]: position,
+    ...source === void 0 ? {} : { [`${POSITION_FIELD}.ns`]: source }
+  };
   const unset = {};
   const removed = description.removedFields;
   if (Array.isArray(removed)) {
@@ -1813,6 +1827,9 @@ async function writeDeadLetters(collection, deadLetters, context2) {
 function deletePositionId(target, key) {
   return `${target.db}.${target.coll}|${key}`;
 }
+function reconcileFloorId(target, source) {
+  return `${target.db}.${target.coll}|reconcile:${source}`;
+}
 async function applyTargetWrites(collection, group, deletes) {
   const { writes, target } = group;
   if (writes.length === 0) return { written: 0, stale: 0, refused: [] };
@@ -1860,19 +1877,29 @@ async function applyTargetWrites(collection, group, deletes) {
   if (upserts.length === 0 && deltas.length === 0) return { written: writes.length - failures.length, stale, refused: refused2 };
   const missingDeltas = await deltasWithoutDocument(collection, deltas, deletes.bson);
   const checked = upserts.concat(missingDeltas);
-  const rows = await deletes.collection.find({ _id: { $in: checked.map(rowId) } }).toArray();
+  const floors = [];
+  for (const write of checked) {
+    const floor = write.source === void 0 ? void 0 : reconcileFloorId(target, write.source);
+    if (floor !== void 0 && floors.indexOf(floor) === -1) floors.push(floor);
+  }
+  const rows = await deletes.collection.find({ _id: { $in: checked.map(rowId).concat(floors) } }).toArray();
   const deletedAt = /* @__PURE__ */ new Map();
   for (const row of rows) if (typeof row.pos === "string") deletedAt.set(row._id, row.pos);
+  const goneAfter = (write) => {
+    const own = deletedAt.get(rowId(write));
+    const floor = write.source === void 0 ? void 0 : deletedAt.get(reconcileFloorId(target, write.source));
+    return own === void 0 ? floor : floor === void 0 || own > floor ? own : floor;
+  };
   const undo = [];
   for (const write of upserts) {
-    const position = deletedAt.get(rowId(write));
+    const position = goneAfter(write);
     if (position !== void 0 && position > write.position) {
       undo.push({ deleteOne: { filter: { _id: write.id, [`${POSITION_FIELD}.pos`]: write.position } } });
       undone++;
     }
   }
   for (const write of missingDeltas) {
-    const position = deletedAt.get(rowId(write));
+    const position = goneAfter(write);
     if (position !== void 0 && position > write.position) stale++;
     else
       refused2.push({
@@ -1897,6 +1924,233 @@ async function deltasWithoutDocument(collection, deltas, bson) {
   const present = /* @__PURE__ */ new Set();
   for (const document of held) present.add(idKey(document._id, bson));
   return deltas.filter((write) => !present.has(write.key));
+}
+
+// src/core/ports.ts
+function countMatching(collection, filter = {}) {
+  if (typeof collection.countDocuments === "function") return collection.countDocuments(filter);
+  if (typeof collection.count === "function") return collection.count(filter);
+  return collection.find(filter).toArray().then((documents) => documents.length);
+}
+var consoleLogger = {
+  info: (event) => console.log(JSON.stringify({ level: "info", ...event })),
+  warn: (event) => console.warn(JSON.stringify({ level: "warn", ...event })),
+  error: (event) => console.error(JSON.stringify({ level: "error", ...event }))
+};
+var systemClock = { now: () => Date.now() };
+
+// src/core/reconcile-format.ts
+var RECONCILE_OPERATION = "reconcile";
+
+// src/core/firehose/reconcile.ts
+function emptyReconcileBatch() {
+  return { marks: /* @__PURE__ */ new Set(), closings: /* @__PURE__ */ new Map(), touched: /* @__PURE__ */ new Map(), accepted: 0 };
+}
+function takeReconcileRecords(records, bson, routing, targets, batch) {
+  const refused2 = [];
+  let kept;
+  for (let k = 0; k < records.length; k++) {
+    const record = records[k];
+    if (record.kind !== "document") continue;
+    const document = record.document;
+    const operation = document.operationType;
+    if (operation === "read") {
+      const mark = readMark(document, bson);
+      if (mark) {
+        batch.marks.add(markId(mark.base, mark.part, mark.seq));
+        batch.touched.set(mark.base, { reconcile: mark.reconcile, ns: mark.ns });
+      }
+    } else if (operation === RECONCILE_OPERATION && isObject(document.ns) && isObject(document[POSITION_FIELD])) {
+      if (!kept) kept = records.slice(0, k);
+      const closing = readClosing(document, bson, routing, targets);
+      if (isRefusal(closing)) refused2.push({ index: record.index, refusal: closing });
+      else {
+        const row = closing.row;
+        batch.closings.set(row._id, row);
+        batch.touched.set(rowBase(row.reconcile, row.ns), {
+          reconcile: row.reconcile,
+          ns: row.ns
+        });
+        batch.accepted++;
+      }
+      continue;
+    }
+    if (kept) kept.push(record);
+  }
+  return { records: kept || records, refused: refused2 };
+}
+async function settleReconciles(batch, deps) {
+  if (batch.touched.size === 0) return [];
+  const at = new Date(deps.now);
+  const rows = [];
+  batch.marks.forEach((_id) => rows.push({ replaceOne: { filter: { _id }, replacement: { _id, at }, upsert: true } }));
+  batch.closings.forEach((row, _id) => {
+    const { _id: _ignored, ...fields } = row;
+    rows.push({ updateOne: { filter: { _id }, update: { $set: { ...fields, at } }, upsert: true } });
+  });
+  const refused2 = await bulkWriteKeepingRefusals(deps.reconciles, rows, "writing reconcile marks");
+  if (refused2.length > 0) {
+    throw new BridgeError("store_failed", "writing reconcile marks failed; retry the batch", {
+      cause: new Error(refused2[0].message.slice(0, 200))
+    });
+  }
+  const sweeps = [];
+  const pending = [];
+  batch.touched.forEach((pair) => pending.push(pair));
+  for (const pair of pending) {
+    const sweep = await sweepIfComplete(pair.reconcile, pair.ns, deps);
+    if (sweep) sweeps.push(sweep);
+  }
+  return sweeps;
+}
+async function sweepIfComplete(reconcile, ns, deps) {
+  const base = rowBase(reconcile, ns);
+  const summary = await deps.reconciles.findOne({ _id: `s|${base}` });
+  if (summary && summary.status === "swept") return void 0;
+  const parts = await deps.reconciles.find({ _id: { $gte: `p|${base}|`, $lt: `p|${base}}` } }).toArray();
+  if (parts.length === 0) return void 0;
+  const first = parts[0];
+  for (const part of parts) {
+    if (part.parts !== first.parts || part.readPosition !== first.readPosition || part.target !== first.target) {
+      if (deps.logger)
+        deps.logger.warn({ msg: "reconcile closings disagree; not sweeping", reconcile, ns, parts: parts.length });
+      return void 0;
+    }
+  }
+  if (parts.length < first.parts) return void 0;
+  for (const part of parts) {
+    for (const [from, to] of part.ranges) {
+      if (to <= from) continue;
+      const filter = {
+        _id: { $gte: markId(base, part.part, from), $lt: markId(base, part.part, to) }
+      };
+      if (await countMatching(deps.reconciles, filter) < to - from) return void 0;
+    }
+  }
+  const readPosition = first.readPosition;
+  const targetName = first.target;
+  const dot = targetName.indexOf(".");
+  const target = { db: targetName.slice(0, dot), coll: targetName.slice(dot + 1) };
+  await deps.deletes.updateOne(
+    { _id: reconcileFloorId(target, ns) },
+    {
+      $max: { pos: readPosition },
+      $set: { ns: targetName, source: ns, reconcile, deletedAt: new Date(deps.now) }
+    },
+    { upsert: true }
+  );
+  const result = await deps.dataSource.db(target.db).collection(target.coll).deleteMany({ [`${POSITION_FIELD}.ns`]: ns, [`${POSITION_FIELD}.pos`]: { $lt: readPosition } });
+  const removed = deletedCount(result);
+  const now = new Date(deps.now);
+  await deps.reconciles.updateOne(
+    { _id: `s|${base}` },
+    {
+      $set: { kind: "sweep", status: "swept", reconcile, ns, target: targetName, readPosition, sweptAt: now, at: now },
+      $inc: { removed }
+    },
+    { upsert: true }
+  );
+  await deps.reconciles.deleteMany({ _id: { $gte: `m|${base}|`, $lt: `m|${base}}` } });
+  const sweep = { reconcile, ns, target: targetName, readPosition, removed };
+  if (deps.logger) deps.logger.info({ msg: "reconcile sweep", ...sweep });
+  return sweep;
+}
+function readMark(document, bson) {
+  const extras = document[POSITION_FIELD];
+  const mark = isObject(extras) ? extras.reconcile : void 0;
+  if (!isObject(mark)) return void 0;
+  const { id, part, seq } = mark;
+  const ns = namespaceOf(document.ns);
+  const partNumber = wholeNumber2(part, bson);
+  const seqNumber = wholeNumber2(seq, bson);
+  if (typeof id !== "string" || id === "" || ns === void 0 || partNumber === void 0 || seqNumber === void 0)
+    return void 0;
+  return { reconcile: id, ns, base: rowBase(id, ns), part: partNumber, seq: seqNumber };
+}
+function readClosing(document, bson, routing, targets) {
+  const invalid = (why) => refusal("reconcile_invalid", `reconcile closing record: ${why}`);
+  const fields = document[POSITION_FIELD].reconcile;
+  if (!isObject(fields)) return invalid("no _akb.reconcile");
+  const { id, part, parts, sent, ranges } = fields;
+  const ns = namespaceOf(document.ns);
+  if (ns === void 0) return invalid("no ns.db / ns.coll");
+  if (typeof id !== "string" || id === "" || id.length > 512) return invalid("id must be a non-empty string");
+  const partNumber = wholeNumber2(part, bson);
+  const partCount = wholeNumber2(parts, bson);
+  const sentCount = wholeNumber2(sent, bson);
+  if (partCount === void 0 || partCount < 1) return invalid("parts must be a whole number of at least 1");
+  if (partNumber === void 0 || partNumber >= partCount) return invalid("part must be a whole number below parts");
+  if (sentCount === void 0) return invalid("sent must be a whole number");
+  const seqRanges = readRanges(ranges === void 0 ? [[0, sentCount]] : ranges, bson);
+  if (seqRanges === void 0) return invalid("ranges must be ascending [from, to] pairs of whole numbers");
+  let total = 0;
+  for (const range of seqRanges) total += range[1] - range[0];
+  if (total !== sentCount) return invalid("sent must equal the numbers its ranges hold");
+  if (bson.bsonType(document.clusterTime) !== "Timestamp") return invalid("clusterTime must be a Timestamp");
+  const readPosition = changePosition({ operationType: "read", clusterTime: document.clusterTime }, "", bson);
+  if (ns === routing.heartbeatSource)
+    return invalid("the heartbeat collection is recorded as liveness, not mirrored: nothing to reconcile");
+  const dot = ns.indexOf(".");
+  const target = targetFor(routing, { db: ns.slice(0, dot), coll: ns.slice(dot + 1) }, targets);
+  if ("problem" in target) return refusal(target.problem, target.reason);
+  const row = {
+    _id: `p|${rowBase(id, ns)}|${partNumber}`,
+    kind: "part",
+    reconcile: id,
+    ns,
+    part: partNumber,
+    parts: partCount,
+    sent: sentCount,
+    ranges: seqRanges,
+    readPosition,
+    target: `${target.db}.${target.coll}`
+  };
+  return { row };
+}
+function readRanges(value, bson) {
+  if (!Array.isArray(value)) return void 0;
+  const out = [];
+  let end = 0;
+  for (const pair of value) {
+    if (!Array.isArray(pair) || pair.length !== 2) return void 0;
+    const from = wholeNumber2(pair[0], bson);
+    const to = wholeNumber2(pair[1], bson);
+    if (from === void 0 || to === void 0 || from < end || to < from) return void 0;
+    out.push([from, to]);
+    end = to;
+  }
+  return out;
+}
+function rowBase(reconcile, ns) {
+  return `${escapeRowPart(reconcile)}|${escapeRowPart(ns)}`;
+}
+function escapeRowPart(text2) {
+  return text2.replace(/%/g, "%25").replace(/\|/g, "%7C");
+}
+function markId(base, part, seq) {
+  return `m|${base}|${part}|${String(seq).padStart(15, "0")}`;
+}
+function namespaceOf(ns) {
+  if (!isObject(ns)) return void 0;
+  const { db, coll } = ns;
+  return typeof db === "string" && db !== "" && typeof coll === "string" && coll !== "" ? `${db}.${coll}` : void 0;
+}
+function wholeNumber2(value, bson) {
+  let n;
+  if (typeof value === "number") n = value;
+  else {
+    const type = bson.bsonType(value);
+    if (type === "Long") n = value.toNumber();
+    else if (type === "Int32" || type === "Double") n = value.valueOf();
+  }
+  return n !== void 0 && n >= 0 && n <= 9007199254740991 && Math.floor(n) === n ? n : void 0;
+}
+function isObject(value) {
+  return value !== null && typeof value === "object" && !Array.isArray(value);
+}
+function deletedCount(result) {
+  const count = result && result.deletedCount;
+  return typeof count === "number" ? count : 0;
 }
 
 // src/core/firehose/receive-delivery.ts
@@ -1964,7 +2218,18 @@ async function acceptDelivery(request, header, deps, outcome) {
   await applyDelivery(delivery, deps, outcome, outcome.sourceArn);
 }
 function emptyCounts() {
-  return { records: 0, written: 0, stale: 0, heartbeats: 0, superseded: 0, empty: 0, deadLettered: 0, basicJson: 0 };
+  return {
+    records: 0,
+    written: 0,
+    stale: 0,
+    heartbeats: 0,
+    superseded: 0,
+    empty: 0,
+    deadLettered: 0,
+    basicJson: 0,
+    sweeps: 0,
+    swept: 0
+  };
 }
 async function applyDelivery(delivery, deps, counts = emptyCounts(), sourceArn) {
   const { config } = deps;
@@ -1972,6 +2237,8 @@ async function applyDelivery(delivery, deps, counts = emptyCounts(), sourceArn) 
   const outcome = counts;
   const deadLetters = [];
   const deletesCollection = deps.dataSource.db(config.database).collection(config.deletesCollection);
+  const reconcile = emptyReconcileBatch();
+  const closingTargets = /* @__PURE__ */ new Map();
   let pending = Promise.resolve();
   const limits = { maxCount: WRITE_CHUNK_RECORDS, maxBytes: WRITE_CHUNK_BYTES };
   for (let start = 0, end = 0; start < delivery.recordCount; start = end) {
@@ -1983,7 +2250,9 @@ async function applyDelivery(delivery, deps, counts = emptyCounts(), sourceArn) 
       else if (record.kind === "empty") outcome.empty++;
       decoded.push(record);
     }
-    const plan = planWrites(decoded, delivery.requestId, deps.bson, config.routing, deps.clock.now());
+    const taken = takeReconcileRecords(decoded, deps.bson, config.routing, closingTargets, reconcile);
+    for (const { index, refusal: refusal2 } of taken.refused) deadLetters.push({ index, refusal: refusal2, data: delivery.rawData(index) });
+    const plan = planWrites(taken.records, delivery.requestId, deps.bson, config.routing, deps.clock.now());
     outcome.superseded += plan.superseded;
     outcome.heartbeats += plan.heartbeats;
     outcome.basicJson += plan.basicJson;
@@ -2013,19 +2282,23 @@ async function applyDelivery(delivery, deps, counts = emptyCounts(), sourceArn) 
     receivedAt: new Date(deps.clock.now())
   });
   outcome.deadLettered = deadLetters.length;
+  outcome.written += reconcile.accepted;
+  const sweeps = await settleReconciles(reconcile, {
+    reconciles: deps.dataSource.db(config.database).collection(config.reconcileCollection),
+    deletes: deletesCollection,
+    dataSource: deps.dataSource,
+    now: deps.clock.now(),
+    logger: deps.logger
+  });
+  for (const sweep of sweeps) {
+    outcome.sweeps++;
+    outcome.swept += sweep.removed;
+  }
   return counts;
 }
 function logLine(outcome, status, result, durationMs) {
   return { msg: "firehose delivery", ...outcome, status, outcome: result, durationMs };
 }
-
-// src/core/ports.ts
-var consoleLogger = {
-  info: (event) => console.log(JSON.stringify({ level: "info", ...event })),
-  warn: (event) => console.warn(JSON.stringify({ level: "warn", ...event })),
-  error: (event) => console.error(JSON.stringify({ level: "error", ...event }))
-};
-var systemClock = { now: () => Date.now() };
 
 // src/adapters/app-services/globals.ts
 var DATA_SOURCE_NAME = "mongodb-atlas";

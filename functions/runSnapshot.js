@@ -1717,6 +1717,8 @@ function compareIds(a, b, bson) {
     case BRACKET.number: {
       const x = numberOf(a, bson);
       const y = numberOf(b, bson);
+      if (x !== x) return y !== y ? 0 : -1;
+      if (y !== y) return 1;
       return x < y ? -1 : x > y ? 1 : 0;
     }
     case BRACKET.string:
@@ -1733,6 +1735,60 @@ function compareIds(a, b, bson) {
     default:
       return 0;
   }
+}
+function isNaNId(id, bson) {
+  if (idBracket(id, bson) !== BRACKET.number) return false;
+  const value = numberOf(id, bson);
+  return value !== value;
+}
+var ID_TYPE_ORDER = [
+  { types: ["minKey"], single: true },
+  { types: ["null"], single: true },
+  { types: ["number"] },
+  { types: ["string", "symbol"] },
+  { types: ["object"] },
+  { types: ["binData"] },
+  { types: ["objectId"] },
+  { types: ["bool"] },
+  { types: ["date"] },
+  { types: ["timestamp"] },
+  { types: ["dbPointer"] },
+  { types: ["javascript"] },
+  { types: ["javascriptWithScope"] },
+  { types: ["maxKey"], single: true }
+];
+var TYPE_GROUP_OF_TAG = {
+  MinKey: "minKey",
+  MaxKey: "maxKey",
+  Int32: "number",
+  Double: "number",
+  Long: "number",
+  Decimal128: "number",
+  BSONSymbol: "string",
+  Symbol: "string",
+  Binary: "binData",
+  ObjectId: "objectId",
+  ObjectID: "objectId",
+  Timestamp: "timestamp",
+  DBPointer: "dbPointer",
+  DBRef: "object"
+};
+function idTypeIndex(id, bson) {
+  let group;
+  if (id === null) group = "null";
+  else if (typeof id === "number") group = "number";
+  else if (typeof id === "string") group = "string";
+  else if (typeof id === "boolean") group = "bool";
+  else if (id instanceof Date) group = "date";
+  else if (id !== void 0 && typeof id === "object" && !Array.isArray(id) && !(id instanceof RegExp)) {
+    const tag = bson.bsonType(id);
+    if (tag === void 0) group = "object";
+    else if (tag === "Code") group = id.scope ? "javascriptWithScope" : "javascript";
+    else group = TYPE_GROUP_OF_TAG[tag];
+  }
+  if (group === void 0) return void 0;
+  for (let k = 0; k < ID_TYPE_ORDER.length; k++) if (ID_TYPE_ORDER[k].types[0] === group) return k;
+  return void 0;
 }
 
 // src/core/capture/parallel-snapshot.ts
@@ -1772,13 +1828,6 @@ function range(position, namespace, lo, hi) {
   if (hi !== void 0) out.hi = hi;
   return out;
 }
-function rangeFilter(r) {
-  const condition = {};
-  if (r.lastId !== void 0) condition.$gt = r.lastId;
-  else if (r.lo !== void 0) condition.$gte = r.lo;
-  if (r.hi !== void 0) condition.$lt = r.hi;
-  return Object.keys(condition).length === 0 ? {} : { _id: condition };
-}
 async function claimRange(signals, signalId, index, owner, now, leaseMs) {
   const at = `plan.${index}`;
   const result = await signals.updateOne(
@@ -1800,6 +1849,9 @@ async function checkpointRange(signals, signalId, index, owner, state, now, leas
     updatedAt: new Date(now)
   };
   if (state.lastId !== void 0) set[`${at}.lastId`] = state.lastId;
+  if (state.next !== void 0) set[`${at}.next`] = state.next;
+  if (state.seqs !== void 0) set[`${at}.seqs`] = state.seqs;
+  if (state.reserved !== void 0) set[`${at}.reserved`] = state.reserved;
   const result = await signals.updateOne({ _id: signalId, [`${at}.owner`]: owner }, { $set: set });
   return matchedCount(result) === 1;
 }
@@ -1810,15 +1862,167 @@ function describePlanError(error) {
   return `planning the ranges failed: ${describeError(error)}`;
 }
 
+// src/core/capture/read-order.ts
+function nextChunkQuery(bounds, point, bson) {
+  const bounded = bounds.lo !== void 0 || bounds.hi !== void 0;
+  const lastId = point.lastId;
+  if (bounded) {
+    const hi = bounds.hi !== void 0 ? { $lt: bounds.hi } : {};
+    if (lastId === void 0) {
+      if (bounds.lo !== void 0) return { filter: { _id: { $gte: bounds.lo, ...hi } }, continues: true };
+      const group = idTypeIndex(bounds.hi, bson);
+      return { filter: { _id: { $type: typesFrom(group, group + 1) } }, continues: false };
+    }
+    if (isNaNId(lastId, bson)) return { filter: { _id: { $gte: -Infinity, ...hi } }, continues: true };
+    return { filter: { _id: { $gt: lastId, ...hi } }, continues: true };
+  }
+  let next = point.next === null ? void 0 : point.next;
+  if (next === void 0 && lastId !== void 0) {
+    const group = groupOf(lastId, bson);
+    if (ID_TYPE_ORDER[group].single) next = group + 1;
+    else if (isNaNId(lastId, bson)) return { filter: { _id: { $gte: -Infinity } }, continues: true };
+    else return { filter: { _id: { $gt: lastId } }, continues: true };
+  }
+  if (next === void 0 || next === 0) return { filter: {}, continues: false };
+  if (next >= ID_TYPE_ORDER.length) return void 0;
+  return { filter: { _id: { $type: typesFrom(next, ID_TYPE_ORDER.length) } }, continues: false };
+}
+function afterChunk(bounds, point, query, found, limit, bson) {
+  let documents = found;
+  let cut = false;
+  if (!query.continues && bounds.hi !== void 0) {
+    let end = 0;
+    while (end < found.length && compareIds(found[end]._id, bounds.hi, bson) < 0) end++;
+    cut = end < found.length;
+    documents = found.slice(0, end);
+  }
+  const short = found.length < limit;
+  if (documents.length === 0) {
+    if (bounds.lo !== void 0 || bounds.hi !== void 0 || !query.continues) return { documents, point, done: true };
+    const next2 = groupOf(point.lastId, bson) + 1;
+    return { documents, point: { lastId: point.lastId, next: next2 }, done: next2 >= ID_TYPE_ORDER.length };
+  }
+  const lastId = documents[documents.length - 1]._id;
+  if (bounds.lo !== void 0 || bounds.hi !== void 0)
+    return { documents, point: { lastId, next: null }, done: cut || short };
+  if (!short) return { documents, point: { lastId, next: null }, done: false };
+  if (!query.continues) return { documents, point: { lastId, next: null }, done: true };
+  const next = groupOf(lastId, bson) + 1;
+  return { documents, point: { lastId, next }, done: next >= ID_TYPE_ORDER.length };
+}
+function groupOf(id, bson) {
+  const group = idTypeIndex(id, bson);
+  if (group === void 0) throw new Error(`a document's _id has a type no _id can have (${typeof id})`);
+  return group;
+}
+function typesFrom(first, end) {
+  const types = [];
+  for (let k = first; k < end; k++) types.push(...ID_TYPE_ORDER[k].types);
+  return types;
+}
+
+// src/core/reconcile-format.ts
+var RECONCILE_OPERATION = "reconcile";
+function closingPartitionKey(id, namespace, part) {
+  return `reconcile:${id}:${namespace}:${part}`;
+}
+
+// src/core/capture/reconcile.ts
+var READ_POSITION_FIELD = "readPosition";
+async function takeReadPosition(signals, signal, startedBy, bson) {
+  const kept = signal[READ_POSITION_FIELD];
+  if (bson.bsonType(kept) === "Timestamp") return kept;
+  let position;
+  let why = "this host's collection has no aggregate";
+  if (typeof signals.aggregate === "function") {
+    try {
+      const [row] = await signals.aggregate([{ $match: { _id: signal._id } }, { $limit: 1 }, { $project: { _id: 0, at: "$$CLUSTER_TIME" } }]).toArray();
+      if (row && bson.bsonType(row.at) === "Timestamp") position = row.at;
+      else why = "the server gave no $$CLUSTER_TIME";
+    } catch (error) {
+      why = `$$CLUSTER_TIME failed: ${describeError(error).slice(0, 200)}`;
+    }
+  }
+  if (position === void 0 && bson.bsonType(startedBy) === "Timestamp") position = startedBy;
+  if (position === void 0) {
+    return {
+      error: `cannot take the snapshot's read position (${why}) and the run was not started by the signal's insert trigger; a replica set or sharded cluster is needed (change streams need one too)`
+    };
+  }
+  await signals.updateOne(
+    { _id: signal._id, [READ_POSITION_FIELD]: { $exists: false } },
+    { $set: { [READ_POSITION_FIELD]: position } }
+  );
+  const stored = await signals.findOne({ _id: signal._id });
+  return stored && bson.bsonType(stored[READ_POSITION_FIELD]) === "Timestamp" ? stored[READ_POSITION_FIELD] : position;
+}
+function beginSequence(state, chunkSize) {
+  const seqs = (state.seqs || []).map((range2) => [range2[0], range2[1]]);
+  const end = seqs.length > 0 ? seqs[seqs.length - 1][1] : 0;
+  const start = Math.max(end, typeof state.reserved === "number" ? state.reserved : 0);
+  if (seqs.length === 0 || start > end) seqs.push([start, start]);
+  return { seqs, reserved: start + chunkSize };
+}
+var ReadSequence = class {
+  constructor(id, part, state) {
+    __publicField(this, "id", id);
+    __publicField(this, "part", part);
+    __publicField(this, "state", state);
+    __publicField(this, "next");
+    this.next = state.seqs[state.seqs.length - 1][1];
+  }
+  /** The mark the next read would carry. */
+  peek() {
+    return { id: this.id, part: this.part, seq: this.next };
+  }
+  /** The next read was built: its number is used. */
+  take() {
+    this.next++;
+  }
+  /**
+   * The checkpoint after a put: numbers used up to `upTo`, and reserved as far as what is already
+   * encoded plus `ahead` (a chunk's worth when the run will encode and put another chunk before its
+   * next checkpoint).
+   */
+  checkpoint(upTo, ahead) {
+    const seqs = this.state.seqs.slice();
+    seqs[seqs.length - 1] = [seqs[seqs.length - 1][0], upTo];
+    return { seqs, reserved: this.next + ahead };
+  }
+  /** How far the numbers of what has been encoded go. */
+  get encoded() {
+    return this.next;
+  }
+};
+function closingRecord(fields, readPosition, wallTime, bson) {
+  const ranges = fields.seqs.filter((range2) => range2[1] > range2[0]);
+  let sent = 0;
+  for (const range2 of ranges) sent += range2[1] - range2[0];
+  const reconcile = { id: fields.id, part: fields.part, parts: fields.parts, sent, ranges };
+  const record = {
+    operationType: RECONCILE_OPERATION,
+    clusterTime: readPosition,
+    wallTime,
+    ns: { db: fields.db, coll: fields.coll },
+    _akb: { reconcile }
+  };
+  const data = bson.ejson.stringify(record, { relaxed: false });
+  const partitionKey = partitionKeyFor(
+    closingPartitionKey(fields.id, `${fields.db}.${fields.coll}`, fields.part),
+    bson
+  );
+  return { partitionKey, data, degraded: [], bytes: Buffer.byteLength(data, "utf8") + Buffer.byteLength(partitionKey) };
+}
+
 // src/core/capture/snapshot.ts
 var SNAPSHOT_SIGNAL_TYPE = "execute-snapshot";
 var SNAPSHOT_LEASE_MS = 3e5;
-async function runSnapshot(signalId, deps, deadlineMs) {
+async function runSnapshot(signalId, deps, deadlineMs, startedBy) {
   const existing = await deps.signals.findOne({ _id: signalId });
   if (existing && existing.status !== "done" && existing.status !== "failed") {
     const parallelism2 = signalParallelism(existing, deps.config.snapshotParallelism);
     if (parallelism2.ok && (parallelism2.value > 1 || Array.isArray(existing.plan)))
-      return runParallelSnapshot(signalId, existing, parallelism2.value, deps, deadlineMs);
+      return runParallelSnapshot(signalId, existing, parallelism2.value, deps, deadlineMs, startedBy);
   }
   if (!await claimSignal(deps, signalId, {})) return { status: "busy", published: 0, outboxed: 0 };
   const signal = await deps.signals.findOne({ _id: signalId });
@@ -1828,53 +2032,98 @@ async function runSnapshot(signalId, deps, deadlineMs) {
   const collections = listed.value;
   const parallelism = signalParallelism(signal, deps.config.snapshotParallelism);
   if (!parallelism.ok) return finish(deps, signalId, { ...run, status: "failed", error: parallelism.error.message });
+  const kind = await snapshotKind(signal, deps, startedBy);
+  if (typeof kind === "string") return finish(deps, signalId, { ...run, status: "failed", error: kind });
+  const closings = { published: 0, outboxed: 0 };
+  const reconcileId = kind.reconcile ? String(signalId) : void 0;
   const progress = signal.progress || {};
   try {
     for (let position = 0; position < collections.length; position++) {
       const namespace = collections[position];
       const state = progress[position] || { namespace, count: 0, done: false };
       if (state.done) continue;
+      const save = () => deps.signals.updateOne(
+        { _id: signalId },
+        { $set: { [`progress.${position}`]: state, updatedAt: new Date(deps.clock.now()) } }
+      );
+      let sequence;
+      if (reconcileId !== void 0) {
+        const begun = beginSequence(state, deps.config.snapshotChunkSize);
+        state.seqs = begun.seqs;
+        state.reserved = begun.reserved;
+        await save();
+        sequence = new ReadSequence(reconcileId, 0, begun);
+      }
+      const stamp = { clusterTime: kind.position, sequence };
       let inFlight;
       const settle = async () => {
         if (!inFlight) return;
         const chunk = inFlight;
         inFlight = void 0;
         await chunk.put;
-        state.lastId = chunk.lastId;
+        state.lastId = chunk.point.lastId;
+        state.next = chunk.point.next === void 0 ? null : chunk.point.next;
         state.count += chunk.count;
-        await deps.signals.updateOne(
-          { _id: signalId },
-          { $set: { [`progress.${position}`]: state, updatedAt: new Date(deps.clock.now()) } }
-        );
+        if (sequence) Object.assign(state, sequence.checkpoint(chunk.encoded, 0));
+        await save();
       };
       const [db, coll] = splitNamespace(namespace);
+      let ahead = { lastId: state.lastId, next: state.next };
+      let readAll = false;
       while (!state.done) {
         if (deps.clock.now() >= deadlineMs - 15e3) {
           await settle();
-          return finish(deps, signalId, run);
+          return finish(deps, signalId, run, kind, closings);
         }
-        const after = inFlight ? inFlight.lastId : state.lastId;
-        const documents = await deps.dataSource.db(db).collection(coll).find(after === void 0 ? {} : { _id: { $gt: after } }).sort({ _id: 1 }).limit(deps.config.snapshotChunkSize).toArray();
-        if (documents.length === 0) {
+        const query = readAll ? void 0 : nextChunkQuery({}, ahead, deps.bson);
+        if (query === void 0) {
           await settle();
+          if (sequence)
+            await putClosing(reconcileId, db, coll, 0, 1, state.seqs || [], kind.position, deps, closings);
           state.done = true;
-          await deps.signals.updateOne(
-            { _id: signalId },
-            { $set: { [`progress.${position}`]: state, updatedAt: new Date(deps.clock.now()) } }
-          );
+          await save();
           break;
         }
-        const records = await encodeChunk(documents, db, coll, String(signalId), deps, run);
+        const found = await deps.dataSource.db(db).collection(coll).find(query.filter).sort({ _id: 1 }).limit(deps.config.snapshotChunkSize).toArray();
+        const step = afterChunk({}, ahead, query, found, deps.config.snapshotChunkSize, deps.bson);
+        ahead = step.point;
+        readAll = step.done;
+        if (step.documents.length === 0) continue;
+        const records = await encodeChunk(step.documents, db, coll, String(signalId), deps, run, stamp);
         await settle();
         const put = putChunk(records, db, coll, deps, run);
         put.catch(() => void 0);
-        inFlight = { put, lastId: documents[documents.length - 1]._id, count: documents.length };
+        inFlight = { put, point: step.point, count: step.documents.length, encoded: sequence ? sequence.encoded : 0 };
       }
     }
   } catch (error) {
-    return finish(deps, signalId, { ...run, status: "failed", error: describeError(error) });
+    return finish(deps, signalId, { ...run, status: "failed", error: describeError(error) }, kind, closings);
   }
-  return finish(deps, signalId, { ...run, status: "done" });
+  return finish(deps, signalId, { ...run, status: "done" }, kind, closings);
+}
+async function snapshotKind(signal, deps, startedBy) {
+  const data = signal.data;
+  const asked = data ? data.reconcile : void 0;
+  if (asked !== void 0 && asked !== null && typeof asked !== "boolean")
+    return "signal data.reconcile must be true or false";
+  const reconcile = asked === true;
+  if (deps.config.recordFormat !== "envelope") {
+    if (reconcile)
+      return "a reconcile needs KINESIS_RECORD_FORMAT=envelope: records in the document format carry no positions, so the webhook could not tell what is gone";
+    return { reconcile };
+  }
+  const kept = signal[READ_POSITION_FIELD];
+  if (reconcile && deps.bson.bsonType(kept) !== "Timestamp" && (signal.progress || signal.plan))
+    return "this reconcile was begun by an earlier version without a read position; insert a new reconcile signal";
+  const position = await takeReadPosition(deps.signals, signal, startedBy, deps.bson);
+  if (position && typeof position === "object" && "error" in position)
+    return position.error;
+  return { reconcile, position };
+}
+async function putClosing(id, db, coll, part, parts, seqs, position, deps, tally) {
+  const record = closingRecord({ id, db, coll, part, parts, seqs }, position, new Date(deps.clock.now()), deps.bson);
+  const outboxId = `reconcile:${id}:${db}.${coll}:${part}`;
+  await putOrOutbox([{ record, id: outboxId }], db, coll, deps, tally, "reconcile");
 }
 async function claimSignal(deps, signalId, also) {
   const now = deps.clock.now();
@@ -1919,15 +2168,18 @@ function signalParallelism(signal, fallback) {
   }
   return ok(value);
 }
-async function runParallelSnapshot(signalId, signal, parallelism, deps, deadlineMs) {
+async function runParallelSnapshot(signalId, signal, parallelism, deps, deadlineMs, startedBy) {
   const run = { status: "paused", published: 0, outboxed: 0 };
   const listed = signalCollections(signal);
   if (!listed.ok) return finish(deps, signalId, { ...run, status: "failed", error: listed.error.message });
   const collections = listed.value;
   let plan = signal.plan;
+  let kind;
   if (!plan) {
     if (!await claimSignal(deps, signalId, { plan: { $exists: false } }))
       return { status: "busy", published: 0, outboxed: 0 };
+    kind = await snapshotKind(signal, deps, startedBy);
+    if (typeof kind === "string") return finish(deps, signalId, { ...run, status: "failed", error: kind });
     const ranges2 = [];
     const notes = [];
     try {
@@ -1944,33 +2196,33 @@ async function runParallelSnapshot(signalId, signal, parallelism, deps, deadline
         if (planned.note) notes.push(`${collections[position]}: ${planned.note}`);
       }
     } catch (error) {
-      return finish(deps, signalId, { ...run, status: "failed", error: describePlanError(error) });
+      return finish(deps, signalId, { ...run, status: "failed", error: describePlanError(error) }, kind);
     }
     await deps.signals.updateOne(
       { _id: signalId },
       { $set: { plan: ranges2, planNotes: notes, leaseUntil: null, updatedAt: new Date(deps.clock.now()) } }
     );
     plan = ranges2;
+  } else {
+    kind = await snapshotKind(signal, deps, startedBy);
+    if (typeof kind === "string") return finish(deps, signalId, { ...run, status: "failed", error: kind });
   }
+  const how = kind;
+  const closings = { published: 0, outboxed: 0 };
   const owner = `${deps.clock.now().toString(36)}-${Math.floor((deps.random || Math.random)() * 1e9).toString(36)}`;
   const total = plan.length;
+  const chunkSize = deps.config.snapshotChunkSize;
   const nearDeadline = () => deps.clock.now() >= deadlineMs - 15e3;
   const work = async (index) => {
     const fresh = await deps.signals.findOne({ _id: signalId });
-    const range2 = fresh.plan[index];
+    const ranges2 = fresh.plan;
+    const range2 = ranges2[index];
     const [db, coll] = splitNamespace(range2.namespace);
-    const state = { lastId: range2.lastId, count: range2.count, done: false };
-    for (; ; ) {
-      if (nearDeadline()) return releaseRange(deps.signals, signalId, index, owner);
-      const documents = await deps.dataSource.db(db).collection(coll).find(rangeFilter({ ...range2, lastId: state.lastId })).sort({ _id: 1 }).limit(deps.config.snapshotChunkSize).toArray();
-      if (documents.length === 0) state.done = true;
-      else {
-        const records = await encodeChunk(documents, db, coll, String(signalId), deps, run);
-        await putChunk(records, db, coll, deps, run);
-        state.lastId = documents[documents.length - 1]._id;
-        state.count += documents.length;
-      }
-      const stillOwned = await checkpointRange(
+    const bounds = { lo: range2.lo, hi: range2.hi };
+    const state = { namespace: range2.namespace, lastId: range2.lastId, count: range2.count, done: false };
+    let point = { lastId: range2.lastId, next: range2.next };
+    const checkpoint = async () => {
+      const owned = await checkpointRange(
         deps.signals,
         signalId,
         index,
@@ -1979,10 +2231,48 @@ async function runParallelSnapshot(signalId, signal, parallelism, deps, deadline
         deps.clock.now(),
         SNAPSHOT_LEASE_MS
       );
-      if (!stillOwned) {
+      if (!owned)
         deps.logger.warn({ msg: "snapshot range lost to another run", signalId: String(signalId), range: index });
-        return;
+      return owned;
+    };
+    let part = 0;
+    let parts = 0;
+    ranges2.forEach((other, k) => {
+      if (other.position !== range2.position) return;
+      if (k < index) part++;
+      parts++;
+    });
+    let sequence;
+    if (how.reconcile) {
+      const begun = beginSequence(range2, chunkSize);
+      Object.assign(state, begun);
+      if (!await checkpoint()) return;
+      sequence = new ReadSequence(String(signalId), part, begun);
+    }
+    const stamp = { clusterTime: how.position, sequence };
+    let readAll = false;
+    for (; ; ) {
+      if (nearDeadline()) return releaseRange(deps.signals, signalId, index, owner);
+      const query = readAll ? void 0 : nextChunkQuery(bounds, point, deps.bson);
+      if (query === void 0) {
+        if (sequence)
+          await putClosing(String(signalId), db, coll, part, parts, state.seqs || [], how.position, deps, closings);
+        state.done = true;
+      } else {
+        const found = await deps.dataSource.db(db).collection(coll).find(query.filter).sort({ _id: 1 }).limit(chunkSize).toArray();
+        const step = afterChunk(bounds, point, query, found, chunkSize, deps.bson);
+        point = step.point;
+        readAll = step.done;
+        if (step.documents.length > 0) {
+          const records = await encodeChunk(step.documents, db, coll, String(signalId), deps, run, stamp);
+          await putChunk(records, db, coll, deps, run);
+          state.count += step.documents.length;
+        }
+        state.lastId = point.lastId;
+        state.next = point.next === void 0 ? null : point.next;
+        if (sequence) Object.assign(state, sequence.checkpoint(sequence.encoded, chunkSize));
       }
+      if (!await checkpoint()) return;
       if (state.done) return;
     }
   };
@@ -1997,7 +2287,7 @@ async function runParallelSnapshot(signalId, signal, parallelism, deps, deadline
     for (let k = 0; k < Math.min(parallelism, total); k++) workers.push(worker());
     await Promise.all(workers);
   } catch (error) {
-    return finish(deps, signalId, { ...run, status: "failed", error: describeError(error) });
+    return finish(deps, signalId, { ...run, status: "failed", error: describeError(error) }, how, closings);
   }
   const latest = await deps.signals.findOne({ _id: signalId });
   const ranges = latest.plan || [];
@@ -2008,23 +2298,26 @@ async function runParallelSnapshot(signalId, signal, parallelism, deps, deadline
       progress[position] = { namespace, count: own.reduce((sum, r) => sum + r.count, 0), done: true };
     });
     await deps.signals.updateOne({ _id: signalId }, { $set: { progress } });
-    return finish(deps, signalId, { ...run, status: "done" });
+    return finish(deps, signalId, { ...run, status: "done" }, how, closings);
   }
-  return finish(deps, signalId, run);
+  return finish(deps, signalId, run, how, closings);
 }
 function splitNamespace(namespace) {
   const dot = namespace.indexOf(".");
   return [namespace.slice(0, dot), namespace.slice(dot + 1)];
 }
-async function encodeChunk(documents, db, coll, signalId, deps, run) {
+async function encodeChunk(documents, db, coll, signalId, deps, run, stamp = {}) {
   const wallTime = new Date(deps.clock.now());
   const records = [];
   for (const document of documents) {
     const event = shapeSnapshotRead(document, db, coll, wallTime, deps.config, deps.bson);
     if (event === null) continue;
+    if (stamp.clusterTime !== void 0) event.clusterTime = stamp.clusterTime;
+    if (stamp.sequence) event._akb = { ...event._akb, reconcile: stamp.sequence.peek() };
     const id = `snapshot:${signalId}:${db}.${coll}:${idKey(document._id, deps.bson)}`;
     try {
       records.push({ record: buildKinesisRecord(event, deps.config, deps.bson), id });
+      if (stamp.sequence) stamp.sequence.take();
     } catch (error) {
       if (!(error instanceof RecordTooLargeError)) throw error;
       await enqueue(deps.outbox, {
@@ -2048,7 +2341,7 @@ async function putChunk(records, db, coll, deps, run) {
   const size = ({ record }) => putRecordsEntryBytes(Buffer.byteLength(record.data, "utf8"), Buffer.byteLength(record.partitionKey, "utf8"));
   for (const batch of chunksOf(records, limits, size)) await putOrOutbox(batch, db, coll, deps, run);
 }
-async function putOrOutbox(batch, db, coll, deps, run) {
+async function putOrOutbox(batch, db, coll, deps, run, operationType = "read") {
   const entries = batch.map(({ record }) => kinesisEntry(record));
   try {
     await putAllRecords(entries, {
@@ -2069,7 +2362,7 @@ async function putOrOutbox(batch, db, coll, deps, run) {
         _id: id,
         partitionKey: record.partitionKey,
         data: record.data,
-        operationType: "read",
+        operationType,
         ns: `${db}.${coll}`,
         enqueuedAt: new Date(deps.clock.now()),
         attempts: error.attempts,
@@ -2085,7 +2378,7 @@ async function putOrOutbox(batch, db, coll, deps, run) {
     });
   }
 }
-async function finish(deps, signalId, run) {
+async function finish(deps, signalId, run, kind, closings) {
   const now = new Date(deps.clock.now());
   const status = run.status === "paused" ? "running" : run.status;
   await deps.signals.updateOne(
@@ -2102,10 +2395,12 @@ async function finish(deps, signalId, run) {
   );
   deps.logger.info({
     msg: "snapshot",
+    kind: kind && kind.reconcile ? "reconcile" : "snapshot",
     signalId: String(signalId),
     status: run.status,
     published: run.published,
     outboxed: run.outboxed,
+    ...closings && kind && kind.reconcile ? { closingsPut: closings.published, closingsOutboxed: closings.outboxed } : {},
     error: run.error
   });
   return run;
@@ -2118,7 +2413,7 @@ var HEARTBEAT_BUDGET_MS = 24e4;
 async function runSnapshot2(changeEvent) {
   const deps = captureDepsFromContext(context);
   const signalId = changeEvent.documentKey ? changeEvent.documentKey._id : void 0;
-  return runSnapshot(signalId, deps, deps.clock.now() + HEARTBEAT_BUDGET_MS);
+  return runSnapshot(signalId, deps, deps.clock.now() + HEARTBEAT_BUDGET_MS, changeEvent.clusterTime);
 }
   return module.exports;
 };

@@ -2,7 +2,7 @@
 // MONGODB_URI) need, with exactly these privileges, and the collections and indexes they use:
 //   read (find, changeStream) on each captured collection;
 //   readWrite (find, insert, update, remove) on the heartbeat, signal, outbox, status, target,
-//   dead-letter, liveness and delete-position collections.
+//   dead-letter, liveness, delete-position and reconcile collections.
 // Run as a user administrator:
 //   BRIDGE_USER=bridge BRIDGE_PASSWORD=... CAPTURED=monitors.reports mongosh "<uri>" --file mongodb/setup-database-user.js
 // Atlas manages database users through its UI, API or CLI, not createUser: on Atlas (mongodb.net)
@@ -35,6 +35,7 @@
     { db: targetDb, collection: env.FIREHOSE_DEAD_LETTER_COLLECTION || "firehose_dead_letters" },
     { db: targetDb, collection: env.FIREHOSE_HEARTBEAT_COLLECTION || "firehose_heartbeats" },
     { db: targetDb, collection: env.FIREHOSE_DELETES_COLLECTION || "firehose_deletes" },
+    { db: targetDb, collection: env.FIREHOSE_RECONCILE_COLLECTION || "firehose_reconciles" },
   ];
   const key = (ns) => `${ns.db}.${ns.collection}`;
   for (const ns of written) {
@@ -61,6 +62,11 @@
   // retry window; a replay of older S3 backups must come sooner (or be followed by a snapshot).
   const deletes = db.getSiblingDB(targetDb).getCollection(env.FIREHOSE_DELETES_COLLECTION || "firehose_deletes");
   deletes.createIndex({ deletedAt: 1 }, { expireAfterSeconds: 604800, name: "akb_delete_positions_ttl" });
+  // A reconcile's read marks, closings and sweep records (README, "Exact mirror") expire after seven
+  // days too; a reconcile whose reads take longer to arrive never sweeps (safe; run it again).
+  db.getSiblingDB(targetDb)
+    .getCollection(env.FIREHOSE_RECONCILE_COLLECTION || "firehose_reconciles")
+    .createIndex({ at: 1 }, { expireAfterSeconds: 604800, name: "akb_reconciles_ttl" });
   db.getSiblingDB(env.KINESIS_OUTBOX_DATABASE || heartbeatDb)
     .getCollection(env.KINESIS_OUTBOX_COLLECTION || "kinesis_outbox")
     .createIndex({ partitionKey: 1, _id: 1 }, { name: "akb_outbox_by_document" });

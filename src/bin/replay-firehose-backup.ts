@@ -54,7 +54,11 @@ runCommand(
       );
     const source = await openDataSource(
       env,
-      { database: env.FIREHOSE_DATABASE, deletesCollection: env.FIREHOSE_DELETES_COLLECTION },
+      {
+        database: env.FIREHOSE_DATABASE,
+        deletesCollection: env.FIREHOSE_DELETES_COLLECTION,
+        reconcileCollection: env.FIREHOSE_RECONCILE_COLLECTION,
+      },
       {
         dataDir: values.data,
         command: "npm run replay-firehose-backup",

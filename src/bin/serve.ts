@@ -46,7 +46,11 @@ async function main(): Promise<void> {
   const { port, host } = readSettings((name) => env[name], listenSettings);
   const source = await openDataSource(
     env,
-    { database: env.FIREHOSE_DATABASE, deletesCollection: env.FIREHOSE_DELETES_COLLECTION },
+    {
+      database: env.FIREHOSE_DATABASE,
+      deletesCollection: env.FIREHOSE_DELETES_COLLECTION,
+      reconcileCollection: env.FIREHOSE_RECONCILE_COLLECTION,
+    },
     { dataDir: values.data, command: "npm run serve" },
   );
   const deps = firehoseDepsFromEnv(env, source.dataSource);

@@ -34,6 +34,7 @@ export const webhookEnvironment: readonly EnvironmentSpec[] = [
   fromSetting(firehoseSettings.collection, "target collection"),
   fromSetting(firehoseSettings.deadLetterCollection, "dead-letter collection"),
   fromSetting(firehoseSettings.deletesCollection, "delete positions of the mirror"),
+  fromSetting(firehoseSettings.reconcileCollection, "reconciles' read marks, closings and sweeps"),
   fromSetting(firehoseSettings.livenessCollection, "latest heartbeat seen per app"),
   fromSetting(firehoseSettings.namespaceMap, 'change events by source namespace, JSON {"db.coll": "db.coll"}'),
   fromSetting(firehoseSettings.unmappedTemplate, "unmapped change events: default target, or a template {db}.{coll}"),

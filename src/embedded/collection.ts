@@ -7,6 +7,7 @@ import { nodeBson } from "../adapters/bson/node-bson";
 import { addCounts, EmbeddedBulkOp, type BulkResult, type WriteResult } from "./bulk";
 import { EmbeddedCursor, type FindOptions, type ReadHints, type ReadResult } from "./cursor";
 import { IdOrder, idRangeOf } from "./id-order";
+import { ID_TYPE_ORDER, idTypeIndex } from "../core/id-order";
 import {
   checkStorable,
   decode,
@@ -64,11 +65,16 @@ export class EmbeddedCollection implements CollectionPort {
     return first ?? null;
   }
 
-  /** Runs a pipeline (mingo) over the documents; enough for `$sample` and `$project`. */
+  /**
+   * Runs a pipeline (mingo) over the documents; enough for `$sample`, `$match` and `$project`.
+   * `$$CLUSTER_TIME` is the store's cluster time (see EmbeddedStore.clusterTime).
+   */
   aggregate(pipeline: Document[]): { toArray(): Promise<Document[]> } {
     return {
       toArray: async () =>
-        new Aggregator(pipeline).run([...this.documents.values()].map((stored) => decode(stored.bytes))) as Document[],
+        new Aggregator(pipeline, { variables: { CLUSTER_TIME: this.store.clusterTime() } }).run(
+          [...this.documents.values()].map((stored) => decode(stored.bytes)),
+        ) as Document[],
     };
   }
 
@@ -251,6 +257,20 @@ export class EmbeddedCollection implements CollectionPort {
 
   private matching(filter: Document): [string, Stored][] {
     const keys = Object.keys(filter);
+    if (keys.length === 1 && keys[0] === "_id") {
+      // An _id range or type alone (counts and deletes of key ranges) comes from the ordered index.
+      const range = this.idOrder.complete ? idRangeOf(filter) : undefined;
+      if (range && (range.low || range.high || range.types))
+        return this.idOrder.keys(range, 1, 0, 0).map((key) => [key, this.documents.get(key) as Stored]);
+      const groups = typeGroups(filter._id);
+      if (groups) {
+        const out: [string, Stored][] = [];
+        this.documents.forEach((stored, key) => {
+          if (groups.has(idTypeIndex(stored.view._id, nodeBson) as number)) out.push([key, stored]);
+        });
+        return out;
+      }
+    }
     const inList = keys.length === 1 ? idInList(filter._id) : undefined;
     if (inList) {
       // {_id: {$in: [...]}} alone: one lookup per value, in the list's order without repeats.
@@ -270,7 +290,11 @@ export class EmbeddedCollection implements CollectionPort {
       const key = idKey(filter._id, nodeBson);
       const found = this.documents.get(key);
       if (!found) return [];
-      return keys.length === 1 || new Query(filter).test(found.view) ? [[key, found]] : [];
+      if (keys.length === 1) return [[key, found]];
+      // The _id matched by key (MongoDB's equality); the rest is tested without it, since mingo
+      // would compare a wrapper such as Double(4.5) in the filter with the stored view's 4.5.
+      const { _id: _matched, ...rest } = filter;
+      return new Query(rest).test(found.view) ? [[key, found]] : [];
     }
     const query = new Query(filter);
     const out: [string, Stored][] = [];
@@ -405,4 +429,24 @@ export class EmbeddedCollection implements CollectionPort {
   private ns(): { db: string; coll: string } {
     return { db: this.databaseName, coll: this.collectionName };
   }
+}
+
+/**
+ * The type groups (ID_TYPE_ORDER) `{$type: name | [names]}` selects, for a collection whose `_id`s are
+ * not all simple (mingo's `$type` does not know BSON wrappers such as ObjectId). The order of complex
+ * `_id`s is mingo's, not MongoDB's (README, "The embedded store").
+ */
+function typeGroups(condition: unknown): Set<number> | undefined {
+  if (condition === null || typeof condition !== "object" || nodeBson.bsonType(condition) !== undefined)
+    return undefined;
+  const keys = Object.keys(condition);
+  if (keys.length !== 1 || keys[0] !== "$type") return undefined;
+  const asked = (condition as { $type: unknown }).$type;
+  const out = new Set<number>();
+  for (const name of Array.isArray(asked) ? asked : [asked]) {
+    const group = ID_TYPE_ORDER.findIndex((entry) => entry.types.indexOf(name as string) !== -1);
+    if (group === -1) return undefined;
+    out.add(group);
+  }
+  return out;
 }

@@ -1,7 +1,7 @@
 import { ObjectId } from "bson";
 import * as sortedBtree from "sorted-btree";
 import { nodeBson } from "../adapters/bson/node-bson";
-import { BRACKET, compareIds as compareWith, idBracket as bracketWith } from "../core/id-order";
+import { BRACKET, compareIds as compareWith, idBracket as bracketWith, isNaNId } from "../core/id-order";
 
 const idBracket = (id: unknown) => bracketWith(id, nodeBson);
 const compareIds = (a: unknown, b: unknown) => compareWith(a, b, nodeBson);
@@ -48,6 +48,7 @@ export class IdOrder {
     const bound = range.low || range.high;
     const bracket = bound ? idBracket(bound.value) : undefined;
     let iterator: IterableIterator<[unknown, string]>;
+    if (range.types) return this.keysOfTypes(range.types, direction, skip, limit);
     if (direction === 1) {
       iterator = this.tree.entries(range.low ? range.low.value : bracket !== undefined ? lowestOf(bracket) : undefined);
     } else if (range.high) {
@@ -61,6 +62,7 @@ export class IdOrder {
     let skipped = 0;
     for (const [id, key] of iterator) {
       if (bracket !== undefined && idBracket(id) !== bracket) break; // walked out of the bound's bracket
+      if (bound && isNaNId(id, nodeBson)) continue; // NaN matches no range bound, as in MongoDB
       if (range.low) {
         const c = compareIds(id, range.low.value);
         if (c < 0 || (c === 0 && !range.low.inclusive)) {
@@ -74,6 +76,30 @@ export class IdOrder {
           if (direction === -1) continue;
           break;
         }
+      }
+      if (skipped < skip) {
+        skipped++;
+        continue;
+      }
+      out.push(key);
+      if (limit > 0 && out.length >= limit) break;
+    }
+    return out;
+  }
+
+  /** Keys of the documents whose `_id` is of one of the brackets (`$type`), in order. */
+  private keysOfTypes(types: ReadonlySet<number>, direction: 1 | -1, skip: number, limit: number): string[] {
+    const out: string[] = [];
+    if (types.size === 0) return out;
+    const wanted = ORDER.filter((bracket) => types.has(bracket));
+    const iterator = direction === 1 ? this.tree.entries(lowestOf(wanted[0])) : this.tree.entriesReversed();
+    let skipped = 0;
+    for (const [id, key] of iterator) {
+      const bracket = idBracket(id) as number;
+      if (!types.has(bracket)) {
+        // Brackets come in order: past the last wanted one (ascending) nothing more can match.
+        if (direction === 1 && bracket > wanted[wanted.length - 1]) break;
+        continue;
       }
       if (skipped < skip) {
         skipped++;
@@ -102,7 +128,7 @@ function lowestOf(bracket: number): unknown {
     case BRACKET.null:
       return null;
     case BRACKET.number:
-      return -Infinity;
+      return NaN; // NaN sorts below every other number
     case BRACKET.string:
       return "";
     case BRACKET.objectId:
@@ -122,6 +148,44 @@ export interface IdBound {
 export interface IdRange {
   readonly low?: IdBound;
   readonly high?: IdBound;
+  /** `{_id: {$type: …}}`: the brackets asked for (none of them for types no simple `_id` has). */
+  readonly types?: ReadonlySet<number>;
+}
+
+/** `$type` names of the simple brackets; other names an `_id` can have select no simple `_id`. */
+const TYPE_BRACKETS: Readonly<Record<string, number | null>> = {
+  null: BRACKET.null,
+  number: BRACKET.number,
+  string: BRACKET.string,
+  symbol: BRACKET.string,
+  objectId: BRACKET.objectId,
+  bool: BRACKET.boolean,
+  date: BRACKET.date,
+  minKey: null,
+  maxKey: null,
+  object: null,
+  binData: null,
+  timestamp: null,
+  dbPointer: null,
+  javascript: null,
+  javascriptWithScope: null,
+};
+
+/** The brackets `{$type: name | [names]}` selects, or undefined when it names another type (the scan answers it). */
+export function typeBrackets(condition: unknown): Set<number> | undefined {
+  if (condition === null || typeof condition !== "object" || nodeBson.bsonType(condition) !== undefined)
+    return undefined;
+  const keys = Object.keys(condition);
+  if (keys.length !== 1 || keys[0] !== "$type") return undefined;
+  const asked = (condition as { $type: unknown }).$type;
+  const names = Array.isArray(asked) ? asked : [asked];
+  const out = new Set<number>();
+  for (const name of names) {
+    if (typeof name !== "string" || !Object.prototype.hasOwnProperty.call(TYPE_BRACKETS, name)) return undefined;
+    const bracket = TYPE_BRACKETS[name];
+    if (bracket !== null) out.add(bracket);
+  }
+  return out;
 }
 
 /**
@@ -133,6 +197,8 @@ export function idRangeOf(filter: Record<string, unknown>): IdRange | undefined 
   if (keys.length === 0) return {};
   if (keys.length !== 1 || keys[0] !== "_id") return undefined;
   const condition = filter._id;
+  const types = typeBrackets(condition);
+  if (types) return { types };
   if (
     condition === null ||
     typeof condition !== "object" ||
@@ -143,7 +209,7 @@ export function idRangeOf(filter: Record<string, unknown>): IdRange | undefined 
   let low: IdBound | undefined;
   let high: IdBound | undefined;
   for (const [operator, value] of Object.entries(condition as Record<string, unknown>)) {
-    if (idBracket(value) === undefined || value === null) return undefined;
+    if (idBracket(value) === undefined || value === null || isNaNId(value, nodeBson)) return undefined;
     if (operator === "$gt" || operator === "$gte") low = { value, inclusive: operator === "$gte" };
     else if (operator === "$lt" || operator === "$lte") high = { value, inclusive: operator === "$lte" };
     else return undefined;

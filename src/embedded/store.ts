@@ -80,6 +80,15 @@ export class EmbeddedStore implements DataSourcePort {
     return () => clearInterval(timer);
   }
 
+  /**
+   * The cluster's time now, as `$$CLUSTER_TIME` gives it: the current second and the sequence of the
+   * latest change, so it is at least the cluster time of every change emitted so far (theirs are
+   * at most this second, with a sequence at most this one) and below every later change's.
+   */
+  clusterTime(): Timestamp {
+    return new Timestamp({ t: Math.floor(Date.now() / 1000), i: this.sequence });
+  }
+
   /** The latest change's resume token (watch from "now" later with it). */
   currentToken(): { _data: string } {
     return { _data: this.sequence.toString(16).padStart(16, "0") };

@@ -7,5 +7,6 @@ import { runSnapshot as run } from "../core/capture/snapshot";
 export default async function runSnapshot(changeEvent: ChangeEvent) {
   const deps = captureDepsFromContext(context);
   const signalId = changeEvent.documentKey ? changeEvent.documentKey._id : undefined;
-  return run(signalId, deps, deps.clock.now() + HEARTBEAT_BUDGET_MS);
+  // The insert's cluster time: the read position where the server has no $$CLUSTER_TIME.
+  return run(signalId, deps, deps.clock.now() + HEARTBEAT_BUDGET_MS, changeEvent.clusterTime);
 }

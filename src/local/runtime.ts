@@ -4,7 +4,8 @@ import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { MongoClient } from "mongodb";
 import type { DataSourcePort, Document } from "../core/ports";
-import { ensureDeletePositionsIndex } from "../adapters/mongodb/mirror-indexes";
+import { ensureMirrorTtlIndexes } from "../adapters/mongodb/mirror-indexes";
+import { localAtlasService } from "./atlas-service";
 import { EmbeddedStore } from "../embedded/store";
 import { localHttp, utilsGlobal, type HttpCall } from "./app-services-globals";
 import { endpointCall, type EndpointAnswer } from "./endpoint-call";
@@ -116,14 +117,26 @@ export class LocalRuntime {
     return runtime;
   }
 
+  /** `mongodb-atlas` as functions see it: the watched collections read with their exact types. */
+  private get atlasService(): DataSourcePort {
+    this.atlas ??= localAtlasService(this.options.dataSource as unknown as DataSourcePort, (namespace) =>
+      [...this.databaseTriggers.values()].some(({ state: { config } }) =>
+        config.collection
+          ? `${config.database}.${config.collection}` === namespace
+          : namespace.startsWith(`${config.database}.`),
+      ),
+    );
+    return this.atlas;
+  }
+  private atlas: DataSourcePort | undefined;
+
   /** The `context` global functions see. */
   readonly context = {
     app: { name: "", id: "local" },
     environment: { tag: "", values: {} },
     values: { get: (name: string) => this.values.get(name) },
     services: {
-      get: (name: string) =>
-        name === "mongodb-atlas" ? (this.options.dataSource as unknown as DataSourcePort) : undefined,
+      get: (name: string) => (name === "mongodb-atlas" ? this.atlasService : undefined),
     },
     functions: { execute: (name: string, ...args: unknown[]) => this.execute(name, ...args) },
     http: {
@@ -200,10 +213,11 @@ export class LocalRuntime {
     this.context.app.name = this.app.name;
     const source = this.options.dataSource;
     if (source instanceof EmbeddedStore) {
-      // What the mongosh set-up script does on Atlas: the delete positions expire, and a TTL monitor runs.
-      await ensureDeletePositionsIndex(source, {
+      // What the mongosh set-up script does on Atlas: delete positions and reconcile rows expire, and a TTL monitor runs.
+      await ensureMirrorTtlIndexes(source, {
         database: this.values.get("FIREHOSE_DATABASE"),
         deletesCollection: this.values.get("FIREHOSE_DELETES_COLLECTION"),
+        reconcileCollection: this.values.get("FIREHOSE_RECONCILE_COLLECTION"),
       });
       this.stops.push(source.startTtlMonitor());
     }

@@ -1,5 +1,5 @@
-import { DELETE_POSITION_RETENTION_S } from "../../src/core/firehose/config";
-import { DELETE_POSITIONS_TTL_INDEX } from "../../src/adapters/mongodb/mirror-indexes";
+import { DELETE_POSITION_RETENTION_S, RECONCILE_RETENTION_S } from "../../src/core/firehose/config";
+import { DELETE_POSITIONS_TTL_INDEX, RECONCILES_TTL_INDEX } from "../../src/adapters/mongodb/mirror-indexes";
 import { readFileSync } from "node:fs";
 import { runInNewContext } from "node:vm";
 import { describe, expect, it } from "vitest";
@@ -55,13 +55,14 @@ describe("mongodb/setup-database-user.js", () => {
       "monitors.firehose_dead_letters": rw,
       "monitors.firehose_heartbeats": rw,
       "monitors.firehose_deletes": rw,
+      "monitors.firehose_reconciles": rw,
     });
     expect(calls.find((c) => c.op === "createUser")!.args[0]).toEqual({
       user: "atlas-kinesis-bridge",
       pwd: "pw",
       roles: [{ role: "atlasKinesisBridge", db: "admin" }],
     });
-    expect(calls.filter((c) => c.op === "createCollection")).toHaveLength(10);
+    expect(calls.filter((c) => c.op === "createCollection")).toHaveLength(11);
     // The same TTL index the runtime creates on the embedded store, with the same retention.
     expect(calls).toContainEqual({
       op: "createIndex",
@@ -69,6 +70,14 @@ describe("mongodb/setup-database-user.js", () => {
         "monitors.firehose_deletes",
         { deletedAt: 1 },
         { expireAfterSeconds: DELETE_POSITION_RETENTION_S, name: DELETE_POSITIONS_TTL_INDEX },
+      ],
+    });
+    expect(calls).toContainEqual({
+      op: "createIndex",
+      args: [
+        "monitors.firehose_reconciles",
+        { at: 1 },
+        { expireAfterSeconds: RECONCILE_RETENTION_S, name: RECONCILES_TTL_INDEX },
       ],
     });
   });

@@ -72,7 +72,7 @@ describe("functions/receiveFirehoseDelivery.js loaded as App Services does", () 
       await fn(endpointRequest(fixture), response);
       expect(response.recorded.status).toBe(200);
       const { documents, positions } = await mirrorContents(store);
-      expect(positions).toEqual(documents.map(() => ({ pos: expect.any(String) })));
+      expect(positions).toEqual(documents.map(() => ({ pos: expect.any(String), ns: expect.any(String) })));
       expect(documents).toEqual(canonicalForm(changes.expectedMirror));
       // The deleted document is gone, its delete position kept beside the target.
       expect(await store.db("monitors").collection("firehose_deletes").countDocuments()).toBe(1);

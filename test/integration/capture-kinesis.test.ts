@@ -1,4 +1,4 @@
-import { EJSON, ObjectId, Timestamp } from "bson";
+import { Binary, EJSON, ObjectId, Timestamp } from "bson";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { nodeBson } from "../../src/adapters/bson/node-bson";
 import { readCaptureConfig } from "../../src/core/capture/config";
@@ -6,7 +6,7 @@ import { buildKinesisRecord, type ChangeEvent } from "../../src/core/capture/env
 import { receiveFirehoseDelivery } from "../../src/core/firehose/receive-delivery";
 import { EmbeddedStore } from "../../src/embedded/store";
 import { startKinesisEmulator, type KinesisEmulator } from "../../src/local/kinesis-emulator";
-import { loadAppServicesFunction, makeFakeContext } from "../helpers/app-services";
+import { fakeEndpointResponse, loadAppServicesFunction, makeFakeContext } from "../helpers/app-services";
 import { emulatorValues, readChangeEvent } from "../helpers/capture";
 import { startFaultProxy, type Fault } from "../helpers/fault-proxy";
 import { makeFirehoseDeps, TEST_ACCESS_KEY } from "../helpers/firehose";
@@ -187,6 +187,83 @@ describe.each(["kinesis-local", "kinesalite"] as const)("the built functions aga
     expect(new Set(keys).size).toBe(1234);
   });
 
+  it("a reconcile through runSnapshot.js, delivered to receiveFirehoseDelivery.js, removes what the source lost (mixed _id types)", async () => {
+    const stream = await newStream(2);
+    const source = new EmbeddedStore();
+    const orders = source.db("app").collection("orders");
+    const ids: unknown[] = [null, 3, 7.5, "a", "b", new ObjectId("6565a1f0c2b4a1d2e3f40516"), new Date(0)];
+    await orders.insertMany(ids.map((_id, n) => ({ _id, n })));
+    // The mirror as change events left it before capture stopped: "gone" was deleted while capture was
+    // down, "b" changed meanwhile, and a plain document (no position) sits beside them.
+    const target = new EmbeddedStore();
+    const mirror = target.db("monitors").collection("firehose");
+    const old = { pos: "6900000000000001:8200", ns: "app.orders" };
+    await mirror.insertMany([
+      ...ids.map((_id, n) => ({ _id, n: _id === "b" ? -1 : n, _akb: old })),
+      { _id: "gone", n: 99, _akb: old },
+      { _id: "plain", n: 0 },
+    ]);
+    const signals = source.db("streamkap").collection("streamkap_signal");
+    const signalId = new ObjectId();
+    await signals.insertOne({
+      _id: signalId,
+      type: "execute-snapshot",
+      data: { "data-collections": ["app.orders"], reconcile: true },
+    });
+    const runSnapshot = loadAppServicesFunction(
+      "runSnapshot",
+      contextFor(source, stream, emulator.endpoint, { SNAPSHOT_CHUNK_SIZE: 2 }),
+    );
+    expect(await runSnapshot({ operationType: "insert", documentKey: { _id: signalId } })).toMatchObject({
+      status: "done",
+      published: ids.length,
+    });
+    const records = await emulator.readAll(stream);
+    expect(records).toHaveLength(ids.length + 1); // every read, and the closing
+    const receive = loadAppServicesFunction(
+      "receiveFirehoseDelivery",
+      makeFakeContext({ dataSource: target, values: { FIREHOSE_ACCESS_KEY: TEST_ACCESS_KEY } }),
+    );
+    // The closing first, then the reads in two deliveries.
+    const ordered = [...records].sort(
+      (a, b) =>
+        Number(JSON.parse(b.data.toString()).operationType === "reconcile") -
+        Number(JSON.parse(a.data.toString()).operationType === "reconcile"),
+    );
+    for (const [n, batch] of [ordered.slice(0, 1), ordered.slice(1, 4), ordered.slice(4)].entries()) {
+      const requestId = `reconcile-${n}`;
+      const response = fakeEndpointResponse();
+      await receive(
+        {
+          headers: { "X-Amz-Firehose-Request-Id": [requestId], "X-Amz-Firehose-Access-Key": [TEST_ACCESS_KEY] },
+          body: new Binary(
+            Buffer.from(
+              JSON.stringify({
+                requestId,
+                timestamp: 1,
+                records: batch.map((r) => ({ data: r.data.toString("base64") })),
+              }),
+            ),
+          ),
+          query: {},
+        },
+        response,
+      );
+      expect(response.recorded.status).toBe(200);
+    }
+    const landed = await mirror.find({}).toArray();
+    const strip = ({ _akb, ...rest }: Record<string, unknown>) => rest;
+    expect(landed.map(strip).map(canonical).sort()).toEqual(
+      [...(await orders.find({}).toArray()), { _id: "plain", n: 0 }].map(canonical).sort(),
+    );
+    expect(
+      await target
+        .db("monitors")
+        .collection("firehose_reconciles")
+        .findOne({ _id: `s|${signalId.toHexString()}|app.orders` }),
+    ).toMatchObject({ status: "swept", removed: 1 });
+  });
+
   it("the stream's records, delivered to the webhook, rebuild the source collection exactly, deletes included", async () => {
     const stream = await newStream(2);
     const store = new EmbeddedStore();
@@ -248,7 +325,7 @@ describe.each(["kinesis-local", "kinesalite"] as const)("the built functions aga
       const { _akb, ...rest } = doc;
       const last = events.filter((e) => canonical(e.documentKey?._id) === canonical(doc._id)).at(-1)!;
       expect(canonical(rest)).toBe(canonical(last.fullDocument));
-      expect(_akb).toEqual({ pos: expect.stringMatching(/^[0-9a-f]{16}:82/) });
+      expect(_akb).toEqual({ pos: expect.stringMatching(/^[0-9a-f]{16}:82/), ns: expect.any(String) });
     }
     expect(await deps.store.db("monitors").collection("firehose_deletes").countDocuments()).toBe(deleted.length);
   });

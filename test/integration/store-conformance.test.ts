@@ -69,6 +69,36 @@ describe.each(targets)("store conformance: $name", ({ open }) => {
     expect(await coll("b").find({}).toArray()).toEqual([{ _id: 1, v: "long" }]);
   });
 
+  it("an _id given as a wrapper (Double, Long) matches with further conditions, as the ordering guard asks", async () => {
+    await coll("g").insertMany([
+      { _id: 4.5, pos: "a" },
+      { _id: 7, pos: "a" },
+    ]);
+    await coll("g").replaceOne({ _id: new Double(4.5), pos: { $lt: "b" } }, { pos: "b" }, { upsert: true });
+    await coll("g").replaceOne({ _id: Long.fromNumber(7), pos: { $lt: "b" } }, { pos: "b" }, { upsert: true });
+    expect(await coll("g").find({}).sort({ _id: 1 }).toArray()).toEqual([
+      { _id: 4.5, pos: "b" },
+      { _id: 7, pos: "b" },
+    ]);
+  });
+
+  it("$type on _id selects type groups in _id order; a range bound skips NaN, $gte: -Infinity does not reach it", async () => {
+    const ids = [null, NaN, -Infinity, 2, "s", new ObjectId("6565a1f0c2b4a1d2e3f40516"), true, new Date(0)];
+    await coll("t").insertMany(ids.map((_id) => ({ _id })));
+    const read = async (filter: object) =>
+      (await coll("t").find(filter).sort({ _id: 1 }).toArray()).map((doc: { _id: unknown }) => String(doc._id));
+    expect(await read({ _id: { $type: "number" } })).toEqual(["NaN", "-Infinity", "2"]);
+    expect(await read({ _id: { $type: ["string", "symbol", "objectId", "bool", "date"] } })).toEqual([
+      "s",
+      "6565a1f0c2b4a1d2e3f40516",
+      "true",
+      String(new Date(0)),
+    ]);
+    expect(await read({ _id: { $lt: 5 } })).toEqual(["-Infinity", "2"]);
+    expect(await read({ _id: { $gte: -Infinity } })).toEqual(["-Infinity", "2"]);
+    expect(await coll("t").countDocuments({ _id: { $gte: "a", $lt: "t" } })).toBe(1);
+  });
+
   it("insertOne of an existing _id fails with E11000", async () => {
     await coll("c").insertOne({ _id: "x" });
     await expect(coll("c").insertOne({ _id: "x" })).rejects.toMatchObject({ code: 11000 });

@@ -98,7 +98,7 @@ describe.skipIf(node10.skipReason)(
         const answer = await deliver(deliveryOf(`node10-${format}`, changes.records), store);
         expect(answer.status).toBe(200);
         const { documents, positions } = await mirrorContents(store);
-        expect(positions).toEqual(documents.map(() => ({ pos: expect.any(String) })));
+        expect(positions).toEqual(documents.map(() => ({ pos: expect.any(String), ns: expect.any(String) })));
         expect(documents).toEqual(canonicalForm(changes.expectedMirror));
         expect(await store.db("monitors").collection("firehose_deletes").countDocuments()).toBe(1);
       },

@@ -1,31 +1,39 @@
-import { DELETE_POSITION_RETENTION_S, firehoseDefaults } from "../../core/firehose/config";
+import { DELETE_POSITION_RETENTION_S, firehoseDefaults, RECONCILE_RETENTION_S } from "../../core/firehose/config";
 import type { DataSourcePort } from "../../core/ports";
 
 export const DELETE_POSITIONS_TTL_INDEX = "akb_delete_positions_ttl";
+export const RECONCILES_TTL_INDEX = "akb_reconciles_ttl";
 
 interface IndexingCollection {
   createIndex(spec: Record<string, 1>, options: { expireAfterSeconds: number; name: string }): Promise<unknown>;
 }
 
 /**
- * The TTL index that expires delete positions (see apply-changes.ts). On Atlas the mongosh set-up
- * script creates it (the webhook's user has no createIndex right); the local runtime and
- * `npm run serve` on the embedded store create it here.
+ * The TTL indexes that expire delete positions (see apply-changes.ts) and reconciles' rows (see
+ * reconcile.ts). On Atlas the mongosh set-up script creates them (the webhook's user has no
+ * createIndex right); the local runtime and `npm run serve` on the embedded store create them here.
  */
-export async function ensureDeletePositionsIndex(
+export async function ensureMirrorTtlIndexes(
   dataSource: DataSourcePort,
-  names: { database?: unknown; deletesCollection?: unknown } = {},
+  names: { database?: unknown; deletesCollection?: unknown; reconcileCollection?: unknown } = {},
 ): Promise<void> {
-  const database =
-    typeof names.database === "string" && names.database !== "" ? names.database : firehoseDefaults.database;
-  const collection =
-    typeof names.deletesCollection === "string" && names.deletesCollection !== ""
-      ? names.deletesCollection
-      : firehoseDefaults.deletesCollection;
-  const target = dataSource.db(database).collection(collection) as unknown as Partial<IndexingCollection>;
-  if (typeof target.createIndex !== "function") throw new Error(`${database}.${collection} cannot create indexes`);
-  await target.createIndex(
-    { deletedAt: 1 },
-    { expireAfterSeconds: DELETE_POSITION_RETENTION_S, name: DELETE_POSITIONS_TTL_INDEX },
+  const named = (value: unknown, fallback: string) => (typeof value === "string" && value !== "" ? value : fallback);
+  const database = named(names.database, firehoseDefaults.database);
+  const ttl = async (name: string, field: string, seconds: number, index: string) => {
+    const target = dataSource.db(database).collection(name) as unknown as Partial<IndexingCollection>;
+    if (typeof target.createIndex !== "function") throw new Error(`${database}.${name} cannot create indexes`);
+    await target.createIndex({ [field]: 1 }, { expireAfterSeconds: seconds, name: index });
+  };
+  await ttl(
+    named(names.deletesCollection, firehoseDefaults.deletesCollection),
+    "deletedAt",
+    DELETE_POSITION_RETENTION_S,
+    DELETE_POSITIONS_TTL_INDEX,
+  );
+  await ttl(
+    named(names.reconcileCollection, firehoseDefaults.reconcileCollection),
+    "at",
+    RECONCILE_RETENTION_S,
+    RECONCILES_TTL_INDEX,
   );
 }

@@ -1,4 +1,4 @@
-import { ensureDeletePositionsIndex } from "./mirror-indexes";
+import { ensureMirrorTtlIndexes } from "./mirror-indexes";
 import { openMongoClient, type NodeDataSource } from "./env-deps";
 
 /** How long a command waits for a cluster before it names the driver's reason (the driver waits 30 s). */
@@ -21,7 +21,7 @@ export interface DataSourceChoice {
  */
 export async function openDataSource(
   env: NodeJS.ProcessEnv,
-  names: { database?: string; deletesCollection?: string } = {},
+  names: { database?: string; deletesCollection?: string; reconcileCollection?: string } = {},
   choice: DataSourceChoice = {},
 ): Promise<NodeDataSource & { embedded: boolean }> {
   if (env.MONGODB_URI && choice.dataDir)
@@ -38,8 +38,8 @@ export async function openDataSource(
     const { EmbeddedStore } = await import("../../embedded/store");
     store = new EmbeddedStore();
   }
-  // On MongoDB the set-up script creates this index; the embedded store needs it here, with its monitor.
-  await ensureDeletePositionsIndex(store, names);
+  // On MongoDB the set-up script creates these indexes; the embedded store needs them here, with its monitor.
+  await ensureMirrorTtlIndexes(store, names);
   const stopMonitor = store.startTtlMonitor();
   return {
     dataSource: store,

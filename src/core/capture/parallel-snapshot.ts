@@ -22,10 +22,15 @@ export interface SnapshotRange {
   /** First _id after the range (exclusive); absent for the last range. */
   readonly hi?: unknown;
   lastId?: unknown;
+  /** Set when the read stands at the start of a type group (see read-order.ts). */
+  next?: number | null;
   count: number;
   done: boolean;
   leaseUntil: Date | null;
   owner: string | null;
+  /** A reconcile's sequence numbers (see reconcile.ts). */
+  seqs?: [number, number][];
+  reserved?: number;
 }
 
 /** How many sampled `_id`s per range the split points are chosen from. */
@@ -34,7 +39,8 @@ const SAMPLES_PER_RANGE = 20;
 /**
  * Up to `parallelism` ranges covering a collection, split at sampled `_id`s. One range when the
  * collection is small, has no `aggregate` (no `$sample`), or mixes `_id` types (a range bound matches
- * only its own type, so ranges of one type could not cover the others).
+ * only its own type, so ranges of one type could not cover the others); that one range reads every
+ * type group in turn (read-order.ts).
  */
 export async function planRanges(
   collection: CollectionPort,
@@ -82,15 +88,6 @@ function range(position: number, namespace: string, lo?: unknown, hi?: unknown):
   return out;
 }
 
-/** The filter that reads a range from its checkpoint on, in `_id` order. */
-export function rangeFilter(r: SnapshotRange): Document {
-  const condition: Document = {};
-  if (r.lastId !== undefined) condition.$gt = r.lastId;
-  else if (r.lo !== undefined) condition.$gte = r.lo;
-  if (r.hi !== undefined) condition.$lt = r.hi;
-  return Object.keys(condition).length === 0 ? {} : { _id: condition };
-}
-
 /** Takes range `index` of the signal's plan for `owner` if it is not done and no live lease holds it. */
 export async function claimRange(
   signals: CollectionPort,
@@ -121,7 +118,14 @@ export async function checkpointRange(
   signalId: unknown,
   index: number,
   owner: string,
-  state: { lastId?: unknown; count: number; done: boolean },
+  state: {
+    lastId?: unknown;
+    next?: number | null;
+    count: number;
+    done: boolean;
+    seqs?: [number, number][];
+    reserved?: number;
+  },
   now: number,
   leaseMs: number,
 ): Promise<boolean> {
@@ -133,6 +137,9 @@ export async function checkpointRange(
     updatedAt: new Date(now),
   };
   if (state.lastId !== undefined) set[`${at}.lastId`] = state.lastId;
+  if (state.next !== undefined) set[`${at}.next`] = state.next;
+  if (state.seqs !== undefined) set[`${at}.seqs`] = state.seqs;
+  if (state.reserved !== undefined) set[`${at}.reserved`] = state.reserved;
   const result = await signals.updateOne({ _id: signalId, [`${at}.owner`]: owner }, { $set: set });
   return matchedCount(result) === 1;
 }

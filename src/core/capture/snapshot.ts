@@ -7,10 +7,18 @@ import {
   claimRange,
   describePlanError,
   planRanges,
-  rangeFilter,
   releaseRange,
   type SnapshotRange,
 } from "./parallel-snapshot";
+import { afterChunk, nextChunkQuery, type IdBounds, type ReadPoint } from "./read-order";
+import {
+  beginSequence,
+  closingRecord,
+  READ_POSITION_FIELD,
+  ReadSequence,
+  takeReadPosition,
+  type SequenceState,
+} from "./reconcile";
 import { KinesisError, kinesisEntry, type KinesisPort, type KinesisRecordEntry } from "../kinesis/port";
 import {
   PUT_RECORDS_MAX_BYTES,
@@ -50,11 +58,26 @@ export interface SnapshotDeps {
   readonly random?: () => number;
 }
 
-interface Progress {
+interface Progress extends SequenceState {
   namespace: string;
   lastId?: unknown;
+  /** Set when the read stands at the start of a type group (see read-order.ts). */
+  next?: number | null;
   count: number;
   done: boolean;
+}
+
+/** What every read of a snapshot carries: its read position, and for a reconcile its part's numbering. */
+interface ReadStamp {
+  readonly clusterTime?: unknown;
+  readonly sequence?: ReadSequence;
+}
+
+/** How a signal's snapshot runs: a plain one, or a reconcile (the webhook then also removes what is gone). */
+interface SnapshotKind {
+  readonly reconcile: boolean;
+  /** The read position every read carries; undefined for records that carry none (document format). */
+  readonly position?: unknown;
 }
 
 export interface SnapshotRun {
@@ -66,18 +89,27 @@ export interface SnapshotRun {
 
 /**
  * Backfills the collections a signal names ({type: "execute-snapshot", data: {"data-collections":
- * ["db.coll", …]}}): reads each in _id order in chunks, publishes `read` envelopes with PutRecords
- * (failed entries retried, then outboxed), and checkpoints its position in the signal document after
- * every chunk. Near the deadline it stops; the heartbeat continues it. Running it again writes the
- * same records, which the webhook applies idempotently by key.
+ * ["db.coll", …], reconcile?: true}}): reads each in _id order, type group by type group
+ * (read-order.ts), in chunks, publishes `read` change events with PutRecords (failed entries
+ * retried, then outboxed), and checkpoints its position in the signal document after every chunk.
+ * Every read carries the snapshot's read position (reconcile.ts). A reconcile's reads also carry
+ * their sequence numbers, and each collection ends with a closing record. Near the deadline it
+ * stops; the heartbeat continues it. Running it again writes the same records, which the webhook
+ * applies idempotently by key. `startedBy` is the clusterTime of the signal's insert when the
+ * insert's trigger started this run.
  */
-export async function runSnapshot(signalId: unknown, deps: SnapshotDeps, deadlineMs: number): Promise<SnapshotRun> {
+export async function runSnapshot(
+  signalId: unknown,
+  deps: SnapshotDeps,
+  deadlineMs: number,
+  startedBy?: unknown,
+): Promise<SnapshotRun> {
   const existing = await deps.signals.findOne({ _id: signalId });
   if (existing && existing.status !== "done" && existing.status !== "failed") {
     const parallelism = signalParallelism(existing, deps.config.snapshotParallelism);
     // A snapshot once planned in ranges stays so, whatever the setting says now.
     if (parallelism.ok && (parallelism.value > 1 || Array.isArray(existing.plan)))
-      return runParallelSnapshot(signalId, existing, parallelism.value, deps, deadlineMs);
+      return runParallelSnapshot(signalId, existing, parallelism.value, deps, deadlineMs, startedBy);
   }
   if (!(await claimSignal(deps, signalId, {}))) return { status: "busy", published: 0, outboxed: 0 };
   const signal = (await deps.signals.findOne({ _id: signalId })) as Document;
@@ -87,6 +119,10 @@ export async function runSnapshot(signalId: unknown, deps: SnapshotDeps, deadlin
   const collections = listed.value;
   const parallelism = signalParallelism(signal, deps.config.snapshotParallelism);
   if (!parallelism.ok) return finish(deps, signalId, { ...run, status: "failed", error: parallelism.error.message });
+  const kind = await snapshotKind(signal, deps, startedBy);
+  if (typeof kind === "string") return finish(deps, signalId, { ...run, status: "failed", error: kind });
+  const closings = { published: 0, outboxed: 0 };
+  const reconcileId = kind.reconcile ? String(signalId) : undefined;
   // Progress is kept per position in "data-collections" (field names cannot hold the namespace's dot).
   const progress = (signal.progress as Record<string, Progress> | undefined) || {};
   try {
@@ -94,55 +130,114 @@ export async function runSnapshot(signalId: unknown, deps: SnapshotDeps, deadlin
       const namespace = collections[position];
       const state: Progress = progress[position] || { namespace, count: 0, done: false };
       if (state.done) continue;
+      const save = () =>
+        deps.signals.updateOne(
+          { _id: signalId },
+          { $set: { [`progress.${position}`]: state, updatedAt: new Date(deps.clock.now()) } },
+        );
+      let sequence: ReadSequence | undefined;
+      if (reconcileId !== undefined) {
+        const begun = beginSequence(state, deps.config.snapshotChunkSize);
+        state.seqs = begun.seqs;
+        state.reserved = begun.reserved;
+        await save(); // before anything is put: a run that dies here leaves its numbers reserved
+        sequence = new ReadSequence(reconcileId, 0, begun);
+      }
+      const stamp: ReadStamp = { clusterTime: kind.position, sequence };
       // One chunk is put while the next is read and encoded (the stream is another process, so
       // the two overlap); the checkpoint moves only once a chunk's put has finished.
-      let inFlight: { put: Promise<void>; lastId: unknown; count: number } | undefined;
+      let inFlight: { put: Promise<void>; point: ReadPoint; count: number; encoded: number } | undefined;
       const settle = async () => {
         if (!inFlight) return;
         const chunk = inFlight;
         inFlight = undefined;
         await chunk.put;
-        state.lastId = chunk.lastId;
+        state.lastId = chunk.point.lastId;
+        state.next = chunk.point.next === undefined ? null : chunk.point.next;
         state.count += chunk.count;
-        await deps.signals.updateOne(
-          { _id: signalId },
-          { $set: { [`progress.${position}`]: state, updatedAt: new Date(deps.clock.now()) } },
-        );
+        if (sequence) Object.assign(state, sequence.checkpoint(chunk.encoded, 0));
+        await save();
       };
       const [db, coll] = splitNamespace(namespace);
+      let ahead: ReadPoint = { lastId: state.lastId, next: state.next };
+      let readAll = false;
       while (!state.done) {
         if (deps.clock.now() >= deadlineMs - 15_000) {
           await settle();
-          return finish(deps, signalId, run);
+          return finish(deps, signalId, run, kind, closings);
         }
-        const after = inFlight ? inFlight.lastId : state.lastId;
-        const documents = await deps.dataSource
+        const query = readAll ? undefined : nextChunkQuery({}, ahead, deps.bson);
+        if (query === undefined) {
+          await settle();
+          if (sequence)
+            await putClosing(reconcileId as string, db, coll, 0, 1, state.seqs || [], kind.position, deps, closings);
+          state.done = true;
+          await save();
+          break;
+        }
+        const found = await deps.dataSource
           .db(db)
           .collection(coll)
-          .find(after === undefined ? {} : { _id: { $gt: after } })
+          .find(query.filter)
           .sort({ _id: 1 })
           .limit(deps.config.snapshotChunkSize)
           .toArray();
-        if (documents.length === 0) {
-          await settle();
-          state.done = true;
-          await deps.signals.updateOne(
-            { _id: signalId },
-            { $set: { [`progress.${position}`]: state, updatedAt: new Date(deps.clock.now()) } },
-          );
-          break;
-        }
-        const records = await encodeChunk(documents, db, coll, String(signalId), deps, run);
+        const step = afterChunk({}, ahead, query, found, deps.config.snapshotChunkSize, deps.bson);
+        ahead = step.point;
+        readAll = step.done;
+        if (step.documents.length === 0) continue;
+        const records = await encodeChunk(step.documents, db, coll, String(signalId), deps, run, stamp);
         await settle();
         const put = putChunk(records, db, coll, deps, run);
         put.catch(() => undefined); // awaited by settle(); this only keeps it from counting as unhandled meanwhile
-        inFlight = { put, lastId: documents[documents.length - 1]._id, count: documents.length };
+        inFlight = { put, point: step.point, count: step.documents.length, encoded: sequence ? sequence.encoded : 0 };
       }
     }
   } catch (error) {
-    return finish(deps, signalId, { ...run, status: "failed", error: describeError(error) });
+    return finish(deps, signalId, { ...run, status: "failed", error: describeError(error) }, kind, closings);
   }
-  return finish(deps, signalId, { ...run, status: "done" });
+  return finish(deps, signalId, { ...run, status: "done" }, kind, closings);
+}
+
+/**
+ * Whether the signal asks for a reconcile, and the read position its reads carry (taken at the
+ * first claim, kept in the signal); a reason when the signal cannot run so.
+ */
+async function snapshotKind(signal: Document, deps: SnapshotDeps, startedBy: unknown): Promise<SnapshotKind | string> {
+  const data = signal.data as Document | undefined;
+  const asked = data ? data.reconcile : undefined;
+  if (asked !== undefined && asked !== null && typeof asked !== "boolean")
+    return "signal data.reconcile must be true or false";
+  const reconcile = asked === true;
+  if (deps.config.recordFormat !== "envelope") {
+    if (reconcile)
+      return "a reconcile needs KINESIS_RECORD_FORMAT=envelope: records in the document format carry no positions, so the webhook could not tell what is gone";
+    return { reconcile };
+  }
+  const kept = signal[READ_POSITION_FIELD];
+  if (reconcile && deps.bson.bsonType(kept) !== "Timestamp" && (signal.progress || signal.plan))
+    return "this reconcile was begun by an earlier version without a read position; insert a new reconcile signal";
+  const position = await takeReadPosition(deps.signals, signal, startedBy, deps.bson);
+  if (position && typeof position === "object" && "error" in (position as Document))
+    return (position as { error: string }).error;
+  return { reconcile, position };
+}
+
+/** Puts a part's closing record (retried, then outboxed like any record). */
+async function putClosing(
+  id: string,
+  db: string,
+  coll: string,
+  part: number,
+  parts: number,
+  seqs: [number, number][],
+  position: unknown,
+  deps: SnapshotDeps,
+  tally: { published: number; outboxed: number },
+): Promise<void> {
+  const record = closingRecord({ id, db, coll, part, parts, seqs }, position, new Date(deps.clock.now()), deps.bson);
+  const outboxId = `reconcile:${id}:${db}.${coll}:${part}`;
+  await putOrOutbox([{ record, id: outboxId }], db, coll, deps, tally, "reconcile");
 }
 
 /**
@@ -215,7 +310,7 @@ function signalParallelism(signal: Document | null, fallback: number): Result<nu
 /**
  * The backfill with several workers (see parallel-snapshot.ts): plan the ranges once, then work
  * ranges until none is left to claim or the deadline is near; the last run to finish a range marks
- * the snapshot done.
+ * the snapshot done. In a reconcile each range is a part of its collection, with its own closing.
  */
 async function runParallelSnapshot(
   signalId: unknown,
@@ -223,16 +318,20 @@ async function runParallelSnapshot(
   parallelism: number,
   deps: SnapshotDeps,
   deadlineMs: number,
+  startedBy: unknown,
 ): Promise<SnapshotRun> {
   const run: SnapshotRun = { status: "paused", published: 0, outboxed: 0 };
   const listed = signalCollections(signal);
   if (!listed.ok) return finish(deps, signalId, { ...run, status: "failed", error: listed.error.message });
   const collections = listed.value;
   let plan = signal.plan as SnapshotRange[] | undefined;
+  let kind: SnapshotKind | string;
   if (!plan) {
     // One run plans, under the signal's lease; others find the plan written or come back later.
     if (!(await claimSignal(deps, signalId, { plan: { $exists: false } })))
       return { status: "busy", published: 0, outboxed: 0 };
+    kind = await snapshotKind(signal, deps, startedBy); // the read position comes before any read
+    if (typeof kind === "string") return finish(deps, signalId, { ...run, status: "failed", error: kind });
     const ranges: SnapshotRange[] = [];
     const notes: string[] = [];
     try {
@@ -249,39 +348,33 @@ async function runParallelSnapshot(
         if (planned.note) notes.push(`${collections[position]}: ${planned.note}`);
       }
     } catch (error) {
-      return finish(deps, signalId, { ...run, status: "failed", error: describePlanError(error) });
+      return finish(deps, signalId, { ...run, status: "failed", error: describePlanError(error) }, kind);
     }
     await deps.signals.updateOne(
       { _id: signalId },
       { $set: { plan: ranges, planNotes: notes, leaseUntil: null, updatedAt: new Date(deps.clock.now()) } },
     );
     plan = ranges;
+  } else {
+    kind = await snapshotKind(signal, deps, startedBy);
+    if (typeof kind === "string") return finish(deps, signalId, { ...run, status: "failed", error: kind });
   }
+  const how = kind;
+  const closings = { published: 0, outboxed: 0 };
   const owner = `${deps.clock.now().toString(36)}-${Math.floor((deps.random || Math.random)() * 1e9).toString(36)}`;
   const total = plan.length;
+  const chunkSize = deps.config.snapshotChunkSize;
   const nearDeadline = () => deps.clock.now() >= deadlineMs - 15_000;
   const work = async (index: number): Promise<void> => {
     const fresh = (await deps.signals.findOne({ _id: signalId })) as Document;
-    const range = (fresh.plan as SnapshotRange[])[index];
+    const ranges = fresh.plan as SnapshotRange[];
+    const range = ranges[index];
     const [db, coll] = splitNamespace(range.namespace);
-    const state = { lastId: range.lastId, count: range.count, done: false };
-    for (;;) {
-      if (nearDeadline()) return releaseRange(deps.signals, signalId, index, owner);
-      const documents = await deps.dataSource
-        .db(db)
-        .collection(coll)
-        .find(rangeFilter({ ...range, lastId: state.lastId }))
-        .sort({ _id: 1 })
-        .limit(deps.config.snapshotChunkSize)
-        .toArray();
-      if (documents.length === 0) state.done = true;
-      else {
-        const records = await encodeChunk(documents, db, coll, String(signalId), deps, run);
-        await putChunk(records, db, coll, deps, run);
-        state.lastId = documents[documents.length - 1]._id;
-        state.count += documents.length;
-      }
-      const stillOwned = await checkpointRange(
+    const bounds: IdBounds = { lo: range.lo, hi: range.hi };
+    const state: Progress = { namespace: range.namespace, lastId: range.lastId, count: range.count, done: false };
+    let point: ReadPoint = { lastId: range.lastId, next: range.next };
+    const checkpoint = async (): Promise<boolean> => {
+      const owned = await checkpointRange(
         deps.signals,
         signalId,
         index,
@@ -290,10 +383,56 @@ async function runParallelSnapshot(
         deps.clock.now(),
         SNAPSHOT_LEASE_MS,
       );
-      if (!stillOwned) {
+      if (!owned)
         deps.logger.warn({ msg: "snapshot range lost to another run", signalId: String(signalId), range: index });
-        return;
+      return owned;
+    };
+    // A reconcile numbers each range's reads as one part of its collection.
+    let part = 0;
+    let parts = 0;
+    ranges.forEach((other, k) => {
+      if (other.position !== range.position) return;
+      if (k < index) part++;
+      parts++;
+    });
+    let sequence: ReadSequence | undefined;
+    if (how.reconcile) {
+      const begun = beginSequence(range, chunkSize);
+      Object.assign(state, begun);
+      if (!(await checkpoint())) return; // before anything is put: a run that dies leaves its numbers reserved
+      sequence = new ReadSequence(String(signalId), part, begun);
+    }
+    const stamp: ReadStamp = { clusterTime: how.position, sequence };
+    let readAll = false;
+    for (;;) {
+      if (nearDeadline()) return releaseRange(deps.signals, signalId, index, owner);
+      const query = readAll ? undefined : nextChunkQuery(bounds, point, deps.bson);
+      if (query === undefined) {
+        if (sequence)
+          await putClosing(String(signalId), db, coll, part, parts, state.seqs || [], how.position, deps, closings);
+        state.done = true;
+      } else {
+        const found = await deps.dataSource
+          .db(db)
+          .collection(coll)
+          .find(query.filter)
+          .sort({ _id: 1 })
+          .limit(chunkSize)
+          .toArray();
+        const step = afterChunk(bounds, point, query, found, chunkSize, deps.bson);
+        point = step.point;
+        readAll = step.done;
+        if (step.documents.length > 0) {
+          const records = await encodeChunk(step.documents, db, coll, String(signalId), deps, run, stamp);
+          await putChunk(records, db, coll, deps, run);
+          state.count += step.documents.length;
+        }
+        state.lastId = point.lastId;
+        state.next = point.next === undefined ? null : point.next;
+        // The next chunk is encoded and put before the next checkpoint: reserve its numbers now.
+        if (sequence) Object.assign(state, sequence.checkpoint(sequence.encoded, chunkSize));
       }
+      if (!(await checkpoint())) return;
       if (state.done) return;
     }
   };
@@ -308,7 +447,7 @@ async function runParallelSnapshot(
     for (let k = 0; k < Math.min(parallelism, total); k++) workers.push(worker()); // no Array.from in App Services
     await Promise.all(workers);
   } catch (error) {
-    return finish(deps, signalId, { ...run, status: "failed", error: describeError(error) });
+    return finish(deps, signalId, { ...run, status: "failed", error: describeError(error) }, how, closings);
   }
   const latest = (await deps.signals.findOne({ _id: signalId })) as Document;
   const ranges = (latest.plan as SnapshotRange[]) || [];
@@ -320,9 +459,9 @@ async function runParallelSnapshot(
       progress[position] = { namespace, count: own.reduce((sum, r) => sum + r.count, 0), done: true };
     });
     await deps.signals.updateOne({ _id: signalId }, { $set: { progress } });
-    return finish(deps, signalId, { ...run, status: "done" });
+    return finish(deps, signalId, { ...run, status: "done" }, how, closings);
   }
-  return finish(deps, signalId, run);
+  return finish(deps, signalId, run, how, closings);
 }
 
 function splitNamespace(namespace: string): [string, string] {
@@ -338,15 +477,20 @@ async function encodeChunk(
   signalId: string,
   deps: SnapshotDeps,
   run: SnapshotRun,
+  stamp: ReadStamp = {},
 ): Promise<{ record: KinesisRecord; id: string }[]> {
   const wallTime = new Date(deps.clock.now());
   const records: { record: KinesisRecord; id: string }[] = [];
   for (const document of documents) {
     const event = shapeSnapshotRead(document, db, coll, wallTime, deps.config, deps.bson);
     if (event === null) continue; // outside the capture list's match
+    if (stamp.clusterTime !== undefined) event.clusterTime = stamp.clusterTime;
+    if (stamp.sequence) event._akb = { ...event._akb, reconcile: stamp.sequence.peek() };
     const id = `snapshot:${signalId}:${db}.${coll}:${idKey(document._id, deps.bson)}`;
     try {
       records.push({ record: buildKinesisRecord(event, deps.config, deps.bson), id });
+      // Only a record that will be put takes a sequence number (not one too large even alone).
+      if (stamp.sequence) stamp.sequence.take();
     } catch (error) {
       if (!(error instanceof RecordTooLargeError)) throw error;
       await enqueue(deps.outbox, {
@@ -387,7 +531,8 @@ async function putOrOutbox(
   db: string,
   coll: string,
   deps: SnapshotDeps,
-  run: SnapshotRun,
+  run: { published: number; outboxed: number },
+  operationType = "read",
 ): Promise<void> {
   const entries: KinesisRecordEntry[] = batch.map(({ record }) => kinesisEntry(record));
   try {
@@ -409,7 +554,7 @@ async function putOrOutbox(
         _id: id,
         partitionKey: record.partitionKey,
         data: record.data,
-        operationType: "read",
+        operationType,
         ns: `${db}.${coll}`,
         enqueuedAt: new Date(deps.clock.now()),
         attempts: error.attempts,
@@ -426,7 +571,13 @@ async function putOrOutbox(
   }
 }
 
-async function finish(deps: SnapshotDeps, signalId: unknown, run: SnapshotRun): Promise<SnapshotRun> {
+async function finish(
+  deps: SnapshotDeps,
+  signalId: unknown,
+  run: SnapshotRun,
+  kind?: SnapshotKind,
+  closings?: { published: number; outboxed: number },
+): Promise<SnapshotRun> {
   const now = new Date(deps.clock.now());
   const status = run.status === "paused" ? "running" : run.status;
   await deps.signals.updateOne(
@@ -443,10 +594,14 @@ async function finish(deps: SnapshotDeps, signalId: unknown, run: SnapshotRun): 
   );
   deps.logger.info({
     msg: "snapshot",
+    kind: kind && kind.reconcile ? "reconcile" : "snapshot",
     signalId: String(signalId),
     status: run.status,
     published: run.published,
     outboxed: run.outboxed,
+    ...(closings && kind && kind.reconcile
+      ? { closingsPut: closings.published, closingsOutboxed: closings.outboxed }
+      : {}),
     error: run.error,
   });
   return run;

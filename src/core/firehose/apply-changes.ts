@@ -21,6 +21,7 @@ import { bulkWriteKeepingRefusals, isDuplicateIdError } from "./write-documents"
  *                    delete at p: delete where _id and pos < p
  *   3. upsert at p:  read D; if D.pos > p, delete where _id and pos = p    (after writing the target)
  *      delta at p:   if the target holds no such document, read D: stale if D.pos > p, else dead letter
+ *      (D.pos here is the newer of the document's own row and its source's reconcile floor, below)
  *
  * Why it converges, whatever the order, repeats and overlap of deliveries: the guard in step 2
  * means a target document only moves to newer positions, so among changes that find the document
@@ -32,6 +33,14 @@ import { bulkWriteKeepingRefusals, isDuplicateIdError } from "./write-documents"
  * itself, or the delete runs after the upsert's insert and removes it with its guard. A newer write
  * is never undone: step 3 removes only the position it wrote, and only for a newer delete; a newer
  * upsert overwrites or re-inserts the document with its own position, which no older delete matches.
+ *
+ * Reconcile floors. A reconcile's sweep (firehose/reconcile.ts) removes every document of a source
+ * that is older than the reconcile's read position R, at once, without a D row per document. It
+ * first raises a floor for that source in that target, a D row that no document key can produce
+ * (reconcileFloorId), to R. Step 3 reads the floor with the document's own row, so a change older
+ * than R that arrives after the sweep (an old insert of a document deleted while change events were
+ * lost) removes itself, as behind a delete. The same argument holds: the sweep writes the floor
+ * before it deletes, an upsert writes the target before it reads the floor.
  *
  * Limits (README, "Exact mirror"): a delete position lives for DELETE_POSITION_RETENTION_S; a change
  * older than its document's delete that arrives later than that can bring the document back. Deltas
@@ -54,6 +63,14 @@ export interface DeletePositions {
 /** The D row of a document: one per target namespace and _id key. */
 export function deletePositionId(target: { db: string; coll: string }, key: string): string {
   return `${target.db}.${target.coll}|${key}`;
+}
+
+/**
+ * The D row of a source's reconcile floor in a target: every document of that source older than its
+ * `pos` is gone. No document's row has this id (_id keys start with "s:", "n:", "o:" or "j:").
+ */
+export function reconcileFloorId(target: { db: string; coll: string }, source: string): string {
+  return `${target.db}.${target.coll}|reconcile:${source}`;
 }
 
 export async function applyTargetWrites(
@@ -116,19 +133,30 @@ export async function applyTargetWrites(
   if (upserts.length === 0 && deltas.length === 0) return { written: writes.length - failures.length, stale, refused };
   const missingDeltas = await deltasWithoutDocument(collection, deltas, deletes.bson);
   const checked = upserts.concat(missingDeltas);
-  const rows = await deletes.collection.find({ _id: { $in: checked.map(rowId) } }).toArray();
+  const floors: string[] = [];
+  for (const write of checked) {
+    const floor = write.source === undefined ? undefined : reconcileFloorId(target, write.source);
+    if (floor !== undefined && floors.indexOf(floor) === -1) floors.push(floor);
+  }
+  const rows = await deletes.collection.find({ _id: { $in: checked.map(rowId).concat(floors) } }).toArray();
   const deletedAt = new Map<unknown, string>();
   for (const row of rows) if (typeof row.pos === "string") deletedAt.set(row._id, row.pos);
+  // The newer of a document's own delete position and its source's reconcile floor.
+  const goneAfter = (write: PlannedWrite): string | undefined => {
+    const own = deletedAt.get(rowId(write));
+    const floor = write.source === undefined ? undefined : deletedAt.get(reconcileFloorId(target, write.source));
+    return own === undefined ? floor : floor === undefined || own > floor ? own : floor;
+  };
   const undo: WriteOperation[] = [];
   for (const write of upserts) {
-    const position = deletedAt.get(rowId(write));
+    const position = goneAfter(write);
     if (position !== undefined && position > (write.position as string)) {
       undo.push({ deleteOne: { filter: { _id: write.id, [`${POSITION_FIELD}.pos`]: write.position } } });
       undone++;
     }
   }
   for (const write of missingDeltas) {
-    const position = deletedAt.get(rowId(write));
+    const position = goneAfter(write);
     if (position !== undefined && position > (write.position as string)) stale++;
     else
       refused.push({

@@ -14,6 +14,7 @@ export const firehoseSettings = {
   collection: setting("FIREHOSE_COLLECTION", namespacePart, "firehose"),
   deadLetterCollection: setting("FIREHOSE_DEAD_LETTER_COLLECTION", namespacePart, "firehose_dead_letters"),
   deletesCollection: setting("FIREHOSE_DELETES_COLLECTION", namespacePart, "firehose_deletes"),
+  reconcileCollection: setting("FIREHOSE_RECONCILE_COLLECTION", namespacePart, "firehose_reconciles"),
   livenessCollection: setting("FIREHOSE_HEARTBEAT_COLLECTION", namespacePart, "firehose_heartbeats"),
   namespaceMap: optional("FIREHOSE_NAMESPACE_MAP", namespaceMapParser),
   unmappedTemplate: setting("FIREHOSE_UNMAPPED_TARGET", templateParser, undefined),
@@ -32,6 +33,8 @@ export interface FirehoseConfig {
   readonly deadLetterCollection: string;
   /** Delete positions of mirrored documents (see apply-changes.ts), in `database`. */
   readonly deletesCollection: string;
+  /** Reconciles' read marks, closings and sweeps (see reconcile.ts), in `database`. */
+  readonly reconcileCollection: string;
   /** Largest body accepted, both as received and after gunzip. */
   readonly maxBodyBytes: number;
   readonly routing: Routing;
@@ -42,6 +45,7 @@ export const firehoseDefaults = {
   collection: firehoseSettings.collection.fallback as string,
   deadLetterCollection: firehoseSettings.deadLetterCollection.fallback as string,
   deletesCollection: firehoseSettings.deletesCollection.fallback as string,
+  reconcileCollection: firehoseSettings.reconcileCollection.fallback as string,
 } as const;
 
 /**
@@ -51,6 +55,12 @@ export const firehoseDefaults = {
  * replays of its S3 backup are the operator's to time.
  */
 export const DELETE_POSITION_RETENTION_S = 7 * 24 * 3600;
+
+/**
+ * How long a reconcile's rows are kept (the TTL index on `at`): a reconcile whose reads take longer
+ * than this to arrive never sweeps (it is safe, not complete; run it again).
+ */
+export const RECONCILE_RETENTION_S = 7 * 24 * 3600;
 
 /**
  * Reads the webhook's settings by the names App Services values and environment variables share.
@@ -66,6 +76,7 @@ export function readFirehoseConfig(read: ValueReader, maxBodyBytes = FIREHOSE_MA
     collection: values.collection,
     deadLetterCollection: values.deadLetterCollection,
     deletesCollection: values.deletesCollection,
+    reconcileCollection: values.reconcileCollection,
     maxBodyBytes,
     routing: buildRouting(values, { db: values.database, coll: values.collection }),
   };

@@ -33,6 +33,7 @@ export const DEAD_LETTER_REASONS = {
   target_captured: "the event's target collection is captured, so writing it would loop",
   target_invalid: "the event's target namespace is not a valid database or collection name",
   database_refused: "the database refused the document (validator, unique index, size or field names)",
+  reconcile_invalid: "a reconcile's closing record is malformed, or names a collection that is not mirrored",
 } as const;
 
 export type DeadLetterReasonCode = keyof typeof DEAD_LETTER_REASONS;

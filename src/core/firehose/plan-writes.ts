@@ -28,6 +28,8 @@ export interface PlannedWrite {
   readonly key: string;
   /** The change's position; undefined for plain documents. */
   readonly position?: string;
+  /** The change's source namespace ("db.coll"); undefined for plain documents and heartbeats. */
+  readonly source?: string;
   readonly operation: WriteOperation;
 }
 
@@ -203,13 +205,17 @@ function planChange(
 
   const target = change.ns ? targetFor(routing, change.ns, targetCache) : targetWithoutNamespace(routing);
   if ("problem" in target) return refusal(target.problem, target.reason);
+  // The source namespace is kept beside the position: a reconcile's sweep removes only its own
+  // collection's documents from a target that several sources may share (firehose/reconcile.ts).
+  const source = change.ns ? `${change.ns.db}.${change.ns.coll}` : undefined;
   const write = (kind: WriteKind, operation: WriteOperation) => ({
     target,
-    write: { kind, index, id, key, position, operation },
+    write: { kind, index, id, key, position, source, operation },
   });
   if (change.operationType === "delete") return write("delete", { deleteOne: { filter: guard } });
   if (full) {
-    const replacement: Document = { ...full, _id: id, [POSITION_FIELD]: { pos: position } };
+    const stamp: Document = source === undefined ? { pos: position } : { pos: position, ns: source };
+    const replacement: Document = { ...full, _id: id, [POSITION_FIELD]: stamp };
     return write("upsert", { replaceOne: { filter: guard, replacement, upsert: true } });
   }
   if (
@@ -224,7 +230,9 @@ function planChange(
         "update event with truncatedArrays and without fullDocument; publish full documents (fullDocument: updateLookup)",
       );
     }
-    return write("delta", { updateOne: { filter: guard, update: updateFrom(change.updateDescription, position) } });
+    return write("delta", {
+      updateOne: { filter: guard, update: updateFrom(change.updateDescription, position, source) },
+    });
   }
   if (change.degraded.indexOf("fullDocument") !== -1) {
     return refusal(
@@ -235,8 +243,12 @@ function planChange(
   return refusal("change_no_document", `${change.operationType} event without fullDocument`);
 }
 
-function updateFrom(description: Document, position: string): Document {
-  const set: Document = { ...((description.updatedFields as Document) || {}), [`${POSITION_FIELD}.pos`]: position };
+function updateFrom(description: Document, position: string, source: string | undefined): Document {
+  const set: Document = {
+    ...((description.updatedFields as Document) || {}),
+    [`${POSITION_FIELD}.pos`]: position,
+    ...(source === undefined ? {} : { [`${POSITION_FIELD}.ns`]: source }),
+  };
   const unset: Document = {};
   const removed = description.removedFields;
   if (Array.isArray(removed)) for (const field of removed) if (typeof field === "string") unset[field] = "";

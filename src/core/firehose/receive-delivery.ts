@@ -12,6 +12,8 @@ import { decodeContent, headerLookup, type FirehoseDeliveryRequest } from "./req
 import { firehoseResponse, type FirehoseDeliveryResponse } from "./response";
 import { writeDeadLetters, type DeadLetter } from "./write-documents";
 import { applyTargetWrites } from "./apply-changes";
+import { emptyReconcileBatch, settleReconciles, takeReconcileRecords } from "./reconcile";
+import type { Namespace, TargetProblem } from "./routing";
 
 export interface FirehoseDeliveryDeps {
   readonly config: FirehoseConfig;
@@ -128,12 +130,28 @@ export interface ApplyCounts {
   deadLettered: number;
   /** Change events in basicJson (types lost by their producer), applied as they are. */
   basicJson: number;
+  /** Reconcile sweeps this delivery completed, and the documents they removed (see reconcile.ts). */
+  sweeps: number;
+  swept: number;
 }
 
-export type ApplyDeps = Pick<FirehoseDeliveryDeps, "config" | "dataSource" | "bson" | "clock">;
+export type ApplyDeps = Pick<FirehoseDeliveryDeps, "config" | "dataSource" | "bson" | "clock"> & {
+  readonly logger?: Logger;
+};
 
 export function emptyCounts(): ApplyCounts {
-  return { records: 0, written: 0, stale: 0, heartbeats: 0, superseded: 0, empty: 0, deadLettered: 0, basicJson: 0 };
+  return {
+    records: 0,
+    written: 0,
+    stale: 0,
+    heartbeats: 0,
+    superseded: 0,
+    empty: 0,
+    deadLettered: 0,
+    basicJson: 0,
+    sweeps: 0,
+    swept: 0,
+  };
 }
 
 /**
@@ -152,6 +170,9 @@ export async function applyDelivery(
   const outcome = counts;
   const deadLetters: DeadLetter[] = [];
   const deletesCollection = deps.dataSource.db(config.database).collection(config.deletesCollection);
+  // A reconcile's marks and closings, written once every record of the delivery is (reconcile.ts).
+  const reconcile = emptyReconcileBatch();
+  const closingTargets = new Map<string, Namespace | TargetProblem>();
   // Records go to the database in chunks written one after another: a later chunk's write of an _id
   // lands after an earlier one (so the last record still wins), and only two chunks of documents are
   // alive at a time (one being written while the next is decoded), which keeps memory and
@@ -167,7 +188,9 @@ export async function applyDelivery(
       else if (record.kind === "empty") outcome.empty++;
       decoded.push(record);
     }
-    const plan = planWrites(decoded, delivery.requestId, deps.bson, config.routing, deps.clock.now());
+    const taken = takeReconcileRecords(decoded, deps.bson, config.routing, closingTargets, reconcile);
+    for (const { index, refusal } of taken.refused) deadLetters.push({ index, refusal, data: delivery.rawData(index) });
+    const plan = planWrites(taken.records, delivery.requestId, deps.bson, config.routing, deps.clock.now());
     outcome.superseded += plan.superseded;
     outcome.heartbeats += plan.heartbeats;
     outcome.basicJson += plan.basicJson;
@@ -202,6 +225,18 @@ export async function applyDelivery(
     receivedAt: new Date(deps.clock.now()),
   });
   outcome.deadLettered = deadLetters.length;
+  outcome.written += reconcile.accepted;
+  const sweeps = await settleReconciles(reconcile, {
+    reconciles: deps.dataSource.db(config.database).collection(config.reconcileCollection),
+    deletes: deletesCollection,
+    dataSource: deps.dataSource,
+    now: deps.clock.now(),
+    logger: deps.logger,
+  });
+  for (const sweep of sweeps) {
+    outcome.sweeps++;
+    outcome.swept += sweep.removed;
+  }
   return counts;
 }
 

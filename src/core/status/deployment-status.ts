@@ -71,6 +71,8 @@ export interface DeploymentStatus {
   readonly deadLetters24h: { total: number; byReasonCode: { reasonCode: string; count: number }[]; truncated: boolean };
   readonly snapshots: {
     id: string;
+    /** A reconcile also removes what the source no longer has (README, "Exact mirror"). */
+    kind: "snapshot" | "reconcile";
     status: string;
     collections: string[];
     documentsDone: number;
@@ -79,6 +81,15 @@ export interface DeploymentStatus {
     etaSeconds: number | null;
     updatedAt: Date | null;
     error: string | null;
+  }[];
+  /** The webhook's latest reconcile sweeps, newest first. */
+  readonly sweeps: {
+    reconcile: string;
+    ns: string;
+    target: string;
+    removed: number;
+    readPosition: string;
+    sweptAt: Date | null;
   }[];
   readonly findings: Finding[];
 }
@@ -98,7 +109,7 @@ export async function readDeploymentStatus(
     | "signalCollection"
   > &
     Partial<Pick<CaptureConfig, "statusCollection">>,
-  firehose: Pick<FirehoseConfig, "database" | "deadLetterCollection" | "routing">,
+  firehose: Pick<FirehoseConfig, "database" | "deadLetterCollection" | "reconcileCollection" | "routing">,
   now: number,
   health: Partial<Pick<CaptureHealthConfig, "stallAfterMs" | "adminApiUrl" | "captured">> = {},
 ): Promise<DeploymentStatus> {
@@ -308,6 +319,24 @@ export async function readDeploymentStatus(
       });
   }
 
+  // Sweep rows are "s|<reconcile>|<ns>" (firehose/reconcile.ts): an _id range, not a scan of the marks.
+  const sweepRows = await dataSource
+    .db(firehose.database)
+    .collection(firehose.reconcileCollection)
+    .find({ _id: { $gte: "s|", $lt: "s}" } })
+    .toArray();
+  const sweeps = sweepRows
+    .map((row) => ({
+      reconcile: String(row.reconcile),
+      ns: String(row.ns),
+      target: String(row.target),
+      removed: typeof row.removed === "number" ? row.removed : 0,
+      readPosition: String(row.readPosition),
+      sweptAt: row.sweptAt instanceof Date ? row.sweptAt : null,
+    }))
+    .sort((a, b) => (b.sweptAt ? b.sweptAt.getTime() : 0) - (a.sweptAt ? a.sweptAt.getTime() : 0))
+    .slice(0, 10);
+
   const level: Level = findings.some((f) => f.level === "critical")
     ? "critical"
     : findings.some((f) => f.level === "warning")
@@ -321,6 +350,7 @@ export async function readDeploymentStatus(
     outbox,
     deadLetters24h,
     snapshots,
+    sweeps,
     findings,
   };
 }
@@ -362,6 +392,7 @@ async function snapshotStatus(
     ratePerSecond && documentsTotal !== null ? Math.max(0, documentsTotal - documentsDone) / ratePerSecond : null;
   return {
     id: String(signal._id),
+    kind: data && data.reconcile === true ? "reconcile" : "snapshot",
     status,
     collections,
     documentsDone,

@@ -94,13 +94,22 @@ export function renderStatus(status: DeploymentStatus): string {
         ["signal", "status", "collections", "done", "of", "rate/s", "time left"],
         status.snapshots.map((s) => [
           s.id,
-          s.status,
+          s.kind === "reconcile" ? `${s.status} (reconcile)` : s.status,
           s.collections.join(","),
           String(s.documentsDone),
           s.documentsTotal === null ? "-" : String(s.documentsTotal),
           s.ratePerSecond === null ? "-" : s.ratePerSecond.toFixed(0),
           s.etaSeconds === null ? "-" : dur(s.etaSeconds * 1000),
         ]),
+      ),
+    );
+  }
+  if (status.sweeps.length > 0) {
+    out.push("", "reconcile sweeps (webhook), latest first:");
+    out.push(
+      table(
+        ["reconcile", "source", "target", "removed", "read position", "swept at"],
+        status.sweeps.map((w) => [w.reconcile, w.ns, w.target, String(w.removed), w.readPosition, when(w.sweptAt)]),
       ),
     );
   }

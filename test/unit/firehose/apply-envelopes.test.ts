@@ -45,7 +45,7 @@ describe("the webhook applies change envelopes", () => {
     expect((await receiveFirehoseDelivery(delivery([insert, update]), deps)).status).toBe(200);
     const expected = JSON.parse(
       EJSON.stringify(
-        { ...update.fullDocument, _akb: { pos: position(1763771101, 1, token(update)) } },
+        { ...update.fullDocument, _akb: { pos: position(1763771101, 1, token(update)), ns: "monitors.reports" } },
         { relaxed: false },
       ),
     );
@@ -98,7 +98,7 @@ describe("the webhook applies change envelopes", () => {
     expect(doc.humidity).toEqual({ $numberDouble: "42.5" });
     expect(doc.counter).toEqual({ $numberLong: "9007199254740995" });
     expect(doc.raw).toBeUndefined();
-    expect(doc._akb).toEqual({ pos: position(1763771101, 1, token(update)) });
+    expect(doc._akb).toEqual({ pos: position(1763771101, 1, token(update)), ns: "monitors.reports" });
   });
 
   it("dead-letters an envelope whose document was dropped for size, saying how to recover", async () => {

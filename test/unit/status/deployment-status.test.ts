@@ -235,6 +235,53 @@ describe("npm run status: readDeploymentStatus over prepared collections", () =>
     });
   });
 
+  it("says which snapshots are reconciles and shows the webhook's latest sweeps", async () => {
+    const store = await deployment(async (s) => {
+      await signals(s).insertOne({
+        _id: "r1",
+        type: "execute-snapshot",
+        status: "done",
+        data: { "data-collections": ["app.orders"], reconcile: true },
+        progress: { "0": { namespace: "app.orders", count: 7, done: true } },
+      });
+      await s
+        .db("monitors")
+        .collection("firehose_reconciles")
+        .insertMany([
+          { _id: "m|r1|app.orders|0|000000000000000", at: ago(0) },
+          {
+            _id: "s|r1|app.orders",
+            kind: "sweep",
+            status: "swept",
+            reconcile: "r1",
+            ns: "app.orders",
+            target: "monitors.firehose",
+            readPosition: "692102dd00000004:read",
+            removed: 3,
+            sweptAt: ago(60_000),
+            at: ago(60_000),
+          },
+        ]);
+    });
+    const result = await status(store);
+    expect(result.snapshots[0]).toMatchObject({ id: "r1", kind: "reconcile", status: "done", documentsDone: 7 });
+    expect(result.sweeps).toEqual([
+      {
+        reconcile: "r1",
+        ns: "app.orders",
+        target: "monitors.firehose",
+        removed: 3,
+        readPosition: "692102dd00000004:read",
+        sweptAt: ago(60_000),
+      },
+    ]);
+    const text = renderStatus(result);
+    expect(text).toMatch(/r1\s+done \(reconcile\)\s+app\.orders\s+7/);
+    expect(text).toMatch(
+      /r1\s+app\.orders\s+monitors\.firehose\s+3\s+692102dd00000004:read\s+2026-11-29T11:59:00\.000Z/,
+    );
+  });
+
   it("without MONGODB_URI says what to set and exits 3 (could not check)", () => {
     const result = spawnSync(process.execPath, ["--import", "tsx", "src/bin/status.ts"], {
       encoding: "utf8",

@@ -12,8 +12,9 @@ import { refused, type ChangeToApply, type Recognition } from "./record-format";
  * names what broke, never stored as data.
  */
 
-/** Snapshot reads have no cluster time; they rank as of their wall time minus this margin, so a
- * change made after the read is never ranked below it even with some clock skew. */
+/** Snapshot reads without a cluster time (from producers before the read position) rank as of their
+ * wall time minus this margin, so a change made after the read is never ranked below it even with
+ * some clock skew. */
 const READ_POSITION_MARGIN_S = 60;
 
 const DOCUMENT_OPERATIONS = ["insert", "replace", "update", "read", "delete"];
@@ -154,7 +155,15 @@ function updateDescriptionProblem(description: unknown, bson: BsonPort): string 
  * from it and the increment from the resume token, whose keystring starts with the same Timestamp
  * (type byte 0x82, then seconds and increment). Snapshot reads rank by wall time (see the margin).
  */
-function changePosition(record: Document, token: string, bson: BsonPort): string | Refusal {
+/**
+ * A change's position: its cluster time (16 hex digits), then its resume token. A snapshot read
+ * carries the snapshot's read position R0 as its clusterTime (capture/snapshot.ts) and ranks at R0
+ * with the suffix "read", which sorts after every resume token (hex digits) at the same cluster time:
+ * the read contains every change committed at or before R0, and loses to every change after it.
+ * Reads without a clusterTime (earlier producers) rank by wall time (see the margin).
+ */
+export function changePosition(record: Document, resumeToken: string, bson: BsonPort): string | Refusal {
+  const token = record.operationType === "read" ? "read" : resumeToken;
   const time = record.clusterTime;
   if (time !== undefined && time !== null && bson.bsonType(time) === "Timestamp") {
     const { t, i } = timestampParts(time);

@@ -1,0 +1,329 @@
+import type { BsonPort } from "../bson-port";
+import { BridgeError } from "../errors";
+import { countMatching, type CollectionPort, type DataSourcePort, type Document, type Logger } from "../ports";
+import { RECONCILE_OPERATION } from "../reconcile-format";
+import { reconcileFloorId } from "./apply-changes";
+import { changePosition } from "./formats/change-parts";
+import { isRefusal, refusal, type Refusal } from "./dead-letter-reasons";
+import type { DecodedRecord } from "./decode-record";
+import { POSITION_FIELD } from "./envelope-position";
+import { targetFor, type Namespace, type Routing, type TargetProblem } from "./routing";
+import { bulkWriteKeepingRefusals } from "./write-documents";
+
+/*
+ * The webhook's side of a reconcile (the records: reconcile-format.ts; the producer:
+ * capture/reconcile.ts). A reconcile re-reads every live document of a collection at read position
+ * R (its reads carry R as clusterTime), and once every one of those reads has been applied, removes
+ * the target's documents of that collection that are older than R: the source no longer has them.
+ *
+ * Per delivery, after its writes:
+ *   a. every read carrying `_akb.reconcile` is marked, whatever became of it (applied, stale,
+ *      superseded in the batch, dead-lettered): an idempotent upsert of the row
+ *      m|<id>|<ns>|<part>|<seq> in the reconcile collection (FIREHOSE_RECONCILE_COLLECTION);
+ *   b. a closing record upserts its part's row p|<id>|<ns>|<part> with parts, sent, ranges, R;
+ *   c. for every (id, ns) the delivery touched: when all `parts` part rows are there and each part's
+ *      ranges hold as many marks as numbers (counted over `_id` ranges, which the `_id` index
+ *      answers), sweep: raise the source's reconcile floor in the delete positions D to R (see
+ *      apply-changes.ts), delete the target's documents of that source whose `_akb.pos` is below R,
+ *      record the sweep (s|<id>|<ns>) and delete the marks.
+ *
+ * Why the mirror then equals the source (for any order, repetition and overlap of deliveries, with
+ * any change events before the reconcile lost, and every change after R delivered):
+ *   - a document the source held at R and never changed after R was read at R; its read was applied
+ *     before the sweep (the sweep waits for every read's mark, and a mark is written only after its
+ *     delivery's writes), so the target holds it at position >= R and the sweep (< R) keeps it;
+ *   - a document changed after R ends at its newest change, which is delivered and ranks above R:
+ *     neither the sweep nor the floor touches it, and the exact-mirror protocol does the rest;
+ *   - a swept document had no read at R applied and no change after R: the source did not hold it
+ *     at R and never got it back; a change older than R that arrives later (an old insert of a
+ *     document deleted while events were lost) re-inserts it, and the floor makes it remove itself
+ *     (the sweep writes the floor before deleting, an upsert writes the target before reading the
+ *     floor, so of the two at least one sees the other);
+ *   - a sweep that ran too early (only possible if marks lied) could remove a live document only
+ *     until its read arrives: the read ranks at R exactly, which the floor (R) does not remove.
+ * Only documents written from change events carry `_akb.pos` and `_akb.ns`; plain documents, and
+ * documents another source wrote into a shared target, are never swept.
+ */
+
+/** What a delivery's reconcile records ask for; filled chunk by chunk, settled after all writes. */
+export interface ReconcileBatch {
+  /** Mark row ids, one per read (a duplicate read marks the same row). */
+  readonly marks: Set<string>;
+  /** Part rows by id. */
+  readonly closings: Map<string, Document>;
+  /** The (reconcile, source namespace) pairs this delivery touched, by their row prefix. */
+  readonly touched: Map<string, { reconcile: string; ns: string }>;
+  /** Closing records accepted (each counts as stored). */
+  accepted: number;
+}
+
+export function emptyReconcileBatch(): ReconcileBatch {
+  return { marks: new Set(), closings: new Map(), touched: new Map(), accepted: 0 };
+}
+
+/**
+ * Notes a chunk's reconcile marks and closings. Closing records are not documents: they come back
+ * out of the chunk, and those that cannot be accepted as refusals (dead letters).
+ */
+export function takeReconcileRecords(
+  records: DecodedRecord[],
+  bson: BsonPort,
+  routing: Routing,
+  targets: Map<string, Namespace | TargetProblem>,
+  batch: ReconcileBatch,
+): { records: DecodedRecord[]; refused: { index: number; refusal: Refusal }[] } {
+  const refused: { index: number; refusal: Refusal }[] = [];
+  let kept: DecodedRecord[] | undefined;
+  for (let k = 0; k < records.length; k++) {
+    const record = records[k];
+    if (record.kind !== "document") continue;
+    const document = record.document;
+    const operation = document.operationType;
+    if (operation === "read") {
+      const mark = readMark(document, bson);
+      if (mark) {
+        batch.marks.add(markId(mark.base, mark.part, mark.seq));
+        batch.touched.set(mark.base, { reconcile: mark.reconcile, ns: mark.ns });
+      }
+    } else if (operation === RECONCILE_OPERATION && isObject(document.ns) && isObject(document[POSITION_FIELD])) {
+      if (!kept) kept = records.slice(0, k);
+      const closing = readClosing(document, bson, routing, targets);
+      if (isRefusal(closing)) refused.push({ index: record.index, refusal: closing });
+      else {
+        const row = closing.row;
+        batch.closings.set(row._id as string, row);
+        batch.touched.set(rowBase(row.reconcile as string, row.ns as string), {
+          reconcile: row.reconcile as string,
+          ns: row.ns as string,
+        });
+        batch.accepted++;
+      }
+      continue;
+    }
+    if (kept) kept.push(record);
+  }
+  return { records: kept || records, refused };
+}
+
+export interface ReconcileDeps {
+  readonly reconciles: CollectionPort;
+  readonly deletes: CollectionPort;
+  readonly dataSource: DataSourcePort;
+  readonly now: number;
+  readonly logger?: Logger;
+}
+
+/** One sweep done: a reconcile's collection brought to its source. */
+export interface Sweep {
+  readonly reconcile: string;
+  readonly ns: string;
+  readonly target: string;
+  readonly readPosition: string;
+  readonly removed: number;
+}
+
+/** Writes the marks and closings (after the delivery's writes), then sweeps what is complete. */
+export async function settleReconciles(batch: ReconcileBatch, deps: ReconcileDeps): Promise<Sweep[]> {
+  if (batch.touched.size === 0) return [];
+  const at = new Date(deps.now);
+  const rows: Parameters<CollectionPort["bulkWrite"]>[0] = [];
+  // A mark is its _id (and a date for the TTL): writing it again changes nothing that matters.
+  batch.marks.forEach((_id) => rows.push({ replaceOne: { filter: { _id }, replacement: { _id, at }, upsert: true } }));
+  batch.closings.forEach((row, _id) => {
+    const { _id: _ignored, ...fields } = row;
+    rows.push({ updateOne: { filter: { _id }, update: { $set: { ...fields, at } }, upsert: true } });
+  });
+  const refused = await bulkWriteKeepingRefusals(deps.reconciles, rows, "writing reconcile marks");
+  if (refused.length > 0) {
+    // These rows are ours and small: no permanent reason to refuse them, so retry the batch.
+    throw new BridgeError("store_failed", "writing reconcile marks failed; retry the batch", {
+      cause: new Error(refused[0].message.slice(0, 200)),
+    });
+  }
+  const sweeps: Sweep[] = [];
+  const pending: { reconcile: string; ns: string }[] = [];
+  batch.touched.forEach((pair) => pending.push(pair));
+  for (const pair of pending) {
+    const sweep = await sweepIfComplete(pair.reconcile, pair.ns, deps);
+    if (sweep) sweeps.push(sweep);
+  }
+  return sweeps;
+}
+
+/** The sweep of one reconcile's collection, once every read of every part has been applied. */
+async function sweepIfComplete(reconcile: string, ns: string, deps: ReconcileDeps): Promise<Sweep | undefined> {
+  const base = rowBase(reconcile, ns);
+  const summary = await deps.reconciles.findOne({ _id: `s|${base}` });
+  if (summary && summary.status === "swept") return undefined;
+  const parts = await deps.reconciles.find({ _id: { $gte: `p|${base}|`, $lt: `p|${base}}` } }).toArray();
+  if (parts.length === 0) return undefined;
+  const first = parts[0];
+  for (const part of parts) {
+    if (part.parts !== first.parts || part.readPosition !== first.readPosition || part.target !== first.target) {
+      if (deps.logger)
+        deps.logger.warn({ msg: "reconcile closings disagree; not sweeping", reconcile, ns, parts: parts.length });
+      return undefined;
+    }
+  }
+  if (parts.length < (first.parts as number)) return undefined;
+  for (const part of parts) {
+    for (const [from, to] of part.ranges as [number, number][]) {
+      if (to <= from) continue;
+      const filter = {
+        _id: { $gte: markId(base, part.part as number, from), $lt: markId(base, part.part as number, to) },
+      };
+      if ((await countMatching(deps.reconciles, filter)) < to - from) return undefined;
+    }
+  }
+  const readPosition = first.readPosition as string;
+  const targetName = first.target as string;
+  const dot = targetName.indexOf(".");
+  const target = { db: targetName.slice(0, dot), coll: targetName.slice(dot + 1) };
+  // The floor first: a stale change that re-inserts a swept document after this sees it (apply-changes.ts).
+  await deps.deletes.updateOne(
+    { _id: reconcileFloorId(target, ns) },
+    {
+      $max: { pos: readPosition },
+      $set: { ns: targetName, source: ns, reconcile, deletedAt: new Date(deps.now) },
+    },
+    { upsert: true },
+  );
+  const result = await deps.dataSource
+    .db(target.db)
+    .collection(target.coll)
+    .deleteMany({ [`${POSITION_FIELD}.ns`]: ns, [`${POSITION_FIELD}.pos`]: { $lt: readPosition } });
+  const removed = deletedCount(result);
+  const now = new Date(deps.now);
+  await deps.reconciles.updateOne(
+    { _id: `s|${base}` },
+    {
+      $set: { kind: "sweep", status: "swept", reconcile, ns, target: targetName, readPosition, sweptAt: now, at: now },
+      $inc: { removed },
+    },
+    { upsert: true },
+  );
+  await deps.reconciles.deleteMany({ _id: { $gte: `m|${base}|`, $lt: `m|${base}}` } });
+  const sweep: Sweep = { reconcile, ns, target: targetName, readPosition, removed };
+  if (deps.logger) deps.logger.info({ msg: "reconcile sweep", ...sweep });
+  return sweep;
+}
+
+/** The mark a reconcile's read carries, or undefined (a plain snapshot's read, or a malformed mark). */
+function readMark(
+  document: Document,
+  bson: BsonPort,
+): { reconcile: string; ns: string; base: string; part: number; seq: number } | undefined {
+  const extras = document[POSITION_FIELD];
+  const mark = isObject(extras) ? (extras as Document).reconcile : undefined;
+  if (!isObject(mark)) return undefined;
+  const { id, part, seq } = mark as Document;
+  const ns = namespaceOf(document.ns);
+  const partNumber = wholeNumber(part, bson);
+  const seqNumber = wholeNumber(seq, bson);
+  if (typeof id !== "string" || id === "" || ns === undefined || partNumber === undefined || seqNumber === undefined)
+    return undefined;
+  return { reconcile: id, ns, base: rowBase(id, ns), part: partNumber, seq: seqNumber };
+}
+
+/** A closing record as its part row, or why it cannot be accepted. */
+function readClosing(
+  document: Document,
+  bson: BsonPort,
+  routing: Routing,
+  targets: Map<string, Namespace | TargetProblem>,
+): { row: Document } | Refusal {
+  const invalid = (why: string) => refusal("reconcile_invalid", `reconcile closing record: ${why}`);
+  const fields = (document[POSITION_FIELD] as Document).reconcile;
+  if (!isObject(fields)) return invalid("no _akb.reconcile");
+  const { id, part, parts, sent, ranges } = fields as Document;
+  const ns = namespaceOf(document.ns);
+  if (ns === undefined) return invalid("no ns.db / ns.coll");
+  if (typeof id !== "string" || id === "" || id.length > 512) return invalid("id must be a non-empty string");
+  const partNumber = wholeNumber(part, bson);
+  const partCount = wholeNumber(parts, bson);
+  const sentCount = wholeNumber(sent, bson);
+  if (partCount === undefined || partCount < 1) return invalid("parts must be a whole number of at least 1");
+  if (partNumber === undefined || partNumber >= partCount) return invalid("part must be a whole number below parts");
+  if (sentCount === undefined) return invalid("sent must be a whole number");
+  const seqRanges = readRanges(ranges === undefined ? [[0, sentCount]] : ranges, bson);
+  if (seqRanges === undefined) return invalid("ranges must be ascending [from, to] pairs of whole numbers");
+  let total = 0;
+  for (const range of seqRanges) total += range[1] - range[0];
+  if (total !== sentCount) return invalid("sent must equal the numbers its ranges hold");
+  if (bson.bsonType(document.clusterTime) !== "Timestamp") return invalid("clusterTime must be a Timestamp");
+  const readPosition = changePosition({ operationType: "read", clusterTime: document.clusterTime }, "", bson) as string;
+  if (ns === routing.heartbeatSource)
+    return invalid("the heartbeat collection is recorded as liveness, not mirrored: nothing to reconcile");
+  const dot = ns.indexOf(".");
+  const target = targetFor(routing, { db: ns.slice(0, dot), coll: ns.slice(dot + 1) }, targets);
+  if ("problem" in target) return refusal(target.problem, target.reason);
+  const row = {
+    _id: `p|${rowBase(id, ns)}|${partNumber}`,
+    kind: "part",
+    reconcile: id,
+    ns,
+    part: partNumber,
+    parts: partCount,
+    sent: sentCount,
+    ranges: seqRanges,
+    readPosition,
+    target: `${target.db}.${target.coll}`,
+  };
+  return { row };
+}
+
+function readRanges(value: unknown, bson: BsonPort): [number, number][] | undefined {
+  if (!Array.isArray(value)) return undefined;
+  const out: [number, number][] = [];
+  let end = 0;
+  for (const pair of value) {
+    if (!Array.isArray(pair) || pair.length !== 2) return undefined;
+    const from = wholeNumber(pair[0], bson);
+    const to = wholeNumber(pair[1], bson);
+    if (from === undefined || to === undefined || from < end || to < from) return undefined;
+    out.push([from, to]);
+    end = to;
+  }
+  return out;
+}
+
+/** Row ids: the parts joined by "|", which escaped ids and namespaces never hold. */
+function rowBase(reconcile: string, ns: string): string {
+  return `${escapeRowPart(reconcile)}|${escapeRowPart(ns)}`;
+}
+
+function escapeRowPart(text: string): string {
+  return text.replace(/%/g, "%25").replace(/\|/g, "%7C");
+}
+
+/** Sequence numbers padded, so that a part's marks sort (and count by range) in number order. */
+function markId(base: string, part: number, seq: number): string {
+  return `m|${base}|${part}|${String(seq).padStart(15, "0")}`;
+}
+
+function namespaceOf(ns: unknown): string | undefined {
+  if (!isObject(ns)) return undefined;
+  const { db, coll } = ns as Document;
+  return typeof db === "string" && db !== "" && typeof coll === "string" && coll !== "" ? `${db}.${coll}` : undefined;
+}
+
+/** A whole number from 0 to 2^53 however the parser typed it (number, Int32, Long, Double). */
+function wholeNumber(value: unknown, bson: BsonPort): number | undefined {
+  let n: number | undefined;
+  if (typeof value === "number") n = value;
+  else {
+    const type = bson.bsonType(value);
+    if (type === "Long") n = (value as { toNumber(): number }).toNumber();
+    else if (type === "Int32" || type === "Double") n = (value as { valueOf(): number }).valueOf();
+  }
+  return n !== undefined && n >= 0 && n <= 9007199254740991 && Math.floor(n) === n ? n : undefined;
+}
+
+function isObject(value: unknown): boolean {
+  return value !== null && typeof value === "object" && !Array.isArray(value);
+}
+
+function deletedCount(result: unknown): number {
+  const count = result && (result as { deletedCount?: unknown }).deletedCount;
+  return typeof count === "number" ? count : 0;
+}
