@@ -1732,6 +1732,80 @@ function strictUtf8(bytes, start, end) {
   return text2;
 }
 
+// src/core/ports.ts
+function countMatching(collection, filter = {}) {
+  if (typeof collection.countDocuments === "function") return collection.countDocuments(filter);
+  if (typeof collection.count === "function") return collection.count(filter);
+  return collection.find(filter).toArray().then((documents) => documents.length);
+}
+var consoleLogger = {
+  info: (event) => console.log(JSON.stringify({ level: "info", ...event })),
+  warn: (event) => console.warn(JSON.stringify({ level: "warn", ...event })),
+  error: (event) => console.error(JSON.stringify({ level: "error", ...event }))
+};
+var systemClock = { now: () => Date.now() };
+
+// src/core/firehose/dead-letters.ts
+function deadLetter({ index, refusal: refusal2, data }, origin) {
+  return {
+    _id: `${origin.requestId}:${index}`,
+    requestId: origin.requestId,
+    index,
+    reasonCode: refusal2.code,
+    reason: refusal2.message,
+    data: typeof data === "string" ? data : data === void 0 ? null : JSON.stringify(data),
+    sourceArn: origin.sourceArn === void 0 ? null : origin.sourceArn,
+    receivedAt: origin.receivedAt
+  };
+}
+function deadLetterStore(dataSource, config) {
+  return new CollectionDeadLetters(dataSource.db(config.database).collection(config.deadLetterCollection));
+}
+var CollectionDeadLetters = class {
+  constructor(collection) {
+    __publicField(this, "collection", collection);
+  }
+  async record(letters) {
+    if (letters.length === 0) return;
+    const operations = letters.map((letter) => ({
+      replaceOne: { filter: { _id: letter._id }, replacement: letter, upsert: true }
+    }));
+    try {
+      await this.collection.bulkWrite(operations, { ordered: false });
+    } catch (error) {
+      throw new BridgeError("store_failed", "dead-letter write failed; retry the batch", { cause: error });
+    }
+  }
+  async countByReason(since, limit) {
+    const letters = await this.collection.find({ receivedAt: { $gte: since } }).limit(limit + 1).toArray();
+    const counted = letters.slice(0, limit);
+    const counts = /* @__PURE__ */ new Map();
+    for (const letter of counted) {
+      const code = typeof letter.reasonCode === "string" ? letter.reasonCode : reasonWithoutDetail(letter.reason);
+      counts.set(code, (counts.get(code) || 0) + 1);
+    }
+    const byReasonCode = [...counts].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).map(([reasonCode, count]) => ({ reasonCode, count }));
+    return { total: counted.length, byReasonCode, truncated: letters.length > limit };
+  }
+  async list(filter = {}) {
+    const letters = await this.collection.find(query(filter)).sort({ requestId: 1, index: 1 }).toArray();
+    return letters;
+  }
+  count(filter = {}) {
+    return countMatching(this.collection, query(filter));
+  }
+};
+function query(filter) {
+  const out = {};
+  if (filter.requestId !== void 0) out.requestId = filter.requestId;
+  if (filter.reasonCode !== void 0) out.reasonCode = filter.reasonCode;
+  return out;
+}
+function reasonWithoutDetail(reason) {
+  if (typeof reason !== "string" || reason === "") return "(none)";
+  return reason.split(/[:(]/)[0].trim().slice(0, 80) || reason.slice(0, 80);
+}
+
 // src/core/mongo-error-codes.ts
 var MongoErrorCode = {
   BadValue: 2,
@@ -1748,7 +1822,7 @@ var MongoErrorCode = {
   DocumentTooLarge: 17419
 };
 
-// src/core/firehose/write-documents.ts
+// src/core/firehose/bulk-write-refusals.ts
 var PERMANENT_WRITE_ERRORS = /* @__PURE__ */ new Set([
   MongoErrorCode.BadValue,
   MongoErrorCode.DollarPrefixedFieldName,
@@ -1799,28 +1873,6 @@ function permanentWriteErrors(error) {
     });
   }
   return out;
-}
-async function writeDeadLetters(collection, deadLetters, context2) {
-  if (deadLetters.length === 0) return;
-  const operations = deadLetters.map(({ index, refusal: refusal2, data }) => {
-    const _id = `${context2.requestId}:${index}`;
-    const replacement = {
-      _id,
-      requestId: context2.requestId,
-      index,
-      reasonCode: refusal2.code,
-      reason: refusal2.message,
-      data: typeof data === "string" ? data : data === void 0 ? null : JSON.stringify(data),
-      sourceArn: context2.sourceArn === void 0 ? null : context2.sourceArn,
-      receivedAt: context2.receivedAt
-    };
-    return { replaceOne: { filter: { _id }, replacement, upsert: true } };
-  });
-  try {
-    await collection.bulkWrite(operations, { ordered: false });
-  } catch (error) {
-    throw new BridgeError("store_failed", "dead-letter write failed; retry the batch", { cause: error });
-  }
 }
 
 // src/core/firehose/apply-changes.ts
@@ -1925,19 +1977,6 @@ async function deltasWithoutDocument(collection, deltas, bson) {
   for (const document of held) present.add(idKey(document._id, bson));
   return deltas.filter((write) => !present.has(write.key));
 }
-
-// src/core/ports.ts
-function countMatching(collection, filter = {}) {
-  if (typeof collection.countDocuments === "function") return collection.countDocuments(filter);
-  if (typeof collection.count === "function") return collection.count(filter);
-  return collection.find(filter).toArray().then((documents) => documents.length);
-}
-var consoleLogger = {
-  info: (event) => console.log(JSON.stringify({ level: "info", ...event })),
-  warn: (event) => console.warn(JSON.stringify({ level: "warn", ...event })),
-  error: (event) => console.error(JSON.stringify({ level: "error", ...event }))
-};
-var systemClock = { now: () => Date.now() };
 
 // src/core/reconcile-format.ts
 var RECONCILE_OPERATION = "reconcile";
@@ -2235,7 +2274,7 @@ async function applyDelivery(delivery, deps, counts = emptyCounts(), sourceArn) 
   const { config } = deps;
   counts.records = delivery.recordCount;
   const outcome = counts;
-  const deadLetters = [];
+  const refused2 = [];
   const deletesCollection = deps.dataSource.db(config.database).collection(config.deletesCollection);
   const reconcile = emptyReconcileBatch();
   const closingTargets = /* @__PURE__ */ new Map();
@@ -2246,17 +2285,17 @@ async function applyDelivery(delivery, deps, counts = emptyCounts(), sourceArn) 
     end = chunkEnd(start, delivery.recordCount, limits, (index) => delivery.byteLength(index));
     for (let index = start; index < end; index++) {
       const record = parseRecord(delivery, index, deps.bson);
-      if (record.kind === "rejected") deadLetters.push({ index, refusal: record.refusal, data: record.data });
+      if (record.kind === "rejected") refused2.push({ index, refusal: record.refusal, data: record.data });
       else if (record.kind === "empty") outcome.empty++;
       decoded.push(record);
     }
     const taken = takeReconcileRecords(decoded, deps.bson, config.routing, closingTargets, reconcile);
-    for (const { index, refusal: refusal2 } of taken.refused) deadLetters.push({ index, refusal: refusal2, data: delivery.rawData(index) });
+    for (const { index, refusal: refusal2 } of taken.refused) refused2.push({ index, refusal: refusal2, data: delivery.rawData(index) });
     const plan = planWrites(taken.records, delivery.requestId, deps.bson, config.routing, deps.clock.now());
     outcome.superseded += plan.superseded;
     outcome.heartbeats += plan.heartbeats;
     outcome.basicJson += plan.basicJson;
-    for (const { index, refusal: refusal2 } of plan.rejected) deadLetters.push({ index, refusal: refusal2, data: delivery.rawData(index) });
+    for (const { index, refusal: refusal2 } of plan.rejected) refused2.push({ index, refusal: refusal2, data: delivery.rawData(index) });
     await pending;
     const deletes = { collection: deletesCollection, now: deps.clock.now(), bson: deps.bson };
     const applyRound = (round) => Promise.all(
@@ -2266,7 +2305,7 @@ async function applyDelivery(delivery, deps, counts = emptyCounts(), sourceArn) 
             outcome.written += result.written;
             outcome.stale += result.stale;
             for (const { index, refusal: refusal2 } of result.refused)
-              deadLetters.push({ index, refusal: refusal2, data: delivery.rawData(index) });
+              refused2.push({ index, refusal: refusal2, data: delivery.rawData(index) });
           }
         )
       )
@@ -2274,14 +2313,10 @@ async function applyDelivery(delivery, deps, counts = emptyCounts(), sourceArn) 
     pending = plan.rounds.reduce((previous, round) => previous.then(() => applyRound(round)), Promise.resolve()).then(() => void 0);
   }
   await pending;
-  const deadLetterCollection = deps.dataSource.db(config.database).collection(config.deadLetterCollection);
-  deadLetters.sort((a, b) => a.index - b.index);
-  await writeDeadLetters(deadLetterCollection, deadLetters, {
-    requestId: delivery.requestId,
-    sourceArn,
-    receivedAt: new Date(deps.clock.now())
-  });
-  outcome.deadLettered = deadLetters.length;
+  refused2.sort((a, b) => a.index - b.index);
+  const origin = { requestId: delivery.requestId, sourceArn, receivedAt: new Date(deps.clock.now()) };
+  await deadLetterStore(deps.dataSource, config).record(refused2.map((record) => deadLetter(record, origin)));
+  outcome.deadLettered = refused2.length;
   outcome.written += reconcile.accepted;
   const sweeps = await settleReconciles(reconcile, {
     reconciles: deps.dataSource.db(config.database).collection(config.reconcileCollection),

@@ -5,8 +5,10 @@ import { join } from "node:path";
 import { MongoClient } from "mongodb";
 import { captureTriggerName } from "../core/capture/capture-list";
 import { captureDefaults } from "../core/capture/config";
+import { readFirehoseConfig } from "../core/firehose/config";
+import { deadLetterStore, type DeadLetterStore } from "../core/firehose/dead-letters";
 import { POSITION_FIELD } from "../core/firehose/envelope-position";
-import { countMatching, type CollectionPort, type Document } from "../core/ports";
+import { countMatching, type CollectionPort, type DataSourcePort, type Document } from "../core/ports";
 import { EmbeddedStore } from "../embedded/store";
 import { createNodeTransport } from "../adapters/http/node-transport";
 import { createKinesisCall } from "../adapters/kinesis/sigv4-client";
@@ -339,6 +341,12 @@ export class Pipeline {
     return this.sensor;
   }
 
+  /** The dead letters where the webhook function writes them (its values, as the runtime gives them). */
+  private deadLetters(): DeadLetterStore {
+    const config = readFirehoseConfig((name) => this.runtime.values.get(name));
+    return deadLetterStore(this.store as unknown as DataSourcePort, config);
+  }
+
   private collection(db: string, coll: string): CollectionPort {
     return this.store.db(db).collection(coll) as unknown as CollectionPort;
   }
@@ -355,7 +363,7 @@ export class Pipeline {
       backedUp: this.simulator.stats.backedUp,
       dropped: this.simulator.stats.dropped,
       upserted: await countMatching(this.collection("monitors", "firehose")),
-      deadLettered: await countMatching(this.collection("monitors", "firehose_dead_letters")),
+      deadLettered: await this.deadLetters().count(),
       outboxDepth: await countMatching(this.collection("streamkap", "kinesis_outbox")),
       lastLagMs: this.lastLagMs,
     };

@@ -1,4 +1,10 @@
-import { DELETE_POSITION_RETENTION_S, RECONCILE_RETENTION_S } from "../../src/core/firehose/config";
+import { captureSettings } from "../../src/core/capture/config";
+import {
+  DELETE_POSITION_RETENTION_S,
+  firehoseDefaults,
+  firehoseSettings,
+  RECONCILE_RETENTION_S,
+} from "../../src/core/firehose/config";
 import { DELETE_POSITIONS_TTL_INDEX, RECONCILES_TTL_INDEX } from "../../src/adapters/mongodb/mirror-indexes";
 import { readFileSync } from "node:fs";
 import { runInNewContext } from "node:vm";
@@ -52,7 +58,7 @@ describe("mongodb/setup-database-user.js", () => {
       "streamkap.kinesis_outbox": rw,
       "streamkap.kinesis_status": rw,
       "monitors.firehose": rw,
-      "monitors.firehose_dead_letters": rw,
+      [`monitors.${firehoseDefaults.deadLetterCollection}`]: rw,
       "monitors.firehose_heartbeats": rw,
       "monitors.firehose_deletes": rw,
       "monitors.firehose_reconciles": rw,
@@ -80,6 +86,16 @@ describe("mongodb/setup-database-user.js", () => {
         { expireAfterSeconds: RECONCILE_RETENTION_S, name: RECONCILES_TTL_INDEX },
       ],
     });
+  });
+
+  it("defaults every collection the bridge writes as the settings tables do (the script cannot import them)", () => {
+    const defaults = new Map(
+      [...Object.values(firehoseSettings), ...Object.values(captureSettings)].map((s) => [s.name, s.fallback]),
+    );
+    const written = [...script.matchAll(/env\.([A-Z_]+) \|\| "([^"]*)"/g)].filter(([, name]) => defaults.has(name));
+    expect(written.map(([, name]) => name)).toContain("FIREHOSE_DEAD_LETTER_COLLECTION");
+    for (const [, name, fallback] of written)
+      expect({ name, fallback }).toEqual({ name, fallback: defaults.get(name) });
   });
 
   it('grants a whole captured database as the resource {db, collection: ""}', () => {

@@ -13,6 +13,7 @@ import {
   TEST_ACCESS_KEY,
 } from "../helpers/firehose";
 import { readInt64Expected, readInt64RelaxedLines } from "../helpers/int64-fixtures";
+import { deadLettersIn } from "../helpers/dead-letters";
 
 // App Services hands the endpoint array-valued headers and the body as BSON.Binary.
 function endpointRequest(fixture: FirehoseFixture, gzip = false) {
@@ -45,9 +46,7 @@ describe("functions/receiveFirehoseDelivery.js loaded as App Services does", () 
     expect(response.recorded.headers["Content-Type"]).toBe("application/json");
     expect(parseFirehoseResponse(response.recorded.body as string).requestId).toBe(fixture.body.requestId);
     expect(await canonicalContents(store, "monitors", "firehose")).toEqual(expected.stored);
-    expect(await store.db("monitors").collection("firehose_dead_letters").countDocuments()).toBe(
-      expected.deadLetters.length,
-    );
+    expect(await deadLettersIn(store).count()).toBe(expected.deadLetters.length);
   });
 
   it.each(["canonicalJson", "relaxedJson", "basicJson"])(

@@ -8,6 +8,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { createFirehoseServer } from "../../src/adapters/node-http/firehose-server";
 import { deliverBatch, firehoseBackoff } from "../../src/local/firehose-delivery";
 import { makeFirehoseDeps, TEST_ACCESS_KEY, testStore } from "../helpers/firehose";
+import { deadLettersIn } from "../helpers/dead-letters";
 
 type Reply = (req: IncomingMessage, body: Buffer, res: ServerResponse, requestId: string) => void;
 const ok: Reply = (_req, _body, res, requestId) => {
@@ -247,6 +248,6 @@ describe("deliverBatch: Firehose's HTTP endpoint delivery, case by case", () => 
     const { opts } = options(url, { accessKey: TEST_ACCESS_KEY });
     expect(await deliverBatch(batch, [1, 2, 3], opts)).toMatchObject({ outcome: "delivered", attempts: 2 });
     expect(await deps.store.db("monitors").collection("firehose").countDocuments()).toBe(2);
-    expect(await deps.store.db("monitors").collection("firehose_dead_letters").countDocuments()).toBe(1);
+    expect(await deadLettersIn(deps.store).count()).toBe(1);
   });
 });

@@ -5,6 +5,7 @@ import { gzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
 import { replayFirehoseBackup } from "../../src/local/replay-backup";
 import { canonicalContents, makeFirehoseDeps } from "../helpers/firehose";
+import { deadLettersIn } from "../helpers/dead-letters";
 
 const errorRecord = (data: string, i: number) =>
   JSON.stringify({
@@ -37,9 +38,9 @@ describe("replayFirehoseBackup", () => {
     const after = await canonicalContents(deps.store, "monitors", "firehose");
     expect(after).toHaveLength(3);
     expect(after).toContainEqual({ _id: "r1", v: { $numberLong: "9007199254740993" } });
-    expect(await deps.store.db("monitors").collection("firehose_dead_letters").countDocuments()).toBe(1);
+    expect(await deadLettersIn(deps.store).count()).toBe(1);
     await replayFirehoseBackup(dir, deps);
     expect(await canonicalContents(deps.store, "monitors", "firehose")).toEqual(after);
-    expect(await deps.store.db("monitors").collection("firehose_dead_letters").countDocuments()).toBe(1);
+    expect(await deadLettersIn(deps.store).count()).toBe(1);
   });
 });

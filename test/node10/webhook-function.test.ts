@@ -11,6 +11,7 @@ import {
   TEST_ACCESS_KEY,
 } from "../helpers/firehose";
 import { findNode10, Node10Functions } from "./helpers/node10";
+import { deadLettersIn } from "../helpers/dead-letters";
 
 const node10 = findNode10();
 if (node10.skipReason) console.warn(`test/node10: skipped, ${node10.skipReason}`);
@@ -72,10 +73,8 @@ describe.skipIf(node10.skipReason)(
       expect(answer.headers["Content-Type"]).toBe("application/json");
       expect(parseFirehoseResponse(answer.body as string).requestId).toBe(fixture.body.requestId);
       expect(await canonicalContents(store, "monitors", "firehose")).toEqual(expected.stored);
-      const deadLetters = await store.db("monitors").collection("firehose_dead_letters").find({}).toArray();
-      expect(
-        deadLetters.map(({ index, reason }) => ({ index, reason })).sort((a, b) => Number(a.index) - Number(b.index)),
-      ).toEqual(expected.deadLetters);
+      const deadLetters = await deadLettersIn(store).list();
+      expect(deadLetters.map(({ index, reason }) => ({ index, reason }))).toEqual(expected.deadLetters);
       // Each dead letter keeps what Firehose sent, to be replayed after a fix.
       for (const letter of deadLetters) {
         const record = fixture.body.records[letter.index as number];

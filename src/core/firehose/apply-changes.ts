@@ -5,7 +5,7 @@ import type { CollectionPort, WriteOperation } from "../ports";
 import { POSITION_FIELD } from "./envelope-position";
 import { refusal, type Refusal } from "./dead-letter-reasons";
 import type { PlannedWrite, TargetWrites } from "./plan-writes";
-import { bulkWriteKeepingRefusals, isDuplicateIdError } from "./write-documents";
+import { bulkWriteKeepingRefusals, isDuplicateIdError } from "./bulk-write-refusals";
 
 /*
  * How change events become an exact mirror, with no tombstone in the target.

@@ -40,8 +40,8 @@ export type DeadLetterReasonCode = keyof typeof DEAD_LETTER_REASONS;
 
 /**
  * One refused record, in the error vocabulary (src/core/errors.ts): kind "refused", one of the codes
- * above, and the human sentence (which may add detail to the code's). Its dead letter stores the
- * code as `reasonCode` and the sentence as `reason`.
+ * above, and the human sentence (which may add detail to the code's). Its dead letter (dead-letters.ts)
+ * stores the code as `reasonCode` and the sentence as `reason`.
  */
 export interface Refusal extends Failure {
   readonly kind: "refused";

@@ -10,7 +10,7 @@ import { readDelivery, type Delivery, type StrictUtf8Decoder } from "./read-deli
 import type { DeliveryObserver, DeliveryReport } from "./delivery-report";
 import { decodeContent, headerLookup, type FirehoseDeliveryRequest } from "./request";
 import { firehoseResponse, type FirehoseDeliveryResponse } from "./response";
-import { writeDeadLetters, type DeadLetter } from "./write-documents";
+import { deadLetter, deadLetterStore, type RefusedRecord } from "./dead-letters";
 import { applyTargetWrites } from "./apply-changes";
 import { emptyReconcileBatch, settleReconciles, takeReconcileRecords } from "./reconcile";
 import type { Namespace, TargetProblem } from "./routing";
@@ -168,7 +168,7 @@ export async function applyDelivery(
   const { config } = deps;
   counts.records = delivery.recordCount;
   const outcome = counts;
-  const deadLetters: DeadLetter[] = [];
+  const refused: RefusedRecord[] = [];
   const deletesCollection = deps.dataSource.db(config.database).collection(config.deletesCollection);
   // A reconcile's marks and closings, written once every record of the delivery is (reconcile.ts).
   const reconcile = emptyReconcileBatch();
@@ -184,17 +184,17 @@ export async function applyDelivery(
     end = chunkEnd(start, delivery.recordCount, limits, (index) => delivery.byteLength(index));
     for (let index = start; index < end; index++) {
       const record = parseRecord(delivery, index, deps.bson);
-      if (record.kind === "rejected") deadLetters.push({ index, refusal: record.refusal, data: record.data });
+      if (record.kind === "rejected") refused.push({ index, refusal: record.refusal, data: record.data });
       else if (record.kind === "empty") outcome.empty++;
       decoded.push(record);
     }
     const taken = takeReconcileRecords(decoded, deps.bson, config.routing, closingTargets, reconcile);
-    for (const { index, refusal } of taken.refused) deadLetters.push({ index, refusal, data: delivery.rawData(index) });
+    for (const { index, refusal } of taken.refused) refused.push({ index, refusal, data: delivery.rawData(index) });
     const plan = planWrites(taken.records, delivery.requestId, deps.bson, config.routing, deps.clock.now());
     outcome.superseded += plan.superseded;
     outcome.heartbeats += plan.heartbeats;
     outcome.basicJson += plan.basicJson;
-    for (const { index, refusal } of plan.rejected) deadLetters.push({ index, refusal, data: delivery.rawData(index) });
+    for (const { index, refusal } of plan.rejected) refused.push({ index, refusal, data: delivery.rawData(index) });
     await pending;
     const deletes = { collection: deletesCollection, now: deps.clock.now(), bson: deps.bson };
     const applyRound = (round: TargetWrites[]) =>
@@ -205,7 +205,7 @@ export async function applyDelivery(
               outcome.written += result.written;
               outcome.stale += result.stale;
               for (const { index, refusal } of result.refused)
-                deadLetters.push({ index, refusal, data: delivery.rawData(index) });
+                refused.push({ index, refusal, data: delivery.rawData(index) });
             },
           ),
         ),
@@ -217,14 +217,10 @@ export async function applyDelivery(
   }
   await pending;
 
-  const deadLetterCollection = deps.dataSource.db(config.database).collection(config.deadLetterCollection);
-  deadLetters.sort((a, b) => a.index - b.index);
-  await writeDeadLetters(deadLetterCollection, deadLetters, {
-    requestId: delivery.requestId,
-    sourceArn,
-    receivedAt: new Date(deps.clock.now()),
-  });
-  outcome.deadLettered = deadLetters.length;
+  refused.sort((a, b) => a.index - b.index);
+  const origin = { requestId: delivery.requestId, sourceArn, receivedAt: new Date(deps.clock.now()) };
+  await deadLetterStore(deps.dataSource, config).record(refused.map((record) => deadLetter(record, origin)));
+  outcome.deadLettered = refused.length;
   outcome.written += reconcile.accepted;
   const sweeps = await settleReconciles(reconcile, {
     reconciles: deps.dataSource.db(config.database).collection(config.reconcileCollection),

@@ -8,7 +8,7 @@ import { isRefusal, refusal, type Refusal } from "./dead-letter-reasons";
 import type { DecodedRecord } from "./decode-record";
 import { POSITION_FIELD } from "./envelope-position";
 import { targetFor, type Namespace, type Routing, type TargetProblem } from "./routing";
-import { bulkWriteKeepingRefusals } from "./write-documents";
+import { bulkWriteKeepingRefusals } from "./bulk-write-refusals";
 
 /*
  * The webhook's side of a reconcile (the records: reconcile-format.ts; the producer:

@@ -12,6 +12,7 @@ import { stalledStreamSteps } from "../capture/heal-steps";
 import { ADMIN_API_DEFAULT_URL, DEFAULT_STALL_AFTER_MS, type CaptureHealthConfig } from "../capture/health-config";
 import { SNAPSHOT_SIGNAL_TYPE } from "../capture/snapshot";
 import type { FirehoseConfig } from "../firehose/config";
+import { deadLetterStore, type DeadLetterCounts } from "../firehose/dead-letters";
 import { countMatching, type DataSourcePort, type Document } from "../ports";
 
 /**
@@ -68,7 +69,7 @@ export interface DeploymentStatus {
     autoResume: boolean | null;
     triggers: TriggerRecord[];
   }[];
-  readonly deadLetters24h: { total: number; byReasonCode: { reasonCode: string; count: number }[]; truncated: boolean };
+  readonly deadLetters24h: DeadLetterCounts;
   readonly snapshots: {
     id: string;
     /** A reconcile also removes what the source no longer has (README, "Exact mirror"). */
@@ -271,27 +272,12 @@ export async function readDeploymentStatus(
       detail: `${permanent} entries too large to put, kept for you (README, "Operating it")`,
     });
 
-  const letters = await dataSource
-    .db(firehose.database)
-    .collection(firehose.deadLetterCollection)
-    .find({ receivedAt: { $gte: new Date(now - DAY_MS) } })
-    .limit(SAMPLE + 1)
-    .toArray();
-  const truncated = letters.length > SAMPLE;
-  const counted = letters.slice(0, SAMPLE);
-  const deadLetters24h = {
-    total: counted.length,
-    byReasonCode: top(
-      counted.map((letter) => (typeof letter.reasonCode === "string" ? letter.reasonCode : shortReason(letter.reason))),
-      "reasonCode",
-    ) as { reasonCode: string; count: number }[],
-    truncated,
-  };
-  if (counted.length > 0)
+  const deadLetters24h = await deadLetterStore(dataSource, firehose).countByReason(new Date(now - DAY_MS), SAMPLE);
+  if (deadLetters24h.total > 0)
     findings.push({
       level: "warning",
       what: "dead letters",
-      detail: `${truncated ? "more than " : ""}${counted.length} in the last 24 h (${deadLetters24h.byReasonCode.map((r) => `${r.reasonCode} ${r.count}`).join(", ")})`,
+      detail: `${deadLetters24h.truncated ? "more than " : ""}${deadLetters24h.total} in the last 24 h (${deadLetters24h.byReasonCode.map((r) => `${r.reasonCode} ${r.count}`).join(", ")})`,
     });
 
   const signals = await dataSource

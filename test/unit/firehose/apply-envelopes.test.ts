@@ -6,6 +6,7 @@ import { buildKinesisRecord, type ChangeEvent } from "../../../src/core/capture/
 import { receiveFirehoseDelivery } from "../../../src/core/firehose/receive-delivery";
 import { readChangeEvent } from "../../helpers/capture";
 import { makeFirehoseDeps, parseFirehoseResponse, TEST_ACCESS_KEY } from "../../helpers/firehose";
+import { deadLettersIn } from "../../helpers/dead-letters";
 
 const captureConfig = readCaptureConfig(() => undefined);
 let deliveries = 0;
@@ -86,7 +87,7 @@ describe("the webhook applies change envelopes", () => {
       deadLettered: 0,
     });
     expect((await stored(deps))[0].node).toBe("pi-replaced");
-    expect(await deps.store.db("monitors").collection("firehose_dead_letters").countDocuments()).toBe(0);
+    expect(await deadLettersIn(deps.store).count()).toBe(0);
   });
 
   it("applies updateDescription when the envelope has no full document", async () => {
@@ -105,7 +106,7 @@ describe("the webhook applies change envelopes", () => {
     const deps = makeFirehoseDeps();
     const huge = { ...insert, fullDocument: { ...insert.fullDocument, blob: "b".repeat(5000) } };
     await receiveFirehoseDelivery(delivery([huge], { maxRecordBytes: 4096 }), deps);
-    const [letter] = await deps.store.db("monitors").collection("firehose_dead_letters").find({}).toArray();
+    const [letter] = await deadLettersIn(deps.store).list();
     expect(letter).toMatchObject({
       reasonCode: "change_document_dropped_for_size",
       reason: expect.stringMatching(/without its document .*re-read it from the source/),

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { receiveFirehoseDelivery } from "../../../src/core/firehose/receive-delivery";
+import { firehoseDefaults } from "../../../src/core/firehose/config";
 import type { Document } from "../../../src/core/ports";
 import {
   expectedMirror,
@@ -7,6 +8,7 @@ import {
   mirrorContents,
   readChangeEventFixture,
 } from "../../helpers/change-events";
+import { deadLettersIn } from "../../helpers/dead-letters";
 import { makeFirehoseDeps } from "../../helpers/firehose";
 import { firehoseRequest } from "../../helpers/mirror-model";
 
@@ -99,7 +101,7 @@ function brokenVersions(event: Json): Broken[] {
 
 const fixtures = MONGODB_OUTPUT_FORMATS.map(readChangeEventFixture);
 /** Bookkeeping collections: the only ones that may hold documents without a position. */
-const BOOKKEEPING = ["firehose_dead_letters", "firehose_deletes", "firehose_liveness"];
+const BOOKKEEPING = [firehoseDefaults.deadLetterCollection, "firehose_deletes", "firehose_liveness"];
 
 describe("a broken change event is never stored as data", () => {
   it.each(fixtures)("$outputFormat: every event broken one part at a time, beside the valid ones", async (fixture) => {
@@ -129,7 +131,7 @@ describe("a broken change event is never stored as data", () => {
           if (documents.some((document) => document._akb === undefined || "operationType" in document))
             storedAsData.push(`${name} -> ${coll}`);
         }
-        const letters = await database.collection("firehose_dead_letters").find({}).toArray();
+        const letters = await deadLettersIn(deps.store).list();
         for (const letter of letters)
           if (letter.index !== at + 1) validRefused.push(`${name}: valid record ${letter.index} ${letter.reasonCode}`);
         const own = letters.find((letter) => letter.index === at + 1);

@@ -6,6 +6,7 @@ import { mirrorContents } from "../../helpers/change-events";
 import { makeFirehoseDeps } from "../../helpers/firehose";
 import { readInt64Expected, readInt64RelaxedLines } from "../../helpers/int64-fixtures";
 import { firehoseRequest } from "../../helpers/mirror-model";
+import { deadLettersIn } from "../../helpers/dead-letters";
 
 const canonical = (document: unknown) =>
   JSON.parse(EJSON.stringify(EJSON.parse(JSON.stringify(document), { relaxed: false }), { relaxed: false }));
@@ -22,7 +23,7 @@ describe.each(["go", "java"] as const)("Int64s beyond 2^53 written by the %s dri
       decodeRun ? { ...deps, decodeUtf8Run } : deps,
     );
     expect(response.status).toBe(200);
-    expect(await deps.store.db("monitors").collection("firehose_dead_letters").countDocuments()).toBe(0);
+    expect(await deadLettersIn(deps.store).count()).toBe(0);
     expect(await mirrorContents(deps)).toEqual(readInt64Expected().expectedMirror.map(canonical));
   });
 });

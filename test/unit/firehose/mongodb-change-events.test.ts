@@ -10,6 +10,7 @@ import {
 import { makeFirehoseDeps } from "../../helpers/firehose";
 import { readFixture } from "../../helpers/fixtures";
 import { firehoseRequest } from "../../helpers/mirror-model";
+import { deadLettersIn } from "../../helpers/dead-letters";
 
 const formats = MONGODB_OUTPUT_FORMATS.map(fixture);
 const texts = (records: Document[]) => records.map((record) => JSON.stringify(record));
@@ -60,7 +61,7 @@ describe("MongoDB change events from any producer", () => {
     records.splice(3, 0, JSON.stringify(withoutDocument));
     const deps = makeFirehoseDeps();
     expect((await deliver(deps, records)).status).toBe(200);
-    expect(await deps.store.db("monitors").collection("firehose_dead_letters").countDocuments()).toBe(0);
+    expect(await deadLettersIn(deps.store).count()).toBe(0);
     expect(await mirror(deps)).toEqual(expected(format));
   });
 
@@ -81,7 +82,7 @@ describe("MongoDB change events from any producer", () => {
       const deps = makeFirehoseDeps();
       const response = await deliver(deps, [JSON.stringify(record), JSON.stringify({ _id: "plain", v: 1 })]);
       expect(response.status).toBe(200);
-      const letters = await deps.store.db("monitors").collection("firehose_dead_letters").find({}).toArray();
+      const letters = await deadLettersIn(deps.store).list();
       expect(letters).toEqual([
         expect.objectContaining({ index: 0, reasonCode, reason: expect.any(String), data: expect.any(String) }),
       ]);
@@ -171,7 +172,7 @@ describe("targets of unmapped change events (FIREHOSE_UNMAPPED_TARGET)", () => {
   ])("dead-letters an event whose template target is $name", async ({ values, coll, code }) => {
     const deps = makeFirehoseDeps({ values });
     expect((await deliver(deps, [insert("app", coll)])).status).toBe(200);
-    const letters = await deps.store.db("monitors").collection("firehose_dead_letters").find({}).toArray();
+    const letters = await deadLettersIn(deps.store).list();
     expect(letters.map((letter) => letter.reasonCode)).toEqual([code]);
   });
 
@@ -193,7 +194,7 @@ describe("targets of unmapped change events (FIREHOSE_UNMAPPED_TARGET)", () => {
     ])("is dead-lettered (change_no_namespace) when $name decides targets", async ({ values }) => {
       const deps = makeFirehoseDeps({ values });
       expect((await deliver(deps, [withoutNamespace()])).status).toBe(200);
-      const letters = await deps.store.db("monitors").collection("firehose_dead_letters").find({}).toArray();
+      const letters = await deadLettersIn(deps.store).list();
       expect(letters.map((letter) => letter.reasonCode)).toEqual(["change_no_namespace"]);
       expect(await mirror(deps)).toEqual([]);
     });

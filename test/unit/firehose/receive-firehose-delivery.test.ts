@@ -11,6 +11,7 @@ import {
   parseFirehoseResponse,
   TEST_ACCESS_KEY,
 } from "../../helpers/firehose";
+import { deadLettersIn } from "../../helpers/dead-letters";
 
 const fixtureCases = [
   "single-record",
@@ -39,7 +40,7 @@ describe("receiveFirehoseDelivery: fixtures", () => {
     const body = parseFirehoseResponse(response.body);
     expect(body).toEqual({ requestId: fixture.body.requestId, timestamp: 1763771101456 });
     expect(await canonicalContents(deps.store, "monitors", "firehose")).toEqual(expected.stored);
-    const deadLetters = await deps.store.db("monitors").collection("firehose_dead_letters").find({}).toArray();
+    const deadLetters = await deadLettersIn(deps.store).list();
     expect(deadLetters.map(({ index, reason }) => ({ index, reason }))).toEqual(expected.deadLetters);
     for (const letter of deadLetters) {
       expect(letter._id).toBe(`${fixture.body.requestId}:${letter.index}`);
@@ -229,7 +230,7 @@ describe("receiveFirehoseDelivery: behaviour", () => {
     const fixture = readFixture<FirehoseFixture>("firehose/some-invalid-records.json");
     expect((await receiveFirehoseDelivery(deliveryFromFixture(fixture), deps)).status).toBe(200);
     expect(await deps.store.db("iot").collection("readings").countDocuments()).toBe(2);
-    expect(await deps.store.db("iot").collection("bad").countDocuments()).toBe(8);
+    expect(await deadLettersIn(deps.store, { database: "iot", deadLetterCollection: "bad" }).count()).toBe(8);
   });
 
   it("is idempotent: the same batch delivered three times leaves the same documents and dead letters", async () => {
@@ -240,7 +241,7 @@ describe("receiveFirehoseDelivery: behaviour", () => {
       expect((await receiveFirehoseDelivery(deliveryFromFixture(fixture), deps)).status).toBe(200);
       const contents = [
         await canonicalContents(deps.store, "monitors", "firehose"),
-        (await canonicalContents(deps.store, "monitors", "firehose_dead_letters")).length,
+        await deadLettersIn(deps.store).list(),
       ];
       if (attempt === 0) first.push(...contents);
       else expect(contents).toEqual(first);
@@ -313,7 +314,7 @@ describe("receiveFirehoseDelivery: behaviour", () => {
     };
     const response = await receiveFirehoseDelivery(deliveryFromFixture(fixture), { ...deps, dataSource: refusing });
     expect(response.status).toBe(200);
-    const letters = await deps.store.db("monitors").collection("firehose_dead_letters").find({}).toArray();
+    const letters = await deadLettersIn(deps.store).list();
     expect(letters.map(({ index, reason }) => ({ index, reason }))).toEqual([
       { index: 2, reason: "database refused the document (code 121): Document failed validation" },
     ]);
@@ -362,7 +363,7 @@ describe("receiveFirehoseDelivery: behaviour", () => {
     );
     expect(response.status).toBe(200);
     expect(await deps.store.db("monitors").collection("firehose").find({}).toArray()).toEqual([{ _id: "fine" }]);
-    const [letter] = await deps.store.db("monitors").collection("firehose_dead_letters").find({}).toArray();
+    const [letter] = await deadLettersIn(deps.store).list();
     expect(letter).toMatchObject({ index: 0, reason: expect.stringMatching(reason) });
   });
 

@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { receiveFirehoseDelivery } from "../../../src/core/firehose/receive-delivery";
 import { firehoseRequest } from "../../helpers/mirror-model";
 import { makeFirehoseDeps } from "../../helpers/firehose";
+import { deadLettersIn } from "../../helpers/dead-letters";
 
 /**
  * The webhook's side of a reconcile (src/core/firehose/reconcile.ts): reads are marked whatever
@@ -208,7 +209,7 @@ describe("the webhook sweeps after a reconcile", () => {
     const deps = await seeded();
     const line = await deliver(deps, [closing(fields)]);
     expect(line).toMatchObject({ deadLettered: 1, written: 0 });
-    const [letter] = await deps.store.db("monitors").collection("firehose_dead_letters").find({}).toArray();
+    const [letter] = await deadLettersIn(deps.store).list();
     expect(letter).toMatchObject({ reasonCode: "reconcile_invalid", reason: expect.stringMatching(reason) });
   });
 
@@ -239,7 +240,7 @@ describe("the webhook sweeps after a reconcile", () => {
   ])("dead-letters a closing $name", async ({ record, values, reasonCode }) => {
     const deps = makeFirehoseDeps({ values });
     await deliver(deps as Awaited<ReturnType<typeof seeded>>, [record]);
-    const letters = await deps.store.db("monitors").collection("firehose_dead_letters").find({}).toArray();
+    const letters = await deadLettersIn(deps.store).list();
     expect(letters).toEqual([expect.objectContaining({ reasonCode })]);
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { isDuplicateIdError } from "../../../src/core/firehose/write-documents";
+import { isDuplicateIdError } from "../../../src/core/firehose/bulk-write-refusals";
 import { MongoErrorCode } from "../../../src/core/mongo-error-codes";
 
 /** A guarded upsert's duplicate key on _id means "stale"; any other refusal is the document's own fault. */

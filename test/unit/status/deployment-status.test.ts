@@ -7,10 +7,12 @@ import { readCaptureHealthConfig } from "../../../src/core/capture/health-config
 import { recordHeartbeatOnStream } from "../../../src/core/capture/heartbeat-on-stream";
 import type { TriggerAdminPort } from "../../../src/core/capture/trigger-admin";
 import { readFirehoseConfig } from "../../../src/core/firehose/config";
-import type { Document } from "../../../src/core/ports";
+import { refusal, type DeadLetterReasonCode } from "../../../src/core/firehose/dead-letter-reasons";
+import { deadLetter } from "../../../src/core/firehose/dead-letters";
 import { readDeploymentStatus } from "../../../src/core/status/deployment-status";
 import { EXIT_CODE, renderStatus } from "../../../src/core/status/render-status";
 import { EmbeddedStore } from "../../../src/embedded/store";
+import { deadLettersIn } from "../../helpers/dead-letters";
 import { readFixture } from "../../helpers/fixtures";
 import { recordingLogger } from "../../helpers/firehose";
 
@@ -37,7 +39,11 @@ async function deployment(
 }
 const status = async (store: EmbeddedStore) => readDeploymentStatus(store, capture, firehose, NOW);
 const outbox = (store: EmbeddedStore) => store.db("streamkap").collection("kinesis_outbox");
-const letters = (store: EmbeddedStore) => store.db("monitors").collection("firehose_dead_letters");
+/** A dead letter as the webhook records it, through the port. */
+const recordLetter = (store: EmbeddedStore, requestId: string, code: DeadLetterReasonCode, receivedAt: Date) =>
+  deadLettersIn(store).record([
+    deadLetter({ index: 0, refusal: refusal(code), data: "e30=" }, { requestId, receivedAt }),
+  ]);
 const signals = (store: EmbeddedStore) => store.db("streamkap").collection("streamkap_signal");
 
 describe("npm run status: readDeploymentStatus over prepared collections", () => {
@@ -111,13 +117,7 @@ describe("npm run status: readDeploymentStatus over prepared collections", () =>
     },
     {
       name: "a dead letter today",
-      edit: async (s) =>
-        void (await letters(s).insertOne({
-          _id: "r:0",
-          reasonCode: "not_json",
-          reason: "data is not valid JSON",
-          receivedAt: ago(3600_000),
-        })),
+      edit: (s) => recordLetter(s, "r", "not_json", ago(3600_000)),
       level: "warning",
       finding: /dead letters: 1 in the last 24 h \(not_json 1\)/,
     },
@@ -141,19 +141,19 @@ describe("npm run status: readDeploymentStatus over prepared collections", () =>
         lastError: "KinesisError: AccessDeniedException: not authorized",
       });
       await outbox(s).insertOne({ _id: "big", enqueuedAt: ago(30_000), lastError: "too large", permanent: true });
-      const letter = (id: string, reasonCode: string | undefined, receivedAt: Date): Document => ({
-        _id: id,
-        ...(reasonCode ? { reasonCode } : { reason: "data is not valid UTF-8" }),
-        receivedAt,
-      });
-      for (const doc of [
-        letter("a", "not_json", ago(1000)),
-        letter("b", "not_json", ago(2000)),
-        letter("c", "change_no_document", ago(3000)),
-        letter("d", undefined, ago(4000)),
-        letter("old", "not_json", ago(2 * 24 * 3600_000)),
-      ])
-        await letters(s).insertOne(doc);
+      await recordLetter(s, "a", "not_json", ago(1000));
+      await recordLetter(s, "b", "not_json", ago(2000));
+      await recordLetter(s, "c", "change_no_document", ago(3000));
+      await recordLetter(s, "old", "not_json", ago(2 * 24 * 3600_000));
+      // Written before reason codes existed: counted by its reason, without the detail.
+      await s
+        .db(firehose.database)
+        .collection(firehose.deadLetterCollection)
+        .insertOne({
+          _id: "d:0",
+          reason: "database refused the document (code 121): failed validation",
+          receivedAt: ago(4000),
+        });
     });
     const result = await status(store);
     expect(result.outbox).toMatchObject({ depth: 4, permanent: 1 });
@@ -168,7 +168,7 @@ describe("npm run status: readDeploymentStatus over prepared collections", () =>
       byReasonCode: [
         { reasonCode: "not_json", count: 2 },
         { reasonCode: "change_no_document", count: 1 },
-        { reasonCode: "data is not valid UTF-8", count: 1 },
+        { reasonCode: "database refused the document", count: 1 },
       ],
     });
   });

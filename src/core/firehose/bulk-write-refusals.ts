@@ -1,13 +1,6 @@
 import { BridgeError } from "../errors";
 import { MongoErrorCode } from "../mongo-error-codes";
 import type { CollectionPort, WriteOperation } from "../ports";
-import type { Refusal } from "./dead-letter-reasons";
-
-export interface DeadLetter {
-  readonly index: number;
-  readonly refusal: Refusal;
-  readonly data: unknown;
-}
 
 /**
  * Server error codes that no retry can fix, for one document: the document itself is unacceptable
@@ -111,35 +104,4 @@ function permanentWriteErrors(error: unknown): PerOperationError[] | undefined {
     });
   }
   return out;
-}
-
-/**
- * Dead letters are upserted by `<requestId>:<index>`, so a retried batch replaces its own entries
- * instead of adding more. The raw base64 is kept so the record can be replayed after a fix.
- */
-export async function writeDeadLetters(
-  collection: CollectionPort,
-  deadLetters: readonly DeadLetter[],
-  context: { requestId: string; sourceArn?: string; receivedAt: Date },
-): Promise<void> {
-  if (deadLetters.length === 0) return;
-  const operations: WriteOperation[] = deadLetters.map(({ index, refusal, data }) => {
-    const _id = `${context.requestId}:${index}`;
-    const replacement = {
-      _id,
-      requestId: context.requestId,
-      index,
-      reasonCode: refusal.code,
-      reason: refusal.message,
-      data: typeof data === "string" ? data : data === undefined ? null : JSON.stringify(data),
-      sourceArn: context.sourceArn === undefined ? null : context.sourceArn,
-      receivedAt: context.receivedAt,
-    };
-    return { replaceOne: { filter: { _id }, replacement, upsert: true } };
-  });
-  try {
-    await collection.bulkWrite(operations, { ordered: false });
-  } catch (error) {
-    throw new BridgeError("store_failed", "dead-letter write failed; retry the batch", { cause: error });
-  }
 }
