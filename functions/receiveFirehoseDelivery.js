@@ -500,7 +500,7 @@ function constantTimeMatch(presented, accepted) {
 }
 
 // src/core/firehose/delivery-report.ts
-var NO_RECORDS = { stored: 0, dead_lettered: 0, empty: 0, superseded: 0, skipped: 0 };
+var NO_RECORDS = { stored: 0, dead_lettered: 0, empty: 0, superseded: 0, stale: 0 };
 
 // src/core/firehose/request.ts
 var import_zlib = require("zlib");
@@ -2197,7 +2197,7 @@ function report(status, outcome, durationMs, body) {
       dead_lettered: count(outcome.deadLettered),
       empty: count(outcome.empty),
       superseded: count(outcome.superseded),
-      skipped: count(outcome.stale)
+      stale: count(outcome.stale)
     }
   };
 }

@@ -54,9 +54,9 @@ describe("GET /metrics on the Node server", () => {
     expect(sample(text, 'akb_firehose_records_total{outcome="dead_lettered"}')).toBe(total("deadLettered"));
     expect(sample(text, 'akb_firehose_records_total{outcome="empty"}')).toBe(total("empty"));
     expect(sample(text, 'akb_firehose_records_total{outcome="superseded"}')).toBe(total("superseded"));
-    expect(sample(text, 'akb_firehose_records_total{outcome="skipped"}')).toBe(total("stale"));
+    expect(sample(text, 'akb_firehose_records_total{outcome="stale"}')).toBe(total("stale"));
     // Every record of an acknowledged delivery has exactly one outcome.
-    const outcomes = ["stored", "dead_lettered", "empty", "superseded", "skipped"].reduce(
+    const outcomes = ["stored", "dead_lettered", "empty", "superseded", "stale"].reduce(
       (sum, o) => sum + (sample(text, `akb_firehose_records_total{outcome="${o}"}`) ?? 0),
       0,
     );
@@ -126,7 +126,7 @@ describe("CloudWatch EMF lines from the Lambda handler", () => {
       akb_firehose_records_dead_lettered: log.deadLettered,
       akb_firehose_records_empty: log.empty,
       akb_firehose_records_superseded: log.superseded,
-      akb_firehose_records_skipped: log.stale,
+      akb_firehose_records_stale: log.stale,
     });
     const directive = (
       accepted._aws as {

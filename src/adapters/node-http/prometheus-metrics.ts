@@ -30,7 +30,7 @@ export function createPrometheusMetrics(
   });
   const records = new Counter({
     name: "akb_firehose_records_total",
-    help: "Records of acknowledged deliveries, by outcome: stored, dead_lettered, empty, superseded, skipped (stale change events)",
+    help: "Records of acknowledged deliveries, by outcome: stored, dead_lettered, empty, superseded, stale (change events older than the target)",
     labelNames: ["outcome"],
     registers: [registry],
   });
