@@ -68,7 +68,7 @@ describe("GET /metrics on the Node server", () => {
     expect(text).toContain("process_cpu_user_seconds_total");
   });
 
-  it("shows the capture lag per app, read from the liveness collection when scraped", async () => {
+  it("shows the capture lag per app, read from the heartbeat collection when scraped", async () => {
     const { url, deps } = await start();
     const liveness = deps.store.db("monitors").collection("firehose_heartbeats");
     const now = deps.clock.now();

@@ -17,7 +17,7 @@ export interface PrometheusMetrics {
  */
 export function createPrometheusMetrics(
   inflightBytes: () => number,
-  /** The capture lag per app, read when scraped (from the liveness collection). */
+  /** The capture lag per app, read when scraped (from the webhook's heartbeat collection). */
   liveness?: { read: () => Promise<CaptureLiveness[]>; logger: Logger },
 ): PrometheusMetrics {
   const registry = new Registry();

@@ -169,7 +169,7 @@ async function readApps(
   firehose: StatusFirehoseConfig,
   now: number,
 ): Promise<DeploymentStatus["apps"]> {
-  const liveness = firehose.routing.livenessTarget;
+  const liveness = firehose.routing.heartbeatTarget;
   const received = await dataSource.db(liveness.db).collection(liveness.coll).find({}).toArray();
   const receivedById = new Map(received.map((doc) => [String(doc._id), doc]));
   return heartbeats.map((doc) => {
