@@ -8,7 +8,7 @@ import appServicesNodeModules from "../adapters/app-services/node-modules.json";
 const nodeRequire = createRequire(import.meta.url);
 
 /** The Node modules App Services provides (in full or in part); anything else must be bundled. */
-export const APP_SERVICES_MODULES: ReadonlySet<string> = new Set(appServicesNodeModules.modules);
+const APP_SERVICES_MODULES: ReadonlySet<string> = new Set(appServicesNodeModules.modules);
 
 export type AppServicesFunction = (...args: unknown[]) => unknown;
 
