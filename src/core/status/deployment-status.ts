@@ -13,6 +13,7 @@ import { ADMIN_API_DEFAULT_URL, DEFAULT_STALL_AFTER_MS, type CaptureHealthConfig
 import { SNAPSHOT_SIGNAL_TYPE } from "../capture/snapshot";
 import type { FirehoseConfig } from "../firehose/config";
 import { countMatching, type DataSourcePort, type Document } from "../ports";
+import { formatDuration } from "./format-duration";
 
 /**
  * A deployment's health as MongoDB records it, for `npm run status`: per app the last heartbeat and
@@ -204,11 +205,11 @@ function heartbeatAgeFindings(app: DeploymentStatus["apps"][number]): Finding[] 
       {
         level: "critical",
         what: `heartbeat ${app.app}`,
-        detail: a === null ? "never written" : `last written ${minutes(a)} ago`,
+        detail: a === null ? "never written" : `last written ${formatDuration(a)} ago`,
       },
     ];
   if (a > THRESHOLDS.heartbeatAgeWarnMs)
-    return [{ level: "warning", what: `heartbeat ${app.app}`, detail: `last written ${minutes(a)} ago` }];
+    return [{ level: "warning", what: `heartbeat ${app.app}`, detail: `last written ${formatDuration(a)} ago` }];
   return [];
 }
 
@@ -230,7 +231,7 @@ function endToEndFindings(app: DeploymentStatus["apps"][number], now: number): F
     {
       level,
       what: `end-to-end ${app.app}`,
-      detail: `last heartbeat through the webhook ${minutes(seenAge)} ago, lag ${minutes(app.endToEndLagMs ?? 0)}`,
+      detail: `last heartbeat through the webhook ${formatDuration(seenAge)} ago, lag ${formatDuration(app.endToEndLagMs ?? 0)}`,
     },
   ];
 }
@@ -362,7 +363,7 @@ function outboxFindings(outbox: DeploymentStatus["outbox"]): Finding[] {
     findings.push({
       level,
       what: "outbox",
-      detail: `${outbox.depth + outbox.permanent} entries, oldest ${minutes(oldest)} old`,
+      detail: `${outbox.depth + outbox.permanent} entries, oldest ${formatDuration(oldest)} old`,
     });
   if (outbox.permanent > 0)
     findings.push({
@@ -438,7 +439,7 @@ function snapshotFindings(snapshot: DeploymentStatus["snapshots"][number], now: 
     findings.push({
       level: "warning",
       what: `snapshot ${snapshot.id}`,
-      detail: `running but no progress for ${minutes(since)}: is the heartbeat continuing it?`,
+      detail: `running but no progress for ${formatDuration(since)}: is the heartbeat continuing it?`,
     });
   return findings;
 }
@@ -544,10 +545,4 @@ function shortReason(reason: unknown): string {
   if (typeof reason !== "string" || reason === "") return "(none)";
   const text = reason.replace(/^[A-Za-z]*Error: /, "");
   return text.split(/[:(]/)[0].trim().slice(0, 80) || text.slice(0, 80);
-}
-
-function minutes(ms: number): string {
-  if (ms < 60_000) return `${Math.round(ms / 1000)} s`;
-  if (ms < 3600_000) return `${(ms / 60_000).toFixed(1)} min`;
-  return `${(ms / 3600_000).toFixed(1)} h`;
 }
