@@ -170,8 +170,8 @@ async function readApps(
   firehose: StatusFirehoseConfig,
   now: number,
 ): Promise<DeploymentStatus["apps"]> {
-  const liveness = firehose.routing.heartbeatTarget;
-  const received = await dataSource.db(liveness.db).collection(liveness.coll).find({}).toArray();
+  const { db, coll } = firehose.routing.heartbeatTarget;
+  const received = await dataSource.db(db).collection(coll).find({}).toArray();
   const receivedById = new Map(received.map((doc) => [String(doc._id), doc]));
   return heartbeats.map((doc) => {
     const seen = receivedById.get(String(doc._id));
@@ -224,8 +224,7 @@ function endToEndFindings(app: DeploymentStatus["apps"][number], now: number): F
       },
     ];
   const behind = Math.max(seenAge, app.endToEndLagMs ?? 0);
-  const level: Level | null =
-    behind > THRESHOLDS.lagCriticalMs ? "critical" : behind > THRESHOLDS.lagWarnMs ? "warning" : null;
+  const level = levelOver(behind, THRESHOLDS.lagWarnMs, THRESHOLDS.lagCriticalMs);
   if (level === null) return [];
   return [
     {
@@ -351,14 +350,7 @@ async function readOutbox(
 function outboxFindings(outbox: DeploymentStatus["outbox"]): Finding[] {
   const findings: Finding[] = [];
   const oldest = outbox.oldestAgeMs;
-  const level: Level | null =
-    oldest === null
-      ? null
-      : oldest > THRESHOLDS.outboxOldestCriticalMs
-        ? "critical"
-        : oldest > THRESHOLDS.outboxOldestWarnMs
-          ? "warning"
-          : null;
+  const level = levelOver(oldest, THRESHOLDS.outboxOldestWarnMs, THRESHOLDS.outboxOldestCriticalMs);
   if (level !== null && oldest !== null)
     findings.push({
       level,
@@ -466,6 +458,14 @@ async function readSweeps(
     }))
     .sort((a, b) => (b.sweptAt ? b.sweptAt.getTime() : 0) - (a.sweptAt ? a.sweptAt.getTime() : 0))
     .slice(0, 10);
+}
+
+/** "critical" above `criticalMs`, "warning" above `warnMs`, else no finding. */
+function levelOver(ms: number | null, warnMs: number, criticalMs: number): Level | null {
+  if (ms === null) return null;
+  if (ms > criticalMs) return "critical";
+  if (ms > warnMs) return "warning";
+  return null;
 }
 
 function worstLevel(findings: Finding[]): Level {
