@@ -4,6 +4,9 @@
 import tsParser from "@typescript-eslint/parser";
 import esx from "eslint-plugin-es-x";
 import n from "eslint-plugin-n";
+import { createRequire } from "node:module";
+
+const require = createRequire(import.meta.url);
 
 // src/core is logic and ports only: no transport, signer, driver, store or host code.
 const coreMayNotImport = {
@@ -40,31 +43,8 @@ const coreMayNotImport = {
   ],
 };
 
-// Node modules App Services provides in full or in part (the App Services "JavaScript support" documentation page).
-const appServicesModules = [
-  "assert",
-  "buffer",
-  "crypto",
-  "dgram",
-  "dns",
-  "events",
-  "fs",
-  "http",
-  "https",
-  "net",
-  "os",
-  "path",
-  "punycode",
-  "querystring",
-  "stream",
-  "string_decoder",
-  "timers",
-  "tls",
-  "tty",
-  "url",
-  "util",
-  "zlib",
-];
+// Node modules App Services provides in full or in part: declared once, beside its host adapter.
+const appServicesModules = require("./src/adapters/app-services/node-modules.json").modules;
 
 // ES2015 statics App Services marks unsupported ("Array/Number static methods", "Math methods").
 const unsupportedStatics = Object.keys(esx.rules)

@@ -354,7 +354,7 @@ function buildRouting(settings, defaultTarget) {
     unmappedTemplate,
     captured,
     heartbeatSource: `${settings.heartbeatDatabase}.${settings.heartbeatCollection}`,
-    livenessTarget: { db: defaultTarget.db, coll: settings.livenessCollection }
+    heartbeatTarget: { db: defaultTarget.db, coll: settings.firehoseHeartbeatCollection }
   };
 }
 var namespaceMapParser = (raw, name) => {
@@ -454,7 +454,8 @@ var firehoseSettings = {
   deadLetterCollection: setting("FIREHOSE_DEAD_LETTER_COLLECTION", namespacePart, "firehose_dead_letters"),
   deletesCollection: setting("FIREHOSE_DELETES_COLLECTION", namespacePart, "firehose_deletes"),
   reconcileCollection: setting("FIREHOSE_RECONCILE_COLLECTION", namespacePart, "firehose_reconciles"),
-  livenessCollection: setting("FIREHOSE_HEARTBEAT_COLLECTION", namespacePart, "firehose_heartbeats"),
+  // The latest heartbeat the webhook received per app; named in full, as `heartbeatCollection` is the capture side's.
+  firehoseHeartbeatCollection: setting("FIREHOSE_HEARTBEAT_COLLECTION", namespacePart, "firehose_heartbeats"),
   namespaceMap: optional("FIREHOSE_NAMESPACE_MAP", namespaceMapParser),
   unmappedTemplate: setting("FIREHOSE_UNMAPPED_TARGET", templateParser, void 0),
   captured: setting("CAPTURED_NAMESPACES", capturedParser, () => /* @__PURE__ */ new Set()),
@@ -500,7 +501,7 @@ function constantTimeMatch(presented, accepted) {
 }
 
 // src/core/firehose/delivery-report.ts
-var NO_RECORDS = { stored: 0, dead_lettered: 0, empty: 0, superseded: 0, skipped: 0 };
+var NO_RECORDS = { stored: 0, dead_lettered: 0, empty: 0, superseded: 0, stale: 0 };
 
 // src/core/firehose/request.ts
 var import_zlib = require("zlib");
@@ -1475,7 +1476,7 @@ function planChange(change, index, routing, targetCache, now) {
       [POSITION_FIELD]: { pos: position }
     };
     const operation = { replaceOne: { filter: guard, replacement: liveness, upsert: true } };
-    return { target: routing.livenessTarget, write: { kind: "liveness", index, id, key, position, operation } };
+    return { target: routing.heartbeatTarget, write: { kind: "liveness", index, id, key, position, operation } };
   }
   const target = change.ns ? targetFor(routing, change.ns, targetCache) : targetWithoutNamespace(routing);
   if ("problem" in target) return refusal(target.problem, target.reason);
@@ -2236,7 +2237,7 @@ function report(status, outcome, durationMs, body) {
       dead_lettered: count(outcome.deadLettered),
       empty: count(outcome.empty),
       superseded: count(outcome.superseded),
-      skipped: count(outcome.stale)
+      stale: count(outcome.stale)
     }
   };
 }

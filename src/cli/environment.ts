@@ -35,7 +35,7 @@ export const webhookEnvironment: readonly EnvironmentSpec[] = [
   fromSetting(firehoseSettings.deadLetterCollection, "dead-letter collection"),
   fromSetting(firehoseSettings.deletesCollection, "delete positions of the mirror"),
   fromSetting(firehoseSettings.reconcileCollection, "reconciles' read marks, closings and sweeps"),
-  fromSetting(firehoseSettings.livenessCollection, "latest heartbeat seen per app"),
+  fromSetting(firehoseSettings.firehoseHeartbeatCollection, "latest heartbeat seen per app"),
   fromSetting(firehoseSettings.namespaceMap, 'change events by source namespace, JSON {"db.coll": "db.coll"}'),
   fromSetting(firehoseSettings.unmappedTemplate, "unmapped change events: default target, or a template {db}.{coll}"),
   fromSetting(firehoseSettings.captured, "captured namespaces a target may not be (comma-separated)"),
@@ -54,7 +54,7 @@ export const statusEnvironment: readonly EnvironmentSpec[] = [
   fromSetting(captureSettings.signalCollection, "snapshot signals"),
   fromSetting(firehoseSettings.database, "database of the webhook's collections"),
   fromSetting(firehoseSettings.deadLetterCollection, "dead-letter collection"),
-  fromSetting(firehoseSettings.livenessCollection, "latest heartbeat the webhook saw per app"),
+  fromSetting(firehoseSettings.firehoseHeartbeatCollection, "latest heartbeat the webhook saw per app"),
 ];
 
 /** The AWS side of the local tools. */

@@ -3,34 +3,12 @@ import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join } from "node:path";
 import { runInThisContext } from "node:vm";
+import appServicesNodeModules from "../adapters/app-services/node-modules.json";
 
 const nodeRequire = createRequire(import.meta.url);
 
 /** The Node modules App Services provides (in full or in part); anything else must be bundled. */
-export const APP_SERVICES_MODULES = new Set([
-  "assert",
-  "buffer",
-  "crypto",
-  "dgram",
-  "dns",
-  "events",
-  "fs",
-  "http",
-  "https",
-  "net",
-  "os",
-  "path",
-  "punycode",
-  "querystring",
-  "stream",
-  "string_decoder",
-  "timers",
-  "tls",
-  "tty",
-  "url",
-  "util",
-  "zlib",
-]);
+const APP_SERVICES_MODULES: ReadonlySet<string> = new Set(appServicesNodeModules.modules);
 
 export type AppServicesFunction = (...args: unknown[]) => unknown;
 

@@ -54,9 +54,9 @@ describe("GET /metrics on the Node server", () => {
     expect(sample(text, 'akb_firehose_records_total{outcome="dead_lettered"}')).toBe(total("deadLettered"));
     expect(sample(text, 'akb_firehose_records_total{outcome="empty"}')).toBe(total("empty"));
     expect(sample(text, 'akb_firehose_records_total{outcome="superseded"}')).toBe(total("superseded"));
-    expect(sample(text, 'akb_firehose_records_total{outcome="skipped"}')).toBe(total("stale"));
+    expect(sample(text, 'akb_firehose_records_total{outcome="stale"}')).toBe(total("stale"));
     // Every record of an acknowledged delivery has exactly one outcome.
-    const outcomes = ["stored", "dead_lettered", "empty", "superseded", "skipped"].reduce(
+    const outcomes = ["stored", "dead_lettered", "empty", "superseded", "stale"].reduce(
       (sum, o) => sum + (sample(text, `akb_firehose_records_total{outcome="${o}"}`) ?? 0),
       0,
     );
@@ -68,7 +68,7 @@ describe("GET /metrics on the Node server", () => {
     expect(text).toContain("process_cpu_user_seconds_total");
   });
 
-  it("shows the capture lag per app, read from the liveness collection when scraped", async () => {
+  it("shows the capture lag per app, read from the heartbeat collection when scraped", async () => {
     const { url, deps } = await start();
     const liveness = deps.store.db("monitors").collection("firehose_heartbeats");
     const now = deps.clock.now();
@@ -126,7 +126,7 @@ describe("CloudWatch EMF lines from the Lambda handler", () => {
       akb_firehose_records_dead_lettered: log.deadLettered,
       akb_firehose_records_empty: log.empty,
       akb_firehose_records_superseded: log.superseded,
-      akb_firehose_records_skipped: log.stale,
+      akb_firehose_records_stale: log.stale,
     });
     const directive = (
       accepted._aws as {

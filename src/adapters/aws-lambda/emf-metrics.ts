@@ -25,7 +25,7 @@ export function createEmfObserver(
 /**
  * The capture lag per app on Lambda, where nothing scrapes: after a delivery, at most once per
  * `everyMs` per container, one EMF line per app with `akb_capture_heartbeat_age` (seconds, dimension
- * `app`), read from the liveness collection. A Lambda that gets no deliveries writes none (alarm on
+ * `app`), read from the webhook's heartbeat collection. A Lambda that gets no deliveries writes none (alarm on
  * missing data too).
  */
 export function createEmfLivenessPublisher(

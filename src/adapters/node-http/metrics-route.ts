@@ -16,7 +16,7 @@ export interface MetricsRoute {
 export function createMetricsRoute(
   token: string | undefined,
   inflightBytes: () => number,
-  /** The capture lag per app, read when scraped (from the liveness collection the webhook keeps). */
+  /** The capture lag per app, read when scraped (from the heartbeat collection the webhook keeps). */
   liveness?: { read: () => Promise<CaptureLiveness[]>; logger: Logger },
 ): MetricsRoute {
   const metrics = createPrometheusMetrics(inflightBytes, liveness);

@@ -17,7 +17,7 @@ export interface PrometheusMetrics {
  */
 export function createPrometheusMetrics(
   inflightBytes: () => number,
-  /** The capture lag per app, read when scraped (from the liveness collection). */
+  /** The capture lag per app, read when scraped (from the webhook's heartbeat collection). */
   liveness?: { read: () => Promise<CaptureLiveness[]>; logger: Logger },
 ): PrometheusMetrics {
   const registry = new Registry();
@@ -30,7 +30,7 @@ export function createPrometheusMetrics(
   });
   const records = new Counter({
     name: "akb_firehose_records_total",
-    help: "Records of acknowledged deliveries, by outcome: stored, dead_lettered, empty, superseded, skipped (stale change events)",
+    help: "Records of acknowledged deliveries, by outcome: stored, dead_lettered, empty, superseded, stale (change events older than the target)",
     labelNames: ["outcome"],
     registers: [registry],
   });

@@ -8,17 +8,17 @@ export interface CaptureLiveness {
 }
 
 /**
- * The capture lag per app, as the webhook sees it: from the liveness collection it keeps (the latest
+ * The capture lag per app, as the webhook sees it: from the heartbeat collection it keeps (the latest
  * heartbeat per app, see plan-writes.ts), at the time asked. A capture that stalls stops the
  * heartbeats, so this grows by a second every second; healthy, it stays below a minute plus the
  * delivery delay (Firehose's buffer interval).
  */
 export async function readCaptureLiveness(
   dataSource: DataSourcePort,
-  routing: Pick<Routing, "livenessTarget">,
+  routing: Pick<Routing, "heartbeatTarget">,
   now: number,
 ): Promise<CaptureLiveness[]> {
-  const { db, coll } = routing.livenessTarget;
+  const { db, coll } = routing.heartbeatTarget;
   const documents = await dataSource.db(db).collection(coll).find({}).limit(1000).toArray();
   const out: CaptureLiveness[] = [];
   for (const doc of documents) {

@@ -15,7 +15,8 @@ export const firehoseSettings = {
   deadLetterCollection: setting("FIREHOSE_DEAD_LETTER_COLLECTION", namespacePart, "firehose_dead_letters"),
   deletesCollection: setting("FIREHOSE_DELETES_COLLECTION", namespacePart, "firehose_deletes"),
   reconcileCollection: setting("FIREHOSE_RECONCILE_COLLECTION", namespacePart, "firehose_reconciles"),
-  livenessCollection: setting("FIREHOSE_HEARTBEAT_COLLECTION", namespacePart, "firehose_heartbeats"),
+  // The latest heartbeat the webhook received per app; named in full, as `heartbeatCollection` is the capture side's.
+  firehoseHeartbeatCollection: setting("FIREHOSE_HEARTBEAT_COLLECTION", namespacePart, "firehose_heartbeats"),
   namespaceMap: optional("FIREHOSE_NAMESPACE_MAP", namespaceMapParser),
   unmappedTemplate: setting("FIREHOSE_UNMAPPED_TARGET", templateParser, undefined),
   captured: setting("CAPTURED_NAMESPACES", capturedParser, () => new Set<string>()),

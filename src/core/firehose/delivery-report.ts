@@ -19,19 +19,19 @@ export interface RecordOutcomes {
   readonly empty: number;
   /** A later (or newer) record of the same document in the same delivery won. */
   readonly superseded: number;
-  /** Change events older than what the target (or its delete positions) already held. */
-  readonly skipped: number;
+  /** Change events older than what the target (or its delete positions) already held, not applied. */
+  readonly stale: number;
 }
 
 /** The outcomes of a delivery answered before its records were read (refused, or over a limit). */
-export const NO_RECORDS: RecordOutcomes = { stored: 0, dead_lettered: 0, empty: 0, superseded: 0, skipped: 0 };
+export const NO_RECORDS: RecordOutcomes = { stored: 0, dead_lettered: 0, empty: 0, superseded: 0, stale: 0 };
 
 export const RECORD_OUTCOMES: readonly (keyof RecordOutcomes)[] = [
   "stored",
   "dead_lettered",
   "empty",
   "superseded",
-  "skipped",
+  "stale",
 ];
 
 /** The port through which the core reports each delivery; hosts turn it into metrics. */

@@ -200,7 +200,7 @@ function planChange(
       [POSITION_FIELD]: { pos: position },
     };
     const operation = { replaceOne: { filter: guard, replacement: liveness, upsert: true } };
-    return { target: routing.livenessTarget, write: { kind: "liveness", index, id, key, position, operation } };
+    return { target: routing.heartbeatTarget, write: { kind: "liveness", index, id, key, position, operation } };
   }
 
   const target = change.ns ? targetFor(routing, change.ns, targetCache) : targetWithoutNamespace(routing);

@@ -92,7 +92,7 @@ function report(status: number, outcome: Outcome, durationMs: number, body: Uint
       dead_lettered: count(outcome.deadLettered),
       empty: count(outcome.empty),
       superseded: count(outcome.superseded),
-      skipped: count(outcome.stale),
+      stale: count(outcome.stale),
     },
   };
 }

@@ -22,8 +22,8 @@ export interface Routing {
   readonly captured: ReadonlySet<string>;
   /** Envelopes from this namespace are heartbeats: recorded as liveness, not stored as data. */
   readonly heartbeatSource: string;
-  /** Where the latest heartbeat per app is recorded. */
-  readonly livenessTarget: Namespace;
+  /** Where the latest heartbeat per app is recorded (the webhook's heartbeat collection). */
+  readonly heartbeatTarget: Namespace;
 }
 
 /** What routing is made of, as read from the settings (see firehose/config.ts). */
@@ -33,7 +33,8 @@ export interface RoutingSettings {
   readonly captured: ReadonlySet<string>;
   readonly heartbeatDatabase: string;
   readonly heartbeatCollection: string;
-  readonly livenessCollection: string;
+  /** FIREHOSE_HEARTBEAT_COLLECTION, in the default target's database: where `heartbeatTarget` is. */
+  readonly firehoseHeartbeatCollection: string;
 }
 
 /**
@@ -79,7 +80,7 @@ export function buildRouting(settings: RoutingSettings, defaultTarget: Namespace
     unmappedTemplate,
     captured,
     heartbeatSource: `${settings.heartbeatDatabase}.${settings.heartbeatCollection}`,
-    livenessTarget: { db: defaultTarget.db, coll: settings.livenessCollection },
+    heartbeatTarget: { db: defaultTarget.db, coll: settings.firehoseHeartbeatCollection },
   };
 }
 

@@ -14,6 +14,7 @@ import { SNAPSHOT_SIGNAL_TYPE } from "../capture/snapshot";
 import type { FirehoseConfig } from "../firehose/config";
 import { deadLetterStore, type DeadLetterCounts } from "../firehose/dead-letters";
 import { countMatching, type DataSourcePort, type Document } from "../ports";
+import { formatDuration } from "./format-duration";
 
 /**
  * A deployment's health as MongoDB records it, for `npm run status`: per app the last heartbeat and
@@ -98,89 +99,155 @@ export interface DeploymentStatus {
 const DAY_MS = 24 * 3600_000;
 const SAMPLE = 10_000;
 
+/** The settings the status report reads; what a caller leaves out takes its default. */
+export type StatusCaptureConfig = Pick<
+  CaptureConfig,
+  | "heartbeatDatabase"
+  | "heartbeatCollection"
+  | "outboxDatabase"
+  | "outboxCollection"
+  | "signalDatabase"
+  | "signalCollection"
+> &
+  Partial<Pick<CaptureConfig, "statusCollection">>;
+export type StatusFirehoseConfig = Pick<
+  FirehoseConfig,
+  "database" | "deadLetterCollection" | "reconcileCollection" | "routing"
+>;
+export type StatusHealthConfig = Partial<Pick<CaptureHealthConfig, "stallAfterMs" | "adminApiUrl" | "captured">>;
+
+/** One app's capture health as read, with the heartbeat's own report kept for the findings. */
+interface CaptureRead {
+  readonly status: DeploymentStatus["capture"][number];
+  readonly report: CaptureHealthReport | null;
+}
+
+/**
+ * Reads each part in turn (apps and heartbeats, capture health, outbox, dead letters, snapshots,
+ * sweeps), then judges each part against `THRESHOLDS`; the findings keep that order.
+ */
 export async function readDeploymentStatus(
   dataSource: DataSourcePort,
-  capture: Pick<
-    CaptureConfig,
-    | "heartbeatDatabase"
-    | "heartbeatCollection"
-    | "outboxDatabase"
-    | "outboxCollection"
-    | "signalDatabase"
-    | "signalCollection"
-  > &
-    Partial<Pick<CaptureConfig, "statusCollection">>,
-  firehose: Pick<FirehoseConfig, "database" | "deadLetterCollection" | "reconcileCollection" | "routing">,
+  capture: StatusCaptureConfig,
+  firehose: StatusFirehoseConfig,
   now: number,
-  health: Partial<Pick<CaptureHealthConfig, "stallAfterMs" | "adminApiUrl" | "captured">> = {},
+  health: StatusHealthConfig = {},
 ): Promise<DeploymentStatus> {
-  const findings: Finding[] = [];
-  const age = (date: unknown) => (date instanceof Date ? now - date.getTime() : null);
-
   const heartbeats = await dataSource
     .db(capture.heartbeatDatabase)
     .collection(capture.heartbeatCollection)
     .find({})
     .toArray();
-  const liveness = firehose.routing.livenessTarget;
-  const received = await dataSource.db(liveness.db).collection(liveness.coll).find({}).toArray();
+  const apps = await readApps(dataSource, heartbeats, firehose, now);
+  const captureReads = await readCaptureHealth(dataSource, heartbeats, capture, now, health);
+  const outbox = await readOutbox(dataSource, capture, now);
+  const deadLetters24h = await readDeadLetters(dataSource, firehose, now);
+  const snapshots = await readSnapshots(dataSource, capture, now);
+  const sweeps = await readSweeps(dataSource, firehose);
+  const findings = [
+    ...appFindings(apps, capture, now),
+    ...captureReads.flatMap((read) => captureFindings(read, capture, now, health)),
+    ...outboxFindings(outbox),
+    ...deadLetterFindings(deadLetters24h),
+    ...snapshots.flatMap((snapshot) => snapshotFindings(snapshot, now)),
+  ];
+  return {
+    checkedAt: new Date(now),
+    level: worstLevel(findings),
+    apps,
+    capture: captureReads.map((read) => read.status),
+    outbox,
+    deadLetters24h,
+    snapshots,
+    sweeps,
+    findings,
+  };
+}
+
+/** Per app: its last heartbeat, and the same heartbeat as the webhook received it (the end-to-end lag). */
+async function readApps(
+  dataSource: DataSourcePort,
+  heartbeats: Document[],
+  firehose: StatusFirehoseConfig,
+  now: number,
+): Promise<DeploymentStatus["apps"]> {
+  const { db, coll } = firehose.routing.heartbeatTarget;
+  const received = await dataSource.db(db).collection(coll).find({}).toArray();
   const receivedById = new Map(received.map((doc) => [String(doc._id), doc]));
-  const apps = heartbeats.map((doc) => {
+  return heartbeats.map((doc) => {
     const seen = receivedById.get(String(doc._id));
-    const lagMs = seen && typeof seen.lagMs === "number" ? seen.lagMs : null;
     return {
       app: String(doc.app ?? doc._id),
       lastHeartbeatAt: doc.at instanceof Date ? doc.at : null,
-      heartbeatAgeMs: age(doc.at),
+      heartbeatAgeMs: ageMs(doc.at, now),
       outboxDepthAtHeartbeat: typeof doc.outboxDepth === "number" ? doc.outboxDepth : null,
       webhookReceivedAt: seen && seen.receivedAt instanceof Date ? seen.receivedAt : null,
-      endToEndLagMs: lagMs,
+      endToEndLagMs: seen && typeof seen.lagMs === "number" ? seen.lagMs : null,
     };
   });
+}
+
+function appFindings(apps: DeploymentStatus["apps"], capture: StatusCaptureConfig, now: number): Finding[] {
   if (apps.length === 0)
-    findings.push({
-      level: "critical",
-      what: "heartbeat",
-      detail: `no heartbeat document in ${capture.heartbeatDatabase}.${capture.heartbeatCollection}: is the emitHeartbeat trigger enabled?`,
-    });
-  for (const app of apps) {
-    const a = app.heartbeatAgeMs;
-    if (a === null || a > THRESHOLDS.heartbeatAgeCriticalMs)
-      findings.push({
+    return [
+      {
+        level: "critical",
+        what: "heartbeat",
+        detail: `no heartbeat document in ${capture.heartbeatDatabase}.${capture.heartbeatCollection}: is the emitHeartbeat trigger enabled?`,
+      },
+    ];
+  return apps.flatMap((app) => [...heartbeatAgeFindings(app), ...endToEndFindings(app, now)]);
+}
+
+function heartbeatAgeFindings(app: DeploymentStatus["apps"][number]): Finding[] {
+  const a = app.heartbeatAgeMs;
+  if (a === null || a > THRESHOLDS.heartbeatAgeCriticalMs)
+    return [
+      {
         level: "critical",
         what: `heartbeat ${app.app}`,
-        detail: a === null ? "never written" : `last written ${minutes(a)} ago`,
-      });
-    else if (a > THRESHOLDS.heartbeatAgeWarnMs)
-      findings.push({ level: "warning", what: `heartbeat ${app.app}`, detail: `last written ${minutes(a)} ago` });
-    const seenAge = age(app.webhookReceivedAt);
-    if (seenAge === null)
-      findings.push({
+        detail: a === null ? "never written" : `last written ${formatDuration(a)} ago`,
+      },
+    ];
+  if (a > THRESHOLDS.heartbeatAgeWarnMs)
+    return [{ level: "warning", what: `heartbeat ${app.app}`, detail: `last written ${formatDuration(a)} ago` }];
+  return [];
+}
+
+function endToEndFindings(app: DeploymentStatus["apps"][number], now: number): Finding[] {
+  const seenAge = ageMs(app.webhookReceivedAt, now);
+  if (seenAge === null)
+    return [
+      {
         level: "warning",
         what: `webhook ${app.app}`,
         detail: "the webhook has recorded no heartbeat of this app: is the stream delivered?",
-      });
-    else {
-      const behind = Math.max(seenAge, app.endToEndLagMs ?? 0);
-      if (behind > THRESHOLDS.lagCriticalMs)
-        findings.push({
-          level: "critical",
-          what: `end-to-end ${app.app}`,
-          detail: `last heartbeat through the webhook ${minutes(seenAge)} ago, lag ${minutes(app.endToEndLagMs ?? 0)}`,
-        });
-      else if (behind > THRESHOLDS.lagWarnMs)
-        findings.push({
-          level: "warning",
-          what: `end-to-end ${app.app}`,
-          detail: `last heartbeat through the webhook ${minutes(seenAge)} ago, lag ${minutes(app.endToEndLagMs ?? 0)}`,
-        });
-    }
-  }
+      },
+    ];
+  const behind = Math.max(seenAge, app.endToEndLagMs ?? 0);
+  const level = levelOver(behind, THRESHOLDS.lagWarnMs, THRESHOLDS.lagCriticalMs);
+  if (level === null) return [];
+  return [
+    {
+      level,
+      what: `end-to-end ${app.app}`,
+      detail: `last heartbeat through the webhook ${formatDuration(seenAge)} ago, lag ${formatDuration(app.endToEndLagMs ?? 0)}`,
+    },
+  ];
+}
 
+/** Per app: is capture alive (the heartbeat's own event on the stream), and the heartbeat's trigger report. */
+async function readCaptureHealth(
+  dataSource: DataSourcePort,
+  heartbeats: Document[],
+  capture: StatusCaptureConfig,
+  now: number,
+  health: StatusHealthConfig,
+): Promise<CaptureRead[]> {
   const statusCollection = dataSource
     .db(capture.outboxDatabase)
     .collection(capture.statusCollection || (captureSettings.statusCollection.fallback as string));
-  const captureStatus: DeploymentStatus["capture"] = [];
+  const reads: CaptureRead[] = [];
   for (const doc of heartbeats) {
     const app = String(doc._id);
     const onStream = await statusCollection.findOne({ _id: heartbeatOnStreamId(app) });
@@ -191,95 +258,140 @@ export async function readDeploymentStatus(
       now,
       health.stallAfterMs ?? DEFAULT_STALL_AFTER_MS,
     );
-    captureStatus.push({
-      app,
-      stream,
-      checkedAt: report && report.checkedAt instanceof Date ? report.checkedAt : null,
-      adminApi: report ? report.adminApi : null,
-      autoResume: report ? report.autoResume : null,
-      triggers: report && Array.isArray(report.triggers) ? report.triggers : [],
+    reads.push({
+      status: {
+        app,
+        stream,
+        checkedAt: report && report.checkedAt instanceof Date ? report.checkedAt : null,
+        adminApi: report ? report.adminApi : null,
+        autoResume: report ? report.autoResume : null,
+        triggers: report && Array.isArray(report.triggers) ? report.triggers : [],
+      },
+      report,
     });
-    const problems: CaptureProblem[] = report && Array.isArray(report.problems) ? report.problems : [];
-    const stale = report ? now - report.checkedAt.getTime() > THRESHOLDS.heartbeatAgeWarnMs : false;
-    const asOf = stale && report ? ` (as the heartbeat saw it at ${report.checkedAt.toISOString()})` : "";
-    if (stream.state === "stalled") {
-      const seen = problems.find((p) => p.what.indexOf("capture stream") === 0);
-      findings.push({
-        level: "critical",
-        what: `capture stream ${app}`,
-        detail: `capture has stalled: ${stream.detail}`,
-        steps:
-          seen && seen.steps.length > 0
-            ? seen.steps
-            : stalledStreamSteps(
-                {
-                  adminApiUrl: health.adminApiUrl ?? ADMIN_API_DEFAULT_URL,
-                  signalDatabase: capture.signalDatabase,
-                  signalCollection: capture.signalCollection,
-                  heartbeatDatabase: capture.heartbeatDatabase,
-                  heartbeatCollection: capture.heartbeatCollection,
-                  captured: health.captured ?? new Set<string>(),
-                  adminConfigured: report !== null && report.adminApi !== "not_configured",
-                  autoResume: report !== null && report.autoResume === true,
-                },
-                0,
-              ),
-      });
-    }
-    // The heartbeat's own findings about the triggers and the Admin API (its stream finding is redone above, fresh).
-    for (const problem of problems) {
-      if (problem.what.indexOf("capture stream") === 0) continue;
-      findings.push({
-        level: problem.level,
-        what: problem.what,
-        detail: `${problem.detail}${asOf}`,
-        steps: problem.steps,
-      });
-    }
   }
+  return reads;
+}
 
+function captureFindings(
+  { status, report }: CaptureRead,
+  capture: StatusCaptureConfig,
+  now: number,
+  health: StatusHealthConfig,
+): Finding[] {
+  const problems: CaptureProblem[] = report && Array.isArray(report.problems) ? report.problems : [];
+  const findings: Finding[] = [];
+  if (status.stream.state === "stalled") {
+    const seen = problems.find((p) => p.what.indexOf("capture stream") === 0);
+    findings.push({
+      level: "critical",
+      what: `capture stream ${status.app}`,
+      detail: `capture has stalled: ${status.stream.detail}`,
+      steps: seen && seen.steps.length > 0 ? seen.steps : stalledSteps(report, capture, health),
+    });
+  }
+  const stale = report ? now - report.checkedAt.getTime() > THRESHOLDS.heartbeatAgeWarnMs : false;
+  const asOf = stale && report ? ` (as the heartbeat saw it at ${report.checkedAt.toISOString()})` : "";
+  // The heartbeat's own findings about the triggers and the Admin API (its stream finding is redone above, fresh).
+  for (const problem of problems) {
+    if (problem.what.indexOf("capture stream") === 0) continue;
+    findings.push({
+      level: problem.level,
+      what: problem.what,
+      detail: `${problem.detail}${asOf}`,
+      steps: problem.steps,
+    });
+  }
+  return findings;
+}
+
+/** What to do about a stalled stream when the heartbeat's report has no steps of its own. */
+function stalledSteps(
+  report: CaptureHealthReport | null,
+  capture: StatusCaptureConfig,
+  health: StatusHealthConfig,
+): string[] {
+  return stalledStreamSteps(
+    {
+      adminApiUrl: health.adminApiUrl ?? ADMIN_API_DEFAULT_URL,
+      signalDatabase: capture.signalDatabase,
+      signalCollection: capture.signalCollection,
+      heartbeatDatabase: capture.heartbeatDatabase,
+      heartbeatCollection: capture.heartbeatCollection,
+      captured: health.captured ?? new Set<string>(),
+      adminConfigured: report !== null && report.adminApi !== "not_configured",
+      autoResume: report !== null && report.autoResume === true,
+    },
+    0,
+  );
+}
+
+async function readOutbox(
+  dataSource: DataSourcePort,
+  capture: StatusCaptureConfig,
+  now: number,
+): Promise<DeploymentStatus["outbox"]> {
   const outboxCollection = dataSource.db(capture.outboxDatabase).collection(capture.outboxCollection);
   const depth = await countMatching(outboxCollection, { permanent: { $ne: true } });
   const permanent = await countMatching(outboxCollection, { permanent: true });
   const [oldest] = await outboxCollection.find({}).sort({ enqueuedAt: 1 }).limit(1).toArray();
   const sample = await outboxCollection.find({}).sort({ enqueuedAt: 1 }).limit(SAMPLE).toArray();
-  const outbox = {
+  return {
     depth,
     permanent,
     oldestEnqueuedAt: oldest && oldest.enqueuedAt instanceof Date ? oldest.enqueuedAt : null,
-    oldestAgeMs: oldest ? age(oldest.enqueuedAt) : null,
+    oldestAgeMs: oldest ? ageMs(oldest.enqueuedAt, now) : null,
     topReasons: top(
       sample.map((entry) => shortReason(entry.lastError)),
       "reason",
     ).slice(0, 5) as { reason: string; count: number }[],
   };
-  if (outbox.oldestAgeMs !== null && outbox.oldestAgeMs > THRESHOLDS.outboxOldestCriticalMs)
-    findings.push({
-      level: "critical",
-      what: "outbox",
-      detail: `${depth + permanent} entries, oldest ${minutes(outbox.oldestAgeMs)} old`,
-    });
-  else if (outbox.oldestAgeMs !== null && outbox.oldestAgeMs > THRESHOLDS.outboxOldestWarnMs)
-    findings.push({
-      level: "warning",
-      what: "outbox",
-      detail: `${depth + permanent} entries, oldest ${minutes(outbox.oldestAgeMs)} old`,
-    });
-  if (permanent > 0)
-    findings.push({
-      level: "warning",
-      what: "outbox",
-      detail: `${permanent} entries too large to put, kept for you (README, "Operating it")`,
-    });
+}
 
-  const deadLetters24h = await deadLetterStore(dataSource, firehose).countByReason(new Date(now - DAY_MS), SAMPLE);
-  if (deadLetters24h.total > 0)
+function outboxFindings(outbox: DeploymentStatus["outbox"]): Finding[] {
+  const findings: Finding[] = [];
+  const oldest = outbox.oldestAgeMs;
+  const level = levelOver(oldest, THRESHOLDS.outboxOldestWarnMs, THRESHOLDS.outboxOldestCriticalMs);
+  if (level !== null && oldest !== null)
     findings.push({
+      level,
+      what: "outbox",
+      detail: `${outbox.depth + outbox.permanent} entries, oldest ${formatDuration(oldest)} old`,
+    });
+  if (outbox.permanent > 0)
+    findings.push({
+      level: "warning",
+      what: "outbox",
+      detail: `${outbox.permanent} entries too large to put, kept for you (README, "Operating it")`,
+    });
+  return findings;
+}
+
+async function readDeadLetters(
+  dataSource: DataSourcePort,
+  firehose: StatusFirehoseConfig,
+  now: number,
+): Promise<DeploymentStatus["deadLetters24h"]> {
+  return deadLetterStore(dataSource, firehose).countByReason(new Date(now - DAY_MS), SAMPLE);
+}
+
+function deadLetterFindings(deadLetters24h: DeploymentStatus["deadLetters24h"]): Finding[] {
+  if (deadLetters24h.total === 0) return [];
+  return [
+    {
       level: "warning",
       what: "dead letters",
       detail: `${deadLetters24h.truncated ? "more than " : ""}${deadLetters24h.total} in the last 24 h (${deadLetters24h.byReasonCode.map((r) => `${r.reasonCode} ${r.count}`).join(", ")})`,
-    });
+    },
+  ];
+}
 
+/** The latest 50 snapshot signals, newest first, each with its progress. */
+async function readSnapshots(
+  dataSource: DataSourcePort,
+  capture: StatusCaptureConfig,
+  now: number,
+): Promise<DeploymentStatus["snapshots"]> {
   const signals = await dataSource
     .db(capture.signalDatabase)
     .collection(capture.signalCollection)
@@ -289,29 +401,39 @@ export async function readDeploymentStatus(
     .toArray();
   const snapshots: DeploymentStatus["snapshots"] = [];
   for (const signal of signals) snapshots.push(await snapshotStatus(dataSource, signal, now));
-  for (const snapshot of snapshots) {
-    if (snapshot.status === "failed")
-      findings.push({
-        level: "warning",
-        what: `snapshot ${snapshot.id}`,
-        detail: `failed: ${snapshot.error ?? "no error recorded"}`,
-      });
-    const since = age(snapshot.updatedAt);
-    if (snapshot.status === "running" && since !== null && since > THRESHOLDS.snapshotStaleMs)
-      findings.push({
-        level: "warning",
-        what: `snapshot ${snapshot.id}`,
-        detail: `running but no progress for ${minutes(since)}: is the heartbeat continuing it?`,
-      });
-  }
+  return snapshots;
+}
 
+function snapshotFindings(snapshot: DeploymentStatus["snapshots"][number], now: number): Finding[] {
+  const findings: Finding[] = [];
+  if (snapshot.status === "failed")
+    findings.push({
+      level: "warning",
+      what: `snapshot ${snapshot.id}`,
+      detail: `failed: ${snapshot.error ?? "no error recorded"}`,
+    });
+  const since = ageMs(snapshot.updatedAt, now);
+  if (snapshot.status === "running" && since !== null && since > THRESHOLDS.snapshotStaleMs)
+    findings.push({
+      level: "warning",
+      what: `snapshot ${snapshot.id}`,
+      detail: `running but no progress for ${formatDuration(since)}: is the heartbeat continuing it?`,
+    });
+  return findings;
+}
+
+/** The webhook's latest 10 reconcile sweeps, newest first. */
+async function readSweeps(
+  dataSource: DataSourcePort,
+  firehose: StatusFirehoseConfig,
+): Promise<DeploymentStatus["sweeps"]> {
   // Sweep rows are "s|<reconcile>|<ns>" (firehose/reconcile.ts): an _id range, not a scan of the marks.
-  const sweepRows = await dataSource
+  const rows = await dataSource
     .db(firehose.database)
     .collection(firehose.reconcileCollection)
     .find({ _id: { $gte: "s|", $lt: "s}" } })
     .toArray();
-  const sweeps = sweepRows
+  return rows
     .map((row) => ({
       reconcile: String(row.reconcile),
       ns: String(row.ns),
@@ -322,23 +444,25 @@ export async function readDeploymentStatus(
     }))
     .sort((a, b) => (b.sweptAt ? b.sweptAt.getTime() : 0) - (a.sweptAt ? a.sweptAt.getTime() : 0))
     .slice(0, 10);
+}
 
-  const level: Level = findings.some((f) => f.level === "critical")
-    ? "critical"
-    : findings.some((f) => f.level === "warning")
-      ? "warning"
-      : "ok";
-  return {
-    checkedAt: new Date(now),
-    level,
-    apps,
-    capture: captureStatus,
-    outbox,
-    deadLetters24h,
-    snapshots,
-    sweeps,
-    findings,
-  };
+/** "critical" above `criticalMs`, "warning" above `warnMs`, else no finding. */
+function levelOver(ms: number | null, warnMs: number, criticalMs: number): Level | null {
+  if (ms === null) return null;
+  if (ms > criticalMs) return "critical";
+  if (ms > warnMs) return "warning";
+  return null;
+}
+
+function worstLevel(findings: Finding[]): Level {
+  if (findings.some((f) => f.level === "critical")) return "critical";
+  if (findings.some((f) => f.level === "warning")) return "warning";
+  return "ok";
+}
+
+/** How long ago `date` was, or null when it is not a date. */
+function ageMs(date: unknown, now: number): number | null {
+  return date instanceof Date ? now - date.getTime() : null;
 }
 
 async function snapshotStatus(
@@ -407,10 +531,4 @@ function shortReason(reason: unknown): string {
   if (typeof reason !== "string" || reason === "") return "(none)";
   const text = reason.replace(/^[A-Za-z]*Error: /, "");
   return text.split(/[:(]/)[0].trim().slice(0, 80) || text.slice(0, 80);
-}
-
-function minutes(ms: number): string {
-  if (ms < 60_000) return `${Math.round(ms / 1000)} s`;
-  if (ms < 3600_000) return `${(ms / 60_000).toFixed(1)} min`;
-  return `${(ms / 3600_000).toFixed(1)} h`;
 }

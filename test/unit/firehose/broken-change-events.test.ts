@@ -101,7 +101,7 @@ function brokenVersions(event: Json): Broken[] {
 
 const fixtures = MONGODB_OUTPUT_FORMATS.map(readChangeEventFixture);
 /** Bookkeeping collections: the only ones that may hold documents without a position. */
-const BOOKKEEPING = [firehoseDefaults.deadLetterCollection, "firehose_deletes", "firehose_liveness"];
+const BOOKKEEPING = [firehoseDefaults.deadLetterCollection, "firehose_deletes", "firehose_heartbeats"];
 
 describe("a broken change event is never stored as data", () => {
   it.each(fixtures)("$outputFormat: every event broken one part at a time, beside the valid ones", async (fixture) => {

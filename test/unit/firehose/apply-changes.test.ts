@@ -75,7 +75,7 @@ describe("the webhook applies change envelopes", () => {
     ]);
   });
 
-  it("counts stale envelopes as skipped, not as errors or dead letters", async () => {
+  it("counts stale envelopes as stale, not as errors or dead letters", async () => {
     const deps = makeFirehoseDeps();
     await receiveFirehoseDelivery(delivery([replace]), deps);
     await receiveFirehoseDelivery(delivery([insert, update]), deps);
