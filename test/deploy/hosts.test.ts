@@ -64,7 +64,11 @@ describe("packaged webhook hosts (esbuild bundles with the driver inside)", { ti
       stream.on("data", (chunk: Buffer) => (text += chunk.toString()));
       return () => text;
     };
-    const [stdout, stderr, answersText] = [read(child.stdout!), read(child.stderr!), read(child.stdio[3]!)];
+    const [stdout, stderr, answersText] = [
+      read(child.stdout!),
+      read(child.stderr!),
+      read(child.stdio[3] as NodeJS.ReadableStream),
+    ];
     expect(await new Promise((resolve) => child.once("close", resolve)), stderr()).toBe(0);
     const [result, health, refused] = JSON.parse(answersText());
     expect(result.statusCode).toBe(500);
