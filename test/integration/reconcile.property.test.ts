@@ -106,7 +106,7 @@ if (uri) {
     },
   });
 } else {
-  // Skipped where the runner reports skips, with why (the note shows when this file runs alone).
+  // Skipped where the runner reports skips, with why (`npx vitest run --reporter=verbose` shows the note).
   it("reconcile on real MongoDB (MONGODB_URI) as the target", (context) =>
     context.skip("MONGODB_URI is not set, so the real-server target is skipped; the embedded store runs"));
 }

@@ -24,7 +24,7 @@ if (uri) {
     },
   });
 } else {
-  // Skipped where the runner reports skips, with why (the note shows when this file runs alone).
+  // Skipped where the runner reports skips, with why (`npx vitest run --reporter=verbose` shows the note).
   it("store conformance: real MongoDB (MONGODB_URI)", (context) =>
     context.skip("MONGODB_URI is not set, so the real-server half is skipped; the embedded store half runs"));
 }
