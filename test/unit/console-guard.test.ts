@@ -67,6 +67,9 @@ describe("the console guard (test/setup/console-guard.ts)", () => {
       );
       expect(outcome["writes a metric line to stdout"]).toMatch(/\n {2}process\.stdout: \{"_aws":\{\}\}/);
       expect(outcome["warns"]).toMatch(/\n {2}console\.warn: deprecated option/);
+      expect(outcome["emits a Node deprecation warning"]).toMatch(
+        /\n {2}process\.stderr: \(node:\d+\) DeprecationWarning: an old API/,
+      );
       // A failed beforeAll fails the file and skips its tests.
       const noisy = testResults.find((file) => file.name.endsWith("loads-noisily.fixture.ts"))!;
       expect(noisy.message).toMatch(
