@@ -1,6 +1,6 @@
 /**
  * Registered in vitest.config.ts (setupFiles): a test that writes to the console fails, naming the
- * lines, so `npm test` prints only the runner's output. Writes while a file loads fail its tests.
+ * lines, so `npm test` prints only the runner's output. Writes while a file loads fail the file.
  */
 import { afterAll, afterEach, beforeAll } from "vitest";
 import { consoleOutputError, createConsoleGuard } from "./console-output";
