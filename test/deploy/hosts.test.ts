@@ -1,6 +1,5 @@
 import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
-import { createRequire } from "node:module";
 import { describe, expect, it } from "vitest";
 import { buildHosts } from "../../scripts/build-hosts";
 import { httpRequest } from "../helpers/http";
@@ -39,39 +38,67 @@ describe("packaged webhook hosts (esbuild bundles with the driver inside)", { ti
 
   it("the Lambda bundle exports handler and answers a Function URL event (500, retryable, naming the missing MONGODB_URI)", async () => {
     const { lambda } = await buildHosts();
-    const { handler } = createRequire(import.meta.url)(lambda);
-    delete process.env.MONGODB_URI;
-    process.env.FIREHOSE_ACCESS_KEY = "k";
-    try {
+    // Run as Lambda runs it, a process of its own whose stdout and stderr are the logs and the metrics.
+    const invoke = `
+      const { handler } = require(process.argv[1]);
       const event = {
         version: "2.0",
         requestContext: { http: { method: "POST" } },
         headers: { "x-amz-firehose-request-id": "r-9", "x-amz-firehose-access-key": "k" },
         body: "{}",
       };
-      const result = await handler(event);
-      expect(result.statusCode).toBe(500);
-      expect(JSON.parse(result.body)).toMatchObject({
-        requestId: "r-9",
-        errorMessage: "receiver set-up failed: MONGODB_URI is not set; retry",
-      });
-      // Its health check says why deliveries would fail.
-      const health = await handler({
-        version: "2.0",
-        rawPath: "/healthz",
-        requestContext: { http: { method: "GET" } },
-      });
-      expect(health.statusCode).toBe(503);
-      expect(JSON.parse(health.body)).toEqual({
-        status: "not_ready",
-        reasons: [{ code: "mongodb_uri_missing", message: "MONGODB_URI is not set" }],
-      });
-      // A wrong key is answered before any set-up is tried.
-      const refused = await handler({ ...event, headers: { ...event.headers, "x-amz-firehose-access-key": "wrong" } });
-      expect(refused.statusCode).toBe(401);
-    } finally {
-      delete process.env.FIREHOSE_ACCESS_KEY;
-    }
+      (async () => {
+        const answers = [
+          await handler(event),
+          await handler({ version: "2.0", rawPath: "/healthz", requestContext: { http: { method: "GET" } } }),
+          await handler({ ...event, headers: { ...event.headers, "x-amz-firehose-access-key": "wrong" } }),
+        ];
+        require("node:fs").writeSync(3, JSON.stringify(answers));
+      })();`;
+    const child = spawn(process.execPath, ["-e", invoke, lambda], {
+      env: { PATH: process.env.PATH, FIREHOSE_ACCESS_KEY: "k" },
+      stdio: ["ignore", "pipe", "pipe", "pipe"],
+    });
+    const read = (stream: NodeJS.ReadableStream) => {
+      let text = "";
+      stream.on("data", (chunk: Buffer) => (text += chunk.toString()));
+      return () => text;
+    };
+    const [stdout, stderr, answersText] = [
+      read(child.stdout!),
+      read(child.stderr!),
+      read(child.stdio[3] as NodeJS.ReadableStream),
+    ];
+    expect(await new Promise((resolve) => child.once("close", resolve)), stderr()).toBe(0);
+    const [result, health, refused] = JSON.parse(answersText());
+    expect(result.statusCode).toBe(500);
+    expect(JSON.parse(result.body)).toMatchObject({
+      requestId: "r-9",
+      errorMessage: "receiver set-up failed: MONGODB_URI is not set; retry",
+    });
+    // Its health check says why deliveries would fail.
+    expect(health.statusCode).toBe(503);
+    expect(JSON.parse(health.body)).toEqual({
+      status: "not_ready",
+      reasons: [{ code: "mongodb_uri_missing", message: "MONGODB_URI is not set" }],
+    });
+    // A wrong key is answered before any set-up is tried.
+    expect(refused.statusCode).toBe(401);
+    // CloudWatch gets the failed set-up as an error and the wrong key as a warning (stderr), and one
+    // metrics line per delivery (stdout, Embedded Metric Format), nothing else.
+    const lines = (text: string) =>
+      text
+        .trim()
+        .split("\n")
+        .map((line) => JSON.parse(line));
+    expect(lines(stderr())).toEqual([
+      expect.objectContaining({ level: "error", requestId: "r-9", code: "mongodb_uri_missing" }),
+      expect.objectContaining({ level: "warn", requestId: "r-9", status: 401, code: "access_key_invalid" }),
+    ]);
+    expect(lines(stdout())).toEqual([
+      expect.objectContaining({ _aws: expect.anything(), status: "500", akb_firehose_requests: 1 }),
+      expect.objectContaining({ _aws: expect.anything(), status: "401", akb_firehose_requests: 1 }),
+    ]);
   });
 
   it("the Lambda bundle holds the driver and no embedded store; the server bundle loads the store only without MONGODB_URI", async () => {

@@ -21,10 +21,10 @@ afterEach(() => {
 async function startServe(
   env: Record<string, string> = {},
   entry: "serve" | "discarding" = "serve",
-): Promise<{ port: number; pid: number }> {
+): Promise<{ port: number; pid: number; output: () => string }> {
   const script = entry === "serve" ? "src/bin/serve.ts" : "test/helpers/limits-server.ts";
-  const { port, pid } = await startServeProcess(children, env, script);
-  return { port, pid };
+  const { port, pid, output } = await startServeProcess(children, env, script);
+  return { port, pid, output };
 }
 
 /** Resident memory now and at its peak, in bytes, of a process (Linux /proc). */
@@ -144,18 +144,17 @@ describe("npm run serve on the internet", () => {
       );
       expect(statuses).toEqual(statuses.map(() => status));
       const after = memoryOf(pid);
-      console.log(
-        `unauthenticated flood (${key || "no key"}, ${declare ? "declared" : "chunked"}): peak RSS +${((after.peak - before.peak) / MiB).toFixed(1)} MiB for 16 x 60 MiB offered`,
-      );
       // 16 x 60 MiB were offered; the server's peak grew by a few MiB at most.
-      expect(after.peak - before.peak).toBeLessThan(24 * MiB);
+      expect(after.peak - before.peak, `peak RSS +${((after.peak - before.peak) / MiB).toFixed(1)} MiB`).toBeLessThan(
+        24 * MiB,
+      );
       expect((await httpRequest(`http://127.0.0.1:${port}/healthz`, { method: "GET" })).status).toBe(200);
     },
   );
 
   it("answers 503 past its in-flight byte budget, keeps memory within the budget plus the core's overhead, and serves normally afterwards", async () => {
     const budget = 48 * MiB;
-    const { port, pid } = await startServe(
+    const { port, pid, output } = await startServe(
       { FIREHOSE_MAX_INFLIGHT_BYTES: String(budget), FIREHOSE_MAX_BODY_BYTES: String(16 * MiB) },
       "discarding",
     );
@@ -172,13 +171,21 @@ describe("npm run serve on the internet", () => {
     expect(statuses.filter((s) => s === 200).length).toBeGreaterThan(0);
     expect(statuses.filter((s) => s === 503).length).toBeGreaterThan(0);
     expect(statuses.every((s) => s === 200 || s === 503)).toBe(true);
+    // The mechanism, by the server's own count of the bytes it held at once: within the budget.
+    const peaks = [...output().matchAll(/^inflight peak (\d+)$/gm)].map((match) => Number(match[1]));
+    expect(peaks.length).toBeGreaterThan(0);
+    expect(Math.max(...peaks)).toBeGreaterThan(14 * MiB);
+    expect(Math.max(...peaks)).toBeLessThanOrEqual(budget);
+    // Memory, as stated in the README: the bodies within the budget plus the core's work on them
+    // (their text, decoded records and documents, garbage not yet collected): 3.7-5.1x the budget
+    // measured, the highest on a loaded machine; the README sizes the budget at a sixth of the memory.
+    // Reading all 12 x 14 MiB offered would take about 4.5 x 168 MiB.
     const peakGrowth = memoryOf(pid).peak - before.peak;
-    console.log(
-      `in-flight budget test: ${statuses.filter((s) => s === 200).length} accepted, ${statuses.filter((s) => s === 503).length} answered 503, peak RSS +${(peakGrowth / MiB).toFixed(0)} MiB for a ${budget / MiB} MiB budget`,
-    );
-    // Stated in the README: the bodies within the budget, plus the core's work on them (their text,
-    // decoded records and documents, and garbage not yet collected): measured 4.1-4.5x the budget.
-    expect(peakGrowth).toBeLessThan(budget * 5);
+    const accepted = statuses.filter((s) => s === 200).length;
+    expect(
+      peakGrowth,
+      `${accepted} accepted, ${statuses.length - accepted} answered 503, peak RSS +${(peakGrowth / MiB).toFixed(0)} MiB`,
+    ).toBeLessThan(budget * 6);
     const health = JSON.parse((await httpRequest(`http://127.0.0.1:${port}/healthz`, { method: "GET" })).body);
     expect(health).toMatchObject({ status: "ok", inFlight: 0, inflightBytes: 0 });
     const after = await httpRequest(`http://127.0.0.1:${port}/`, {
