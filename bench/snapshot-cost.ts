@@ -16,7 +16,7 @@ import { createKinesisClient } from "../src/adapters/kinesis/sigv4-client";
 import { readCaptureConfig } from "../src/core/capture/config";
 import { partitionKeyFor } from "../src/core/capture/partition-key";
 import { runSnapshot } from "../src/core/capture/snapshot";
-import { kinesisEntry, type KinesisPort, type KinesisRecordEntry } from "../src/core/kinesis/port";
+import { KinesisError, kinesisEntry, type KinesisPort, type KinesisRecordEntry } from "../src/core/kinesis/port";
 import type { CollectionPort } from "../src/core/ports";
 import { realSleep } from "../src/core/retry";
 import { EmbeddedStore } from "../src/embedded/store";
@@ -94,15 +94,21 @@ export async function benchSnapshotCost(
   let streams = 0;
   const timeOnce = async (task: Task): Promise<number> => {
     const stream = `bench-snapshot-cost-${++streams}`;
-    await emulator.createStream(stream, 4);
+    await retriedOnce(() => emulator.createStream(stream, 4));
     const kinesis = createKinesisClient(
-      { streamName: stream, region: emulator.region, ...emulator.credentials, endpoint: emulator.endpoint, timeoutMs: 30_000 },
+      {
+        streamName: stream,
+        region: emulator.region,
+        ...emulator.credentials,
+        endpoint: emulator.endpoint,
+        timeoutMs: 30_000,
+      },
       createNodeTransport(),
     );
     const started = process.hrtime.bigint();
     await task.run(stream, kinesis);
     const ms = Number(process.hrtime.bigint() - started) / 1e6;
-    await emulator.call("DeleteStream", { StreamName: stream });
+    await retriedOnce(() => emulator.call("DeleteStream", { StreamName: stream }));
     return ms;
   };
   for (const task of tasks) await timeOnce(task); // warm-up
@@ -123,6 +129,19 @@ export async function benchSnapshotCost(
       return { name: task.name, p50ms: median(times[k + 1]), ratio: median(ratios), ratios };
     }),
   };
+}
+
+/**
+ * A control call once more after a network error: the emulator's control connection sits idle while a
+ * run lasts longer than the server keeps idle connections, and a call may meet it closing.
+ */
+async function retriedOnce<T>(call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    if (!(error instanceof KinesisError && error.code === "NetworkError")) throw error;
+    return call();
+  }
 }
 
 /** The floor: reads in `_id` order, the canonical encoding of each read event, PutRecords of 500 with 4 in flight. */

@@ -54,13 +54,16 @@ type Config = Pick<CaptureConfig, "recordFormat" | "arrayEncoding" | "nestedDocu
 export function buildKinesisRecord(event: ChangeEvent, config: Config, bson: BsonPort): KinesisRecord {
   const documentKey = event.documentKey || { _id: null };
   const partitionKey = partitionKeyFor(documentKey._id, bson);
+  const keyBytes = Buffer.byteLength(partitionKey, "utf8");
   const steps =
     config.recordFormat === "document" ? documentSteps(event, documentKey) : envelopeSteps(event, documentKey);
   let last = 0;
+  // Each smaller form is built only when the one before it is over the limit (nearly never).
   for (const step of steps) {
-    const data = serialise(step.value, step.encode, config, bson);
-    last = Buffer.byteLength(data, "utf8") + Buffer.byteLength(partitionKey, "utf8");
-    if (last <= config.maxRecordBytes) return { partitionKey, data, degraded: step.degraded, bytes: last };
+    const { value, encode, degraded } = step();
+    const data = serialise(value, encode, config, bson);
+    last = Buffer.byteLength(data, "utf8") + keyBytes;
+    if (last <= config.maxRecordBytes) return { partitionKey, data, degraded, bytes: last };
   }
   throw new RecordTooLargeError(last, config.maxRecordBytes);
 }
@@ -72,50 +75,61 @@ interface Step {
   degraded: string[];
 }
 
-function envelopeSteps(event: ChangeEvent, documentKey: Document): Step[] {
+const ENVELOPE_ENCODE = ["fullDocument", "fullDocumentBeforeChange", "updateDescription"];
+
+/** The record's forms, whole first, then without the extras, then without the full document. */
+function envelopeSteps(event: ChangeEvent, documentKey: Document): (() => Step)[] {
   // MongoDB's field order; snapshot reads have no resume token, so no _id.
-  const base: Document = {};
-  if (event._id !== undefined) base._id = event._id;
-  base.operationType = event.operationType;
-  if (event.clusterTime !== undefined) base.clusterTime = event.clusterTime;
-  if (event.wallTime !== undefined) base.wallTime = event.wallTime;
-  base.ns = event.ns;
-  base.documentKey = documentKey;
-  const withDocument = event.fullDocument != null ? { ...base, fullDocument: event.fullDocument } : base;
-  const full: Document = { ...withDocument };
+  const base = (): Document => {
+    const value: Document = {};
+    if (event._id !== undefined) value._id = event._id;
+    value.operationType = event.operationType;
+    if (event.clusterTime !== undefined) value.clusterTime = event.clusterTime;
+    if (event.wallTime !== undefined) value.wallTime = event.wallTime;
+    value.ns = event.ns;
+    value.documentKey = documentKey;
+    return value;
+  };
+  const withDocument = (): Document => {
+    const value = base();
+    if (event.fullDocument != null) value.fullDocument = event.fullDocument;
+    return value;
+  };
   const extras: string[] = [];
-  if (event.updateDescription != null) {
-    full.updateDescription = event.updateDescription;
-    extras.push("updateDescription");
-  }
-  if (event.fullDocumentBeforeChange != null) {
-    full.fullDocumentBeforeChange = event.fullDocumentBeforeChange;
-    extras.push("fullDocumentBeforeChange");
-  }
-  const encode = ["fullDocument", "fullDocumentBeforeChange", "updateDescription"];
+  if (event.updateDescription != null) extras.push("updateDescription");
+  if (event.fullDocumentBeforeChange != null) extras.push("fullDocumentBeforeChange");
   // The extras come last, as they always have; "degraded" joins any the event already carries.
   const producerExtras = event[PRODUCER_EXTRAS_FIELD];
-  const withExtras = (value: Document, degraded: string[]): Document => {
+  const withExtras = (value: Document, degraded: string[]): Step => {
     const added: Document = { ...(producerExtras || {}), ...(degraded.length > 0 ? { degraded } : {}) };
-    return Object.keys(added).length > 0 ? { ...value, [PRODUCER_EXTRAS_FIELD]: added } : value;
+    if (Object.keys(added).length > 0) value[PRODUCER_EXTRAS_FIELD] = added;
+    return { value, encode: ENVELOPE_ENCODE, degraded };
   };
-  const steps: Step[] = [{ value: withExtras(full, []), encode, degraded: [] }];
-  if (extras.length > 0) steps.push({ value: withExtras(withDocument, extras), encode, degraded: extras });
+  const steps = [
+    () => {
+      const full = withDocument();
+      if (event.updateDescription != null) full.updateDescription = event.updateDescription;
+      if (event.fullDocumentBeforeChange != null) full.fullDocumentBeforeChange = event.fullDocumentBeforeChange;
+      return withExtras(full, []);
+    },
+  ];
+  if (extras.length > 0) steps.push(() => withExtras(withDocument(), extras));
   if (event.fullDocument != null) {
     const dropped = extras.concat("fullDocument");
-    steps.push({ value: withExtras(base, dropped), encode, degraded: dropped });
+    steps.push(() => withExtras(base(), dropped));
   }
   return steps;
 }
 
-function documentSteps(event: ChangeEvent, documentKey: Document): Step[] {
+function documentSteps(event: ChangeEvent, documentKey: Document): (() => Step)[] {
   if (event.operationType === "delete")
-    return [{ value: { ...documentKey, __deleted: true }, encode: [], degraded: [] }];
-  if (event.fullDocument == null)
-    return [{ value: { ...documentKey, __fullDocumentMissing: true }, encode: [], degraded: [] }];
+    return [() => ({ value: { ...documentKey, __deleted: true }, encode: [], degraded: [] })];
+  const fullDocument = event.fullDocument;
+  if (fullDocument == null)
+    return [() => ({ value: { ...documentKey, __fullDocumentMissing: true }, encode: [], degraded: [] })];
   return [
-    { value: event.fullDocument, encode: ["."], degraded: [] },
-    { value: { ...documentKey, __degraded: ["fullDocument"] }, encode: [], degraded: ["fullDocument"] },
+    () => ({ value: fullDocument, encode: ["."], degraded: [] }),
+    () => ({ value: { ...documentKey, __degraded: ["fullDocument"] }, encode: [], degraded: ["fullDocument"] }),
   ];
 }
 
