@@ -30,7 +30,9 @@ export interface SnapshotCostBench {
   documents: number;
   rounds: number;
   floorMs: number;
-  rows: { name: string; p50ms: number; ratio: number; ratios: number[] }[];
+  /** This process's CPU time (user + system) in the floor: what the emulator's process spends is not in it. */
+  floorCpuMs: number;
+  rows: { name: string; p50ms: number; ratio: number; ratios: number[]; cpuMs: number; cpuRatio: number }[];
 }
 
 type Task = { name: string; run: (stream: string, client: KinesisPort) => Promise<void> };
@@ -85,14 +87,14 @@ export async function benchSnapshotCost(
       await signals.deleteOne({ _id: id });
     };
   const tasks: Task[] = [
-    { name: "floor (reads, encoding, PutRecords of 500 x 4)", run: (_s, kinesis) => floor(source, kinesis, config) },
+    { name: "floor", run: (_s, kinesis) => floor(source, kinesis, config) },
     { name: "plain snapshot, 1 worker", run: snapshot(1, false) },
     { name: "plain snapshot, 4 workers", run: snapshot(4, false) },
     { name: "reconcile, 1 worker", run: snapshot(1, true) },
     { name: "reconcile, 4 workers", run: snapshot(4, true) },
   ];
   let streams = 0;
-  const timeOnce = async (task: Task): Promise<number> => {
+  const timeOnce = async (task: Task): Promise<{ ms: number; cpuMs: number }> => {
     const stream = `bench-snapshot-cost-${++streams}`;
     await retriedOnce(() => emulator.createStream(stream, 4));
     const kinesis = createKinesisClient(
@@ -106,17 +108,23 @@ export async function benchSnapshotCost(
       createNodeTransport(),
     );
     const started = process.hrtime.bigint();
+    const cpu = process.cpuUsage();
     await task.run(stream, kinesis);
     const ms = Number(process.hrtime.bigint() - started) / 1e6;
+    const spent = process.cpuUsage(cpu);
+    const cpuMs = (spent.user + spent.system) / 1000;
     await retriedOnce(() => emulator.call("DeleteStream", { StreamName: stream }));
-    return ms;
+    return { ms, cpuMs };
   };
   for (const task of tasks) await timeOnce(task); // warm-up
   const times = tasks.map(() => [] as number[]);
+  const cpus = tasks.map(() => [] as number[]);
   for (let round = 0; round < options.rounds; round++) {
     for (let k = 0; k < tasks.length; k++) {
       const i = (k + round) % tasks.length;
-      times[i].push(await timeOnce(tasks[i]));
+      const spent = await timeOnce(tasks[i]);
+      times[i].push(spent.ms);
+      cpus[i].push(spent.cpuMs);
     }
   }
   const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
@@ -124,9 +132,18 @@ export async function benchSnapshotCost(
     documents: options.documents,
     rounds: options.rounds,
     floorMs: median(times[0]),
+    floorCpuMs: median(cpus[0]),
     rows: tasks.slice(1).map((task, k) => {
       const ratios = times[k + 1].map((ms, round) => ms / times[0][round]);
-      return { name: task.name, p50ms: median(times[k + 1]), ratio: median(ratios), ratios };
+      const cpuRatios = cpus[k + 1].map((ms, round) => ms / cpus[0][round]);
+      return {
+        name: task.name,
+        p50ms: median(times[k + 1]),
+        ratio: median(ratios),
+        ratios,
+        cpuMs: median(cpus[k + 1]),
+        cpuRatio: median(cpuRatios),
+      };
     }),
   };
 }
