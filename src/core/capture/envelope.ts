@@ -55,15 +55,17 @@ export function buildKinesisRecord(event: ChangeEvent, config: Config, bson: Bso
   const documentKey = event.documentKey || { _id: null };
   const partitionKey = partitionKeyFor(documentKey._id, bson);
   const keyBytes = Buffer.byteLength(partitionKey, "utf8");
-  const steps =
-    config.recordFormat === "document" ? documentSteps(event, documentKey) : envelopeSteps(event, documentKey);
+  const forms = config.recordFormat === "document" ? documentForms(event) : envelopeForms(event);
   let last = 0;
   // Each smaller form is built only when the one before it is over the limit (nearly never).
-  for (const step of steps) {
-    const { value, encode, degraded } = step();
-    const data = serialise(value, encode, config, bson);
+  for (const form of forms) {
+    const step =
+      config.recordFormat === "document"
+        ? documentStep(event, documentKey, form as DocumentForm)
+        : envelopeStep(event, documentKey, form as EnvelopeForm);
+    const data = serialise(step.value, step.encode, config, bson);
     last = Buffer.byteLength(data, "utf8") + keyBytes;
-    if (last <= config.maxRecordBytes) return { partitionKey, data, degraded, bytes: last };
+    if (last <= config.maxRecordBytes) return { partitionKey, data, degraded: step.degraded, bytes: last };
   }
   throw new RecordTooLargeError(last, config.maxRecordBytes);
 }
@@ -75,62 +77,58 @@ interface Step {
   degraded: string[];
 }
 
+/** An envelope whole, without its update description and pre-image, or without its full document too. */
+type EnvelopeForm = "whole" | "without extras" | "without document";
 const ENVELOPE_ENCODE = ["fullDocument", "fullDocumentBeforeChange", "updateDescription"];
 
-/** The record's forms, whole first, then without the extras, then without the full document. */
-function envelopeSteps(event: ChangeEvent, documentKey: Document): (() => Step)[] {
-  // MongoDB's field order; snapshot reads have no resume token, so no _id.
-  const base = (): Document => {
-    const value: Document = {};
-    if (event._id !== undefined) value._id = event._id;
-    value.operationType = event.operationType;
-    if (event.clusterTime !== undefined) value.clusterTime = event.clusterTime;
-    if (event.wallTime !== undefined) value.wallTime = event.wallTime;
-    value.ns = event.ns;
-    value.documentKey = documentKey;
-    return value;
-  };
-  const withDocument = (): Document => {
-    const value = base();
-    if (event.fullDocument != null) value.fullDocument = event.fullDocument;
-    return value;
-  };
-  const extras: string[] = [];
-  if (event.updateDescription != null) extras.push("updateDescription");
-  if (event.fullDocumentBeforeChange != null) extras.push("fullDocumentBeforeChange");
-  // The extras come last, as they always have; "degraded" joins any the event already carries.
-  const producerExtras = event[PRODUCER_EXTRAS_FIELD];
-  const withExtras = (value: Document, degraded: string[]): Step => {
-    const added: Document = { ...(producerExtras || {}), ...(degraded.length > 0 ? { degraded } : {}) };
-    if (Object.keys(added).length > 0) value[PRODUCER_EXTRAS_FIELD] = added;
-    return { value, encode: ENVELOPE_ENCODE, degraded };
-  };
-  const steps = [
-    () => {
-      const full = withDocument();
-      if (event.updateDescription != null) full.updateDescription = event.updateDescription;
-      if (event.fullDocumentBeforeChange != null) full.fullDocumentBeforeChange = event.fullDocumentBeforeChange;
-      return withExtras(full, []);
-    },
-  ];
-  if (extras.length > 0) steps.push(() => withExtras(withDocument(), extras));
-  if (event.fullDocument != null) {
-    const dropped = extras.concat("fullDocument");
-    steps.push(() => withExtras(base(), dropped));
-  }
-  return steps;
+function envelopeForms(event: ChangeEvent): EnvelopeForm[] {
+  const forms: EnvelopeForm[] = ["whole"];
+  if (event.updateDescription != null || event.fullDocumentBeforeChange != null) forms.push("without extras");
+  if (event.fullDocument != null) forms.push("without document");
+  return forms;
 }
 
-function documentSteps(event: ChangeEvent, documentKey: Document): (() => Step)[] {
-  if (event.operationType === "delete")
-    return [() => ({ value: { ...documentKey, __deleted: true }, encode: [], degraded: [] })];
-  const fullDocument = event.fullDocument;
-  if (fullDocument == null)
-    return [() => ({ value: { ...documentKey, __fullDocumentMissing: true }, encode: [], degraded: [] })];
-  return [
-    () => ({ value: fullDocument, encode: ["."], degraded: [] }),
-    () => ({ value: { ...documentKey, __degraded: ["fullDocument"] }, encode: [], degraded: ["fullDocument"] }),
-  ];
+function envelopeStep(event: ChangeEvent, documentKey: Document, form: EnvelopeForm): Step {
+  // MongoDB's field order; snapshot reads have no resume token, so no _id.
+  const value: Document = {};
+  if (event._id !== undefined) value._id = event._id;
+  value.operationType = event.operationType;
+  if (event.clusterTime !== undefined) value.clusterTime = event.clusterTime;
+  if (event.wallTime !== undefined) value.wallTime = event.wallTime;
+  value.ns = event.ns;
+  value.documentKey = documentKey;
+  if (form !== "without document" && event.fullDocument != null) value.fullDocument = event.fullDocument;
+  const degraded: string[] = [];
+  if (event.updateDescription != null) {
+    if (form === "whole") value.updateDescription = event.updateDescription;
+    else degraded.push("updateDescription");
+  }
+  if (event.fullDocumentBeforeChange != null) {
+    if (form === "whole") value.fullDocumentBeforeChange = event.fullDocumentBeforeChange;
+    else degraded.push("fullDocumentBeforeChange");
+  }
+  if (form === "without document") degraded.push("fullDocument");
+  // The extras come last, as they always have; "degraded" joins any the event already carries.
+  const producerExtras = event[PRODUCER_EXTRAS_FIELD];
+  if (degraded.length > 0) value[PRODUCER_EXTRAS_FIELD] = { ...(producerExtras || {}), degraded };
+  else if (producerExtras && Object.keys(producerExtras).length > 0)
+    value[PRODUCER_EXTRAS_FIELD] = { ...producerExtras };
+  return { value, encode: ENVELOPE_ENCODE, degraded };
+}
+
+/** A document alone, or its key when the document is over the limit. */
+type DocumentForm = "whole" | "key only";
+
+function documentForms(event: ChangeEvent): DocumentForm[] {
+  return event.operationType === "delete" || event.fullDocument == null ? ["whole"] : ["whole", "key only"];
+}
+
+function documentStep(event: ChangeEvent, documentKey: Document, form: DocumentForm): Step {
+  if (event.operationType === "delete") return { value: { ...documentKey, __deleted: true }, encode: [], degraded: [] };
+  if (event.fullDocument == null)
+    return { value: { ...documentKey, __fullDocumentMissing: true }, encode: [], degraded: [] };
+  if (form === "whole") return { value: event.fullDocument, encode: ["."], degraded: [] };
+  return { value: { ...documentKey, __degraded: ["fullDocument"] }, encode: [], degraded: ["fullDocument"] };
 }
 
 function serialise(value: Document, encode: string[], config: Config, bson: BsonPort): string {
