@@ -7,7 +7,9 @@
  * snapshot and as a reconcile, with 1 and 4 workers. One collection on the embedded store, kinesalite
  * on loopback in its own process, a fresh stream per run (deleted after it); a warm-up of every task,
  * then rounds that rotate the tasks' order; medians, and each task's median ratio to the floor of
- * its own round.
+ * its own round. Beside the time, this process's CPU time: the emulator's work is not in it, so it
+ * shows what the snapshot's own code adds while the emulator's pace and the machine's load move the
+ * times.
  */
 import { Timestamp } from "bson";
 import { nodeBson } from "../src/adapters/bson/node-bson";
