@@ -89,7 +89,7 @@ async function main(): Promise<void> {
   {
     const emulator = await startKinesisEmulator({ engine: "kinesalite" });
     try {
-      const cost = await benchSnapshotCost(emulator, { documents: quick ? 10_000 : 100_000, rounds: quick ? 2 : 5 });
+      const cost = await benchSnapshotCost(emulator, { documents: quick ? 10_000 : 100_000, rounds: quick ? 3 : 5 });
       console.log(
         `\nSnapshot cost against its floor: ${cost.documents.toLocaleString("en-US")} documents on the embedded store, kinesalite on loopback, default settings; ` +
           `the floor reads in _id order in chunks of 500, encodes each read event (canonical Extended JSON) and puts PutRecords of 500, 4 in flight, nothing else; ` +
