@@ -5,6 +5,7 @@ import { latency, sustained } from "./pipeline";
 import { measurePeakMemory } from "./memory";
 import { benchMirror } from "./mirror";
 import { benchReconcile } from "./reconcile";
+import { benchSnapshotCost } from "./snapshot-cost";
 import { benchHostBundles } from "./hosts";
 import { benchEmulatorRates, type EmulatorRates } from "./emulator";
 import { benchCaptureRate } from "./capture-rate";
@@ -83,6 +84,33 @@ async function main(): Promise<void> {
     console.log(
       `  ${row.name.padEnd(56)} p50 ${row.p50ms.toFixed(1).padStart(8)} ms   ${row.ratio.toFixed(2)}x the plain snapshot delivered alike`,
     );
+
+  // A snapshot's cost against its floor, beside the webhook's cost of a reconcile (the sweep) above.
+  {
+    const emulator = await startKinesisEmulator({ engine: "kinesalite" });
+    try {
+      const cost = await benchSnapshotCost(emulator, { documents: quick ? 10_000 : 100_000, rounds: quick ? 3 : 5 });
+      console.log(
+        `\nSnapshot cost against its floor: ${cost.documents.toLocaleString("en-US")} documents on the embedded store, kinesalite on loopback, default settings; ` +
+          `the floor reads in _id order in chunks of 500, encodes each read event (canonical Extended JSON) and puts PutRecords of 500, 4 in flight, nothing else; ` +
+          `a warm-up, then ${cost.rounds} rounds rotating the tasks, medians and the median of each round's ratio:`,
+      );
+      console.log(
+        `  ${"floor".padEnd(28)} p50 ${(cost.floorMs / 1000).toFixed(2).padStart(6)} s   1.00x   (this process's CPU ${(cost.floorCpuMs / 1000).toFixed(2)} s)`,
+      );
+      for (const row of cost.rows)
+        console.log(
+          `  ${row.name.padEnd(28)} p50 ${(row.p50ms / 1000).toFixed(2).padStart(6)} s   ${row.ratio.toFixed(2)}x floor (rounds ${row.ratios.map((r) => r.toFixed(2)).join(", ")}; CPU ${row.cpuRatio.toFixed(2)}x the floor's)`,
+        );
+      const sweep = reconcile.rows.find((row) => row.name.startsWith("reconcile: 10,000 reads + closing"));
+      if (sweep)
+        console.log(
+          `  in the webhook, a reconcile's 10,000 reads with their marks, closing and sweep: ${sweep.ratio.toFixed(2)}x the plain snapshot's (above)`,
+        );
+    } finally {
+      await emulator.stop();
+    }
+  }
 
   const rates: Record<string, EmulatorRates> = {};
   for (const engine of ["kinesalite", "kinesis-local"] as const) {

@@ -1359,57 +1359,58 @@ var RecordTooLargeError = class extends BridgeError {
 function buildKinesisRecord(event, config, bson) {
   const documentKey = event.documentKey || { _id: null };
   const partitionKey = partitionKeyFor(documentKey._id, bson);
-  const steps = config.recordFormat === "document" ? documentSteps(event, documentKey) : envelopeSteps(event, documentKey);
+  const keyBytes = Buffer.byteLength(partitionKey, "utf8");
+  const forms = config.recordFormat === "document" ? documentForms(event) : envelopeForms(event);
   let last = 0;
-  for (const step of steps) {
+  for (const form of forms) {
+    const step = config.recordFormat === "document" ? documentStep(event, documentKey, form) : envelopeStep(event, documentKey, form);
     const data = serialise(step.value, step.encode, config, bson);
-    last = Buffer.byteLength(data, "utf8") + Buffer.byteLength(partitionKey, "utf8");
+    last = Buffer.byteLength(data, "utf8") + keyBytes;
     if (last <= config.maxRecordBytes) return { partitionKey, data, degraded: step.degraded, bytes: last };
   }
   throw new RecordTooLargeError(last, config.maxRecordBytes);
 }
-function envelopeSteps(event, documentKey) {
-  const base = {};
-  if (event._id !== void 0) base._id = event._id;
-  base.operationType = event.operationType;
-  if (event.clusterTime !== void 0) base.clusterTime = event.clusterTime;
-  if (event.wallTime !== void 0) base.wallTime = event.wallTime;
-  base.ns = event.ns;
-  base.documentKey = documentKey;
-  const withDocument = event.fullDocument != null ? { ...base, fullDocument: event.fullDocument } : base;
-  const full = { ...withDocument };
-  const extras = [];
+var ENVELOPE_ENCODE = ["fullDocument", "fullDocumentBeforeChange", "updateDescription"];
+function envelopeForms(event) {
+  const forms = ["whole"];
+  if (event.updateDescription != null || event.fullDocumentBeforeChange != null) forms.push("without extras");
+  if (event.fullDocument != null) forms.push("without document");
+  return forms;
+}
+function envelopeStep(event, documentKey, form) {
+  const value = {};
+  if (event._id !== void 0) value._id = event._id;
+  value.operationType = event.operationType;
+  if (event.clusterTime !== void 0) value.clusterTime = event.clusterTime;
+  if (event.wallTime !== void 0) value.wallTime = event.wallTime;
+  value.ns = event.ns;
+  value.documentKey = documentKey;
+  if (form !== "without document" && event.fullDocument != null) value.fullDocument = event.fullDocument;
+  const degraded = [];
   if (event.updateDescription != null) {
-    full.updateDescription = event.updateDescription;
-    extras.push("updateDescription");
+    if (form === "whole") value.updateDescription = event.updateDescription;
+    else degraded.push("updateDescription");
   }
   if (event.fullDocumentBeforeChange != null) {
-    full.fullDocumentBeforeChange = event.fullDocumentBeforeChange;
-    extras.push("fullDocumentBeforeChange");
+    if (form === "whole") value.fullDocumentBeforeChange = event.fullDocumentBeforeChange;
+    else degraded.push("fullDocumentBeforeChange");
   }
-  const encode = ["fullDocument", "fullDocumentBeforeChange", "updateDescription"];
+  if (form === "without document") degraded.push("fullDocument");
   const producerExtras = event[PRODUCER_EXTRAS_FIELD];
-  const withExtras = (value, degraded) => {
-    const added = { ...producerExtras || {}, ...degraded.length > 0 ? { degraded } : {} };
-    return Object.keys(added).length > 0 ? { ...value, [PRODUCER_EXTRAS_FIELD]: added } : value;
-  };
-  const steps = [{ value: withExtras(full, []), encode, degraded: [] }];
-  if (extras.length > 0) steps.push({ value: withExtras(withDocument, extras), encode, degraded: extras });
-  if (event.fullDocument != null) {
-    const dropped = extras.concat("fullDocument");
-    steps.push({ value: withExtras(base, dropped), encode, degraded: dropped });
-  }
-  return steps;
+  if (degraded.length > 0) value[PRODUCER_EXTRAS_FIELD] = { ...producerExtras || {}, degraded };
+  else if (producerExtras && Object.keys(producerExtras).length > 0)
+    value[PRODUCER_EXTRAS_FIELD] = { ...producerExtras };
+  return { value, encode: ENVELOPE_ENCODE, degraded };
 }
-function documentSteps(event, documentKey) {
-  if (event.operationType === "delete")
-    return [{ value: { ...documentKey, __deleted: true }, encode: [], degraded: [] }];
+function documentForms(event) {
+  return event.operationType === "delete" || event.fullDocument == null ? ["whole"] : ["whole", "key only"];
+}
+function documentStep(event, documentKey, form) {
+  if (event.operationType === "delete") return { value: { ...documentKey, __deleted: true }, encode: [], degraded: [] };
   if (event.fullDocument == null)
-    return [{ value: { ...documentKey, __fullDocumentMissing: true }, encode: [], degraded: [] }];
-  return [
-    { value: event.fullDocument, encode: ["."], degraded: [] },
-    { value: { ...documentKey, __degraded: ["fullDocument"] }, encode: [], degraded: ["fullDocument"] }
-  ];
+    return { value: { ...documentKey, __fullDocumentMissing: true }, encode: [], degraded: [] };
+  if (form === "whole") return { value: event.fullDocument, encode: ["."], degraded: [] };
+  return { value: { ...documentKey, __degraded: ["fullDocument"] }, encode: [], degraded: ["fullDocument"] };
 }
 function serialise(value, encode, config, bson) {
   const text2 = bson.ejson.stringify(value, { relaxed: false });

@@ -1431,57 +1431,58 @@ var RecordTooLargeError = class extends BridgeError {
 function buildKinesisRecord(event, config, bson) {
   const documentKey = event.documentKey || { _id: null };
   const partitionKey = partitionKeyFor(documentKey._id, bson);
-  const steps = config.recordFormat === "document" ? documentSteps(event, documentKey) : envelopeSteps(event, documentKey);
+  const keyBytes = Buffer.byteLength(partitionKey, "utf8");
+  const forms = config.recordFormat === "document" ? documentForms(event) : envelopeForms(event);
   let last = 0;
-  for (const step of steps) {
+  for (const form of forms) {
+    const step = config.recordFormat === "document" ? documentStep(event, documentKey, form) : envelopeStep(event, documentKey, form);
     const data = serialise(step.value, step.encode, config, bson);
-    last = Buffer.byteLength(data, "utf8") + Buffer.byteLength(partitionKey, "utf8");
+    last = Buffer.byteLength(data, "utf8") + keyBytes;
     if (last <= config.maxRecordBytes) return { partitionKey, data, degraded: step.degraded, bytes: last };
   }
   throw new RecordTooLargeError(last, config.maxRecordBytes);
 }
-function envelopeSteps(event, documentKey) {
-  const base = {};
-  if (event._id !== void 0) base._id = event._id;
-  base.operationType = event.operationType;
-  if (event.clusterTime !== void 0) base.clusterTime = event.clusterTime;
-  if (event.wallTime !== void 0) base.wallTime = event.wallTime;
-  base.ns = event.ns;
-  base.documentKey = documentKey;
-  const withDocument = event.fullDocument != null ? { ...base, fullDocument: event.fullDocument } : base;
-  const full = { ...withDocument };
-  const extras = [];
+var ENVELOPE_ENCODE = ["fullDocument", "fullDocumentBeforeChange", "updateDescription"];
+function envelopeForms(event) {
+  const forms = ["whole"];
+  if (event.updateDescription != null || event.fullDocumentBeforeChange != null) forms.push("without extras");
+  if (event.fullDocument != null) forms.push("without document");
+  return forms;
+}
+function envelopeStep(event, documentKey, form) {
+  const value = {};
+  if (event._id !== void 0) value._id = event._id;
+  value.operationType = event.operationType;
+  if (event.clusterTime !== void 0) value.clusterTime = event.clusterTime;
+  if (event.wallTime !== void 0) value.wallTime = event.wallTime;
+  value.ns = event.ns;
+  value.documentKey = documentKey;
+  if (form !== "without document" && event.fullDocument != null) value.fullDocument = event.fullDocument;
+  const degraded = [];
   if (event.updateDescription != null) {
-    full.updateDescription = event.updateDescription;
-    extras.push("updateDescription");
+    if (form === "whole") value.updateDescription = event.updateDescription;
+    else degraded.push("updateDescription");
   }
   if (event.fullDocumentBeforeChange != null) {
-    full.fullDocumentBeforeChange = event.fullDocumentBeforeChange;
-    extras.push("fullDocumentBeforeChange");
+    if (form === "whole") value.fullDocumentBeforeChange = event.fullDocumentBeforeChange;
+    else degraded.push("fullDocumentBeforeChange");
   }
-  const encode = ["fullDocument", "fullDocumentBeforeChange", "updateDescription"];
+  if (form === "without document") degraded.push("fullDocument");
   const producerExtras = event[PRODUCER_EXTRAS_FIELD];
-  const withExtras = (value, degraded) => {
-    const added = { ...producerExtras || {}, ...degraded.length > 0 ? { degraded } : {} };
-    return Object.keys(added).length > 0 ? { ...value, [PRODUCER_EXTRAS_FIELD]: added } : value;
-  };
-  const steps = [{ value: withExtras(full, []), encode, degraded: [] }];
-  if (extras.length > 0) steps.push({ value: withExtras(withDocument, extras), encode, degraded: extras });
-  if (event.fullDocument != null) {
-    const dropped = extras.concat("fullDocument");
-    steps.push({ value: withExtras(base, dropped), encode, degraded: dropped });
-  }
-  return steps;
+  if (degraded.length > 0) value[PRODUCER_EXTRAS_FIELD] = { ...producerExtras || {}, degraded };
+  else if (producerExtras && Object.keys(producerExtras).length > 0)
+    value[PRODUCER_EXTRAS_FIELD] = { ...producerExtras };
+  return { value, encode: ENVELOPE_ENCODE, degraded };
 }
-function documentSteps(event, documentKey) {
-  if (event.operationType === "delete")
-    return [{ value: { ...documentKey, __deleted: true }, encode: [], degraded: [] }];
+function documentForms(event) {
+  return event.operationType === "delete" || event.fullDocument == null ? ["whole"] : ["whole", "key only"];
+}
+function documentStep(event, documentKey, form) {
+  if (event.operationType === "delete") return { value: { ...documentKey, __deleted: true }, encode: [], degraded: [] };
   if (event.fullDocument == null)
-    return [{ value: { ...documentKey, __fullDocumentMissing: true }, encode: [], degraded: [] }];
-  return [
-    { value: event.fullDocument, encode: ["."], degraded: [] },
-    { value: { ...documentKey, __degraded: ["fullDocument"] }, encode: [], degraded: ["fullDocument"] }
-  ];
+    return { value: { ...documentKey, __fullDocumentMissing: true }, encode: [], degraded: [] };
+  if (form === "whole") return { value: event.fullDocument, encode: ["."], degraded: [] };
+  return { value: { ...documentKey, __degraded: ["fullDocument"] }, encode: [], degraded: ["fullDocument"] };
 }
 function serialise(value, encode, config, bson) {
   const text2 = bson.ejson.stringify(value, { relaxed: false });
@@ -1655,30 +1656,6 @@ async function enqueue(outbox, entry) {
   );
 }
 
-// src/core/numbers.ts
-var MAX_SAFE = 9007199254740991;
-function isInteger(value) {
-  return isFinite(value) && Math.floor(value) === value;
-}
-function isSafeInteger(value) {
-  return isInteger(value) && Math.abs(value) <= MAX_SAFE;
-}
-
-// src/core/id-key.ts
-function idKey(id, bson) {
-  if (typeof id === "string") return `s:${id}`;
-  if (typeof id === "number") return `n:${id}`;
-  const type = bson.bsonType(id);
-  if (type === "ObjectId") return `o:${id.toHexString()}`;
-  if (type === "Double" || type === "Int32") return `n:${id.valueOf()}`;
-  if (type === "Long") {
-    const long = id;
-    const asNumber = long.toNumber();
-    return isSafeInteger(asNumber) ? `n:${asNumber}` : `n:${long.toString()}`;
-  }
-  return `j:${bson.ejson.stringify({ v: id }, { relaxed: false })}`;
-}
-
 // src/core/id-order.ts
 var BRACKET = { null: 1, number: 2, string: 3, objectId: 7, boolean: 8, date: 9 };
 function idBracket(id, bson) {
@@ -1791,75 +1768,28 @@ function idTypeIndex(id, bson) {
   return void 0;
 }
 
-// src/core/capture/parallel-snapshot.ts
-var SAMPLES_PER_RANGE = 20;
-async function planRanges(collection, position, namespace, parallelism, bson) {
-  const whole = (note) => ({ ranges: [range(position, namespace)], note });
-  if (parallelism <= 1) return whole();
-  const [first] = await collection.find({}).sort({ _id: 1 }).limit(1).toArray();
-  const [last] = await collection.find({}).sort({ _id: -1 }).limit(1).toArray();
-  if (!first || !last) return whole();
-  const bracket = idBracket(first._id, bson);
-  if (bracket === void 0 || idBracket(last._id, bson) !== bracket)
-    return whole("one range: the collection's _ids are not all of one simple type");
-  if (typeof collection.aggregate !== "function")
-    return whole("one range: this host's collection has no aggregate ($sample)");
-  const sample = await collection.aggregate([{ $sample: { size: parallelism * SAMPLES_PER_RANGE } }, { $project: { _id: 1 } }]).toArray();
-  const ids = sample.map((doc) => doc._id).filter((id) => idBracket(id, bson) === bracket);
-  ids.sort((a, b) => compareIds(a, b, bson));
-  const splits = [];
-  for (let k = 1; k < parallelism; k++) {
-    const candidate = ids[Math.floor(k * ids.length / parallelism)];
-    if (candidate === void 0) continue;
-    const previous = splits[splits.length - 1];
-    if (compareIds(candidate, first._id, bson) <= 0) continue;
-    if (previous !== void 0 && compareIds(candidate, previous, bson) <= 0) continue;
-    splits.push(candidate);
+// src/core/numbers.ts
+var MAX_SAFE = 9007199254740991;
+function isInteger(value) {
+  return isFinite(value) && Math.floor(value) === value;
+}
+function isSafeInteger(value) {
+  return isInteger(value) && Math.abs(value) <= MAX_SAFE;
+}
+
+// src/core/id-key.ts
+function idKey(id, bson) {
+  if (typeof id === "string") return `s:${id}`;
+  if (typeof id === "number") return `n:${id}`;
+  const type = bson.bsonType(id);
+  if (type === "ObjectId") return `o:${id.toHexString()}`;
+  if (type === "Double" || type === "Int32") return `n:${id.valueOf()}`;
+  if (type === "Long") {
+    const long = id;
+    const asNumber = long.toNumber();
+    return isSafeInteger(asNumber) ? `n:${asNumber}` : `n:${long.toString()}`;
   }
-  if (splits.length === 0) return whole();
-  const ranges = [range(position, namespace, void 0, splits[0])];
-  for (let k = 1; k < splits.length; k++) ranges.push(range(position, namespace, splits[k - 1], splits[k]));
-  ranges.push(range(position, namespace, splits[splits.length - 1], void 0));
-  return { ranges };
-}
-function range(position, namespace, lo, hi) {
-  const out = { position, namespace, count: 0, done: false, leaseUntil: null, owner: null };
-  if (lo !== void 0) out.lo = lo;
-  if (hi !== void 0) out.hi = hi;
-  return out;
-}
-async function claimRange(signals, signalId, index, owner, now, leaseMs) {
-  const at = `plan.${index}`;
-  const result = await signals.updateOne(
-    {
-      _id: signalId,
-      [`${at}.done`]: false,
-      $or: [{ [`${at}.leaseUntil`]: null }, { [`${at}.leaseUntil`]: { $lt: new Date(now) } }]
-    },
-    { $set: { [`${at}.leaseUntil`]: new Date(now + leaseMs), [`${at}.owner`]: owner, updatedAt: new Date(now) } }
-  );
-  return matchedCount(result) === 1;
-}
-async function checkpointRange(signals, signalId, index, owner, state, now, leaseMs) {
-  const at = `plan.${index}`;
-  const set = {
-    [`${at}.count`]: state.count,
-    [`${at}.done`]: state.done,
-    [`${at}.leaseUntil`]: state.done ? null : new Date(now + leaseMs),
-    updatedAt: new Date(now)
-  };
-  if (state.lastId !== void 0) set[`${at}.lastId`] = state.lastId;
-  if (state.next !== void 0) set[`${at}.next`] = state.next;
-  if (state.seqs !== void 0) set[`${at}.seqs`] = state.seqs;
-  if (state.reserved !== void 0) set[`${at}.reserved`] = state.reserved;
-  const result = await signals.updateOne({ _id: signalId, [`${at}.owner`]: owner }, { $set: set });
-  return matchedCount(result) === 1;
-}
-async function releaseRange(signals, signalId, index, owner) {
-  await signals.updateOne({ _id: signalId, [`plan.${index}.owner`]: owner }, { $set: { [`plan.${index}.leaseUntil`]: null } }).catch(() => void 0);
-}
-function describePlanError(error) {
-  return `planning the ranges failed: ${describeError(error)}`;
+  return `j:${bson.ejson.stringify({ v: id }, { relaxed: false })}`;
 }
 
 // src/core/capture/read-order.ts
@@ -2014,134 +1944,12 @@ function closingRecord(fields, readPosition, wallTime, bson) {
   return { partitionKey, data, degraded: [], bytes: Buffer.byteLength(data, "utf8") + Buffer.byteLength(partitionKey) };
 }
 
-// src/core/capture/snapshot.ts
+// src/core/capture/snapshot-signal.ts
 var SNAPSHOT_SIGNAL_TYPE = "execute-snapshot";
 var SNAPSHOT_LEASE_MS = 3e5;
-async function runSnapshot(signalId, deps, deadlineMs, startedBy) {
-  const existing = await deps.signals.findOne({ _id: signalId });
-  if (existing && existing.status !== "done" && existing.status !== "failed") {
-    const parallelism2 = signalParallelism(existing, deps.config.snapshotParallelism);
-    if (parallelism2.ok && (parallelism2.value > 1 || Array.isArray(existing.plan)))
-      return runParallelSnapshot(signalId, existing, parallelism2.value, deps, deadlineMs, startedBy);
-  }
-  if (!await claimSignal(deps, signalId, {})) return { status: "busy", published: 0, outboxed: 0 };
-  const signal = await deps.signals.findOne({ _id: signalId });
-  const run = { status: "paused", published: 0, outboxed: 0 };
-  const listed = signalCollections(signal);
-  if (!listed.ok) return finish(deps, signalId, { ...run, status: "failed", error: listed.error.message });
-  const collections = listed.value;
-  const parallelism = signalParallelism(signal, deps.config.snapshotParallelism);
-  if (!parallelism.ok) return finish(deps, signalId, { ...run, status: "failed", error: parallelism.error.message });
-  const kind = await snapshotKind(signal, deps, startedBy);
-  if (typeof kind === "string") return finish(deps, signalId, { ...run, status: "failed", error: kind });
-  const closings = { published: 0, outboxed: 0 };
-  const reconcileId = kind.reconcile ? String(signalId) : void 0;
-  const progress = signal.progress || {};
-  try {
-    for (let position = 0; position < collections.length; position++) {
-      const namespace = collections[position];
-      const state = progress[position] || { namespace, count: 0, done: false };
-      if (state.done) continue;
-      const save = () => deps.signals.updateOne(
-        { _id: signalId },
-        { $set: { [`progress.${position}`]: state, updatedAt: new Date(deps.clock.now()) } }
-      );
-      let sequence;
-      if (reconcileId !== void 0) {
-        const begun = beginSequence(state, deps.config.snapshotChunkSize);
-        state.seqs = begun.seqs;
-        state.reserved = begun.reserved;
-        await save();
-        sequence = new ReadSequence(reconcileId, 0, begun);
-      }
-      const stamp = { clusterTime: kind.position, sequence };
-      let inFlight;
-      const settle = async () => {
-        if (!inFlight) return;
-        const chunk = inFlight;
-        inFlight = void 0;
-        await chunk.put;
-        state.lastId = chunk.point.lastId;
-        state.next = chunk.point.next === void 0 ? null : chunk.point.next;
-        state.count += chunk.count;
-        if (sequence) Object.assign(state, sequence.checkpoint(chunk.encoded, 0));
-        await save();
-      };
-      const [db, coll] = splitNamespace(namespace);
-      let ahead = { lastId: state.lastId, next: state.next };
-      let readAll = false;
-      while (!state.done) {
-        if (deps.clock.now() >= deadlineMs - 15e3) {
-          await settle();
-          return finish(deps, signalId, run, kind, closings);
-        }
-        const query = readAll ? void 0 : nextChunkQuery({}, ahead, deps.bson);
-        if (query === void 0) {
-          await settle();
-          if (sequence)
-            await putClosing(reconcileId, db, coll, 0, 1, state.seqs || [], kind.position, deps, closings);
-          state.done = true;
-          await save();
-          break;
-        }
-        const found = await deps.dataSource.db(db).collection(coll).find(query.filter).sort({ _id: 1 }).limit(deps.config.snapshotChunkSize).toArray();
-        const step = afterChunk({}, ahead, query, found, deps.config.snapshotChunkSize, deps.bson);
-        ahead = step.point;
-        readAll = step.done;
-        if (step.documents.length === 0) continue;
-        const records = await encodeChunk(step.documents, db, coll, String(signalId), deps, run, stamp);
-        await settle();
-        const put = putChunk(records, db, coll, deps, run);
-        put.catch(() => void 0);
-        inFlight = { put, point: step.point, count: step.documents.length, encoded: sequence ? sequence.encoded : 0 };
-      }
-    }
-  } catch (error) {
-    return finish(deps, signalId, { ...run, status: "failed", error: describeError(error) }, kind, closings);
-  }
-  return finish(deps, signalId, { ...run, status: "done" }, kind, closings);
-}
-async function snapshotKind(signal, deps, startedBy) {
-  const data = signal.data;
-  const asked = data ? data.reconcile : void 0;
-  if (asked !== void 0 && asked !== null && typeof asked !== "boolean")
-    return "signal data.reconcile must be true or false";
-  const reconcile = asked === true;
-  if (deps.config.recordFormat !== "envelope") {
-    if (reconcile)
-      return "a reconcile needs KINESIS_RECORD_FORMAT=envelope: records in the document format carry no positions, so the webhook could not tell what is gone";
-    return { reconcile };
-  }
-  const kept = signal[READ_POSITION_FIELD];
-  if (reconcile && deps.bson.bsonType(kept) !== "Timestamp" && (signal.progress || signal.plan))
-    return "this reconcile was begun by an earlier version without a read position; insert a new reconcile signal";
-  const position = await takeReadPosition(deps.signals, signal, startedBy, deps.bson);
-  if (position && typeof position === "object" && "error" in position)
-    return position.error;
-  return { reconcile, position };
-}
-async function putClosing(id, db, coll, part, parts, seqs, position, deps, tally) {
-  const record = closingRecord({ id, db, coll, part, parts, seqs }, position, new Date(deps.clock.now()), deps.bson);
-  const outboxId = `reconcile:${id}:${db}.${coll}:${part}`;
-  await putOrOutbox([{ record, id: outboxId }], db, coll, deps, tally, "reconcile");
-}
-async function claimSignal(deps, signalId, also) {
-  const now = deps.clock.now();
-  const claimed = await deps.signals.updateOne(
-    {
-      _id: signalId,
-      ...also,
-      status: { $nin: ["done", "failed"] },
-      $or: [{ leaseUntil: { $exists: false } }, { leaseUntil: null }, { leaseUntil: { $lt: new Date(now) } }]
-    },
-    { $set: { status: "running", leaseUntil: new Date(now + SNAPSHOT_LEASE_MS), updatedAt: new Date(now) } }
-  );
-  if (matchedCount(claimed) === 0) return false;
-  await deps.signals.updateOne(
-    { _id: signalId, startedAt: { $exists: false } },
-    { $set: { startedAt: new Date(now) } }
-  );
-  return true;
+var DEADLINE_MARGIN_MS = 15e3;
+function nearDeadline(deps, deadlineMs) {
+  return deps.clock.now() >= deadlineMs - DEADLINE_MARGIN_MS;
 }
 function signalCollections(signal) {
   const invalid = (message) => failed(failure("snapshot_signal_invalid", message));
@@ -2168,145 +1976,119 @@ function signalParallelism(signal, fallback) {
   }
   return ok(value);
 }
-async function runParallelSnapshot(signalId, signal, parallelism, deps, deadlineMs, startedBy) {
-  const run = { status: "paused", published: 0, outboxed: 0 };
-  const listed = signalCollections(signal);
-  if (!listed.ok) return finish(deps, signalId, { ...run, status: "failed", error: listed.error.message });
-  const collections = listed.value;
-  let plan = signal.plan;
-  let kind;
-  if (!plan) {
-    if (!await claimSignal(deps, signalId, { plan: { $exists: false } }))
-      return { status: "busy", published: 0, outboxed: 0 };
-    kind = await snapshotKind(signal, deps, startedBy);
-    if (typeof kind === "string") return finish(deps, signalId, { ...run, status: "failed", error: kind });
-    const ranges2 = [];
-    const notes = [];
-    try {
-      for (let position = 0; position < collections.length; position++) {
-        const [db, coll] = splitNamespace(collections[position]);
-        const planned = await planRanges(
-          deps.dataSource.db(db).collection(coll),
-          position,
-          collections[position],
-          parallelism,
-          deps.bson
-        );
-        ranges2.push(...planned.ranges);
-        if (planned.note) notes.push(`${collections[position]}: ${planned.note}`);
+async function snapshotKind(signal, deps, startedBy) {
+  const data = signal.data;
+  const asked = data ? data.reconcile : void 0;
+  if (asked !== void 0 && asked !== null && typeof asked !== "boolean")
+    return "signal data.reconcile must be true or false";
+  const reconcile = asked === true;
+  if (deps.config.recordFormat !== "envelope") {
+    if (reconcile)
+      return "a reconcile needs KINESIS_RECORD_FORMAT=envelope: records in the document format carry no positions, so the webhook could not tell what is gone";
+    return { reconcile };
+  }
+  const kept = signal[READ_POSITION_FIELD];
+  if (reconcile && deps.bson.bsonType(kept) !== "Timestamp" && (signal.progress || signal.plan))
+    return "this reconcile was begun by an earlier version without a read position; insert a new reconcile signal";
+  const position = await takeReadPosition(deps.signals, signal, startedBy, deps.bson);
+  if (position && typeof position === "object" && "error" in position)
+    return position.error;
+  return { reconcile, position };
+}
+async function claimSignal(deps, signalId, also) {
+  const now = deps.clock.now();
+  const claimed = await deps.signals.updateOne(
+    {
+      _id: signalId,
+      ...also,
+      status: { $nin: ["done", "failed"] },
+      $or: [{ leaseUntil: { $exists: false } }, { leaseUntil: null }, { leaseUntil: { $lt: new Date(now) } }]
+    },
+    { $set: { status: "running", leaseUntil: new Date(now + SNAPSHOT_LEASE_MS), updatedAt: new Date(now) } }
+  );
+  if (matchedCount(claimed) === 0) return false;
+  await deps.signals.updateOne(
+    { _id: signalId, startedAt: { $exists: false } },
+    { $set: { startedAt: new Date(now) } }
+  );
+  return true;
+}
+async function finishRun(deps, signalId, run, kind, closings) {
+  const now = new Date(deps.clock.now());
+  const status = run.status === "paused" ? "running" : run.status;
+  await deps.signals.updateOne(
+    { _id: signalId },
+    {
+      $set: {
+        status,
+        leaseUntil: null,
+        updatedAt: now,
+        ...run.error ? { error: run.error } : {},
+        ...status === "done" ? { finishedAt: now } : {}
       }
-    } catch (error) {
-      return finish(deps, signalId, { ...run, status: "failed", error: describePlanError(error) }, kind);
     }
-    await deps.signals.updateOne(
-      { _id: signalId },
-      { $set: { plan: ranges2, planNotes: notes, leaseUntil: null, updatedAt: new Date(deps.clock.now()) } }
-    );
-    plan = ranges2;
-  } else {
-    kind = await snapshotKind(signal, deps, startedBy);
-    if (typeof kind === "string") return finish(deps, signalId, { ...run, status: "failed", error: kind });
-  }
-  const how = kind;
-  const closings = { published: 0, outboxed: 0 };
-  const owner = `${deps.clock.now().toString(36)}-${Math.floor((deps.random || Math.random)() * 1e9).toString(36)}`;
-  const total = plan.length;
-  const chunkSize = deps.config.snapshotChunkSize;
-  const nearDeadline = () => deps.clock.now() >= deadlineMs - 15e3;
-  const work = async (index) => {
-    const fresh = await deps.signals.findOne({ _id: signalId });
-    const ranges2 = fresh.plan;
-    const range2 = ranges2[index];
-    const [db, coll] = splitNamespace(range2.namespace);
-    const bounds = { lo: range2.lo, hi: range2.hi };
-    const state = { namespace: range2.namespace, lastId: range2.lastId, count: range2.count, done: false };
-    let point = { lastId: range2.lastId, next: range2.next };
-    const checkpoint = async () => {
-      const owned = await checkpointRange(
-        deps.signals,
-        signalId,
-        index,
-        owner,
-        state,
-        deps.clock.now(),
-        SNAPSHOT_LEASE_MS
-      );
-      if (!owned)
-        deps.logger.warn({ msg: "snapshot range lost to another run", signalId: String(signalId), range: index });
-      return owned;
-    };
-    let part = 0;
-    let parts = 0;
-    ranges2.forEach((other, k) => {
-      if (other.position !== range2.position) return;
-      if (k < index) part++;
-      parts++;
-    });
-    let sequence;
-    if (how.reconcile) {
-      const begun = beginSequence(range2, chunkSize);
-      Object.assign(state, begun);
-      if (!await checkpoint()) return;
-      sequence = new ReadSequence(String(signalId), part, begun);
-    }
-    const stamp = { clusterTime: how.position, sequence };
-    let readAll = false;
-    for (; ; ) {
-      if (nearDeadline()) return releaseRange(deps.signals, signalId, index, owner);
-      const query = readAll ? void 0 : nextChunkQuery(bounds, point, deps.bson);
-      if (query === void 0) {
-        if (sequence)
-          await putClosing(String(signalId), db, coll, part, parts, state.seqs || [], how.position, deps, closings);
-        state.done = true;
-      } else {
-        const found = await deps.dataSource.db(db).collection(coll).find(query.filter).sort({ _id: 1 }).limit(chunkSize).toArray();
-        const step = afterChunk(bounds, point, query, found, chunkSize, deps.bson);
-        point = step.point;
-        readAll = step.done;
-        if (step.documents.length > 0) {
-          const records = await encodeChunk(step.documents, db, coll, String(signalId), deps, run, stamp);
-          await putChunk(records, db, coll, deps, run);
-          state.count += step.documents.length;
-        }
-        state.lastId = point.lastId;
-        state.next = point.next === void 0 ? null : point.next;
-        if (sequence) Object.assign(state, sequence.checkpoint(sequence.encoded, chunkSize));
-      }
-      if (!await checkpoint()) return;
-      if (state.done) return;
-    }
-  };
-  const worker = async () => {
-    for (let index = 0; index < total && !nearDeadline(); index++) {
-      if (await claimRange(deps.signals, signalId, index, owner, deps.clock.now(), SNAPSHOT_LEASE_MS))
-        await work(index);
-    }
-  };
-  try {
-    const workers = [];
-    for (let k = 0; k < Math.min(parallelism, total); k++) workers.push(worker());
-    await Promise.all(workers);
-  } catch (error) {
-    return finish(deps, signalId, { ...run, status: "failed", error: describeError(error) }, how, closings);
-  }
-  const latest = await deps.signals.findOne({ _id: signalId });
-  const ranges = latest.plan || [];
-  if (ranges.length > 0 && ranges.every((r) => r.done)) {
-    const progress = {};
-    collections.forEach((namespace, position) => {
-      const own = ranges.filter((r) => r.position === position);
-      progress[position] = { namespace, count: own.reduce((sum, r) => sum + r.count, 0), done: true };
-    });
-    await deps.signals.updateOne({ _id: signalId }, { $set: { progress } });
-    return finish(deps, signalId, { ...run, status: "done" }, how, closings);
-  }
-  return finish(deps, signalId, run, how, closings);
+  );
+  deps.logger.info({
+    msg: "snapshot",
+    kind: kind && kind.reconcile ? "reconcile" : "snapshot",
+    signalId: String(signalId),
+    status: run.status,
+    published: run.published,
+    outboxed: run.outboxed,
+    ...closings && kind && kind.reconcile ? { closingsPut: closings.published, closingsOutboxed: closings.outboxed } : {},
+    error: run.error
+  });
+  return run;
 }
 function splitNamespace(namespace) {
   const dot = namespace.indexOf(".");
   return [namespace.slice(0, dot), namespace.slice(dot + 1)];
 }
-async function encodeChunk(documents, db, coll, signalId, deps, run, stamp = {}) {
+
+// src/core/capture/publish-reads.ts
+var PUTS_IN_FLIGHT = 4;
+async function publishReads(reads, deps, run) {
+  const { progress, stamp } = reads;
+  const sequence = stamp.sequence;
+  const [db, coll] = splitNamespace(reads.namespace);
+  const chunkSize = deps.config.snapshotChunkSize;
+  const inFlight = [];
+  const settleOldest = async () => {
+    const chunk = inFlight.shift();
+    await chunk.put;
+    progress.lastId = chunk.point.lastId;
+    progress.next = chunk.point.next === void 0 ? null : chunk.point.next;
+    progress.count += chunk.count;
+    if (sequence) Object.assign(progress, sequence.checkpoint(chunk.numbered, 0));
+    return reads.save();
+  };
+  const settleAll = async () => {
+    while (inFlight.length > 0) if (!await settleOldest()) return false;
+    return true;
+  };
+  const abandon = async () => {
+    await Promise.all(inFlight.map((chunk) => chunk.put.catch(() => void 0)));
+    return "lost";
+  };
+  let point = { lastId: progress.lastId, next: progress.next };
+  let readAll = false;
+  for (; ; ) {
+    if (reads.stop()) return await settleAll() ? "stopped" : abandon();
+    const query = readAll ? void 0 : nextChunkQuery(reads.bounds, point, deps.bson);
+    if (query === void 0) return await settleAll() ? "done" : abandon();
+    const found = await deps.dataSource.db(db).collection(coll).find(query.filter).sort({ _id: 1 }).limit(chunkSize).toArray();
+    const step = afterChunk(reads.bounds, point, query, found, chunkSize, deps.bson);
+    point = step.point;
+    readAll = step.done;
+    if (step.documents.length === 0) continue;
+    const records = await encodeChunk(step.documents, db, coll, String(reads.signalId), deps, run, stamp);
+    while (inFlight.length >= reads.putsInFlight) if (!await settleOldest()) return abandon();
+    const put = putChunk(records, db, coll, deps, run);
+    put.catch(() => void 0);
+    inFlight.push({ put, point, count: step.documents.length, numbered: sequence ? sequence.encoded : 0 });
+  }
+}
+async function encodeChunk(documents, db, coll, signalId, deps, run, stamp) {
   const wallTime = new Date(deps.clock.now());
   const records = [];
   for (const document of documents) {
@@ -2338,8 +2120,16 @@ async function encodeChunk(documents, db, coll, signalId, deps, run, stamp = {})
 }
 async function putChunk(records, db, coll, deps, run) {
   const limits = { maxCount: PUT_RECORDS_MAX_ENTRIES, maxBytes: PUT_RECORDS_MAX_BYTES };
-  const size = ({ record }) => putRecordsEntryBytes(Buffer.byteLength(record.data, "utf8"), Buffer.byteLength(record.partitionKey, "utf8"));
+  const size = ({ record }) => {
+    const keyBytes = Buffer.byteLength(record.partitionKey, "utf8");
+    return putRecordsEntryBytes(record.bytes - keyBytes, keyBytes);
+  };
   for (const batch of chunksOf(records, limits, size)) await putOrOutbox(batch, db, coll, deps, run);
+}
+async function putClosing(closing, position, deps, tally) {
+  const record = closingRecord(closing, position, new Date(deps.clock.now()), deps.bson);
+  const outboxId = `reconcile:${closing.id}:${closing.db}.${closing.coll}:${closing.part}`;
+  await putOrOutbox([{ record, id: outboxId }], closing.db, closing.coll, deps, tally, "reconcile");
 }
 async function putOrOutbox(batch, db, coll, deps, run, operationType = "read") {
   const entries = batch.map(({ record }) => kinesisEntry(record));
@@ -2378,32 +2168,291 @@ async function putOrOutbox(batch, db, coll, deps, run, operationType = "read") {
     });
   }
 }
-async function finish(deps, signalId, run, kind, closings) {
-  const now = new Date(deps.clock.now());
-  const status = run.status === "paused" ? "running" : run.status;
+
+// src/core/capture/parallel-snapshot.ts
+var SAMPLES_PER_RANGE = 20;
+async function planRanges(collection, position, namespace, parallelism, bson) {
+  const whole = (note) => ({ ranges: [range(position, namespace)], note });
+  if (parallelism <= 1) return whole();
+  const [first] = await collection.find({}).sort({ _id: 1 }).limit(1).toArray();
+  const [last] = await collection.find({}).sort({ _id: -1 }).limit(1).toArray();
+  if (!first || !last) return whole();
+  const bracket = idBracket(first._id, bson);
+  if (bracket === void 0 || idBracket(last._id, bson) !== bracket)
+    return whole("one range: the collection's _ids are not all of one simple type");
+  if (typeof collection.aggregate !== "function")
+    return whole("one range: this host's collection has no aggregate ($sample)");
+  const sample = await collection.aggregate([{ $sample: { size: parallelism * SAMPLES_PER_RANGE } }, { $project: { _id: 1 } }]).toArray();
+  const ids = sample.map((doc) => doc._id).filter((id) => idBracket(id, bson) === bracket);
+  ids.sort((a, b) => compareIds(a, b, bson));
+  const splits = [];
+  for (let k = 1; k < parallelism; k++) {
+    const candidate = ids[Math.floor(k * ids.length / parallelism)];
+    if (candidate === void 0) continue;
+    const previous = splits[splits.length - 1];
+    if (compareIds(candidate, first._id, bson) <= 0) continue;
+    if (previous !== void 0 && compareIds(candidate, previous, bson) <= 0) continue;
+    splits.push(candidate);
+  }
+  if (splits.length === 0) return whole();
+  const ranges = [range(position, namespace, void 0, splits[0])];
+  for (let k = 1; k < splits.length; k++) ranges.push(range(position, namespace, splits[k - 1], splits[k]));
+  ranges.push(range(position, namespace, splits[splits.length - 1], void 0));
+  return { ranges };
+}
+function range(position, namespace, lo, hi) {
+  const out = { position, namespace, count: 0, done: false, leaseUntil: null, owner: null };
+  if (lo !== void 0) out.lo = lo;
+  if (hi !== void 0) out.hi = hi;
+  return out;
+}
+async function claimRange(signals, signalId, index, owner, now, leaseMs) {
+  const at = `plan.${index}`;
+  const result = await signals.updateOne(
+    {
+      _id: signalId,
+      [`${at}.done`]: false,
+      $or: [{ [`${at}.leaseUntil`]: null }, { [`${at}.leaseUntil`]: { $lt: new Date(now) } }]
+    },
+    { $set: { [`${at}.leaseUntil`]: new Date(now + leaseMs), [`${at}.owner`]: owner, updatedAt: new Date(now) } }
+  );
+  return matchedCount(result) === 1;
+}
+async function checkpointRange(signals, signalId, index, owner, state, now, leaseMs) {
+  const at = `plan.${index}`;
+  const set = {
+    [`${at}.count`]: state.count,
+    [`${at}.done`]: state.done,
+    [`${at}.leaseUntil`]: state.done ? null : new Date(now + leaseMs),
+    updatedAt: new Date(now)
+  };
+  if (state.lastId !== void 0) set[`${at}.lastId`] = state.lastId;
+  if (state.next !== void 0) set[`${at}.next`] = state.next;
+  if (state.seqs !== void 0) set[`${at}.seqs`] = state.seqs;
+  if (state.reserved !== void 0) set[`${at}.reserved`] = state.reserved;
+  const result = await signals.updateOne({ _id: signalId, [`${at}.owner`]: owner }, { $set: set });
+  return matchedCount(result) === 1;
+}
+async function releaseRange(signals, signalId, index, owner) {
+  await signals.updateOne({ _id: signalId, [`plan.${index}.owner`]: owner }, { $set: { [`plan.${index}.leaseUntil`]: null } }).catch(() => void 0);
+}
+function describePlanError(error) {
+  return `planning the ranges failed: ${describeError(error)}`;
+}
+async function runParallelSnapshot(signalId, signal, parallelism, deps, deadlineMs, startedBy) {
+  const run = { status: "paused", published: 0, outboxed: 0 };
+  const listed = signalCollections(signal);
+  if (!listed.ok) return finishRun(deps, signalId, { ...run, status: "failed", error: listed.error.message });
+  const collections = listed.value;
+  const planned = await planSnapshot(signalId, signal, collections, parallelism, deps, startedBy);
+  if (planned === "busy") return { status: "busy", published: 0, outboxed: 0 };
+  if (typeof planned.kind === "string")
+    return finishRun(deps, signalId, { ...run, status: "failed", error: planned.kind });
+  const kind = planned.kind;
+  if (planned.error !== void 0)
+    return finishRun(deps, signalId, { ...run, status: "failed", error: planned.error }, kind);
+  const work = {
+    signalId,
+    kind,
+    owner: `${deps.clock.now().toString(36)}-${Math.floor((deps.random || Math.random)() * 1e9).toString(36)}`,
+    deadlineMs,
+    run,
+    closings: { published: 0, outboxed: 0 }
+  };
+  const total = planned.ranges.length;
+  const worker = async () => {
+    for (let index = 0; index < total && !nearDeadline(deps, deadlineMs); index++) {
+      if (await claimRange(deps.signals, signalId, index, work.owner, deps.clock.now(), SNAPSHOT_LEASE_MS))
+        await workRange(index, work, deps);
+    }
+  };
+  try {
+    const workers = [];
+    for (let k = 0; k < Math.min(parallelism, total); k++) workers.push(worker());
+    await Promise.all(workers);
+  } catch (error) {
+    return finishRun(deps, signalId, { ...run, status: "failed", error: describeError(error) }, kind, work.closings);
+  }
+  return finishParallelSnapshot(collections, work, deps);
+}
+async function planSnapshot(signalId, signal, collections, parallelism, deps, startedBy) {
+  const kept = signal.plan;
+  if (kept) return { kind: await snapshotKind(signal, deps, startedBy), ranges: kept };
+  if (!await claimSignal(deps, signalId, { plan: { $exists: false } })) return "busy";
+  const kind = await snapshotKind(signal, deps, startedBy);
+  if (typeof kind === "string") return { kind, ranges: [] };
+  const ranges = [];
+  const notes = [];
+  try {
+    for (let position = 0; position < collections.length; position++) {
+      const [db, coll] = splitNamespace(collections[position]);
+      const planned = await planRanges(
+        deps.dataSource.db(db).collection(coll),
+        position,
+        collections[position],
+        parallelism,
+        deps.bson
+      );
+      ranges.push(...planned.ranges);
+      if (planned.note) notes.push(`${collections[position]}: ${planned.note}`);
+    }
+  } catch (error) {
+    return { kind, ranges: [], error: describePlanError(error) };
+  }
   await deps.signals.updateOne(
     { _id: signalId },
-    {
-      $set: {
-        status,
-        leaseUntil: null,
-        updatedAt: now,
-        ...run.error ? { error: run.error } : {},
-        ...status === "done" ? { finishedAt: now } : {}
-      }
-    }
+    { $set: { plan: ranges, planNotes: notes, leaseUntil: null, updatedAt: new Date(deps.clock.now()) } }
   );
-  deps.logger.info({
-    msg: "snapshot",
-    kind: kind && kind.reconcile ? "reconcile" : "snapshot",
-    signalId: String(signalId),
-    status: run.status,
-    published: run.published,
-    outboxed: run.outboxed,
-    ...closings && kind && kind.reconcile ? { closingsPut: closings.published, closingsOutboxed: closings.outboxed } : {},
-    error: run.error
+  return { kind, ranges };
+}
+async function workRange(index, work, deps) {
+  const { signalId, owner, kind } = work;
+  const fresh = await deps.signals.findOne({ _id: signalId });
+  const ranges = fresh.plan;
+  const range2 = ranges[index];
+  const state = { lastId: range2.lastId, next: range2.next, count: range2.count, done: false };
+  const checkpoint = async () => {
+    const owned = await checkpointRange(
+      deps.signals,
+      signalId,
+      index,
+      owner,
+      state,
+      deps.clock.now(),
+      SNAPSHOT_LEASE_MS
+    );
+    if (!owned)
+      deps.logger.warn({ msg: "snapshot range lost to another run", signalId: String(signalId), range: index });
+    return owned;
+  };
+  const { part, parts } = partOf(ranges, index);
+  let sequence;
+  if (kind.reconcile) {
+    const begun = beginSequence(range2, deps.config.snapshotChunkSize * PUTS_PER_RANGE);
+    Object.assign(state, begun);
+    if (!await checkpoint()) return;
+    sequence = new ReadSequence(String(signalId), part, begun);
+  }
+  const outcome = await publishReads(
+    {
+      signalId,
+      namespace: range2.namespace,
+      bounds: { lo: range2.lo, hi: range2.hi },
+      progress: state,
+      stamp: { clusterTime: kind.position, sequence },
+      putsInFlight: PUTS_PER_RANGE,
+      stop: () => nearDeadline(deps, work.deadlineMs),
+      save: checkpoint
+    },
+    deps,
+    work.run
+  );
+  if (outcome === "stopped") return releaseRange(deps.signals, signalId, index, owner);
+  if (outcome === "lost") return;
+  if (sequence) {
+    const [db, coll] = splitNamespace(range2.namespace);
+    const closing = { id: String(signalId), db, coll, part, parts, seqs: state.seqs || [] };
+    await putClosing(closing, kind.position, deps, work.closings);
+  }
+  state.done = true;
+  await checkpoint();
+}
+var PUTS_PER_RANGE = 1;
+function partOf(ranges, index) {
+  let part = 0;
+  let parts = 0;
+  ranges.forEach((other, k) => {
+    if (other.position !== ranges[index].position) return;
+    if (k < index) part++;
+    parts++;
   });
-  return run;
+  return { part, parts };
+}
+async function finishParallelSnapshot(collections, work, deps) {
+  const { signalId, kind, closings } = work;
+  const run = work.run;
+  const latest = await deps.signals.findOne({ _id: signalId });
+  const ranges = latest.plan || [];
+  if (ranges.length > 0 && ranges.every((r) => r.done)) {
+    const progress = {};
+    collections.forEach((namespace, position) => {
+      const own = ranges.filter((r) => r.position === position);
+      progress[position] = { namespace, count: own.reduce((sum, r) => sum + r.count, 0), done: true };
+    });
+    await deps.signals.updateOne({ _id: signalId }, { $set: { progress } });
+    return finishRun(deps, signalId, { ...run, status: "done" }, kind, closings);
+  }
+  return finishRun(deps, signalId, run, kind, closings);
+}
+
+// src/core/capture/snapshot.ts
+async function runSnapshot(signalId, deps, deadlineMs, startedBy) {
+  const existing = await deps.signals.findOne({ _id: signalId });
+  if (existing && existing.status !== "done" && existing.status !== "failed") {
+    const parallelism2 = signalParallelism(existing, deps.config.snapshotParallelism);
+    if (parallelism2.ok && (parallelism2.value > 1 || Array.isArray(existing.plan)))
+      return runParallelSnapshot(signalId, existing, parallelism2.value, deps, deadlineMs, startedBy);
+  }
+  if (!await claimSignal(deps, signalId, {})) return { status: "busy", published: 0, outboxed: 0 };
+  const signal = await deps.signals.findOne({ _id: signalId });
+  const run = { status: "paused", published: 0, outboxed: 0 };
+  const listed = signalCollections(signal);
+  if (!listed.ok) return finishRun(deps, signalId, { ...run, status: "failed", error: listed.error.message });
+  const collections = listed.value;
+  const parallelism = signalParallelism(signal, deps.config.snapshotParallelism);
+  if (!parallelism.ok) return finishRun(deps, signalId, { ...run, status: "failed", error: parallelism.error.message });
+  const kind = await snapshotKind(signal, deps, startedBy);
+  if (typeof kind === "string") return finishRun(deps, signalId, { ...run, status: "failed", error: kind });
+  const closings = { published: 0, outboxed: 0 };
+  const reconcileId = kind.reconcile ? String(signalId) : void 0;
+  const progress = signal.progress || {};
+  try {
+    for (let position = 0; position < collections.length; position++) {
+      const namespace = collections[position];
+      const state = progress[position] || { namespace, count: 0, done: false };
+      if (state.done) continue;
+      const save = async () => {
+        await deps.signals.updateOne(
+          { _id: signalId },
+          { $set: { [`progress.${position}`]: state, updatedAt: new Date(deps.clock.now()) } }
+        );
+        return true;
+      };
+      let sequence;
+      if (reconcileId !== void 0) {
+        const begun = beginSequence(state, deps.config.snapshotChunkSize * PUTS_IN_FLIGHT);
+        state.seqs = begun.seqs;
+        state.reserved = begun.reserved;
+        await save();
+        sequence = new ReadSequence(reconcileId, 0, begun);
+      }
+      const outcome = await publishReads(
+        {
+          signalId,
+          namespace,
+          bounds: {},
+          progress: state,
+          stamp: { clusterTime: kind.position, sequence },
+          putsInFlight: PUTS_IN_FLIGHT,
+          stop: () => nearDeadline(deps, deadlineMs),
+          save
+        },
+        deps,
+        run
+      );
+      if (outcome !== "done") return finishRun(deps, signalId, run, kind, closings);
+      if (sequence) {
+        const [db, coll] = splitNamespace(namespace);
+        const closing = { id: reconcileId, db, coll, part: 0, parts: 1, seqs: state.seqs || [] };
+        await putClosing(closing, kind.position, deps, closings);
+      }
+      state.done = true;
+      await save();
+    }
+  } catch (error) {
+    return finishRun(deps, signalId, { ...run, status: "failed", error: describeError(error) }, kind, closings);
+  }
+  return finishRun(deps, signalId, { ...run, status: "done" }, kind, closings);
 }
 
 // src/core/capture/heartbeat.ts

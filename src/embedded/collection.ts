@@ -67,14 +67,24 @@ export class EmbeddedCollection implements CollectionPort {
 
   /**
    * Runs a pipeline (mingo) over the documents; enough for `$sample`, `$match` and `$project`.
-   * `$$CLUSTER_TIME` is the store's cluster time (see EmbeddedStore.clusterTime).
+   * `$$CLUSTER_TIME` is the store's cluster time (see EmbeddedStore.clusterTime). A leading
+   * `$sample` picks its documents before any is decoded, as MongoDB's random cursor reads only
+   * those (a parallel snapshot's planning samples a whole collection).
    */
   aggregate(pipeline: Document[]): { toArray(): Promise<Document[]> } {
     return {
-      toArray: async () =>
-        new Aggregator(pipeline, { variables: { CLUSTER_TIME: this.store.clusterTime() } }).run(
-          [...this.documents.values()].map((stored) => decode(stored.bytes)),
-        ) as Document[],
+      toArray: async () => {
+        let stored = [...this.documents.values()];
+        let stages = pipeline;
+        const size = leadingSampleSize(pipeline);
+        if (size !== undefined) {
+          stored = sampleOf(stored, size);
+          stages = pipeline.slice(1);
+        }
+        return new Aggregator(stages, { variables: { CLUSTER_TIME: this.store.clusterTime() } }).run(
+          stored.map((entry) => decode(entry.bytes)),
+        ) as Document[];
+      },
     };
   }
 
@@ -449,4 +459,26 @@ function typeGroups(condition: unknown): Set<number> | undefined {
     out.add(group);
   }
   return out;
+}
+
+/** The size of a pipeline's first stage when it is a valid `$sample`; otherwise mingo runs the stage. */
+function leadingSampleSize(pipeline: Document[]): number | undefined {
+  const first = pipeline[0];
+  if (!first || Object.keys(first).length !== 1) return undefined;
+  const sample = first.$sample as Document | undefined;
+  if (!sample || typeof sample !== "object" || Object.keys(sample).length !== 1) return undefined;
+  const size = sample.size;
+  return typeof size === "number" && Number.isInteger(size) && size >= 0 ? size : undefined;
+}
+
+/** Up to `size` of the entries, picked at random without repeats (a partial Fisher-Yates shuffle). */
+function sampleOf<T>(entries: T[], size: number): T[] {
+  const count = Math.min(size, entries.length);
+  for (let k = 0; k < count; k++) {
+    const pick = k + Math.floor(Math.random() * (entries.length - k));
+    const chosen = entries[pick];
+    entries[pick] = entries[k];
+    entries[k] = chosen;
+  }
+  return entries.slice(0, count);
 }

@@ -54,12 +54,17 @@ type Config = Pick<CaptureConfig, "recordFormat" | "arrayEncoding" | "nestedDocu
 export function buildKinesisRecord(event: ChangeEvent, config: Config, bson: BsonPort): KinesisRecord {
   const documentKey = event.documentKey || { _id: null };
   const partitionKey = partitionKeyFor(documentKey._id, bson);
-  const steps =
-    config.recordFormat === "document" ? documentSteps(event, documentKey) : envelopeSteps(event, documentKey);
+  const keyBytes = Buffer.byteLength(partitionKey, "utf8");
+  const forms = config.recordFormat === "document" ? documentForms(event) : envelopeForms(event);
   let last = 0;
-  for (const step of steps) {
+  // Each smaller form is built only when the one before it is over the limit (nearly never).
+  for (const form of forms) {
+    const step =
+      config.recordFormat === "document"
+        ? documentStep(event, documentKey, form as DocumentForm)
+        : envelopeStep(event, documentKey, form as EnvelopeForm);
     const data = serialise(step.value, step.encode, config, bson);
-    last = Buffer.byteLength(data, "utf8") + Buffer.byteLength(partitionKey, "utf8");
+    last = Buffer.byteLength(data, "utf8") + keyBytes;
     if (last <= config.maxRecordBytes) return { partitionKey, data, degraded: step.degraded, bytes: last };
   }
   throw new RecordTooLargeError(last, config.maxRecordBytes);
@@ -72,51 +77,58 @@ interface Step {
   degraded: string[];
 }
 
-function envelopeSteps(event: ChangeEvent, documentKey: Document): Step[] {
-  // MongoDB's field order; snapshot reads have no resume token, so no _id.
-  const base: Document = {};
-  if (event._id !== undefined) base._id = event._id;
-  base.operationType = event.operationType;
-  if (event.clusterTime !== undefined) base.clusterTime = event.clusterTime;
-  if (event.wallTime !== undefined) base.wallTime = event.wallTime;
-  base.ns = event.ns;
-  base.documentKey = documentKey;
-  const withDocument = event.fullDocument != null ? { ...base, fullDocument: event.fullDocument } : base;
-  const full: Document = { ...withDocument };
-  const extras: string[] = [];
-  if (event.updateDescription != null) {
-    full.updateDescription = event.updateDescription;
-    extras.push("updateDescription");
-  }
-  if (event.fullDocumentBeforeChange != null) {
-    full.fullDocumentBeforeChange = event.fullDocumentBeforeChange;
-    extras.push("fullDocumentBeforeChange");
-  }
-  const encode = ["fullDocument", "fullDocumentBeforeChange", "updateDescription"];
-  // The extras come last, as they always have; "degraded" joins any the event already carries.
-  const producerExtras = event[PRODUCER_EXTRAS_FIELD];
-  const withExtras = (value: Document, degraded: string[]): Document => {
-    const added: Document = { ...(producerExtras || {}), ...(degraded.length > 0 ? { degraded } : {}) };
-    return Object.keys(added).length > 0 ? { ...value, [PRODUCER_EXTRAS_FIELD]: added } : value;
-  };
-  const steps: Step[] = [{ value: withExtras(full, []), encode, degraded: [] }];
-  if (extras.length > 0) steps.push({ value: withExtras(withDocument, extras), encode, degraded: extras });
-  if (event.fullDocument != null) {
-    const dropped = extras.concat("fullDocument");
-    steps.push({ value: withExtras(base, dropped), encode, degraded: dropped });
-  }
-  return steps;
+/** An envelope whole, without its update description and pre-image, or without its full document too. */
+type EnvelopeForm = "whole" | "without extras" | "without document";
+const ENVELOPE_ENCODE = ["fullDocument", "fullDocumentBeforeChange", "updateDescription"];
+
+function envelopeForms(event: ChangeEvent): EnvelopeForm[] {
+  const forms: EnvelopeForm[] = ["whole"];
+  if (event.updateDescription != null || event.fullDocumentBeforeChange != null) forms.push("without extras");
+  if (event.fullDocument != null) forms.push("without document");
+  return forms;
 }
 
-function documentSteps(event: ChangeEvent, documentKey: Document): Step[] {
-  if (event.operationType === "delete")
-    return [{ value: { ...documentKey, __deleted: true }, encode: [], degraded: [] }];
+function envelopeStep(event: ChangeEvent, documentKey: Document, form: EnvelopeForm): Step {
+  // MongoDB's field order; snapshot reads have no resume token, so no _id.
+  const value: Document = {};
+  if (event._id !== undefined) value._id = event._id;
+  value.operationType = event.operationType;
+  if (event.clusterTime !== undefined) value.clusterTime = event.clusterTime;
+  if (event.wallTime !== undefined) value.wallTime = event.wallTime;
+  value.ns = event.ns;
+  value.documentKey = documentKey;
+  if (form !== "without document" && event.fullDocument != null) value.fullDocument = event.fullDocument;
+  const degraded: string[] = [];
+  if (event.updateDescription != null) {
+    if (form === "whole") value.updateDescription = event.updateDescription;
+    else degraded.push("updateDescription");
+  }
+  if (event.fullDocumentBeforeChange != null) {
+    if (form === "whole") value.fullDocumentBeforeChange = event.fullDocumentBeforeChange;
+    else degraded.push("fullDocumentBeforeChange");
+  }
+  if (form === "without document") degraded.push("fullDocument");
+  // The extras come last, as they always have; "degraded" joins any the event already carries.
+  const producerExtras = event[PRODUCER_EXTRAS_FIELD];
+  if (degraded.length > 0) value[PRODUCER_EXTRAS_FIELD] = { ...(producerExtras || {}), degraded };
+  else if (producerExtras && Object.keys(producerExtras).length > 0)
+    value[PRODUCER_EXTRAS_FIELD] = { ...producerExtras };
+  return { value, encode: ENVELOPE_ENCODE, degraded };
+}
+
+/** A document alone, or its key when the document is over the limit. */
+type DocumentForm = "whole" | "key only";
+
+function documentForms(event: ChangeEvent): DocumentForm[] {
+  return event.operationType === "delete" || event.fullDocument == null ? ["whole"] : ["whole", "key only"];
+}
+
+function documentStep(event: ChangeEvent, documentKey: Document, form: DocumentForm): Step {
+  if (event.operationType === "delete") return { value: { ...documentKey, __deleted: true }, encode: [], degraded: [] };
   if (event.fullDocument == null)
-    return [{ value: { ...documentKey, __fullDocumentMissing: true }, encode: [], degraded: [] }];
-  return [
-    { value: event.fullDocument, encode: ["."], degraded: [] },
-    { value: { ...documentKey, __degraded: ["fullDocument"] }, encode: [], degraded: ["fullDocument"] },
-  ];
+    return { value: { ...documentKey, __fullDocumentMissing: true }, encode: [], degraded: [] };
+  if (form === "whole") return { value: event.fullDocument, encode: ["."], degraded: [] };
+  return { value: { ...documentKey, __degraded: ["fullDocument"] }, encode: [], degraded: ["fullDocument"] };
 }
 
 function serialise(value: Document, encode: string[], config: Config, bson: BsonPort): string {

@@ -2,6 +2,21 @@ import type { BsonPort } from "../bson-port";
 import { describeError } from "../errors";
 import { compareIds, idBracket } from "../id-order";
 import { matchedCount, type CollectionPort, type Document } from "../ports";
+import { publishReads, putClosing, type ReadProgress } from "./publish-reads";
+import { beginSequence, ReadSequence } from "./reconcile";
+import {
+  claimSignal,
+  finishRun,
+  nearDeadline,
+  signalCollections,
+  snapshotKind,
+  splitNamespace,
+  SNAPSHOT_LEASE_MS,
+  type SnapshotDeps,
+  type SnapshotKind,
+  type SnapshotRun,
+  type Tally,
+} from "./snapshot-signal";
 
 /**
  * A backfill split into `_id` ranges that several workers publish at once. The plan (ranges from
@@ -10,7 +25,8 @@ import { matchedCount, type CollectionPort, type Document } from "../ports";
  * taken over when its lease lapses (the heartbeat continues open snapshots every minute). A checkpoint
  * is written only by the range's lease holder, so a run that lost its lease stops instead of
  * publishing the range twice; a document is published once per snapshot, or again only after a run
- * died between its put and its checkpoint (at least once, never lost).
+ * died between its put and its checkpoint (at least once, never lost). Each worker keeps one chunk's
+ * put in flight while it reads and encodes the next (publish-reads.ts).
  */
 
 export interface SnapshotRange {
@@ -158,4 +174,206 @@ export async function releaseRange(
 
 export function describePlanError(error: unknown): string {
   return `planning the ranges failed: ${describeError(error)}`;
+}
+
+/**
+ * The backfill with several workers: plan the ranges once (planSnapshot), then work ranges until
+ * none is left to claim or the deadline is near (workRange); the last run to finish a range marks
+ * the snapshot done (finishParallelSnapshot). In a reconcile each range is a part of its
+ * collection, with its own closing.
+ */
+export async function runParallelSnapshot(
+  signalId: unknown,
+  signal: Document,
+  parallelism: number,
+  deps: SnapshotDeps,
+  deadlineMs: number,
+  startedBy: unknown,
+): Promise<SnapshotRun> {
+  const run: SnapshotRun = { status: "paused", published: 0, outboxed: 0 };
+  const listed = signalCollections(signal);
+  if (!listed.ok) return finishRun(deps, signalId, { ...run, status: "failed", error: listed.error.message });
+  const collections = listed.value;
+  const planned = await planSnapshot(signalId, signal, collections, parallelism, deps, startedBy);
+  if (planned === "busy") return { status: "busy", published: 0, outboxed: 0 };
+  if (typeof planned.kind === "string")
+    return finishRun(deps, signalId, { ...run, status: "failed", error: planned.kind });
+  const kind = planned.kind;
+  if (planned.error !== undefined)
+    return finishRun(deps, signalId, { ...run, status: "failed", error: planned.error }, kind);
+  const work: RangeWork = {
+    signalId,
+    kind,
+    owner: `${deps.clock.now().toString(36)}-${Math.floor((deps.random || Math.random)() * 1e9).toString(36)}`,
+    deadlineMs,
+    run,
+    closings: { published: 0, outboxed: 0 },
+  };
+  const total = planned.ranges.length;
+  const worker = async (): Promise<void> => {
+    for (let index = 0; index < total && !nearDeadline(deps, deadlineMs); index++) {
+      if (await claimRange(deps.signals, signalId, index, work.owner, deps.clock.now(), SNAPSHOT_LEASE_MS))
+        await workRange(index, work, deps);
+    }
+  };
+  try {
+    const workers: Promise<void>[] = [];
+    for (let k = 0; k < Math.min(parallelism, total); k++) workers.push(worker()); // no Array.from in App Services
+    await Promise.all(workers);
+  } catch (error) {
+    return finishRun(deps, signalId, { ...run, status: "failed", error: describeError(error) }, kind, work.closings);
+  }
+  return finishParallelSnapshot(collections, work, deps);
+}
+
+/**
+ * The signal's plan, made by this run under the signal's lease when there is none yet (others find
+ * it written or come back later: "busy"), and the snapshot's kind (its read position is taken before
+ * any read). `kind` is a reason when the signal cannot run; `error` when planning failed.
+ */
+async function planSnapshot(
+  signalId: unknown,
+  signal: Document,
+  collections: string[],
+  parallelism: number,
+  deps: SnapshotDeps,
+  startedBy: unknown,
+): Promise<"busy" | { kind: SnapshotKind | string; ranges: SnapshotRange[]; error?: string }> {
+  const kept = signal.plan as SnapshotRange[] | undefined;
+  if (kept) return { kind: await snapshotKind(signal, deps, startedBy), ranges: kept };
+  if (!(await claimSignal(deps, signalId, { plan: { $exists: false } }))) return "busy";
+  const kind = await snapshotKind(signal, deps, startedBy);
+  if (typeof kind === "string") return { kind, ranges: [] };
+  const ranges: SnapshotRange[] = [];
+  const notes: string[] = [];
+  try {
+    for (let position = 0; position < collections.length; position++) {
+      const [db, coll] = splitNamespace(collections[position]);
+      const planned = await planRanges(
+        deps.dataSource.db(db).collection(coll),
+        position,
+        collections[position],
+        parallelism,
+        deps.bson,
+      );
+      ranges.push(...planned.ranges);
+      if (planned.note) notes.push(`${collections[position]}: ${planned.note}`);
+    }
+  } catch (error) {
+    return { kind, ranges: [], error: describePlanError(error) };
+  }
+  await deps.signals.updateOne(
+    { _id: signalId },
+    { $set: { plan: ranges, planNotes: notes, leaseUntil: null, updatedAt: new Date(deps.clock.now()) } },
+  );
+  return { kind, ranges };
+}
+
+/** What every range a run works shares: the signal, the run's owner name, its deadline and tallies. */
+interface RangeWork {
+  readonly signalId: unknown;
+  readonly kind: SnapshotKind;
+  readonly owner: string;
+  readonly deadlineMs: number;
+  readonly run: SnapshotRun;
+  readonly closings: Tally;
+}
+
+/**
+ * Publishes a claimed range from its checkpoint on, checkpointing it (while this run still holds it)
+ * after every chunk; at the deadline it lets the range go for the next run. A reconcile numbers the
+ * range's reads as one part of its collection and ends the part with its closing.
+ */
+async function workRange(index: number, work: RangeWork, deps: SnapshotDeps): Promise<void> {
+  const { signalId, owner, kind } = work;
+  const fresh = (await deps.signals.findOne({ _id: signalId })) as Document;
+  const ranges = fresh.plan as SnapshotRange[];
+  const range = ranges[index];
+  const state: ReadProgress = { lastId: range.lastId, next: range.next, count: range.count, done: false };
+  const checkpoint = async (): Promise<boolean> => {
+    const owned = await checkpointRange(
+      deps.signals,
+      signalId,
+      index,
+      owner,
+      state,
+      deps.clock.now(),
+      SNAPSHOT_LEASE_MS,
+    );
+    if (!owned)
+      deps.logger.warn({ msg: "snapshot range lost to another run", signalId: String(signalId), range: index });
+    return owned;
+  };
+  const { part, parts } = partOf(ranges, index);
+  let sequence: ReadSequence | undefined;
+  if (kind.reconcile) {
+    const begun = beginSequence(range, deps.config.snapshotChunkSize * PUTS_PER_RANGE);
+    Object.assign(state, begun);
+    if (!(await checkpoint())) return; // before anything is put: a run that dies leaves its numbers reserved
+    sequence = new ReadSequence(String(signalId), part, begun);
+  }
+  const outcome = await publishReads(
+    {
+      signalId,
+      namespace: range.namespace,
+      bounds: { lo: range.lo, hi: range.hi },
+      progress: state,
+      stamp: { clusterTime: kind.position, sequence },
+      putsInFlight: PUTS_PER_RANGE,
+      stop: () => nearDeadline(deps, work.deadlineMs),
+      save: checkpoint,
+    },
+    deps,
+    work.run,
+  );
+  if (outcome === "stopped") return releaseRange(deps.signals, signalId, index, owner);
+  if (outcome === "lost") return;
+  if (sequence) {
+    const [db, coll] = splitNamespace(range.namespace);
+    const closing = { id: String(signalId), db, coll, part, parts, seqs: state.seqs || [] };
+    await putClosing(closing, kind.position, deps, work.closings);
+  }
+  state.done = true;
+  await checkpoint();
+}
+
+/**
+ * One chunk's put in flight per range: a run that finds its lease lost at a checkpoint has then put
+ * nothing past it, so another run's range is published twice only after a run died (see the top).
+ */
+const PUTS_PER_RANGE = 1;
+
+/** Which part of its collection a range is (ranges of one collection, in plan order), and how many parts it has. */
+function partOf(ranges: SnapshotRange[], index: number): { part: number; parts: number } {
+  let part = 0;
+  let parts = 0;
+  ranges.forEach((other, k) => {
+    if (other.position !== ranges[index].position) return;
+    if (k < index) part++;
+    parts++;
+  });
+  return { part, parts };
+}
+
+/** Marks the snapshot done when every range is (whichever run finishes last), with each collection's count. */
+async function finishParallelSnapshot(
+  collections: string[],
+  work: RangeWork,
+  deps: SnapshotDeps,
+): Promise<SnapshotRun> {
+  const { signalId, kind, closings } = work;
+  const run = work.run;
+  const latest = (await deps.signals.findOne({ _id: signalId })) as Document;
+  const ranges = (latest.plan as SnapshotRange[]) || [];
+  if (ranges.length > 0 && ranges.every((r) => r.done)) {
+    // What the sequential backfill records per collection, summed over its ranges.
+    const progress: Record<string, ReadProgress & { namespace: string }> = {};
+    collections.forEach((namespace, position) => {
+      const own = ranges.filter((r) => r.position === position);
+      progress[position] = { namespace, count: own.reduce((sum, r) => sum + r.count, 0), done: true };
+    });
+    await deps.signals.updateOne({ _id: signalId }, { $set: { progress } });
+    return finishRun(deps, signalId, { ...run, status: "done" }, kind, closings);
+  }
+  return finishRun(deps, signalId, run, kind, closings);
 }

@@ -192,7 +192,8 @@ describe("a reconcile's records", () => {
       type: "execute-snapshot",
       data: { "data-collections": ["app.orders"], reconcile: true },
     });
-    // The first run's first put reaches the stream, then the run dies before its checkpoint.
+    // The first run's puts reach the stream (its three chunks, all in flight at once), then the run
+    // dies before any checkpoint: its numbers were reserved for four chunks of four.
     const dying: KinesisPort = {
       ...kinesis.port,
       putRecords: async (entries) => {
@@ -202,17 +203,20 @@ describe("a reconcile's records", () => {
     };
     void runSnapshot("rd", { ...deps, kinesis: dying }, deps.clock.now() + 240_000);
     await new Promise((resolve) => setTimeout(resolve, 50));
-    expect(reads(decoded(kinesis)).map((r) => r._akb!.reconcile!.seq)).toEqual([0, 1, 2, 3]);
-    // Meanwhile document 2 is deleted: re-read, the first chunk is 0, 1, 3, 4.
+    expect(reads(decoded(kinesis)).map((r) => r._akb!.reconcile!.seq)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    expect((await deps.signals.findOne({ _id: "rd" }))!.progress).toMatchObject({
+      0: { seqs: [[0, 0]], reserved: 16 },
+    });
+    // Meanwhile document 2 is deleted: re-read, the first chunk is 0, 1, 3, 4, numbered after the reservation.
     await deps.store.db("app").collection("orders").deleteOne({ _id: 2 });
     deps.time.advance(301_000); // the dead run's lease lapses
     expect(await runSnapshot("rd", deps, deps.clock.now() + 240_000)).toMatchObject({ status: "done" });
-    const second = reads(decoded(kinesis)).slice(4);
+    const second = reads(decoded(kinesis)).slice(10);
     expect(second.map((r) => [r.documentKey!._id, r._akb!.reconcile!.seq])).toEqual(
-      [0, 1, 3, 4, 5, 6, 7, 8, 9].map((id, k) => [id, 4 + k]),
+      [0, 1, 3, 4, 5, 6, 7, 8, 9].map((id, k) => [id, 16 + k]),
     );
     expect(closings(decoded(kinesis)).map((r) => r._akb!.reconcile)).toEqual([
-      { id: "rd", part: 0, parts: 1, sent: 9, ranges: [[4, 13]] },
+      { id: "rd", part: 0, parts: 1, sent: 9, ranges: [[16, 25]] },
     ]);
   });
 

@@ -38,6 +38,36 @@ describe("runSnapshot", () => {
     });
   });
 
+  it("keeps four chunks' puts in flight and checkpoints each only after every put before it", async () => {
+    const kinesis = fakeKinesis();
+    const deps = makeCaptureDeps({ kinesis: kinesis.port, values: { SNAPSHOT_CHUNK_SIZE: 10 } });
+    await seed(deps, 100);
+    await deps.signals.insertOne({ _id: "sp", type: "execute-snapshot", data: { "data-collections": ["app.orders"] } });
+    // The first chunk's put waits until released; the others return at once.
+    let release: () => void = () => undefined;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let calls = 0;
+    const firstHeld = {
+      ...kinesis.port,
+      putRecords: async (entries: Parameters<typeof kinesis.port.putRecords>[0]) => {
+        if (++calls === 1) await held;
+        return kinesis.port.putRecords(entries);
+      },
+    };
+    const running = runSnapshot("sp", { ...deps, kinesis: firstHeld }, deps.clock.now() + 240_000);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    // Four puts begun (the fifth chunk is read and waits); nothing checkpointed past the unfinished first.
+    expect(calls).toBe(4);
+    expect((await deps.signals.findOne({ _id: "sp" }))!.progress).toBeUndefined();
+    release();
+    expect(await running).toEqual({ status: "done", published: 100, outboxed: 0 });
+    const ids = kinesis.decoded().map((r) => Number((r as { documentKey: { _id: number } }).documentKey._id));
+    expect([...ids].sort((a, b) => a - b)).toEqual(Array.from({ length: 100 }, (_, i) => i));
+    expect((await deps.signals.findOne({ _id: "sp" }))!.progress).toMatchObject({
+      "0": { lastId: 99, count: 100, done: true },
+    });
+  });
+
   it("stops near its deadline and the heartbeat continues from the checkpoint", async () => {
     const kinesis = fakeKinesis();
     const deps = makeCaptureDeps({ kinesis: kinesis.port, values: { SNAPSHOT_CHUNK_SIZE: 100 } });
