@@ -461,6 +461,11 @@ var ERRORS = {
   record_too_large: { kind: "refused", message: "the record is above the size limit even without its documents" },
   field_name_nul: { kind: "refused", message: "a field name contains a NUL character" },
   snapshot_signal_invalid: { kind: "refused", message: "the snapshot signal is invalid" },
+  snapshot_read_position: {
+    kind: "misconfigured",
+    message: "the snapshot's read position cannot be taken (a replica set or sharded cluster is needed)"
+  },
+  snapshot_plan_failed: { kind: "unavailable", message: "planning the snapshot's ranges failed" },
   outbox_entry_unshapeable: {
     kind: "refused",
     message: "the outbox entry cannot be shaped by the capture options"
@@ -1861,7 +1866,7 @@ function closingPartitionKey(id, namespace, part) {
 var READ_POSITION_FIELD = "readPosition";
 async function takeReadPosition(signals, signal, startedBy, bson) {
   const kept = signal[READ_POSITION_FIELD];
-  if (bson.bsonType(kept) === "Timestamp") return kept;
+  if (bson.bsonType(kept) === "Timestamp") return ok(kept);
   let position;
   let why = "this host's collection has no aggregate";
   if (typeof signals.aggregate === "function") {
@@ -1875,16 +1880,21 @@ async function takeReadPosition(signals, signal, startedBy, bson) {
   }
   if (position === void 0 && bson.bsonType(startedBy) === "Timestamp") position = startedBy;
   if (position === void 0) {
-    return {
-      error: `cannot take the snapshot's read position (${why}) and the run was not started by the signal's insert trigger; a replica set or sharded cluster is needed (change streams need one too)`
-    };
+    return failed(
+      failure(
+        "snapshot_read_position",
+        `cannot take the snapshot's read position (${why}) and the run was not started by the signal's insert trigger; a replica set or sharded cluster is needed (change streams need one too)`
+      )
+    );
   }
   await signals.updateOne(
     { _id: signal._id, [READ_POSITION_FIELD]: { $exists: false } },
     { $set: { [READ_POSITION_FIELD]: position } }
   );
   const stored = await signals.findOne({ _id: signal._id });
-  return stored && bson.bsonType(stored[READ_POSITION_FIELD]) === "Timestamp" ? stored[READ_POSITION_FIELD] : position;
+  return ok(
+    stored && bson.bsonType(stored[READ_POSITION_FIELD]) === "Timestamp" ? stored[READ_POSITION_FIELD] : position
+  );
 }
 function beginSequence(state, chunkSize) {
   const seqs = (state.seqs || []).map((range2) => [range2[0], range2[1]]);
@@ -1977,23 +1987,27 @@ function signalParallelism(signal, fallback) {
   return ok(value);
 }
 async function snapshotKind(signal, deps, startedBy) {
+  const invalid = (message) => failed(failure("snapshot_signal_invalid", message));
   const data = signal.data;
   const asked = data ? data.reconcile : void 0;
   if (asked !== void 0 && asked !== null && typeof asked !== "boolean")
-    return "signal data.reconcile must be true or false";
+    return invalid("signal data.reconcile must be true or false");
   const reconcile = asked === true;
   if (deps.config.recordFormat !== "envelope") {
     if (reconcile)
-      return "a reconcile needs KINESIS_RECORD_FORMAT=envelope: records in the document format carry no positions, so the webhook could not tell what is gone";
-    return { reconcile };
+      return invalid(
+        "a reconcile needs KINESIS_RECORD_FORMAT=envelope: records in the document format carry no positions, so the webhook could not tell what is gone"
+      );
+    return ok({ reconcile });
   }
   const kept = signal[READ_POSITION_FIELD];
   if (reconcile && deps.bson.bsonType(kept) !== "Timestamp" && (signal.progress || signal.plan))
-    return "this reconcile was begun by an earlier version without a read position; insert a new reconcile signal";
+    return invalid(
+      "this reconcile was begun by an earlier version without a read position; insert a new reconcile signal"
+    );
   const position = await takeReadPosition(deps.signals, signal, startedBy, deps.bson);
-  if (position && typeof position === "object" && "error" in position)
-    return position.error;
-  return { reconcile, position };
+  if (!position.ok) return position;
+  return ok({ reconcile, position: position.value });
 }
 async function claimSignal(deps, signalId, also) {
   const now = deps.clock.now();
@@ -2237,7 +2251,7 @@ async function releaseRange(signals, signalId, index, owner) {
   await signals.updateOne({ _id: signalId, [`plan.${index}.owner`]: owner }, { $set: { [`plan.${index}.leaseUntil`]: null } }).catch(() => void 0);
 }
 function describePlanError(error) {
-  return `planning the ranges failed: ${describeError(error)}`;
+  return failure("snapshot_plan_failed", `planning the ranges failed: ${describeError(error)}`, error);
 }
 async function runParallelSnapshot(signalId, signal, parallelism, deps, deadlineMs, startedBy) {
   const run = { status: "paused", published: 0, outboxed: 0 };
@@ -2246,11 +2260,11 @@ async function runParallelSnapshot(signalId, signal, parallelism, deps, deadline
   const collections = listed.value;
   const planned = await planSnapshot(signalId, signal, collections, parallelism, deps, startedBy);
   if (planned === "busy") return { status: "busy", published: 0, outboxed: 0 };
-  if (typeof planned.kind === "string")
-    return finishRun(deps, signalId, { ...run, status: "failed", error: planned.kind });
-  const kind = planned.kind;
+  if (!planned.kind.ok)
+    return finishRun(deps, signalId, { ...run, status: "failed", error: planned.kind.error.message });
+  const kind = planned.kind.value;
   if (planned.error !== void 0)
-    return finishRun(deps, signalId, { ...run, status: "failed", error: planned.error }, kind);
+    return finishRun(deps, signalId, { ...run, status: "failed", error: planned.error.message }, kind);
   const work = {
     signalId,
     kind,
@@ -2280,7 +2294,7 @@ async function planSnapshot(signalId, signal, collections, parallelism, deps, st
   if (kept) return { kind: await snapshotKind(signal, deps, startedBy), ranges: kept };
   if (!await claimSignal(deps, signalId, { plan: { $exists: false } })) return "busy";
   const kind = await snapshotKind(signal, deps, startedBy);
-  if (typeof kind === "string") return { kind, ranges: [] };
+  if (!kind.ok) return { kind, ranges: [] };
   const ranges = [];
   const notes = [];
   try {
@@ -2401,8 +2415,9 @@ async function runSnapshot(signalId, deps, deadlineMs, startedBy) {
   const collections = listed.value;
   const parallelism = signalParallelism(signal, deps.config.snapshotParallelism);
   if (!parallelism.ok) return finishRun(deps, signalId, { ...run, status: "failed", error: parallelism.error.message });
-  const kind = await snapshotKind(signal, deps, startedBy);
-  if (typeof kind === "string") return finishRun(deps, signalId, { ...run, status: "failed", error: kind });
+  const taken = await snapshotKind(signal, deps, startedBy);
+  if (!taken.ok) return finishRun(deps, signalId, { ...run, status: "failed", error: taken.error.message });
+  const kind = taken.value;
   const closings = { published: 0, outboxed: 0 };
   const reconcileId = kind.reconcile ? String(signalId) : void 0;
   const progress = signal.progress || {};

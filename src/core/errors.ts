@@ -78,6 +78,11 @@ export const ERRORS = {
   record_too_large: { kind: "refused", message: "the record is above the size limit even without its documents" },
   field_name_nul: { kind: "refused", message: "a field name contains a NUL character" },
   snapshot_signal_invalid: { kind: "refused", message: "the snapshot signal is invalid" },
+  snapshot_read_position: {
+    kind: "misconfigured",
+    message: "the snapshot's read position cannot be taken (a replica set or sharded cluster is needed)",
+  },
+  snapshot_plan_failed: { kind: "unavailable", message: "planning the snapshot's ranges failed" },
   outbox_entry_unshapeable: {
     kind: "refused",
     message: "the outbox entry cannot be shaped by the capture options",

@@ -1,5 +1,5 @@
 import type { BsonPort } from "../bson-port";
-import { describeError } from "../errors";
+import { describeError, failure, type Failure, type Result } from "../errors";
 import { compareIds, idBracket } from "../id-order";
 import { matchedCount, type CollectionPort, type Document } from "../ports";
 import { publishReads, putClosing, type ReadProgress } from "./publish-reads";
@@ -172,8 +172,8 @@ export async function releaseRange(
     .catch(() => undefined);
 }
 
-export function describePlanError(error: unknown): string {
-  return `planning the ranges failed: ${describeError(error)}`;
+export function describePlanError(error: unknown): Failure {
+  return failure("snapshot_plan_failed", `planning the ranges failed: ${describeError(error)}`, error);
 }
 
 /**
@@ -196,11 +196,11 @@ export async function runParallelSnapshot(
   const collections = listed.value;
   const planned = await planSnapshot(signalId, signal, collections, parallelism, deps, startedBy);
   if (planned === "busy") return { status: "busy", published: 0, outboxed: 0 };
-  if (typeof planned.kind === "string")
-    return finishRun(deps, signalId, { ...run, status: "failed", error: planned.kind });
-  const kind = planned.kind;
+  if (!planned.kind.ok)
+    return finishRun(deps, signalId, { ...run, status: "failed", error: planned.kind.error.message });
+  const kind = planned.kind.value;
   if (planned.error !== undefined)
-    return finishRun(deps, signalId, { ...run, status: "failed", error: planned.error }, kind);
+    return finishRun(deps, signalId, { ...run, status: "failed", error: planned.error.message }, kind);
   const work: RangeWork = {
     signalId,
     kind,
@@ -238,12 +238,12 @@ async function planSnapshot(
   parallelism: number,
   deps: SnapshotDeps,
   startedBy: unknown,
-): Promise<"busy" | { kind: SnapshotKind | string; ranges: SnapshotRange[]; error?: string }> {
+): Promise<"busy" | { kind: Result<SnapshotKind>; ranges: SnapshotRange[]; error?: Failure }> {
   const kept = signal.plan as SnapshotRange[] | undefined;
   if (kept) return { kind: await snapshotKind(signal, deps, startedBy), ranges: kept };
   if (!(await claimSignal(deps, signalId, { plan: { $exists: false } }))) return "busy";
   const kind = await snapshotKind(signal, deps, startedBy);
-  if (typeof kind === "string") return { kind, ranges: [] };
+  if (!kind.ok) return { kind, ranges: [] };
   const ranges: SnapshotRange[] = [];
   const notes: string[] = [];
   try {

@@ -1,5 +1,5 @@
 import type { BsonPort } from "../bson-port";
-import { describeError } from "../errors";
+import { describeError, failed, failure, ok, type Result } from "../errors";
 import type { CollectionPort, Document } from "../ports";
 import { closingPartitionKey, RECONCILE_OPERATION, type ClosingFields } from "../reconcile-format";
 import type { KinesisRecord } from "./envelope";
@@ -42,9 +42,9 @@ export async function takeReadPosition(
   signal: Document,
   startedBy: unknown,
   bson: BsonPort,
-): Promise<unknown | { error: string }> {
+): Promise<Result<unknown>> {
   const kept = signal[READ_POSITION_FIELD];
-  if (bson.bsonType(kept) === "Timestamp") return kept;
+  if (bson.bsonType(kept) === "Timestamp") return ok(kept);
   let position: unknown;
   let why = "this host's collection has no aggregate";
   if (typeof signals.aggregate === "function") {
@@ -60,11 +60,13 @@ export async function takeReadPosition(
   }
   if (position === undefined && bson.bsonType(startedBy) === "Timestamp") position = startedBy;
   if (position === undefined) {
-    return {
-      error:
+    return failed(
+      failure(
+        "snapshot_read_position",
         `cannot take the snapshot's read position (${why}) and the run was not started by the signal's insert ` +
-        "trigger; a replica set or sharded cluster is needed (change streams need one too)",
-    };
+          "trigger; a replica set or sharded cluster is needed (change streams need one too)",
+      ),
+    );
   }
   await signals.updateOne(
     { _id: signal._id, [READ_POSITION_FIELD]: { $exists: false } },
@@ -72,7 +74,9 @@ export async function takeReadPosition(
   );
   // Another run may have written its own first: the signal's is the one every read carries.
   const stored = await signals.findOne({ _id: signal._id });
-  return stored && bson.bsonType(stored[READ_POSITION_FIELD]) === "Timestamp" ? stored[READ_POSITION_FIELD] : position;
+  return ok(
+    stored && bson.bsonType(stored[READ_POSITION_FIELD]) === "Timestamp" ? stored[READ_POSITION_FIELD] : position,
+  );
 }
 
 /** A part's sequence numbers as checkpointed: ranges used, and how far a run may have gone. */

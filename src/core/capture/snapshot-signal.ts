@@ -97,24 +97,28 @@ export async function snapshotKind(
   signal: Document,
   deps: SnapshotDeps,
   startedBy: unknown,
-): Promise<SnapshotKind | string> {
+): Promise<Result<SnapshotKind>> {
+  const invalid = (message: string) => failed(failure("snapshot_signal_invalid", message));
   const data = signal.data as Document | undefined;
   const asked = data ? data.reconcile : undefined;
   if (asked !== undefined && asked !== null && typeof asked !== "boolean")
-    return "signal data.reconcile must be true or false";
+    return invalid("signal data.reconcile must be true or false");
   const reconcile = asked === true;
   if (deps.config.recordFormat !== "envelope") {
     if (reconcile)
-      return "a reconcile needs KINESIS_RECORD_FORMAT=envelope: records in the document format carry no positions, so the webhook could not tell what is gone";
-    return { reconcile };
+      return invalid(
+        "a reconcile needs KINESIS_RECORD_FORMAT=envelope: records in the document format carry no positions, so the webhook could not tell what is gone",
+      );
+    return ok({ reconcile });
   }
   const kept = signal[READ_POSITION_FIELD];
   if (reconcile && deps.bson.bsonType(kept) !== "Timestamp" && (signal.progress || signal.plan))
-    return "this reconcile was begun by an earlier version without a read position; insert a new reconcile signal";
+    return invalid(
+      "this reconcile was begun by an earlier version without a read position; insert a new reconcile signal",
+    );
   const position = await takeReadPosition(deps.signals, signal, startedBy, deps.bson);
-  if (position && typeof position === "object" && "error" in (position as Document))
-    return (position as { error: string }).error;
-  return { reconcile, position };
+  if (!position.ok) return position;
+  return ok({ reconcile, position: position.value });
 }
 
 /**

@@ -54,8 +54,9 @@ export async function runSnapshot(
   const collections = listed.value;
   const parallelism = signalParallelism(signal, deps.config.snapshotParallelism);
   if (!parallelism.ok) return finishRun(deps, signalId, { ...run, status: "failed", error: parallelism.error.message });
-  const kind = await snapshotKind(signal, deps, startedBy);
-  if (typeof kind === "string") return finishRun(deps, signalId, { ...run, status: "failed", error: kind });
+  const taken = await snapshotKind(signal, deps, startedBy);
+  if (!taken.ok) return finishRun(deps, signalId, { ...run, status: "failed", error: taken.error.message });
+  const kind = taken.value;
   const closings = { published: 0, outboxed: 0 };
   const reconcileId = kind.reconcile ? String(signalId) : undefined;
   // Progress is kept per position in "data-collections" (field names cannot hold the namespace's dot).
