@@ -98,7 +98,7 @@ export function resolveCommit(ref: string): string {
  * Change events of documents like the plain fixture's, four per document: insert, update, replace,
  * then a delete (odd documents) or another update (even ones), so half the documents stay.
  */
-function changeEventBody(count: number, relaxed: boolean) {
+export function changeEventBody(count: number, relaxed: boolean) {
   const records: { data: string }[] = [];
   for (let n = 0; n < count; n++) {
     const doc = Math.floor(n / 4);
