@@ -15,7 +15,7 @@ import { CompareUnavailable, DEFAULT_AGAINST, printComparison } from "./compare"
 const benchCommand = defineCommand({
   command: "npm run bench",
   summary:
-    "Every benchmark of the project in one run (Firehose webhook, capture, mirror, pipeline, memory, host bundles, " +
+    "Every benchmark of the project in one run (this checkout against another commit, Firehose webhook, capture, mirror, pipeline, memory, host bundles, " +
     "emulators, capture rate), printed as ratios measured side by side, since these machines are noisy.",
   options: {
     quick: { type: "boolean", description: "fewer rounds and events: a quick look, not figures to quote" },
