@@ -272,10 +272,9 @@ export async function printComparison(ref: string, options: { quick: boolean }):
       "the median (interquartile range) over rounds of each process's median over its pairs:",
   );
   for (const row of result.rows) {
-    const digits = row.unit === "ms" ? 1 : 1;
     const r = row.afterOverBefore;
     console.log(
-      `  ${row.label.padEnd(90)} before ${row.before.toFixed(digits).padStart(7)} ${row.unit}  after ${row.after.toFixed(digits).padStart(7)} ${row.unit}  ` +
+      `  ${row.label.padEnd(90)} before ${row.before.toFixed(1).padStart(7)} ${row.unit}  after ${row.after.toFixed(1).padStart(7)} ${row.unit}  ` +
         `after/before ${r.median.toFixed(2)}x (${r.p25.toFixed(2)}-${r.p75.toFixed(2)})`,
     );
   }
