@@ -11,13 +11,24 @@ import { benchEmulatorRates, type EmulatorRates } from "./emulator";
 import { benchCaptureRate } from "./capture-rate";
 import { startKinesisEmulator } from "../src/local/kinesis-emulator";
 import { defineCommand, readCommandLine } from "../src/cli/command-line";
+import { CompareUnavailable, DEFAULT_AGAINST, printComparison } from "./compare";
 
 const benchCommand = defineCommand({
   command: "npm run bench",
   summary:
-    "Every benchmark of the project in one run (Firehose webhook, capture, mirror, pipeline, memory, host bundles, " +
+    "Every benchmark of the project in one run (this checkout against another commit, Firehose webhook, capture, mirror, pipeline, memory, host bundles, " +
     "emulators, capture rate), printed as ratios measured side by side, since these machines are noisy.",
-  options: { quick: { type: "boolean", description: "fewer rounds and events: a quick look, not figures to quote" } },
+  options: {
+    quick: { type: "boolean", description: "fewer rounds and events: a quick look, not figures to quote" },
+    against: {
+      type: "string",
+      value: "<commit>",
+      default: DEFAULT_AGAINST,
+      defaultText: `${DEFAULT_AGAINST.slice(0, 10)}, main when this round of work began`,
+      description: "compare this checkout's webhook and capture with that commit's (a commit, branch or tag)",
+    },
+    "compare-only": { type: "boolean", description: "run only the comparison with --against's commit" },
+  },
 });
 
 async function main(): Promise<void> {
@@ -26,6 +37,16 @@ async function main(): Promise<void> {
   console.log(
     `atlas-kinesis-bridge benchmarks — Node ${process.version}, ${new Date().toISOString()}${quick ? " (quick)" : ""}\n`,
   );
+
+  // This checkout's webhook and capture beside another commit's (compare.ts); a commit named but unreadable stops here.
+  try {
+    await printComparison(values.against, { quick });
+  } catch (error) {
+    if (!(error instanceof CompareUnavailable)) throw error;
+    process.stderr.write(`npm run bench: --against: ${error.message}\n`);
+    process.exit(2);
+  }
+  if (values["compare-only"]) return;
 
   const firehose = await benchFirehose({ rounds: quick ? 3 : 7 });
   console.log(

@@ -56,7 +56,7 @@ const COMMANDS = [
   { script: "deploy", entry: "scripts/deploy.ts", options: ["--dry-run", "--remote", "--cli"], env: ["PATH"] },
   { script: "build", entry: "scripts/build.ts", options: ["--check"], env: [] },
   { script: "build:hosts", entry: "scripts/build-hosts.ts", options: [], env: [] },
-  { script: "bench", entry: "bench/run.ts", options: ["--quick"], env: [] },
+  { script: "bench", entry: "bench/run.ts", options: ["--quick", "--against", "--compare-only"], env: [] },
 ] as const;
 
 const scratch = mkdtempSync(join(tmpdir(), "akb-cli-"));
@@ -111,6 +111,12 @@ describe("every command answers --help and refuses an unknown option before doin
     ],
     ["check", "scripts/check-export.ts", ["a", "b"], 'unexpected argument "b"'],
     ["simulate-firehose", "src/bin/simulate-firehose.ts", [], "--url is required"],
+    [
+      "bench",
+      "bench/run.ts",
+      ["--against", "no-such-commit", "--compare-only"],
+      '--against: "no-such-commit" is not a commit of this repository',
+    ],
   ])("%s %j: a missing or bad value is named, exit 2", async (_name, entry, args, message) => {
     const r = await runEntry(entry, args);
     expect(r.code, show(r)).toBe(2);

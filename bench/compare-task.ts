@@ -1,0 +1,280 @@
+/**
+ * One comparison task in a process of its own (see bench/compare.ts): loads the code under test of
+ * two commits side by side ("before" from an exported older commit, "after" from this checkout), runs
+ * each `warmup` times untimed, then `pairs` timed pairs in alternating order, and prints each side's
+ * median time and the median over pairs of after / before. The two sides never share compiled code:
+ * each bundle is a script of its own, each src/ tree modules of their own.
+ */
+import { Binary, Decimal128, Long, ObjectId, Timestamp } from "bson";
+import { readFileSync } from "node:fs";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import type { DataSourcePort } from "../src/core/ports";
+import { EmbeddedStore } from "../src/embedded/store";
+import { loadAppServicesFunction } from "../src/local/load-function";
+import { median } from "./isolated";
+
+export const ACCESS_KEY = "bench-access-key";
+
+/** What a task compares; the parent passes it as one JSON argument. */
+export interface CompareTaskSpec {
+  /** webhookBundle: functions/receiveFirehoseDelivery.js; webhookNode: src/ core as the Node hosts run it; capture: functions/publishChangeToKinesis.js. */
+  kind: "webhookBundle" | "webhookNode" | "capture";
+  /** Folders holding each side's functions/ (bundles) or src/ (webhookNode). */
+  roots: { before: string; after: string };
+  /** The delivery body (webhook kinds). */
+  requestPath?: string;
+  /** none: every call costs nothing and finds nothing; embedded: a fresh embedded store per run. */
+  database: "none" | "embedded";
+  /** Capture: change events per run. */
+  events?: number;
+  warmup: number;
+  pairs: number;
+}
+
+export interface CompareTaskReport {
+  beforeMs: number;
+  afterMs: number;
+  /** With the embedded store: what each side's last run left in the target and the dead letters. */
+  outcome?: Record<"before" | "after", { stored: number; deadLetters: number }>;
+  /** The median over timed pairs of after time / before time. */
+  afterOverBefore: number;
+}
+
+/** A database whose calls cost nothing and find nothing, so a run times the function's own work. */
+function nullDataSource(): DataSourcePort {
+  const cursor = {
+    sort: () => cursor,
+    limit: () => cursor,
+    project: () => cursor,
+    toArray: async () => [],
+  };
+  const collection = {
+    bulkWrite: async () => ({ matchedCount: 0, upsertedCount: 0, modifiedCount: 0, deletedCount: 0 }),
+    findOne: async () => null,
+    find: () => cursor,
+    updateOne: async () => ({ matchedCount: 0 }),
+    deleteMany: async () => ({ deletedCount: 0 }),
+    insertOne: async () => ({}),
+    aggregate: () => ({ toArray: async () => [] }),
+    count: async () => 0,
+    countDocuments: async () => 0,
+  };
+  return { db: () => ({ collection: () => collection }) };
+}
+
+const quietConsole = { log() {}, info() {}, warn() {}, error() {} };
+const quietLogger = { info() {}, warn() {}, error() {} };
+
+/** Builds a side's run; `prepare` (not timed) gives each run its database. */
+type Side = {
+  prepare: () => DataSourcePort;
+  run: (dataSource: DataSourcePort) => Promise<void>;
+  /** The database of the last run. */
+  last?: DataSourcePort;
+};
+
+function database(spec: CompareTaskSpec): () => DataSourcePort {
+  if (spec.database === "none") {
+    const none = nullDataSource();
+    return () => none;
+  }
+  return () => new EmbeddedStore();
+}
+
+function contextFor(dataSource: DataSourcePort, values: Record<string, unknown>) {
+  return {
+    values: { get: (name: string) => values[name] },
+    services: { get: (name: string) => (name === "mongodb-atlas" ? dataSource : undefined) },
+    functions: { execute: () => Promise.reject(new Error("no other function in the bench")) },
+    app: { name: "atlas-kinesis-bridge" },
+  };
+}
+
+/** The App Services webhook bundle of one side, loaded as App Services runs it, on a request as App Services passes it. */
+function webhookBundle(root: string, spec: CompareTaskSpec): Side {
+  const bytes = readFileSync(spec.requestPath!);
+  const requestId = (JSON.parse(bytes.toString("utf8")) as { requestId: string }).requestId;
+  const request = {
+    headers: { "X-Amz-Firehose-Request-Id": [requestId], "X-Amz-Firehose-Access-Key": [ACCESS_KEY] },
+    body: new Binary(bytes),
+  };
+  // The bundle keeps per-load state (compiled filters, agents): one load per side, its database swapped per run.
+  let current: DataSourcePort = nullDataSource();
+  const context = contextFor({ db: (name) => current.db(name) }, { FIREHOSE_ACCESS_KEY: ACCESS_KEY });
+  const fn = loadAppServicesFunction(root, "receiveFirehoseDelivery", context, {}, quietConsole);
+  return {
+    prepare: database(spec),
+    run: async (dataSource) => {
+      current = dataSource;
+      let status: number | undefined;
+      let body = "";
+      await fn(request, {
+        setStatusCode: (code: number) => void (status = code),
+        setHeader: () => undefined,
+        addHeader: () => undefined,
+        setBody: (text: string) => void (body = text),
+      });
+      if (status !== 200) throw new Error(`${root}: the webhook answered ${status}: ${body}`);
+    },
+  };
+}
+
+/** The webhook core of one side's src/, as the Node server and the Lambda run it (with the run decoder). */
+async function webhookNode(root: string, spec: CompareTaskSpec): Promise<Side> {
+  const load = (path: string) => import(pathToFileURL(join(root, "src", path)).href);
+  const [{ receiveFirehoseDelivery }, { readFirehoseConfig }, { nodeBson }, { decodeUtf8Run }] = await Promise.all([
+    load("core/firehose/receive-delivery.ts"),
+    load("core/firehose/config.ts"),
+    load("adapters/bson/node-bson.ts"),
+    load("adapters/node/decode-utf8-run.ts"),
+  ]);
+  const bytes = readFileSync(spec.requestPath!);
+  const requestId = (JSON.parse(bytes.toString("utf8")) as { requestId: string }).requestId;
+  const headers = { "X-Amz-Firehose-Request-Id": requestId, "X-Amz-Firehose-Access-Key": ACCESS_KEY };
+  const config = readFirehoseConfig((name: string) => (name === "FIREHOSE_ACCESS_KEY" ? ACCESS_KEY : undefined));
+  return {
+    prepare: database(spec),
+    run: async (dataSource) => {
+      const response = await receiveFirehoseDelivery(
+        { method: "POST", headers, body: bytes },
+        { config, dataSource, bson: nodeBson, clock: { now: () => Date.now() }, logger: quietLogger, decodeUtf8Run },
+      );
+      if (response.status !== 200) throw new Error(`${root}: the core answered ${response.status}: ${response.body}`);
+    },
+  };
+}
+
+/**
+ * A Kinesis endpoint on loopback that answers every PutRecord at once (and counts them), so a
+ * capture run times the function's own work and one local HTTP round trip, not an emulator's.
+ */
+async function startRecordingKinesis(): Promise<{ endpoint: string; puts: () => number; server: Server }> {
+  let puts = 0;
+  let sequence = 0;
+  const server = createServer((request, response) => {
+    const chunks: Buffer[] = [];
+    request.on("data", (chunk: Buffer) => chunks.push(chunk));
+    request.on("end", () => {
+      const target = request.headers["x-amz-target"];
+      if (target !== "Kinesis_20131202.PutRecord" || !request.headers.authorization) {
+        response.writeHead(400, { "Content-Type": "application/x-amz-json-1.1" });
+        response.end(JSON.stringify({ __type: "InvalidArgumentException", message: `unexpected ${target}` }));
+        return;
+      }
+      JSON.parse(Buffer.concat(chunks).toString("utf8"));
+      puts++;
+      response.writeHead(200, { "Content-Type": "application/x-amz-json-1.1" });
+      response.end(JSON.stringify({ ShardId: "shardId-000000000000", SequenceNumber: String(++sequence) }));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return { endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, puts: () => puts, server };
+}
+
+/** Update events of a ~600 B document with the usual BSON types, as a database trigger passes them. */
+export function captureEvents(count: number): Record<string, unknown>[] {
+  return Array.from({ length: count }, (_, i) => {
+    const id = new ObjectId(i.toString(16).padStart(24, "0"));
+    return {
+      _id: { _data: `8269210${i.toString(16).padStart(10, "0")}` },
+      operationType: "update",
+      clusterTime: new Timestamp({ t: 1763771100 + i, i: 1 }),
+      wallTime: new Date(1763771100123 + i),
+      ns: { db: "monitors", coll: "reports" },
+      documentKey: { _id: id },
+      fullDocument: {
+        _id: id,
+        node: `pi-${i % 50}-zürich-東京`,
+        humidity: 41.5,
+        temperature: Decimal128.fromString(`21.${i % 100}`),
+        pressure: Long.fromNumber(101325 + i),
+        movement: i % 2 === 0,
+        acceleration: { x: 0.01, y: -0.02, z: 9.81 },
+        recordedAt: new Date(1763771100000 + i),
+        note: "Température ☃ ñ 東 ".repeat(12),
+      },
+      updateDescription: { updatedFields: { humidity: 41.5 }, removedFields: [], truncatedArrays: [] },
+    };
+  });
+}
+
+function capture(root: string, spec: CompareTaskSpec, endpoint: string): Side {
+  const events = captureEvents(spec.events ?? 500);
+  const store = new EmbeddedStore();
+  const values = {
+    KINESIS_STREAM_NAME: "bench-compare",
+    AWS_REGION: "us-east-1",
+    AWS_ACCESS_KEY_ID: "bench",
+    AWS_SECRET_ACCESS_KEY: "bench-secret",
+    KINESIS_ENDPOINT: endpoint,
+  };
+  const fn = loadAppServicesFunction(root, "publishChangeToKinesis", contextFor(store, values), {}, quietConsole);
+  return {
+    prepare: () => store,
+    run: async () => {
+      for (const event of events) {
+        const outcome = (await fn(event)) as { result?: string };
+        if (!outcome || outcome.result !== "put") throw new Error(`${root}: publish gave ${JSON.stringify(outcome)}`);
+      }
+    },
+  };
+}
+
+async function main(): Promise<void> {
+  const spec = JSON.parse(process.argv[2]) as CompareTaskSpec;
+  let kinesis: Awaited<ReturnType<typeof startRecordingKinesis>> | undefined;
+  const sides: Record<"before" | "after", Side> = { before: undefined!, after: undefined! };
+  if (spec.kind === "capture") kinesis = await startRecordingKinesis();
+  for (const side of ["before", "after"] as const) {
+    const root = spec.roots[side];
+    sides[side] =
+      spec.kind === "webhookBundle"
+        ? webhookBundle(root, spec)
+        : spec.kind === "webhookNode"
+          ? await webhookNode(root, spec)
+          : capture(root, spec, kinesis!.endpoint);
+  }
+  const time = async (side: Side): Promise<number> => {
+    const dataSource = (side.last = side.prepare());
+    const started = process.hrtime.bigint();
+    await side.run(dataSource);
+    return Number(process.hrtime.bigint() - started) / 1e6;
+  };
+  const times = { before: [] as number[], after: [] as number[] };
+  const ratios: number[] = [];
+  for (let pair = 0; pair < spec.warmup + spec.pairs; pair++) {
+    const order = pair % 2 === 0 ? (["before", "after"] as const) : (["after", "before"] as const);
+    const spent = { before: 0, after: 0 };
+    for (const side of order) spent[side] = await time(sides[side]);
+    if (pair < spec.warmup) continue;
+    times.before.push(spent.before);
+    times.after.push(spent.after);
+    ratios.push(spent.after / spent.before);
+  }
+  kinesis?.server.closeAllConnections();
+  kinesis?.server.close();
+  const report: CompareTaskReport = {
+    beforeMs: median(times.before),
+    afterMs: median(times.after),
+    afterOverBefore: median(ratios),
+  };
+  if (spec.kind !== "capture" && spec.database === "embedded") {
+    const counts = async (side: Side) => {
+      const db = side.last!.db("monitors");
+      const count = (name: string) => db.collection(name).countDocuments!({});
+      return { stored: await count("firehose"), deadLetters: await count("firehose_dead_letters") };
+    };
+    report.outcome = { before: await counts(sides.before), after: await counts(sides.after) };
+  }
+  console.log(JSON.stringify(report));
+}
+
+if (process.argv[1] && import.meta.filename === process.argv[1]) {
+  main().catch((error) => {
+    console.error(error);
+    process.exit(1);
+  });
+}
