@@ -1113,14 +1113,20 @@ function idKey(id, bson) {
   }
   return `j:${bson.ejson.stringify({ v: id }, { relaxed: false })}`;
 }
+function matchesId(value, id, key, bson) {
+  if (bson.bsonType(value) === "ObjectId" && bson.bsonType(id) === "ObjectId")
+    return id.equals(value);
+  return idKey(value, bson) === key;
+}
 
 // src/core/firehose/envelope-position.ts
 var POSITION_FIELD = "_akb";
+var POSITION_PATH = `${POSITION_FIELD}.pos`;
+var NO_POSITION = Object.freeze({ [POSITION_PATH]: Object.freeze({ $exists: false }) });
 function olderThan(id, position) {
-  return {
-    _id: id,
-    $or: [{ [`${POSITION_FIELD}.pos`]: { $exists: false } }, { [`${POSITION_FIELD}.pos`]: { $lt: position } }]
-  };
+  const older = {};
+  older[POSITION_PATH] = { $lt: position };
+  return { _id: id, $or: [NO_POSITION, older] };
 }
 
 // src/core/firehose/formats/document-id.ts
@@ -1206,7 +1212,8 @@ function readChange(record, source, bson) {
           refusal("change_invalid_document", `fullDocument is ${typeOfValue(full)}, not a document or null`)
         );
       }
-      if (!("_id" in full) || idKey(full._id, bson) !== key) return refused(refusal("change_document_key_mismatch"));
+      if (!("_id" in full) || !matchesId(full._id, id, key, bson))
+        return refused(refusal("change_document_key_mismatch"));
       fullDocument = full;
     }
   }
@@ -1221,7 +1228,8 @@ function readChange(record, source, bson) {
   return {
     kind: "change",
     change: {
-      ns: ns === void 0 ? void 0 : { db: ns.db, coll: ns.coll },
+      // Checked by isNamespace: the record's own object serves (it is not changed after).
+      ns,
       operationType,
       id,
       key,
@@ -1304,8 +1312,9 @@ function hex8(value) {
   return (value >>> 0).toString(16).padStart(8, "0");
 }
 function degradedList(list) {
-  return Array.isArray(list) ? list.filter((part) => typeof part === "string") : [];
+  return Array.isArray(list) && list.length > 0 ? list.filter((part) => typeof part === "string") : NO_PARTS;
 }
+var NO_PARTS = Object.freeze([]);
 function isDocument(value, bson) {
   return value !== null && typeof value === "object" && !Array.isArray(value) && bson.bsonType(value) === void 0 && !(value instanceof Date);
 }
@@ -1467,7 +1476,8 @@ function find(groups, target) {
 function planChange(change, index, routing, targetCache, now) {
   const { id, key, position, fullDocument: full } = change;
   const guard = olderThan(id, position);
-  if (change.ns && `${change.ns.db}.${change.ns.coll}` === routing.heartbeatSource) {
+  const source = change.ns ? `${change.ns.db}.${change.ns.coll}` : void 0;
+  if (source === routing.heartbeatSource) {
     if (!full) return refusal("heartbeat_no_document");
     const at = full.at instanceof Date ? full.at : null;
     const liveness = {
@@ -1485,16 +1495,14 @@ function planChange(change, index, routing, targetCache, now) {
   }
   const target = change.ns ? targetFor(routing, change.ns, targetCache) : targetWithoutNamespace(routing);
   if ("problem" in target) return refusal(target.problem, target.reason);
-  const source = change.ns ? `${change.ns.db}.${change.ns.coll}` : void 0;
-  const write = (kind, operation) => ({
-    target,
-    write: { kind, index, id, key, position, source, operation }
-  });
-  if (change.operationType === "delete") return write("delete", { deleteOne: { filter: guard } });
+  if (change.operationType === "delete")
+    return changeWrite("delete", target, index, change, source, { deleteOne: { filter: guard } });
   if (full) {
     const stamp = source === void 0 ? { pos: position } : { pos: position, ns: source };
     const replacement = { ...full, _id: id, [POSITION_FIELD]: stamp };
-    return write("upsert", { replaceOne: { filter: guard, replacement, upsert: true } });
+    return changeWrite("upsert", target, index, change, source, {
+      replaceOne: { filter: guard, replacement, upsert: true }
+    });
   }
   if (change.operationType === "update" && change.updateDescription && change.degraded.indexOf("updateDescription") === -1) {
     const truncated = change.updateDescription.truncatedArrays;
@@ -1504,7 +1512,7 @@ function planChange(change, index, routing, targetCache, now) {
         "update event with truncatedArrays and without fullDocument; publish full documents (fullDocument: updateLookup)"
       );
     }
-    return write("delta", {
+    return changeWrite("delta", target, index, change, source, {
       updateOne: { filter: guard, update: updateFrom(change.updateDescription, position, source) }
     });
   }
@@ -1516,10 +1524,16 @@ function planChange(change, index, routing, targetCache, now) {
   }
   return refusal("change_no_document", `${change.operationType} event without fullDocument`);
 }
+function changeWrite(kind, target, index, change, source, operation) {
+  return {
+    target,
+    write: { kind, index, id: change.id, key: change.key, position: change.position, source, operation }
+  };
+}
 function updateFrom(description, position, source) {
   const set = {
     ...description.updatedFields || {},
-    [`${POSITION_FIELD}.pos`]: position,
+    [POSITION_PATH]: position,
     ...source === void 0 ? {} : { [`${POSITION_FIELD}.ns`]: source }
   };
   const unset = {};

@@ -18,3 +18,13 @@ export function idKey(id: unknown, bson: BsonPort): string {
   }
   return `j:${bson.ejson.stringify({ v: id }, { relaxed: false })}`;
 }
+
+/**
+ * Whether `value` is an _id equal to `id`, whose key is `key` (as idKey(value) === key). Two
+ * ObjectIds, nearly every change event's case, compare by their bytes without building a key.
+ */
+export function matchesId(value: unknown, id: unknown, key: string, bson: BsonPort): boolean {
+  if (bson.bsonType(value) === "ObjectId" && bson.bsonType(id) === "ObjectId")
+    return (id as { equals(other: unknown): boolean }).equals(value);
+  return idKey(value, bson) === key;
+}

@@ -28,7 +28,7 @@ describe("bench/compare.ts", () => {
   it("runs every task of a commit beside this checkout (the same commit: both sides load and do the same work)", async () => {
     const result = await compareWithCommit(resolveCommit("HEAD"), { rounds: 1, quick: true, records: 200 });
     expect(result.skipped).toEqual([]);
-    expect(result.rows.map((row) => row.label)).toHaveLength(10);
+    expect(result.rows.map((row) => row.label)).toHaveLength(11);
     for (const row of result.rows) {
       expect(row.before, row.label).toBeGreaterThan(0);
       expect(row.after, row.label).toBeGreaterThan(0);

@@ -3,7 +3,7 @@ import * as bson4 from "bson4";
 import { describe, expect, it } from "vitest";
 import { makeBsonPort } from "../../src/core/bson-port";
 import { partitionKeyFor } from "../../src/core/capture/partition-key";
-import { idKey } from "../../src/core/id-key";
+import { idKey, matchesId } from "../../src/core/id-key";
 import { BRACKET, idBracket } from "../../src/core/id-order";
 
 const hex = "6565a1f0c2b4a1d2e3f40516";
@@ -21,5 +21,31 @@ describe.each([
     expect(partitionKeyFor(id, port)).toBe(hex);
     expect(idKey(id, port)).toBe(`o:${hex}`);
     expect(idBracket(id, port)).toBe(BRACKET.objectId);
+  });
+  // matchesId must agree with comparing keys, whichever path it takes (bytes for two ObjectIds).
+  it.each([
+    { name: "the same ObjectId, another object", other: () => new (id.constructor as new (h: string) => unknown)(hex) },
+    {
+      name: "another ObjectId",
+      other: () => new (id.constructor as new (h: string) => unknown)(hex.replace(/6$/, "7")),
+    },
+    { name: "its hex as a string", other: () => hex },
+    { name: "a document holding it", other: () => ({ _id: id }) },
+  ])("matches $name exactly when the keys are equal", ({ other }) => {
+    const value = other();
+    expect(matchesId(value, id, idKey(id, port), port)).toBe(idKey(value, port) === idKey(id, port));
+  });
+});
+
+describe("matchesId on _ids that are not ObjectIds", () => {
+  const port = makeBsonPort(bson7, bson7.EJSON);
+  it.each([
+    { name: "Int32 1 and the number 1", value: new bson7.Int32(1), id: 1, matches: true },
+    { name: "Long 1 and Double 1", value: bson7.Long.fromNumber(1), id: new bson7.Double(1), matches: true },
+    { name: "the string '1' and the number 1", value: "1", id: 1, matches: false },
+    { name: "two equal documents", value: { a: 1 }, id: { a: 1 }, matches: true },
+    { name: "documents with fields in another order", value: { a: 1, b: 2 }, id: { b: 2, a: 1 }, matches: false },
+  ])("$name: $matches", ({ value, id, matches }) => {
+    expect(matchesId(value, id, idKey(id, port), port)).toBe(matches);
   });
 });

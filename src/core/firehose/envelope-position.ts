@@ -7,10 +7,15 @@ import type { Document } from "../ports";
  */
 export const POSITION_FIELD = "_akb";
 
+/** The path of a document's position, as filters and updates name it. */
+export const POSITION_PATH = `${POSITION_FIELD}.pos`;
+
+// One per process: every guard shares it (filters are only read, never changed).
+const NO_POSITION: Document = Object.freeze({ [POSITION_PATH]: Object.freeze({ $exists: false }) });
+
 /** Matches the document `id` if it has no position yet, or an older one than `position`. */
 export function olderThan(id: unknown, position: string): Document {
-  return {
-    _id: id,
-    $or: [{ [`${POSITION_FIELD}.pos`]: { $exists: false } }, { [`${POSITION_FIELD}.pos`]: { $lt: position } }],
-  };
+  const older: Document = {};
+  older[POSITION_PATH] = { $lt: position };
+  return { _id: id, $or: [NO_POSITION, older] };
 }

@@ -1,6 +1,7 @@
 import type { BsonPort } from "../../bson-port";
-import { idKey } from "../../id-key";
+import { idKey, matchesId } from "../../id-key";
 import type { Document } from "../../ports";
+import type { Namespace } from "../routing";
 import { refusal, type Refusal } from "../dead-letter-reasons";
 import { idProblem } from "./document-id";
 import { refused, type ChangeToApply, type Recognition } from "./record-format";
@@ -90,7 +91,8 @@ export function readChange(record: Document, source: ChangeSource, bson: BsonPor
           refusal("change_invalid_document", `fullDocument is ${typeOfValue(full)}, not a document or null`),
         );
       }
-      if (!("_id" in full) || idKey(full._id, bson) !== key) return refused(refusal("change_document_key_mismatch"));
+      if (!("_id" in full) || !matchesId(full._id, id, key, bson))
+        return refused(refusal("change_document_key_mismatch"));
       fullDocument = full;
     }
   }
@@ -106,7 +108,8 @@ export function readChange(record: Document, source: ChangeSource, bson: BsonPor
   return {
     kind: "change",
     change: {
-      ns: ns === undefined ? undefined : { db: ns.db as string, coll: ns.coll as string },
+      // Checked by isNamespace: the record's own object serves (it is not changed after).
+      ns: ns as Namespace | undefined,
       operationType: operationType as ChangeToApply["operationType"],
       id,
       key,
@@ -229,9 +232,14 @@ function hex8(value: number): string {
 }
 
 /** The string entries of a producer's list of left-out parts. */
-export function degradedList(list: unknown): string[] {
-  return Array.isArray(list) ? list.filter((part): part is string => typeof part === "string") : [];
+export function degradedList(list: unknown): readonly string[] {
+  // Nearly every record has no list: one shared empty list rather than a new one per record.
+  return Array.isArray(list) && list.length > 0
+    ? list.filter((part): part is string => typeof part === "string")
+    : NO_PARTS;
 }
+
+const NO_PARTS: readonly string[] = Object.freeze([]);
 
 function isDocument(value: unknown, bson: BsonPort): value is Document {
   return (
