@@ -1114,8 +1114,10 @@ function idKey(id, bson) {
   return `j:${bson.ejson.stringify({ v: id }, { relaxed: false })}`;
 }
 function matchesId(value, id, key, bson) {
-  if (bson.bsonType(value) === "ObjectId" && bson.bsonType(id) === "ObjectId")
-    return id.equals(value);
+  if (bson.bsonType(value) === "ObjectId" && bson.bsonType(id) === "ObjectId") {
+    const equals = id.equals;
+    if (typeof equals === "function") return equals.call(id, value);
+  }
   return idKey(value, bson) === key;
 }
 

@@ -24,7 +24,10 @@ export function idKey(id: unknown, bson: BsonPort): string {
  * ObjectIds, nearly every change event's case, compare by their bytes without building a key.
  */
 export function matchesId(value: unknown, id: unknown, key: string, bson: BsonPort): boolean {
-  if (bson.bsonType(value) === "ObjectId" && bson.bsonType(id) === "ObjectId")
-    return (id as { equals(other: unknown): boolean }).equals(value);
+  if (bson.bsonType(value) === "ObjectId" && bson.bsonType(id) === "ObjectId") {
+    const equals = (id as { equals?: unknown }).equals;
+    // Every js-bson ObjectId has equals; a runtime's own BSON that lacks it is compared by key.
+    if (typeof equals === "function") return (equals as (other: unknown) => boolean).call(id, value);
+  }
   return idKey(value, bson) === key;
 }

@@ -37,7 +37,7 @@ describe.each([
   });
 });
 
-describe("matchesId on _ids that are not ObjectIds", () => {
+describe("matchesId beyond two js-bson ObjectIds", () => {
   const port = makeBsonPort(bson7, bson7.EJSON);
   it.each([
     { name: "Int32 1 and the number 1", value: new bson7.Int32(1), id: 1, matches: true },
@@ -45,6 +45,19 @@ describe("matchesId on _ids that are not ObjectIds", () => {
     { name: "the string '1' and the number 1", value: "1", id: 1, matches: false },
     { name: "two equal documents", value: { a: 1 }, id: { a: 1 }, matches: true },
     { name: "documents with fields in another order", value: { a: 1, b: 2 }, id: { b: 2, a: 1 }, matches: false },
+    // A runtime's own ObjectId without equals is compared by its key.
+    {
+      name: "ObjectIds without equals, same hex",
+      value: { _bsontype: "ObjectId", toHexString: () => hex },
+      id: { _bsontype: "ObjectId", toHexString: () => hex },
+      matches: true,
+    },
+    {
+      name: "ObjectIds without equals, another hex",
+      value: { _bsontype: "ObjectId", toHexString: () => hex.replace(/6$/, "7") },
+      id: { _bsontype: "ObjectId", toHexString: () => hex },
+      matches: false,
+    },
   ])("$name: $matches", ({ value, id, matches }) => {
     expect(matchesId(value, id, idKey(id, port), port)).toBe(matches);
   });
