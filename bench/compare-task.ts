@@ -2,8 +2,9 @@
  * One comparison task in a process of its own (see bench/compare.ts): loads the code under test of
  * two commits side by side ("before" from an exported older commit, "after" from this checkout), runs
  * each `warmup` times untimed, then `pairs` timed pairs in alternating order, and prints each side's
- * median time and the median over pairs of after / before. The two sides never share compiled code:
- * each bundle is a script of its own, each src/ tree modules of their own.
+ * median time and the median over pairs of after / before; with `only`, one side alone, timed as
+ * often. The two sides never share compiled code: each bundle is a script of its own, each src/ tree
+ * modules of their own.
  */
 import { Binary, Decimal128, Long, ObjectId, Timestamp } from "bson";
 import { readFileSync } from "node:fs";
@@ -32,9 +33,15 @@ export interface CompareTaskSpec {
   events?: number;
   warmup: number;
   pairs: number;
+  /**
+   * Load and time only this side: for tasks whose two sides must not share a process (two bundles
+   * in one heap run the embedded store's code on objects of two bundles' shapes, which weighs on one).
+   */
+  only?: "before" | "after";
 }
 
 export interface CompareTaskReport {
+  /** With `only`, the other side's time is NaN and afterOverBefore is NaN: the parent pairs processes. */
   beforeMs: number;
   afterMs: number;
   /** With the embedded store: what each side's last run left in the target and the dead letters. */
@@ -228,7 +235,8 @@ async function main(): Promise<void> {
   let kinesis: Awaited<ReturnType<typeof startRecordingKinesis>> | undefined;
   const sides: Record<"before" | "after", Side> = { before: undefined!, after: undefined! };
   if (spec.kind === "capture") kinesis = await startRecordingKinesis();
-  for (const side of ["before", "after"] as const) {
+  const loaded = spec.only ? [spec.only] : (["before", "after"] as const);
+  for (const side of loaded) {
     const root = spec.roots[side];
     sides[side] =
       spec.kind === "webhookBundle"
@@ -246,8 +254,12 @@ async function main(): Promise<void> {
   const times = { before: [] as number[], after: [] as number[] };
   const ratios: number[] = [];
   for (let pair = 0; pair < spec.warmup + spec.pairs; pair++) {
-    const order = pair % 2 === 0 ? (["before", "after"] as const) : (["after", "before"] as const);
-    const spent = { before: 0, after: 0 };
+    const order = spec.only
+      ? [spec.only]
+      : pair % 2 === 0
+        ? (["before", "after"] as const)
+        : (["after", "before"] as const);
+    const spent = { before: NaN, after: NaN };
     for (const side of order) spent[side] = await time(sides[side]);
     if (pair < spec.warmup) continue;
     times.before.push(spent.before);
@@ -267,7 +279,11 @@ async function main(): Promise<void> {
       const count = (name: string) => db.collection(name).countDocuments!({});
       return { stored: await count("firehose"), deadLetters: await count("firehose_dead_letters") };
     };
-    report.outcome = { before: await counts(sides.before), after: await counts(sides.after) };
+    const none = { stored: NaN, deadLetters: NaN };
+    report.outcome = {
+      before: sides.before ? await counts(sides.before) : none,
+      after: sides.after ? await counts(sides.after) : none,
+    };
   }
   console.log(JSON.stringify(report));
 }

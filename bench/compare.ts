@@ -42,6 +42,8 @@ interface TaskDefinition {
   fixture?: Fixture;
   /** The other commit against a copy of itself rather than against this checkout. */
   calibration?: true;
+  /** Each side in a process of its own, the two processes of a round paired (see CompareTaskSpec.only). */
+  separate?: true;
 }
 
 function tasks(quick: boolean): Record<string, TaskDefinition> {
@@ -70,9 +72,10 @@ function tasks(quick: boolean): Record<string, TaskDefinition> {
   };
   for (const fixture of Object.keys(FIXTURES) as Fixture[]) {
     defined[`bundle-embedded-${fixture}`] = {
-      label: `App Services bundle, embedded store: ${FIXTURES[fixture]}`,
-      spec: { kind: "webhookBundle", database: "embedded", warmup: quick ? 2 : 3, pairs: quick ? 3 : 6 },
+      label: `App Services bundle, embedded store, one side per process: ${FIXTURES[fixture]}`,
+      spec: { kind: "webhookBundle", database: "embedded", warmup: quick ? 2 : 4, pairs: quick ? 3 : 8 },
       fixture,
+      separate: true,
     };
   }
   defined.capture = {
@@ -223,21 +226,27 @@ export async function compareWithCommit(
     }
     const defined = Object.entries(tasks(options.quick)).filter(([, task]) => has[task.spec.kind]);
     const byName = new Map(defined);
+    // A separate task runs as two processes a round, one per side, named "<task>:before" and "<task>:after".
+    const processes = defined.flatMap(([name, task]) => (task.separate ? [`${name}:before`, `${name}:after`] : [name]));
     const perRound = await runIsolated<CompareTaskReport>(
-      defined.map(([name]) => name),
-      (name) => {
+      processes,
+      (process) => {
+        const [name, only] = process.split(":") as [string, "before" | "after" | undefined];
         const task = byName.get(name)!;
         const spec: CompareTaskSpec = {
           ...task.spec,
           roots: task.calibration ? { before, after: copy } : { before, after: ROOT },
           requestPath: task.fixture && requestPaths[task.fixture],
+          only,
         };
         return ["--import", "tsx", TASK_SCRIPT, JSON.stringify(spec)];
       },
       options.rounds,
     );
     const rows = defined.map(([name, task]) => {
-      const reports = perRound.get(name)!;
+      const reports = task.separate
+        ? pairProcesses(perRound.get(`${name}:before`)!, perRound.get(`${name}:after`)!)
+        : perRound.get(name)!;
       // Both sides must have done the same work: the same documents stored, nothing dead-lettered.
       for (const { outcome } of reports) {
         if (!outcome) continue;
@@ -260,6 +269,19 @@ export async function compareWithCommit(
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** One report per round from the two one-side processes of that round: after / before of their medians. */
+function pairProcesses(before: CompareTaskReport[], after: CompareTaskReport[]): CompareTaskReport[] {
+  return before.map((b, round) => {
+    const a = after[round];
+    return {
+      beforeMs: b.beforeMs,
+      afterMs: a.afterMs,
+      afterOverBefore: a.afterMs / b.beforeMs,
+      outcome: b.outcome && a.outcome && { before: b.outcome.before, after: a.outcome.after },
+    };
+  });
 }
 
 /**
@@ -300,7 +322,8 @@ export async function printComparison(ref: string, options: { quick: boolean }):
       `${ref === DEFAULT_AGAINST ? " (the default: main when this round of work began)" : ""}: ` +
       `webhook requests of ${result.records.toLocaleString("en")} records, capture of ${task.capture.spec.events} events; ` +
       `every task in processes of its own, ${result.rounds} rounds; in each process both sides run untimed, then in timed ` +
-      "pairs in alternating order. Median time of a run (of an event for capture) over rounds, and after / before: " +
+      "pairs in alternating order (rows that say so: each side in a process of its own, the two paired per round). " +
+      "Median time of a run (of an event for capture) over rounds, and after / before: " +
       "the median (interquartile range) over rounds of each process's median over its pairs:",
   );
   for (const row of result.rows) {
