@@ -10,19 +10,16 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { gzipSync } from "node:zlib";
 import { nodeBson } from "../src/adapters/bson/node-bson";
-import { createNodeTransport } from "../src/adapters/http/node-transport";
 import { readCaptureConfig } from "../src/core/capture/config";
 import { buildKinesisRecord, type ChangeEvent } from "../src/core/capture/envelope";
 import { shapeChangeEvent } from "../src/core/capture/shape-event";
 import { publishChangeToKinesis } from "../src/core/capture/publish-change";
 import { runSnapshot } from "../src/core/capture/snapshot";
-import { createKinesisClient } from "../src/adapters/kinesis/sigv4-client";
-import { realSleep } from "../src/core/retry";
 import { EmbeddedStore } from "../src/embedded/store";
 import type { KinesisEmulator } from "../src/local/kinesis-emulator";
+import { captureDeps, emulatorClient, storeWithOrders } from "./harness";
 
 const root = resolve(import.meta.dirname, "..");
-const quietLogger = { info: () => undefined, warn: () => undefined, error: () => undefined };
 
 /** Options as a capture list would give them: two excluded paths (one nested), one masked, a match every event passes. */
 const OPTIONS_VALUES: Record<string, unknown> = {
@@ -71,24 +68,11 @@ export async function benchPublish(emulator: KinesisEmulator, events: number) {
   const stream = "bench-publish";
   await emulator.createStream(stream, 2);
   const config = readCaptureConfig(() => undefined);
-  const settings = {
-    streamName: stream,
-    region: emulator.region,
-    ...emulator.credentials,
-    endpoint: emulator.endpoint,
-    timeoutMs: 10_000,
-  };
-  const kinesis = createKinesisClient(settings, createNodeTransport());
+  const kinesis = emulatorClient(emulator, stream, 10_000);
   const store = new EmbeddedStore();
   const deps = {
-    config,
-    kinesis,
-    bson: nodeBson,
-    clock: { now: () => Date.now() },
-    sleep: realSleep,
-    logger: quietLogger,
-    outbox: store.db("streamkap").collection("kinesis_outbox"),
-    status: store.db("streamkap").collection("kinesis_status"),
+    ...captureDeps(config, kinesis, store),
+    status: store.db(config.outboxDatabase).collection(config.statusCollection),
   };
   const sample = Array.from({ length: events }, (_, i) => sampleEvent(i));
   const time = (fn: () => void) => {
@@ -189,30 +173,10 @@ export async function benchBackfill(
 ) {
   const stream = `bench-backfill-${parallelism}${options ? "-options" : ""}${suffix}`;
   await emulator.createStream(stream, 4);
-  const store = new EmbeddedStore();
-  const source = store.db("app").collection("orders");
-  for (let start = 0; start < documents; start += 10_000) {
-    await source.insertMany(
-      Array.from({ length: Math.min(10_000, documents - start) }, (_, k) => ({
-        _id: start + k,
-        total: (start + k) * 1.25,
-        customer: `client n° ${start + k}`,
-        at: new Date(),
-      })),
-    );
-  }
+  const store = await storeWithOrders(documents);
   const config = readConfig(options);
-  const kinesis = createKinesisClient(
-    {
-      streamName: stream,
-      region: emulator.region,
-      ...emulator.credentials,
-      endpoint: emulator.endpoint,
-      timeoutMs: 30_000,
-    },
-    createNodeTransport(),
-  );
-  const signals = store.db("streamkap").collection("streamkap_signal");
+  const kinesis = emulatorClient(emulator, stream);
+  const signals = store.db(config.signalDatabase).collection(config.signalCollection);
   await signals.insertOne({
     _id: "bench",
     type: "execute-snapshot",
@@ -221,17 +185,7 @@ export async function benchBackfill(
   const started = Date.now();
   const run = await runSnapshot(
     "bench",
-    {
-      config,
-      kinesis,
-      bson: nodeBson,
-      clock: { now: () => Date.now() },
-      sleep: realSleep,
-      logger: quietLogger,
-      dataSource: store,
-      signals,
-      outbox: store.db("streamkap").collection("kinesis_outbox"),
-    },
+    { ...captureDeps(config, kinesis, store), dataSource: store, signals },
     Date.now() + 3_600_000,
   );
   const seconds = (Date.now() - started) / 1000;

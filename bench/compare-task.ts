@@ -15,9 +15,8 @@ import { pathToFileURL } from "node:url";
 import type { DataSourcePort } from "../src/core/ports";
 import { EmbeddedStore } from "../src/embedded/store";
 import { loadAppServicesFunction } from "../src/local/load-function";
+import { BENCH_ACCESS_KEY, quietLogger } from "./harness";
 import { median } from "./isolated";
-
-export const ACCESS_KEY = "bench-access-key";
 
 /** What a task compares; the parent passes it as one JSON argument. */
 export interface CompareTaskSpec {
@@ -73,7 +72,6 @@ function nullDataSource(): DataSourcePort {
 }
 
 const quietConsole = { log() {}, info() {}, warn() {}, error() {} };
-const quietLogger = { info() {}, warn() {}, error() {} };
 
 /** Builds a side's run; `prepare` (not timed) gives each run its database. */
 type Side = {
@@ -105,12 +103,12 @@ function webhookBundle(root: string, spec: CompareTaskSpec): Side {
   const bytes = readFileSync(spec.requestPath!);
   const requestId = (JSON.parse(bytes.toString("utf8")) as { requestId: string }).requestId;
   const request = {
-    headers: { "X-Amz-Firehose-Request-Id": [requestId], "X-Amz-Firehose-Access-Key": [ACCESS_KEY] },
+    headers: { "X-Amz-Firehose-Request-Id": [requestId], "X-Amz-Firehose-Access-Key": [BENCH_ACCESS_KEY] },
     body: new Binary(bytes),
   };
   // The bundle keeps per-load state (compiled filters, agents): one load per side, its database swapped per run.
   let current: DataSourcePort = nullDataSource();
-  const context = contextFor({ db: (name) => current.db(name) }, { FIREHOSE_ACCESS_KEY: ACCESS_KEY });
+  const context = contextFor({ db: (name) => current.db(name) }, { FIREHOSE_ACCESS_KEY: BENCH_ACCESS_KEY });
   const fn = loadAppServicesFunction(root, "receiveFirehoseDelivery", context, {}, quietConsole);
   return {
     prepare: database(spec),
@@ -140,8 +138,8 @@ async function webhookNode(root: string, spec: CompareTaskSpec): Promise<Side> {
   ]);
   const bytes = readFileSync(spec.requestPath!);
   const requestId = (JSON.parse(bytes.toString("utf8")) as { requestId: string }).requestId;
-  const headers = { "X-Amz-Firehose-Request-Id": requestId, "X-Amz-Firehose-Access-Key": ACCESS_KEY };
-  const config = readFirehoseConfig((name: string) => (name === "FIREHOSE_ACCESS_KEY" ? ACCESS_KEY : undefined));
+  const headers = { "X-Amz-Firehose-Request-Id": requestId, "X-Amz-Firehose-Access-Key": BENCH_ACCESS_KEY };
+  const config = readFirehoseConfig((name: string) => (name === "FIREHOSE_ACCESS_KEY" ? BENCH_ACCESS_KEY : undefined));
   return {
     prepare: database(spec),
     run: async (dataSource) => {

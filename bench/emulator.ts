@@ -3,9 +3,8 @@
  * at a time, as an ordered trigger puts), and PutRecords of 500 records (as a backfill puts), with
  * records of the sizes the other benchmarks use. Measured in the same run as what is compared to it.
  */
-import { createNodeTransport } from "../src/adapters/http/node-transport";
-import { createKinesisClient } from "../src/adapters/kinesis/sigv4-client";
 import type { KinesisEmulator } from "../src/local/kinesis-emulator";
+import { emulatorClient } from "./harness";
 import { nodeBson } from "../src/adapters/bson/node-bson";
 import { readCaptureConfig } from "../src/core/capture/config";
 import { buildKinesisRecord } from "../src/core/capture/envelope";
@@ -24,16 +23,7 @@ export async function benchEmulatorRates(
   // a warm-up on a third, so neither rate pays for the emulator's start.
   const client = async (stream: string) => {
     await emulator.createStream(stream, 4);
-    return createKinesisClient(
-      {
-        streamName: stream,
-        region: emulator.region,
-        ...emulator.credentials,
-        endpoint: emulator.endpoint,
-        timeoutMs: 30_000,
-      },
-      createNodeTransport(),
-    );
+    return emulatorClient(emulator, stream);
   };
   const warm = await client("bench-emulator-warm-up");
   const payload = (i: number, bytes: number) =>

@@ -1,4 +1,6 @@
 import { EJSON, ObjectId } from "bson";
+import type { FirehoseDeliveryRequest } from "../src/core/firehose/request";
+import { BENCH_ACCESS_KEY } from "./harness";
 
 const LONG_INTEGER = "<int64>";
 
@@ -35,6 +37,28 @@ export function buildDeliveryBody(
     records.push({ data: Buffer.from(text, "utf8").toString("base64") });
   }
   return { requestId: "bench-5b0e8a52-3c1d-4f0e-9a51-2f4a7c9d1e10", timestamp: 1763771100123, records };
+}
+
+/** One reading of the exact-mirror and reconcile benchmarks, as its source holds it. */
+export function readingDocument(n: number, id: ObjectId) {
+  return {
+    _id: id,
+    sensor: `pi-${n % 50}`,
+    reading: n * 0.25,
+    count: n,
+    tags: ["a", "b"],
+    at: new Date(1763771100000 + n),
+  };
+}
+
+/** A delivery of `texts` (one record each) as the webhook core receives it, with the bench's access key. */
+export function deliveryRequest(requestId: string, texts: string[]): FirehoseDeliveryRequest {
+  const records = texts.map((text) => ({ data: Buffer.from(text).toString("base64") }));
+  return {
+    method: "POST",
+    headers: { "X-Amz-Firehose-Request-Id": requestId, "X-Amz-Firehose-Access-Key": BENCH_ACCESS_KEY },
+    body: Buffer.from(JSON.stringify({ requestId, timestamp: 1, records })),
+  };
 }
 
 /** Parses a record the way the floor does, to check the generator (and EJSON validity) once. */

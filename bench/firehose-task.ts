@@ -12,9 +12,8 @@ import { readFirehoseConfig } from "../src/core/firehose/config";
 import { parseExtendedJson } from "../src/core/ejson/parse-extended-json";
 import { receiveFirehoseDelivery, type FirehoseDeliveryDeps } from "../src/core/firehose/receive-delivery";
 import type { DataSourcePort } from "../src/core/ports";
+import { BENCH_ACCESS_KEY, quietLogger } from "./harness";
 import { median } from "./isolated";
-
-const KEY = "bench-access-key";
 
 /** What each task does, by the name the parent prints. */
 export const TASKS = {
@@ -51,7 +50,7 @@ function loadBaseline(path: string): (payload: unknown, response: unknown) => Pr
     execute: async () => null,
   });
   const context = {
-    values: { get: (name: string) => (name === "FIREHOSE_ACCESS_KEY" ? KEY : undefined) },
+    values: { get: (name: string) => (name === "FIREHOSE_ACCESS_KEY" ? BENCH_ACCESS_KEY : undefined) },
     services: { get: () => ({ db: () => ({ collection: () => ({ initializeOrderedBulkOp: noopBulk }) }) }) },
   };
   const wrapper = runInThisContext(
@@ -65,15 +64,15 @@ function makeTask(name: TaskName, bodyBytes: Buffer, baselinePath: string): () =
   const body = JSON.parse(bodyBytes.toString("utf8")) as { requestId: string; records: { data: string }[] };
   const headers = {
     "X-Amz-Firehose-Request-Id": body.requestId,
-    "X-Amz-Firehose-Access-Key": KEY,
+    "X-Amz-Firehose-Access-Key": BENCH_ACCESS_KEY,
     "Content-Type": "application/json",
   };
   const deps: FirehoseDeliveryDeps = {
-    config: readFirehoseConfig((variable) => (variable === "FIREHOSE_ACCESS_KEY" ? KEY : undefined)),
+    config: readFirehoseConfig((variable) => (variable === "FIREHOSE_ACCESS_KEY" ? BENCH_ACCESS_KEY : undefined)),
     dataSource: nullDataSource,
     bson: nodeBson,
     clock: { now: () => Date.now() },
-    logger: { info: () => undefined, warn: () => undefined, error: () => undefined },
+    logger: quietLogger,
   };
   const runCore = async (coreDeps: FirehoseDeliveryDeps): Promise<void> => {
     const response = await receiveFirehoseDelivery({ method: "POST", headers, body: bodyBytes }, coreDeps);
@@ -109,7 +108,7 @@ function makeTask(name: TaskName, bodyBytes: Buffer, baselinePath: string): () =
       const baseline = loadBaseline(baselinePath);
       // App Services' BSON.Binary has text(); bson's does not, so the request body is given that shape.
       const payload = {
-        headers: { "X-Amz-Firehose-Access-Key": KEY, "X-Amz-Firehose-Request-Id": [body.requestId] },
+        headers: { "X-Amz-Firehose-Access-Key": BENCH_ACCESS_KEY, "X-Amz-Firehose-Request-Id": [body.requestId] },
         body: { text: () => bodyBytes.toString("utf8") },
       };
       const response = { addHeader: () => undefined, setStatusCode: () => undefined, setBody: () => undefined };

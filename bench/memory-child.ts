@@ -4,6 +4,7 @@ import { decodeUtf8Run } from "../src/adapters/node/decode-utf8-run";
 import { readFirehoseConfig } from "../src/core/firehose/config";
 import { receiveFirehoseDelivery } from "../src/core/firehose/receive-delivery";
 import { buildDeliveryBody } from "./firehose-request";
+import { quietLogger } from "./harness";
 import { nullDataSource } from "./firehose-task";
 
 const LIMIT = 18 * 1000 * 1000;
@@ -23,7 +24,7 @@ receiveFirehoseDelivery(
     dataSource: nullDataSource,
     bson: nodeBson,
     clock: { now: () => Date.now() },
-    logger: { info: () => undefined, warn: () => undefined, error: () => undefined },
+    logger: quietLogger,
     decodeUtf8Run: process.argv[2] === "node" ? decodeUtf8Run : undefined,
   },
 ).then((response) => {

@@ -7,34 +7,14 @@ import { EJSON, ObjectId, Timestamp } from "bson";
 import { nodeBson } from "../src/adapters/bson/node-bson";
 import { readCaptureConfig } from "../src/core/capture/config";
 import { buildKinesisRecord, type ChangeEvent } from "../src/core/capture/envelope";
-import { readFirehoseConfig } from "../src/core/firehose/config";
-import { receiveFirehoseDelivery, type FirehoseDeliveryDeps } from "../src/core/firehose/receive-delivery";
+import { receiveFirehoseDelivery } from "../src/core/firehose/receive-delivery";
 import type { FirehoseDeliveryRequest } from "../src/core/firehose/request";
 import { EmbeddedStore } from "../src/embedded/store";
+import { deliveryRequest, readingDocument } from "./firehose-request";
+import { embeddedWebhookDeps, timeInRotation } from "./harness";
+import { median } from "./isolated";
 
 const RECORDS = 10_000;
-const KEY = "bench-access-key";
-const silent = { info() {}, warn() {}, error() {} };
-
-function content(n: number, id: ObjectId) {
-  return {
-    _id: id,
-    sensor: `pi-${n % 50}`,
-    reading: n * 0.25,
-    count: n,
-    tags: ["a", "b"],
-    at: new Date(1763771100000 + n),
-  };
-}
-
-function request(requestId: string, texts: string[]): FirehoseDeliveryRequest {
-  const records = texts.map((text) => ({ data: Buffer.from(text).toString("base64") }));
-  return {
-    method: "POST",
-    headers: { "X-Amz-Firehose-Request-Id": requestId, "X-Amz-Firehose-Access-Key": KEY },
-    body: Buffer.from(JSON.stringify({ requestId, timestamp: 1, records })),
-  };
-}
 
 /** Plain documents, change events that insert them, and a mix (insert, update, update, delete per document). */
 function workloads(): { name: string; request: FirehoseDeliveryRequest }[] {
@@ -51,10 +31,10 @@ function workloads(): { name: string; request: FirehoseDeliveryRequest }[] {
       ns: { db: "app", coll: "readings" },
       documentKey: { _id: id },
     };
-    if (withDocument) change.fullDocument = content(n, id);
+    if (withDocument) change.fullDocument = readingDocument(n, id);
     return buildKinesisRecord(change, config, nodeBson).data;
   };
-  const plain = ids.map((id, n) => EJSON.stringify(content(n, id), { relaxed: false }));
+  const plain = ids.map((id, n) => EJSON.stringify(readingDocument(n, id), { relaxed: false }));
   const inserts = ids.map((id, n) => event("insert", id, n, true));
   const mixed: string[] = [];
   for (let n = 0; n < RECORDS / 4; n++)
@@ -65,22 +45,14 @@ function workloads(): { name: string; request: FirehoseDeliveryRequest }[] {
       event("delete", ids[n], n, false),
     );
   return [
-    { name: "plain documents (reference)", request: request("plain", plain) },
-    { name: "change events: inserts", request: request("inserts", inserts) },
-    { name: "change events: insert, update, update, delete", request: request("mixed", mixed) },
+    { name: "plain documents (reference)", request: deliveryRequest("plain", plain) },
+    { name: "change events: inserts", request: deliveryRequest("inserts", inserts) },
+    { name: "change events: insert, update, update, delete", request: deliveryRequest("mixed", mixed) },
   ];
 }
 
 async function applyOnce(request: FirehoseDeliveryRequest): Promise<number> {
-  const store = new EmbeddedStore();
-  const values: Record<string, unknown> = { FIREHOSE_ACCESS_KEY: KEY };
-  const deps: FirehoseDeliveryDeps = {
-    config: readFirehoseConfig((name) => values[name]),
-    dataSource: store,
-    bson: nodeBson,
-    clock: { now: () => Date.now() },
-    logger: silent,
-  };
+  const deps = embeddedWebhookDeps(new EmbeddedStore());
   const started = process.hrtime.bigint();
   const response = await receiveFirehoseDelivery(request, deps);
   const ms = Number(process.hrtime.bigint() - started) / 1e6;
@@ -95,16 +67,7 @@ export interface MirrorBench {
 
 export async function benchMirror(options: { rounds: number }): Promise<MirrorBench> {
   const loads = workloads();
-  const times = loads.map(() => [] as number[]);
-  for (const load of loads) await applyOnce(load.request); // warm-up
-  for (let round = 0; round < options.rounds; round++) {
-    // Rotate the order each round so no task always runs first.
-    for (let k = 0; k < loads.length; k++) {
-      const i = (k + round) % loads.length;
-      times[i].push(await applyOnce(loads[i].request));
-    }
-  }
-  const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+  const times = await timeInRotation(loads, options.rounds, (load) => applyOnce(load.request));
   const reference = median(times[0]);
   return {
     rounds: options.rounds,

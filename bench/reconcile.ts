@@ -6,38 +6,17 @@
  * process and report medians and ratios.
  */
 import { EJSON, ObjectId, Timestamp } from "bson";
-import { nodeBson } from "../src/adapters/bson/node-bson";
-import { readFirehoseConfig } from "../src/core/firehose/config";
-import { receiveFirehoseDelivery, type FirehoseDeliveryDeps } from "../src/core/firehose/receive-delivery";
+import { receiveFirehoseDelivery } from "../src/core/firehose/receive-delivery";
 import type { FirehoseDeliveryRequest } from "../src/core/firehose/request";
 import { EmbeddedStore } from "../src/embedded/store";
+import { deliveryRequest, readingDocument } from "./firehose-request";
+import { embeddedWebhookDeps, timeInRotation } from "./harness";
+import { median } from "./isolated";
 
 const DOCUMENTS = 10_000;
 const GONE = 100;
-const KEY = "bench-access-key";
-const silent = { info() {}, warn() {}, error() {} };
 const R0 = new Timestamp({ t: 1763771200, i: 1 });
 const ns = { db: "app", coll: "readings" };
-
-function content(n: number, id: ObjectId) {
-  return {
-    _id: id,
-    sensor: `pi-${n % 50}`,
-    reading: n * 0.25,
-    count: n,
-    tags: ["a", "b"],
-    at: new Date(1763771100000 + n),
-  };
-}
-
-function request(requestId: string, texts: string[]): FirehoseDeliveryRequest {
-  const records = texts.map((text) => ({ data: Buffer.from(text).toString("base64") }));
-  return {
-    method: "POST",
-    headers: { "X-Amz-Firehose-Request-Id": requestId, "X-Amz-Firehose-Access-Key": KEY },
-    body: Buffer.from(JSON.stringify({ requestId, timestamp: 1, records })),
-  };
-}
 
 const id = (n: number) => new ObjectId(n.toString(16).padStart(24, "0"));
 
@@ -51,7 +30,7 @@ function workloads(): { name: string; requests: FirehoseDeliveryRequest[]; left:
         wallTime: new Date(1763771200000),
         ns,
         documentKey: { _id: id(n) },
-        fullDocument: content(n, id(n)),
+        fullDocument: readingDocument(n, id(n)),
         ...(mark ? { _akb: { reconcile: { id: "bench", part: 0, seq: n } } } : {}),
       },
       { relaxed: false },
@@ -69,18 +48,18 @@ function workloads(): { name: string; requests: FirehoseDeliveryRequest[]; left:
   const reads = (mark: boolean) => Array.from({ length: DOCUMENTS }, (_, n) => read(n, mark));
   const tenths = (texts: string[], prefix: string) =>
     Array.from({ length: 10 }, (_, k) =>
-      request(`${prefix}-${k}`, texts.slice((k * texts.length) / 10, ((k + 1) * texts.length) / 10)),
+      deliveryRequest(`${prefix}-${k}`, texts.slice((k * texts.length) / 10, ((k + 1) * texts.length) / 10)),
     );
   return [
     // A plain snapshot leaves the 100 lost documents; a reconcile removes them.
     {
       name: "plain snapshot: 10,000 reads, one delivery (reference)",
-      requests: [request("plain", reads(false))],
+      requests: [deliveryRequest("plain", reads(false))],
       left: DOCUMENTS + GONE,
     },
     {
       name: "reconcile: 10,000 reads + closing, one delivery",
-      requests: [request("reconcile", [...reads(true), closing])],
+      requests: [deliveryRequest("reconcile", [...reads(true), closing])],
       left: DOCUMENTS,
     },
     {
@@ -90,7 +69,7 @@ function workloads(): { name: string; requests: FirehoseDeliveryRequest[]; left:
     },
     {
       name: "reconcile: closing first, then 10 deliveries of 1,000",
-      requests: [request("closing", [closing]), ...tenths(reads(true), "reconcile")],
+      requests: [deliveryRequest("closing", [closing]), ...tenths(reads(true), "reconcile")],
       left: DOCUMENTS,
     },
   ];
@@ -101,21 +80,17 @@ async function preparedStore(): Promise<EmbeddedStore> {
   const store = new EmbeddedStore();
   const documents = [];
   for (let n = 0; n < DOCUMENTS + GONE; n++)
-    documents.push({ ...content(n, id(n)), _akb: { pos: `6920000000000001:82${n}`, ns: `${ns.db}.${ns.coll}` } });
+    documents.push({
+      ...readingDocument(n, id(n)),
+      _akb: { pos: `6920000000000001:82${n}`, ns: `${ns.db}.${ns.coll}` },
+    });
   await store.db("monitors").collection("firehose").insertMany(documents);
   return store;
 }
 
 async function applyOnce({ requests, left }: { requests: FirehoseDeliveryRequest[]; left: number }): Promise<number> {
   const store = await preparedStore();
-  const values: Record<string, unknown> = { FIREHOSE_ACCESS_KEY: KEY };
-  const deps: FirehoseDeliveryDeps = {
-    config: readFirehoseConfig((name) => values[name]),
-    dataSource: store,
-    bson: nodeBson,
-    clock: { now: () => Date.now() },
-    logger: silent,
-  };
+  const deps = embeddedWebhookDeps(store);
   const started = process.hrtime.bigint();
   for (const one of requests) {
     const response = await receiveFirehoseDelivery(one, deps);
@@ -134,15 +109,7 @@ export interface ReconcileBench {
 
 export async function benchReconcile(options: { rounds: number }): Promise<ReconcileBench> {
   const loads = workloads();
-  const times = loads.map(() => [] as number[]);
-  for (const load of loads) await applyOnce(load); // warm-up
-  for (let round = 0; round < options.rounds; round++) {
-    for (let k = 0; k < loads.length; k++) {
-      const i = (k + round) % loads.length;
-      times[i].push(await applyOnce(loads[i]));
-    }
-  }
-  const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+  const times = await timeInRotation(loads, options.rounds, applyOnce);
   // Each reconcile is compared with the plain snapshot delivered the same way (the row before it).
   return {
     rounds: options.rounds,

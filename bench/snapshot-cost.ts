@@ -13,18 +13,14 @@
  */
 import { Timestamp } from "bson";
 import { nodeBson } from "../src/adapters/bson/node-bson";
-import { createNodeTransport } from "../src/adapters/http/node-transport";
-import { createKinesisClient } from "../src/adapters/kinesis/sigv4-client";
 import { readCaptureConfig } from "../src/core/capture/config";
 import { partitionKeyFor } from "../src/core/capture/partition-key";
 import { runSnapshot } from "../src/core/capture/snapshot";
 import { KinesisError, kinesisEntry, type KinesisPort, type KinesisRecordEntry } from "../src/core/kinesis/port";
 import type { CollectionPort } from "../src/core/ports";
-import { realSleep } from "../src/core/retry";
-import { EmbeddedStore } from "../src/embedded/store";
 import type { KinesisEmulator } from "../src/local/kinesis-emulator";
+import { captureDeps, emulatorClient, storeWithOrders } from "./harness";
 
-const quiet = { info: () => undefined, warn: () => undefined, error: () => undefined };
 const IN_FLIGHT = 4;
 const BATCH = 500;
 
@@ -43,21 +39,10 @@ export async function benchSnapshotCost(
   emulator: KinesisEmulator,
   options: { documents: number; rounds: number },
 ): Promise<SnapshotCostBench> {
-  const store = new EmbeddedStore();
+  const store = await storeWithOrders(options.documents);
   const source = store.db("app").collection("orders");
-  for (let start = 0; start < options.documents; start += 10_000) {
-    await source.insertMany(
-      Array.from({ length: Math.min(10_000, options.documents - start) }, (_, k) => ({
-        _id: start + k,
-        total: (start + k) * 1.25,
-        customer: `client n° ${start + k}`,
-        at: new Date(),
-      })),
-    );
-  }
   const config = readCaptureConfig(() => undefined); // the defaults
-  const signals = store.db("streamkap").collection("streamkap_signal");
-  const outbox = store.db("streamkap").collection("kinesis_outbox");
+  const signals = store.db(config.signalDatabase).collection(config.signalCollection);
   let signals_made = 0;
   const snapshot =
     (workers: number, reconcile: boolean): Task["run"] =>
@@ -70,17 +55,7 @@ export async function benchSnapshotCost(
       });
       const run = await runSnapshot(
         id,
-        {
-          config,
-          kinesis,
-          bson: nodeBson,
-          clock: { now: () => Date.now() },
-          sleep: realSleep,
-          logger: quiet,
-          dataSource: store,
-          signals,
-          outbox,
-        },
+        { ...captureDeps(config, kinesis, store), dataSource: store, signals },
         Date.now() + 3_600_000,
         new Timestamp({ t: Math.floor(Date.now() / 1000), i: 1 }),
       );
@@ -99,16 +74,7 @@ export async function benchSnapshotCost(
   const timeOnce = async (task: Task): Promise<{ ms: number; cpuMs: number }> => {
     const stream = `bench-snapshot-cost-${++streams}`;
     await retriedOnce(() => emulator.createStream(stream, 4));
-    const kinesis = createKinesisClient(
-      {
-        streamName: stream,
-        region: emulator.region,
-        ...emulator.credentials,
-        endpoint: emulator.endpoint,
-        timeoutMs: 30_000,
-      },
-      createNodeTransport(),
-    );
+    const kinesis = emulatorClient(emulator, stream);
     const started = process.hrtime.bigint();
     const cpu = process.cpuUsage();
     await task.run(stream, kinesis);

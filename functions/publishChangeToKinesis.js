@@ -1588,8 +1588,7 @@ function applyEdits(event, edits) {
 // src/core/capture/publish-change.ts
 async function publishChangeToKinesis(captured, deps) {
   const { config, bson, logger } = deps;
-  const outboxId = resumeTokenId(captured) || syntheticOutboxId("event", deps.clock.now(), deps.random);
-  const ns = captured.ns ? `${captured.ns.db}.${captured.ns.coll}` : "";
+  const parking = parkingFor(captured, deps);
   let event;
   try {
     const shaped = shapeChangeEvent(captured, config, bson);
@@ -1598,80 +1597,60 @@ async function publishChangeToKinesis(captured, deps) {
   } catch (error) {
     if (!(error instanceof BridgeError)) throw error;
     const documentKey = captured.documentKey || { _id: null };
-    await enqueue(deps.outbox, {
-      _id: outboxId,
-      partitionKey: partitionKeyFor(documentKey._id, bson),
-      data: bson.ejson.stringify({ ...captured }, { relaxed: false }),
-      operationType: captured.operationType,
-      ns,
-      enqueuedAt: new Date(deps.clock.now()),
-      attempts: 0,
-      lastError: error.message,
-      shaping: "pending"
-    });
-    logger.error({ msg: "change event sent to the outbox unshaped", outboxId, ns, reason: error.message });
-    return { result: "outboxed", reason: error.message };
+    return parking.park(
+      {
+        partitionKey: partitionKeyFor(documentKey._id, bson),
+        data: bson.ejson.stringify({ ...captured }, { relaxed: false }),
+        operationType: captured.operationType,
+        attempts: 0,
+        lastError: error.message,
+        shaping: "pending"
+      },
+      "error",
+      { msg: "change event sent to the outbox unshaped" }
+    );
   }
   let record;
   try {
     record = buildKinesisRecord(event, config, bson);
   } catch (error) {
     if (!(error instanceof RecordTooLargeError)) throw error;
-    const data = bson.ejson.stringify({ ...event }, { relaxed: false });
-    await enqueue(deps.outbox, {
-      _id: outboxId,
-      partitionKey: "",
-      data,
-      operationType: event.operationType,
-      ns,
-      enqueuedAt: new Date(deps.clock.now()),
-      attempts: 0,
-      lastError: error.message,
-      permanent: true
-    });
-    logger.error({
-      msg: "change event sent to the outbox",
-      outboxId,
-      ns,
-      operationType: event.operationType,
-      reason: error.message,
-      permanent: true
-    });
-    return { result: "outboxed", reason: error.message };
+    return parking.park(
+      {
+        partitionKey: "",
+        data: bson.ejson.stringify({ ...event }, { relaxed: false }),
+        operationType: event.operationType,
+        attempts: 0,
+        lastError: error.message,
+        permanent: true
+      },
+      "error",
+      { msg: "change event sent to the outbox", operationType: event.operationType, permanent: true }
+    );
   }
   if (record.degraded.length > 0) {
     logger.warn({
       msg: "change event degraded to fit the record limit",
-      outboxId,
-      ns,
+      outboxId: parking.outboxId,
+      ns: parking.ns,
       dropped: record.degraded,
       bytes: record.bytes,
       limit: config.maxRecordBytes
     });
   }
-  const outboxed = async (reason, attempts) => {
-    await enqueue(deps.outbox, {
-      _id: outboxId,
+  const parkRecord = (reason, attempts) => parking.park(
+    {
       partitionKey: record.partitionKey,
       data: record.data,
       operationType: event.operationType,
-      ns,
-      enqueuedAt: new Date(deps.clock.now()),
       attempts,
       lastError: reason
-    });
-    logger.warn({
-      msg: "change event sent to the outbox",
-      outboxId,
-      ns,
-      operationType: event.operationType,
-      attempts,
-      reason
-    });
-    return { result: "outboxed", reason };
-  };
+    },
+    "warn",
+    { msg: "change event sent to the outbox", operationType: event.operationType, attempts }
+  );
   if (await hasPendingFor(deps.outbox, record.partitionKey)) {
-    return outboxed("an earlier event of this document is waiting in the outbox", 0);
+    return parkRecord("an earlier event of this document is waiting in the outbox", 0);
   }
   let put;
   try {
@@ -1684,19 +1663,36 @@ async function publishChangeToKinesis(captured, deps) {
     );
   } catch (error) {
     const attempts = error.attempts || 1;
-    return outboxed(describeError(error), attempts);
+    return parkRecord(describeError(error), attempts);
   }
   if (event.ns && event.ns.db === config.heartbeatDatabase && event.ns.coll === config.heartbeatCollection) {
-    await recordSuccessfulPut(deps).catch(
-      (error) => logger.warn({ msg: "could not record the last successful put", error: describeError(error) })
-    );
-    const heartbeat = event.fullDocument;
-    if (heartbeat && typeof heartbeat._id === "string" && heartbeat.at instanceof Date)
-      await recordHeartbeatOnStream(deps.status, heartbeat._id, heartbeat.at, deps.clock.now()).catch(
-        (error) => logger.warn({ msg: "could not record the heartbeat put", error: describeError(error) })
-      );
+    await recordHeartbeatPut(event, deps);
   }
   return { result: "put", sequenceNumber: put.SequenceNumber, shardId: put.ShardId, degraded: record.degraded };
+}
+function parkingFor(captured, deps) {
+  const outboxId = resumeTokenId(captured) || syntheticOutboxId("event", deps.clock.now(), deps.random);
+  const ns = captured.ns ? `${captured.ns.db}.${captured.ns.coll}` : "";
+  return {
+    outboxId,
+    ns,
+    async park(entry, level, line) {
+      await enqueue(deps.outbox, { _id: outboxId, ns, enqueuedAt: new Date(deps.clock.now()), ...entry });
+      deps.logger[level]({ ...line, outboxId, ns, reason: entry.lastError });
+      return { result: "outboxed", reason: entry.lastError };
+    }
+  };
+}
+async function recordHeartbeatPut(event, deps) {
+  const { logger } = deps;
+  await recordSuccessfulPut(deps).catch(
+    (error) => logger.warn({ msg: "could not record the last successful put", error: describeError(error) })
+  );
+  const heartbeat = event.fullDocument;
+  if (heartbeat && typeof heartbeat._id === "string" && heartbeat.at instanceof Date)
+    await recordHeartbeatOnStream(deps.status, heartbeat._id, heartbeat.at, deps.clock.now()).catch(
+      (error) => logger.warn({ msg: "could not record the heartbeat put", error: describeError(error) })
+    );
 }
 function resumeTokenId(event) {
   const token = event._id;

@@ -1905,15 +1905,30 @@ function reconcileFloorId(target, source) {
   return `${target.db}.${target.coll}|reconcile:${source}`;
 }
 async function applyTargetWrites(collection, group, deletes) {
-  const { writes, target } = group;
-  if (writes.length === 0) return { written: 0, stale: 0, refused: [] };
-  const rowId = (write) => deletePositionId(target, write.key);
+  const { writes } = group;
+  if (writes.length === 0) return { stored: 0, stale: 0, refused: [] };
+  await rememberDeletes(group, deletes);
+  const written = await writeTargets(collection, writes);
+  const { failed: failed2, refused: refused2 } = written;
+  const upserts = writes.filter((write, i) => write.kind === "upsert" && !failed2.has(i));
+  const deltas = writes.filter((write, i) => write.kind === "delta" && !failed2.has(i));
+  if (upserts.length === 0 && deltas.length === 0)
+    return { stored: writes.length - failed2.size, stale: written.stale, refused: refused2 };
+  const missingDeltas = await deltasWithoutDocument(collection, deltas, deletes.bson);
+  const late = await undoDeletedAgain(collection, group, deletes, upserts, missingDeltas);
+  return {
+    stored: writes.length - failed2.size - late.undone - missingDeltas.length,
+    stale: written.stale + late.stale + late.undone,
+    refused: refused2.concat(late.refused)
+  };
+}
+async function rememberDeletes({ writes, target }, deletes) {
   const deleteRows = [];
   for (const write of writes) {
     if (write.kind !== "delete") continue;
     deleteRows.push({
       updateOne: {
-        filter: { _id: rowId(write) },
+        filter: { _id: deletePositionId(target, write.key) },
         update: {
           $max: { pos: write.position },
           $set: { ns: `${target.db}.${target.coll}`, id: write.id, deletedAt: new Date(deletes.now) }
@@ -1928,6 +1943,8 @@ async function applyTargetWrites(collection, group, deletes) {
       cause: new Error(deleteRefusals[0].message.slice(0, 200))
     });
   }
+}
+async function writeTargets(collection, writes) {
   const failures = await bulkWriteKeepingRefusals(
     collection,
     writes.map((write) => write.operation),
@@ -1935,7 +1952,6 @@ async function applyTargetWrites(collection, group, deletes) {
   );
   const failed2 = /* @__PURE__ */ new Set();
   let stale = 0;
-  let undone = 0;
   const refused2 = [];
   for (const failure2 of failures) {
     failed2.add(failure2.opIndex);
@@ -1946,10 +1962,10 @@ async function applyTargetWrites(collection, group, deletes) {
       refused2.push({ index: write.index, refusal: refusal("database_refused", reason) });
     }
   }
-  const upserts = writes.filter((write, i) => write.kind === "upsert" && !failed2.has(i));
-  const deltas = writes.filter((write, i) => write.kind === "delta" && !failed2.has(i));
-  if (upserts.length === 0 && deltas.length === 0) return { written: writes.length - failures.length, stale, refused: refused2 };
-  const missingDeltas = await deltasWithoutDocument(collection, deltas, deletes.bson);
+  return { failed: failed2, stale, refused: refused2 };
+}
+async function undoDeletedAgain(collection, { target }, deletes, upserts, missingDeltas) {
+  const rowId = (write) => deletePositionId(target, write.key);
   const checked = upserts.concat(missingDeltas);
   const floors = [];
   for (const write of checked) {
@@ -1967,11 +1983,11 @@ async function applyTargetWrites(collection, group, deletes) {
   const undo = [];
   for (const write of upserts) {
     const position = goneAfter(write);
-    if (position !== void 0 && position > write.position) {
+    if (position !== void 0 && position > write.position)
       undo.push({ deleteOne: { filter: { _id: write.id, [`${POSITION_FIELD}.pos`]: write.position } } });
-      undone++;
-    }
   }
+  let stale = 0;
+  const refused2 = [];
   for (const write of missingDeltas) {
     const position = goneAfter(write);
     if (position !== void 0 && position > write.position) stale++;
@@ -1990,7 +2006,7 @@ async function applyTargetWrites(collection, group, deletes) {
       cause: new Error(undoRefusals[0].message.slice(0, 200))
     });
   }
-  return { written: writes.length - failures.length - undone - missingDeltas.length, stale: stale + undone, refused: refused2 };
+  return { undone: undo.length, stale, refused: refused2 };
 }
 async function deltasWithoutDocument(collection, deltas, bson) {
   if (deltas.length === 0) return [];
@@ -2254,7 +2270,7 @@ function report(status, outcome, durationMs, body) {
     durationMs,
     bodyBytes: body ? body.length : 0,
     records: {
-      stored: count(outcome.written),
+      stored: count(outcome.stored),
       dead_lettered: count(outcome.deadLettered),
       empty: count(outcome.empty),
       superseded: count(outcome.superseded),
@@ -2281,7 +2297,7 @@ async function acceptDelivery(request, header, deps, outcome) {
 function emptyCounts() {
   return {
     records: 0,
-    written: 0,
+    stored: 0,
     stale: 0,
     heartbeats: 0,
     superseded: 0,
@@ -2324,7 +2340,7 @@ async function applyDelivery(delivery, deps, counts = emptyCounts(), sourceArn) 
       round.map(
         (group) => applyTargetWrites(deps.dataSource.db(group.target.db).collection(group.target.coll), group, deletes).then(
           (result) => {
-            outcome.written += result.written;
+            outcome.stored += result.stored;
             outcome.stale += result.stale;
             for (const { index, refusal: refusal2 } of result.refused)
               refused2.push({ index, refusal: refusal2, data: delivery.rawData(index) });
@@ -2339,7 +2355,7 @@ async function applyDelivery(delivery, deps, counts = emptyCounts(), sourceArn) 
   const origin = { requestId: delivery.requestId, sourceArn, receivedAt: new Date(deps.clock.now()) };
   await deadLetterStore(deps.dataSource, config).record(refused2.map((record) => deadLetter(record, origin)));
   outcome.deadLettered = refused2.length;
-  outcome.written += reconcile.accepted;
+  outcome.stored += reconcile.accepted;
   const sweeps = await settleReconciles(reconcile, {
     reconciles: deps.dataSource.db(config.database).collection(config.reconcileCollection),
     deletes: deletesCollection,

@@ -44,7 +44,6 @@ export class IdOrder {
    * skipping `skip`, at most `limit` (0: all). A bound confines the walk to its own bracket.
    */
   keys(range: IdRange, direction: 1 | -1, skip: number, limit: number): string[] {
-    const out: string[] = [];
     const bound = range.low || range.high;
     const bracket = bound ? idBracket(bound.value) : undefined;
     let iterator: IterableIterator<[unknown, string]>;
@@ -59,57 +58,63 @@ export class IdOrder {
       iterator =
         next !== undefined ? this.tree.entriesReversed(lowestOf(next), undefined, true) : this.tree.entriesReversed();
     }
-    let skipped = 0;
-    for (const [id, key] of iterator) {
-      if (bracket !== undefined && idBracket(id) !== bracket) break; // walked out of the bound's bracket
-      if (bound && isNaNId(id, nodeBson)) continue; // NaN matches no range bound, as in MongoDB
-      if (range.low) {
-        const c = compareIds(id, range.low.value);
-        if (c < 0 || (c === 0 && !range.low.inclusive)) {
-          if (direction === 1) continue;
-          break;
-        }
-      }
-      if (range.high) {
-        const c = compareIds(id, range.high.value);
-        if (c > 0 || (c === 0 && !range.high.inclusive)) {
-          if (direction === -1) continue;
-          break;
-        }
-      }
-      if (skipped < skip) {
-        skipped++;
-        continue;
-      }
-      out.push(key);
-      if (limit > 0 && out.length >= limit) break;
-    }
-    return out;
+    return takePage(iterator, skip, limit, (id) => {
+      if (bracket !== undefined && idBracket(id) !== bracket) return STOP; // walked out of the bound's bracket
+      if (bound && isNaNId(id, nodeBson)) return PASS; // NaN matches no range bound, as in MongoDB
+      // Short of a bound in the walk's direction: not there yet; past it: done.
+      if (range.low && outside(id, range.low, 1)) return direction === 1 ? PASS : STOP;
+      if (range.high && outside(id, range.high, -1)) return direction === -1 ? PASS : STOP;
+      return TAKE;
+    });
   }
 
   /** Keys of the documents whose `_id` is of one of the brackets (`$type`), in order. */
   private keysOfTypes(types: ReadonlySet<number>, direction: 1 | -1, skip: number, limit: number): string[] {
-    const out: string[] = [];
-    if (types.size === 0) return out;
+    if (types.size === 0) return [];
     const wanted = ORDER.filter((bracket) => types.has(bracket));
+    const last = wanted[wanted.length - 1];
     const iterator = direction === 1 ? this.tree.entries(lowestOf(wanted[0])) : this.tree.entriesReversed();
-    let skipped = 0;
-    for (const [id, key] of iterator) {
+    return takePage(iterator, skip, limit, (id) => {
       const bracket = idBracket(id) as number;
-      if (!types.has(bracket)) {
-        // Brackets come in order: past the last wanted one (ascending) nothing more can match.
-        if (direction === 1 && bracket > wanted[wanted.length - 1]) break;
-        continue;
-      }
-      if (skipped < skip) {
-        skipped++;
-        continue;
-      }
-      out.push(key);
-      if (limit > 0 && out.length >= limit) break;
-    }
-    return out;
+      if (types.has(bracket)) return TAKE;
+      // Brackets come in order: past the last wanted one (ascending) nothing more can match.
+      return direction === 1 && bracket > last ? STOP : PASS;
+    });
   }
+}
+
+const TAKE = 0;
+const PASS = 1;
+const STOP = 2;
+type Verdict = typeof TAKE | typeof PASS | typeof STOP;
+
+/** The keys `verdict` takes from a walk of the tree, after skipping `skip`, at most `limit` (0: all). */
+function takePage(
+  entries: IterableIterator<[unknown, string]>,
+  skip: number,
+  limit: number,
+  verdict: (id: unknown) => Verdict,
+): string[] {
+  const out: string[] = [];
+  let skipped = 0;
+  for (const [id, key] of entries) {
+    const v = verdict(id);
+    if (v === STOP) break;
+    if (v === PASS) continue;
+    if (skipped < skip) {
+      skipped++;
+      continue;
+    }
+    out.push(key);
+    if (limit > 0 && out.length >= limit) break;
+  }
+  return out;
+}
+
+/** Whether `id` lies beyond `bound` on its side: below a low bound (`side` 1), above a high one (-1). */
+function outside(id: unknown, bound: IdBound, side: 1 | -1): boolean {
+  const c = compareIds(id, bound.value) * side;
+  return c < 0 || (c === 0 && !bound.inclusive);
 }
 
 /** The simple brackets in MongoDB's order. */

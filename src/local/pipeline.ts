@@ -4,11 +4,12 @@ import { appendFileSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { MongoClient } from "mongodb";
 import { captureTriggerName } from "../core/capture/capture-list";
-import { captureDefaults } from "../core/capture/config";
-import { readFirehoseConfig } from "../core/firehose/config";
+import { captureDefaults, captureSettings } from "../core/capture/config";
+import { firehoseSettings, readFirehoseConfig } from "../core/firehose/config";
 import { deadLetterStore, type DeadLetterStore } from "../core/firehose/dead-letters";
 import { POSITION_FIELD } from "../core/firehose/envelope-position";
 import { countMatching, type CollectionPort, type DataSourcePort, type Document } from "../core/ports";
+import { readSetting, type Setting } from "../core/settings";
 import { EmbeddedStore } from "../embedded/store";
 import { createNodeTransport } from "../adapters/http/node-transport";
 import { createKinesisCall } from "../adapters/kinesis/sigv4-client";
@@ -168,7 +169,34 @@ async function connectForCommand(uri: string): Promise<MongoClient> {
   }
 }
 
-export const SOURCE = { db: "monitors", coll: "reports" };
+export interface Namespace {
+  readonly db: string;
+  readonly coll: string;
+}
+
+/**
+ * Where the deployed functions keep what the pipeline reads: the webhook's mirror, the capture
+ * outbox, the capture health records and the signal collection, from the functions' own values.
+ */
+export interface PipelineNamespaces {
+  readonly target: Namespace;
+  readonly outbox: Namespace;
+  readonly status: Namespace;
+  readonly signal: Namespace;
+}
+
+function namespacesFromValues(values: ReadonlyMap<string, unknown>): PipelineNamespaces {
+  const read = (entry: Setting<string>) => readSetting((name) => values.get(name), entry);
+  const outboxDb = read(captureSettings.outboxDatabase);
+  return {
+    target: { db: read(firehoseSettings.database), coll: read(firehoseSettings.collection) },
+    outbox: { db: outboxDb, coll: read(captureSettings.outboxCollection) },
+    status: { db: outboxDb, coll: read(captureSettings.statusCollection) },
+    signal: { db: read(captureSettings.signalDatabase), coll: read(captureSettings.signalCollection) },
+  };
+}
+
+export const SOURCE: Namespace = { db: "monitors", coll: "reports" };
 export const STREAM = "realm";
 const SOURCE_TRIGGER = captureTriggerName(SOURCE.db, SOURCE.coll);
 const HEARTBEAT = { db: captureDefaults.heartbeatDatabase, coll: captureDefaults.heartbeatCollection };
@@ -185,6 +213,8 @@ export class Pipeline {
   readonly landedAt = new Map<string, number>();
   lastLagMs?: number;
   sensor?: SensorSource;
+  /** Read from the functions' values once: a restart of the runtime reads the same values. */
+  readonly namespaces: PipelineNamespaces;
   private stopWatching?: () => void;
 
   private constructor(
@@ -196,7 +226,9 @@ export class Pipeline {
     readonly reader: KinesisStreamReader,
     readonly accessKey: string,
     readonly resumeTokens: Record<string, unknown>,
-  ) {}
+  ) {
+    this.namespaces = namespacesFromValues(runtime.values);
+  }
 
   static async start(options: PipelineOptions): Promise<Pipeline> {
     mkdirSync(options.stateDir, { recursive: true });
@@ -320,8 +352,9 @@ export class Pipeline {
 
   private watchLanding(): void {
     if (!(this.store instanceof EmbeddedStore)) return;
+    const { target } = this.namespaces;
     this.stopWatching = this.store.watch((event) => {
-      if (event.ns.db !== "monitors" || event.ns.coll !== "firehose" || !event.fullDocument) return;
+      if (event.ns.db !== target.db || event.ns.coll !== target.coll || !event.fullDocument) return;
       const id = event.documentKey._id as { toHexString?: () => string };
       if (typeof id?.toHexString !== "function") return;
       const hex = id.toHexString();
@@ -347,7 +380,7 @@ export class Pipeline {
     return deadLetterStore(this.store as unknown as DataSourcePort, config);
   }
 
-  private collection(db: string, coll: string): CollectionPort {
+  private collection({ db, coll }: Namespace): CollectionPort {
     return this.store.db(db).collection(coll) as unknown as CollectionPort;
   }
 
@@ -362,9 +395,9 @@ export class Pipeline {
       retried: this.simulator.stats.retries,
       backedUp: this.simulator.stats.backedUp,
       dropped: this.simulator.stats.dropped,
-      upserted: await countMatching(this.collection("monitors", "firehose")),
+      upserted: await countMatching(this.collection(this.namespaces.target)),
       deadLettered: await this.deadLetters().count(),
-      outboxDepth: await countMatching(this.collection("streamkap", "kinesis_outbox")),
+      outboxDepth: await countMatching(this.collection(this.namespaces.outbox)),
       lastLagMs: this.lastLagMs,
     };
   }
@@ -385,13 +418,13 @@ export class Pipeline {
    * those sources are checked, while any target without a source still counts as extra.
    */
   async verify(only?: ReadonlySet<string>): Promise<VerifyResult> {
-    const read = (db: string, coll: string) =>
-      this.collection(db, coll).find({}, { promoteValues: false, promoteLongs: false }).toArray();
-    const allSources = await read(SOURCE.db, SOURCE.coll);
+    const read = (namespace: Namespace) =>
+      this.collection(namespace).find({}, { promoteValues: false, promoteLongs: false }).toArray();
+    const allSources = await read(SOURCE);
     const hex = (d: Document) => (d._id as { toHexString?: () => string })?.toHexString?.();
     const sources = only ? allSources.filter((d) => only.has(hex(d) ?? "")) : allSources;
     // The mirror holds exactly the live documents: a deleted document leaves nothing behind.
-    const targets = await read("monitors", "firehose");
+    const targets = await read(this.namespaces.target);
     const key = (d: Document) => EJSON.stringify(d._id, { relaxed: false });
     const byId = new Map(targets.map((d) => [key(d), d]));
     const missing: string[] = [];

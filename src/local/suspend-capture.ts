@@ -1,7 +1,7 @@
 import { Double, EJSON, ObjectId } from "bson";
 import { randomBytes } from "node:crypto";
 import { captureHealthId } from "../core/capture/capture-health";
-import { captureDefaults, captureSettings } from "../core/capture/config";
+import { captureSettings } from "../core/capture/config";
 import type { Document } from "../core/ports";
 import { startLocalAdminApi, type LocalAdminApi, type SuspensionField } from "./admin-api-server";
 import { SOURCE, type Pipeline, type VerifyResult } from "./pipeline";
@@ -101,120 +101,37 @@ export class SuspendCaptureDemo {
     if (!pipeline || !sensor) throw new Error("attach a pipeline and start its sensor first");
     const gap = options.gap ?? Math.max(1, Math.floor(events / 30));
     const deadline = Date.now() + (options.timeoutMs ?? 120_000);
-    const reports = pipeline.store.db(SOURCE.db).collection(SOURCE.coll) as unknown as {
-      updateOne(filter: Document, update: Document): Promise<unknown>;
-      deleteOne(filter: Document): Promise<unknown>;
-    };
-    // The mirror (the embedded store or MONGODB_URI's).
-    const target = pipeline.store.db("monitors").collection("firehose") as unknown as {
-      findOne(filter: Document): Promise<Document | null>;
-      find(filter: Document): { sort(s: Document): { limit(n: number): { toArray(): Promise<Document[]> } } };
-    };
-    const inMirror = async (count: number) =>
-      (await target.find({}).sort({ _id: 1 }).limit(count).toArray()).map((d) => (d._id as ObjectId).toHexString());
+    const scene = sceneOf(pipeline);
 
     // Wait until a third is in and enough readings have landed in the mirror (captured for sure).
     const suspendAfter = Math.floor(events / 3);
-    while (sensor.inserted < suspendAfter || (await inMirror(2 * gap)).length < 2 * gap) {
+    while (sensor.inserted < suspendAfter || (await scene.inMirror(2 * gap)).length < 2 * gap) {
       if (Date.now() > deadline) throw new Error("the readings did not land in time to suspend capture");
       await sleep(20);
     }
-    // Suspend just after a heartbeat has checked, so the gap lasts until the next one (about a second).
-    const status = pipeline.store
-      .db(captureDefaults.heartbeatDatabase)
-      .collection(captureSettings.statusCollection.fallback as string) as unknown as {
-      findOne(filter: Document): Promise<Document | null>;
-    };
-    const checkedAt = async () => {
-      const doc = await status.findOne({ _id: captureHealthId(APP) });
-      return doc && doc.checkedAt instanceof Date ? doc.checkedAt.getTime() : 0;
-    };
-    const lastCheck = await checkedAt();
-    for (const until = Date.now() + 3 * DEMO_HEARTBEAT_EVERY_MS; Date.now() < until;) {
-      if ((await checkedAt()) !== lastCheck) break;
-      await sleep(5);
-    }
-    const landed = await inMirror(2 * gap);
-    const runtime = pipeline.runtime;
-    const triggers = runtime
+    await afterNextHealthCheck(scene);
+    const landed = await scene.inMirror(2 * gap);
+    const triggers = pipeline.runtime
       .listDatabaseTriggers()
       .filter((t) => t.functionName === "publishChangeToKinesis")
       .map((t) => t.name);
     const suspendedAt = Date.now();
     const insertedBefore = sensor.inserted;
-    for (const name of triggers) runtime.suspendTrigger(name, { historyLost: true });
-    // The gap's writes go in at once, before the next heartbeat can notice: updates and deletes of
-    // readings the mirror already holds, while the sensor keeps inserting.
-    const gapUpdated: string[] = [];
-    const gapDeleted: string[] = [];
-    for (let i = 0; i < landed.length; i++) {
-      const _id = ObjectId.createFromHexString(landed[i]);
-      if (i % 2 === 0) {
-        await reports.updateOne({ _id }, { $set: { temperature: new Double(-40.5), recalibrated: true } });
-        gapUpdated.push(landed[i]);
-      } else {
-        await reports.deleteOne({ _id });
-        gapDeleted.push(landed[i]);
-      }
-    }
+    for (const name of triggers) pipeline.runtime.suspendTrigger(name, { historyLost: true });
+    const { gapUpdated, gapDeleted } = await writeGap(scene, landed);
     await sensor.finished;
 
-    // The heal: the heartbeat resumes the triggers, then inserts a reconcile signal, which runs.
-    const signals = pipeline.store
-      .db(captureDefaults.heartbeatDatabase)
-      .collection(captureDefaults.signalCollection) as unknown as {
-      find(filter: Document): { toArray(): Promise<Document[]> };
-    };
-    let signal: Document | undefined;
-    while (Date.now() < deadline) {
-      [signal] = await signals.find({ "data.reconcile": true }).toArray();
-      if (signal && (signal.status === "done" || signal.status === "failed")) break;
-      await sleep(200);
-    }
-
-    // Then until the mirror is exact, or every change has been put and delivered and the mirror has
-    // not moved for a while.
-    const outbox = pipeline.store
-      .db(captureDefaults.heartbeatDatabase)
-      .collection(captureSettings.outboxCollection.fallback as string) as unknown as {
-      countDocuments(filter?: Document): Promise<number>;
-    };
-    const settled = async () =>
-      runtime.listDatabaseTriggers().every((t) => t.pending === 0) && (await outbox.countDocuments({})) === 0;
-    let verify = await pipeline.verify();
-    let last = "";
-    let quietSince = Date.now();
-    while (!verify.exact && Date.now() < deadline) {
-      // The mirror's own state: heartbeats keep arriving every second and change nothing of it.
-      const now = `${verify.landed}/${verify.missing.length}/${verify.different.length}/${verify.extra.length}`;
-      if (now !== last || !(await settled())) {
-        last = now;
-        quietSince = Date.now();
-      } else if (Date.now() - quietSince > 3_000) break;
-      await sleep(250);
-      verify = await pipeline.verify();
-    }
+    const signal = await waitForReconcile(scene, deadline);
+    const verify = await waitForMirror(scene, deadline);
 
     let deletesGone = 0;
     for (const hex of gapDeleted)
-      if (!(await target.findOne({ _id: ObjectId.createFromHexString(hex) }))) deletesGone++;
+      if (!(await scene.target.findOne({ _id: ObjectId.createFromHexString(hex) }))) deletesGone++;
     let updatesRepaired = 0;
     for (const hex of gapUpdated) {
-      const mirrored = await target.findOne({ _id: ObjectId.createFromHexString(hex) });
+      const mirrored = await scene.target.findOne({ _id: ObjectId.createFromHexString(hex) });
       if (mirrored && mirrored.recalibrated === true) updatesRepaired++;
     }
-    const dropped: Record<string, number> = {};
-    for (const t of runtime.listDatabaseTriggers())
-      for (const [op, n] of Object.entries(t.dropped)) dropped[op] = (dropped[op] || 0) + n;
-    const ids = new Map(runtime.listDatabaseTriggers().map((t) => [t.id, t.name]));
-    const resumes = this.admin.calls
-      .filter((c) => c.method === "PUT" && c.status === 204)
-      .map((c) => ({
-        at: c.at,
-        trigger: ids.get(decodeURIComponent(c.path.split("/")[6] || "")) || c.path,
-        disableToken: (c.body as { disable_token?: unknown } | undefined)?.disable_token === true,
-      }));
-    const health = await status.findOne({ _id: captureHealthId(APP) });
     const expected = sensor.inserted - gapDeleted.length;
     // Keys as verify() writes them.
     const updatedKeys = new Set(
@@ -224,21 +141,12 @@ export class SuspendCaptureDemo {
       suspendedAt,
       triggers,
       insertedBefore,
-      dropped,
+      dropped: droppedEvents(pipeline),
       gapUpdated,
       gapDeleted,
-      resumes,
-      signal: signal && {
-        id: EJSON.stringify(signal._id),
-        collections: ((signal.data as Document)["data-collections"] as string[]) || [],
-        insertedAt: signal.createdAt instanceof Date ? signal.createdAt.getTime() : NaN,
-        status: String(signal.status),
-        resent: Object.values((signal.progress as Record<string, { count?: number }>) || {}).reduce(
-          (sum, p) => sum + (p.count || 0),
-          0,
-        ),
-      },
-      health: health || undefined,
+      resumes: this.resumes(pipeline),
+      signal: signal && describeSignal(signal),
+      health: (await scene.status.findOne({ _id: captureHealthId(APP) })) || undefined,
       deletesGone,
       updatesRepaired,
       differentOutsideGap: verify.different.filter((key) => !updatedKeys.has(key)),
@@ -248,9 +156,142 @@ export class SuspendCaptureDemo {
     };
   }
 
+  /** The heartbeat's resume calls to the local Admin API, by trigger name. */
+  private resumes(pipeline: Pipeline): HealResult["resumes"] {
+    const ids = new Map(pipeline.runtime.listDatabaseTriggers().map((t) => [t.id, t.name]));
+    return this.admin.calls
+      .filter((c) => c.method === "PUT" && c.status === 204)
+      .map((c) => ({
+        at: c.at,
+        trigger: ids.get(decodeURIComponent(c.path.split("/")[6] || "")) || c.path,
+        disableToken: (c.body as { disable_token?: unknown } | undefined)?.disable_token === true,
+      }));
+  }
+
   async stop(): Promise<void> {
     await this.admin.stop();
   }
+}
+
+/** The collections the demo reads and writes, where the pipeline's functions keep them. */
+function sceneOf(pipeline: Pipeline) {
+  const { target, status, signal, outbox } = pipeline.namespaces;
+  const collection = <T>(ns: { db: string; coll: string }) =>
+    pipeline.store.db(ns.db).collection(ns.coll) as unknown as T;
+  const mirror = collection<{
+    findOne(filter: Document): Promise<Document | null>;
+    find(filter: Document): { sort(s: Document): { limit(n: number): { toArray(): Promise<Document[]> } } };
+  }>(target);
+  return {
+    pipeline,
+    reports: collection<{
+      updateOne(filter: Document, update: Document): Promise<unknown>;
+      deleteOne(filter: Document): Promise<unknown>;
+    }>(SOURCE),
+    // The mirror (the embedded store or MONGODB_URI's).
+    target: mirror,
+    status: collection<{ findOne(filter: Document): Promise<Document | null> }>(status),
+    signals: collection<{ find(filter: Document): { toArray(): Promise<Document[]> } }>(signal),
+    outbox: collection<{ countDocuments(filter?: Document): Promise<number> }>(outbox),
+    /** The hex `_id`s of the first `count` readings in the mirror. */
+    inMirror: async (count: number) =>
+      (await mirror.find({}).sort({ _id: 1 }).limit(count).toArray()).map((d) => (d._id as ObjectId).toHexString()),
+  };
+}
+
+type Scene = ReturnType<typeof sceneOf>;
+
+/** Returns just after a heartbeat has checked capture, so a gap starting now lasts until the next (about a second). */
+async function afterNextHealthCheck(scene: Scene): Promise<void> {
+  const checkedAt = async () => {
+    const doc = await scene.status.findOne({ _id: captureHealthId(APP) });
+    return doc && doc.checkedAt instanceof Date ? doc.checkedAt.getTime() : 0;
+  };
+  const lastCheck = await checkedAt();
+  for (const until = Date.now() + 3 * DEMO_HEARTBEAT_EVERY_MS; Date.now() < until;) {
+    if ((await checkedAt()) !== lastCheck) break;
+    await sleep(5);
+  }
+}
+
+/**
+ * The gap's writes, at once, before the next heartbeat can notice: every other reading the mirror
+ * already holds updated, the rest deleted, while the sensor keeps inserting.
+ */
+async function writeGap(
+  scene: Scene,
+  landed: readonly string[],
+): Promise<{ gapUpdated: string[]; gapDeleted: string[] }> {
+  const gapUpdated: string[] = [];
+  const gapDeleted: string[] = [];
+  for (let i = 0; i < landed.length; i++) {
+    const _id = ObjectId.createFromHexString(landed[i]);
+    if (i % 2 === 0) {
+      await scene.reports.updateOne({ _id }, { $set: { temperature: new Double(-40.5), recalibrated: true } });
+      gapUpdated.push(landed[i]);
+    } else {
+      await scene.reports.deleteOne({ _id });
+      gapDeleted.push(landed[i]);
+    }
+  }
+  return { gapUpdated, gapDeleted };
+}
+
+/** The heal: the heartbeat resumes the triggers, then inserts a reconcile signal; waits until it has run. */
+async function waitForReconcile(scene: Scene, deadline: number): Promise<Document | undefined> {
+  let signal: Document | undefined;
+  while (Date.now() < deadline) {
+    [signal] = await scene.signals.find({ "data.reconcile": true }).toArray();
+    if (signal && (signal.status === "done" || signal.status === "failed")) break;
+    await sleep(200);
+  }
+  return signal;
+}
+
+/**
+ * Waits until the mirror is exact, or every change has been put and delivered and the mirror has
+ * not moved for a while; its last check.
+ */
+async function waitForMirror(scene: Scene, deadline: number): Promise<VerifyResult> {
+  const { pipeline } = scene;
+  const settled = async () =>
+    pipeline.runtime.listDatabaseTriggers().every((t) => t.pending === 0) &&
+    (await scene.outbox.countDocuments({})) === 0;
+  let verify = await pipeline.verify();
+  let last = "";
+  let quietSince = Date.now();
+  while (!verify.exact && Date.now() < deadline) {
+    // The mirror's own state: heartbeats keep arriving every second and change nothing of it.
+    const now = `${verify.landed}/${verify.missing.length}/${verify.different.length}/${verify.extra.length}`;
+    if (now !== last || !(await settled())) {
+      last = now;
+      quietSince = Date.now();
+    } else if (Date.now() - quietSince > 3_000) break;
+    await sleep(250);
+    verify = await pipeline.verify();
+  }
+  return verify;
+}
+
+/** Change events the suspended triggers never delivered, by operation type. */
+function droppedEvents(pipeline: Pipeline): Record<string, number> {
+  const dropped: Record<string, number> = {};
+  for (const t of pipeline.runtime.listDatabaseTriggers())
+    for (const [op, n] of Object.entries(t.dropped)) dropped[op] = (dropped[op] || 0) + n;
+  return dropped;
+}
+
+function describeSignal(signal: Document): NonNullable<HealResult["signal"]> {
+  return {
+    id: EJSON.stringify(signal._id),
+    collections: ((signal.data as Document)["data-collections"] as string[]) || [],
+    insertedAt: signal.createdAt instanceof Date ? signal.createdAt.getTime() : NaN,
+    status: String(signal.status),
+    resent: Object.values((signal.progress as Record<string, { count?: number }>) || {}).reduce(
+      (sum, p) => sum + (p.count || 0),
+      0,
+    ),
+  };
 }
 
 /** The demo's story, a line per step, for `npm start`. */

@@ -50,7 +50,7 @@ describe("GET /metrics on the Node server", () => {
     const text = metrics.body;
     expect(sample(text, 'akb_firehose_requests_total{status="200"}')).toBe(3);
     expect(sample(text, 'akb_firehose_requests_total{status="401"}')).toBe(1);
-    expect(sample(text, 'akb_firehose_records_total{outcome="stored"}')).toBe(total("written"));
+    expect(sample(text, 'akb_firehose_records_total{outcome="stored"}')).toBe(total("stored"));
     expect(sample(text, 'akb_firehose_records_total{outcome="dead_lettered"}')).toBe(total("deadLettered"));
     expect(sample(text, 'akb_firehose_records_total{outcome="empty"}')).toBe(total("empty"));
     expect(sample(text, 'akb_firehose_records_total{outcome="superseded"}')).toBe(total("superseded"));
@@ -122,7 +122,7 @@ describe("CloudWatch EMF lines from the Lambda handler", () => {
     expect(accepted).toMatchObject({
       status: "200",
       akb_firehose_requests: 1,
-      akb_firehose_records_stored: log.written,
+      akb_firehose_records_stored: log.stored,
       akb_firehose_records_dead_lettered: log.deadLettered,
       akb_firehose_records_empty: log.empty,
       akb_firehose_records_superseded: log.superseded,

@@ -2,6 +2,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
+import type { EmbeddedStore } from "../../src/embedded/store";
 import { startKinesisEmulator } from "../../src/local/kinesis-emulator";
 import { Pipeline } from "../../src/local/pipeline";
 
@@ -11,10 +12,11 @@ afterEach(async () => {
   await Promise.all(running.splice(0).map((p) => p.stop()));
 });
 
-async function start(engine: "kinesis-local" | "kinesalite") {
+async function start(engine: "kinesis-local" | "kinesalite", values?: Record<string, unknown>) {
   const pipeline = await Pipeline.start({
     root,
     engine,
+    values,
     stateDir: mkdtempSync(join(tmpdir(), "akb-pipeline-")),
     bufferIntervalMs: 300,
     timeScale: 0.05, // Firehose's backoff, 20x faster
@@ -42,6 +44,21 @@ describe(
       await pipeline.startSensor(50, 60).finished;
       const counts = await expectExact(pipeline, 60);
       expect(counts.put).toBe(60);
+    });
+
+    it("counts and checks the mirror and outbox where the functions' values put them, not at the defaults", async () => {
+      const pipeline = await start("kinesalite", {
+        FIREHOSE_COLLECTION: "readings_mirror",
+        KINESIS_OUTBOX_COLLECTION: "outbox_elsewhere",
+      });
+      expect(pipeline.namespaces).toMatchObject({
+        target: { db: "monitors", coll: "readings_mirror" },
+        outbox: { db: "streamkap", coll: "outbox_elsewhere" },
+      });
+      await pipeline.startSensor(50, 30).finished;
+      await expectExact(pipeline, 30);
+      const store = pipeline.store as EmbeddedStore;
+      expect(await store.db("monitors").collection("firehose").countDocuments({})).toBe(0);
     });
 
     it("survives the webhook going away mid-run: Firehose retries the same batches and nothing is lost or doubled", async () => {

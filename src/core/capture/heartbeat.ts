@@ -1,31 +1,19 @@
-import { countMatching, type Clock, type CollectionPort, type Logger } from "../ports";
-import type { KinesisPort } from "../kinesis/port";
-import type { Sleep } from "../retry";
+import { countMatching, type CollectionPort, type DataSourcePort } from "../ports";
 import type { BsonPort } from "../bson-port";
 import { describeError } from "../errors";
-import type { DataSourcePort } from "../ports";
 import { checkCapture, type CaptureHealthReport } from "./capture-health";
-import type { CaptureConfig } from "./config";
 import type { CaptureHealthConfig } from "./health-config";
 import type { TriggerAdminPort } from "./trigger-admin";
 import { drainOutbox, type DrainResult } from "./drain-outbox";
-import { recordSuccessfulPut } from "./publish-change";
+import { recordSuccessfulPut, type PublishDeps } from "./publish-change";
 import { continueSnapshots, type SnapshotDeps } from "./snapshot";
 
 /** App Services stops a function at 300 s; the heartbeat leaves itself a margin. */
 export const HEARTBEAT_BUDGET_MS = 240_000;
 
-export interface HeartbeatDeps {
-  readonly config: CaptureConfig;
-  readonly kinesis: KinesisPort;
+/** What publishing needs (the heartbeat drains the outbox and records its puts alike), and the heartbeat's own. */
+export interface HeartbeatDeps extends PublishDeps {
   readonly heartbeat: CollectionPort;
-  readonly outbox: CollectionPort;
-  readonly status: CollectionPort;
-  readonly bson: BsonPort;
-  readonly clock: Clock;
-  readonly sleep: Sleep;
-  readonly logger: Logger;
-  readonly random?: () => number;
   /** Absent in hosts that do not run snapshots. */
   readonly snapshots?: Omit<SnapshotDeps, "config" | "kinesis" | "outbox" | "clock" | "sleep" | "logger" | "random">;
   /** The capture check (capture-health.ts); absent, the heartbeat only writes, drains and continues. */

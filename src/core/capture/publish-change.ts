@@ -6,7 +6,7 @@ import { withRetries, type Sleep } from "../retry";
 import type { CaptureConfig } from "./config";
 import { recordHeartbeatOnStream } from "./heartbeat-on-stream";
 import { buildKinesisRecord, RecordTooLargeError, type ChangeEvent, type KinesisRecord } from "./envelope";
-import { enqueue, hasPendingFor, syntheticOutboxId } from "./outbox";
+import { enqueue, hasPendingFor, syntheticOutboxId, type OutboxEntry } from "./outbox";
 import { partitionKeyFor } from "./partition-key";
 import { shapeChangeEvent } from "./shape-event";
 
@@ -41,8 +41,7 @@ export type PublishOutcome =
  */
 export async function publishChangeToKinesis(captured: ChangeEvent, deps: PublishDeps): Promise<PublishOutcome> {
   const { config, bson, logger } = deps;
-  const outboxId = resumeTokenId(captured) || syntheticOutboxId("event", deps.clock.now(), deps.random);
-  const ns = captured.ns ? `${captured.ns.db}.${captured.ns.coll}` : "";
+  const parking = parkingFor(captured, deps);
   let event: ChangeEvent;
   try {
     const shaped = shapeChangeEvent(captured, config, bson);
@@ -53,19 +52,18 @@ export async function publishChangeToKinesis(captured: ChangeEvent, deps: Publis
     // The options cannot be applied now (no mask key, unreadable options): the event waits, as the
     // trigger gave it, in the outbox (in the source cluster), and the drain shapes it once they can.
     const documentKey = captured.documentKey || { _id: null };
-    await enqueue(deps.outbox, {
-      _id: outboxId,
-      partitionKey: partitionKeyFor(documentKey._id, bson),
-      data: bson.ejson.stringify({ ...captured }, { relaxed: false }),
-      operationType: captured.operationType,
-      ns,
-      enqueuedAt: new Date(deps.clock.now()),
-      attempts: 0,
-      lastError: error.message,
-      shaping: "pending",
-    });
-    logger.error({ msg: "change event sent to the outbox unshaped", outboxId, ns, reason: error.message });
-    return { result: "outboxed", reason: error.message };
+    return parking.park(
+      {
+        partitionKey: partitionKeyFor(documentKey._id, bson),
+        data: bson.ejson.stringify({ ...captured }, { relaxed: false }),
+        operationType: captured.operationType,
+        attempts: 0,
+        lastError: error.message,
+        shaping: "pending",
+      },
+      "error",
+      { msg: "change event sent to the outbox unshaped" },
+    );
   }
   let record: KinesisRecord;
   try {
@@ -73,63 +71,44 @@ export async function publishChangeToKinesis(captured: ChangeEvent, deps: Publis
   } catch (error) {
     if (!(error instanceof RecordTooLargeError)) throw error;
     // Nothing can be put; keep the event itself (not the oversized record) for an operator to handle.
-    const data = bson.ejson.stringify({ ...event }, { relaxed: false });
-    await enqueue(deps.outbox, {
-      _id: outboxId,
-      partitionKey: "",
-      data,
-      operationType: event.operationType,
-      ns,
-      enqueuedAt: new Date(deps.clock.now()),
-      attempts: 0,
-      lastError: error.message,
-      permanent: true,
-    });
-    logger.error({
-      msg: "change event sent to the outbox",
-      outboxId,
-      ns,
-      operationType: event.operationType,
-      reason: error.message,
-      permanent: true,
-    });
-    return { result: "outboxed", reason: error.message };
+    return parking.park(
+      {
+        partitionKey: "",
+        data: bson.ejson.stringify({ ...event }, { relaxed: false }),
+        operationType: event.operationType,
+        attempts: 0,
+        lastError: error.message,
+        permanent: true,
+      },
+      "error",
+      { msg: "change event sent to the outbox", operationType: event.operationType, permanent: true },
+    );
   }
   if (record.degraded.length > 0) {
     logger.warn({
       msg: "change event degraded to fit the record limit",
-      outboxId,
-      ns,
+      outboxId: parking.outboxId,
+      ns: parking.ns,
       dropped: record.degraded,
       bytes: record.bytes,
       limit: config.maxRecordBytes,
     });
   }
-
-  const outboxed = async (reason: string, attempts: number): Promise<PublishOutcome> => {
-    await enqueue(deps.outbox, {
-      _id: outboxId,
-      partitionKey: record.partitionKey,
-      data: record.data,
-      operationType: event.operationType,
-      ns,
-      enqueuedAt: new Date(deps.clock.now()),
-      attempts,
-      lastError: reason,
-    });
-    logger.warn({
-      msg: "change event sent to the outbox",
-      outboxId,
-      ns,
-      operationType: event.operationType,
-      attempts,
-      reason,
-    });
-    return { result: "outboxed", reason };
-  };
+  const parkRecord = (reason: string, attempts: number) =>
+    parking.park(
+      {
+        partitionKey: record.partitionKey,
+        data: record.data,
+        operationType: event.operationType,
+        attempts,
+        lastError: reason,
+      },
+      "warn",
+      { msg: "change event sent to the outbox", operationType: event.operationType, attempts },
+    );
 
   if (await hasPendingFor(deps.outbox, record.partitionKey)) {
-    return outboxed("an earlier event of this document is waiting in the outbox", 0);
+    return parkRecord("an earlier event of this document is waiting in the outbox", 0);
   }
   let put: { SequenceNumber: string; ShardId: string };
   try {
@@ -142,21 +121,51 @@ export async function publishChangeToKinesis(captured: ChangeEvent, deps: Publis
     );
   } catch (error) {
     const attempts = (error as { attempts?: number }).attempts || 1;
-    return outboxed(describeError(error), attempts);
+    return parkRecord(describeError(error), attempts);
   }
   if (event.ns && event.ns.db === config.heartbeatDatabase && event.ns.coll === config.heartbeatCollection) {
-    // Bookkeeping only: the event is on the stream, so a failure here must not outbox it again.
-    await recordSuccessfulPut(deps).catch((error) =>
-      logger.warn({ msg: "could not record the last successful put", error: describeError(error) }),
-    );
-    // Which heartbeat reached the stream: the heartbeat's stream check compares it with what it wrote.
-    const heartbeat = event.fullDocument as { _id?: unknown; at?: unknown } | null | undefined;
-    if (heartbeat && typeof heartbeat._id === "string" && heartbeat.at instanceof Date)
-      await recordHeartbeatOnStream(deps.status, heartbeat._id, heartbeat.at, deps.clock.now()).catch((error) =>
-        logger.warn({ msg: "could not record the heartbeat put", error: describeError(error) }),
-      );
+    await recordHeartbeatPut(event, deps);
   }
   return { result: "put", sequenceNumber: put.SequenceNumber, shardId: put.ShardId, degraded: record.degraded };
+}
+
+/**
+ * Where an event that cannot be put now waits: `park` writes its outbox entry (under the event's
+ * resume token, so a re-run trigger keeps one) and logs why, at `level`.
+ */
+function parkingFor(captured: ChangeEvent, deps: PublishDeps) {
+  const outboxId = resumeTokenId(captured) || syntheticOutboxId("event", deps.clock.now(), deps.random);
+  const ns = captured.ns ? `${captured.ns.db}.${captured.ns.coll}` : "";
+  return {
+    outboxId,
+    ns,
+    async park(
+      entry: Omit<OutboxEntry, "_id" | "ns" | "enqueuedAt">,
+      level: "warn" | "error",
+      line: { msg: string } & Record<string, unknown>,
+    ): Promise<PublishOutcome> {
+      await enqueue(deps.outbox, { _id: outboxId, ns, enqueuedAt: new Date(deps.clock.now()), ...entry });
+      deps.logger[level]({ ...line, outboxId, ns, reason: entry.lastError });
+      return { result: "outboxed", reason: entry.lastError };
+    },
+  };
+}
+
+/**
+ * After a heartbeat's put, bookkeeping only: the event is on the stream, so a failure here is logged
+ * and must not outbox it again.
+ */
+async function recordHeartbeatPut(event: ChangeEvent, deps: PublishDeps): Promise<void> {
+  const { logger } = deps;
+  await recordSuccessfulPut(deps).catch((error) =>
+    logger.warn({ msg: "could not record the last successful put", error: describeError(error) }),
+  );
+  // Which heartbeat reached the stream: the heartbeat's stream check compares it with what it wrote.
+  const heartbeat = event.fullDocument as { _id?: unknown; at?: unknown } | null | undefined;
+  if (heartbeat && typeof heartbeat._id === "string" && heartbeat.at instanceof Date)
+    await recordHeartbeatOnStream(deps.status, heartbeat._id, heartbeat.at, deps.clock.now()).catch((error) =>
+      logger.warn({ msg: "could not record the heartbeat put", error: describeError(error) }),
+    );
 }
 
 /** The resume token's `_data`, the event's unique and sortable identity. */

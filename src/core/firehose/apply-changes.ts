@@ -48,7 +48,7 @@ import { bulkWriteKeepingRefusals, isDuplicateIdError } from "./bulk-write-refus
  */
 
 export interface ApplyOutcome {
-  readonly written: number;
+  readonly stored: number;
   /** Guarded writes skipped (or undone) because the target or D already held something newer. */
   readonly stale: number;
   readonly refused: { index: number; refusal: Refusal }[];
@@ -73,22 +73,38 @@ export function reconcileFloorId(target: { db: string; coll: string }, source: s
   return `${target.db}.${target.coll}|reconcile:${source}`;
 }
 
+/** One target's planned writes, in the three steps above; step 2's failures are stale or refused, never thrown. */
 export async function applyTargetWrites(
   collection: CollectionPort,
   group: TargetWrites,
   deletes: DeletePositions,
 ): Promise<ApplyOutcome> {
-  const { writes, target } = group;
-  if (writes.length === 0) return { written: 0, stale: 0, refused: [] };
-  const rowId = (write: PlannedWrite) => deletePositionId(target, write.key);
+  const { writes } = group;
+  if (writes.length === 0) return { stored: 0, stale: 0, refused: [] };
+  await rememberDeletes(group, deletes);
+  const written = await writeTargets(collection, writes);
+  const { failed, refused } = written;
+  const upserts = writes.filter((write, i) => write.kind === "upsert" && !failed.has(i));
+  const deltas = writes.filter((write, i) => write.kind === "delta" && !failed.has(i));
+  if (upserts.length === 0 && deltas.length === 0)
+    return { stored: writes.length - failed.size, stale: written.stale, refused };
+  const missingDeltas = await deltasWithoutDocument(collection, deltas, deletes.bson);
+  const late = await undoDeletedAgain(collection, group, deletes, upserts, missingDeltas);
+  return {
+    stored: writes.length - failed.size - late.undone - missingDeltas.length,
+    stale: written.stale + late.stale + late.undone,
+    refused: refused.concat(late.refused),
+  };
+}
 
-  // 1. Remember every delete before it touches the target.
+/** 1. Every delete's position, remembered before the delete touches the target. */
+async function rememberDeletes({ writes, target }: TargetWrites, deletes: DeletePositions): Promise<void> {
   const deleteRows: WriteOperation[] = [];
   for (const write of writes) {
     if (write.kind !== "delete") continue;
     deleteRows.push({
       updateOne: {
-        filter: { _id: rowId(write) },
+        filter: { _id: deletePositionId(target, write.key) },
         update: {
           $max: { pos: write.position },
           $set: { ns: `${target.db}.${target.coll}`, id: write.id, deletedAt: new Date(deletes.now) },
@@ -104,8 +120,13 @@ export async function applyTargetWrites(
       cause: new Error(deleteRefusals[0].message.slice(0, 200)),
     });
   }
+}
 
-  // 2. The target writes, all at once.
+/** 2. The target writes, all at once: which failed, how many because the target held newer, the rest refused. */
+async function writeTargets(
+  collection: CollectionPort,
+  writes: readonly PlannedWrite[],
+): Promise<{ failed: Set<number>; stale: number; refused: ApplyOutcome["refused"] }> {
   const failures = await bulkWriteKeepingRefusals(
     collection,
     writes.map((write) => write.operation),
@@ -113,7 +134,6 @@ export async function applyTargetWrites(
   );
   const failed = new Set<number>();
   let stale = 0;
-  let undone = 0;
   const refused: ApplyOutcome["refused"] = [];
   for (const failure of failures) {
     failed.add(failure.opIndex);
@@ -126,12 +146,21 @@ export async function applyTargetWrites(
       refused.push({ index: write.index, refusal: refusal("database_refused", reason) });
     }
   }
+  return { failed, stale, refused };
+}
 
-  // 3. Upserts that may have re-inserted a deleted document, and deltas that found nothing.
-  const upserts = writes.filter((write, i) => write.kind === "upsert" && !failed.has(i));
-  const deltas = writes.filter((write, i) => write.kind === "delta" && !failed.has(i));
-  if (upserts.length === 0 && deltas.length === 0) return { written: writes.length - failures.length, stale, refused };
-  const missingDeltas = await deltasWithoutDocument(collection, deltas, deletes.bson);
+/**
+ * 3. Upserts that re-inserted a document deleted (or reconciled away) after their change are undone;
+ * deltas that found nothing are stale when so deleted, refused otherwise.
+ */
+async function undoDeletedAgain(
+  collection: CollectionPort,
+  { target }: TargetWrites,
+  deletes: DeletePositions,
+  upserts: readonly PlannedWrite[],
+  missingDeltas: readonly PlannedWrite[],
+): Promise<{ undone: number; stale: number; refused: ApplyOutcome["refused"] }> {
+  const rowId = (write: PlannedWrite) => deletePositionId(target, write.key);
   const checked = upserts.concat(missingDeltas);
   const floors: string[] = [];
   for (const write of checked) {
@@ -150,11 +179,11 @@ export async function applyTargetWrites(
   const undo: WriteOperation[] = [];
   for (const write of upserts) {
     const position = goneAfter(write);
-    if (position !== undefined && position > (write.position as string)) {
+    if (position !== undefined && position > (write.position as string))
       undo.push({ deleteOne: { filter: { _id: write.id, [`${POSITION_FIELD}.pos`]: write.position } } });
-      undone++;
-    }
   }
+  let stale = 0;
+  const refused: ApplyOutcome["refused"] = [];
   for (const write of missingDeltas) {
     const position = goneAfter(write);
     if (position !== undefined && position > (write.position as string)) stale++;
@@ -173,7 +202,7 @@ export async function applyTargetWrites(
       cause: new Error(undoRefusals[0].message.slice(0, 200)),
     });
   }
-  return { written: writes.length - failures.length - undone - missingDeltas.length, stale: stale + undone, refused };
+  return { undone: undo.length, stale, refused };
 }
 
 /** The deltas whose document the target does not hold (so the guarded update matched nothing). */

@@ -88,7 +88,7 @@ function report(status: number, outcome: Outcome, durationMs: number, body: Uint
     durationMs,
     bodyBytes: body ? body.length : 0,
     records: {
-      stored: count(outcome.written),
+      stored: count(outcome.stored),
       dead_lettered: count(outcome.deadLettered),
       empty: count(outcome.empty),
       superseded: count(outcome.superseded),
@@ -122,7 +122,7 @@ async function acceptDelivery(
 /** What applying a delivery did, record by record (also the request's log line). */
 export interface ApplyCounts {
   records: number;
-  written: number;
+  stored: number;
   stale: number;
   heartbeats: number;
   superseded: number;
@@ -142,7 +142,7 @@ export type ApplyDeps = Pick<FirehoseDeliveryDeps, "config" | "dataSource" | "bs
 export function emptyCounts(): ApplyCounts {
   return {
     records: 0,
-    written: 0,
+    stored: 0,
     stale: 0,
     heartbeats: 0,
     superseded: 0,
@@ -202,7 +202,7 @@ export async function applyDelivery(
         round.map((group) =>
           applyTargetWrites(deps.dataSource.db(group.target.db).collection(group.target.coll), group, deletes).then(
             (result) => {
-              outcome.written += result.written;
+              outcome.stored += result.stored;
               outcome.stale += result.stale;
               for (const { index, refusal } of result.refused)
                 refused.push({ index, refusal, data: delivery.rawData(index) });
@@ -221,7 +221,7 @@ export async function applyDelivery(
   const origin = { requestId: delivery.requestId, sourceArn, receivedAt: new Date(deps.clock.now()) };
   await deadLetterStore(deps.dataSource, config).record(refused.map((record) => deadLetter(record, origin)));
   outcome.deadLettered = refused.length;
-  outcome.written += reconcile.accepted;
+  outcome.stored += reconcile.accepted;
   const sweeps = await settleReconciles(reconcile, {
     reconciles: deps.dataSource.db(config.database).collection(config.reconcileCollection),
     deletes: deletesCollection,

@@ -106,6 +106,49 @@ describe("the embedded store's ordered _id reads", () => {
     );
   });
 
+  it("equal MongoDB's rules for {_id: {$type}} reads of one or more types, both directions, skip and limit (property)", async () => {
+    const typeNames: Record<string, number | undefined> = {
+      number: 2,
+      string: 3,
+      objectId: 7,
+      bool: 8,
+      date: 9,
+      binData: undefined,
+    };
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(idArbitrary, { maxLength: 40 }),
+        fc.subarray(Object.keys(typeNames), { minLength: 1 }),
+        fc.constantFrom<1 | -1>(1, -1),
+        fc.nat({ max: 5 }),
+        fc.nat({ max: 10 }),
+        async (ids, names, direction, skip, limit) => {
+          const collection = new EmbeddedStore().db("t").collection("c");
+          const stored: unknown[] = [];
+          for (const id of ids) {
+            if (stored.some((s) => bracket(s) === bracket(id) && cmp(s, id) === 0)) continue;
+            stored.push(id);
+            await collection.insertOne({ _id: id });
+          }
+          const asked = new Set(names.map((name) => typeNames[name]));
+          let cursor = collection
+            .find({ _id: { $type: names.length === 1 ? names[0] : names } })
+            .sort({ _id: direction })
+            .skip(skip);
+          if (limit > 0) cursor = cursor.limit(limit);
+          const got = (await cursor.toArray()).map((d) => d._id);
+          let expected = stored
+            .filter((id) => asked.has(bracket(id)))
+            .sort((a, b) => direction * cmp(a, b))
+            .slice(skip);
+          if (limit > 0) expected = expected.slice(0, limit);
+          expect(got.map(String)).toEqual(expected.map(String));
+        },
+      ),
+      { numRuns: 1000 },
+    );
+  });
+
   it("falls back to the scan for _ids the index does not order (documents), with the same answers", async () => {
     const collection = new EmbeddedStore().db("t").collection("c");
     await collection.insertMany([{ _id: 3 }, { _id: { a: 1 } }, { _id: 1 }, { _id: "x" }]);

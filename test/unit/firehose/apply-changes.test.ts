@@ -83,7 +83,7 @@ describe("the webhook applies change envelopes", () => {
       status: 200,
       stale: 1,
       superseded: 1,
-      written: 0,
+      stored: 0,
       deadLettered: 0,
     });
     expect((await stored(deps))[0].node).toBe("pi-replaced");

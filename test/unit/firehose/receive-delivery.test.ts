@@ -318,7 +318,7 @@ describe("receiveFirehoseDelivery: behaviour", () => {
     expect(letters.map(({ index, reason }) => ({ index, reason }))).toEqual([
       { index: 2, reason: "database refused the document (code 121): Document failed validation" },
     ]);
-    expect(deps.logger.lines.at(-1)).toMatchObject({ written: 1, deadLettered: 1, superseded: 1, records: 3 });
+    expect(deps.logger.lines.at(-1)).toMatchObject({ stored: 1, deadLettered: 1, superseded: 1, records: 3 });
   });
 
   it("treats a bulk error with any retryable write error as a failed delivery (503)", async () => {
@@ -377,7 +377,7 @@ describe("receiveFirehoseDelivery: behaviour", () => {
       requestId: fixture.body.requestId,
       sourceArn: fixture.headers["X-Amz-Firehose-Source-Arn"],
       records: 10,
-      written: 2,
+      stored: 2,
       deadLettered: 8,
       status: 200,
       outcome: "accepted",

@@ -179,7 +179,7 @@ describe("the webhook sweeps after a reconcile", () => {
     expect(await ids(deps)).not.toContain("c@app.orders");
     // An old insert of c (before R0, from a delivery retried late) and an old update of it.
     const line = await deliver(deps, [change("replace", "c", 1763771100, { v: 9 })]);
-    expect(line).toMatchObject({ stale: 1, written: 0 });
+    expect(line).toMatchObject({ stale: 1, stored: 0 });
     expect(await ids(deps)).not.toContain("c@app.orders");
     // A newer change (after R0) of c is not touched by the floor: c came back in the source.
     await deliver(deps, [change("insert", "c", R0.t + 10, { v: 10 })]);
@@ -208,7 +208,7 @@ describe("the webhook sweeps after a reconcile", () => {
   ])("dead-letters a closing with $name (reconcile_invalid)", async ({ fields, reason }) => {
     const deps = await seeded();
     const line = await deliver(deps, [closing(fields)]);
-    expect(line).toMatchObject({ deadLettered: 1, written: 0 });
+    expect(line).toMatchObject({ deadLettered: 1, stored: 0 });
     const [letter] = await deadLettersIn(deps.store).list();
     expect(letter).toMatchObject({ reasonCode: "reconcile_invalid", reason: expect.stringMatching(reason) });
   });
