@@ -3,6 +3,7 @@ import { randomBytes } from "node:crypto";
 import { captureHealthId } from "../core/capture/capture-health";
 import { captureSettings } from "../core/capture/config";
 import type { Document } from "../core/ports";
+import { readSetting } from "../core/settings";
 import { startLocalAdminApi, type LocalAdminApi, type SuspensionField } from "./admin-api-server";
 import { SOURCE, type Pipeline, type VerifyResult } from "./pipeline";
 
@@ -19,7 +20,6 @@ import { SOURCE, type Pipeline, type VerifyResult } from "./pipeline";
 /** The heartbeat runs every second here (every minute on Atlas); a heartbeat 10 s late counts as a stall (a busy machine delays them by seconds). */
 export const DEMO_HEARTBEAT_EVERY_MS = 1_000;
 const DEMO_STALL_AFTER_MS = 10_000;
-const APP = captureSettings.appName.fallback as string;
 
 export interface HealResult {
   /** When capture was suspended (ms), and the triggers suspended. */
@@ -146,7 +146,7 @@ export class SuspendCaptureDemo {
       gapDeleted,
       resumes: this.resumes(pipeline),
       signal: signal && describeSignal(signal),
-      health: (await scene.status.findOne({ _id: captureHealthId(APP) })) || undefined,
+      health: (await scene.status.findOne({ _id: captureHealthId(scene.app) })) || undefined,
       deletesGone,
       updatesRepaired,
       differentOutsideGap: verify.different.filter((key) => !updatedKeys.has(key)),
@@ -173,9 +173,11 @@ export class SuspendCaptureDemo {
   }
 }
 
-/** The collections the demo reads and writes, where the pipeline's functions keep them. */
+/** The collections the demo reads and writes, where the pipeline's functions keep them, and the app's name. */
 function sceneOf(pipeline: Pipeline) {
   const { target, status, signal, outbox } = pipeline.namespaces;
+  // The capture check records its health under the app name the functions run with.
+  const app = readSetting((name) => pipeline.runtime.values.get(name), captureSettings.appName);
   const collection = <T>(ns: { db: string; coll: string }) =>
     pipeline.store.db(ns.db).collection(ns.coll) as unknown as T;
   const mirror = collection<{
@@ -184,6 +186,7 @@ function sceneOf(pipeline: Pipeline) {
   }>(target);
   return {
     pipeline,
+    app,
     reports: collection<{
       updateOne(filter: Document, update: Document): Promise<unknown>;
       deleteOne(filter: Document): Promise<unknown>;
@@ -204,7 +207,7 @@ type Scene = ReturnType<typeof sceneOf>;
 /** Returns just after a heartbeat has checked capture, so a gap starting now lasts until the next (about a second). */
 async function afterNextHealthCheck(scene: Scene): Promise<void> {
   const checkedAt = async () => {
-    const doc = await scene.status.findOne({ _id: captureHealthId(APP) });
+    const doc = await scene.status.findOne({ _id: captureHealthId(scene.app) });
     return doc && doc.checkedAt instanceof Date ? doc.checkedAt.getTime() : 0;
   };
   const lastCheck = await checkedAt();
