@@ -15,7 +15,7 @@ import { pathToFileURL } from "node:url";
 import type { DataSourcePort } from "../src/core/ports";
 import { EmbeddedStore } from "../src/embedded/store";
 import { loadAppServicesFunction } from "../src/local/load-function";
-import { BENCH_ACCESS_KEY, quietLogger } from "./harness";
+import { BENCH_ACCESS_KEY, nullDataSource, quietLogger } from "./harness";
 import { median } from "./isolated";
 
 /** What a task compares; the parent passes it as one JSON argument. */
@@ -47,28 +47,6 @@ export interface CompareTaskReport {
   outcome?: Record<"before" | "after", { stored: number; deadLetters: number }>;
   /** The median over timed pairs of after time / before time. */
   afterOverBefore: number;
-}
-
-/** A database whose calls cost nothing and find nothing, so a run times the function's own work. */
-function nullDataSource(): DataSourcePort {
-  const cursor = {
-    sort: () => cursor,
-    limit: () => cursor,
-    project: () => cursor,
-    toArray: async () => [],
-  };
-  const collection = {
-    bulkWrite: async () => ({ matchedCount: 0, upsertedCount: 0, modifiedCount: 0, deletedCount: 0 }),
-    findOne: async () => null,
-    find: () => cursor,
-    updateOne: async () => ({ matchedCount: 0 }),
-    deleteMany: async () => ({ deletedCount: 0 }),
-    insertOne: async () => ({}),
-    aggregate: () => ({ toArray: async () => [] }),
-    count: async () => 0,
-    countDocuments: async () => 0,
-  };
-  return { db: () => ({ collection: () => collection }) };
 }
 
 const quietConsole = { log() {}, info() {}, warn() {}, error() {} };

@@ -11,8 +11,7 @@ import { decodeUtf8Run } from "../src/adapters/node/decode-utf8-run";
 import { readFirehoseConfig } from "../src/core/firehose/config";
 import { parseExtendedJson } from "../src/core/ejson/parse-extended-json";
 import { receiveFirehoseDelivery, type FirehoseDeliveryDeps } from "../src/core/firehose/receive-delivery";
-import type { DataSourcePort } from "../src/core/ports";
-import { BENCH_ACCESS_KEY, quietLogger } from "./harness";
+import { BENCH_ACCESS_KEY, nullDataSource, quietLogger } from "./harness";
 import { median } from "./isolated";
 
 /** What each task does, by the name the parent prints. */
@@ -27,22 +26,6 @@ export const TASKS = {
   baseline: "baseline: the seed article's webhook",
 } as const;
 export type TaskName = keyof typeof TASKS;
-
-/** A data source whose writes cost nothing, so the benchmark times the webhook's own work. */
-export const nullDataSource: DataSourcePort = {
-  db: () => ({
-    collection: () => ({
-      bulkWrite: async () => null,
-      findOne: async () => null,
-      find() {
-        const cursor = { sort: () => cursor, limit: () => cursor, toArray: async () => [] };
-        return cursor;
-      },
-      updateOne: async () => null,
-      deleteMany: async () => null,
-    }),
-  }),
-};
 
 function loadBaseline(path: string): (payload: unknown, response: unknown) => Promise<void> {
   const noopBulk = () => ({
@@ -69,7 +52,7 @@ function makeTask(name: TaskName, bodyBytes: Buffer, baselinePath: string): () =
   };
   const deps: FirehoseDeliveryDeps = {
     config: readFirehoseConfig((variable) => (variable === "FIREHOSE_ACCESS_KEY" ? BENCH_ACCESS_KEY : undefined)),
-    dataSource: nullDataSource,
+    dataSource: nullDataSource(),
     bson: nodeBson,
     clock: { now: () => Date.now() },
     logger: quietLogger,

@@ -6,7 +6,7 @@ import { readFirehoseConfig } from "../src/core/firehose/config";
 import type { CaptureConfig } from "../src/core/capture/config";
 import type { FirehoseDeliveryDeps } from "../src/core/firehose/receive-delivery";
 import type { KinesisPort } from "../src/core/kinesis/port";
-import type { Logger } from "../src/core/ports";
+import type { DataSourcePort, Logger } from "../src/core/ports";
 import { realSleep } from "../src/core/retry";
 import { EmbeddedStore } from "../src/embedded/store";
 import type { KinesisEmulator } from "../src/local/kinesis-emulator";
@@ -23,6 +23,28 @@ export function emulatorClient(emulator: KinesisEmulator, streamName: string, ti
     { streamName, region: emulator.region, ...emulator.credentials, endpoint: emulator.endpoint, timeoutMs },
     createNodeTransport(),
   );
+}
+
+/** A data source whose writes cost nothing and whose reads find nothing, so a benchmark times the code's own work. */
+export function nullDataSource(): DataSourcePort {
+  const cursor = {
+    sort: () => cursor,
+    limit: () => cursor,
+    project: () => cursor,
+    toArray: async () => [],
+  };
+  const collection = {
+    bulkWrite: async () => ({ matchedCount: 0, upsertedCount: 0, modifiedCount: 0, deletedCount: 0 }),
+    findOne: async () => null,
+    find: () => cursor,
+    updateOne: async () => ({ matchedCount: 0 }),
+    deleteMany: async () => ({ deletedCount: 0 }),
+    insertOne: async () => ({}),
+    aggregate: () => ({ toArray: async () => [] }),
+    count: async () => 0,
+    countDocuments: async () => 0,
+  };
+  return { db: () => ({ collection: () => collection }) };
 }
 
 /** The webhook core's dependencies for deliveries into `store`, expecting the bench's access key. */

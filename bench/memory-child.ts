@@ -4,8 +4,7 @@ import { decodeUtf8Run } from "../src/adapters/node/decode-utf8-run";
 import { readFirehoseConfig } from "../src/core/firehose/config";
 import { receiveFirehoseDelivery } from "../src/core/firehose/receive-delivery";
 import { buildDeliveryBody } from "./firehose-request";
-import { quietLogger } from "./harness";
-import { nullDataSource } from "./firehose-task";
+import { nullDataSource, quietLogger } from "./harness";
 
 const LIMIT = 18 * 1000 * 1000;
 let records = 10_000;
@@ -21,7 +20,7 @@ receiveFirehoseDelivery(
   },
   {
     config: readFirehoseConfig((name) => (name === "FIREHOSE_ACCESS_KEY" ? key : undefined)),
-    dataSource: nullDataSource,
+    dataSource: nullDataSource(),
     bson: nodeBson,
     clock: { now: () => Date.now() },
     logger: quietLogger,
