@@ -183,9 +183,31 @@ describe("parseCaptureList", () => {
       "app.orders\napp.*",
       "list.csv line 2: app.* overlaps app.orders on line 1",
     ],
-    ["bad database name", "my db.coll", 'list.csv line 1: database name "my db" is invalid'],
-    ["system collection", "db.system.views", 'list.csv line 1: collection name "system.views" is invalid'],
-    ["dollar in collection", "db.co$ll", 'list.csv line 1: collection name "co$ll" is invalid'],
+    [
+      "a database name with a space",
+      "my db.coll",
+      'list.csv line 1: "my db" is not a valid database name: it holds a space (MongoDB refuses / \\ . " $ * < > : | ?, spaces and NUL in database names)',
+    ],
+    [
+      "a whole database with a bad name",
+      "a:b.*",
+      'list.csv line 1: "a:b" is not a valid database name: it holds ":" (MongoDB refuses',
+    ],
+    [
+      "a system collection",
+      "db.system.views",
+      'list.csv line 1: "system.views" is not a valid collection name: the "system." prefix is MongoDB\'s own',
+    ],
+    [
+      "a dollar in a collection name",
+      "db.co$ll",
+      'list.csv line 1: "co$ll" is not a valid collection name: it holds "$"',
+    ],
+    [
+      "a namespace over 255 bytes",
+      `db.${"c".repeat(253)}`,
+      `list.csv line 1: "db.${"c".repeat(77)}" is not a valid namespace: it is 256 bytes long (at most 255)`,
+    ],
   ])("rejects %s, naming the line", (_name, line, message) => {
     expect(() => parseCaptureList(line, "list.csv")).toThrow(message);
   });
