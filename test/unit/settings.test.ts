@@ -73,7 +73,7 @@ describe("settings", () => {
         'FIREHOSE_NAMESPACE_MAP entry "app.orders": the target "$orders" is not a valid collection name: it holds "$"',
     },
   ])("refuses $name, naming the setting and the rule", ({ values, message }) => {
-    expect(() => readFirehoseConfig((n) => (values as Record<string, string>)[n])).toThrow(message);
+    expect(() => readFirehoseConfig((n) => (values as Record<string, string | undefined>)[n])).toThrow(message);
   });
 
   it.each(["monitors", "ops-2026", "données", "d".repeat(63)])("accepts the database name %j", (db) => {

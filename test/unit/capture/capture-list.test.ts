@@ -105,6 +105,26 @@ describe("parseCaptureList", () => {
       "app.users,mask=_id.email",
       'list.csv line 1: mask: "_id.email" is in the document key _id, which every record carries whole',
     ],
+    [
+      "paths separated by a semicolon",
+      "app.users,exclude=ssn;phone",
+      'list.csv line 1: exclude: "ssn;phone" holds ";": paths are separated by |; did you mean "ssn|phone"?',
+    ],
+    [
+      "a semicolon among pipes",
+      "app.users,mask=phone|cards.number; cards.cvc",
+      'list.csv line 1: mask: "cards.number; cards.cvc" holds ";": paths are separated by |; did you mean "phone|cards.number|cards.cvc"?',
+    ],
+    [
+      "paths separated by a quoted comma",
+      'app.users,"exclude=ssn,phone"',
+      'list.csv line 1: exclude: "ssn,phone" holds ",": paths are separated by |; did you mean "ssn|phone"?',
+    ],
+    [
+      "paths separated by an unquoted comma (a field of its own)",
+      "app.users,exclude=ssn,phone",
+      'list.csv line 1: unknown option "phone" (after the collection and its ordering come exclude=<path>|…, mask=<path>|…, match=<JSON filter>); paths are separated by |: did you mean "exclude=ssn|phone"?',
+    ],
     ["a path listed twice", "app.users,exclude=a|a", 'list.csv line 1: exclude: "a" is listed twice'],
     [
       "a path both excluded and masked",
