@@ -490,6 +490,30 @@ function describeError(error) {
   return text2.slice(0, 500);
 }
 
+// src/core/mongo-names.ts
+var DATABASE_NAME_CHARS = ["/", "\\", ".", " ", '"', "$", "*", "<", ">", ":", "|", "?", "\0"];
+var MAX_DATABASE_NAME_BYTES = 63;
+var describeChar = (c) => c === " " ? "a space" : c === "\0" ? "a NUL character" : `"${c}"`;
+var shown = (name) => `"${name.slice(0, 80).replace(/\0/g, "\\0")}"`;
+function databaseNameProblem(name) {
+  if (name === "") return "a database name cannot be empty";
+  const bad = DATABASE_NAME_CHARS.find((c) => name.indexOf(c) !== -1);
+  if (bad !== void 0)
+    return `${shown(name)} is not a valid database name: it holds ${describeChar(bad)} (MongoDB refuses / \\ . " $ * < > : | ?, spaces and NUL in database names)`;
+  const bytes = Buffer.byteLength(name);
+  if (bytes > MAX_DATABASE_NAME_BYTES)
+    return `${shown(name)} is not a valid database name: it is ${bytes} bytes long (at most ${MAX_DATABASE_NAME_BYTES})`;
+  return void 0;
+}
+function collectionNameProblem(name) {
+  if (name === "") return "a collection name cannot be empty";
+  if (name.indexOf("$") !== -1) return `${shown(name)} is not a valid collection name: it holds "$"`;
+  if (name.indexOf("\0") !== -1) return `${shown(name)} is not a valid collection name: it holds a NUL character`;
+  if (name.indexOf("system.") === 0)
+    return `${shown(name)} is not a valid collection name: the "system." prefix is MongoDB's own`;
+  return void 0;
+}
+
 // src/core/settings.ts
 function setting(name, parse, fallback) {
   return { name, parse, fallback };
@@ -522,11 +546,25 @@ var text = (raw, name) => {
   if (typeof raw !== "string") throw misconfigured(`${name} must be a string`);
   return raw;
 };
-var namespacePart = (raw, name) => {
-  if (typeof raw !== "string" || !/^[^\0$]{1,120}$/.test(raw)) {
-    throw misconfigured(`${name} must be a database or collection name (1-120 characters, no "$" or NUL)`);
-  }
+var databaseName = (raw, name) => {
+  const problem = databaseNameProblem(text(raw, name));
+  if (problem !== void 0) throw misconfigured(`${name} ${problem}`);
   return raw;
+};
+var collectionName = (raw, name) => {
+  const problem = collectionNameProblem(text(raw, name));
+  if (problem !== void 0) throw misconfigured(`${name} ${problem}`);
+  return raw;
+};
+var AWS_REGION_SHAPE = /^[a-z]{2,4}(-[a-z]+)+-[0-9]{1,2}$/;
+var awsRegion = (raw, name) => {
+  const value = text(raw, name);
+  if (AWS_REGION_SHAPE.test(value)) return value;
+  const fixed = value.trim().toLowerCase().replace(/([a-z])([0-9]+)$/, "$1-$2");
+  const hint = fixed !== value && AWS_REGION_SHAPE.test(fixed) ? `; did you mean "${fixed}"?` : "";
+  throw misconfigured(
+    `${name} "${value.slice(0, 40)}" is not an AWS region name (such as "us-east-1" or "eu-central-2")${hint}`
+  );
 };
 function oneOf(allowed) {
   return (raw, name) => {
@@ -1028,8 +1066,8 @@ function optionsFor(table, db, coll) {
 var MAX_SNAPSHOT_PARALLELISM = 16;
 var FIREHOSE_RECORD_LIMIT = 1024e3;
 var heartbeatSettings = {
-  heartbeatDatabase: setting("HEARTBEAT_DATABASE", namespacePart, "streamkap"),
-  heartbeatCollection: setting("HEARTBEAT_COLLECTION", namespacePart, "streamkap_heartbeat")
+  heartbeatDatabase: setting("HEARTBEAT_DATABASE", databaseName, "streamkap"),
+  heartbeatCollection: setting("HEARTBEAT_COLLECTION", collectionName, "streamkap_heartbeat")
 };
 var captureSettings = {
   appName: setting("APP_NAME", text, "atlas-kinesis-bridge"),
@@ -1049,15 +1087,11 @@ var captureSettings = {
   baseDelayMs: setting("KINESIS_RETRY_BASE_MS", wholeNumber(1, 1e4), 100),
   maxDelayMs: setting("KINESIS_RETRY_MAX_MS", wholeNumber(1, 6e4), 2e3),
   ...heartbeatSettings,
-  outboxDatabase: setting(
-    "KINESIS_OUTBOX_DATABASE",
-    namespacePart,
-    (read) => read(heartbeatSettings.heartbeatDatabase)
-  ),
-  outboxCollection: setting("KINESIS_OUTBOX_COLLECTION", namespacePart, "kinesis_outbox"),
-  statusCollection: setting("KINESIS_STATUS_COLLECTION", namespacePart, "kinesis_status"),
-  signalDatabase: setting("SIGNAL_DATABASE", namespacePart, (read) => read(heartbeatSettings.heartbeatDatabase)),
-  signalCollection: setting("SIGNAL_COLLECTION", namespacePart, "streamkap_signal"),
+  outboxDatabase: setting("KINESIS_OUTBOX_DATABASE", databaseName, (read) => read(heartbeatSettings.heartbeatDatabase)),
+  outboxCollection: setting("KINESIS_OUTBOX_COLLECTION", collectionName, "kinesis_outbox"),
+  statusCollection: setting("KINESIS_STATUS_COLLECTION", collectionName, "kinesis_status"),
+  signalDatabase: setting("SIGNAL_DATABASE", databaseName, (read) => read(heartbeatSettings.heartbeatDatabase)),
+  signalCollection: setting("SIGNAL_COLLECTION", collectionName, "streamkap_signal"),
   snapshotChunkSize: setting("SNAPSHOT_CHUNK_SIZE", wholeNumber(1, 500), 500),
   /** Workers per backfill (a signal's data.parallelism overrides it); see parallel-snapshot.ts. */
   snapshotParallelism: setting("SNAPSHOT_PARALLELISM", wholeNumber(1, MAX_SNAPSHOT_PARALLELISM), 1),
@@ -1068,7 +1102,7 @@ var captureSettings = {
 };
 var kinesisSettings = {
   streamName: setting("KINESIS_STREAM_NAME", text, "realm"),
-  region: optional("AWS_REGION", text),
+  region: optional("AWS_REGION", awsRegion),
   accessKeyId: optional("AWS_ACCESS_KEY_ID", text),
   secretAccessKey: optional("AWS_SECRET_ACCESS_KEY", text),
   sessionToken: optional("AWS_SESSION_TOKEN", text),

@@ -135,6 +135,39 @@ function describeError(error) {
   return text2.slice(0, 500);
 }
 
+// src/core/mongo-names.ts
+var DATABASE_NAME_CHARS = ["/", "\\", ".", " ", '"', "$", "*", "<", ">", ":", "|", "?", "\0"];
+var MAX_DATABASE_NAME_BYTES = 63;
+var MAX_NAMESPACE_BYTES = 255;
+var describeChar = (c) => c === " " ? "a space" : c === "\0" ? "a NUL character" : `"${c}"`;
+var shown = (name) => `"${name.slice(0, 80).replace(/\0/g, "\\0")}"`;
+function databaseNameProblem(name) {
+  if (name === "") return "a database name cannot be empty";
+  const bad = DATABASE_NAME_CHARS.find((c) => name.indexOf(c) !== -1);
+  if (bad !== void 0)
+    return `${shown(name)} is not a valid database name: it holds ${describeChar(bad)} (MongoDB refuses / \\ . " $ * < > : | ?, spaces and NUL in database names)`;
+  const bytes = Buffer.byteLength(name);
+  if (bytes > MAX_DATABASE_NAME_BYTES)
+    return `${shown(name)} is not a valid database name: it is ${bytes} bytes long (at most ${MAX_DATABASE_NAME_BYTES})`;
+  return void 0;
+}
+function collectionNameProblem(name) {
+  if (name === "") return "a collection name cannot be empty";
+  if (name.indexOf("$") !== -1) return `${shown(name)} is not a valid collection name: it holds "$"`;
+  if (name.indexOf("\0") !== -1) return `${shown(name)} is not a valid collection name: it holds a NUL character`;
+  if (name.indexOf("system.") === 0)
+    return `${shown(name)} is not a valid collection name: the "system." prefix is MongoDB's own`;
+  return void 0;
+}
+function namespaceProblem(db, coll) {
+  const problem = databaseNameProblem(db) || collectionNameProblem(coll);
+  if (problem !== void 0) return problem;
+  const bytes = Buffer.byteLength(`${db}.${coll}`);
+  if (bytes > MAX_NAMESPACE_BYTES)
+    return `${shown(`${db}.${coll}`)} is not a valid namespace: it is ${bytes} bytes long (at most ${MAX_NAMESPACE_BYTES})`;
+  return void 0;
+}
+
 // src/core/settings.ts
 function setting(name, parse, fallback) {
   return { name, parse, fallback };
@@ -167,11 +200,25 @@ var text = (raw, name) => {
   if (typeof raw !== "string") throw misconfigured(`${name} must be a string`);
   return raw;
 };
-var namespacePart = (raw, name) => {
-  if (typeof raw !== "string" || !/^[^\0$]{1,120}$/.test(raw)) {
-    throw misconfigured(`${name} must be a database or collection name (1-120 characters, no "$" or NUL)`);
-  }
+var databaseName = (raw, name) => {
+  const problem = databaseNameProblem(text(raw, name));
+  if (problem !== void 0) throw misconfigured(`${name} ${problem}`);
   return raw;
+};
+var collectionName = (raw, name) => {
+  const problem = collectionNameProblem(text(raw, name));
+  if (problem !== void 0) throw misconfigured(`${name} ${problem}`);
+  return raw;
+};
+var AWS_REGION_SHAPE = /^[a-z]{2,4}(-[a-z]+)+-[0-9]{1,2}$/;
+var awsRegion = (raw, name) => {
+  const value = text(raw, name);
+  if (AWS_REGION_SHAPE.test(value)) return value;
+  const fixed = value.trim().toLowerCase().replace(/([a-z])([0-9]+)$/, "$1-$2");
+  const hint = fixed !== value && AWS_REGION_SHAPE.test(fixed) ? `; did you mean "${fixed}"?` : "";
+  throw misconfigured(
+    `${name} "${value.slice(0, 40)}" is not an AWS region name (such as "us-east-1" or "eu-central-2")${hint}`
+  );
 };
 function oneOf(allowed) {
   return (raw, name) => {
@@ -268,8 +315,8 @@ function parseCaptureOptions(raw, name) {
 var MAX_SNAPSHOT_PARALLELISM = 16;
 var FIREHOSE_RECORD_LIMIT = 1024e3;
 var heartbeatSettings = {
-  heartbeatDatabase: setting("HEARTBEAT_DATABASE", namespacePart, "streamkap"),
-  heartbeatCollection: setting("HEARTBEAT_COLLECTION", namespacePart, "streamkap_heartbeat")
+  heartbeatDatabase: setting("HEARTBEAT_DATABASE", databaseName, "streamkap"),
+  heartbeatCollection: setting("HEARTBEAT_COLLECTION", collectionName, "streamkap_heartbeat")
 };
 var captureSettings = {
   appName: setting("APP_NAME", text, "atlas-kinesis-bridge"),
@@ -289,15 +336,11 @@ var captureSettings = {
   baseDelayMs: setting("KINESIS_RETRY_BASE_MS", wholeNumber(1, 1e4), 100),
   maxDelayMs: setting("KINESIS_RETRY_MAX_MS", wholeNumber(1, 6e4), 2e3),
   ...heartbeatSettings,
-  outboxDatabase: setting(
-    "KINESIS_OUTBOX_DATABASE",
-    namespacePart,
-    (read) => read(heartbeatSettings.heartbeatDatabase)
-  ),
-  outboxCollection: setting("KINESIS_OUTBOX_COLLECTION", namespacePart, "kinesis_outbox"),
-  statusCollection: setting("KINESIS_STATUS_COLLECTION", namespacePart, "kinesis_status"),
-  signalDatabase: setting("SIGNAL_DATABASE", namespacePart, (read) => read(heartbeatSettings.heartbeatDatabase)),
-  signalCollection: setting("SIGNAL_COLLECTION", namespacePart, "streamkap_signal"),
+  outboxDatabase: setting("KINESIS_OUTBOX_DATABASE", databaseName, (read) => read(heartbeatSettings.heartbeatDatabase)),
+  outboxCollection: setting("KINESIS_OUTBOX_COLLECTION", collectionName, "kinesis_outbox"),
+  statusCollection: setting("KINESIS_STATUS_COLLECTION", collectionName, "kinesis_status"),
+  signalDatabase: setting("SIGNAL_DATABASE", databaseName, (read) => read(heartbeatSettings.heartbeatDatabase)),
+  signalCollection: setting("SIGNAL_COLLECTION", collectionName, "streamkap_signal"),
   snapshotChunkSize: setting("SNAPSHOT_CHUNK_SIZE", wholeNumber(1, 500), 500),
   /** Workers per backfill (a signal's data.parallelism overrides it); see parallel-snapshot.ts. */
   snapshotParallelism: setting("SNAPSHOT_PARALLELISM", wholeNumber(1, MAX_SNAPSHOT_PARALLELISM), 1),
@@ -308,7 +351,7 @@ var captureSettings = {
 };
 var kinesisSettings = {
   streamName: setting("KINESIS_STREAM_NAME", text, "realm"),
-  region: optional("AWS_REGION", text),
+  region: optional("AWS_REGION", awsRegion),
   accessKeyId: optional("AWS_ACCESS_KEY_ID", text),
   secretAccessKey: optional("AWS_SECRET_ACCESS_KEY", text),
   sessionToken: optional("AWS_SESSION_TOKEN", text),
@@ -375,6 +418,9 @@ var namespaceMapParser = (raw, name) => {
         `${name} entry "${source.slice(0, 80)}" must map "db.collection" to "db.collection" or "collection"`
       );
     }
+    const invalid = isNamespace(target) ? targetProblem(splitNamespace(target)) : collectionNameProblem(target);
+    if (invalid !== void 0)
+      throw new BridgeError("setting_invalid", `${name} entry "${source.slice(0, 80)}": the target ${invalid}`);
     out[source] = target;
   }
   return out;
@@ -394,7 +440,7 @@ var templateParser = (raw, name) => {
       `${name} must be "default" or a "database.collection" template with {db} and/or {coll}, like "mirror_{db}.{coll}"`
     );
   }
-  const sample = namespaceProblem(applyTemplate(raw, { db: "db", coll: "coll" }));
+  const sample = targetProblem(applyTemplate(raw, { db: "db", coll: "coll" }));
   if (sample !== void 0)
     throw new BridgeError("setting_invalid", `${name} "${raw.slice(0, 80)}" does not make valid names: ${sample}`);
   return raw;
@@ -406,7 +452,7 @@ function targetFor(routing, source, cache) {
   let target = routing.namespaceMap.get(key) || routing.defaultTarget;
   if (!routing.namespaceMap.has(key) && routing.unmappedTemplate !== void 0) {
     const candidate = applyTemplate(routing.unmappedTemplate, source);
-    const invalid = namespaceProblem(candidate);
+    const invalid = targetProblem(candidate);
     if (invalid !== void 0) target = { problem: "target_invalid", reason: invalid };
     else if (isCaptured(routing.captured, candidate)) {
       target = {
@@ -433,12 +479,8 @@ function applyTemplate(template, source) {
   const fill = (part) => part.split("{db}").join(source.db).split("{coll}").join(source.coll);
   return { db: fill(template.slice(0, dot)), coll: fill(template.slice(dot + 1)) };
 }
-function namespaceProblem(target) {
-  if (target.db === "" || /[/\\. "$*<>:|?\0]/.test(target.db) || target.db.length > 63)
-    return `"${target.db.slice(0, 80)}" is not a valid database name`;
-  if (target.coll === "" || /[$\0]/.test(target.coll) || target.coll.indexOf("system.") === 0)
-    return `"${target.coll.slice(0, 80)}" is not a valid collection name`;
-  return void 0;
+function targetProblem(target) {
+  return namespaceProblem(target.db, target.coll);
 }
 function isNamespace(text2) {
   const dot = text2.indexOf(".");
@@ -454,13 +496,13 @@ var FIREHOSE_MAX_BODY_BYTES = 64 * 1024 * 1024;
 var firehoseSettings = {
   accessKey: optional("FIREHOSE_ACCESS_KEY", text),
   previousAccessKey: optional("FIREHOSE_ACCESS_KEY_PREVIOUS", text),
-  database: setting("FIREHOSE_DATABASE", namespacePart, "monitors"),
-  collection: setting("FIREHOSE_COLLECTION", namespacePart, "firehose"),
-  deadLetterCollection: setting("FIREHOSE_DEAD_LETTER_COLLECTION", namespacePart, "firehose_dead_letters"),
-  deletesCollection: setting("FIREHOSE_DELETES_COLLECTION", namespacePart, "firehose_deletes"),
-  reconcileCollection: setting("FIREHOSE_RECONCILE_COLLECTION", namespacePart, "firehose_reconciles"),
+  database: setting("FIREHOSE_DATABASE", databaseName, "monitors"),
+  collection: setting("FIREHOSE_COLLECTION", collectionName, "firehose"),
+  deadLetterCollection: setting("FIREHOSE_DEAD_LETTER_COLLECTION", collectionName, "firehose_dead_letters"),
+  deletesCollection: setting("FIREHOSE_DELETES_COLLECTION", collectionName, "firehose_deletes"),
+  reconcileCollection: setting("FIREHOSE_RECONCILE_COLLECTION", collectionName, "firehose_reconciles"),
   // The latest heartbeat the webhook received per app; named in full, as `heartbeatCollection` is the capture side's.
-  firehoseHeartbeatCollection: setting("FIREHOSE_HEARTBEAT_COLLECTION", namespacePart, "firehose_heartbeats"),
+  firehoseHeartbeatCollection: setting("FIREHOSE_HEARTBEAT_COLLECTION", collectionName, "firehose_heartbeats"),
   namespaceMap: optional("FIREHOSE_NAMESPACE_MAP", namespaceMapParser),
   unmappedTemplate: setting("FIREHOSE_UNMAPPED_TARGET", templateParser, void 0),
   captured: setting("CAPTURED_NAMESPACES", capturedParser, () => /* @__PURE__ */ new Set()),

@@ -33,8 +33,8 @@ export const CAPTURE_LIST = "config/captured-collections.csv";
 /** The secret holding CAPTURE_MASK_KEY (create it before a push when a collection masks fields). */
 export const MASK_KEY_SECRET = "captureMaskKey";
 
-function valueOf(name: string, fallback: string): string {
-  const file = join(root, "values", `${name}.json`);
+function valueOf(appRoot: string, name: string, fallback: string): string {
+  const file = join(appRoot, "values", `${name}.json`);
   if (!existsSync(file)) return fallback;
   const value = (JSON.parse(readFileSync(file, "utf8")) as { value?: unknown }).value;
   return typeof value === "string" && value !== "" ? value : fallback;
@@ -80,13 +80,16 @@ function databaseTrigger(
   };
 }
 
-/** Every generated file: path relative to the root -> content. */
-export function generateExportFiles(listText = readFileSync(join(root, CAPTURE_LIST), "utf8")): Map<string, string> {
+/** Every generated file: path relative to the root -> content; `appRoot`'s values name the heartbeat and signal collections. */
+export function generateExportFiles(
+  listText = readFileSync(join(root, CAPTURE_LIST), "utf8"),
+  appRoot = root,
+): Map<string, string> {
   const entries = parseCaptureList(listText, CAPTURE_LIST);
-  const heartbeatDb = valueOf("HEARTBEAT_DATABASE", captureDefaults.heartbeatDatabase);
-  const heartbeatColl = valueOf("HEARTBEAT_COLLECTION", captureDefaults.heartbeatCollection);
-  const signalDb = valueOf("SIGNAL_DATABASE", heartbeatDb);
-  const signalColl = valueOf("SIGNAL_COLLECTION", captureDefaults.signalCollection);
+  const heartbeatDb = valueOf(appRoot, "HEARTBEAT_DATABASE", captureDefaults.heartbeatDatabase);
+  const heartbeatColl = valueOf(appRoot, "HEARTBEAT_COLLECTION", captureDefaults.heartbeatCollection);
+  const signalDb = valueOf(appRoot, "SIGNAL_DATABASE", heartbeatDb);
+  const signalColl = valueOf(appRoot, "SIGNAL_COLLECTION", captureDefaults.signalCollection);
   const captured: { db: string; coll: string; ordering: "ordered" | "unordered"; options: CaptureOptions }[] =
     entries.map(({ db, coll, ordering, options }) => ({ db, coll, ordering, options }));
   // The webhook reads the heartbeat documents whole (app, at, lag): they are never shaped.
@@ -187,6 +190,24 @@ function isStaleGeneratedTrigger(file: string, files: Map<string, string>): bool
 }
 
 /**
+ * Where `appRoot`'s generated files are not what `files` (generated from its list) holds: each file
+ * missing or different, and each capture trigger the list no longer generates. `npm run build --
+ * --check` and `npm run check` both report these.
+ */
+export function exportDrift(appRoot: string, files: Map<string, string>): { path: string; why: string }[] {
+  const drift: { path: string; why: string }[] = [];
+  for (const [path, content] of files) {
+    const target = join(appRoot, path);
+    if (!existsSync(target)) drift.push({ path, why: "missing" });
+    else if (readFileSync(target, "utf8") !== content) drift.push({ path, why: "differs" });
+  }
+  const triggers = existsSync(join(appRoot, "triggers")) ? readdirSync(join(appRoot, "triggers")) : [];
+  for (const file of triggers.filter((f) => isStaleGeneratedTrigger(f, files)))
+    drift.push({ path: `triggers/${file}`, why: "no longer in the capture list" });
+  return drift;
+}
+
+/**
  * Writes (or with `check`, compares) every generated file; returns the exit code. `npm run build`'s
  * first step, before the functions are bundled.
  */
@@ -208,22 +229,19 @@ export function generateExport({ check, allowEmpty }: { check: boolean; allowEmp
   // Only capture triggers are ours to remove: any other trigger file (one made in the Atlas UI and
   // brought in by `npm run pull`) belongs to the user and survives every build.
   const stale = triggers.filter((file) => isStaleGeneratedTrigger(file, files));
-  const drifted: string[] = [];
-  for (const [path, content] of files) {
-    const target = join(root, path);
-    if (check) {
-      if (!existsSync(target) || readFileSync(target, "utf8") !== content) drifted.push(path);
-    } else if (!existsSync(target) || readFileSync(target, "utf8") !== content) {
-      writeFileSync(target, content);
-    }
-  }
   if (check) {
-    drifted.push(...stale.map((file) => `triggers/${file} (no longer in the capture list)`));
+    const drifted = exportDrift(root, files).map(({ path, why }) =>
+      why === "no longer in the capture list" ? `${path} (${why})` : path,
+    );
     if (drifted.length > 0) {
       console.error(`generated export files differ from ${CAPTURE_LIST}: ${drifted.join(", ")} (run npm run build)`);
       return 1;
     }
     return 0;
+  }
+  for (const [path, content] of files) {
+    const target = join(root, path);
+    if (!existsSync(target) || readFileSync(target, "utf8") !== content) writeFileSync(target, content);
   }
   for (const file of stale) unlinkSync(join(root, "triggers", file));
   if (parseCaptureList(listText, CAPTURE_LIST).length === 0)

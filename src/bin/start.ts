@@ -9,7 +9,9 @@ import { defineCommand, oneOfOption, positiveNumber, runCommand, UsageError } fr
 import { fromSetting, keepStoreOption } from "../cli/environment";
 import { kinesisSettings } from "../core/capture/config";
 import { openDataFolderToWrite, type DataFolder } from "../embedded/data-folder";
+import { LOCAL_SECRETS_FILE, readLocalSecrets } from "../local/app-export";
 import { externalKinesisFromEnv, Pipeline, type PipelineCounts } from "../local/pipeline";
+import { describeGivingUp, ReasonLog, STALL_AFTER_MS, waitForLandingOrStall } from "../local/progress";
 import { DEMO_HEARTBEAT_EVERY_MS, describeHeal, SuspendCaptureDemo } from "../local/suspend-capture";
 
 const startCommand = defineCommand({
@@ -47,6 +49,13 @@ const startCommand = defineCommand({
       defaultText: "0",
     },
     data: keepStoreOption,
+    secrets: {
+      type: "string",
+      value: "<file>",
+      description:
+        "the secrets of values/ entries with from_secret, as a JSON object of secret name to value (see local-secrets.example.json)",
+      defaultText: "local-secrets.json at the root, when present",
+    },
     "suspend-capture": {
       type: "boolean",
       description:
@@ -68,6 +77,7 @@ const startCommand = defineCommand({
     fromSetting(kinesisSettings.endpoint, "that stream's Kinesis API, instead of AWS (credentials and this suffice)"),
   ],
   notes: [
+    `while it runs, it prints each new reason why events wait (the outbox's, a failed function's); with --events it stops with exit 1 when nothing has moved for ${STALL_AFTER_MS / 1000} s`,
     "examples: npm start -- --events 1000",
     "          npm start -- --data .local/store   (then, in another terminal: npm run status -- --data .local/store)",
     "          npm start -- --events 3000 --suspend-capture",
@@ -104,6 +114,9 @@ runCommand(startCommand, async ({ values }) => {
 
   const root = resolve(import.meta.dirname, "..", "..");
   const stateDir = join(root, ".local");
+  // Read before anything starts: a file that cannot be read stops the run, naming it.
+  const secretsFile = values.secrets ?? LOCAL_SECRETS_FILE;
+  const secrets = readLocalSecrets(root, secretsFile, { required: values.secrets !== undefined });
   // With AWS credentials (and a region or endpoint) in the environment, an existing stream is used.
   const externalKinesis = externalKinesisFromEnv(process.env);
   const folder: DataFolder | undefined = values.data
@@ -112,7 +125,8 @@ runCommand(startCommand, async ({ values }) => {
   console.log(
     `Starting: ${mongodbUri ? "MongoDB from MONGODB_URI" : (folder?.store.description ?? "embedded store (in memory)")}, ` +
       `${externalKinesis ? `stream ${externalKinesis.streamName} ${externalKinesis.endpoint ? `at ${externalKinesis.endpoint}` : `in ${externalKinesis.region} (AWS)`}` : `${engine} on loopback`}, ` +
-      `functions from functions/, Firehose buffer ${interval} ms${gzip ? ", gzip" : ""}; logs in .local/`,
+      `functions from functions/, ${Object.keys(secrets).length > 0 ? `secrets from ${secretsFile}` : "no secrets"}, ` +
+      `Firehose buffer ${interval} ms${gzip ? ", gzip" : ""}; logs in .local/`,
   );
   const demo = suspendCapture ? await SuspendCaptureDemo.start() : undefined;
   let pipeline: Pipeline;
@@ -128,6 +142,7 @@ runCommand(startCommand, async ({ values }) => {
       mongodbUri,
       store: folder?.store,
       externalKinesis,
+      secrets,
     });
   } catch (error) {
     await folder?.close();
@@ -141,22 +156,14 @@ runCommand(startCommand, async ({ values }) => {
   demo?.attach(pipeline);
   const startedAt = Date.now();
   const sensor = pipeline.startSensor(rate, events);
-  const tty = process.stdout.isTTY;
+  const tty = process.stdout.isTTY === true;
   let stopping = false;
-  const ticker = setInterval(
-    async () => {
-      const line = progress(await pipeline.snapshotCounts(), landedBefore);
-      if (tty) process.stdout.write(`\r${line}\u001b[K`);
-      else console.log(line);
-    },
-    tty ? 500 : 2000,
-  );
+  const stopTicker = startTicker(pipeline, landedBefore, tty);
 
   const shutdown = async (code: number) => {
     if (stopping) return;
     stopping = true;
-    clearInterval(ticker);
-    if (tty) process.stdout.write("\n");
+    stopTicker();
     await pipeline.stop();
     await folder?.close();
     await demo?.stop();
@@ -165,14 +172,13 @@ runCommand(startCommand, async ({ values }) => {
   // Ctrl-C: what was done so far, checked against the sources; readings still on their way are named, not failed.
   const interrupted = async (signal: string, code: number) => {
     if (stopping) return;
-    clearInterval(ticker);
-    if (tty) process.stdout.write("\n");
+    stopTicker();
     const counts = await pipeline.snapshotCounts();
     const result = await pipeline.verify(new Set(sensor.insertedAt.keys()));
     const seconds = ((Date.now() - startedAt) / 1000).toFixed(0);
     console.log(
       `Stopped by ${signal} after ${seconds} s: ${counts.inserted} readings inserted, ${counts.put} put, ${counts.outboxed} outboxed, ` +
-        `${counts.delivered} delivered, ${result.landed - landedBefore} landed (${result.sources - result.missing.length} of this run's, ` +
+        `${counts.delivered} delivered, ${result.landed - landedBefore} landed (${result.expected - result.missing.length} of this run's, ` +
         `${result.different.length} different, ${result.extra.length} extra), ${result.missing.length} still on their way; ` +
         `${counts.deadLettered} dead-lettered, ${counts.backedUp} backed up, ${counts.retried} Firehose retries, outbox ${counts.outboxDepth}; ` +
         `heartbeats ${counts.heartbeatsPut} put, ${counts.heartbeatsDelivered} delivered${folder ? `; store saved in ${values.data}` : ""}`,
@@ -185,8 +191,7 @@ runCommand(startCommand, async ({ values }) => {
   if (events === undefined) return; // run until Ctrl-C
   if (demo) {
     const healed = await demo.run(events);
-    clearInterval(ticker);
-    if (tty) process.stdout.write("\n");
+    stopTicker();
     for (const line of describeHeal(healed)) console.log(line);
     const counts = await pipeline.snapshotCounts();
     const r = healed.verify;
@@ -203,21 +208,66 @@ runCommand(startCommand, async ({ values }) => {
     return;
   }
   await sensor.finished;
-  const timeoutMs = 120_000 + (events / rate) * 2000;
-  const landed = await pipeline.waitForLanding(landedBefore + events, timeoutMs);
-  const result = await pipeline.verify(new Set(sensor.insertedAt.keys()));
-  const counts = await pipeline.snapshotCounts();
-  clearInterval(ticker);
-  if (tty) process.stdout.write("\n");
-  const exact = landed && result.exact && result.sources === events;
-  console.log(
-    `${exact ? "OK" : "FAILED"}: ${result.sources} inserted, ${result.landed - landedBefore} landed, ${result.missing.length} missing, ${result.different.length} different, ` +
-      `${result.extra.length} extra, ${counts.deadLettered} dead-lettered, ${counts.backedUp} backed up, ${counts.retried} Firehose retries, outbox ${counts.outboxDepth}` +
-      `; heartbeats ${counts.heartbeatsPut} put, ${counts.heartbeatsDelivered} delivered${folder ? `; store saved in ${values.data}` : ""}`,
+  const exact = await checkRun(pipeline, new Set(sensor.insertedAt.keys()), {
+    events,
+    landedBefore,
+    timeoutMs: 120_000 + (events / rate) * 2000,
+    stopTicker,
+    savedIn: folder ? values.data : undefined,
+  });
+  await shutdown(exact ? 0 : 1);
+});
+
+/**
+ * Prints the progress line (in place on a terminal, every 2 s otherwise) and, on a line of its own,
+ * each new reason why events wait. Returns the function that stops it (and ends the line).
+ */
+function startTicker(pipeline: Pipeline, landedBefore: number, tty: boolean): () => void {
+  const reasons = new ReasonLog();
+  const timer = setInterval(
+    async () => {
+      const line = progress(await pipeline.snapshotCounts(), landedBefore);
+      const fresh = reasons.fresh(await pipeline.waitingReasons());
+      if (tty) process.stdout.write(`${fresh.map((reason) => `\r${reason}\u001b[K\n`).join("")}\r${line}\u001b[K`);
+      else for (const text of [...fresh, line]) console.log(text);
+    },
+    tty ? 500 : 2000,
   );
+  let stopped = false;
+  return () => {
+    if (stopped) return;
+    stopped = true;
+    clearInterval(timer);
+    if (tty) process.stdout.write("\n");
+  };
+}
+
+/**
+ * `--events`: waits until this run's readings have landed (or nothing has moved for STALL_AFTER_MS),
+ * checks every one against its source as the capture options shape it, and prints the result;
+ * true when exact.
+ */
+async function checkRun(
+  pipeline: Pipeline,
+  ids: ReadonlySet<string>,
+  run: { events: number; landedBefore: number; timeoutMs: number; stopTicker: () => void; savedIn?: string },
+): Promise<boolean> {
+  const expected = await pipeline.expectedLandings(ids);
+  const outcome = await waitForLandingOrStall(pipeline, run.landedBefore + expected, { timeoutMs: run.timeoutMs });
+  const result = await pipeline.verify(ids);
+  const counts = await pipeline.snapshotCounts();
+  run.stopTicker();
+  const exact = outcome.outcome === "landed" && result.exact && result.sources === run.events;
+  const matched = result.expected === result.sources ? "" : `${result.expected} in the capture list's match, `;
+  console.log(
+    `${exact ? "OK" : "FAILED"}: ${result.sources} inserted, ${matched}${result.landed - run.landedBefore} landed, ${result.missing.length} missing, ${result.different.length} different, ` +
+      `${result.extra.length} extra, ${counts.deadLettered} dead-lettered, ${counts.backedUp} backed up, ${counts.retried} Firehose retries, outbox ${counts.outboxDepth}` +
+      `; heartbeats ${counts.heartbeatsPut} put, ${counts.heartbeatsDelivered} delivered${run.savedIn ? `; store saved in ${run.savedIn}` : ""}`,
+  );
+  if (outcome.outcome !== "landed") console.log(`  ${describeGivingUp(outcome)}`);
   if (!exact) {
     for (const id of result.missing.slice(0, 5)) console.log(`  missing ${id}`);
     for (const id of result.different.slice(0, 5)) console.log(`  different ${id}`);
   }
-  await shutdown(exact ? 0 : 1);
-});
+  return exact;
+}

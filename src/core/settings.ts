@@ -1,4 +1,5 @@
 import { BridgeError } from "./errors";
+import { collectionNameProblem, databaseNameProblem } from "./mongo-names";
 import type { ValueReader } from "./ports";
 
 /**
@@ -71,12 +72,38 @@ export const text: Parser<string> = (raw, name) => {
   return raw;
 };
 
-/** A database or collection name: 1-120 characters, no "$" or NUL. */
-export const namespacePart: Parser<string> = (raw, name) => {
-  if (typeof raw !== "string" || !/^[^\0$]{1,120}$/.test(raw)) {
-    throw misconfigured(`${name} must be a database or collection name (1-120 characters, no "$" or NUL)`);
-  }
-  return raw;
+/** A database name by MongoDB's naming rules (mongo-names.ts). */
+export const databaseName: Parser<string> = (raw, name) => {
+  const problem = databaseNameProblem(text(raw, name));
+  if (problem !== undefined) throw misconfigured(`${name} ${problem}`);
+  return raw as string;
+};
+
+/** A collection name by MongoDB's naming rules (mongo-names.ts). */
+export const collectionName: Parser<string> = (raw, name) => {
+  const problem = collectionNameProblem(text(raw, name));
+  if (problem !== undefined) throw misconfigured(`${name} ${problem}`);
+  return raw as string;
+};
+
+/** An AWS region name's shape: lowercase letters, then dash-separated words, then a number ("us-east-1", "us-gov-west-1"). */
+const AWS_REGION_SHAPE = /^[a-z]{2,4}(-[a-z]+)+-[0-9]{1,2}$/;
+
+/**
+ * An AWS region name, checked for its shape only (which regions exist is `npm run check`'s to warn
+ * about: the functions carry no list of them). A dash left out before the number is named.
+ */
+export const awsRegion: Parser<string> = (raw, name) => {
+  const value = text(raw, name);
+  if (AWS_REGION_SHAPE.test(value)) return value;
+  const fixed = value
+    .trim()
+    .toLowerCase()
+    .replace(/([a-z])([0-9]+)$/, "$1-$2");
+  const hint = fixed !== value && AWS_REGION_SHAPE.test(fixed) ? `; did you mean "${fixed}"?` : "";
+  throw misconfigured(
+    `${name} "${value.slice(0, 40)}" is not an AWS region name (such as "us-east-1" or "eu-central-2")${hint}`,
+  );
 };
 
 export function oneOf<T extends string>(allowed: readonly T[]): Parser<T> {

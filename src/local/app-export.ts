@@ -1,5 +1,5 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
-import { join } from "node:path";
+import { isAbsolute, join } from "node:path";
 
 export interface FunctionConfig {
   name: string;
@@ -105,15 +105,45 @@ export function resolveValues(
   return { values, missingSecrets };
 }
 
-/** The git-ignored secrets file of a local run, {"secretName": "value"}; absent means none. */
-export function readLocalSecrets(root: string, file = "local-secrets.json"): Record<string, string> {
-  const path = join(root, file);
-  if (!existsSync(path)) return {};
-  const parsed = JSON.parse(readFileSync(path, "utf8")) as unknown;
+/** Where a local run's secrets live (git-ignored; local-secrets.example.json shows the shape). */
+export const LOCAL_SECRETS_FILE = "local-secrets.json";
+
+/**
+ * The secrets file of a local run, {"secretName": "value"} as local-secrets.example.json shows: the
+ * values/ entries with `from_secret` read their secret from it. Absent means none, unless `required`
+ * (a file named on the command line). Every problem names the file.
+ */
+export function readLocalSecrets(
+  root: string,
+  file = LOCAL_SECRETS_FILE,
+  options: { required?: boolean } = {},
+): Record<string, string> {
+  const path = isAbsolute(file) ? file : join(root, file);
+  if (!existsSync(path)) {
+    if (options.required) throw new Error(`${file}: no such file`);
+    return {};
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(path, "utf8"));
+  } catch (error) {
+    throw new Error(`${file}: not valid JSON (${error instanceof Error ? error.message : String(error)})`);
+  }
   if (!parsed || typeof parsed !== "object" || Array.isArray(parsed))
-    throw new Error(`${file} must be a JSON object of secret name to value`);
+    throw new Error(
+      `${file}: must be a JSON object of secret name to value, as in local-secrets.example.json; it holds ${kindOf(parsed)}`,
+    );
   for (const [name, value] of Object.entries(parsed)) {
-    if (typeof value !== "string") throw new Error(`${file}: secret "${name}" must be a string`);
+    if (typeof value !== "string")
+      throw new Error(
+        `${file}: secret "${name}" must be a string (App Services secrets are text); it is ${kindOf(value)}`,
+      );
   }
   return parsed as Record<string, string>;
+}
+
+function kindOf(value: unknown): string {
+  if (value === null) return "null";
+  if (Array.isArray(value)) return "an array";
+  return typeof value === "object" ? "an object" : `a ${typeof value}`;
 }

@@ -4,7 +4,10 @@ import { appendFileSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { MongoClient } from "mongodb";
 import { captureTriggerName } from "../core/capture/capture-list";
-import { captureDefaults, captureSettings } from "../core/capture/config";
+import { captureDefaults, captureSettings, readShapingSettings } from "../core/capture/config";
+import { shapeSnapshotRead } from "../core/capture/shape-event";
+import { BridgeError } from "../core/errors";
+import { nodeBson } from "../adapters/bson/node-bson";
 import { firehoseSettings, readFirehoseConfig } from "../core/firehose/config";
 import { deadLetterStore, type DeadLetterStore } from "../core/firehose/dead-letters";
 import { POSITION_FIELD } from "../core/firehose/envelope-position";
@@ -52,6 +55,11 @@ export interface PipelineOptions {
   captureOrdering?: "ordered" | "unordered";
   /** More values for the functions (they win over values/), such as the local Admin API's address. */
   values?: Record<string, unknown>;
+  /**
+   * The secrets values/ entries with `from_secret` read (npm start reads local-secrets.json,
+   * app-export.ts's readLocalSecrets); none when absent, so a test never reads a developer's file.
+   */
+  secrets?: Record<string, string>;
 }
 
 export interface ExternalKinesis {
@@ -197,6 +205,8 @@ function namespacesFromValues(values: ReadonlyMap<string, unknown>): PipelineNam
 }
 
 export const SOURCE: Namespace = { db: "monitors", coll: "reports" };
+const idKey = (d: Document) => EJSON.stringify(d._id, { relaxed: false });
+const hexId = (d: Document) => (d._id as { toHexString?: () => string })?.toHexString?.();
 export const STREAM = "realm";
 const SOURCE_TRIGGER = captureTriggerName(SOURCE.db, SOURCE.coll);
 const HEARTBEAT = { db: captureDefaults.heartbeatDatabase, coll: captureDefaults.heartbeatCollection };
@@ -212,6 +222,8 @@ export class Pipeline {
   readonly counts = { put: 0, outboxed: 0, heartbeatsPut: 0, delivered: 0, heartbeatsDelivered: 0 };
   readonly landedAt = new Map<string, number>();
   lastLagMs?: number;
+  /** The latest function run that failed, with its error (App Services logs it; so does functions.log). */
+  lastFailure?: string;
   sensor?: SensorSource;
   /** Read from the functions' values once: a restart of the runtime reads the same values. */
   readonly namespaces: PipelineNamespaces;
@@ -293,7 +305,7 @@ export class Pipeline {
       httpPort,
       scheduleEveryMs: options.scheduleEveryMs,
       resumeTokens,
-      secrets: {},
+      secrets: options.secrets ?? {},
       valueOverrides: {
         ...options.values,
         ...kinesis.values,
@@ -325,6 +337,8 @@ export class Pipeline {
 
   /** Counts the source collection's puts apart from the heartbeat's, which the same function also puts. */
   countExecution(execution: Execution): void {
+    if (execution.error !== undefined)
+      this.lastFailure = `${execution.functionName} failed${execution.trigger ? ` (trigger ${execution.trigger})` : ""}: ${execution.error}`;
     if (!execution.result) return;
     const result = (execution.result as { result?: string }).result;
     if (execution.trigger === HEARTBEAT_TRIGGER) {
@@ -380,6 +394,25 @@ export class Pipeline {
     return deadLetterStore(this.store as unknown as DataSourcePort, config);
   }
 
+  /**
+   * Why events wait, as the outbox says it: the reason of its newest entry (what the trigger met
+   * last) and of its oldest (what the heartbeat's drain met last: it retries the oldest first),
+   * then the latest failed function run. Empty when the outbox is empty and nothing failed.
+   */
+  async waitingReasons(): Promise<string[]> {
+    const outbox = this.collection(this.namespaces.outbox);
+    const reasons: string[] = [];
+    const newestThenOldest: { [field: string]: 1 | -1 }[] = [{ enqueuedAt: -1 }, { _id: 1 }];
+    for (const sort of newestThenOldest) {
+      const [entry] = await outbox.find({}).sort(sort).limit(1).toArray();
+      const reason =
+        entry && typeof entry.lastError === "string" ? `events wait in the outbox: ${entry.lastError}` : "";
+      if (reason && reasons.indexOf(reason) === -1) reasons.push(reason);
+    }
+    if (this.lastFailure !== undefined) reasons.push(this.lastFailure);
+    return reasons;
+  }
+
   private collection({ db, coll }: Namespace): CollectionPort {
     return this.store.db(db).collection(coll) as unknown as CollectionPort;
   }
@@ -413,42 +446,72 @@ export class Pipeline {
   }
 
   /**
-   * Compares every landed document with its source, field by field with types (apart from `_akb`);
-   * with `only` (hex _ids, such as this run's readings in a data folder that holds earlier runs), only
-   * those sources are checked, while any target without a source still counts as extra.
+   * Compares every landed document with what its source should have become, field by field with
+   * types (apart from `_akb`): the source shaped by the capture options the functions read (excluded
+   * fields gone, masked ones masked, a document outside the match not landed at all). With `only`
+   * (hex _ids, such as this run's readings in a data folder that holds earlier runs), only those
+   * sources are checked, while any target no source accounts for still counts as extra.
    */
   async verify(only?: ReadonlySet<string>): Promise<VerifyResult> {
     const read = (namespace: Namespace) =>
       this.collection(namespace).find({}, { promoteValues: false, promoteLongs: false }).toArray();
     const allSources = await read(SOURCE);
-    const hex = (d: Document) => (d._id as { toHexString?: () => string })?.toHexString?.();
-    const sources = only ? allSources.filter((d) => only.has(hex(d) ?? "")) : allSources;
+    const sources = only ? allSources.filter((d) => only.has(hexId(d) ?? "")) : allSources;
+    const expected = this.expectedMirror(sources);
     // The mirror holds exactly the live documents: a deleted document leaves nothing behind.
     const targets = await read(this.namespaces.target);
-    const key = (d: Document) => EJSON.stringify(d._id, { relaxed: false });
-    const byId = new Map(targets.map((d) => [key(d), d]));
+    const byId = new Map(targets.map((d) => [idKey(d), d]));
     const missing: string[] = [];
     const different: string[] = [];
-    for (const source of sources) {
-      const target = byId.get(key(source));
+    for (const [id, shaped] of expected) {
+      const target = byId.get(id);
       if (!target) {
-        missing.push(key(source));
+        missing.push(id);
         continue;
       }
       const { [POSITION_FIELD]: _position, ...landed } = target;
-      if (EJSON.stringify(landed, { relaxed: false }) !== EJSON.stringify(source, { relaxed: false }))
-        different.push(key(source));
+      if (EJSON.stringify(landed, { relaxed: false }) !== EJSON.stringify(shaped, { relaxed: false }))
+        different.push(id);
     }
-    const sourceIds = new Set(allSources.map(key));
-    const extra = targets.filter((t) => !sourceIds.has(key(t))).map(key);
+    const accounted = only ? this.expectedMirror(allSources) : expected;
+    const extra = targets.filter((t) => !accounted.has(idKey(t))).map(idKey);
     return {
       sources: sources.length,
+      expected: expected.size,
       landed: targets.length,
       missing,
       different,
       extra,
       exact: missing.length === 0 && different.length === 0 && extra.length === 0,
     };
+  }
+
+  /** How many of these sources (hex _ids) the mirror should hold once everything has landed (see verify). */
+  async expectedLandings(only: ReadonlySet<string>): Promise<number> {
+    const sources = await this.collection(SOURCE).find({}).toArray();
+    return this.expectedMirror(sources.filter((d) => only.has(hexId(d) ?? ""))).size;
+  }
+
+  /**
+   * What the mirror should hold for these sources, by _id: each shaped as a read of the source
+   * collection (shape-event.ts, the functions' own code, with the capture options and mask key the
+   * functions read); absent when outside the match. Unshaped when the options cannot be applied now:
+   * those events wait in the outbox, and verify reports them missing.
+   */
+  private expectedMirror(sources: readonly Document[]): Map<string, Document> {
+    const shaping = readShapingSettings((name) => this.runtime.values.get(name));
+    const out = new Map<string, Document>();
+    for (const source of sources) {
+      let shaped: Document | null = source;
+      try {
+        const read = shapeSnapshotRead(source, SOURCE.db, SOURCE.coll, new Date(0), shaping, nodeBson);
+        shaped = read ? (read.fullDocument as Document) : null;
+      } catch (error) {
+        if (!(error instanceof BridgeError)) throw error;
+      }
+      if (shaped) out.set(idKey(source), shaped);
+    }
+    return out;
   }
 
   async stop(): Promise<void> {
@@ -463,6 +526,8 @@ export class Pipeline {
 
 export interface VerifyResult {
   sources: number;
+  /** Of those, the documents the mirror should hold (the capture list's match may leave some out). */
+  expected: number;
   landed: number;
   missing: string[];
   different: string[];

@@ -164,7 +164,8 @@ describe("GET /healthz on the Lambda", () => {
       reasons: [
         {
           code: "setting_invalid",
-          message: 'FIREHOSE_DATABASE must be a database or collection name (1-120 characters, no "$" or NUL)',
+          message:
+            'FIREHOSE_DATABASE "a$b" is not a valid database name: it holds "$" (MongoDB refuses / \\ . " $ * < > : | ?, spaces and NUL in database names)',
         },
       ],
     },

@@ -1,9 +1,9 @@
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { checkApp } from "../../scripts/check-export";
-import { generateExportFiles } from "../../scripts/generate-export";
+import { generateExportFiles, isGeneratedTrigger } from "../../scripts/generate-export";
 
 const root = join(import.meta.dirname, "..", "..");
 const LIST = 'app.users,ordered,exclude=ssn|profile.email,mask=phone,"match={""region"": ""eu""}"\nshop.*,unordered,exclude=card\n';
@@ -16,6 +16,8 @@ function checkCopy(list: string, mutate: (dir: string) => void = () => undefined
       cpSync(join(root, part), join(dir, part), { recursive: true });
     mkdirSync(join(dir, "config"));
     writeFileSync(join(dir, "config/captured-collections.csv"), list);
+    // As npm run build does: the capture triggers of the repository's list make way for `built`'s.
+    for (const file of readdirSync(join(dir, "triggers"))) if (isGeneratedTrigger(file)) rmSync(join(dir, "triggers", file));
     for (const [path, content] of generateExportFiles(built)) writeFileSync(join(dir, path), content);
     mutate(dir);
     return checkApp(dir).problems;
@@ -23,6 +25,8 @@ function checkCopy(list: string, mutate: (dir: string) => void = () => undefined
     rmSync(dir, { recursive: true, force: true });
   }
 }
+
+const DIFFERS = "differs from what npm run build generates from config/captured-collections.csv and values/ (run npm run build)";
 
 const editValue = (dir: string, name: string, change: (value: any) => unknown) => {
   const file = join(dir, "values", `${name}.json`);
@@ -41,7 +45,11 @@ describe("npm run check: the capture options", () => {
       "app.users,exclude=ssn\n",
       () => undefined,
       [
-        "values/CAPTURE_OPTIONS.json: does not agree with config/captured-collections.csv (run npm run build)",
+        `triggers/capture_app_users.json: ${DIFFERS}`,
+        "triggers/capture_shop.json: missing; npm run build generates it from config/captured-collections.csv",
+        `values/CAPTURED_NAMESPACES.json: ${DIFFERS}`,
+        `values/CAPTURE_OPTIONS.json: ${DIFFERS}`,
+        `values/CAPTURE_MASK_KEY.json: ${DIFFERS}`,
         "values/CAPTURE_MASK_KEY.json: app.users mask fields, so the key must come from a secret (from_secret: true; run npm run build)",
       ],
     ],
@@ -50,7 +58,7 @@ describe("npm run check: the capture options", () => {
       LIST,
       (dir) => editValue(dir, "CAPTURE_OPTIONS", (v) => [{ ...v[0], match: '{"name": {"$regex": "^a"}}' }, v[1]]),
       [
-        "values/CAPTURE_OPTIONS.json: does not agree with config/captured-collections.csv (run npm run build)",
+        `values/CAPTURE_OPTIONS.json: ${DIFFERS}`,
         "values/CAPTURE_OPTIONS.json: app.users: match: name: $regex is not supported (supported: $eq, $ne, $gt, $gte, $lt, $lte, $in, $nin, $exists, $not, $and, $or, $nor)",
       ],
     ],
@@ -60,14 +68,17 @@ describe("npm run check: the capture options", () => {
       (dir) => editValue(dir, "CAPTURE_OPTIONS", (v) => [{ ...v[0], exclude: ["_id"] }]),
       [
         "values/CAPTURE_OPTIONS.json: CAPTURE_OPTIONS[0].exclude must be an array of field paths",
-        "values/CAPTURE_OPTIONS.json: does not agree with config/captured-collections.csv (run npm run build)",
+        `values/CAPTURE_OPTIONS.json: ${DIFFERS}`,
       ],
     ],
     [
       "a mask key that is not a secret while a collection masks",
       LIST,
       (dir) => writeFileSync(join(dir, "values/CAPTURE_MASK_KEY.json"), JSON.stringify({ name: "CAPTURE_MASK_KEY", from_secret: false, value: "" })),
-      ["values/CAPTURE_MASK_KEY.json: app.users mask fields, so the key must come from a secret (from_secret: true; run npm run build)"],
+      [
+        `values/CAPTURE_MASK_KEY.json: ${DIFFERS}`,
+        "values/CAPTURE_MASK_KEY.json: app.users mask fields, so the key must come from a secret (from_secret: true; run npm run build)",
+      ],
     ],
     [
       "a mask key written into the repository",
@@ -75,6 +86,7 @@ describe("npm run check: the capture options", () => {
       (dir) =>
         writeFileSync(join(dir, "values/CAPTURE_MASK_KEY.json"), JSON.stringify({ name: "CAPTURE_MASK_KEY", from_secret: false, value: "k".repeat(40) })),
       [
+        `values/CAPTURE_MASK_KEY.json: ${DIFFERS}`,
         "values/CAPTURE_MASK_KEY.json: app.users mask fields, so the key must come from a secret (from_secret: true; run npm run build)",
         "values/CAPTURE_MASK_KEY.json: holds a key in the repository; it must reference a secret",
       ],
@@ -90,8 +102,55 @@ describe("npm run check: the capture options", () => {
         "values/CAPTURE_OPTIONS.json: missing; npm run build generates it from config/captured-collections.csv",
       ],
     ],
+    [
+      "a generated trigger edited by hand",
+      LIST,
+      (dir) => {
+        const file = join(dir, "triggers/capture_app_users.json");
+        const trigger = JSON.parse(readFileSync(file, "utf8"));
+        writeFileSync(file, `${JSON.stringify({ ...trigger, config: { ...trigger.config, unordered: true } }, null, 2)}\n`);
+      },
+      [`triggers/capture_app_users.json: ${DIFFERS}`],
+    ],
+    [
+      "a generated trigger removed",
+      LIST,
+      (dir) => rmSync(join(dir, "triggers/capture_shop.json")),
+      ["triggers/capture_shop.json: missing; npm run build generates it from config/captured-collections.csv"],
+    ],
+    [
+      "a capture trigger left behind by a collection the list no longer names",
+      LIST,
+      (dir) => {
+        const legacy = generateExportFiles("legacy.orders\n").get("triggers/capture_legacy_orders.json") as string;
+        writeFileSync(join(dir, "triggers/capture_legacy_orders.json"), legacy);
+      },
+      [
+        "triggers/capture_legacy_orders.json: a capture trigger for a collection config/captured-collections.csv no longer lists (run npm run build)",
+      ],
+    ],
   ])("reports %s", (_name, built, mutate, problems) => {
     expect(checkCopy(LIST, mutate, built)).toEqual(problems);
+  });
+
+  it.each([
+    [
+      "paths separated by a semicolon",
+      "app.users,exclude=ssn;phone\n",
+      'config/captured-collections.csv line 1: exclude: "ssn;phone" holds ";": paths are separated by |; did you mean "ssn|phone"?',
+    ],
+    [
+      "paths separated by an unquoted comma",
+      "app.users,mask=ssn,phone\n",
+      'config/captured-collections.csv line 1: unknown option "phone" (after the collection and its ordering come exclude=<path>|…, mask=<path>|…, match=<JSON filter>); paths are separated by |: did you mean "mask=ssn|phone"?',
+    ],
+    [
+      "options on the heartbeat collection (the build cannot generate from it)",
+      "app.users\nstreamkap.streamkap_heartbeat,exclude=app\n",
+      "config/captured-collections.csv line 2: streamkap.streamkap_heartbeat holds the heartbeat documents, which are published whole; give it no exclude, mask or match",
+    ],
+  ])("refuses a list with %s", (_name, list, problem) => {
+    expect(checkCopy(list, () => undefined, "app.users\n")).toEqual([problem]);
   });
 
   it("reports a bad capture list line by line", () => {

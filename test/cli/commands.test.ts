@@ -12,7 +12,16 @@ const COMMANDS = [
   {
     script: "start",
     entry: "src/bin/start.ts",
-    options: ["--events", "--rate", "--interval", "--no-gzip", "--engine", "--kinesis-latency-ms", "--data"],
+    options: [
+      "--events",
+      "--rate",
+      "--interval",
+      "--no-gzip",
+      "--engine",
+      "--kinesis-latency-ms",
+      "--data",
+      "--secrets",
+    ],
     env: ["MONGODB_URI"],
   },
   {
@@ -208,6 +217,38 @@ describe("errors say what happened, fast", () => {
     // --json: the failure is a JSON object on stdout too.
     expect(JSON.parse(results[1].stdout)).toEqual({
       error: { message: expect.stringContaining("getaddrinfo ENOTFOUND db.example.invalid"), exitCode: 3 },
+    });
+  });
+
+  it("start refuses a secrets file it cannot read, naming the file, before it starts anything; exit 1", async () => {
+    const file = (name: string, text: string) => {
+      writeFileSync(join(scratch, name), text);
+      return join(scratch, name);
+    };
+    const notJson = file("not-json.json", '{"captureMaskKey": ');
+    const array = file("array.json", '["captureMaskKey"]');
+    const nested = file("nested.json", '{"secrets": {"captureMaskKey": "k"}}');
+    const absent = join(scratch, "absent.json");
+    const cases = [
+      { path: notJson, message: `${notJson}: not valid JSON (` },
+      {
+        path: array,
+        message: `${array}: must be a JSON object of secret name to value, as in local-secrets.example.json; it holds an array`,
+      },
+      {
+        path: nested,
+        message: `${nested}: secret "secrets" must be a string (App Services secrets are text); it is an object`,
+      },
+      { path: absent, message: `${absent}: no such file` },
+    ];
+    const results = await inBatches(cases, 2, (c) =>
+      runEntry("src/bin/start.ts", ["--events", "1", "--secrets", c.path]),
+    );
+    cases.forEach((c, i) => {
+      const r = results[i];
+      expect(r.code, show(r)).toBe(1);
+      expect(r.stderr).toContain(`start: ${c.message}`);
+      expect(r.stdout).toBe("");
     });
   });
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { readCaptureConfig } from "../../src/core/capture/config";
+import { kinesisSettings, readCaptureConfig } from "../../src/core/capture/config";
 import { readFirehoseConfig } from "../../src/core/firehose/config";
 import { listenSettings } from "../../src/adapters/node-http/server-settings";
 import { readSettings, setting, wholeNumber } from "../../src/core/settings";
@@ -16,8 +16,104 @@ describe("settings", () => {
       read: () => readFirehoseConfig((n) => (n === "HEARTBEAT_DATABASE" ? "bad$name" : undefined)),
     },
   ])("rejects $name with the same message", ({ read }) => {
-    expect(read).toThrow('HEARTBEAT_DATABASE must be a database or collection name (1-120 characters, no "$" or NUL)');
+    expect(read).toThrow(
+      'HEARTBEAT_DATABASE "bad$name" is not a valid database name: it holds "$" (MongoDB refuses / \\ . " $ * < > : | ?, spaces and NUL in database names)',
+    );
   });
+
+  // MongoDB's naming rules (the manual, "MongoDB Limits and Thresholds", Naming Restrictions), read
+  // wherever a setting names a database or collection; the same messages reach `npm run check`.
+  const ALL_REFUSED = '(MongoDB refuses / \\ . " $ * < > : | ?, spaces and NUL in database names)';
+  it.each([
+    {
+      name: "a space in a database name",
+      values: { FIREHOSE_DATABASE: "my db" },
+      message: `FIREHOSE_DATABASE "my db" is not a valid database name: it holds a space ${ALL_REFUSED}`,
+    },
+    {
+      name: "a dot in a database name",
+      values: { FIREHOSE_DATABASE: "app.mirror" },
+      message: `FIREHOSE_DATABASE "app.mirror" is not a valid database name: it holds "." ${ALL_REFUSED}`,
+    },
+    {
+      name: "a Windows-only character in a database name",
+      values: { HEARTBEAT_DATABASE: "ops:1" },
+      message: `HEARTBEAT_DATABASE "ops:1" is not a valid database name: it holds ":" ${ALL_REFUSED}`,
+    },
+    {
+      name: "a database name of 64 bytes",
+      values: { FIREHOSE_DATABASE: "d".repeat(62) + "é" },
+      message: `FIREHOSE_DATABASE "${"d".repeat(62)}é" is not a valid database name: it is 64 bytes long (at most 63)`,
+    },
+    {
+      name: "a system collection",
+      values: { FIREHOSE_COLLECTION: "system.profile" },
+      message:
+        'FIREHOSE_COLLECTION "system.profile" is not a valid collection name: the "system." prefix is MongoDB\'s own',
+    },
+    {
+      name: "a dollar in a collection name",
+      values: { FIREHOSE_DEAD_LETTER_COLLECTION: "dead$letters" },
+      message: 'FIREHOSE_DEAD_LETTER_COLLECTION "dead$letters" is not a valid collection name: it holds "$"',
+    },
+    {
+      name: "a NUL in a collection name",
+      values: { FIREHOSE_COLLECTION: "a\u0000b" },
+      message: 'FIREHOSE_COLLECTION "a\\0b" is not a valid collection name: it holds a NUL character',
+    },
+    {
+      name: "a namespace map target with a space in its database",
+      values: { FIREHOSE_NAMESPACE_MAP: '{"app.orders": "my db.orders"}' },
+      message: `FIREHOSE_NAMESPACE_MAP entry "app.orders": the target "my db" is not a valid database name: it holds a space ${ALL_REFUSED}`,
+    },
+    {
+      name: "a namespace map target collection with a dollar",
+      values: { FIREHOSE_NAMESPACE_MAP: '{"app.orders": "$orders"}' },
+      message:
+        'FIREHOSE_NAMESPACE_MAP entry "app.orders": the target "$orders" is not a valid collection name: it holds "$"',
+    },
+  ])("refuses $name, naming the setting and the rule", ({ values, message }) => {
+    expect(() => readFirehoseConfig((n) => (values as Record<string, string | undefined>)[n])).toThrow(message);
+  });
+
+  it.each(["monitors", "ops-2026", "données", "d".repeat(63)])("accepts the database name %j", (db) => {
+    expect(readFirehoseConfig((n) => (n === "FIREHOSE_DATABASE" ? db : undefined)).database).toBe(db);
+  });
+
+  it.each([
+    {
+      raw: "us-east1",
+      message:
+        'AWS_REGION "us-east1" is not an AWS region name (such as "us-east-1" or "eu-central-2"); did you mean "us-east-1"?',
+    },
+    {
+      raw: "US-EAST-1",
+      message:
+        'AWS_REGION "US-EAST-1" is not an AWS region name (such as "us-east-1" or "eu-central-2"); did you mean "us-east-1"?',
+    },
+    {
+      raw: "eu-central-2 ",
+      message:
+        'AWS_REGION "eu-central-2 " is not an AWS region name (such as "us-east-1" or "eu-central-2"); did you mean "eu-central-2"?',
+    },
+    {
+      raw: "useast1",
+      message: 'AWS_REGION "useast1" is not an AWS region name (such as "us-east-1" or "eu-central-2")',
+    },
+    {
+      raw: "Frankfurt",
+      message: 'AWS_REGION "Frankfurt" is not an AWS region name (such as "us-east-1" or "eu-central-2")',
+    },
+  ])("refuses the malformed region $raw", ({ raw, message }) => {
+    expect(() => readSettings((n) => (n === "AWS_REGION" ? raw : undefined), kinesisSettings)).toThrow(message);
+  });
+
+  it.each(["us-east-1", "us-gov-west-1", "cn-northwest-1", "eusc-de-east-1", "us-isob-east-1", "ap-southeast-7"])(
+    "accepts the region %s by its shape",
+    (region) => {
+      expect(readSettings((n) => (n === "AWS_REGION" ? region : undefined), kinesisSettings).region).toBe(region);
+    },
+  );
 
   it.each([
     { name: "an App Services number", raw: 250, value: 250 },

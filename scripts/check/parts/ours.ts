@@ -5,9 +5,10 @@
  */
 import { CAPTURE_VALUE_NAMES, captureSettings, kinesisSettings } from "../../../src/core/capture/config";
 import { CAPTURE_HEALTH_VALUE_NAMES, captureHealthSettings } from "../../../src/core/capture/health-config";
-import { FIREHOSE_VALUE_NAMES, firehoseSettings } from "../../../src/core/firehose/config";
+import { FIREHOSE_VALUE_NAMES, firehoseSettings, readFirehoseConfig } from "../../../src/core/firehose/config";
 import type { Setting } from "../../../src/core/settings";
 import type { App } from "../app";
+import { isKnownAwsRegion } from "../aws-regions";
 
 /** Which values each built function reads. */
 export const FUNCTION_VALUES: Record<string, readonly string[]> = {
@@ -26,15 +27,25 @@ const SETTINGS_BY_NAME = new Map<string, Setting<unknown>>(
 
 export function checkOurValues(app: App): void {
   if (!app.ours) return;
+  const refused = new Set<string>();
   for (const [name, v] of app.values) {
     const known = SETTINGS_BY_NAME.get(name);
     if (!known || v.from_secret || v.value === "" || v.value === null || v.value === undefined) continue;
     try {
       known.parse(v.value, name);
     } catch (error) {
+      refused.add(name);
       app.files.fail(`values/${name}.json: ${(error as Error).message}`);
     }
   }
+  const region = app.values.get(kinesisSettings.region.name);
+  const regionName = region && !region.from_secret ? region.value : undefined;
+  const regionRefused = refused.has(kinesisSettings.region.name);
+  if (typeof regionName === "string" && regionName !== "" && !regionRefused && !isKnownAwsRegion(regionName))
+    app.files.warn(
+      `values/AWS_REGION.json: "${regionName}" is not a region the AWS SDK knows (its partitions data); check the name, unless the region is newer than the SDK`,
+    );
+  checkRouting(app, refused);
   // A value file that could not be read was reported; the values it may hold are not reported again.
   if ([...app.files.unreadable].some((path) => path.startsWith("values/"))) return;
   for (const [fn, needed] of Object.entries(FUNCTION_VALUES)) {
@@ -42,5 +53,27 @@ export function checkOurValues(app: App): void {
     for (const name of needed)
       if (!app.values.has(name))
         app.files.fail(`values/${name}.json: missing, but functions/${fn}.js reads the value ${name}`);
+  }
+}
+
+/**
+ * What the webhook's settings say together: routing refuses a target that is a captured collection
+ * (an endless loop) and the functions refuse to run with it, by the same rule (buildRouting). Read
+ * from the plain values; settings already refused one by one are not reported again.
+ */
+function checkRouting(app: App, refused: ReadonlySet<string>): void {
+  if ([...refused].some((name) => FIREHOSE_VALUE_NAMES.indexOf(name) !== -1)) return;
+  const plain = (name: string) => {
+    const v = app.values.get(name);
+    return v && !v.from_secret ? v.value : undefined;
+  };
+  try {
+    readFirehoseConfig(plain);
+  } catch (error) {
+    const message = (error as Error).message;
+    // The message starts with the setting that makes the loop (the default target is two settings).
+    const setting = /^[A-Z_]+/.exec(message);
+    const files = setting ? [setting[0]] : ["FIREHOSE_DATABASE", "FIREHOSE_COLLECTION"];
+    app.files.fail(`${files.map((name) => `values/${name}.json`).join(", ")}: ${message}`);
   }
 }

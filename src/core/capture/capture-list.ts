@@ -1,6 +1,7 @@
 import { createHash } from "crypto";
 import { parse as parseCsv } from "csv-parse/sync";
 import { BridgeError } from "../errors";
+import { databaseNameProblem, namespaceProblem } from "../mongo-names";
 import { NO_OPTIONS, parseOptionFields, type CaptureOptions } from "./capture-options";
 
 export interface CapturedCollection {
@@ -24,8 +25,6 @@ export class CaptureListError extends BridgeError {
     this.name = "CaptureListError";
   }
 }
-
-const BAD_DATABASE_CHARS = /[/\\. "$*<>:|?\0]/;
 
 /** Words a header line of a two-column list would hold ("database,collection"). */
 const HEADER_WORDS = {
@@ -111,18 +110,9 @@ export function parseCaptureList(text: string, fileName: string): CapturedCollec
         for (const problem of parsed.problems) problems.push(`${where}: ${problem}`);
         return;
       }
-      if (BAD_DATABASE_CHARS.test(db) || db.length > 63) {
-        problems.push(
-          `${where}: database name "${db.slice(0, 80)}" is invalid (at most 63 characters, none of / \\ . " $ * < > : | ? or spaces)`,
-        );
-        return;
-      }
-      if (coll !== WHOLE_DATABASE && (coll.includes("$") || coll.includes("\0") || coll.startsWith("system."))) {
-        problems.push(`${where}: collection name "${coll.slice(0, 80)}" is invalid (no "$", no NUL, not system.*)`);
-        return;
-      }
-      if (Buffer.byteLength(`${db}.${coll}`) > 255) {
-        problems.push(`${where}: namespace "${db}.${coll.slice(0, 40)}…" is longer than 255 bytes`);
+      const invalid = coll === WHOLE_DATABASE ? databaseNameProblem(db) : namespaceProblem(db, coll);
+      if (invalid !== undefined) {
+        problems.push(`${where}: ${invalid}`);
         return;
       }
       const key = `${db}.${coll}`;

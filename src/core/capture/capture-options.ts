@@ -38,31 +38,52 @@ export function pathProblem(path: string): string | undefined {
 }
 
 /**
+ * A path holding another separator than "|" (";" or ","): almost surely a list, which as one path
+ * would exclude or mask a field named "ssn;phone" and publish ssn. Such field names are legal in
+ * MongoDB, and refused here all the same: a list of paths is the likely meaning.
+ */
+function separatorProblem(path: string, list: string): string | undefined {
+  const separator = /[;,]/.exec(path);
+  if (!separator) return undefined;
+  const meant = list
+    .split(/[|;,]/)
+    .map((part) => part.trim())
+    .join("|");
+  return `"${path}" holds "${separator[0]}": paths are separated by |; did you mean "${meant}"?`;
+}
+
+/**
  * Reads the option fields of one capture-list line (each `name=value`; a value with commas or quotes
  * is a CSV-quoted field). Returns the options, or the problems, each naming the option.
  */
 export function parseOptionFields(fields: readonly string[]): { options: CaptureOptions; problems: string[] } {
   const problems: string[] = [];
   const seen: Record<string, string> = {};
-  for (const field of fields) {
+  fields.forEach((field, i) => {
     const eq = field.indexOf("=");
     const name = eq === -1 ? field : field.slice(0, eq).trim();
     if (eq === -1 || OPTION_NAMES.indexOf(name) === -1) {
+      // A path after an unquoted comma ("exclude=ssn,phone") reads as a field of its own.
+      const previous = i > 0 ? fields[i - 1] : "";
+      const hint =
+        eq === -1 && /^(exclude|mask)=/.test(previous) && pathProblem(field) === undefined
+          ? `; paths are separated by |: did you mean "${previous}|${field}"?`
+          : "";
       problems.push(
-        `unknown option "${field.slice(0, 40)}" (after the collection and its ordering come exclude=<path>|…, mask=<path>|…, match=<JSON filter>)`,
+        `unknown option "${field.slice(0, 40)}" (after the collection and its ordering come exclude=<path>|…, mask=<path>|…, match=<JSON filter>)${hint}`,
       );
-      continue;
+      return;
     }
     if (seen[name] !== undefined) problems.push(`${name}= is given twice`);
     seen[name] = field.slice(eq + 1).trim();
-  }
+  });
   const paths = (name: "exclude" | "mask"): string[] => {
     if (seen[name] === undefined) return [];
     const list = seen[name].split("|").map((path) => path.trim());
     if (seen[name] === "") problems.push(`${name}= needs at least one field path`);
     else
       list.forEach((path, i) => {
-        const problem = pathProblem(path);
+        const problem = pathProblem(path) || separatorProblem(path, seen[name]);
         if (problem) problems.push(`${name}: ${problem}`);
         else if (list.indexOf(path) !== i) problems.push(`${name}: "${path}" is listed twice`);
       });

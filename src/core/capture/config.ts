@@ -1,7 +1,9 @@
 import type { ValueReader } from "../ports";
 import { captureOptionsParser, NO_CAPTURE_OPTIONS, unreadableCaptureOptions } from "./capture-options";
 import {
-  namespacePart,
+  awsRegion,
+  collectionName,
+  databaseName,
   oneOf,
   optional,
   readSetting,
@@ -25,8 +27,8 @@ export const FIREHOSE_RECORD_LIMIT = 1_024_000;
 
 /** Where the heartbeat document lives; shared by capture (writes it) and the webhook (recognises it). */
 export const heartbeatSettings = {
-  heartbeatDatabase: setting("HEARTBEAT_DATABASE", namespacePart, "streamkap"),
-  heartbeatCollection: setting("HEARTBEAT_COLLECTION", namespacePart, "streamkap_heartbeat"),
+  heartbeatDatabase: setting("HEARTBEAT_DATABASE", databaseName, "streamkap"),
+  heartbeatCollection: setting("HEARTBEAT_COLLECTION", collectionName, "streamkap_heartbeat"),
 };
 
 /** The change-capture settings: name, parser, default. */
@@ -48,13 +50,11 @@ export const captureSettings = {
   baseDelayMs: setting("KINESIS_RETRY_BASE_MS", wholeNumber(1, 10_000), 100),
   maxDelayMs: setting("KINESIS_RETRY_MAX_MS", wholeNumber(1, 60_000), 2_000),
   ...heartbeatSettings,
-  outboxDatabase: setting("KINESIS_OUTBOX_DATABASE", namespacePart, (read) =>
-    read(heartbeatSettings.heartbeatDatabase),
-  ),
-  outboxCollection: setting("KINESIS_OUTBOX_COLLECTION", namespacePart, "kinesis_outbox"),
-  statusCollection: setting("KINESIS_STATUS_COLLECTION", namespacePart, "kinesis_status"),
-  signalDatabase: setting("SIGNAL_DATABASE", namespacePart, (read) => read(heartbeatSettings.heartbeatDatabase)),
-  signalCollection: setting("SIGNAL_COLLECTION", namespacePart, "streamkap_signal"),
+  outboxDatabase: setting("KINESIS_OUTBOX_DATABASE", databaseName, (read) => read(heartbeatSettings.heartbeatDatabase)),
+  outboxCollection: setting("KINESIS_OUTBOX_COLLECTION", collectionName, "kinesis_outbox"),
+  statusCollection: setting("KINESIS_STATUS_COLLECTION", collectionName, "kinesis_status"),
+  signalDatabase: setting("SIGNAL_DATABASE", databaseName, (read) => read(heartbeatSettings.heartbeatDatabase)),
+  signalCollection: setting("SIGNAL_COLLECTION", collectionName, "streamkap_signal"),
   snapshotChunkSize: setting("SNAPSHOT_CHUNK_SIZE", wholeNumber(1, 500), 500),
   /** Workers per backfill (a signal's data.parallelism overrides it); see parallel-snapshot.ts. */
   snapshotParallelism: setting("SNAPSHOT_PARALLELISM", wholeNumber(1, MAX_SNAPSHOT_PARALLELISM), 1),
@@ -67,7 +67,7 @@ export const captureSettings = {
 /** Where the trigger functions put records: read by the App Services adapter (values) and the local tools (environment). */
 export const kinesisSettings = {
   streamName: setting("KINESIS_STREAM_NAME", text, "realm"),
-  region: optional("AWS_REGION", text),
+  region: optional("AWS_REGION", awsRegion),
   accessKeyId: optional("AWS_ACCESS_KEY_ID", text),
   secretAccessKey: optional("AWS_SECRET_ACCESS_KEY", text),
   sessionToken: optional("AWS_SESSION_TOKEN", text),

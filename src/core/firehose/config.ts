@@ -1,6 +1,6 @@
 import { heartbeatSettings } from "../capture/config";
 import type { ValueReader } from "../ports";
-import { namespacePart, optional, readSettings, setting, settingNames, text } from "../settings";
+import { collectionName, databaseName, optional, readSettings, setting, settingNames, text } from "../settings";
 import { buildRouting, capturedParser, namespaceMapParser, templateParser, type Routing } from "./routing";
 
 /** Firehose sends at most 64 MiB before compression; no host needs to accept more. */
@@ -10,13 +10,13 @@ export const FIREHOSE_MAX_BODY_BYTES = 64 * 1024 * 1024;
 export const firehoseSettings = {
   accessKey: optional("FIREHOSE_ACCESS_KEY", text),
   previousAccessKey: optional("FIREHOSE_ACCESS_KEY_PREVIOUS", text),
-  database: setting("FIREHOSE_DATABASE", namespacePart, "monitors"),
-  collection: setting("FIREHOSE_COLLECTION", namespacePart, "firehose"),
-  deadLetterCollection: setting("FIREHOSE_DEAD_LETTER_COLLECTION", namespacePart, "firehose_dead_letters"),
-  deletesCollection: setting("FIREHOSE_DELETES_COLLECTION", namespacePart, "firehose_deletes"),
-  reconcileCollection: setting("FIREHOSE_RECONCILE_COLLECTION", namespacePart, "firehose_reconciles"),
+  database: setting("FIREHOSE_DATABASE", databaseName, "monitors"),
+  collection: setting("FIREHOSE_COLLECTION", collectionName, "firehose"),
+  deadLetterCollection: setting("FIREHOSE_DEAD_LETTER_COLLECTION", collectionName, "firehose_dead_letters"),
+  deletesCollection: setting("FIREHOSE_DELETES_COLLECTION", collectionName, "firehose_deletes"),
+  reconcileCollection: setting("FIREHOSE_RECONCILE_COLLECTION", collectionName, "firehose_reconciles"),
   // The latest heartbeat the webhook received per app; named in full, as `heartbeatCollection` is the capture side's.
-  firehoseHeartbeatCollection: setting("FIREHOSE_HEARTBEAT_COLLECTION", namespacePart, "firehose_heartbeats"),
+  firehoseHeartbeatCollection: setting("FIREHOSE_HEARTBEAT_COLLECTION", collectionName, "firehose_heartbeats"),
   namespaceMap: optional("FIREHOSE_NAMESPACE_MAP", namespaceMapParser),
   unmappedTemplate: setting("FIREHOSE_UNMAPPED_TARGET", templateParser, undefined),
   captured: setting("CAPTURED_NAMESPACES", capturedParser, () => new Set<string>()),

@@ -1,4 +1,5 @@
 import { BridgeError } from "../errors";
+import { collectionNameProblem, namespaceProblem } from "../mongo-names";
 import { json, type Parser } from "../settings";
 
 export interface Namespace {
@@ -98,6 +99,10 @@ export const namespaceMapParser: Parser<Record<string, string>> = (raw, name) =>
         `${name} entry "${source.slice(0, 80)}" must map "db.collection" to "db.collection" or "collection"`,
       );
     }
+    // A target MongoDB would refuse is refused here, where the setting is read, not at the first write.
+    const invalid = isNamespace(target) ? targetProblem(splitNamespace(target)) : collectionNameProblem(target);
+    if (invalid !== undefined)
+      throw new BridgeError("setting_invalid", `${name} entry "${source.slice(0, 80)}": the target ${invalid}`);
     out[source] = target;
   }
   return out;
@@ -127,7 +132,7 @@ export const templateParser: Parser<string | undefined> = (raw, name) => {
       `${name} must be "default" or a "database.collection" template with {db} and/or {coll}, like "mirror_{db}.{coll}"`,
     );
   }
-  const sample = namespaceProblem(applyTemplate(raw, { db: "db", coll: "coll" }));
+  const sample = targetProblem(applyTemplate(raw, { db: "db", coll: "coll" }));
   if (sample !== undefined)
     throw new BridgeError("setting_invalid", `${name} "${raw.slice(0, 80)}" does not make valid names: ${sample}`);
   return raw;
@@ -148,7 +153,7 @@ export function targetFor(
   let target: Namespace | TargetProblem = routing.namespaceMap.get(key) || routing.defaultTarget;
   if (!routing.namespaceMap.has(key) && routing.unmappedTemplate !== undefined) {
     const candidate = applyTemplate(routing.unmappedTemplate, source);
-    const invalid = namespaceProblem(candidate);
+    const invalid = targetProblem(candidate);
     if (invalid !== undefined) target = { problem: "target_invalid", reason: invalid };
     else if (isCaptured(routing.captured, candidate)) {
       target = {
@@ -193,13 +198,9 @@ function applyTemplate(template: string, source: Namespace): Namespace {
   return { db: fill(template.slice(0, dot)), coll: fill(template.slice(dot + 1)) };
 }
 
-/** MongoDB's naming rules for a target: database names without /\\. "$*<>:|? and at most 63 bytes. */
-function namespaceProblem(target: Namespace): string | undefined {
-  if (target.db === "" || /[/\\. "$*<>:|?\0]/.test(target.db) || target.db.length > 63)
-    return `"${target.db.slice(0, 80)}" is not a valid database name`;
-  if (target.coll === "" || /[$\0]/.test(target.coll) || target.coll.indexOf("system.") === 0)
-    return `"${target.coll.slice(0, 80)}" is not a valid collection name`;
-  return undefined;
+/** MongoDB's naming rules for a target (mongo-names.ts). */
+function targetProblem(target: Namespace): string | undefined {
+  return namespaceProblem(target.db, target.coll);
 }
 
 function isNamespace(text: string): boolean {

@@ -105,6 +105,26 @@ describe("parseCaptureList", () => {
       "app.users,mask=_id.email",
       'list.csv line 1: mask: "_id.email" is in the document key _id, which every record carries whole',
     ],
+    [
+      "paths separated by a semicolon",
+      "app.users,exclude=ssn;phone",
+      'list.csv line 1: exclude: "ssn;phone" holds ";": paths are separated by |; did you mean "ssn|phone"?',
+    ],
+    [
+      "a semicolon among pipes",
+      "app.users,mask=phone|cards.number; cards.cvc",
+      'list.csv line 1: mask: "cards.number; cards.cvc" holds ";": paths are separated by |; did you mean "phone|cards.number|cards.cvc"?',
+    ],
+    [
+      "paths separated by a quoted comma",
+      'app.users,"exclude=ssn,phone"',
+      'list.csv line 1: exclude: "ssn,phone" holds ",": paths are separated by |; did you mean "ssn|phone"?',
+    ],
+    [
+      "paths separated by an unquoted comma (a field of its own)",
+      "app.users,exclude=ssn,phone",
+      'list.csv line 1: unknown option "phone" (after the collection and its ordering come exclude=<path>|…, mask=<path>|…, match=<JSON filter>); paths are separated by |: did you mean "exclude=ssn|phone"?',
+    ],
     ["a path listed twice", "app.users,exclude=a|a", 'list.csv line 1: exclude: "a" is listed twice'],
     [
       "a path both excluded and masked",
@@ -183,9 +203,31 @@ describe("parseCaptureList", () => {
       "app.orders\napp.*",
       "list.csv line 2: app.* overlaps app.orders on line 1",
     ],
-    ["bad database name", "my db.coll", 'list.csv line 1: database name "my db" is invalid'],
-    ["system collection", "db.system.views", 'list.csv line 1: collection name "system.views" is invalid'],
-    ["dollar in collection", "db.co$ll", 'list.csv line 1: collection name "co$ll" is invalid'],
+    [
+      "a database name with a space",
+      "my db.coll",
+      'list.csv line 1: "my db" is not a valid database name: it holds a space (MongoDB refuses / \\ . " $ * < > : | ?, spaces and NUL in database names)',
+    ],
+    [
+      "a whole database with a bad name",
+      "a:b.*",
+      'list.csv line 1: "a:b" is not a valid database name: it holds ":" (MongoDB refuses',
+    ],
+    [
+      "a system collection",
+      "db.system.views",
+      'list.csv line 1: "system.views" is not a valid collection name: the "system." prefix is MongoDB\'s own',
+    ],
+    [
+      "a dollar in a collection name",
+      "db.co$ll",
+      'list.csv line 1: "co$ll" is not a valid collection name: it holds "$"',
+    ],
+    [
+      "a namespace over 255 bytes",
+      `db.${"c".repeat(253)}`,
+      `list.csv line 1: "db.${"c".repeat(77)}" is not a valid namespace: it is 256 bytes long (at most 255)`,
+    ],
   ])("rejects %s, naming the line", (_name, line, message) => {
     expect(() => parseCaptureList(line, "list.csv")).toThrow(message);
   });
