@@ -10,6 +10,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { gzipSync } from "node:zlib";
 import { nodeBson } from "../src/adapters/bson/node-bson";
+import { reportDetail } from "../src/cli/progress";
 import { readCaptureConfig } from "../src/core/capture/config";
 import { buildKinesisRecord, type ChangeEvent } from "../src/core/capture/envelope";
 import { shapeChangeEvent } from "../src/core/capture/shape-event";
@@ -110,6 +111,7 @@ export async function benchPublish(emulator: KinesisEmulator, events: number) {
   const spent = { off: 0n, on: 0n };
   const quarter = Math.ceil(events / 4);
   for (let start = 0; start < events; start += quarter) {
+    reportDetail(`publishing one event at a time: ${start} of ${events} events`);
     for (const [which, d] of [
       ["off", deps],
       ["on", withOptions],
@@ -202,6 +204,7 @@ export async function benchBackfillOptions(emulator: KinesisEmulator, documents:
   const ratios: number[] = [];
   const on: number[] = [];
   for (let round = 0; round < rounds; round++) {
+    reportDetail(`backfill with and without capture options: round ${round + 1} of ${rounds}`);
     const plain = await benchBackfill(emulator, documents, 1, false, `r${round}`);
     const shaped = await benchBackfill(emulator, documents, 1, true, `r${round}`);
     ratios.push(shaped.perSecond / plain.perSecond);

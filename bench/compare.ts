@@ -16,6 +16,7 @@ import { Decimal128, EJSON, Long, ObjectId, Timestamp } from "bson";
 import { buildDeliveryBody } from "./firehose-request";
 import type { CompareTaskReport, CompareTaskSpec } from "./compare-task";
 import { median, runIsolated, summarize } from "./isolated";
+import { reportDetail } from "../src/cli/progress";
 
 const ROOT = resolve(import.meta.dirname, "..");
 const TASK_SCRIPT = resolve(import.meta.dirname, "compare-task.ts");
@@ -197,6 +198,7 @@ export async function compareWithCommit(
       }
     }
     const copy = join(dir, "before-copy");
+    reportDetail(`exporting ${commit.slice(0, 10)}'s src/ with a copy of node_modules, twice`);
     try {
       const archive = execFileSync("git", ["archive", commit, "src", "package.json", "tsconfig.json"], {
         cwd: ROOT,
@@ -306,18 +308,22 @@ function copyDependencies(target: string): void {
  * that cannot be read is a usage error when the user named it (thrown before anything runs), and a
  * line saying why it was not measured when it is the default (a shallow clone, no git).
  */
-export async function printComparison(ref: string, options: { quick: boolean }): Promise<void> {
+export async function printComparison(
+  ref: string,
+  options: { quick: boolean },
+  print: (line: string) => void = console.log,
+): Promise<void> {
   let commit: string;
   try {
     commit = resolveCommit(ref);
   } catch (error) {
     if (!(error instanceof CompareUnavailable) || ref !== DEFAULT_AGAINST) throw error;
-    console.log(`Against ${ref.slice(0, 10)} (--against's default): not measured, ${error.message}\n`);
+    print(`Against ${ref.slice(0, 10)} (--against's default): not measured, ${error.message}\n`);
     return;
   }
   const result = await compareWithCommit(commit, { rounds: options.quick ? 2 : 5, quick: options.quick });
   const task = tasks(options.quick);
-  console.log(
+  print(
     `This checkout against ${ref === commit ? commit.slice(0, 10) : `${ref} (${commit.slice(0, 10)})`}` +
       `${ref === DEFAULT_AGAINST ? " (the default: main when this round of work began)" : ""}: ` +
       `webhook requests of ${result.records.toLocaleString("en")} records, capture of ${task.capture.spec.events} events; ` +
@@ -328,11 +334,11 @@ export async function printComparison(ref: string, options: { quick: boolean }):
   );
   for (const row of result.rows) {
     const r = row.afterOverBefore;
-    console.log(
+    print(
       `  ${row.label.padEnd(90)} before ${row.before.toFixed(1).padStart(7)} ${row.unit}  after ${row.after.toFixed(1).padStart(7)} ${row.unit}  ` +
         `after/before ${r.median.toFixed(2)}x (${r.p25.toFixed(2)}-${r.p75.toFixed(2)})`,
     );
   }
-  for (const reason of result.skipped) console.log(`  not measured: ${reason}`);
-  console.log("");
+  for (const reason of result.skipped) print(`  not measured: ${reason}`);
+  print("");
 }

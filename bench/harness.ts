@@ -7,6 +7,7 @@ import type { CaptureConfig } from "../src/core/capture/config";
 import type { FirehoseDeliveryDeps } from "../src/core/firehose/receive-delivery";
 import type { KinesisPort } from "../src/core/kinesis/port";
 import type { DataSourcePort, Logger } from "../src/core/ports";
+import { reportDetail } from "../src/cli/progress";
 import { realSleep } from "../src/core/retry";
 import { EmbeddedStore } from "../src/embedded/store";
 import type { KinesisEmulator } from "../src/local/kinesis-emulator";
@@ -98,8 +99,10 @@ export async function timeInRotation<T>(
   once: (task: T) => Promise<number>,
 ): Promise<number[][]> {
   const times = tasks.map(() => [] as number[]);
+  reportDetail("warm-up");
   for (const task of tasks) await once(task);
   for (let round = 0; round < rounds; round++) {
+    reportDetail(`round ${round + 1} of ${rounds}`);
     for (let k = 0; k < tasks.length; k++) {
       const i = (k + round) % tasks.length;
       times[i].push(await once(tasks[i]));

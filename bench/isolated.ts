@@ -1,5 +1,6 @@
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
+import { reportDetail } from "../src/cli/progress";
 
 const run = promisify(execFile);
 
@@ -20,6 +21,7 @@ export async function runIsolated<Report>(
   for (let round = 0; round < rounds; round++) {
     for (let k = 0; k < tasks.length; k++) {
       const task = tasks[(round + k) % tasks.length];
+      reportDetail(`round ${round + 1} of ${rounds}, process ${k + 1} of ${tasks.length} (${task})`);
       const { stdout } = await run(process.execPath, argsFor(task), { maxBuffer: 1 << 20 });
       perRound.get(task)!.push(JSON.parse(stdout.trim().split("\n").pop()!) as Report);
     }

@@ -13,6 +13,7 @@
  */
 import { Timestamp } from "bson";
 import { nodeBson } from "../src/adapters/bson/node-bson";
+import { reportDetail } from "../src/cli/progress";
 import { readCaptureConfig } from "../src/core/capture/config";
 import { partitionKeyFor } from "../src/core/capture/partition-key";
 import { runSnapshot } from "../src/core/capture/snapshot";
@@ -84,12 +85,14 @@ export async function benchSnapshotCost(
     await retriedOnce(() => emulator.call("DeleteStream", { StreamName: stream }));
     return { ms, cpuMs };
   };
+  reportDetail("warm-up");
   for (const task of tasks) await timeOnce(task); // warm-up
   const times = tasks.map(() => [] as number[]);
   const cpus = tasks.map(() => [] as number[]);
   for (let round = 0; round < options.rounds; round++) {
     for (let k = 0; k < tasks.length; k++) {
       const i = (k + round) % tasks.length;
+      reportDetail(`round ${round + 1} of ${options.rounds}, task ${k + 1} of ${tasks.length}`);
       const spent = await timeOnce(tasks[i]);
       times[i].push(spent.ms);
       cpus[i].push(spent.cpuMs);

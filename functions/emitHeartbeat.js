@@ -1650,7 +1650,7 @@ function reconcileStep(ctx, collections, lead) {
   return `${lead} insert a reconcile signal (re-sends the documents and removes from the mirror what the gap deleted): db.getSiblingDB("${ctx.signalDatabase}").getCollection("${ctx.signalCollection}").insertOne(${signal})`;
 }
 function automateStep(ctx) {
-  return ctx.adminConfigured ? "To let the heartbeat resume and reconcile by itself: set the value CAPTURE_AUTO_RESUME to true (the API key then needs the Project Owner role)" : 'To let the heartbeat watch every trigger (and, with CAPTURE_AUTO_RESUME, resume and reconcile by itself): give the secrets adminApiPublicKey/adminApiPrivateKey an Atlas programmatic API key (README, "Healing a stopped capture")';
+  return ctx.adminConfigured ? "To let the heartbeat resume and reconcile by itself: set the value CAPTURE_AUTO_RESUME to true (the API key then needs the Project Owner role)" : "To let the heartbeat watch every trigger (and, with CAPTURE_AUTO_RESUME, resume and reconcile by itself): give the secrets adminApiPublicKey/adminApiPrivateKey an Atlas programmatic API key (docs/capture.md#setting-up-the-admin-api-key)";
 }
 function stalledStreamSteps(ctx, outboxDepth) {
   const heartbeat = `${ctx.heartbeatDatabase}.${ctx.heartbeatCollection}`;

@@ -58,11 +58,11 @@
     const database = db.getSiblingDB(ns.db);
     if (!database.getCollectionNames().includes(ns.collection)) database.createCollection(ns.collection);
   }
-  // Delete positions (README, "Exact mirror") expire after seven days, far beyond Firehose's two-hour
+  // Delete positions (docs/design.md#protocol) expire after seven days, far beyond Firehose's two-hour
   // retry window; a replay of older S3 backups must come sooner (or be followed by a snapshot).
   const deletes = db.getSiblingDB(targetDb).getCollection(env.FIREHOSE_DELETES_COLLECTION || "firehose_deletes");
   deletes.createIndex({ deletedAt: 1 }, { expireAfterSeconds: 604800, name: "akb_delete_positions_ttl" });
-  // A reconcile's read marks, closings and sweep records (README, "Exact mirror") expire after seven
+  // A reconcile's read marks, closings and sweep records (docs/design.md#the-sweep) expire after seven
   // days too; a reconcile whose reads take longer to arrive never sweeps (safe; run it again).
   db.getSiblingDB(targetDb)
     .getCollection(env.FIREHOSE_RECONCILE_COLLECTION || "firehose_reconciles")

@@ -7,6 +7,7 @@ import { build } from "esbuild";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { defineCommand, readCommandLine } from "../src/cli/command-line";
+import { createProgress } from "../src/cli/progress";
 
 const root = resolve(import.meta.dirname, "..");
 // The driver's optional add-ons (compression, Kerberos, client-side encryption, cloud auth) are not used.
@@ -21,7 +22,10 @@ export const DRIVER_OPTIONAL_ADDONS = [
   "@napi-rs/snappy*",
 ];
 
-export async function buildHosts(): Promise<{ server: string; lambda: string }> {
+/** `onStep` names each bundle as it starts (the command shows it on stderr). */
+export async function buildHosts(
+  onStep: (what: string) => void = () => {},
+): Promise<{ server: string; lambda: string }> {
   const server = join(root, "build", "webhook-server.cjs");
   const lambda = join(root, "build", "lambda", "index.js");
   mkdirSync(join(root, "build", "lambda"), { recursive: true });
@@ -34,7 +38,9 @@ export async function buildHosts(): Promise<{ server: string; lambda: string }> 
     logLevel: "warning" as const,
     legalComments: "none" as const,
   };
+  onStep("bundling the Node server (src/bin/serve.ts)");
   await build({ ...common, entryPoints: [join(root, "src", "bin", "serve.ts")], outfile: server });
+  onStep("bundling the Lambda handler (src/adapters/aws-lambda/handler.ts)");
   await build({ ...common, entryPoints: [join(root, "src", "adapters", "aws-lambda", "handler.ts")], outfile: lambda });
   // The zip's index.js is CommonJS (this repository's package.json says "module").
   writeFileSync(join(root, "build", "lambda", "package.json"), `${JSON.stringify({ type: "commonjs" })}\n`);
@@ -51,10 +57,14 @@ if (process.argv[1] && resolve(process.argv[1]) === resolve(import.meta.filename
       options: {},
     }),
   );
-  buildHosts().then(
-    ({ server, lambda }) =>
-      console.log(`${server}\n${lambda}  (zip build/lambda for AWS Lambda, handler index.handler)`),
+  const progress = createProgress("npm run build:hosts");
+  buildHosts((what) => progress.step(what)).then(
+    ({ server, lambda }) => {
+      progress.done();
+      console.log(`${server}\n${lambda}  (zip build/lambda for AWS Lambda, handler index.handler)`);
+    },
     (error) => {
+      progress.clear();
       console.error(`build:hosts: ${error instanceof Error ? error.message : String(error)}`);
       process.exit(1);
     },

@@ -146,7 +146,7 @@ function main(): number {
         `\nNo App Services CLI on PATH. Install one (npm install -g atlas-app-services-cli, then appservices login --api-key <public> --private-api-key <private>) to push.`,
       );
     console.log(
-      "\nSecrets are not pushed: create them first (appservices secrets create --name firehoseAccessKey --value ...; see README).",
+      "\nSecrets are not pushed: create them first (appservices secrets create --name firehoseAccessKey --value ...; see docs/deploying.md#step-4-app-services).",
     );
     return 0;
   }

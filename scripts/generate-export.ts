@@ -64,16 +64,16 @@ function databaseTrigger(
       full_document_before_change: false,
       // The match is applied by the function only (shape-event.ts): a change that moves a document out
       // of it must reach the function, and whether a trigger's resume token moves past events its match
-      // hides is not documented (README, "Capture options"). Excluded fields are projected away here too.
+      // hides is not documented (docs/capture.md#pushed-into-the-trigger). Excluded fields are projected away here too.
       match: {},
       project: triggerProjection(options),
       // Ordered unless the capture list says otherwise: one event at a time, so a document's changes
-      // reach Kinesis in order (README, "Capture rate").
+      // reach Kinesis in order (docs/capture.md#capture-rate).
       unordered: ordering === "unordered",
       maximum_throughput: false,
       skip_catchup_events: false,
       // Off: a lost resume token suspends the trigger (and Atlas emails the owner) instead of
-      // silently skipping the gap; resume it and run a snapshot (README, troubleshooting).
+      // silently skipping the gap; resume it and run a snapshot (docs/operating.md#troubleshooting-by-symptom).
       tolerate_resume_errors: false,
     },
     event_processors: { FUNCTION: { config: { function_name: functionName } } },

@@ -32,6 +32,7 @@ import { checkApp } from "./check-export";
 import { bundleFunctionWithSourceMap, type BuiltFunction } from "./build";
 import { findCli } from "./deploy";
 import { defineCommand, readCommandLine, USAGE_ERROR } from "../src/cli/command-line";
+import { createProgress } from "../src/cli/progress";
 import { isGeneratedTrigger, isGeneratedValue } from "./generate-export";
 
 /** Bad input: the message says what is wrong; nothing was changed. */
@@ -497,9 +498,16 @@ async function main(): Promise<number> {
     return USAGE_ERROR;
   }
   try {
+    // Progress on stderr: building the functions to map their lines takes a while; the report is on stdout.
+    const progress = createProgress("npm run pull");
+    if (values.remote !== undefined) progress.step(`pulling ${values.remote} into a scratch folder`);
     const folder = values.remote !== undefined ? (scratch = pullRemote(values.remote)) : resolve(positionals[0]);
+    progress.step("building the functions from src/ to map their lines");
     const builtFunctions = await builtFunctionsOf(repo);
-    console.log(formatPullReport(reconcilePulledApp(repo, folder, { apply, builtFunctions }), apply));
+    progress.step("checking the pulled app and comparing it with the repository");
+    const report = reconcilePulledApp(repo, folder, { apply, builtFunctions });
+    progress.done();
+    console.log(formatPullReport(report, apply));
     return 0;
   } catch (error) {
     if (!(error instanceof PullError)) throw error;

@@ -9,6 +9,7 @@ import { firehoseDepsFromEnv } from "../adapters/mongodb/env-deps";
 import { COMMAND_SERVER_SELECTION_MS, openDataSource } from "../adapters/mongodb/open-data-source";
 import { defineCommand, runCommand } from "../cli/command-line";
 import { mongodbUri, webhookEnvironment } from "../cli/environment";
+import { createProgress } from "../cli/progress";
 import { replayFirehoseBackup } from "../local/replay-backup";
 
 const replayCommand = defineCommand({
@@ -68,7 +69,13 @@ runCommand(
     try {
       const deps = firehoseDepsFromEnv(env, source.dataSource);
       console.log(`Replaying ${path} into ${deps.config.database}.${deps.config.collection} (${source.description})`);
-      const result = await replayFirehoseBackup(path, deps);
+      // Progress on stderr: a real S3 backup holds thousands of files.
+      const progress = createProgress("npm run replay-firehose-backup");
+      progress.step(`replaying ${path}`);
+      const result = await replayFirehoseBackup(path, deps, undefined, (index, total, records) =>
+        progress.detail(`file ${index} of ${total}, ${records} records replayed so far`),
+      );
+      progress.done(`${result.records} records from ${result.files} files`);
       console.log(
         `replayed ${result.records} records from ${result.files} files in ${result.batches} batches; ${result.failedBatches} batches failed; ${result.unreadable.length} unreadable`,
       );

@@ -1,6 +1,6 @@
 /**
  * `npm run serve`: the Firehose webhook as a standalone Node HTTP server. Its environment is listed
- * by `npm run serve -- --help` (README, Configuration and Limits).
+ * by `npm run serve -- --help` (docs/configuration.md, and docs/webhook.md#limits-of-the-server).
  */
 import { createFirehoseServer } from "../adapters/node-http/firehose-server";
 import {
@@ -34,7 +34,9 @@ const serveCommand = defineCommand({
     fromSetting(firehoseSettings.previousAccessKey, "the previous key, accepted during a rotation"),
     mongodbUri("to write to", "the embedded store (see --data)"),
     ...webhookEnvironment,
-    ...Object.values(serverSettings).map((entry) => fromSetting(entry, "a limit of the server (README, Limits)")),
+    ...Object.values(serverSettings).map((entry) =>
+      fromSetting(entry, "a limit of the server (docs/webhook.md#limits-of-the-server)"),
+    ),
     fromSetting(metricsTokenSetting, "when set, GET /metrics needs Authorization: Bearer <METRICS_TOKEN>"),
   ],
   notes: ["example: FIREHOSE_ACCESS_KEY=local-key PORT=8080 npm run serve -- --data .local/store"],

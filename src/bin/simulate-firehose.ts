@@ -8,6 +8,7 @@ import { createNodeTransport } from "../adapters/http/node-transport";
 import { createKinesisCall } from "../adapters/kinesis/sigv4-client";
 import { defineCommand, positiveNumber, runCommand, UsageError, wholeNumberOption } from "../cli/command-line";
 import { awsEnvironment, fromSetting } from "../cli/environment";
+import { createProgress } from "../cli/progress";
 import { firehoseSettings } from "../core/firehose/config";
 import { FirehoseSimulator, KinesisStreamReader, type KinesisCall } from "../local/firehose-simulator";
 import { startKinesisEmulator } from "../local/kinesis-emulator";
@@ -89,6 +90,8 @@ runCommand(simulateCommand, async ({ values }) => {
   if (values.aws && !(process.env.AWS_ACCESS_KEY_ID && process.env.AWS_SECRET_ACCESS_KEY))
     throw new Error("--aws needs AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY in the environment");
 
+  // Progress on stderr: starting the emulator and putting samples take seconds before the first batch line.
+  const progress = createProgress("npm run simulate-firehose");
   let call: KinesisCall;
   let where: string;
   let stopEmulator = async () => undefined as void;
@@ -106,13 +109,17 @@ runCommand(simulateCommand, async ({ values }) => {
     );
     where = values.aws ? `Kinesis in ${region} (AWS)` : `the Kinesis API at ${values["kinesis-endpoint"]}`;
   } else {
+    progress.step("starting a local Kinesis emulator (kinesalite)");
     const emulator = await startKinesisEmulator({ engine: "kinesalite" });
     await emulator.createStream(values.stream, 1);
     call = emulator.call;
     where = `a local emulator at ${emulator.endpoint} (stopped at exit)`;
     stopEmulator = () => emulator.stop();
   }
-  if (samples > 0) await putSamples(call, values.stream, samples);
+  if (samples > 0) {
+    progress.step(`putting ${samples} sample records on ${values.stream}`);
+    await putSamples(call, values.stream, samples);
+  }
 
   return new Promise<number>((done) => {
     let finished = false;

@@ -38,7 +38,7 @@ const startCommand = defineCommand({
     engine: {
       type: "string",
       value: "<name>",
-      // kinesalite by default: its PutRecord answers about four times faster here (README, Benchmarks).
+      // kinesalite by default: its PutRecord answers about four times faster here (docs/benchmarks.md#2026-11-29-change-capture-and-backfill).
       description: "Kinesis emulator: kinesalite, or kinesis-local (LocalStack's engine)",
       default: "kinesalite",
     },

@@ -1,7 +1,7 @@
 /**
  * `npm run status`: a deployment's health, read from MongoDB (MONGODB_URI) or from the embedded
  * store saved by `npm start -- --data <dir>` / `npm run serve -- --data <dir>`, with the same settings
- * the functions and the webhook use. README, "Operating it".
+ * the functions and the webhook use. docs/operating.md#status-npm-run-status.
  */
 import { COMMAND_SERVER_SELECTION_MS, openDataSourceToRead } from "../adapters/mongodb/open-data-source";
 import { defineCommand, runCommand } from "../cli/command-line";

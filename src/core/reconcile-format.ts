@@ -1,5 +1,5 @@
 /**
- * The reconcile protocol's part of our stream's format (README, "The record"), shared by the producer
+ * The reconcile protocol's part of our stream's format (docs/record-format.md#reconcile-marks-and-closing-records), shared by the producer
  * (capture/reconcile.ts) and the webhook (firehose/reconcile.ts).
  *
  * A reconcile is a snapshot whose reads carry `_akb: {reconcile: {id, part, seq}}`: the signal's id,

@@ -444,7 +444,7 @@ export class EmbeddedCollection implements CollectionPort {
 /**
  * The type groups (ID_TYPE_ORDER) `{$type: name | [names]}` selects, for a collection whose `_id`s are
  * not all simple (mingo's `$type` does not know BSON wrappers such as ObjectId). The order of complex
- * `_id`s is mingo's, not MongoDB's (README, "The embedded store").
+ * `_id`s is mingo's, not MongoDB's (docs/embedded-store.md#what-it-does-not-do).
  */
 function typeGroups(condition: unknown): Set<number> | undefined {
   if (condition === null || typeof condition !== "object" || nodeBson.bsonType(condition) !== undefined)

@@ -8,9 +8,9 @@ import type { DataSourcePort, Document } from "../core/ports";
  * other collection (the functions' own: signals, outbox, the webhook's rows) reads as App Services
  * documents the numbers it returns, as plain JavaScript numbers.
  *
- * Whether App Services itself promotes numbers in `find` is not documented (README, "Heartbeat and
- * snapshots"). App Services reads `find`'s second argument as a projection, so the functions never
- * pass options; the types are chosen here, by the host.
+ * Whether App Services itself promotes numbers in `find` is not documented
+ * (docs/capture.md#number-types). App Services reads `find`'s second argument as a projection, so the
+ * functions never pass options; the types are chosen here, by the host.
  */
 export function localAtlasService(source: DataSourcePort, isWatched: (namespace: string) => boolean): DataSourcePort {
   return overriding(source, {

@@ -34,9 +34,13 @@ export async function replayFirehoseBackup(
   path: string,
   deps: ApplyDeps & { decodeUtf8Run?: StrictUtf8Decoder },
   batchSize = 500,
+  /** Called before each file: its number from 1, how many there are, the records replayed so far. */
+  onFile: (index: number, total: number, records: number) => void = () => {},
 ): Promise<ReplayResult> {
   const result: ReplayResult = { files: 0, records: 0, batches: 0, failedBatches: 0, failures: [], unreadable: [] };
-  for (const file of listFiles(path)) {
+  const files = listFiles(path);
+  for (const [index, file] of files.entries()) {
+    onFile(index + 1, files.length, result.records);
     let text: string;
     try {
       const bytes = readFileSync(file);

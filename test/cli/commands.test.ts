@@ -6,7 +6,7 @@ import { inBatches, run, runEntry, userEnv, type CommandResult } from "../helper
 
 /**
  * Every command as a user types it: the real entry points, spawned. `--help`, an unknown option, a
- * missing value, npm's swallowed flags, and the error paths named in the README.
+ * missing value, npm's swallowed flags, and the error paths named in docs/getting-started.md#one-convention-for-every-command.
  */
 const COMMANDS = [
   {
@@ -65,6 +65,7 @@ const COMMANDS = [
   { script: "deploy", entry: "scripts/deploy.ts", options: ["--dry-run", "--remote", "--cli"], env: ["PATH"] },
   { script: "build", entry: "scripts/build.ts", options: ["--check"], env: [] },
   { script: "build:hosts", entry: "scripts/build-hosts.ts", options: [], env: [] },
+  { script: "docs", entry: "scripts/docs.ts", options: ["--check"], env: [] },
   { script: "bench", entry: "bench/run.ts", options: ["--quick", "--against", "--compare-only"], env: [] },
 ] as const;
 

@@ -97,7 +97,7 @@ export function reconcileStep(ctx: StepContext, collections: string[], lead: str
 export function automateStep(ctx: StepContext): string {
   return ctx.adminConfigured
     ? "To let the heartbeat resume and reconcile by itself: set the value CAPTURE_AUTO_RESUME to true (the API key then needs the Project Owner role)"
-    : 'To let the heartbeat watch every trigger (and, with CAPTURE_AUTO_RESUME, resume and reconcile by itself): give the secrets adminApiPublicKey/adminApiPrivateKey an Atlas programmatic API key (README, "Healing a stopped capture")';
+    : "To let the heartbeat watch every trigger (and, with CAPTURE_AUTO_RESUME, resume and reconcile by itself): give the secrets adminApiPublicKey/adminApiPrivateKey an Atlas programmatic API key (docs/capture.md#setting-up-the-admin-api-key)";
 }
 
 /** A stalled stream: which trigger stopped is unknown without the Admin API. */

@@ -7,7 +7,7 @@ import { isInteger, isNotANumber } from "../numbers";
  * the result serialises to the same BSON as `EJSON.parse(text, { relaxed: false })`, except that an
  * integer written with all its digits beyond 2^53 keeps them (see exactIntegerText).
  *
- * Why not call `EJSON.parse` directly: it costs several times `JSON.parse` (README, Benchmarks), more
+ * Why not call `EJSON.parse` directly: it costs several times `JSON.parse` (docs/benchmarks.md#2026-11-29-firehose-webhook), more
  * than the webhook's whole budget. So `JSON.parse` runs first and a walker revives the common wrappers ($oid, $date,
  * $numberLong/Int/Double/Decimal, $binary, $timestamp, $regularExpression, $minKey/$maxKey) in
  * place. Anything it does not recognise exactly sends the whole text to the library, so the two

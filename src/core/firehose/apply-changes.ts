@@ -42,7 +42,7 @@ import { bulkWriteKeepingRefusals, isDuplicateIdError } from "./bulk-write-refus
  * lost) removes itself, as behind a delete. The same argument holds: the sweep writes the floor
  * before it deletes, an upsert writes the target before it reads the floor.
  *
- * Limits (README, "Exact mirror"): a delete position lives for DELETE_POSITION_RETENTION_S; a change
+ * Limits (docs/design.md#limits-of-the-mirror): a delete position lives for DELETE_POSITION_RETENTION_S; a change
  * older than its document's delete that arrives later than that can bring the document back. Deltas
  * (updates without a full document) are exact only when that document's changes arrive in order.
  */

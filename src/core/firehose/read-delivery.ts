@@ -5,7 +5,7 @@ import { isPlainText, scanDeliveryBody } from "./scan-delivery-body";
 /**
  * Decodes a run of UTF-8 bytes to text in one call, throwing on any invalid sequence. Node hosts
  * have one (ICU's transcode, adapters/node/decode-utf8-run.ts), faster than decoding non-ASCII
- * records one by one (README, Benchmarks); App Services has none, and the core then
+ * records one by one (docs/benchmarks.md#2026-11-29-firehose-webhook); App Services has none, and the core then
  * decodes each record alone.
  */
 export type StrictUtf8Decoder = (bytes: Buffer) => string;

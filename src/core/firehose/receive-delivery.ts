@@ -30,7 +30,7 @@ export interface FirehoseDeliveryDeps {
 /**
  * Records decoded and written per step (see acceptDelivery), bounded by count and by decoded bytes.
  * Small steps keep the documents alive at any moment few, which is what the garbage collector's
- * young-generation collections pay for (the README's Benchmarks say by how much), and 40 bulk
+ * young-generation collections pay for (docs/benchmarks.md#2026-11-29-firehose-webhook says by how much), and 40 bulk
  * writes per 10,000 records is still a small number of round trips.
  */
 export const WRITE_CHUNK_RECORDS = 250;

@@ -31,7 +31,7 @@ export interface Finding {
   readonly steps?: readonly string[];
 }
 
-/** When a finding is a warning or critical (README, "npm run status"). */
+/** When a finding is a warning or critical (docs/operating.md#thresholds). */
 export const THRESHOLDS = {
   heartbeatAgeWarnMs: 3 * 60_000,
   heartbeatAgeCriticalMs: 10 * 60_000,
@@ -73,7 +73,7 @@ export interface DeploymentStatus {
   readonly deadLetters24h: DeadLetterCounts;
   readonly snapshots: {
     id: string;
-    /** A reconcile also removes what the source no longer has (README, "Exact mirror"). */
+    /** A reconcile also removes what the source no longer has (docs/design.md#reconcile-removing-what-the-source-lost). */
     kind: "snapshot" | "reconcile";
     status: string;
     collections: string[];
@@ -362,7 +362,7 @@ function outboxFindings(outbox: DeploymentStatus["outbox"]): Finding[] {
     findings.push({
       level: "warning",
       what: "outbox",
-      detail: `${outbox.permanent} entries too large to put, kept for you (README, "Operating it")`,
+      detail: `${outbox.permanent} entries too large to put, kept for you (docs/operating.md#replaying-the-outbox)`,
     });
   return findings;
 }

@@ -8,7 +8,7 @@ import type { Namespace } from "../routing";
  * decoded record, say what it means, or that it is not in this format.
  */
 export interface RecordFormat {
-  /** How tests and the README name the format. */
+  /** How tests and the docs name the format. */
   readonly name: string;
   /** What the record means in this format, or undefined ("not mine") for the next format to try. */
   recognise(record: Document, bson: BsonPort): Recognition | undefined;
