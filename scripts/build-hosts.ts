@@ -21,10 +21,11 @@ export const DRIVER_OPTIONAL_ADDONS = [
   "@napi-rs/snappy*",
 ];
 
-export async function buildHosts(): Promise<{ server: string; lambda: string }> {
-  const server = join(root, "build", "webhook-server.cjs");
-  const lambda = join(root, "build", "lambda", "index.js");
-  mkdirSync(join(root, "build", "lambda"), { recursive: true });
+/** `outDir`: where the bundles go (default build/; tests that run at once each give their own). */
+export async function buildHosts(outDir = join(root, "build")): Promise<{ server: string; lambda: string }> {
+  const server = join(outDir, "webhook-server.cjs");
+  const lambda = join(outDir, "lambda", "index.js");
+  mkdirSync(join(outDir, "lambda"), { recursive: true });
   const common = {
     bundle: true,
     platform: "node" as const,
@@ -37,7 +38,7 @@ export async function buildHosts(): Promise<{ server: string; lambda: string }> 
   await build({ ...common, entryPoints: [join(root, "src", "bin", "serve.ts")], outfile: server });
   await build({ ...common, entryPoints: [join(root, "src", "adapters", "aws-lambda", "handler.ts")], outfile: lambda });
   // The zip's index.js is CommonJS (this repository's package.json says "module").
-  writeFileSync(join(root, "build", "lambda", "package.json"), `${JSON.stringify({ type: "commonjs" })}\n`);
+  writeFileSync(join(outDir, "lambda", "package.json"), `${JSON.stringify({ type: "commonjs" })}\n`);
   return { server, lambda };
 }
 
