@@ -14,8 +14,6 @@ import { execFileSync, spawnSync } from "node:child_process";
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { delimiter, join, relative, resolve } from "node:path";
 import { checkApp } from "./check-export";
-import { deployAwsSide } from "./deploy/aws-side";
-import { parseAccessList } from "./deploy/atlas-access";
 import { defineCommand, oneOfOption, readCommandLine, UsageError, USAGE_ERROR } from "../src/cli/command-line";
 
 const root = resolve(import.meta.dirname, "..");
@@ -172,7 +170,9 @@ async function main(): Promise<number> {
     throw new UsageError("--webhook-url, --code-bucket and --atlas-access-list go with --aws <stack>");
   if (values["webhook-url"] !== undefined && !/^https:\/\/.{1,992}$/.test(values["webhook-url"]))
     throw new UsageError("--webhook-url must be an https:// URL (Firehose delivers over HTTPS only)");
-  const accessList = usage(() => parseAccessList(values["atlas-access-list"]));
+  // The AWS and Atlas clients load only with --aws.
+  const awsSide = values.aws === undefined ? undefined : await import("./deploy/aws-side");
+  const accessList = awsSide ? usage(() => awsSide.parseAccessList(values["atlas-access-list"])) : [];
 
   console.log("Building functions and triggers ...");
   execFileSync("npm", ["run", "--silent", "build"], { cwd: root, stdio: "inherit" });
@@ -186,8 +186,8 @@ async function main(): Promise<number> {
   }
   // Secrets the AWS step read, by App Services secret name, for the push to set (never printed).
   const stackSecrets: Record<string, string> = {};
-  if (values.aws !== undefined) {
-    const aws = await deployAwsSide({
+  if (awsSide && values.aws !== undefined) {
+    const aws = await awsSide.deployAwsSide({
       root,
       stackName: values.aws,
       dryRun,

@@ -13,6 +13,8 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { createAtlasApi, type AtlasApi } from "./atlas-api";
 import { applyAtlasAccess, describePlan, planAtlasAccess, type AtlasAccessPlan } from "./atlas-access";
+
+export { parseAccessList } from "./atlas-access";
 import {
   awsClients,
   deployAwsStack,

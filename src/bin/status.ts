@@ -5,7 +5,6 @@
  */
 import { resolve } from "node:path";
 import { COMMAND_SERVER_SELECTION_MS, openDataSourceToRead } from "../adapters/mongodb/open-data-source";
-import { runCanaryCommand } from "../cli/canary";
 import { defineCommand, positiveNumber, runCommand, UsageError } from "../cli/command-line";
 import { mongodbUri, statusEnvironment } from "../cli/environment";
 import { readCaptureConfig } from "../core/capture/config";
@@ -68,6 +67,8 @@ runCommand(
     const env = process.env;
     if (values.canary) {
       if (values.data) throw new UsageError("--canary writes a document: it does not read a --data folder");
+      // Loaded only here: it brings the local pipeline, which a plain status check does not need.
+      const { runCanaryCommand } = await import("../cli/canary");
       return runCanaryCommand({
         root: resolve(import.meta.dirname, "..", ".."),
         env,
