@@ -22,13 +22,17 @@ export const DRIVER_OPTIONAL_ADDONS = [
   "@napi-rs/snappy*",
 ];
 
-/** `onStep` names each bundle as it starts (the command shows it on stderr). */
+/**
+ * `outDir`: where the bundles go (default build/; tests that run at once each give their own).
+ * `onStep` names each bundle as it starts (the command shows it on stderr).
+ */
 export async function buildHosts(
+  outDir = join(root, "build"),
   onStep: (what: string) => void = () => {},
 ): Promise<{ server: string; lambda: string }> {
-  const server = join(root, "build", "webhook-server.cjs");
-  const lambda = join(root, "build", "lambda", "index.js");
-  mkdirSync(join(root, "build", "lambda"), { recursive: true });
+  const server = join(outDir, "webhook-server.cjs");
+  const lambda = join(outDir, "lambda", "index.js");
+  mkdirSync(join(outDir, "lambda"), { recursive: true });
   const common = {
     bundle: true,
     platform: "node" as const,
@@ -43,7 +47,7 @@ export async function buildHosts(
   onStep("bundling the Lambda handler (src/adapters/aws-lambda/handler.ts)");
   await build({ ...common, entryPoints: [join(root, "src", "adapters", "aws-lambda", "handler.ts")], outfile: lambda });
   // The zip's index.js is CommonJS (this repository's package.json says "module").
-  writeFileSync(join(root, "build", "lambda", "package.json"), `${JSON.stringify({ type: "commonjs" })}\n`);
+  writeFileSync(join(outDir, "lambda", "package.json"), `${JSON.stringify({ type: "commonjs" })}\n`);
   return { server, lambda };
 }
 
@@ -58,7 +62,7 @@ if (process.argv[1] && resolve(process.argv[1]) === resolve(import.meta.filename
     }),
   );
   const progress = createProgress("npm run build:hosts");
-  buildHosts((what) => progress.step(what)).then(
+  buildHosts(undefined, (what) => progress.step(what)).then(
     ({ server, lambda }) => {
       progress.done();
       console.log(`${server}\n${lambda}  (zip build/lambda for AWS Lambda, handler index.handler)`);

@@ -7,6 +7,8 @@
  *   the same files into build/appservices-app/.
  * The functions bundle everything they need, so no dependency flags (--include-package-json /
  * --include-node-modules) are passed. --dry-run prints what would be pushed and runs nothing.
+ * `--aws <stack>` first deploys the AWS stack and the Atlas role and user (scripts/deploy/aws-side.ts)
+ * and hands the App Services secrets it read to the push (docs/deploying.md).
  */
 import { execFileSync, spawnSync } from "node:child_process";
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
@@ -103,20 +105,74 @@ const deployCommand = defineCommand({
       description: "appservices or realm-cli",
       defaultText: "whichever is on PATH, appservices first",
     },
+    aws: {
+      type: "string",
+      value: "<stack>",
+      description:
+        "first deploy the CloudFormation stack <stack> (stream, Firehose, the webhook Lambda) and the Atlas role and user; " +
+        "its secrets go to the App Services secrets",
+      defaultText: "none: no AWS step",
+    },
+    "webhook-url": {
+      type: "string",
+      value: "<https url>",
+      description: "with --aws: Firehose delivers to your own HTTPS host instead of the stack's Lambda",
+    },
+    "code-bucket": {
+      type: "string",
+      value: "<bucket>",
+      description: "with --aws: the S3 bucket for the Lambda bundle (made if missing)",
+      defaultText: "atlas-kinesis-bridge-code-<account>-<region>",
+    },
+    "atlas-access-list": {
+      type: "string",
+      value: "<cidr,...>",
+      description: "with --aws: add these to the Atlas project's IP access list (the webhook host's addresses)",
+    },
+    project: {
+      type: "string",
+      value: "<id>",
+      description: "the Atlas project (group) id",
+      defaultText: "MONGODB_ATLAS_PROJECT_ID",
+    },
   },
   environment: [
     { name: "PATH", description: "where appservices and realm-cli are looked for", default: "the shell's" },
+    { name: "MONGODB_ATLAS_PUBLIC_API_KEY", description: "with --aws: the Atlas programmatic API key (Project Owner)" },
+    { name: "MONGODB_ATLAS_PRIVATE_API_KEY", description: "with --aws: its private key" },
+    { name: "MONGODB_ATLAS_PROJECT_ID", description: "with --aws: the project, unless --project" },
+    {
+      name: "AWS_PROFILE, AWS_ACCESS_KEY_ID, ...",
+      description: "with --aws: AWS credentials (the SDK's default chain)",
+    },
+    { name: "AWS_REGION", description: "with --aws: the stack's region", default: "values/AWS_REGION.json" },
   ],
-  notes: ["example: npm run deploy -- --dry-run"],
+  notes: ["example: npm run deploy -- --dry-run", "example: npm run deploy -- --aws atlas-kinesis-bridge --dry-run"],
   actsOutside: true,
 });
 
-function main(): number {
+/** A bad option value found by a helper is a usage error (exit 2), before anything runs. */
+function usage<T>(read: () => T): T {
+  try {
+    return read();
+  } catch (error) {
+    throw new UsageError(error instanceof Error ? error.message : String(error));
+  }
+}
+
+async function main(): Promise<number> {
   const { values } = readCommandLine(deployCommand);
   const dryRun = values["dry-run"];
   const prefer =
     values.cli === undefined ? undefined : oneOfOption("cli", values.cli, ["appservices", "realm-cli"] as const);
   const remote = values.remote;
+  if (values.aws === undefined && (values["webhook-url"] || values["code-bucket"] || values["atlas-access-list"]))
+    throw new UsageError("--webhook-url, --code-bucket and --atlas-access-list go with --aws <stack>");
+  if (values["webhook-url"] !== undefined && !/^https:\/\/.{1,992}$/.test(values["webhook-url"]))
+    throw new UsageError("--webhook-url must be an https:// URL (Firehose delivers over HTTPS only)");
+  // The AWS and Atlas clients load only with --aws.
+  const awsSide = values.aws === undefined ? undefined : await import("./deploy/aws-side");
+  const accessList = awsSide ? usage(() => awsSide.parseAccessList(values["atlas-access-list"])) : [];
 
   console.log("Building functions and triggers ...");
   execFileSync("npm", ["run", "--silent", "build"], { cwd: root, stdio: "inherit" });
@@ -127,6 +183,24 @@ function main(): number {
     for (const problem of problems) console.error(problem);
     console.error(`Not pushing: ${problems.length} problem(s) in the export (npm run check).`);
     return 1;
+  }
+  // Secrets the AWS step read, by App Services secret name, for the push to set (never printed).
+  const stackSecrets: Record<string, string> = {};
+  if (awsSide && values.aws !== undefined) {
+    const aws = await awsSide.deployAwsSide({
+      root,
+      stackName: values.aws,
+      dryRun,
+      webhookUrl: values["webhook-url"],
+      codeBucket: values["code-bucket"],
+      accessList,
+      projectId: values.project,
+      env: process.env,
+      log: (line) => console.log(line),
+    });
+    Object.assign(stackSecrets, aws.secrets);
+    if (aws.webhookUrl) console.log(`Firehose delivers to ${aws.webhookUrl}`);
+    for (const step of aws.remaining) console.log(`To do: ${step}`);
   }
   const cli = findCli(process.env.PATH, prefer);
   const chosen: Cli = cli ?? prefer ?? "appservices";
@@ -156,15 +230,21 @@ function main(): number {
     );
     return 1;
   }
+  if (Object.keys(stackSecrets).length > 0)
+    console.log(
+      `The stack's secrets (${Object.keys(stackSecrets).join(", ")}) are set by the Admin API deploy; ` +
+        `with ${chosen}, create them first (docs/deploying.md).`,
+    );
   const result = spawnSync(command[0], command.slice(1), { cwd: root, stdio: "inherit" });
   return result.status ?? 1;
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === resolve(import.meta.filename)) {
-  try {
-    process.exit(main());
-  } catch (error) {
-    console.error(`deploy: ${error instanceof Error ? error.message : String(error)}`);
-    process.exit(error instanceof UsageError ? USAGE_ERROR : 1);
-  }
+  main().then(
+    (code) => process.exit(code),
+    (error: unknown) => {
+      console.error(`deploy: ${error instanceof Error ? error.message : String(error)}`);
+      process.exit(error instanceof UsageError ? USAGE_ERROR : 1);
+    },
+  );
 }

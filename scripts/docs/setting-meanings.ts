@@ -61,7 +61,7 @@ export const SETTING_MEANINGS: Readonly<Record<string, string>> = {
   KINESIS_STREAM_NAME: "the stream records are put on",
   AWS_REGION: "the stream's region; without it events wait in the outbox",
   AWS_ACCESS_KEY_ID:
-    "credentials allowed `kinesis:PutRecord` and `kinesis:PutRecords` on the stream ([step 1](deploying.md#step-1-aws)); without them events wait in the outbox",
+    "credentials allowed `kinesis:PutRecord` and `kinesis:PutRecords` on the stream ([the stack](deploying.md#what-the-stack-holds)); without them events wait in the outbox",
   AWS_SECRET_ACCESS_KEY: "the secret of `AWS_ACCESS_KEY_ID`",
   AWS_SESSION_TOKEN:
     "the session token of temporary credentials; empty with an IAM user's long-lived keys ([step 4](deploying.md#step-4-app-services))",

@@ -103,7 +103,7 @@ describe("packaged webhook hosts (esbuild bundles with the driver inside)", { ti
 
   it("the Lambda bundle holds the driver and no embedded store; the server bundle loads the store only without MONGODB_URI", async () => {
     const steps: string[] = [];
-    const { server, lambda } = await buildHosts((step) => steps.push(step));
+    const { server, lambda } = await buildHosts(undefined, (step) => steps.push(step));
     // What npm run build:hosts shows on stderr as it goes.
     expect(steps).toEqual([
       "bundling the Node server (src/bin/serve.ts)",

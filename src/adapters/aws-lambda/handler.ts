@@ -4,21 +4,41 @@ import { readCaptureLiveness } from "../../core/firehose/capture-liveness";
 import { consoleLogger, systemClock } from "../../core/ports";
 import { firehoseConfigFromEnv, openMongoClient, type NodeDataSource } from "../mongodb/env-deps";
 import { createEmfLivenessPublisher, createEmfObserver } from "./emf-metrics";
-import { createFirehoseLambdaHandler } from "./firehose-handler";
+import { createFirehoseLambdaHandler, type LambdaHttpEvent, type LambdaHttpResult } from "./firehose-handler";
+import { createSecretEnvironmentLoader, secretsManagerReader } from "./secrets";
+
+// The access key and the database credentials, from Secrets Manager once per container (secrets.ts).
+const secrets = createSecretEnvironmentLoader(process.env, secretsManagerReader(), {
+  clock: systemClock,
+  logger: consoleLogger,
+});
+// The environment with the secrets in it, or why they could not be read (answered as a set-up failure).
+let env: NodeJS.ProcessEnv | undefined;
+let secretsFailure: unknown;
 
 // One MongoClient per container, reused across invocations; a failed connect is retried next time.
 let store: Promise<NodeDataSource> | undefined;
-let config: FirehoseConfig | undefined;
+let config: { env: NodeJS.ProcessEnv; config: FirehoseConfig } | undefined;
 
 // The capture lag per app, once a minute per container (no scraper reaches a Lambda).
 const publishLiveness = createEmfLivenessPublisher();
 
-export const handler = createFirehoseLambdaHandler({
-  readConfig: () => (config = config || firehoseConfigFromEnv(process.env)),
+const readEnv = (): NodeJS.ProcessEnv => {
+  if (!env) throw secretsFailure;
+  return env;
+};
+
+const webhook = createFirehoseLambdaHandler({
+  readConfig: () => {
+    const current = readEnv();
+    if (!config || config.env !== current) config = { env: current, config: firehoseConfigFromEnv(current) };
+    return config.config;
+  },
   openStore: () => {
+    const current = readEnv();
     store =
       store ||
-      openMongoClient(process.env).catch((error) => {
+      openMongoClient(current).catch((error) => {
         store = undefined;
         throw error;
       });
@@ -30,3 +50,13 @@ export const handler = createFirehoseLambdaHandler({
   afterDelivery: (ready) =>
     publishLiveness(() => readCaptureLiveness(ready.dataSource, ready.config.routing, Date.now())),
 });
+
+export async function handler(event: LambdaHttpEvent): Promise<LambdaHttpResult> {
+  try {
+    env = await secrets.load();
+  } catch (error) {
+    env = undefined;
+    secretsFailure = error;
+  }
+  return webhook(event);
+}
