@@ -12,7 +12,7 @@ afterAll(() => copies.forEach((dir) => rmSync(dir, { recursive: true, force: tru
 function repositoryCopy(list: string): string {
   const dir = mkdtempSync(join(tmpdir(), "akb-build-"));
   copies.push(dir);
-  for (const entry of ["src", "scripts", "config", "functions", "triggers", "values", "package.json", "tsconfig.json"])
+  for (const entry of ["src", "scripts", "config", "docs", "functions", "triggers", "values", "package.json", "tsconfig.json"])
     cpSync(join(repository, entry), join(dir, entry), { recursive: true });
   symlinkSync(join(repository, "node_modules"), join(dir, "node_modules"));
   writeFileSync(join(dir, "config/captured-collections.csv"), list);
