@@ -676,7 +676,8 @@ function numberOf(value) {
   return typeof n === "number" && isFinite(n) ? n : void 0;
 }
 function describeArguments(args) {
-  return args.map((a) => a instanceof Date ? a.toISOString() : JSON.stringify(a) || String(a)).join(", ");
+  const text2 = args.map((a) => a instanceof Date ? a.toISOString() : JSON.stringify(a) || String(a)).join(", ");
+  return text2.length > 200 ? `${text2.slice(0, 200)}…` : text2;
 }
 
 // src/core/capture/capture-list.ts

@@ -84,8 +84,8 @@ function databaseTrigger(
 
 /**
  * The per-minute SCHEDULED triggers (name, function). Each run is its own request with its own 300 s;
- * the heartbeat hands the capture check to checkCaptureHealth itself (docs/capture.md, "The scheduled
- * functions").
+ * the heartbeat hands the capture check to checkCaptureHealth itself
+ * (docs/capture.md#the-scheduled-functions).
  */
 export const SCHEDULED_TRIGGERS: readonly (readonly [string, string])[] = [
   ["emitHeartbeat", "emitHeartbeat"],

@@ -32,7 +32,7 @@ describe("export files generated from the capture list", () => {
       config: { service_name: "mongodb-atlas", database: "app", collection: "orders", operation_types: ["INSERT", "UPDATE", "REPLACE", "DELETE"], full_document: true, unordered: false, tolerate_resume_errors: false },
       event_processors: { FUNCTION: { config: { function_name: "publishChangeToKinesis" } } },
     });
-    // Each per-minute job on its own trigger, so each run has its own 300 s (docs/capture.md).
+    // Each per-minute job on its own trigger, so each run has its own 300 s (docs/capture.md#the-scheduled-functions).
     for (const [name, fn] of [["emitHeartbeat", "emitHeartbeat"], ["drainOutbox", "drainOutbox"], ["continueSnapshots", "runSnapshot"]])
       expect(JSON.parse(files.get(`triggers/${name}.json`) as string)).toEqual({ name, type: "SCHEDULED", disabled: false, config: { schedule: "* * * * *", skip_catchup_events: true }, event_processors: { FUNCTION: { config: { function_name: fn } } } });
     expect(JSON.parse(files.get("triggers/runSnapshot.json") as string).config).toMatchObject({ database: "streamkap", collection: "streamkap_signal", operation_types: ["INSERT"] });

@@ -102,5 +102,6 @@ function numberOf(value: unknown): number | undefined {
 }
 
 function describeArguments(args: readonly unknown[]): string {
-  return args.map((a) => (a instanceof Date ? a.toISOString() : JSON.stringify(a) || String(a))).join(", ");
+  const text = args.map((a) => (a instanceof Date ? a.toISOString() : JSON.stringify(a) || String(a))).join(", ");
+  return text.length > 200 ? `${text.slice(0, 200)}…` : text;
 }

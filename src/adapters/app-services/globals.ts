@@ -34,6 +34,6 @@ export function atlasDataSource(ctx: AppServicesContext): DataSourcePort {
 
 /**
  * How long one run of ours may work. App Services stops a function at 300 s per request
- * (docs/capture.md, "The scheduled functions"); the margin covers a put already under way.
+ * (docs/capture.md#the-scheduled-functions); the margin covers a put already under way.
  */
 export const RUN_BUDGET_MS = 240_000;

@@ -11,7 +11,7 @@ export const CAPTURE_CHECK_FUNCTION = "checkCaptureHealth";
  * What the heartbeat needs, from the App Services context: its own few settings (a bad one fails the
  * run with the value named, rather than beating where nobody looks) and the capture check, handed
  * over with `context.functions.execute`. The called function runs in this request, as the system
- * user, within this run's 300 s (docs/capture.md, "The scheduled functions").
+ * user, within this run's 300 s (docs/capture.md#the-scheduled-functions).
  */
 export function heartbeatFromContext(ctx: AppServicesContext): HeartbeatDeps {
   const config = readSettings((name) => ctx.values.get(name), heartbeatFunctionSettings);

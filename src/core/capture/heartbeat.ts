@@ -54,7 +54,7 @@ export interface HeartbeatResult {
  * itself captured, so the change trigger fires at least once a minute and the stream position stays
  * fresh), then hands the capture check the previous heartbeat's time, which only the beat can read
  * before it writes. Draining the outbox and continuing snapshots are functions of their own, on their
- * own schedules (docs/capture.md, "The scheduled functions").
+ * own schedules (docs/capture.md#the-scheduled-functions).
  */
 export async function emitHeartbeat(deps: HeartbeatDeps): Promise<HeartbeatResult> {
   const started = deps.clock.now();
