@@ -47,6 +47,17 @@ describe("npm run build and the capture list, as a user runs it", { timeout: 120
     expect(existsSync(join(dir, "triggers/capture_streamkap_streamkap_heartbeat.json"))).toBe(true);
   });
 
+  it("without the bundle report's page a build warns and builds; --check counts it as a difference", () => {
+    const dir = repositoryCopy("monitors.reports\n");
+    rmSync(join(dir, "docs/capture.md"));
+    const built = build(dir);
+    expect(built.status).toBe(0);
+    expect(built.stderr).toContain("warning: docs/capture.md is missing: the build writes what each function holds there");
+    const checked = build(dir, "--check");
+    expect(checked.status).toBe(1);
+    expect(checked.stderr).toContain("the bundle report (docs/capture.md is missing");
+  });
+
   it("a header line is refused with its line number", () => {
     const dir = repositoryCopy("database,collection\nmonitors.reports\n");
     const result = build(dir);
