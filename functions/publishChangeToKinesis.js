@@ -414,20 +414,6 @@ __export(publishChangeToKinesis_exports, {
 });
 module.exports = __toCommonJS(publishChangeToKinesis_exports);
 
-// src/core/bson-port.ts
-function makeBsonPort(lib, ejson) {
-  return {
-    lib,
-    ejson,
-    bsonType(value) {
-      if (value === null || typeof value !== "object") return void 0;
-      const tag = value._bsontype;
-      if (typeof tag !== "string") return void 0;
-      return tag === "ObjectID" ? "ObjectId" : tag;
-    }
-  };
-}
-
 // src/core/errors.ts
 var ERRORS = {
   access_key_invalid: { kind: "unauthorized", message: "missing or invalid X-Amz-Firehose-Access-Key" },
@@ -466,6 +452,10 @@ var ERRORS = {
     message: "the snapshot's read position cannot be taken (a replica set or sharded cluster is needed)"
   },
   snapshot_plan_failed: { kind: "unavailable", message: "planning the snapshot's ranges failed" },
+  capture_check_handoff_invalid: {
+    kind: "refused",
+    message: "checkCaptureHealth takes the previous heartbeat's time (milliseconds, a date or null) and the outbox depth"
+  },
   outbox_entry_unshapeable: {
     kind: "refused",
     message: "the outbox entry cannot be shaped by the capture options"
@@ -1062,15 +1052,32 @@ function optionsFor(table, db, coll) {
   return table.byNamespace[`${db}.${coll}`] || table.byNamespace[`${db}.*`] || NO_OPTIONS;
 }
 
-// src/core/capture/config.ts
-var MAX_SNAPSHOT_PARALLELISM = 16;
-var FIREHOSE_RECORD_LIMIT = 1024e3;
+// src/core/stream-format/heartbeat.ts
 var heartbeatSettings = {
   heartbeatDatabase: setting("HEARTBEAT_DATABASE", databaseName, "streamkap"),
   heartbeatCollection: setting("HEARTBEAT_COLLECTION", collectionName, "streamkap_heartbeat")
 };
+
+// src/core/capture/state-settings.ts
+var appSettings = {
+  appName: setting("APP_NAME", text, "atlas-kinesis-bridge")
+};
+var outboxSettings = {
+  outboxDatabase: setting(
+    "KINESIS_OUTBOX_DATABASE",
+    databaseName,
+    (read) => read(heartbeatSettings.heartbeatDatabase)
+  ),
+  outboxCollection: setting("KINESIS_OUTBOX_COLLECTION", collectionName, "kinesis_outbox"),
+  statusCollection: setting("KINESIS_STATUS_COLLECTION", collectionName, "kinesis_status")
+};
+var heartbeatFunctionSettings = { ...appSettings, ...heartbeatSettings, ...outboxSettings };
+
+// src/core/capture/config.ts
+var MAX_SNAPSHOT_PARALLELISM = 16;
+var FIREHOSE_RECORD_LIMIT = 1024e3;
 var captureSettings = {
-  appName: setting("APP_NAME", text, "atlas-kinesis-bridge"),
+  ...appSettings,
   recordFormat: setting(
     "KINESIS_RECORD_FORMAT",
     oneOf(["envelope", "document"]),
@@ -1087,9 +1094,7 @@ var captureSettings = {
   baseDelayMs: setting("KINESIS_RETRY_BASE_MS", wholeNumber(1, 1e4), 100),
   maxDelayMs: setting("KINESIS_RETRY_MAX_MS", wholeNumber(1, 6e4), 2e3),
   ...heartbeatSettings,
-  outboxDatabase: setting("KINESIS_OUTBOX_DATABASE", databaseName, (read) => read(heartbeatSettings.heartbeatDatabase)),
-  outboxCollection: setting("KINESIS_OUTBOX_COLLECTION", collectionName, "kinesis_outbox"),
-  statusCollection: setting("KINESIS_STATUS_COLLECTION", collectionName, "kinesis_status"),
+  ...outboxSettings,
   signalDatabase: setting("SIGNAL_DATABASE", databaseName, (read) => read(heartbeatSettings.heartbeatDatabase)),
   signalCollection: setting("SIGNAL_COLLECTION", collectionName, "streamkap_signal"),
   snapshotChunkSize: setting("SNAPSHOT_CHUNK_SIZE", wholeNumber(1, 500), 500),
@@ -1222,6 +1227,20 @@ function createKinesisCall(settings, transport2) {
   };
 }
 
+// src/core/bson-port.ts
+function makeBsonPort(lib, ejson) {
+  return {
+    lib,
+    ejson,
+    bsonType(value) {
+      if (value === null || typeof value !== "object") return void 0;
+      const tag = value._bsontype;
+      if (typeof tag !== "string") return void 0;
+      return tag === "ObjectID" ? "ObjectId" : tag;
+    }
+  };
+}
+
 // src/core/ports.ts
 var consoleLogger = {
   info: (event) => console.log(JSON.stringify({ level: "info", ...event })),
@@ -1248,6 +1267,46 @@ async function withRetries(attempt, isRetryable, policy, sleep, random) {
       await sleep(backoffDelay(made - 1, policy, random));
     }
   }
+}
+
+// src/adapters/app-services/globals.ts
+var DATA_SOURCE_NAME = "mongodb-atlas";
+function atlasDataSource(ctx) {
+  const service = ctx.services.get(DATA_SOURCE_NAME);
+  if (!service)
+    throw new BridgeError(
+      "data_source_missing",
+      `the App Services data source "${DATA_SOURCE_NAME}" is not linked to this app`
+    );
+  return service;
+}
+
+// src/adapters/app-services/capture-state.ts
+function captureStateFromContext(ctx) {
+  const read = (name) => ctx.values.get(name);
+  let config;
+  let configProblem;
+  try {
+    config = readCaptureConfig(read);
+  } catch (error) {
+    config = { ...readCaptureConfig(() => void 0), ...readShapingSettings(read) };
+    configProblem = error instanceof Error ? error.message : String(error);
+  }
+  const dataSource = atlasDataSource(ctx);
+  const outboxDb = dataSource.db(config.outboxDatabase);
+  return {
+    config,
+    configProblem,
+    dataSource,
+    outbox: outboxDb.collection(config.outboxCollection),
+    status: outboxDb.collection(config.statusCollection),
+    heartbeat: dataSource.db(config.heartbeatDatabase).collection(config.heartbeatCollection),
+    signals: dataSource.db(config.signalDatabase).collection(config.signalCollection),
+    bson: makeBsonPort(BSON, EJSON),
+    clock: systemClock,
+    sleep: realSleep,
+    logger: consoleLogger
+  };
 }
 
 // src/adapters/http/node-transport.ts
@@ -1289,16 +1348,11 @@ function createNodeTransport(maxSockets = 10) {
   };
 }
 
-// src/adapters/app-services/globals.ts
-var DATA_SOURCE_NAME = "mongodb-atlas";
-function atlasDataSource(ctx) {
-  const service = ctx.services.get(DATA_SOURCE_NAME);
-  if (!service)
-    throw new BridgeError(
-      "data_source_missing",
-      `the App Services data source "${DATA_SOURCE_NAME}" is not linked to this app`
-    );
-  return service;
+// src/adapters/app-services/transport.ts
+var transport;
+function sharedTransport() {
+  transport = transport || createNodeTransport(25);
+  return transport;
 }
 
 // src/adapters/app-services/capture.ts
@@ -1321,11 +1375,6 @@ function kinesisFromValues(read) {
   const settings = { ...values, region, accessKeyId, secretAccessKey, timeoutMs: 1e4 };
   return createKinesisClient(settings, sharedTransport());
 }
-var transport;
-function sharedTransport() {
-  transport = transport || createNodeTransport(25);
-  return transport;
-}
 function failingKinesis(reason) {
   const fail = async () => {
     throw new KinesisError("Misconfigured", reason, false);
@@ -1333,31 +1382,9 @@ function failingKinesis(reason) {
   return { putRecord: fail, putRecords: fail };
 }
 function captureDepsFromContext(ctx) {
-  const read = (name) => ctx.values.get(name);
-  let config;
-  let kinesis;
-  try {
-    config = readCaptureConfig(read);
-    kinesis = kinesisFromValues(read);
-  } catch (error) {
-    config = { ...readCaptureConfig(() => void 0), ...readShapingSettings(read) };
-    kinesis = failingKinesis(error instanceof Error ? error.message : String(error));
-  }
-  const dataSource = atlasDataSource(ctx);
-  const outboxDb = dataSource.db(config.outboxDatabase);
-  return {
-    config,
-    dataSource,
-    kinesis,
-    outbox: outboxDb.collection(config.outboxCollection),
-    status: outboxDb.collection(config.statusCollection),
-    heartbeat: dataSource.db(config.heartbeatDatabase).collection(config.heartbeatCollection),
-    signals: dataSource.db(config.signalDatabase).collection(config.signalCollection),
-    bson: makeBsonPort(BSON, EJSON),
-    clock: systemClock,
-    sleep: realSleep,
-    logger: consoleLogger
-  };
+  const { configProblem, ...state } = captureStateFromContext(ctx);
+  const kinesis = configProblem === void 0 ? kinesisFromValues((name) => ctx.values.get(name)) : failingKinesis(configProblem);
+  return { ...state, kinesis };
 }
 
 // src/core/capture/heartbeat-on-stream.ts

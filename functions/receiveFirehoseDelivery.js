@@ -92,6 +92,10 @@ var ERRORS = {
     message: "the snapshot's read position cannot be taken (a replica set or sharded cluster is needed)"
   },
   snapshot_plan_failed: { kind: "unavailable", message: "planning the snapshot's ranges failed" },
+  capture_check_handoff_invalid: {
+    kind: "refused",
+    message: "checkCaptureHealth takes the previous heartbeat's time (milliseconds, a date or null) and the outbox depth"
+  },
   outbox_entry_unshapeable: {
     kind: "refused",
     message: "the outbox entry cannot be shaped by the capture options"
@@ -210,37 +214,6 @@ var collectionName = (raw, name) => {
   if (problem !== void 0) throw misconfigured(`${name} ${problem}`);
   return raw;
 };
-var AWS_REGION_SHAPE = /^[a-z]{2,4}(-[a-z]+)+-[0-9]{1,2}$/;
-var awsRegion = (raw, name) => {
-  const value = text(raw, name);
-  if (AWS_REGION_SHAPE.test(value)) return value;
-  const fixed = value.trim().toLowerCase().replace(/([a-z])([0-9]+)$/, "$1-$2");
-  const hint = fixed !== value && AWS_REGION_SHAPE.test(fixed) ? `; did you mean "${fixed}"?` : "";
-  throw misconfigured(
-    `${name} "${value.slice(0, 40)}" is not an AWS region name (such as "us-east-1" or "eu-central-2")${hint}`
-  );
-};
-function oneOf(allowed) {
-  return (raw, name) => {
-    const value = text(raw, name);
-    if (allowed.indexOf(value) === -1)
-      throw misconfigured(`${name} must be one of ${allowed.join(", ")}; got "${value.slice(0, 40)}"`);
-    return value;
-  };
-}
-function wholeNumber(min, max) {
-  return (raw, name) => {
-    const value = typeof raw === "number" ? raw : typeof raw === "string" && /^\s*-?\d+\s*$/.test(raw) ? Number(raw) : NaN;
-    if (!(value >= min && value <= max) || Math.floor(value) !== value)
-      throw misconfigured(`${name} must be a whole number from ${min} to ${max}`);
-    return value;
-  };
-}
-var httpUrl = (raw, name) => {
-  const value = text(raw, name);
-  if (!/^https?:\/\/[^/\s]+/.test(value)) throw misconfigured(`${name} "${value.slice(0, 80)}" is not an http(s) URL`);
-  return value;
-};
 var json = (raw, name) => {
   if (typeof raw !== "string") return raw;
   try {
@@ -250,118 +223,10 @@ var json = (raw, name) => {
   }
 };
 
-// src/core/capture/field-paths.ts
-function isFieldDocument(value) {
-  if (value === null || typeof value !== "object" || Array.isArray(value) || isDate(value)) return false;
-  return typeof value._bsontype !== "string" && !ArrayBuffer.isView(value);
-}
-function isDate(value) {
-  return Object.prototype.toString.call(value) === "[object Date]";
-}
-
-// src/core/capture/capture-options.ts
-function pathProblem(path) {
-  const parts = path.split(".");
-  if (parts.some((part) => part === "")) return `"${path}" is not a field path (an empty part)`;
-  if (parts.some((part) => part.charAt(0) === "$")) return `"${path}" is not a field path (a part starts with $)`;
-  if (parts.some((part) => /^[0-9]+$/.test(part)))
-    return `"${path}" names an array position; a path applies to every element of the arrays it crosses, so leave the position out`;
-  if (parts.some((part) => part.indexOf("\0") !== -1)) return `"${path}" holds a NUL character`;
-  if (parts[0] === "_id") return `"${path}" is in the document key _id, which every record carries whole`;
-  return void 0;
-}
-var NO_CAPTURE_OPTIONS = { byNamespace: {} };
-var lastRead;
-var captureOptionsParser = (raw, name) => {
-  const text2 = typeof raw === "string" ? raw : JSON.stringify(raw);
-  if (lastRead && lastRead.text === text2 && lastRead.name === name) return lastRead.table;
-  const table = parseCaptureOptions(raw, name);
-  lastRead = { text: text2, name, table };
-  return table;
-};
-function parseCaptureOptions(raw, name) {
-  let value = raw;
-  if (typeof raw === "string") {
-    try {
-      value = JSON.parse(raw);
-    } catch (e) {
-      throw misconfigured(`${name} is not valid JSON`);
-    }
-  }
-  if (!Array.isArray(value)) throw misconfigured(`${name} must be an array of {namespace, exclude, mask, match}`);
-  const byNamespace = {};
-  value.forEach((entry, i) => {
-    const where = `${name}[${i}]`;
-    if (!isFieldDocument(entry) || typeof entry.namespace !== "string" || !/^[^.]+\..+$/.test(entry.namespace))
-      throw misconfigured(`${where} needs a "namespace" such as "app.users"`);
-    const paths = (field) => {
-      const list = entry[field] === void 0 ? [] : entry[field];
-      if (!Array.isArray(list) || list.some((p) => typeof p !== "string" || pathProblem(p) !== void 0))
-        throw misconfigured(`${where}.${field} must be an array of field paths`);
-      return list;
-    };
-    if (entry.match !== void 0 && typeof entry.match !== "string")
-      throw misconfigured(`${where}.match must be the filter's JSON text`);
-    byNamespace[entry.namespace] = {
-      exclude: paths("exclude"),
-      mask: paths("mask"),
-      ...entry.match !== void 0 ? { match: entry.match } : {}
-    };
-  });
-  return { byNamespace };
-}
-
-// src/core/capture/config.ts
-var MAX_SNAPSHOT_PARALLELISM = 16;
-var FIREHOSE_RECORD_LIMIT = 1024e3;
+// src/core/stream-format/heartbeat.ts
 var heartbeatSettings = {
   heartbeatDatabase: setting("HEARTBEAT_DATABASE", databaseName, "streamkap"),
   heartbeatCollection: setting("HEARTBEAT_COLLECTION", collectionName, "streamkap_heartbeat")
-};
-var captureSettings = {
-  appName: setting("APP_NAME", text, "atlas-kinesis-bridge"),
-  recordFormat: setting(
-    "KINESIS_RECORD_FORMAT",
-    oneOf(["envelope", "document"]),
-    "envelope"
-  ),
-  arrayEncoding: setting("ARRAY_ENCODING", oneOf(["array", "array_string"]), "array"),
-  nestedDocumentEncoding: setting(
-    "NESTED_DOCUMENT_ENCODING",
-    oneOf(["document", "string"]),
-    "document"
-  ),
-  maxRecordBytes: setting("KINESIS_MAX_RECORD_BYTES", wholeNumber(1024, 10 * 1024 * 1024), FIREHOSE_RECORD_LIMIT),
-  maxAttempts: setting("KINESIS_MAX_ATTEMPTS", wholeNumber(1, 10), 4),
-  baseDelayMs: setting("KINESIS_RETRY_BASE_MS", wholeNumber(1, 1e4), 100),
-  maxDelayMs: setting("KINESIS_RETRY_MAX_MS", wholeNumber(1, 6e4), 2e3),
-  ...heartbeatSettings,
-  outboxDatabase: setting("KINESIS_OUTBOX_DATABASE", databaseName, (read) => read(heartbeatSettings.heartbeatDatabase)),
-  outboxCollection: setting("KINESIS_OUTBOX_COLLECTION", collectionName, "kinesis_outbox"),
-  statusCollection: setting("KINESIS_STATUS_COLLECTION", collectionName, "kinesis_status"),
-  signalDatabase: setting("SIGNAL_DATABASE", databaseName, (read) => read(heartbeatSettings.heartbeatDatabase)),
-  signalCollection: setting("SIGNAL_COLLECTION", collectionName, "streamkap_signal"),
-  snapshotChunkSize: setting("SNAPSHOT_CHUNK_SIZE", wholeNumber(1, 500), 500),
-  /** Workers per backfill (a signal's data.parallelism overrides it); see parallel-snapshot.ts. */
-  snapshotParallelism: setting("SNAPSHOT_PARALLELISM", wholeNumber(1, MAX_SNAPSHOT_PARALLELISM), 1),
-  /** Per-collection exclude/mask/match, generated from the capture list (shape-event.ts applies them). */
-  captureOptions: setting("CAPTURE_OPTIONS", captureOptionsParser, NO_CAPTURE_OPTIONS),
-  /** The HMAC key of masked fields (a secret; at least 32 characters). */
-  maskKey: optional("CAPTURE_MASK_KEY", text)
-};
-var kinesisSettings = {
-  streamName: setting("KINESIS_STREAM_NAME", text, "realm"),
-  region: optional("AWS_REGION", awsRegion),
-  accessKeyId: optional("AWS_ACCESS_KEY_ID", text),
-  secretAccessKey: optional("AWS_SECRET_ACCESS_KEY", text),
-  sessionToken: optional("AWS_SESSION_TOKEN", text),
-  endpoint: optional("KINESIS_ENDPOINT", httpUrl)
-};
-var CAPTURE_VALUE_NAMES = settingNames(captureSettings, kinesisSettings);
-var captureDefaults = {
-  heartbeatDatabase: heartbeatSettings.heartbeatDatabase.fallback,
-  heartbeatCollection: heartbeatSettings.heartbeatCollection.fallback,
-  signalCollection: captureSettings.signalCollection.fallback
 };
 
 // src/core/firehose/routing.ts
@@ -2180,8 +2045,8 @@ function readMark(document, bson) {
   if (!isObject(mark)) return void 0;
   const { id, part, seq } = mark;
   const ns = namespaceOf(document.ns);
-  const partNumber = wholeNumber2(part, bson);
-  const seqNumber = wholeNumber2(seq, bson);
+  const partNumber = wholeNumber(part, bson);
+  const seqNumber = wholeNumber(seq, bson);
   if (typeof id !== "string" || id === "" || ns === void 0 || partNumber === void 0 || seqNumber === void 0)
     return void 0;
   return { reconcile: id, ns, base: rowBase(id, ns), part: partNumber, seq: seqNumber };
@@ -2194,9 +2059,9 @@ function readClosing(document, bson, routing, targets) {
   const ns = namespaceOf(document.ns);
   if (ns === void 0) return invalid("no ns.db / ns.coll");
   if (typeof id !== "string" || id === "" || id.length > 512) return invalid("id must be a non-empty string");
-  const partNumber = wholeNumber2(part, bson);
-  const partCount = wholeNumber2(parts, bson);
-  const sentCount = wholeNumber2(sent, bson);
+  const partNumber = wholeNumber(part, bson);
+  const partCount = wholeNumber(parts, bson);
+  const sentCount = wholeNumber(sent, bson);
   if (partCount === void 0 || partCount < 1) return invalid("parts must be a whole number of at least 1");
   if (partNumber === void 0 || partNumber >= partCount) return invalid("part must be a whole number below parts");
   if (sentCount === void 0) return invalid("sent must be a whole number");
@@ -2232,8 +2097,8 @@ function readRanges(value, bson) {
   let end = 0;
   for (const pair of value) {
     if (!Array.isArray(pair) || pair.length !== 2) return void 0;
-    const from = wholeNumber2(pair[0], bson);
-    const to = wholeNumber2(pair[1], bson);
+    const from = wholeNumber(pair[0], bson);
+    const to = wholeNumber(pair[1], bson);
     if (from === void 0 || to === void 0 || from < end || to < from) return void 0;
     out.push([from, to]);
     end = to;
@@ -2254,7 +2119,7 @@ function namespaceOf(ns) {
   const { db, coll } = ns;
   return typeof db === "string" && db !== "" && typeof coll === "string" && coll !== "" ? `${db}.${coll}` : void 0;
 }
-function wholeNumber2(value, bson) {
+function wholeNumber(value, bson) {
   let n;
   if (typeof value === "number") n = value;
   else {

@@ -414,20 +414,6 @@ __export(runSnapshot_exports, {
 });
 module.exports = __toCommonJS(runSnapshot_exports);
 
-// src/core/bson-port.ts
-function makeBsonPort(lib, ejson) {
-  return {
-    lib,
-    ejson,
-    bsonType(value) {
-      if (value === null || typeof value !== "object") return void 0;
-      const tag = value._bsontype;
-      if (typeof tag !== "string") return void 0;
-      return tag === "ObjectID" ? "ObjectId" : tag;
-    }
-  };
-}
-
 // src/core/errors.ts
 var ERRORS = {
   access_key_invalid: { kind: "unauthorized", message: "missing or invalid X-Amz-Firehose-Access-Key" },
@@ -466,6 +452,10 @@ var ERRORS = {
     message: "the snapshot's read position cannot be taken (a replica set or sharded cluster is needed)"
   },
   snapshot_plan_failed: { kind: "unavailable", message: "planning the snapshot's ranges failed" },
+  capture_check_handoff_invalid: {
+    kind: "refused",
+    message: "checkCaptureHealth takes the previous heartbeat's time (milliseconds, a date or null) and the outbox depth"
+  },
   outbox_entry_unshapeable: {
     kind: "refused",
     message: "the outbox entry cannot be shaped by the capture options"
@@ -524,11 +514,11 @@ function collectionNameProblem(name) {
 }
 
 // src/core/settings.ts
-function setting(name, parse2, fallback) {
-  return { name, parse: parse2, fallback };
+function setting(name, parse, fallback) {
+  return { name, parse, fallback };
 }
-function optional(name, parse2) {
-  return { name, parse: parse2, fallback: void 0 };
+function optional(name, parse) {
+  return { name, parse, fallback: void 0 };
 }
 function misconfigured(message) {
   return new BridgeError("setting_invalid", message);
@@ -1071,15 +1061,32 @@ function optionsFor(table, db, coll) {
   return table.byNamespace[`${db}.${coll}`] || table.byNamespace[`${db}.*`] || NO_OPTIONS;
 }
 
-// src/core/capture/config.ts
-var MAX_SNAPSHOT_PARALLELISM = 16;
-var FIREHOSE_RECORD_LIMIT = 1024e3;
+// src/core/stream-format/heartbeat.ts
 var heartbeatSettings = {
   heartbeatDatabase: setting("HEARTBEAT_DATABASE", databaseName, "streamkap"),
   heartbeatCollection: setting("HEARTBEAT_COLLECTION", collectionName, "streamkap_heartbeat")
 };
+
+// src/core/capture/state-settings.ts
+var appSettings = {
+  appName: setting("APP_NAME", text, "atlas-kinesis-bridge")
+};
+var outboxSettings = {
+  outboxDatabase: setting(
+    "KINESIS_OUTBOX_DATABASE",
+    databaseName,
+    (read) => read(heartbeatSettings.heartbeatDatabase)
+  ),
+  outboxCollection: setting("KINESIS_OUTBOX_COLLECTION", collectionName, "kinesis_outbox"),
+  statusCollection: setting("KINESIS_STATUS_COLLECTION", collectionName, "kinesis_status")
+};
+var heartbeatFunctionSettings = { ...appSettings, ...heartbeatSettings, ...outboxSettings };
+
+// src/core/capture/config.ts
+var MAX_SNAPSHOT_PARALLELISM = 16;
+var FIREHOSE_RECORD_LIMIT = 1024e3;
 var captureSettings = {
-  appName: setting("APP_NAME", text, "atlas-kinesis-bridge"),
+  ...appSettings,
   recordFormat: setting(
     "KINESIS_RECORD_FORMAT",
     oneOf(["envelope", "document"]),
@@ -1096,9 +1103,7 @@ var captureSettings = {
   baseDelayMs: setting("KINESIS_RETRY_BASE_MS", wholeNumber(1, 1e4), 100),
   maxDelayMs: setting("KINESIS_RETRY_MAX_MS", wholeNumber(1, 6e4), 2e3),
   ...heartbeatSettings,
-  outboxDatabase: setting("KINESIS_OUTBOX_DATABASE", databaseName, (read) => read(heartbeatSettings.heartbeatDatabase)),
-  outboxCollection: setting("KINESIS_OUTBOX_COLLECTION", collectionName, "kinesis_outbox"),
-  statusCollection: setting("KINESIS_STATUS_COLLECTION", collectionName, "kinesis_status"),
+  ...outboxSettings,
   signalDatabase: setting("SIGNAL_DATABASE", databaseName, (read) => read(heartbeatSettings.heartbeatDatabase)),
   signalCollection: setting("SIGNAL_COLLECTION", collectionName, "streamkap_signal"),
   snapshotChunkSize: setting("SNAPSHOT_CHUNK_SIZE", wholeNumber(1, 500), 500),
@@ -1231,6 +1236,20 @@ function createKinesisCall(settings, transport2) {
   };
 }
 
+// src/core/bson-port.ts
+function makeBsonPort(lib, ejson) {
+  return {
+    lib,
+    ejson,
+    bsonType(value) {
+      if (value === null || typeof value !== "object") return void 0;
+      const tag = value._bsontype;
+      if (typeof tag !== "string") return void 0;
+      return tag === "ObjectID" ? "ObjectId" : tag;
+    }
+  };
+}
+
 // src/core/ports.ts
 function matchedCount(result) {
   const count = result && result.matchedCount;
@@ -1248,6 +1267,47 @@ var realSleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 function backoffDelay(retry, policy, random = Math.random) {
   const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * Math.pow(2, retry));
   return Math.floor(random() * ceiling);
+}
+
+// src/adapters/app-services/globals.ts
+var DATA_SOURCE_NAME = "mongodb-atlas";
+function atlasDataSource(ctx) {
+  const service = ctx.services.get(DATA_SOURCE_NAME);
+  if (!service)
+    throw new BridgeError(
+      "data_source_missing",
+      `the App Services data source "${DATA_SOURCE_NAME}" is not linked to this app`
+    );
+  return service;
+}
+var RUN_BUDGET_MS = 24e4;
+
+// src/adapters/app-services/capture-state.ts
+function captureStateFromContext(ctx) {
+  const read = (name) => ctx.values.get(name);
+  let config;
+  let configProblem;
+  try {
+    config = readCaptureConfig(read);
+  } catch (error) {
+    config = { ...readCaptureConfig(() => void 0), ...readShapingSettings(read) };
+    configProblem = error instanceof Error ? error.message : String(error);
+  }
+  const dataSource = atlasDataSource(ctx);
+  const outboxDb = dataSource.db(config.outboxDatabase);
+  return {
+    config,
+    configProblem,
+    dataSource,
+    outbox: outboxDb.collection(config.outboxCollection),
+    status: outboxDb.collection(config.statusCollection),
+    heartbeat: dataSource.db(config.heartbeatDatabase).collection(config.heartbeatCollection),
+    signals: dataSource.db(config.signalDatabase).collection(config.signalCollection),
+    bson: makeBsonPort(BSON, EJSON),
+    clock: systemClock,
+    sleep: realSleep,
+    logger: consoleLogger
+  };
 }
 
 // src/adapters/http/node-transport.ts
@@ -1289,16 +1349,11 @@ function createNodeTransport(maxSockets = 10) {
   };
 }
 
-// src/adapters/app-services/globals.ts
-var DATA_SOURCE_NAME = "mongodb-atlas";
-function atlasDataSource(ctx) {
-  const service = ctx.services.get(DATA_SOURCE_NAME);
-  if (!service)
-    throw new BridgeError(
-      "data_source_missing",
-      `the App Services data source "${DATA_SOURCE_NAME}" is not linked to this app`
-    );
-  return service;
+// src/adapters/app-services/transport.ts
+var transport;
+function sharedTransport() {
+  transport = transport || createNodeTransport(25);
+  return transport;
 }
 
 // src/adapters/app-services/capture.ts
@@ -1321,11 +1376,6 @@ function kinesisFromValues(read) {
   const settings = { ...values, region, accessKeyId, secretAccessKey, timeoutMs: 1e4 };
   return createKinesisClient(settings, sharedTransport());
 }
-var transport;
-function sharedTransport() {
-  transport = transport || createNodeTransport(25);
-  return transport;
-}
 function failingKinesis(reason) {
   const fail = async () => {
     throw new KinesisError("Misconfigured", reason, false);
@@ -1333,45 +1383,146 @@ function failingKinesis(reason) {
   return { putRecord: fail, putRecords: fail };
 }
 function captureDepsFromContext(ctx) {
-  const read = (name) => ctx.values.get(name);
-  let config;
-  let kinesis;
-  try {
-    config = readCaptureConfig(read);
-    kinesis = kinesisFromValues(read);
-  } catch (error) {
-    config = { ...readCaptureConfig(() => void 0), ...readShapingSettings(read) };
-    kinesis = failingKinesis(error instanceof Error ? error.message : String(error));
-  }
-  const dataSource = atlasDataSource(ctx);
-  const outboxDb = dataSource.db(config.outboxDatabase);
-  return {
-    config,
-    dataSource,
-    kinesis,
-    outbox: outboxDb.collection(config.outboxCollection),
-    status: outboxDb.collection(config.statusCollection),
-    heartbeat: dataSource.db(config.heartbeatDatabase).collection(config.heartbeatCollection),
-    signals: dataSource.db(config.signalDatabase).collection(config.signalCollection),
-    bson: makeBsonPort(BSON, EJSON),
-    clock: systemClock,
-    sleep: realSleep,
-    logger: consoleLogger
-  };
+  const { configProblem, ...state } = captureStateFromContext(ctx);
+  const kinesis = configProblem === void 0 ? kinesisFromValues((name) => ctx.values.get(name)) : failingKinesis(configProblem);
+  return { ...state, kinesis };
 }
 
-// node_modules/csv-parse/lib/api/index.js
-var boms = {
-  // Note, the following are equals:
-  // Buffer.from("\ufeff")
-  // Buffer.from([239, 187, 191])
-  // Buffer.from('EFBBBF', 'hex')
-  utf8: Buffer.from([239, 187, 191]),
-  // Note, the following are equals:
-  // Buffer.from "\ufeff", 'utf16le
-  // Buffer.from([255, 254])
-  utf16le: Buffer.from([255, 254])
+// src/core/id-order.ts
+var BRACKET = { null: 1, number: 2, string: 3, objectId: 7, boolean: 8, date: 9 };
+function idBracket(id, bson) {
+  if (id === null) return BRACKET.null;
+  if (typeof id === "number") return BRACKET.number;
+  if (typeof id === "string") return BRACKET.string;
+  if (typeof id === "boolean") return BRACKET.boolean;
+  if (id instanceof Date) return BRACKET.date;
+  const type = bson.bsonType(id);
+  if (type === "ObjectId") return BRACKET.objectId;
+  if (type === "Int32" || type === "Double" || type === "Long" || type === "Decimal128") return BRACKET.number;
+  return void 0;
+}
+function numberOf(id, bson) {
+  if (typeof id === "number") return id;
+  const type = bson.bsonType(id);
+  if (type === "Long") return id.toNumber();
+  if (type === "Decimal128") return parseFloat(String(id));
+  return id.valueOf();
+}
+function compareStrings(a, b) {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; ) {
+    const x = a.codePointAt(i);
+    const y = b.codePointAt(i);
+    if (x !== y) return x < y ? -1 : 1;
+    i += x > 65535 ? 2 : 1;
+  }
+  return a.length - b.length;
+}
+function compareIds(a, b, bson) {
+  const ba = idBracket(a, bson);
+  const bb = idBracket(b, bson);
+  if (ba !== bb) return ba - bb;
+  switch (ba) {
+    case BRACKET.number: {
+      const x = numberOf(a, bson);
+      const y = numberOf(b, bson);
+      if (x !== x) return y !== y ? 0 : -1;
+      if (y !== y) return 1;
+      return x < y ? -1 : x > y ? 1 : 0;
+    }
+    case BRACKET.string:
+      return compareStrings(a, b);
+    case BRACKET.objectId: {
+      const x = a.toHexString();
+      const y = b.toHexString();
+      return x < y ? -1 : x > y ? 1 : 0;
+    }
+    case BRACKET.boolean:
+      return Number(a) - Number(b);
+    case BRACKET.date:
+      return a.getTime() - b.getTime();
+    default:
+      return 0;
+  }
+}
+function isNaNId(id, bson) {
+  if (idBracket(id, bson) !== BRACKET.number) return false;
+  const value = numberOf(id, bson);
+  return value !== value;
+}
+var ID_TYPE_ORDER = [
+  { types: ["minKey"], single: true },
+  { types: ["null"], single: true },
+  { types: ["number"] },
+  { types: ["string", "symbol"] },
+  { types: ["object"] },
+  { types: ["binData"] },
+  { types: ["objectId"] },
+  { types: ["bool"] },
+  { types: ["date"] },
+  { types: ["timestamp"] },
+  { types: ["dbPointer"] },
+  { types: ["javascript"] },
+  { types: ["javascriptWithScope"] },
+  { types: ["maxKey"], single: true }
+];
+var TYPE_GROUP_OF_TAG = {
+  MinKey: "minKey",
+  MaxKey: "maxKey",
+  Int32: "number",
+  Double: "number",
+  Long: "number",
+  Decimal128: "number",
+  BSONSymbol: "string",
+  Symbol: "string",
+  Binary: "binData",
+  ObjectId: "objectId",
+  ObjectID: "objectId",
+  Timestamp: "timestamp",
+  DBPointer: "dbPointer",
+  DBRef: "object"
 };
+function idTypeIndex(id, bson) {
+  let group;
+  if (id === null) group = "null";
+  else if (typeof id === "number") group = "number";
+  else if (typeof id === "string") group = "string";
+  else if (typeof id === "boolean") group = "bool";
+  else if (id instanceof Date) group = "date";
+  else if (id !== void 0 && typeof id === "object" && !Array.isArray(id) && !(id instanceof RegExp)) {
+    const tag = bson.bsonType(id);
+    if (tag === void 0) group = "object";
+    else if (tag === "Code") group = id.scope ? "javascriptWithScope" : "javascript";
+    else group = TYPE_GROUP_OF_TAG[tag];
+  }
+  if (group === void 0) return void 0;
+  for (let k = 0; k < ID_TYPE_ORDER.length; k++) if (ID_TYPE_ORDER[k].types[0] === group) return k;
+  return void 0;
+}
+
+// src/core/numbers.ts
+var MAX_SAFE = 9007199254740991;
+function isInteger(value) {
+  return isFinite(value) && Math.floor(value) === value;
+}
+function isSafeInteger(value) {
+  return isInteger(value) && Math.abs(value) <= MAX_SAFE;
+}
+
+// src/core/id-key.ts
+function idKey(id, bson) {
+  if (typeof id === "string") return `s:${id}`;
+  if (typeof id === "number") return `n:${id}`;
+  const type = bson.bsonType(id);
+  if (type === "ObjectId") return `o:${id.toHexString()}`;
+  if (type === "Double" || type === "Int32") return `n:${id.valueOf()}`;
+  if (type === "Long") {
+    const long = id;
+    const asNumber = long.toNumber();
+    return isSafeInteger(asNumber) ? `n:${asNumber}` : `n:${long.toString()}`;
+  }
+  return `j:${bson.ejson.stringify({ v: id }, { relaxed: false })}`;
+}
 
 // src/core/chunk.ts
 function chunkEnd(start, total, limits, sizeAt) {
@@ -1557,133 +1708,6 @@ function encodeValue(value, config) {
   return value;
 }
 
-// src/core/capture/mask-value.ts
-var import_crypto2 = require("crypto");
-var MIN_MASK_KEY_LENGTH = 32;
-function maskValue(value, key, bson) {
-  const digest = (0, import_crypto2.createHmac)("sha256", key).update(JSON.stringify(canonical(value, bson)), "utf8").digest("base64");
-  return `hmac:${digest.replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "")}`;
-}
-function canonical(value, bson) {
-  if (value === null || value === void 0) return null;
-  if (typeof value === "string" || typeof value === "boolean") return value;
-  if (Array.isArray(value)) return value.map((item) => canonical(item, bson));
-  if (isDate(value)) return { $date: String(value.getTime()) };
-  const type = bson.bsonType(value);
-  if (typeof value === "number" || type === "Int32" || type === "Double" || type === "Long")
-    return { $number: numberText(value, type, bson) };
-  if (type === "ObjectId" || type === "ObjectID")
-    return { $oid: value.toHexString().toLowerCase() };
-  if (type === "Decimal128") return { $numberDecimal: String(value) };
-  if (type === void 0 && isFieldDocument(value)) {
-    const out = {};
-    for (const name of Object.keys(value)) out[name] = canonical(value[name], bson);
-    return out;
-  }
-  return JSON.parse(bson.ejson.stringify({ v: value }, { relaxed: false })).v;
-}
-function numberText(value, type, bson) {
-  if (type === "Long") return String(value);
-  const n = numberValue(value, bson);
-  return n === 0 ? "0" : String(n);
-}
-
-// src/core/capture/shape-event.ts
-var compiled = /* @__PURE__ */ new WeakMap();
-function shapingFor(db, coll, config, bson) {
-  const table = config.captureOptions;
-  if (table.unreadable !== void 0)
-    throw misconfigured(`capture options cannot be read (${table.unreadable}); nothing is published unshaped`);
-  const options = optionsFor(table, db, coll);
-  if (options.exclude.length === 0 && options.mask.length === 0 && options.match === void 0) return void 0;
-  let cache = compiled.get(table);
-  if (!cache) compiled.set(table, cache = {});
-  const key = `${db}.${coll}\0${config.maskKey || ""}`;
-  if (cache[key] === void 0) cache[key] = compile(`${db}.${coll}`, options, config.maskKey, bson);
-  const shaping = cache[key];
-  if (typeof shaping === "string") throw misconfigured(shaping);
-  return shaping;
-}
-function compile(namespace, options, key, bson) {
-  let match;
-  if (options.match !== void 0) {
-    try {
-      match = compileMatch(options.match, bson);
-    } catch (error) {
-      if (!(error instanceof MatchFilterError)) throw error;
-      return `the match filter of ${namespace} is invalid: ${error.message}`;
-    }
-  }
-  if (options.mask.length > 0 && (typeof key !== "string" || key.length < MIN_MASK_KEY_LENGTH))
-    return `CAPTURE_MASK_KEY is ${typeof key === "string" ? "shorter than 32 characters" : "not set"}, and ${namespace} masks ${options.mask.join(", ")}; its events wait in the outbox until the key is set`;
-  const maskOne = (value) => maskValue(value, key, bson);
-  const exclude = options.exclude.map((path) => path.split("."));
-  const mask = options.mask.map((path) => path.split("."));
-  const edits = exclude.map((path) => ({ path, edit: { kind: "exclude" } })).concat(mask.map((path) => ({ path, edit: { kind: "replace", with: maskOne } })));
-  return { match, edits, exclude, mask, maskOne };
-}
-function shapeChangeEvent(event, config, bson) {
-  if (!event.ns) return event;
-  const shaping = shapingFor(event.ns.db, event.ns.coll, config, bson);
-  if (!shaping) return event;
-  let out = { ...event };
-  if (shaping.match) {
-    const matched = decideMatch(event, shaping.match);
-    if (matched === "skip") return null;
-    if (matched === "left") out = outOfMatchDelete(event, shaping.match);
-    else if (out.fullDocumentBeforeChange != null && !shaping.match.test(out.fullDocumentBeforeChange))
-      delete out.fullDocumentBeforeChange;
-  }
-  return applyEdits(out, shaping.edits);
-}
-function shapeSnapshotRead(document, db, coll, wallTime, config, bson) {
-  const event = {
-    operationType: "read",
-    wallTime,
-    ns: { db, coll },
-    documentKey: { _id: document._id },
-    fullDocument: document
-  };
-  return shapeChangeEvent(event, config, bson);
-}
-function decideMatch(event, match) {
-  const operation = event.operationType;
-  if (operation !== "insert" && operation !== "update" && operation !== "replace" && operation !== "read")
-    return "publish";
-  const document = event.fullDocument;
-  if (document == null) return operation === "update" ? "skip" : "publish";
-  if (match.test(document)) return "publish";
-  if (operation === "insert" || operation === "read") return "skip";
-  const before = event.fullDocumentBeforeChange;
-  if (before != null) return match.test(before) ? "left" : "skip";
-  const description = event.updateDescription;
-  if (operation === "update" && isFieldDocument(description) && !match.paths.some((p) => touchesPath(description, p)))
-    return "skip";
-  return "left";
-}
-function outOfMatchDelete(event, match) {
-  const out = { ...event, operationType: "delete" };
-  delete out.fullDocument;
-  delete out.updateDescription;
-  if (out.fullDocumentBeforeChange != null && !match.test(out.fullDocumentBeforeChange))
-    delete out.fullDocumentBeforeChange;
-  out[PRODUCER_EXTRAS_FIELD] = { outOfMatch: true };
-  return out;
-}
-function applyEdits(event, edits) {
-  const out = event;
-  const full = event.fullDocument;
-  for (const { path, edit } of edits) {
-    if (out.fullDocument != null) out.fullDocument = editAt(out.fullDocument, path, edit);
-    if (out.fullDocumentBeforeChange != null)
-      out.fullDocumentBeforeChange = editAt(out.fullDocumentBeforeChange, path, edit);
-    if (out.documentKey) out.documentKey = editAt(out.documentKey, path, edit);
-    if (isFieldDocument(out.updateDescription))
-      out.updateDescription = editUpdateDescription(out.updateDescription, path, edit, full);
-  }
-  return out;
-}
-
 // src/core/capture/outbox.ts
 async function enqueue(outbox, entry) {
   const replacement = { ...entry, shaping: entry.shaping || "applied" };
@@ -1693,142 +1717,6 @@ async function enqueue(outbox, entry) {
       ordered: true
     }
   );
-}
-
-// src/core/id-order.ts
-var BRACKET = { null: 1, number: 2, string: 3, objectId: 7, boolean: 8, date: 9 };
-function idBracket(id, bson) {
-  if (id === null) return BRACKET.null;
-  if (typeof id === "number") return BRACKET.number;
-  if (typeof id === "string") return BRACKET.string;
-  if (typeof id === "boolean") return BRACKET.boolean;
-  if (id instanceof Date) return BRACKET.date;
-  const type = bson.bsonType(id);
-  if (type === "ObjectId") return BRACKET.objectId;
-  if (type === "Int32" || type === "Double" || type === "Long" || type === "Decimal128") return BRACKET.number;
-  return void 0;
-}
-function numberOf(id, bson) {
-  if (typeof id === "number") return id;
-  const type = bson.bsonType(id);
-  if (type === "Long") return id.toNumber();
-  if (type === "Decimal128") return parseFloat(String(id));
-  return id.valueOf();
-}
-function compareStrings(a, b) {
-  const n = Math.min(a.length, b.length);
-  for (let i = 0; i < n; ) {
-    const x = a.codePointAt(i);
-    const y = b.codePointAt(i);
-    if (x !== y) return x < y ? -1 : 1;
-    i += x > 65535 ? 2 : 1;
-  }
-  return a.length - b.length;
-}
-function compareIds(a, b, bson) {
-  const ba = idBracket(a, bson);
-  const bb = idBracket(b, bson);
-  if (ba !== bb) return ba - bb;
-  switch (ba) {
-    case BRACKET.number: {
-      const x = numberOf(a, bson);
-      const y = numberOf(b, bson);
-      if (x !== x) return y !== y ? 0 : -1;
-      if (y !== y) return 1;
-      return x < y ? -1 : x > y ? 1 : 0;
-    }
-    case BRACKET.string:
-      return compareStrings(a, b);
-    case BRACKET.objectId: {
-      const x = a.toHexString();
-      const y = b.toHexString();
-      return x < y ? -1 : x > y ? 1 : 0;
-    }
-    case BRACKET.boolean:
-      return Number(a) - Number(b);
-    case BRACKET.date:
-      return a.getTime() - b.getTime();
-    default:
-      return 0;
-  }
-}
-function isNaNId(id, bson) {
-  if (idBracket(id, bson) !== BRACKET.number) return false;
-  const value = numberOf(id, bson);
-  return value !== value;
-}
-var ID_TYPE_ORDER = [
-  { types: ["minKey"], single: true },
-  { types: ["null"], single: true },
-  { types: ["number"] },
-  { types: ["string", "symbol"] },
-  { types: ["object"] },
-  { types: ["binData"] },
-  { types: ["objectId"] },
-  { types: ["bool"] },
-  { types: ["date"] },
-  { types: ["timestamp"] },
-  { types: ["dbPointer"] },
-  { types: ["javascript"] },
-  { types: ["javascriptWithScope"] },
-  { types: ["maxKey"], single: true }
-];
-var TYPE_GROUP_OF_TAG = {
-  MinKey: "minKey",
-  MaxKey: "maxKey",
-  Int32: "number",
-  Double: "number",
-  Long: "number",
-  Decimal128: "number",
-  BSONSymbol: "string",
-  Symbol: "string",
-  Binary: "binData",
-  ObjectId: "objectId",
-  ObjectID: "objectId",
-  Timestamp: "timestamp",
-  DBPointer: "dbPointer",
-  DBRef: "object"
-};
-function idTypeIndex(id, bson) {
-  let group;
-  if (id === null) group = "null";
-  else if (typeof id === "number") group = "number";
-  else if (typeof id === "string") group = "string";
-  else if (typeof id === "boolean") group = "bool";
-  else if (id instanceof Date) group = "date";
-  else if (id !== void 0 && typeof id === "object" && !Array.isArray(id) && !(id instanceof RegExp)) {
-    const tag = bson.bsonType(id);
-    if (tag === void 0) group = "object";
-    else if (tag === "Code") group = id.scope ? "javascriptWithScope" : "javascript";
-    else group = TYPE_GROUP_OF_TAG[tag];
-  }
-  if (group === void 0) return void 0;
-  for (let k = 0; k < ID_TYPE_ORDER.length; k++) if (ID_TYPE_ORDER[k].types[0] === group) return k;
-  return void 0;
-}
-
-// src/core/numbers.ts
-var MAX_SAFE = 9007199254740991;
-function isInteger(value) {
-  return isFinite(value) && Math.floor(value) === value;
-}
-function isSafeInteger(value) {
-  return isInteger(value) && Math.abs(value) <= MAX_SAFE;
-}
-
-// src/core/id-key.ts
-function idKey(id, bson) {
-  if (typeof id === "string") return `s:${id}`;
-  if (typeof id === "number") return `n:${id}`;
-  const type = bson.bsonType(id);
-  if (type === "ObjectId") return `o:${id.toHexString()}`;
-  if (type === "Double" || type === "Int32") return `n:${id.valueOf()}`;
-  if (type === "Long") {
-    const long = id;
-    const asNumber = long.toNumber();
-    return isSafeInteger(asNumber) ? `n:${asNumber}` : `n:${long.toString()}`;
-  }
-  return `j:${bson.ejson.stringify({ v: id }, { relaxed: false })}`;
 }
 
 // src/core/capture/read-order.ts
@@ -1986,6 +1874,133 @@ function closingRecord(fields, readPosition, wallTime, bson) {
     bson
   );
   return { partitionKey, data, degraded: [], bytes: Buffer.byteLength(data, "utf8") + Buffer.byteLength(partitionKey) };
+}
+
+// src/core/capture/mask-value.ts
+var import_crypto2 = require("crypto");
+var MIN_MASK_KEY_LENGTH = 32;
+function maskValue(value, key, bson) {
+  const digest = (0, import_crypto2.createHmac)("sha256", key).update(JSON.stringify(canonical(value, bson)), "utf8").digest("base64");
+  return `hmac:${digest.replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "")}`;
+}
+function canonical(value, bson) {
+  if (value === null || value === void 0) return null;
+  if (typeof value === "string" || typeof value === "boolean") return value;
+  if (Array.isArray(value)) return value.map((item) => canonical(item, bson));
+  if (isDate(value)) return { $date: String(value.getTime()) };
+  const type = bson.bsonType(value);
+  if (typeof value === "number" || type === "Int32" || type === "Double" || type === "Long")
+    return { $number: numberText(value, type, bson) };
+  if (type === "ObjectId" || type === "ObjectID")
+    return { $oid: value.toHexString().toLowerCase() };
+  if (type === "Decimal128") return { $numberDecimal: String(value) };
+  if (type === void 0 && isFieldDocument(value)) {
+    const out = {};
+    for (const name of Object.keys(value)) out[name] = canonical(value[name], bson);
+    return out;
+  }
+  return JSON.parse(bson.ejson.stringify({ v: value }, { relaxed: false })).v;
+}
+function numberText(value, type, bson) {
+  if (type === "Long") return String(value);
+  const n = numberValue(value, bson);
+  return n === 0 ? "0" : String(n);
+}
+
+// src/core/capture/shape-event.ts
+var compiled = /* @__PURE__ */ new WeakMap();
+function shapingFor(db, coll, config, bson) {
+  const table = config.captureOptions;
+  if (table.unreadable !== void 0)
+    throw misconfigured(`capture options cannot be read (${table.unreadable}); nothing is published unshaped`);
+  const options = optionsFor(table, db, coll);
+  if (options.exclude.length === 0 && options.mask.length === 0 && options.match === void 0) return void 0;
+  let cache = compiled.get(table);
+  if (!cache) compiled.set(table, cache = {});
+  const key = `${db}.${coll}\0${config.maskKey || ""}`;
+  if (cache[key] === void 0) cache[key] = compile(`${db}.${coll}`, options, config.maskKey, bson);
+  const shaping = cache[key];
+  if (typeof shaping === "string") throw misconfigured(shaping);
+  return shaping;
+}
+function compile(namespace, options, key, bson) {
+  let match;
+  if (options.match !== void 0) {
+    try {
+      match = compileMatch(options.match, bson);
+    } catch (error) {
+      if (!(error instanceof MatchFilterError)) throw error;
+      return `the match filter of ${namespace} is invalid: ${error.message}`;
+    }
+  }
+  if (options.mask.length > 0 && (typeof key !== "string" || key.length < MIN_MASK_KEY_LENGTH))
+    return `CAPTURE_MASK_KEY is ${typeof key === "string" ? "shorter than 32 characters" : "not set"}, and ${namespace} masks ${options.mask.join(", ")}; its events wait in the outbox until the key is set`;
+  const maskOne = (value) => maskValue(value, key, bson);
+  const exclude = options.exclude.map((path) => path.split("."));
+  const mask = options.mask.map((path) => path.split("."));
+  const edits = exclude.map((path) => ({ path, edit: { kind: "exclude" } })).concat(mask.map((path) => ({ path, edit: { kind: "replace", with: maskOne } })));
+  return { match, edits, exclude, mask, maskOne };
+}
+function shapeChangeEvent(event, config, bson) {
+  if (!event.ns) return event;
+  const shaping = shapingFor(event.ns.db, event.ns.coll, config, bson);
+  if (!shaping) return event;
+  let out = { ...event };
+  if (shaping.match) {
+    const matched = decideMatch(event, shaping.match);
+    if (matched === "skip") return null;
+    if (matched === "left") out = outOfMatchDelete(event, shaping.match);
+    else if (out.fullDocumentBeforeChange != null && !shaping.match.test(out.fullDocumentBeforeChange))
+      delete out.fullDocumentBeforeChange;
+  }
+  return applyEdits(out, shaping.edits);
+}
+function shapeSnapshotRead(document, db, coll, wallTime, config, bson) {
+  const event = {
+    operationType: "read",
+    wallTime,
+    ns: { db, coll },
+    documentKey: { _id: document._id },
+    fullDocument: document
+  };
+  return shapeChangeEvent(event, config, bson);
+}
+function decideMatch(event, match) {
+  const operation = event.operationType;
+  if (operation !== "insert" && operation !== "update" && operation !== "replace" && operation !== "read")
+    return "publish";
+  const document = event.fullDocument;
+  if (document == null) return operation === "update" ? "skip" : "publish";
+  if (match.test(document)) return "publish";
+  if (operation === "insert" || operation === "read") return "skip";
+  const before = event.fullDocumentBeforeChange;
+  if (before != null) return match.test(before) ? "left" : "skip";
+  const description = event.updateDescription;
+  if (operation === "update" && isFieldDocument(description) && !match.paths.some((p) => touchesPath(description, p)))
+    return "skip";
+  return "left";
+}
+function outOfMatchDelete(event, match) {
+  const out = { ...event, operationType: "delete" };
+  delete out.fullDocument;
+  delete out.updateDescription;
+  if (out.fullDocumentBeforeChange != null && !match.test(out.fullDocumentBeforeChange))
+    delete out.fullDocumentBeforeChange;
+  out[PRODUCER_EXTRAS_FIELD] = { outOfMatch: true };
+  return out;
+}
+function applyEdits(event, edits) {
+  const out = event;
+  const full = event.fullDocument;
+  for (const { path, edit } of edits) {
+    if (out.fullDocument != null) out.fullDocument = editAt(out.fullDocument, path, edit);
+    if (out.fullDocumentBeforeChange != null)
+      out.fullDocumentBeforeChange = editAt(out.fullDocumentBeforeChange, path, edit);
+    if (out.documentKey) out.documentKey = editAt(out.documentKey, path, edit);
+    if (isFieldDocument(out.updateDescription))
+      out.updateDescription = editUpdateDescription(out.updateDescription, path, edit, full);
+  }
+  return out;
 }
 
 // src/core/capture/snapshot-signal.ts
@@ -2503,15 +2518,24 @@ async function runSnapshot(signalId, deps, deadlineMs, startedBy) {
   }
   return finishRun(deps, signalId, { ...run, status: "done" }, kind, closings);
 }
-
-// src/core/capture/heartbeat.ts
-var HEARTBEAT_BUDGET_MS = 24e4;
+async function continueSnapshots(deps, deadlineMs) {
+  const open = await deps.signals.find({ type: SNAPSHOT_SIGNAL_TYPE, status: { $nin: ["done", "failed"] } }).sort({ _id: 1 }).limit(20).toArray();
+  let continued = 0;
+  for (const signal of open) {
+    if (nearDeadline(deps, deadlineMs)) break;
+    const run = await runSnapshot(signal._id, deps, deadlineMs);
+    if (run.status !== "busy") continued++;
+  }
+  return continued;
+}
 
 // src/functions/runSnapshot.ts
 async function runSnapshot2(changeEvent) {
   const deps = captureDepsFromContext(context);
+  const deadline = deps.clock.now() + RUN_BUDGET_MS;
+  if (changeEvent === void 0) return { continued: await continueSnapshots(deps, deadline) };
   const signalId = changeEvent.documentKey ? changeEvent.documentKey._id : void 0;
-  return runSnapshot(signalId, deps, deps.clock.now() + HEARTBEAT_BUDGET_MS, changeEvent.clusterTime);
+  return runSnapshot(signalId, deps, deadline, changeEvent.clusterTime);
 }
   return module.exports;
 };

@@ -7,8 +7,8 @@
  * functions use the `BSON`/`EJSON` globals.
  *
  *   npm run build                  regenerate triggers/ and the generated values from the capture list, then
- *                                  write functions/*.js
- *   npm run build -- --check       exit 1 and name each generated file and function whose committed file differs
+ *                                  write functions/*.js and what each holds (docs/capture.md, bundle-report.ts)
+ *   npm run build -- --check       exit 1 and name each generated file, function and report that differs
  *   npm run build -- --allow-empty build even when the capture list names no collection
  */
 import { build, type Plugin } from "esbuild";
@@ -16,6 +16,13 @@ import { readdirSync, readFileSync, writeFileSync, existsSync } from "node:fs";
 import { basename, dirname, join, relative, resolve, sep } from "node:path";
 import { decodedMappings, TraceMap } from "@jridgewell/trace-mapping";
 import { defineCommand, readCommandLine } from "../src/cli/command-line";
+import {
+  BUNDLE_LIMIT_BYTES,
+  REPORT_PAGE,
+  renderBundleReport,
+  withBundleReport,
+  type BundleContents,
+} from "./bundle-report";
 import { generateExport } from "./generate-export";
 
 const root = resolve(import.meta.dirname, "..");
@@ -91,6 +98,9 @@ async function esbuildFunction(name: string, repoRoot: string, sourcemap: boolea
     legalComments: "inline",
     charset: "utf8",
     logLevel: "silent",
+    // The metafile's paths (the bundle report's) are relative to the repository, wherever it is.
+    absWorkingDir: repoRoot,
+    metafile: true,
     // Paths in the bundle's comments stay inside the tree even where node_modules is a link (a copy).
     preserveSymlinks: true,
     // "external": the map is returned beside the code, which gets no sourceMappingURL comment.
@@ -104,8 +114,32 @@ function wrap(name: string, body: string): string {
 }
 
 export async function bundleFunction(name: string): Promise<string> {
+  return (await bundleFunctionContents(name)).code;
+}
+
+/** A function's file and what it holds: the bytes each module adds (esbuild's metafile). */
+export async function bundleFunctionContents(name: string): Promise<BundleContents & { code: string }> {
   const result = await esbuildFunction(name, root, false);
-  return wrap(name, result.outputFiles[0].text);
+  const code = wrap(name, result.outputFiles[0].text);
+  const [output] = Object.values(result.metafile.outputs);
+  const modules: Record<string, number> = {};
+  for (const [path, input] of Object.entries(output.inputs))
+    if (input.bytesInOutput > 0) modules[path] = input.bytesInOutput;
+  return { name, code, fileBytes: Buffer.byteLength(code), modules };
+}
+
+/** Every function's file and contents, in name order. */
+export async function bundleAllFunctions(): Promise<(BundleContents & { code: string })[]> {
+  const bundles = [];
+  for (const name of functionNames()) bundles.push(await bundleFunctionContents(name));
+  return bundles;
+}
+
+/** The report page (docs/capture.md) with the report of these bundles. */
+export function reportPageFor(bundles: readonly BundleContents[], repoRoot: string = root): string {
+  const path = join(repoRoot, REPORT_PAGE);
+  if (!existsSync(path)) throw new Error(`${REPORT_PAGE} is missing: the build writes what each function holds there`);
+  return withBundleReport(readFileSync(path, "utf8"), renderBundleReport(bundles));
 }
 
 /**
@@ -140,11 +174,11 @@ const buildCommand = defineCommand({
   command: "npm run build",
   summary:
     "Regenerates triggers/ and the generated values (CAPTURED_NAMESPACES, CAPTURE_OPTIONS, CAPTURE_MASK_KEY) from config/captured-collections.csv, then compiles " +
-    "each src/functions/<name>.ts into functions/<name>.js (commit the result).",
+    "each src/functions/<name>.ts into functions/<name>.js and writes what each holds into docs/capture.md (commit the result).",
   options: {
     check: {
       type: "boolean",
-      description: "write nothing; exit 1 naming every generated file or function that differs",
+      description: "write nothing; exit 1 naming every generated file, function or report that differs",
     },
     "allow-empty": {
       type: "boolean",
@@ -153,29 +187,58 @@ const buildCommand = defineCommand({
     },
   },
   notes: [
-    "exit codes: 0 built (or in step), 1 a bad capture list, a build error or (--check) a difference, 2 a usage error.",
+    `exit codes: 0 built (or in step), 1 a bad capture list, a build error, a function over ${BUNDLE_LIMIT_BYTES / 1024} KiB or (--check) a difference, 2 a usage error.`,
   ],
 });
+
+/**
+ * Writes the bundle report into its page, or (`check`) says whether it differs. Without the page or
+ * its markers a build warns and goes on: the report documents the functions, it never holds up a build
+ * or a deploy; `--check` and the bundle test count it as a difference.
+ */
+function writeReport(bundles: readonly BundleContents[], check: boolean): string | undefined {
+  let page: string;
+  try {
+    page = reportPageFor(bundles);
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    if (check) return `the bundle report (${reason})`;
+    console.warn(`warning: ${reason}; the bundle report was not written`);
+    return undefined;
+  }
+  if (readFileSync(join(root, REPORT_PAGE), "utf8") === page) return undefined;
+  if (check) return `the bundle report in ${REPORT_PAGE}`;
+  writeFileSync(join(root, REPORT_PAGE), page);
+  return undefined;
+}
 
 async function main(): Promise<void> {
   const { values } = readCommandLine(buildCommand);
   const check = values.check;
   const generated = generateExport({ check, allowEmpty: values["allow-empty"] });
   if (generated !== 0) process.exit(generated);
+  const bundles = await bundleAllFunctions();
   const drifted: string[] = [];
-  for (const name of functionNames()) {
-    const code = await bundleFunction(name);
+  for (const { name, code, fileBytes } of bundles) {
     const target = join(outDir, `${name}.js`);
     if (check) {
       if (!existsSync(target) || readFileSync(target, "utf8") !== code) drifted.push(name);
     } else {
       // Unchanged files are not rewritten, so a build never disturbs a reader of an up-to-date tree.
       if (!existsSync(target) || readFileSync(target, "utf8") !== code) writeFileSync(target, code);
-      console.log(`functions/${name}.js  ${(Buffer.byteLength(code) / 1024).toFixed(1)} KiB`);
+      console.log(`functions/${name}.js  ${(fileBytes / 1024).toFixed(1)} KiB`);
     }
   }
+  const report = writeReport(bundles, check);
+  if (report) drifted.push(report);
   if (drifted.length > 0) {
-    console.error(`functions differ from a fresh build of src/functions: ${drifted.join(", ")} (run npm run build)`);
+    console.error(`built files differ from a fresh build of src/functions: ${drifted.join(", ")} (run npm run build)`);
+    process.exit(1);
+  }
+  const over = bundles.filter((b) => b.fileBytes > BUNDLE_LIMIT_BYTES);
+  if (over.length > 0) {
+    const names = over.map((b) => `functions/${b.name}.js (${(b.fileBytes / 1024).toFixed(1)} KiB)`).join(", ");
+    console.error(`over the ${BUNDLE_LIMIT_BYTES / 1024} KiB a function may hold: ${names}; see ${REPORT_PAGE}`);
     process.exit(1);
   }
 }

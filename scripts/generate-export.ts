@@ -2,7 +2,9 @@
  * Generates the parts of the App Services export that follow from the capture list
  * (config/captured-collections.csv) and the values:
  *   triggers/capture_<db>_<coll>.json   one DATABASE trigger per captured collection, plus the heartbeat collection
- *   triggers/emitHeartbeat.json         SCHEDULED, every minute
+ *   triggers/emitHeartbeat.json         SCHEDULED, every minute: the heartbeat (it calls checkCaptureHealth)
+ *   triggers/drainOutbox.json           SCHEDULED, every minute: drains the outbox
+ *   triggers/continueSnapshots.json     SCHEDULED, every minute: runSnapshot continues unfinished snapshots
  *   triggers/runSnapshot.json           DATABASE trigger on the signal collection (inserts)
  *   values/CAPTURED_NAMESPACES.json     the list, so the webhook can refuse a target that would loop
  *   values/CAPTURE_OPTIONS.json         each collection's exclude/mask/match, which the functions apply
@@ -80,6 +82,28 @@ function databaseTrigger(
   };
 }
 
+/**
+ * The per-minute SCHEDULED triggers (name, function). Each run is its own request with its own 300 s;
+ * the heartbeat hands the capture check to checkCaptureHealth itself
+ * (docs/capture.md#the-scheduled-functions).
+ */
+export const SCHEDULED_TRIGGERS: readonly (readonly [string, string])[] = [
+  ["emitHeartbeat", "emitHeartbeat"],
+  ["drainOutbox", "drainOutbox"],
+  ["continueSnapshots", "runSnapshot"],
+];
+
+function scheduledTrigger(name: string, functionName: string) {
+  return {
+    name,
+    type: "SCHEDULED",
+    disabled: false,
+    // A run missed while the trigger was disabled is not made up: the next minute's does the same work.
+    config: { schedule: "* * * * *", skip_catchup_events: true },
+    event_processors: { FUNCTION: { config: { function_name: functionName } } },
+  };
+}
+
 /** Every generated file: path relative to the root -> content; `appRoot`'s values name the heartbeat and signal collections. */
 export function generateExportFiles(
   listText = readFileSync(join(root, CAPTURE_LIST), "utf8"),
@@ -130,16 +154,8 @@ export function generateExportFiles(
     "triggers/runSnapshot.json",
     json(databaseTrigger("runSnapshot", signalDb, signalColl, "runSnapshot", ["INSERT"], false)),
   );
-  files.set(
-    "triggers/emitHeartbeat.json",
-    json({
-      name: "emitHeartbeat",
-      type: "SCHEDULED",
-      disabled: false,
-      config: { schedule: "* * * * *", skip_catchup_events: true },
-      event_processors: { FUNCTION: { config: { function_name: "emitHeartbeat" } } },
-    }),
-  );
+  for (const [name, functionName] of SCHEDULED_TRIGGERS)
+    files.set(`triggers/${name}.json`, json(scheduledTrigger(name, functionName)));
   files.set(
     "values/CAPTURED_NAMESPACES.json",
     json({ name: "CAPTURED_NAMESPACES", from_secret: false, value: captured.map(({ db, coll }) => `${db}.${coll}`) }),
@@ -156,9 +172,13 @@ export function generateExportFiles(
   return files;
 }
 
-/** Whether `npm run build` generates this trigger file (from the capture list, or the two fixed triggers). */
+/** Whether `npm run build` generates this trigger file (from the capture list, or the fixed triggers). */
 export function isGeneratedTrigger(file: string): boolean {
-  return file.startsWith("capture_") || file === "emitHeartbeat.json" || file === "runSnapshot.json";
+  return (
+    file.startsWith("capture_") ||
+    file === "runSnapshot.json" ||
+    SCHEDULED_TRIGGERS.some(([name]) => file === `${name}.json`)
+  );
 }
 
 /** Whether `npm run build` generates this value file. */

@@ -83,6 +83,11 @@ export const ERRORS = {
     message: "the snapshot's read position cannot be taken (a replica set or sharded cluster is needed)",
   },
   snapshot_plan_failed: { kind: "unavailable", message: "planning the snapshot's ranges failed" },
+  capture_check_handoff_invalid: {
+    kind: "refused",
+    message:
+      "checkCaptureHealth takes the previous heartbeat's time (milliseconds, a date or null) and the outbox depth",
+  },
   outbox_entry_unshapeable: {
     kind: "refused",
     message: "the outbox entry cannot be shaped by the capture options",

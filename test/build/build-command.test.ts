@@ -12,7 +12,7 @@ afterAll(() => copies.forEach((dir) => rmSync(dir, { recursive: true, force: tru
 function repositoryCopy(list: string): string {
   const dir = mkdtempSync(join(tmpdir(), "akb-build-"));
   copies.push(dir);
-  for (const entry of ["src", "scripts", "config", "functions", "triggers", "values", "package.json", "tsconfig.json"])
+  for (const entry of ["src", "scripts", "config", "docs", "functions", "triggers", "values", "package.json", "tsconfig.json"])
     cpSync(join(repository, entry), join(dir, entry), { recursive: true });
   symlinkSync(join(repository, "node_modules"), join(dir, "node_modules"));
   writeFileSync(join(dir, "config/captured-collections.csv"), list);
@@ -45,6 +45,17 @@ describe("npm run build and the capture list, as a user runs it", { timeout: 120
     expect(result.stderr).toContain("warning: config/captured-collections.csv names no collection");
     expect(existsSync(join(dir, "triggers/capture_monitors_reports.json"))).toBe(false);
     expect(existsSync(join(dir, "triggers/capture_streamkap_streamkap_heartbeat.json"))).toBe(true);
+  });
+
+  it("without the bundle report's page a build warns and builds; --check counts it as a difference", () => {
+    const dir = repositoryCopy("monitors.reports\n");
+    rmSync(join(dir, "docs/capture.md"));
+    const built = build(dir);
+    expect(built.status).toBe(0);
+    expect(built.stderr).toContain("warning: docs/capture.md is missing: the build writes what each function holds there");
+    const checked = build(dir, "--check");
+    expect(checked.status).toBe(1);
+    expect(checked.stderr).toContain("the bundle report (docs/capture.md is missing");
   });
 
   it("a header line is refused with its line number", () => {

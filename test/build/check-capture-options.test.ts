@@ -97,7 +97,8 @@ describe("npm run check: the capture options", () => {
       (dir) => rmSync(join(dir, "values/CAPTURE_OPTIONS.json")),
       [
         "values/CAPTURE_OPTIONS.json: missing, but functions/publishChangeToKinesis.js reads the value CAPTURE_OPTIONS",
-        "values/CAPTURE_OPTIONS.json: missing, but functions/emitHeartbeat.js reads the value CAPTURE_OPTIONS",
+        "values/CAPTURE_OPTIONS.json: missing, but functions/checkCaptureHealth.js reads the value CAPTURE_OPTIONS",
+        "values/CAPTURE_OPTIONS.json: missing, but functions/drainOutbox.js reads the value CAPTURE_OPTIONS",
         "values/CAPTURE_OPTIONS.json: missing, but functions/runSnapshot.js reads the value CAPTURE_OPTIONS",
         "values/CAPTURE_OPTIONS.json: missing; npm run build generates it from config/captured-collections.csv",
       ],

@@ -1,7 +1,8 @@
 import { ESLint } from "eslint";
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { bundleFunction, functionNames } from "../../scripts/build";
+import { bundleAllFunctions, bundleFunction, functionNames, reportPageFor } from "../../scripts/build";
+import { BUNDLE_LIMIT_BYTES, REPORT_PAGE } from "../../scripts/bundle-report";
 
 describe("built App Services functions", () => {
   const names = functionNames();
@@ -16,6 +17,16 @@ describe("built App Services functions", () => {
   it.each(functionNames())("functions/%s.js is exactly what npm run build produces (no drift, no UI edits)", async (name) => {
     const committed = readFileSync(`functions/${name}.js`, "utf8");
     expect(committed === (await bundleFunction(name)), `functions/${name}.js differs from a fresh build: run npm run build`).toBe(true);
+  });
+
+  it(`every function is at most ${BUNDLE_LIMIT_BYTES / 1024} KiB, and ${REPORT_PAGE} says what each holds as a fresh build does`, async () => {
+    const bundles = await bundleAllFunctions();
+    expect(bundles.map((b) => b.name)).toEqual(names);
+    const over = bundles.filter((b) => b.fileBytes > BUNDLE_LIMIT_BYTES).map((b) => `${b.name}: ${b.fileBytes} bytes`);
+    expect(over, `see the table in ${REPORT_PAGE}`).toEqual([]);
+    // Each file's bytes are the modules esbuild says it holds, plus the loader.
+    for (const b of bundles) expect(b.fileBytes).toBe(Buffer.byteLength(readFileSync(`functions/${b.name}.js`, "utf8")));
+    expect(readFileSync(REPORT_PAGE, "utf8") === reportPageFor(bundles), `${REPORT_PAGE}'s bundle report is stale: run npm run build`).toBe(true);
   });
 
   it("every bundle passes the App Services runtime lint (ES2018, Node 10.18.1, no unsupported built-ins)", async () => {

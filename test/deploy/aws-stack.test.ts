@@ -37,7 +37,7 @@ import {
   type AwsStackOptions,
 } from "../../scripts/deploy/aws-stack";
 import { firehoseSettings } from "../../src/core/firehose/config";
-import { heartbeatSettings } from "../../src/core/capture/config";
+import { heartbeatSettings } from "../../src/core/stream-format/heartbeat";
 
 // The SDK warns once per process that its releases after early January 2027 need Node 22; the
 // versions in package.json are pinned below those, so on Node 20 the warning is known.

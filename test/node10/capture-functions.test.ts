@@ -83,7 +83,7 @@ describe.skipIf(node10.skipReason)(
       expect(await store.db("streamkap").collection("kinesis_outbox").countDocuments()).toBe(0);
     });
 
-    it("emitHeartbeat drains the outbox: events that found Kinesis unreachable are put in order and the outbox empties", async () => {
+    it("drainOutbox drains the outbox: events that found Kinesis unreachable are put in order and the outbox empties", async () => {
       const stream = await newStream(2);
       const store = new EmbeddedStore();
       const outbox = store.db("streamkap").collection("kinesis_outbox");
@@ -100,19 +100,70 @@ describe.skipIf(node10.skipReason)(
       expect(waiting.map((entry) => entry._id).sort()).toEqual(events.map(tokenOf).sort());
       expect(await emulator.readAll(stream)).toEqual([]);
 
-      const { value } = await functions.invoke<{ drain: { put: number; remaining: boolean }; outboxDepth: number }>(
+      const { value } = await functions.invoke("drainOutbox", [], { store, values: valuesFor(stream) });
+
+      expect(value).toMatchObject({ put: 4, failed: 0, remaining: false });
+      expect(await outbox.countDocuments()).toBe(0);
+      const records = await emulator.readAll(stream);
+      expect(records.map((r) => r.data.toString("utf8"))).toEqual(events.map((e) => expectedRecord(e).data));
+      // The put is recorded; the next heartbeat document carries it.
+      const status = store.db("streamkap").collection("kinesis_status");
+      expect(await status.findOne({ _id: "atlas-kinesis-bridge:lastSuccessfulPut" })).toMatchObject({
+        at: expect.any(Date),
+      });
+    });
+
+    it("emitHeartbeat writes its document and hands the capture check to checkCaptureHealth with context.functions.execute", async () => {
+      const stream = await newStream(1);
+      const store = new EmbeddedStore();
+      const heartbeats = store.db("streamkap").collection("streamkap_heartbeat");
+      const status = store.db("streamkap").collection("kinesis_status");
+      await store.db("streamkap").collection("kinesis_outbox").insertOne({ _id: "waiting", partitionKey: "k" });
+
+      const first = await functions.invoke<{ at: Date; outboxDepth: number; capture: { stream: { state: string } } }>(
         "emitHeartbeat",
         [],
         { store, values: valuesFor(stream) },
       );
+      expect(first.value).toMatchObject({ outboxDepth: 1, capture: { stream: { state: "unknown" } } });
+      const beat = await heartbeats.findOne({ _id: "atlas-kinesis-bridge" });
+      expect(beat).toMatchObject({ app: "atlas-kinesis-bridge", at: first.value.at, outboxDepth: 1 });
 
-      expect(value).toMatchObject({ outboxDepth: 4, drain: { put: 4, remaining: false } });
-      expect(await outbox.countDocuments()).toBe(0);
-      const records = await emulator.readAll(stream);
-      expect(records.map((r) => r.data.toString("utf8"))).toEqual(events.map((e) => expectedRecord(e).data));
-      expect(
-        await store.db("streamkap").collection("streamkap_heartbeat").findOne({ _id: "atlas-kinesis-bridge" }),
-      ).toMatchObject({ app: "atlas-kinesis-bridge", at: expect.any(Date), outboxDepth: 4 });
+      // The second beat hands over the first one's time: the check is about that heartbeat.
+      const second = await functions.invoke<{ capture: { stream: { heartbeatWrittenAt: Date } } }>(
+        "emitHeartbeat",
+        [],
+        {
+          store,
+          values: valuesFor(stream),
+        },
+      );
+      expect(second.value.capture.stream.heartbeatWrittenAt).toEqual(first.value.at);
+      expect(await status.findOne({ _id: "atlas-kinesis-bridge:captureHealth" })).toMatchObject({
+        stream: { heartbeatWrittenAt: first.value.at },
+        adminApi: "not_configured",
+      });
+      expect(second.logs.map((l) => l.line).join("\n")).toContain('"msg":"heartbeat"');
+    });
+
+    it.each([
+      { name: "run by hand (no arguments): it reads the latest heartbeat itself", args: [], error: undefined },
+      { name: "the heartbeat's handoff", args: [Date.UTC(2026, 0, 1), 3], error: undefined },
+      {
+        name: "a time that is not one",
+        args: ["yesterday", 3],
+        error: /checkCaptureHealth takes the previous heartbeat's time/,
+      },
+      { name: "a negative outbox depth", args: [null, -1], error: /not null, -1/ },
+    ])("checkCaptureHealth, $name", async ({ args, error }) => {
+      const store = new EmbeddedStore();
+      const run = functions.invoke<{ stream: { state: string } }>("checkCaptureHealth", args, {
+        store,
+        values: valuesFor(await newStream(1)),
+      });
+      if (error) await expect(run).rejects.toThrow(error);
+      else
+        expect((await run).value).toMatchObject({ app: "atlas-kinesis-bridge", stream: { state: expect.any(String) } });
     });
 
     it.each([
@@ -169,6 +220,23 @@ describe.skipIf(node10.skipReason)(
         expect(inStream).toEqual(inStore);
       },
     );
+
+    it("runSnapshot without an argument (the continueSnapshots trigger) runs every unfinished snapshot", async () => {
+      const stream = await newStream(1);
+      const store = new EmbeddedStore();
+      await store
+        .db("app")
+        .collection("orders")
+        .insertMany(Array.from({ length: 30 }, (_, i) => ({ _id: i })));
+      const signals = store.db("streamkap").collection("streamkap_signal");
+      await signals.insertOne({ _id: "left", type: "execute-snapshot", data: { "data-collections": ["app.orders"] } });
+
+      const { value } = await functions.invoke("runSnapshot", [], { store, values: valuesFor(stream) });
+
+      expect(value).toEqual({ continued: 1 });
+      expect(await signals.findOne({ _id: "left" })).toMatchObject({ status: "done" });
+      expect(await emulator.readAll(stream)).toHaveLength(30);
+    });
 
     it("the Node 10 process itself printed nothing (no warning, no deprecation)", () => {
       expect(functions.processOutput).toBe("");

@@ -6,7 +6,8 @@
 import { CAPTURE_VALUE_NAMES, captureSettings, kinesisSettings } from "../../../src/core/capture/config";
 import { CAPTURE_HEALTH_VALUE_NAMES, captureHealthSettings } from "../../../src/core/capture/health-config";
 import { FIREHOSE_VALUE_NAMES, firehoseSettings, readFirehoseConfig } from "../../../src/core/firehose/config";
-import type { Setting } from "../../../src/core/settings";
+import { heartbeatFunctionSettings } from "../../../src/core/capture/state-settings";
+import { settingNames, type Setting } from "../../../src/core/settings";
 import type { App } from "../app";
 import { isKnownAwsRegion } from "../aws-regions";
 
@@ -14,7 +15,9 @@ import { isKnownAwsRegion } from "../aws-regions";
 export const FUNCTION_VALUES: Record<string, readonly string[]> = {
   receiveFirehoseDelivery: FIREHOSE_VALUE_NAMES,
   publishChangeToKinesis: CAPTURE_VALUE_NAMES,
-  emitHeartbeat: [...CAPTURE_VALUE_NAMES, ...CAPTURE_HEALTH_VALUE_NAMES],
+  emitHeartbeat: settingNames(heartbeatFunctionSettings),
+  checkCaptureHealth: [...CAPTURE_VALUE_NAMES, ...CAPTURE_HEALTH_VALUE_NAMES],
+  drainOutbox: CAPTURE_VALUE_NAMES,
   runSnapshot: CAPTURE_VALUE_NAMES,
 };
 

@@ -1,9 +1,13 @@
+import type { CaptureHealthDeps } from "../../core/capture/capture-health";
 import { readCaptureHealthConfig, type CaptureHealthConfig } from "../../core/capture/health-config";
+import type { CaptureCheckHandoff } from "../../core/capture/heartbeat";
 import type { TriggerAdminPort } from "../../core/capture/trigger-admin";
+import { BridgeError } from "../../core/errors";
 import type { ValueReader } from "../../core/ports";
 import { createAdminApiClient } from "../admin-api/admin-api-client";
-import { sharedTransport } from "./capture";
+import { captureStateFromContext } from "./capture-state";
 import type { AppServicesContext } from "./globals";
+import { sharedTransport } from "./transport";
 
 export interface CaptureHealthSetup {
   readonly config: CaptureHealthConfig;
@@ -53,4 +57,51 @@ export function captureHealthFromContext(ctx: AppServicesContext): CaptureHealth
       sharedTransport(),
     );
   return { config, admin: adminClients[key], groupId, appId };
+}
+
+/** What the capture check (functions/checkCaptureHealth.js) needs, from the App Services context. */
+export function captureCheckFromContext(ctx: AppServicesContext) {
+  const state = captureStateFromContext(ctx);
+  const { config: health, ...setup } = captureHealthFromContext(ctx);
+  const deps: CaptureHealthDeps = {
+    ...setup,
+    config: state.config,
+    health,
+    status: state.status,
+    signals: state.signals,
+    dataSource: state.dataSource,
+    bson: state.bson,
+    clock: state.clock,
+    logger: state.logger,
+  };
+  return { deps, heartbeat: state.heartbeat, outbox: state.outbox };
+}
+
+/**
+ * The heartbeat's handoff from checkCaptureHealth's arguments (see heartbeat.ts in the App Services
+ * adapter: the previous heartbeat's time in milliseconds or null, and the outbox depth); undefined
+ * when it is called without any (run by hand). Numbers may arrive as BSON number wrappers after
+ * EJSON, and a time as a date.
+ */
+export function captureCheckHandoff(args: readonly unknown[]): CaptureCheckHandoff | undefined {
+  if (args.length === 0 || (args.length === 1 && args[0] === undefined)) return undefined;
+  const [writtenAt, depth] = args;
+  const at = writtenAt === null ? null : numberOf(writtenAt instanceof Date ? writtenAt.getTime() : writtenAt);
+  const outboxDepth = numberOf(depth);
+  if (at === undefined || outboxDepth === undefined || outboxDepth < 0 || outboxDepth % 1 !== 0)
+    throw new BridgeError(
+      "capture_check_handoff_invalid",
+      `checkCaptureHealth takes the previous heartbeat's time (milliseconds, a date or null) and the outbox depth (a whole number), not ${describeArguments(args)}`,
+    );
+  return { heartbeatWrittenAt: at === null ? null : new Date(at), outboxDepth };
+}
+
+function numberOf(value: unknown): number | undefined {
+  const n = typeof value === "number" ? value : value !== null && typeof value === "object" ? value.valueOf() : value;
+  return typeof n === "number" && isFinite(n) ? n : undefined;
+}
+
+function describeArguments(args: readonly unknown[]): string {
+  const text = args.map((a) => (a instanceof Date ? a.toISOString() : JSON.stringify(a) || String(a))).join(", ");
+  return text.length > 200 ? `${text.slice(0, 200)}…` : text;
 }

@@ -1,12 +1,11 @@
-import { makeBsonPort } from "../../core/bson-port";
-import { kinesisSettings, readCaptureConfig, readShapingSettings, type CaptureConfig } from "../../core/capture/config";
+import { kinesisSettings } from "../../core/capture/config";
 import { readSettings } from "../../core/settings";
 import { KinesisError, type KinesisPort } from "../../core/kinesis/port";
 import { createKinesisClient, type KinesisSettings } from "../kinesis/sigv4-client";
-import { consoleLogger, systemClock, type ValueReader } from "../../core/ports";
-import { realSleep } from "../../core/retry";
-import { createNodeTransport } from "../http/node-transport";
-import { atlasDataSource, type AppServicesContext } from "./globals";
+import type { ValueReader } from "../../core/ports";
+import { captureStateFromContext } from "./capture-state";
+import type { AppServicesContext } from "./globals";
+import { sharedTransport } from "./transport";
 
 /**
  * Kinesis settings from values. A missing region or credential does not throw: the returned client
@@ -34,19 +33,6 @@ export function kinesisFromValues(read: ValueReader): KinesisPort {
   return createKinesisClient(settings, sharedTransport());
 }
 
-let transport: ReturnType<typeof createNodeTransport> | undefined;
-
-/**
- * One transport per function instance: its keep-alive agents then reuse connections across
- * invocations wherever the host keeps the instance (a new connection per event cost more than the
- * put itself against a local emulator).
- */
-export function sharedTransport(): ReturnType<typeof createNodeTransport> {
-  // 25: the sockets App Services allows a function (it bounds unordered triggers locally too).
-  transport = transport || createNodeTransport(25);
-  return transport;
-}
-
 /** A client whose every call fails (not retryable), so events go to the outbox with the reason. */
 function failingKinesis(reason: string): KinesisPort {
   const fail = async (): Promise<never> => {
@@ -62,31 +48,8 @@ function failingKinesis(reason: string): KinesisPort {
  * capture options themselves cannot be read; they are shaped when drained).
  */
 export function captureDepsFromContext(ctx: AppServicesContext) {
-  const read: ValueReader = (name) => ctx.values.get(name);
-  let config: CaptureConfig;
-  let kinesis: KinesisPort;
-  try {
-    config = readCaptureConfig(read);
-    kinesis = kinesisFromValues(read);
-  } catch (error) {
-    // Defaults for the rest, but the capture options as far as they can be read: an event must
-    // never wait in the outbox as a record its options would not have let out.
-    config = { ...readCaptureConfig(() => undefined), ...readShapingSettings(read) };
-    kinesis = failingKinesis(error instanceof Error ? error.message : String(error));
-  }
-  const dataSource = atlasDataSource(ctx);
-  const outboxDb = dataSource.db(config.outboxDatabase);
-  return {
-    config,
-    dataSource,
-    kinesis,
-    outbox: outboxDb.collection(config.outboxCollection),
-    status: outboxDb.collection(config.statusCollection),
-    heartbeat: dataSource.db(config.heartbeatDatabase).collection(config.heartbeatCollection),
-    signals: dataSource.db(config.signalDatabase).collection(config.signalCollection),
-    bson: makeBsonPort(BSON, EJSON),
-    clock: systemClock,
-    sleep: realSleep,
-    logger: consoleLogger,
-  };
+  const { configProblem, ...state } = captureStateFromContext(ctx);
+  const kinesis =
+    configProblem === undefined ? kinesisFromValues((name) => ctx.values.get(name)) : failingKinesis(configProblem);
+  return { ...state, kinesis };
 }

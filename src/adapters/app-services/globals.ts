@@ -31,3 +31,9 @@ export function atlasDataSource(ctx: AppServicesContext): DataSourcePort {
     );
   return service;
 }
+
+/**
+ * How long one run of ours may work. App Services stops a function at 300 s per request
+ * (docs/capture.md#the-scheduled-functions); the margin covers a put already under way.
+ */
+export const RUN_BUDGET_MS = 240_000;

@@ -1,5 +1,7 @@
 import type { ValueReader } from "../ports";
 import { captureOptionsParser, NO_CAPTURE_OPTIONS, unreadableCaptureOptions } from "./capture-options";
+import { heartbeatSettings } from "../stream-format/heartbeat";
+import { appSettings, outboxSettings } from "./state-settings";
 import {
   awsRegion,
   collectionName,
@@ -25,15 +27,9 @@ export const MAX_SNAPSHOT_PARALLELISM = 16;
 /** Firehose's per-record cap (1,000 KiB); Kinesis allows 1 MiB by default. */
 export const FIREHOSE_RECORD_LIMIT = 1_024_000;
 
-/** Where the heartbeat document lives; shared by capture (writes it) and the webhook (recognises it). */
-export const heartbeatSettings = {
-  heartbeatDatabase: setting("HEARTBEAT_DATABASE", databaseName, "streamkap"),
-  heartbeatCollection: setting("HEARTBEAT_COLLECTION", collectionName, "streamkap_heartbeat"),
-};
-
 /** The change-capture settings: name, parser, default. */
 export const captureSettings = {
-  appName: setting("APP_NAME", text, "atlas-kinesis-bridge"),
+  ...appSettings,
   recordFormat: setting<RecordFormat>(
     "KINESIS_RECORD_FORMAT",
     oneOf<RecordFormat>(["envelope", "document"]),
@@ -50,9 +46,7 @@ export const captureSettings = {
   baseDelayMs: setting("KINESIS_RETRY_BASE_MS", wholeNumber(1, 10_000), 100),
   maxDelayMs: setting("KINESIS_RETRY_MAX_MS", wholeNumber(1, 60_000), 2_000),
   ...heartbeatSettings,
-  outboxDatabase: setting("KINESIS_OUTBOX_DATABASE", databaseName, (read) => read(heartbeatSettings.heartbeatDatabase)),
-  outboxCollection: setting("KINESIS_OUTBOX_COLLECTION", collectionName, "kinesis_outbox"),
-  statusCollection: setting("KINESIS_STATUS_COLLECTION", collectionName, "kinesis_status"),
+  ...outboxSettings,
   signalDatabase: setting("SIGNAL_DATABASE", databaseName, (read) => read(heartbeatSettings.heartbeatDatabase)),
   signalCollection: setting("SIGNAL_COLLECTION", collectionName, "streamkap_signal"),
   snapshotChunkSize: setting("SNAPSHOT_CHUNK_SIZE", wholeNumber(1, 500), 500),

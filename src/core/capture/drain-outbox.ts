@@ -14,6 +14,7 @@ import type { BackoffPolicy, Sleep } from "../retry";
 import type { CaptureConfig } from "./config";
 import { buildKinesisRecord, RecordTooLargeError, type ChangeEvent } from "./envelope";
 import type { OutboxEntry } from "./outbox";
+import { recordSuccessfulPut, type PublishDeps } from "./publish-change";
 import { hasFieldEdits, isChangeEventRecord, reshapeRecord, shapeChangeEvent } from "./shape-event";
 
 export interface DrainDeps {
@@ -119,6 +120,38 @@ export async function drainOutbox(deps: DrainDeps, deadlineMs: number): Promise<
         .toArray()
     ).length > 0;
   return result;
+}
+
+/**
+ * The drainOutbox function's run (its own scheduled trigger, every minute): drains until the
+ * deadline, records the put for the heartbeat (the heartbeat document carries the last successful
+ * put) and logs one line.
+ */
+export async function runOutboxDrain(deps: PublishDeps, deadlineMs: number): Promise<DrainResult> {
+  const started = deps.clock.now();
+  const drain = await drainOutbox(
+    {
+      kinesis: deps.kinesis,
+      outbox: deps.outbox,
+      clock: deps.clock,
+      sleep: deps.sleep,
+      logger: deps.logger,
+      policy: deps.config,
+      random: deps.random,
+      shaping: { config: deps.config, bson: deps.bson },
+    },
+    deadlineMs,
+  );
+  if (drain.put > 0) await recordSuccessfulPut(deps);
+  deps.logger.info({
+    msg: "outbox drained",
+    app: deps.config.appName,
+    drained: drain.put,
+    drainFailed: drain.failed,
+    outboxRemaining: drain.remaining,
+    durationMs: deps.clock.now() - started,
+  });
+  return drain;
 }
 
 /** The oldest entry of each partition key (a document's later entries wait behind it). */

@@ -1,128 +1,91 @@
-import { countMatching, type CollectionPort, type DataSourcePort } from "../ports";
-import type { BsonPort } from "../bson-port";
+import { countMatching, type Clock, type CollectionPort, type Logger } from "../ports";
 import { describeError } from "../errors";
-import { checkCapture, type CaptureHealthReport } from "./capture-health";
-import type { CaptureHealthConfig } from "./health-config";
-import type { TriggerAdminPort } from "./trigger-admin";
-import { drainOutbox, type DrainResult } from "./drain-outbox";
-import { recordSuccessfulPut, type PublishDeps } from "./publish-change";
-import { continueSnapshots, type SnapshotDeps } from "./snapshot";
+import type { CaptureHealthReport } from "./capture-health";
 
-/** App Services stops a function at 300 s; the heartbeat leaves itself a margin. */
-export const HEARTBEAT_BUDGET_MS = 240_000;
+/** What the capture check needs from the beat: read before the beat writes its own document. */
+export interface CaptureCheckHandoff {
+  /** The previous heartbeat's `at` (the one the stream check is about); null before the first. */
+  readonly heartbeatWrittenAt: Date | null;
+  readonly outboxDepth: number;
+}
 
-/** What publishing needs (the heartbeat drains the outbox and records its puts alike), and the heartbeat's own. */
-export interface HeartbeatDeps extends PublishDeps {
-  readonly heartbeat: CollectionPort;
-  /** Absent in hosts that do not run snapshots. */
-  readonly snapshots?: Omit<SnapshotDeps, "config" | "kinesis" | "outbox" | "clock" | "sleep" | "logger" | "random">;
-  /** The capture check (capture-health.ts); absent, the heartbeat only writes, drains and continues. */
-  readonly health?: {
-    readonly config: CaptureHealthConfig;
-    readonly signals: CollectionPort;
-    readonly dataSource: DataSourcePort;
-    readonly bson: BsonPort;
-    readonly admin?: TriggerAdminPort;
-    readonly groupId?: string;
-    readonly appId?: string;
-    readonly adminProblem?: string;
+/**
+ * The handoff read now, for a capture check run by hand (`appservices function run --name
+ * checkCaptureHealth`): the heartbeat document's latest `at`. Right after a beat the stream check
+ * then finds that beat too young to judge, as a check run between beats would.
+ */
+export async function readCaptureCheckHandoff(
+  deps: Pick<HeartbeatDeps, "heartbeat" | "outbox" | "config">,
+): Promise<CaptureCheckHandoff> {
+  const beat = await deps.heartbeat.findOne({ _id: deps.config.appName });
+  return {
+    heartbeatWrittenAt: beat && beat.at instanceof Date ? beat.at : null,
+    outboxDepth: await countMatching(deps.outbox),
   };
+}
+
+/** What the heartbeat logs of the capture check's report. */
+export type CaptureCheckSummary = Pick<CaptureHealthReport, "stream" | "adminApi" | "problems">;
+
+export interface HeartbeatDeps {
+  readonly config: { readonly appName: string };
+  readonly heartbeat: CollectionPort;
+  readonly outbox: CollectionPort;
+  /** Where the publisher records its last successful put (copied into the heartbeat document). */
+  readonly status: CollectionPort;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  /**
+   * Hands the capture check (capture-health.ts) what it needs; in App Services the function
+   * checkCaptureHealth, called with context.functions.execute. Absent, the heartbeat only beats.
+   */
+  readonly checkCapture?: (handoff: CaptureCheckHandoff) => Promise<CaptureCheckSummary | undefined>;
 }
 
 export interface HeartbeatResult {
   at: Date;
   outboxDepth: number;
-  drain: DrainResult;
-  snapshotsContinued: number;
   /** What the capture check found (undefined without one, or when it failed). */
-  capture?: CaptureHealthReport;
+  capture?: CaptureCheckSummary;
 }
 
 /**
- * The per-minute scheduled trigger. It upserts the heartbeat document first (the heartbeat collection
- * is itself captured, so the change trigger fires at least once a minute and the stream position
- * stays fresh), checks that capture is alive (the previous heartbeat reached the stream; with the
- * Admin API, every capture trigger runs) and heals it where allowed, then drains the outbox and
- * continues unfinished snapshots inside the time budget.
+ * The per-minute scheduled trigger. It upserts the heartbeat document (the heartbeat collection is
+ * itself captured, so the change trigger fires at least once a minute and the stream position stays
+ * fresh), then hands the capture check the previous heartbeat's time, which only the beat can read
+ * before it writes. Draining the outbox and continuing snapshots are functions of their own, on their
+ * own schedules (docs/capture.md#the-scheduled-functions).
  */
-export async function emitHeartbeat(deps: HeartbeatDeps, budgetMs = HEARTBEAT_BUDGET_MS): Promise<HeartbeatResult> {
+export async function emitHeartbeat(deps: HeartbeatDeps): Promise<HeartbeatResult> {
   const started = deps.clock.now();
-  const deadline = started + budgetMs;
   const at = new Date(started);
+  const app = deps.config.appName;
   const outboxDepth = await countMatching(deps.outbox);
-  const last = await deps.status.findOne({ _id: `${deps.config.appName}:lastSuccessfulPut` });
-  const previous = deps.health ? await deps.heartbeat.findOne({ _id: deps.config.appName }) : null;
+  const last = await deps.status.findOne({ _id: `${app}:lastSuccessfulPut` });
+  const previous = deps.checkCapture ? await deps.heartbeat.findOne({ _id: app }) : null;
   await deps.heartbeat.updateOne(
-    { _id: deps.config.appName },
-    { $set: { app: deps.config.appName, at, outboxDepth, lastSuccessfulPutAt: last ? last.at : null } },
+    { _id: app },
+    { $set: { app, at, outboxDepth, lastSuccessfulPutAt: last ? last.at : null } },
     { upsert: true },
   );
-  let capture: CaptureHealthReport | undefined;
-  if (deps.health) {
+  let capture: CaptureCheckSummary | undefined;
+  if (deps.checkCapture) {
+    const heartbeatWrittenAt = previous && previous.at instanceof Date ? previous.at : null;
     try {
-      capture = await checkCapture(
-        {
-          ...deps.health,
-          health: deps.health.config,
-          config: deps.config,
-          status: deps.status,
-          clock: deps.clock,
-          logger: deps.logger,
-        },
-        previous && previous.at instanceof Date ? previous.at : null,
-        outboxDepth,
-      );
+      capture = await deps.checkCapture({ heartbeatWrittenAt, outboxDepth });
     } catch (error) {
-      // The heartbeat's other work must go on; the next run checks again.
-      deps.logger.error({ msg: "capture check failed", app: deps.config.appName, error: describeError(error) });
+      // The beat is written; the next one checks again.
+      deps.logger.error({ msg: "capture check failed", app, error: describeError(error) });
     }
-  }
-  const drain = await drainOutbox(
-    {
-      kinesis: deps.kinesis,
-      outbox: deps.outbox,
-      clock: deps.clock,
-      sleep: deps.sleep,
-      logger: deps.logger,
-      policy: deps.config,
-      random: deps.random,
-      shaping: { config: deps.config, bson: deps.bson },
-    },
-    deadline - 30_000,
-  );
-  if (drain.put > 0) await recordSuccessfulPut(deps);
-  let snapshotsContinued = 0;
-  if (deps.snapshots) {
-    snapshotsContinued = await continueSnapshots(
-      {
-        ...deps.snapshots,
-        config: deps.config,
-        kinesis: deps.kinesis,
-        outbox: deps.outbox,
-        clock: deps.clock,
-        sleep: deps.sleep,
-        logger: deps.logger,
-        random: deps.random,
-      },
-      deadline,
-    );
   }
   deps.logger.info({
     msg: "heartbeat",
-    app: deps.config.appName,
+    app,
     outboxDepth,
-    drained: drain.put,
-    drainFailed: drain.failed,
-    outboxRemaining: drain.remaining,
-    snapshotsContinued,
     ...(capture
-      ? {
-          stream: capture.stream.state,
-          adminApi: capture.adminApi,
-          captureProblems: capture.problems.length,
-        }
+      ? { stream: capture.stream.state, adminApi: capture.adminApi, captureProblems: capture.problems.length }
       : {}),
     durationMs: deps.clock.now() - started,
   });
-  return { at, outboxDepth, drain, snapshotsContinued, capture };
+  return { at, outboxDepth, capture };
 }

@@ -1,4 +1,4 @@
-import { heartbeatSettings } from "../capture/config";
+import { heartbeatSettings } from "../stream-format/heartbeat";
 import type { ValueReader } from "../ports";
 import { collectionName, databaseName, optional, readSettings, setting, settingNames, text } from "../settings";
 import { buildRouting, capturedParser, namespaceMapParser, templateParser, type Routing } from "./routing";

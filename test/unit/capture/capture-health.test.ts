@@ -1,5 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { captureHealthId, streamVerdict, type CaptureHealthReport } from "../../../src/core/capture/capture-health";
+import {
+  captureHealthId,
+  checkCapture,
+  streamVerdict,
+  type CaptureHealthDeps,
+  type CaptureHealthReport,
+} from "../../../src/core/capture/capture-health";
 import { emitHeartbeat } from "../../../src/core/capture/heartbeat";
 import { readCaptureHealthConfig } from "../../../src/core/capture/health-config";
 import { recordHeartbeatOnStream } from "../../../src/core/capture/heartbeat-on-stream";
@@ -169,6 +175,25 @@ function fakeAdmin() {
   };
 }
 
+/**
+ * The heartbeat core handing its capture check over in process, as checkCaptureHealth receives it
+ * in App Services (context.functions.execute with the previous heartbeat's time and the outbox depth).
+ */
+function beatAndCheck(
+  deps: ReturnType<typeof makeCaptureDeps>,
+  check: Omit<CaptureHealthDeps, "config" | "status" | "clock" | "logger">,
+) {
+  return emitHeartbeat({
+    ...deps,
+    checkCapture: (handoff) =>
+      checkCapture(
+        { ...check, config: deps.config, status: deps.status, clock: deps.clock, logger: deps.logger },
+        handoff.heartbeatWrittenAt,
+        handoff.outboxDepth,
+      ),
+  });
+}
+
 /** The heartbeat core with the capture check, on the embedded store and a clock that moves only when told. */
 function heartbeatHarness(values: Record<string, unknown> = {}, admin?: TriggerAdminPort) {
   const deps = makeCaptureDeps({
@@ -178,17 +203,14 @@ function heartbeatHarness(values: Record<string, unknown> = {}, admin?: TriggerA
     name === "CAPTURED_NAMESPACES" ? ["monitors.reports", "streamkap.streamkap_heartbeat"] : values[name],
   );
   const run = () =>
-    emitHeartbeat({
-      ...deps,
-      health: {
-        config: health,
-        signals: deps.signals,
-        dataSource: deps.dataSource,
-        bson: deps.bson,
-        admin,
-        groupId: "5f7c0a0a0a0a0a0a0a0a0a0a",
-        appId: "60c8e59866b0c33d14ee634a",
-      },
+    beatAndCheck(deps, {
+      health,
+      signals: deps.signals,
+      dataSource: deps.dataSource,
+      bson: deps.bson,
+      admin,
+      groupId: "5f7c0a0a0a0a0a0a0a0a0a0a",
+      appId: "60c8e59866b0c33d14ee634a",
     });
   /** What the capture trigger does with the heartbeat it just wrote: puts it, and records it. */
   const putLatestHeartbeat = async (afterMs = 300) => {
@@ -404,15 +426,12 @@ describe("with the Admin API: every capture trigger's state, and healing", () =>
           : undefined,
     );
     const run = () =>
-      emitHeartbeat({
-        ...h.deps,
-        health: {
-          config: health,
-          signals: h.deps.signals,
-          dataSource: h.deps.dataSource,
-          bson: h.deps.bson,
-          admin: admin.port,
-        },
+      beatAndCheck(h.deps, {
+        health,
+        signals: h.deps.signals,
+        dataSource: h.deps.dataSource,
+        bson: h.deps.bson,
+        admin: admin.port,
       });
     await run();
     h.deps.time.advance(MINUTE);

@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { nodeBson } from "../../../src/adapters/bson/node-bson";
 import { unreadableCaptureOptions } from "../../../src/core/capture/capture-options";
 import { readCaptureConfig } from "../../../src/core/capture/config";
-import { drainOutbox, pickBatch } from "../../../src/core/capture/drain-outbox";
+import { drainOutbox, pickBatch, runOutboxDrain } from "../../../src/core/capture/drain-outbox";
 import { buildKinesisRecord } from "../../../src/core/capture/envelope";
 import type { OutboxEntry } from "../../../src/core/capture/outbox";
 import { publishChangeToKinesis } from "../../../src/core/capture/publish-change";
@@ -90,7 +90,7 @@ describe("drainOutbox", () => {
     expect(await deps.outbox.countDocuments()).toBe(0);
   });
 
-  it("stops when Kinesis keeps refusing, leaving entries (with their error) for the next heartbeat", async () => {
+  it("stops when Kinesis keeps refusing, leaving entries (with their error) for the next run", async () => {
     const { deps, drainDeps } = await seeded(Array.from({ length: 20 }, throttled));
     const result = await drainOutbox(drainDeps, deps.clock.now() + 60_000);
     expect(result.remaining).toBe(true);
@@ -104,6 +104,25 @@ describe("drainOutbox", () => {
     const { kinesis, deps, drainDeps } = await seeded([]);
     await drainOutbox(drainDeps, deps.clock.now());
     expect(kinesis.calls).toHaveLength(0);
+  });
+});
+
+describe("runOutboxDrain: the drainOutbox function's run, every minute", () => {
+  it.each([
+    { name: "entries put", script: [], put: 4, recorded: true },
+    { name: "Kinesis refusing every put", script: Array.from({ length: 20 }, throttled), put: 0, recorded: false },
+  ])("with $name: records the put for the heartbeat only when one went out, and logs one line", async (c) => {
+    const kinesis = fakeKinesis(c.script);
+    const deps = makeCaptureDeps({ kinesis: kinesis.port });
+    for (const e of [entry("01", "a"), entry("02", "a"), entry("03", "b"), entry("04", "c")])
+      await deps.outbox.insertOne(e as never);
+    const result = await runOutboxDrain(deps, deps.clock.now() + 60_000);
+    expect(result.put).toBe(c.put);
+    const put = await deps.status.findOne({ _id: "atlas-kinesis-bridge:lastSuccessfulPut" });
+    expect(put !== null).toBe(c.recorded);
+    expect(deps.logger.lines.filter((l) => l.msg === "outbox drained")).toEqual([
+      expect.objectContaining({ level: "info", drained: c.put, outboxRemaining: !c.recorded }),
+    ]);
   });
 });
 

@@ -1,8 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { nodeBson } from "../../../src/adapters/bson/node-bson";
-import { emitHeartbeat } from "../../../src/core/capture/heartbeat";
 import { maskValue } from "../../../src/core/capture/mask-value";
-import { runSnapshot } from "../../../src/core/capture/snapshot";
+import { continueSnapshots, runSnapshot } from "../../../src/core/capture/snapshot";
 import { fakeKinesis, makeCaptureDeps, readChangeEvent, throttled } from "../../helpers/capture";
 import { MASK_KEY, SECRETS, USERS_OPTIONS } from "../../helpers/capture-options";
 
@@ -68,7 +67,7 @@ describe("runSnapshot", () => {
     });
   });
 
-  it("stops near its deadline and the heartbeat continues from the checkpoint", async () => {
+  it("stops near its deadline and the continuation (continueSnapshots, every minute) goes on from the checkpoint", async () => {
     const kinesis = fakeKinesis();
     const deps = makeCaptureDeps({ kinesis: kinesis.port, values: { SNAPSHOT_CHUNK_SIZE: 100 } });
     await seed(deps, 250);
@@ -89,11 +88,7 @@ describe("runSnapshot", () => {
       progress: { "0": { lastId: 199, count: 200, done: false } },
     });
 
-    const heartbeat = await emitHeartbeat({
-      ...deps,
-      snapshots: { signals: deps.signals, dataSource: deps.store, bson: deps.bson },
-    });
-    expect(heartbeat.snapshotsContinued).toBe(1);
+    expect(await continueSnapshots(deps, deps.clock.now() + 240_000)).toBe(1);
     expect(await deps.signals.findOne({ _id: "s2" })).toMatchObject({
       status: "done",
       progress: { "0": { count: 250, done: true } },
