@@ -294,8 +294,11 @@ export class LocalRuntime {
       state.pending++;
       const remember = () => {
         state.pending--;
-        state.lastCompletedAt = new Date();
-        state.lastClusterTime = raw.clusterTime;
+        // A suspended trigger's processor is down: work that finishes after it does not count as a batch processed.
+        if (state.state === "running") {
+          state.lastCompletedAt = new Date();
+          state.lastClusterTime = raw.clusterTime;
+        }
         lastToken = raw._id as { _data: string };
         if (tokens) tokens[trigger.name] = raw._id;
       };

@@ -20,6 +20,9 @@ import { refuse, type Answer } from "./config-routes";
  *   suspended again at once, with a new TRIGGER_FAILURE log: the two plausible readings.
  */
 export type SuspensionField = "none" | "error" | "status";
+
+/** In the "accepted" reading, how long after the 204 the restarted trigger fails. */
+const RESTART_FAILS_AFTER_MS = 50;
 export type ResumeFromLostHistory = "error" | "accepted";
 
 export interface LogEntry {
@@ -64,8 +67,11 @@ export class RuntimeTriggers {
         this.log(state, HISTORY_LOST_ERROR, new Date());
         return refuse(400, HISTORY_LOST_ERROR);
       }
-      this.runtime().resumeTrigger(triggerId, { disableToken });
-      this.syncLogs();
+      // Accepted; the restart fails a moment later, after this answer, as a change stream that cannot resume does.
+      const restart = setTimeout(() => {
+        if (state.state === "suspended") this.runtime().suspendTrigger(state.name, { historyLost: true });
+      }, RESTART_FAILS_AFTER_MS);
+      restart.unref();
       return { status: 204 };
     }
     this.runtime().resumeTrigger(triggerId, { disableToken });
