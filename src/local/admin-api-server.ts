@@ -55,6 +55,10 @@ export interface LocalAdminApiOptions {
   tokenTtlMs?: number;
   /** Reads of a new deployment that answer `pending` before it finishes (default 1). */
   pendingPolls?: number;
+  /** The loopback port (default 0: any free one). */
+  port?: number;
+  /** Called with every call answered (npm run admin-api-local prints them). */
+  onCall?: (call: AdminApiCall) => void;
 }
 
 export interface AdminApiCall {
@@ -118,7 +122,10 @@ export async function startLocalAdminApi(options: LocalAdminApiOptions): Promise
         send(res, 400, { error: `could not read the request: ${String(error)}`, error_code: "BadRequest" }),
     );
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port ?? 0, "127.0.0.1", resolve);
+  });
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}${PREFIX}`,
@@ -203,7 +210,7 @@ class StandIn {
           `the local Admin API does not serve ${method} ${path}: it stands in for the operations this project calls (${Object.keys(ADMIN_API_OPERATIONS).join(", ")})`,
         );
     const isLogin = matched?.operation === "adminLogin";
-    this.calls.push({
+    const call: AdminApiCall = {
       at: Date.now(),
       method,
       path,
@@ -212,7 +219,9 @@ class StandIn {
       status: answer.status,
       ...(isLogin || !hasBody ? {} : { body: redactSecret(matched?.operation, body) }),
       ...(isLogin || answer.body === undefined ? {} : { answer: answer.body }),
-    });
+    };
+    this.calls.push(call);
+    this.options.onCall?.(call);
     return answer;
   }
 

@@ -11,8 +11,10 @@ import {
 } from "node:fs";
 import { tmpdir } from "node:os";
 import { delimiter, join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import { findCli, pushCommand, writeAppServicesLayout } from "../../scripts/deploy";
+import { startLocalAdminApi } from "../../src/local/admin-api-server";
+import { run as runProcess, userEnv } from "../helpers/command";
 
 const repository = join(import.meta.dirname, "..", "..");
 
@@ -50,7 +52,12 @@ function fakeCli(name: string): { dir: string; log: string } {
   return { dir, log };
 }
 
-describe("npm run deploy", { timeout: 120_000 }, () => {
+const stops: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const stop of stops.splice(0)) await stop();
+});
+
+describe("npm run deploy -- --cli appservices|realm-cli", { timeout: 120_000 }, () => {
   it("generates the appservices layout (root_config.json, https_endpoints/) from the same files", () => {
     const target = mkdtempSync(join(tmpdir(), "akb-layout-"));
     const files = writeAppServicesLayout(repository, target);
@@ -88,18 +95,22 @@ describe("npm run deploy", { timeout: 120_000 }, () => {
     expect(findCli("")).toBeUndefined();
   });
 
-  it("--dry-run without any CLI prints what would be pushed and how to install one, and exits 0", () => {
+  it("--dry-run without the CLI prints what would be pushed and how to install it, and exits 0", () => {
     const root = repositoryCopy();
-    const result = spawnSync(process.execPath, ["--import", "tsx", "scripts/deploy.ts", "--dry-run"], {
-      cwd: root,
-      encoding: "utf8",
-      env: { ...process.env, PATH: `${join(process.execPath, "..")}` },
-    });
+    const result = spawnSync(
+      process.execPath,
+      ["--import", "tsx", "scripts/deploy.ts", "--cli", "appservices", "--dry-run"],
+      {
+        cwd: root,
+        encoding: "utf8",
+        env: { ...process.env, PATH: `${join(process.execPath, "..")}` },
+      },
+    );
     expect(result.status, result.stderr).toBe(0);
     expect(result.stdout).toMatch(
       /Would push build\/appservices-app \(\d+ files\) with: appservices push --local build\/appservices-app --dry-run --yes/,
     );
-    expect(result.stdout).toMatch(/No App Services CLI on PATH/);
+    expect(result.stdout).toMatch(/appservices is not on PATH: install it to push/);
   });
 
   it("pushes with the installed CLI and the right flags", () => {
@@ -110,11 +121,15 @@ describe("npm run deploy", { timeout: 120_000 }, () => {
       );
     const before = snapshot();
     const cli = fakeCli("realm-cli");
-    const result = spawnSync(process.execPath, ["--import", "tsx", "scripts/deploy.ts", "--remote", "my-app"], {
-      cwd: root,
-      encoding: "utf8",
-      env: { ...process.env, PATH: `${cli.dir}${delimiter}${process.env.PATH}` },
-    });
+    const result = spawnSync(
+      process.execPath,
+      ["--import", "tsx", "scripts/deploy.ts", "--cli", "realm-cli", "--remote", "my-app"],
+      {
+        cwd: root,
+        encoding: "utf8",
+        env: { ...process.env, PATH: `${cli.dir}${delimiter}${process.env.PATH}` },
+      },
+    );
     expect(result.status, result.stderr).toBe(0);
     expect(existsSync(cli.log)).toBe(true);
     expect(readFileSync(cli.log, "utf8").trim()).toBe("push --local . --remote my-app");
@@ -132,11 +147,15 @@ describe("npm run deploy", { timeout: 120_000 }, () => {
     writeFileSync(join(root, "environments", "staging.json"), JSON.stringify({ values: {} }));
     const cli = fakeCli("realm-cli");
     const deploy = () =>
-      spawnSync(process.execPath, ["--import", "tsx", "scripts/deploy.ts", "--remote", "my-app"], {
-        cwd: root,
-        encoding: "utf8",
-        env: { ...process.env, PATH: `${cli.dir}${delimiter}${process.env.PATH}` },
-      });
+      spawnSync(
+        process.execPath,
+        ["--import", "tsx", "scripts/deploy.ts", "--cli", "realm-cli", "--remote", "my-app"],
+        {
+          cwd: root,
+          encoding: "utf8",
+          env: { ...process.env, PATH: `${cli.dir}${delimiter}${process.env.PATH}` },
+        },
+      );
     const warned = deploy();
     expect(warned.status, warned.stderr).toBe(0);
     expect(warned.stderr).toContain("warning: environments/staging.json: not an environment App Services defines");
@@ -149,7 +168,65 @@ describe("npm run deploy", { timeout: 120_000 }, () => {
     const refused = deploy();
     expect(refused.status).toBe(1);
     expect(refused.stderr).toContain("values/SNAPSHOT_CHUNK_SIZE.json: SNAPSHOT_CHUNK_SIZE must be a whole number");
-    expect(refused.stderr).toContain("Not pushing: 1 problem(s) in the export (npm run check).");
+    expect(refused.stderr).toContain("Not deploying: 1 problem(s) in the export (npm run check).");
     expect(readFileSync(cli.log, "utf8").trim().split("\n")).toHaveLength(1);
+  });
+});
+
+describe("npm run deploy (the Admin API) as a user runs it", { timeout: 180_000 }, () => {
+  it("without an API key: names the variables to set and exits 3, before building anything", async () => {
+    const root = repositoryCopy();
+    const result = await runProcess(
+      process.execPath,
+      ["--import", "tsx", "scripts/deploy.ts", "--remote", "akb", "--project", "p1"],
+      {
+        cwd: root,
+        env: userEnv(),
+      },
+    );
+    expect(result.code, result.stderr).toBe(3);
+    expect(result.stderr).toContain(
+      "deploy: MONGODB_ATLAS_PUBLIC_API_KEY and MONGODB_ATLAS_PRIVATE_API_KEY are not both set",
+    );
+    expect(result.stdout).not.toContain("Building");
+  });
+
+  it("against the local stand-in: the placeholder cluster stops it (exit 7); named, the dry run prints the plan and names the missing secrets (exit 6); nothing written", async () => {
+    const api = await startLocalAdminApi({
+      publicKey: "pk",
+      privateKey: "private-key-5c4d",
+      groupId: "5f7c0a0a0a0a0a0a0a0a0a0a",
+    });
+    stops.push(() => api.stop());
+    const root = repositoryCopy();
+    const env = userEnv({
+      ADMIN_API_URL: api.url,
+      MONGODB_ATLAS_PUBLIC_API_KEY: "pk",
+      MONGODB_ATLAS_PRIVATE_API_KEY: "private-key-5c4d",
+      MONGODB_ATLAS_PROJECT_ID: "5f7c0a0a0a0a0a0a0a0a0a0a",
+      firehoseAccessKey: "a-long-random-access-key-value",
+    });
+    const deploy = () =>
+      runProcess(
+        process.execPath,
+        ["--import", "tsx", "scripts/deploy.ts", "--remote", "atlas-kinesis-bridge", "--dry-run"],
+        {
+          cwd: root,
+          env,
+          timeoutMs: 150_000,
+        },
+      );
+    const placeholder = await deploy();
+    expect(placeholder.code, placeholder.stderr).toBe(7);
+    expect(placeholder.stderr).toContain('names the placeholder cluster "YOUR_CLUSTER_NAME"');
+    const config = join(root, "data_sources/mongodb-atlas/config.json");
+    writeFileSync(config, readFileSync(config, "utf8").replace("YOUR_CLUSTER_NAME", "Cluster0"));
+    const dryRun = await deploy();
+    expect(dryRun.code, dryRun.stderr).toBe(6); // the other secrets are not given
+    expect(dryRun.stdout).toContain("create  secret       firehoseAccessKey (value from the environment)");
+    expect(dryRun.stdout).toContain("create  trigger      capture_monitors_reports");
+    expect(dryRun.stderr).toMatch(/deploy: 5 secret\(s\) missing, .*awsSecretAccessKey \(for AWS_SECRET_ACCESS_KEY\)/);
+    expect(dryRun.stdout + dryRun.stderr).not.toContain("a-long-random-access-key-value");
+    expect(api.calls.filter((c) => c.method !== "GET" && c.operation !== "adminLogin")).toEqual([]);
   });
 });
