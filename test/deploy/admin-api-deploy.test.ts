@@ -205,15 +205,13 @@ describe("npm run deploy through the Admin API, into the local stand-in", { time
     const { run } = deployer(api, root);
     await run();
     rmSync(join(root, "values/SNAPSHOT_PARALLELISM.json"));
-    api
-      .app()
-      .deployed.functions.push({
-        _id: "0".repeat(23) + "1",
-        name: "madeInTheUi",
-        private: true,
-        source: "exports = () => 1;",
-        last_modified: 0,
-      });
+    api.app().deployed.functions.push({
+      _id: "0".repeat(23) + "1",
+      name: "madeInTheUi",
+      private: true,
+      source: "exports = () => 1;",
+      last_modified: 0,
+    });
     const result = await run();
     expect(result.plan.changes.map((c) => `${c.action} ${c.part} ${c.name}`)).toEqual([
       "delete value SNAPSHOT_PARALLELISM",
