@@ -130,10 +130,12 @@ describe("the Admin API client against the local Admin API", () => {
     expect(failures).toEqual([
       expect.objectContaining({ eventSubscriptionId: reportsId, name: REPORTS, historyLost: true }),
     ]);
-    // Every answer matches the spec's schemas.
+    // Every request and every answer matches the spec's schemas.
     const validator = createSpecValidator();
-    for (const call of admin.calls.filter((c) => c.operation && c.operation !== "adminLogin"))
+    for (const call of admin.calls.filter((c) => c.operation && c.operation !== "adminLogin")) {
+      expect(validator.request(call.operation!, call.query, call.body, call.body !== undefined), call.path).toEqual([]);
       expect(validator.answer(call.operation!, call.status, call.answer), call.path).toEqual([]);
+    }
   });
 
   it.each<{ field: SuspensionField; reason: RegExp }>([
