@@ -563,7 +563,7 @@ describe("with the Admin API: every capture trigger's state from the documented 
         detail: expect.stringMatching(/could not list the triggers: unauthorized/),
       }),
     ]);
-    expect(report.problems[0].steps[0]).toMatch(/Project Read Only to watch, Project Owner to resume/);
+    expect(report.problems[0].steps[0]).toMatch(/Project Read Only to watch: triggers, executions, logs; Project Owner to resume/);
   });
 
   it("logs and executions that cannot be read are a warning; the listed hint is still read", async () => {
