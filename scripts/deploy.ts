@@ -42,7 +42,10 @@ export const deployCommand = defineCommand({
       description: "the app to deploy to: its name or client app id",
       defaultText: "none: required (with --cli: the CLI's own choice)",
     },
-    "dry-run": { type: "boolean", description: "print the plan and write nothing (exit code as the deploy would end)" },
+    "dry-run": {
+      type: "boolean",
+      description: "print the plan and write nothing (it stops with the same exit codes for what reading can tell)",
+    },
     project: {
       type: "string",
       value: "<id>",
