@@ -2036,12 +2036,13 @@ async function readTriggerRecords(deps, states, earlier, problems, now) {
     const logged = failures.byId.get(state.id) || null;
     const carried = prev && prev.id === state.id && prev.failure ? prev.failure : null;
     const failure2 = logged && (!carried || logged.at.getTime() >= carried.at.getTime()) ? logged : carried;
+    const completedAt = execution.error ? prev && prev.lastExecutionAt || null : execution.completedAt;
     const judged = judgeTrigger({
       listed: state,
-      completedAt: execution.completedAt,
+      completedAt,
       failure: failure2 && { eventSubscriptionId: state.id, ...failure2 },
       resumedAt: prev && prev.lastResume && prev.lastResume.ok ? prev.lastResume.at : null,
-      heartbeat: state.name === heartbeatTrigger ? { writtenAt: earlier.heartbeatWrittenAt, now, stallAfterMs: deps.health.stallAfterMs } : void 0
+      heartbeat: state.name === heartbeatTrigger && !execution.error ? { writtenAt: earlier.heartbeatWrittenAt, now, stallAfterMs: deps.health.stallAfterMs } : void 0
     });
     const stateNow = judged.suspended ? "suspended" : state.state === "disabled" ? "disabled" : "running";
     records.push({
@@ -2054,7 +2055,7 @@ async function readTriggerRecords(deps, states, earlier, problems, now) {
       collections: await reconcileCollections(deps, state),
       lastResume: prev ? prev.lastResume : null,
       reconcile: prev ? prev.reconcile : null,
-      lastExecutionAt: execution.completedAt || (prev ? prev.lastExecutionAt || null : null),
+      lastExecutionAt: completedAt,
       failure: failure2 && { at: failure2.at, error: failure2.error, historyLost: failure2.historyLost },
       evidence: judged.evidence
     });

@@ -364,13 +364,15 @@ async function readTriggerRecords(
     const logged = failures.byId.get(state.id) || null;
     const carried = prev && prev.id === state.id && prev.failure ? prev.failure : null;
     const failure = logged && (!carried || logged.at.getTime() >= carried.at.getTime()) ? logged : carried;
+    // An execution that could not be read is not one that stopped: the last one read stands in.
+    const completedAt = execution.error ? (prev && prev.lastExecutionAt) || null : execution.completedAt;
     const judged = judgeTrigger({
       listed: state,
-      completedAt: execution.completedAt,
+      completedAt,
       failure: failure && { eventSubscriptionId: state.id, ...failure },
       resumedAt: prev && prev.lastResume && prev.lastResume.ok ? prev.lastResume.at : null,
       heartbeat:
-        state.name === heartbeatTrigger
+        state.name === heartbeatTrigger && !execution.error
           ? { writtenAt: earlier.heartbeatWrittenAt, now, stallAfterMs: deps.health.stallAfterMs }
           : undefined,
     });
@@ -385,7 +387,7 @@ async function readTriggerRecords(
       collections: await reconcileCollections(deps, state),
       lastResume: prev ? prev.lastResume : null,
       reconcile: prev ? prev.reconcile : null,
-      lastExecutionAt: execution.completedAt || (prev ? prev.lastExecutionAt || null : null),
+      lastExecutionAt: completedAt,
       failure: failure && { at: failure.at, error: failure.error, historyLost: failure.historyLost },
       evidence: judged.evidence,
     });

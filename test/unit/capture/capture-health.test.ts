@@ -563,7 +563,9 @@ describe("with the Admin API: every capture trigger's state from the documented 
         detail: expect.stringMatching(/could not list the triggers: unauthorized/),
       }),
     ]);
-    expect(report.problems[0].steps[0]).toMatch(/Project Read Only to watch: triggers, executions, logs; Project Owner to resume/);
+    expect(report.problems[0].steps[0]).toMatch(
+      /Project Read Only to watch: triggers, executions, logs; Project Owner to resume/,
+    );
   });
 
   it("logs and executions that cannot be read are a warning; the listed hint is still read", async () => {
@@ -576,6 +578,19 @@ describe("with the Admin API: every capture trigger's state from the documented 
       /could not read the TRIGGER_FAILURE logs: failed: GET …\/logs answered 500; the latest execution of capture_monitors_reports: failed/,
     );
     expect(h.admin.resumes()).toEqual([{ op: "resume", id: "6841b8d3e71dc81bed89dc01", disableToken: true }]);
+  });
+
+  it("an execution that cannot be read is not one that stopped: the heartbeat's trigger is not taken for suspended", async () => {
+    const h = heartbeatHarness({ CAPTURE_AUTO_RESUME: true });
+    await h.run();
+    await h.putLatestHeartbeat();
+    h.admin.failSignals(new AdminApiError("unreachable", "GET …/execution: no response within 10000 ms"));
+    for (let minute = 0; minute < 2; minute++) {
+      h.deps.time.advance(MINUTE);
+      await h.run();
+    }
+    expect((await h.report()).triggers.map((t) => t.state)).toEqual(["running", "running", "running"]);
+    expect(h.admin.resumes()).toEqual([]);
   });
 
   it("reports a disabled trigger and a captured namespace without a trigger; resumes neither", async () => {
