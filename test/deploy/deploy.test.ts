@@ -191,7 +191,7 @@ describe("npm run deploy (the Admin API) as a user runs it", { timeout: 180_000 
     expect(result.stdout).not.toContain("Building");
   });
 
-  it("against the local stand-in: the placeholder cluster stops it (exit 7); named, the dry run prints the plan and names the missing secrets (exit 6); nothing written", async () => {
+  it("against the local stand-in, end to end: the placeholder stops it (exit 7); a missing secret too (exit 6); then it deploys (exit 0), and again writes nothing", async () => {
     const api = await startLocalAdminApi({
       publicKey: "pk",
       privateKey: "private-key-5c4d",
@@ -206,27 +206,55 @@ describe("npm run deploy (the Admin API) as a user runs it", { timeout: 180_000 
       MONGODB_ATLAS_PROJECT_ID: "5f7c0a0a0a0a0a0a0a0a0a0a",
       firehoseAccessKey: "a-long-random-access-key-value",
     });
-    const deploy = () =>
+    const deploy = (...args: string[]) =>
       runProcess(
         process.execPath,
-        ["--import", "tsx", "scripts/deploy.ts", "--remote", "atlas-kinesis-bridge", "--dry-run"],
+        ["--import", "tsx", "scripts/deploy.ts", "--remote", "atlas-kinesis-bridge", ...args],
         {
           cwd: root,
           env,
           timeoutMs: 150_000,
         },
       );
+    const writes = () => api.calls.filter((c) => c.method !== "GET" && c.operation !== "adminLogin");
     const placeholder = await deploy();
     expect(placeholder.code, placeholder.stderr).toBe(7);
     expect(placeholder.stderr).toContain('names the placeholder cluster "YOUR_CLUSTER_NAME"');
     const config = join(root, "data_sources/mongodb-atlas/config.json");
     writeFileSync(config, readFileSync(config, "utf8").replace("YOUR_CLUSTER_NAME", "Cluster0"));
-    const dryRun = await deploy();
-    expect(dryRun.code, dryRun.stderr).toBe(6); // the other secrets are not given
-    expect(dryRun.stdout).toContain("create  secret       firehoseAccessKey (value from the environment)");
-    expect(dryRun.stdout).toContain("create  trigger      capture_monitors_reports");
-    expect(dryRun.stderr).toMatch(/deploy: 5 secret\(s\) missing, .*awsSecretAccessKey \(for AWS_SECRET_ACCESS_KEY\)/);
-    expect(dryRun.stdout + dryRun.stderr).not.toContain("a-long-random-access-key-value");
-    expect(api.calls.filter((c) => c.method !== "GET" && c.operation !== "adminLogin")).toEqual([]);
+    const missing = await deploy();
+    expect(missing.code, missing.stderr).toBe(6);
+    expect(missing.stdout).toContain("create  secret       firehoseAccessKey (value from the environment)");
+    expect(missing.stderr).toMatch(/deploy: 5 secret\(s\) missing, .*awsSecretAccessKey \(for AWS_SECRET_ACCESS_KEY\)/);
+    expect(writes()).toEqual([]);
+    const secrets = {
+      firehoseAccessKeyPrevious: "p-1",
+      awsAccessKeyId: "a-2",
+      awsSecretAccessKey: "s-3",
+      adminApiPublicKey: "none",
+      adminApiPrivateKey: "none",
+    };
+    // Outside the export: npm run check refuses a secrets.json in it (secret values never go into an export).
+    const secretsFile = join(mkdtempSync(join(tmpdir(), "akb-secrets-")), "secrets.json");
+    writeFileSync(secretsFile, JSON.stringify(secrets));
+    const deployed = await deploy("--secrets-file", secretsFile);
+    expect(deployed.code, deployed.stderr).toBe(0);
+    expect(deployed.stdout).toMatch(/Deployed: deployment [0-9a-f]{24} \(atlas-kinesis-bridge[^)]*\) is successful\./);
+    expect(
+      api
+        .app()
+        .deployed.triggers.map((t) => t.name)
+        .sort(),
+    ).toEqual(["capture_monitors_reports", "capture_streamkap_streamkap_heartbeat", "emitHeartbeat", "runSnapshot"]);
+    const written = writes().length;
+    const again = await deploy("--secrets-file", secretsFile);
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stdout).toContain(
+      "Nothing to deploy: atlas-kinesis-bridge already matches the export; nothing was written.",
+    );
+    expect(writes()).toHaveLength(written);
+    const output = [placeholder, missing, deployed, again].map((r) => r.stdout + r.stderr).join("\n");
+    expect(output).not.toContain("a-long-random-access-key-value");
+    expect(output).not.toContain("private-key-5c4d");
   });
 });
