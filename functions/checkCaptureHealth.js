@@ -253,10 +253,11 @@ function readCaptureHealthConfig(read) {
 
 // src/core/capture/trigger-admin.ts
 var AdminApiError = class extends Error {
-  constructor(kind, message, status) {
+  constructor(kind, message, status, errorCode) {
     super(message);
     __publicField(this, "kind", kind);
     __publicField(this, "status", status);
+    __publicField(this, "errorCode", errorCode);
     this.name = "AdminApiError";
   }
 };
@@ -301,75 +302,165 @@ function errorText(value) {
 function stringOrUndefined(value) {
   return typeof value === "string" && value !== "" ? value : void 0;
 }
+function readExecution(raw) {
+  const e = raw && typeof raw === "object" ? raw : {};
+  return { completedAt: apiTime(e.completed_at), clusterTime: apiTime(e.cluster_time) };
+}
+function readTriggerFailure(raw) {
+  if (!raw || typeof raw !== "object") return void 0;
+  const log = raw;
+  if (log.type !== "TRIGGER_FAILURE" || typeof log.event_subscription_id !== "string") return void 0;
+  const at = apiTime(log.completed) || apiTime(log.started);
+  if (!at) return void 0;
+  const error = (errorText(log.error) || stringOrUndefined(log.error_code) || "trigger failure (no error text)").slice(
+    0,
+    300
+  );
+  return {
+    eventSubscriptionId: log.event_subscription_id,
+    name: stringOrUndefined(log.event_subscription_name),
+    at,
+    error,
+    historyLost: isHistoryLost(error) || isHistoryLost(stringOrUndefined(log.error_code))
+  };
+}
+function apiTime(value) {
+  if (value === null || value === void 0) return null;
+  if (value instanceof Date) return isNaN(value.getTime()) ? null : value;
+  if (typeof value === "string") {
+    const ms = Date.parse(value);
+    return isNaN(ms) ? null : new Date(ms);
+  }
+  if (typeof value === "number") return isFinite(value) ? new Date(value < 1e11 ? value * 1e3 : value) : null;
+  if (typeof value !== "object") return null;
+  const v = value;
+  if ("$date" in v) {
+    const date = v.$date;
+    if (date && typeof date === "object" && typeof date.$numberLong === "string")
+      return apiTime(Number(date.$numberLong));
+    return typeof date === "number" ? new Date(date) : apiTime(date);
+  }
+  const stamp = v.$timestamp && typeof v.$timestamp === "object" ? v.$timestamp : v;
+  const seconds2 = typeof stamp.t === "number" ? stamp.t : typeof stamp.T === "number" ? stamp.T : void 0;
+  return seconds2 === void 0 ? null : new Date(seconds2 * 1e3);
+}
 
-// src/adapters/admin-api/admin-api-client.ts
+// src/adapters/admin-api/operations.ts
+var ADMIN_API_OPERATIONS = {
+  adminLogin: { method: "POST", path: "/auth/providers/mongodb-cloud/login" },
+  adminListApplications: { method: "GET", path: "/groups/{groupId}/apps" },
+  adminListFunctions: { method: "GET", path: "/groups/{groupId}/apps/{appId}/functions" },
+  adminCreateFunction: { method: "POST", path: "/groups/{groupId}/apps/{appId}/functions" },
+  adminGetFunction: { method: "GET", path: "/groups/{groupId}/apps/{appId}/functions/{functionId}" },
+  adminUpdateFunction: { method: "PUT", path: "/groups/{groupId}/apps/{appId}/functions/{functionId}" },
+  adminDeleteFunction: { method: "DELETE", path: "/groups/{groupId}/apps/{appId}/functions/{functionId}" },
+  adminListTriggers: { method: "GET", path: "/groups/{groupId}/apps/{appId}/triggers" },
+  adminCreateTrigger: { method: "POST", path: "/groups/{groupId}/apps/{appId}/triggers" },
+  adminUpdateTrigger: { method: "PUT", path: "/groups/{groupId}/apps/{appId}/triggers/{triggerId}" },
+  adminDeleteTrigger: { method: "DELETE", path: "/groups/{groupId}/apps/{appId}/triggers/{triggerId}" },
+  adminResumeTrigger: { method: "PUT", path: "/groups/{groupId}/apps/{appId}/triggers/{triggerId}/resume" },
+  adminListValues: { method: "GET", path: "/groups/{groupId}/apps/{appId}/values" },
+  adminCreateValue: { method: "POST", path: "/groups/{groupId}/apps/{appId}/values" },
+  adminGetValue: { method: "GET", path: "/groups/{groupId}/apps/{appId}/values/{valueId}" },
+  adminUpdateValue: { method: "PUT", path: "/groups/{groupId}/apps/{appId}/values/{valueId}" },
+  adminDeleteValue: { method: "DELETE", path: "/groups/{groupId}/apps/{appId}/values/{valueId}" },
+  adminGetAllSecrets: { method: "GET", path: "/groups/{groupId}/apps/{appId}/secrets" },
+  adminCreateASecret: { method: "POST", path: "/groups/{groupId}/apps/{appId}/secrets" },
+  adminModifyASecret: { method: "PUT", path: "/groups/{groupId}/apps/{appId}/secrets/{secretId}" },
+  adminListServices: { method: "GET", path: "/groups/{groupId}/apps/{appId}/services" },
+  adminCreateService: { method: "POST", path: "/groups/{groupId}/apps/{appId}/services" },
+  adminGetServiceConfig: { method: "GET", path: "/groups/{groupId}/apps/{appId}/services/{serviceId}/config" },
+  adminUpdateServiceConfig: { method: "PATCH", path: "/groups/{groupId}/apps/{appId}/services/{serviceId}/config" },
+  adminListDeploymentDrafts: { method: "GET", path: "/groups/{groupId}/apps/{appId}/drafts" },
+  adminCreateDeploymentDraft: { method: "POST", path: "/groups/{groupId}/apps/{appId}/drafts" },
+  adminDiscardDraft: { method: "DELETE", path: "/groups/{groupId}/apps/{appId}/drafts/{draftId}" },
+  adminDeployDraft: { method: "POST", path: "/groups/{groupId}/apps/{appId}/drafts/{draftId}/deployment" },
+  adminListDeployments: { method: "GET", path: "/groups/{groupId}/apps/{appId}/deployments" },
+  adminGetDeployment: { method: "GET", path: "/groups/{groupId}/apps/{appId}/deployments/{deploymentId}" },
+  adminGetLatestEventSubscriptionExecution: {
+    method: "GET",
+    path: "/groups/{groupId}/apps/{appId}/event_subscriptions/{eventSubscriptionId}/execution"
+  },
+  adminGetLogs: { method: "GET", path: "/groups/{groupId}/apps/{appId}/logs" }
+};
+function operationPath(operation, params) {
+  return ADMIN_API_OPERATIONS[operation].path.replace(/\{([A-Za-z]+)\}/g, (_, name) => {
+    const value = params[name];
+    if (value === void 0 || value === "") throw new Error(`${operation}: the path parameter ${name} is missing`);
+    return encodeURIComponent(value);
+  });
+}
+function queryString(query) {
+  if (!query) return "";
+  const parts = [];
+  Object.keys(query).forEach((key) => {
+    const value = query[key];
+    if (value !== void 0) parts.push(`${encodeURIComponent(key)}=${encodeURIComponent(value)}`);
+  });
+  return parts.length === 0 ? "" : `?${parts.join("&")}`;
+}
+
+// src/adapters/admin-api/admin-api-session.ts
 var TOKEN_REUSE_MS = 25 * 6e4;
-function createAdminApiClient(settings, http2, now = Date.now) {
+function createAdminApiSession(settings, http2, now = Date.now) {
   const base = settings.baseUrl.replace(/\/+$/, "");
-  const app = `${base}/groups/${encodeURIComponent(settings.groupId)}/apps/${encodeURIComponent(settings.appId)}`;
   let session;
-  const send = async (method, url, headers, body) => {
+  const send = async (method, path, headers, body) => {
     try {
-      return await http2.request(method, url, headers, body, settings.timeoutMs);
+      return await http2.request(method, base + path, headers, body, settings.timeoutMs);
     } catch (error) {
       throw new AdminApiError(
         "unreachable",
-        `${method} ${pathOf(url, base)}: ${error instanceof Error ? error.message : String(error)}`
+        `${method} ${path.split("?")[0]}: ${error instanceof Error ? error.message : String(error)}`
       );
     }
   };
   const login = async () => {
+    const path = operationPath("adminLogin", {});
     const answer = await send(
       "POST",
-      `${base}/auth/providers/mongodb-cloud/login`,
+      path,
       { "Content-Type": "application/json", Accept: "application/json" },
       JSON.stringify({ username: settings.publicKey, apiKey: settings.privateKey })
     );
-    if (answer.status !== 200) throw failure("POST /auth/providers/mongodb-cloud/login", answer, true);
+    if (answer.status !== 200) throw answerError(`POST ${path}`, answer, true);
     const token = parseJson(answer.body);
     if (!token || typeof token.access_token !== "string" || token.access_token === "")
       throw new AdminApiError("failed", "the login answered without an access_token", answer.status);
     session = { token: token.access_token, until: now() + TOKEN_REUSE_MS };
     return session.token;
   };
-  const call = async (method, url, body) => {
-    const token = session && session.until > now() ? session.token : await login();
-    const headers = (bearer) => ({
-      Authorization: `Bearer ${bearer}`,
-      Accept: "application/json",
-      ...body === void 0 ? {} : { "Content-Type": "application/json" }
-    });
-    let answer = await send(method, url, headers(token), body);
-    if (answer.status === 401) {
-      session = void 0;
-      answer = await send(method, url, headers(await login()), body);
-    }
-    return answer;
-  };
+  const describe = (operation, params = {}) => `${methodOf(operation)} ${operationPath(operation, params)}`;
   return {
-    async listTriggers() {
-      const url = `${app}/triggers`;
-      const answer = await call("GET", url);
-      if (answer.status !== 200) throw failure(`GET ${pathOf(url, base)}`, answer, false);
-      const list = parseJson(answer.body);
-      if (!Array.isArray(list))
-        throw new AdminApiError("failed", `GET ${pathOf(url, base)} did not answer a JSON array`, answer.status);
-      return list;
-    },
-    async resumeTrigger(triggerId, disableToken) {
-      const url = `${app}/triggers/${encodeURIComponent(triggerId)}/resume`;
-      const answer = await call("PUT", url, JSON.stringify({ disable_token: disableToken }));
-      if (answer.status < 200 || answer.status > 299) throw failure(`PUT ${pathOf(url, base)}`, answer, false);
+    describe,
+    async call(operation, request = {}) {
+      const path = operationPath(operation, request.params || {}) + queryString(request.query);
+      const body = request.body === void 0 ? void 0 : JSON.stringify(request.body);
+      const headers = (bearer) => {
+        const out = { Authorization: `Bearer ${bearer}`, Accept: "application/json" };
+        if (body !== void 0) out["Content-Type"] = "application/json";
+        return out;
+      };
+      const token = session && session.until > now() ? session.token : await login();
+      let answer = await send(methodOf(operation), path, headers(token), body);
+      if (answer.status === 401) {
+        session = void 0;
+        answer = await send(methodOf(operation), path, headers(await login()), body);
+      }
+      return answer;
     }
   };
 }
-function failure(what, answer, isLogin) {
+function methodOf(operation) {
+  return ADMIN_API_OPERATIONS[operation].method;
+}
+function answerError(what, answer, isLogin = false) {
   const parsed = parseJson(answer.body);
   const error = parsed && typeof parsed.error === "string" ? parsed.error : "";
   const code = parsed && typeof parsed.error_code === "string" ? parsed.error_code : "";
   const text2 = (code && error ? `${code}: ${error}` : error || code || answer.body).slice(0, 300);
   const kind = answer.status === 401 || answer.status === 403 ? "unauthorized" : answer.status === 404 && !isLogin ? "not_found" : isHistoryLost(text2) ? "history_lost" : "failed";
-  return new AdminApiError(kind, `${what} answered ${answer.status}${text2 ? `: ${text2}` : ""}`, answer.status);
+  return new AdminApiError(kind, `${what} answered ${answer.status}${text2 ? `: ${text2}` : ""}`, answer.status, code);
 }
 function parseJson(text2) {
   try {
@@ -378,8 +469,69 @@ function parseJson(text2) {
     return void 0;
   }
 }
-function pathOf(url, base) {
-  return url.indexOf(base) === 0 ? url.slice(base.length) : url;
+
+// src/adapters/admin-api/admin-api-client.ts
+var MAX_LOG_PAGES = 5;
+function createAdminApiClient(settings, http2, now = Date.now) {
+  const session = createAdminApiSession(settings, http2, now);
+  const app = { groupId: settings.groupId, appId: settings.appId };
+  return {
+    async listTriggers() {
+      const answer = await session.call("adminListTriggers", { params: app });
+      return jsonArray(session, answer, "adminListTriggers", app);
+    },
+    async resumeTrigger(triggerId, disableToken) {
+      const params = { ...app, triggerId };
+      const answer = await session.call("adminResumeTrigger", { params, body: { disable_token: disableToken } });
+      if (answer.status < 200 || answer.status > 299)
+        throw answerError(session.describe("adminResumeTrigger", params), answer);
+    },
+    async latestExecution(eventSubscriptionId) {
+      const params = { ...app, eventSubscriptionId };
+      const answer = await session.call("adminGetLatestEventSubscriptionExecution", { params });
+      if (answer.status !== 200)
+        throw answerError(session.describe("adminGetLatestEventSubscriptionExecution", params), answer);
+      return parseJson(answer.body);
+    },
+    async triggerFailureLogs(since) {
+      return readLogPages(session, app, since);
+    }
+  };
+}
+async function readLogPages(session, app, since) {
+  const entries = [];
+  let page = {};
+  for (let n = 0; n < MAX_LOG_PAGES; n++) {
+    const answer = await session.call("adminGetLogs", {
+      params: app,
+      query: {
+        type: "TRIGGER_FAILURE",
+        errors_only: "true",
+        start_date: since.toISOString(),
+        ...page,
+        limit: "100"
+      }
+    });
+    if (answer.status !== 200) throw answerError(session.describe("adminGetLogs", app), answer);
+    const body = parseJson(answer.body);
+    const logs = body && Array.isArray(body.logs) ? body.logs : void 0;
+    if (!body || !logs)
+      throw new AdminApiError("failed", `${session.describe("adminGetLogs", app)} did not answer {logs: […]}`, 200);
+    entries.push(...logs);
+    if (logs.length < 100 || typeof body.nextEndDate !== "string") break;
+    page = {
+      end_date: body.nextEndDate,
+      ...typeof body.nextSkip === "number" && body.nextSkip > 0 ? { skip: String(body.nextSkip) } : {}
+    };
+  }
+  return entries;
+}
+function jsonArray(session, answer, operation, params) {
+  const what = session.describe(operation, params);
+  if (answer.status !== 200) throw answerError(what, answer);
+  const list = parseJson(answer.body);
+  if (!Array.isArray(list)) throw new AdminApiError("failed", `${what} did not answer a JSON array`, answer.status);
+  return list;
 }
 
 // src/core/bson-port.ts
@@ -471,11 +623,7 @@ var appSettings = {
   appName: setting("APP_NAME", text, "atlas-kinesis-bridge")
 };
 var outboxSettings = {
-  outboxDatabase: setting(
-    "KINESIS_OUTBOX_DATABASE",
-    databaseName,
-    (read) => read(heartbeatSettings.heartbeatDatabase)
-  ),
+  outboxDatabase: setting("KINESIS_OUTBOX_DATABASE", databaseName, (read) => read(heartbeatSettings.heartbeatDatabase)),
   outboxCollection: setting("KINESIS_OUTBOX_COLLECTION", collectionName, "kinesis_outbox"),
   statusCollection: setting("KINESIS_STATUS_COLLECTION", collectionName, "kinesis_status")
 };
@@ -797,7 +945,7 @@ function stalledStreamSteps(ctx, outboxDepth) {
   const heartbeat = `${ctx.heartbeatDatabase}.${ctx.heartbeatCollection}`;
   if (ctx.adminConfigured)
     return [
-      outboxDepth > 0 ? "Every capture trigger is listed as running, but the outbox grows: Kinesis refuses puts (npm run status shows the outbox's errors: throttling, credentials)" : "Every capture trigger is listed as running: look at the heartbeat trigger's logs in Atlas (Logs → Triggers) and at Kinesis"
+      outboxDepth > 0 ? "No capture trigger has failed (no TRIGGER_FAILURE logged, executions moving), but the outbox grows: Kinesis refuses puts (npm run status shows the outbox's errors: throttling, credentials)" : "No capture trigger has failed (no TRIGGER_FAILURE logged, executions moving): look at the heartbeat trigger's logs in Atlas (Logs → Triggers) and at Kinesis"
     ];
   const captured = [];
   ctx.captured.forEach((namespace) => {
@@ -806,7 +954,7 @@ function stalledStreamSteps(ctx, outboxDepth) {
   return [
     `${atlasUi(ctx)}: restart every capture_* trigger whose Status is Suspended (the heartbeat's own is ${captureTriggerName(ctx.heartbeatDatabase, ctx.heartbeatCollection)}), without the resume token if its error is ChangeStreamHistoryLost`,
     loginStep(ctx),
-    `Admin API, list them: curl -s ${appUrl(ctx)}/triggers -H "Authorization: Bearer $TOKEN"; for each suspended one: curl -X PUT ${appUrl(ctx)}/triggers/<its _id>/resume -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' -d '{"disable_token": true}'`,
+    `Admin API, see which failed and why: curl -s "${appUrl(ctx)}/logs?type=TRIGGER_FAILURE&errors_only=true" -H "Authorization: Bearer $TOKEN" (event_subscription_id is the trigger's _id); for each suspended one: curl -X PUT ${appUrl(ctx)}/triggers/<its _id>/resume -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' -d '{"disable_token": true}'`,
     ...captured.length > 0 ? [reconcileStep(ctx, captured.sort(), "After any restart without the token,")] : [],
     ...outboxDepth > 0 ? ["If no trigger is suspended: the outbox is growing, so Kinesis refuses puts (npm run status shows its errors)"] : [],
     automateStep(ctx)
@@ -815,7 +963,7 @@ function stalledStreamSteps(ctx, outboxDepth) {
 function adminApiSteps(ctx, kind) {
   if (kind === "unauthorized")
     return [
-      "Check the secrets adminApiPublicKey/adminApiPrivateKey: an Atlas programmatic API key of this project (Project Read Only to watch, Project Owner to resume) whose access list admits App Services"
+      "Check the secrets adminApiPublicKey/adminApiPrivateKey: an Atlas programmatic API key of this project (Project Read Only to watch: triggers, executions, logs; Project Owner to resume) whose access list admits App Services"
     ];
   if (kind === "not_found")
     return [
@@ -826,6 +974,60 @@ function adminApiSteps(ctx, kind) {
 
 // src/core/capture/heartbeat-on-stream.ts
 var heartbeatOnStreamId = (app) => `${app}:heartbeatOnStream`;
+
+// src/core/capture/trigger-signals.ts
+function judgeTrigger(e) {
+  var _a;
+  const evidence = [];
+  const after = (at, than) => than === null || at.getTime() > than.getTime();
+  const failed = e.failure !== null && after(e.failure.at, e.completedAt) && after(e.failure.at, e.resumedAt);
+  if (failed && e.failure)
+    evidence.push(
+      `TRIGGER_FAILURE log at ${e.failure.at.toISOString()}, no batch completed since (latest execution ${describeTime(e.completedAt)})`
+    );
+  const h = e.heartbeat;
+  const stopped = h !== void 0 && h.writtenAt !== null && h.now - h.writtenAt.getTime() > h.stallAfterMs && after(h.writtenAt, e.resumedAt) && (e.completedAt === null || e.completedAt.getTime() < h.writtenAt.getTime());
+  if (stopped && h && h.writtenAt)
+    evidence.push(
+      `latest execution ${describeTime(e.completedAt)}, before the heartbeat written at ${h.writtenAt.toISOString()}`
+    );
+  const hinted = e.listed.state === "suspended";
+  if (hinted) evidence.push(`listed ${e.listed.reason || "as suspended"} (a field the reference does not document)`);
+  const reason = failed && e.failure ? e.failure.error : hinted ? e.listed.reason : stopped ? `not processing: its latest execution completed ${describeTime(e.completedAt)}, before the heartbeat written at ${(_a = h == null ? void 0 : h.writtenAt) == null ? void 0 : _a.toISOString()}` : void 0;
+  return {
+    suspended: failed || stopped || hinted,
+    reason,
+    historyLost: failed && e.failure !== null && e.failure.historyLost || hinted && e.listed.historyLost,
+    evidence
+  };
+}
+function describeTime(date) {
+  return date ? `at ${date.toISOString()}` : "never";
+}
+async function readFailures(admin, since) {
+  const byId = /* @__PURE__ */ new Map();
+  try {
+    for (const raw of await admin.triggerFailureLogs(since)) {
+      const failure = readTriggerFailure(raw);
+      if (!failure) continue;
+      const known = byId.get(failure.eventSubscriptionId);
+      if (!known || known.at.getTime() < failure.at.getTime()) byId.set(failure.eventSubscriptionId, failure);
+    }
+    return { byId };
+  } catch (error) {
+    return { byId, error: `the TRIGGER_FAILURE logs: ${describeAdminError(error)}` };
+  }
+}
+async function readCompletedAt(admin, trigger) {
+  try {
+    return { completedAt: readExecution(await admin.latestExecution(trigger.id)).completedAt };
+  } catch (error) {
+    return { completedAt: null, error: `the latest execution of ${trigger.name}: ${describeAdminError(error)}` };
+  }
+}
+function describeAdminError(error) {
+  return error instanceof AdminApiError ? `${error.kind}: ${error.message}` : describeError(error);
+}
 
 // src/core/capture/capture-health.ts
 var captureHealthId = (app) => `${app}:captureHealth`;
@@ -897,7 +1099,8 @@ async function checkCapture(deps, heartbeatWrittenAt, outboxDepth) {
         steps: adminApiSteps(stepContext(deps), error instanceof AdminApiError ? error.kind : "failed")
       });
     }
-    if (listed) triggers = await healTriggers(deps, listed, previousRecords, problems, now);
+    if (listed)
+      triggers = await healTriggers(deps, listed, { previous, previousRecords, heartbeatWrittenAt }, problems, now);
   }
   if (stream.state === "stalled") {
     const suspended2 = triggers.filter((t) => t.state !== "running").map((t) => t.name);
@@ -930,26 +1133,15 @@ async function checkCapture(deps, heartbeatWrittenAt, outboxDepth) {
   }
   return report;
 }
-async function healTriggers(deps, listed, previousRecords, problems, now) {
+async function healTriggers(deps, listed, earlier, problems, now) {
   const states = [];
   for (const raw of listed) {
     const state = readTriggerState(raw);
     if (state && isWatched(state)) states.push(state);
   }
-  const records = [];
-  for (const state of states) {
-    const prev = previousRecords.get(state.name);
-    const record = {
-      name: state.name,
-      id: state.id,
-      state: state.state,
-      reason: state.reason === void 0 ? null : state.reason,
-      historyLost: state.historyLost,
-      since: prev && prev.state === state.state && prev.since ? prev.since : new Date(now),
-      collections: await reconcileCollections(deps, state),
-      lastResume: prev ? prev.lastResume : null,
-      reconcile: prev ? prev.reconcile : null
-    };
+  const records = await readTriggerRecords(deps, states, earlier, problems, now);
+  for (const record of records) {
+    const prev = earlier.previousRecords.get(record.name);
     if (record.state === "suspended") await suspended(deps, record, prev, problems, now);
     else if (record.state === "disabled")
       problems.push({
@@ -964,7 +1156,6 @@ async function healTriggers(deps, listed, previousRecords, problems, now) {
         deps.logger.info({ msg: "capture trigger running again", trigger: record.name, wasSince: prev.since });
       await insertOwedReconcile(deps, record, now);
     }
-    records.push(record);
   }
   const listedNames = new Set(states.map((s) => s.name));
   deps.health.captured.forEach((namespace) => {
@@ -972,7 +1163,7 @@ async function healTriggers(deps, listed, previousRecords, problems, now) {
     if (dot <= 0) return;
     const name = captureTriggerName(namespace.slice(0, dot), namespace.slice(dot + 1));
     if (listedNames.has(name)) return;
-    const prev = previousRecords.get(name);
+    const prev = earlier.previousRecords.get(name);
     const record = {
       name,
       id: null,
@@ -982,7 +1173,10 @@ async function healTriggers(deps, listed, previousRecords, problems, now) {
       since: prev && prev.state === "missing" && prev.since ? prev.since : new Date(now),
       collections: [namespace],
       lastResume: null,
-      reconcile: null
+      reconcile: null,
+      lastExecutionAt: null,
+      failure: null,
+      evidence: []
     };
     records.push(record);
     problems.push({
@@ -998,13 +1192,62 @@ async function healTriggers(deps, listed, previousRecords, problems, now) {
   });
   return records;
 }
+async function readTriggerRecords(deps, states, earlier, problems, now) {
+  const admin = deps.admin;
+  const lastCheck = earlier.previous && earlier.previous.checkedAt instanceof Date ? earlier.previous.checkedAt.getTime() : 0;
+  const since = new Date(Math.max(now - 24 * 36e5, lastCheck ? lastCheck - 10 * 6e4 : now - 36e5));
+  const failures = await readFailures(admin, since);
+  const unread = failures.error ? [failures.error] : [];
+  const heartbeatTrigger = captureTriggerName(deps.config.heartbeatDatabase, deps.config.heartbeatCollection);
+  const records = [];
+  for (const state of states) {
+    const prev = earlier.previousRecords.get(state.name);
+    const execution = await readCompletedAt(admin, state);
+    if (execution.error) unread.push(execution.error);
+    const logged = failures.byId.get(state.id) || null;
+    const carried = prev && prev.id === state.id && prev.failure ? prev.failure : null;
+    const failure = logged && (!carried || logged.at.getTime() >= carried.at.getTime()) ? logged : carried;
+    const completedAt = execution.error ? prev && prev.lastExecutionAt || null : execution.completedAt;
+    const judged = judgeTrigger({
+      listed: state,
+      completedAt,
+      failure: failure && { eventSubscriptionId: state.id, ...failure },
+      resumedAt: prev && prev.lastResume && prev.lastResume.ok ? prev.lastResume.at : null,
+      heartbeat: state.name === heartbeatTrigger && !execution.error ? { writtenAt: earlier.heartbeatWrittenAt, now, stallAfterMs: deps.health.stallAfterMs } : void 0
+    });
+    const stateNow = judged.suspended ? "suspended" : state.state === "disabled" ? "disabled" : "running";
+    records.push({
+      name: state.name,
+      id: state.id,
+      state: stateNow,
+      reason: judged.reason === void 0 ? null : judged.reason,
+      historyLost: judged.historyLost,
+      since: prev && prev.state === stateNow && prev.since ? prev.since : new Date(now),
+      collections: await reconcileCollections(deps, state),
+      lastResume: prev ? prev.lastResume : null,
+      reconcile: prev ? prev.reconcile : null,
+      lastExecutionAt: completedAt,
+      failure: failure && { at: failure.at, error: failure.error, historyLost: failure.historyLost },
+      evidence: judged.evidence
+    });
+  }
+  if (unread.length > 0)
+    problems.push({
+      level: "warning",
+      what: "Admin API",
+      detail: `could not read ${unread.join("; ")}; judged from the other signals`,
+      since: null,
+      steps: adminApiSteps(stepContext(deps), "failed")
+    });
+  return records;
+}
 async function suspended(deps, record, prev, problems, now) {
   const { admin, health } = deps;
   const lastResume = prev && prev.state === "suspended" ? prev.lastResume : null;
   const problem = {
     level: "critical",
     what: `capture trigger ${record.name}`,
-    detail: `suspended since ${iso(record.since)}` + (record.reason ? ` (${record.reason})` : "") + `: changes of ${record.collections.join(", ") || "its collection"} are not captured`,
+    detail: `suspended since ${iso(record.since)}` + (record.reason ? ` (${record.reason})` : "") + `: changes of ${record.collections.join(", ") || "its collection"} are not captured` + (record.evidence.length > 0 ? ` [seen by: ${record.evidence.join("; ")}]` : ""),
     since: record.since,
     steps: resumeSteps(stepContext(deps), record)
   };
@@ -1026,11 +1269,11 @@ async function suspended(deps, record, prev, problems, now) {
       await admin.resumeTrigger(record.id, true);
     }
   } catch (error) {
-    record.lastResume = { at: new Date(now), withToken, ok: false, error: describeAdminError(error) };
+    record.lastResume = { at: new Date(deps.clock.now()), withToken, ok: false, error: describeAdminError(error) };
     problem.detail += `; resuming it failed: ${record.lastResume.error}`;
     return;
   }
-  record.lastResume = { at: new Date(now), withToken, ok: true, error: null };
+  record.lastResume = { at: new Date(deps.clock.now()), withToken, ok: true, error: null };
   if (!withToken && record.collections.length > 0) {
     const owed = record.reconcile && record.reconcile.insertedAt === null ? record.reconcile : null;
     record.reconcile = {
@@ -1125,9 +1368,6 @@ function stepContext(deps) {
     adminConfigured: deps.admin !== void 0,
     autoResume: deps.health.autoResume
   };
-}
-function describeAdminError(error) {
-  return error instanceof AdminApiError ? `${error.kind}: ${error.message}` : describeError(error);
 }
 function union(a, b) {
   const out = a.slice();

@@ -1063,11 +1063,7 @@ var appSettings = {
   appName: setting("APP_NAME", text, "atlas-kinesis-bridge")
 };
 var outboxSettings = {
-  outboxDatabase: setting(
-    "KINESIS_OUTBOX_DATABASE",
-    databaseName,
-    (read) => read(heartbeatSettings.heartbeatDatabase)
-  ),
+  outboxDatabase: setting("KINESIS_OUTBOX_DATABASE", databaseName, (read) => read(heartbeatSettings.heartbeatDatabase)),
   outboxCollection: setting("KINESIS_OUTBOX_COLLECTION", collectionName, "kinesis_outbox"),
   statusCollection: setting("KINESIS_STATUS_COLLECTION", collectionName, "kinesis_status")
 };

@@ -9,6 +9,8 @@
  * firehoseAccessKeyPrevious) for the push to set; `values` what the stack decided (AWS_REGION,
  * KINESIS_STREAM_NAME); `remaining` the commands the APIs cannot do for you. Nothing secret is logged.
  */
+import { DeployError } from "./errors";
+import { PLACEHOLDER_CLUSTER } from "./local-app";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { createAtlasApi, type AtlasApi } from "./atlas-api";
@@ -142,6 +144,11 @@ export function clusterName(root: string): string {
   };
   const name = config.config?.clusterName;
   if (!name) throw new Error("data_sources/mongodb-atlas/config.json has no config.clusterName");
+  if (name === PLACEHOLDER_CLUSTER)
+    throw new DeployError(
+      "placeholder_cluster",
+      `data_sources/mongodb-atlas/config.json names the placeholder cluster "${PLACEHOLDER_CLUSTER}": put your cluster's name in clusterName`,
+    );
   return name;
 }
 

@@ -77,6 +77,14 @@ export function packageLambda(folder: string): LambdaPackage {
   return { zip, sha256: createHash("sha256").update(zip).digest("hex") };
 }
 
+/** The App Services secrets a stack supplies (AwsStackResult.secrets), by name. */
+export const STACK_SECRET_NAMES = [
+  "awsAccessKeyId",
+  "awsSecretAccessKey",
+  "firehoseAccessKey",
+  "firehoseAccessKeyPrevious",
+] as const;
+
 export interface AwsStackOptions {
   readonly root: string;
   readonly stackName: string;

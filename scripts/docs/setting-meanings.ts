@@ -64,7 +64,7 @@ export const SETTING_MEANINGS: Readonly<Record<string, string>> = {
     "credentials allowed `kinesis:PutRecord` and `kinesis:PutRecords` on the stream ([the stack](deploying.md#what-the-stack-holds)); without them events wait in the outbox",
   AWS_SECRET_ACCESS_KEY: "the secret of `AWS_ACCESS_KEY_ID`",
   AWS_SESSION_TOKEN:
-    "the session token of temporary credentials; empty with an IAM user's long-lived keys ([step 4](deploying.md#step-4-app-services))",
+    "the session token of temporary credentials; empty with an IAM user's long-lived keys ([what to have](deploying.md#what-to-have))",
   KINESIS_ENDPOINT:
     "the Kinesis API to call instead of AWS's `https://kinesis.<region>.amazonaws.com`, such as an emulator's",
 

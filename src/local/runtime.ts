@@ -65,6 +65,9 @@ export interface DatabaseTriggerState {
   readonly dropped: Record<string, number>;
   /** Events delivered to the trigger whose function has not finished yet (its backlog). */
   pending: number;
+  /** When its function last finished an event, and that event's cluster time (what the Admin API's latest execution reports). */
+  lastCompletedAt?: Date;
+  lastClusterTime?: unknown;
 }
 
 /** The error App Services shows for a trigger whose resume token has left the oplog. */
@@ -291,6 +294,11 @@ export class LocalRuntime {
       state.pending++;
       const remember = () => {
         state.pending--;
+        // A suspended trigger's processor is down: work that finishes after it does not count as a batch processed.
+        if (state.state === "running") {
+          state.lastCompletedAt = new Date();
+          state.lastClusterTime = raw.clusterTime;
+        }
         lastToken = raw._id as { _data: string };
         if (tokens) tokens[trigger.name] = raw._id;
       };

@@ -8,10 +8,12 @@ import { startLocalAdminApi, type LocalAdminApi, type SuspensionField } from "./
 import { SOURCE, type Pipeline, type VerifyResult } from "./pipeline";
 
 /**
- * `npm start -- --events N --suspend-capture`: capture stops as it does on Atlas when a trigger's
- * resume token leaves the oplog, while readings keep coming and already-captured readings are
- * updated and deleted; the heartbeat notices through the (local) Admin API, resumes the triggers
- * without their tokens and inserts a reconcile signal; the run ends with the usual exact check.
+ * `npm start -- --events N --suspend-capture`: capture stops as it does on Atlas when a trigger is
+ * suspended (a network error) and its resume token then leaves the oplog, while readings keep coming
+ * and already-captured readings are updated and deleted. The heartbeat notices through the (local)
+ * Admin API's documented signals only (the TRIGGER_FAILURE log, the latest execution that stopped),
+ * tries to resume from the token, which fails as the history is lost, resumes without it and
+ * inserts a reconcile signal; the run ends with the usual exact check.
  *
  * The local Admin API serves the heartbeat through the very values a deployment sets
  * (ADMIN_API_URL, the key pair, ADMIN_API_GROUP_ID, ADMIN_API_APP_ID, CAPTURE_AUTO_RESUME).
@@ -20,6 +22,9 @@ import { SOURCE, type Pipeline, type VerifyResult } from "./pipeline";
 /** The heartbeat runs every second here (every minute on Atlas); a heartbeat 10 s late counts as a stall (a busy machine delays them by seconds). */
 export const DEMO_HEARTBEAT_EVERY_MS = 1_000;
 const DEMO_STALL_AFTER_MS = 10_000;
+/** Why the triggers are suspended: nothing in it says the history is lost (that is found out by resuming). */
+export const DEMO_SUSPENSION_ERROR =
+  "(NetworkTimeout) connection to the cluster closed while reading the change stream";
 
 export interface HealResult {
   /** When capture was suspended (ms), and the triggers suspended. */
@@ -32,8 +37,8 @@ export interface HealResult {
   /** Already-captured readings updated and deleted while suspended. */
   gapUpdated: string[];
   gapDeleted: string[];
-  /** The heartbeat's resume calls: when, and with or without the token. */
-  resumes: { at: number; trigger: string; disableToken: boolean }[];
+  /** The heartbeat's resume calls: when, with or without the token, and what the Admin API answered. */
+  resumes: { at: number; trigger: string; disableToken: boolean; status: number }[];
   /** The reconcile signal the heartbeat inserted. */
   signal?: { id: string; collections: string[]; insertedAt: number; status: string; resent: number };
   /** What the capture check last recorded (`<app>:captureHealth`). */
@@ -117,7 +122,8 @@ export class SuspendCaptureDemo {
       .map((t) => t.name);
     const suspendedAt = Date.now();
     const insertedBefore = sensor.inserted;
-    for (const name of triggers) pipeline.runtime.suspendTrigger(name, { historyLost: true });
+    for (const name of triggers)
+      pipeline.runtime.suspendTrigger(name, { historyLost: true, error: DEMO_SUSPENSION_ERROR });
     const { gapUpdated, gapDeleted } = await writeGap(scene, landed);
     await sensor.finished;
 
@@ -160,11 +166,12 @@ export class SuspendCaptureDemo {
   private resumes(pipeline: Pipeline): HealResult["resumes"] {
     const ids = new Map(pipeline.runtime.listDatabaseTriggers().map((t) => [t.id, t.name]));
     return this.admin.calls
-      .filter((c) => c.method === "PUT" && c.status === 204)
+      .filter((c) => c.operation === "adminResumeTrigger")
       .map((c) => ({
         at: c.at,
         trigger: ids.get(decodeURIComponent(c.path.split("/")[6] || "")) || c.path,
         disableToken: (c.body as { disable_token?: unknown } | undefined)?.disable_token === true,
+        status: c.status,
       }));
   }
 
@@ -304,13 +311,15 @@ export function describeHeal(result: HealResult): string[] {
     .map(([op, n]) => `${n} ${op}s`)
     .join(", ");
   const lines = [
-    `Capture suspended after ${result.insertedBefore} readings (${result.triggers.join(", ")}; history lost): ` +
+    `Capture suspended after ${result.insertedBefore} readings (${result.triggers.join(", ")}; a network error, then the history lost): ` +
       `during the gap ${result.gapUpdated.length} captured readings were updated and ${result.gapDeleted.length} deleted; ` +
       `change events never delivered: ${dropped || "none"}`,
   ];
   for (const r of result.resumes)
     lines.push(
-      `Noticed by the heartbeat and resumed ${r.disableToken ? "without" : "from"} its resume token after ${s(r.at - result.suspendedAt)}: ${r.trigger}`,
+      r.status === 204
+        ? `Resumed by the heartbeat ${r.disableToken ? "without" : "from"} its resume token after ${s(r.at - result.suspendedAt)}: ${r.trigger}`
+        : `The heartbeat's resume ${r.disableToken ? "without" : "from"} its resume token was refused (${r.status}) after ${s(r.at - result.suspendedAt)}: ${r.trigger}`,
     );
   if (result.resumes.length === 0) lines.push("The heartbeat resumed nothing (see .local/functions.log)");
   if (result.signal)

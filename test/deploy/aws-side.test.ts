@@ -11,8 +11,10 @@ import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-sec
 import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 import { mockClient } from "aws-sdk-client-mock";
 import { spawnSync } from "node:child_process";
+import { cpSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { createAtlasApi } from "../../scripts/deploy/atlas-api";
 import { deployAwsSide, type AwsSideOptions } from "../../scripts/deploy/aws-side";
 import { startAtlasAdminStandIn, type AtlasProject } from "../helpers/atlas-admin-stand-in";
@@ -22,6 +24,15 @@ import { startAtlasAdminStandIn, type AtlasProject } from "../helpers/atlas-admi
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = "true";
 
 const root = join(import.meta.dirname, "..", "..");
+/** The export with a cluster named (the repository ships the placeholder, which the AWS step refuses). */
+const exportRoot = mkdtempSync(join(tmpdir(), "akb-aws-side-"));
+for (const dir of ["aws", "config", "data_sources", "mongodb", "values"])
+  cpSync(join(root, dir), join(exportRoot, dir), { recursive: true });
+writeFileSync(
+  join(exportRoot, "data_sources", "mongodb-atlas", "config.json"),
+  JSON.stringify({ name: "mongodb-atlas", type: "mongodb-atlas", config: { clusterName: "Cluster0" } }),
+);
+afterAll(() => rmSync(exportRoot, { recursive: true, force: true }));
 const GROUP = "5f1d3a2b4c6e8f0a1b2c3d4e";
 const KEYS = { publicKey: "abcdefgh", privateKey: "11111111-2222-3333-4444-555555555555" };
 const SECRET = {
@@ -104,7 +115,7 @@ async function world(accessList: AtlasProject["accessList"] = [{ cidrBlock: "0.0
 function options(atlasUrl: string, overrides: Partial<AwsSideOptions> = {}): AwsSideOptions & { lines: string[] } {
   const lines: string[] = [];
   return {
-    root,
+    root: exportRoot,
     stackName: "bridge",
     dryRun: false,
     accessList: [],
@@ -134,6 +145,18 @@ const deps = (atlasUrl: string) => ({
 });
 
 describe("npm run deploy -- --aws: the stack and the Atlas access in one pass", () => {
+  it("refuses the placeholder cluster name before reading Atlas or AWS (exit 7)", async () => {
+    const atlas = await world();
+    const run = options(atlas.url, { root });
+    await expect(deployAwsSide(run, deps(atlas.url))).rejects.toMatchObject({
+      kind: "placeholder_cluster",
+      exitCode: 7,
+      message: expect.stringContaining('the placeholder cluster "YOUR_CLUSTER_NAME"'),
+    });
+    expect(atlas.calls).toEqual([]);
+    expect(mocks.cloudFormation.calls()).toEqual([]);
+  });
+
   it("gives the stack the cluster's address, then makes the user with the password the stack generated, and returns the secrets", async () => {
     const atlas = await world();
     const run = options(atlas.url);

@@ -11,8 +11,10 @@ import {
 } from "node:fs";
 import { tmpdir } from "node:os";
 import { delimiter, join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import { findCli, pushCommand, writeAppServicesLayout } from "../../scripts/deploy";
+import { startLocalAdminApi } from "../../src/local/admin-api-server";
+import { run as runProcess, userEnv } from "../helpers/command";
 
 const repository = join(import.meta.dirname, "..", "..");
 
@@ -50,7 +52,12 @@ function fakeCli(name: string): { dir: string; log: string } {
   return { dir, log };
 }
 
-describe("npm run deploy", { timeout: 120_000 }, () => {
+const stops: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const stop of stops.splice(0)) await stop();
+});
+
+describe("npm run deploy -- --cli appservices|realm-cli", { timeout: 120_000 }, () => {
   it("generates the appservices layout (root_config.json, https_endpoints/) from the same files", () => {
     const target = mkdtempSync(join(tmpdir(), "akb-layout-"));
     const files = writeAppServicesLayout(repository, target);
@@ -88,18 +95,22 @@ describe("npm run deploy", { timeout: 120_000 }, () => {
     expect(findCli("")).toBeUndefined();
   });
 
-  it("--dry-run without any CLI prints what would be pushed and how to install one, and exits 0", () => {
+  it("--dry-run without the CLI prints what would be pushed and how to install it, and exits 0", () => {
     const root = repositoryCopy();
-    const result = spawnSync(process.execPath, ["--import", "tsx", "scripts/deploy.ts", "--dry-run"], {
-      cwd: root,
-      encoding: "utf8",
-      env: { ...process.env, PATH: `${join(process.execPath, "..")}` },
-    });
+    const result = spawnSync(
+      process.execPath,
+      ["--import", "tsx", "scripts/deploy.ts", "--cli", "appservices", "--dry-run"],
+      {
+        cwd: root,
+        encoding: "utf8",
+        env: { ...process.env, PATH: `${join(process.execPath, "..")}` },
+      },
+    );
     expect(result.status, result.stderr).toBe(0);
     expect(result.stdout).toMatch(
       /Would push build\/appservices-app \(\d+ files\) with: appservices push --local build\/appservices-app --dry-run --yes/,
     );
-    expect(result.stdout).toMatch(/No App Services CLI on PATH/);
+    expect(result.stdout).toMatch(/appservices is not on PATH: install it to push/);
   });
 
   it("pushes with the installed CLI and the right flags", () => {
@@ -110,11 +121,15 @@ describe("npm run deploy", { timeout: 120_000 }, () => {
       );
     const before = snapshot();
     const cli = fakeCli("realm-cli");
-    const result = spawnSync(process.execPath, ["--import", "tsx", "scripts/deploy.ts", "--remote", "my-app"], {
-      cwd: root,
-      encoding: "utf8",
-      env: { ...process.env, PATH: `${cli.dir}${delimiter}${process.env.PATH}` },
-    });
+    const result = spawnSync(
+      process.execPath,
+      ["--import", "tsx", "scripts/deploy.ts", "--cli", "realm-cli", "--remote", "my-app"],
+      {
+        cwd: root,
+        encoding: "utf8",
+        env: { ...process.env, PATH: `${cli.dir}${delimiter}${process.env.PATH}` },
+      },
+    );
     expect(result.status, result.stderr).toBe(0);
     expect(existsSync(cli.log)).toBe(true);
     expect(readFileSync(cli.log, "utf8").trim()).toBe("push --local . --remote my-app");
@@ -132,11 +147,15 @@ describe("npm run deploy", { timeout: 120_000 }, () => {
     writeFileSync(join(root, "environments", "staging.json"), JSON.stringify({ values: {} }));
     const cli = fakeCli("realm-cli");
     const deploy = () =>
-      spawnSync(process.execPath, ["--import", "tsx", "scripts/deploy.ts", "--remote", "my-app"], {
-        cwd: root,
-        encoding: "utf8",
-        env: { ...process.env, PATH: `${cli.dir}${delimiter}${process.env.PATH}` },
-      });
+      spawnSync(
+        process.execPath,
+        ["--import", "tsx", "scripts/deploy.ts", "--cli", "realm-cli", "--remote", "my-app"],
+        {
+          cwd: root,
+          encoding: "utf8",
+          env: { ...process.env, PATH: `${cli.dir}${delimiter}${process.env.PATH}` },
+        },
+      );
     const warned = deploy();
     expect(warned.status, warned.stderr).toBe(0);
     expect(warned.stderr).toContain("warning: environments/staging.json: not an environment App Services defines");
@@ -149,7 +168,93 @@ describe("npm run deploy", { timeout: 120_000 }, () => {
     const refused = deploy();
     expect(refused.status).toBe(1);
     expect(refused.stderr).toContain("values/SNAPSHOT_CHUNK_SIZE.json: SNAPSHOT_CHUNK_SIZE must be a whole number");
-    expect(refused.stderr).toContain("Not pushing: 1 problem(s) in the export (npm run check).");
+    expect(refused.stderr).toContain("Not deploying: 1 problem(s) in the export (npm run check).");
     expect(readFileSync(cli.log, "utf8").trim().split("\n")).toHaveLength(1);
+  });
+});
+
+describe("npm run deploy (the Admin API) as a user runs it", { timeout: 180_000 }, () => {
+  it("without an API key: names the variables to set and exits 3, before building anything", async () => {
+    const root = repositoryCopy();
+    const result = await runProcess(
+      process.execPath,
+      ["--import", "tsx", "scripts/deploy.ts", "--remote", "akb", "--project", "p1"],
+      {
+        cwd: root,
+        env: userEnv(),
+      },
+    );
+    expect(result.code, result.stderr).toBe(3);
+    expect(result.stderr).toContain(
+      "deploy: MONGODB_ATLAS_PUBLIC_API_KEY and MONGODB_ATLAS_PRIVATE_API_KEY are not both set",
+    );
+    expect(result.stdout).not.toContain("Building");
+  });
+
+  it("against the local stand-in, end to end: the placeholder stops it (exit 7); a missing secret too (exit 6); then it deploys (exit 0), and again writes nothing", async () => {
+    const api = await startLocalAdminApi({
+      publicKey: "pk",
+      privateKey: "private-key-5c4d",
+      groupId: "5f7c0a0a0a0a0a0a0a0a0a0a",
+    });
+    stops.push(() => api.stop());
+    const root = repositoryCopy();
+    const env = userEnv({
+      ADMIN_API_URL: api.url,
+      MONGODB_ATLAS_PUBLIC_API_KEY: "pk",
+      MONGODB_ATLAS_PRIVATE_API_KEY: "private-key-5c4d",
+      MONGODB_ATLAS_PROJECT_ID: "5f7c0a0a0a0a0a0a0a0a0a0a",
+      firehoseAccessKey: "a-long-random-access-key-value",
+    });
+    const deploy = (...args: string[]) =>
+      runProcess(
+        process.execPath,
+        ["--import", "tsx", "scripts/deploy.ts", "--remote", "atlas-kinesis-bridge", ...args],
+        {
+          cwd: root,
+          env,
+          timeoutMs: 150_000,
+        },
+      );
+    const writes = () => api.calls.filter((c) => c.method !== "GET" && c.operation !== "adminLogin");
+    const placeholder = await deploy();
+    expect(placeholder.code, placeholder.stderr).toBe(7);
+    expect(placeholder.stderr).toContain('names the placeholder cluster "YOUR_CLUSTER_NAME"');
+    const config = join(root, "data_sources/mongodb-atlas/config.json");
+    writeFileSync(config, readFileSync(config, "utf8").replace("YOUR_CLUSTER_NAME", "Cluster0"));
+    const missing = await deploy();
+    expect(missing.code, missing.stderr).toBe(6);
+    expect(missing.stdout).toContain("create  secret       firehoseAccessKey (value from the environment)");
+    expect(missing.stderr).toMatch(/deploy: 5 secret\(s\) missing, .*awsSecretAccessKey \(for AWS_SECRET_ACCESS_KEY\)/);
+    expect(writes()).toEqual([]);
+    const secrets = {
+      firehoseAccessKeyPrevious: "p-1",
+      awsAccessKeyId: "a-2",
+      awsSecretAccessKey: "s-3",
+      adminApiPublicKey: "none",
+      adminApiPrivateKey: "none",
+    };
+    // Outside the export: npm run check refuses a secrets.json in it (secret values never go into an export).
+    const secretsFile = join(mkdtempSync(join(tmpdir(), "akb-secrets-")), "secrets.json");
+    writeFileSync(secretsFile, JSON.stringify(secrets));
+    const deployed = await deploy("--secrets-file", secretsFile);
+    expect(deployed.code, deployed.stderr).toBe(0);
+    expect(deployed.stdout).toMatch(/Deployed: deployment [0-9a-f]{24} \(atlas-kinesis-bridge[^)]*\) is successful\./);
+    expect(
+      api
+        .app()
+        .deployed.triggers.map((t) => t.name)
+        .sort(),
+    ).toEqual(["capture_monitors_reports", "capture_streamkap_streamkap_heartbeat", "emitHeartbeat", "runSnapshot"]);
+    const written = writes().length;
+    const again = await deploy("--secrets-file", secretsFile);
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stdout).toContain(
+      "Nothing to deploy: atlas-kinesis-bridge already matches the export; nothing was written.",
+    );
+    expect(writes()).toHaveLength(written);
+    const output = [placeholder, missing, deployed, again].map((r) => r.stdout + r.stderr).join("\n");
+    expect(output).not.toContain("a-long-random-access-key-value");
+    expect(output).not.toContain("private-key-5c4d");
   });
 });

@@ -17,7 +17,8 @@ export interface CommandResult {
 export function userEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [key, value] of Object.entries(process.env)) {
-    if (/^(npm_|MONGODB_URI$|FIREHOSE_|AWS_|KINESIS_|PORT$|HOST$|METRICS_TOKEN$)/i.test(key)) continue;
+    if (/^(npm_|MONGODB_URI$|MONGODB_ATLAS_|ADMIN_API_|FIREHOSE_|AWS_|KINESIS_|PORT$|HOST$|METRICS_TOKEN$)/i.test(key))
+      continue;
     env[key] = value;
   }
   return { ...env, ...extra };

@@ -3,9 +3,20 @@ import { afterEach, describe, expect, it } from "vitest";
 import { createAdminApiClient } from "../../src/adapters/admin-api/admin-api-client";
 import { createNodeTransport } from "../../src/adapters/http/node-transport";
 import { captureHealthId } from "../../src/core/capture/capture-health";
-import { AdminApiError, readTriggerState } from "../../src/core/capture/trigger-admin";
+import {
+  AdminApiError,
+  readExecution,
+  readTriggerFailure,
+  readTriggerState,
+} from "../../src/core/capture/trigger-admin";
 import { EmbeddedStore } from "../../src/embedded/store";
-import { startLocalAdminApi, type LocalAdminApi, type SuspensionField } from "../../src/local/admin-api-server";
+import {
+  startLocalAdminApi,
+  type LocalAdminApi,
+  type ResumeFromLostHistory,
+  type SuspensionField,
+} from "../../src/local/admin-api-server";
+import { createSpecValidator } from "../../src/local/admin-api/spec-validator";
 import { LocalRuntime } from "../../src/local/runtime";
 
 /**
@@ -23,13 +34,19 @@ afterEach(async () => {
 });
 
 async function setUp(
-  options: { suspensionField?: SuspensionField; tokenTtlMs?: number; values?: Record<string, unknown> } = {},
+  options: {
+    suspensionField?: SuspensionField;
+    resumeFromLostHistory?: ResumeFromLostHistory;
+    tokenTtlMs?: number;
+    values?: Record<string, unknown>;
+  } = {},
 ) {
   const holder: { runtime?: LocalRuntime } = {};
   const admin: LocalAdminApi = await startLocalAdminApi({
     ...KEY,
     ...IDS,
     suspensionField: options.suspensionField,
+    resumeFromLostHistory: options.resumeFromLostHistory,
     tokenTtlMs: options.tokenTtlMs,
     runtime: () => holder.runtime as LocalRuntime,
   });
@@ -83,23 +100,87 @@ describe("the Admin API client against the local Admin API", () => {
     ]);
   });
 
-  it.each<{ field: SuspensionField; reason: RegExp | undefined; historyLost: boolean }>([
-    { field: "error", reason: /ChangeStreamHistoryLost/, historyLost: true },
-    { field: "status", reason: /status SUSPENDED/, historyLost: false },
-  ])(
-    "a suspended trigger as the $field reading lists it; resumed from the token it stays so, without it it runs",
-    async ({ field, reason, historyLost }) => {
-      const { client, runtime } = await setUp({ suspensionField: field });
-      const api = client();
-      const suspended = runtime.suspendTrigger(REPORTS, { historyLost: true });
-      const read = async () => (await api.listTriggers()).map(readTriggerState).find((s) => s?.name === REPORTS);
-      expect(await read()).toMatchObject({ state: "suspended", reason: expect.stringMatching(reason!), historyLost });
-      await api.resumeTrigger(suspended.id, false);
-      expect((await read())?.state).toBe("suspended");
-      await api.resumeTrigger(suspended.id, true);
-      expect((await read())?.state).toBe("running");
-    },
-  );
+  it("lists a suspended trigger with the reference's fields only; its latest execution stops and a TRIGGER_FAILURE log names it", async () => {
+    const { client, runtime, store, admin } = await setUp();
+    const api = client();
+    await store.db("monitors").collection("reports").insertOne({ _id: 1 });
+    const reportsId = runtime.listDatabaseTriggers().find((t) => t.name === REPORTS)?.id as string;
+    let completed: Date | null = null;
+    for (const until = Date.now() + 5_000; completed === null && Date.now() < until;) {
+      completed = readExecution(await api.latestExecution(reportsId)).completedAt;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    expect(completed).toBeInstanceOf(Date);
+    const since = new Date(Date.now() - 1_000);
+    runtime.suspendTrigger(REPORTS, { historyLost: true });
+    await store.db("monitors").collection("reports").insertOne({ _id: 2 }); // never delivered
+    const listed = (await api.listTriggers()).find((t) => (t as { name: string }).name === REPORTS);
+    expect(Object.keys(listed as object).sort()).toEqual([
+      "_id",
+      "config",
+      "disabled",
+      "event_processors",
+      "function_id",
+      "function_name",
+      "name",
+      "type",
+    ]);
+    expect(readExecution(await api.latestExecution(reportsId)).completedAt).toEqual(completed);
+    const failures = (await api.triggerFailureLogs(since)).map(readTriggerFailure);
+    expect(failures).toEqual([
+      expect.objectContaining({ eventSubscriptionId: reportsId, name: REPORTS, historyLost: true }),
+    ]);
+    // Every request and every answer matches the spec's schemas.
+    const validator = createSpecValidator();
+    for (const call of admin.calls.filter((c) => c.operation && c.operation !== "adminLogin")) {
+      expect(validator.request(call.operation!, call.query, call.body, call.body !== undefined), call.path).toEqual([]);
+      expect(validator.answer(call.operation!, call.status, call.answer), call.path).toEqual([]);
+    }
+  });
+
+  it.each<{ field: SuspensionField; reason: RegExp }>([
+    { field: "error", reason: /ChangeStreamHistoryLost/ },
+    { field: "status", reason: /status SUSPENDED/ },
+  ])("can add the undocumented '$field' reading of a suspension to a listed trigger", async ({ field, reason }) => {
+    const { client, runtime } = await setUp({ suspensionField: field });
+    runtime.suspendTrigger(REPORTS, { historyLost: true });
+    const state = (await client().listTriggers()).map(readTriggerState).find((s) => s?.name === REPORTS);
+    expect(state).toMatchObject({ state: "suspended", reason: expect.stringMatching(reason) });
+  });
+
+  it("history lost, resumed from the token: refused (400, the spec's Error shape) and logged; without the token it runs", async () => {
+    const { client, runtime, admin } = await setUp();
+    const api = client();
+    const suspended = runtime.suspendTrigger(REPORTS, {
+      historyLost: true,
+      error: "(NetworkTimeout) connection closed",
+    });
+    const error = (await api.resumeTrigger(suspended.id, false).catch((e: unknown) => e)) as AdminApiError;
+    expect(error).toBeInstanceOf(AdminApiError);
+    expect(error).toMatchObject({ kind: "history_lost", status: 400 });
+    expect(suspended.state).toBe("suspended");
+    const failures = (await api.triggerFailureLogs(new Date(Date.now() - 60_000))).map(readTriggerFailure);
+    expect(failures.map((f) => f?.historyLost)).toEqual([true, false]); // newest first: the refused resume, then the suspension
+    await api.resumeTrigger(suspended.id, true);
+    expect(suspended.state).toBe("running");
+    expect(admin.calls.filter((c) => c.operation === "adminResumeTrigger").map((c) => c.status)).toEqual([400, 204]);
+  });
+
+  it("the other reading: a resume from a lost token is accepted (204), and the trigger fails again as it restarts", async () => {
+    const { client, runtime } = await setUp({ resumeFromLostHistory: "accepted" });
+    const api = client();
+    const suspended = runtime.suspendTrigger(REPORTS, {
+      historyLost: true,
+      error: "(NetworkTimeout) connection closed",
+    });
+    const before = Date.now();
+    await api.resumeTrigger(suspended.id, false);
+    expect(suspended.state).toBe("suspended");
+    await new Promise((r) => setTimeout(r, 300));
+    const failures = (await api.triggerFailureLogs(new Date(before - 60_000))).map(readTriggerFailure);
+    expect(failures[0]).toMatchObject({ historyLost: true });
+    expect(failures[0]!.at.getTime()).toBeGreaterThan(before);
+  });
 
   it.each<{ name: string; act: (s: Awaited<ReturnType<typeof setUp>>) => Promise<unknown>; kind: string }>([
     { name: "a wrong private key", act: (s) => s.client({ privateKey: "wrong" }).listTriggers(), kind: "unauthorized" },

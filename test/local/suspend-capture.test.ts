@@ -7,9 +7,11 @@ import { DEMO_HEARTBEAT_EVERY_MS, describeHeal, SuspendCaptureDemo } from "../..
 
 /**
  * `npm start -- --events N --suspend-capture` end to end: the whole loop (sensor → capture trigger →
- * kinesalite → Firehose simulator → webhook → embedded store), capture suspended with its history
- * lost while readings are inserted, updated and deleted, the built emitHeartbeat noticing it through
- * the local Admin API, resuming without the token and inserting a reconcile signal; then the exact check.
+ * kinesalite → Firehose simulator → webhook → embedded store), capture suspended (a network error)
+ * with its history lost while readings are inserted, updated and deleted; the built emitHeartbeat
+ * notices it through the local Admin API's documented signals only (the TRIGGER_FAILURE log, the
+ * execution that stopped; the listed triggers carry no state), tries the resume token, which is
+ * refused as the history is lost, resumes without it and inserts a reconcile signal; then the exact check.
  */
 const root = resolve(import.meta.dirname, "..", "..");
 const running: (() => Promise<void>)[] = [];
@@ -47,15 +49,20 @@ describe(
       expect(result.triggers).toEqual(["capture_monitors_reports", "capture_streamkap_streamkap_heartbeat"]);
       expect(result.dropped.update).toBeGreaterThan(0);
       expect(result.dropped.delete).toBeGreaterThan(0);
-      // ... the heartbeat noticed it within seconds and resumed every trigger without its token, once ...
+      // ... the heartbeat noticed it within seconds through the documented signals, tried the resume
+      // token (refused: the history is lost), and resumed every trigger without it, once ...
       const reports = result.resumes.filter((r) => r.trigger === "capture_monitors_reports");
-      expect(reports).toHaveLength(1);
-      expect(reports[0].disableToken).toBe(true);
+      expect(reports.map((r) => [r.disableToken, r.status])).toEqual([
+        [false, 400],
+        [true, 204],
+      ]);
       expect(reports[0].at - result.suspendedAt).toBeLessThan(5 * DEMO_HEARTBEAT_EVERY_MS);
-      expect(result.resumes.every((r) => r.disableToken)).toBe(true);
+      expect(result.resumes.filter((r) => r.status === 204).every((r) => r.disableToken)).toBe(true);
+      const listed = demo.admin.calls.filter((c) => c.operation === "adminListTriggers");
+      expect(JSON.stringify(listed.map((c) => c.answer))).not.toMatch(/"(error|status|state)":/);
       // ... then inserted the reconcile signal for the trigger's collection, which ran to the end.
       expect(result.signal).toMatchObject({ collections: ["monitors.reports"], status: "done" });
-      expect(result.signal!.insertedAt).toBeGreaterThan(reports[0].at);
+      expect(result.signal!.insertedAt).toBeGreaterThan(reports[1].at);
       // It re-read at least what the source held when capture stopped (later readings were captured again).
       expect(result.signal!.resent).toBeGreaterThanOrEqual(result.insertedBefore - result.gapDeleted.length);
       const record = (result.health?.triggers as { name: string; lastResume: unknown; reconcile: unknown }[]).find(
@@ -64,6 +71,7 @@ describe(
       expect(record).toMatchObject({
         lastResume: { withToken: false, ok: true },
         reconcile: { collections: ["monitors.reports"] },
+        failure: { historyLost: true },
       });
 
       // The exact end state: nothing missing, extra or different; the gap's deletes gone, its updates in.

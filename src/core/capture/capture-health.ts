@@ -1,5 +1,4 @@
 import type { BsonPort } from "../bson-port";
-import { describeError } from "../errors";
 import type { Clock, CollectionPort, DatabasePort, DataSourcePort, Document, Logger } from "../ports";
 import { captureTriggerName, WHOLE_DATABASE } from "./capture-list";
 import {
@@ -16,6 +15,7 @@ import { heartbeatOnStreamId } from "./heartbeat-on-stream";
 import type { CaptureConfig } from "./config";
 import type { CaptureHealthConfig } from "./health-config";
 import { AdminApiError, readTriggerState, type TriggerAdminPort, type TriggerState } from "./trigger-admin";
+import { describeAdminError, judgeTrigger, readCompletedAt, readFailures } from "./trigger-signals";
 
 /**
  * Notices a stopped capture and heals it, from the heartbeat (emitHeartbeat runs it every minute).
@@ -28,8 +28,10 @@ import { AdminApiError, readTriggerState, type TriggerAdminPort, type TriggerSta
  *    (by s + 60 s) off the stream, and the heartbeat after that (by s + 120 s) sees it: noticed within
  *    about 2 minutes. A healthy put takes well under a second, and the publisher gives up on a put
  *    (outboxing it) within about 50 s, so a healthy minute never crosses the 45 s default.
- * 2. **With Admin API credentials** it also lists the app's triggers and reports every capture trigger
- *    that is suspended, disabled or missing; with CAPTURE_AUTO_RESUME it resumes a suspended one: from
+ * 2. **With Admin API credentials** it also lists the app's triggers, reads each capture trigger's
+ *    latest execution and the app's TRIGGER_FAILURE logs (the documented signals, weighed in
+ *    trigger-signals.ts), and reports every capture trigger that is suspended, disabled or missing;
+ *    with CAPTURE_AUTO_RESUME it resumes a suspended one: from
  *    its resume token when the oplog still has it, otherwise (the trigger says ChangeStreamHistoryLost,
  *    the resume fails so, or a resume from the token did not hold) without it. Events written while
  *    it was suspended are then never captured, so at the next heartbeat that finds the trigger running
@@ -85,6 +87,12 @@ export interface TriggerRecord {
   /** What a reconcile of this trigger re-reads ("db.coll"); empty for the heartbeat's and runSnapshot's. */
   collections: string[];
   lastResume: { at: Date; withToken: boolean; ok: boolean; error: string | null } | null;
+  /** Its latest execution's `completed_at`, as last read. */
+  lastExecutionAt: Date | null;
+  /** The newest TRIGGER_FAILURE logged for it. */
+  failure: { at: Date; error: string; historyLost: boolean } | null;
+  /** Which signals said it is suspended (empty when it runs). */
+  evidence: string[];
   /** A reconcile the heartbeat owes (insertedAt null) or inserted, after resuming without the token. */
   reconcile: { signalId: unknown; collections: string[]; requestedAt: Date; insertedAt: Date | null } | null;
 }
@@ -207,7 +215,8 @@ export async function checkCapture(
         steps: adminApiSteps(stepContext(deps), error instanceof AdminApiError ? error.kind : "failed"),
       });
     }
-    if (listed) triggers = await healTriggers(deps, listed, previousRecords, problems, now);
+    if (listed)
+      triggers = await healTriggers(deps, listed, { previous, previousRecords, heartbeatWrittenAt }, problems, now);
   }
 
   if (stream.state === "stalled") {
@@ -251,11 +260,19 @@ export async function checkCapture(
   return report;
 }
 
-/** Reads the listed triggers, resumes suspended ones when allowed, and inserts owed reconcile signals. */
+/** What the previous check knew, for this one. */
+interface Earlier {
+  readonly previous: CaptureHealthReport | null;
+  readonly previousRecords: Map<string, TriggerRecord>;
+  /** The heartbeat written before this run: the heartbeat's own capture trigger must have processed it. */
+  readonly heartbeatWrittenAt: Date | null;
+}
+
+/** Reads the listed triggers and their signals, resumes suspended ones when allowed, and inserts owed reconcile signals. */
 async function healTriggers(
   deps: CaptureHealthDeps,
   listed: unknown[],
-  previousRecords: Map<string, TriggerRecord>,
+  earlier: Earlier,
   problems: CaptureProblem[],
   now: number,
 ): Promise<TriggerRecord[]> {
@@ -264,20 +281,9 @@ async function healTriggers(
     const state = readTriggerState(raw);
     if (state && isWatched(state)) states.push(state);
   }
-  const records: TriggerRecord[] = [];
-  for (const state of states) {
-    const prev = previousRecords.get(state.name);
-    const record: TriggerRecord = {
-      name: state.name,
-      id: state.id,
-      state: state.state,
-      reason: state.reason === undefined ? null : state.reason,
-      historyLost: state.historyLost,
-      since: prev && prev.state === state.state && prev.since ? prev.since : new Date(now),
-      collections: await reconcileCollections(deps, state),
-      lastResume: prev ? prev.lastResume : null,
-      reconcile: prev ? prev.reconcile : null,
-    };
+  const records = await readTriggerRecords(deps, states, earlier, problems, now);
+  for (const record of records) {
+    const prev = earlier.previousRecords.get(record.name);
     if (record.state === "suspended") await suspended(deps, record, prev, problems, now);
     else if (record.state === "disabled")
       problems.push({
@@ -292,7 +298,6 @@ async function healTriggers(
         deps.logger.info({ msg: "capture trigger running again", trigger: record.name, wasSince: prev.since });
       await insertOwedReconcile(deps, record, now);
     }
-    records.push(record);
   }
   // A captured namespace whose trigger is not deployed at all captures nothing.
   const listedNames = new Set(states.map((s) => s.name));
@@ -301,7 +306,7 @@ async function healTriggers(
     if (dot <= 0) return;
     const name = captureTriggerName(namespace.slice(0, dot), namespace.slice(dot + 1));
     if (listedNames.has(name)) return;
-    const prev = previousRecords.get(name);
+    const prev = earlier.previousRecords.get(name);
     const record: TriggerRecord = {
       name,
       id: null,
@@ -312,6 +317,9 @@ async function healTriggers(
       collections: [namespace],
       lastResume: null,
       reconcile: null,
+      lastExecutionAt: null,
+      failure: null,
+      evidence: [],
     };
     records.push(record);
     problems.push({
@@ -325,6 +333,73 @@ async function healTriggers(
       ],
     });
   });
+  return records;
+}
+
+/**
+ * Each watched trigger's record: its listing, latest execution and newest TRIGGER_FAILURE, judged
+ * (trigger-signals.ts). Signals that could not be read are named in one warning; the check goes on
+ * with what it has.
+ */
+async function readTriggerRecords(
+  deps: CaptureHealthDeps,
+  states: TriggerState[],
+  earlier: Earlier,
+  problems: CaptureProblem[],
+  now: number,
+): Promise<TriggerRecord[]> {
+  const admin = deps.admin as TriggerAdminPort;
+  // From a little before the previous check (logs may land late), at most a day back.
+  const lastCheck =
+    earlier.previous && earlier.previous.checkedAt instanceof Date ? earlier.previous.checkedAt.getTime() : 0;
+  const since = new Date(Math.max(now - 24 * 3_600_000, lastCheck ? lastCheck - 10 * 60_000 : now - 3_600_000));
+  const failures = await readFailures(admin, since);
+  const unread: string[] = failures.error ? [failures.error] : [];
+  const heartbeatTrigger = captureTriggerName(deps.config.heartbeatDatabase, deps.config.heartbeatCollection);
+  const records: TriggerRecord[] = [];
+  for (const state of states) {
+    const prev = earlier.previousRecords.get(state.name);
+    const execution = await readCompletedAt(admin, state);
+    if (execution.error) unread.push(execution.error);
+    const logged = failures.byId.get(state.id) || null;
+    const carried = prev && prev.id === state.id && prev.failure ? prev.failure : null;
+    const failure = logged && (!carried || logged.at.getTime() >= carried.at.getTime()) ? logged : carried;
+    // An execution that could not be read is not one that stopped: the last one read stands in.
+    const completedAt = execution.error ? (prev && prev.lastExecutionAt) || null : execution.completedAt;
+    const judged = judgeTrigger({
+      listed: state,
+      completedAt,
+      failure: failure && { eventSubscriptionId: state.id, ...failure },
+      resumedAt: prev && prev.lastResume && prev.lastResume.ok ? prev.lastResume.at : null,
+      heartbeat:
+        state.name === heartbeatTrigger && !execution.error
+          ? { writtenAt: earlier.heartbeatWrittenAt, now, stallAfterMs: deps.health.stallAfterMs }
+          : undefined,
+    });
+    const stateNow = judged.suspended ? "suspended" : state.state === "disabled" ? "disabled" : "running";
+    records.push({
+      name: state.name,
+      id: state.id,
+      state: stateNow,
+      reason: judged.reason === undefined ? null : judged.reason,
+      historyLost: judged.historyLost,
+      since: prev && prev.state === stateNow && prev.since ? prev.since : new Date(now),
+      collections: await reconcileCollections(deps, state),
+      lastResume: prev ? prev.lastResume : null,
+      reconcile: prev ? prev.reconcile : null,
+      lastExecutionAt: completedAt,
+      failure: failure && { at: failure.at, error: failure.error, historyLost: failure.historyLost },
+      evidence: judged.evidence,
+    });
+  }
+  if (unread.length > 0)
+    problems.push({
+      level: "warning",
+      what: "Admin API",
+      detail: `could not read ${unread.join("; ")}; judged from the other signals`,
+      since: null,
+      steps: adminApiSteps(stepContext(deps), "failed"),
+    });
   return records;
 }
 
@@ -343,7 +418,8 @@ async function suspended(
     detail:
       `suspended since ${iso(record.since)}` +
       (record.reason ? ` (${record.reason})` : "") +
-      `: changes of ${record.collections.join(", ") || "its collection"} are not captured`,
+      `: changes of ${record.collections.join(", ") || "its collection"} are not captured` +
+      (record.evidence.length > 0 ? ` [seen by: ${record.evidence.join("; ")}]` : ""),
     since: record.since,
     steps: resumeSteps(stepContext(deps), record),
   };
@@ -367,11 +443,12 @@ async function suspended(
       await admin.resumeTrigger(record.id as string, true);
     }
   } catch (error) {
-    record.lastResume = { at: new Date(now), withToken, ok: false, error: describeAdminError(error) };
+    record.lastResume = { at: new Date(deps.clock.now()), withToken, ok: false, error: describeAdminError(error) };
     problem.detail += `; resuming it failed: ${record.lastResume.error}`;
     return;
   }
-  record.lastResume = { at: new Date(now), withToken, ok: true, error: null };
+  // When the resume was answered: a failure logged after it is a new one (logged before, it is what was healed).
+  record.lastResume = { at: new Date(deps.clock.now()), withToken, ok: true, error: null };
   if (!withToken && record.collections.length > 0) {
     // One reconcile covers every gap not yet reconciled; its id is fixed now, so inserting it is idempotent.
     const owed = record.reconcile && record.reconcile.insertedAt === null ? record.reconcile : null;
@@ -491,10 +568,6 @@ export function stepContext(deps: CaptureHealthDeps): StepContext {
     adminConfigured: deps.admin !== undefined,
     autoResume: deps.health.autoResume,
   };
-}
-
-function describeAdminError(error: unknown): string {
-  return error instanceof AdminApiError ? `${error.kind}: ${error.message}` : describeError(error);
 }
 
 function union(a: string[], b: string[]): string[] {

@@ -106,8 +106,8 @@ export function stalledStreamSteps(ctx: StepContext, outboxDepth: number): strin
   if (ctx.adminConfigured)
     return [
       outboxDepth > 0
-        ? "Every capture trigger is listed as running, but the outbox grows: Kinesis refuses puts (npm run status shows the outbox's errors: throttling, credentials)"
-        : "Every capture trigger is listed as running: look at the heartbeat trigger's logs in Atlas (Logs → Triggers) and at Kinesis",
+        ? "No capture trigger has failed (no TRIGGER_FAILURE logged, executions moving), but the outbox grows: Kinesis refuses puts (npm run status shows the outbox's errors: throttling, credentials)"
+        : "No capture trigger has failed (no TRIGGER_FAILURE logged, executions moving): look at the heartbeat trigger's logs in Atlas (Logs → Triggers) and at Kinesis",
     ];
   const captured: string[] = [];
   ctx.captured.forEach((namespace) => {
@@ -117,7 +117,8 @@ export function stalledStreamSteps(ctx: StepContext, outboxDepth: number): strin
     `${atlasUi(ctx)}: restart every capture_* trigger whose Status is Suspended (the heartbeat's own is ` +
       `${captureTriggerName(ctx.heartbeatDatabase, ctx.heartbeatCollection)}), without the resume token if its error is ChangeStreamHistoryLost`,
     loginStep(ctx),
-    `Admin API, list them: curl -s ${appUrl(ctx)}/triggers -H "Authorization: Bearer $TOKEN"; for each suspended one: ` +
+    `Admin API, see which failed and why: curl -s "${appUrl(ctx)}/logs?type=TRIGGER_FAILURE&errors_only=true" -H "Authorization: Bearer $TOKEN" ` +
+      `(event_subscription_id is the trigger's _id); for each suspended one: ` +
       `curl -X PUT ${appUrl(ctx)}/triggers/<its _id>/resume -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' -d '{"disable_token": true}'`,
     ...(captured.length > 0 ? [reconcileStep(ctx, captured.sort(), "After any restart without the token,")] : []),
     ...(outboxDepth > 0
@@ -130,7 +131,7 @@ export function stalledStreamSteps(ctx: StepContext, outboxDepth: number): strin
 export function adminApiSteps(ctx: StepContext, kind: AdminApiErrorKind): string[] {
   if (kind === "unauthorized")
     return [
-      "Check the secrets adminApiPublicKey/adminApiPrivateKey: an Atlas programmatic API key of this project (Project Read Only to watch, Project Owner to resume) whose access list admits App Services",
+      "Check the secrets adminApiPublicKey/adminApiPrivateKey: an Atlas programmatic API key of this project (Project Read Only to watch: triggers, executions, logs; Project Owner to resume) whose access list admits App Services",
     ];
   if (kind === "not_found")
     return [

@@ -141,17 +141,27 @@ describe("streamVerdict: has the newest heartbeat reached the stream?", () => {
   });
 });
 
-/** A scripted Admin API over a copy of the listed triggers; a resume clears the suspension unless told otherwise. */
-function fakeAdmin() {
+/**
+ * A scripted Admin API over a copy of the listed triggers, with the documented signals: a running
+ * trigger's latest execution completed just now (Atlas keeps it fresh with idle heartbeats), a failed
+ * one's stops at its failure, which is logged as TRIGGER_FAILURE. A resume makes it run again unless
+ * told otherwise. `suspend` sets the undocumented listed fields (the extra hint).
+ */
+function fakeAdmin(clock: { now(): number }) {
   const triggers = structuredClone(LISTED);
-  const calls: { op: "list" | "resume"; id?: string; disableToken?: boolean }[] = [];
+  const logs: Record<string, unknown>[] = [];
+  const stoppedAt = new Map<string, number>();
+  const calls: { op: "list" | "resume" | "execution" | "logs"; id?: string; disableToken?: boolean }[] = [];
   const byName = (name: string) => triggers.find((t) => t.name === name) as Record<string, unknown>;
   let listFailure: Error | undefined;
-  let onResume: (t: Record<string, unknown>, disableToken: boolean) => void = (t) => {
+  let signalFailure: Error | undefined;
+  const run = (t: Record<string, unknown>) => {
+    stoppedAt.delete(t._id as string);
     delete t.error;
     delete t.error_code;
     delete t.status;
   };
+  let onResume: (t: Record<string, unknown>, disableToken: boolean) => void = run;
   const port: TriggerAdminPort = {
     async listTriggers() {
       calls.push({ op: "list" });
@@ -160,17 +170,48 @@ function fakeAdmin() {
     },
     async resumeTrigger(id, disableToken) {
       calls.push({ op: "resume", id, disableToken });
-      const trigger = triggers.find((t) => t._id === id) as Record<string, unknown>;
-      onResume(trigger, disableToken);
+      onResume(triggers.find((t) => t._id === id) as Record<string, unknown>, disableToken);
     },
+    async latestExecution(id) {
+      calls.push({ op: "execution", id });
+      if (signalFailure) throw signalFailure;
+      return { completed_at: { $date: new Date(stoppedAt.get(id) ?? clock.now()).toISOString() } };
+    },
+    async triggerFailureLogs(since) {
+      calls.push({ op: "logs" });
+      if (signalFailure) throw signalFailure;
+      return logs.filter((l) => Date.parse(l.completed as string) > since.getTime());
+    },
+  };
+  /** The trigger fails at `at` (default now): logged, and its executions stop there. */
+  const fail = (name: string, error: string, at = clock.now()) => {
+    const id = byName(name)._id as string;
+    stoppedAt.set(id, at - 1_000);
+    logs.push({
+      _id: `log${logs.length}`,
+      type: "TRIGGER_FAILURE",
+      event_subscription_id: id,
+      event_subscription_name: name,
+      error,
+      started: new Date(at).toISOString(),
+      completed: new Date(at).toISOString(),
+    });
   };
   return {
     port,
     calls,
-    resumes: () => calls.filter((c) => c.op === "resume"),
-    suspend: (name: string, fields: Record<string, unknown>) => Object.assign(byName(name), fields),
+    resumes: () => calls.filter((c) => c.op === "resume").map(({ op, id, disableToken }) => ({ op, id, disableToken })),
+    fail,
+    /** Its executions stop at `at` without a log (the processor is down or stuck). */
+    stop: (name: string, at: number) => stoppedAt.set(byName(name)._id as string, at),
+    suspend: (name: string, fields: Record<string, unknown>) => {
+      Object.assign(byName(name), fields);
+      stoppedAt.set(byName(name)._id as string, clock.now() - 1_000);
+    },
     failListing: (error: Error | undefined) => (listFailure = error),
-    whenResumed: (f: typeof onResume) => (onResume = f),
+    failSignals: (error: Error | undefined) => (signalFailure = error),
+    whenResumed: (f: (t: Record<string, unknown>, disableToken: boolean, run: () => void) => void) =>
+      (onResume = (t, disableToken) => f(t, disableToken, () => run(t))),
     byName,
   };
 }
@@ -195,10 +236,11 @@ function beatAndCheck(
 }
 
 /** The heartbeat core with the capture check, on the embedded store and a clock that moves only when told. */
-function heartbeatHarness(values: Record<string, unknown> = {}, admin?: TriggerAdminPort) {
+function heartbeatHarness(values: Record<string, unknown> = {}, withAdmin = true) {
   const deps = makeCaptureDeps({
     values: { CAPTURED_NAMESPACES: ["monitors.reports", "streamkap.streamkap_heartbeat"], ...values },
   });
+  const admin = fakeAdmin(deps.clock);
   const health = readCaptureHealthConfig((name) =>
     name === "CAPTURED_NAMESPACES" ? ["monitors.reports", "streamkap.streamkap_heartbeat"] : values[name],
   );
@@ -208,7 +250,7 @@ function heartbeatHarness(values: Record<string, unknown> = {}, admin?: TriggerA
       signals: deps.signals,
       dataSource: deps.dataSource,
       bson: deps.bson,
-      admin,
+      admin: withAdmin ? admin.port : undefined,
       groupId: "5f7c0a0a0a0a0a0a0a0a0a0a",
       appId: "60c8e59866b0c33d14ee634a",
     });
@@ -220,12 +262,12 @@ function heartbeatHarness(values: Record<string, unknown> = {}, admin?: TriggerA
   const report = async () =>
     (await deps.status.findOne({ _id: captureHealthId("atlas-kinesis-bridge") })) as unknown as CaptureHealthReport;
   const problemsLogged = () => deps.logger.lines.filter((l) => l.msg === "capture stopped");
-  return { deps, run, putLatestHeartbeat, report, problemsLogged };
+  return { deps, admin, run, putLatestHeartbeat, report, problemsLogged };
 }
 
 describe("the heartbeat's stream check (no Admin API needed)", () => {
   it("a healthy minute never alarms: every heartbeat reaches the stream within a second", async () => {
-    const h = heartbeatHarness();
+    const h = heartbeatHarness({}, false);
     for (let minute = 0; minute < 6; minute++) {
       const result = await h.run();
       expect(result.capture?.stream.state).not.toBe("stalled");
@@ -237,7 +279,7 @@ describe("the heartbeat's stream check (no Admin API needed)", () => {
   });
 
   it("a stall shows within 3 minutes, as an error with what to do, and in the status collection", async () => {
-    const h = heartbeatHarness();
+    const h = heartbeatHarness({}, false);
     for (let minute = 0; minute < 3; minute++) {
       await h.run();
       await h.putLatestHeartbeat();
@@ -273,7 +315,7 @@ describe("the heartbeat's stream check (no Admin API needed)", () => {
   });
 
   it("names the outbox when events are waiting in it (Kinesis refusing puts)", async () => {
-    const h = heartbeatHarness();
+    const h = heartbeatHarness({}, false);
     await h.run();
     h.deps.time.advance(MINUTE);
     await h.run();
@@ -285,19 +327,21 @@ describe("the heartbeat's stream check (no Admin API needed)", () => {
   });
 });
 
-describe("with the Admin API: every capture trigger's state, and healing", () => {
-  it("reports a suspended trigger with its name, since when, and the steps; resumes nothing without CAPTURE_AUTO_RESUME", async () => {
-    const admin = fakeAdmin();
-    const h = heartbeatHarness({}, admin.port);
-    admin.suspend(REPORTS, { error: HISTORY_LOST });
+describe("with the Admin API: every capture trigger's state from the documented signals, and healing", () => {
+  it("a TRIGGER_FAILURE log with no batch since: reported with its error, since when, the signal and the steps; nothing resumed without CAPTURE_AUTO_RESUME", async () => {
+    const h = heartbeatHarness();
+    h.admin.fail(REPORTS, HISTORY_LOST);
     const first = await h.run();
     const since = new Date(h.deps.clock.now());
     h.deps.time.advance(MINUTE);
     await h.run();
-    expect(admin.resumes()).toEqual([]);
+    expect(h.admin.resumes()).toEqual([]);
     const problem = (await h.report()).problems.find((p) => p.what === `capture trigger ${REPORTS}`);
     expect(problem).toMatchObject({ level: "critical", since });
     expect(problem?.detail).toContain(`suspended since ${since.toISOString()} (${HISTORY_LOST})`);
+    expect(problem?.detail).toMatch(
+      /seen by: TRIGGER_FAILURE log at .*, no batch completed since \(latest execution at /,
+    );
     const steps = (problem?.steps ?? []).join("\n");
     expect(steps).toContain(`→ ${REPORTS} (Status: Suspended) → Restart → restart WITHOUT the resume token`);
     expect(steps).toContain(
@@ -306,14 +350,47 @@ describe("with the Admin API: every capture trigger's state, and healing", () =>
     expect(steps).toContain('"data-collections":["monitors.reports"],"reconcile":true');
     expect(steps).toContain("CAPTURE_AUTO_RESUME");
     expect(first.capture?.adminApi).toBe("ok");
+    // Every signal was read through the port: the listing, the logs, each watched trigger's execution.
+    expect(new Set(h.admin.calls.map((c) => c.op))).toEqual(new Set(["list", "logs", "execution"]));
+  });
+
+  it.each<{ name: string; act: (h: ReturnType<typeof heartbeatHarness>) => void; state: string }>([
+    { name: "nothing logged, executions fresh", act: () => undefined, state: "running" },
+    {
+      name: "a failure followed by a completed batch (resumed elsewhere)",
+      act: (h) => {
+        h.admin.fail(REPORTS, "(NetworkTimeout) connection closed", h.deps.clock.now() - 5 * MINUTE);
+        h.admin.stop(REPORTS, h.deps.clock.now() - MINUTE);
+      },
+      state: "running",
+    },
+    {
+      name: "an old completed_at alone on a quiet collection (idle heartbeats come at an undocumented pace)",
+      act: (h) => h.admin.stop(REPORTS, h.deps.clock.now() - 60 * MINUTE),
+      state: "running",
+    },
+    {
+      name: "a failure with no batch since",
+      act: (h) => h.admin.fail(REPORTS, "(ChangeStreamInvalidated) change stream was invalidated"),
+      state: "suspended",
+    },
+    {
+      name: "disabled: true alone",
+      act: (h) => (h.admin.byName(REPORTS).disabled = true),
+      state: "disabled",
+    },
+  ])("$name: $state", async ({ act, state }) => {
+    const h = heartbeatHarness();
+    act(h);
+    await h.run();
+    expect((await h.report()).triggers.find((t) => t.name === REPORTS)?.state).toBe(state);
   });
 
   it("history lost: resumes without the token, then (running again) inserts one reconcile signal for its collections", async () => {
-    const admin = fakeAdmin();
-    const h = heartbeatHarness({ CAPTURE_AUTO_RESUME: true }, admin.port);
-    admin.suspend(REPORTS, { error: HISTORY_LOST });
+    const h = heartbeatHarness({ CAPTURE_AUTO_RESUME: true });
+    h.admin.fail(REPORTS, HISTORY_LOST);
     await h.run();
-    expect(admin.resumes()).toEqual([{ op: "resume", id: "6841b8d3e71dc81bed89dc01", disableToken: true }]);
+    expect(h.admin.resumes()).toEqual([{ op: "resume", id: "6841b8d3e71dc81bed89dc01", disableToken: true }]);
     expect(await h.deps.signals.countDocuments({})).toBe(0); // not before the trigger runs again
     for (let minute = 0; minute < 3; minute++) {
       h.deps.time.advance(MINUTE);
@@ -331,58 +408,106 @@ describe("with the Admin API: every capture trigger's state, and healing", () =>
       state: "running",
       lastResume: { withToken: false, ok: true },
       reconcile: { collections: ["monitors.reports"], signalId: signals[0]._id },
+      failure: { error: HISTORY_LOST, historyLost: true },
+      evidence: [],
     });
     expect(h.deps.logger.lines.map((l) => l.msg)).toEqual(
       expect.arrayContaining(["capture trigger resumed", "reconcile signal inserted", "capture trigger running again"]),
     );
-    expect(admin.resumes()).toHaveLength(1);
+    expect(h.admin.resumes()).toHaveLength(1);
   });
 
-  it("no reason given (a status field): first from the token; suspended again, then without it and reconciled", async () => {
-    const admin = fakeAdmin();
-    const h = heartbeatHarness({ CAPTURE_AUTO_RESUME: true }, admin.port);
-    admin.suspend(REPORTS, { status: "SUSPENDED" });
-    admin.whenResumed((t, disableToken) => {
-      if (disableToken) delete t.status; // from the token it fails again: the history is gone
+  it("the heartbeat's own trigger whose executions stopped before a heartbeat written over 45 s ago: suspended without any log, resumed from its token", async () => {
+    const h = heartbeatHarness({ CAPTURE_AUTO_RESUME: true });
+    await h.run();
+    await h.putLatestHeartbeat();
+    h.admin.stop(HEARTBEAT, h.deps.clock.now() + 500);
+    h.deps.time.advance(MINUTE);
+    await h.run(); // this heartbeat is written and never processed
+    expect(h.admin.resumes()).toEqual([]);
+    h.deps.time.advance(MINUTE);
+    await h.run();
+    expect(h.admin.resumes()).toEqual([{ op: "resume", id: "6841b8d3e71dc81bed89dc02", disableToken: false }]);
+    const record = (await h.report()).triggers.find((t) => t.name === HEARTBEAT);
+    expect(record?.evidence.join()).toMatch(/latest execution at .*, before the heartbeat written at/);
+    // The heartbeat's own collection is never reconciled.
+    h.deps.time.advance(MINUTE);
+    await h.run();
+    expect(await h.deps.signals.countDocuments({})).toBe(0);
+  });
+
+  it("resumed from the token and accepted, then failing again with ChangeStreamHistoryLost: resumed without it at the next heartbeat", async () => {
+    const h = heartbeatHarness({ CAPTURE_AUTO_RESUME: true });
+    h.admin.fail(REPORTS, "(NetworkTimeout) connection to the cluster closed");
+    h.admin.whenResumed((_t, disableToken, run) => {
+      if (disableToken) run();
+      else h.admin.fail(REPORTS, HISTORY_LOST, h.deps.clock.now() + 200); // fails as it restarts, after the 204
     });
     await h.run();
     h.deps.time.advance(MINUTE);
     await h.run();
     h.deps.time.advance(MINUTE);
     await h.run();
-    expect(admin.resumes().map((r) => r.disableToken)).toEqual([false, true]);
+    expect(h.admin.resumes().map((r) => r.disableToken)).toEqual([false, true]);
+    expect(await h.deps.signals.countDocuments({ "data.reconcile": true })).toBe(1);
+  });
+
+  it("a resume from the token refused with ChangeStreamHistoryLost is retried without the token at once; the failure it logged is not a new one", async () => {
+    const h = heartbeatHarness({ CAPTURE_AUTO_RESUME: true });
+    h.admin.fail(REPORTS, "(NetworkTimeout) connection to the cluster closed");
+    h.admin.whenResumed((t, disableToken) => {
+      if (!disableToken) {
+        h.admin.fail(REPORTS, HISTORY_LOST);
+        throw new AdminApiError("history_lost", `PUT … answered 400: ${HISTORY_LOST}`, 400);
+      }
+      // Running again, on a quiet collection: no batch completes, so completed_at does not move.
+      delete t.error;
+    });
+    await h.run();
+    expect(h.admin.resumes().map((r) => r.disableToken)).toEqual([false, true]);
+    h.deps.time.advance(1); // the resume was answered after the failure its first attempt logged
+    for (let minute = 0; minute < 2; minute++) {
+      h.deps.time.advance(MINUTE);
+      await h.run();
+    }
+    expect(h.admin.resumes()).toHaveLength(2);
+    expect((await h.report()).triggers.find((t) => t.name === REPORTS)?.state).toBe("running");
+    expect(await h.deps.signals.countDocuments({ "data.reconcile": true })).toBe(1);
+  });
+
+  it("the undocumented listed fields stay an extra hint: a status without a reason, first from the token, then without it", async () => {
+    const h = heartbeatHarness({ CAPTURE_AUTO_RESUME: true });
+    h.admin.suspend(REPORTS, { status: "SUSPENDED" });
+    h.admin.whenResumed((_t, disableToken, run) => {
+      if (disableToken) run(); // from the token it fails again: the history is gone
+    });
+    await h.run();
+    expect((await h.report()).triggers.find((t) => t.name === REPORTS)?.evidence.join()).toMatch(
+      /listed status SUSPENDED \(a field the reference does not document\)/,
+    );
+    h.deps.time.advance(MINUTE);
+    await h.run();
+    h.deps.time.advance(MINUTE);
+    await h.run();
+    expect(h.admin.resumes().map((r) => r.disableToken)).toEqual([false, true]);
     expect(await h.deps.signals.countDocuments({ "data.reconcile": true })).toBe(1);
   });
 
   it("waits for a resume to take effect before trying again (the platform restarts the stream asynchronously)", async () => {
-    const admin = fakeAdmin();
-    const h = heartbeatHarness({ CAPTURE_AUTO_RESUME: true }, admin.port);
-    admin.suspend(REPORTS, { status: "SUSPENDED" });
-    admin.whenResumed(() => undefined);
+    const h = heartbeatHarness({ CAPTURE_AUTO_RESUME: true });
+    h.admin.suspend(REPORTS, { status: "SUSPENDED" });
+    h.admin.whenResumed(() => undefined);
     await h.run();
     h.deps.time.advance(10_000); // a second run soon after (45 s grace)
     await h.run();
-    expect(admin.resumes()).toHaveLength(1);
+    expect(h.admin.resumes()).toHaveLength(1);
     expect((await h.report()).problems.find((p) => p.what.includes(REPORTS))?.detail).toMatch(/waiting for it to run/);
   });
 
-  it("a resume from the token that fails with ChangeStreamHistoryLost is retried without the token at once", async () => {
-    const admin = fakeAdmin();
-    const h = heartbeatHarness({ CAPTURE_AUTO_RESUME: true }, admin.port);
-    admin.suspend(REPORTS, { error: "change stream failed" });
-    admin.whenResumed((t, disableToken) => {
-      if (!disableToken) throw new AdminApiError("history_lost", `PUT … answered 400: ${HISTORY_LOST}`, 400);
-      delete t.error;
-    });
-    await h.run();
-    expect(admin.resumes().map((r) => r.disableToken)).toEqual([false, true]);
-  });
-
   it("a failed resume stays critical with its error and the steps, and is tried again at the next heartbeat", async () => {
-    const admin = fakeAdmin();
-    const h = heartbeatHarness({ CAPTURE_AUTO_RESUME: true }, admin.port);
-    admin.suspend(REPORTS, { error: HISTORY_LOST });
-    admin.whenResumed(() => {
+    const h = heartbeatHarness({ CAPTURE_AUTO_RESUME: true });
+    h.admin.fail(REPORTS, HISTORY_LOST);
+    h.admin.whenResumed(() => {
       throw new AdminApiError("unauthorized", "PUT …/resume answered 403: not a Project Owner", 403);
     });
     await h.run();
@@ -392,31 +517,29 @@ describe("with the Admin API: every capture trigger's state, and healing", () =>
     expect(problem?.steps.length).toBeGreaterThan(2);
     h.deps.time.advance(MINUTE);
     await h.run();
-    expect(admin.resumes()).toHaveLength(2);
+    expect(h.admin.resumes()).toHaveLength(2);
   });
 
   it("the heartbeat's own trigger and runSnapshot are resumed, never reconciled", async () => {
-    const admin = fakeAdmin();
-    const h = heartbeatHarness({ CAPTURE_AUTO_RESUME: true }, admin.port);
-    admin.suspend(HEARTBEAT, { error: HISTORY_LOST });
-    admin.suspend("runSnapshot", { error: HISTORY_LOST });
+    const h = heartbeatHarness({ CAPTURE_AUTO_RESUME: true });
+    h.admin.fail(HEARTBEAT, HISTORY_LOST);
+    h.admin.fail("runSnapshot", HISTORY_LOST);
     await h.run();
     h.deps.time.advance(MINUTE);
     await h.run();
-    expect(admin.resumes()).toHaveLength(2);
+    expect(h.admin.resumes()).toHaveLength(2);
     expect(await h.deps.signals.countDocuments({})).toBe(0);
   });
 
   it("a database-level trigger reconciles the captured collections of its database, listed when the whole database is captured", async () => {
-    const admin = fakeAdmin();
-    const h = heartbeatHarness({ CAPTURE_AUTO_RESUME: true }, admin.port);
-    const trigger = admin.byName(REPORTS);
+    const h = heartbeatHarness({ CAPTURE_AUTO_RESUME: true });
+    const trigger = h.admin.byName(REPORTS);
     trigger.name = "capture_shop";
     delete (trigger.config as { collection?: string }).collection;
     (trigger.config as { database: string }).database = "shop";
     await h.deps.store.db("shop").collection("orders").insertOne({ _id: 1 });
     await h.deps.store.db("shop").collection("carts").insertOne({ _id: 1 });
-    admin.suspend("capture_shop", { error: HISTORY_LOST });
+    h.admin.fail("capture_shop", HISTORY_LOST);
     // The capture list says "shop.*" (CAPTURED_NAMESPACES keeps the star).
     const health = readCaptureHealthConfig((name) =>
       name === "CAPTURED_NAMESPACES"
@@ -431,7 +554,7 @@ describe("with the Admin API: every capture trigger's state, and healing", () =>
         signals: h.deps.signals,
         dataSource: h.deps.dataSource,
         bson: h.deps.bson,
-        admin: admin.port,
+        admin: h.admin.port,
       });
     await run();
     h.deps.time.advance(MINUTE);
@@ -441,11 +564,12 @@ describe("with the Admin API: every capture trigger's state, and healing", () =>
   });
 
   it("keeps the last known states when the listing fails, as a warning that says why", async () => {
-    const admin = fakeAdmin();
-    const h = heartbeatHarness({ CAPTURE_AUTO_RESUME: true }, admin.port);
+    const h = heartbeatHarness({ CAPTURE_AUTO_RESUME: true });
     await h.run();
     await h.putLatestHeartbeat();
-    admin.failListing(new AdminApiError("unauthorized", "POST /auth/providers/mongodb-cloud/login answered 401", 401));
+    h.admin.failListing(
+      new AdminApiError("unauthorized", "POST /auth/providers/mongodb-cloud/login answered 401", 401),
+    );
     h.deps.time.advance(MINUTE);
     await h.run();
     const report = await h.report();
@@ -458,14 +582,40 @@ describe("with the Admin API: every capture trigger's state, and healing", () =>
         detail: expect.stringMatching(/could not list the triggers: unauthorized/),
       }),
     ]);
-    expect(report.problems[0].steps[0]).toMatch(/Project Read Only to watch, Project Owner to resume/);
+    expect(report.problems[0].steps[0]).toMatch(
+      /Project Read Only to watch: triggers, executions, logs; Project Owner to resume/,
+    );
+  });
+
+  it("logs and executions that cannot be read are a warning; the listed hint is still read", async () => {
+    const h = heartbeatHarness({ CAPTURE_AUTO_RESUME: true });
+    h.admin.failSignals(new AdminApiError("failed", "GET …/logs answered 500", 500));
+    h.admin.suspend(REPORTS, { error: HISTORY_LOST });
+    await h.run();
+    const report = await h.report();
+    expect(report.problems.find((p) => p.what === "Admin API")?.detail).toMatch(
+      /could not read the TRIGGER_FAILURE logs: failed: GET …\/logs answered 500; the latest execution of capture_monitors_reports: failed/,
+    );
+    expect(h.admin.resumes()).toEqual([{ op: "resume", id: "6841b8d3e71dc81bed89dc01", disableToken: true }]);
+  });
+
+  it("an execution that cannot be read is not one that stopped: the heartbeat's trigger is not taken for suspended", async () => {
+    const h = heartbeatHarness({ CAPTURE_AUTO_RESUME: true });
+    await h.run();
+    await h.putLatestHeartbeat();
+    h.admin.failSignals(new AdminApiError("unreachable", "GET …/execution: no response within 10000 ms"));
+    for (let minute = 0; minute < 2; minute++) {
+      h.deps.time.advance(MINUTE);
+      await h.run();
+    }
+    expect((await h.report()).triggers.map((t) => t.state)).toEqual(["running", "running", "running"]);
+    expect(h.admin.resumes()).toEqual([]);
   });
 
   it("reports a disabled trigger and a captured namespace without a trigger; resumes neither", async () => {
-    const admin = fakeAdmin();
-    const h = heartbeatHarness({ CAPTURE_AUTO_RESUME: true }, admin.port);
-    admin.byName(REPORTS).disabled = true;
-    admin.byName(HEARTBEAT).name = "renamed";
+    const h = heartbeatHarness({ CAPTURE_AUTO_RESUME: true });
+    h.admin.byName(REPORTS).disabled = true;
+    h.admin.byName(HEARTBEAT).name = "renamed";
     await h.run();
     const report = await h.report();
     expect(report.problems.map((p) => [p.level, p.what])).toEqual([
@@ -473,11 +623,11 @@ describe("with the Admin API: every capture trigger's state, and healing", () =>
       ["critical", `capture trigger ${HEARTBEAT}`],
     ]);
     expect(report.problems[1].detail).toMatch(/not deployed/);
-    expect(admin.resumes()).toEqual([]);
+    expect(h.admin.resumes()).toEqual([]);
   });
 
   it("CAPTURE_AUTO_RESUME without an Admin API key is a warning, not a silent no-op", async () => {
-    const h = heartbeatHarness({ CAPTURE_AUTO_RESUME: true });
+    const h = heartbeatHarness({ CAPTURE_AUTO_RESUME: true }, false);
     await h.run();
     expect((await h.report()).problems).toEqual([
       expect.objectContaining({

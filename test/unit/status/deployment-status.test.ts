@@ -298,7 +298,12 @@ describe("npm run status: is capture alive", () => {
   async function heartbeatChecked(store: EmbeddedStore, msAgo: number, suspension?: Record<string, unknown>) {
     const listed = readFixture<Record<string, unknown>[]>("admin-api/triggers.json");
     if (suspension) Object.assign(listed[0], suspension);
-    const admin: TriggerAdminPort = { listTriggers: async () => listed, resumeTrigger: async () => undefined };
+    const admin: TriggerAdminPort = {
+      listTriggers: async () => listed,
+      resumeTrigger: async () => undefined,
+      latestExecution: async () => ({ completed_at: { $date: new Date(NOW - msAgo).toISOString() } }),
+      triggerFailureLogs: async () => [],
+    };
     await checkCapture(
       {
         config: capture,
