@@ -126,7 +126,7 @@ export function createFirehoseServer(options: FirehoseServerOptions): FirehoseSe
   }
 
   function answerHealth(res: ServerResponse): void {
-    const input = { config: () => deps.config, draining, store: () => options.store };
+    const input = { config: () => deps.config, draining, atBudget: budget.refusing(), store: () => options.store };
     checkHealth(input, deps.logger).then((health) =>
       send(
         res,
