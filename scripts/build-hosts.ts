@@ -1,6 +1,7 @@
 /**
  * `npm run build:hosts`: bundles the webhook's two deployable hosts with esbuild (driver included):
- *   build/webhook-server.cjs   the Node HTTP server (`node build/webhook-server.cjs`, or the container image)
+ *   build/webhook-server.cjs   the Node HTTP server (`node build/webhook-server.cjs`, or the container image):
+ *                              it needs MONGODB_URI, or the embedded store asked for (--embedded, --data <dir>)
  *   build/lambda/index.js      the Lambda handler (`index.handler`); zip the folder to deploy
  */
 import { build } from "esbuild";
@@ -21,10 +22,11 @@ export const DRIVER_OPTIONAL_ADDONS = [
   "@napi-rs/snappy*",
 ];
 
-export async function buildHosts(): Promise<{ server: string; lambda: string }> {
-  const server = join(root, "build", "webhook-server.cjs");
-  const lambda = join(root, "build", "lambda", "index.js");
-  mkdirSync(join(root, "build", "lambda"), { recursive: true });
+/** Builds both bundles into `outDir` (tests build into a folder of their own, so they never race). */
+export async function buildHosts(outDir = join(root, "build")): Promise<{ server: string; lambda: string }> {
+  const server = join(outDir, "webhook-server.cjs");
+  const lambda = join(outDir, "lambda", "index.js");
+  mkdirSync(join(outDir, "lambda"), { recursive: true });
   const common = {
     bundle: true,
     platform: "node" as const,
@@ -34,10 +36,10 @@ export async function buildHosts(): Promise<{ server: string; lambda: string }> 
     logLevel: "warning" as const,
     legalComments: "none" as const,
   };
-  await build({ ...common, entryPoints: [join(root, "src", "bin", "serve.ts")], outfile: server });
+  await build({ ...common, entryPoints: [join(root, "src", "bin", "webhook-server.ts")], outfile: server });
   await build({ ...common, entryPoints: [join(root, "src", "adapters", "aws-lambda", "handler.ts")], outfile: lambda });
   // The zip's index.js is CommonJS (this repository's package.json says "module").
-  writeFileSync(join(root, "build", "lambda", "package.json"), `${JSON.stringify({ type: "commonjs" })}\n`);
+  writeFileSync(join(outDir, "lambda", "package.json"), `${JSON.stringify({ type: "commonjs" })}\n`);
   return { server, lambda };
 }
 
