@@ -7,6 +7,7 @@ import { benchMirror } from "./mirror";
 import { benchReconcile } from "./reconcile";
 import { benchSnapshotCost } from "./snapshot-cost";
 import { benchHostBundles } from "./hosts";
+import { printRefusalBench } from "./refusals";
 import { benchEmulatorRates, type EmulatorRates } from "./emulator";
 import { benchCaptureRate } from "./capture-rate";
 import { startKinesisEmulator } from "../src/local/kinesis-emulator";
@@ -17,7 +18,7 @@ const benchCommand = defineCommand({
   command: "npm run bench",
   summary:
     "Every benchmark of the project in one run (this checkout against another commit, Firehose webhook, capture, mirror, pipeline, memory, host bundles, " +
-    "emulators, capture rate), printed as ratios measured side by side, since these machines are noisy.",
+    "emulators, capture rate, refusals beside deliveries), printed as ratios measured side by side, since these machines are noisy.",
   options: {
     quick: { type: "boolean", description: "fewer rounds and events: a quick look, not figures to quote" },
     against: {
@@ -232,6 +233,8 @@ async function main(): Promise<void> {
       `  ${h.name.padEnd(42)} ${(h.bytes / 1024).toFixed(0).padStart(6)} KiB (${(h.gzipBytes / 1024).toFixed(0)} KiB gzip) ${h.ratioBytes.toFixed(2)}x   load ${h.loadMs.toFixed(1).padStart(6)} ms ${h.ratioLoad.toFixed(2)}x`,
     );
   }
+
+  await printRefusalBench({ quick });
 }
 
 main().catch((error) => {
