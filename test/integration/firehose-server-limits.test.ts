@@ -176,9 +176,10 @@ describe("npm run serve on the internet", () => {
     expect(peaks.length).toBeGreaterThan(0);
     expect(Math.max(...peaks)).toBeGreaterThan(14 * MiB);
     expect(Math.max(...peaks)).toBeLessThanOrEqual(budget);
-    // Memory, as stated in the README: the bodies within the budget plus the core's work on them
-    // (their text, decoded records and documents, garbage not yet collected): 3.7-5.1x the budget
-    // measured, the highest on a loaded machine; the README sizes the budget at a sixth of the memory.
+    // Memory, as docs/webhook.md (Facing the internet) states it: the bodies within the budget plus
+    // the core's work on them (their text, decoded records and documents, garbage not yet collected):
+    // 3.7-5.1x the budget measured, the highest on a loaded machine; the page sizes the budget at a
+    // sixth of the memory.
     // Reading all 12 x 14 MiB offered would take about 4.5 x 168 MiB.
     const peakGrowth = memoryOf(pid).peak - before.peak;
     const accepted = statuses.filter((s) => s === 200).length;
