@@ -16,7 +16,7 @@ import { firehoseSettings } from "../core/firehose/config";
 import { firehoseDepsFromEnv, redactUri } from "../adapters/mongodb/env-deps";
 import { openDataSource } from "../adapters/mongodb/open-data-source";
 import { defineCommand, runCommand, UsageError } from "../cli/command-line";
-import { fromSetting, keepStoreOption, webhookEnvironment } from "../cli/environment";
+import { fromSetting, keepStoreOption, mongodbUri, webhookEnvironment } from "../cli/environment";
 
 /** Which of the two commands: `npm run serve`, or the production bundle. */
 export type ServerCommand = "serve" | "production";
@@ -52,11 +52,10 @@ export function webhookServerCommand(kind: ServerCommand) {
         "the access key Firehose sends (a secret); without it every delivery gets 500",
       ),
       fromSetting(firehoseSettings.previousAccessKey, "the previous key, accepted during a rotation"),
-      {
-        name: "MONGODB_URI",
-        description: "the cluster to write to (a secret: never logged)",
-        default: production ? "none: required unless --embedded or --data" : "the embedded store (see --data)",
-      },
+      mongodbUri(
+        "to write to",
+        production ? "none: required unless --embedded or --data" : "the embedded store (see --data)",
+      ),
       ...webhookEnvironment,
       ...Object.values(serverSettings).map((entry) =>
         fromSetting(entry, "a limit of the server (docs/webhook.md, Facing the internet)"),
