@@ -1,5 +1,7 @@
 # The Firehose webhook as a container: the Node HTTP server bundled with the MongoDB driver.
 # docker build -t atlas-kinesis-bridge-webhook . && docker run -p 8080:8080 -e MONGODB_URI=... -e FIREHOSE_ACCESS_KEY=... atlas-kinesis-bridge-webhook
+# Without MONGODB_URI it refuses to start (exit 1, naming it), never keeping deliveries in memory by
+# accident; to try it without a cluster, ask for the embedded store: append `node webhook-server.cjs --embedded`.
 FROM node:20-bookworm-slim AS build
 WORKDIR /src
 COPY package.json package-lock.json ./

@@ -22,7 +22,8 @@ export interface HostBundle {
 
 /**
  * Milliseconds for a new process to load `file` (require) and exit. The server bundle runs its main
- * when loaded; PORT=invalid makes it stop right after the load, at its first check.
+ * when loaded; without MONGODB_URI (and PORT=invalid besides) it stops right after the load, at its
+ * first check.
  */
 function loadTime(file: string): number {
   const started = process.hrtime.bigint();

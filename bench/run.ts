@@ -12,6 +12,7 @@ import { benchMirror } from "./mirror";
 import { benchReconcile, type ReconcileBench } from "./reconcile";
 import { benchSnapshotCost } from "./snapshot-cost";
 import { benchHostBundles } from "./hosts";
+import { printRefusalBench } from "./refusals";
 import { benchEmulatorRates, type EmulatorRates } from "./emulator";
 import { benchCaptureRate } from "./capture-rate";
 import { runSections, type BenchSection } from "./sections";
@@ -24,7 +25,8 @@ const benchCommand = defineCommand({
   command: "npm run bench",
   summary:
     "Every benchmark of the project in one run (this checkout against another commit, Firehose webhook, capture, mirror, pipeline, memory, host bundles, " +
-    "emulators, capture rate), printed as ratios measured side by side, since these machines are noisy. Progress goes to stderr.",
+    "emulators, capture rate, refusals beside deliveries), printed as ratios measured side by side, since these machines are noisy. " +
+    "Progress goes to stderr.",
   options: {
     quick: { type: "boolean", description: "fewer rounds and events: a quick look, not figures to quote" },
     against: {
@@ -282,6 +284,7 @@ export function benchSections(options: { quick: boolean; against: string; compar
     { title: "capture rate with Kinesis a network away", run: (print) => captureRateSection(quick, print) },
     { title: "deployed size of each function", run: functionSizesSection },
     { title: "webhook host bundles", run: (print) => hostBundlesSection(quick, print) },
+    { title: "refusals beside paced deliveries", run: (print) => printRefusalBench({ quick }, print) },
   ];
 }
 

@@ -1,6 +1,7 @@
 /**
  * `npm run build:hosts`: bundles the webhook's two deployable hosts with esbuild (driver included):
- *   build/webhook-server.cjs   the Node HTTP server (`node build/webhook-server.cjs`, or the container image)
+ *   build/webhook-server.cjs   the Node HTTP server (`node build/webhook-server.cjs`, or the container image):
+ *                              it needs MONGODB_URI, or the embedded store asked for (--embedded, --data <dir>)
  *   build/lambda/index.js      the Lambda handler (`index.handler`); zip the folder to deploy
  */
 import { build } from "esbuild";
@@ -42,8 +43,8 @@ export async function buildHosts(
     logLevel: "warning" as const,
     legalComments: "none" as const,
   };
-  onStep("bundling the Node server (src/bin/serve.ts)");
-  await build({ ...common, entryPoints: [join(root, "src", "bin", "serve.ts")], outfile: server });
+  onStep("bundling the Node server (src/bin/webhook-server.ts)");
+  await build({ ...common, entryPoints: [join(root, "src", "bin", "webhook-server.ts")], outfile: server });
   onStep("bundling the Lambda handler (src/adapters/aws-lambda/handler.ts)");
   await build({ ...common, entryPoints: [join(root, "src", "adapters", "aws-lambda", "handler.ts")], outfile: lambda });
   // The zip's index.js is CommonJS (this repository's package.json says "module").

@@ -103,7 +103,7 @@ export async function commandEnvironments(root = ROOT): Promise<Map<string, stri
   );
   const out = new Map<string, string[]>();
   helps.forEach(({ stdout }, i) => {
-    const command = /^usage: (.+?) -- /.exec(stdout)?.[1];
+    const command = /^usage: (.+?)(?: --)? \[/.exec(stdout)?.[1];
     if (!command) throw new Error(`src/bin/${bins[i]} --help printed no usage line`);
     const section = stdout.split(/\n\s*\n/).find((block) => block.startsWith("environment:"));
     const names = (section ?? "")

@@ -152,7 +152,7 @@ export function readCommandLine<O extends Record<string, OptionSpec>>(
   }
   if (outcome.kind === "error") {
     if (outcome.json) process.stdout.write(`${JSON.stringify(errorObject(outcome.message, USAGE_ERROR))}\n`);
-    process.stderr.write(`${commandName(spec)}: ${outcome.message}\n(${spec.command} -- --help for usage)\n`);
+    process.stderr.write(`${commandName(spec)}: ${outcome.message}\n(${helpCommand(spec)} for usage)\n`);
     process.exit(USAGE_ERROR);
   }
   for (const warning of outcome.warnings) process.stderr.write(`${commandName(spec)}: warning: ${warning}\n`);
@@ -188,7 +188,7 @@ export function runCommand<O extends Record<string, OptionSpec>>(
       },
       (error: unknown) => {
         const message = error instanceof Error ? error.message : String(error);
-        if (error instanceof UsageError) fail(message, USAGE_ERROR, `(${spec.command} -- --help for usage)\n`);
+        if (error instanceof UsageError) fail(message, USAGE_ERROR, `(${helpCommand(spec)} for usage)\n`);
         else fail(message, options.failureExitCode ?? 1);
       },
     );
@@ -199,9 +199,18 @@ export function errorObject(message: string, exitCode: number): { error: { messa
   return { error: { message, exitCode } };
 }
 
-/** "status" from "npm run status", "start" from "npm start". */
+/** "status" from "npm run status", "start" from "npm start", "webhook-server" from "node build/webhook-server.cjs". */
 export function commandName(spec: { command: string }): string {
-  return spec.command.replace(/^npm (run )?/, "");
+  return spec.command.replace(/^npm (run )?/, "").replace(/^node (?:\S*\/)?([^/\s]+?)(?:\.c?js)?$/, "$1");
+}
+
+/** Options follow "--" only when npm runs the command (`npm run x -- --help`), not with plain node. */
+function viaNpm(spec: { command: string }): boolean {
+  return /^npm /.test(spec.command);
+}
+
+function helpCommand(spec: { command: string }): string {
+  return `${spec.command}${viaNpm(spec) ? " --" : ""} --help`;
 }
 
 /** A value that must be a number above zero (`--rate 20`); the message names the option. */
@@ -298,7 +307,7 @@ function usageMessage(spec: CommandSpec<Record<string, OptionSpec>>, error: unkn
 function usageLine(spec: CommandSpec<Record<string, OptionSpec>>): string {
   const args = spec.arguments;
   const argument = !args || args.max === 0 ? "" : args.min > 0 ? ` <${args.name}>` : ` [<${args.name}>]`;
-  return `${spec.command} -- [options]${argument}`;
+  return `${spec.command}${viaNpm(spec) ? " --" : ""} [options]${argument}`;
 }
 
 function describeDefault(option: OptionSpec): string {
@@ -333,11 +342,12 @@ export function renderHelp(spec: CommandSpec<Record<string, OptionSpec>>): strin
       ),
     );
   if (spec.notes && spec.notes.length > 0) lines.push("", ...spec.notes);
-  lines.push(
-    "",
-    `With npm, options go after "--" (${spec.command} -- --help); npm keeps a flag before it for itself` +
-      (spec.actsOutside ? ", and this command then refuses to run." : "."),
-  );
+  if (viaNpm(spec))
+    lines.push(
+      "",
+      `With npm, options go after "--" (${spec.command} -- --help); npm keeps a flag before it for itself` +
+        (spec.actsOutside ? ", and this command then refuses to run." : "."),
+    );
   return lines.join("\n");
 }
 

@@ -84,7 +84,7 @@ describe("benchSections", () => {
   it("lists every benchmark after the comparison, and only the comparison with --compare-only", () => {
     const all = benchSections({ quick: true, against: "HEAD", compareOnly: false }).map((s) => s.title);
     expect(all[0]).toBe("this checkout against HEAD");
-    expect(all).toHaveLength(13);
+    expect(all).toHaveLength(14);
     expect(new Set(all).size).toBe(all.length);
     expect(benchSections({ quick: true, against: "HEAD", compareOnly: true }).map((s) => s.title)).toEqual([
       "this checkout against HEAD",

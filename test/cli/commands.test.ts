@@ -27,7 +27,7 @@ const COMMANDS = [
   {
     script: "serve",
     entry: "src/bin/serve.ts",
-    options: ["--data"],
+    options: ["--embedded", "--data"],
     env: ["PORT", "FIREHOSE_ACCESS_KEY", "MONGODB_URI", "FIREHOSE_MAX_INFLIGHT_BYTES", "METRICS_TOKEN"],
   },
   {

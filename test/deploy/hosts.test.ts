@@ -7,7 +7,7 @@ import { httpRequest } from "../helpers/http";
 describe("packaged webhook hosts (esbuild bundles with the driver inside)", { timeout: 60_000 }, () => {
   it("the server bundle starts with plain node, serves /healthz, and stops on SIGTERM", async () => {
     const { server } = await buildHosts();
-    const child = spawn(process.execPath, [server], {
+    const child = spawn(process.execPath, [server, "--embedded"], {
       env: { PATH: process.env.PATH, PORT: "0", HOST: "127.0.0.1", FIREHOSE_ACCESS_KEY: "k" },
       stdio: ["ignore", "pipe", "pipe"],
     });
@@ -106,7 +106,7 @@ describe("packaged webhook hosts (esbuild bundles with the driver inside)", { ti
     const { server, lambda } = await buildHosts(undefined, (step) => steps.push(step));
     // What npm run build:hosts shows on stderr as it goes.
     expect(steps).toEqual([
-      "bundling the Node server (src/bin/serve.ts)",
+      "bundling the Node server (src/bin/webhook-server.ts)",
       "bundling the Lambda handler (src/adapters/aws-lambda/handler.ts)",
     ]);
     const lambdaText = readFileSync(lambda, "utf8");
@@ -122,6 +122,8 @@ describe("packaged webhook hosts (esbuild bundles with the driver inside)", { ti
     expect(dockerfile).toMatch(/RUN npm run build:hosts/);
     expect(dockerfile).toMatch(/COPY --from=build \/src\/build\/webhook-server\.cjs/);
     expect(dockerfile).toMatch(/^USER node$/m);
+    // The bundle's own check then applies: no MONGODB_URI, no start (webhook-server-bundle.test.ts).
+    expect(dockerfile).toMatch(/^CMD \["node", "webhook-server\.cjs"\]$/m);
     expect(JSON.parse(readFileSync("package.json", "utf8")).scripts["build:hosts"]).toBeDefined();
   });
 });

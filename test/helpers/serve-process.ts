@@ -18,7 +18,8 @@ export async function startServeProcess(
   children.push(child);
   let out = "";
   const port = await new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start: ${out}`)), 20_000);
+    // Generous: on a loaded 2-core machine, loading the server through tsx took over 20 s.
+    const timer = setTimeout(() => reject(new Error(`server did not start: ${out}`)), 45_000);
     child.stdout!.on("data", (chunk: Buffer) => {
       out += chunk.toString();
       const match = /listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(out);

@@ -84,7 +84,13 @@ export function firehoseDepsFromEnv(env: NodeJS.ProcessEnv, dataSource: DataSour
   };
 }
 
-/** Keeps the host for the log, drops credentials. */
+/**
+ * Keeps the host for the log, drops credentials: the user and password, and the options that may
+ * carry secrets (authMechanismProperties holds an AWS session token; tlsCertificateKeyFilePassword,
+ * proxyPassword).
+ */
 export function redactUri(uri: string): string {
-  return uri.replace(/\/\/[^@/]*@/, "//<credentials>@");
+  return uri
+    .replace(/\/\/[^@/]*@/, "//<credentials>@")
+    .replace(/([?&])([^=&#]*(?:password|authmechanismproperties)[^=&#]*)=[^&#]*/gi, "$1$2=<credentials>");
 }

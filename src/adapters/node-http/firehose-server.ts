@@ -12,7 +12,7 @@ import { readCaptureLiveness } from "../../core/firehose/capture-liveness";
 import { receiveFirehoseDelivery, type FirehoseDeliveryDeps } from "../../core/firehose/receive-delivery";
 import { setupFailureResponse } from "../../core/firehose/response";
 import { InflightBudget } from "./inflight-budget";
-import { answerAndClose, send } from "./lingering-close";
+import { createConnectionGate, send } from "./connection-gate";
 import { createMetricsRoute } from "./metrics-route";
 import { readBody } from "./read-body";
 import { effectiveLimits, type ServerLimits } from "./server-settings";
@@ -39,6 +39,8 @@ export interface FirehoseServer {
   inFlight(): number;
   /** Request-body bytes currently reserved (see ServerLimits.maxInflightBytes). */
   inflightBytes(): number;
+  /** Connections being served (at most maxConnections) and refused ones lingering (at most maxLingering). */
+  connections(): { served: number; lingering: number };
 }
 
 /**
@@ -51,6 +53,7 @@ export interface FirehoseServer {
 export function createFirehoseServer(options: FirehoseServerOptions): FirehoseServer {
   const limits = effectiveLimits(options.limits);
   const budget = new InflightBudget(limits.maxInflightBytes);
+  const connections = createConnectionGate(limits);
   const metrics = options.metrics
     ? createMetricsRoute(options.metrics.token, () => budget.bytes(), {
         read: () => readCaptureLiveness(options.deps.dataSource, options.deps.config.routing, options.deps.clock.now()),
@@ -69,11 +72,13 @@ export function createFirehoseServer(options: FirehoseServerOptions): FirehoseSe
       connectionsCheckingInterval: limits.checkIntervalMs,
     },
     (req, res) => {
+      // A request pipelined behind a refused one: never run, never logged (its connection is closing).
+      if (connections.refused(req.socket)) return;
       if (req.method === "GET" && (req.url === "/healthz" || req.url === "/health")) return answerHealth(res);
       if (metrics && metrics.handle(req, res)) return;
       const head: DeliveryHead = { method: req.method || "", headers: req.headers };
       const admission = admitDelivery(head, deps.config, { requireRequestId: true, draining, budget });
-      if (!admission.ok) return answerAndClose(req, res, refuseDelivery(head, admission.error, deps));
+      if (!admission.ok) return connections.answerAndClose(req, res, refuseDelivery(head, admission.error, deps));
       const admitted = admission.value;
       active++;
       receive(req, res, head, admitted)
@@ -87,7 +92,8 @@ export function createFirehoseServer(options: FirehoseServerOptions): FirehoseSe
         });
     },
   );
-  server.maxConnections = limits.maxConnections;
+  // Counted here rather than by server.maxConnections, so refused connections leave the count at once.
+  server.on("connection", connections.admit);
   server.keepAliveTimeout = 5_000;
   // A connection that neither sends nor receives for this long is closed (slow or stalled clients).
   server.setTimeout(limits.idleTimeoutMs, (socket) => socket.destroy());
@@ -113,14 +119,14 @@ export function createFirehoseServer(options: FirehoseServerOptions): FirehoseSe
       return;
     }
     if (!Buffer.isBuffer(body)) {
-      answerAndClose(req, res, refuseDelivery(head, body, deps, { bodyRead: "partly" }));
+      connections.answerAndClose(req, res, refuseDelivery(head, body, deps, { bodyRead: "partly" }));
       return;
     }
     send(res, await receiveFirehoseDelivery({ method: head.method, headers: head.headers, body }, deps), false);
   }
 
   function answerHealth(res: ServerResponse): void {
-    const input = { config: () => deps.config, draining, store: () => options.store };
+    const input = { config: () => deps.config, draining, atBudget: budget.refusing(), store: () => options.store };
     checkHealth(input, deps.logger).then((health) =>
       send(
         res,
@@ -157,6 +163,7 @@ export function createFirehoseServer(options: FirehoseServerOptions): FirehoseSe
     },
     inFlight: () => active,
     inflightBytes: () => budget.bytes(),
+    connections: () => connections.counts(),
   };
 }
 

@@ -9,6 +9,8 @@ import type { ByteBudget, Reservation } from "../../core/firehose/admit-delivery
  */
 export class InflightBudget implements ByteBudget {
   private held = 0;
+  /** What the last refused delivery would have held, while the budget has not since taken one as large. */
+  private refusedBytes = 0;
 
   constructor(private readonly maxBytes: number) {}
 
@@ -18,14 +20,21 @@ export class InflightBudget implements ByteBudget {
   }
 
   reserve(bytes: number): Reservation | undefined {
-    if (this.held > 0 && this.held + bytes > this.maxBytes) return undefined;
+    if (this.held > 0 && this.held + bytes > this.maxBytes) {
+      this.refusedBytes = bytes;
+      return undefined;
+    }
     this.held += bytes;
+    if (bytes >= this.refusedBytes) this.refusedBytes = 0;
     return { bytes };
   }
 
   /** Adds bytes read to a reservation; false (nothing added) when they do not fit beside other deliveries. */
   grow(reservation: Reservation, bytes: number): boolean {
-    if (this.held + bytes > this.maxBytes && this.held > reservation.bytes) return false;
+    if (this.held + bytes > this.maxBytes && this.held > reservation.bytes) {
+      this.refusedBytes = reservation.bytes + bytes;
+      return false;
+    }
     this.held += bytes;
     reservation.bytes += bytes;
     return true;
@@ -34,5 +43,14 @@ export class InflightBudget implements ByteBudget {
   release(reservation: Reservation): void {
     this.held -= reservation.bytes;
     reservation.bytes = 0;
+  }
+
+  /**
+   * Whether deliveries are being refused now, for the health check: the budget is full (no delivery
+   * of any size fits), or a delivery as large as the last one refused would still not fit. Nothing
+   * is refused while nothing is held.
+   */
+  refusing(): boolean {
+    return this.held > 0 && this.held + Math.max(1, this.refusedBytes) > this.maxBytes;
   }
 }

@@ -3,8 +3,15 @@ import { optional, readSettings, setting, text, wholeNumber } from "../../core/s
 export interface ServerLimits {
   /** Request-body bytes held at once, across all deliveries; past it a delivery gets 503 at once. */
   readonly maxInflightBytes: number;
-  /** Open connections at once; more are closed as they arrive. */
+  /** Connections being served at once; more are closed as they arrive. Refused connections do not count. */
   readonly maxConnections: number;
+  /**
+   * Refused connections lingering at once so their clients can read the answer (see connection-gate.ts);
+   * past it the oldest is closed. Fixed, not a setting: it bounds what refusals may hold, whatever their rate.
+   */
+  readonly maxLingering: number;
+  /** How long a refused connection lingers at most (fixed, not a setting). */
+  readonly lingerMs: number;
   /** Time for a client to send all its headers. */
   readonly headersTimeoutMs: number;
   /** Time for a client to send its whole request, body included. */
@@ -18,6 +25,8 @@ export interface ServerLimits {
 export const DEFAULT_SERVER_LIMITS: ServerLimits = {
   maxInflightBytes: 256 * 1024 * 1024,
   maxConnections: 512,
+  maxLingering: 64,
+  lingerMs: 2_000,
   headersTimeoutMs: 10_000,
   requestTimeoutMs: 120_000,
   idleTimeoutMs: 30_000,

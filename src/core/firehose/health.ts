@@ -18,6 +18,8 @@ export interface HealthInput {
   /** The receiver's settings, read as a delivery reads them: throws when one is invalid. */
   readonly config: () => Pick<FirehoseConfig, "accessKeys">;
   readonly draining?: boolean;
+  /** The host refuses deliveries for its in-flight byte budget now (the Node server). */
+  readonly atBudget?: boolean;
   /** The store; getting it may connect (the Lambda connects on first use) and fail. */
   readonly store: () => StoreProbe | Promise<StoreProbe>;
 }
@@ -30,9 +32,9 @@ export interface ReceiverHealth {
 }
 
 /**
- * Whether a delivery would succeed now, and if not, why: the host is stopping, a setting is invalid
- * or the access key is missing (deliveries would get 500), or the store does not answer a ping
- * within `timeoutMs` (they would get 503). Our own configuration errors are named; a driver's error
+ * Whether a delivery would succeed now, and if not, why: the host is stopping or refuses deliveries
+ * for its in-flight byte budget, a setting is invalid or the access key is missing (deliveries would
+ * get 500), or the store does not answer a ping within `timeoutMs` (they would get 503). Our own configuration errors are named; a driver's error
  * goes to the log only (it may name hosts or credentials).
  */
 export async function checkHealth(
@@ -42,6 +44,7 @@ export async function checkHealth(
 ): Promise<ReceiverHealth> {
   const reasons: Failure[] = [];
   if (input.draining) reasons.push(failure("draining"));
+  if (input.atBudget) reasons.push(failure("inflight_budget"));
   try {
     if (input.config().accessKeys.length === 0) reasons.push(failure("access_key_not_configured"));
   } catch (error) {

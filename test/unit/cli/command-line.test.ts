@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { defineCommand, parseCommandLine, renderHelp } from "../../../src/cli/command-line";
+import { commandName, defineCommand, parseCommandLine, renderHelp } from "../../../src/cli/command-line";
 
 const deploy = defineCommand({
   command: "npm run deploy",
@@ -149,5 +149,18 @@ describe("renderHelp", () => {
     expect(text).toMatch(/^environment:\n {2}PATH {2,}where the CLIs are \(default: the shell's\)$/m);
     expect(text).toContain('With npm, options go after "--" (npm run deploy -- --help)');
     expect(renderHelp(status).split("\n")[0]).toBe("usage: npm run status -- [options] [<folder>]");
+  });
+
+  it('a command run with plain node takes its options directly, without npm\'s "--"', () => {
+    const bundle = defineCommand({
+      command: "node build/webhook-server.cjs",
+      summary: "the server",
+      options: { embedded: { type: "boolean", description: "in memory" } },
+    });
+    const text = renderHelp(bundle);
+    expect(text.split("\n")[0]).toBe("usage: node build/webhook-server.cjs [options]");
+    expect(text).not.toContain("With npm");
+    expect(commandName(bundle)).toBe("webhook-server");
+    expect(commandName(status)).toBe("status");
   });
 });
