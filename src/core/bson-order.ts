@@ -233,6 +233,13 @@ function compareBinary(a: unknown, b: unknown, bson: BsonPort): number {
   return 0;
 }
 
+interface ObjectIdWords {
+  i0?: unknown;
+  i1: number;
+  i2: number;
+  i3: number;
+}
+
 /** An ObjectId's 12 bytes when the library exposes them (js-bson's `id`), else undefined. */
 function objectIdBytes(value: unknown): Uint8Array | undefined {
   const id = (value as { id?: unknown }).id;
@@ -240,6 +247,15 @@ function objectIdBytes(value: unknown): Uint8Array | undefined {
 }
 
 function compareObjectIds(a: unknown, b: unknown): number {
+  const wa = a as ObjectIdWords;
+  const wb = b as ObjectIdWords;
+  // js-bson 7 keeps an ObjectId as four 24-bit words (its `id` getter copies the bytes out).
+  if (typeof wa.i0 === "number" && typeof wb.i0 === "number") {
+    if (wa.i0 !== wb.i0) return wa.i0 < wb.i0 ? -1 : 1;
+    if (wa.i1 !== wb.i1) return wa.i1 < wb.i1 ? -1 : 1;
+    if (wa.i2 !== wb.i2) return wa.i2 < wb.i2 ? -1 : 1;
+    return wa.i3 === wb.i3 ? 0 : wa.i3 < wb.i3 ? -1 : 1;
+  }
   const x = objectIdBytes(a);
   const y = objectIdBytes(b);
   if (x && y) {

@@ -1,6 +1,6 @@
-import { ObjectId } from "bson";
+import { BSON, ObjectId } from "bson";
 import type { Document, WriteOperation } from "../core/ports";
-import { MAX_DOCUMENT_BYTES, serialize } from "./documents";
+import { idFirst, MAX_DOCUMENT_BYTES, serialize } from "./documents";
 import {
   EmbeddedInvalidArgumentError,
   EmbeddedUnsupportedError,
@@ -33,6 +33,8 @@ export interface Prepared {
   readonly matcher?: Matcher;
   readonly update?: ParsedUpdate;
   readonly replacement?: Document;
+  /** The insert's document (`_id` first) or the replacement, serialized once for the size check and the write. */
+  readonly bytes?: Uint8Array;
   readonly upsert: boolean;
   readonly many: boolean;
   readonly sort?: SortKey[];
@@ -65,7 +67,7 @@ export function prepareOperation(operation: WriteOperation, index: number): Prep
       return prepareUpdate(
         body.filter as Document,
         body.update,
-        { upsert: body.upsert, sort: body.sort },
+        { upsert: body.upsert, sort: body.sort, bulk: true },
         index,
         kind === "updateMany",
       );
@@ -74,7 +76,7 @@ export function prepareOperation(operation: WriteOperation, index: number): Prep
       return prepareReplace(
         body.filter as Document,
         body.replacement as Document,
-        { upsert: body.upsert, sort: body.sort },
+        { upsert: body.upsert, sort: body.sort, bulk: true },
         index,
       );
     case "deleteOne":
@@ -96,13 +98,55 @@ export function withDriverId(document: Document): Document {
 
 export function prepareInsert(document: Document, index: number): Prepared {
   withDriverId(document);
-  checkBulkSize(document);
-  return { index, kind: "insert", document, upsert: false, many: false };
+  const stored = idFirst(document);
+  const bytes = serialize(stored);
+  // A bulk write's documents are checked by the driver, before anything is sent.
+  if (bytes.length >= MAX_DOCUMENT_BYTES) throw tooLarge();
+  return { index, kind: "insert", document: stored, upsert: false, many: false, bytes };
 }
 
-function checkBulkSize(statement: Document): void {
-  if (serialize(statement).length >= MAX_DOCUMENT_BYTES)
-    throw new EmbeddedInvalidArgumentError(`Document is larger than the maximum size ${MAX_DOCUMENT_BYTES}`);
+function tooLarge(): EmbeddedInvalidArgumentError {
+  return new EmbeddedInvalidArgumentError(`Document is larger than the maximum size ${MAX_DOCUMENT_BYTES}`);
+}
+
+/**
+ * The driver's check of a bulk write's update statement ({q, u, upsert, multi}) whose `u` has `size`
+ * bytes; a single update is sent as it is (the server then refuses a result over 16 MiB).
+ */
+function checkStatementSize(filter: Document, upsert: boolean, many: boolean, size: number | undefined): void {
+  if (size === undefined) return;
+  // Most filters are a few fields: bound their size cheaply before measuring it exactly.
+  if (size + sizeBound(filter, MAX_DOCUMENT_BYTES) + 64 < MAX_DOCUMENT_BYTES) return;
+  const rest = BSON.calculateObjectSize({ q: filter, u: {}, upsert, multi: many }, { ignoreUndefined: false });
+  if (rest - 5 + size >= MAX_DOCUMENT_BYTES) throw tooLarge();
+}
+
+/**
+ * An upper bound of a value's BSON size, or more than `budget` once it exceeds it: strings at 3 bytes
+ * per UTF-16 unit, names likewise, every other scalar at 16 bytes (a Decimal128, the largest), and
+ * what it cannot bound cheaply (binary, code) measured.
+ */
+function sizeBound(value: unknown, budget: number): number {
+  if (typeof value === "string") return 5 + 3 * value.length;
+  if (value === null || typeof value !== "object" || value instanceof Date) return 16;
+  const tag = (value as { _bsontype?: unknown })._bsontype;
+  const measured = tag === "DBRef" || tag === "Binary" || tag === "Code" || tag === "BSONRegExp" || tag === "BSONSymbol";
+  if (tag !== undefined && !measured) return 16;
+  if (tag !== undefined || value instanceof RegExp || value instanceof Uint8Array)
+    return BSON.calculateObjectSize({ v: value }, { ignoreUndefined: false });
+  let total = 5;
+  if (Array.isArray(value)) {
+    for (const item of value) {
+      total += 12 + sizeBound(item, budget);
+      if (total > budget) return total;
+    }
+    return total;
+  }
+  for (const key in value as Document) {
+    total += 2 + 3 * key.length + sizeBound((value as Document)[key], budget);
+    if (total > budget) return total;
+  }
+  return total;
 }
 
 /** Runs `compile`; a server-side refusal becomes the operation's write error, an unsupported feature stops everything. */
@@ -118,14 +162,20 @@ function compiled<T>(compile: () => T): { value?: T; error?: EmbeddedWriteError 
 export function prepareUpdate(
   filter: Document,
   update: unknown,
-  options: { upsert?: unknown; sort?: unknown },
+  options: { upsert?: unknown; sort?: unknown; bulk?: boolean },
   index: number,
   many: boolean,
 ): Prepared {
   refusePipeline(update);
   if (!isDocument(update) || Object.keys(update).length === 0 || Object.keys(update)[0].charCodeAt(0) !== 36)
     throw new EmbeddedInvalidArgumentError("Update document requires atomic operators");
-  checkBulkSize({ q: filter, u: update });
+  if (options.bulk)
+    checkStatementSize(
+      filter,
+      options.upsert === true,
+      many,
+      BSON.calculateObjectSize(update, { ignoreUndefined: false }),
+    );
   const matcher = compiled(() => compileFilter(filter));
   const parsed = compiled(() => parseUpdate(update));
   const sort = compiled(() => parseSort(options.sort));
@@ -145,7 +195,7 @@ export function prepareUpdate(
 export function prepareReplace(
   filter: Document,
   replacement: Document,
-  options: { upsert?: unknown; sort?: unknown },
+  options: { upsert?: unknown; sort?: unknown; bulk?: boolean },
   index: number,
 ): Prepared {
   if (Array.isArray(replacement)) throw new EmbeddedUnsupportedError("a replacement given as an aggregation pipeline");
@@ -153,7 +203,8 @@ export function prepareReplace(
   const first = Object.keys(replacement)[0];
   if (first !== undefined && first.charCodeAt(0) === 36)
     throw new EmbeddedInvalidArgumentError("Replacement document must not contain atomic operators");
-  checkBulkSize({ q: filter, u: replacement });
+  const bytes = serialize(replacement);
+  if (options.bulk) checkStatementSize(filter, options.upsert === true, false, bytes.length);
   const matcher = compiled(() => compileFilter(filter));
   const sort = compiled(() => parseSort(options.sort));
   return {
@@ -162,6 +213,7 @@ export function prepareReplace(
     filter,
     matcher: matcher.value,
     replacement,
+    bytes,
     upsert: options.upsert === true,
     many: false,
     sort: sort.value,

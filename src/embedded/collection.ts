@@ -22,7 +22,6 @@ import {
   decode,
   decodeExact,
   encode,
-  exactValue,
   idFirst,
   MAX_COMMAND_BYTES,
   MAX_DOCUMENT_BYTES,
@@ -321,7 +320,7 @@ export class EmbeddedCollection implements CollectionPort {
   private apply(operation: Prepared, result: BulkWriteCounts): void {
     if (operation.error) throw operation.error;
     if (operation.kind === "insert") {
-      this.insert(operation);
+      this.insert(operation, operation.bytes);
       result.insertedCount++;
     } else if (operation.kind === "delete") {
       result.deletedCount += this.remove(operation);
@@ -351,8 +350,8 @@ export class EmbeddedCollection implements CollectionPort {
   private findAndModify(operation: Prepared, options?: Document): Document | null {
     const outcome = this.write(failIfError({ ...operation, sort: operation.sort ?? parseSortOption(options) }));
     const after = options?.returnDocument === "after" || options?.returnNewDocument === true;
-    const document = after ? outcome.after : outcome.before;
-    return document ? projected(decode(serialize(document)), options) : null;
+    const bytes = after ? outcome.after : outcome.before;
+    return bytes ? projected(decode(bytes), options) : null;
   }
 
   // ---- the write engine ----------------------------------------------------------------------
@@ -368,15 +367,20 @@ export class EmbeddedCollection implements CollectionPort {
     return applyOne(this, operation);
   }
 
-  /** @internal Inserts a document with its `_id` (checked, unique), and emits its change. */
-  insert(operation: { document?: Document }): Stored {
-    const document = idFirst(operation.document as Document);
+  /** @internal Inserts a document with its `_id` (checked, unique), and emits its change; `bytes` when already serialized (`_id` first). */
+  insert(operation: { document?: Document }, bytes?: Uint8Array): Stored {
+    const document = bytes ? (operation.document as Document) : idFirst(operation.document as Document);
     checkId(document._id);
     checkNesting(document, true);
     const key = idKey(document._id, nodeBson);
     if (this.documents.has(key))
-      throw duplicateKey(this.databaseName, this.collectionName, exactValue(document._id), idShown(document._id));
-    const stored = encode(document);
+      throw duplicateKey(
+        this.databaseName,
+        this.collectionName,
+        decode(serialize({ _id: document._id }))._id,
+        idShown(document._id),
+      );
+    const stored = encode(document, bytes);
     this.documents.set(key, stored);
     this.idOrder.add(stored.id, key);
     this.store.emitChange({
@@ -418,7 +422,7 @@ export class EmbeddedCollection implements CollectionPort {
   private matching(filter: Document, compiled?: (document: Document) => boolean): Entry[] {
     const keys = Object.keys(filter);
     if (keys.indexOf("_id") !== -1) {
-      const byId = this.matchingById(filter, keys);
+      const byId = this.matchingById(filter, keys, compiled);
       if (byId) return byId;
     }
     const matches = compiled ?? compileFilter(filter);
@@ -429,7 +433,11 @@ export class EmbeddedCollection implements CollectionPort {
     return out;
   }
 
-  private matchingById(filter: Document, keys: string[]): Entry[] | undefined {
+  private matchingById(
+    filter: Document,
+    keys: string[],
+    compiled?: (document: Document) => boolean,
+  ): Entry[] | undefined {
     const condition = filter._id;
     if (isEqualityValue(condition)) {
       const key = idKey(condition, nodeBson);
@@ -437,8 +445,7 @@ export class EmbeddedCollection implements CollectionPort {
       if (!found) return [];
       if (keys.length === 1) return [[key, found]];
       // The _id matched by key (MongoDB's equality); the rest is tested on the document.
-      const { _id: _matched, ...rest } = filter;
-      return compileFilter(rest)(viewOf(found)) ? [[key, found]] : [];
+      return (compiled ?? compileFilter(filter))(viewOf(found)) ? [[key, found]] : [];
     }
     if (keys.length !== 1) return undefined;
     const list = idInList(condition);

@@ -33,8 +33,7 @@ export function serialize(document: Document): Uint8Array {
   return BSON.serialize(document, SERIALIZE);
 }
 
-export function encode(document: Document): Stored {
-  const bytes = serialize(document);
+export function encode(document: Document, bytes: Uint8Array = serialize(document)): Stored {
   return { bytes, id: exactValue(document._id) };
 }
 
@@ -66,8 +65,8 @@ export function exactValue(value: unknown): unknown {
 
 /** A document with `_id` as its first field, as the server stores every document. */
 export function idFirst(document: Document): Document {
-  const keys = Object.keys(document);
-  return keys[0] === "_id" ? document : { _id: document._id, ...document };
+  for (const key in document) return key === "_id" ? document : { _id: document._id, ...document };
+  return document;
 }
 
 /** The checks of an `_id` value (insert and update alike). */

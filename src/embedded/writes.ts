@@ -34,9 +34,9 @@ export interface WriteOutcome {
   readonly modified: number;
   /** The upserted document's `_id`, as the driver reads it. */
   readonly upsertedId?: unknown;
-  /** The first target before and after (findOneAnd…), exactly typed. */
-  readonly before?: Document;
-  readonly after?: Document;
+  /** The first target's bytes before and after (findOneAnd…). */
+  readonly before?: Uint8Array;
+  readonly after?: Uint8Array;
 }
 
 const EXACT = { promoteValues: false, bsonRegExp: true } as const;
@@ -61,15 +61,16 @@ export function applyOne(collection: EmbeddedCollection, operation: Prepared): W
   const targets = collection.targets(operation);
   if (targets.length === 0) {
     if (!operation.upsert) return { matched: 0, modified: 0 };
-    const document =
-      operation.kind === "replace" ? replacementToInsert(operation) : updateToInsert(collection, operation);
-    checkSize(document);
-    const stored = collection.insert({ document });
-    return { matched: 0, modified: 0, upsertedId: asDriverReads(stored.id), after: decodeExact(stored.bytes) };
+    const next =
+      operation.kind === "replace"
+        ? replacementToInsert(operation)
+        : { document: updateToInsert(collection, operation) };
+    const stored = collection.insert({ document: next.document }, next.bytes ?? checkSize(next.document));
+    return { matched: 0, modified: 0, upsertedId: asDriverReads(stored.id), after: stored.bytes };
   }
   let modified = 0;
-  let before: Document | undefined;
-  let after: Document | undefined;
+  let before: Uint8Array | undefined;
+  let after: Uint8Array | undefined;
   for (const target of targets) {
     const outcome = rewrite(collection, target, operation);
     if (outcome.changed) modified++;
@@ -83,6 +84,7 @@ export function applyOne(collection: EmbeddedCollection, operation: Prepared): W
 
 /** The driver reads a server's ids with its default promotions (an Int32 `_id` comes back a number). */
 function asDriverReads(id: unknown): unknown {
+  if (typeof id === "string" || nodeBson.bsonType(id) === "ObjectId") return id;
   return decode(serialize({ _id: id }))._id;
 }
 
@@ -97,7 +99,7 @@ function checkSize(document: Document): Uint8Array {
 }
 
 /** A replacement upsert: the filter's `_id` (or the replacement's, equal to it), then the replacement. */
-function replacementToInsert(operation: Prepared): Document {
+function replacementToInsert(operation: Prepared): Next {
   const replacement = operation.replacement as Document;
   checkReplacement(replacement);
   const fromFilter = idFromFilter(operation.filter as Document);
@@ -106,8 +108,10 @@ function replacementToInsert(operation: Prepared): Document {
     throw immutableId(
       `After applying the update, the (immutable) field '_id' was found to have been altered to _id: ${shown(replacement._id)}`,
     );
+  if (own && firstKey(replacement) === "_id" && operation.bytes && operation.bytes.length <= MAX_DOCUMENT_BYTES)
+    return { document: replacement, bytes: operation.bytes };
   const id = own ? replacement._id : fromFilter ? fromFilter.id : new ObjectId();
-  return { _id: id, ...replacement };
+  return { document: { _id: id, ...replacement } };
 }
 
 /** An operator upsert: the filter's equalities, then the update with `$setOnInsert`. */
@@ -125,46 +129,62 @@ function rewrite(
   collection: EmbeddedCollection,
   [key, stored]: [string, Stored],
   operation: Prepared,
-): { changed: boolean; before: Document; after: Document } {
-  const working = BSON.deserialize(stored.bytes, EXACT);
-  let next: Document;
-  let touched: string[] = [];
-  if (operation.kind === "replace") {
-    const replacement = operation.replacement as Document;
-    checkReplacement(replacement);
-    const own = "_id" in replacement && replacement._id !== undefined;
-    if (own && compareBson(replacement._id, working._id, nodeBson) !== 0)
-      throw immutableId(
-        `After applying the update, the (immutable) field '_id' was found to have been altered to _id: ${shown(replacement._id)}`,
-      );
-    next = { _id: own ? replacement._id : working._id, ...replacement };
-  } else {
-    const oldId = working._id;
-    touched = applyUpdate(working, operation.update!, context(collection, false));
-    next = working;
-    if (!("_id" in next) || next._id === undefined)
-      throw immutableId(
-        "After applying the update, the '_id' (required and immutable) field was found to have been removed",
-      );
-    if (compareBson(next._id, oldId, nodeBson) !== 0)
-      throw immutableId(
-        `After applying the update, the (immutable) field '_id' was found to have been altered to _id: ${shown(next._id)}`,
-      );
-  }
-  checkId(next._id);
-  checkNesting(next, false);
-  const bytes = checkSize(next);
-  const before = decodeExact(stored.bytes);
-  if (Buffer.compare(bytes, stored.bytes) === 0) return { changed: false, before, after: before };
-  const updated: Stored = { bytes, id: exactValue(next._id) };
-  collection.documents.set(key, updated);
-  if (!sameBson(stored.id, updated.id)) {
+): { changed: boolean; before: Uint8Array; after: Uint8Array } {
+  const next = operation.kind === "replace" ? replaced(stored, operation) : updated(collection, stored, operation);
+  checkId(next.document._id);
+  checkNesting(next.document, false);
+  const bytes = next.bytes ?? checkSize(next.document);
+  if (Buffer.compare(bytes, stored.bytes) === 0) return { changed: false, before: stored.bytes, after: stored.bytes };
+  const updatedStored: Stored = { bytes, id: exactValue(next.document._id) };
+  collection.documents.set(key, updatedStored);
+  if (!sameBson(stored.id, updatedStored.id)) {
     collection.idOrder.remove(stored.id);
-    collection.idOrder.add(updated.id, key);
+    collection.idOrder.add(updatedStored.id, key);
   }
-  const after = decodeExact(bytes);
-  emit(collection, operation.kind === "replace" ? undefined : touched, before, after, updated.id);
-  return { changed: true, before, after };
+  emit(collection, next.touched, decodeExact(stored.bytes), decodeExact(bytes), updatedStored.id);
+  return { changed: true, before: stored.bytes, after: bytes };
+}
+
+/** A replacement of a stored document: its `_id` kept (or given again, equal by value), then the replacement. */
+/** A rewritten document, the paths an update touched, and its bytes when they are made already. */
+interface Next {
+  readonly document: Document;
+  readonly touched?: string[];
+  readonly bytes?: Uint8Array;
+}
+
+function replaced(stored: Stored, operation: Prepared): Next {
+  const replacement = operation.replacement as Document;
+  checkReplacement(replacement);
+  const own = "_id" in replacement && replacement._id !== undefined;
+  if (own && compareBson(replacement._id, stored.id, nodeBson) !== 0)
+    throw immutableId(
+      `After applying the update, the (immutable) field '_id' was found to have been altered to _id: ${shown(replacement._id)}`,
+    );
+  // A replacement that starts with its _id is the stored document itself: its bytes were made already.
+  if (own && firstKey(replacement) === "_id" && operation.bytes && operation.bytes.length <= MAX_DOCUMENT_BYTES)
+    return { document: replacement, bytes: operation.bytes };
+  return { document: { _id: own ? replacement._id : stored.id, ...replacement } };
+}
+
+function firstKey(document: Document): string | undefined {
+  for (const key in document) return key;
+  return undefined;
+}
+
+/** A stored document with an update's operators applied; its `_id` may be written again, not changed. */
+function updated(collection: EmbeddedCollection, stored: Stored, operation: Prepared): Next {
+  const working = BSON.deserialize(stored.bytes, EXACT);
+  const touched = applyUpdate(working, operation.update!, context(collection, false));
+  if (!("_id" in working) || working._id === undefined)
+    throw immutableId(
+      "After applying the update, the '_id' (required and immutable) field was found to have been removed",
+    );
+  if (compareBson(working._id, stored.id, nodeBson) !== 0)
+    throw immutableId(
+      `After applying the update, the (immutable) field '_id' was found to have been altered to _id: ${shown(working._id)}`,
+    );
+  return { document: working, touched };
 }
 
 function emit(
