@@ -371,7 +371,7 @@ export function compareNumbers(a: unknown, b: unknown, bson: BsonPort): number {
   if (ka === KIND_DOUBLE && kb === KIND_DOUBLE) return compareDoubles(doubleOf(a), doubleOf(b));
   if (ka === KIND_LONG && kb === KIND_LONG) return compareLongs(a as LongParts, b as LongParts);
   if (ka === KIND_LONG && kb === KIND_DOUBLE) return compareLongToDouble(a as LongParts, doubleOf(b));
-  if (ka === KIND_DOUBLE && kb === KIND_LONG) return -compareLongToDouble(b as LongParts, doubleOf(a));
+  if (ka === KIND_DOUBLE && kb === KIND_LONG) return 0 - compareLongToDouble(b as LongParts, doubleOf(a));
   return compareDecimals(exactOf(a, ka), exactOf(b, kb));
 }
 
@@ -528,7 +528,7 @@ export function compareDecimals(a: ExactNumber, b: ExactNumber): number {
   }
   if (a.negative !== b.negative) return a.negative ? -1 : 1;
   const magnitude = compareMagnitudes(a, b);
-  return a.negative ? -magnitude : magnitude;
+  return a.negative ? 0 - magnitude : magnitude;
 }
 
 /** -2 for NaN, -1 for -Infinity, 1 for Infinity, 0 for a finite value. */
