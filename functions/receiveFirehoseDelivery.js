@@ -1146,7 +1146,8 @@ function typeRank(value, bson) {
   }
   const tag = bson.bsonType(value);
   if (tag !== void 0) {
-    if (tag === "Code") return value.scope ? TYPE_RANK.javascriptWithScope : TYPE_RANK.javascript;
+    if (tag === "Code")
+      return value.scope ? TYPE_RANK.javascriptWithScope : TYPE_RANK.javascript;
     const rank = RANK_OF_TAG[tag];
     return rank === void 0 ? TYPE_RANK.object : rank;
   }
@@ -1229,7 +1230,8 @@ function longPartsOfInteger(d) {
 var ZERO = { negative: false, digits: "", point: 0 };
 function exactOfDecimalString(text2) {
   if (text2 === "NaN" || text2 === "-NaN") return { special: "NaN", negative: false, digits: "", point: 0 };
-  if (text2 === "Infinity" || text2 === "+Infinity" || text2 === "Inf") return { special: "Infinity", negative: false, digits: "", point: 0 };
+  if (text2 === "Infinity" || text2 === "+Infinity" || text2 === "Inf")
+    return { special: "Infinity", negative: false, digits: "", point: 0 };
   if (text2 === "-Infinity" || text2 === "-Inf") return { special: "-Infinity", negative: true, digits: "", point: 0 };
   let body = text2;
   let negative = false;
@@ -1338,7 +1340,7 @@ function compareDecimals(a, b) {
   }
   if (a.negative !== b.negative) return a.negative ? -1 : 1;
   const magnitude = compareMagnitudes(a, b);
-  return a.negative ? -magnitude : magnitude;
+  return a.negative ? 0 - magnitude : magnitude;
 }
 function specialRank(value) {
   if (value.special === void 0) return 0;

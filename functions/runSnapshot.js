@@ -1717,7 +1717,8 @@ function typeRank(value, bson) {
   }
   const tag = bson.bsonType(value);
   if (tag !== void 0) {
-    if (tag === "Code") return value.scope ? TYPE_RANK.javascriptWithScope : TYPE_RANK.javascript;
+    if (tag === "Code")
+      return value.scope ? TYPE_RANK.javascriptWithScope : TYPE_RANK.javascript;
     const rank = RANK_OF_TAG[tag];
     return rank === void 0 ? TYPE_RANK.object : rank;
   }
@@ -1851,6 +1852,14 @@ function objectIdBytes(value) {
   return id instanceof Uint8Array && id.length === 12 ? id : void 0;
 }
 function compareObjectIds(a, b) {
+  const wa = a;
+  const wb = b;
+  if (typeof wa.i0 === "number" && typeof wb.i0 === "number") {
+    if (wa.i0 !== wb.i0) return wa.i0 < wb.i0 ? -1 : 1;
+    if (wa.i1 !== wb.i1) return wa.i1 < wb.i1 ? -1 : 1;
+    if (wa.i2 !== wb.i2) return wa.i2 < wb.i2 ? -1 : 1;
+    return wa.i3 === wb.i3 ? 0 : wa.i3 < wb.i3 ? -1 : 1;
+  }
   const x = objectIdBytes(a);
   const y = objectIdBytes(b);
   if (x && y) {
@@ -1931,7 +1940,7 @@ function compareNumbers(a, b, bson) {
   if (ka === KIND_DOUBLE && kb === KIND_DOUBLE) return compareDoubles(doubleOf(a), doubleOf(b));
   if (ka === KIND_LONG && kb === KIND_LONG) return compareLongs(a, b);
   if (ka === KIND_LONG && kb === KIND_DOUBLE) return compareLongToDouble(a, doubleOf(b));
-  if (ka === KIND_DOUBLE && kb === KIND_LONG) return -compareLongToDouble(b, doubleOf(a));
+  if (ka === KIND_DOUBLE && kb === KIND_LONG) return 0 - compareLongToDouble(b, doubleOf(a));
   return compareDecimals(exactOf(a, ka), exactOf(b, kb));
 }
 function isNaNNumber(value, bson) {
@@ -1949,7 +1958,8 @@ function exactOf(value, kind) {
 }
 function exactOfDecimalString(text2) {
   if (text2 === "NaN" || text2 === "-NaN") return { special: "NaN", negative: false, digits: "", point: 0 };
-  if (text2 === "Infinity" || text2 === "+Infinity" || text2 === "Inf") return { special: "Infinity", negative: false, digits: "", point: 0 };
+  if (text2 === "Infinity" || text2 === "+Infinity" || text2 === "Inf")
+    return { special: "Infinity", negative: false, digits: "", point: 0 };
   if (text2 === "-Infinity" || text2 === "-Inf") return { special: "-Infinity", negative: true, digits: "", point: 0 };
   let body = text2;
   let negative = false;
@@ -2058,7 +2068,7 @@ function compareDecimals(a, b) {
   }
   if (a.negative !== b.negative) return a.negative ? -1 : 1;
   const magnitude = compareMagnitudes(a, b);
-  return a.negative ? -magnitude : magnitude;
+  return a.negative ? 0 - magnitude : magnitude;
 }
 function specialRank(value) {
   if (value.special === void 0) return 0;

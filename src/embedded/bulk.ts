@@ -130,7 +130,8 @@ function sizeBound(value: unknown, budget: number): number {
   if (typeof value === "string") return 5 + 3 * value.length;
   if (value === null || typeof value !== "object" || value instanceof Date) return 16;
   const tag = (value as { _bsontype?: unknown })._bsontype;
-  const measured = tag === "DBRef" || tag === "Binary" || tag === "Code" || tag === "BSONRegExp" || tag === "BSONSymbol";
+  const measured =
+    tag === "DBRef" || tag === "Binary" || tag === "Code" || tag === "BSONRegExp" || tag === "BSONSymbol";
   if (tag !== undefined && !measured) return 16;
   if (tag !== undefined || value instanceof RegExp || value instanceof Uint8Array)
     return BSON.calculateObjectSize({ v: value }, { ignoreUndefined: false });

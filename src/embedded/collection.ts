@@ -1,3 +1,4 @@
+import { compareBson, valueKey } from "../core/bson-order";
 import { idKey } from "../core/id-key";
 import { MongoErrorCode } from "../core/mongo-error-codes";
 import type { CollectionPort, Document, WriteOperation } from "../core/ports";
@@ -39,6 +40,7 @@ import {
 } from "./errors";
 import { IdOrder, idRangeOf } from "./id-order";
 import { checkOptions, countOption } from "./options";
+import { MISSING, reach } from "./paths";
 import { parseProjection, project } from "./projection";
 import { compileFilter } from "./query";
 import { parseSort, sortBy, type SortKey } from "./sort";
@@ -129,6 +131,27 @@ export class EmbeddedCollection implements CollectionPort {
   /** App Services' name for countDocuments (with its `skip` and `limit`). */
   count(filter: Document = {}, options?: Document): Promise<number> {
     return this.countDocuments(filter, options);
+  }
+
+  /**
+   * The distinct values of a field among the matching documents (an array field gives its elements),
+   * equal values once (1 and 1.0 are one), in the BSON order (MongoDB leaves the order open).
+   */
+  async distinct(field: string, filter: Document = {}, options?: Document): Promise<unknown[]> {
+    checkOptions("distinct", options, []);
+    const parts = field.split(".");
+    const found = new Map<string, unknown>();
+    for (const [, stored] of this.matching(filter)) {
+      for (const value of reach(viewOf(stored), parts)) {
+        if (value === MISSING) continue;
+        for (const item of Array.isArray(value) ? value : [value]) {
+          const key = valueKey(item, nodeBson);
+          if (!found.has(key)) found.set(key, item);
+        }
+      }
+    }
+    const values = [...found.values()].sort((a, b) => compareBson(a, b, nodeBson));
+    return decode(serialize({ values })).values as unknown[];
   }
 
   async estimatedDocumentCount(options?: Document): Promise<number> {

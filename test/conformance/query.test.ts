@@ -213,3 +213,19 @@ conformance("query operators", ({ collection }) => {
     expect(await c.countDocuments({}, { skip: 4 })).toBe(1);
   });
 });
+
+conformance("distinct", ({ collection }) => {
+  it("gives each value once (numbers equal across types), looking into arrays", async () => {
+    // db.collection.distinct(): "If the value of the specified field is an array, distinct considers
+    // each element of the array as a separate value."
+    const c = collection();
+    await c.insertMany([
+      { _id: 1, v: 1, tag: "x" },
+      { _id: 2, v: [new Double(1), 2], tag: "x" },
+      { _id: 3, v: "a", tag: "x" },
+      { _id: 4, v: 9, tag: "y" },
+    ]);
+    const values = await c.distinct("v", { tag: "x" });
+    expect(values.map((v: unknown) => String(v)).sort()).toEqual(["1", "2", "a"]);
+  });
+});
