@@ -1139,6 +1139,9 @@ function typeRank(value, bson) {
       return TYPE_RANK.string;
     case "boolean":
       return TYPE_RANK.bool;
+    case "bigint":
+      return TYPE_RANK.number;
+    // an Int64, as the driver writes a bigint
     case "object":
       break;
     default:
@@ -1205,6 +1208,7 @@ var KIND_LONG = 2;
 var KIND_DECIMAL = 3;
 function numberKind(value, bson) {
   if (typeof value === "number") return KIND_DOUBLE;
+  if (typeof value === "bigint") return KIND_DECIMAL;
   const tag = bson.bsonType(value);
   if (tag === "Int32" || tag === "Double") return KIND_DOUBLE;
   if (tag === "Long") return KIND_LONG;

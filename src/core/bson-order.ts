@@ -63,6 +63,8 @@ export function typeRank(value: unknown, bson: BsonPort): number {
       return TYPE_RANK.string;
     case "boolean":
       return TYPE_RANK.bool;
+    case "bigint":
+      return TYPE_RANK.number; // an Int64, as the driver writes a bigint
     case "object":
       break;
     default:
@@ -310,6 +312,8 @@ const KIND_DECIMAL = 3;
 /** 1 for a double-like number (number, Int32, Double), 2 for an Int64, 3 for a Decimal128, 0 otherwise. */
 function numberKind(value: unknown, bson: BsonPort): number {
   if (typeof value === "number") return KIND_DOUBLE;
+  // A bigint compares by its decimal digits (no BigInt arithmetic: this code runs in App Services too).
+  if (typeof value === "bigint") return KIND_DECIMAL;
   const tag = bson.bsonType(value);
   if (tag === "Int32" || tag === "Double") return KIND_DOUBLE;
   if (tag === "Long") return KIND_LONG;

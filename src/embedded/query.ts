@@ -47,8 +47,8 @@ export function compileFilter(filter: unknown): Matcher {
   if (!isDocument(filter)) throw badValue("query filter must be an object");
   const tests: Matcher[] = [];
   for (const key of Object.keys(filter)) {
-    const value = filter[key];
-    if (value === undefined) continue;
+    // The driver writes an undefined value as null.
+    const value = filter[key] === undefined ? null : filter[key];
     if (key.charCodeAt(0) === 36) {
       const logical = compileTopOperator(key, value);
       if (logical) tests.push(logical);
@@ -130,7 +130,7 @@ function compileOperator(operator: string, operand: unknown, all: Document, path
       return (values, expand) => !within(values, expand);
     }
     case "$exists": {
-      const wanted = !!operand && !(typeof operand === "number" && operand === 0);
+      const wanted = isNumberWrapper(operand) ? Number(String(operand)) !== 0 : !!operand;
       return (values) => values.some((value) => value !== MISSING) === wanted;
     }
     case "$type":

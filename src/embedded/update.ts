@@ -105,8 +105,9 @@ export function parseUpdate(update: Document): ParsedUpdate {
         `Modifiers operate on fields but we found type ${typeName(fields)} instead. For example: {$mod: {<field>: ...}} not {${operator}: ${show(fields)}}`,
       );
     for (const path of Object.keys(fields)) {
-      if (fields[path] === undefined) continue;
-      const operation = parseOperation(operator, path, checkUpdatePath(path), fields[path]);
+      // The driver writes an undefined value as null.
+      const value = fields[path] === undefined ? null : fields[path];
+      const operation = parseOperation(operator, path, checkUpdatePath(path), value);
       operations.push(operation);
       // A rename sets its target where the target's path puts it, as its own operation.
       if (operation.target)

@@ -31,8 +31,7 @@ function isRegex(value: unknown): boolean {
 /** The equality conditions of a filter, by path (MongoDB's canonical query keeps these as equalities). */
 function collect(filter: Document, out: [string, unknown][]): void {
   for (const key of Object.keys(filter)) {
-    const condition = filter[key];
-    if (condition === undefined) continue;
+    const condition = filter[key] === undefined ? null : filter[key];
     if (key === "$and" && Array.isArray(condition)) {
       for (const clause of condition) if (isDocument(clause)) collect(clause, out);
     } else if (key === "$or" && Array.isArray(condition) && condition.length === 1 && isDocument(condition[0])) {

@@ -1,4 +1,3 @@
-import { Binary } from "bson";
 import { binaryParts, objectIdHex, regexParts } from "../core/bson-order";
 import type { Document } from "../core/ports";
 import { nodeBson } from "../adapters/bson/node-bson";
@@ -228,9 +227,4 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
 /** A plain number, Int32 or Double as a number. */
 export function numberValue(value: unknown): number {
   return typeof value === "number" ? value : (value as { valueOf(): number }).valueOf();
-}
-
-/** A Uint8Array given as a value is stored as BinData subtype 0, as the driver sends it. */
-export function asBinary(value: Uint8Array): Binary {
-  return new Binary(value, 0);
 }

@@ -151,6 +151,29 @@ conformance("write errors", ({ collection }) => {
     expect(await c.countDocuments({})).toBe(1);
   });
 
+  it("reports an invalid _id (53), a $-prefixed field in _id (52) and a replacement's $-prefixed field (52) as write errors", async () => {
+    const c = collection();
+    await c.insertOne({ _id: 1 });
+    const error = (await rejection(
+      c.bulkWrite(
+        [
+          { insertOne: { document: { _id: [1] } } },
+          { insertOne: { document: { _id: { $x: 1 } } } },
+          { replaceOne: { filter: { _id: 1 }, replacement: { a: 1, $b: 2 } } },
+          { insertOne: { document: { _id: 2 } } },
+        ],
+        { ordered: false },
+      ),
+    )) as unknown as BulkError;
+    expect(error.writeErrors.map((w) => [w.index, w.code]).sort((a, b) => a[0] - b[0])).toEqual([
+      [0, 53],
+      [1, 52],
+      [2, 52],
+    ]);
+    expect(error.insertedCount).toBe(1);
+    expect(await c.find({}).sort({ _id: 1 }).toArray()).toEqual([{ _id: 1 }, { _id: 2 }]);
+  });
+
   it("a duplicate key error names the _id index and the key", async () => {
     const c = collection();
     await c.insertOne({ _id: "k" });

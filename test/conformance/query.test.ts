@@ -99,6 +99,8 @@ conformance("query operators", ({ collection }) => {
     expect(await matched(c, { v: 1 })).toEqual([1, 2, 3, 4]);
     expect(await matched(c, { v: Decimal128.fromString("1") })).toEqual([1, 2, 3, 4]);
     expect(await matched(c, { v: { $in: [Long.fromNumber(1)] } })).toEqual([1, 2, 3, 4]);
+    // The driver writes a bigint as an Int64.
+    expect(await matched(c, { v: BigInt(1) })).toEqual([1, 2, 3, 4]);
     expect(await matched(c, { v: { $gt: new Double(1.05) } })).toEqual([5]);
   });
 
@@ -107,6 +109,8 @@ conformance("query operators", ({ collection }) => {
     const c = collection();
     await c.insertMany([{ _id: 1, v: null }, { _id: 2 }, { _id: 3, v: 0 }, { _id: 4, v: [null, 1] }]);
     expect(await matched(c, { v: null })).toEqual([1, 2, 4]);
+    // The driver writes an undefined value as null (its ignoreUndefined is off).
+    expect(await matched(c, { v: undefined })).toEqual([1, 2, 4]);
     expect(await matched(c, { v: { $exists: false } })).toEqual([2]);
     expect(await matched(c, { v: { $type: "null" } })).toEqual([1, 4]);
     expect(await matched(c, { v: { $ne: null } })).toEqual([3]);
