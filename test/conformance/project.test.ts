@@ -1,4 +1,4 @@
-import { Double, Int32, Long, ObjectId } from "bson";
+import { Decimal128, Double, Int32, Long, ObjectId } from "bson";
 import { expect, it } from "vitest";
 import { receiveFirehoseDelivery } from "../../src/core/firehose/receive-delivery";
 import { readFixture, type FirehoseExpectation, type FirehoseFixture } from "../helpers/fixtures";
@@ -45,6 +45,11 @@ conformance("what the project relies on", (context) => {
     await coll("b").replaceOne({ _id: new Double(1) }, { v: "double" }, { upsert: true });
     await coll("b").replaceOne({ _id: Long.fromNumber(1) }, { v: "long" }, { upsert: true });
     expect(await coll("b").find({}).toArray()).toEqual([{ _id: 1, v: "long" }]);
+    // An Int64 42 and a Decimal128 42 delivered to the webhook are one document.
+    await coll("b").replaceOne({ _id: Long.fromNumber(42) }, { v: "long" }, { upsert: true });
+    await coll("b").replaceOne({ _id: Decimal128.fromString("42") }, { v: "decimal" }, { upsert: true });
+    expect(await coll("b").countDocuments({ _id: 42 })).toBe(1);
+    expect(await coll("b").findOne({ _id: 42 })).toEqual({ _id: 42, v: "decimal" });
   });
 
   it("an _id given as a wrapper (Double, Long) matches with further conditions, as the ordering guard asks", async () => {
