@@ -1384,6 +1384,496 @@ function captureDepsFromContext(ctx) {
   return { ...state, kinesis };
 }
 
+// src/core/numbers.ts
+function isInteger(value) {
+  return isFinite(value) && Math.floor(value) === value;
+}
+
+// src/core/bson-order.ts
+var TYPE_RANK = {
+  minKey: -1,
+  null: 5,
+  number: 10,
+  string: 15,
+  object: 20,
+  array: 25,
+  binData: 30,
+  objectId: 35,
+  bool: 40,
+  date: 45,
+  timestamp: 47,
+  regex: 50,
+  dbPointer: 55,
+  javascript: 60,
+  javascriptWithScope: 65,
+  maxKey: 127
+};
+var RANK_OF_TAG = {
+  Int32: TYPE_RANK.number,
+  Double: TYPE_RANK.number,
+  Long: TYPE_RANK.number,
+  Decimal128: TYPE_RANK.number,
+  ObjectId: TYPE_RANK.objectId,
+  BSONSymbol: TYPE_RANK.string,
+  Symbol: TYPE_RANK.string,
+  Binary: TYPE_RANK.binData,
+  Timestamp: TYPE_RANK.timestamp,
+  MinKey: TYPE_RANK.minKey,
+  MaxKey: TYPE_RANK.maxKey,
+  BSONRegExp: TYPE_RANK.regex,
+  DBRef: TYPE_RANK.object,
+  DBPointer: TYPE_RANK.dbPointer
+};
+function typeRank(value, bson) {
+  if (value === null || value === void 0) return TYPE_RANK.null;
+  switch (typeof value) {
+    case "number":
+      return TYPE_RANK.number;
+    case "string":
+      return TYPE_RANK.string;
+    case "boolean":
+      return TYPE_RANK.bool;
+    case "bigint":
+      return TYPE_RANK.number;
+    // an Int64, as the driver writes a bigint
+    case "object":
+      break;
+    default:
+      return TYPE_RANK.null;
+  }
+  const tag = bson.bsonType(value);
+  if (tag !== void 0) {
+    if (tag === "Code")
+      return value.scope ? TYPE_RANK.javascriptWithScope : TYPE_RANK.javascript;
+    const rank = RANK_OF_TAG[tag];
+    return rank === void 0 ? TYPE_RANK.object : rank;
+  }
+  if (Array.isArray(value)) return TYPE_RANK.array;
+  if (value instanceof Date) return TYPE_RANK.date;
+  if (value instanceof RegExp) return TYPE_RANK.regex;
+  if (value instanceof Uint8Array) return TYPE_RANK.binData;
+  return TYPE_RANK.object;
+}
+function compareBson(a, b, bson) {
+  const ra = typeRank(a, bson);
+  const rb = typeRank(b, bson);
+  if (ra !== rb) return ra < rb ? -1 : 1;
+  return compareSameRank(ra, a, b, bson);
+}
+function compareSameRank(rank, a, b, bson) {
+  switch (rank) {
+    case TYPE_RANK.number:
+      return compareNumbers(a, b, bson);
+    case TYPE_RANK.string:
+      return compareStrings(stringOf(a), stringOf(b));
+    case TYPE_RANK.object:
+      return compareFields(fieldsOf(a, bson), fieldsOf(b, bson), bson);
+    case TYPE_RANK.array:
+      return compareArrays(a, b, bson);
+    case TYPE_RANK.binData:
+      return compareBinary(a, b, bson);
+    case TYPE_RANK.objectId:
+      return compareObjectIds(a, b);
+    case TYPE_RANK.bool:
+      return a === b ? 0 : a ? 1 : -1;
+    case TYPE_RANK.date:
+      return sign(a.getTime() - b.getTime());
+    case TYPE_RANK.timestamp:
+      return compareUnsignedParts(a, b);
+    case TYPE_RANK.regex: {
+      const x = regexParts(a);
+      const y = regexParts(b);
+      return compareStrings(x.pattern, y.pattern) || compareStrings(x.options, y.options);
+    }
+    case TYPE_RANK.javascript:
+      return compareStrings(String(a.code), String(b.code));
+    case TYPE_RANK.javascriptWithScope: {
+      const x = a;
+      const y = b;
+      return compareStrings(String(x.code), String(y.code)) || compareBson(x.scope, y.scope, bson);
+    }
+    case TYPE_RANK.dbPointer:
+      return compareFields(fieldsOf(a, bson), fieldsOf(b, bson), bson);
+    default:
+      return 0;
+  }
+}
+function sign(n) {
+  return n < 0 ? -1 : n > 0 ? 1 : 0;
+}
+function stringOf(value) {
+  return typeof value === "string" ? value : String(value.valueOf());
+}
+function compareStrings(a, b) {
+  if (a === b) return 0;
+  const n = a.length < b.length ? a.length : b.length;
+  for (let i = 0; i < n; i++) {
+    const x = a.charCodeAt(i);
+    const y = b.charCodeAt(i);
+    if (x === y) continue;
+    const sx = x >= 55296 && x <= 57343;
+    const sy = y >= 55296 && y <= 57343;
+    if (sx === sy) return x < y ? -1 : 1;
+    return sx ? 1 : -1;
+  }
+  return a.length < b.length ? -1 : a.length > b.length ? 1 : 0;
+}
+function fieldsOf(value, bson) {
+  if (bson.bsonType(value) === "DBRef") {
+    const ref = value;
+    const out2 = [
+      ["$ref", ref.collection],
+      ["$id", ref.oid]
+    ];
+    if (ref.db) out2.push(["$db", ref.db]);
+    const extra = ref.fields || {};
+    for (const key of Object.keys(extra)) out2.push([key, extra[key]]);
+    return out2;
+  }
+  const record = value;
+  const out = [];
+  for (const key of Object.keys(record)) if (record[key] !== void 0) out.push([key, record[key]]);
+  return out;
+}
+function compareFields(a, b, bson) {
+  const n = a.length < b.length ? a.length : b.length;
+  for (let i = 0; i < n; i++) {
+    const ra = typeRank(a[i][1], bson);
+    const rb = typeRank(b[i][1], bson);
+    if (ra !== rb) return ra < rb ? -1 : 1;
+    const names = compareStrings(a[i][0], b[i][0]);
+    if (names !== 0) return names;
+    const values = compareSameRank(ra, a[i][1], b[i][1], bson);
+    if (values !== 0) return values;
+  }
+  return a.length < b.length ? -1 : a.length > b.length ? 1 : 0;
+}
+function compareArrays(a, b, bson) {
+  const n = a.length < b.length ? a.length : b.length;
+  for (let i = 0; i < n; i++) {
+    const c = compareBson(a[i], b[i], bson);
+    if (c !== 0) return c;
+  }
+  return a.length < b.length ? -1 : a.length > b.length ? 1 : 0;
+}
+function binaryParts(value, bson) {
+  if (bson.bsonType(value) === "Binary") {
+    const binary = value;
+    const length = typeof binary.position === "number" ? binary.position : binary.buffer.length;
+    return { bytes: binary.buffer, length, subtype: binary.sub_type || 0 };
+  }
+  const bytes = value;
+  return { bytes, length: bytes.length, subtype: 0 };
+}
+function compareBinary(a, b, bson) {
+  const x = binaryParts(a, bson);
+  const y = binaryParts(b, bson);
+  if (x.length !== y.length) return x.length < y.length ? -1 : 1;
+  if (x.subtype !== y.subtype) return x.subtype < y.subtype ? -1 : 1;
+  for (let i = 0; i < x.length; i++) if (x.bytes[i] !== y.bytes[i]) return x.bytes[i] < y.bytes[i] ? -1 : 1;
+  return 0;
+}
+function objectIdBytes(value) {
+  const id = value.id;
+  return id instanceof Uint8Array && id.length === 12 ? id : void 0;
+}
+function compareObjectIds(a, b) {
+  const wa = a;
+  const wb = b;
+  if (typeof wa.i0 === "number" && typeof wb.i0 === "number") {
+    if (wa.i0 !== wb.i0) return wa.i0 < wb.i0 ? -1 : 1;
+    if (wa.i1 !== wb.i1) return wa.i1 < wb.i1 ? -1 : 1;
+    if (wa.i2 !== wb.i2) return wa.i2 < wb.i2 ? -1 : 1;
+    return wa.i3 === wb.i3 ? 0 : wa.i3 < wb.i3 ? -1 : 1;
+  }
+  const x = objectIdBytes(a);
+  const y = objectIdBytes(b);
+  if (x && y) {
+    for (let i = 0; i < 12; i++) if (x[i] !== y[i]) return x[i] < y[i] ? -1 : 1;
+    return 0;
+  }
+  const hx = objectIdHex(a);
+  const hy = objectIdHex(b);
+  return hx < hy ? -1 : hx > hy ? 1 : 0;
+}
+function objectIdHex(value) {
+  return value.toHexString().toLowerCase();
+}
+function compareUnsignedParts(a, b) {
+  const ha = a.high >>> 0;
+  const hb = b.high >>> 0;
+  if (ha !== hb) return ha < hb ? -1 : 1;
+  const la = a.low >>> 0;
+  const lb = b.low >>> 0;
+  return la === lb ? 0 : la < lb ? -1 : 1;
+}
+function regexParts(value) {
+  if (value instanceof RegExp) {
+    const options = (value.ignoreCase ? "i" : "") + (value.multiline ? "m" : "") + (value.global ? "s" : "");
+    return { pattern: value.source, options };
+  }
+  const regex = value;
+  return { pattern: regex.pattern, options: regex.options.split("").sort().join("") };
+}
+var TWO_32 = 4294967296;
+var TWO_53 = 9007199254740992;
+var TWO_63 = 9223372036854776e3;
+var KIND_DOUBLE = 1;
+var KIND_LONG = 2;
+var KIND_DECIMAL = 3;
+function numberKind(value, bson) {
+  if (typeof value === "number") return KIND_DOUBLE;
+  if (typeof value === "bigint") return KIND_DECIMAL;
+  const tag = bson.bsonType(value);
+  if (tag === "Int32" || tag === "Double") return KIND_DOUBLE;
+  if (tag === "Long") return KIND_LONG;
+  if (tag === "Decimal128") return KIND_DECIMAL;
+  return 0;
+}
+function doubleOf(value) {
+  return typeof value === "number" ? value : value.valueOf();
+}
+function longApprox(long) {
+  return long.high * TWO_32 + (long.low >>> 0);
+}
+function compareLongs(a, b) {
+  if (a.high !== b.high) return a.high < b.high ? -1 : 1;
+  const la = a.low >>> 0;
+  const lb = b.low >>> 0;
+  return la === lb ? 0 : la < lb ? -1 : 1;
+}
+function compareDoubles(x, y) {
+  if (x < y) return -1;
+  if (x > y) return 1;
+  if (x === y) return 0;
+  return x !== x ? y !== y ? 0 : -1 : 1;
+}
+function longPartsOfInteger(d) {
+  const high = Math.floor(d / TWO_32);
+  return { high, low: d - high * TWO_32 };
+}
+function compareLongToDouble(long, d) {
+  if (d !== d) return 1;
+  const approx = longApprox(long);
+  if (approx < TWO_53 && approx > -TWO_53) return compareDoubles(approx, d);
+  if (d >= TWO_63) return -1;
+  if (d < -TWO_63) return 1;
+  if (d < TWO_53 && d > -TWO_53) return compareDoubles(approx, d);
+  return compareLongs(long, longPartsOfInteger(d));
+}
+function compareNumbers(a, b, bson) {
+  const ka = numberKind(a, bson);
+  const kb = numberKind(b, bson);
+  if (ka === KIND_DOUBLE && kb === KIND_DOUBLE) return compareDoubles(doubleOf(a), doubleOf(b));
+  if (ka === KIND_LONG && kb === KIND_LONG) return compareLongs(a, b);
+  if (ka === KIND_LONG && kb === KIND_DOUBLE) return compareLongToDouble(a, doubleOf(b));
+  if (ka === KIND_DOUBLE && kb === KIND_LONG) return 0 - compareLongToDouble(b, doubleOf(a));
+  return compareDecimals(exactOf(a, ka), exactOf(b, kb));
+}
+function isNaNNumber(value, bson) {
+  const kind = numberKind(value, bson);
+  if (kind === KIND_DOUBLE) {
+    const d = doubleOf(value);
+    return d !== d;
+  }
+  return kind === KIND_DECIMAL && String(value) === "NaN";
+}
+var ZERO = { negative: false, digits: "", point: 0 };
+function exactOf(value, kind) {
+  if (kind === KIND_DOUBLE) return exactOfDouble(doubleOf(value));
+  return exactOfDecimalString(String(value));
+}
+function exactOfDecimalString(text2) {
+  if (text2 === "NaN" || text2 === "-NaN") return { special: "NaN", negative: false, digits: "", point: 0 };
+  if (text2 === "Infinity" || text2 === "+Infinity" || text2 === "Inf")
+    return { special: "Infinity", negative: false, digits: "", point: 0 };
+  if (text2 === "-Infinity" || text2 === "-Inf") return { special: "-Infinity", negative: true, digits: "", point: 0 };
+  let body = text2;
+  let negative = false;
+  if (body.charAt(0) === "-" || body.charAt(0) === "+") {
+    negative = body.charAt(0) === "-";
+    body = body.slice(1);
+  }
+  let exponent = 0;
+  const e = body.search(/[eE]/);
+  if (e !== -1) {
+    exponent = parseInt(body.slice(e + 1), 10);
+    body = body.slice(0, e);
+  }
+  const dot = body.indexOf(".");
+  let digits = body;
+  let point = body.length;
+  if (dot !== -1) {
+    digits = body.slice(0, dot) + body.slice(dot + 1);
+    point = dot;
+  }
+  return normalise(negative, digits, point + exponent);
+}
+function normalise(negative, digits, point) {
+  let start = 0;
+  while (start < digits.length && digits.charCodeAt(start) === 48) start++;
+  let end = digits.length;
+  while (end > start && digits.charCodeAt(end - 1) === 48) end--;
+  if (start === end) return ZERO;
+  return { negative, digits: digits.slice(start, end), point: point - start };
+}
+function exactOfDouble(d) {
+  if (d !== d) return { special: "NaN", negative: false, digits: "", point: 0 };
+  if (d === Infinity) return { special: "Infinity", negative: false, digits: "", point: 0 };
+  if (d === -Infinity) return { special: "-Infinity", negative: true, digits: "", point: 0 };
+  if (d === 0) return ZERO;
+  const negative = d < 0;
+  const magnitude = negative ? -d : d;
+  if (isInteger(magnitude) && magnitude <= TWO_53) {
+    const text3 = String(magnitude);
+    return normalise(negative, text3, text3.length);
+  }
+  const { mantissa, exponent } = binaryParts64(magnitude);
+  const limbs = [mantissa % LIMB, Math.floor(mantissa / LIMB) % LIMB, Math.floor(mantissa / (LIMB * LIMB))];
+  if (exponent >= 0) {
+    multiplyByPower(limbs, 2, exponent);
+    const text3 = limbsToString(limbs);
+    return normalise(negative, text3, text3.length);
+  }
+  multiplyByPower(limbs, 5, -exponent);
+  const text2 = limbsToString(limbs);
+  return normalise(negative, text2, text2.length + exponent);
+}
+var LIMB = 1e7;
+function binaryParts64(d) {
+  const view = new DataView(new ArrayBuffer(8));
+  view.setFloat64(0, d);
+  const hi = view.getUint32(0);
+  const lo = view.getUint32(4);
+  const biased = hi >>> 20 & 2047;
+  const fraction = (hi & 1048575) * TWO_32 + lo;
+  if (biased === 0) return { mantissa: fraction, exponent: -1074 };
+  return { mantissa: fraction + 4503599627370496, exponent: biased - 1075 };
+}
+function multiplyByPower(limbs, base, power) {
+  const step = base === 2 ? 20 : 9;
+  let left = power;
+  while (left > 0) {
+    const now = left < step ? left : step;
+    let factor = 1;
+    for (let k = 0; k < now; k++) factor *= base;
+    let carry = 0;
+    for (let i = 0; i < limbs.length; i++) {
+      const product = limbs[i] * factor + carry;
+      carry = Math.floor(product / LIMB);
+      limbs[i] = product - carry * LIMB;
+    }
+    while (carry > 0) {
+      const next = Math.floor(carry / LIMB);
+      limbs.push(carry - next * LIMB);
+      carry = next;
+    }
+    left -= now;
+  }
+}
+function limbsToString(limbs) {
+  let text2 = "";
+  for (let i = limbs.length - 1; i >= 0; i--) {
+    const part = String(limbs[i]);
+    text2 += text2 === "" ? part : "0000000".slice(part.length) + part;
+  }
+  return text2 === "" ? "0" : text2;
+}
+function compareDecimals(a, b) {
+  const ra = specialRank(a);
+  const rb = specialRank(b);
+  if (ra !== 0 || rb !== 0) {
+    if (ra === rb) return 0;
+    if (ra === -2 || rb === -2) return ra === -2 ? -1 : 1;
+    if (ra !== 0 && rb !== 0) return ra < rb ? -1 : 1;
+    return ra !== 0 ? ra : -rb;
+  }
+  if (a.digits === "" || b.digits === "") {
+    if (a.digits === b.digits) return 0;
+    if (a.digits === "") return b.negative ? 1 : -1;
+    return a.negative ? -1 : 1;
+  }
+  if (a.negative !== b.negative) return a.negative ? -1 : 1;
+  const magnitude = compareMagnitudes(a, b);
+  return a.negative ? 0 - magnitude : magnitude;
+}
+function specialRank(value) {
+  if (value.special === void 0) return 0;
+  return value.special === "NaN" ? -2 : value.special === "Infinity" ? 1 : -1;
+}
+function compareMagnitudes(a, b) {
+  if (a.point !== b.point) return a.point < b.point ? -1 : 1;
+  return a.digits < b.digits ? -1 : a.digits > b.digits ? 1 : 0;
+}
+function numberKey(value, bson) {
+  const kind = numberKind(value, bson);
+  if (kind === KIND_DOUBLE) return String(doubleOf(value));
+  if (kind === KIND_LONG) {
+    const long = value;
+    const approx = longApprox(long);
+    if (approx < TWO_53 && approx > -TWO_53) return String(approx);
+    if (approx < TWO_63 && approx >= -TWO_63 && compareLongs(long, longPartsOfInteger(approx)) === 0)
+      return String(approx);
+    return exactKey(exactOfDecimalString(String(value)));
+  }
+  const exact = exactOfDecimalString(String(value));
+  if (exact.special !== void 0) return exact.special;
+  if (exact.digits === "") return "0";
+  const nearest = parseFloat(String(value));
+  if (nearest !== 0 && isFinite(nearest) && compareDecimals(exact, exactOfDouble(nearest)) === 0)
+    return String(nearest);
+  return exactKey(exact);
+}
+function exactKey(exact) {
+  return `x${exact.negative ? "-" : ""}0.${exact.digits}e${exact.point}`;
+}
+function valueKey(value, bson) {
+  const rank = typeRank(value, bson);
+  switch (rank) {
+    case TYPE_RANK.null:
+      return "N";
+    case TYPE_RANK.number:
+      return "n" + numberKey(value, bson);
+    case TYPE_RANK.string:
+      return "s" + JSON.stringify(stringOf(value));
+    case TYPE_RANK.object:
+    case TYPE_RANK.dbPointer: {
+      const parts = fieldsOf(value, bson).map(([name, field]) => JSON.stringify(name) + ":" + valueKey(field, bson));
+      return "{" + parts.join(",") + "}";
+    }
+    case TYPE_RANK.array:
+      return "[" + value.map((item) => valueKey(item, bson)).join(",") + "]";
+    case TYPE_RANK.binData: {
+      const { bytes, length, subtype } = binaryParts(value, bson);
+      let hex2 = "";
+      for (let i = 0; i < length; i++) hex2 += (bytes[i] < 16 ? "0" : "") + bytes[i].toString(16);
+      return `b${subtype}:${hex2}`;
+    }
+    case TYPE_RANK.objectId:
+      return "o" + objectIdHex(value);
+    case TYPE_RANK.bool:
+      return value ? "t" : "f";
+    case TYPE_RANK.date:
+      return "d" + value.getTime();
+    case TYPE_RANK.timestamp: {
+      const parts = value;
+      return `T${parts.high >>> 0},${parts.low >>> 0}`;
+    }
+    case TYPE_RANK.regex: {
+      const { pattern, options } = regexParts(value);
+      return "r" + JSON.stringify(pattern) + JSON.stringify(options);
+    }
+    case TYPE_RANK.javascript:
+      return "c" + JSON.stringify(String(value.code));
+    case TYPE_RANK.javascriptWithScope: {
+      const code = value;
+      return "C" + JSON.stringify(String(code.code)) + valueKey(code.scope, bson);
+    }
+    default:
+      return rank === TYPE_RANK.minKey ? "-" : "+";
+  }
+}
+
 // src/core/id-order.ts
 var BRACKET = { null: 1, number: 2, string: 3, objectId: 7, boolean: 8, date: 9 };
 function idBracket(id, bson) {
@@ -1397,54 +1887,11 @@ function idBracket(id, bson) {
   if (type === "Int32" || type === "Double" || type === "Long" || type === "Decimal128") return BRACKET.number;
   return void 0;
 }
-function numberOf(id, bson) {
-  if (typeof id === "number") return id;
-  const type = bson.bsonType(id);
-  if (type === "Long") return id.toNumber();
-  if (type === "Decimal128") return parseFloat(String(id));
-  return id.valueOf();
-}
-function compareStrings(a, b) {
-  const n = Math.min(a.length, b.length);
-  for (let i = 0; i < n; ) {
-    const x = a.codePointAt(i);
-    const y = b.codePointAt(i);
-    if (x !== y) return x < y ? -1 : 1;
-    i += x > 65535 ? 2 : 1;
-  }
-  return a.length - b.length;
-}
 function compareIds(a, b, bson) {
-  const ba = idBracket(a, bson);
-  const bb = idBracket(b, bson);
-  if (ba !== bb) return ba - bb;
-  switch (ba) {
-    case BRACKET.number: {
-      const x = numberOf(a, bson);
-      const y = numberOf(b, bson);
-      if (x !== x) return y !== y ? 0 : -1;
-      if (y !== y) return 1;
-      return x < y ? -1 : x > y ? 1 : 0;
-    }
-    case BRACKET.string:
-      return compareStrings(a, b);
-    case BRACKET.objectId: {
-      const x = a.toHexString();
-      const y = b.toHexString();
-      return x < y ? -1 : x > y ? 1 : 0;
-    }
-    case BRACKET.boolean:
-      return Number(a) - Number(b);
-    case BRACKET.date:
-      return a.getTime() - b.getTime();
-    default:
-      return 0;
-  }
+  return compareBson(a, b, bson);
 }
 function isNaNId(id, bson) {
-  if (idBracket(id, bson) !== BRACKET.number) return false;
-  const value = numberOf(id, bson);
-  return value !== value;
+  return isNaNNumber(id, bson);
 }
 var ID_TYPE_ORDER = [
   { types: ["minKey"], single: true },
@@ -1496,28 +1943,16 @@ function idTypeIndex(id, bson) {
   return void 0;
 }
 
-// src/core/numbers.ts
-var MAX_SAFE = 9007199254740991;
-function isInteger(value) {
-  return isFinite(value) && Math.floor(value) === value;
-}
-function isSafeInteger(value) {
-  return isInteger(value) && Math.abs(value) <= MAX_SAFE;
-}
-
 // src/core/id-key.ts
 function idKey(id, bson) {
   if (typeof id === "string") return `s:${id}`;
   if (typeof id === "number") return `n:${id}`;
   const type = bson.bsonType(id);
   if (type === "ObjectId") return `o:${id.toHexString()}`;
-  if (type === "Double" || type === "Int32") return `n:${id.valueOf()}`;
-  if (type === "Long") {
-    const long = id;
-    const asNumber = long.toNumber();
-    return isSafeInteger(asNumber) ? `n:${asNumber}` : `n:${long.toString()}`;
-  }
-  return `j:${bson.ejson.stringify({ v: id }, { relaxed: false })}`;
+  if (type === "Int32" || type === "Double" || type === "Long" || type === "Decimal128")
+    return `n:${numberKey(id, bson)}`;
+  if (type === "BSONSymbol" || type === "Symbol") return `s:${String(id.valueOf())}`;
+  return `k:${valueKey(id, bson)}`;
 }
 
 // src/core/chunk.ts
@@ -2271,7 +2706,7 @@ async function claimRange(signals, signalId, index, owner, now, leaseMs) {
     {
       _id: signalId,
       [`${at}.done`]: false,
-      $or: [{ [`${at}.leaseUntil`]: null }, { [`${at}.leaseUntil`]: { $lt: new Date(now) } }]
+      [`${at}.leaseUntil`]: { $not: { $gte: new Date(now) } }
     },
     { $set: { [`${at}.leaseUntil`]: new Date(now + leaseMs), [`${at}.owner`]: owner, updatedAt: new Date(now) } }
   );

@@ -1,22 +1,21 @@
 import type { BsonPort } from "./bson-port";
-import { isSafeInteger } from "./numbers";
+import { numberKey, valueKey } from "./bson-order";
 
 /**
- * A string equal for two _ids exactly when MongoDB would match them: numbers compare by value
- * whatever their BSON type, everything else by type and canonical Extended JSON.
+ * A string equal for two _ids exactly when MongoDB would match them (its unique `_id` index): numbers
+ * compare by exact value whatever their BSON type (Int32 1, Int64 1, Double 1.0 and Decimal128 1.00
+ * are one _id; Int64 2^53 + 1 is not the double 2^53), a symbol as its string, and documents, binary
+ * and the rest by their BSON order (bson-order.ts).
  */
 export function idKey(id: unknown, bson: BsonPort): string {
   if (typeof id === "string") return `s:${id}`;
   if (typeof id === "number") return `n:${id}`;
   const type = bson.bsonType(id);
   if (type === "ObjectId") return `o:${(id as { toHexString(): string }).toHexString()}`;
-  if (type === "Double" || type === "Int32") return `n:${(id as { valueOf(): number }).valueOf()}`;
-  if (type === "Long") {
-    const long = id as { toNumber(): number; toString(): string };
-    const asNumber = long.toNumber();
-    return isSafeInteger(asNumber) ? `n:${asNumber}` : `n:${long.toString()}`;
-  }
-  return `j:${bson.ejson.stringify({ v: id }, { relaxed: false })}`;
+  if (type === "Int32" || type === "Double" || type === "Long" || type === "Decimal128")
+    return `n:${numberKey(id, bson)}`;
+  if (type === "BSONSymbol" || type === "Symbol") return `s:${String((id as { valueOf(): unknown }).valueOf())}`;
+  return `k:${valueKey(id, bson)}`;
 }
 
 /**

@@ -1,9 +1,10 @@
 import type { BsonPort } from "./bson-port";
+import { compareBson, isNaNNumber } from "./bson-order";
 
 /**
- * MongoDB's order of `_id` values for the types an `_id` usually has (null, numbers, strings,
- * ObjectId, booleans, dates), bracketed by type as MongoDB brackets them: a range bound of one type
- * matches only that type. Other types (documents, binary, ...) are "complex" and have no bracket here.
+ * The types an `_id` usually has (null, numbers, strings, ObjectId, booleans, dates), bracketed by
+ * type as MongoDB brackets range queries: a bound of one type matches only that type. A parallel
+ * snapshot plans ranges only over one of these; other types (documents, binary, ...) have no bracket.
  */
 export const BRACKET = { null: 1, number: 2, string: 3, objectId: 7, boolean: 8, date: 9 } as const;
 
@@ -20,61 +21,14 @@ export function idBracket(id: unknown, bson: BsonPort): number | undefined {
   return undefined;
 }
 
-function numberOf(id: unknown, bson: BsonPort): number {
-  if (typeof id === "number") return id;
-  const type = bson.bsonType(id);
-  if (type === "Long") return (id as { toNumber(): number }).toNumber();
-  if (type === "Decimal128") return parseFloat(String(id));
-  return (id as { valueOf(): number }).valueOf();
-}
-
-/** Strings compare by code point (the order of their UTF-8 bytes, as MongoDB compares them). */
-function compareStrings(a: string, b: string): number {
-  const n = Math.min(a.length, b.length);
-  for (let i = 0; i < n;) {
-    const x = a.codePointAt(i) as number;
-    const y = b.codePointAt(i) as number;
-    if (x !== y) return x < y ? -1 : 1;
-    i += x > 0xffff ? 2 : 1;
-  }
-  return a.length - b.length;
-}
-
-/** Orders two simple `_id`s as MongoDB does (callers never pass complex ones). */
+/** Orders two `_id`s (of any types) as MongoDB does: its BSON order (bson-order.ts). */
 export function compareIds(a: unknown, b: unknown, bson: BsonPort): number {
-  const ba = idBracket(a, bson) as number;
-  const bb = idBracket(b, bson) as number;
-  if (ba !== bb) return ba - bb;
-  switch (ba) {
-    case BRACKET.number: {
-      const x = numberOf(a, bson);
-      const y = numberOf(b, bson);
-      // NaN sorts below every other number, as in MongoDB (and equals itself: one NaN _id at most).
-      if (x !== x) return y !== y ? 0 : -1;
-      if (y !== y) return 1;
-      return x < y ? -1 : x > y ? 1 : 0;
-    }
-    case BRACKET.string:
-      return compareStrings(a as string, b as string);
-    case BRACKET.objectId: {
-      const x = (a as { toHexString(): string }).toHexString();
-      const y = (b as { toHexString(): string }).toHexString();
-      return x < y ? -1 : x > y ? 1 : 0;
-    }
-    case BRACKET.boolean:
-      return Number(a) - Number(b);
-    case BRACKET.date:
-      return (a as Date).getTime() - (b as Date).getTime();
-    default:
-      return 0;
-  }
+  return compareBson(a, b, bson);
 }
 
 /** Whether an `_id` is a NaN of any numeric type (it matches no range bound, only `$type`). */
 export function isNaNId(id: unknown, bson: BsonPort): boolean {
-  if (idBracket(id, bson) !== BRACKET.number) return false;
-  const value = numberOf(id, bson);
-  return value !== value;
+  return isNaNNumber(id, bson);
 }
 
 /**

@@ -15,4 +15,13 @@ export const MongoErrorCode = {
   DuplicateKey: 11000,
   KeyTooLong: 17280,
   DocumentTooLarge: 17419,
+  // The embedded store's refusals (src/embedded), by name:
+  ConflictingUpdateOperators: 40,
+  EmptyFieldName: 56,
+  InvalidIdField: 53,
+  NotExactValueField: 111,
+  NotSingleValueField: 54,
+  Overflow: 15,
+  PathNotViable: 28,
+  TypeMismatch: 14,
 } as const;

@@ -1,7 +1,9 @@
 import type { DeserializeOptions } from "bson";
-import { Aggregator } from "mingo";
 import type { Document } from "../core/ports";
-import { decode, type Stored } from "./documents";
+import { decode, viewOf, type Stored } from "./documents";
+import { checkOptions, countOption, DESERIALIZE_OPTIONS } from "./options";
+import { parseProjection, project, type Projection } from "./projection";
+import { parseSort, sortBy, type SortKey } from "./sort";
 
 export interface FindOptions extends DeserializeOptions {
   sort?: Document;
@@ -10,9 +12,11 @@ export interface FindOptions extends DeserializeOptions {
   projection?: Document;
 }
 
+const FIND_OPTIONS = ["sort", "limit", "skip", "projection", ...DESERIALIZE_OPTIONS];
+
 /** What a cursor asks its collection for; an ordered index may answer it sorted, skipped and limited already. */
 export interface ReadHints {
-  readonly sort?: Document;
+  readonly sort?: readonly SortKey[];
   readonly skip: number;
   readonly limit: number;
 }
@@ -23,43 +27,64 @@ export interface ReadResult {
   readonly done: boolean;
 }
 
+/** A find's cursor, as the driver's FindCursor: sort, skip, limit, project, then read. */
 export class EmbeddedCursor {
-  private sortSpec?: Document;
+  private sortKeys?: SortKey[];
   private skipCount = 0;
   private limitCount = 0;
-  private projectionSpec?: Document;
+  private projection?: Projection;
+  private readonly deserialize: DeserializeOptions = {};
   private buffer?: Document[];
   private position = 0;
+  /** A refused option or malformed sort or projection: like the driver's, it fails the read, not the call. */
+  private failure?: unknown;
 
   constructor(
     private readonly source: (hints: ReadHints) => ReadResult,
-    private readonly options: FindOptions,
+    options: FindOptions = {},
   ) {
-    if (options.sort) this.sortSpec = options.sort;
-    if (options.skip) this.skipCount = options.skip;
-    if (options.limit) this.limitCount = options.limit;
-    if (options.projection) this.projectionSpec = options.projection;
+    this.defer(() => {
+      checkOptions("find", options, FIND_OPTIONS);
+      this.sortKeys = parseSort(options.sort);
+      this.skipCount = countOption("skip", options.skip);
+      this.limitCount = countOption("limit", options.limit);
+      this.projection = parseProjection(options.projection);
+      for (const name of DESERIALIZE_OPTIONS) {
+        const value = (options as Record<string, unknown>)[name];
+        if (value !== undefined) (this.deserialize as Record<string, unknown>)[name] = value;
+      }
+    });
+  }
+
+  private defer(step: () => void): this {
+    if (this.failure === undefined) {
+      try {
+        step();
+      } catch (error) {
+        this.failure = error;
+      }
+    }
+    return this;
   }
 
   sort(spec: Document): this {
-    this.sortSpec = spec;
-    return this;
+    return this.defer(() => (this.sortKeys = parseSort(spec)));
   }
   skip(count: number): this {
-    this.skipCount = count;
-    return this;
+    return this.defer(() => (this.skipCount = countOption("skip", count)));
   }
   limit(count: number): this {
-    this.limitCount = count;
-    return this;
+    return this.defer(() => (this.limitCount = countOption("limit", count)));
   }
   project(spec: Document): this {
-    this.projectionSpec = spec;
-    return this;
+    return this.defer(() => (this.projection = parseProjection(spec)));
   }
 
   async toArray(): Promise<Document[]> {
-    return this.materialise().slice(this.position);
+    const all = this.materialise();
+    const rest = all.slice(this.position);
+    this.position = all.length;
+    return rest;
   }
 
   async next(): Promise<Document | null> {
@@ -71,30 +96,33 @@ export class EmbeddedCursor {
     return this.position < this.materialise().length;
   }
 
+  async close(): Promise<void> {
+    this.buffer = [];
+    this.position = 0;
+  }
+
+  async *[Symbol.asyncIterator](): AsyncGenerator<Document> {
+    const all = this.materialise();
+    while (this.position < all.length) yield all[this.position++];
+  }
+
   private materialise(): Document[] {
+    if (this.failure !== undefined) throw this.failure;
     if (this.buffer) return this.buffer;
-    const read = this.source({ sort: this.sortSpec, skip: this.skipCount, limit: this.limitCount });
-    let entries = read.entries;
-    if (!read.done) entries = this.order(entries);
-    const { sort: _s, limit: _l, skip: _k, projection: _p, ...deserializeOptions } = this.options;
-    let documents = entries.map(([, stored]) => decode(stored.bytes, deserializeOptions));
-    if (this.projectionSpec)
-      documents = new Aggregator([{ $project: this.projectionSpec }]).run(documents) as Document[];
+    const read = this.source({ sort: this.sortKeys, skip: this.skipCount, limit: this.limitCount });
+    const entries = read.done ? read.entries : this.order(read.entries);
+    let documents = entries.map(([, stored]) => decode(stored.bytes, this.deserialize));
+    const projection = this.projection;
+    if (projection) documents = documents.map((document) => project(document, projection));
     this.buffer = documents;
     return documents;
   }
 
-  /** Sort, skip and limit, the scan path's way (mingo's $sort has MongoDB's comparison rules). */
+  /** Sort, skip and limit, the scan path's way. */
   private order(entries: [string, Stored][]): [string, Stored][] {
-    if (this.sortSpec) {
-      const byView = new Map<Document, [string, Stored]>(entries.map((entry) => [entry[1].view, entry]));
-      const sorted = new Aggregator([{ $sort: this.sortSpec }]).run(
-        entries.map((entry) => entry[1].view),
-      ) as Document[];
-      entries = sorted.map((view) => byView.get(view) as [string, Stored]);
-    }
-    if (this.skipCount) entries = entries.slice(this.skipCount);
-    if (this.limitCount) entries = entries.slice(0, this.limitCount);
-    return entries;
+    let out = this.sortKeys ? sortBy(entries, this.sortKeys, (entry) => viewOf(entry[1])) : entries;
+    if (this.skipCount) out = out.slice(this.skipCount);
+    if (this.limitCount) out = out.slice(0, this.limitCount);
+    return out;
   }
 }

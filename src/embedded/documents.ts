@@ -1,22 +1,40 @@
-import { BSON, type DeserializeOptions } from "bson";
-import { update as mingoUpdate } from "mingo";
-import * as updateOperators from "mingo/operators/update";
+import { BSON, Double, Int32, type DeserializeOptions } from "bson";
 import { MongoErrorCode } from "../core/mongo-error-codes";
 import type { Document } from "../core/ports";
 import { nodeBson } from "../adapters/bson/node-bson";
 import { EmbeddedWriteError } from "./errors";
+import { isInt32Number, isDocument, typeName } from "./values";
 
-/** How a document is kept: its BSON bytes (types exact) and a decoded view for queries. */
+/*
+ * How documents are kept and what may be kept: each document's BSON bytes (types exact) and, once a
+ * query needs it, a view decoded with its exact types. The limits are the server's
+ * (https://www.mongodb.com/docs/manual/reference/limits/): 16 MiB per document, 100 levels of nesting,
+ * and an `_id` that is not an array, a regular expression or undefined and has no `$`-prefixed field.
+ */
+
 export interface Stored {
-  bytes: Uint8Array;
-  view: Document;
+  readonly bytes: Uint8Array;
+  /** The `_id` with its exact BSON type. */
+  readonly id: unknown;
+  /** The exactly-typed document, decoded when first needed. */
+  view?: Document;
 }
 
 export const MAX_DOCUMENT_BYTES = 16 * 1024 * 1024;
+/** What the server accepts in one command's document (16 MiB plus 16 KiB of command overhead). */
+export const MAX_COMMAND_BYTES = MAX_DOCUMENT_BYTES + 16 * 1024;
+export const MAX_NESTING = 100;
 
-export function encode(document: Document): Stored {
-  const bytes = BSON.serialize(document);
-  return { bytes, view: BSON.deserialize(bytes) };
+/** Undefined values are written as null, as the driver writes them (its `ignoreUndefined` is off). */
+const SERIALIZE = { ignoreUndefined: false } as const;
+const EXACT: DeserializeOptions = { promoteValues: false, bsonRegExp: true };
+
+export function serialize(document: Document): Uint8Array {
+  return BSON.serialize(document, SERIALIZE);
+}
+
+export function encode(document: Document, bytes: Uint8Array = serialize(document)): Stored {
+  return { bytes, id: exactValue(document._id) };
 }
 
 export function decode(bytes: Uint8Array, options?: DeserializeOptions): Document {
@@ -31,121 +49,78 @@ export function decodeExact(bytes: Uint8Array): Document {
   return BSON.deserialize(bytes, { promoteValues: false });
 }
 
-export function checkStorable(document: Document): void {
-  const id = document._id;
-  if (Array.isArray(id) || id === undefined || id instanceof RegExp || nodeBson.bsonType(id) === "BSONRegExp") {
-    throw new EmbeddedWriteError(MongoErrorCode.BadValue, "_id cannot be an array, a regular expression or undefined");
-  }
-  if (BSON.calculateObjectSize(document) > MAX_DOCUMENT_BYTES) {
-    throw new EmbeddedWriteError(MongoErrorCode.BSONObjectTooLarge, "document is larger than the 16 MiB BSON limit");
+/** The exactly-typed document queries and sorts read (decoded once, then kept). */
+export function viewOf(stored: Stored): Document {
+  if (!stored.view) stored.view = BSON.deserialize(stored.bytes, EXACT);
+  return stored.view;
+}
+
+/** A value with the BSON types it is stored with (a plain number becomes an Int32 or a Double). */
+export function exactValue(value: unknown): unknown {
+  if (typeof value === "number") return isInt32Number(value) ? new Int32(value) : new Double(value);
+  if (value === null || typeof value !== "object" || nodeBson.bsonType(value) !== undefined || value instanceof Date)
+    return value;
+  return BSON.deserialize(BSON.serialize({ v: value }, SERIALIZE), EXACT).v;
+}
+
+/** A document with `_id` as its first field, as the server stores every document. */
+export function idFirst(document: Document): Document {
+  for (const key in document) return key === "_id" ? document : { _id: document._id, ...document };
+  return document;
+}
+
+/** The checks of an `_id` value (insert and update alike). */
+export function checkId(id: unknown): void {
+  if (Array.isArray(id) || id instanceof RegExp || nodeBson.bsonType(id) === "BSONRegExp" || id === undefined)
+    throw new EmbeddedWriteError(
+      MongoErrorCode.InvalidIdField,
+      `The '_id' value cannot be of type ${id === undefined ? "undefined" : typeName(id)}`,
+    );
+  if (isDocument(id)) {
+    for (const key of Object.keys(id)) {
+      if (key.charCodeAt(0) === 36 && key !== "$ref" && key !== "$id" && key !== "$db")
+        throw new EmbeddedWriteError(
+          MongoErrorCode.DollarPrefixedFieldName,
+          `_id fields may not contain '$'-prefixed fields: ${key} is not valid for storage.`,
+        );
+    }
   }
 }
 
-/** The values of an `{$in: [...]}` condition on _id whose values are all plain equality values. */
-export function idInList(condition: unknown): unknown[] | undefined {
-  if (condition === null || typeof condition !== "object" || nodeBson.bsonType(condition) !== undefined)
-    return undefined;
-  const keys = Object.keys(condition);
-  if (keys.length !== 1 || keys[0] !== "$in") return undefined;
-  const list = (condition as { $in: unknown }).$in;
-  if (
-    !Array.isArray(list) ||
-    !list.every(
-      (value) => isEqualityValue(value) && !(value instanceof RegExp) && nodeBson.bsonType(value) !== "BSONRegExp",
+/** Throws Overflow when a document nests more than 100 levels (a field inside 100 documents or arrays). */
+export function checkNesting(document: Document, inserting: boolean): void {
+  if (nestingOver(document, 1))
+    throw new EmbeddedWriteError(
+      MongoErrorCode.Overflow,
+      inserting
+        ? `cannot insert document because it exceeds ${MAX_NESTING} levels of nesting`
+        : `Document exceeds maximum nesting depth of ${MAX_NESTING}`,
+    );
+}
+
+/** Whether any field below `value` (whose own fields are at `level`) lies deeper than the limit. */
+function nestingOver(value: unknown, level: number): boolean {
+  const items = Array.isArray(value) ? value : Object.values(value as Document);
+  if (items.length > 0 && level > MAX_NESTING) return true;
+  for (const item of items) {
+    if (
+      item !== null &&
+      typeof item === "object" &&
+      (Array.isArray(item) || isDocument(item)) &&
+      nestingOver(item, level + 1)
     )
-  )
-    return undefined;
-  return list;
-}
-
-export function isEqualityValue(value: unknown): boolean {
-  if (value === null || typeof value !== "object") return true;
-  if (nodeBson.bsonType(value) !== undefined || value instanceof Date) return true;
-  return !Object.keys(value).some((key) => key.charCodeAt(0) === 36);
-}
-
-/** The fields an upsert copies from its filter: top-level equalities, as MongoDB does. */
-export function equalityFields(filter: Document): Document {
-  const out: Document = {};
-  for (const [key, value] of Object.entries(filter)) {
-    if (key.charCodeAt(0) === 36 || key.includes(".")) continue;
-    if (isEqualityValue(value)) out[key] = value;
-    else if (value && typeof value === "object" && "$eq" in value) out[key] = (value as Document).$eq;
+      return true;
   }
-  return out;
+  return false;
 }
 
-export function runUpdate(document: Document, update: Document, inserting: boolean): string[] {
-  const { $setOnInsert, ...rest } = update as Document & { $setOnInsert?: Document };
-  const changed = Object.keys(rest).length > 0 ? applyUpdate(document, rest) : [];
-  if (inserting && $setOnInsert) changed.push(...applyUpdate(document, { $set: $setOnInsert }));
-  return changed;
-}
-
-type UpdateOperator = (expression: Document) => (document: Document) => string[];
-const OPERATORS = updateOperators as unknown as Record<string, UpdateOperator | undefined>;
-
-/**
- * Applies update operators as mingo's `update` does, and returns the changed paths (sorted). mingo's
- * `update` copies its operator tables on every call (in a delivery of change events that was 90 of
- * the 220 MB a run allocated, and nearly half its time), so each operator is called directly, with
- * the options mingo's operators keep for themselves. What `update` checks across operators
- * (conflicting paths, `$rename`'s targets, positional paths) goes to `update` itself, which decides
- * it as before. A property test holds the two equal (test/unit/embedded/update.property.test.ts).
- */
-export function applyUpdate(document: Document, update: Document): string[] {
-  const names = Object.keys(update);
-  if (!operatorsAlone(update, names)) return mingoUpdate(document, update);
-  const changed: string[] = [];
-  for (const name of names) {
-    const paths = (OPERATORS[name] as UpdateOperator)(update[name] as Document)(document);
-    for (const path of paths) changed.push(path);
+/** A replacement's top-level fields may not be operators (a `$`-prefixed name other than a DBRef's). */
+export function checkReplacement(replacement: Document): void {
+  for (const key of Object.keys(replacement)) {
+    if (key.charCodeAt(0) === 36 && key !== "$ref" && key !== "$id" && key !== "$db")
+      throw new EmbeddedWriteError(
+        MongoErrorCode.DollarPrefixedFieldName,
+        `The dollar ($) prefixed field '${key}' in '${key}' is not allowed in the context of an update's replacement document. Consider using an aggregation pipeline with $replaceWith.`,
+      );
   }
-  return changed.sort();
-}
-
-/** Whether each operator can run on its own: a known one other than $rename, on plain paths, none overlapping another. */
-function operatorsAlone(update: Document, names: readonly string[]): boolean {
-  const paths = new Set<string>();
-  for (const name of names) {
-    if (name === "$rename" || OPERATORS[name] === undefined) return false;
-    const expression = update[name];
-    if (expression === null || typeof expression !== "object" || Array.isArray(expression)) return false;
-    for (const path of Object.keys(expression)) {
-      if (path.indexOf("$") !== -1 || paths.has(path)) return false;
-      paths.add(path);
-    }
-  }
-  if (names.length < 2) return true;
-  for (const path of paths) {
-    for (let dot = path.indexOf("."); dot !== -1; dot = path.indexOf(".", dot + 1))
-      if (paths.has(path.slice(0, dot))) return false;
-  }
-  return true;
-}
-
-/** Sets (or, for undefined, removes) the value at a dotted path, creating documents on the way. */
-export function writePath(document: Document, path: string, value: unknown): void {
-  const parts = path.split(".");
-  let node: Document = document;
-  for (let i = 0; i < parts.length - 1; i++) {
-    const next = node[parts[i]];
-    if (next === null || typeof next !== "object") {
-      if (value === undefined) return;
-      node[parts[i]] = {};
-    }
-    node = node[parts[i]] as Document;
-  }
-  const last = parts[parts.length - 1];
-  if (value === undefined) delete node[last];
-  else node[last] = value;
-}
-
-export function readPath(document: Document, path: string): unknown {
-  let value: unknown = document;
-  for (const part of path.split(".")) {
-    if (value === null || typeof value !== "object") return undefined;
-    value = (value as Document)[part];
-  }
-  return value;
 }

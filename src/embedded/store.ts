@@ -6,18 +6,24 @@ import { EmbeddedCollection } from "./collection";
 
 export { EmbeddedCollection } from "./collection";
 export { EmbeddedCursor, type FindOptions } from "./cursor";
-export { EmbeddedBulkOp, type BulkResult, type WriteResult } from "./bulk";
-export { EmbeddedBulkWriteError, EmbeddedWriteError } from "./errors";
+export { EmbeddedBulkOp } from "./bulk";
+export type { BulkResult, UpdateResult } from "./collection";
+export {
+  EmbeddedBulkWriteError,
+  EmbeddedInvalidArgumentError,
+  EmbeddedUnsupportedError,
+  EmbeddedWriteError,
+} from "./errors";
 
 /**
  * An in-process MongoDB stand-in for local runs and tests, since no MongoDB server can be installed
- * here. It implements the part of the App Services `mongodb-atlas` / driver collection API this
- * project uses, with MongoDB's rules for `_id`, upserts and duplicate keys; queries and update
- * operators come from mingo. Documents are stored as BSON bytes, so what comes back has the types
- * that went in (read with `promoteValues: false` to see Int32/Double/Long wrappers, as with the driver).
- *
- * Update operators run on the stored document with its exact BSON types, so fields an update does
- * not touch keep their types (a whole-number Double stays a Double).
+ * here. It implements the driver's collection API (and App Services' names where they differ) with
+ * MongoDB's documented behaviour: the BSON comparison order (core/bson-order.ts) for `_id`, queries,
+ * sorts and `$min`/`$max`; query and update operators of its own (query.ts, update.ts); upserts,
+ * duplicate keys, the immutable `_id`, size and nesting limits, and bulk write errors as the driver
+ * reports them. What it does not implement it refuses by name (docs/embedded-store.md). Documents are
+ * stored as BSON bytes, so what comes back has the types that went in (read with `promoteValues:
+ * false` to see Int32/Double/Long wrappers, as with the driver).
  */
 export class EmbeddedStore implements DataSourcePort {
   private readonly databases = new Map<string, EmbeddedDatabase>();
@@ -27,7 +33,7 @@ export class EmbeddedStore implements DataSourcePort {
   /** A human-readable name for logs ("embedded store (in memory)"). */
   readonly description: string;
 
-  constructor(description = "embedded in-memory store (mingo); data is lost when the process exits") {
+  constructor(description = "embedded in-memory store; data is lost when the process exits") {
     this.description = description;
     this.feed.setMaxListeners(100);
   }

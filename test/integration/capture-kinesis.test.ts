@@ -195,17 +195,20 @@ describe.each(["kinesis-local", "kinesalite"] as const)("the built functions aga
     const source = new EmbeddedStore();
     const orders = source.db("app").collection("orders");
     const ids: unknown[] = [null, 3, 7.5, "a", "b", new ObjectId("6565a1f0c2b4a1d2e3f40516"), new Date(0)];
-    await orders.insertMany(ids.map((_id, n) => ({ _id, n })));
+    // The driver gives an inserted null _id a new ObjectId (so does the embedded store): null comes by upsert.
+    await orders.insertMany(ids.slice(1).map((_id, n) => ({ _id, n: n + 1 })));
+    await orders.updateOne({ _id: null }, { $set: { n: 0 } }, { upsert: true });
     // The mirror as change events left it before capture stopped: "gone" was deleted while capture was
     // down, "b" changed meanwhile, and a plain document (no position) sits beside them.
     const target = new EmbeddedStore();
     const mirror = target.db("monitors").collection("firehose");
     const old = { pos: "6900000000000001:8200", ns: "app.orders" };
     await mirror.insertMany([
-      ...ids.map((_id, n) => ({ _id, n: _id === "b" ? -1 : n, _akb: old })),
+      ...ids.slice(1).map((_id, n) => ({ _id, n: _id === "b" ? -1 : n + 1, _akb: old })),
       { _id: "gone", n: 99, _akb: old },
       { _id: "plain", n: 0 },
     ]);
+    await mirror.updateOne({ _id: null }, { $set: { n: 0, _akb: old } }, { upsert: true });
     const signals = source.db("streamkap").collection("streamkap_signal");
     const signalId = new ObjectId();
     await signals.insertOne({

@@ -114,11 +114,15 @@ export async function claimRange(
   leaseMs: number,
 ): Promise<boolean> {
   const at = `plan.${index}`;
+  // "No live lease" is asked as "no lease until now or later", not as `leaseUntil: null` or `$lt: now`:
+  // MongoDB also walks `plan.<n>.leaseUntil` into every range document looking for a field named
+  // "<n>", which none has, and a missing field equals null, so `{"plan.<n>.leaseUntil": null}` would
+  // match whatever range <n> holds.
   const result = await signals.updateOne(
     {
       _id: signalId,
       [`${at}.done`]: false,
-      $or: [{ [`${at}.leaseUntil`]: null }, { [`${at}.leaseUntil`]: { $lt: new Date(now) } }],
+      [`${at}.leaseUntil`]: { $not: { $gte: new Date(now) } },
     },
     { $set: { [`${at}.leaseUntil`]: new Date(now + leaseMs), [`${at}.owner`]: owner, updatedAt: new Date(now) } },
   );

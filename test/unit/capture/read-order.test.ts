@@ -43,10 +43,11 @@ const readIds = (kinesis: ReturnType<typeof fakeKinesis>) =>
     .map((record) => key((record as { documentKey: { _id: unknown } }).documentKey._id));
 
 async function seed(store: EmbeddedStore, ids: unknown[]) {
-  await store
-    .db("app")
-    .collection("orders")
-    .insertMany(ids.map((_id, n) => ({ _id, n })));
+  const orders = store.db("app").collection("orders");
+  // The driver gives a document whose _id is null a new ObjectId; an upsert by {_id: null} keeps null.
+  await orders.insertMany(ids.flatMap((_id, n) => (_id === null ? [] : [{ _id, n }])));
+  const nullAt = ids.indexOf(null);
+  if (nullAt !== -1) await orders.updateOne({ _id: null }, { $set: { n: nullAt } }, { upsert: true });
 }
 
 describe("snapshots read every _id type", () => {

@@ -149,7 +149,7 @@ describe("the embedded store's ordered _id reads", () => {
     );
   });
 
-  it("falls back to the scan for _ids the index does not order (documents), with the same answers", async () => {
+  it("orders documents as _ids too, each range bound kept to its own type", async () => {
     const collection = new EmbeddedStore().db("t").collection("c");
     await collection.insertMany([{ _id: 3 }, { _id: { a: 1 } }, { _id: 1 }, { _id: "x" }]);
     expect(
