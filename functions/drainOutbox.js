@@ -1371,6 +1371,36 @@ function captureDepsFromContext(ctx) {
   return { ...state, kinesis };
 }
 
+// src/core/canonical-ejson.ts
+function canonicalEjson(value, bson) {
+  const text2 = bson.ejson.stringify(value, { relaxed: false });
+  if (text2.indexOf('"$numberLong"') === -1 || !holdsUnsafeInteger(value, bson, 0)) return text2;
+  return bson.ejson.stringify(withDoubles(value, bson, 0), { relaxed: false });
+}
+var MAX_DEPTH = 200;
+function isUnsafeInteger(value) {
+  return typeof value === "number" && Number.isInteger(value) && !Number.isSafeInteger(value);
+}
+function isContainer(value, bson) {
+  if (value === null || typeof value !== "object") return false;
+  if (Array.isArray(value)) return true;
+  return bson.bsonType(value) === void 0 && !(value instanceof Date) && !ArrayBuffer.isView(value);
+}
+function holdsUnsafeInteger(value, bson, depth) {
+  if (isUnsafeInteger(value)) return true;
+  if (depth > MAX_DEPTH || !isContainer(value, bson)) return false;
+  const items = Array.isArray(value) ? value : Object.keys(value).map((key) => value[key]);
+  return items.some((item) => holdsUnsafeInteger(item, bson, depth + 1));
+}
+function withDoubles(value, bson, depth) {
+  if (isUnsafeInteger(value)) return new bson.lib.Double(value);
+  if (depth > MAX_DEPTH || !isContainer(value, bson)) return value;
+  if (Array.isArray(value)) return value.map((item) => withDoubles(item, bson, depth + 1));
+  const out = {};
+  for (const key of Object.keys(value)) out[key] = withDoubles(value[key], bson, depth + 1);
+  return out;
+}
+
 // src/core/kinesis/put-records.ts
 var PUT_RECORDS_MAX_ENTRIES = 500;
 var PUT_RECORDS_MAX_BYTES = 5 * 1024 * 1024;
@@ -1425,7 +1455,7 @@ function partitionKeyFor(id, bson) {
   let key;
   if (typeof id === "string") key = id;
   else if (bson.bsonType(id) === "ObjectId") key = id.toHexString();
-  else key = bson.ejson.stringify({ _id: id }, { relaxed: false });
+  else key = canonicalEjson({ _id: id }, bson);
   if (key.length === 0 || key.length > MAX_PARTITION_KEY)
     key = `sha256:${(0, import_crypto.createHash)("sha256").update(key, "utf8").digest("hex")}`;
   return key;
@@ -1500,7 +1530,7 @@ function documentStep(event, documentKey, form) {
   return { value: { ...documentKey, __degraded: ["fullDocument"] }, encode: [], degraded: ["fullDocument"] };
 }
 function serialise(value, encode, config, bson) {
-  const text2 = bson.ejson.stringify(value, { relaxed: false });
+  const text2 = canonicalEjson(value, bson);
   if (config.arrayEncoding === "array" && config.nestedDocumentEncoding === "document") return text2;
   const tree = JSON.parse(text2);
   if (encode[0] === ".") return JSON.stringify(encodeDocument(tree, config));
@@ -1557,7 +1587,7 @@ function canonical(value, bson) {
     for (const name of Object.keys(value)) out[name] = canonical(value[name], bson);
     return out;
   }
-  return JSON.parse(bson.ejson.stringify({ v: value }, { relaxed: false })).v;
+  return JSON.parse(canonicalEjson({ v: value }, bson)).v;
 }
 function numberText(value, type, bson) {
   if (type === "Long") return String(value);
@@ -1837,7 +1867,7 @@ function recordToPut(entry, { config, bson }) {
   const parsed = bson.ejson.parse(entry.data, { relaxed: false });
   const reshaped = reshapeRecord(parsed, db, coll, config, bson);
   if (reshaped === null) return entry;
-  const data = isChangeEventRecord(reshaped) ? buildKinesisRecord(reshaped, config, bson).data : bson.ejson.stringify(reshaped, { relaxed: false });
+  const data = isChangeEventRecord(reshaped) ? buildKinesisRecord(reshaped, config, bson).data : canonicalEjson(reshaped, bson);
   return { data, partitionKey: entry.partitionKey };
 }
 async function markHeld(outbox, held) {

@@ -1383,6 +1383,36 @@ function captureDepsFromContext(ctx) {
   return { ...state, kinesis };
 }
 
+// src/core/canonical-ejson.ts
+function canonicalEjson(value, bson) {
+  const text2 = bson.ejson.stringify(value, { relaxed: false });
+  if (text2.indexOf('"$numberLong"') === -1 || !holdsUnsafeInteger(value, bson, 0)) return text2;
+  return bson.ejson.stringify(withDoubles(value, bson, 0), { relaxed: false });
+}
+var MAX_DEPTH = 200;
+function isUnsafeInteger(value) {
+  return typeof value === "number" && Number.isInteger(value) && !Number.isSafeInteger(value);
+}
+function isContainer(value, bson) {
+  if (value === null || typeof value !== "object") return false;
+  if (Array.isArray(value)) return true;
+  return bson.bsonType(value) === void 0 && !(value instanceof Date) && !ArrayBuffer.isView(value);
+}
+function holdsUnsafeInteger(value, bson, depth) {
+  if (isUnsafeInteger(value)) return true;
+  if (depth > MAX_DEPTH || !isContainer(value, bson)) return false;
+  const items = Array.isArray(value) ? value : Object.keys(value).map((key) => value[key]);
+  return items.some((item) => holdsUnsafeInteger(item, bson, depth + 1));
+}
+function withDoubles(value, bson, depth) {
+  if (isUnsafeInteger(value)) return new bson.lib.Double(value);
+  if (depth > MAX_DEPTH || !isContainer(value, bson)) return value;
+  if (Array.isArray(value)) return value.map((item) => withDoubles(item, bson, depth + 1));
+  const out = {};
+  for (const key of Object.keys(value)) out[key] = withDoubles(value[key], bson, depth + 1);
+  return out;
+}
+
 // src/core/capture/heartbeat-on-stream.ts
 var heartbeatOnStreamId = (app) => `${app}:heartbeatOnStream`;
 async function recordHeartbeatOnStream(status, app, heartbeatAt, now) {
@@ -1400,7 +1430,7 @@ function partitionKeyFor(id, bson) {
   let key;
   if (typeof id === "string") key = id;
   else if (bson.bsonType(id) === "ObjectId") key = id.toHexString();
-  else key = bson.ejson.stringify({ _id: id }, { relaxed: false });
+  else key = canonicalEjson({ _id: id }, bson);
   if (key.length === 0 || key.length > MAX_PARTITION_KEY)
     key = `sha256:${(0, import_crypto.createHash)("sha256").update(key, "utf8").digest("hex")}`;
   return key;
@@ -1475,7 +1505,7 @@ function documentStep(event, documentKey, form) {
   return { value: { ...documentKey, __degraded: ["fullDocument"] }, encode: [], degraded: ["fullDocument"] };
 }
 function serialise(value, encode, config, bson) {
-  const text2 = bson.ejson.stringify(value, { relaxed: false });
+  const text2 = canonicalEjson(value, bson);
   if (config.arrayEncoding === "array" && config.nestedDocumentEncoding === "document") return text2;
   const tree = JSON.parse(text2);
   if (encode[0] === ".") return JSON.stringify(encodeDocument(tree, config));
@@ -1548,7 +1578,7 @@ function canonical(value, bson) {
     for (const name of Object.keys(value)) out[name] = canonical(value[name], bson);
     return out;
   }
-  return JSON.parse(bson.ejson.stringify({ v: value }, { relaxed: false })).v;
+  return JSON.parse(canonicalEjson({ v: value }, bson)).v;
 }
 function numberText(value, type, bson) {
   if (type === "Long") return String(value);
@@ -1657,7 +1687,7 @@ async function publishChangeToKinesis(captured, deps) {
     return parking.park(
       {
         partitionKey: partitionKeyFor(documentKey._id, bson),
-        data: bson.ejson.stringify({ ...captured }, { relaxed: false }),
+        data: canonicalEjson({ ...captured }, bson),
         operationType: captured.operationType,
         attempts: 0,
         lastError: error.message,
@@ -1675,7 +1705,7 @@ async function publishChangeToKinesis(captured, deps) {
     return parking.park(
       {
         partitionKey: "",
-        data: bson.ejson.stringify({ ...event }, { relaxed: false }),
+        data: canonicalEjson({ ...event }, bson),
         operationType: event.operationType,
         attempts: 0,
         lastError: error.message,

@@ -1943,6 +1943,36 @@ function idTypeIndex(id, bson) {
   return void 0;
 }
 
+// src/core/canonical-ejson.ts
+function canonicalEjson(value, bson) {
+  const text2 = bson.ejson.stringify(value, { relaxed: false });
+  if (text2.indexOf('"$numberLong"') === -1 || !holdsUnsafeInteger(value, bson, 0)) return text2;
+  return bson.ejson.stringify(withDoubles(value, bson, 0), { relaxed: false });
+}
+var MAX_DEPTH = 200;
+function isUnsafeInteger(value) {
+  return typeof value === "number" && Number.isInteger(value) && !Number.isSafeInteger(value);
+}
+function isContainer(value, bson) {
+  if (value === null || typeof value !== "object") return false;
+  if (Array.isArray(value)) return true;
+  return bson.bsonType(value) === void 0 && !(value instanceof Date) && !ArrayBuffer.isView(value);
+}
+function holdsUnsafeInteger(value, bson, depth) {
+  if (isUnsafeInteger(value)) return true;
+  if (depth > MAX_DEPTH || !isContainer(value, bson)) return false;
+  const items = Array.isArray(value) ? value : Object.keys(value).map((key) => value[key]);
+  return items.some((item) => holdsUnsafeInteger(item, bson, depth + 1));
+}
+function withDoubles(value, bson, depth) {
+  if (isUnsafeInteger(value)) return new bson.lib.Double(value);
+  if (depth > MAX_DEPTH || !isContainer(value, bson)) return value;
+  if (Array.isArray(value)) return value.map((item) => withDoubles(item, bson, depth + 1));
+  const out = {};
+  for (const key of Object.keys(value)) out[key] = withDoubles(value[key], bson, depth + 1);
+  return out;
+}
+
 // src/core/id-key.ts
 function idKey(id, bson) {
   if (typeof id === "string") return `s:${id}`;
@@ -2031,7 +2061,7 @@ function partitionKeyFor(id, bson) {
   let key;
   if (typeof id === "string") key = id;
   else if (bson.bsonType(id) === "ObjectId") key = id.toHexString();
-  else key = bson.ejson.stringify({ _id: id }, { relaxed: false });
+  else key = canonicalEjson({ _id: id }, bson);
   if (key.length === 0 || key.length > MAX_PARTITION_KEY)
     key = `sha256:${(0, import_crypto.createHash)("sha256").update(key, "utf8").digest("hex")}`;
   return key;
@@ -2106,7 +2136,7 @@ function documentStep(event, documentKey, form) {
   return { value: { ...documentKey, __degraded: ["fullDocument"] }, encode: [], degraded: ["fullDocument"] };
 }
 function serialise(value, encode, config, bson) {
-  const text2 = bson.ejson.stringify(value, { relaxed: false });
+  const text2 = canonicalEjson(value, bson);
   if (config.arrayEncoding === "array" && config.nestedDocumentEncoding === "document") return text2;
   const tree = JSON.parse(text2);
   if (encode[0] === ".") return JSON.stringify(encodeDocument(tree, config));
@@ -2299,7 +2329,7 @@ function closingRecord(fields, readPosition, wallTime, bson) {
     ns: { db: fields.db, coll: fields.coll },
     _akb: { reconcile }
   };
-  const data = bson.ejson.stringify(record, { relaxed: false });
+  const data = canonicalEjson(record, bson);
   const partitionKey = partitionKeyFor(
     closingPartitionKey(fields.id, `${fields.db}.${fields.coll}`, fields.part),
     bson
@@ -2330,7 +2360,7 @@ function canonical(value, bson) {
     for (const name of Object.keys(value)) out[name] = canonical(value[name], bson);
     return out;
   }
-  return JSON.parse(bson.ejson.stringify({ v: value }, { relaxed: false })).v;
+  return JSON.parse(canonicalEjson({ v: value }, bson)).v;
 }
 function numberText(value, type, bson) {
   if (type === "Long") return String(value);
@@ -2599,7 +2629,7 @@ async function encodeChunk(documents, db, coll, signalId, deps, run, stamp) {
       await enqueue(deps.outbox, {
         _id: id,
         partitionKey: "",
-        data: deps.bson.ejson.stringify(event, { relaxed: false }),
+        data: canonicalEjson(event, deps.bson),
         operationType: "read",
         ns: `${db}.${coll}`,
         enqueuedAt: wallTime,

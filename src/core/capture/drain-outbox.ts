@@ -1,3 +1,4 @@
+import { canonicalEjson } from "../canonical-ejson";
 import type { BsonPort } from "../bson-port";
 import { chunkEnd } from "../chunk";
 import { BridgeError, describeError } from "../errors";
@@ -264,7 +265,7 @@ function recordToPut(
   if (reshaped === null) return entry;
   const data = isChangeEventRecord(reshaped)
     ? buildKinesisRecord(reshaped as unknown as ChangeEvent, config, bson).data
-    : bson.ejson.stringify(reshaped, { relaxed: false });
+    : canonicalEjson(reshaped, bson);
   return { data, partitionKey: entry.partitionKey };
 }
 

@@ -1,3 +1,4 @@
+import { canonicalEjson } from "../canonical-ejson";
 import type { BsonPort } from "../bson-port";
 import { BridgeError } from "../errors";
 import type { Document } from "../ports";
@@ -132,7 +133,7 @@ function documentStep(event: ChangeEvent, documentKey: Document, form: DocumentF
 }
 
 function serialise(value: Document, encode: string[], config: Config, bson: BsonPort): string {
-  const text = bson.ejson.stringify(value, { relaxed: false });
+  const text = canonicalEjson(value, bson);
   if (config.arrayEncoding === "array" && config.nestedDocumentEncoding === "document") return text;
   const tree = JSON.parse(text) as Document;
   if (encode[0] === ".") return JSON.stringify(encodeDocument(tree, config));

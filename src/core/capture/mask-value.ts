@@ -1,3 +1,4 @@
+import { canonicalEjson } from "../canonical-ejson";
 import { createHmac } from "crypto";
 import type { BsonPort } from "../bson-port";
 import type { Document } from "../ports";
@@ -43,7 +44,7 @@ function canonical(value: unknown, bson: BsonPort): unknown {
     return out;
   }
   // Binary, Timestamp and the rest: their canonical Extended JSON.
-  return JSON.parse(bson.ejson.stringify({ v: value }, { relaxed: false })).v;
+  return JSON.parse(canonicalEjson({ v: value }, bson)).v;
 }
 
 /** A number's value as text: a long exactly, others as the shortest text of the double ("5" for 5.0, "0" for -0). */

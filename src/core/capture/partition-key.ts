@@ -1,3 +1,4 @@
+import { canonicalEjson } from "../canonical-ejson";
 import { createHash } from "crypto";
 import type { BsonPort } from "../bson-port";
 
@@ -13,7 +14,7 @@ export function partitionKeyFor(id: unknown, bson: BsonPort): string {
   let key: string;
   if (typeof id === "string") key = id;
   else if (bson.bsonType(id) === "ObjectId") key = (id as { toHexString(): string }).toHexString();
-  else key = bson.ejson.stringify({ _id: id }, { relaxed: false });
+  else key = canonicalEjson({ _id: id }, bson);
   if (key.length === 0 || key.length > MAX_PARTITION_KEY)
     key = `sha256:${createHash("sha256").update(key, "utf8").digest("hex")}`;
   return key;

@@ -1,3 +1,4 @@
+import { canonicalEjson } from "../canonical-ejson";
 import type { BsonPort } from "../bson-port";
 import { BridgeError, describeError } from "../errors";
 import { KinesisError, kinesisEntry, type KinesisPort } from "../kinesis/port";
@@ -55,7 +56,7 @@ export async function publishChangeToKinesis(captured: ChangeEvent, deps: Publis
     return parking.park(
       {
         partitionKey: partitionKeyFor(documentKey._id, bson),
-        data: bson.ejson.stringify({ ...captured }, { relaxed: false }),
+        data: canonicalEjson({ ...captured }, bson),
         operationType: captured.operationType,
         attempts: 0,
         lastError: error.message,
@@ -74,7 +75,7 @@ export async function publishChangeToKinesis(captured: ChangeEvent, deps: Publis
     return parking.park(
       {
         partitionKey: "",
-        data: bson.ejson.stringify({ ...event }, { relaxed: false }),
+        data: canonicalEjson({ ...event }, bson),
         operationType: event.operationType,
         attempts: 0,
         lastError: error.message,

@@ -1,3 +1,4 @@
+import { canonicalEjson } from "../canonical-ejson";
 import { describeError } from "../errors";
 import { idKey } from "../id-key";
 import { chunksOf } from "../chunk";
@@ -155,7 +156,7 @@ async function encodeChunk(
       await enqueue(deps.outbox, {
         _id: id,
         partitionKey: "",
-        data: deps.bson.ejson.stringify(event, { relaxed: false }),
+        data: canonicalEjson(event, deps.bson),
         operationType: "read",
         ns: `${db}.${coll}`,
         enqueuedAt: wallTime,

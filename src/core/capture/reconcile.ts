@@ -1,3 +1,4 @@
+import { canonicalEjson } from "../canonical-ejson";
 import type { BsonPort } from "../bson-port";
 import { describeError, failed, failure, ok, type Result } from "../errors";
 import type { CollectionPort, Document } from "../ports";
@@ -157,7 +158,7 @@ export function closingRecord(
     ns: { db: fields.db, coll: fields.coll },
     _akb: { reconcile },
   };
-  const data = bson.ejson.stringify(record, { relaxed: false });
+  const data = canonicalEjson(record, bson);
   const partitionKey = partitionKeyFor(
     closingPartitionKey(fields.id, `${fields.db}.${fields.coll}`, fields.part),
     bson,
