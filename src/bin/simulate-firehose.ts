@@ -135,7 +135,7 @@ runCommand(simulateCommand, async ({ values }) => {
       reader: new KinesisStreamReader(call, values.stream),
       bufferIntervalMs: interval,
       bufferSizeBytes: size,
-      delivery: {
+      sender: {
         url,
         accessKey: process.env.FIREHOSE_ACCESS_KEY,
         gzip: values.gzip,

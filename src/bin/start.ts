@@ -11,7 +11,7 @@ import { kinesisSettings } from "../core/capture/config";
 import { openDataFolderToWrite, type DataFolder } from "../embedded/data-folder";
 import { LOCAL_SECRETS_FILE, readLocalSecrets } from "../local/app-export";
 import { externalKinesisFromEnv, Pipeline, type PipelineCounts } from "../local/pipeline";
-import { describeGivingUp, ReasonLog, STALL_AFTER_MS, waitForLandingOrStall } from "../local/progress";
+import { describeGivingUp, ReasonLog, STALL_AFTER_MS, waitForLandingOrStall } from "../local/stall-watch";
 import { DEMO_HEARTBEAT_EVERY_MS, describeHeal, SuspendCaptureDemo } from "../local/suspend-capture";
 
 const startCommand = defineCommand({

@@ -1,4 +1,4 @@
-import { deliverBatch, type DeliveryResult, type HttpDeliveryOptions } from "./firehose-delivery";
+import { sendBatch, type SendResult, type SenderOptions } from "./firehose-sender";
 
 /** Reads a Kinesis data stream: any API caller (local emulator or AWS) will do. */
 export type KinesisCall = <T>(operation: string, payload: Record<string, unknown>) => Promise<T>;
@@ -77,7 +77,8 @@ export class KinesisStreamReader {
 
 export interface SimulatorOptions {
   reader: KinesisStreamReader;
-  delivery: HttpDeliveryOptions;
+  /** Where and how each batch is sent (the webhook's URL, access key, retry window, backup folder). */
+  sender: SenderOptions;
   /** BufferingHints.SizeInMBs, in bytes (default 5 MiB). */
   bufferSizeBytes?: number;
   /** BufferingHints.IntervalInSeconds, in ms (default 300 s; 0 = deliver as soon as records arrive). */
@@ -85,11 +86,11 @@ export interface SimulatorOptions {
   /** How often the stream is polled (default 200 ms). */
   pollIntervalMs?: number;
   /** After each batch, with its records (delivered, backed up, dropped or abandoned). */
-  onBatch?: (result: DeliveryResult, records: readonly StreamRecord[]) => void;
+  onBatch?: (result: SendResult, records: readonly StreamRecord[]) => void;
   onError?: (error: unknown) => void;
   /**
-   * Stop after this many failed reads of the stream in a row with the same error, or when a delivery
-   * is abandoned (HttpDeliveryOptions.giveUpAfterConnectionFailures), and call `onGiveUp` once with
+   * Stop after this many failed reads of the stream in a row with the same error, or when sending a
+   * batch is abandoned (SenderOptions.giveUpAfterConnectionFailures), and call `onGiveUp` once with
    * the reason. Unset: retry forever, as Firehose does.
    */
   giveUpAfterRepeatedErrors?: number;
@@ -110,7 +111,7 @@ const MAX_RECORDS_PER_REQUEST = 10_000;
 /**
  * A local Amazon Data Firehose with a Kinesis stream as source and an HTTP endpoint as destination:
  * buffers by size and interval hints (whichever first, and at 10,000 records), delivers one request at
- * a time with deliverBatch (Firehose's headers, retries, backup), then commits the stream position.
+ * a time with sendBatch (Firehose's headers, retries, backup), then commits the stream position.
  */
 export class FirehoseSimulator {
   readonly stats: SimulatorStats = { read: 0, delivered: 0, batches: 0, retries: 0, backedUp: 0, dropped: 0 };
@@ -178,15 +179,15 @@ export class FirehoseSimulator {
   private async flush(): Promise<void> {
     while (this.buffer.length > 0) {
       const batch = this.buffer.slice(0, MAX_RECORDS_PER_REQUEST);
-      const result = await deliverBatch(
+      const result = await sendBatch(
         batch.map((r) => r.data),
         batch.map((r) => r.arrival),
-        this.options.delivery,
+        this.options.sender,
       );
       if (result.outcome === "abandoned") {
         // Nothing was delivered or backed up: the batch stays uncommitted, so it is read again later.
         this.giveUp(
-          `the webhook at ${this.options.delivery.url} could not be reached ${result.attempts} times in a row: ${result.lastError ?? ""}`,
+          `the webhook at ${this.options.sender.url} could not be reached ${result.attempts} times in a row: ${result.lastError ?? ""}`,
         );
         this.options.onBatch?.(result, batch);
         return;

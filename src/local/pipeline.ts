@@ -259,7 +259,7 @@ export class Pipeline {
         bufferIntervalMs: options.bufferIntervalMs ?? 1000,
         bufferSizeBytes: options.bufferSizeBytes ?? 1024 * 1024,
         pollIntervalMs: 100,
-        delivery: {
+        sender: {
           url: `${runtime.endpointUrl}/firehose`,
           accessKey,
           gzip: options.gzip ?? true,

@@ -23,7 +23,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { checkApp } from "../../scripts/check-export";
 import { writeAppServicesLayout } from "../../scripts/deploy";
 import { generateExportFiles, isGeneratedTrigger, isGeneratedValue } from "../../scripts/generate-export";
-import { builtFunctionsOf, formatPullReport, PullError, reconcilePulledApp } from "../../scripts/pull";
+import { builtFunctionsOf, formatPullReport, PullError, mergePulledApp } from "../../scripts/pull";
 
 const root = join(import.meta.dirname, "..", "..");
 const run = promisify(execFile);
@@ -132,7 +132,7 @@ describe("npm run pull: the Atlas UI round trip", () => {
   it.each(["appservices", "20210101"] as const)("a pull (%s layout) of the deployed app is in step: nothing changes", (layout) => {
     const repo = repositoryCopy();
     const before = snapshot(repo);
-    const report = reconcilePulledApp(repo, pulledApp(layout), { apply: true });
+    const report = mergePulledApp(repo, pulledApp(layout), { apply: true });
     expect(report).toEqual({ layout, warnings: [], functionEdits: [], copied: [], changed: [], onlyInRepository: [], notCarried: [] });
     expect(snapshot(repo)).toEqual(before);
   });
@@ -149,7 +149,7 @@ describe("npm run pull: the Atlas UI round trip", () => {
       const builtBefore = readFileSync(join(repo, "functions", "emitHeartbeat.js"), "utf8");
 
       // Without --apply: the edit is shown, new things are copied, changes wait.
-      const first = reconcilePulledApp(repo, pulled, { apply: false });
+      const first = mergePulledApp(repo, pulled, { apply: false });
       expect(first.functionEdits.map((e) => [e.name, e.sources, e.lineNumbers])).toEqual([["emitHeartbeat", ["src/core/settings.ts"], false]]);
       expect(first.functionEdits[0].diff).toMatch(/^@@ -\d+,\d+ \+\d+,\d+ @@ src\/core\/settings\.ts$/m);
       expect(first.functionEdits[0].diff).toContain(`\n+${edited}\n`);
@@ -167,7 +167,7 @@ describe("npm run pull: the Atlas UI round trip", () => {
       expect(checkApp(repo)).toMatchObject({ layout: "20210101", problems: [] });
 
       // With --apply: the value change lands; the generated trigger and the built bundle never do.
-      const second = reconcilePulledApp(repo, pulled, { apply: true });
+      const second = mergePulledApp(repo, pulled, { apply: true });
       expect(second.copied).toEqual([]);
       expect(second.changed.map((c) => [c.path, c.applied])).toEqual([
         ["triggers/emitHeartbeat.json", false],
@@ -183,22 +183,22 @@ describe("npm run pull: the Atlas UI round trip", () => {
     const repo = repositoryCopy();
     const pulled = pulledApp("appservices");
     addInUi(pulled);
-    reconcilePulledApp(repo, pulled, { apply: false });
+    mergePulledApp(repo, pulled, { apply: false });
     editJson(pulled, "triggers/dailyReport.json", (t) => ({ ...t, config: { schedule: "30 5 * * 1-5" } }));
     editJson(pulled, "functions/config.json", (f) => f.map((e: any) => (e.name === "reports/daily" ? { ...e, run_as_system: true } : e)));
 
-    const shown = reconcilePulledApp(repo, pulled, { apply: false });
+    const shown = mergePulledApp(repo, pulled, { apply: false });
     expect(shown.changed.map((c) => [c.path, c.applied])).toEqual([
       ["functions/config.json (reports/daily)", false],
       ["triggers/dailyReport.json", false],
     ]);
     expect(JSON.parse(readFileSync(join(repo, "triggers", "dailyReport.json"), "utf8")).config.schedule).toBe("0 6 * * *");
 
-    const applied = reconcilePulledApp(repo, pulled, { apply: true });
+    const applied = mergePulledApp(repo, pulled, { apply: true });
     expect(applied.changed.every((c) => c.applied)).toBe(true);
     expect(JSON.parse(readFileSync(join(repo, "triggers", "dailyReport.json"), "utf8")).config.schedule).toBe("30 5 * * 1-5");
     expect(JSON.parse(readFileSync(join(repo, "functions", "config.json"), "utf8"))).toContainEqual({ name: "reports/daily", private: true, run_as_system: true });
-    expect(reconcilePulledApp(repo, pulled, { apply: false }).changed).toEqual([]);
+    expect(mergePulledApp(repo, pulled, { apply: false }).changed).toEqual([]);
     // npm run build removes only the capture triggers it made; the user's trigger stays.
     expect(isGeneratedTrigger("dailyReport.json")).toBe(false);
   });
@@ -218,7 +218,7 @@ describe("npm run pull: the Atlas UI round trip", () => {
     addInUi(pulled);
     writeFileSync(join(repo, "functions", "config.json"), "[{");
     const before = snapshot(repo);
-    expect(() => reconcilePulledApp(repo, pulled, { apply: true })).toThrow(/functions\/config\.json: .*; nothing was changed/);
+    expect(() => mergePulledApp(repo, pulled, { apply: true })).toThrow(/functions\/config\.json: .*; nothing was changed/);
     expect(snapshot(repo)).toEqual(before);
   });
 
@@ -228,7 +228,7 @@ describe("npm run pull: the Atlas UI round trip", () => {
     rmSync(join(pulled, "triggers", "capture_monitors_reports.json"));
     editJson(pulled, "https_endpoints/config.json", (e) => [...e, { ...e[0], route: "/extra" }]);
     writeFileSync(join(pulled, "auth", "providers.json"), JSON.stringify({ "anon-user": { name: "anon-user", type: "anon-user", disabled: false } }));
-    const report = reconcilePulledApp(repo, pulled, { apply: true });
+    const report = mergePulledApp(repo, pulled, { apply: true });
     expect(report.warnings).toEqual(["auth: App Services authentication (enabled here: anon-user) ended on 2025-09-30; this part is no longer served"]);
     expect(report.onlyInRepository).toEqual(["triggers/capture_monitors_reports.json"]);
     expect(report.notCarried).toEqual([
@@ -252,8 +252,8 @@ describe("npm run pull: the Atlas UI round trip", () => {
     addInUi(pulled);
     spoil(pulled);
     const before = snapshot(repo);
-    expect(() => reconcilePulledApp(repo, pulled, { apply: true })).toThrow(PullError);
-    expect(() => reconcilePulledApp(repo, pulled, { apply: true })).toThrow(message);
+    expect(() => mergePulledApp(repo, pulled, { apply: true })).toThrow(PullError);
+    expect(() => mergePulledApp(repo, pulled, { apply: true })).toThrow(message);
     expect(snapshot(repo)).toEqual(before);
   });
 });
@@ -269,7 +269,7 @@ describe("npm run pull: line numbers of the TypeScript source", () => {
     expect(at).toBeGreaterThan(0);
     lines[at] = `${lines[at]} // tuned in the Atlas UI`;
     writeFileSync(path, lines.join("\n"));
-    const report = reconcilePulledApp(repo, pulled, { apply: false, builtFunctions: await builtFunctionsOf(root) });
+    const report = mergePulledApp(repo, pulled, { apply: false, builtFunctions: await builtFunctionsOf(root) });
     const [edit] = report.functionEdits;
     expect(edit.lineNumbers).toBe(true);
     // The TypeScript file's own line number of that declaration, not the bundle's.
@@ -287,7 +287,7 @@ describe("npm run pull: line numbers of the TypeScript source", () => {
     const repo = repositoryCopy();
     const pulled = pulledApp("appservices");
     editBuiltFunction(pulled);
-    const report = reconcilePulledApp(repo, pulled, { apply: false });
+    const report = mergePulledApp(repo, pulled, { apply: false });
     expect(report.functionEdits[0].lineNumbers).toBe(false);
     expect(formatPullReport(report, false)).toContain("No TypeScript line numbers: functions/emitHeartbeat.js differs from a build of src/");
   });
@@ -306,7 +306,7 @@ describe("npm run pull as a command", () => {
     expect((result as { stderr: string }).stderr).toContain("No App Services CLI on PATH (appservices or realm-cli)");
   });
 
-  it("--remote runs the CLI's pull into a scratch folder and reconciles it", async () => {
+  it("--remote runs the CLI's pull into a scratch folder and merges it", async () => {
     const repo = repositoryCopy();
     const pulled = pulledApp("appservices");
     addInUi(pulled);

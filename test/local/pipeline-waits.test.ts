@@ -9,7 +9,7 @@ import type { Document } from "../../src/core/ports";
 import type { EmbeddedStore } from "../../src/embedded/store";
 import { readLocalSecrets } from "../../src/local/app-export";
 import { Pipeline, SOURCE, type PipelineOptions } from "../../src/local/pipeline";
-import { describeGivingUp, ReasonLog, waitForLandingOrStall } from "../../src/local/progress";
+import { describeGivingUp, ReasonLog, waitForLandingOrStall } from "../../src/local/stall-watch";
 
 const repository = join(import.meta.dirname, "..", "..");
 const MASK_KEY = "a-local-mask-key-of-more-than-32-characters";

@@ -6,7 +6,7 @@ import {
   STALL_AFTER_MS,
   StallWatch,
   waitForLandingOrStall,
-} from "../../src/local/progress";
+} from "../../src/local/stall-watch";
 
 const counts = (changes: Partial<PipelineCounts> = {}): PipelineCounts => ({
   inserted: 5,
@@ -24,7 +24,7 @@ const counts = (changes: Partial<PipelineCounts> = {}): PipelineCounts => ({
   ...changes,
 });
 
-/** What `npm start` says while events wait, and when it stops waiting (src/local/progress.ts). */
+/** What `npm start` says while events wait, and when it stops waiting (src/local/stall-watch.ts). */
 describe("npm start's progress: why events wait, and when to give up", () => {
   it("waits 30 s of stillness by default", () => {
     expect(new StallWatch().stallAfterMs).toBe(STALL_AFTER_MS);

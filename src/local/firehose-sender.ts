@@ -1,3 +1,8 @@
+/**
+ * The sending half of the local Firehose (firehose-simulator.ts reads the stream and batches; this
+ * sends one batch): what Amazon Data Firehose does to put a batch on an HTTP endpoint. Called a
+ * sender because a "delivery" in the webhook's core is the request as received.
+ */
 import { randomUUID } from "node:crypto";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { request as httpRequest } from "node:http";
@@ -14,7 +19,7 @@ export interface AttemptResult {
   readonly errorMessage?: string;
 }
 
-export interface DeliveryResult {
+export interface SendResult {
   readonly requestId: string;
   /** "abandoned": `giveUpAfterConnectionFailures` was reached; nothing was backed up (see the option). */
   readonly outcome: "delivered" | "backed-up" | "dropped-413" | "abandoned";
@@ -23,7 +28,7 @@ export interface DeliveryResult {
   readonly lastError?: string;
 }
 
-export interface HttpDeliveryOptions {
+export interface SenderOptions {
   url: string;
   accessKey?: string;
   sourceArn?: string;
@@ -54,16 +59,16 @@ export function firehoseBackoff(retry: number, random: () => number): number {
 }
 
 /**
- * Delivers one batch of records to an HTTP endpoint exactly as Amazon Data Firehose does: one request
+ * Sends one batch of records to an HTTP endpoint exactly as Amazon Data Firehose does: one request
  * id reused on every attempt, the X-Amz-Firehose-* headers, optional gzip, a strict check of the
  * response, retries with Firehose's backoff inside the retry window, 413 as a permanent failure
  * without backup, no redirects followed, and an S3-style error record per record on expiry.
  */
-export async function deliverBatch(
+export async function sendBatch(
   records: readonly Buffer[],
   arrivalTimestamps: readonly number[],
-  options: HttpDeliveryOptions,
-): Promise<DeliveryResult> {
+  options: SenderOptions,
+): Promise<SendResult> {
   const now = options.now ?? Date.now;
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
   const random = options.random ?? Math.random;

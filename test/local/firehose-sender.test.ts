@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { gunzipSync } from "node:zlib";
 import { afterEach, describe, expect, it } from "vitest";
 import { createFirehoseServer } from "../../src/adapters/node-http/firehose-server";
-import { deliverBatch, firehoseBackoff } from "../../src/local/firehose-delivery";
+import { sendBatch, firehoseBackoff } from "../../src/local/firehose-sender";
 import { makeFirehoseDeps, TEST_ACCESS_KEY, testStore } from "../helpers/firehose";
 import { deadLettersIn } from "../helpers/dead-letters";
 
@@ -60,7 +60,7 @@ async function scriptedEndpoint(replies: Reply[]) {
 const records = ['{"_id":1,"t":"Grüße"}', "", '{"_id":2}'].map((s) => Buffer.from(s));
 const arrivals = [1, 2, 3];
 
-function options(url: string, extra: Partial<Parameters<typeof deliverBatch>[2]> = {}) {
+function options(url: string, extra: Partial<Parameters<typeof sendBatch>[2]> = {}) {
   const sleeps: number[] = [];
   const backupDir = mkdtempSync(join(tmpdir(), "akb-backup-"));
   return {
@@ -80,11 +80,11 @@ function options(url: string, extra: Partial<Parameters<typeof deliverBatch>[2]>
   };
 }
 
-describe("deliverBatch: Firehose's HTTP endpoint delivery, case by case", () => {
+describe("sendBatch: what Firehose sends to an HTTP endpoint, case by case", () => {
   it("sends every Firehose header, the records as base64, and succeeds on a valid 200", async () => {
     const endpoint = await scriptedEndpoint([ok]);
     const { opts, sleeps } = options(endpoint.url, { gzip: true, commonAttributes: { env: "test" } });
-    const result = await deliverBatch(records, arrivals, opts);
+    const result = await sendBatch(records, arrivals, opts);
     expect(result).toMatchObject({ outcome: "delivered", attempts: 1 });
     expect(sleeps).toEqual([]);
     const [request] = endpoint.received;
@@ -108,7 +108,7 @@ describe("deliverBatch: Firehose's HTTP endpoint delivery, case by case", () => 
   it("retries 500s with the documented backoff and the same request id, then succeeds", async () => {
     const endpoint = await scriptedEndpoint([status(500), status(503), status(500), ok]);
     const { opts, sleeps } = options(endpoint.url);
-    const result = await deliverBatch(records, arrivals, opts);
+    const result = await sendBatch(records, arrivals, opts);
     expect(result).toMatchObject({ outcome: "delivered", attempts: 4 });
     expect(sleeps).toEqual([1000, 2000, 4000]); // jitter factor 0.85 + 0.3 x 0.5 = 1
     expect(new Set(endpoint.received.map((r) => r.requestId))).toEqual(new Set([result.requestId]));
@@ -125,7 +125,7 @@ describe("deliverBatch: Firehose's HTTP endpoint delivery, case by case", () => 
   it("treats 413 as permanent: one attempt, no retry and no backup (Firehose loses that batch)", async () => {
     const endpoint = await scriptedEndpoint([status(413)]);
     const { opts, sleeps, backupDir } = options(endpoint.url);
-    const result = await deliverBatch(records, arrivals, opts);
+    const result = await sendBatch(records, arrivals, opts);
     expect(result).toMatchObject({ outcome: "dropped-413", attempts: 1 });
     expect(sleeps).toEqual([]);
     expect(readdirSync(backupDir)).toEqual([]);
@@ -177,7 +177,7 @@ describe("deliverBatch: Firehose's HTTP endpoint delivery, case by case", () => 
     async ({ reply, error }) => {
       const endpoint = await scriptedEndpoint([reply]);
       const { opts, sleeps, backupDir } = options(endpoint.url, { retryDurationMs: 5000, responseTimeoutMs: 300 });
-      const result = await deliverBatch(records, arrivals, opts);
+      const result = await sendBatch(records, arrivals, opts);
       expect(result.outcome).toBe("backed-up");
       expect(result.lastError).toMatch(error);
       expect(sleeps).toEqual([1000, 2000, 2000]); // the last wait is clamped to the 5 s window
@@ -199,7 +199,7 @@ describe("deliverBatch: Firehose's HTTP endpoint delivery, case by case", () => 
   it("a retry window of 0 means no retries", async () => {
     const endpoint = await scriptedEndpoint([status(500)]);
     const { opts, sleeps } = options(endpoint.url, { retryDurationMs: 0 });
-    expect(await deliverBatch(records, arrivals, opts)).toMatchObject({ outcome: "backed-up", attempts: 1 });
+    expect(await sendBatch(records, arrivals, opts)).toMatchObject({ outcome: "backed-up", attempts: 1 });
     expect(sleeps).toEqual([]);
   });
 
@@ -246,7 +246,7 @@ describe("deliverBatch: Firehose's HTTP endpoint delivery, case by case", () => 
     const url = `http://127.0.0.1:${(front.address() as AddressInfo).port}/firehose`;
     const batch = [Buffer.from('{"_id":"a","v":1}'), Buffer.from('{"v":"no id"}'), Buffer.from("not json")];
     const { opts } = options(url, { accessKey: TEST_ACCESS_KEY });
-    expect(await deliverBatch(batch, [1, 2, 3], opts)).toMatchObject({ outcome: "delivered", attempts: 2 });
+    expect(await sendBatch(batch, [1, 2, 3], opts)).toMatchObject({ outcome: "delivered", attempts: 2 });
     expect(await deps.store.db("monitors").collection("firehose").countDocuments()).toBe(2);
     expect(await deadLettersIn(deps.store).count()).toBe(1);
   });
