@@ -3,7 +3,7 @@ import type { Failure } from "../errors";
 /**
  * Why a record was dead-lettered. Every dead letter carries one of these codes as `reasonCode`
  * beside its human `reason`; code (and operators' queries) branch on the code, never on the text.
- * The README's "Dead letters" table lists the same codes with what to do about each.
+ * docs/webhook.md ("Dead letters") lists the same codes with what to do about each.
  */
 export const DEAD_LETTER_REASONS = {
   no_data: "record has no base64 string in data",
@@ -11,10 +11,14 @@ export const DEAD_LETTER_REASONS = {
   not_utf8: "data is not valid UTF-8",
   not_json: "data is not valid JSON",
   not_extended_json: "data is not valid Extended JSON",
-  invalid_field_name: "a field name holds a NUL character",
+  invalid_field_name: "a field name holds a NUL or an unpaired surrogate, or is _bsontype",
+  invalid_string: "a string holds an unpaired UTF-16 surrogate, which UTF-8 (BSON) cannot hold",
   not_object: "data is not a JSON object",
   top_level_operator: "a top-level field starts with $",
   invalid_id: "_id cannot be an array, a regular expression or undefined",
+  position_field_reserved: "the record brings _akb, the field the webhook keeps its position in",
+  document_too_large: "the document is larger than MongoDB's 16 MiB BSON limit",
+  document_too_deep: "the document nests deeper than MongoDB's 100 levels",
   change_no_operation: "the record has the marks of a change event but no operationType name",
   change_invalid_namespace: "the change event's ns is not {db, coll} with two non-empty strings",
   change_no_namespace: "the change event has no ns, and the namespace map or template needs one",
@@ -32,7 +36,9 @@ export const DEAD_LETTER_REASONS = {
   heartbeat_no_document: "a heartbeat change event without its document",
   target_captured: "the event's target collection is captured, so writing it would loop",
   target_invalid: "the event's target namespace is not a valid database or collection name",
-  database_refused: "the database refused the document (validator, unique index, size or field names)",
+  database_refused: "the database refused the document for good (a code in mongo-error-codes.ts)",
+  not_encodable: "the BSON encoder refused the document",
+  record_failed: "processing the record failed unexpectedly (a defect of the webhook); replay it once fixed",
   reconcile_invalid: "a reconcile's closing record is malformed, or names a collection that is not mirrored",
 } as const;
 
