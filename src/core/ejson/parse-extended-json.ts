@@ -237,6 +237,8 @@ function reviveCodeWithScope(
   checkCode(object, keys);
   let scope: unknown;
   try {
+    // The scope's fields are two levels below the code's field, as MongoDB counts (DOCS-15222):
+    // `depth` is the level the wrapper would have as a document, so the scope's is one more.
     scope = revive(JSON.parse(JSON.stringify(object.$scope)), bson, exact, depth + 1);
   } catch (error) {
     // The copy is not in the record, so the problem is named at the wrapper.
