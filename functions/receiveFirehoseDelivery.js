@@ -997,9 +997,12 @@ function isPlainObject(value) {
 }
 function exactKeys(value, keys, wrapper, at) {
   if (!isPlainObject(value)) throw problem(at, `${wrapper} is not an object with ${keys.join(" and ")}`);
-  const present = Object.keys(value);
-  if (present.length !== keys.length || keys.some((key) => !(key in value)))
-    throw problem(at, `${wrapper} must hold exactly ${keys.join(" and ")}`);
+  let count = 0;
+  for (const key in value) {
+    if (keys.indexOf(key) === -1 || ++count > keys.length)
+      throw problem(at, `${wrapper} must hold exactly ${keys.join(" and ")}`);
+  }
+  if (count !== keys.length) throw problem(at, `${wrapper} must hold exactly ${keys.join(" and ")}`);
   return value;
 }
 function readObjectId(inner, at, bson) {
@@ -1077,9 +1080,9 @@ function readRegularExpression(inner, at, bson) {
     throw problem(at, '$regularExpression.options is not a string of distinct letters from "ilmsux"');
   return new bson.lib.BSONRegExp(pattern, sorted);
 }
-function readDecimal(inner, at, bson, fast) {
+function readDecimal(inner, at, bson) {
   if (typeof inner === "string") {
-    const direct = fast(inner);
+    const direct = decimalDirect(inner, bson.lib);
     if (direct !== void 0) return direct;
     if (isDecimal128Text(inner)) {
       try {
@@ -1122,6 +1125,38 @@ function checkDbPointer(inner, at) {
 }
 function isUint32(value) {
   return typeof value === "number" && value >= 0 && value <= 4294967295 && Math.floor(value) === value;
+}
+var DECIMAL_EXPONENT_BIAS = 6176;
+function decimalDirect(text2, lib) {
+  const length = text2.length;
+  const negative = length > 0 && text2.charCodeAt(0) === 45;
+  let coefficient = 0;
+  let digits = 0;
+  let fractionDigits = -1;
+  for (let i = negative ? 1 : 0; i < length; i++) {
+    const code = text2.charCodeAt(i);
+    if (code === 46 && fractionDigits === -1 && digits > 0) {
+      fractionDigits = 0;
+      continue;
+    }
+    const digit = code - 48;
+    if (digit < 0 || digit > 9 || ++digits > 15) return void 0;
+    coefficient = coefficient * 10 + digit;
+    if (fractionDigits !== -1) fractionDigits++;
+  }
+  if (digits === 0 || fractionDigits === 0) return void 0;
+  const exponent = fractionDigits === -1 ? 0 : -fractionDigits;
+  const bytes = Buffer.alloc(16);
+  writeUint32LE(bytes, coefficient % 4294967296, 0);
+  writeUint32LE(bytes, Math.floor(coefficient / 4294967296), 4);
+  writeUint32LE(bytes, (negative ? 2147483648 : 0) + (DECIMAL_EXPONENT_BIAS + exponent) * 131072, 12);
+  return new lib.Decimal128(bytes);
+}
+function writeUint32LE(bytes, value, offset) {
+  bytes[offset] = value & 255;
+  bytes[offset + 1] = value >>> 8 & 255;
+  bytes[offset + 2] = value >>> 16 & 255;
+  bytes[offset + 3] = value >>> 24 & 255;
 }
 
 // src/core/ejson/parse-extended-json.ts
@@ -1220,7 +1255,7 @@ function reviveWrapper(object, key, bson, depth) {
     case "$numberDouble":
       return readDouble(inner, object, bson);
     case "$numberDecimal":
-      return readDecimal(inner, object, bson, (text2) => decimalDirect(text2, bson.lib));
+      return readDecimal(inner, object, bson);
     case "$date":
       return readDate(inner, object);
     case "$binary":
@@ -1321,38 +1356,6 @@ function isDigitCode(code) {
 }
 function isNumberCode(code) {
   return isDigitCode(code) || code === 46 || code === 101 || code === 69 || code === 43 || code === 45;
-}
-var DECIMAL_EXPONENT_BIAS = 6176;
-function decimalDirect(text2, lib) {
-  const length = text2.length;
-  const negative = length > 0 && text2.charCodeAt(0) === 45;
-  let coefficient = 0;
-  let digits = 0;
-  let fractionDigits = -1;
-  for (let i = negative ? 1 : 0; i < length; i++) {
-    const code = text2.charCodeAt(i);
-    if (code === 46 && fractionDigits === -1 && digits > 0) {
-      fractionDigits = 0;
-      continue;
-    }
-    const digit = code - 48;
-    if (digit < 0 || digit > 9 || ++digits > 15) return void 0;
-    coefficient = coefficient * 10 + digit;
-    if (fractionDigits !== -1) fractionDigits++;
-  }
-  if (digits === 0 || fractionDigits === 0) return void 0;
-  const exponent = fractionDigits === -1 ? 0 : -fractionDigits;
-  const bytes = Buffer.alloc(16);
-  writeUint32LE(bytes, coefficient % 4294967296, 0);
-  writeUint32LE(bytes, Math.floor(coefficient / 4294967296), 4);
-  writeUint32LE(bytes, (negative ? 2147483648 : 0) + (DECIMAL_EXPONENT_BIAS + exponent) * 131072, 12);
-  return new lib.Decimal128(bytes);
-}
-function writeUint32LE(bytes, value, offset) {
-  bytes[offset] = value & 255;
-  bytes[offset + 1] = value >>> 8 & 255;
-  bytes[offset + 2] = value >>> 16 & 255;
-  bytes[offset + 3] = value >>> 24 & 255;
 }
 function setOwn(object, key, value) {
   if (key === "__proto__")

@@ -190,7 +190,7 @@ function reviveWrapper(object: Record<string, unknown>, key: string, bson: BsonP
     case "$numberDouble":
       return readDouble(inner, object, bson);
     case "$numberDecimal":
-      return readDecimal(inner, object, bson, (text) => decimalDirect(text, bson.lib));
+      return readDecimal(inner, object, bson);
     case "$date":
       return readDate(inner, object);
     case "$binary":
@@ -326,52 +326,6 @@ function isDigitCode(code: number): boolean {
 /** A character a JSON number can hold after its integer part. */
 function isNumberCode(code: number): boolean {
   return isDigitCode(code) || code === 46 || code === 101 || code === 69 || code === 43 || code === 45;
-}
-
-const DECIMAL_EXPONENT_BIAS = 6176;
-
-/**
- * Decimal128.fromString costs about 4.5 us, the largest part of a typical record, so a plain decimal
- * of at most 15 digits ("-123.450") is encoded directly, IEEE 754-2008 BID: sign | 14-bit biased
- * exponent | coefficient (here < 2^53, so it sits in the low 64 bits), trailing zeros kept as the
- * library keeps them. Anything else (undefined) goes to the library. A property test holds the two equal.
- */
-function decimalDirect(text: string, lib: BsonPort["lib"]): unknown {
-  const length = text.length;
-  const negative = length > 0 && text.charCodeAt(0) === 45; /* - */
-  let coefficient = 0;
-  let digits = 0;
-  let fractionDigits = -1; // -1 until the decimal point is seen
-  for (let i = negative ? 1 : 0; i < length; i++) {
-    const code = text.charCodeAt(i);
-    if (code === 46 /* . */ && fractionDigits === -1 && digits > 0) {
-      fractionDigits = 0;
-      continue;
-    }
-    const digit = code - 48;
-    if (digit < 0 || digit > 9 || ++digits > 15) return undefined;
-    coefficient = coefficient * 10 + digit;
-    if (fractionDigits !== -1) fractionDigits++;
-  }
-  if (digits === 0 || fractionDigits === 0) return undefined;
-  const exponent = fractionDigits === -1 ? 0 : -fractionDigits;
-  // Buffer.alloc, not allocUnsafe or Buffer.from: V8 keeps a small typed array's bytes inside the
-  // object, while a slice of Node's shared pool is a view on a separate 8 KiB
-  // buffer, and thousands of those surviving a young-generation collection made each collection
-  // much slower.
-  const bytes = Buffer.alloc(16);
-  writeUint32LE(bytes, coefficient % 0x100000000, 0);
-  writeUint32LE(bytes, Math.floor(coefficient / 0x100000000), 4);
-  writeUint32LE(bytes, (negative ? 0x80000000 : 0) + (DECIMAL_EXPONENT_BIAS + exponent) * 0x20000, 12);
-  return new lib.Decimal128(bytes);
-}
-
-/** Buffer#writeUInt32LE without its argument checks, for a value known to be a uint32. */
-function writeUint32LE(bytes: Buffer, value: number, offset: number): void {
-  bytes[offset] = value & 0xff;
-  bytes[offset + 1] = (value >>> 8) & 0xff;
-  bytes[offset + 2] = (value >>> 16) & 0xff;
-  bytes[offset + 3] = (value >>> 24) & 0xff;
 }
 
 /** Assigns without ever invoking the `__proto__` setter that JSON.parse's own keys can name. */
