@@ -32,12 +32,13 @@ import {
  * the BSON `EJSON.parse(text, { relaxed: false })` gives, except that an integer written with all its
  * digits beyond 2^53 keeps them (see exactIntegerText) and that `{"$undefined": true}` is null.
  *
- * Why not call `EJSON.parse`: it costs several times `JSON.parse` (docs/benchmarks.md), more than the
- * webhook's whole budget, and it reads many malformed wrappers as some other value (an Int32 out of
- * range wrapped around, a date that is not one as 1970). So `JSON.parse` runs first and a walker
- * reads the wrappers in place. As the specification says, an object holding any wrapper key must be
- * exactly that wrapper; other `$`-prefixed keys (DBRefs, `$regex`, query operators) stay as they are,
- * and so do the top level's (documentProblem refuses those).
+ * Why not call `EJSON.parse`: it costs several times `JSON.parse`
+ * (docs/benchmarks.md#2026-11-29-firehose-webhook), more than the webhook's whole budget, and it
+ * reads many malformed wrappers as some other value (an Int32 out of range wrapped around, a date
+ * that is not one as 1970). So `JSON.parse` runs first and a walker reads the wrappers in place. As
+ * the specification says, an object holding any wrapper key must be exactly that wrapper; other
+ * `$`-prefixed keys (DBRefs, `$regex`, query operators) stay as they are, and so do the top level's
+ * (documentProblem refuses those).
  *
  * Relaxed Extended JSON (and basicJson) writes an Int64 as a bare number with all its digits, as the
  * Go and Java writers do, and `JSON.parse` rounds one beyond 2^53 to the nearest double: a snowflake

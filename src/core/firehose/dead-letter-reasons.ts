@@ -3,7 +3,7 @@ import type { Failure } from "../errors";
 /**
  * Why a record was dead-lettered. Every dead letter carries one of these codes as `reasonCode`
  * beside its human `reason`; code (and operators' queries) branch on the code, never on the text.
- * docs/webhook.md ("Dead letters") lists the same codes with what to do about each.
+ * The table in docs/webhook.md#dead-letters lists the same codes with what to do about each.
  */
 export const DEAD_LETTER_REASONS = {
   no_data: "record has no base64 string in data",

@@ -11,7 +11,7 @@ import type { DeadLetterReasonCode, Refusal } from "./dead-letter-reasons";
  * only place the name is written); a different store is a different `deadLetterStore`.
  */
 
-/** A dead letter as stored (docs/webhook.md, "Dead letters"): one refused record of one delivery. */
+/** A dead letter as stored (docs/webhook.md#dead-letters): one refused record of one delivery. */
 export interface DeadLetter {
   /** `<requestId>:<index>`: a retried delivery replaces its own letters instead of adding more. */
   readonly _id: string;
