@@ -795,11 +795,17 @@ function strictBase64Length(text2) {
   let padding = 0;
   if (length > 0 && text2.charCodeAt(length - 1) === 61) padding++;
   if (padding === 1 && text2.charCodeAt(length - 2) === 61) padding++;
-  const end = length - padding;
-  for (let i = 0; i < end; i++) if (base64Digit(text2, i) < 0) return -1;
-  if (padding === 2 && (base64Digit(text2, end - 1) & 15) !== 0) return -1;
-  if (padding === 1 && (base64Digit(text2, end - 1) & 3) !== 0) return -1;
+  if (padding > 0) {
+    const last = base64Digit(text2, length - padding - 1);
+    if (last < 0 || (last & (padding === 2 ? 15 : 3)) !== 0) return -1;
+  }
   return length / 4 * 3 - padding;
+}
+function isBase64Alphabet(text2) {
+  let end = text2.length;
+  while (end > 0 && text2.charCodeAt(end - 1) === 61) end--;
+  for (let i = 0; i < end; i++) if (base64Digit(text2, i) < 0) return false;
+  return true;
 }
 function decodeSmallBase64(text2, length) {
   if (length > ON_HEAP_BYTES) return void 0;
@@ -810,6 +816,7 @@ function decodeSmallBase64(text2, length) {
     const b = base64Digit(text2, i + 1);
     const c = out + 1 < length ? base64Digit(text2, i + 2) : 0;
     const d = out + 2 < length ? base64Digit(text2, i + 3) : 0;
+    if ((a | b | c | d) < 0) return null;
     const group = a << 18 | b << 12 | c << 6 | d;
     bytes[out++] = group >> 16;
     if (out < length) bytes[out++] = group >> 8 & 255;
@@ -943,12 +950,7 @@ function checkNamesAndStrings(value, depth = 1) {
   const object = value;
   for (const key of Object.keys(object)) {
     if (key.indexOf("\0") !== -1) throw new RecordProblem(object, "field_name_invalid", "holds a NUL character");
-    if (key === "_bsontype")
-      throw new RecordProblem(
-        object,
-        "field_name_invalid",
-        "is _bsontype, which JavaScript BSON encoders read as a type"
-      );
+    if (key === BSONTYPE) throw bsontypeField(object);
     if (hasLoneSurrogate(key))
       throw new RecordProblem(
         object,
@@ -966,6 +968,10 @@ function checkString(text2, container) {
 }
 function tooDeep(at) {
   return new RecordProblem(at, "nesting_too_deep", `the record nests deeper than ${WALK_DEPTH_LIMIT} levels`);
+}
+var BSONTYPE = "_bsontype";
+function bsontypeField(at) {
+  return new RecordProblem(at, "field_name_invalid", "is _bsontype, which JavaScript BSON encoders read as a type");
 }
 
 // src/core/ejson/wrappers.ts
@@ -997,12 +1003,11 @@ function isPlainObject(value) {
 }
 function exactKeys(value, keys, wrapper, at) {
   if (!isPlainObject(value)) throw problem(at, `${wrapper} is not an object with ${keys.join(" and ")}`);
-  let count = 0;
-  for (const key in value) {
-    if (keys.indexOf(key) === -1 || ++count > keys.length)
-      throw problem(at, `${wrapper} must hold exactly ${keys.join(" and ")}`);
+  const present = Object.keys(value);
+  if (present.length !== keys.length) throw problem(at, `${wrapper} must hold exactly ${keys.join(" and ")}`);
+  for (let i = 0; i < keys.length; i++) {
+    if (!(keys[i] in value)) throw problem(at, `${wrapper} must hold exactly ${keys.join(" and ")}`);
   }
-  if (count !== keys.length) throw problem(at, `${wrapper} must hold exactly ${keys.join(" and ")}`);
   return value;
 }
 function readObjectId(inner, at, bson) {
@@ -1035,9 +1040,12 @@ function readDate(inner, at) {
     if (ms !== ms) throw problem(at, "$date is not an RFC 3339 date-time (to the millisecond, with its zone)");
   } else if (isPlainObject(inner)) {
     const long = exactKeys(inner, ["$numberLong"], "$date", at).$numberLong;
-    if (typeof long !== "string" || !isInt64Text(long))
-      throw problem(at, "$date.$numberLong is not a decimal Int64 string");
-    ms = Number(long);
+    ms = typeof long === "string" ? shortIntegerValue(long) : NaN;
+    if (ms !== ms) {
+      if (typeof long !== "string" || !isInt64Text(long))
+        throw problem(at, "$date.$numberLong is not a decimal Int64 string");
+      ms = Number(long);
+    }
   } else {
     throw problem(at, "$date is neither an RFC 3339 string nor {$numberLong}");
   }
@@ -1053,7 +1061,8 @@ function readBinary(inner, at, bson) {
   const type = typeof subType === "string" ? subTypeValue(subType) : -1;
   if (type < 0) throw problem(at, "$binary.subType is not one or two hex digits");
   const text2 = base64;
-  const bytes = decodeSmallBase64(text2, length) || Buffer.from(text2, "base64");
+  const bytes = decodeSmallBase64(text2, length) || isBase64Alphabet(text2) && Buffer.from(text2, "base64");
+  if (!bytes) throw problem(at, "$binary.base64 is not padded base64 of the standard alphabet");
   if (type === 9) {
     const broken = vectorProblem(bytes);
     if (broken !== void 0) throw problem(at, broken);
@@ -1163,7 +1172,7 @@ function writeUint32LE(bytes, value, offset) {
 function parseExtendedJson(text2, bson, measured) {
   const plain = JSON.parse(text2);
   try {
-    if (text2.indexOf("\\u") !== -1 || text2.indexOf("_bsontype") !== -1) checkNamesAndStrings(plain);
+    if (text2.indexOf("\\u") !== -1) checkNamesAndStrings(plain);
     return reviveRecord(plain, bson, false, measured);
   } catch (error) {
     if (error instanceof RecordProblem) throw describeProblem(error, plain);
@@ -1213,7 +1222,9 @@ function reviveFields(object, keys, from, bson, exact, depth, record = false) {
   const names = keys || Object.keys(object);
   for (let k = from; k < names.length; k++) {
     const key = names[k];
-    if (!record && key.charCodeAt(0) === 36) return reviveDollarObject(object, names, k, bson, exact, depth);
+    const first = key.charCodeAt(0);
+    if (first === 36 && !record) return reviveDollarObject(object, names, k, bson, exact, depth);
+    if (first === 95 && key === BSONTYPE) throw bsontypeField(object);
     const item = object[key];
     if (typeof item === "number") {
       if ((item | 0) === item ? item === 0 : isInteger(item)) {

@@ -1,6 +1,14 @@
 import type { BsonPort } from "../bson-port";
 import { isInteger } from "../numbers";
-import { checkNamesAndStrings, describeProblem, RecordProblem, tooDeep, WALK_DEPTH_LIMIT } from "./record-problems";
+import {
+  BSONTYPE,
+  bsontypeField,
+  checkNamesAndStrings,
+  describeProblem,
+  RecordProblem,
+  tooDeep,
+  WALK_DEPTH_LIMIT,
+} from "./record-problems";
 import { isInt64Text } from "./text-formats";
 import {
   checkCode,
@@ -53,7 +61,7 @@ export function parseExtendedJson(text: string, bson: BsonPort, measured?: { dep
   const plain: unknown = JSON.parse(text);
   try {
     // Without a \u escape no name or string can hold a NUL or a lone surrogate (the text was strict UTF-8).
-    if (text.indexOf("\\u") !== -1 || text.indexOf("_bsontype") !== -1) checkNamesAndStrings(plain);
+    if (text.indexOf("\\u") !== -1) checkNamesAndStrings(plain);
     return reviveRecord(plain, bson, false, measured);
   } catch (error) {
     if (error instanceof RecordProblem) throw describeProblem(error, plain);
@@ -132,7 +140,9 @@ function reviveFields(
   const names = keys || Object.keys(object);
   for (let k = from; k < names.length; k++) {
     const key = names[k];
-    if (!record && key.charCodeAt(0) === 36 /* $ */) return reviveDollarObject(object, names, k, bson, exact, depth);
+    const first = key.charCodeAt(0);
+    if (first === 36 /* $ */ && !record) return reviveDollarObject(object, names, k, bson, exact, depth);
+    if (first === 95 /* _ */ && key === BSONTYPE) throw bsontypeField(object);
     const item = object[key];
     if (typeof item === "number") {
       // Checked here rather than in a call: most numbers are fractions or int32s other than 0, kept as they are.

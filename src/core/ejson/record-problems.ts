@@ -78,11 +78,11 @@ function findSegments(value: unknown, target: object, depth: number): string[] |
 /**
  * Names and strings BSON cannot hold as they are, in a record as JSON.parse read it (before any
  * wrapper is read, so every string is still a string): a field name with a NUL (BSON writes names
- * NUL-terminated), a field named `_bsontype` (the JavaScript BSON encoders read it as a type tag:
- * the Node one throws, older ones write another type), and a UTF-16 surrogate without its pair,
- * in a name or a value (BSON strings are UTF-8, which has no such character; Node's encoder would
- * write U+FFFD instead, silently). Only called when the text holds an escape or `_bsontype`: without
- * a `\u` escape JSON text cannot hold a NUL or a lone surrogate (the bytes were strict UTF-8).
+ * NUL-terminated), and a UTF-16 surrogate without its pair, in a name or a value (BSON strings are
+ * UTF-8, which has no such character; Node's encoder would write U+FFFD instead, silently). Only
+ * called when the text holds an escape: without a `\u` escape JSON text cannot hold a NUL or a lone
+ * surrogate (the bytes were strict UTF-8). A field named `_bsontype` is refused here too, and by the
+ * walk that reads the wrappers whatever the text (bsontypeField).
  */
 export function checkNamesAndStrings(value: unknown, depth = 1): void {
   if (value === null || typeof value !== "object") return;
@@ -97,12 +97,7 @@ export function checkNamesAndStrings(value: unknown, depth = 1): void {
   const object = value as Record<string, unknown>;
   for (const key of Object.keys(object)) {
     if (key.indexOf("\0") !== -1) throw new RecordProblem(object, "field_name_invalid", "holds a NUL character");
-    if (key === "_bsontype")
-      throw new RecordProblem(
-        object,
-        "field_name_invalid",
-        "is _bsontype, which JavaScript BSON encoders read as a type",
-      );
+    if (key === BSONTYPE) throw bsontypeField(object);
     if (hasLoneSurrogate(key))
       throw new RecordProblem(
         object,
@@ -122,4 +117,15 @@ function checkString(text: string, container: object): void {
 
 export function tooDeep(at: object): RecordProblem {
   return new RecordProblem(at, "nesting_too_deep", `the record nests deeper than ${WALK_DEPTH_LIMIT} levels`);
+}
+
+/** The name the JavaScript BSON encoders read as a type tag. */
+export const BSONTYPE = "_bsontype";
+
+/**
+ * A field named `_bsontype`: the JavaScript BSON encoders read an object holding one as a BSON
+ * value (the Node one throws, older ones write another type), so it cannot be stored as it is.
+ */
+export function bsontypeField(at: object): RecordProblem {
+  return new RecordProblem(at, "field_name_invalid", "is _bsontype, which JavaScript BSON encoders read as a type");
 }

@@ -188,10 +188,10 @@ function base64Digit(text: string, index: number): number {
 }
 
 /**
- * The byte count of a strict base64 text (standard alphabet, padded with "=" to a multiple of four,
- * padding only at the end, the unused bits of the last digit zero, so that a text has one reading),
- * or -1. Node's decoder skips what it does not know and reads the URL-safe alphabet too, so it
- * decodes only texts this has accepted.
+ * The byte count of a base64 text of strict form (padded with "=" to a multiple of four, padding
+ * only at the end, the unused bits of the last digit zero, so that a text has one reading), or -1.
+ * Its other digits are checked by decodeSmallBase64 or isBase64Alphabet: Node's decoder skips what
+ * it does not know and reads the URL-safe alphabet too, so it decodes only texts they accepted.
  */
 export function strictBase64Length(text: string): number {
   const length = text.length;
@@ -199,23 +199,31 @@ export function strictBase64Length(text: string): number {
   let padding = 0;
   if (length > 0 && text.charCodeAt(length - 1) === 61 /* = */) padding++;
   if (padding === 1 && text.charCodeAt(length - 2) === 61) padding++;
-  const end = length - padding;
-  for (let i = 0; i < end; i++) if (base64Digit(text, i) < 0) return -1;
-  // The bits after the last byte: 4 with two "=", 2 with one.
-  if (padding === 2 && (base64Digit(text, end - 1) & 0x0f) !== 0) return -1;
-  if (padding === 1 && (base64Digit(text, end - 1) & 0x03) !== 0) return -1;
+  if (padding > 0) {
+    // The bits after the last byte: 4 with two "=", 2 with one.
+    const last = base64Digit(text, length - padding - 1);
+    if (last < 0 || (last & (padding === 2 ? 0x0f : 0x03)) !== 0) return -1;
+  }
   return (length / 4) * 3 - padding;
 }
 
+/** Whether every character before the padding is a digit of the standard base64 alphabet. */
+export function isBase64Alphabet(text: string): boolean {
+  let end = text.length;
+  while (end > 0 && text.charCodeAt(end - 1) === 61) end--;
+  for (let i = 0; i < end; i++) if (base64Digit(text, i) < 0) return false;
+  return true;
+}
+
 /**
- * A strict base64 text of at most ON_HEAP_BYTES decoded bytes, decoded in JS into a buffer of its
- * own, or undefined for anything longer (then Node's decoder does it). A call into Node's decoder
- * costs more than a dozen characters take to decode, and its result is a slice of the shared pool,
- * which held by thousands of documents made each young-generation collection much slower;
- * Buffer.alloc's bytes of this size stay inside the V8 object. The text must have passed
- * strictBase64Length, whose answer `length` is.
+ * A base64 text of at most ON_HEAP_BYTES decoded bytes, decoded in JS into a buffer of its own;
+ * null when a digit is not of the standard alphabet; undefined for anything longer (for Node's
+ * decoder). A call into Node's decoder costs more than a dozen characters take to decode, and its
+ * result is a slice of the shared pool, which held by thousands of documents made each
+ * young-generation collection much slower; Buffer.alloc's bytes of this size stay inside the V8
+ * object. The text must have passed strictBase64Length, whose answer `length` is.
  */
-export function decodeSmallBase64(text: string, length: number): Buffer | undefined {
+export function decodeSmallBase64(text: string, length: number): Buffer | null | undefined {
   if (length > ON_HEAP_BYTES) return undefined;
   const bytes = Buffer.alloc(length);
   let out = 0;
@@ -224,6 +232,7 @@ export function decodeSmallBase64(text: string, length: number): Buffer | undefi
     const b = base64Digit(text, i + 1);
     const c = out + 1 < length ? base64Digit(text, i + 2) : 0;
     const d = out + 2 < length ? base64Digit(text, i + 3) : 0;
+    if ((a | b | c | d) < 0) return null;
     const group = (a << 18) | (b << 12) | (c << 6) | d;
     bytes[out++] = group >> 16;
     if (out < length) bytes[out++] = (group >> 8) & 0xff;

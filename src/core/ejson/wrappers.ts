@@ -10,6 +10,7 @@ import {
   isoDateMillis,
   regexOptions,
   shortIntegerValue,
+  isBase64Alphabet,
   strictBase64Length,
   subTypeValue,
   uuidBytes,
@@ -62,12 +63,11 @@ export function exactKeys(
   at: object,
 ): Record<string, unknown> {
   if (!isPlainObject(value)) throw problem(at, `${wrapper} is not an object with ${keys.join(" and ")}`);
-  let count = 0;
-  for (const key in value) {
-    if (keys.indexOf(key) === -1 || ++count > keys.length)
-      throw problem(at, `${wrapper} must hold exactly ${keys.join(" and ")}`);
+  const present = Object.keys(value);
+  if (present.length !== keys.length) throw problem(at, `${wrapper} must hold exactly ${keys.join(" and ")}`);
+  for (let i = 0; i < keys.length; i++) {
+    if (!(keys[i] in value)) throw problem(at, `${wrapper} must hold exactly ${keys.join(" and ")}`);
   }
-  if (count !== keys.length) throw problem(at, `${wrapper} must hold exactly ${keys.join(" and ")}`);
   return value;
 }
 
@@ -107,10 +107,13 @@ export function readDate(inner: unknown, at: object): Date {
     if (ms !== ms) throw problem(at, "$date is not an RFC 3339 date-time (to the millisecond, with its zone)");
   } else if (isPlainObject(inner)) {
     const long = exactKeys(inner, ["$numberLong"], "$date", at).$numberLong;
-    if (typeof long !== "string" || !isInt64Text(long))
-      throw problem(at, "$date.$numberLong is not a decimal Int64 string");
-    // Exact up to 2^53, beyond the range checked below either way.
-    ms = Number(long);
+    ms = typeof long === "string" ? shortIntegerValue(long) : NaN;
+    if (ms !== ms) {
+      if (typeof long !== "string" || !isInt64Text(long))
+        throw problem(at, "$date.$numberLong is not a decimal Int64 string");
+      // 16 digits or more: exact up to 2^53, beyond the range checked below either way.
+      ms = Number(long);
+    }
   } else {
     throw problem(at, "$date is neither an RFC 3339 string nor {$numberLong}");
   }
@@ -127,7 +130,9 @@ export function readBinary(inner: unknown, at: object, bson: BsonPort): unknown 
   const type = typeof subType === "string" ? subTypeValue(subType) : -1;
   if (type < 0) throw problem(at, "$binary.subType is not one or two hex digits");
   const text = base64 as string;
-  const bytes = decodeSmallBase64(text, length) || Buffer.from(text, "base64");
+  // A small text is checked digit by digit as it is decoded; a longer one first, then Node decodes it.
+  const bytes = decodeSmallBase64(text, length) || (isBase64Alphabet(text) && Buffer.from(text, "base64"));
+  if (!bytes) throw problem(at, "$binary.base64 is not padded base64 of the standard alphabet");
   if (type === 9) {
     const broken = vectorProblem(bytes);
     if (broken !== undefined) throw problem(at, broken);
