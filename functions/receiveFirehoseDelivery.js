@@ -85,17 +85,16 @@ var ERRORS = {
   unexpected: { kind: "unavailable", message: "the receiver could not store the batch; retry" },
   kinesis_gave_up: { kind: "unavailable", message: "PutRecords gave up" },
   record_too_large: { kind: "refused", message: "the record is above the size limit even without its documents" },
-  field_name_nul: { kind: "refused", message: "a field name contains a NUL character" },
+  field_name_invalid: { kind: "refused", message: "a field name cannot be held by BSON as it is" },
+  extended_json_invalid: { kind: "refused", message: "data is not valid Extended JSON" },
+  string_invalid: { kind: "refused", message: "a string holds an unpaired UTF-16 surrogate" },
+  nesting_too_deep: { kind: "refused", message: "the record nests too deep" },
   snapshot_signal_invalid: { kind: "refused", message: "the snapshot signal is invalid" },
   snapshot_read_position: {
     kind: "misconfigured",
     message: "the snapshot's read position cannot be taken (a replica set or sharded cluster is needed)"
   },
   snapshot_plan_failed: { kind: "unavailable", message: "planning the snapshot's ranges failed" },
-  capture_check_handoff_invalid: {
-    kind: "refused",
-    message: "checkCaptureHealth takes the previous heartbeat's time (milliseconds, a date or null) and the outbox depth"
-  },
   outbox_entry_unshapeable: {
     kind: "refused",
     message: "the outbox entry cannot be shaped by the capture options"
@@ -139,39 +138,6 @@ function describeError(error) {
   return text2.slice(0, 500);
 }
 
-// src/core/mongo-names.ts
-var DATABASE_NAME_CHARS = ["/", "\\", ".", " ", '"', "$", "*", "<", ">", ":", "|", "?", "\0"];
-var MAX_DATABASE_NAME_BYTES = 63;
-var MAX_NAMESPACE_BYTES = 255;
-var describeChar = (c) => c === " " ? "a space" : c === "\0" ? "a NUL character" : `"${c}"`;
-var shown = (name) => `"${name.slice(0, 80).replace(/\0/g, "\\0")}"`;
-function databaseNameProblem(name) {
-  if (name === "") return "a database name cannot be empty";
-  const bad = DATABASE_NAME_CHARS.find((c) => name.indexOf(c) !== -1);
-  if (bad !== void 0)
-    return `${shown(name)} is not a valid database name: it holds ${describeChar(bad)} (MongoDB refuses / \\ . " $ * < > : | ?, spaces and NUL in database names)`;
-  const bytes = Buffer.byteLength(name);
-  if (bytes > MAX_DATABASE_NAME_BYTES)
-    return `${shown(name)} is not a valid database name: it is ${bytes} bytes long (at most ${MAX_DATABASE_NAME_BYTES})`;
-  return void 0;
-}
-function collectionNameProblem(name) {
-  if (name === "") return "a collection name cannot be empty";
-  if (name.indexOf("$") !== -1) return `${shown(name)} is not a valid collection name: it holds "$"`;
-  if (name.indexOf("\0") !== -1) return `${shown(name)} is not a valid collection name: it holds a NUL character`;
-  if (name.indexOf("system.") === 0)
-    return `${shown(name)} is not a valid collection name: the "system." prefix is MongoDB's own`;
-  return void 0;
-}
-function namespaceProblem(db, coll) {
-  const problem = databaseNameProblem(db) || collectionNameProblem(coll);
-  if (problem !== void 0) return problem;
-  const bytes = Buffer.byteLength(`${db}.${coll}`);
-  if (bytes > MAX_NAMESPACE_BYTES)
-    return `${shown(`${db}.${coll}`)} is not a valid namespace: it is ${bytes} bytes long (at most ${MAX_NAMESPACE_BYTES})`;
-  return void 0;
-}
-
 // src/core/settings.ts
 function setting(name, parse, fallback) {
   return { name, parse, fallback };
@@ -204,15 +170,32 @@ var text = (raw, name) => {
   if (typeof raw !== "string") throw misconfigured(`${name} must be a string`);
   return raw;
 };
-var databaseName = (raw, name) => {
-  const problem = databaseNameProblem(text(raw, name));
-  if (problem !== void 0) throw misconfigured(`${name} ${problem}`);
+var namespacePart = (raw, name) => {
+  if (typeof raw !== "string" || !/^[^\0$]{1,120}$/.test(raw)) {
+    throw misconfigured(`${name} must be a database or collection name (1-120 characters, no "$" or NUL)`);
+  }
   return raw;
 };
-var collectionName = (raw, name) => {
-  const problem = collectionNameProblem(text(raw, name));
-  if (problem !== void 0) throw misconfigured(`${name} ${problem}`);
-  return raw;
+function oneOf(allowed) {
+  return (raw, name) => {
+    const value = text(raw, name);
+    if (allowed.indexOf(value) === -1)
+      throw misconfigured(`${name} must be one of ${allowed.join(", ")}; got "${value.slice(0, 40)}"`);
+    return value;
+  };
+}
+function wholeNumber(min, max) {
+  return (raw, name) => {
+    const value = typeof raw === "number" ? raw : typeof raw === "string" && /^\s*-?\d+\s*$/.test(raw) ? Number(raw) : NaN;
+    if (!(value >= min && value <= max) || Math.floor(value) !== value)
+      throw misconfigured(`${name} must be a whole number from ${min} to ${max}`);
+    return value;
+  };
+}
+var httpUrl = (raw, name) => {
+  const value = text(raw, name);
+  if (!/^https?:\/\/[^/\s]+/.test(value)) throw misconfigured(`${name} "${value.slice(0, 80)}" is not an http(s) URL`);
+  return value;
 };
 var json = (raw, name) => {
   if (typeof raw !== "string") return raw;
@@ -223,10 +206,122 @@ var json = (raw, name) => {
   }
 };
 
-// src/core/stream-format/heartbeat.ts
+// src/core/capture/field-paths.ts
+function isFieldDocument(value) {
+  if (value === null || typeof value !== "object" || Array.isArray(value) || isDate(value)) return false;
+  return typeof value._bsontype !== "string" && !ArrayBuffer.isView(value);
+}
+function isDate(value) {
+  return Object.prototype.toString.call(value) === "[object Date]";
+}
+
+// src/core/capture/capture-options.ts
+function pathProblem(path) {
+  const parts = path.split(".");
+  if (parts.some((part) => part === "")) return `"${path}" is not a field path (an empty part)`;
+  if (parts.some((part) => part.charAt(0) === "$")) return `"${path}" is not a field path (a part starts with $)`;
+  if (parts.some((part) => /^[0-9]+$/.test(part)))
+    return `"${path}" names an array position; a path applies to every element of the arrays it crosses, so leave the position out`;
+  if (parts.some((part) => part.indexOf("\0") !== -1)) return `"${path}" holds a NUL character`;
+  if (parts[0] === "_id") return `"${path}" is in the document key _id, which every record carries whole`;
+  return void 0;
+}
+var NO_CAPTURE_OPTIONS = { byNamespace: {} };
+var lastRead;
+var captureOptionsParser = (raw, name) => {
+  const text2 = typeof raw === "string" ? raw : JSON.stringify(raw);
+  if (lastRead && lastRead.text === text2 && lastRead.name === name) return lastRead.table;
+  const table = parseCaptureOptions(raw, name);
+  lastRead = { text: text2, name, table };
+  return table;
+};
+function parseCaptureOptions(raw, name) {
+  let value = raw;
+  if (typeof raw === "string") {
+    try {
+      value = JSON.parse(raw);
+    } catch (e) {
+      throw misconfigured(`${name} is not valid JSON`);
+    }
+  }
+  if (!Array.isArray(value)) throw misconfigured(`${name} must be an array of {namespace, exclude, mask, match}`);
+  const byNamespace = {};
+  value.forEach((entry, i) => {
+    const where = `${name}[${i}]`;
+    if (!isFieldDocument(entry) || typeof entry.namespace !== "string" || !/^[^.]+\..+$/.test(entry.namespace))
+      throw misconfigured(`${where} needs a "namespace" such as "app.users"`);
+    const paths = (field) => {
+      const list = entry[field] === void 0 ? [] : entry[field];
+      if (!Array.isArray(list) || list.some((p) => typeof p !== "string" || pathProblem(p) !== void 0))
+        throw misconfigured(`${where}.${field} must be an array of field paths`);
+      return list;
+    };
+    if (entry.match !== void 0 && typeof entry.match !== "string")
+      throw misconfigured(`${where}.match must be the filter's JSON text`);
+    byNamespace[entry.namespace] = {
+      exclude: paths("exclude"),
+      mask: paths("mask"),
+      ...entry.match !== void 0 ? { match: entry.match } : {}
+    };
+  });
+  return { byNamespace };
+}
+
+// src/core/capture/config.ts
+var MAX_SNAPSHOT_PARALLELISM = 16;
+var FIREHOSE_RECORD_LIMIT = 1024e3;
 var heartbeatSettings = {
-  heartbeatDatabase: setting("HEARTBEAT_DATABASE", databaseName, "streamkap"),
-  heartbeatCollection: setting("HEARTBEAT_COLLECTION", collectionName, "streamkap_heartbeat")
+  heartbeatDatabase: setting("HEARTBEAT_DATABASE", namespacePart, "streamkap"),
+  heartbeatCollection: setting("HEARTBEAT_COLLECTION", namespacePart, "streamkap_heartbeat")
+};
+var captureSettings = {
+  appName: setting("APP_NAME", text, "atlas-kinesis-bridge"),
+  recordFormat: setting(
+    "KINESIS_RECORD_FORMAT",
+    oneOf(["envelope", "document"]),
+    "envelope"
+  ),
+  arrayEncoding: setting("ARRAY_ENCODING", oneOf(["array", "array_string"]), "array"),
+  nestedDocumentEncoding: setting(
+    "NESTED_DOCUMENT_ENCODING",
+    oneOf(["document", "string"]),
+    "document"
+  ),
+  maxRecordBytes: setting("KINESIS_MAX_RECORD_BYTES", wholeNumber(1024, 10 * 1024 * 1024), FIREHOSE_RECORD_LIMIT),
+  maxAttempts: setting("KINESIS_MAX_ATTEMPTS", wholeNumber(1, 10), 4),
+  baseDelayMs: setting("KINESIS_RETRY_BASE_MS", wholeNumber(1, 1e4), 100),
+  maxDelayMs: setting("KINESIS_RETRY_MAX_MS", wholeNumber(1, 6e4), 2e3),
+  ...heartbeatSettings,
+  outboxDatabase: setting(
+    "KINESIS_OUTBOX_DATABASE",
+    namespacePart,
+    (read) => read(heartbeatSettings.heartbeatDatabase)
+  ),
+  outboxCollection: setting("KINESIS_OUTBOX_COLLECTION", namespacePart, "kinesis_outbox"),
+  statusCollection: setting("KINESIS_STATUS_COLLECTION", namespacePart, "kinesis_status"),
+  signalDatabase: setting("SIGNAL_DATABASE", namespacePart, (read) => read(heartbeatSettings.heartbeatDatabase)),
+  signalCollection: setting("SIGNAL_COLLECTION", namespacePart, "streamkap_signal"),
+  snapshotChunkSize: setting("SNAPSHOT_CHUNK_SIZE", wholeNumber(1, 500), 500),
+  /** Workers per backfill (a signal's data.parallelism overrides it); see parallel-snapshot.ts. */
+  snapshotParallelism: setting("SNAPSHOT_PARALLELISM", wholeNumber(1, MAX_SNAPSHOT_PARALLELISM), 1),
+  /** Per-collection exclude/mask/match, generated from the capture list (shape-event.ts applies them). */
+  captureOptions: setting("CAPTURE_OPTIONS", captureOptionsParser, NO_CAPTURE_OPTIONS),
+  /** The HMAC key of masked fields (a secret; at least 32 characters). */
+  maskKey: optional("CAPTURE_MASK_KEY", text)
+};
+var kinesisSettings = {
+  streamName: setting("KINESIS_STREAM_NAME", text, "realm"),
+  region: optional("AWS_REGION", text),
+  accessKeyId: optional("AWS_ACCESS_KEY_ID", text),
+  secretAccessKey: optional("AWS_SECRET_ACCESS_KEY", text),
+  sessionToken: optional("AWS_SESSION_TOKEN", text),
+  endpoint: optional("KINESIS_ENDPOINT", httpUrl)
+};
+var CAPTURE_VALUE_NAMES = settingNames(captureSettings, kinesisSettings);
+var captureDefaults = {
+  heartbeatDatabase: heartbeatSettings.heartbeatDatabase.fallback,
+  heartbeatCollection: heartbeatSettings.heartbeatCollection.fallback,
+  signalCollection: captureSettings.signalCollection.fallback
 };
 
 // src/core/firehose/routing.ts
@@ -283,9 +378,6 @@ var namespaceMapParser = (raw, name) => {
         `${name} entry "${source.slice(0, 80)}" must map "db.collection" to "db.collection" or "collection"`
       );
     }
-    const invalid = isNamespace(target) ? targetProblem(splitNamespace(target)) : collectionNameProblem(target);
-    if (invalid !== void 0)
-      throw new BridgeError("setting_invalid", `${name} entry "${source.slice(0, 80)}": the target ${invalid}`);
     out[source] = target;
   }
   return out;
@@ -305,7 +397,7 @@ var templateParser = (raw, name) => {
       `${name} must be "default" or a "database.collection" template with {db} and/or {coll}, like "mirror_{db}.{coll}"`
     );
   }
-  const sample = targetProblem(applyTemplate(raw, { db: "db", coll: "coll" }));
+  const sample = namespaceProblem(applyTemplate(raw, { db: "db", coll: "coll" }));
   if (sample !== void 0)
     throw new BridgeError("setting_invalid", `${name} "${raw.slice(0, 80)}" does not make valid names: ${sample}`);
   return raw;
@@ -317,7 +409,7 @@ function targetFor(routing, source, cache) {
   let target = routing.namespaceMap.get(key) || routing.defaultTarget;
   if (!routing.namespaceMap.has(key) && routing.unmappedTemplate !== void 0) {
     const candidate = applyTemplate(routing.unmappedTemplate, source);
-    const invalid = targetProblem(candidate);
+    const invalid = namespaceProblem(candidate);
     if (invalid !== void 0) target = { problem: "target_invalid", reason: invalid };
     else if (isCaptured(routing.captured, candidate)) {
       target = {
@@ -344,8 +436,12 @@ function applyTemplate(template, source) {
   const fill = (part) => part.split("{db}").join(source.db).split("{coll}").join(source.coll);
   return { db: fill(template.slice(0, dot)), coll: fill(template.slice(dot + 1)) };
 }
-function targetProblem(target) {
-  return namespaceProblem(target.db, target.coll);
+function namespaceProblem(target) {
+  if (target.db === "" || /[/\\. "$*<>:|?\0]/.test(target.db) || target.db.length > 63)
+    return `"${target.db.slice(0, 80)}" is not a valid database name`;
+  if (target.coll === "" || /[$\0]/.test(target.coll) || target.coll.indexOf("system.") === 0)
+    return `"${target.coll.slice(0, 80)}" is not a valid collection name`;
+  return void 0;
 }
 function isNamespace(text2) {
   const dot = text2.indexOf(".");
@@ -361,13 +457,13 @@ var FIREHOSE_MAX_BODY_BYTES = 64 * 1024 * 1024;
 var firehoseSettings = {
   accessKey: optional("FIREHOSE_ACCESS_KEY", text),
   previousAccessKey: optional("FIREHOSE_ACCESS_KEY_PREVIOUS", text),
-  database: setting("FIREHOSE_DATABASE", databaseName, "monitors"),
-  collection: setting("FIREHOSE_COLLECTION", collectionName, "firehose"),
-  deadLetterCollection: setting("FIREHOSE_DEAD_LETTER_COLLECTION", collectionName, "firehose_dead_letters"),
-  deletesCollection: setting("FIREHOSE_DELETES_COLLECTION", collectionName, "firehose_deletes"),
-  reconcileCollection: setting("FIREHOSE_RECONCILE_COLLECTION", collectionName, "firehose_reconciles"),
+  database: setting("FIREHOSE_DATABASE", namespacePart, "monitors"),
+  collection: setting("FIREHOSE_COLLECTION", namespacePart, "firehose"),
+  deadLetterCollection: setting("FIREHOSE_DEAD_LETTER_COLLECTION", namespacePart, "firehose_dead_letters"),
+  deletesCollection: setting("FIREHOSE_DELETES_COLLECTION", namespacePart, "firehose_deletes"),
+  reconcileCollection: setting("FIREHOSE_RECONCILE_COLLECTION", namespacePart, "firehose_reconciles"),
   // The latest heartbeat the webhook received per app; named in full, as `heartbeatCollection` is the capture side's.
-  firehoseHeartbeatCollection: setting("FIREHOSE_HEARTBEAT_COLLECTION", collectionName, "firehose_heartbeats"),
+  firehoseHeartbeatCollection: setting("FIREHOSE_HEARTBEAT_COLLECTION", namespacePart, "firehose_heartbeats"),
   namespaceMap: optional("FIREHOSE_NAMESPACE_MAP", namespaceMapParser),
   unmappedTemplate: setting("FIREHOSE_UNMAPPED_TARGET", templateParser, void 0),
   captured: setting("CAPTURED_NAMESPACES", capturedParser, () => /* @__PURE__ */ new Set()),
@@ -567,83 +663,568 @@ function chunkEnd(start, total, limits, sizeAt) {
 }
 
 // src/core/numbers.ts
+var MAX_SAFE = 9007199254740991;
 function isInteger(value) {
   return isFinite(value) && Math.floor(value) === value;
 }
-function isNotANumber(value) {
-  return value !== value;
+function isSafeInteger(value) {
+  return isInteger(value) && Math.abs(value) <= MAX_SAFE;
+}
+
+// src/core/ejson/text-formats.ts
+var INT32_MIN = -2147483648;
+var INT32_MAX = 2147483647;
+function shortIntegerValue(text2) {
+  const length = text2.length;
+  const negative = length > 0 && text2.charCodeAt(0) === 45;
+  const start = negative ? 1 : 0;
+  const digits = length - start;
+  if (digits === 0 || digits > 15) return NaN;
+  if (text2.charCodeAt(start) === 48 && (digits > 1 || negative)) return NaN;
+  let value = 0;
+  for (let i = start; i < length; i++) {
+    const digit = text2.charCodeAt(i) - 48;
+    if (digit < 0 || digit > 9) return NaN;
+    value = value * 10 + digit;
+  }
+  return negative ? -value : value;
+}
+function int32Value(text2) {
+  const value = shortIntegerValue(text2);
+  return value >= INT32_MIN && value <= INT32_MAX ? value : NaN;
+}
+function isInt64Text(text2) {
+  const length = text2.length;
+  const negative = length > 0 && text2.charCodeAt(0) === 45;
+  const start = negative ? 1 : 0;
+  const digits = length - start;
+  if (digits === 0 || digits > 19) return false;
+  if (text2.charCodeAt(start) === 48 && (digits > 1 || negative)) return false;
+  for (let i = start; i < length; i++) {
+    const code = text2.charCodeAt(i);
+    if (code < 48 || code > 57) return false;
+  }
+  if (digits < 19) return true;
+  return (negative ? text2.slice(1) : text2) <= (negative ? "9223372036854775808" : "9223372036854775807");
+}
+var DECIMAL_DOUBLE = /^-?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+function doubleValue(text2) {
+  if (text2 === "Infinity") return Infinity;
+  if (text2 === "-Infinity") return -Infinity;
+  if (text2 === "NaN") return NaN;
+  if (!DECIMAL_DOUBLE.test(text2)) return void 0;
+  const value = Number(text2);
+  return isFinite(value) ? value : void 0;
+}
+var DECIMAL128 = /^[+-]?((\d+\.?\d*|\.\d+)([eE][+-]?\d+)?|inf|infinity|nan)$/i;
+function isDecimal128Text(text2) {
+  return DECIMAL128.test(text2);
+}
+var MILLIS_PER_DAY = 864e5;
+var DATE_LIMIT_MS = 864e13;
+function isoDateMillis(text2) {
+  const length = text2.length;
+  if (length < 20) return NaN;
+  const year = fixedDigits(text2, 0, 4);
+  const month = fixedDigits(text2, 5, 2);
+  const day = fixedDigits(text2, 8, 2);
+  const hour = fixedDigits(text2, 11, 2);
+  const minute = fixedDigits(text2, 14, 2);
+  const second = fixedDigits(text2, 17, 2);
+  if ((year | month | day | hour | minute | second) < 0 || text2.charCodeAt(4) !== 45 || text2.charCodeAt(7) !== 45 || (text2.charCodeAt(10) | 32) !== 116 || text2.charCodeAt(13) !== 58 || text2.charCodeAt(16) !== 58 || month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month) || hour > 23 || minute > 59 || second > 59) {
+    return NaN;
+  }
+  let i = 19;
+  let millis = 0;
+  if (text2.charCodeAt(i) === 46) {
+    const start = ++i;
+    while (i < length && isDigit(text2.charCodeAt(i))) {
+      const digit = text2.charCodeAt(i) - 48;
+      if (i - start < 3) millis += digit * (i - start === 0 ? 100 : i - start === 1 ? 10 : 1);
+      else if (digit !== 0) return NaN;
+      i++;
+    }
+    if (i === start) return NaN;
+  }
+  const offset = zoneOffsetMinutes(text2, i);
+  if (offset !== offset) return NaN;
+  return daysFromCivil(year, month, day) * MILLIS_PER_DAY + ((hour * 60 + minute - offset) * 60 + second) * 1e3 + millis;
+}
+function zoneOffsetMinutes(text2, at) {
+  const code = text2.charCodeAt(at);
+  if ((code | 32) === 122) return at + 1 === text2.length ? 0 : NaN;
+  if (code !== 43 && code !== 45 || at + 6 !== text2.length || text2.charCodeAt(at + 3) !== 58) return NaN;
+  const hours = fixedDigits(text2, at + 1, 2);
+  const minutes = fixedDigits(text2, at + 4, 2);
+  if (hours < 0 || minutes < 0 || hours > 23 || minutes > 59) return NaN;
+  return (code === 45 ? -1 : 1) * (hours * 60 + minutes);
+}
+function fixedDigits(text2, at, count) {
+  let value = 0;
+  for (let i = at; i < at + count; i++) {
+    const code = text2.charCodeAt(i);
+    if (!isDigit(code)) return -1;
+    value = value * 10 + code - 48;
+  }
+  return value;
+}
+function isDigit(code) {
+  return code >= 48 && code <= 57;
+}
+function daysInMonth(year, month) {
+  if (month === 2) return year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 29 : 28;
+  return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
+}
+function daysFromCivil(year, month, day) {
+  const y = month <= 2 ? year - 1 : year;
+  const era = Math.floor(y / 400);
+  const yearOfEra = y - era * 400;
+  const dayOfYear = Math.floor((153 * (month + (month > 2 ? -3 : 9)) + 2) / 5) + day - 1;
+  const dayOfEra = yearOfEra * 365 + Math.floor(yearOfEra / 4) - Math.floor(yearOfEra / 100) + dayOfYear;
+  return era * 146097 + dayOfEra - 719468;
+}
+var BASE64_DIGITS = new Int8Array(128).fill(-1);
+"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".split("").forEach((c, i) => BASE64_DIGITS[c.charCodeAt(0)] = i);
+function base64Digit(text2, index) {
+  const code = text2.charCodeAt(index);
+  return code < 128 ? BASE64_DIGITS[code] : -1;
+}
+function strictBase64Length(text2) {
+  const length = text2.length;
+  if (length % 4 !== 0) return -1;
+  let padding = 0;
+  if (length > 0 && text2.charCodeAt(length - 1) === 61) padding++;
+  if (padding === 1 && text2.charCodeAt(length - 2) === 61) padding++;
+  if (padding > 0) {
+    const last = base64Digit(text2, length - padding - 1);
+    if (last < 0 || (last & (padding === 2 ? 15 : 3)) !== 0) return -1;
+  }
+  return length / 4 * 3 - padding;
+}
+function isBase64Alphabet(text2) {
+  let end = text2.length;
+  while (end > 0 && text2.charCodeAt(end - 1) === 61) end--;
+  for (let i = 0; i < end; i++) if (base64Digit(text2, i) < 0) return false;
+  return true;
+}
+function decodeSmallBase64(text2, length) {
+  if (length > ON_HEAP_BYTES) return void 0;
+  const bytes = Buffer.alloc(length);
+  let out = 0;
+  for (let i = 0; i < text2.length; i += 4) {
+    const a = base64Digit(text2, i);
+    const b = base64Digit(text2, i + 1);
+    const c = out + 1 < length ? base64Digit(text2, i + 2) : 0;
+    const d = out + 2 < length ? base64Digit(text2, i + 3) : 0;
+    if ((a | b | c | d) < 0) return null;
+    const group = a << 18 | b << 12 | c << 6 | d;
+    bytes[out++] = group >> 16;
+    if (out < length) bytes[out++] = group >> 8 & 255;
+    if (out < length) bytes[out++] = group & 255;
+  }
+  return bytes;
+}
+var ON_HEAP_BYTES = 64;
+function subTypeValue(text2) {
+  const length = text2.length;
+  if (length < 1 || length > 2) return -1;
+  const high = length === 2 ? hexDigit(text2.charCodeAt(0)) : 0;
+  const low = hexDigit(text2.charCodeAt(length - 1));
+  return high < 0 || low < 0 ? -1 : high * 16 + low;
+}
+function hexDigit(code) {
+  if (code >= 48 && code <= 57) return code - 48;
+  const lower = code | 32;
+  return lower >= 97 && lower <= 102 ? lower - 87 : -1;
+}
+function vectorProblem(bytes) {
+  if (bytes.length < 2) return "a vector (subtype 9) needs its dtype and padding bytes";
+  const dtype = bytes[0];
+  const padding = bytes[1];
+  const INT8 = 3;
+  const FLOAT32 = 39;
+  const PACKED_BIT = 16;
+  if ((dtype === INT8 || dtype === FLOAT32) && padding !== 0) return "an int8 or float32 vector has padding";
+  if (dtype === FLOAT32 && (bytes.length - 2) % 4 !== 0) return "a float32 vector's bytes are not whole floats";
+  if (dtype === PACKED_BIT && padding > 7) return "a packed-bit vector's padding is above 7";
+  if (dtype === PACKED_BIT && padding !== 0 && bytes.length === 2) return "an empty packed-bit vector has padding";
+  return void 0;
+}
+var UUID_TEXT = /^[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}$/;
+function uuidBytes(text2) {
+  if (!UUID_TEXT.test(text2)) return void 0;
+  const hex = text2.split("-").join("");
+  if (hex.length !== 32 || text2.length !== 32 && text2.length !== 36) return void 0;
+  return Buffer.from(hex, "hex");
+}
+function regexOptions(text2) {
+  if (text2.length > 6) return void 0;
+  let seen = "";
+  for (let i = 0; i < text2.length; i++) {
+    const option = text2.charAt(i);
+    if ("ilmsux".indexOf(option) === -1 || seen.indexOf(option) !== -1) return void 0;
+    seen += option;
+  }
+  return seen.split("").sort().join("");
+}
+function hasLoneSurrogate(text2) {
+  for (let i = 0; i < text2.length; i++) {
+    const code = text2.charCodeAt(i);
+    if (code < 55296 || code > 57343) continue;
+    if (code > 56319) return true;
+    const next = text2.charCodeAt(i + 1);
+    if (!(next >= 56320 && next <= 57343)) return true;
+    i++;
+  }
+  return false;
+}
+function decodedLength(base64) {
+  const length = base64.length;
+  if (length % 4 !== 0) return -1;
+  let padding = 0;
+  if (length > 0 && base64.charCodeAt(length - 1) === 61) padding++;
+  if (length > 1 && base64.charCodeAt(length - 2) === 61) padding++;
+  return length / 4 * 3 - padding;
+}
+
+// src/core/ejson/record-problems.ts
+var RecordProblem = class {
+  constructor(at, code, rule) {
+    __publicField(this, "at", at);
+    __publicField(this, "code", code);
+    __publicField(this, "rule", rule);
+  }
+};
+var WALK_DEPTH_LIMIT = 1e3;
+function describeProblem(problem2, root) {
+  const path = pathTo(root, problem2.at);
+  switch (problem2.code) {
+    case "extended_json_invalid":
+      return new BridgeError(problem2.code, `data is not valid Extended JSON at ${path}: ${problem2.rule}`);
+    case "field_name_invalid":
+      return new BridgeError(problem2.code, `a field name in ${path} ${problem2.rule}`);
+    case "string_invalid":
+      return new BridgeError(problem2.code, `a string in ${path} ${problem2.rule}`);
+    case "nesting_too_deep":
+      return new BridgeError(problem2.code, problem2.rule);
+  }
+}
+var MAX_PATH = 300;
+var MAX_SEGMENT = 64;
+function pathTo(root, target) {
+  const segments = findSegments(root, target, 0);
+  if (segments === void 0 || segments.length === 0) return "(top level)";
+  const path = segments.map((segment) => {
+    const shown = segment.length > MAX_SEGMENT ? `${segment.slice(0, MAX_SEGMENT)}…` : segment;
+    return shown === "" ? '""' : shown;
+  }).join(".");
+  return path.length > MAX_PATH ? `${path.slice(0, MAX_PATH)}…` : path;
+}
+function findSegments(value, target, depth) {
+  if (value === target) return [];
+  if (value === null || typeof value !== "object" || depth > WALK_DEPTH_LIMIT) return void 0;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const found = findSegments(value[i], target, depth + 1);
+      if (found) return [String(i)].concat(found);
+    }
+    return void 0;
+  }
+  if (typeof value._bsontype === "string") return void 0;
+  for (const key of Object.keys(value)) {
+    const found = findSegments(value[key], target, depth + 1);
+    if (found) return [key].concat(found);
+  }
+  return void 0;
+}
+function checkNamesAndStrings(value, depth = 1) {
+  if (value === null || typeof value !== "object") return;
+  if (depth > WALK_DEPTH_LIMIT) throw tooDeep(value);
+  if (Array.isArray(value)) {
+    for (const item of value) {
+      if (typeof item === "string") checkString(item, value);
+      else checkNamesAndStrings(item, depth + 1);
+    }
+    return;
+  }
+  const object = value;
+  for (const key of Object.keys(object)) {
+    if (key.indexOf("\0") !== -1) throw new RecordProblem(object, "field_name_invalid", "holds a NUL character");
+    if (key === BSONTYPE) throw bsontypeField(object);
+    if (hasLoneSurrogate(key))
+      throw new RecordProblem(
+        object,
+        "field_name_invalid",
+        "holds an unpaired UTF-16 surrogate, which UTF-8 cannot hold"
+      );
+    const item = object[key];
+    if (typeof item === "string") checkString(item, object);
+    else checkNamesAndStrings(item, depth + 1);
+  }
+}
+function checkString(text2, container) {
+  if (hasLoneSurrogate(text2))
+    throw new RecordProblem(container, "string_invalid", "holds an unpaired UTF-16 surrogate, which UTF-8 cannot hold");
+}
+function tooDeep(at) {
+  return new RecordProblem(at, "nesting_too_deep", `the record nests deeper than ${WALK_DEPTH_LIMIT} levels`);
+}
+var BSONTYPE = "_bsontype";
+function bsontypeField(at) {
+  return new RecordProblem(at, "field_name_invalid", "is _bsontype, which JavaScript BSON encoders read as a type");
+}
+
+// src/core/ejson/wrappers.ts
+var WRAPPER_KEYS = /* @__PURE__ */ new Set([
+  "$oid",
+  "$symbol",
+  "$numberInt",
+  "$numberLong",
+  "$numberDouble",
+  "$numberDecimal",
+  "$binary",
+  "$code",
+  "$scope",
+  "$timestamp",
+  "$regularExpression",
+  "$dbPointer",
+  "$date",
+  "$minKey",
+  "$maxKey",
+  "$undefined",
+  "$uuid"
+]);
+var OBJECT_ID = /^[0-9a-fA-F]{24}$/;
+function problem(at, rule) {
+  return new RecordProblem(at, "extended_json_invalid", rule);
+}
+function isPlainObject(value) {
+  return value !== null && typeof value === "object" && !Array.isArray(value);
+}
+function exactKeys(value, keys, wrapper, at) {
+  if (!isPlainObject(value)) throw problem(at, `${wrapper} is not an object with ${keys.join(" and ")}`);
+  const present = Object.keys(value);
+  if (present.length !== keys.length) throw problem(at, `${wrapper} must hold exactly ${keys.join(" and ")}`);
+  for (let i = 0; i < keys.length; i++) {
+    if (!(keys[i] in value)) throw problem(at, `${wrapper} must hold exactly ${keys.join(" and ")}`);
+  }
+  return value;
+}
+function readObjectId(inner, at, bson) {
+  if (typeof inner !== "string" || !OBJECT_ID.test(inner)) throw problem(at, "$oid is not a string of 24 hex digits");
+  return new bson.lib.ObjectId(inner);
+}
+function readInt32(inner, at) {
+  const value = typeof inner === "string" ? int32Value(inner) : NaN;
+  if (value !== value) throw problem(at, "$numberInt is not a decimal Int32 string (-2147483648 to 2147483647)");
+  return value | 0;
+}
+function readInt64(inner, at, bson) {
+  if (typeof inner === "string") {
+    const value = shortIntegerValue(inner);
+    if (value === value) return bson.lib.Long.fromNumber(value);
+    if (isInt64Text(inner)) return bson.lib.Long.fromString(inner);
+  }
+  throw problem(at, "$numberLong is not a decimal Int64 string (-9223372036854775808 to 9223372036854775807)");
+}
+function readDouble(inner, at, bson) {
+  const value = typeof inner === "string" ? doubleValue(inner) : void 0;
+  if (value === void 0)
+    throw problem(at, '$numberDouble is not a decimal string of a double (or "Infinity", "-Infinity", "NaN")');
+  return new bson.lib.Double(value);
+}
+function readDate(inner, at) {
+  let ms = NaN;
+  if (typeof inner === "string") {
+    ms = isoDateMillis(inner);
+    if (ms !== ms) throw problem(at, "$date is not an RFC 3339 date-time (to the millisecond, with its zone)");
+  } else if (isPlainObject(inner)) {
+    const long = exactKeys(inner, ["$numberLong"], "$date", at).$numberLong;
+    ms = typeof long === "string" ? shortIntegerValue(long) : NaN;
+    if (ms !== ms) {
+      if (typeof long !== "string" || !isInt64Text(long))
+        throw problem(at, "$date.$numberLong is not a decimal Int64 string");
+      ms = Number(long);
+    }
+  } else {
+    throw problem(at, "$date is neither an RFC 3339 string nor {$numberLong}");
+  }
+  if (!(ms >= -DATE_LIMIT_MS && ms <= DATE_LIMIT_MS))
+    throw problem(at, "$date is outside the range a JavaScript Date holds (±8.64e15 ms), so it cannot be written");
+  return new Date(ms === 0 ? 0 : ms);
+}
+function readBinary(inner, at, bson) {
+  const fields = exactKeys(inner, ["base64", "subType"], "$binary", at);
+  const { base64, subType } = fields;
+  const length = typeof base64 === "string" ? strictBase64Length(base64) : -1;
+  if (length < 0) throw problem(at, "$binary.base64 is not padded base64 of the standard alphabet");
+  const type = typeof subType === "string" ? subTypeValue(subType) : -1;
+  if (type < 0) throw problem(at, "$binary.subType is not one or two hex digits");
+  const text2 = base64;
+  const bytes = decodeSmallBase64(text2, length) || isBase64Alphabet(text2) && Buffer.from(text2, "base64");
+  if (!bytes) throw problem(at, "$binary.base64 is not padded base64 of the standard alphabet");
+  if (type === 9) {
+    const broken = vectorProblem(bytes);
+    if (broken !== void 0) throw problem(at, broken);
+  }
+  return new bson.lib.Binary(bytes, type);
+}
+function readUuid(inner, at, bson) {
+  const bytes = typeof inner === "string" ? uuidBytes(inner) : void 0;
+  if (!bytes) throw problem(at, "$uuid is not a UUID (8-4-4-4-12 hex digits)");
+  return new bson.lib.Binary(bytes, 4);
+}
+function readTimestamp(inner, at, bson) {
+  const { t, i } = exactKeys(inner, ["t", "i"], "$timestamp", at);
+  if (!isUint32(t) || !isUint32(i)) throw problem(at, "$timestamp.t and .i are not integers from 0 to 4294967295");
+  if (!bson.lib.Timestamp) throw problem(at, "this host's BSON library has no Timestamp");
+  return new bson.lib.Timestamp({ t, i });
+}
+function readRegularExpression(inner, at, bson) {
+  const { pattern, options } = exactKeys(inner, ["pattern", "options"], "$regularExpression", at);
+  if (typeof pattern !== "string" || pattern.indexOf("\0") !== -1)
+    throw problem(at, "$regularExpression.pattern is not a string without NUL");
+  const sorted = typeof options === "string" ? regexOptions(options) : void 0;
+  if (sorted === void 0)
+    throw problem(at, '$regularExpression.options is not a string of distinct letters from "ilmsux"');
+  return new bson.lib.BSONRegExp(pattern, sorted);
+}
+function readDecimal(inner, at, bson) {
+  if (typeof inner === "string") {
+    const direct = decimalDirect(inner, bson.lib);
+    if (direct !== void 0) return direct;
+    if (isDecimal128Text(inner)) {
+      try {
+        return bson.lib.Decimal128.fromString(inner);
+      } catch (e) {
+        throw problem(at, "$numberDecimal is more than a Decimal128 holds exactly (34 digits, exponent -6176 to 6111)");
+      }
+    }
+  }
+  throw problem(at, "$numberDecimal is not a decimal string");
+}
+function readKey(inner, at, wrapper, bson) {
+  if (inner !== 1) throw problem(at, `${wrapper} is not 1`);
+  return wrapper === "$minKey" ? new bson.lib.MinKey() : new bson.lib.MaxKey();
+}
+function readUndefined(inner, at) {
+  if (inner !== true) throw problem(at, "$undefined is not true");
+  return null;
+}
+function readWithLibrary(wrapper, bson) {
+  try {
+    const parsed = bson.ejson.parse(`{"v":${JSON.stringify(wrapper)}}`, { relaxed: false });
+    return parsed.v;
+  } catch (e) {
+    throw problem(wrapper, "this host's Extended JSON reader cannot build it");
+  }
+}
+function checkSymbol(inner, at) {
+  if (typeof inner !== "string") throw problem(at, "$symbol is not a string");
+}
+function checkCode(object, keys) {
+  if (typeof object.$code !== "string") throw problem(object, "$code is not a string");
+  if (keys.length === 2 && !isPlainObject(object.$scope)) throw problem(object, "$scope is not a document");
+}
+function checkDbPointer(inner, at) {
+  const { $ref, $id } = exactKeys(inner, ["$ref", "$id"], "$dbPointer", at);
+  if (typeof $ref !== "string" || $ref === "") throw problem(at, "$dbPointer.$ref is not a namespace string");
+  const id = isPlainObject($id) && Object.keys($id).length === 1 ? $id.$oid : void 0;
+  if (typeof id !== "string" || !OBJECT_ID.test(id)) throw problem(at, "$dbPointer.$id is not an {$oid} ObjectId");
+}
+function isUint32(value) {
+  return typeof value === "number" && value >= 0 && value <= 4294967295 && Math.floor(value) === value;
+}
+var DECIMAL_EXPONENT_BIAS = 6176;
+function decimalDirect(text2, lib) {
+  const length = text2.length;
+  const negative = length > 0 && text2.charCodeAt(0) === 45;
+  let coefficient = 0;
+  let digits = 0;
+  let fractionDigits = -1;
+  for (let i = negative ? 1 : 0; i < length; i++) {
+    const code = text2.charCodeAt(i);
+    if (code === 46 && fractionDigits === -1 && digits > 0) {
+      fractionDigits = 0;
+      continue;
+    }
+    const digit = code - 48;
+    if (digit < 0 || digit > 9 || ++digits > 15) return void 0;
+    coefficient = coefficient * 10 + digit;
+    if (fractionDigits !== -1) fractionDigits++;
+  }
+  if (digits === 0 || fractionDigits === 0) return void 0;
+  const exponent = fractionDigits === -1 ? 0 : -fractionDigits;
+  const bytes = Buffer.alloc(16);
+  writeUint32LE(bytes, coefficient % 4294967296, 0);
+  writeUint32LE(bytes, Math.floor(coefficient / 4294967296), 4);
+  writeUint32LE(bytes, (negative ? 2147483648 : 0) + (DECIMAL_EXPONENT_BIAS + exponent) * 131072, 12);
+  return new lib.Decimal128(bytes);
+}
+function writeUint32LE(bytes, value, offset) {
+  bytes[offset] = value & 255;
+  bytes[offset + 1] = value >>> 8 & 255;
+  bytes[offset + 2] = value >>> 16 & 255;
+  bytes[offset + 3] = value >>> 24 & 255;
 }
 
 // src/core/ejson/parse-extended-json.ts
-function parseExtendedJson(text2, bson) {
+function parseExtendedJson(text2, bson, measured) {
   const plain = JSON.parse(text2);
-  const checkKeys = text2.indexOf("\\u0000") !== -1;
   try {
-    return revive(plain, bson, checkKeys, false);
+    if (text2.indexOf("\\u") !== -1) checkNamesAndStrings(plain);
+    return reviveRecord(plain, bson, false, measured);
   } catch (error) {
-    if (error === NEEDS_EXACT_INTEGERS) return parseExactly(exactIntegerText(text2), bson, checkKeys);
-    if (error !== NEEDS_LIBRARY) throw error;
-    return parseWithLibrary(exactIntegerText(text2), bson);
+    if (error instanceof RecordProblem) throw describeProblem(error, plain);
+    if (error !== NEEDS_EXACT_INTEGERS) throw error;
   }
-}
-function parseExactly(text2, bson, checkKeys) {
+  const exact = JSON.parse(exactIntegerText(text2));
   try {
-    return revive(JSON.parse(text2), bson, checkKeys, true);
+    return reviveRecord(exact, bson, true, measured);
   } catch (error) {
-    if (error !== NEEDS_LIBRARY) throw error;
-    return parseWithLibrary(text2, bson);
+    throw error instanceof RecordProblem ? describeProblem(error, exact) : error;
   }
 }
-function parseWithLibrary(text2, bson) {
-  const parsed = bson.ejson.parse(text2, { relaxed: false });
-  checkFieldNames(parsed, bson);
-  return parsed;
+function reviveRecord(value, bson, exact, measured) {
+  deepest = 1;
+  const revived = isObject(value) ? reviveFields(value, void 0, 0, bson, exact, 1, true) : revive(value, bson, exact, 1);
+  if (measured) measured.depth = deepest;
+  return revived;
 }
-function invalidFieldName() {
-  return new BridgeError("field_name_nul");
-}
-function checkFieldNames(value, bson) {
-  if (value === null || typeof value !== "object" || bson.bsonType(value) !== void 0 || value instanceof Date)
-    return;
-  if (Array.isArray(value)) {
-    for (const item of value) checkFieldNames(item, bson);
-    return;
-  }
-  for (const key of Object.keys(value)) {
-    if (key.indexOf("\0") !== -1) throw invalidFieldName();
-    checkFieldNames(value[key], bson);
-  }
-}
-var NEEDS_LIBRARY = { reason: "shape outside the fast path" };
 var NEEDS_EXACT_INTEGERS = { reason: "an integer JSON.parse may have rounded" };
 var EXACT_LIMIT = 9007199254740992;
-var INT32_MIN = -2147483648;
-var INT32_MAX = 2147483647;
 var INT64_LIMIT = 9223372036854776e3;
-var OBJECT_ID = /^[0-9a-fA-F]{24}$/;
-var DIGITS = /^-?\d{1,18}$/;
-var INT64_DIGITS = /^-?\d{1,19}$/;
 var LONG_DIGIT_RUN = /\d{16}/;
-var DECIMAL_FLOAT = /^-?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
-function revive(value, bson, checkKeys, exact) {
+var deepest = 1;
+function isObject(value) {
+  return value !== null && typeof value === "object" && !Array.isArray(value);
+}
+function revive(value, bson, exact, depth) {
   if (typeof value === "number") return reviveNumber(value, bson, exact);
   if (value === null || typeof value !== "object") return value;
+  if (depth > deepest) {
+    deepest = depth;
+    if (depth > WALK_DEPTH_LIMIT) throw tooDeep(value);
+  }
   if (Array.isArray(value)) {
     for (let i = 0; i < value.length; i++) {
       const item = value[i];
       if (typeof item === "object" || typeof item === "number") {
-        const revived = revive(item, bson, checkKeys, exact);
+        const revived = revive(item, bson, exact, depth + 1);
         if (revived !== item) value[i] = revived;
       }
     }
     return value;
   }
-  const object = value;
-  const keys = Object.keys(object);
-  for (let k = 0; k < keys.length; k++) {
-    const key = keys[k];
-    if (key.charCodeAt(0) === 36) return reviveWrapper(object, keys.length === 1 ? key : void 0, bson);
-    if (checkKeys && key.indexOf("\0") !== -1) throw invalidFieldName();
+  return reviveFields(value, void 0, 0, bson, exact, depth);
+}
+function reviveFields(object, keys, from, bson, exact, depth, record = false) {
+  const names = keys || Object.keys(object);
+  for (let k = from; k < names.length; k++) {
+    const key = names[k];
+    const first = key.charCodeAt(0);
+    if (first === 36 && !record) return reviveDollarObject(object, names, k, bson, exact, depth);
+    if (first === 95 && key === BSONTYPE) throw bsontypeField(object);
     const item = object[key];
     if (typeof item === "number") {
       if ((item | 0) === item ? item === 0 : isInteger(item)) {
@@ -651,11 +1232,83 @@ function revive(value, bson, checkKeys, exact) {
         if (revived !== item) setOwn(object, key, revived);
       }
     } else if (typeof item === "object") {
-      const revived = revive(item, bson, checkKeys, exact);
+      const revived = revive(item, bson, exact, depth + 1);
       if (revived !== item) setOwn(object, key, revived);
     }
   }
   return object;
+}
+function reviveDollarObject(object, keys, at, bson, exact, depth) {
+  if (keys.length === 1) {
+    const value = reviveWrapper(object, keys[0], bson, depth);
+    if (value !== NOT_A_WRAPPER) return value;
+  } else if (keys.length === 2 && "$code" in object && "$scope" in object) {
+    return reviveCodeWithScope(object, keys, bson, exact, depth);
+  } else {
+    for (let k = at; k < keys.length; k++) {
+      if (!WRAPPER_KEYS.has(keys[k])) continue;
+      const wrapper = keys[k] === "$scope" ? "$scope (with $code)" : keys[k];
+      throw problem(object, `${wrapper} must be the only key of its object, found ${keys.length} keys`);
+    }
+  }
+  return reviveFields(object, keys, at, bson, exact, depth, true);
+}
+var NOT_A_WRAPPER = { reason: "a $-prefixed key that is no type wrapper" };
+function reviveWrapper(object, key, bson, depth) {
+  const inner = object[key];
+  switch (key) {
+    case "$oid":
+      return readObjectId(inner, object, bson);
+    case "$numberLong":
+      return readInt64(inner, object, bson);
+    case "$numberInt":
+      return readInt32(inner, object);
+    case "$numberDouble":
+      return readDouble(inner, object, bson);
+    case "$numberDecimal":
+      return readDecimal(inner, object, bson);
+    case "$date":
+      return readDate(inner, object);
+    case "$binary":
+      return readBinary(inner, object, bson);
+    case "$timestamp":
+      return readTimestamp(inner, object, bson);
+    case "$regularExpression":
+      return readRegularExpression(inner, object, bson);
+    case "$minKey":
+    case "$maxKey":
+      return readKey(inner, object, key, bson);
+    case "$uuid":
+      return readUuid(inner, object, bson);
+    case "$undefined":
+      return readUndefined(inner, object);
+    case "$symbol":
+      checkSymbol(inner, object);
+      return readWithLibrary(object, bson);
+    case "$code":
+      checkCode(object, [key]);
+      return readWithLibrary(object, bson);
+    case "$dbPointer":
+      checkDbPointer(inner, object);
+      if (depth + 1 > deepest) deepest = depth + 1;
+      return readWithLibrary(object, bson);
+    case "$scope":
+      throw problem(object, "$scope without $code");
+  }
+  return NOT_A_WRAPPER;
+}
+function reviveCodeWithScope(object, keys, bson, exact, depth) {
+  checkCode(object, keys);
+  let scope;
+  try {
+    scope = revive(JSON.parse(JSON.stringify(object.$scope)), bson, exact, depth + 1);
+  } catch (error) {
+    if (error instanceof RecordProblem) throw new RecordProblem(object, error.code, `in $scope, ${error.rule}`);
+    throw error;
+  }
+  if (!isObject(scope) || scope instanceof Date || typeof scope._bsontype === "string")
+    throw problem(object, "$scope is not a document");
+  return readWithLibrary(object, bson);
 }
 function reviveNumber(value, bson, exact) {
   if ((value | 0) === value) return value === 0 && 1 / value < 0 ? new bson.lib.Double(value) : value;
@@ -715,196 +1368,6 @@ function isDigitCode(code) {
 function isNumberCode(code) {
   return isDigitCode(code) || code === 46 || code === 101 || code === 69 || code === 43 || code === 45;
 }
-function isInt64Text(text2) {
-  if (!INT64_DIGITS.test(text2)) return false;
-  const negative = text2.charCodeAt(0) === 45;
-  const digits = negative ? text2.length - 1 : text2.length;
-  if (digits < 19) return true;
-  return (negative ? text2.slice(1) : text2) <= (negative ? "9223372036854775808" : "9223372036854775807");
-}
-function parseShortInteger(text2) {
-  const length = text2.length;
-  let i = length > 0 && text2.charCodeAt(0) === 45 ? 1 : 0;
-  if (length === i || length - i > 15) return NaN;
-  let value = 0;
-  for (; i < length; i++) {
-    const digit = text2.charCodeAt(i) - 48;
-    if (digit < 0 || digit > 9) return NaN;
-    value = value * 10 + digit;
-  }
-  return text2.charCodeAt(0) === 45 ? -value : value;
-}
-function reviveWrapper(object, key, bson) {
-  const inner = key === void 0 ? void 0 : object[key];
-  const lib = bson.lib;
-  switch (key) {
-    case "$oid":
-      if (typeof inner === "string" && OBJECT_ID.test(inner)) return new lib.ObjectId(inner);
-      break;
-    case "$numberLong":
-      if (typeof inner === "string") {
-        const value = parseShortInteger(inner);
-        if (value === value) return lib.Long.fromNumber(value === 0 ? 0 : value);
-        if (isInt64Text(inner)) return lib.Long.fromString(inner);
-      }
-      break;
-    case "$numberInt":
-      if (typeof inner === "string" && DIGITS.test(inner)) {
-        const n = Number(inner);
-        if (n >= INT32_MIN && n <= INT32_MAX) return n | 0;
-      }
-      break;
-    case "$numberDouble":
-      if (typeof inner === "string") return new lib.Double(parseDouble(inner));
-      break;
-    case "$numberDecimal":
-      if (typeof inner === "string") return reviveDecimal(inner, lib);
-      break;
-    case "$date":
-      return reviveDate(inner);
-    case "$binary":
-      return reviveBinary(inner, bson);
-    case "$timestamp":
-      if (lib.Timestamp && isPlainObject(inner) && isUint32(inner.t) && isUint32(inner.i) && onlyKeys(inner, 2)) {
-        return new lib.Timestamp({ t: inner.t, i: inner.i });
-      }
-      break;
-    case "$regularExpression":
-      if (isPlainObject(inner) && typeof inner.pattern === "string" && typeof inner.options === "string" && onlyKeys(inner, 2)) {
-        return new lib.BSONRegExp(inner.pattern, inner.options);
-      }
-      break;
-    case "$minKey":
-      if (inner === 1) return new lib.MinKey();
-      break;
-    case "$maxKey":
-      if (inner === 1) return new lib.MaxKey();
-      break;
-  }
-  throw NEEDS_LIBRARY;
-}
-function reviveDate(inner) {
-  if (isPlainObject(inner) && typeof inner.$numberLong === "string" && onlyKeys(inner, 1)) {
-    const ms = parseShortInteger(inner.$numberLong);
-    if (ms === ms) return new Date(ms === 0 ? 0 : ms);
-  } else if (typeof inner === "string") {
-    const ms = Date.parse(inner);
-    if (!isNotANumber(ms)) return new Date(ms);
-  }
-  throw NEEDS_LIBRARY;
-}
-function reviveBinary(inner, bson) {
-  if (isPlainObject(inner) && onlyKeys(inner, 2) && typeof inner.base64 === "string" && typeof inner.subType === "string") {
-    const subType = parseSubType(inner.subType);
-    if (subType < 0) throw NEEDS_LIBRARY;
-    const small = decodeSmallBase64(inner.base64);
-    if (small !== void 0) return new bson.lib.Binary(small, subType);
-    const bytes = Buffer.from(inner.base64, "base64");
-    if (bytes.length === decodedLength(inner.base64)) return new bson.lib.Binary(bytes, subType);
-  }
-  throw NEEDS_LIBRARY;
-}
-function parseSubType(text2) {
-  const length = text2.length;
-  if (length < 1 || length > 2) return -1;
-  const high = length === 2 ? hexDigit(text2.charCodeAt(0)) : 0;
-  const low = hexDigit(text2.charCodeAt(length - 1));
-  return high < 0 || low < 0 ? -1 : high * 16 + low;
-}
-function hexDigit(code) {
-  if (code >= 48 && code <= 57) return code - 48;
-  const lower = code | 32;
-  return lower >= 97 && lower <= 102 ? lower - 87 : -1;
-}
-var BASE64_DIGITS = new Int8Array(128).fill(-1);
-"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".split("").forEach((c, i) => BASE64_DIGITS[c.charCodeAt(0)] = i);
-BASE64_DIGITS[
-  45
-  /* - */
-] = 62;
-BASE64_DIGITS[
-  95
-  /* _ */
-] = 63;
-function decodeSmallBase64(text2) {
-  const length = decodedLength(text2);
-  if (length < 0 || length > ON_HEAP_BYTES) return void 0;
-  const bytes = Buffer.alloc(length);
-  let out = 0;
-  for (let i = 0; i < text2.length; i += 4) {
-    const a = base64Digit(text2, i);
-    const b = base64Digit(text2, i + 1);
-    const c = out + 1 < length ? base64Digit(text2, i + 2) : 0;
-    const d = out + 2 < length ? base64Digit(text2, i + 3) : 0;
-    if ((a | b | c | d) < 0) return void 0;
-    const group = a << 18 | b << 12 | c << 6 | d;
-    bytes[out++] = group >> 16;
-    if (out < length) bytes[out++] = group >> 8 & 255;
-    if (out < length) bytes[out++] = group & 255;
-  }
-  return bytes;
-}
-function base64Digit(text2, index) {
-  const code = text2.charCodeAt(index);
-  return code < 128 ? BASE64_DIGITS[code] : -1;
-}
-var ON_HEAP_BYTES = 64;
-var DECIMAL_EXPONENT_BIAS = 6176;
-function reviveDecimal(text2, lib) {
-  const length = text2.length;
-  const negative = length > 0 && text2.charCodeAt(0) === 45;
-  let coefficient = 0;
-  let digits = 0;
-  let fractionDigits = -1;
-  for (let i = negative ? 1 : 0; i < length; i++) {
-    const code = text2.charCodeAt(i);
-    if (code === 46 && fractionDigits === -1 && digits > 0) {
-      fractionDigits = 0;
-      continue;
-    }
-    const digit = code - 48;
-    if (digit < 0 || digit > 9 || ++digits > 15) return lib.Decimal128.fromString(text2);
-    coefficient = coefficient * 10 + digit;
-    if (fractionDigits !== -1) fractionDigits++;
-  }
-  if (digits === 0 || fractionDigits === 0) return lib.Decimal128.fromString(text2);
-  const exponent = fractionDigits === -1 ? 0 : -fractionDigits;
-  const bytes = Buffer.alloc(16);
-  writeUint32LE(bytes, coefficient % 4294967296, 0);
-  writeUint32LE(bytes, Math.floor(coefficient / 4294967296), 4);
-  writeUint32LE(bytes, (negative ? 2147483648 : 0) + (DECIMAL_EXPONENT_BIAS + exponent) * 131072, 12);
-  return new lib.Decimal128(bytes);
-}
-function writeUint32LE(bytes, value, offset) {
-  bytes[offset] = value & 255;
-  bytes[offset + 1] = value >>> 8 & 255;
-  bytes[offset + 2] = value >>> 16 & 255;
-  bytes[offset + 3] = value >>> 24 & 255;
-}
-function parseDouble(text2) {
-  if (text2 === "Infinity") return Infinity;
-  if (text2 === "-Infinity") return -Infinity;
-  if (text2 === "NaN") return NaN;
-  if (!DECIMAL_FLOAT.test(text2)) throw NEEDS_LIBRARY;
-  return Number(text2);
-}
-function decodedLength(base64) {
-  const length = base64.length;
-  if (length % 4 !== 0) return -1;
-  let padding = 0;
-  if (length > 0 && base64.charCodeAt(length - 1) === 61) padding++;
-  if (length > 1 && base64.charCodeAt(length - 2) === 61) padding++;
-  return length / 4 * 3 - padding;
-}
-function isPlainObject(value) {
-  return value !== null && typeof value === "object" && !Array.isArray(value);
-}
-function onlyKeys(object, count) {
-  return Object.keys(object).length === count;
-}
-function isUint32(value) {
-  return typeof value === "number" && value >= 0 && value <= 4294967295 && Math.floor(value) === value;
-}
 function setOwn(object, key, value) {
   if (key === "__proto__")
     Object.defineProperty(object, key, { value, enumerable: true, writable: true, configurable: true });
@@ -918,10 +1381,14 @@ var DEAD_LETTER_REASONS = {
   not_utf8: "data is not valid UTF-8",
   not_json: "data is not valid JSON",
   not_extended_json: "data is not valid Extended JSON",
-  invalid_field_name: "a field name holds a NUL character",
+  invalid_field_name: "a field name holds a NUL or an unpaired surrogate, or is _bsontype",
+  invalid_string: "a string holds an unpaired UTF-16 surrogate, which UTF-8 (BSON) cannot hold",
   not_object: "data is not a JSON object",
   top_level_operator: "a top-level field starts with $",
   invalid_id: "_id cannot be an array, a regular expression or undefined",
+  position_field_reserved: "the record brings _akb, the field the webhook keeps its position in",
+  document_too_large: "the document is larger than MongoDB's 16 MiB BSON limit",
+  document_too_deep: "the document nests deeper than MongoDB's 100 levels",
   change_no_operation: "the record has the marks of a change event but no operationType name",
   change_invalid_namespace: "the change event's ns is not {db, coll} with two non-empty strings",
   change_no_namespace: "the change event has no ns, and the namespace map or template needs one",
@@ -939,7 +1406,9 @@ var DEAD_LETTER_REASONS = {
   heartbeat_no_document: "a heartbeat change event without its document",
   target_captured: "the event's target collection is captured, so writing it would loop",
   target_invalid: "the event's target namespace is not a valid database or collection name",
-  database_refused: "the database refused the document (validator, unique index, size or field names)",
+  database_refused: "the database refused the document for good (a code in mongo-error-codes.ts)",
+  not_encodable: "the BSON encoder refused the document",
+  record_failed: "processing the record failed unexpectedly (a defect of the webhook); replay it once fixed",
   reconcile_invalid: "a reconcile's closing record is malformed, or names a collection that is not mirrored"
 };
 function refusal(code, message = DEAD_LETTER_REASONS[code]) {
@@ -965,23 +1434,38 @@ function parseRecord(records, index, bson) {
   if (settled !== void 0) return settled;
   const text2 = records.utf8Text(index);
   if (text2 === void 0) return rejected(index, "not_utf8", records.rawData(index));
+  const measured = { depth: 0 };
   let value;
   try {
-    value = parseExtendedJson(text2, bson);
+    value = parseExtendedJson(text2, bson, measured);
   } catch (error) {
-    if (error instanceof SyntaxError) return rejected(index, "not_json", records.rawData(index));
-    if (isBridgeError(error) && error.code === "field_name_nul")
-      return rejected(index, "invalid_field_name", records.rawData(index), error.message);
-    return rejected(
-      index,
-      "not_extended_json",
-      records.rawData(index),
-      `data is not valid Extended JSON: ${firstLine(error)}`
-    );
+    const refused2 = parseRefusal(error);
+    return rejected(index, refused2.code, records.rawData(index), refused2.message);
   }
-  const problem = documentProblem(value, bson);
-  if (problem !== void 0) return rejected(index, problem.code, records.rawData(index), problem.reason);
-  return { kind: "document", index, document: value };
+  const problem2 = documentProblem(value, bson);
+  if (problem2 !== void 0) return rejected(index, problem2.code, records.rawData(index), problem2.reason);
+  return {
+    kind: "document",
+    index,
+    document: value,
+    depth: measured.depth,
+    bytes: records.byteLength(index)
+  };
+}
+function parseRefusal(error) {
+  if (error instanceof SyntaxError) return { code: "not_json" };
+  const code = isBridgeError(error) ? PARSE_REFUSALS[error.code] : void 0;
+  if (code !== void 0) return { code, message: error.message };
+  return { code: "record_failed", message: `reading the record failed: ${errorName(error)}` };
+}
+var PARSE_REFUSALS = {
+  extended_json_invalid: "not_extended_json",
+  field_name_invalid: "invalid_field_name",
+  string_invalid: "invalid_string",
+  nesting_too_deep: "document_too_deep"
+};
+function errorName(error) {
+  return error instanceof Error ? error.name : typeof error;
 }
 function documentProblem(value, bson) {
   if (value === null || typeof value !== "object" || Array.isArray(value) || bson.bsonType(value) !== void 0) {
@@ -997,338 +1481,6 @@ function documentProblem(value, bson) {
 function rejected(index, code, data, message) {
   return { kind: "rejected", index, refusal: refusal(code, message), data };
 }
-function firstLine(error) {
-  const message = error instanceof Error ? error.message : String(error);
-  return message.split("\n")[0].slice(0, 200);
-}
-
-// src/core/bson-order.ts
-var TYPE_RANK = {
-  minKey: -1,
-  null: 5,
-  number: 10,
-  string: 15,
-  object: 20,
-  array: 25,
-  binData: 30,
-  objectId: 35,
-  bool: 40,
-  date: 45,
-  timestamp: 47,
-  regex: 50,
-  dbPointer: 55,
-  javascript: 60,
-  javascriptWithScope: 65,
-  maxKey: 127
-};
-var RANK_OF_TAG = {
-  Int32: TYPE_RANK.number,
-  Double: TYPE_RANK.number,
-  Long: TYPE_RANK.number,
-  Decimal128: TYPE_RANK.number,
-  ObjectId: TYPE_RANK.objectId,
-  BSONSymbol: TYPE_RANK.string,
-  Symbol: TYPE_RANK.string,
-  Binary: TYPE_RANK.binData,
-  Timestamp: TYPE_RANK.timestamp,
-  MinKey: TYPE_RANK.minKey,
-  MaxKey: TYPE_RANK.maxKey,
-  BSONRegExp: TYPE_RANK.regex,
-  DBRef: TYPE_RANK.object,
-  DBPointer: TYPE_RANK.dbPointer
-};
-function typeRank(value, bson) {
-  if (value === null || value === void 0) return TYPE_RANK.null;
-  switch (typeof value) {
-    case "number":
-      return TYPE_RANK.number;
-    case "string":
-      return TYPE_RANK.string;
-    case "boolean":
-      return TYPE_RANK.bool;
-    case "bigint":
-      return TYPE_RANK.number;
-    // an Int64, as the driver writes a bigint
-    case "object":
-      break;
-    default:
-      return TYPE_RANK.null;
-  }
-  const tag = bson.bsonType(value);
-  if (tag !== void 0) {
-    if (tag === "Code")
-      return value.scope ? TYPE_RANK.javascriptWithScope : TYPE_RANK.javascript;
-    const rank = RANK_OF_TAG[tag];
-    return rank === void 0 ? TYPE_RANK.object : rank;
-  }
-  if (Array.isArray(value)) return TYPE_RANK.array;
-  if (value instanceof Date) return TYPE_RANK.date;
-  if (value instanceof RegExp) return TYPE_RANK.regex;
-  if (value instanceof Uint8Array) return TYPE_RANK.binData;
-  return TYPE_RANK.object;
-}
-function stringOf(value) {
-  return typeof value === "string" ? value : String(value.valueOf());
-}
-function fieldsOf(value, bson) {
-  if (bson.bsonType(value) === "DBRef") {
-    const ref = value;
-    const out2 = [
-      ["$ref", ref.collection],
-      ["$id", ref.oid]
-    ];
-    if (ref.db) out2.push(["$db", ref.db]);
-    const extra = ref.fields || {};
-    for (const key of Object.keys(extra)) out2.push([key, extra[key]]);
-    return out2;
-  }
-  const record = value;
-  const out = [];
-  for (const key of Object.keys(record)) if (record[key] !== void 0) out.push([key, record[key]]);
-  return out;
-}
-function binaryParts(value, bson) {
-  if (bson.bsonType(value) === "Binary") {
-    const binary = value;
-    const length = typeof binary.position === "number" ? binary.position : binary.buffer.length;
-    return { bytes: binary.buffer, length, subtype: binary.sub_type || 0 };
-  }
-  const bytes = value;
-  return { bytes, length: bytes.length, subtype: 0 };
-}
-function objectIdHex(value) {
-  return value.toHexString().toLowerCase();
-}
-function regexParts(value) {
-  if (value instanceof RegExp) {
-    const options = (value.ignoreCase ? "i" : "") + (value.multiline ? "m" : "") + (value.global ? "s" : "");
-    return { pattern: value.source, options };
-  }
-  const regex = value;
-  return { pattern: regex.pattern, options: regex.options.split("").sort().join("") };
-}
-var TWO_32 = 4294967296;
-var TWO_53 = 9007199254740992;
-var TWO_63 = 9223372036854776e3;
-var KIND_DOUBLE = 1;
-var KIND_LONG = 2;
-var KIND_DECIMAL = 3;
-function numberKind(value, bson) {
-  if (typeof value === "number") return KIND_DOUBLE;
-  if (typeof value === "bigint") return KIND_DECIMAL;
-  const tag = bson.bsonType(value);
-  if (tag === "Int32" || tag === "Double") return KIND_DOUBLE;
-  if (tag === "Long") return KIND_LONG;
-  if (tag === "Decimal128") return KIND_DECIMAL;
-  return 0;
-}
-function doubleOf(value) {
-  return typeof value === "number" ? value : value.valueOf();
-}
-function longApprox(long) {
-  return long.high * TWO_32 + (long.low >>> 0);
-}
-function compareLongs(a, b) {
-  if (a.high !== b.high) return a.high < b.high ? -1 : 1;
-  const la = a.low >>> 0;
-  const lb = b.low >>> 0;
-  return la === lb ? 0 : la < lb ? -1 : 1;
-}
-function longPartsOfInteger(d) {
-  const high = Math.floor(d / TWO_32);
-  return { high, low: d - high * TWO_32 };
-}
-var ZERO = { negative: false, digits: "", point: 0 };
-function exactOfDecimalString(text2) {
-  if (text2 === "NaN" || text2 === "-NaN") return { special: "NaN", negative: false, digits: "", point: 0 };
-  if (text2 === "Infinity" || text2 === "+Infinity" || text2 === "Inf")
-    return { special: "Infinity", negative: false, digits: "", point: 0 };
-  if (text2 === "-Infinity" || text2 === "-Inf") return { special: "-Infinity", negative: true, digits: "", point: 0 };
-  let body = text2;
-  let negative = false;
-  if (body.charAt(0) === "-" || body.charAt(0) === "+") {
-    negative = body.charAt(0) === "-";
-    body = body.slice(1);
-  }
-  let exponent = 0;
-  const e = body.search(/[eE]/);
-  if (e !== -1) {
-    exponent = parseInt(body.slice(e + 1), 10);
-    body = body.slice(0, e);
-  }
-  const dot = body.indexOf(".");
-  let digits = body;
-  let point = body.length;
-  if (dot !== -1) {
-    digits = body.slice(0, dot) + body.slice(dot + 1);
-    point = dot;
-  }
-  return normalise(negative, digits, point + exponent);
-}
-function normalise(negative, digits, point) {
-  let start = 0;
-  while (start < digits.length && digits.charCodeAt(start) === 48) start++;
-  let end = digits.length;
-  while (end > start && digits.charCodeAt(end - 1) === 48) end--;
-  if (start === end) return ZERO;
-  return { negative, digits: digits.slice(start, end), point: point - start };
-}
-function exactOfDouble(d) {
-  if (d !== d) return { special: "NaN", negative: false, digits: "", point: 0 };
-  if (d === Infinity) return { special: "Infinity", negative: false, digits: "", point: 0 };
-  if (d === -Infinity) return { special: "-Infinity", negative: true, digits: "", point: 0 };
-  if (d === 0) return ZERO;
-  const negative = d < 0;
-  const magnitude = negative ? -d : d;
-  if (isInteger(magnitude) && magnitude <= TWO_53) {
-    const text3 = String(magnitude);
-    return normalise(negative, text3, text3.length);
-  }
-  const { mantissa, exponent } = binaryParts64(magnitude);
-  const limbs = [mantissa % LIMB, Math.floor(mantissa / LIMB) % LIMB, Math.floor(mantissa / (LIMB * LIMB))];
-  if (exponent >= 0) {
-    multiplyByPower(limbs, 2, exponent);
-    const text3 = limbsToString(limbs);
-    return normalise(negative, text3, text3.length);
-  }
-  multiplyByPower(limbs, 5, -exponent);
-  const text2 = limbsToString(limbs);
-  return normalise(negative, text2, text2.length + exponent);
-}
-var LIMB = 1e7;
-function binaryParts64(d) {
-  const view = new DataView(new ArrayBuffer(8));
-  view.setFloat64(0, d);
-  const hi = view.getUint32(0);
-  const lo = view.getUint32(4);
-  const biased = hi >>> 20 & 2047;
-  const fraction = (hi & 1048575) * TWO_32 + lo;
-  if (biased === 0) return { mantissa: fraction, exponent: -1074 };
-  return { mantissa: fraction + 4503599627370496, exponent: biased - 1075 };
-}
-function multiplyByPower(limbs, base, power) {
-  const step = base === 2 ? 20 : 9;
-  let left = power;
-  while (left > 0) {
-    const now = left < step ? left : step;
-    let factor = 1;
-    for (let k = 0; k < now; k++) factor *= base;
-    let carry = 0;
-    for (let i = 0; i < limbs.length; i++) {
-      const product = limbs[i] * factor + carry;
-      carry = Math.floor(product / LIMB);
-      limbs[i] = product - carry * LIMB;
-    }
-    while (carry > 0) {
-      const next = Math.floor(carry / LIMB);
-      limbs.push(carry - next * LIMB);
-      carry = next;
-    }
-    left -= now;
-  }
-}
-function limbsToString(limbs) {
-  let text2 = "";
-  for (let i = limbs.length - 1; i >= 0; i--) {
-    const part = String(limbs[i]);
-    text2 += text2 === "" ? part : "0000000".slice(part.length) + part;
-  }
-  return text2 === "" ? "0" : text2;
-}
-function compareDecimals(a, b) {
-  const ra = specialRank(a);
-  const rb = specialRank(b);
-  if (ra !== 0 || rb !== 0) {
-    if (ra === rb) return 0;
-    if (ra === -2 || rb === -2) return ra === -2 ? -1 : 1;
-    if (ra !== 0 && rb !== 0) return ra < rb ? -1 : 1;
-    return ra !== 0 ? ra : -rb;
-  }
-  if (a.digits === "" || b.digits === "") {
-    if (a.digits === b.digits) return 0;
-    if (a.digits === "") return b.negative ? 1 : -1;
-    return a.negative ? -1 : 1;
-  }
-  if (a.negative !== b.negative) return a.negative ? -1 : 1;
-  const magnitude = compareMagnitudes(a, b);
-  return a.negative ? 0 - magnitude : magnitude;
-}
-function specialRank(value) {
-  if (value.special === void 0) return 0;
-  return value.special === "NaN" ? -2 : value.special === "Infinity" ? 1 : -1;
-}
-function compareMagnitudes(a, b) {
-  if (a.point !== b.point) return a.point < b.point ? -1 : 1;
-  return a.digits < b.digits ? -1 : a.digits > b.digits ? 1 : 0;
-}
-function numberKey(value, bson) {
-  const kind = numberKind(value, bson);
-  if (kind === KIND_DOUBLE) return String(doubleOf(value));
-  if (kind === KIND_LONG) {
-    const long = value;
-    const approx = longApprox(long);
-    if (approx < TWO_53 && approx > -TWO_53) return String(approx);
-    if (approx < TWO_63 && approx >= -TWO_63 && compareLongs(long, longPartsOfInteger(approx)) === 0)
-      return String(approx);
-    return exactKey(exactOfDecimalString(String(value)));
-  }
-  const exact = exactOfDecimalString(String(value));
-  if (exact.special !== void 0) return exact.special;
-  if (exact.digits === "") return "0";
-  const nearest = parseFloat(String(value));
-  if (nearest !== 0 && isFinite(nearest) && compareDecimals(exact, exactOfDouble(nearest)) === 0)
-    return String(nearest);
-  return exactKey(exact);
-}
-function exactKey(exact) {
-  return `x${exact.negative ? "-" : ""}0.${exact.digits}e${exact.point}`;
-}
-function valueKey(value, bson) {
-  const rank = typeRank(value, bson);
-  switch (rank) {
-    case TYPE_RANK.null:
-      return "N";
-    case TYPE_RANK.number:
-      return "n" + numberKey(value, bson);
-    case TYPE_RANK.string:
-      return "s" + JSON.stringify(stringOf(value));
-    case TYPE_RANK.object:
-    case TYPE_RANK.dbPointer: {
-      const parts = fieldsOf(value, bson).map(([name, field]) => JSON.stringify(name) + ":" + valueKey(field, bson));
-      return "{" + parts.join(",") + "}";
-    }
-    case TYPE_RANK.array:
-      return "[" + value.map((item) => valueKey(item, bson)).join(",") + "]";
-    case TYPE_RANK.binData: {
-      const { bytes, length, subtype } = binaryParts(value, bson);
-      let hex = "";
-      for (let i = 0; i < length; i++) hex += (bytes[i] < 16 ? "0" : "") + bytes[i].toString(16);
-      return `b${subtype}:${hex}`;
-    }
-    case TYPE_RANK.objectId:
-      return "o" + objectIdHex(value);
-    case TYPE_RANK.bool:
-      return value ? "t" : "f";
-    case TYPE_RANK.date:
-      return "d" + value.getTime();
-    case TYPE_RANK.timestamp: {
-      const parts = value;
-      return `T${parts.high >>> 0},${parts.low >>> 0}`;
-    }
-    case TYPE_RANK.regex: {
-      const { pattern, options } = regexParts(value);
-      return "r" + JSON.stringify(pattern) + JSON.stringify(options);
-    }
-    case TYPE_RANK.javascript:
-      return "c" + JSON.stringify(String(value.code));
-    case TYPE_RANK.javascriptWithScope: {
-      const code = value;
-      return "C" + JSON.stringify(String(code.code)) + valueKey(code.scope, bson);
-    }
-    default:
-      return rank === TYPE_RANK.minKey ? "-" : "+";
-  }
-}
 
 // src/core/id-key.ts
 function idKey(id, bson) {
@@ -1336,10 +1488,13 @@ function idKey(id, bson) {
   if (typeof id === "number") return `n:${id}`;
   const type = bson.bsonType(id);
   if (type === "ObjectId") return `o:${id.toHexString()}`;
-  if (type === "Int32" || type === "Double" || type === "Long" || type === "Decimal128")
-    return `n:${numberKey(id, bson)}`;
-  if (type === "BSONSymbol" || type === "Symbol") return `s:${String(id.valueOf())}`;
-  return `k:${valueKey(id, bson)}`;
+  if (type === "Double" || type === "Int32") return `n:${id.valueOf()}`;
+  if (type === "Long") {
+    const long = id;
+    const asNumber = long.toNumber();
+    return isSafeInteger(asNumber) ? `n:${asNumber}` : `n:${long.toString()}`;
+  }
+  return `j:${bson.ejson.stringify({ v: id }, { relaxed: false })}`;
 }
 function matchesId(value, id, key, bson) {
   if (bson.bsonType(value) === "ObjectId" && bson.bsonType(id) === "ObjectId") {
@@ -1347,6 +1502,138 @@ function matchesId(value, id, key, bson) {
     if (typeof equals === "function") return equals.call(id, value);
   }
   return idKey(value, bson) === key;
+}
+
+// src/core/firehose/document-limits.ts
+var MAX_DOCUMENT_BYTES = 16 * 1024 * 1024;
+var MAX_NESTING = 100;
+var SIZE_CHECK_FROM_BYTES = 2 * 1024 * 1024;
+function documentLimitProblem(record, operation, bson) {
+  if (record.bytes <= SIZE_CHECK_FROM_BYTES && record.depth <= MAX_NESTING) return void 0;
+  const written = writtenDocument(operation);
+  if (written === void 0) return void 0;
+  if (record.depth > MAX_NESTING) {
+    const depth = written.update ? updateNesting(written.document) : nesting(written.document);
+    if (depth > MAX_NESTING) {
+      return refusal(
+        "document_too_deep",
+        `the ${written.update ? "update" : "document"} nests ${depth} levels deep; MongoDB holds ${MAX_NESTING}`
+      );
+    }
+  }
+  if (record.bytes > SIZE_CHECK_FROM_BYTES) {
+    const size = bsonSize(written.document, bson);
+    if (size > MAX_DOCUMENT_BYTES) {
+      return refusal(
+        "document_too_large",
+        `the ${written.update ? "update" : "document"} is ${size} bytes as BSON; MongoDB holds ${MAX_DOCUMENT_BYTES}`
+      );
+    }
+  }
+  return void 0;
+}
+function writtenDocument(operation) {
+  if ("replaceOne" in operation) return { document: operation.replaceOne.replacement, update: false };
+  if ("updateOne" in operation) return { document: operation.updateOne.update, update: true };
+  if ("insertOne" in operation) return { document: operation.insertOne.document, update: false };
+  return void 0;
+}
+function nesting(value) {
+  if (value === null || typeof value !== "object" || value instanceof Date) return 0;
+  const type = value._bsontype;
+  if (type === "Code") {
+    const scope = value.scope;
+    return scope === null || scope === void 0 ? 0 : 1 + nesting(scope);
+  }
+  if (typeof type === "string" && type !== "DBRef") return 0;
+  let deepest2 = 0;
+  const children = type === "DBRef" ? dbRefFields(value) : value;
+  for (const key of Object.keys(children)) {
+    const below = nesting(children[key]);
+    if (below > deepest2) deepest2 = below;
+  }
+  return 1 + deepest2;
+}
+function updateNesting(update) {
+  let deepest2 = 1;
+  const set = update.$set;
+  if (set) {
+    for (const path of Object.keys(set)) {
+      const depth = path.split(".").length + nesting(set[path]);
+      if (depth > deepest2) deepest2 = depth;
+    }
+  }
+  return deepest2;
+}
+function bsonSize(document, bson) {
+  let size = 5;
+  if (Array.isArray(document)) {
+    for (let i = 0; i < document.length; i++) size += 2 + String(i).length + valueSize(document[i], bson);
+    return size;
+  }
+  const fields = document;
+  for (const key of Object.keys(fields)) size += 2 + utf8Length(key) + valueSize(fields[key], bson);
+  return size;
+}
+function valueSize(value, bson) {
+  switch (typeof value) {
+    case "string":
+      return 5 + utf8Length(value);
+    case "number":
+      return isInteger(value) && value >= -2147483648 && value <= 2147483647 && 1 / value !== -Infinity ? 4 : 8;
+    case "boolean":
+      return 1;
+    case "undefined":
+      return 0;
+  }
+  if (value === null) return 0;
+  if (value instanceof Date) return 8;
+  const type = bson.bsonType(value);
+  if (type === void 0) return bsonSize(value, bson);
+  return bsonValueSize(value, type, bson);
+}
+function bsonValueSize(value, type, bson) {
+  switch (type) {
+    case "ObjectId":
+      return 12;
+    case "Long":
+    case "Timestamp":
+    case "Double":
+      return 8;
+    case "Int32":
+      return 4;
+    case "Decimal128":
+      return 16;
+    case "MinKey":
+    case "MaxKey":
+      return 0;
+    case "Binary": {
+      const length = typeof value.position === "number" ? value.position : value.buffer.length;
+      return 5 + (value.sub_type === 2 ? 4 : 0) + length;
+    }
+    case "BSONRegExp":
+      return utf8Length(String(value.pattern)) + utf8Length(String(value.options)) + 2;
+    case "BSONSymbol":
+      return 5 + utf8Length(String(value.value));
+    case "Code": {
+      const code = 5 + utf8Length(String(value.code));
+      return value.scope === null || value.scope === void 0 ? code : 4 + code + bsonSize(value.scope, bson);
+    }
+    case "DBRef":
+      return bsonSize(dbRefFields(value), bson);
+  }
+  throw new Error(`no BSON size known for ${type}`);
+}
+function dbRefFields(value) {
+  const ref = value;
+  const out = { $ref: ref.collection, $id: ref.oid };
+  if (typeof ref.db === "string" && ref.db !== "") out.$db = ref.db;
+  const fields = ref.fields || {};
+  for (const key of Object.keys(fields)) out[key] = fields[key];
+  return out;
+}
+function utf8Length(text2) {
+  return Buffer.byteLength(text2, "utf8");
 }
 
 // src/core/firehose/envelope-position.ts
@@ -1372,6 +1659,12 @@ function idProblem(id, bson) {
     if (key.charCodeAt(0) === 36) return `cannot be a document with a $-prefixed field ("${key.slice(0, 64)}")`;
   }
   return void 0;
+}
+function positionFieldRefusal(what) {
+  return refusal(
+    "position_field_reserved",
+    `${what} brings ${POSITION_FIELD}, the field the webhook keeps each document's change position in`
+  );
 }
 
 // src/core/firehose/formats/record-format.ts
@@ -1444,6 +1737,8 @@ function readChange(record, source, bson) {
       }
       if (!("_id" in full) || !matchesId(full._id, id, key, bson))
         return refused(refusal("change_document_key_mismatch"));
+      const stored = storedDocumentProblem(full);
+      if (stored !== void 0) return refused(stored);
       fullDocument = full;
     }
   }
@@ -1451,8 +1746,10 @@ function readChange(record, source, bson) {
   const description = record.updateDescription;
   const needsDescription = operationType === "update" && !fullDocument && source.degraded.indexOf("updateDescription") === -1;
   if (needsDescription && description !== void 0 && description !== null) {
-    const problem = updateDescriptionProblem(description, bson);
-    if (problem !== void 0) return refused(refusal("change_invalid_update", problem));
+    const problem2 = updateDescriptionProblem(description, bson);
+    if (problem2 !== void 0) return refused(refusal("change_invalid_update", problem2));
+    const paths = updatePathProblem(description);
+    if (paths !== void 0) return refused(paths);
     updateDescription = description;
   }
   return {
@@ -1473,6 +1770,32 @@ function readChange(record, source, bson) {
 }
 function isNamespace2(ns) {
   return ns !== null && typeof ns === "object" && typeof ns.db === "string" && ns.db !== "" && typeof ns.coll === "string" && ns.coll !== "";
+}
+function storedDocumentProblem(full) {
+  if (full[POSITION_FIELD] !== void 0) return positionFieldRefusal("fullDocument");
+  for (const name in full) {
+    if (name.charCodeAt(0) === 36)
+      return refusal("top_level_operator", `fullDocument's top-level field "${name.slice(0, 64)}" starts with "$"`);
+  }
+  return void 0;
+}
+function updatePathProblem({ updatedFields, removedFields }) {
+  const paths = Object.keys(updatedFields).concat(removedFields);
+  const seen = /* @__PURE__ */ Object.create(null);
+  for (const path of paths) {
+    const first = path.split(".")[0];
+    if (first === POSITION_FIELD) return positionFieldRefusal("updateDescription");
+    const broken = first === "_id" ? "changes _id, which MongoDB never changes" : path.split(".").indexOf("") !== -1 || path.indexOf("\0") !== -1 ? "has a path with an empty field name or a NUL" : first.charCodeAt(0) === 36 ? 'has a path starting with "$"' : seen[path] ? "sets or removes one path twice" : void 0;
+    if (broken !== void 0) return refusal("change_invalid_update", `updateDescription ${broken}`);
+    seen[path] = true;
+  }
+  for (const path of paths) {
+    for (let dot = path.indexOf("."); dot !== -1; dot = path.indexOf(".", dot + 1)) {
+      if (seen[path.slice(0, dot)])
+        return refusal("change_invalid_update", "updateDescription changes a path and a path inside it");
+    }
+  }
+  return void 0;
 }
 function updateDescriptionProblem(description, bson) {
   if (!isDocument(description, bson)) return `updateDescription is ${typeOfValue(description)}, not a document`;
@@ -1597,9 +1920,10 @@ var plainDocument = {
   name: "plain document",
   recognise(record, bson) {
     if (record._id !== void 0) {
-      const problem = idProblem(record._id, bson);
-      if (problem !== void 0) return refused(refusal("invalid_id", `_id ${problem}`));
+      const problem2 = idProblem(record._id, bson);
+      if (problem2 !== void 0) return refused(refusal("invalid_id", `_id ${problem2}`));
     }
+    if (record[POSITION_FIELD] !== void 0) return refused(positionFieldRefusal("the document"));
     return { kind: "document", document: record };
   }
 };
@@ -1625,23 +1949,16 @@ function planWrites(records, requestId, bson, routing, now) {
   for (const record of records) {
     if (record.kind !== "document") continue;
     let planned;
-    const recognised = recogniseRecord(record.document, bson);
-    if (recognised.kind === "document") {
-      let document = recognised.document;
-      if (!("_id" in document)) document = { _id: `${requestId}:${record.index}`, ...document };
-      const id = document._id;
-      const operation = { replaceOne: { filter: { _id: id }, replacement: document, upsert: true } };
-      planned = {
-        target: routing.defaultTarget,
-        write: { kind: "plain", index: record.index, id, key: idKey(id, bson), operation }
-      };
-    } else if (recognised.kind === "refused") {
-      planned = recognised.refusal;
-    } else {
-      const change = recognised.change;
-      if (change.basicJson) basicJson++;
-      planned = planChange(change, record.index, routing, targetCache, now);
-      if ("write" in planned && planned.write.kind === "liveness") heartbeats++;
+    try {
+      const recognised = recogniseRecord(record.document, bson);
+      if (recognised.kind === "change" && recognised.change.basicJson) basicJson++;
+      planned = planRecord(recognised, record, requestId, routing, targetCache, now, bson);
+      if (!isRefusal(planned)) {
+        if (planned.write.kind === "liveness") heartbeats++;
+        planned = documentLimitProblem(record, planned.write.operation, bson) || planned;
+      }
+    } catch (error) {
+      planned = refusal("record_failed", `planning the record's write failed: ${errorName(error)}`);
     }
     if (isRefusal(planned)) {
       rejected2.push({ index: record.index, refusal: planned });
@@ -1676,6 +1993,18 @@ function planWrites(records, requestId, bson, routing, now) {
   });
   for (const round of rounds) for (const group of round) group.writes.sort((a, b) => a.index - b.index);
   return { rounds, superseded: candidates - kept, rejected: rejected2, heartbeats, basicJson };
+}
+function planRecord(recognised, record, requestId, routing, targetCache, now, bson) {
+  if (recognised.kind === "refused") return recognised.refusal;
+  if (recognised.kind === "change") return planChange(recognised.change, record.index, routing, targetCache, now);
+  let document = recognised.document;
+  if (!("_id" in document)) document = { _id: `${requestId}:${record.index}`, ...document };
+  const id = document._id;
+  const operation = { replaceOne: { filter: { _id: id }, replacement: document, upsert: true } };
+  return {
+    target: routing.defaultTarget,
+    write: { kind: "plain", index: record.index, id, key: idKey(id, bson), operation }
+  };
 }
 function survivors(list) {
   if (list.length === 1) return list;
@@ -1783,7 +2112,7 @@ var QUOTE = 34;
 var COMMA = 44;
 var MINUS = 45;
 var DOT = 46;
-var ZERO2 = 48;
+var ZERO = 48;
 var NINE = 57;
 var COLON = 58;
 var OPEN_BRACKET = 91;
@@ -1826,14 +2155,14 @@ function scanDeliveryBody(bytes) {
   }
   function takeDigits() {
     const start = pos;
-    while (pos < length && bytes[pos] >= ZERO2 && bytes[pos] <= NINE) pos++;
+    while (pos < length && bytes[pos] >= ZERO && bytes[pos] <= NINE) pos++;
     return pos > start;
   }
   function takeNumber() {
     if (peek() === -1) return void 0;
     const start = pos;
     if (bytes[pos] === MINUS) pos++;
-    if (bytes[pos] === ZERO2) pos++;
+    if (bytes[pos] === ZERO) pos++;
     else if (!takeDigits()) return void 0;
     if (bytes[pos] === DOT) {
       pos++;
@@ -1982,6 +2311,9 @@ function strictUtf8(bytes, start, end) {
   return text2;
 }
 
+// src/core/firehose/dead-letters.ts
+var import_crypto2 = require("crypto");
+
 // src/core/ports.ts
 function countMatching(collection, filter = {}) {
   if (typeof collection.countDocuments === "function") return collection.countDocuments(filter);
@@ -1996,16 +2328,24 @@ var consoleLogger = {
 var systemClock = { now: () => Date.now() };
 
 // src/core/firehose/dead-letters.ts
+var MAX_DEAD_LETTER_DATA = 1024 * 1024;
+var MAX_REASON = 1e3;
 function deadLetter({ index, refusal: refusal2, data }, origin) {
-  return {
+  const text2 = typeof data === "string" ? data : data === void 0 ? null : JSON.stringify(data);
+  const letter = {
     _id: `${origin.requestId}:${index}`,
     requestId: origin.requestId,
     index,
     reasonCode: refusal2.code,
-    reason: refusal2.message,
-    data: typeof data === "string" ? data : data === void 0 ? null : JSON.stringify(data),
+    reason: refusal2.message.length > MAX_REASON ? `${refusal2.message.slice(0, MAX_REASON)}…` : refusal2.message,
+    data: text2 !== null && text2.length > MAX_DEAD_LETTER_DATA ? text2.slice(0, MAX_DEAD_LETTER_DATA) : text2,
     sourceArn: origin.sourceArn === void 0 ? null : origin.sourceArn,
     receivedAt: origin.receivedAt
+  };
+  if (text2 === null || text2.length <= MAX_DEAD_LETTER_DATA) return letter;
+  return {
+    ...letter,
+    dataTruncated: { length: text2.length, sha256: (0, import_crypto2.createHash)("sha256").update(text2, "utf8").digest("hex") }
   };
 }
 function deadLetterStore(dataSource, config) {
@@ -2060,51 +2400,80 @@ function reasonWithoutDetail(reason) {
 var MongoErrorCode = {
   BadValue: 2,
   FailedToParse: 9,
+  Overflow: 15,
+  PathNotViable: 28,
+  ConflictingUpdateOperators: 40,
   DollarPrefixedFieldName: 52,
+  InvalidIdField: 53,
   InvalidDBRef: 55,
+  EmptyFieldName: 56,
   DottedFieldName: 57,
   ImmutableField: 66,
+  DocTooLargeForCapped: 116,
   DocumentValidationFailure: 121,
+  CannotIndexParallelArrays: 171,
   ChangeStreamHistoryLost: 286,
   BSONObjectTooLarge: 10334,
   DuplicateKey: 11e3,
+  /** OBSOLETE_KeyTooLong in error_codes.yml: servers before 4.2 (or at FCV 4.0) refuse an index key over 1024 bytes. */
   KeyTooLong: 17280,
-  DocumentTooLarge: 17419,
-  // The embedded store's refusals (src/embedded), by name:
-  ConflictingUpdateOperators: 40,
-  EmptyFieldName: 56,
-  InvalidIdField: 53,
-  NotExactValueField: 111,
-  NotSingleValueField: 54,
-  Overflow: 15,
-  PathNotViable: 28,
-  TypeMismatch: 14
+  /** Not in error_codes.yml: an assertion code ("Resulting document after update is larger than 16777216") of servers before BSONObjectTooLarge took its place. */
+  DocumentTooLarge: 17419
 };
+var PERMANENT_FOR_A_RECORD = /* @__PURE__ */ new Map([
+  [MongoErrorCode.BadValue, "a value the server cannot store (invalid elements)"],
+  [MongoErrorCode.Overflow, "the document nests deeper than the server stores"],
+  [MongoErrorCode.PathNotViable, "an update path runs through a value that is not a document"],
+  [MongoErrorCode.ConflictingUpdateOperators, "an update changes a path and a path inside it"],
+  [MongoErrorCode.DollarPrefixedFieldName, "a field name starts with $ where the server refuses one"],
+  [MongoErrorCode.InvalidIdField, "the _id is an array, a regular expression or undefined"],
+  [MongoErrorCode.InvalidDBRef, "a malformed DBRef"],
+  [MongoErrorCode.EmptyFieldName, "an update path with an empty field name"],
+  [MongoErrorCode.DottedFieldName, "a dotted field name where the server refuses one"],
+  [MongoErrorCode.ImmutableField, "the write would change _id (or a shard key)"],
+  [MongoErrorCode.DocTooLargeForCapped, "the document is larger than the capped collection"],
+  [MongoErrorCode.DocumentValidationFailure, "the collection's validator refuses the document"],
+  [MongoErrorCode.CannotIndexParallelArrays, "a compound index would index two arrays of the document"],
+  [MongoErrorCode.BSONObjectTooLarge, "the document is larger than 16 MiB"],
+  [MongoErrorCode.DuplicateKey, "another document holds the same key of a unique index"],
+  [MongoErrorCode.KeyTooLong, "an index key over 1024 bytes (servers before 4.2)"],
+  [MongoErrorCode.DocumentTooLarge, "the updated document is larger than 16 MiB (older servers)"]
+]);
 
 // src/core/firehose/bulk-write-refusals.ts
-var PERMANENT_WRITE_ERRORS = /* @__PURE__ */ new Set([
-  MongoErrorCode.BadValue,
-  MongoErrorCode.DollarPrefixedFieldName,
-  MongoErrorCode.InvalidDBRef,
-  MongoErrorCode.DottedFieldName,
-  MongoErrorCode.ImmutableField,
-  MongoErrorCode.DocumentValidationFailure,
-  MongoErrorCode.BSONObjectTooLarge,
-  MongoErrorCode.DuplicateKey,
-  MongoErrorCode.KeyTooLong,
-  MongoErrorCode.DocumentTooLarge
-]);
 async function bulkWriteKeepingRefusals(collection, operations, what) {
   if (operations.length === 0) return [];
   try {
     await collection.bulkWrite(operations, { ordered: false });
     return [];
   } catch (error) {
+    const encoder = encoderErrorName(error);
+    if (encoder !== void 0) return isolateEncoderRefusals(collection, operations, what, encoder);
     const failures = permanentWriteErrors(error);
     if (failures === void 0)
       throw new BridgeError("store_failed", `${what} failed; retry the batch`, { cause: error });
     return failures;
   }
+}
+async function isolateEncoderRefusals(collection, operations, what, name) {
+  if (operations.length === 1) return [{ opIndex: 0, by: "encoder", code: 0, message: name }];
+  const half = operations.length >> 1;
+  const first = await bulkWriteKeepingRefusals(collection, operations.slice(0, half), what);
+  const second = await bulkWriteKeepingRefusals(collection, operations.slice(half), what);
+  return first.concat(second.map((failure2) => ({ ...failure2, opIndex: failure2.opIndex + half })));
+}
+var ENCODER_ERRORS = [
+  "TypeError",
+  "RangeError",
+  "BSONError",
+  "BSONVersionError",
+  "BSONOffsetError",
+  "MongoInvalidArgumentError"
+];
+function encoderErrorName(error) {
+  if (!(error instanceof Error) || ENCODER_ERRORS.indexOf(error.name) === -1) return void 0;
+  const reply = error;
+  return reply.code === void 0 && reply.writeErrors === void 0 && reply.errorLabels === void 0 ? error.name : void 0;
 }
 function isDuplicateIdError(failure2) {
   if (failure2.code !== MongoErrorCode.DuplicateKey) return false;
@@ -2122,10 +2491,11 @@ function permanentWriteErrors(error) {
   const out = [];
   for (const writeError of list) {
     const { index, code } = writeError;
-    if (typeof index !== "number" || typeof code !== "number" || !PERMANENT_WRITE_ERRORS.has(code)) return void 0;
+    if (typeof index !== "number" || typeof code !== "number" || !PERMANENT_FOR_A_RECORD.has(code)) return void 0;
     const keyPattern = writeError.keyPattern || writeError.err && writeError.err.keyPattern;
     out.push({
       opIndex: index,
+      by: "server",
       code,
       message: typeof writeError.errmsg === "string" ? writeError.errmsg : "",
       keyPattern: keyPattern && typeof keyPattern === "object" ? keyPattern : void 0
@@ -2193,7 +2563,10 @@ async function writeTargets(collection, writes) {
   for (const failure2 of failures) {
     failed2.add(failure2.opIndex);
     const write = writes[failure2.opIndex];
-    if (write.kind !== "plain" && isDuplicateIdError(failure2)) stale++;
+    if (failure2.by === "encoder") {
+      const reason = `the BSON encoder refused the ${write.kind === "delta" ? "update" : "document"} (${failure2.message})`;
+      refused2.push({ index: write.index, refusal: refusal("not_encodable", reason) });
+    } else if (write.kind !== "plain" && isDuplicateIdError(failure2)) stale++;
     else {
       const reason = `database refused the document (code ${failure2.code}): ${failure2.message.slice(0, 300)}`;
       refused2.push({ index: write.index, refusal: refusal("database_refused", reason) });
@@ -2274,7 +2647,7 @@ function takeReconcileRecords(records, bson, routing, targets, batch) {
         batch.marks.add(markId(mark.base, mark.part, mark.seq));
         batch.touched.set(mark.base, { reconcile: mark.reconcile, ns: mark.ns });
       }
-    } else if (operation === RECONCILE_OPERATION && isObject(document.ns) && isObject(document[POSITION_FIELD])) {
+    } else if (operation === RECONCILE_OPERATION && isObject2(document.ns) && isObject2(document[POSITION_FIELD])) {
       if (!kept) kept = records.slice(0, k);
       const closing = readClosing(document, bson, routing, targets);
       if (isRefusal(closing)) refused2.push({ index: record.index, refusal: closing });
@@ -2371,12 +2744,12 @@ async function sweepIfComplete(reconcile, ns, deps) {
 }
 function readMark(document, bson) {
   const extras = document[POSITION_FIELD];
-  const mark = isObject(extras) ? extras.reconcile : void 0;
-  if (!isObject(mark)) return void 0;
+  const mark = isObject2(extras) ? extras.reconcile : void 0;
+  if (!isObject2(mark)) return void 0;
   const { id, part, seq } = mark;
   const ns = namespaceOf(document.ns);
-  const partNumber = wholeNumber(part, bson);
-  const seqNumber = wholeNumber(seq, bson);
+  const partNumber = wholeNumber2(part, bson);
+  const seqNumber = wholeNumber2(seq, bson);
   if (typeof id !== "string" || id === "" || ns === void 0 || partNumber === void 0 || seqNumber === void 0)
     return void 0;
   return { reconcile: id, ns, base: rowBase(id, ns), part: partNumber, seq: seqNumber };
@@ -2384,14 +2757,14 @@ function readMark(document, bson) {
 function readClosing(document, bson, routing, targets) {
   const invalid = (why) => refusal("reconcile_invalid", `reconcile closing record: ${why}`);
   const fields = document[POSITION_FIELD].reconcile;
-  if (!isObject(fields)) return invalid("no _akb.reconcile");
+  if (!isObject2(fields)) return invalid("no _akb.reconcile");
   const { id, part, parts, sent, ranges } = fields;
   const ns = namespaceOf(document.ns);
   if (ns === void 0) return invalid("no ns.db / ns.coll");
   if (typeof id !== "string" || id === "" || id.length > 512) return invalid("id must be a non-empty string");
-  const partNumber = wholeNumber(part, bson);
-  const partCount = wholeNumber(parts, bson);
-  const sentCount = wholeNumber(sent, bson);
+  const partNumber = wholeNumber2(part, bson);
+  const partCount = wholeNumber2(parts, bson);
+  const sentCount = wholeNumber2(sent, bson);
   if (partCount === void 0 || partCount < 1) return invalid("parts must be a whole number of at least 1");
   if (partNumber === void 0 || partNumber >= partCount) return invalid("part must be a whole number below parts");
   if (sentCount === void 0) return invalid("sent must be a whole number");
@@ -2427,8 +2800,8 @@ function readRanges(value, bson) {
   let end = 0;
   for (const pair of value) {
     if (!Array.isArray(pair) || pair.length !== 2) return void 0;
-    const from = wholeNumber(pair[0], bson);
-    const to = wholeNumber(pair[1], bson);
+    const from = wholeNumber2(pair[0], bson);
+    const to = wholeNumber2(pair[1], bson);
     if (from === void 0 || to === void 0 || from < end || to < from) return void 0;
     out.push([from, to]);
     end = to;
@@ -2445,11 +2818,11 @@ function markId(base, part, seq) {
   return `m|${base}|${part}|${String(seq).padStart(15, "0")}`;
 }
 function namespaceOf(ns) {
-  if (!isObject(ns)) return void 0;
+  if (!isObject2(ns)) return void 0;
   const { db, coll } = ns;
   return typeof db === "string" && db !== "" && typeof coll === "string" && coll !== "" ? `${db}.${coll}` : void 0;
 }
-function wholeNumber(value, bson) {
+function wholeNumber2(value, bson) {
   let n;
   if (typeof value === "number") n = value;
   else {
@@ -2459,7 +2832,7 @@ function wholeNumber(value, bson) {
   }
   return n !== void 0 && n >= 0 && n <= 9007199254740991 && Math.floor(n) === n ? n : void 0;
 }
-function isObject(value) {
+function isObject2(value) {
   return value !== null && typeof value === "object" && !Array.isArray(value);
 }
 function deletedCount(result) {

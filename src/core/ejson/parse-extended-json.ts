@@ -1,109 +1,148 @@
 import type { BsonPort } from "../bson-port";
-import { BridgeError } from "../errors";
-import { isInteger, isNotANumber } from "../numbers";
+import { isInteger } from "../numbers";
+import {
+  BSONTYPE,
+  bsontypeField,
+  checkNamesAndStrings,
+  describeProblem,
+  RecordProblem,
+  tooDeep,
+  WALK_DEPTH_LIMIT,
+} from "./record-problems";
+import { isInt64Text } from "./text-formats";
+import {
+  checkCode,
+  checkDbPointer,
+  checkSymbol,
+  problem,
+  readBinary,
+  readDate,
+  readDecimal,
+  readDouble,
+  readInt32,
+  readInt64,
+  readKey,
+  readObjectId,
+  readRegularExpression,
+  readTimestamp,
+  readUndefined,
+  readUuid,
+  readWithLibrary,
+  WRAPPER_KEYS,
+} from "./wrappers";
 
 /**
- * Parses one record as canonical (or relaxed) Extended JSON v2 into BSON values, losslessly:
- * the result serialises to the same BSON as `EJSON.parse(text, { relaxed: false })`, except that an
- * integer written with all its digits beyond 2^53 keeps them (see exactIntegerText).
+ * Parses one record as canonical or relaxed Extended JSON v2 into BSON values, strictly: every type
+ * wrapper is read as the specification defines it (mongodb/specifications,
+ * source/extended-json/extended-json.md; wrappers.ts), and a record that breaks any rule is refused
+ * with a BridgeError naming the path and the rule (codes extended_json_invalid, field_name_invalid,
+ * string_invalid, nesting_too_deep), never read as a value close to what it says. Valid records give
+ * the BSON `EJSON.parse(text, { relaxed: false })` gives, except that an integer written with all its
+ * digits beyond 2^53 keeps them (see exactIntegerText) and that `{"$undefined": true}` is null.
  *
- * Why not call `EJSON.parse` directly: it costs several times `JSON.parse` (docs/benchmarks.md#2026-11-29-firehose-webhook), more
- * than the webhook's whole budget. So `JSON.parse` runs first and a walker revives the common wrappers ($oid, $date,
- * $numberLong/Int/Double/Decimal, $binary, $timestamp, $regularExpression, $minKey/$maxKey) in
- * place. Anything it does not recognise exactly sends the whole text to the library, so the two
- * paths can only differ in speed. A property test holds them equal.
+ * Why not call `EJSON.parse`: it costs several times `JSON.parse`
+ * (docs/benchmarks.md#2026-11-29-firehose-webhook), more than the webhook's whole budget, and it
+ * reads many malformed wrappers as some other value (an Int32 out of range wrapped around, a date
+ * that is not one as 1970). So `JSON.parse` runs first and a walker reads the wrappers in place. As
+ * the specification says, an object holding any wrapper key must be exactly that wrapper; other
+ * `$`-prefixed keys (DBRefs, `$regex`, query operators) stay as they are, and so do the top level's
+ * (documentProblem refuses those).
  *
  * Relaxed Extended JSON (and basicJson) writes an Int64 as a bare number with all its digits, as the
  * Go and Java writers do, and `JSON.parse` rounds one beyond 2^53 to the nearest double: a snowflake
  * `_id` would land under another key. The walker sees every number, so a record holding one that
  * large is read again from a text in which each such integer is wrapped as `$numberLong`; records
  * without one (nearly all) pay one comparison per integer beyond int32.
+ *
+ * `measured.depth` receives the record's nesting (the record 1, each object or array below it one
+ * more; wrappers are values), which the writes compare with MongoDB's limit (document-limits.ts).
  */
-export function parseExtendedJson(text: string, bson: BsonPort): unknown {
+export function parseExtendedJson(text: string, bson: BsonPort, measured?: { depth: number }): unknown {
   const plain: unknown = JSON.parse(text);
-  // A NUL can only reach a field name through a \u0000 escape; without one, no key needs checking.
-  const checkKeys = text.indexOf("\\u0000") !== -1;
   try {
-    return revive(plain, bson, checkKeys, false);
+    // Without a \u escape no name or string can hold a NUL or a lone surrogate (the text was strict UTF-8).
+    if (text.indexOf("\\u") !== -1) checkNamesAndStrings(plain);
+    return reviveRecord(plain, bson, false, measured);
   } catch (error) {
-    if (error === NEEDS_EXACT_INTEGERS) return parseExactly(exactIntegerText(text), bson, checkKeys);
-    if (error !== NEEDS_LIBRARY) throw error;
-    // The walker stopped before it saw every number, so the library too reads the exact text.
-    return parseWithLibrary(exactIntegerText(text), bson);
+    if (error instanceof RecordProblem) throw describeProblem(error, plain);
+    if (error !== NEEDS_EXACT_INTEGERS) throw error;
   }
-}
-
-/** The second reading, of a text whose long integers are wrapped: nothing in it can be rounded any more. */
-function parseExactly(text: string, bson: BsonPort, checkKeys: boolean): unknown {
+  const exact: unknown = JSON.parse(exactIntegerText(text));
   try {
-    return revive(JSON.parse(text), bson, checkKeys, true);
+    return reviveRecord(exact, bson, true, measured);
   } catch (error) {
-    if (error !== NEEDS_LIBRARY) throw error;
-    return parseWithLibrary(text, bson);
+    throw error instanceof RecordProblem ? describeProblem(error, exact) : error;
   }
 }
 
-function parseWithLibrary(text: string, bson: BsonPort): unknown {
-  const parsed: unknown = bson.ejson.parse(text, { relaxed: false });
-  checkFieldNames(parsed, bson);
-  return parsed;
+/** The record's own `$`-prefixed keys are field names, not a wrapper (the specification's "top level"). */
+function reviveRecord(value: unknown, bson: BsonPort, exact: boolean, measured?: { depth: number }): unknown {
+  deepest = 1;
+  const revived = isObject(value)
+    ? reviveFields(value, undefined, 0, bson, exact, 1, true)
+    : revive(value, bson, exact, 1);
+  if (measured) measured.depth = deepest;
+  return revived;
 }
 
-/** BSON cannot store a field name with a NUL byte; such a record must fail alone, not its batch. */
-function invalidFieldName(): BridgeError {
-  return new BridgeError("field_name_nul");
-}
-
-function checkFieldNames(value: unknown, bson: BsonPort): void {
-  if (value === null || typeof value !== "object" || bson.bsonType(value) !== undefined || value instanceof Date)
-    return;
-  if (Array.isArray(value)) {
-    for (const item of value) checkFieldNames(item, bson);
-    return;
-  }
-  for (const key of Object.keys(value)) {
-    if (key.indexOf("\0") !== -1) throw invalidFieldName();
-    checkFieldNames((value as Record<string, unknown>)[key], bson);
-  }
-}
-
-const NEEDS_LIBRARY = { reason: "shape outside the fast path" };
 const NEEDS_EXACT_INTEGERS = { reason: "an integer JSON.parse may have rounded" };
 // 2^53: from here on, not every integer is a double, so JSON.parse may have rounded the digits.
 const EXACT_LIMIT = 9007199254740992;
-const INT32_MIN = -2147483648;
-const INT32_MAX = 2147483647;
 // Integers in this range become Int64 (as the library does); beyond it they stay doubles.
 const INT64_LIMIT = 9223372036854775807;
-const OBJECT_ID = /^[0-9a-fA-F]{24}$/;
-// A $numberInt text short enough for Number() to be exact; its range is checked after.
-const DIGITS = /^-?\d{1,18}$/;
-const INT64_DIGITS = /^-?\d{1,19}$/;
 // A run of digits long enough to be an integer JSON.parse may round (anywhere: checked properly after).
 const LONG_DIGIT_RUN = /\d{16}/;
-// Plain decimal notation, where Number() and the library's parseFloat() agree.
-const DECIMAL_FLOAT = /^-?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+/** The deepest object or array of the record being read (one record at a time, never re-entered). */
+let deepest = 1;
 
-/** `exact`: the text's long integers are already wrapped, so a large number left is a double as written. */
-function revive(value: unknown, bson: BsonPort, checkKeys: boolean, exact: boolean): unknown {
+function isObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === "object" && !Array.isArray(value);
+}
+
+/**
+ * `exact`: the text's long integers are already wrapped, so a large number left is a double as
+ * written. `depth`: the nesting of `value` itself when it is an object or array.
+ */
+function revive(value: unknown, bson: BsonPort, exact: boolean, depth: number): unknown {
   if (typeof value === "number") return reviveNumber(value, bson, exact);
   if (value === null || typeof value !== "object") return value;
+  if (depth > deepest) {
+    deepest = depth;
+    if (depth > WALK_DEPTH_LIMIT) throw tooDeep(value);
+  }
   if (Array.isArray(value)) {
     for (let i = 0; i < value.length; i++) {
       const item = value[i];
       if (typeof item === "object" || typeof item === "number") {
-        const revived = revive(item, bson, checkKeys, exact);
+        const revived = revive(item, bson, exact, depth + 1);
         if (revived !== item) value[i] = revived;
       }
     }
     return value;
   }
-  const object = value as Record<string, unknown>;
-  const keys = Object.keys(object);
-  for (let k = 0; k < keys.length; k++) {
-    const key = keys[k];
-    if (key.charCodeAt(0) === 36 /* $ */) return reviveWrapper(object, keys.length === 1 ? key : undefined, bson);
-    if (checkKeys && key.indexOf("\0") !== -1) throw invalidFieldName();
+  return reviveFields(value as Record<string, unknown>, undefined, 0, bson, exact, depth);
+}
+
+/**
+ * The values of `object`'s keys from `from` on, each read in place (`keys`: Object.keys(object), or
+ * undefined to take them). An object with a `$`-prefixed key goes to reviveDollarObject, except the
+ * record's own (`record`), whose keys are field names whatever they start with.
+ */
+function reviveFields(
+  object: Record<string, unknown>,
+  keys: string[] | undefined,
+  from: number,
+  bson: BsonPort,
+  exact: boolean,
+  depth: number,
+  record = false,
+): unknown {
+  const names = keys || Object.keys(object);
+  for (let k = from; k < names.length; k++) {
+    const key = names[k];
+    const first = key.charCodeAt(0);
+    if (first === 36 /* $ */ && !record) return reviveDollarObject(object, names, k, bson, exact, depth);
+    if (first === 95 /* _ */ && key === BSONTYPE) throw bsontypeField(object);
     const item = object[key];
     if (typeof item === "number") {
       // Checked here rather than in a call: most numbers are fractions or int32s other than 0, kept as they are.
@@ -112,11 +151,114 @@ function revive(value: unknown, bson: BsonPort, checkKeys: boolean, exact: boole
         if (revived !== item) setOwn(object, key, revived);
       }
     } else if (typeof item === "object") {
-      const revived = revive(item, bson, checkKeys, exact);
+      const revived = revive(item, bson, exact, depth + 1);
       if (revived !== item) setOwn(object, key, revived);
     }
   }
   return object;
+}
+
+/**
+ * An object with a `$`-prefixed key, the first at `at` (the keys before it already read): a type
+ * wrapper when it holds any wrapper key, and then exactly one; otherwise (a DBRef, `$regex`, an
+ * operator) a document kept as it is, its values read like any other's.
+ */
+function reviveDollarObject(
+  object: Record<string, unknown>,
+  keys: string[],
+  at: number,
+  bson: BsonPort,
+  exact: boolean,
+  depth: number,
+): unknown {
+  if (keys.length === 1) {
+    const value = reviveWrapper(object, keys[0], bson, depth);
+    if (value !== NOT_A_WRAPPER) return value;
+  } else if (keys.length === 2 && "$code" in object && "$scope" in object) {
+    return reviveCodeWithScope(object, keys, bson, exact, depth);
+  } else {
+    for (let k = at; k < keys.length; k++) {
+      if (!WRAPPER_KEYS.has(keys[k])) continue;
+      const wrapper = keys[k] === "$scope" ? "$scope (with $code)" : keys[k];
+      throw problem(object, `${wrapper} must be the only key of its object, found ${keys.length} keys`);
+    }
+  }
+  return reviveFields(object, keys, at, bson, exact, depth, true);
+}
+
+const NOT_A_WRAPPER = { reason: "a $-prefixed key that is no type wrapper" };
+
+/** A one-key object whose key starts with "$": the wrapper's value, or NOT_A_WRAPPER. */
+function reviveWrapper(object: Record<string, unknown>, key: string, bson: BsonPort, depth: number): unknown {
+  const inner = object[key];
+  switch (key) {
+    case "$oid":
+      return readObjectId(inner, object, bson);
+    case "$numberLong":
+      return readInt64(inner, object, bson);
+    case "$numberInt":
+      return readInt32(inner, object);
+    case "$numberDouble":
+      return readDouble(inner, object, bson);
+    case "$numberDecimal":
+      return readDecimal(inner, object, bson);
+    case "$date":
+      return readDate(inner, object);
+    case "$binary":
+      return readBinary(inner, object, bson);
+    case "$timestamp":
+      return readTimestamp(inner, object, bson);
+    case "$regularExpression":
+      return readRegularExpression(inner, object, bson);
+    case "$minKey":
+    case "$maxKey":
+      return readKey(inner, object, key, bson);
+    case "$uuid":
+      return readUuid(inner, object, bson);
+    case "$undefined":
+      return readUndefined(inner, object);
+    case "$symbol":
+      checkSymbol(inner, object);
+      return readWithLibrary(object, bson);
+    case "$code":
+      checkCode(object, [key]);
+      return readWithLibrary(object, bson);
+    case "$dbPointer":
+      checkDbPointer(inner, object);
+      // A DBRef document in the BSON the JavaScript libraries write: one level of nesting.
+      if (depth + 1 > deepest) deepest = depth + 1;
+      return readWithLibrary(object, bson);
+    case "$scope":
+      throw problem(object, "$scope without $code");
+  }
+  return NOT_A_WRAPPER;
+}
+
+/**
+ * `{"$code": string, "$scope": document}`: the scope is read as any value is, on a copy (it must
+ * come out a document, not a wrapper), then the whole is built by the library (readWithLibrary).
+ */
+function reviveCodeWithScope(
+  object: Record<string, unknown>,
+  keys: string[],
+  bson: BsonPort,
+  exact: boolean,
+  depth: number,
+): unknown {
+  checkCode(object, keys);
+  let scope: unknown;
+  try {
+    // The scope's fields are two levels below the code's field, as MongoDB counts (DOCS-15222):
+    // `depth` is the level the wrapper would have as a document, so the scope's is one more.
+    scope = revive(JSON.parse(JSON.stringify(object.$scope)), bson, exact, depth + 1);
+  } catch (error) {
+    // The copy is not in the record, so the problem is named at the wrapper.
+    if (error instanceof RecordProblem) throw new RecordProblem(object, error.code, `in $scope, ${error.rule}`);
+    throw error;
+  }
+  if (!isObject(scope) || scope instanceof Date || typeof scope._bsontype === "string")
+    throw problem(object, "$scope is not a document");
+  return readWithLibrary(object, bson);
 }
 
 /**
@@ -195,250 +337,6 @@ function isDigitCode(code: number): boolean {
 /** A character a JSON number can hold after its integer part. */
 function isNumberCode(code: number): boolean {
   return isDigitCode(code) || code === 46 || code === 101 || code === 69 || code === 43 || code === 45;
-}
-
-/** A decimal integer text (optionally signed) whose value is within the Int64 range. */
-function isInt64Text(text: string): boolean {
-  if (!INT64_DIGITS.test(text)) return false;
-  const negative = text.charCodeAt(0) === 45;
-  const digits = negative ? text.length - 1 : text.length;
-  if (digits < 19) return true;
-  // Same length, so the texts compare as the numbers do.
-  return (negative ? text.slice(1) : text) <= (negative ? "9223372036854775808" : "9223372036854775807");
-}
-
-/**
- * The value of an optionally signed decimal integer of 1-15 digits, or NaN. One pass instead of a
- * regular expression plus Number(), which together cost more than the Date they feed.
- */
-function parseShortInteger(text: string): number {
-  const length = text.length;
-  let i = length > 0 && text.charCodeAt(0) === 45 /* - */ ? 1 : 0;
-  if (length === i || length - i > 15) return NaN;
-  let value = 0;
-  for (; i < length; i++) {
-    const digit = text.charCodeAt(i) - 48;
-    if (digit < 0 || digit > 9) return NaN;
-    value = value * 10 + digit;
-  }
-  return text.charCodeAt(0) === 45 ? -value : value;
-}
-
-function reviveWrapper(object: Record<string, unknown>, key: string | undefined, bson: BsonPort): unknown {
-  const inner = key === undefined ? undefined : object[key];
-  const lib = bson.lib;
-  switch (key) {
-    case "$oid":
-      if (typeof inner === "string" && OBJECT_ID.test(inner)) return new lib.ObjectId(inner);
-      break;
-    case "$numberLong":
-      if (typeof inner === "string") {
-        // Up to 15 digits a JS number is exact, and fromNumber is ten times cheaper than fromString.
-        const value = parseShortInteger(inner);
-        if (value === value) return lib.Long.fromNumber(value === 0 ? 0 : value);
-        if (isInt64Text(inner)) return lib.Long.fromString(inner);
-      }
-      break;
-    case "$numberInt":
-      if (typeof inner === "string" && DIGITS.test(inner)) {
-        const n = Number(inner);
-        if (n >= INT32_MIN && n <= INT32_MAX) return n | 0; // `| 0` turns -0 into the int32 0
-      }
-      break;
-    case "$numberDouble":
-      if (typeof inner === "string") return new lib.Double(parseDouble(inner));
-      break;
-    case "$numberDecimal":
-      if (typeof inner === "string") return reviveDecimal(inner, lib);
-      break;
-    case "$date":
-      return reviveDate(inner);
-    case "$binary":
-      return reviveBinary(inner, bson);
-    case "$timestamp":
-      if (lib.Timestamp && isPlainObject(inner) && isUint32(inner.t) && isUint32(inner.i) && onlyKeys(inner, 2)) {
-        return new lib.Timestamp({ t: inner.t, i: inner.i });
-      }
-      break;
-    case "$regularExpression":
-      if (
-        isPlainObject(inner) &&
-        typeof inner.pattern === "string" &&
-        typeof inner.options === "string" &&
-        onlyKeys(inner, 2)
-      ) {
-        return new lib.BSONRegExp(inner.pattern, inner.options);
-      }
-      break;
-    case "$minKey":
-      if (inner === 1) return new lib.MinKey();
-      break;
-    case "$maxKey":
-      if (inner === 1) return new lib.MaxKey();
-      break;
-  }
-  throw NEEDS_LIBRARY;
-}
-
-function reviveDate(inner: unknown): Date {
-  if (isPlainObject(inner) && typeof inner.$numberLong === "string" && onlyKeys(inner, 1)) {
-    const ms = parseShortInteger(inner.$numberLong);
-    if (ms === ms) return new Date(ms === 0 ? 0 : ms);
-  } else if (typeof inner === "string") {
-    const ms = Date.parse(inner);
-    if (!isNotANumber(ms)) return new Date(ms);
-  }
-  throw NEEDS_LIBRARY;
-}
-
-function reviveBinary(inner: unknown, bson: BsonPort): unknown {
-  if (
-    isPlainObject(inner) &&
-    onlyKeys(inner, 2) &&
-    typeof inner.base64 === "string" &&
-    typeof inner.subType === "string"
-  ) {
-    const subType = parseSubType(inner.subType);
-    if (subType < 0) throw NEEDS_LIBRARY;
-    const small = decodeSmallBase64(inner.base64);
-    if (small !== undefined) return new bson.lib.Binary(small, subType);
-    const bytes = Buffer.from(inner.base64, "base64");
-    // Node's decoder skips characters it does not know; a length check makes it strict.
-    if (bytes.length === decodedLength(inner.base64)) return new bson.lib.Binary(bytes, subType);
-  }
-  throw NEEDS_LIBRARY;
-}
-
-/** A subtype of one or two hex digits as a number, or -1 (cheaper than a regular expression and parseInt). */
-function parseSubType(text: string): number {
-  const length = text.length;
-  if (length < 1 || length > 2) return -1;
-  const high = length === 2 ? hexDigit(text.charCodeAt(0)) : 0;
-  const low = hexDigit(text.charCodeAt(length - 1));
-  return high < 0 || low < 0 ? -1 : high * 16 + low;
-}
-
-function hexDigit(code: number): number {
-  if (code >= 48 && code <= 57) return code - 48;
-  const lower = code | 32;
-  return lower >= 97 && lower <= 102 ? lower - 87 : -1;
-}
-
-// Base64 digit values by character code, -1 for anything else. Node's decoder also reads the URL-safe
-// "-" and "_", so they decode here as they do there.
-const BASE64_DIGITS = new Int8Array(128).fill(-1);
-"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
-  .split("")
-  .forEach((c, i) => (BASE64_DIGITS[c.charCodeAt(0)] = i));
-BASE64_DIGITS[45 /* - */] = 62;
-BASE64_DIGITS[95 /* _ */] = 63;
-
-/**
- * A padded base64 text of at most ON_HEAP_BYTES decoded bytes, decoded in JS into a buffer of its own,
- * or undefined for anything longer or not plain base64 (then Node's decoder decides). A call into
- * Node's decoder costs more than a dozen characters take to decode, and its result is a slice of the
- * shared pool, which held by thousands of documents made each young-generation collection much
- * slower; Buffer.alloc's bytes of this size stay inside the V8 object (see reviveDecimal).
- */
-function decodeSmallBase64(text: string): Buffer | undefined {
-  const length = decodedLength(text);
-  if (length < 0 || length > ON_HEAP_BYTES) return undefined;
-  const bytes = Buffer.alloc(length);
-  let out = 0;
-  for (let i = 0; i < text.length; i += 4) {
-    const a = base64Digit(text, i);
-    const b = base64Digit(text, i + 1);
-    const c = out + 1 < length ? base64Digit(text, i + 2) : 0;
-    const d = out + 2 < length ? base64Digit(text, i + 3) : 0;
-    if ((a | b | c | d) < 0) return undefined;
-    const group = (a << 18) | (b << 12) | (c << 6) | d;
-    bytes[out++] = group >> 16;
-    if (out < length) bytes[out++] = (group >> 8) & 0xff;
-    if (out < length) bytes[out++] = group & 0xff;
-  }
-  return bytes;
-}
-
-function base64Digit(text: string, index: number): number {
-  const code = text.charCodeAt(index);
-  return code < 128 ? BASE64_DIGITS[code] : -1;
-}
-
-// V8 keeps typed arrays up to this size inside the object (its typed_array_max_size_in_heap).
-const ON_HEAP_BYTES = 64;
-const DECIMAL_EXPONENT_BIAS = 6176;
-
-/**
- * Decimal128.fromString costs about 4.5 us, the largest part of a typical record, so a plain decimal
- * of at most 15 digits ("-123.450") is encoded directly, IEEE 754-2008 BID: sign | 14-bit biased
- * exponent | coefficient (here < 2^53, so it sits in the low 64 bits), trailing zeros kept as the
- * library keeps them. Anything else goes to fromString. A property test holds the two equal.
- */
-function reviveDecimal(text: string, lib: BsonPort["lib"]): unknown {
-  const length = text.length;
-  const negative = length > 0 && text.charCodeAt(0) === 45; /* - */
-  let coefficient = 0;
-  let digits = 0;
-  let fractionDigits = -1; // -1 until the decimal point is seen
-  for (let i = negative ? 1 : 0; i < length; i++) {
-    const code = text.charCodeAt(i);
-    if (code === 46 /* . */ && fractionDigits === -1 && digits > 0) {
-      fractionDigits = 0;
-      continue;
-    }
-    const digit = code - 48;
-    if (digit < 0 || digit > 9 || ++digits > 15) return lib.Decimal128.fromString(text);
-    coefficient = coefficient * 10 + digit;
-    if (fractionDigits !== -1) fractionDigits++;
-  }
-  if (digits === 0 || fractionDigits === 0) return lib.Decimal128.fromString(text);
-  const exponent = fractionDigits === -1 ? 0 : -fractionDigits;
-  // Buffer.alloc, not allocUnsafe or Buffer.from: V8 keeps a small typed array's bytes inside the
-  // object, while a slice of Node's shared pool is a view on a separate 8 KiB buffer, and thousands
-  // of those surviving a young-generation collection made each collection much slower.
-  const bytes = Buffer.alloc(16);
-  writeUint32LE(bytes, coefficient % 0x100000000, 0);
-  writeUint32LE(bytes, Math.floor(coefficient / 0x100000000), 4);
-  writeUint32LE(bytes, (negative ? 0x80000000 : 0) + (DECIMAL_EXPONENT_BIAS + exponent) * 0x20000, 12);
-  return new lib.Decimal128(bytes);
-}
-
-/** Buffer#writeUInt32LE without its argument checks, for a value known to be a uint32. */
-function writeUint32LE(bytes: Buffer, value: number, offset: number): void {
-  bytes[offset] = value & 0xff;
-  bytes[offset + 1] = (value >>> 8) & 0xff;
-  bytes[offset + 2] = (value >>> 16) & 0xff;
-  bytes[offset + 3] = (value >>> 24) & 0xff;
-}
-
-function parseDouble(text: string): number {
-  if (text === "Infinity") return Infinity;
-  if (text === "-Infinity") return -Infinity;
-  if (text === "NaN") return NaN;
-  if (!DECIMAL_FLOAT.test(text)) throw NEEDS_LIBRARY;
-  return Number(text);
-}
-
-/** The exact byte count a strict, padded base64 string decodes to, or -1 when it cannot be valid. */
-export function decodedLength(base64: string): number {
-  const length = base64.length;
-  if (length % 4 !== 0) return -1;
-  let padding = 0;
-  if (length > 0 && base64.charCodeAt(length - 1) === 61 /* = */) padding++;
-  if (length > 1 && base64.charCodeAt(length - 2) === 61) padding++;
-  return (length / 4) * 3 - padding;
-}
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === "object" && !Array.isArray(value);
-}
-
-function onlyKeys(object: Record<string, unknown>, count: number): boolean {
-  return Object.keys(object).length === count;
-}
-
-function isUint32(value: unknown): value is number {
-  return typeof value === "number" && value >= 0 && value <= 0xffffffff && Math.floor(value) === value;
 }
 
 /** Assigns without ever invoking the `__proto__` setter that JSON.parse's own keys can name. */

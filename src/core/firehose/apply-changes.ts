@@ -140,7 +140,10 @@ async function writeTargets(
     const write = writes[failure.opIndex];
     // A guarded upsert whose guard fails on an existing _id is refused by the _id index: the target
     // already holds a newer version, which is the point of the guard.
-    if (write.kind !== "plain" && isDuplicateIdError(failure)) stale++;
+    if (failure.by === "encoder") {
+      const reason = `the BSON encoder refused the ${write.kind === "delta" ? "update" : "document"} (${failure.message})`;
+      refused.push({ index: write.index, refusal: refusal("not_encodable", reason) });
+    } else if (write.kind !== "plain" && isDuplicateIdError(failure)) stale++;
     else {
       const reason = `database refused the document (code ${failure.code}): ${failure.message.slice(0, 300)}`;
       refused.push({ index: write.index, refusal: refusal("database_refused", reason) });

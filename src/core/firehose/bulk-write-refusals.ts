@@ -1,24 +1,6 @@
 import { BridgeError } from "../errors";
-import { MongoErrorCode } from "../mongo-error-codes";
+import { MongoErrorCode, PERMANENT_FOR_A_RECORD } from "../mongo-error-codes";
 import type { CollectionPort, WriteOperation } from "../ports";
-
-/**
- * Server error codes that no retry can fix, for one document: the document itself is unacceptable
- * (validator, another unique index, size, field names). Such a document is dead-lettered so the rest
- * of the batch can be acknowledged; every other failure fails the delivery and Firehose retries it.
- */
-const PERMANENT_WRITE_ERRORS = new Set<number>([
-  MongoErrorCode.BadValue,
-  MongoErrorCode.DollarPrefixedFieldName,
-  MongoErrorCode.InvalidDBRef,
-  MongoErrorCode.DottedFieldName,
-  MongoErrorCode.ImmutableField,
-  MongoErrorCode.DocumentValidationFailure,
-  MongoErrorCode.BSONObjectTooLarge,
-  MongoErrorCode.DuplicateKey,
-  MongoErrorCode.KeyTooLong,
-  MongoErrorCode.DocumentTooLarge,
-]);
 
 interface WriteErrorLike {
   index?: unknown;
@@ -31,16 +13,29 @@ interface WriteErrorLike {
 
 export interface PerOperationError {
   readonly opIndex: number;
+  /**
+   * "server": the server refused the write for good (code: one of PERMANENT_FOR_A_RECORD);
+   * "encoder": the driver could not encode the operation, so it was never sent (code 0).
+   */
+  readonly by: "server" | "encoder";
   readonly code: number;
+  /** The server's message, or the encoder error's name (its message may quote the document). */
   readonly message: string;
   /** For a duplicate key, the keys of the index it broke, when the host reports them. */
   readonly keyPattern?: Readonly<Record<string, unknown>>;
 }
 
 /**
- * Runs an unordered bulk write and returns the operations the server refused for good (empty when
- * all succeeded). Anything else (a transient, unknown or write-concern failure) throws a retryable
+ * Runs an unordered bulk write and returns the operations refused for good (empty when all
+ * succeeded): those the server refused with a code that no retry can fix, and those the encoder
+ * could not write. Anything else (a transient, unknown or write-concern failure) throws a retryable
  * BridgeError: the whole batch must be retried.
+ *
+ * An encoder's error (TypeError, RangeError, BSONError and the like, thrown by the driver while it
+ * turns the operations into BSON) names no operation, and fails every one of the call's. The
+ * operations are then written in halves, down to the ones that fail alone, which are refused.
+ * Writing again what a half already wrote changes nothing: every write here is an upsert, update
+ * or delete by _id (guarded by position where it is a change), and no two in one call share an _id.
  */
 export async function bulkWriteKeepingRefusals(
   collection: CollectionPort,
@@ -52,11 +47,51 @@ export async function bulkWriteKeepingRefusals(
     await collection.bulkWrite(operations, { ordered: false });
     return [];
   } catch (error) {
+    const encoder = encoderErrorName(error);
+    if (encoder !== undefined) return isolateEncoderRefusals(collection, operations, what, encoder);
     const failures = permanentWriteErrors(error);
     if (failures === undefined)
       throw new BridgeError("store_failed", `${what} failed; retry the batch`, { cause: error });
     return failures;
   }
+}
+
+async function isolateEncoderRefusals(
+  collection: CollectionPort,
+  operations: WriteOperation[],
+  what: string,
+  name: string,
+): Promise<PerOperationError[]> {
+  if (operations.length === 1) return [{ opIndex: 0, by: "encoder", code: 0, message: name }];
+  const half = operations.length >> 1;
+  const first = await bulkWriteKeepingRefusals(collection, operations.slice(0, half), what);
+  const second = await bulkWriteKeepingRefusals(collection, operations.slice(half), what);
+  return first.concat(second.map((failure) => ({ ...failure, opIndex: failure.opIndex + half })));
+}
+
+/**
+ * The errors the JavaScript BSON encoders and the driver throw for a value they cannot write,
+ * before anything is sent: language errors and the bson package's own (BSONError, BSONVersionError,
+ * BSONOffsetError), and the driver's MongoInvalidArgumentError (a document over the size the
+ * server announced, a replacement holding an operator). Server, network and timeout errors are
+ * other MongoError classes, and App Services' errors are neither.
+ */
+const ENCODER_ERRORS = [
+  "TypeError",
+  "RangeError",
+  "BSONError",
+  "BSONVersionError",
+  "BSONOffsetError",
+  "MongoInvalidArgumentError",
+];
+
+function encoderErrorName(error: unknown): string | undefined {
+  if (!(error instanceof Error) || ENCODER_ERRORS.indexOf(error.name) === -1) return undefined;
+  // A server's answer carries a code or write errors; an encoder's never does.
+  const reply = error as { code?: unknown; writeErrors?: unknown; errorLabels?: unknown };
+  return reply.code === undefined && reply.writeErrors === undefined && reply.errorLabels === undefined
+    ? error.name
+    : undefined;
 }
 
 /**
@@ -94,10 +129,11 @@ function permanentWriteErrors(error: unknown): PerOperationError[] | undefined {
   const out: PerOperationError[] = [];
   for (const writeError of list) {
     const { index, code } = writeError;
-    if (typeof index !== "number" || typeof code !== "number" || !PERMANENT_WRITE_ERRORS.has(code)) return undefined;
+    if (typeof index !== "number" || typeof code !== "number" || !PERMANENT_FOR_A_RECORD.has(code)) return undefined;
     const keyPattern = writeError.keyPattern || (writeError.err && writeError.err.keyPattern);
     out.push({
       opIndex: index,
+      by: "server",
       code,
       message: typeof writeError.errmsg === "string" ? writeError.errmsg : "",
       keyPattern: keyPattern && typeof keyPattern === "object" ? (keyPattern as Record<string, unknown>) : undefined,

@@ -1,3 +1,4 @@
+import { createHash } from "crypto";
 import { BridgeError } from "../errors";
 import { countMatching, type CollectionPort, type DataSourcePort, type Document } from "../ports";
 import type { FirehoseConfig } from "./config";
@@ -21,8 +22,13 @@ export interface DeadLetter {
   readonly reasonCode: DeadLetterReasonCode;
   /** For people; may add detail to the code's sentence. */
   readonly reason: string;
-  /** The record's raw base64 as Firehose sent it (null if it had none), to replay after a fix. */
+  /**
+   * The record's raw base64 as Firehose sent it (null if it had none), to replay after a fix; at
+   * most MAX_DEAD_LETTER_DATA characters, the start of it when it was longer (see dataTruncated).
+   */
   readonly data: string | null;
+  /** Set only when `data` holds the start of a longer text: that text's length and SHA-256 (hex, of its UTF-8). */
+  readonly dataTruncated?: { readonly length: number; readonly sha256: string };
   readonly sourceArn: string | null;
   readonly receivedAt: Date;
 }
@@ -41,16 +47,32 @@ export interface DeliveryOrigin {
   readonly receivedAt: Date;
 }
 
+/**
+ * The most of a record's data a dead letter keeps: 1 MiB of base64. A letter must itself fit
+ * MongoDB's 16 MiB document limit (a 17 MiB record's letter once failed, and with it the batch,
+ * on every retry), and a whole batch's letters are written together. Firehose's own copy of a
+ * record (its S3 backup's rawData) has the same text, which the SHA-256 identifies.
+ */
+export const MAX_DEAD_LETTER_DATA = 1024 * 1024;
+/** A letter's reason is ours and short; a server's message in it is cut to keep it so. */
+const MAX_REASON = 1000;
+
 export function deadLetter({ index, refusal, data }: RefusedRecord, origin: DeliveryOrigin): DeadLetter {
-  return {
+  const text = typeof data === "string" ? data : data === undefined ? null : JSON.stringify(data);
+  const letter: DeadLetter = {
     _id: `${origin.requestId}:${index}`,
     requestId: origin.requestId,
     index,
     reasonCode: refusal.code,
-    reason: refusal.message,
-    data: typeof data === "string" ? data : data === undefined ? null : JSON.stringify(data),
+    reason: refusal.message.length > MAX_REASON ? `${refusal.message.slice(0, MAX_REASON)}…` : refusal.message,
+    data: text !== null && text.length > MAX_DEAD_LETTER_DATA ? text.slice(0, MAX_DEAD_LETTER_DATA) : text,
     sourceArn: origin.sourceArn === undefined ? null : origin.sourceArn,
     receivedAt: origin.receivedAt,
+  };
+  if (text === null || text.length <= MAX_DEAD_LETTER_DATA) return letter;
+  return {
+    ...letter,
+    dataTruncated: { length: text.length, sha256: createHash("sha256").update(text, "utf8").digest("hex") },
   };
 }
 

@@ -1,13 +1,20 @@
 import type { BsonPort } from "../bson-port";
-import { decodedLength, parseExtendedJson } from "../ejson/parse-extended-json";
+import { parseExtendedJson } from "../ejson/parse-extended-json";
+import { decodedLength } from "../ejson/text-formats";
 import { isBridgeError } from "../errors";
 import type { Document } from "../ports";
 import { refusal, type DeadLetterReasonCode, type Refusal } from "./dead-letter-reasons";
 
-export type DecodedRecord =
-  | { readonly kind: "document"; readonly index: number; readonly document: Document }
-  | { readonly kind: "empty"; readonly index: number }
-  | RejectedRecord;
+export type DecodedRecord = DocumentRecord | { readonly kind: "empty"; readonly index: number } | RejectedRecord;
+
+export interface DocumentRecord {
+  readonly kind: "document";
+  readonly index: number;
+  readonly document: Document;
+  /** How deep the record nests (parseExtendedJson's measure), and its size as UTF-8 text: see document-limits.ts. */
+  readonly depth: number;
+  readonly bytes: number;
+}
 
 export interface RejectedRecord {
   readonly kind: "rejected";
@@ -25,6 +32,8 @@ export interface DecodedRecordBytes {
   utf8Text(index: number): string | undefined;
   /** The record's data exactly as the delivery body holds it, for a dead letter. */
   rawData(index: number): unknown;
+  /** The record's decoded size in bytes (0 when it has none). */
+  byteLength(index: number): number;
 }
 
 /**
@@ -54,24 +63,44 @@ export function parseRecord(records: DecodedRecordBytes, index: number, bson: Bs
   if (settled !== undefined) return settled;
   const text = records.utf8Text(index);
   if (text === undefined) return rejected(index, "not_utf8", records.rawData(index));
+  const measured = { depth: 0 };
   let value: unknown;
   try {
-    value = parseExtendedJson(text, bson);
+    value = parseExtendedJson(text, bson, measured);
   } catch (error) {
-    // JSON.parse messages quote the input, so only the library's own (content-free) messages pass.
-    if (error instanceof SyntaxError) return rejected(index, "not_json", records.rawData(index));
-    if (isBridgeError(error) && error.code === "field_name_nul")
-      return rejected(index, "invalid_field_name", records.rawData(index), error.message);
-    return rejected(
-      index,
-      "not_extended_json",
-      records.rawData(index),
-      `data is not valid Extended JSON: ${firstLine(error)}`,
-    );
+    const refused = parseRefusal(error);
+    return rejected(index, refused.code, records.rawData(index), refused.message);
   }
   const problem = documentProblem(value, bson);
   if (problem !== undefined) return rejected(index, problem.code, records.rawData(index), problem.reason);
-  return { kind: "document", index, document: value as Document };
+  return {
+    kind: "document",
+    index,
+    document: value as Document,
+    depth: measured.depth,
+    bytes: records.byteLength(index),
+  };
+}
+
+/** The parser's errors (all of them content-free: our own words, or JSON.parse's kind only) as reasons. */
+function parseRefusal(error: unknown): { code: DeadLetterReasonCode; message?: string } {
+  // JSON.parse messages quote the input, so they are not kept.
+  if (error instanceof SyntaxError) return { code: "not_json" };
+  const code = isBridgeError(error) ? PARSE_REFUSALS[error.code] : undefined;
+  if (code !== undefined) return { code, message: (error as Error).message };
+  // Anything else is a defect of the parser (a library's message may quote the record: only its name is kept).
+  return { code: "record_failed", message: `reading the record failed: ${errorName(error)}` };
+}
+
+const PARSE_REFUSALS: Readonly<Record<string, DeadLetterReasonCode | undefined>> = {
+  extended_json_invalid: "not_extended_json",
+  field_name_invalid: "invalid_field_name",
+  string_invalid: "invalid_string",
+  nesting_too_deep: "document_too_deep",
+};
+
+export function errorName(error: unknown): string {
+  return error instanceof Error ? error.name : typeof error;
 }
 
 function documentProblem(value: unknown, bson: BsonPort): { code: DeadLetterReasonCode; reason?: string } | undefined {
@@ -89,9 +118,4 @@ function documentProblem(value: unknown, bson: BsonPort): { code: DeadLetterReas
 
 function rejected(index: number, code: DeadLetterReasonCode, data: unknown, message?: string): RejectedRecord {
   return { kind: "rejected", index, refusal: refusal(code, message), data };
-}
-
-function firstLine(error: unknown): string {
-  const message = error instanceof Error ? error.message : String(error);
-  return message.split("\n")[0].slice(0, 200);
 }

@@ -3,9 +3,10 @@ import { idKey } from "../id-key";
 import type { Document, WriteOperation } from "../ports";
 import { isRefusal, type Refusal } from "./dead-letter-reasons";
 import { refusal } from "./dead-letter-reasons";
-import type { DecodedRecord } from "./decode-record";
+import { errorName, type DecodedRecord, type DocumentRecord } from "./decode-record";
+import { documentLimitProblem } from "./document-limits";
 import { olderThan, POSITION_FIELD, POSITION_PATH } from "./envelope-position";
-import type { ChangeToApply } from "./formats/record-format";
+import type { ChangeToApply, Recognition } from "./formats/record-format";
 import { recogniseRecord } from "./formats/record-formats";
 import { targetFor, targetWithoutNamespace, type Namespace, type Routing, type TargetProblem } from "./routing";
 
@@ -81,23 +82,17 @@ export function planWrites(
   for (const record of records) {
     if (record.kind !== "document") continue;
     let planned: { target: Namespace; write: PlannedWrite } | Refusal;
-    const recognised = recogniseRecord(record.document, bson);
-    if (recognised.kind === "document") {
-      let document = recognised.document;
-      if (!("_id" in document)) document = { _id: `${requestId}:${record.index}`, ...document };
-      const id = document._id;
-      const operation = { replaceOne: { filter: { _id: id }, replacement: document, upsert: true } };
-      planned = {
-        target: routing.defaultTarget,
-        write: { kind: "plain", index: record.index, id, key: idKey(id, bson), operation },
-      };
-    } else if (recognised.kind === "refused") {
-      planned = recognised.refusal;
-    } else {
-      const change = recognised.change;
-      if (change.basicJson) basicJson++;
-      planned = planChange(change, record.index, routing, targetCache, now);
-      if ("write" in planned && planned.write.kind === "liveness") heartbeats++;
+    try {
+      const recognised = recogniseRecord(record.document, bson);
+      if (recognised.kind === "change" && recognised.change.basicJson) basicJson++;
+      planned = planRecord(recognised, record, requestId, routing, targetCache, now, bson);
+      if (!isRefusal(planned)) {
+        if (planned.write.kind === "liveness") heartbeats++;
+        planned = documentLimitProblem(record, planned.write.operation, bson) || planned;
+      }
+    } catch (error) {
+      // Whatever a record makes go wrong here fails that record, never its batch.
+      planned = refusal("record_failed", `planning the record's write failed: ${errorName(error)}`);
     }
     if (isRefusal(planned)) {
       rejected.push({ index: record.index, refusal: planned });
@@ -133,6 +128,28 @@ export function planWrites(
   // Writes go in the order of the records that won, as the batch would have written them one by one.
   for (const round of rounds) for (const group of round) group.writes.sort((a, b) => a.index - b.index);
   return { rounds, superseded: candidates - kept, rejected, heartbeats, basicJson };
+}
+
+/** What one recognised record writes, and where; or why it cannot be written. */
+function planRecord(
+  recognised: Recognition,
+  record: DocumentRecord,
+  requestId: string,
+  routing: Routing,
+  targetCache: Map<string, Namespace | TargetProblem>,
+  now: number,
+  bson: BsonPort,
+): { target: Namespace; write: PlannedWrite } | Refusal {
+  if (recognised.kind === "refused") return recognised.refusal;
+  if (recognised.kind === "change") return planChange(recognised.change, record.index, routing, targetCache, now);
+  let document = recognised.document;
+  if (!("_id" in document)) document = { _id: `${requestId}:${record.index}`, ...document };
+  const id = document._id;
+  const operation = { replaceOne: { filter: { _id: id }, replacement: document, upsert: true } };
+  return {
+    target: routing.defaultTarget,
+    write: { kind: "plain", index: record.index, id, key: idKey(id, bson), operation },
+  };
 }
 
 /**

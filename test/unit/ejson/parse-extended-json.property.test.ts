@@ -16,9 +16,10 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { nodeBson } from "../../../src/adapters/bson/node-bson";
 import { parseExtendedJson } from "../../../src/core/ejson/parse-extended-json";
+import { isBridgeError } from "../../../src/core/errors";
 import { writeRelaxed } from "../../helpers/relaxed-writer";
 
-// Random BSON values of every type the fast path handles, plus some it hands to the library.
+// Random BSON values of every type the parser reads.
 const leaf = fc.oneof(
   fc.string({ unit: "grapheme" }),
   fc.integer().map((n) => new Int32(n)),
@@ -96,9 +97,39 @@ describe("parseExtendedJson agrees with EJSON.parse(text, {relaxed: false}), lon
     );
   });
 
-  it("on arbitrary plain JSON objects (including $-prefixed keys)", () => {
+  it("on arbitrary plain JSON objects (including $-prefixed keys): the same BSON, or a refusal of ours", () => {
+    // Wrapper keys now and then, so that malformed wrappers come up too. (Not $ref and $id: the
+    // specification keeps a DBRef-like object as it is, in its own key order, where the library
+    // builds a DBRef and writes $ref first.)
+    const anyKey = fc.oneof(
+      fc.string(),
+      fc.constantFrom("$oid", "$date", "$numberInt", "$binary", "$code", "$scope", "$minKey", "$type"),
+    );
+    const json = fc.letrec((tie) => ({
+      value: fc.oneof({ depthSize: "small" }, fc.jsonValue(), tie("object"), fc.array(tie("value"), { maxLength: 3 })),
+      object: fc.dictionary(anyKey, tie("value"), { maxKeys: 4 }),
+    })).object;
     fc.assert(
-      fc.property(fc.dictionary(fc.string(), fc.jsonValue()), (doc) => sameBson(JSON.stringify(doc))),
+      fc.property(json, (doc) => {
+        const text = JSON.stringify(doc);
+        let parsed: unknown;
+        try {
+          parsed = parseExtendedJson(text, nodeBson);
+        } catch (error) {
+          expect(isBridgeError(error) && error.kind === "refused").toBe(true);
+          return;
+        }
+        let library: string;
+        try {
+          library = bsonHex(libraryExact(text));
+        } catch {
+          // Only the record's own keys are read as names where the library reads a wrapper (and
+          // then fails, or makes the record a value that is no document).
+          expect(Object.keys(doc).some((key) => key.startsWith("$"))).toBe(true);
+          return;
+        }
+        expect(bsonHex(parsed)).toBe(library);
+      }),
       { numRuns: 1500 },
     );
   });
@@ -106,7 +137,6 @@ describe("parseExtendedJson agrees with EJSON.parse(text, {relaxed: false}), lon
   it.each([
     ["Int64 above 2^53", '{"n":{"$numberLong":"9007199254740993"}}'],
     ["Int64 overflowing 18 digits", '{"n":{"$numberLong":"9223372036854775807"}}'],
-    ["Int64 of 19 digits beyond the range (library path)", '{"n":{"$numberLong":"9223372036854775808"}}'],
     ["bare Int64 bounds", '{"max":9223372036854775807,"min":-9223372036854775808}'],
     ["bare integers just beyond the Int64 range", '{"a":9223372036854775808,"b":-9223372036854775809}'],
     ["bare integer of 20 digits", '{"n":18446744073709551615}'],
@@ -115,36 +145,28 @@ describe("parseExtendedJson agrees with EJSON.parse(text, {relaxed: false}), lon
       "digits inside strings and escapes",
       '{"s":"\\"9007199254740993\\\\","n":9007199254740993,"t":"9007199254740993"}',
     ],
-    ["long integer beside a library-only shape", '{"s":{"$symbol":"x"},"n":1217532254631850005}'],
     ["long integer in an array at the top of a field", '{"a":[[1217532254631850005],-1217532254631850005]}'],
     ["double 1.0 keeps its type", '{"d":{"$numberDouble":"1.0"}}'],
-    ["hexadecimal double text", '{"d":{"$numberDouble":"0x10"}}'],
-    ["negative zero int", '{"i":{"$numberInt":"-0"}}'],
     [
       "dates outside 1970-9999",
       '{"a":{"$date":{"$numberLong":"-62135596800000"}},"b":{"$date":{"$numberLong":"253402300800000"}}}',
     ],
     ["relaxed ISO date", '{"d":{"$date":"2026-11-22T03:33:00.123Z"}}'],
-    ["uuid shorthand (library path)", '{"u":{"$uuid":"c8edabc3-f738-4ca3-b68d-ab92a91478a4"}}'],
-    ["symbol (library path)", '{"s":{"$symbol":"x"}}'],
-    ["wrapper with an extra key", '{"x":{"$oid":"6565a1f0c2b4a1d2e3f40516","y":1}}'],
+    ["uuid shorthand", '{"u":{"$uuid":"c8edabc3-f738-4ca3-b68d-ab92a91478a4"}}'],
+    ["symbol", '{"s":{"$symbol":"x"}}'],
     ["decimal keeping trailing zeros", '{"d":{"$numberDecimal":"21.300"}}'],
     ["negative zero decimal", '{"d":{"$numberDecimal":"-0.00"}}'],
     ["15-digit decimal", '{"d":{"$numberDecimal":"999999999999999"}}'],
     ["decimal with a bare trailing point", '{"d":{"$numberDecimal":"1."}}'],
     ["decimal with leading zeros", '{"d":{"$numberDecimal":"000123.4500"}}'],
     ["query-like object", '{"q":{"$gt":5}}'],
-    ["binary in URL-safe base64", '{"b":{"$binary":{"base64":"3q2-7w__AgM=","subType":"00"}}}'],
-    ["binary with nonzero bits after its last byte", '{"b":{"$binary":{"base64":"AR==","subType":"80"}}}'],
-    ["binary with a newline inside", '{"b":{"$binary":{"base64":"AAA\\nAAA=","subType":"00"}}}'],
-    ["binary with padding inside", '{"b":{"$binary":{"base64":"QQ==QUJD","subType":"00"}}}'],
-    ["binary with non-ASCII", '{"b":{"$binary":{"base64":"QUé=","subType":"00"}}}'],
     [
       "binary of 65 bytes (Node's decoder)",
       `{"b":{"$binary":{"base64":"${Buffer.alloc(65, 7).toString("base64")}","subType":"00"}}}`,
     ],
     ["empty binary", '{"b":{"$binary":{"base64":"","subType":"05"}}}'],
-    ...["5", "fF", "80", "", "g1", "100", " 5"].map((subType) => [
+    ["long integer beside a symbol", '{"s":{"$symbol":"x"},"n":1217532254631850005}'],
+    ...["5", "fF", "80"].map((subType) => [
       `binary subtype "${subType}"`,
       `{"b":{"$binary":{"base64":"AA==","subType":"${subType}"}}}`,
     ]),

@@ -1,9 +1,15 @@
+import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { BridgeError } from "../../../src/core/errors";
 import { firehoseDefaults, firehoseSettings } from "../../../src/core/firehose/config";
 import { refusal, type DeadLetterReasonCode } from "../../../src/core/firehose/dead-letter-reasons";
-import { deadLetter, deadLetterStore, type DeadLetter } from "../../../src/core/firehose/dead-letters";
+import {
+  deadLetter,
+  deadLetterStore,
+  MAX_DEAD_LETTER_DATA,
+  type DeadLetter,
+} from "../../../src/core/firehose/dead-letters";
 import type { DataSourcePort } from "../../../src/core/ports";
 import { EmbeddedStore } from "../../../src/embedded/store";
 import { deadLettersIn } from "../../helpers/dead-letters";
@@ -34,6 +40,39 @@ describe("deadLetter: the stored shape of a refused record", () => {
       sourceArn: sourceArn ?? null,
       receivedAt: RECEIVED,
     });
+  });
+});
+
+describe("deadLetter: a bounded letter for a record of any size", () => {
+  it("keeps the start of data over MAX_DEAD_LETTER_DATA, with the whole text's length and SHA-256", () => {
+    const data = "QUJD".repeat(MAX_DEAD_LETTER_DATA / 2); // twice the limit
+    const letter = deadLetter(
+      { index: 0, refusal: refusal("document_too_large"), data },
+      { requestId: "big", receivedAt: RECEIVED },
+    );
+    expect(letter.data).toBe(data.slice(0, MAX_DEAD_LETTER_DATA));
+    expect(letter.dataTruncated).toEqual({
+      length: data.length,
+      sha256: createHash("sha256").update(data).digest("hex"),
+    });
+  });
+
+  it("keeps data of exactly MAX_DEAD_LETTER_DATA whole, and says nothing of truncation", () => {
+    const data = "A".repeat(MAX_DEAD_LETTER_DATA);
+    const letter = deadLetter(
+      { index: 0, refusal: refusal("not_json"), data },
+      { requestId: "r", receivedAt: RECEIVED },
+    );
+    expect(letter.data).toBe(data);
+    expect("dataTruncated" in letter).toBe(false);
+  });
+
+  it("cuts a long reason (a server's message) to keep the letter small", () => {
+    const letter = deadLetter(
+      { index: 0, refusal: refusal("database_refused", "x".repeat(5000)), data: "e30=" },
+      { requestId: "r", receivedAt: RECEIVED },
+    );
+    expect(letter.reason).toHaveLength(1001);
   });
 });
 

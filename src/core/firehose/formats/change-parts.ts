@@ -3,7 +3,8 @@ import { idKey, matchesId } from "../../id-key";
 import type { Document } from "../../ports";
 import type { Namespace } from "../routing";
 import { refusal, type Refusal } from "../dead-letter-reasons";
-import { idProblem } from "./document-id";
+import { idProblem, positionFieldRefusal } from "./document-id";
+import { POSITION_FIELD } from "../envelope-position";
 import { refused, type ChangeToApply, type Recognition } from "./record-format";
 
 /*
@@ -93,6 +94,8 @@ export function readChange(record: Document, source: ChangeSource, bson: BsonPor
       }
       if (!("_id" in full) || !matchesId(full._id, id, key, bson))
         return refused(refusal("change_document_key_mismatch"));
+      const stored = storedDocumentProblem(full);
+      if (stored !== undefined) return refused(stored);
       fullDocument = full;
     }
   }
@@ -103,6 +106,8 @@ export function readChange(record: Document, source: ChangeSource, bson: BsonPor
   if (needsDescription && description !== undefined && description !== null) {
     const problem = updateDescriptionProblem(description, bson);
     if (problem !== undefined) return refused(refusal("change_invalid_update", problem));
+    const paths = updatePathProblem(description as UpdateDescription);
+    if (paths !== undefined) return refused(paths);
     updateDescription = description as Document;
   }
   return {
@@ -131,6 +136,60 @@ function isNamespace(ns: { db?: unknown; coll?: unknown } | null): boolean {
     typeof ns.coll === "string" &&
     ns.coll !== ""
   );
+}
+
+/**
+ * What keeps a change's full document from being stored as the mirror's document: the webhook's
+ * position field (the document would pass for newer than every change), or a top-level field
+ * starting with "$" (a replacement cannot hold one: MongoDB refuses it, DollarPrefixedFieldName).
+ */
+function storedDocumentProblem(full: Document): Refusal | undefined {
+  if (full[POSITION_FIELD] !== undefined) return positionFieldRefusal("fullDocument");
+  for (const name in full) {
+    if (name.charCodeAt(0) === 36 /* $ */)
+      return refusal("top_level_operator", `fullDocument's top-level field "${name.slice(0, 64)}" starts with "$"`);
+  }
+  return undefined;
+}
+
+interface UpdateDescription {
+  readonly updatedFields: Document;
+  readonly removedFields: string[];
+}
+
+/**
+ * The update paths MongoDB would refuse, checked before the write so that the outcome is the same
+ * on every store: the position field (refused as such), `_id` (ImmutableField), an empty field name
+ * or a NUL (EmptyFieldName; a BSON name cannot hold a NUL), a first name starting with "$"
+ * (DollarPrefixedFieldName), and two paths where one is the other or inside it
+ * (ConflictingUpdateOperators).
+ */
+function updatePathProblem({ updatedFields, removedFields }: UpdateDescription): Refusal | undefined {
+  const paths = Object.keys(updatedFields).concat(removedFields);
+  const seen: Record<string, true> = Object.create(null) as Record<string, true>;
+  for (const path of paths) {
+    const first = path.split(".")[0];
+    if (first === POSITION_FIELD) return positionFieldRefusal("updateDescription");
+    const broken =
+      first === "_id"
+        ? "changes _id, which MongoDB never changes"
+        : path.split(".").indexOf("") !== -1 || path.indexOf("\0") !== -1
+          ? "has a path with an empty field name or a NUL"
+          : first.charCodeAt(0) === 36
+            ? 'has a path starting with "$"'
+            : seen[path]
+              ? "sets or removes one path twice"
+              : undefined;
+    if (broken !== undefined) return refusal("change_invalid_update", `updateDescription ${broken}`);
+    seen[path] = true;
+  }
+  for (const path of paths) {
+    for (let dot = path.indexOf("."); dot !== -1; dot = path.indexOf(".", dot + 1)) {
+      if (seen[path.slice(0, dot)])
+        return refusal("change_invalid_update", "updateDescription changes a path and a path inside it");
+    }
+  }
+  return undefined;
 }
 
 /**

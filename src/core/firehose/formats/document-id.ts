@@ -1,4 +1,6 @@
 import type { BsonPort } from "../../bson-port";
+import { refusal, type Refusal } from "../dead-letter-reasons";
+import { POSITION_FIELD } from "../envelope-position";
 
 const NOT_AN_ID = "cannot be an array, a regular expression or undefined";
 
@@ -18,4 +20,15 @@ export function idProblem(id: unknown, bson: BsonPort): string | undefined {
     if (key.charCodeAt(0) === 36 /* $ */) return `cannot be a document with a $-prefixed field ("${key.slice(0, 64)}")`;
   }
   return undefined;
+}
+
+/**
+ * The refusal of a record that brings the webhook's own position field (docs/record-format.md):
+ * `what` ("the document", "fullDocument", "updateDescription") says where it was.
+ */
+export function positionFieldRefusal(what: string): Refusal {
+  return refusal(
+    "position_field_reserved",
+    `${what} brings ${POSITION_FIELD}, the field the webhook keeps each document's change position in`,
+  );
 }

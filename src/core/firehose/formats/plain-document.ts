@@ -1,7 +1,8 @@
 import type { BsonPort } from "../../bson-port";
 import type { Document } from "../../ports";
 import { refusal } from "../dead-letter-reasons";
-import { idProblem } from "./document-id";
+import { POSITION_FIELD } from "../envelope-position";
+import { idProblem, positionFieldRefusal } from "./document-id";
 import { refused, type Recognition, type RecordFormat } from "./record-format";
 
 /**
@@ -16,6 +17,8 @@ export const plainDocument: RecordFormat = {
       const problem = idProblem(record._id, bson);
       if (problem !== undefined) return refused(refusal("invalid_id", `_id ${problem}`));
     }
+    // Stored, it would pass for the document's change position and make every later change stale.
+    if (record[POSITION_FIELD] !== undefined) return refused(positionFieldRefusal("the document"));
     return { kind: "document", document: record };
   },
 };

@@ -172,7 +172,6 @@ describe("plain documents: which _id can be stored", () => {
     { name: "an array", id: [1, 2] },
     { name: "a regular expression", id: { $regularExpression: { pattern: "a", options: "" } } },
     { name: "a document with an operator", id: { $gt: 1 } },
-    { name: "a broken ObjectId wrapper", id: { $oid: null } },
   ])("$name is refused (invalid_id)", ({ id }) => {
     const recognition = recogniseRecord(parse({ _id: id, v: 1 }), nodeBson);
     expect(recognition).toEqual({
