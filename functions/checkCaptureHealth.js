@@ -71,7 +71,10 @@ var ERRORS = {
   unexpected: { kind: "unavailable", message: "the receiver could not store the batch; retry" },
   kinesis_gave_up: { kind: "unavailable", message: "PutRecords gave up" },
   record_too_large: { kind: "refused", message: "the record is above the size limit even without its documents" },
-  field_name_nul: { kind: "refused", message: "a field name contains a NUL character" },
+  field_name_invalid: { kind: "refused", message: "a field name cannot be held by BSON as it is" },
+  extended_json_invalid: { kind: "refused", message: "data is not valid Extended JSON" },
+  string_invalid: { kind: "refused", message: "a string holds an unpaired UTF-16 surrogate" },
+  nesting_too_deep: { kind: "refused", message: "the record nests too deep" },
   snapshot_signal_invalid: { kind: "refused", message: "the snapshot signal is invalid" },
   snapshot_read_position: {
     kind: "misconfigured",
@@ -221,7 +224,7 @@ var json = (raw, name) => {
   }
 };
 
-// src/core/firehose/routing.ts
+// src/core/stream-format/captured-namespaces.ts
 var capturedParser = (raw, name) => {
   const list = typeof raw === "string" && !raw.trim().startsWith("[") ? raw.split(",").map((s) => s.trim()).filter(Boolean) : json(raw, name);
   if (!Array.isArray(list) || !list.every((item) => typeof item === "string")) {
@@ -229,6 +232,7 @@ var capturedParser = (raw, name) => {
   }
   return new Set(list);
 };
+var capturedNamespacesSetting = setting("CAPTURED_NAMESPACES", capturedParser, () => /* @__PURE__ */ new Set());
 
 // src/core/capture/health-config.ts
 var ADMIN_API_DEFAULT_URL = "https://services.cloud.mongodb.com/api/admin/v3.0";
@@ -244,7 +248,7 @@ var captureHealthSettings = {
   autoResume: setting("CAPTURE_AUTO_RESUME", flag, false),
   stallAfterMs: setting("CAPTURE_STALL_AFTER_MS", wholeNumber(1e3, 36e5), DEFAULT_STALL_AFTER_MS),
   /** Which namespaces are captured (generated from the capture list): what a reconcile re-reads. */
-  captured: setting("CAPTURED_NAMESPACES", capturedParser, () => /* @__PURE__ */ new Set())
+  captured: capturedNamespacesSetting
 };
 var CAPTURE_HEALTH_VALUE_NAMES = settingNames(captureHealthSettings);
 function readCaptureHealthConfig(read) {

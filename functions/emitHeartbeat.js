@@ -233,11 +233,8 @@ async function emitHeartbeat(deps) {
   const outboxDepth = await countMatching(deps.outbox);
   const last = await deps.status.findOne({ _id: `${app}:lastSuccessfulPut` });
   const previous = deps.checkCapture ? await deps.heartbeat.findOne({ _id: app }) : null;
-  await deps.heartbeat.updateOne(
-    { _id: app },
-    { $set: { app, at, outboxDepth, lastSuccessfulPutAt: last ? last.at : null } },
-    { upsert: true }
-  );
+  const beat = { app, at, outboxDepth, lastSuccessfulPutAt: last ? last.at : null };
+  await deps.heartbeat.updateOne({ _id: app }, { $set: beat }, { upsert: true });
   let capture;
   if (deps.checkCapture) {
     const heartbeatWrittenAt = previous && previous.at instanceof Date ? previous.at : null;

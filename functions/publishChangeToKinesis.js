@@ -1439,7 +1439,7 @@ function partitionKeyFor(id, bson) {
   return key;
 }
 
-// src/core/producer-extras.ts
+// src/core/stream-format/record-field.ts
 var PRODUCER_EXTRAS_FIELD = "_akb";
 
 // src/core/capture/envelope.ts

@@ -2057,6 +2057,9 @@ async function putAllRecords(entries, deps) {
   }
 }
 
+// src/core/stream-format/record-field.ts
+var PRODUCER_EXTRAS_FIELD = "_akb";
+
 // src/core/capture/partition-key.ts
 var import_crypto = require("crypto");
 var MAX_PARTITION_KEY = 256;
@@ -2069,9 +2072,6 @@ function partitionKeyFor(id, bson) {
     key = `sha256:${(0, import_crypto.createHash)("sha256").update(key, "utf8").digest("hex")}`;
   return key;
 }
-
-// src/core/producer-extras.ts
-var PRODUCER_EXTRAS_FIELD = "_akb";
 
 // src/core/capture/envelope.ts
 var RecordTooLargeError = class extends BridgeError {
@@ -2242,10 +2242,19 @@ function typesFrom(first, end) {
   return types;
 }
 
-// src/core/reconcile-format.ts
+// src/core/stream-format/reconcile-records.ts
 var RECONCILE_OPERATION = "reconcile";
 function closingPartitionKey(id, namespace, part) {
   return `reconcile:${id}:${namespace}:${part}`;
+}
+function closingRecordDocument(fields, ns, readPosition, wallTime) {
+  return {
+    operationType: RECONCILE_OPERATION,
+    clusterTime: readPosition,
+    wallTime,
+    ns,
+    [PRODUCER_EXTRAS_FIELD]: { reconcile: fields }
+  };
 }
 
 // src/core/capture/reconcile.ts
@@ -2325,13 +2334,7 @@ function closingRecord(fields, readPosition, wallTime, bson) {
   let sent = 0;
   for (const range2 of ranges) sent += range2[1] - range2[0];
   const reconcile = { id: fields.id, part: fields.part, parts: fields.parts, sent, ranges };
-  const record = {
-    operationType: RECONCILE_OPERATION,
-    clusterTime: readPosition,
-    wallTime,
-    ns: { db: fields.db, coll: fields.coll },
-    _akb: { reconcile }
-  };
+  const record = closingRecordDocument(reconcile, { db: fields.db, coll: fields.coll }, readPosition, wallTime);
   const data = canonicalEjson(record, bson);
   const partitionKey = partitionKeyFor(
     closingPartitionKey(fields.id, `${fields.db}.${fields.coll}`, fields.part),
@@ -2622,7 +2625,8 @@ async function encodeChunk(documents, db, coll, signalId, deps, run, stamp) {
     const event = shapeSnapshotRead(document, db, coll, wallTime, deps.config, deps.bson);
     if (event === null) continue;
     if (stamp.clusterTime !== void 0) event.clusterTime = stamp.clusterTime;
-    if (stamp.sequence) event._akb = { ...event._akb, reconcile: stamp.sequence.peek() };
+    if (stamp.sequence)
+      event[PRODUCER_EXTRAS_FIELD] = { ...event[PRODUCER_EXTRAS_FIELD], reconcile: stamp.sequence.peek() };
     const id = `snapshot:${signalId}:${db}.${coll}:${idKey(document._id, deps.bson)}`;
     try {
       records.push({ record: buildKinesisRecord(event, deps.config, deps.bson), id });

@@ -33,10 +33,7 @@ const GROUPS: readonly (readonly [string, RegExp])[] = [
     /^src\/core\/capture\/(shape-event|match-filter|field-paths|mask-value|capture-options|capture-list)\.ts$/,
   ],
   ["publish, outbox", /^src\/core\/capture\/(publish-change|drain-outbox|outbox|heartbeat-on-stream)\.ts$/],
-  [
-    "stream records",
-    /^src\/core\/(capture\/(envelope|partition-key)\.ts|stream-format\/|producer-extras\.ts|reconcile-format\.ts)/,
-  ],
+  ["stream records", /^src\/core\/(capture\/(envelope|partition-key)\.ts|stream-format\/)/],
   ["Kinesis client, SigV4 (aws4)", /^(src\/(adapters\/kinesis|core\/kinesis)\/|node_modules\/aws4\/)/],
   ["webhook", /^src\/(core\/firehose\/|adapters\/app-services\/firehose-endpoint\.ts|adapters\/bson\/)/],
   ["Extended JSON reader", /^src\/core\/ejson\//],

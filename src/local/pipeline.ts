@@ -10,7 +10,7 @@ import { BridgeError } from "../core/errors";
 import { nodeBson } from "../adapters/bson/node-bson";
 import { firehoseSettings, readFirehoseConfig } from "../core/firehose/config";
 import { deadLetterStore, type DeadLetterStore } from "../core/firehose/dead-letters";
-import { POSITION_FIELD } from "../core/firehose/envelope-position";
+import { POSITION_FIELD } from "../core/firehose/position-field";
 import { countMatching, type CollectionPort, type DataSourcePort, type Document } from "../core/ports";
 import { readSetting, type Setting } from "../core/settings";
 import { EmbeddedStore } from "../embedded/store";

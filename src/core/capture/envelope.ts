@@ -4,7 +4,7 @@ import { BridgeError } from "../errors";
 import type { Document } from "../ports";
 import type { CaptureConfig } from "./config";
 import { partitionKeyFor } from "./partition-key";
-import { PRODUCER_EXTRAS_FIELD } from "../producer-extras";
+import { PRODUCER_EXTRAS_FIELD } from "../stream-format/record-field";
 
 /** The change event App Services hands a database trigger (the change-stream event). */
 export interface ChangeEvent {

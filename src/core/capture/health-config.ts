@@ -1,4 +1,4 @@
-import { capturedParser } from "../firehose/routing";
+import { capturedNamespacesSetting } from "../stream-format/captured-namespaces";
 import type { ValueReader } from "../ports";
 import {
   credential,
@@ -40,7 +40,7 @@ export const captureHealthSettings = {
   autoResume: setting("CAPTURE_AUTO_RESUME", flag, false),
   stallAfterMs: setting("CAPTURE_STALL_AFTER_MS", wholeNumber(1_000, 3_600_000), DEFAULT_STALL_AFTER_MS),
   /** Which namespaces are captured (generated from the capture list): what a reconcile re-reads. */
-  captured: setting("CAPTURED_NAMESPACES", capturedParser, () => new Set<string>()),
+  captured: capturedNamespacesSetting,
 };
 
 /** The values only the heartbeat reads, besides the capture values. */

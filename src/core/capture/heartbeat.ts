@@ -1,6 +1,7 @@
 import { countMatching, type Clock, type CollectionPort, type Logger } from "../ports";
 import { describeError } from "../errors";
 import type { CaptureHealthReport } from "./capture-health";
+import type { HeartbeatDocument } from "../stream-format/heartbeat";
 
 /** What the capture check needs from the beat: read before the beat writes its own document. */
 export interface CaptureCheckHandoff {
@@ -63,11 +64,8 @@ export async function emitHeartbeat(deps: HeartbeatDeps): Promise<HeartbeatResul
   const outboxDepth = await countMatching(deps.outbox);
   const last = await deps.status.findOne({ _id: `${app}:lastSuccessfulPut` });
   const previous = deps.checkCapture ? await deps.heartbeat.findOne({ _id: app }) : null;
-  await deps.heartbeat.updateOne(
-    { _id: app },
-    { $set: { app, at, outboxDepth, lastSuccessfulPutAt: last ? last.at : null } },
-    { upsert: true },
-  );
+  const beat: HeartbeatDocument = { app, at, outboxDepth, lastSuccessfulPutAt: last ? (last.at as Date) : null };
+  await deps.heartbeat.updateOne({ _id: app }, { $set: beat }, { upsert: true });
   let capture: CaptureCheckSummary | undefined;
   if (deps.checkCapture) {
     const heartbeatWrittenAt = previous && previous.at instanceof Date ? previous.at : null;

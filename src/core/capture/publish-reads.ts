@@ -11,6 +11,7 @@ import {
   RetryExhaustedError,
 } from "../kinesis/put-records";
 import type { Document } from "../ports";
+import { PRODUCER_EXTRAS_FIELD } from "../stream-format/record-field";
 import { buildKinesisRecord, RecordTooLargeError, type KinesisRecord } from "./envelope";
 import { enqueue } from "./outbox";
 import { afterChunk, nextChunkQuery, type IdBounds, type ReadPoint } from "./read-order";
@@ -145,7 +146,8 @@ async function encodeChunk(
     const event = shapeSnapshotRead(document, db, coll, wallTime, deps.config, deps.bson);
     if (event === null) continue; // outside the capture list's match
     if (stamp.clusterTime !== undefined) event.clusterTime = stamp.clusterTime;
-    if (stamp.sequence) event._akb = { ...event._akb, reconcile: stamp.sequence.peek() };
+    if (stamp.sequence)
+      event[PRODUCER_EXTRAS_FIELD] = { ...event[PRODUCER_EXTRAS_FIELD], reconcile: stamp.sequence.peek() };
     const id = `snapshot:${signalId}:${db}.${coll}:${idKey(document._id, deps.bson)}`;
     try {
       records.push({ record: buildKinesisRecord(event, deps.config, deps.bson), id });

@@ -2,12 +2,12 @@ import { canonicalEjson } from "../canonical-ejson";
 import type { BsonPort } from "../bson-port";
 import { describeError, failed, failure, ok, type Result } from "../errors";
 import type { CollectionPort, Document } from "../ports";
-import { closingPartitionKey, RECONCILE_OPERATION, type ClosingFields } from "../reconcile-format";
+import { closingPartitionKey, closingRecordDocument, type ClosingFields } from "../stream-format/reconcile-records";
 import type { KinesisRecord } from "./envelope";
 import { partitionKeyFor } from "./partition-key";
 
 /*
- * The producer's side of snapshots' read position and of reconciles (see reconcile-format.ts for
+ * The producer's side of snapshots' read position and of reconciles (see stream-format/reconcile-records.ts for
  * the records, firehose/reconcile.ts for what the webhook does with them).
  *
  * Read position. At its first claim a snapshot takes the cluster's current time R0 ($$CLUSTER_TIME,
@@ -151,13 +151,7 @@ export function closingRecord(
   let sent = 0;
   for (const range of ranges) sent += range[1] - range[0];
   const reconcile: ClosingFields = { id: fields.id, part: fields.part, parts: fields.parts, sent, ranges };
-  const record = {
-    operationType: RECONCILE_OPERATION,
-    clusterTime: readPosition,
-    wallTime,
-    ns: { db: fields.db, coll: fields.coll },
-    _akb: { reconcile },
-  };
+  const record = closingRecordDocument(reconcile, { db: fields.db, coll: fields.coll }, readPosition, wallTime);
   const data = canonicalEjson(record, bson);
   const partitionKey = partitionKeyFor(
     closingPartitionKey(fields.id, `${fields.db}.${fields.coll}`, fields.part),

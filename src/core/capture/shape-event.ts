@@ -1,7 +1,7 @@
 import type { BsonPort } from "../bson-port";
 import type { Document } from "../ports";
 import { misconfigured } from "../settings";
-import { PRODUCER_EXTRAS_FIELD } from "../producer-extras";
+import { PRODUCER_EXTRAS_FIELD } from "../stream-format/record-field";
 import { optionsFor, type CaptureOptions, type CaptureOptionsTable } from "./capture-options";
 import type { ChangeEvent } from "./envelope";
 import {

@@ -2,7 +2,7 @@ import type { BsonPort } from "../bson-port";
 import { BridgeError } from "../errors";
 import { idKey } from "../id-key";
 import type { CollectionPort, WriteOperation } from "../ports";
-import { POSITION_FIELD } from "./envelope-position";
+import { POSITION_FIELD } from "./position-field";
 import { refusal, type Refusal } from "./dead-letter-reasons";
 import type { PlannedWrite, TargetWrites } from "./plan-writes";
 import { bulkWriteKeepingRefusals, isDuplicateIdError } from "./bulk-write-refusals";

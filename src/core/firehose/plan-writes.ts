@@ -5,7 +5,7 @@ import { isRefusal, type Refusal } from "./dead-letter-reasons";
 import { refusal } from "./dead-letter-reasons";
 import { errorName, type DecodedRecord, type DocumentRecord } from "./decode-record";
 import { documentLimitProblem } from "./document-limits";
-import { olderThan, POSITION_FIELD, POSITION_PATH } from "./envelope-position";
+import { olderThan, POSITION_FIELD, POSITION_PATH } from "./position-field";
 import type { ChangeToApply, Recognition } from "./formats/record-format";
 import { recogniseRecord } from "./formats/record-formats";
 import { targetFor, targetWithoutNamespace, type Namespace, type Routing, type TargetProblem } from "./routing";

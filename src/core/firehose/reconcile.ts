@@ -1,17 +1,17 @@
 import type { BsonPort } from "../bson-port";
 import { BridgeError } from "../errors";
 import { countMatching, type CollectionPort, type DataSourcePort, type Document, type Logger } from "../ports";
-import { RECONCILE_OPERATION } from "../reconcile-format";
+import { isClosingRecord, readClosingRecord, readMarkOf } from "../stream-format/reconcile-records";
 import { reconcileFloorId } from "./apply-changes";
 import { changePosition } from "./formats/change-parts";
 import { isRefusal, refusal, type Refusal } from "./dead-letter-reasons";
 import type { DecodedRecord } from "./decode-record";
-import { POSITION_FIELD } from "./envelope-position";
+import { POSITION_FIELD } from "./position-field";
 import { targetFor, type Namespace, type Routing, type TargetProblem } from "./routing";
 import { bulkWriteKeepingRefusals } from "./bulk-write-refusals";
 
 /*
- * The webhook's side of a reconcile (the records: reconcile-format.ts; the producer:
+ * The webhook's side of a reconcile (the records: stream-format/reconcile-records.ts; the producer:
  * capture/reconcile.ts). A reconcile re-reads every live document of a collection at read position
  * R (its reads carry R as clusterTime), and once every one of those reads has been applied, removes
  * the target's documents of that collection that are older than R: the source no longer has them.
@@ -78,14 +78,12 @@ export function takeReconcileRecords(
     const record = records[k];
     if (record.kind !== "document") continue;
     const document = record.document;
-    const operation = document.operationType;
-    if (operation === "read") {
-      const mark = readMark(document, bson);
-      if (mark) {
-        batch.marks.add(markId(mark.base, mark.part, mark.seq));
-        batch.touched.set(mark.base, { reconcile: mark.reconcile, ns: mark.ns });
-      }
-    } else if (operation === RECONCILE_OPERATION && isObject(document.ns) && isObject(document[POSITION_FIELD])) {
+    const mark = readMarkOf(document, bson);
+    if (mark) {
+      const base = rowBase(mark.id, mark.ns);
+      batch.marks.add(markId(base, mark.part, mark.seq));
+      batch.touched.set(base, { reconcile: mark.id, ns: mark.ns });
+    } else if (isClosingRecord(document)) {
       if (!kept) kept = records.slice(0, k);
       const closing = readClosing(document, bson, routing, targets);
       if (isRefusal(closing)) refused.push({ index: record.index, refusal: closing });
@@ -208,23 +206,6 @@ async function sweepIfComplete(reconcile: string, ns: string, deps: ReconcileDep
   return sweep;
 }
 
-/** The mark a reconcile's read carries, or undefined (a plain snapshot's read, or a malformed mark). */
-function readMark(
-  document: Document,
-  bson: BsonPort,
-): { reconcile: string; ns: string; base: string; part: number; seq: number } | undefined {
-  const extras = document[POSITION_FIELD];
-  const mark = isObject(extras) ? (extras as Document).reconcile : undefined;
-  if (!isObject(mark)) return undefined;
-  const { id, part, seq } = mark as Document;
-  const ns = namespaceOf(document.ns);
-  const partNumber = wholeNumber(part, bson);
-  const seqNumber = wholeNumber(seq, bson);
-  if (typeof id !== "string" || id === "" || ns === undefined || partNumber === undefined || seqNumber === undefined)
-    return undefined;
-  return { reconcile: id, ns, base: rowBase(id, ns), part: partNumber, seq: seqNumber };
-}
-
 /** A closing record as its part row, or why it cannot be accepted. */
 function readClosing(
   document: Document,
@@ -232,28 +213,15 @@ function readClosing(
   routing: Routing,
   targets: Map<string, Namespace | TargetProblem>,
 ): { row: Document } | Refusal {
-  const invalid = (why: string) => refusal("reconcile_invalid", `reconcile closing record: ${why}`);
-  const fields = (document[POSITION_FIELD] as Document).reconcile;
-  if (!isObject(fields)) return invalid("no _akb.reconcile");
-  const { id, part, parts, sent, ranges } = fields as Document;
-  const ns = namespaceOf(document.ns);
-  if (ns === undefined) return invalid("no ns.db / ns.coll");
-  if (typeof id !== "string" || id === "" || id.length > 512) return invalid("id must be a non-empty string");
-  const partNumber = wholeNumber(part, bson);
-  const partCount = wholeNumber(parts, bson);
-  const sentCount = wholeNumber(sent, bson);
-  if (partCount === undefined || partCount < 1) return invalid("parts must be a whole number of at least 1");
-  if (partNumber === undefined || partNumber >= partCount) return invalid("part must be a whole number below parts");
-  if (sentCount === undefined) return invalid("sent must be a whole number");
-  const seqRanges = readRanges(ranges === undefined ? [[0, sentCount]] : ranges, bson);
-  if (seqRanges === undefined) return invalid("ranges must be ascending [from, to] pairs of whole numbers");
-  let total = 0;
-  for (const range of seqRanges) total += range[1] - range[0];
-  if (total !== sentCount) return invalid("sent must equal the numbers its ranges hold");
-  if (bson.bsonType(document.clusterTime) !== "Timestamp") return invalid("clusterTime must be a Timestamp");
-  const readPosition = changePosition({ operationType: "read", clusterTime: document.clusterTime }, "", bson) as string;
+  const closing = readClosingRecord(document, bson);
+  if ("invalid" in closing) return refusal("reconcile_invalid", `reconcile closing record: ${closing.invalid}`);
+  const { id, ns, part: partNumber, parts: partCount, sent: sentCount, ranges: seqRanges } = closing;
+  const readPosition = changePosition({ operationType: "read", clusterTime: closing.clusterTime }, "", bson) as string;
   if (ns === routing.heartbeatSource)
-    return invalid("the heartbeat collection is recorded as liveness, not mirrored: nothing to reconcile");
+    return refusal(
+      "reconcile_invalid",
+      "reconcile closing record: the heartbeat collection is recorded as liveness, not mirrored: nothing to reconcile",
+    );
   const dot = ns.indexOf(".");
   const target = targetFor(routing, { db: ns.slice(0, dot), coll: ns.slice(dot + 1) }, targets);
   if ("problem" in target) return refusal(target.problem, target.reason);
@@ -272,21 +240,6 @@ function readClosing(
   return { row };
 }
 
-function readRanges(value: unknown, bson: BsonPort): [number, number][] | undefined {
-  if (!Array.isArray(value)) return undefined;
-  const out: [number, number][] = [];
-  let end = 0;
-  for (const pair of value) {
-    if (!Array.isArray(pair) || pair.length !== 2) return undefined;
-    const from = wholeNumber(pair[0], bson);
-    const to = wholeNumber(pair[1], bson);
-    if (from === undefined || to === undefined || from < end || to < from) return undefined;
-    out.push([from, to]);
-    end = to;
-  }
-  return out;
-}
-
 /** Row ids: the parts joined by "|", which escaped ids and namespaces never hold. */
 function rowBase(reconcile: string, ns: string): string {
   return `${escapeRowPart(reconcile)}|${escapeRowPart(ns)}`;
@@ -299,28 +252,6 @@ function escapeRowPart(text: string): string {
 /** Sequence numbers padded, so that a part's marks sort (and count by range) in number order. */
 function markId(base: string, part: number, seq: number): string {
   return `m|${base}|${part}|${String(seq).padStart(15, "0")}`;
-}
-
-function namespaceOf(ns: unknown): string | undefined {
-  if (!isObject(ns)) return undefined;
-  const { db, coll } = ns as Document;
-  return typeof db === "string" && db !== "" && typeof coll === "string" && coll !== "" ? `${db}.${coll}` : undefined;
-}
-
-/** A whole number from 0 to 2^53 however the parser typed it (number, Int32, Long, Double). */
-function wholeNumber(value: unknown, bson: BsonPort): number | undefined {
-  let n: number | undefined;
-  if (typeof value === "number") n = value;
-  else {
-    const type = bson.bsonType(value);
-    if (type === "Long") n = (value as { toNumber(): number }).toNumber();
-    else if (type === "Int32" || type === "Double") n = (value as { valueOf(): number }).valueOf();
-  }
-  return n !== undefined && n >= 0 && n <= 9007199254740991 && Math.floor(n) === n ? n : undefined;
-}
-
-function isObject(value: unknown): boolean {
-  return value !== null && typeof value === "object" && !Array.isArray(value);
 }
 
 function deletedCount(result: unknown): number {

@@ -108,21 +108,6 @@ export const namespaceMapParser: Parser<Record<string, string>> = (raw, name) =>
   return out;
 };
 
-/** CAPTURED_NAMESPACES as generated from the capture list: a JSON array (or comma list) of "db.coll". */
-export const capturedParser: Parser<Set<string>> = (raw, name) => {
-  const list =
-    typeof raw === "string" && !raw.trim().startsWith("[")
-      ? raw
-          .split(",")
-          .map((s) => s.trim())
-          .filter(Boolean)
-      : json(raw, name);
-  if (!Array.isArray(list) || !list.every((item) => typeof item === "string")) {
-    throw new BridgeError("setting_invalid", `${name} must be a list of "db.collection" names`);
-  }
-  return new Set(list as string[]);
-};
-
 /** FIREHOSE_UNMAPPED_TARGET: "default" (undefined) or a "database.collection" template with {db} and/or {coll}. */
 export const templateParser: Parser<string | undefined> = (raw, name) => {
   if (raw === "default") return undefined;

@@ -4,7 +4,7 @@ import type { Document } from "../../ports";
 import type { Namespace } from "../routing";
 import { refusal, type Refusal } from "../dead-letter-reasons";
 import { idProblem, positionFieldRefusal } from "./document-id";
-import { POSITION_FIELD } from "../envelope-position";
+import { POSITION_FIELD } from "../position-field";
 import { refused, type ChangeToApply, type Recognition } from "./record-format";
 
 /*

@@ -2,8 +2,10 @@ import type { Document } from "../ports";
 
 /**
  * The reserved top-level field the webhook keeps in every document it writes from a change event:
- * `_akb: { pos: "<position>" }` (see change-event.ts). The position orders changes of one document;
- * storing it in the document makes "apply only if newer" one conditional write.
+ * `_akb: { pos: "<position>", ns: "<source>" }` (docs/design.md#position). The position orders
+ * changes of one document; storing it in the document makes "apply only if newer" one conditional
+ * write. The same name on a record on the stream is the producer's field (`PRODUCER_EXTRAS_FIELD`,
+ * stream-format/record-field.ts), another thing: this one belongs to the mirror alone.
  */
 export const POSITION_FIELD = "_akb";
 
