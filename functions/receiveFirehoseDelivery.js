@@ -1877,6 +1877,90 @@ function olderThan(id, position) {
   return { _id: id, $or: [NO_POSITION, older] };
 }
 
+// src/core/stream-format/record-field.ts
+var PRODUCER_EXTRAS_FIELD = "_akb";
+
+// src/core/stream-format/reconcile-records.ts
+var RECONCILE_OPERATION = "reconcile";
+function isClosingRecord(record) {
+  return record.operationType === RECONCILE_OPERATION && isObject2(record.ns) && isObject2(record[PRODUCER_EXTRAS_FIELD]);
+}
+function readMarkOf(record, bson) {
+  if (record.operationType !== "read") return void 0;
+  const extras = record[PRODUCER_EXTRAS_FIELD];
+  const mark = isObject2(extras) ? extras.reconcile : void 0;
+  if (!isObject2(mark)) return void 0;
+  const { id, part, seq } = mark;
+  const ns = namespaceOf(record.ns);
+  const partNumber = wholeNumber(part, bson);
+  const seqNumber = wholeNumber(seq, bson);
+  if (typeof id !== "string" || id === "" || ns === void 0 || partNumber === void 0 || seqNumber === void 0)
+    return void 0;
+  return { id, ns, part: partNumber, seq: seqNumber };
+}
+function readClosingRecord(record, bson) {
+  const invalid = (why) => ({ invalid: why });
+  const fields = record[PRODUCER_EXTRAS_FIELD].reconcile;
+  if (!isObject2(fields)) return invalid(`no ${PRODUCER_EXTRAS_FIELD}.reconcile`);
+  const { id, part, parts, sent, ranges } = fields;
+  const ns = namespaceOf(record.ns);
+  if (ns === void 0) return invalid("no ns.db / ns.coll");
+  if (typeof id !== "string" || id === "" || id.length > 512) return invalid("id must be a non-empty string");
+  const partNumber = wholeNumber(part, bson);
+  const partCount = wholeNumber(parts, bson);
+  const sentCount = wholeNumber(sent, bson);
+  if (partCount === void 0 || partCount < 1) return invalid("parts must be a whole number of at least 1");
+  if (partNumber === void 0 || partNumber >= partCount) return invalid("part must be a whole number below parts");
+  if (sentCount === void 0) return invalid("sent must be a whole number");
+  const seqRanges = readRanges(ranges === void 0 ? [[0, sentCount]] : ranges, bson);
+  if (seqRanges === void 0) return invalid("ranges must be ascending [from, to] pairs of whole numbers");
+  let total = 0;
+  for (const range of seqRanges) total += range[1] - range[0];
+  if (total !== sentCount) return invalid("sent must equal the numbers its ranges hold");
+  if (bson.bsonType(record.clusterTime) !== "Timestamp") return invalid("clusterTime must be a Timestamp");
+  return {
+    id,
+    ns,
+    part: partNumber,
+    parts: partCount,
+    sent: sentCount,
+    ranges: seqRanges,
+    clusterTime: record.clusterTime
+  };
+}
+function readRanges(value, bson) {
+  if (!Array.isArray(value)) return void 0;
+  const out = [];
+  let end = 0;
+  for (const pair of value) {
+    if (!Array.isArray(pair) || pair.length !== 2) return void 0;
+    const from = wholeNumber(pair[0], bson);
+    const to = wholeNumber(pair[1], bson);
+    if (from === void 0 || to === void 0 || from < end || to < from) return void 0;
+    out.push([from, to]);
+    end = to;
+  }
+  return out;
+}
+function namespaceOf(ns) {
+  if (!isObject2(ns)) return void 0;
+  const { db, coll } = ns;
+  return typeof db === "string" && db !== "" && typeof coll === "string" && coll !== "" ? `${db}.${coll}` : void 0;
+}
+function wholeNumber(value, bson) {
+  let n;
+  if (typeof value === "number") n = value;
+  else {
+    const type = bson.bsonType(value);
+    if (type === "Long") n = value.toNumber();
+    else if (type === "Int32" || type === "Double") n = value.valueOf();
+  }
+  return n !== void 0 && n >= 0 && n <= 9007199254740991 && Math.floor(n) === n ? n : void 0;
+}
+function isObject2(value) {
+  return value !== null && typeof value === "object" && !Array.isArray(value);
+}
+
 // src/core/firehose/formats/document-id.ts
 var NOT_AN_ID = "cannot be an array, a regular expression or undefined";
 function idProblem(id, bson) {
@@ -2126,9 +2210,6 @@ var legacyEnvelope = {
   }
 };
 
-// src/core/stream-format/record-field.ts
-var PRODUCER_EXTRAS_FIELD = "_akb";
-
 // src/core/firehose/formats/mongodb-change-event.ts
 var mongodbChangeEvent = {
   name: "MongoDB change event (canonical, relaxed or basic JSON)",
@@ -2159,18 +2240,427 @@ var plainDocument = {
   }
 };
 
-// src/core/firehose/formats/record-formats.ts
-var RECORD_FORMATS = [legacyEnvelope, mongodbChangeEvent, plainDocument];
-function recogniseRecord(record, bson, formats = RECORD_FORMATS) {
-  for (let i = 0; i < formats.length; i++) {
-    const recognition = formats[i].recognise(record, bson);
-    if (recognition !== void 0) return recognition;
+// src/core/firehose/formats/reconcile-closing.ts
+var reconcileClosing = {
+  name: "reconcile closing record",
+  recognise(record, bson) {
+    if (!isClosingRecord(record)) return void 0;
+    const closing = readClosingRecord(record, bson);
+    if ("invalid" in closing)
+      return refused(refusal("reconcile_invalid", `reconcile closing record: ${closing.invalid}`));
+    return { kind: "closing", closing };
   }
-  throw new Error("no record format claimed the record; the last format must claim every record");
+};
+
+// src/core/firehose/formats/record-formats.ts
+var RECORD_FORMATS = [
+  reconcileClosing,
+  legacyEnvelope,
+  mongodbChangeEvent,
+  plainDocument
+];
+function recogniseRecord(record, bson, stream, formats = RECORD_FORMATS) {
+  let recognition;
+  for (let i = 0; i < formats.length && recognition === void 0; i++)
+    recognition = formats[i].recognise(record, bson);
+  if (recognition === void 0)
+    throw new Error("no record format claimed the record; the last format must claim every record");
+  if (recognition.kind === "change" && isNamespace3(recognition.change.ns, stream.heartbeatSource))
+    recognition = { kind: "heartbeat", change: recognition.change };
+  else if (recognition.kind === "closing" && recognition.closing.ns === stream.heartbeatSource)
+    recognition = refused(
+      refusal(
+        "reconcile_invalid",
+        "reconcile closing record: the heartbeat collection is recorded as liveness, not mirrored: nothing to reconcile"
+      )
+    );
+  const mark = readMarkOf(record, bson);
+  return mark === void 0 ? recognition : { ...recognition, mark };
+}
+function isNamespace3(ns, name) {
+  return ns !== void 0 && name.length === ns.db.length + 1 + ns.coll.length && name.charCodeAt(ns.db.length) === 46 && name.startsWith(ns.db) && name.endsWith(ns.coll);
+}
+
+// src/core/ports.ts
+function countMatching(collection, filter = {}) {
+  if (typeof collection.countDocuments === "function") return collection.countDocuments(filter);
+  if (typeof collection.count === "function") return collection.count(filter);
+  return collection.find(filter).toArray().then((documents) => documents.length);
+}
+var consoleLogger = {
+  info: (event) => console.log(JSON.stringify({ level: "info", ...event })),
+  warn: (event) => console.warn(JSON.stringify({ level: "warn", ...event })),
+  error: (event) => console.error(JSON.stringify({ level: "error", ...event }))
+};
+var systemClock = { now: () => Date.now() };
+
+// src/core/mongo-error-codes.ts
+var MongoErrorCode = {
+  BadValue: 2,
+  FailedToParse: 9,
+  Overflow: 15,
+  PathNotViable: 28,
+  ConflictingUpdateOperators: 40,
+  DollarPrefixedFieldName: 52,
+  InvalidIdField: 53,
+  InvalidDBRef: 55,
+  EmptyFieldName: 56,
+  DottedFieldName: 57,
+  ImmutableField: 66,
+  DocTooLargeForCapped: 116,
+  DocumentValidationFailure: 121,
+  CannotIndexParallelArrays: 171,
+  ChangeStreamHistoryLost: 286,
+  BSONObjectTooLarge: 10334,
+  DuplicateKey: 11e3,
+  /** OBSOLETE_KeyTooLong in error_codes.yml: servers before 4.2 (or at FCV 4.0) refuse an index key over 1024 bytes. */
+  KeyTooLong: 17280,
+  /** Not in error_codes.yml: an assertion code ("Resulting document after update is larger than 16777216") of servers before BSONObjectTooLarge took its place. */
+  DocumentTooLarge: 17419,
+  // The embedded store's refusals (src/embedded), by name:
+  ConflictingUpdateOperators: 40,
+  EmptyFieldName: 56,
+  InvalidIdField: 53,
+  NotExactValueField: 111,
+  NotSingleValueField: 54,
+  Overflow: 15,
+  PathNotViable: 28,
+  TypeMismatch: 14
+};
+var PERMANENT_FOR_A_RECORD = /* @__PURE__ */ new Map([
+  [MongoErrorCode.BadValue, "a value the server cannot store (invalid elements)"],
+  [MongoErrorCode.Overflow, "the document nests deeper than the server stores"],
+  [MongoErrorCode.PathNotViable, "an update path runs through a value that is not a document"],
+  [MongoErrorCode.ConflictingUpdateOperators, "an update changes a path and a path inside it"],
+  [MongoErrorCode.DollarPrefixedFieldName, "a field name starts with $ where the server refuses one"],
+  [MongoErrorCode.InvalidIdField, "the _id is an array, a regular expression or undefined"],
+  [MongoErrorCode.InvalidDBRef, "a malformed DBRef"],
+  [MongoErrorCode.EmptyFieldName, "an update path with an empty field name"],
+  [MongoErrorCode.DottedFieldName, "a dotted field name where the server refuses one"],
+  [MongoErrorCode.ImmutableField, "the write would change _id (or a shard key)"],
+  [MongoErrorCode.DocTooLargeForCapped, "the document is larger than the capped collection"],
+  [MongoErrorCode.DocumentValidationFailure, "the collection's validator refuses the document"],
+  [MongoErrorCode.CannotIndexParallelArrays, "a compound index would index two arrays of the document"],
+  [MongoErrorCode.BSONObjectTooLarge, "the document is larger than 16 MiB"],
+  [MongoErrorCode.DuplicateKey, "another document holds the same key of a unique index"],
+  [MongoErrorCode.KeyTooLong, "an index key over 1024 bytes (servers before 4.2)"],
+  [MongoErrorCode.DocumentTooLarge, "the updated document is larger than 16 MiB (older servers)"]
+]);
+
+// src/core/firehose/bulk-write-refusals.ts
+async function bulkWriteKeepingRefusals(collection, operations, what) {
+  if (operations.length === 0) return [];
+  try {
+    await collection.bulkWrite(operations, { ordered: false });
+    return [];
+  } catch (error) {
+    const encoder = encoderErrorName(error);
+    if (encoder !== void 0) return isolateEncoderRefusals(collection, operations, what, encoder);
+    const failures = permanentWriteErrors(error);
+    if (failures === void 0)
+      throw new BridgeError("store_failed", `${what} failed; retry the batch`, { cause: error });
+    return failures;
+  }
+}
+async function isolateEncoderRefusals(collection, operations, what, name) {
+  if (operations.length === 1) return [{ opIndex: 0, by: "encoder", code: 0, message: name }];
+  const half = operations.length >> 1;
+  const first = await bulkWriteKeepingRefusals(collection, operations.slice(0, half), what);
+  const second = await bulkWriteKeepingRefusals(collection, operations.slice(half), what);
+  return first.concat(second.map((failure2) => ({ ...failure2, opIndex: failure2.opIndex + half })));
+}
+var ENCODER_ERRORS = [
+  "TypeError",
+  "RangeError",
+  "BSONError",
+  "BSONVersionError",
+  "BSONOffsetError",
+  "MongoInvalidArgumentError"
+];
+function encoderErrorName(error) {
+  if (!(error instanceof Error) || ENCODER_ERRORS.indexOf(error.name) === -1) return void 0;
+  const reply = error;
+  return reply.code === void 0 && reply.writeErrors === void 0 && reply.errorLabels === void 0 ? error.name : void 0;
+}
+function isDuplicateIdError(failure2) {
+  if (failure2.code !== MongoErrorCode.DuplicateKey) return false;
+  if (failure2.keyPattern) return Object.keys(failure2.keyPattern).join(",") === "_id";
+  return ID_INDEX.test(failure2.message);
+}
+var ID_INDEX = /index: _id_ /;
+function permanentWriteErrors(error) {
+  if (error === null || typeof error !== "object") return void 0;
+  const candidate = error;
+  if (candidate.writeConcernError) return void 0;
+  const raw = candidate.writeErrors;
+  const list = Array.isArray(raw) ? raw : raw && typeof raw === "object" ? [raw] : [];
+  if (list.length === 0) return void 0;
+  const out = [];
+  for (const writeError of list) {
+    const { index, code } = writeError;
+    if (typeof index !== "number" || typeof code !== "number" || !PERMANENT_FOR_A_RECORD.has(code)) return void 0;
+    const keyPattern = writeError.keyPattern || writeError.err && writeError.err.keyPattern;
+    out.push({
+      opIndex: index,
+      by: "server",
+      code,
+      message: typeof writeError.errmsg === "string" ? writeError.errmsg : "",
+      keyPattern: keyPattern && typeof keyPattern === "object" ? keyPattern : void 0
+    });
+  }
+  return out;
+}
+
+// src/core/firehose/apply-changes.ts
+function deletePositionId(target, key) {
+  return `${target.db}.${target.coll}|${key}`;
+}
+function reconcileFloorId(target, source) {
+  return `${target.db}.${target.coll}|reconcile:${source}`;
+}
+async function applyTargetWrites(collection, group, deletes) {
+  const { writes } = group;
+  if (writes.length === 0) return { stored: 0, stale: 0, refused: [] };
+  await rememberDeletes(group, deletes);
+  const written = await writeTargets(collection, writes);
+  const { failed: failed2, refused: refused2 } = written;
+  const upserts = writes.filter((write, i) => write.kind === "upsert" && !failed2.has(i));
+  const deltas = writes.filter((write, i) => write.kind === "delta" && !failed2.has(i));
+  if (upserts.length === 0 && deltas.length === 0)
+    return { stored: writes.length - failed2.size, stale: written.stale, refused: refused2 };
+  const missingDeltas = await deltasWithoutDocument(collection, deltas, deletes.bson);
+  const late = await undoDeletedAgain(collection, group, deletes, upserts, missingDeltas);
+  return {
+    stored: writes.length - failed2.size - late.undone - missingDeltas.length,
+    stale: written.stale + late.stale + late.undone,
+    refused: refused2.concat(late.refused)
+  };
+}
+async function rememberDeletes({ writes, target }, deletes) {
+  const deleteRows = [];
+  for (const write of writes) {
+    if (write.kind !== "delete") continue;
+    deleteRows.push({
+      updateOne: {
+        filter: { _id: deletePositionId(target, write.key) },
+        update: {
+          $max: { pos: write.position },
+          $set: { ns: `${target.db}.${target.coll}`, id: write.id, deletedAt: new Date(deletes.now) }
+        },
+        upsert: true
+      }
+    });
+  }
+  const deleteRefusals = await bulkWriteKeepingRefusals(deletes.collection, deleteRows, "writing delete positions");
+  if (deleteRefusals.length > 0) {
+    throw new BridgeError("store_failed", "writing delete positions failed; retry the batch", {
+      cause: new Error(deleteRefusals[0].message.slice(0, 200))
+    });
+  }
+}
+async function writeTargets(collection, writes) {
+  const failures = await bulkWriteKeepingRefusals(
+    collection,
+    writes.map((write) => write.operation),
+    "database write"
+  );
+  const failed2 = /* @__PURE__ */ new Set();
+  let stale = 0;
+  const refused2 = [];
+  for (const failure2 of failures) {
+    failed2.add(failure2.opIndex);
+    const write = writes[failure2.opIndex];
+    if (failure2.by === "encoder") {
+      const reason = `the BSON encoder refused the ${write.kind === "delta" ? "update" : "document"} (${failure2.message})`;
+      refused2.push({ index: write.index, refusal: refusal("not_encodable", reason) });
+    } else if (write.kind !== "plain" && isDuplicateIdError(failure2)) stale++;
+    else {
+      const reason = `database refused the document (code ${failure2.code}): ${failure2.message.slice(0, 300)}`;
+      refused2.push({ index: write.index, refusal: refusal("database_refused", reason) });
+    }
+  }
+  return { failed: failed2, stale, refused: refused2 };
+}
+async function undoDeletedAgain(collection, { target }, deletes, upserts, missingDeltas) {
+  const rowId = (write) => deletePositionId(target, write.key);
+  const checked = upserts.concat(missingDeltas);
+  const floors = [];
+  for (const write of checked) {
+    const floor = write.source === void 0 ? void 0 : reconcileFloorId(target, write.source);
+    if (floor !== void 0 && floors.indexOf(floor) === -1) floors.push(floor);
+  }
+  const rows = await deletes.collection.find({ _id: { $in: checked.map(rowId).concat(floors) } }).toArray();
+  const deletedAt = /* @__PURE__ */ new Map();
+  for (const row of rows) if (typeof row.pos === "string") deletedAt.set(row._id, row.pos);
+  const goneAfter = (write) => {
+    const own = deletedAt.get(rowId(write));
+    const floor = write.source === void 0 ? void 0 : deletedAt.get(reconcileFloorId(target, write.source));
+    return own === void 0 ? floor : floor === void 0 || own > floor ? own : floor;
+  };
+  const undo = [];
+  for (const write of upserts) {
+    const position = goneAfter(write);
+    if (position !== void 0 && position > write.position)
+      undo.push({ deleteOne: { filter: { _id: write.id, [`${POSITION_FIELD}.pos`]: write.position } } });
+  }
+  let stale = 0;
+  const refused2 = [];
+  for (const write of missingDeltas) {
+    const position = goneAfter(write);
+    if (position !== void 0 && position > write.position) stale++;
+    else
+      refused2.push({
+        index: write.index,
+        refusal: refusal(
+          "change_update_target_missing",
+          "update without fullDocument for a document the target does not hold; publish full documents (fullDocument: updateLookup) or re-read it with a snapshot"
+        )
+      });
+  }
+  const undoRefusals = await bulkWriteKeepingRefusals(collection, undo, "removing a change older than its delete");
+  if (undoRefusals.length > 0) {
+    throw new BridgeError("store_failed", "removing a change older than its delete failed; retry the batch", {
+      cause: new Error(undoRefusals[0].message.slice(0, 200))
+    });
+  }
+  return { undone: undo.length, stale, refused: refused2 };
+}
+async function deltasWithoutDocument(collection, deltas, bson) {
+  if (deltas.length === 0) return [];
+  const held = await collection.find({ _id: { $in: deltas.map((write) => write.id) } }).toArray();
+  const present = /* @__PURE__ */ new Set();
+  for (const document of held) present.add(idKey(document._id, bson));
+  return deltas.filter((write) => !present.has(write.key));
+}
+
+// src/core/firehose/reconcile.ts
+function emptyReconcileBatch() {
+  return { marks: /* @__PURE__ */ new Set(), closings: /* @__PURE__ */ new Map(), touched: /* @__PURE__ */ new Map(), accepted: 0 };
+}
+function noteReadMark(batch, mark) {
+  const base = rowBase(mark.id, mark.ns);
+  batch.marks.add(markId(base, mark.part, mark.seq));
+  batch.touched.set(base, { reconcile: mark.id, ns: mark.ns });
+}
+function takeClosing(batch, closing, bson, routing, targets) {
+  const row = closingRow(closing, bson, routing, targets);
+  if (isRefusal(row)) return row;
+  batch.closings.set(row._id, row);
+  batch.touched.set(rowBase(closing.id, closing.ns), { reconcile: closing.id, ns: closing.ns });
+  batch.accepted++;
+  return void 0;
+}
+async function settleReconciles(batch, deps) {
+  if (batch.touched.size === 0) return [];
+  const at = new Date(deps.now);
+  const rows = [];
+  batch.marks.forEach((_id) => rows.push({ replaceOne: { filter: { _id }, replacement: { _id, at }, upsert: true } }));
+  batch.closings.forEach((row, _id) => {
+    const { _id: _ignored, ...fields } = row;
+    rows.push({ updateOne: { filter: { _id }, update: { $set: { ...fields, at } }, upsert: true } });
+  });
+  const refused2 = await bulkWriteKeepingRefusals(deps.reconciles, rows, "writing reconcile marks");
+  if (refused2.length > 0) {
+    throw new BridgeError("store_failed", "writing reconcile marks failed; retry the batch", {
+      cause: new Error(refused2[0].message.slice(0, 200))
+    });
+  }
+  const sweeps = [];
+  const pending = [];
+  batch.touched.forEach((pair) => pending.push(pair));
+  for (const pair of pending) {
+    const sweep = await sweepIfComplete(pair.reconcile, pair.ns, deps);
+    if (sweep) sweeps.push(sweep);
+  }
+  return sweeps;
+}
+async function sweepIfComplete(reconcile, ns, deps) {
+  const base = rowBase(reconcile, ns);
+  const summary = await deps.reconciles.findOne({ _id: `s|${base}` });
+  if (summary && summary.status === "swept") return void 0;
+  const parts = await deps.reconciles.find({ _id: { $gte: `p|${base}|`, $lt: `p|${base}}` } }).toArray();
+  if (parts.length === 0) return void 0;
+  const first = parts[0];
+  for (const part of parts) {
+    if (part.parts !== first.parts || part.readPosition !== first.readPosition || part.target !== first.target) {
+      if (deps.logger)
+        deps.logger.warn({ msg: "reconcile closings disagree; not sweeping", reconcile, ns, parts: parts.length });
+      return void 0;
+    }
+  }
+  if (parts.length < first.parts) return void 0;
+  for (const part of parts) {
+    for (const [from, to] of part.ranges) {
+      if (to <= from) continue;
+      const filter = {
+        _id: { $gte: markId(base, part.part, from), $lt: markId(base, part.part, to) }
+      };
+      if (await countMatching(deps.reconciles, filter) < to - from) return void 0;
+    }
+  }
+  const readPosition = first.readPosition;
+  const targetName = first.target;
+  const dot = targetName.indexOf(".");
+  const target = { db: targetName.slice(0, dot), coll: targetName.slice(dot + 1) };
+  await deps.deletes.updateOne(
+    { _id: reconcileFloorId(target, ns) },
+    {
+      $max: { pos: readPosition },
+      $set: { ns: targetName, source: ns, reconcile, deletedAt: new Date(deps.now) }
+    },
+    { upsert: true }
+  );
+  const result = await deps.dataSource.db(target.db).collection(target.coll).deleteMany({ [`${POSITION_FIELD}.ns`]: ns, [`${POSITION_FIELD}.pos`]: { $lt: readPosition } });
+  const removed = deletedCount(result);
+  const now = new Date(deps.now);
+  await deps.reconciles.updateOne(
+    { _id: `s|${base}` },
+    {
+      $set: { kind: "sweep", status: "swept", reconcile, ns, target: targetName, readPosition, sweptAt: now, at: now },
+      $inc: { removed }
+    },
+    { upsert: true }
+  );
+  await deps.reconciles.deleteMany({ _id: { $gte: `m|${base}|`, $lt: `m|${base}}` } });
+  const sweep = { reconcile, ns, target: targetName, readPosition, removed };
+  if (deps.logger) deps.logger.info({ msg: "reconcile sweep", ...sweep });
+  return sweep;
+}
+function closingRow(closing, bson, routing, targets) {
+  const { id, ns, part, parts, sent, ranges } = closing;
+  const readPosition = changePosition({ operationType: "read", clusterTime: closing.clusterTime }, "", bson);
+  const dot = ns.indexOf(".");
+  const target = targetFor(routing, { db: ns.slice(0, dot), coll: ns.slice(dot + 1) }, targets);
+  if ("problem" in target) return refusal(target.problem, target.reason);
+  return {
+    _id: `p|${rowBase(id, ns)}|${part}`,
+    kind: "part",
+    reconcile: id,
+    ns,
+    part,
+    parts,
+    sent,
+    ranges,
+    readPosition,
+    target: `${target.db}.${target.coll}`
+  };
+}
+function rowBase(reconcile, ns) {
+  return `${escapeRowPart(reconcile)}|${escapeRowPart(ns)}`;
+}
+function escapeRowPart(text2) {
+  return text2.replace(/%/g, "%25").replace(/\|/g, "%7C");
+}
+function markId(base, part, seq) {
+  return `m|${base}|${part}|${String(seq).padStart(15, "0")}`;
+}
+function deletedCount(result) {
+  const count = result && result.deletedCount;
+  return typeof count === "number" ? count : 0;
 }
 
 // src/core/firehose/plan-writes.ts
-function planWrites(records, requestId, bson, routing, now) {
+function planWrites(records, requestId, bson, routing, now, reconcile = emptyReconcileBatch()) {
   const chosen = /* @__PURE__ */ new Map();
   const targetCache = /* @__PURE__ */ new Map();
   const rejected2 = [];
@@ -2181,16 +2671,18 @@ function planWrites(records, requestId, bson, routing, now) {
     if (record.kind !== "document") continue;
     let planned;
     try {
-      const recognised = recogniseRecord(record.document, bson);
-      if (recognised.kind === "change" && recognised.change.basicJson) basicJson++;
-      planned = planRecord(recognised, record, requestId, routing, targetCache, now, bson);
-      if (!isRefusal(planned)) {
+      const recognised = recogniseRecord(record.document, bson, routing);
+      if (recognised.mark !== void 0) noteReadMark(reconcile, recognised.mark);
+      if ((recognised.kind === "change" || recognised.kind === "heartbeat") && recognised.change.basicJson) basicJson++;
+      planned = planRecord(recognised, record, requestId, routing, targetCache, now, bson, reconcile);
+      if (planned !== void 0 && !isRefusal(planned)) {
         if (planned.write.kind === "liveness") heartbeats++;
         planned = documentLimitProblem(record, planned.write.operation, bson) || planned;
       }
     } catch (error) {
       planned = refusal("record_failed", `planning the record's write failed: ${errorName(error)}`);
     }
+    if (planned === void 0) continue;
     if (isRefusal(planned)) {
       rejected2.push({ index: record.index, refusal: planned });
       continue;
@@ -2225,9 +2717,17 @@ function planWrites(records, requestId, bson, routing, now) {
   for (const round of rounds) for (const group of round) group.writes.sort((a, b) => a.index - b.index);
   return { rounds, superseded: candidates - kept, rejected: rejected2, heartbeats, basicJson };
 }
-function planRecord(recognised, record, requestId, routing, targetCache, now, bson) {
-  if (recognised.kind === "refused") return recognised.refusal;
-  if (recognised.kind === "change") return planChange(recognised.change, record.index, routing, targetCache, now);
+function planRecord(recognised, record, requestId, routing, targetCache, now, bson, reconcile) {
+  switch (recognised.kind) {
+    case "refused":
+      return recognised.refusal;
+    case "closing":
+      return takeClosing(reconcile, recognised.closing, bson, routing, targetCache);
+    case "heartbeat":
+      return planHeartbeat(recognised.change, record.index, routing, now);
+    case "change":
+      return planChange(recognised.change, record.index, routing, targetCache);
+  }
   let document = recognised.document;
   if (!("_id" in document)) document = { _id: `${requestId}:${record.index}`, ...document };
   const id = document._id;
@@ -2263,26 +2763,28 @@ function find(groups, target) {
   for (const group of groups) if (group.target === target) return group;
   return void 0;
 }
-function planChange(change, index, routing, targetCache, now) {
-  const { id, key, position, fullDocument: full } = change;
+function planHeartbeat(change, index, routing, now) {
+  const { id, key, position, fullDocument } = change;
+  if (!fullDocument) return refusal("heartbeat_no_document");
+  const beat = fullDocument;
+  const at = beat.at instanceof Date ? beat.at : null;
+  const liveness = {
+    _id: id,
+    app: beat.app === void 0 ? null : beat.app,
+    lastHeartbeatAt: at,
+    receivedAt: new Date(now),
+    lagMs: at ? now - at.getTime() : null,
+    outboxDepth: beat.outboxDepth === void 0 ? null : beat.outboxDepth,
+    lastSuccessfulPutAt: beat.lastSuccessfulPutAt === void 0 ? null : beat.lastSuccessfulPutAt,
+    [POSITION_FIELD]: { pos: position }
+  };
+  const operation = { replaceOne: { filter: olderThan(id, position), replacement: liveness, upsert: true } };
+  return { target: routing.heartbeatTarget, write: { kind: "liveness", index, id, key, position, operation } };
+}
+function planChange(change, index, routing, targetCache) {
+  const { id, position, fullDocument: full } = change;
   const guard = olderThan(id, position);
   const source = change.ns ? `${change.ns.db}.${change.ns.coll}` : void 0;
-  if (source === routing.heartbeatSource) {
-    if (!full) return refusal("heartbeat_no_document");
-    const at = full.at instanceof Date ? full.at : null;
-    const liveness = {
-      _id: id,
-      app: full.app === void 0 ? null : full.app,
-      lastHeartbeatAt: at,
-      receivedAt: new Date(now),
-      lagMs: at ? now - at.getTime() : null,
-      outboxDepth: full.outboxDepth === void 0 ? null : full.outboxDepth,
-      lastSuccessfulPutAt: full.lastSuccessfulPutAt === void 0 ? null : full.lastSuccessfulPutAt,
-      [POSITION_FIELD]: { pos: position }
-    };
-    const operation = { replaceOne: { filter: guard, replacement: liveness, upsert: true } };
-    return { target: routing.heartbeatTarget, write: { kind: "liveness", index, id, key, position, operation } };
-  }
   const target = change.ns ? targetFor(routing, change.ns, targetCache) : targetWithoutNamespace(routing);
   if ("problem" in target) return refusal(target.problem, target.reason);
   if (change.operationType === "delete")
@@ -2544,21 +3046,6 @@ function strictUtf8(bytes, start, end) {
 
 // src/core/firehose/dead-letters.ts
 var import_crypto2 = require("crypto");
-
-// src/core/ports.ts
-function countMatching(collection, filter = {}) {
-  if (typeof collection.countDocuments === "function") return collection.countDocuments(filter);
-  if (typeof collection.count === "function") return collection.count(filter);
-  return collection.find(filter).toArray().then((documents) => documents.length);
-}
-var consoleLogger = {
-  info: (event) => console.log(JSON.stringify({ level: "info", ...event })),
-  warn: (event) => console.warn(JSON.stringify({ level: "warn", ...event })),
-  error: (event) => console.error(JSON.stringify({ level: "error", ...event }))
-};
-var systemClock = { now: () => Date.now() };
-
-// src/core/firehose/dead-letters.ts
 var MAX_DEAD_LETTER_DATA = 1024 * 1024;
 var MAX_REASON = 1e3;
 function deadLetter({ index, refusal: refusal2, data }, origin) {
@@ -2625,478 +3112,6 @@ function query(filter) {
 function reasonWithoutDetail(reason) {
   if (typeof reason !== "string" || reason === "") return "(none)";
   return reason.split(/[:(]/)[0].trim().slice(0, 80) || reason.slice(0, 80);
-}
-
-// src/core/mongo-error-codes.ts
-var MongoErrorCode = {
-  BadValue: 2,
-  FailedToParse: 9,
-  Overflow: 15,
-  PathNotViable: 28,
-  ConflictingUpdateOperators: 40,
-  DollarPrefixedFieldName: 52,
-  InvalidIdField: 53,
-  InvalidDBRef: 55,
-  EmptyFieldName: 56,
-  DottedFieldName: 57,
-  ImmutableField: 66,
-  DocTooLargeForCapped: 116,
-  DocumentValidationFailure: 121,
-  CannotIndexParallelArrays: 171,
-  ChangeStreamHistoryLost: 286,
-  BSONObjectTooLarge: 10334,
-  DuplicateKey: 11e3,
-  /** OBSOLETE_KeyTooLong in error_codes.yml: servers before 4.2 (or at FCV 4.0) refuse an index key over 1024 bytes. */
-  KeyTooLong: 17280,
-  /** Not in error_codes.yml: an assertion code ("Resulting document after update is larger than 16777216") of servers before BSONObjectTooLarge took its place. */
-  DocumentTooLarge: 17419,
-  // The embedded store's refusals (src/embedded), by name:
-  ConflictingUpdateOperators: 40,
-  EmptyFieldName: 56,
-  InvalidIdField: 53,
-  NotExactValueField: 111,
-  NotSingleValueField: 54,
-  Overflow: 15,
-  PathNotViable: 28,
-  TypeMismatch: 14
-};
-var PERMANENT_FOR_A_RECORD = /* @__PURE__ */ new Map([
-  [MongoErrorCode.BadValue, "a value the server cannot store (invalid elements)"],
-  [MongoErrorCode.Overflow, "the document nests deeper than the server stores"],
-  [MongoErrorCode.PathNotViable, "an update path runs through a value that is not a document"],
-  [MongoErrorCode.ConflictingUpdateOperators, "an update changes a path and a path inside it"],
-  [MongoErrorCode.DollarPrefixedFieldName, "a field name starts with $ where the server refuses one"],
-  [MongoErrorCode.InvalidIdField, "the _id is an array, a regular expression or undefined"],
-  [MongoErrorCode.InvalidDBRef, "a malformed DBRef"],
-  [MongoErrorCode.EmptyFieldName, "an update path with an empty field name"],
-  [MongoErrorCode.DottedFieldName, "a dotted field name where the server refuses one"],
-  [MongoErrorCode.ImmutableField, "the write would change _id (or a shard key)"],
-  [MongoErrorCode.DocTooLargeForCapped, "the document is larger than the capped collection"],
-  [MongoErrorCode.DocumentValidationFailure, "the collection's validator refuses the document"],
-  [MongoErrorCode.CannotIndexParallelArrays, "a compound index would index two arrays of the document"],
-  [MongoErrorCode.BSONObjectTooLarge, "the document is larger than 16 MiB"],
-  [MongoErrorCode.DuplicateKey, "another document holds the same key of a unique index"],
-  [MongoErrorCode.KeyTooLong, "an index key over 1024 bytes (servers before 4.2)"],
-  [MongoErrorCode.DocumentTooLarge, "the updated document is larger than 16 MiB (older servers)"]
-]);
-
-// src/core/firehose/bulk-write-refusals.ts
-async function bulkWriteKeepingRefusals(collection, operations, what) {
-  if (operations.length === 0) return [];
-  try {
-    await collection.bulkWrite(operations, { ordered: false });
-    return [];
-  } catch (error) {
-    const encoder = encoderErrorName(error);
-    if (encoder !== void 0) return isolateEncoderRefusals(collection, operations, what, encoder);
-    const failures = permanentWriteErrors(error);
-    if (failures === void 0)
-      throw new BridgeError("store_failed", `${what} failed; retry the batch`, { cause: error });
-    return failures;
-  }
-}
-async function isolateEncoderRefusals(collection, operations, what, name) {
-  if (operations.length === 1) return [{ opIndex: 0, by: "encoder", code: 0, message: name }];
-  const half = operations.length >> 1;
-  const first = await bulkWriteKeepingRefusals(collection, operations.slice(0, half), what);
-  const second = await bulkWriteKeepingRefusals(collection, operations.slice(half), what);
-  return first.concat(second.map((failure2) => ({ ...failure2, opIndex: failure2.opIndex + half })));
-}
-var ENCODER_ERRORS = [
-  "TypeError",
-  "RangeError",
-  "BSONError",
-  "BSONVersionError",
-  "BSONOffsetError",
-  "MongoInvalidArgumentError"
-];
-function encoderErrorName(error) {
-  if (!(error instanceof Error) || ENCODER_ERRORS.indexOf(error.name) === -1) return void 0;
-  const reply = error;
-  return reply.code === void 0 && reply.writeErrors === void 0 && reply.errorLabels === void 0 ? error.name : void 0;
-}
-function isDuplicateIdError(failure2) {
-  if (failure2.code !== MongoErrorCode.DuplicateKey) return false;
-  if (failure2.keyPattern) return Object.keys(failure2.keyPattern).join(",") === "_id";
-  return ID_INDEX.test(failure2.message);
-}
-var ID_INDEX = /index: _id_ /;
-function permanentWriteErrors(error) {
-  if (error === null || typeof error !== "object") return void 0;
-  const candidate = error;
-  if (candidate.writeConcernError) return void 0;
-  const raw = candidate.writeErrors;
-  const list = Array.isArray(raw) ? raw : raw && typeof raw === "object" ? [raw] : [];
-  if (list.length === 0) return void 0;
-  const out = [];
-  for (const writeError of list) {
-    const { index, code } = writeError;
-    if (typeof index !== "number" || typeof code !== "number" || !PERMANENT_FOR_A_RECORD.has(code)) return void 0;
-    const keyPattern = writeError.keyPattern || writeError.err && writeError.err.keyPattern;
-    out.push({
-      opIndex: index,
-      by: "server",
-      code,
-      message: typeof writeError.errmsg === "string" ? writeError.errmsg : "",
-      keyPattern: keyPattern && typeof keyPattern === "object" ? keyPattern : void 0
-    });
-  }
-  return out;
-}
-
-// src/core/firehose/apply-changes.ts
-function deletePositionId(target, key) {
-  return `${target.db}.${target.coll}|${key}`;
-}
-function reconcileFloorId(target, source) {
-  return `${target.db}.${target.coll}|reconcile:${source}`;
-}
-async function applyTargetWrites(collection, group, deletes) {
-  const { writes } = group;
-  if (writes.length === 0) return { stored: 0, stale: 0, refused: [] };
-  await rememberDeletes(group, deletes);
-  const written = await writeTargets(collection, writes);
-  const { failed: failed2, refused: refused2 } = written;
-  const upserts = writes.filter((write, i) => write.kind === "upsert" && !failed2.has(i));
-  const deltas = writes.filter((write, i) => write.kind === "delta" && !failed2.has(i));
-  if (upserts.length === 0 && deltas.length === 0)
-    return { stored: writes.length - failed2.size, stale: written.stale, refused: refused2 };
-  const missingDeltas = await deltasWithoutDocument(collection, deltas, deletes.bson);
-  const late = await undoDeletedAgain(collection, group, deletes, upserts, missingDeltas);
-  return {
-    stored: writes.length - failed2.size - late.undone - missingDeltas.length,
-    stale: written.stale + late.stale + late.undone,
-    refused: refused2.concat(late.refused)
-  };
-}
-async function rememberDeletes({ writes, target }, deletes) {
-  const deleteRows = [];
-  for (const write of writes) {
-    if (write.kind !== "delete") continue;
-    deleteRows.push({
-      updateOne: {
-        filter: { _id: deletePositionId(target, write.key) },
-        update: {
-          $max: { pos: write.position },
-          $set: { ns: `${target.db}.${target.coll}`, id: write.id, deletedAt: new Date(deletes.now) }
-        },
-        upsert: true
-      }
-    });
-  }
-  const deleteRefusals = await bulkWriteKeepingRefusals(deletes.collection, deleteRows, "writing delete positions");
-  if (deleteRefusals.length > 0) {
-    throw new BridgeError("store_failed", "writing delete positions failed; retry the batch", {
-      cause: new Error(deleteRefusals[0].message.slice(0, 200))
-    });
-  }
-}
-async function writeTargets(collection, writes) {
-  const failures = await bulkWriteKeepingRefusals(
-    collection,
-    writes.map((write) => write.operation),
-    "database write"
-  );
-  const failed2 = /* @__PURE__ */ new Set();
-  let stale = 0;
-  const refused2 = [];
-  for (const failure2 of failures) {
-    failed2.add(failure2.opIndex);
-    const write = writes[failure2.opIndex];
-    if (failure2.by === "encoder") {
-      const reason = `the BSON encoder refused the ${write.kind === "delta" ? "update" : "document"} (${failure2.message})`;
-      refused2.push({ index: write.index, refusal: refusal("not_encodable", reason) });
-    } else if (write.kind !== "plain" && isDuplicateIdError(failure2)) stale++;
-    else {
-      const reason = `database refused the document (code ${failure2.code}): ${failure2.message.slice(0, 300)}`;
-      refused2.push({ index: write.index, refusal: refusal("database_refused", reason) });
-    }
-  }
-  return { failed: failed2, stale, refused: refused2 };
-}
-async function undoDeletedAgain(collection, { target }, deletes, upserts, missingDeltas) {
-  const rowId = (write) => deletePositionId(target, write.key);
-  const checked = upserts.concat(missingDeltas);
-  const floors = [];
-  for (const write of checked) {
-    const floor = write.source === void 0 ? void 0 : reconcileFloorId(target, write.source);
-    if (floor !== void 0 && floors.indexOf(floor) === -1) floors.push(floor);
-  }
-  const rows = await deletes.collection.find({ _id: { $in: checked.map(rowId).concat(floors) } }).toArray();
-  const deletedAt = /* @__PURE__ */ new Map();
-  for (const row of rows) if (typeof row.pos === "string") deletedAt.set(row._id, row.pos);
-  const goneAfter = (write) => {
-    const own = deletedAt.get(rowId(write));
-    const floor = write.source === void 0 ? void 0 : deletedAt.get(reconcileFloorId(target, write.source));
-    return own === void 0 ? floor : floor === void 0 || own > floor ? own : floor;
-  };
-  const undo = [];
-  for (const write of upserts) {
-    const position = goneAfter(write);
-    if (position !== void 0 && position > write.position)
-      undo.push({ deleteOne: { filter: { _id: write.id, [`${POSITION_FIELD}.pos`]: write.position } } });
-  }
-  let stale = 0;
-  const refused2 = [];
-  for (const write of missingDeltas) {
-    const position = goneAfter(write);
-    if (position !== void 0 && position > write.position) stale++;
-    else
-      refused2.push({
-        index: write.index,
-        refusal: refusal(
-          "change_update_target_missing",
-          "update without fullDocument for a document the target does not hold; publish full documents (fullDocument: updateLookup) or re-read it with a snapshot"
-        )
-      });
-  }
-  const undoRefusals = await bulkWriteKeepingRefusals(collection, undo, "removing a change older than its delete");
-  if (undoRefusals.length > 0) {
-    throw new BridgeError("store_failed", "removing a change older than its delete failed; retry the batch", {
-      cause: new Error(undoRefusals[0].message.slice(0, 200))
-    });
-  }
-  return { undone: undo.length, stale, refused: refused2 };
-}
-async function deltasWithoutDocument(collection, deltas, bson) {
-  if (deltas.length === 0) return [];
-  const held = await collection.find({ _id: { $in: deltas.map((write) => write.id) } }).toArray();
-  const present = /* @__PURE__ */ new Set();
-  for (const document of held) present.add(idKey(document._id, bson));
-  return deltas.filter((write) => !present.has(write.key));
-}
-
-// src/core/stream-format/reconcile-records.ts
-var RECONCILE_OPERATION = "reconcile";
-function isClosingRecord(record) {
-  return record.operationType === RECONCILE_OPERATION && isObject2(record.ns) && isObject2(record[PRODUCER_EXTRAS_FIELD]);
-}
-function readMarkOf(record, bson) {
-  if (record.operationType !== "read") return void 0;
-  const extras = record[PRODUCER_EXTRAS_FIELD];
-  const mark = isObject2(extras) ? extras.reconcile : void 0;
-  if (!isObject2(mark)) return void 0;
-  const { id, part, seq } = mark;
-  const ns = namespaceOf(record.ns);
-  const partNumber = wholeNumber(part, bson);
-  const seqNumber = wholeNumber(seq, bson);
-  if (typeof id !== "string" || id === "" || ns === void 0 || partNumber === void 0 || seqNumber === void 0)
-    return void 0;
-  return { id, ns, part: partNumber, seq: seqNumber };
-}
-function readClosingRecord(record, bson) {
-  const invalid = (why) => ({ invalid: why });
-  const fields = record[PRODUCER_EXTRAS_FIELD].reconcile;
-  if (!isObject2(fields)) return invalid(`no ${PRODUCER_EXTRAS_FIELD}.reconcile`);
-  const { id, part, parts, sent, ranges } = fields;
-  const ns = namespaceOf(record.ns);
-  if (ns === void 0) return invalid("no ns.db / ns.coll");
-  if (typeof id !== "string" || id === "" || id.length > 512) return invalid("id must be a non-empty string");
-  const partNumber = wholeNumber(part, bson);
-  const partCount = wholeNumber(parts, bson);
-  const sentCount = wholeNumber(sent, bson);
-  if (partCount === void 0 || partCount < 1) return invalid("parts must be a whole number of at least 1");
-  if (partNumber === void 0 || partNumber >= partCount) return invalid("part must be a whole number below parts");
-  if (sentCount === void 0) return invalid("sent must be a whole number");
-  const seqRanges = readRanges(ranges === void 0 ? [[0, sentCount]] : ranges, bson);
-  if (seqRanges === void 0) return invalid("ranges must be ascending [from, to] pairs of whole numbers");
-  let total = 0;
-  for (const range of seqRanges) total += range[1] - range[0];
-  if (total !== sentCount) return invalid("sent must equal the numbers its ranges hold");
-  if (bson.bsonType(record.clusterTime) !== "Timestamp") return invalid("clusterTime must be a Timestamp");
-  return {
-    id,
-    ns,
-    part: partNumber,
-    parts: partCount,
-    sent: sentCount,
-    ranges: seqRanges,
-    clusterTime: record.clusterTime
-  };
-}
-function readRanges(value, bson) {
-  if (!Array.isArray(value)) return void 0;
-  const out = [];
-  let end = 0;
-  for (const pair of value) {
-    if (!Array.isArray(pair) || pair.length !== 2) return void 0;
-    const from = wholeNumber(pair[0], bson);
-    const to = wholeNumber(pair[1], bson);
-    if (from === void 0 || to === void 0 || from < end || to < from) return void 0;
-    out.push([from, to]);
-    end = to;
-  }
-  return out;
-}
-function namespaceOf(ns) {
-  if (!isObject2(ns)) return void 0;
-  const { db, coll } = ns;
-  return typeof db === "string" && db !== "" && typeof coll === "string" && coll !== "" ? `${db}.${coll}` : void 0;
-}
-function wholeNumber(value, bson) {
-  let n;
-  if (typeof value === "number") n = value;
-  else {
-    const type = bson.bsonType(value);
-    if (type === "Long") n = value.toNumber();
-    else if (type === "Int32" || type === "Double") n = value.valueOf();
-  }
-  return n !== void 0 && n >= 0 && n <= 9007199254740991 && Math.floor(n) === n ? n : void 0;
-}
-function isObject2(value) {
-  return value !== null && typeof value === "object" && !Array.isArray(value);
-}
-
-// src/core/firehose/reconcile.ts
-function emptyReconcileBatch() {
-  return { marks: /* @__PURE__ */ new Set(), closings: /* @__PURE__ */ new Map(), touched: /* @__PURE__ */ new Map(), accepted: 0 };
-}
-function takeReconcileRecords(records, bson, routing, targets, batch) {
-  const refused2 = [];
-  let kept;
-  for (let k = 0; k < records.length; k++) {
-    const record = records[k];
-    if (record.kind !== "document") continue;
-    const document = record.document;
-    const mark = readMarkOf(document, bson);
-    if (mark) {
-      const base = rowBase(mark.id, mark.ns);
-      batch.marks.add(markId(base, mark.part, mark.seq));
-      batch.touched.set(base, { reconcile: mark.id, ns: mark.ns });
-    } else if (isClosingRecord(document)) {
-      if (!kept) kept = records.slice(0, k);
-      const closing = readClosing(document, bson, routing, targets);
-      if (isRefusal(closing)) refused2.push({ index: record.index, refusal: closing });
-      else {
-        const row = closing.row;
-        batch.closings.set(row._id, row);
-        batch.touched.set(rowBase(row.reconcile, row.ns), {
-          reconcile: row.reconcile,
-          ns: row.ns
-        });
-        batch.accepted++;
-      }
-      continue;
-    }
-    if (kept) kept.push(record);
-  }
-  return { records: kept || records, refused: refused2 };
-}
-async function settleReconciles(batch, deps) {
-  if (batch.touched.size === 0) return [];
-  const at = new Date(deps.now);
-  const rows = [];
-  batch.marks.forEach((_id) => rows.push({ replaceOne: { filter: { _id }, replacement: { _id, at }, upsert: true } }));
-  batch.closings.forEach((row, _id) => {
-    const { _id: _ignored, ...fields } = row;
-    rows.push({ updateOne: { filter: { _id }, update: { $set: { ...fields, at } }, upsert: true } });
-  });
-  const refused2 = await bulkWriteKeepingRefusals(deps.reconciles, rows, "writing reconcile marks");
-  if (refused2.length > 0) {
-    throw new BridgeError("store_failed", "writing reconcile marks failed; retry the batch", {
-      cause: new Error(refused2[0].message.slice(0, 200))
-    });
-  }
-  const sweeps = [];
-  const pending = [];
-  batch.touched.forEach((pair) => pending.push(pair));
-  for (const pair of pending) {
-    const sweep = await sweepIfComplete(pair.reconcile, pair.ns, deps);
-    if (sweep) sweeps.push(sweep);
-  }
-  return sweeps;
-}
-async function sweepIfComplete(reconcile, ns, deps) {
-  const base = rowBase(reconcile, ns);
-  const summary = await deps.reconciles.findOne({ _id: `s|${base}` });
-  if (summary && summary.status === "swept") return void 0;
-  const parts = await deps.reconciles.find({ _id: { $gte: `p|${base}|`, $lt: `p|${base}}` } }).toArray();
-  if (parts.length === 0) return void 0;
-  const first = parts[0];
-  for (const part of parts) {
-    if (part.parts !== first.parts || part.readPosition !== first.readPosition || part.target !== first.target) {
-      if (deps.logger)
-        deps.logger.warn({ msg: "reconcile closings disagree; not sweeping", reconcile, ns, parts: parts.length });
-      return void 0;
-    }
-  }
-  if (parts.length < first.parts) return void 0;
-  for (const part of parts) {
-    for (const [from, to] of part.ranges) {
-      if (to <= from) continue;
-      const filter = {
-        _id: { $gte: markId(base, part.part, from), $lt: markId(base, part.part, to) }
-      };
-      if (await countMatching(deps.reconciles, filter) < to - from) return void 0;
-    }
-  }
-  const readPosition = first.readPosition;
-  const targetName = first.target;
-  const dot = targetName.indexOf(".");
-  const target = { db: targetName.slice(0, dot), coll: targetName.slice(dot + 1) };
-  await deps.deletes.updateOne(
-    { _id: reconcileFloorId(target, ns) },
-    {
-      $max: { pos: readPosition },
-      $set: { ns: targetName, source: ns, reconcile, deletedAt: new Date(deps.now) }
-    },
-    { upsert: true }
-  );
-  const result = await deps.dataSource.db(target.db).collection(target.coll).deleteMany({ [`${POSITION_FIELD}.ns`]: ns, [`${POSITION_FIELD}.pos`]: { $lt: readPosition } });
-  const removed = deletedCount(result);
-  const now = new Date(deps.now);
-  await deps.reconciles.updateOne(
-    { _id: `s|${base}` },
-    {
-      $set: { kind: "sweep", status: "swept", reconcile, ns, target: targetName, readPosition, sweptAt: now, at: now },
-      $inc: { removed }
-    },
-    { upsert: true }
-  );
-  await deps.reconciles.deleteMany({ _id: { $gte: `m|${base}|`, $lt: `m|${base}}` } });
-  const sweep = { reconcile, ns, target: targetName, readPosition, removed };
-  if (deps.logger) deps.logger.info({ msg: "reconcile sweep", ...sweep });
-  return sweep;
-}
-function readClosing(document, bson, routing, targets) {
-  const closing = readClosingRecord(document, bson);
-  if ("invalid" in closing) return refusal("reconcile_invalid", `reconcile closing record: ${closing.invalid}`);
-  const { id, ns, part: partNumber, parts: partCount, sent: sentCount, ranges: seqRanges } = closing;
-  const readPosition = changePosition({ operationType: "read", clusterTime: closing.clusterTime }, "", bson);
-  if (ns === routing.heartbeatSource)
-    return refusal(
-      "reconcile_invalid",
-      "reconcile closing record: the heartbeat collection is recorded as liveness, not mirrored: nothing to reconcile"
-    );
-  const dot = ns.indexOf(".");
-  const target = targetFor(routing, { db: ns.slice(0, dot), coll: ns.slice(dot + 1) }, targets);
-  if ("problem" in target) return refusal(target.problem, target.reason);
-  const row = {
-    _id: `p|${rowBase(id, ns)}|${partNumber}`,
-    kind: "part",
-    reconcile: id,
-    ns,
-    part: partNumber,
-    parts: partCount,
-    sent: sentCount,
-    ranges: seqRanges,
-    readPosition,
-    target: `${target.db}.${target.coll}`
-  };
-  return { row };
-}
-function rowBase(reconcile, ns) {
-  return `${escapeRowPart(reconcile)}|${escapeRowPart(ns)}`;
-}
-function escapeRowPart(text2) {
-  return text2.replace(/%/g, "%25").replace(/\|/g, "%7C");
-}
-function markId(base, part, seq) {
-  return `m|${base}|${part}|${String(seq).padStart(15, "0")}`;
-}
-function deletedCount(result) {
-  const count = result && result.deletedCount;
-  return typeof count === "number" ? count : 0;
 }
 
 // src/core/firehose/receive-delivery.ts
@@ -3184,7 +3199,6 @@ async function applyDelivery(delivery, deps, counts = emptyCounts(), sourceArn) 
   const refused2 = [];
   const deletesCollection = deps.dataSource.db(config.database).collection(config.deletesCollection);
   const reconcile = emptyReconcileBatch();
-  const closingTargets = /* @__PURE__ */ new Map();
   let pending = Promise.resolve();
   const limits = { maxCount: WRITE_CHUNK_RECORDS, maxBytes: WRITE_CHUNK_BYTES };
   for (let start = 0, end = 0; start < delivery.recordCount; start = end) {
@@ -3196,9 +3210,7 @@ async function applyDelivery(delivery, deps, counts = emptyCounts(), sourceArn) 
       else if (record.kind === "empty") outcome.empty++;
       decoded.push(record);
     }
-    const taken = takeReconcileRecords(decoded, deps.bson, config.routing, closingTargets, reconcile);
-    for (const { index, refusal: refusal2 } of taken.refused) refused2.push({ index, refusal: refusal2, data: delivery.rawData(index) });
-    const plan = planWrites(taken.records, delivery.requestId, deps.bson, config.routing, deps.clock.now());
+    const plan = planWrites(decoded, delivery.requestId, deps.bson, config.routing, deps.clock.now(), reconcile);
     outcome.superseded += plan.superseded;
     outcome.heartbeats += plan.heartbeats;
     outcome.basicJson += plan.basicJson;

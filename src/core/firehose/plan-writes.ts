@@ -8,6 +8,8 @@ import { documentLimitProblem } from "./document-limits";
 import { olderThan, POSITION_FIELD, POSITION_PATH } from "./position-field";
 import type { ChangeToApply, Recognition } from "./formats/record-format";
 import { recogniseRecord } from "./formats/record-formats";
+import { emptyReconcileBatch, noteReadMark, takeClosing, type ReconcileBatch } from "./reconcile";
+import type { HeartbeatDocument } from "../stream-format/heartbeat";
 import { targetFor, targetWithoutNamespace, type Namespace, type Routing, type TargetProblem } from "./routing";
 
 /**
@@ -71,6 +73,7 @@ export function planWrites(
   bson: BsonPort,
   routing: Routing,
   now: number,
+  reconcile: ReconcileBatch = emptyReconcileBatch(),
 ): PlannedWrites {
   // Target namespace (by object identity: routing hands out the same objects) -> _id key -> candidates.
   const chosen = new Map<Namespace, Map<string, PlannedWrite[]>>();
@@ -81,12 +84,13 @@ export function planWrites(
   let basicJson = 0;
   for (const record of records) {
     if (record.kind !== "document") continue;
-    let planned: { target: Namespace; write: PlannedWrite } | Refusal;
+    let planned: { target: Namespace; write: PlannedWrite } | Refusal | undefined;
     try {
-      const recognised = recogniseRecord(record.document, bson);
-      if (recognised.kind === "change" && recognised.change.basicJson) basicJson++;
-      planned = planRecord(recognised, record, requestId, routing, targetCache, now, bson);
-      if (!isRefusal(planned)) {
+      const recognised = recogniseRecord(record.document, bson, routing);
+      if (recognised.mark !== undefined) noteReadMark(reconcile, recognised.mark);
+      if ((recognised.kind === "change" || recognised.kind === "heartbeat") && recognised.change.basicJson) basicJson++;
+      planned = planRecord(recognised, record, requestId, routing, targetCache, now, bson, reconcile);
+      if (planned !== undefined && !isRefusal(planned)) {
         if (planned.write.kind === "liveness") heartbeats++;
         planned = documentLimitProblem(record, planned.write.operation, bson) || planned;
       }
@@ -94,6 +98,7 @@ export function planWrites(
       // Whatever a record makes go wrong here fails that record, never its batch.
       planned = refusal("record_failed", `planning the record's write failed: ${errorName(error)}`);
     }
+    if (planned === undefined) continue;
     if (isRefusal(planned)) {
       rejected.push({ index: record.index, refusal: planned });
       continue;
@@ -130,7 +135,10 @@ export function planWrites(
   return { rounds, superseded: candidates - kept, rejected, heartbeats, basicJson };
 }
 
-/** What one recognised record writes, and where; or why it cannot be written. */
+/**
+ * What one recognised record writes, and where; or why it cannot be written; or nothing (a closing,
+ * noted in the reconcile batch and written once the delivery's writes are done, reconcile.ts).
+ */
 function planRecord(
   recognised: Recognition,
   record: DocumentRecord,
@@ -139,9 +147,18 @@ function planRecord(
   targetCache: Map<string, Namespace | TargetProblem>,
   now: number,
   bson: BsonPort,
-): { target: Namespace; write: PlannedWrite } | Refusal {
-  if (recognised.kind === "refused") return recognised.refusal;
-  if (recognised.kind === "change") return planChange(recognised.change, record.index, routing, targetCache, now);
+  reconcile: ReconcileBatch,
+): { target: Namespace; write: PlannedWrite } | Refusal | undefined {
+  switch (recognised.kind) {
+    case "refused":
+      return recognised.refusal;
+    case "closing":
+      return takeClosing(reconcile, recognised.closing, bson, routing, targetCache);
+    case "heartbeat":
+      return planHeartbeat(recognised.change, record.index, routing, now);
+    case "change":
+      return planChange(recognised.change, record.index, routing, targetCache);
+  }
   let document = recognised.document;
   if (!("_id" in document)) document = { _id: `${requestId}:${record.index}`, ...document };
   const id = document._id;
@@ -193,36 +210,43 @@ function find(groups: TargetWrites[], target: Namespace): TargetWrites | undefin
   return undefined;
 }
 
+/** A heartbeat: the latest per app, as the app's liveness (its fields: stream-format/heartbeat.ts). */
+function planHeartbeat(
+  change: ChangeToApply,
+  index: number,
+  routing: Routing,
+  now: number,
+): { target: Namespace; write: PlannedWrite } | Refusal {
+  const { id, key, position, fullDocument } = change;
+  if (!fullDocument) return refusal("heartbeat_no_document");
+  const beat = fullDocument as Partial<Record<keyof HeartbeatDocument, unknown>>;
+  const at = beat.at instanceof Date ? beat.at : null;
+  const liveness = {
+    _id: id,
+    app: beat.app === undefined ? null : beat.app,
+    lastHeartbeatAt: at,
+    receivedAt: new Date(now),
+    lagMs: at ? now - at.getTime() : null,
+    outboxDepth: beat.outboxDepth === undefined ? null : beat.outboxDepth,
+    lastSuccessfulPutAt: beat.lastSuccessfulPutAt === undefined ? null : beat.lastSuccessfulPutAt,
+    [POSITION_FIELD]: { pos: position },
+  };
+  const operation = { replaceOne: { filter: olderThan(id, position), replacement: liveness, upsert: true } };
+  return { target: routing.heartbeatTarget, write: { kind: "liveness", index, id, key, position, operation } };
+}
+
 function planChange(
   change: ChangeToApply,
   index: number,
   routing: Routing,
   targetCache: Map<string, Namespace | TargetProblem>,
-  now: number,
 ): { target: Namespace; write: PlannedWrite } | Refusal {
-  const { id, key, position, fullDocument: full } = change;
+  const { id, position, fullDocument: full } = change;
   const guard = olderThan(id, position);
 
   // The source namespace is kept beside the position: a reconcile's sweep removes only its own
   // collection's documents from a target that several sources may share (firehose/reconcile.ts).
   const source = change.ns ? `${change.ns.db}.${change.ns.coll}` : undefined;
-  if (source === routing.heartbeatSource) {
-    if (!full) return refusal("heartbeat_no_document");
-    const at = full.at instanceof Date ? full.at : null;
-    const liveness = {
-      _id: id,
-      app: full.app === undefined ? null : full.app,
-      lastHeartbeatAt: at,
-      receivedAt: new Date(now),
-      lagMs: at ? now - at.getTime() : null,
-      outboxDepth: full.outboxDepth === undefined ? null : full.outboxDepth,
-      lastSuccessfulPutAt: full.lastSuccessfulPutAt === undefined ? null : full.lastSuccessfulPutAt,
-      [POSITION_FIELD]: { pos: position },
-    };
-    const operation = { replaceOne: { filter: guard, replacement: liveness, upsert: true } };
-    return { target: routing.heartbeatTarget, write: { kind: "liveness", index, id, key, position, operation } };
-  }
-
   const target = change.ns ? targetFor(routing, change.ns, targetCache) : targetWithoutNamespace(routing);
   if ("problem" in target) return refusal(target.problem, target.reason);
   if (change.operationType === "delete")

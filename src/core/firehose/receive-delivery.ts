@@ -12,8 +12,7 @@ import { decodeContent, headerLookup, type FirehoseDeliveryRequest } from "./req
 import { firehoseResponse, type FirehoseDeliveryResponse } from "./response";
 import { deadLetter, deadLetterStore, type RefusedRecord } from "./dead-letters";
 import { applyTargetWrites } from "./apply-changes";
-import { emptyReconcileBatch, settleReconciles, takeReconcileRecords } from "./reconcile";
-import type { Namespace, TargetProblem } from "./routing";
+import { emptyReconcileBatch, settleReconciles } from "./reconcile";
 
 export interface FirehoseDeliveryDeps {
   readonly config: FirehoseConfig;
@@ -172,7 +171,6 @@ export async function applyDelivery(
   const deletesCollection = deps.dataSource.db(config.database).collection(config.deletesCollection);
   // A reconcile's marks and closings, written once every record of the delivery is (reconcile.ts).
   const reconcile = emptyReconcileBatch();
-  const closingTargets = new Map<string, Namespace | TargetProblem>();
   // Records go to the database in chunks written one after another: a later chunk's write of an _id
   // lands after an earlier one (so the last record still wins), and only two chunks of documents are
   // alive at a time (one being written while the next is decoded), which keeps memory and
@@ -188,9 +186,7 @@ export async function applyDelivery(
       else if (record.kind === "empty") outcome.empty++;
       decoded.push(record);
     }
-    const taken = takeReconcileRecords(decoded, deps.bson, config.routing, closingTargets, reconcile);
-    for (const { index, refusal } of taken.refused) refused.push({ index, refusal, data: delivery.rawData(index) });
-    const plan = planWrites(taken.records, delivery.requestId, deps.bson, config.routing, deps.clock.now());
+    const plan = planWrites(decoded, delivery.requestId, deps.bson, config.routing, deps.clock.now(), reconcile);
     outcome.superseded += plan.superseded;
     outcome.heartbeats += plan.heartbeats;
     outcome.basicJson += plan.basicJson;

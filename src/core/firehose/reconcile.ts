@@ -1,11 +1,10 @@
 import type { BsonPort } from "../bson-port";
 import { BridgeError } from "../errors";
 import { countMatching, type CollectionPort, type DataSourcePort, type Document, type Logger } from "../ports";
-import { isClosingRecord, readClosingRecord, readMarkOf } from "../stream-format/reconcile-records";
+import type { Closing, ReadMark } from "../stream-format/reconcile-records";
 import { reconcileFloorId } from "./apply-changes";
 import { changePosition } from "./formats/change-parts";
 import { isRefusal, refusal, type Refusal } from "./dead-letter-reasons";
-import type { DecodedRecord } from "./decode-record";
 import { POSITION_FIELD } from "./position-field";
 import { targetFor, type Namespace, type Routing, type TargetProblem } from "./routing";
 import { bulkWriteKeepingRefusals } from "./bulk-write-refusals";
@@ -61,46 +60,30 @@ export function emptyReconcileBatch(): ReconcileBatch {
   return { marks: new Set(), closings: new Map(), touched: new Map(), accepted: 0 };
 }
 
+/** Notes a reconcile's read (whatever becomes of the read: its mark is what the sweep counts). */
+export function noteReadMark(batch: ReconcileBatch, mark: ReadMark): void {
+  const base = rowBase(mark.id, mark.ns);
+  batch.marks.add(markId(base, mark.part, mark.seq));
+  batch.touched.set(base, { reconcile: mark.id, ns: mark.ns });
+}
+
 /**
- * Notes a chunk's reconcile marks and closings. Closing records are not documents: they come back
- * out of the chunk, and those that cannot be accepted as refusals (dead letters).
+ * Notes a closing record (recognised by formats/reconcile-closing.ts) as its part's row, or returns
+ * why it cannot be accepted (its collection has no valid target).
  */
-export function takeReconcileRecords(
-  records: DecodedRecord[],
+export function takeClosing(
+  batch: ReconcileBatch,
+  closing: Closing,
   bson: BsonPort,
   routing: Routing,
   targets: Map<string, Namespace | TargetProblem>,
-  batch: ReconcileBatch,
-): { records: DecodedRecord[]; refused: { index: number; refusal: Refusal }[] } {
-  const refused: { index: number; refusal: Refusal }[] = [];
-  let kept: DecodedRecord[] | undefined;
-  for (let k = 0; k < records.length; k++) {
-    const record = records[k];
-    if (record.kind !== "document") continue;
-    const document = record.document;
-    const mark = readMarkOf(document, bson);
-    if (mark) {
-      const base = rowBase(mark.id, mark.ns);
-      batch.marks.add(markId(base, mark.part, mark.seq));
-      batch.touched.set(base, { reconcile: mark.id, ns: mark.ns });
-    } else if (isClosingRecord(document)) {
-      if (!kept) kept = records.slice(0, k);
-      const closing = readClosing(document, bson, routing, targets);
-      if (isRefusal(closing)) refused.push({ index: record.index, refusal: closing });
-      else {
-        const row = closing.row;
-        batch.closings.set(row._id as string, row);
-        batch.touched.set(rowBase(row.reconcile as string, row.ns as string), {
-          reconcile: row.reconcile as string,
-          ns: row.ns as string,
-        });
-        batch.accepted++;
-      }
-      continue;
-    }
-    if (kept) kept.push(record);
-  }
-  return { records: kept || records, refused };
+): Refusal | undefined {
+  const row = closingRow(closing, bson, routing, targets);
+  if (isRefusal(row)) return row;
+  batch.closings.set(row._id as string, row);
+  batch.touched.set(rowBase(closing.id, closing.ns), { reconcile: closing.id, ns: closing.ns });
+  batch.accepted++;
+  return undefined;
 }
 
 export interface ReconcileDeps {
@@ -206,38 +189,30 @@ async function sweepIfComplete(reconcile: string, ns: string, deps: ReconcileDep
   return sweep;
 }
 
-/** A closing record as its part row, or why it cannot be accepted. */
-function readClosing(
-  document: Document,
+/** A closing record as its part row, or why its collection has no target. */
+function closingRow(
+  closing: Closing,
   bson: BsonPort,
   routing: Routing,
   targets: Map<string, Namespace | TargetProblem>,
-): { row: Document } | Refusal {
-  const closing = readClosingRecord(document, bson);
-  if ("invalid" in closing) return refusal("reconcile_invalid", `reconcile closing record: ${closing.invalid}`);
-  const { id, ns, part: partNumber, parts: partCount, sent: sentCount, ranges: seqRanges } = closing;
+): Document | Refusal {
+  const { id, ns, part, parts, sent, ranges } = closing;
   const readPosition = changePosition({ operationType: "read", clusterTime: closing.clusterTime }, "", bson) as string;
-  if (ns === routing.heartbeatSource)
-    return refusal(
-      "reconcile_invalid",
-      "reconcile closing record: the heartbeat collection is recorded as liveness, not mirrored: nothing to reconcile",
-    );
   const dot = ns.indexOf(".");
   const target = targetFor(routing, { db: ns.slice(0, dot), coll: ns.slice(dot + 1) }, targets);
   if ("problem" in target) return refusal(target.problem, target.reason);
-  const row = {
-    _id: `p|${rowBase(id, ns)}|${partNumber}`,
+  return {
+    _id: `p|${rowBase(id, ns)}|${part}`,
     kind: "part",
     reconcile: id,
     ns,
-    part: partNumber,
-    parts: partCount,
-    sent: sentCount,
-    ranges: seqRanges,
+    part,
+    parts,
+    sent,
+    ranges,
     readPosition,
     target: `${target.db}.${target.coll}`,
   };
-  return { row };
 }
 
 /** Row ids: the parts joined by "|", which escaped ids and namespaces never hold. */

@@ -1,6 +1,7 @@
 import type { BsonPort } from "../../bson-port";
 import type { Document } from "../../ports";
 import type { Refusal } from "../dead-letter-reasons";
+import type { Closing } from "../../stream-format/reconcile-records";
 import type { Namespace } from "../routing";
 
 /**
@@ -20,6 +21,10 @@ export type Recognition =
   | { readonly kind: "document"; readonly document: Document }
   /** A change to mirror, applied only if newer than what the target holds. */
   | { readonly kind: "change"; readonly change: ChangeToApply }
+  /** A change of the heartbeat collection: recorded as the app's liveness, not mirrored (see record-formats.ts). */
+  | { readonly kind: "heartbeat"; readonly change: ChangeToApply }
+  /** A reconcile's closing record: what the sweep waits for (reconcile.ts), never stored as data. */
+  | { readonly kind: "closing"; readonly closing: Closing }
   /** A record of this format that cannot be applied: dead-lettered with the refusal's code. */
   | { readonly kind: "refused"; readonly refusal: Refusal };
 

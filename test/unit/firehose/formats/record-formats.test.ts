@@ -11,18 +11,22 @@ import {
   mongodbChangeEvent,
 } from "../../../../src/core/firehose/formats/mongodb-change-event";
 import { plainDocument } from "../../../../src/core/firehose/formats/plain-document";
+import { reconcileClosing } from "../../../../src/core/firehose/formats/reconcile-closing";
 import type { Recognition, RecordFormat } from "../../../../src/core/firehose/formats/record-format";
 import { RECORD_FORMATS, recogniseRecord } from "../../../../src/core/firehose/formats/record-formats";
 import type { Document } from "../../../../src/core/ports";
 import { MONGODB_OUTPUT_FORMATS, readChangeEventFixture } from "../../../helpers/change-events";
 import { readFixture, type FirehoseFixture } from "../../../helpers/fixtures";
 
+/** The heartbeat collection, as the default settings name it. */
+const STREAM = { heartbeatSource: "streamkap.streamkap_heartbeat" };
+
 const parse = (record: unknown) => parseExtendedJson(JSON.stringify(record), nodeBson) as Document;
 
 /** The format that claims a record, and what it makes of it, for a table's expectation. */
 function claim(record: Document, formats: readonly RecordFormat[] = RECORD_FORMATS): string {
   const format = formats.find((candidate) => candidate.recognise(record, nodeBson) !== undefined);
-  const recognition = recogniseRecord(record, nodeBson, formats);
+  const recognition = recogniseRecord(record, nodeBson, STREAM, formats);
   return `${format?.name}: ${outcome(recognition)}`;
 }
 
@@ -34,6 +38,7 @@ function outcome(recognition: Recognition): string {
 const PLAIN = plainDocument.name;
 const EVENT = mongodbChangeEvent.name;
 const LEGACY = legacyEnvelope.name;
+const CLOSING = reconcileClosing.name;
 const token = { _data: "8267A3D79F000000012B022C0100296E5A1004" };
 const clusterTime = { $timestamp: { t: 1738790815, i: 1 } };
 const legacyDelete = (extra: Document) => ({
@@ -45,9 +50,25 @@ const legacyDelete = (extra: Document) => ({
   ...extra,
 });
 
+const heartbeatNs = { db: "streamkap", coll: "streamkap_heartbeat" };
+const heartbeat = {
+  operationType: "update",
+  ns: heartbeatNs,
+  documentKey: { _id: "app-1" },
+  clusterTime,
+  fullDocument: { _id: "app-1", app: "app-1", at: { $date: "2025-02-05T21:26:55.101Z" }, outboxDepth: 0 },
+};
+const closingRecord = (reconcile: Document, ns: Document = { db: "app", coll: "orders" }) => ({
+  operationType: "reconcile",
+  clusterTime,
+  wallTime: { $date: "2025-02-05T21:26:55.101Z" },
+  ns,
+  _akb: { reconcile },
+});
+
 describe("the registry of record formats", () => {
-  it("tries the legacy envelope, then MongoDB's change event, then the plain document", () => {
-    expect(RECORD_FORMATS.map((format) => format.name)).toEqual([LEGACY, EVENT, PLAIN]);
+  it("tries the reconcile closing, the legacy envelope, then MongoDB's change event, then the plain document", () => {
+    expect(RECORD_FORMATS.map((format) => format.name)).toEqual([CLOSING, LEGACY, EVENT, PLAIN]);
   });
 
   it.each([
@@ -77,15 +98,39 @@ describe("the registry of record formats", () => {
       claimed: `${EVENT}: change`,
     },
     {
-      name: "a snapshot's closing record (another helper's kind, unknown here)",
-      record: {
-        operationType: "reconcile",
-        clusterTime,
-        wallTime: { $date: "2025-02-05T21:26:55.101Z" },
-        ns: { db: "app", coll: "orders" },
-        _akb: { reconcile: { snapshot: "s-1" } },
-      },
+      name: "a closing record without a reconcile id",
+      record: closingRecord({ snapshot: "s-1" }),
+      claimed: `${CLOSING}: refused reconcile_invalid`,
+    },
+    {
+      name: "a closing record",
+      record: closingRecord({ id: "rc1", part: 0, parts: 1, sent: 2, ranges: [[0, 2]] }),
+      claimed: `${CLOSING}: closing`,
+    },
+    {
+      name: "a closing record of the heartbeat collection",
+      record: closingRecord({ id: "rc1", part: 0, parts: 1, sent: 0 }, heartbeatNs),
+      claimed: `${CLOSING}: refused reconcile_invalid`,
+    },
+    {
+      name: "operationType reconcile without the producer's field (no closing)",
+      record: { operationType: "reconcile", clusterTime, ns: { db: "app", coll: "orders" } },
       claimed: `${EVENT}: refused change_unknown_operation`,
+    },
+    {
+      name: "a change of the heartbeat collection",
+      record: { ...heartbeat, _id: token },
+      claimed: `${EVENT}: heartbeat`,
+    },
+    {
+      name: "a legacy envelope of the heartbeat collection",
+      record: { ...heartbeat, kind: "atlas-kinesis-bridge/change@1" },
+      claimed: `${LEGACY}: heartbeat`,
+    },
+    {
+      name: "a change of a collection named like the heartbeat's database",
+      record: { ...heartbeat, _id: token, ns: { db: "streamkap", coll: "streamkap_heartbeats" } },
+      claimed: `${EVENT}: change`,
     },
     { name: "a legacy envelope", record: legacyDelete({}), claimed: `${LEGACY}: change` },
     {
@@ -97,6 +142,21 @@ describe("the registry of record formats", () => {
     expect(claim(parse(record))).toBe(claimed);
   });
 
+  it.each([
+    { name: "a reconcile's read", fields: { part: 0, seq: 3 }, mark: { id: "rc1", ns: "app.orders", part: 0, seq: 3 } },
+    { name: "a read with a malformed mark", fields: { part: -1, seq: 3 }, mark: undefined },
+  ])("$name carries its mark whatever the record becomes", ({ fields, mark }) => {
+    const read = { operationType: "read", ns: { db: "app", coll: "orders" }, clusterTime };
+    // A read without documentKey is refused, and its mark still counts for the sweep (reconcile.ts).
+    const recognised = recogniseRecord(
+      parse({ ...read, _akb: { reconcile: { id: "rc1", ...fields } } }),
+      nodeBson,
+      STREAM,
+    );
+    expect(recognised.kind).toBe("refused");
+    expect(recognised.mark).toEqual(mark);
+  });
+
   const mongodbEvents = MONGODB_OUTPUT_FORMATS.flatMap((format) =>
     readChangeEventFixture(format).records.map((record, index) => ({ format, index, record })),
   );
@@ -106,9 +166,9 @@ describe("the registry of record formats", () => {
 
   const fixtureDir = join(import.meta.dirname, "..", "..", "..", "fixtures", "change-events");
   const ours = readdirSync(fixtureDir).filter((file) => file.endsWith(".json"));
-  it.each(ours)("our publisher's %s is a change to apply", (file) => {
+  it.each(ours)("our publisher's %s is a change to apply (a heartbeat's, the heartbeat)", (file) => {
     const record = EJSON.parse(JSON.stringify(readFixture(`change-events/${file}`)), { relaxed: false }) as Document;
-    expect(claim(record)).toBe(`${EVENT}: change`);
+    expect(claim(record)).toBe(`${EVENT}: ${file === "heartbeat.json" ? "heartbeat" : "change"}`);
   });
 
   const plainRecords = readFixture<FirehoseFixture>("firehose/plain-json-records.json").body.records.map(
@@ -173,7 +233,7 @@ describe("plain documents: which _id can be stored", () => {
     { name: "a regular expression", id: { $regularExpression: { pattern: "a", options: "" } } },
     { name: "a document with an operator", id: { $gt: 1 } },
   ])("$name is refused (invalid_id)", ({ id }) => {
-    const recognition = recogniseRecord(parse({ _id: id, v: 1 }), nodeBson);
+    const recognition = recogniseRecord(parse({ _id: id, v: 1 }), nodeBson, STREAM);
     expect(recognition).toEqual({
       kind: "refused",
       refusal: { kind: "refused", code: "invalid_id", message: expect.any(String) },
