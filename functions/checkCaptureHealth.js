@@ -234,7 +234,7 @@ var capturedParser = (raw, name) => {
 };
 var capturedNamespacesSetting = setting("CAPTURED_NAMESPACES", capturedParser, () => /* @__PURE__ */ new Set());
 
-// src/core/capture/health-config.ts
+// src/core/capture/health/health-config.ts
 var ADMIN_API_DEFAULT_URL = "https://services.cloud.mongodb.com/api/admin/v3.0";
 var DEFAULT_STALL_AFTER_MS = 45e3;
 var captureHealthSettings = {
@@ -255,7 +255,7 @@ function readCaptureHealthConfig(read) {
   return readSettings(read, captureHealthSettings);
 }
 
-// src/core/capture/trigger-admin.ts
+// src/core/capture/health/trigger-admin.ts
 var AdminApiError = class extends Error {
   constructor(kind, message, status, errorCode) {
     super(message);
@@ -552,7 +552,7 @@ function makeBsonPort(lib, ejson) {
   };
 }
 
-// src/core/capture/field-paths.ts
+// src/core/capture/shaping/field-paths.ts
 function isFieldDocument(value) {
   if (value === null || typeof value !== "object" || Array.isArray(value) || isDate(value)) return false;
   return typeof value._bsontype !== "string" && !ArrayBuffer.isView(value);
@@ -561,7 +561,7 @@ function isDate(value) {
   return Object.prototype.toString.call(value) === "[object Date]";
 }
 
-// src/core/capture/capture-options.ts
+// src/core/capture/shaping/capture-options.ts
 function pathProblem(path) {
   const parts = path.split(".");
   if (parts.some((part) => part === "")) return `"${path}" is not a field path (an empty part)`;
@@ -870,7 +870,7 @@ function describeArguments(args) {
   return text2.length > 200 ? `${text2.slice(0, 200)}…` : text2;
 }
 
-// src/core/capture/capture-list.ts
+// src/core/capture/shaping/capture-list.ts
 var import_crypto = require("crypto");
 
 // node_modules/csv-parse/lib/api/index.js
@@ -886,7 +886,7 @@ var boms = {
   utf16le: Buffer.from([255, 254])
 };
 
-// src/core/capture/capture-list.ts
+// src/core/capture/shaping/capture-list.ts
 var WHOLE_DATABASE = "*";
 function captureTriggerName(db, coll) {
   const plain = coll === WHOLE_DATABASE ? `capture_${db}` : `capture_${db}_${coll}`;
@@ -896,7 +896,7 @@ function captureTriggerName(db, coll) {
   return `${safe.slice(0, 55)}_${hash}`;
 }
 
-// src/core/capture/heal-steps.ts
+// src/core/capture/health/heal-steps.ts
 function reconcileSignal(collections) {
   return { type: "execute-snapshot", data: { "data-collections": collections, reconcile: true } };
 }
@@ -976,10 +976,10 @@ function adminApiSteps(ctx, kind) {
   return [`Check that ${ctx.adminApiUrl} is reachable from App Services; the next heartbeat tries again`];
 }
 
-// src/core/capture/heartbeat-on-stream.ts
+// src/core/capture/publish/heartbeat-on-stream.ts
 var heartbeatOnStreamId = (app) => `${app}:heartbeatOnStream`;
 
-// src/core/capture/trigger-signals.ts
+// src/core/capture/health/trigger-signals.ts
 function judgeTrigger(e) {
   var _a;
   const evidence = [];
@@ -1033,7 +1033,7 @@ function describeAdminError(error) {
   return error instanceof AdminApiError ? `${error.kind}: ${error.message}` : describeError(error);
 }
 
-// src/core/capture/capture-health.ts
+// src/core/capture/health/capture-health.ts
 var captureHealthId = (app) => `${app}:captureHealth`;
 var CAPTURE_FUNCTION = "publishChangeToKinesis";
 var SNAPSHOT_FUNCTION = "runSnapshot";
@@ -1385,7 +1385,7 @@ function seconds(ms) {
   return ms < 12e4 ? `${Math.round(ms / 1e3)} s` : `${(ms / 6e4).toFixed(1)} min`;
 }
 
-// src/core/capture/heartbeat.ts
+// src/core/capture/health/heartbeat.ts
 async function readCaptureCheckHandoff(deps) {
   const beat = await deps.heartbeat.findOne({ _id: deps.config.appName });
   return {

@@ -581,7 +581,7 @@ var httpUrl = (raw, name) => {
   return value;
 };
 
-// src/core/capture/field-paths.ts
+// src/core/capture/shaping/field-paths.ts
 function isFieldDocument(value) {
   if (value === null || typeof value !== "object" || Array.isArray(value) || isDate(value)) return false;
   return typeof value._bsontype !== "string" && !ArrayBuffer.isView(value);
@@ -690,7 +690,7 @@ function touchesPath(description, path) {
   return keys.some((key) => relateKey(key.split("."), path).is !== "apart");
 }
 
-// src/core/capture/match-filter.ts
+// src/core/capture/shaping/match-filter.ts
 var SUPPORTED_OPERATORS = [
   "$eq",
   "$ne",
@@ -996,7 +996,7 @@ function compareCodePoints(a, b) {
   return a.length - b.length;
 }
 
-// src/core/capture/capture-options.ts
+// src/core/capture/shaping/capture-options.ts
 var NO_OPTIONS = { exclude: [], mask: [] };
 function pathProblem(path) {
   const parts = path.split(".");
@@ -1451,7 +1451,7 @@ async function putAllRecords(entries, deps) {
   }
 }
 
-// src/core/capture/partition-key.ts
+// src/core/capture/publish/partition-key.ts
 var import_crypto = require("crypto");
 var MAX_PARTITION_KEY = 256;
 function partitionKeyFor(id, bson) {
@@ -1467,7 +1467,7 @@ function partitionKeyFor(id, bson) {
 // src/core/stream-format/record-field.ts
 var PRODUCER_EXTRAS_FIELD = "_akb";
 
-// src/core/capture/envelope.ts
+// src/core/capture/publish/envelope.ts
 var RecordTooLargeError = class extends BridgeError {
   constructor(bytes, limit) {
     super("record_too_large", `record is ${bytes} bytes even without its documents, above the ${limit}-byte limit`);
@@ -1566,7 +1566,7 @@ function encodeValue(value, config) {
   return value;
 }
 
-// src/core/capture/mask-value.ts
+// src/core/capture/shaping/mask-value.ts
 var import_crypto2 = require("crypto");
 var MASKED_VALUE = /^hmac:[A-Za-z0-9_-]{43}$/;
 var MIN_MASK_KEY_LENGTH = 32;
@@ -1598,7 +1598,7 @@ function numberText(value, type, bson) {
   return n === 0 ? "0" : String(n);
 }
 
-// src/core/capture/shape-event.ts
+// src/core/capture/shaping/shape-event.ts
 var compiled = /* @__PURE__ */ new WeakMap();
 function shapingFor(db, coll, config, bson) {
   const table = config.captureOptions;
@@ -1702,7 +1702,7 @@ function isChangeEventRecord(record) {
   return typeof record.operationType === "string" && isFieldDocument(record.ns) && isFieldDocument(record.documentKey);
 }
 
-// src/core/capture/publish-change.ts
+// src/core/capture/publish/publish-change.ts
 async function recordSuccessfulPut(deps) {
   await deps.status.updateOne(
     { _id: `${deps.config.appName}:lastSuccessfulPut` },
@@ -1711,7 +1711,7 @@ async function recordSuccessfulPut(deps) {
   );
 }
 
-// src/core/capture/drain-outbox.ts
+// src/core/capture/outbox/drain-outbox.ts
 async function drainOutbox(deps, deadlineMs) {
   const result = { put: 0, failed: 0, rounds: 0, remaining: false };
   const held = /* @__PURE__ */ new Map();

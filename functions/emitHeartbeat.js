@@ -225,7 +225,7 @@ function summaryOf(result) {
   return report;
 }
 
-// src/core/capture/heartbeat.ts
+// src/core/capture/health/heartbeat.ts
 async function emitHeartbeat(deps) {
   const started = deps.clock.now();
   const at = new Date(started);

@@ -581,7 +581,7 @@ var httpUrl = (raw, name) => {
   return value;
 };
 
-// src/core/capture/field-paths.ts
+// src/core/capture/shaping/field-paths.ts
 function isFieldDocument(value) {
   if (value === null || typeof value !== "object" || Array.isArray(value) || isDate(value)) return false;
   return typeof value._bsontype !== "string" && !ArrayBuffer.isView(value);
@@ -690,7 +690,7 @@ function touchesPath(description, path) {
   return keys.some((key) => relateKey(key.split("."), path).is !== "apart");
 }
 
-// src/core/capture/match-filter.ts
+// src/core/capture/shaping/match-filter.ts
 var SUPPORTED_OPERATORS = [
   "$eq",
   "$ne",
@@ -996,7 +996,7 @@ function compareCodePoints(a, b) {
   return a.length - b.length;
 }
 
-// src/core/capture/capture-options.ts
+// src/core/capture/shaping/capture-options.ts
 var NO_OPTIONS = { exclude: [], mask: [] };
 function pathProblem(path) {
   const parts = path.split(".");
@@ -1416,7 +1416,7 @@ function withDoubles(value, bson, depth) {
   return out;
 }
 
-// src/core/capture/heartbeat-on-stream.ts
+// src/core/capture/publish/heartbeat-on-stream.ts
 var heartbeatOnStreamId = (app) => `${app}:heartbeatOnStream`;
 async function recordHeartbeatOnStream(status, app, heartbeatAt, now) {
   await status.updateOne(
@@ -1426,7 +1426,7 @@ async function recordHeartbeatOnStream(status, app, heartbeatAt, now) {
   );
 }
 
-// src/core/capture/partition-key.ts
+// src/core/capture/publish/partition-key.ts
 var import_crypto = require("crypto");
 var MAX_PARTITION_KEY = 256;
 function partitionKeyFor(id, bson) {
@@ -1442,7 +1442,7 @@ function partitionKeyFor(id, bson) {
 // src/core/stream-format/record-field.ts
 var PRODUCER_EXTRAS_FIELD = "_akb";
 
-// src/core/capture/envelope.ts
+// src/core/capture/publish/envelope.ts
 var RecordTooLargeError = class extends BridgeError {
   constructor(bytes, limit) {
     super("record_too_large", `record is ${bytes} bytes even without its documents, above the ${limit}-byte limit`);
@@ -1541,7 +1541,7 @@ function encodeValue(value, config) {
   return value;
 }
 
-// src/core/capture/outbox.ts
+// src/core/capture/outbox/outbox.ts
 async function enqueue(outbox, entry) {
   const replacement = { ...entry, shaping: entry.shaping || "applied" };
   await outbox.bulkWrite(
@@ -1558,7 +1558,7 @@ function syntheticOutboxId(prefix, now, random = Math.random) {
   return `${prefix}:${now.toString(16).padStart(12, "0")}:${Math.floor(random() * 4294967295).toString(16)}`;
 }
 
-// src/core/capture/mask-value.ts
+// src/core/capture/shaping/mask-value.ts
 var import_crypto2 = require("crypto");
 var MIN_MASK_KEY_LENGTH = 32;
 function maskValue(value, key, bson) {
@@ -1589,7 +1589,7 @@ function numberText(value, type, bson) {
   return n === 0 ? "0" : String(n);
 }
 
-// src/core/capture/shape-event.ts
+// src/core/capture/shaping/shape-event.ts
 var compiled = /* @__PURE__ */ new WeakMap();
 function shapingFor(db, coll, config, bson) {
   const table = config.captureOptions;
@@ -1675,7 +1675,7 @@ function applyEdits(event, edits) {
   return out;
 }
 
-// src/core/capture/publish-change.ts
+// src/core/capture/publish/publish-change.ts
 async function publishChangeToKinesis(captured, deps) {
   const { config, bson, logger } = deps;
   const parking = parkingFor(captured, deps);

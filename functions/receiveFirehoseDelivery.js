@@ -232,7 +232,7 @@ var heartbeatSettings = {
   heartbeatCollection: setting("HEARTBEAT_COLLECTION", collectionName, "streamkap_heartbeat")
 };
 
-// src/core/firehose/routing.ts
+// src/core/firehose/apply/routing.ts
 function buildRouting(settings, defaultTarget) {
   const namespaceMap = /* @__PURE__ */ new Map();
   const map = settings.namespaceMap || {};
@@ -404,7 +404,7 @@ function readFirehoseConfig(read, maxBodyBytes = FIREHOSE_MAX_BODY_BYTES) {
   };
 }
 
-// src/core/firehose/access-key.ts
+// src/core/firehose/protocol/access-key.ts
 var import_crypto = require("crypto");
 function constantTimeMatch(presented, accepted) {
   const presentedDigest = (0, import_crypto.createHash)("sha256").update(presented, "utf8").digest();
@@ -421,7 +421,7 @@ function constantTimeMatch(presented, accepted) {
 // src/core/firehose/delivery-report.ts
 var NO_RECORDS = { stored: 0, dead_lettered: 0, empty: 0, superseded: 0, stale: 0 };
 
-// src/core/firehose/request.ts
+// src/core/firehose/protocol/request.ts
 var import_zlib = require("zlib");
 function headerLookup(headers) {
   const byLowerName = /* @__PURE__ */ new Map();
@@ -508,7 +508,7 @@ function parseDeliveryBody(text2) {
   };
 }
 
-// src/core/firehose/response.ts
+// src/core/firehose/protocol/response.ts
 var MAX_ERROR_MESSAGE = 8192;
 function firehoseResponse(status, requestId, timestamp, errorMessage) {
   const body = errorMessage === void 0 ? { requestId, timestamp } : { requestId, timestamp, errorMessage: errorMessage.slice(0, MAX_ERROR_MESSAGE) };
@@ -531,7 +531,7 @@ function setupFailureResponse(headers, error, deps, startedAt = deps.clock.now()
   return answer;
 }
 
-// src/core/firehose/admit-delivery.ts
+// src/core/firehose/protocol/admit-delivery.ts
 function admitDelivery(head, config, options) {
   if (options.draining) return failed(failure("draining"));
   if (config.accessKeys.length === 0) return failed(failure("access_key_not_configured"));
@@ -1280,7 +1280,7 @@ function setOwn(object, key, value) {
   else object[key] = value;
 }
 
-// src/core/firehose/dead-letter-reasons.ts
+// src/core/firehose/dead-letters/dead-letter-reasons.ts
 var DEAD_LETTER_REASONS = {
   no_data: "record has no base64 string in data",
   not_base64: "data is not valid base64",
@@ -1324,7 +1324,7 @@ function isRefusal(value) {
   return value.kind === "refused";
 }
 
-// src/core/firehose/decode-record.ts
+// src/core/firehose/protocol/decode-record.ts
 function writeRecordData(data, index, target, offset) {
   if (typeof data !== "string") return rejected(index, "no_data", data);
   if (data.length === 0) return { kind: "empty", index };
@@ -1735,7 +1735,7 @@ function matchesId(value, id, key, bson) {
   return idKey(value, bson) === key;
 }
 
-// src/core/firehose/document-limits.ts
+// src/core/firehose/apply/document-limits.ts
 var MAX_DOCUMENT_BYTES = 16 * 1024 * 1024;
 var MAX_NESTING = 100;
 var SIZE_CHECK_FROM_BYTES = 2 * 1024 * 1024;
@@ -1867,7 +1867,7 @@ function utf8Length(text2) {
   return Buffer.byteLength(text2, "utf8");
 }
 
-// src/core/firehose/position-field.ts
+// src/core/firehose/apply/position-field.ts
 var POSITION_FIELD = "_akb";
 var POSITION_PATH = `${POSITION_FIELD}.pos`;
 var NO_POSITION = Object.freeze({ [POSITION_PATH]: Object.freeze({ $exists: false }) });
@@ -2281,259 +2281,7 @@ function isNamespace3(ns, name) {
   return ns !== void 0 && name.length === ns.db.length + 1 + ns.coll.length && name.charCodeAt(ns.db.length) === 46 && name.startsWith(ns.db) && name.endsWith(ns.coll);
 }
 
-// src/core/ports.ts
-function countMatching(collection, filter = {}) {
-  if (typeof collection.countDocuments === "function") return collection.countDocuments(filter);
-  if (typeof collection.count === "function") return collection.count(filter);
-  return collection.find(filter).toArray().then((documents) => documents.length);
-}
-var consoleLogger = {
-  info: (event) => console.log(JSON.stringify({ level: "info", ...event })),
-  warn: (event) => console.warn(JSON.stringify({ level: "warn", ...event })),
-  error: (event) => console.error(JSON.stringify({ level: "error", ...event }))
-};
-var systemClock = { now: () => Date.now() };
-
-// src/core/mongo-error-codes.ts
-var MongoErrorCode = {
-  BadValue: 2,
-  FailedToParse: 9,
-  Overflow: 15,
-  PathNotViable: 28,
-  ConflictingUpdateOperators: 40,
-  DollarPrefixedFieldName: 52,
-  InvalidIdField: 53,
-  InvalidDBRef: 55,
-  EmptyFieldName: 56,
-  DottedFieldName: 57,
-  ImmutableField: 66,
-  DocTooLargeForCapped: 116,
-  DocumentValidationFailure: 121,
-  CannotIndexParallelArrays: 171,
-  ChangeStreamHistoryLost: 286,
-  BSONObjectTooLarge: 10334,
-  DuplicateKey: 11e3,
-  /** OBSOLETE_KeyTooLong in error_codes.yml: servers before 4.2 (or at FCV 4.0) refuse an index key over 1024 bytes. */
-  KeyTooLong: 17280,
-  /** Not in error_codes.yml: an assertion code ("Resulting document after update is larger than 16777216") of servers before BSONObjectTooLarge took its place. */
-  DocumentTooLarge: 17419,
-  // The embedded store's refusals (src/embedded), by name:
-  ConflictingUpdateOperators: 40,
-  EmptyFieldName: 56,
-  InvalidIdField: 53,
-  NotExactValueField: 111,
-  NotSingleValueField: 54,
-  Overflow: 15,
-  PathNotViable: 28,
-  TypeMismatch: 14
-};
-var PERMANENT_FOR_A_RECORD = /* @__PURE__ */ new Map([
-  [MongoErrorCode.BadValue, "a value the server cannot store (invalid elements)"],
-  [MongoErrorCode.Overflow, "the document nests deeper than the server stores"],
-  [MongoErrorCode.PathNotViable, "an update path runs through a value that is not a document"],
-  [MongoErrorCode.ConflictingUpdateOperators, "an update changes a path and a path inside it"],
-  [MongoErrorCode.DollarPrefixedFieldName, "a field name starts with $ where the server refuses one"],
-  [MongoErrorCode.InvalidIdField, "the _id is an array, a regular expression or undefined"],
-  [MongoErrorCode.InvalidDBRef, "a malformed DBRef"],
-  [MongoErrorCode.EmptyFieldName, "an update path with an empty field name"],
-  [MongoErrorCode.DottedFieldName, "a dotted field name where the server refuses one"],
-  [MongoErrorCode.ImmutableField, "the write would change _id (or a shard key)"],
-  [MongoErrorCode.DocTooLargeForCapped, "the document is larger than the capped collection"],
-  [MongoErrorCode.DocumentValidationFailure, "the collection's validator refuses the document"],
-  [MongoErrorCode.CannotIndexParallelArrays, "a compound index would index two arrays of the document"],
-  [MongoErrorCode.BSONObjectTooLarge, "the document is larger than 16 MiB"],
-  [MongoErrorCode.DuplicateKey, "another document holds the same key of a unique index"],
-  [MongoErrorCode.KeyTooLong, "an index key over 1024 bytes (servers before 4.2)"],
-  [MongoErrorCode.DocumentTooLarge, "the updated document is larger than 16 MiB (older servers)"]
-]);
-
-// src/core/firehose/bulk-write-refusals.ts
-async function bulkWriteKeepingRefusals(collection, operations, what) {
-  if (operations.length === 0) return [];
-  try {
-    await collection.bulkWrite(operations, { ordered: false });
-    return [];
-  } catch (error) {
-    const encoder = encoderErrorName(error);
-    if (encoder !== void 0) return isolateEncoderRefusals(collection, operations, what, encoder);
-    const failures = permanentWriteErrors(error);
-    if (failures === void 0)
-      throw new BridgeError("store_failed", `${what} failed; retry the batch`, { cause: error });
-    return failures;
-  }
-}
-async function isolateEncoderRefusals(collection, operations, what, name) {
-  if (operations.length === 1) return [{ opIndex: 0, by: "encoder", code: 0, message: name }];
-  const half = operations.length >> 1;
-  const first = await bulkWriteKeepingRefusals(collection, operations.slice(0, half), what);
-  const second = await bulkWriteKeepingRefusals(collection, operations.slice(half), what);
-  return first.concat(second.map((failure2) => ({ ...failure2, opIndex: failure2.opIndex + half })));
-}
-var ENCODER_ERRORS = [
-  "TypeError",
-  "RangeError",
-  "BSONError",
-  "BSONVersionError",
-  "BSONOffsetError",
-  "MongoInvalidArgumentError"
-];
-function encoderErrorName(error) {
-  if (!(error instanceof Error) || ENCODER_ERRORS.indexOf(error.name) === -1) return void 0;
-  const reply = error;
-  return reply.code === void 0 && reply.writeErrors === void 0 && reply.errorLabels === void 0 ? error.name : void 0;
-}
-function isDuplicateIdError(failure2) {
-  if (failure2.code !== MongoErrorCode.DuplicateKey) return false;
-  if (failure2.keyPattern) return Object.keys(failure2.keyPattern).join(",") === "_id";
-  return ID_INDEX.test(failure2.message);
-}
-var ID_INDEX = /index: _id_ /;
-function permanentWriteErrors(error) {
-  if (error === null || typeof error !== "object") return void 0;
-  const candidate = error;
-  if (candidate.writeConcernError) return void 0;
-  const raw = candidate.writeErrors;
-  const list = Array.isArray(raw) ? raw : raw && typeof raw === "object" ? [raw] : [];
-  if (list.length === 0) return void 0;
-  const out = [];
-  for (const writeError of list) {
-    const { index, code } = writeError;
-    if (typeof index !== "number" || typeof code !== "number" || !PERMANENT_FOR_A_RECORD.has(code)) return void 0;
-    const keyPattern = writeError.keyPattern || writeError.err && writeError.err.keyPattern;
-    out.push({
-      opIndex: index,
-      by: "server",
-      code,
-      message: typeof writeError.errmsg === "string" ? writeError.errmsg : "",
-      keyPattern: keyPattern && typeof keyPattern === "object" ? keyPattern : void 0
-    });
-  }
-  return out;
-}
-
-// src/core/firehose/apply-changes.ts
-function deletePositionId(target, key) {
-  return `${target.db}.${target.coll}|${key}`;
-}
-function reconcileFloorId(target, source) {
-  return `${target.db}.${target.coll}|reconcile:${source}`;
-}
-async function applyTargetWrites(collection, group, deletes) {
-  const { writes } = group;
-  if (writes.length === 0) return { stored: 0, stale: 0, refused: [] };
-  await rememberDeletes(group, deletes);
-  const written = await writeTargets(collection, writes);
-  const { failed: failed2, refused: refused2 } = written;
-  const upserts = writes.filter((write, i) => write.kind === "upsert" && !failed2.has(i));
-  const deltas = writes.filter((write, i) => write.kind === "delta" && !failed2.has(i));
-  if (upserts.length === 0 && deltas.length === 0)
-    return { stored: writes.length - failed2.size, stale: written.stale, refused: refused2 };
-  const missingDeltas = await deltasWithoutDocument(collection, deltas, deletes.bson);
-  const late = await undoDeletedAgain(collection, group, deletes, upserts, missingDeltas);
-  return {
-    stored: writes.length - failed2.size - late.undone - missingDeltas.length,
-    stale: written.stale + late.stale + late.undone,
-    refused: refused2.concat(late.refused)
-  };
-}
-async function rememberDeletes({ writes, target }, deletes) {
-  const deleteRows = [];
-  for (const write of writes) {
-    if (write.kind !== "delete") continue;
-    deleteRows.push({
-      updateOne: {
-        filter: { _id: deletePositionId(target, write.key) },
-        update: {
-          $max: { pos: write.position },
-          $set: { ns: `${target.db}.${target.coll}`, id: write.id, deletedAt: new Date(deletes.now) }
-        },
-        upsert: true
-      }
-    });
-  }
-  const deleteRefusals = await bulkWriteKeepingRefusals(deletes.collection, deleteRows, "writing delete positions");
-  if (deleteRefusals.length > 0) {
-    throw new BridgeError("store_failed", "writing delete positions failed; retry the batch", {
-      cause: new Error(deleteRefusals[0].message.slice(0, 200))
-    });
-  }
-}
-async function writeTargets(collection, writes) {
-  const failures = await bulkWriteKeepingRefusals(
-    collection,
-    writes.map((write) => write.operation),
-    "database write"
-  );
-  const failed2 = /* @__PURE__ */ new Set();
-  let stale = 0;
-  const refused2 = [];
-  for (const failure2 of failures) {
-    failed2.add(failure2.opIndex);
-    const write = writes[failure2.opIndex];
-    if (failure2.by === "encoder") {
-      const reason = `the BSON encoder refused the ${write.kind === "delta" ? "update" : "document"} (${failure2.message})`;
-      refused2.push({ index: write.index, refusal: refusal("not_encodable", reason) });
-    } else if (write.kind !== "plain" && isDuplicateIdError(failure2)) stale++;
-    else {
-      const reason = `database refused the document (code ${failure2.code}): ${failure2.message.slice(0, 300)}`;
-      refused2.push({ index: write.index, refusal: refusal("database_refused", reason) });
-    }
-  }
-  return { failed: failed2, stale, refused: refused2 };
-}
-async function undoDeletedAgain(collection, { target }, deletes, upserts, missingDeltas) {
-  const rowId = (write) => deletePositionId(target, write.key);
-  const checked = upserts.concat(missingDeltas);
-  const floors = [];
-  for (const write of checked) {
-    const floor = write.source === void 0 ? void 0 : reconcileFloorId(target, write.source);
-    if (floor !== void 0 && floors.indexOf(floor) === -1) floors.push(floor);
-  }
-  const rows = await deletes.collection.find({ _id: { $in: checked.map(rowId).concat(floors) } }).toArray();
-  const deletedAt = /* @__PURE__ */ new Map();
-  for (const row of rows) if (typeof row.pos === "string") deletedAt.set(row._id, row.pos);
-  const goneAfter = (write) => {
-    const own = deletedAt.get(rowId(write));
-    const floor = write.source === void 0 ? void 0 : deletedAt.get(reconcileFloorId(target, write.source));
-    return own === void 0 ? floor : floor === void 0 || own > floor ? own : floor;
-  };
-  const undo = [];
-  for (const write of upserts) {
-    const position = goneAfter(write);
-    if (position !== void 0 && position > write.position)
-      undo.push({ deleteOne: { filter: { _id: write.id, [`${POSITION_FIELD}.pos`]: write.position } } });
-  }
-  let stale = 0;
-  const refused2 = [];
-  for (const write of missingDeltas) {
-    const position = goneAfter(write);
-    if (position !== void 0 && position > write.position) stale++;
-    else
-      refused2.push({
-        index: write.index,
-        refusal: refusal(
-          "change_update_target_missing",
-          "update without fullDocument for a document the target does not hold; publish full documents (fullDocument: updateLookup) or re-read it with a snapshot"
-        )
-      });
-  }
-  const undoRefusals = await bulkWriteKeepingRefusals(collection, undo, "removing a change older than its delete");
-  if (undoRefusals.length > 0) {
-    throw new BridgeError("store_failed", "removing a change older than its delete failed; retry the batch", {
-      cause: new Error(undoRefusals[0].message.slice(0, 200))
-    });
-  }
-  return { undone: undo.length, stale, refused: refused2 };
-}
-async function deltasWithoutDocument(collection, deltas, bson) {
-  if (deltas.length === 0) return [];
-  const held = await collection.find({ _id: { $in: deltas.map((write) => write.id) } }).toArray();
-  const present = /* @__PURE__ */ new Set();
-  for (const document of held) present.add(idKey(document._id, bson));
-  return deltas.filter((write) => !present.has(write.key));
-}
-
-// src/core/firehose/reconcile.ts
+// src/core/firehose/reconcile/reconcile-batch.ts
 function emptyReconcileBatch() {
   return { marks: /* @__PURE__ */ new Set(), closings: /* @__PURE__ */ new Map(), touched: /* @__PURE__ */ new Map(), accepted: 0 };
 }
@@ -2549,82 +2297,6 @@ function takeClosing(batch, closing, bson, routing, targets) {
   batch.touched.set(rowBase(closing.id, closing.ns), { reconcile: closing.id, ns: closing.ns });
   batch.accepted++;
   return void 0;
-}
-async function settleReconciles(batch, deps) {
-  if (batch.touched.size === 0) return [];
-  const at = new Date(deps.now);
-  const rows = [];
-  batch.marks.forEach((_id) => rows.push({ replaceOne: { filter: { _id }, replacement: { _id, at }, upsert: true } }));
-  batch.closings.forEach((row, _id) => {
-    const { _id: _ignored, ...fields } = row;
-    rows.push({ updateOne: { filter: { _id }, update: { $set: { ...fields, at } }, upsert: true } });
-  });
-  const refused2 = await bulkWriteKeepingRefusals(deps.reconciles, rows, "writing reconcile marks");
-  if (refused2.length > 0) {
-    throw new BridgeError("store_failed", "writing reconcile marks failed; retry the batch", {
-      cause: new Error(refused2[0].message.slice(0, 200))
-    });
-  }
-  const sweeps = [];
-  const pending = [];
-  batch.touched.forEach((pair) => pending.push(pair));
-  for (const pair of pending) {
-    const sweep = await sweepIfComplete(pair.reconcile, pair.ns, deps);
-    if (sweep) sweeps.push(sweep);
-  }
-  return sweeps;
-}
-async function sweepIfComplete(reconcile, ns, deps) {
-  const base = rowBase(reconcile, ns);
-  const summary = await deps.reconciles.findOne({ _id: `s|${base}` });
-  if (summary && summary.status === "swept") return void 0;
-  const parts = await deps.reconciles.find({ _id: { $gte: `p|${base}|`, $lt: `p|${base}}` } }).toArray();
-  if (parts.length === 0) return void 0;
-  const first = parts[0];
-  for (const part of parts) {
-    if (part.parts !== first.parts || part.readPosition !== first.readPosition || part.target !== first.target) {
-      if (deps.logger)
-        deps.logger.warn({ msg: "reconcile closings disagree; not sweeping", reconcile, ns, parts: parts.length });
-      return void 0;
-    }
-  }
-  if (parts.length < first.parts) return void 0;
-  for (const part of parts) {
-    for (const [from, to] of part.ranges) {
-      if (to <= from) continue;
-      const filter = {
-        _id: { $gte: markId(base, part.part, from), $lt: markId(base, part.part, to) }
-      };
-      if (await countMatching(deps.reconciles, filter) < to - from) return void 0;
-    }
-  }
-  const readPosition = first.readPosition;
-  const targetName = first.target;
-  const dot = targetName.indexOf(".");
-  const target = { db: targetName.slice(0, dot), coll: targetName.slice(dot + 1) };
-  await deps.deletes.updateOne(
-    { _id: reconcileFloorId(target, ns) },
-    {
-      $max: { pos: readPosition },
-      $set: { ns: targetName, source: ns, reconcile, deletedAt: new Date(deps.now) }
-    },
-    { upsert: true }
-  );
-  const result = await deps.dataSource.db(target.db).collection(target.coll).deleteMany({ [`${POSITION_FIELD}.ns`]: ns, [`${POSITION_FIELD}.pos`]: { $lt: readPosition } });
-  const removed = deletedCount(result);
-  const now = new Date(deps.now);
-  await deps.reconciles.updateOne(
-    { _id: `s|${base}` },
-    {
-      $set: { kind: "sweep", status: "swept", reconcile, ns, target: targetName, readPosition, sweptAt: now, at: now },
-      $inc: { removed }
-    },
-    { upsert: true }
-  );
-  await deps.reconciles.deleteMany({ _id: { $gte: `m|${base}|`, $lt: `m|${base}}` } });
-  const sweep = { reconcile, ns, target: targetName, readPosition, removed };
-  if (deps.logger) deps.logger.info({ msg: "reconcile sweep", ...sweep });
-  return sweep;
 }
 function closingRow(closing, bson, routing, targets) {
   const { id, ns, part, parts, sent, ranges } = closing;
@@ -2654,12 +2326,8 @@ function escapeRowPart(text2) {
 function markId(base, part, seq) {
   return `m|${base}|${part}|${String(seq).padStart(15, "0")}`;
 }
-function deletedCount(result) {
-  const count = result && result.deletedCount;
-  return typeof count === "number" ? count : 0;
-}
 
-// src/core/firehose/plan-writes.ts
+// src/core/firehose/apply/plan-writes.ts
 function planWrites(records, requestId, bson, routing, now, reconcile = emptyReconcileBatch()) {
   const chosen = /* @__PURE__ */ new Map();
   const targetCache = /* @__PURE__ */ new Map();
@@ -2836,7 +2504,7 @@ function updateFrom(description, position, source) {
   return Object.keys(unset).length > 0 ? { $set: set, $unset: unset } : { $set: set };
 }
 
-// src/core/firehose/scan-delivery-body.ts
+// src/core/firehose/protocol/scan-delivery-body.ts
 var TAB = 9;
 var LINE_FEED = 10;
 var CARRIAGE_RETURN = 13;
@@ -2952,7 +2620,7 @@ function isPlainText(bytes, start, end) {
   return true;
 }
 
-// src/core/firehose/read-delivery.ts
+// src/core/firehose/protocol/read-delivery.ts
 function readDelivery(body, decodeRun, runBytes = TEXT_RUN_BYTES) {
   return readScannedDelivery(body, decodeRun, runBytes) || readParsedDelivery(body, decodeRun, runBytes);
 }
@@ -3044,8 +2712,23 @@ function strictUtf8(bytes, start, end) {
   return text2;
 }
 
-// src/core/firehose/dead-letters.ts
+// src/core/firehose/dead-letters/dead-letters.ts
 var import_crypto2 = require("crypto");
+
+// src/core/ports.ts
+function countMatching(collection, filter = {}) {
+  if (typeof collection.countDocuments === "function") return collection.countDocuments(filter);
+  if (typeof collection.count === "function") return collection.count(filter);
+  return collection.find(filter).toArray().then((documents) => documents.length);
+}
+var consoleLogger = {
+  info: (event) => console.log(JSON.stringify({ level: "info", ...event })),
+  warn: (event) => console.warn(JSON.stringify({ level: "warn", ...event })),
+  error: (event) => console.error(JSON.stringify({ level: "error", ...event }))
+};
+var systemClock = { now: () => Date.now() };
+
+// src/core/firehose/dead-letters/dead-letters.ts
 var MAX_DEAD_LETTER_DATA = 1024 * 1024;
 var MAX_REASON = 1e3;
 function deadLetter({ index, refusal: refusal2, data }, origin) {
@@ -3112,6 +2795,327 @@ function query(filter) {
 function reasonWithoutDetail(reason) {
   if (typeof reason !== "string" || reason === "") return "(none)";
   return reason.split(/[:(]/)[0].trim().slice(0, 80) || reason.slice(0, 80);
+}
+
+// src/core/mongo-error-codes.ts
+var MongoErrorCode = {
+  BadValue: 2,
+  FailedToParse: 9,
+  Overflow: 15,
+  PathNotViable: 28,
+  ConflictingUpdateOperators: 40,
+  DollarPrefixedFieldName: 52,
+  InvalidIdField: 53,
+  InvalidDBRef: 55,
+  EmptyFieldName: 56,
+  DottedFieldName: 57,
+  ImmutableField: 66,
+  DocTooLargeForCapped: 116,
+  DocumentValidationFailure: 121,
+  CannotIndexParallelArrays: 171,
+  ChangeStreamHistoryLost: 286,
+  BSONObjectTooLarge: 10334,
+  DuplicateKey: 11e3,
+  /** OBSOLETE_KeyTooLong in error_codes.yml: servers before 4.2 (or at FCV 4.0) refuse an index key over 1024 bytes. */
+  KeyTooLong: 17280,
+  /** Not in error_codes.yml: an assertion code ("Resulting document after update is larger than 16777216") of servers before BSONObjectTooLarge took its place. */
+  DocumentTooLarge: 17419,
+  // The embedded store's refusals (src/embedded), by name:
+  ConflictingUpdateOperators: 40,
+  EmptyFieldName: 56,
+  InvalidIdField: 53,
+  NotExactValueField: 111,
+  NotSingleValueField: 54,
+  Overflow: 15,
+  PathNotViable: 28,
+  TypeMismatch: 14
+};
+var PERMANENT_FOR_A_RECORD = /* @__PURE__ */ new Map([
+  [MongoErrorCode.BadValue, "a value the server cannot store (invalid elements)"],
+  [MongoErrorCode.Overflow, "the document nests deeper than the server stores"],
+  [MongoErrorCode.PathNotViable, "an update path runs through a value that is not a document"],
+  [MongoErrorCode.ConflictingUpdateOperators, "an update changes a path and a path inside it"],
+  [MongoErrorCode.DollarPrefixedFieldName, "a field name starts with $ where the server refuses one"],
+  [MongoErrorCode.InvalidIdField, "the _id is an array, a regular expression or undefined"],
+  [MongoErrorCode.InvalidDBRef, "a malformed DBRef"],
+  [MongoErrorCode.EmptyFieldName, "an update path with an empty field name"],
+  [MongoErrorCode.DottedFieldName, "a dotted field name where the server refuses one"],
+  [MongoErrorCode.ImmutableField, "the write would change _id (or a shard key)"],
+  [MongoErrorCode.DocTooLargeForCapped, "the document is larger than the capped collection"],
+  [MongoErrorCode.DocumentValidationFailure, "the collection's validator refuses the document"],
+  [MongoErrorCode.CannotIndexParallelArrays, "a compound index would index two arrays of the document"],
+  [MongoErrorCode.BSONObjectTooLarge, "the document is larger than 16 MiB"],
+  [MongoErrorCode.DuplicateKey, "another document holds the same key of a unique index"],
+  [MongoErrorCode.KeyTooLong, "an index key over 1024 bytes (servers before 4.2)"],
+  [MongoErrorCode.DocumentTooLarge, "the updated document is larger than 16 MiB (older servers)"]
+]);
+
+// src/core/firehose/apply/bulk-write-refusals.ts
+async function bulkWriteKeepingRefusals(collection, operations, what) {
+  if (operations.length === 0) return [];
+  try {
+    await collection.bulkWrite(operations, { ordered: false });
+    return [];
+  } catch (error) {
+    const encoder = encoderErrorName(error);
+    if (encoder !== void 0) return isolateEncoderRefusals(collection, operations, what, encoder);
+    const failures = permanentWriteErrors(error);
+    if (failures === void 0)
+      throw new BridgeError("store_failed", `${what} failed; retry the batch`, { cause: error });
+    return failures;
+  }
+}
+async function isolateEncoderRefusals(collection, operations, what, name) {
+  if (operations.length === 1) return [{ opIndex: 0, by: "encoder", code: 0, message: name }];
+  const half = operations.length >> 1;
+  const first = await bulkWriteKeepingRefusals(collection, operations.slice(0, half), what);
+  const second = await bulkWriteKeepingRefusals(collection, operations.slice(half), what);
+  return first.concat(second.map((failure2) => ({ ...failure2, opIndex: failure2.opIndex + half })));
+}
+var ENCODER_ERRORS = [
+  "TypeError",
+  "RangeError",
+  "BSONError",
+  "BSONVersionError",
+  "BSONOffsetError",
+  "MongoInvalidArgumentError"
+];
+function encoderErrorName(error) {
+  if (!(error instanceof Error) || ENCODER_ERRORS.indexOf(error.name) === -1) return void 0;
+  const reply = error;
+  return reply.code === void 0 && reply.writeErrors === void 0 && reply.errorLabels === void 0 ? error.name : void 0;
+}
+function isDuplicateIdError(failure2) {
+  if (failure2.code !== MongoErrorCode.DuplicateKey) return false;
+  if (failure2.keyPattern) return Object.keys(failure2.keyPattern).join(",") === "_id";
+  return ID_INDEX.test(failure2.message);
+}
+var ID_INDEX = /index: _id_ /;
+function permanentWriteErrors(error) {
+  if (error === null || typeof error !== "object") return void 0;
+  const candidate = error;
+  if (candidate.writeConcernError) return void 0;
+  const raw = candidate.writeErrors;
+  const list = Array.isArray(raw) ? raw : raw && typeof raw === "object" ? [raw] : [];
+  if (list.length === 0) return void 0;
+  const out = [];
+  for (const writeError of list) {
+    const { index, code } = writeError;
+    if (typeof index !== "number" || typeof code !== "number" || !PERMANENT_FOR_A_RECORD.has(code)) return void 0;
+    const keyPattern = writeError.keyPattern || writeError.err && writeError.err.keyPattern;
+    out.push({
+      opIndex: index,
+      by: "server",
+      code,
+      message: typeof writeError.errmsg === "string" ? writeError.errmsg : "",
+      keyPattern: keyPattern && typeof keyPattern === "object" ? keyPattern : void 0
+    });
+  }
+  return out;
+}
+
+// src/core/firehose/apply/apply-changes.ts
+function deletePositionId(target, key) {
+  return `${target.db}.${target.coll}|${key}`;
+}
+function reconcileFloorId(target, source) {
+  return `${target.db}.${target.coll}|reconcile:${source}`;
+}
+async function applyTargetWrites(collection, group, deletes) {
+  const { writes } = group;
+  if (writes.length === 0) return { stored: 0, stale: 0, refused: [] };
+  await rememberDeletes(group, deletes);
+  const written = await writeTargets(collection, writes);
+  const { failed: failed2, refused: refused2 } = written;
+  const upserts = writes.filter((write, i) => write.kind === "upsert" && !failed2.has(i));
+  const deltas = writes.filter((write, i) => write.kind === "delta" && !failed2.has(i));
+  if (upserts.length === 0 && deltas.length === 0)
+    return { stored: writes.length - failed2.size, stale: written.stale, refused: refused2 };
+  const missingDeltas = await deltasWithoutDocument(collection, deltas, deletes.bson);
+  const late = await undoDeletedAgain(collection, group, deletes, upserts, missingDeltas);
+  return {
+    stored: writes.length - failed2.size - late.undone - missingDeltas.length,
+    stale: written.stale + late.stale + late.undone,
+    refused: refused2.concat(late.refused)
+  };
+}
+async function rememberDeletes({ writes, target }, deletes) {
+  const deleteRows = [];
+  for (const write of writes) {
+    if (write.kind !== "delete") continue;
+    deleteRows.push({
+      updateOne: {
+        filter: { _id: deletePositionId(target, write.key) },
+        update: {
+          $max: { pos: write.position },
+          $set: { ns: `${target.db}.${target.coll}`, id: write.id, deletedAt: new Date(deletes.now) }
+        },
+        upsert: true
+      }
+    });
+  }
+  const deleteRefusals = await bulkWriteKeepingRefusals(deletes.collection, deleteRows, "writing delete positions");
+  if (deleteRefusals.length > 0) {
+    throw new BridgeError("store_failed", "writing delete positions failed; retry the batch", {
+      cause: new Error(deleteRefusals[0].message.slice(0, 200))
+    });
+  }
+}
+async function writeTargets(collection, writes) {
+  const failures = await bulkWriteKeepingRefusals(
+    collection,
+    writes.map((write) => write.operation),
+    "database write"
+  );
+  const failed2 = /* @__PURE__ */ new Set();
+  let stale = 0;
+  const refused2 = [];
+  for (const failure2 of failures) {
+    failed2.add(failure2.opIndex);
+    const write = writes[failure2.opIndex];
+    if (failure2.by === "encoder") {
+      const reason = `the BSON encoder refused the ${write.kind === "delta" ? "update" : "document"} (${failure2.message})`;
+      refused2.push({ index: write.index, refusal: refusal("not_encodable", reason) });
+    } else if (write.kind !== "plain" && isDuplicateIdError(failure2)) stale++;
+    else {
+      const reason = `database refused the document (code ${failure2.code}): ${failure2.message.slice(0, 300)}`;
+      refused2.push({ index: write.index, refusal: refusal("database_refused", reason) });
+    }
+  }
+  return { failed: failed2, stale, refused: refused2 };
+}
+async function undoDeletedAgain(collection, { target }, deletes, upserts, missingDeltas) {
+  const rowId = (write) => deletePositionId(target, write.key);
+  const checked = upserts.concat(missingDeltas);
+  const floors = [];
+  for (const write of checked) {
+    const floor = write.source === void 0 ? void 0 : reconcileFloorId(target, write.source);
+    if (floor !== void 0 && floors.indexOf(floor) === -1) floors.push(floor);
+  }
+  const rows = await deletes.collection.find({ _id: { $in: checked.map(rowId).concat(floors) } }).toArray();
+  const deletedAt = /* @__PURE__ */ new Map();
+  for (const row of rows) if (typeof row.pos === "string") deletedAt.set(row._id, row.pos);
+  const goneAfter = (write) => {
+    const own = deletedAt.get(rowId(write));
+    const floor = write.source === void 0 ? void 0 : deletedAt.get(reconcileFloorId(target, write.source));
+    return own === void 0 ? floor : floor === void 0 || own > floor ? own : floor;
+  };
+  const undo = [];
+  for (const write of upserts) {
+    const position = goneAfter(write);
+    if (position !== void 0 && position > write.position)
+      undo.push({ deleteOne: { filter: { _id: write.id, [`${POSITION_FIELD}.pos`]: write.position } } });
+  }
+  let stale = 0;
+  const refused2 = [];
+  for (const write of missingDeltas) {
+    const position = goneAfter(write);
+    if (position !== void 0 && position > write.position) stale++;
+    else
+      refused2.push({
+        index: write.index,
+        refusal: refusal(
+          "change_update_target_missing",
+          "update without fullDocument for a document the target does not hold; publish full documents (fullDocument: updateLookup) or re-read it with a snapshot"
+        )
+      });
+  }
+  const undoRefusals = await bulkWriteKeepingRefusals(collection, undo, "removing a change older than its delete");
+  if (undoRefusals.length > 0) {
+    throw new BridgeError("store_failed", "removing a change older than its delete failed; retry the batch", {
+      cause: new Error(undoRefusals[0].message.slice(0, 200))
+    });
+  }
+  return { undone: undo.length, stale, refused: refused2 };
+}
+async function deltasWithoutDocument(collection, deltas, bson) {
+  if (deltas.length === 0) return [];
+  const held = await collection.find({ _id: { $in: deltas.map((write) => write.id) } }).toArray();
+  const present = /* @__PURE__ */ new Set();
+  for (const document of held) present.add(idKey(document._id, bson));
+  return deltas.filter((write) => !present.has(write.key));
+}
+
+// src/core/firehose/reconcile/sweep.ts
+async function settleReconciles(batch, deps) {
+  if (batch.touched.size === 0) return [];
+  const at = new Date(deps.now);
+  const rows = [];
+  batch.marks.forEach((_id) => rows.push({ replaceOne: { filter: { _id }, replacement: { _id, at }, upsert: true } }));
+  batch.closings.forEach((row, _id) => {
+    const { _id: _ignored, ...fields } = row;
+    rows.push({ updateOne: { filter: { _id }, update: { $set: { ...fields, at } }, upsert: true } });
+  });
+  const refused2 = await bulkWriteKeepingRefusals(deps.reconciles, rows, "writing reconcile marks");
+  if (refused2.length > 0) {
+    throw new BridgeError("store_failed", "writing reconcile marks failed; retry the batch", {
+      cause: new Error(refused2[0].message.slice(0, 200))
+    });
+  }
+  const sweeps = [];
+  const pending = [];
+  batch.touched.forEach((pair) => pending.push(pair));
+  for (const pair of pending) {
+    const sweep = await sweepIfComplete(pair.reconcile, pair.ns, deps);
+    if (sweep) sweeps.push(sweep);
+  }
+  return sweeps;
+}
+async function sweepIfComplete(reconcile, ns, deps) {
+  const base = rowBase(reconcile, ns);
+  const summary = await deps.reconciles.findOne({ _id: `s|${base}` });
+  if (summary && summary.status === "swept") return void 0;
+  const parts = await deps.reconciles.find({ _id: { $gte: `p|${base}|`, $lt: `p|${base}}` } }).toArray();
+  if (parts.length === 0) return void 0;
+  const first = parts[0];
+  for (const part of parts) {
+    if (part.parts !== first.parts || part.readPosition !== first.readPosition || part.target !== first.target) {
+      if (deps.logger)
+        deps.logger.warn({ msg: "reconcile closings disagree; not sweeping", reconcile, ns, parts: parts.length });
+      return void 0;
+    }
+  }
+  if (parts.length < first.parts) return void 0;
+  for (const part of parts) {
+    for (const [from, to] of part.ranges) {
+      if (to <= from) continue;
+      const filter = {
+        _id: { $gte: markId(base, part.part, from), $lt: markId(base, part.part, to) }
+      };
+      if (await countMatching(deps.reconciles, filter) < to - from) return void 0;
+    }
+  }
+  const readPosition = first.readPosition;
+  const targetName = first.target;
+  const dot = targetName.indexOf(".");
+  const target = { db: targetName.slice(0, dot), coll: targetName.slice(dot + 1) };
+  await deps.deletes.updateOne(
+    { _id: reconcileFloorId(target, ns) },
+    {
+      $max: { pos: readPosition },
+      $set: { ns: targetName, source: ns, reconcile, deletedAt: new Date(deps.now) }
+    },
+    { upsert: true }
+  );
+  const result = await deps.dataSource.db(target.db).collection(target.coll).deleteMany({ [`${POSITION_FIELD}.ns`]: ns, [`${POSITION_FIELD}.pos`]: { $lt: readPosition } });
+  const removed = deletedCount(result);
+  const now = new Date(deps.now);
+  await deps.reconciles.updateOne(
+    { _id: `s|${base}` },
+    {
+      $set: { kind: "sweep", status: "swept", reconcile, ns, target: targetName, readPosition, sweptAt: now, at: now },
+      $inc: { removed }
+    },
+    { upsert: true }
+  );
+  await deps.reconciles.deleteMany({ _id: { $gte: `m|${base}|`, $lt: `m|${base}}` } });
+  const sweep = { reconcile, ns, target: targetName, readPosition, removed };
+  if (deps.logger) deps.logger.info({ msg: "reconcile sweep", ...sweep });
+  return sweep;
+}
+function deletedCount(result) {
+  const count = result && result.deletedCount;
+  return typeof count === "number" ? count : 0;
 }
 
 // src/core/firehose/receive-delivery.ts

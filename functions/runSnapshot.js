@@ -590,7 +590,7 @@ var httpUrl = (raw, name) => {
   return value;
 };
 
-// src/core/capture/field-paths.ts
+// src/core/capture/shaping/field-paths.ts
 function isFieldDocument(value) {
   if (value === null || typeof value !== "object" || Array.isArray(value) || isDate(value)) return false;
   return typeof value._bsontype !== "string" && !ArrayBuffer.isView(value);
@@ -699,7 +699,7 @@ function touchesPath(description, path) {
   return keys.some((key) => relateKey(key.split("."), path).is !== "apart");
 }
 
-// src/core/capture/match-filter.ts
+// src/core/capture/shaping/match-filter.ts
 var SUPPORTED_OPERATORS = [
   "$eq",
   "$ne",
@@ -1005,7 +1005,7 @@ function compareCodePoints(a, b) {
   return a.length - b.length;
 }
 
-// src/core/capture/capture-options.ts
+// src/core/capture/shaping/capture-options.ts
 var NO_OPTIONS = { exclude: [], mask: [] };
 function pathProblem(path) {
   const parts = path.split(".");
@@ -2060,7 +2060,7 @@ async function putAllRecords(entries, deps) {
 // src/core/stream-format/record-field.ts
 var PRODUCER_EXTRAS_FIELD = "_akb";
 
-// src/core/capture/partition-key.ts
+// src/core/capture/publish/partition-key.ts
 var import_crypto = require("crypto");
 var MAX_PARTITION_KEY = 256;
 function partitionKeyFor(id, bson) {
@@ -2073,7 +2073,7 @@ function partitionKeyFor(id, bson) {
   return key;
 }
 
-// src/core/capture/envelope.ts
+// src/core/capture/publish/envelope.ts
 var RecordTooLargeError = class extends BridgeError {
   constructor(bytes, limit) {
     super("record_too_large", `record is ${bytes} bytes even without its documents, above the ${limit}-byte limit`);
@@ -2172,7 +2172,7 @@ function encodeValue(value, config) {
   return value;
 }
 
-// src/core/capture/outbox.ts
+// src/core/capture/outbox/outbox.ts
 async function enqueue(outbox, entry) {
   const replacement = { ...entry, shaping: entry.shaping || "applied" };
   await outbox.bulkWrite(
@@ -2183,7 +2183,7 @@ async function enqueue(outbox, entry) {
   );
 }
 
-// src/core/capture/read-order.ts
+// src/core/capture/snapshot/read-order.ts
 function nextChunkQuery(bounds, point, bson) {
   const bounded = bounds.lo !== void 0 || bounds.hi !== void 0;
   const lastId = point.lastId;
@@ -2257,7 +2257,7 @@ function closingRecordDocument(fields, ns, readPosition, wallTime) {
   };
 }
 
-// src/core/capture/reconcile.ts
+// src/core/capture/snapshot/reconcile.ts
 var READ_POSITION_FIELD = "readPosition";
 async function takeReadPosition(signals, signal, startedBy, bson) {
   const kept = signal[READ_POSITION_FIELD];
@@ -2343,7 +2343,7 @@ function closingRecord(fields, readPosition, wallTime, bson) {
   return { partitionKey, data, degraded: [], bytes: Buffer.byteLength(data, "utf8") + Buffer.byteLength(partitionKey) };
 }
 
-// src/core/capture/mask-value.ts
+// src/core/capture/shaping/mask-value.ts
 var import_crypto2 = require("crypto");
 var MIN_MASK_KEY_LENGTH = 32;
 function maskValue(value, key, bson) {
@@ -2374,7 +2374,7 @@ function numberText(value, type, bson) {
   return n === 0 ? "0" : String(n);
 }
 
-// src/core/capture/shape-event.ts
+// src/core/capture/shaping/shape-event.ts
 var compiled = /* @__PURE__ */ new WeakMap();
 function shapingFor(db, coll, config, bson) {
   const table = config.captureOptions;
@@ -2470,7 +2470,7 @@ function applyEdits(event, edits) {
   return out;
 }
 
-// src/core/capture/snapshot-signal.ts
+// src/core/capture/snapshot/snapshot-signal.ts
 var SNAPSHOT_SIGNAL_TYPE = "execute-snapshot";
 var SNAPSHOT_LEASE_MS = 3e5;
 var DEADLINE_MARGIN_MS = 15e3;
@@ -2575,7 +2575,7 @@ function splitNamespace(namespace) {
   return [namespace.slice(0, dot), namespace.slice(dot + 1)];
 }
 
-// src/core/capture/publish-reads.ts
+// src/core/capture/snapshot/publish-reads.ts
 var PUTS_IN_FLIGHT = 4;
 async function publishReads(reads, deps, run) {
   const { progress, stamp } = reads;
@@ -2700,7 +2700,7 @@ async function putOrOutbox(batch, db, coll, deps, run, operationType = "read") {
   }
 }
 
-// src/core/capture/parallel-snapshot.ts
+// src/core/capture/snapshot/parallel-snapshot.ts
 var SAMPLES_PER_RANGE = 20;
 async function planRanges(collection, position, namespace, parallelism, bson) {
   const whole = (note) => ({ ranges: [range(position, namespace)], note });
@@ -2916,7 +2916,7 @@ async function finishParallelSnapshot(collections, work, deps) {
   return finishRun(deps, signalId, run, kind, closings);
 }
 
-// src/core/capture/snapshot.ts
+// src/core/capture/snapshot/snapshot.ts
 async function runSnapshot(signalId, deps, deadlineMs, startedBy) {
   const existing = await deps.signals.findOne({ _id: signalId });
   if (existing && existing.status !== "done" && existing.status !== "failed") {

@@ -5,12 +5,12 @@ import {
   refuseDelivery,
   type AdmittedDelivery,
   type DeliveryHead,
-} from "../../core/firehose/admit-delivery";
+} from "../../core/firehose/protocol/admit-delivery";
 import type { DeliveryObserver } from "../../core/firehose/delivery-report";
 import { checkHealth, healthResponse, type StoreProbe } from "../../core/firehose/health";
 import { readCaptureLiveness } from "../../core/firehose/capture-liveness";
 import { receiveFirehoseDelivery, type FirehoseDeliveryDeps } from "../../core/firehose/receive-delivery";
-import { setupFailureResponse } from "../../core/firehose/response";
+import { setupFailureResponse } from "../../core/firehose/protocol/response";
 import { InflightBudget } from "./inflight-budget";
 import { createConnectionGate, send } from "./connection-gate";
 import { createMetricsRoute } from "./metrics-route";

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { constantTimeMatch } from "../../core/firehose/access-key";
+import { constantTimeMatch } from "../../core/firehose/protocol/access-key";
 import type { CaptureLiveness } from "../../core/firehose/capture-liveness";
 import type { Logger } from "../../core/ports";
 import type { DeliveryObserver } from "../../core/firehose/delivery-report";

@@ -1,5 +1,5 @@
 import type { ValueReader } from "../ports";
-import { captureOptionsParser, NO_CAPTURE_OPTIONS, unreadableCaptureOptions } from "./capture-options";
+import { captureOptionsParser, NO_CAPTURE_OPTIONS, unreadableCaptureOptions } from "./shaping/capture-options";
 import { heartbeatSettings } from "../stream-format/heartbeat";
 import { appSettings, outboxSettings } from "./state-settings";
 import {

@@ -1,5 +1,5 @@
 import type { DataSourcePort } from "../ports";
-import type { Routing } from "./routing";
+import type { Routing } from "./apply/routing";
 
 export interface CaptureLiveness {
   readonly app: string;

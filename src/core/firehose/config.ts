@@ -1,7 +1,7 @@
 import { heartbeatSettings } from "../stream-format/heartbeat";
 import type { ValueReader } from "../ports";
 import { collectionName, databaseName, optional, readSettings, setting, settingNames, text } from "../settings";
-import { buildRouting, namespaceMapParser, templateParser, type Routing } from "./routing";
+import { buildRouting, namespaceMapParser, templateParser, type Routing } from "./apply/routing";
 import { capturedNamespacesSetting } from "../stream-format/captured-namespaces";
 
 /** Firehose sends at most 64 MiB before compression; no host needs to accept more. */

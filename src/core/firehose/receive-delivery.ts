@@ -1,18 +1,19 @@
 import type { BsonPort } from "../bson-port";
-import { admitDelivery } from "./admit-delivery";
+import { admitDelivery } from "./protocol/admit-delivery";
 import { chunkEnd } from "../chunk";
 import { asBridgeError, BridgeError, describeError, statusForKind, toError } from "../errors";
 import type { Clock, DataSourcePort, Document, Logger } from "../ports";
 import type { FirehoseConfig } from "./config";
-import { parseRecord, type DecodedRecord } from "./decode-record";
-import { planWrites, type TargetWrites } from "./plan-writes";
-import { readDelivery, type Delivery, type StrictUtf8Decoder } from "./read-delivery";
+import { parseRecord, type DecodedRecord } from "./protocol/decode-record";
+import { planWrites, type TargetWrites } from "./apply/plan-writes";
+import { readDelivery, type Delivery, type StrictUtf8Decoder } from "./protocol/read-delivery";
 import type { DeliveryObserver, DeliveryReport } from "./delivery-report";
-import { decodeContent, headerLookup, type FirehoseDeliveryRequest } from "./request";
-import { firehoseResponse, type FirehoseDeliveryResponse } from "./response";
-import { deadLetter, deadLetterStore, type RefusedRecord } from "./dead-letters";
-import { applyTargetWrites } from "./apply-changes";
-import { emptyReconcileBatch, settleReconciles } from "./reconcile";
+import { decodeContent, headerLookup, type FirehoseDeliveryRequest } from "./protocol/request";
+import { firehoseResponse, type FirehoseDeliveryResponse } from "./protocol/response";
+import { deadLetter, deadLetterStore, type RefusedRecord } from "./dead-letters/dead-letters";
+import { applyTargetWrites } from "./apply/apply-changes";
+import { emptyReconcileBatch } from "./reconcile/reconcile-batch";
+import { settleReconciles } from "./reconcile/sweep";
 
 export interface FirehoseDeliveryDeps {
   readonly config: FirehoseConfig;

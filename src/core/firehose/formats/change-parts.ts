@@ -1,10 +1,10 @@
 import type { BsonPort } from "../../bson-port";
 import { idKey, matchesId } from "../../id-key";
 import type { Document } from "../../ports";
-import type { Namespace } from "../routing";
-import { refusal, type Refusal } from "../dead-letter-reasons";
+import type { Namespace } from "../apply/routing";
+import { refusal, type Refusal } from "../dead-letters/dead-letter-reasons";
 import { idProblem, positionFieldRefusal } from "./document-id";
-import { POSITION_FIELD } from "../position-field";
+import { POSITION_FIELD } from "../apply/position-field";
 import { refused, type ChangeToApply, type Recognition } from "./record-format";
 
 /*
@@ -219,7 +219,7 @@ function updateDescriptionProblem(description: unknown, bson: BsonPort): string 
  */
 /**
  * A change's position: its cluster time (16 hex digits), then its resume token. A snapshot read
- * carries the snapshot's read position R0 as its clusterTime (capture/snapshot.ts) and ranks at R0
+ * carries the snapshot's read position R0 as its clusterTime (capture/snapshot/snapshot.ts) and ranks at R0
  * with the suffix "read", which sorts after every resume token (hex digits) at the same cluster time:
  * the read contains every change committed at or before R0, and loses to every change after it.
  * Reads without a clusterTime (earlier producers) rank by wall time (see the margin).

@@ -1,7 +1,7 @@
 import type { BsonPort } from "../../bson-port";
 import type { Document } from "../../ports";
 import { isClosingRecord, readClosingRecord } from "../../stream-format/reconcile-records";
-import { refusal } from "../dead-letter-reasons";
+import { refusal } from "../dead-letters/dead-letter-reasons";
 import { refused, type Recognition, type RecordFormat } from "./record-format";
 
 /**

@@ -1,8 +1,8 @@
 import type { BsonPort } from "../../bson-port";
 import type { Document } from "../../ports";
-import type { Refusal } from "../dead-letter-reasons";
+import type { Refusal } from "../dead-letters/dead-letter-reasons";
 import type { Closing } from "../../stream-format/reconcile-records";
-import type { Namespace } from "../routing";
+import type { Namespace } from "../apply/routing";
 
 /**
  * The contract every record format keeps (see record-formats.ts for the list and its order): given a

@@ -1,12 +1,12 @@
 import type { BsonPort } from "../../bson-port";
 import type { Document } from "../../ports";
 import { readMarkOf, type ReadMark } from "../../stream-format/reconcile-records";
-import { refusal } from "../dead-letter-reasons";
+import { refusal } from "../dead-letters/dead-letter-reasons";
 import { legacyEnvelope } from "./legacy-envelope";
 import { mongodbChangeEvent } from "./mongodb-change-event";
 import { plainDocument } from "./plain-document";
 import { reconcileClosing } from "./reconcile-closing";
-import type { Namespace } from "../routing";
+import type { Namespace } from "../apply/routing";
 import { refused, type Recognition, type RecordFormat } from "./record-format";
 
 /**
