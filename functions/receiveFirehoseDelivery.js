@@ -404,161 +404,6 @@ function readFirehoseConfig(read, maxBodyBytes = FIREHOSE_MAX_BODY_BYTES) {
   };
 }
 
-// src/core/firehose/protocol/access-key.ts
-var import_crypto = require("crypto");
-function constantTimeMatch(presented, accepted) {
-  const presentedDigest = (0, import_crypto.createHash)("sha256").update(presented, "utf8").digest();
-  let matched = 0;
-  for (const secret of accepted) {
-    const digest = (0, import_crypto.createHash)("sha256").update(secret, "utf8").digest();
-    let difference = 0;
-    for (let i = 0; i < digest.length; i++) difference |= digest[i] ^ presentedDigest[i];
-    matched |= difference === 0 ? 1 : 0;
-  }
-  return matched === 1;
-}
-
-// src/core/firehose/delivery-report.ts
-var NO_RECORDS = { stored: 0, dead_lettered: 0, empty: 0, superseded: 0, stale: 0 };
-
-// src/core/firehose/protocol/request.ts
-var import_zlib = require("zlib");
-function headerLookup(headers) {
-  const byLowerName = /* @__PURE__ */ new Map();
-  if (headers && typeof headers === "object") {
-    for (const name of Object.keys(headers)) {
-      const raw = headers[name];
-      const value = Array.isArray(raw) ? raw[0] : raw;
-      if (typeof value === "string" && !byLowerName.has(name.toLowerCase())) byLowerName.set(name.toLowerCase(), value);
-    }
-  }
-  return (name) => byLowerName.get(name.toLowerCase());
-}
-async function decodeContent(body, contentEncoding, maxBytes) {
-  const encoding = (contentEncoding || "").trim().toLowerCase();
-  const bytes = Buffer.isBuffer(body) ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
-  if (bytes.length > maxBytes) throw toError(tooLarge(bytes.length, maxBytes, "received"));
-  if (encoding === "" || encoding === "identity") return bytes;
-  if (encoding !== "gzip") {
-    throw new BridgeError(
-      "content_encoding_unsupported",
-      `unsupported Content-Encoding "${encoding.slice(0, 40)}"; only gzip is accepted`
-    );
-  }
-  return gunzipBounded(bytes, maxBytes);
-}
-function gunzipBounded(input, maxBytes) {
-  return new Promise((resolve, reject) => {
-    const gunzip = (0, import_zlib.createGunzip)();
-    const chunks = [];
-    let total = 0;
-    let settled = false;
-    gunzip.on("data", (chunk) => {
-      if (settled) return;
-      total += chunk.length;
-      if (total > maxBytes) {
-        settled = true;
-        gunzip.destroy();
-        reject(toError(tooLarge(total, maxBytes, "decompressed (at least)")));
-        return;
-      }
-      chunks.push(chunk);
-    });
-    gunzip.on("error", (error) => {
-      if (settled) return;
-      settled = true;
-      reject(new BridgeError("gzip_invalid", `gzip body cannot be decompressed: ${error.message}`));
-    });
-    gunzip.on("end", () => {
-      if (settled) return;
-      settled = true;
-      resolve(Buffer.concat(chunks, total));
-    });
-    gunzip.end(input);
-  });
-}
-function tooLarge(size, maxBytes, what) {
-  return failure(
-    "body_too_large",
-    `request body is ${size} bytes ${what}, above this host's limit of ${maxBytes}; lower the delivery stream's buffering size`
-  );
-}
-function parseDeliveryBody(text2) {
-  let parsed;
-  try {
-    parsed = JSON.parse(text2);
-  } catch (e) {
-    throw new BridgeError("body_invalid", "body is not valid JSON");
-  }
-  if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) {
-    throw new BridgeError("body_invalid");
-  }
-  const body = parsed;
-  if (typeof body.requestId !== "string" || body.requestId.length === 0) {
-    throw new BridgeError("body_invalid", "body.requestId must be a non-empty string");
-  }
-  if (!Array.isArray(body.records)) throw new BridgeError("body_invalid", "body.records must be an array");
-  if (body.timestamp !== void 0 && typeof body.timestamp !== "number") {
-    throw new BridgeError("body_invalid", "body.timestamp must be a number of milliseconds");
-  }
-  return {
-    requestId: body.requestId,
-    timestamp: body.timestamp,
-    records: body.records
-  };
-}
-
-// src/core/firehose/protocol/response.ts
-var MAX_ERROR_MESSAGE = 8192;
-function firehoseResponse(status, requestId, timestamp, errorMessage) {
-  const body = errorMessage === void 0 ? { requestId, timestamp } : { requestId, timestamp, errorMessage: errorMessage.slice(0, MAX_ERROR_MESSAGE) };
-  return { status, headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) };
-}
-function setupFailureResponse(headers, error, deps, startedAt = deps.clock.now()) {
-  const requestId = headerLookup(headers)("x-amz-firehose-request-id") || "";
-  const reason = asBridgeError(error, "setup_failed");
-  deps.logger.error({
-    msg: "firehose receiver set-up failed",
-    requestId,
-    code: reason.code,
-    error: describeError(error)
-  });
-  const message = reason === error ? `${ERRORS.setup_failed.message}: ${reason.message}; retry` : `${reason.message}; retry`;
-  const now = deps.clock.now();
-  const answer = firehoseResponse(statusForKind[reason.kind], requestId, now, message);
-  if (deps.observer)
-    deps.observer.delivered({ status: answer.status, durationMs: now - startedAt, bodyBytes: 0, records: NO_RECORDS });
-  return answer;
-}
-
-// src/core/firehose/protocol/admit-delivery.ts
-function admitDelivery(head, config, options) {
-  if (options.draining) return failed(failure("draining"));
-  if (config.accessKeys.length === 0) return failed(failure("access_key_not_configured"));
-  if ((head.method || "").toUpperCase() !== "POST") return failed(failure("method_not_post"));
-  const header = headerLookup(head.headers);
-  const presentedKey = header("x-amz-firehose-access-key");
-  if (presentedKey === void 0 || !constantTimeMatch(presentedKey, config.accessKeys))
-    return failed(failure("access_key_invalid"));
-  const requestId = header("x-amz-firehose-request-id") || "";
-  if (options.requireRequestId && requestId === "") return failed(failure("request_id_missing"));
-  const declaredBytes = declaredLength(header("content-length"));
-  if (declaredBytes !== void 0 && declaredBytes > config.maxBodyBytes)
-    return failed(tooLarge(declaredBytes, config.maxBodyBytes, "declared"));
-  let reservation;
-  if (options.budget) {
-    reservation = options.budget.reserve(deliveryCost(declaredBytes, header("content-encoding"), config.maxBodyBytes));
-    if (!reservation) return failed(failure("inflight_budget"));
-  }
-  return ok({ requestId, declaredBytes, reservation });
-}
-function deliveryCost(declaredBytes, contentEncoding, maxBodyBytes) {
-  return (declaredBytes || 0) + (/gzip/i.test(contentEncoding || "") ? maxBodyBytes : 0);
-}
-function declaredLength(value) {
-  return value !== void 0 && /^\s*\d+\s*$/.test(value) ? Number(value) : void 0;
-}
-
 // src/core/chunk.ts
 function chunkEnd(start, total, limits, sizeAt) {
   let end = start;
@@ -2504,6 +2349,182 @@ function updateFrom(description, position, source) {
   return Object.keys(unset).length > 0 ? { $set: set, $unset: unset } : { $set: set };
 }
 
+// src/core/firehose/protocol/access-key.ts
+var import_crypto = require("crypto");
+function constantTimeMatch(presented, accepted) {
+  const presentedDigest = (0, import_crypto.createHash)("sha256").update(presented, "utf8").digest();
+  let matched = 0;
+  for (const secret of accepted) {
+    const digest = (0, import_crypto.createHash)("sha256").update(secret, "utf8").digest();
+    let difference = 0;
+    for (let i = 0; i < digest.length; i++) difference |= digest[i] ^ presentedDigest[i];
+    matched |= difference === 0 ? 1 : 0;
+  }
+  return matched === 1;
+}
+
+// src/core/firehose/delivery-report.ts
+var NO_RECORDS = { stored: 0, dead_lettered: 0, empty: 0, superseded: 0, stale: 0 };
+
+// src/core/firehose/protocol/request.ts
+function headerLookup(headers) {
+  const byLowerName = /* @__PURE__ */ new Map();
+  if (headers && typeof headers === "object") {
+    for (const name of Object.keys(headers)) {
+      const raw = headers[name];
+      const value = Array.isArray(raw) ? raw[0] : raw;
+      if (typeof value === "string" && !byLowerName.has(name.toLowerCase())) byLowerName.set(name.toLowerCase(), value);
+    }
+  }
+  return (name) => byLowerName.get(name.toLowerCase());
+}
+function tooLarge(size, maxBytes, what) {
+  return failure(
+    "body_too_large",
+    `request body is ${size} bytes ${what}, above this host's limit of ${maxBytes}; lower the delivery stream's buffering size`
+  );
+}
+
+// src/core/firehose/protocol/response.ts
+var MAX_ERROR_MESSAGE = 8192;
+function firehoseResponse(status, requestId, timestamp, errorMessage) {
+  const body = errorMessage === void 0 ? { requestId, timestamp } : { requestId, timestamp, errorMessage: errorMessage.slice(0, MAX_ERROR_MESSAGE) };
+  return { status, headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) };
+}
+function setupFailureResponse(headers, error, deps, startedAt = deps.clock.now()) {
+  const requestId = headerLookup(headers)("x-amz-firehose-request-id") || "";
+  const reason = asBridgeError(error, "setup_failed");
+  deps.logger.error({
+    msg: "firehose receiver set-up failed",
+    requestId,
+    code: reason.code,
+    error: describeError(error)
+  });
+  const message = reason === error ? `${ERRORS.setup_failed.message}: ${reason.message}; retry` : `${reason.message}; retry`;
+  const now = deps.clock.now();
+  const answer = firehoseResponse(statusForKind[reason.kind], requestId, now, message);
+  if (deps.observer)
+    deps.observer.delivered({ status: answer.status, durationMs: now - startedAt, bodyBytes: 0, records: NO_RECORDS });
+  return answer;
+}
+
+// src/core/firehose/protocol/admit-delivery.ts
+function admitDelivery(head, config, options) {
+  if (options.draining) return failed(failure("draining"));
+  if (config.accessKeys.length === 0) return failed(failure("access_key_not_configured"));
+  if ((head.method || "").toUpperCase() !== "POST") return failed(failure("method_not_post"));
+  const header = headerLookup(head.headers);
+  const presentedKey = header("x-amz-firehose-access-key");
+  if (presentedKey === void 0 || !constantTimeMatch(presentedKey, config.accessKeys))
+    return failed(failure("access_key_invalid"));
+  const requestId = header("x-amz-firehose-request-id") || "";
+  if (options.requireRequestId && requestId === "") return failed(failure("request_id_missing"));
+  const declaredBytes = declaredLength(header("content-length"));
+  if (declaredBytes !== void 0 && declaredBytes > config.maxBodyBytes)
+    return failed(tooLarge(declaredBytes, config.maxBodyBytes, "declared"));
+  let reservation;
+  if (options.budget) {
+    reservation = options.budget.reserve(deliveryCost(declaredBytes, header("content-encoding"), config.maxBodyBytes));
+    if (!reservation) return failed(failure("inflight_budget"));
+  }
+  return ok({ requestId, declaredBytes, reservation });
+}
+function deliveryCost(declaredBytes, contentEncoding, maxBodyBytes) {
+  return (declaredBytes || 0) + (/gzip/i.test(contentEncoding || "") ? maxBodyBytes : 0);
+}
+function declaredLength(value) {
+  return value !== void 0 && /^\s*\d+\s*$/.test(value) ? Number(value) : void 0;
+}
+
+// src/core/firehose/protocol/content-encoding.ts
+var import_zlib = require("zlib");
+async function decodeContent(body, contentEncoding, maxBytes) {
+  const encoding = (contentEncoding || "").trim().toLowerCase();
+  const bytes = Buffer.isBuffer(body) ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+  if (bytes.length > maxBytes) throw toError(tooLarge(bytes.length, maxBytes, "received"));
+  if (encoding === "" || encoding === "identity") return bytes;
+  if (encoding !== "gzip") {
+    throw new BridgeError(
+      "content_encoding_unsupported",
+      `unsupported Content-Encoding "${encoding.slice(0, 40)}"; only gzip is accepted`
+    );
+  }
+  return gunzipBounded(bytes, maxBytes);
+}
+function gunzipBounded(input, maxBytes) {
+  return new Promise((resolve, reject) => {
+    const gunzip = (0, import_zlib.createGunzip)();
+    const chunks = [];
+    let total = 0;
+    let settled = false;
+    gunzip.on("data", (chunk) => {
+      if (settled) return;
+      total += chunk.length;
+      if (total > maxBytes) {
+        settled = true;
+        gunzip.destroy();
+        reject(toError(tooLarge(total, maxBytes, "decompressed (at least)")));
+        return;
+      }
+      chunks.push(chunk);
+    });
+    gunzip.on("error", (error) => {
+      if (settled) return;
+      settled = true;
+      reject(new BridgeError("gzip_invalid", `gzip body cannot be decompressed: ${error.message}`));
+    });
+    gunzip.on("end", () => {
+      if (settled) return;
+      settled = true;
+      resolve(Buffer.concat(chunks, total));
+    });
+    gunzip.end(input);
+  });
+}
+
+// src/core/firehose/protocol/parse-delivery-body.ts
+function parseDeliveryBody(text2) {
+  let parsed;
+  try {
+    parsed = JSON.parse(text2);
+  } catch (e) {
+    throw new BridgeError("body_invalid", "body is not valid JSON");
+  }
+  if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) {
+    throw new BridgeError("body_invalid");
+  }
+  const body = parsed;
+  if (typeof body.requestId !== "string" || body.requestId.length === 0) {
+    throw new BridgeError("body_invalid", "body.requestId must be a non-empty string");
+  }
+  if (!Array.isArray(body.records)) throw new BridgeError("body_invalid", "body.records must be an array");
+  if (body.timestamp !== void 0 && typeof body.timestamp !== "number") {
+    throw new BridgeError("body_invalid", "body.timestamp must be a number of milliseconds");
+  }
+  return {
+    requestId: body.requestId,
+    timestamp: body.timestamp,
+    records: body.records
+  };
+}
+var parsedBody = (body) => {
+  const parsed = parseDeliveryBody(body.toString("utf8"));
+  const dataOf = (index) => {
+    const record = parsed.records[index];
+    return record !== null && typeof record === "object" ? record.data : void 0;
+  };
+  return {
+    requestId: parsed.requestId,
+    recordCount: parsed.records.length,
+    dataOf,
+    textLength: (index) => {
+      const data = dataOf(index);
+      return typeof data === "string" ? data.length : 0;
+    },
+    readsAsJson: () => true
+  };
+};
+
 // src/core/firehose/protocol/scan-delivery-body.ts
 var TAB = 9;
 var LINE_FEED = 10;
@@ -2619,40 +2640,50 @@ function isPlainText(bytes, start, end) {
   }
   return true;
 }
-
-// src/core/firehose/protocol/read-delivery.ts
-function readDelivery(body, decodeRun, runBytes = TEXT_RUN_BYTES) {
-  return readScannedDelivery(body, decodeRun, runBytes) || readParsedDelivery(body, decodeRun, runBytes);
-}
-function readScannedDelivery(body, decodeRun, runBytes = TEXT_RUN_BYTES) {
+var scannedBody = (body) => {
   const scanned = scanDeliveryBody(body);
   if (!scanned) return void 0;
   const { dataStarts, dataEnds } = scanned;
   const text2 = body.toString("latin1");
-  const dataOf = (index) => text2.slice(dataStarts[index], dataEnds[index]);
-  return decodeAll(scanned.requestId, dataStarts.length, dataOf, decodeRun, runBytes, {
+  return {
+    requestId: scanned.requestId,
+    recordCount: dataStarts.length,
+    dataOf: (index) => text2.slice(dataStarts[index], dataEnds[index]),
     textLength: (index) => dataEnds[index] - dataStarts[index],
     readsAsJson: (index) => isPlainText(body, dataStarts[index], dataEnds[index])
-  });
-}
-function readParsedDelivery(body, decodeRun, runBytes = TEXT_RUN_BYTES) {
-  const parsed = parseDeliveryBody(body.toString("utf8"));
-  const dataOf = (index) => {
-    const record = parsed.records[index];
-    return record !== null && typeof record === "object" ? record.data : void 0;
   };
-  const textLength = (index) => {
-    const data = dataOf(index);
-    return typeof data === "string" ? data.length : 0;
-  };
-  return decodeAll(parsed.requestId, parsed.records.length, dataOf, decodeRun, runBytes, {
-    textLength,
-    readsAsJson: () => true
-  });
+};
+
+// src/core/firehose/protocol/read-delivery.ts
+async function readDeliveryRequest(request, answer, config, decodeRun) {
+  const admission = admitDelivery(request, config, { requireRequestId: false });
+  if (!admission.ok) throw toError(admission.error);
+  if (!request.body || request.body.length === 0) throw new BridgeError("body_empty");
+  const encoding = headerLookup(request.headers)("content-encoding");
+  const delivery = readDelivery(await decodeContent(request.body, encoding, config.maxBodyBytes), decodeRun);
+  if (answer.requestId === "") {
+    answer.requestId = delivery.requestId;
+    throw new BridgeError("request_id_missing");
+  }
+  if (delivery.requestId !== answer.requestId) throw new BridgeError("request_id_mismatch");
+  return delivery;
 }
-function decodeAll(requestId, recordCount, dataOf, decodeRun, runBytes, texts) {
+var BODY_STRATEGIES = [scannedBody, parsedBody];
+function readDelivery(body, decodeRun, runBytes = TEXT_RUN_BYTES) {
+  for (const strategy of BODY_STRATEGIES) {
+    const delivery = readDeliveryWith(strategy, body, decodeRun, runBytes);
+    if (delivery) return delivery;
+  }
+  throw new Error("no body strategy read the body; the last one must read (or refuse) every body");
+}
+function readDeliveryWith(strategy, body, decodeRun, runBytes = TEXT_RUN_BYTES) {
+  const read = strategy(body);
+  return read && decodeAll(read, decodeRun, runBytes);
+}
+function decodeAll(body, decodeRun, runBytes) {
+  const { requestId, recordCount, dataOf } = body;
   let capacity = recordCount;
-  for (let index = 0; index < recordCount; index++) capacity += maxDecodedLength(texts.textLength(index));
+  for (let index = 0; index < recordCount; index++) capacity += maxDecodedLength(body.textLength(index));
   const bytes = Buffer.allocUnsafe(capacity);
   const starts = [];
   const ends = [];
@@ -2663,7 +2694,7 @@ function decodeAll(requestId, recordCount, dataOf, decodeRun, runBytes, texts) {
     starts.push(offset);
     if (typeof outcome === "number") offset += outcome;
     else {
-      if (outcome.kind === "rejected" && outcome.refusal.code === "not_base64" && !texts.readsAsJson(index))
+      if (outcome.kind === "rejected" && outcome.refusal.code === "not_base64" && !body.readsAsJson(index))
         return void 0;
       settled.set(index, outcome);
     }
@@ -3131,7 +3162,8 @@ async function receiveFirehoseDelivery(request, deps) {
   };
   let response;
   try {
-    await acceptDelivery(request, header, deps, outcome);
+    const delivery = await readDeliveryRequest(request, outcome, deps.config, deps.decodeUtf8Run);
+    await applyDelivery(delivery, deps, outcome, outcome.sourceArn);
     response = firehoseResponse(200, outcome.requestId, deps.clock.now());
     deps.logger.info(logLine(outcome, 200, "accepted", deps.clock.now() - started));
   } catch (error) {
@@ -3165,22 +3197,6 @@ function report(status, outcome, durationMs, body) {
       stale: count(outcome.stale)
     }
   };
-}
-async function acceptDelivery(request, header, deps, outcome) {
-  const { config } = deps;
-  const admission = admitDelivery(request, config, { requireRequestId: false });
-  if (!admission.ok) throw toError(admission.error);
-  if (!request.body || request.body.length === 0) throw new BridgeError("body_empty");
-  const bodyBytes2 = await decodeContent(request.body, header("content-encoding"), config.maxBodyBytes);
-  const delivery = readDelivery(bodyBytes2, deps.decodeUtf8Run);
-  if (outcome.requestId === "") {
-    outcome.requestId = delivery.requestId;
-    throw new BridgeError("request_id_missing");
-  }
-  if (delivery.requestId !== outcome.requestId) {
-    throw new BridgeError("request_id_mismatch");
-  }
-  await applyDelivery(delivery, deps, outcome, outcome.sourceArn);
 }
 function emptyCounts() {
   return {

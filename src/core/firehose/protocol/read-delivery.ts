@@ -1,6 +1,12 @@
 import { maxDecodedLength, writeRecordData, type DecodedRecord, type DecodedRecordBytes } from "./decode-record";
-import { parseDeliveryBody } from "./request";
-import { isPlainText, scanDeliveryBody } from "./scan-delivery-body";
+import { BridgeError, toError } from "../../errors";
+import type { FirehoseConfig } from "../config";
+import { admitDelivery } from "./admit-delivery";
+import { decodeContent } from "./content-encoding";
+import type { BodyStrategy, DeliveryBody } from "./delivery-body";
+import { parsedBody } from "./parse-delivery-body";
+import { headerLookup, type FirehoseDeliveryRequest } from "./request";
+import { scannedBody } from "./scan-delivery-body";
 
 /**
  * Decodes a run of UTF-8 bytes to text in one call, throwing on any invalid sequence. Node hosts
@@ -21,69 +27,83 @@ export interface Delivery extends DecodedRecordBytes {
 }
 
 /**
- * Reads the body with the scanner when it has Firehose's own form and with JSON.parse otherwise
- * (which also produces every error message for a malformed body). Both give the same records:
- * a scanned record's text is its bytes read as Latin-1, which is the JSON string only when every
- * byte is printable ASCII other than a backslash. Valid base64 guarantees that; a record that fails
- * to decode and holds any other byte sends the whole body to JSON.parse. Base64 is decoded for
- * every record here, before the first write, so that switch never happens halfway through a batch.
+ * Reads a delivery request, every step in order, before anything is written: its headers and their
+ * checks (admission, admit-delivery.ts), its content decoding (content-encoding.ts), its body (the
+ * strategies below) and each record's base64. Any step that refuses throws a BridgeError whose kind
+ * decides the answer. `answer.requestId` is the request id header's; when the header has none it is
+ * set to the body's before the refusal, so the answer names the delivery.
+ */
+export async function readDeliveryRequest(
+  request: FirehoseDeliveryRequest,
+  answer: { requestId: string },
+  config: Pick<FirehoseConfig, "accessKeys" | "maxBodyBytes">,
+  decodeRun?: StrictUtf8Decoder,
+): Promise<Delivery> {
+  const admission = admitDelivery(request, config, { requireRequestId: false });
+  if (!admission.ok) throw toError(admission.error);
+  if (!request.body || request.body.length === 0) throw new BridgeError("body_empty");
+  const encoding = headerLookup(request.headers)("content-encoding");
+  const delivery = readDelivery(await decodeContent(request.body, encoding, config.maxBodyBytes), decodeRun);
+  if (answer.requestId === "") {
+    answer.requestId = delivery.requestId;
+    throw new BridgeError("request_id_missing");
+  }
+  if (delivery.requestId !== answer.requestId) throw new BridgeError("request_id_mismatch");
+  return delivery;
+}
+
+/**
+ * How a body is read, tried in this order: the fast scan of Firehose's own form, then the full
+ * parse, which reads any JSON body and gives a malformed one its answer. Both give the same records.
+ * Base64 is decoded for every record here, before the first write, so a switch from one strategy to
+ * the next never happens halfway through a batch.
  *
  * All records decode into one buffer and are kept as offsets, rather than as 10,000 small buffers
  * that would all survive into the old generation of the garbage collector.
  */
+export const BODY_STRATEGIES: readonly BodyStrategy[] = [scannedBody, parsedBody];
+
+/** A decoded body (content encoding already undone) read by the first strategy that is sure of it. */
 export function readDelivery(body: Buffer, decodeRun?: StrictUtf8Decoder, runBytes = TEXT_RUN_BYTES): Delivery {
-  return readScannedDelivery(body, decodeRun, runBytes) || readParsedDelivery(body, decodeRun, runBytes);
+  for (const strategy of BODY_STRATEGIES) {
+    const delivery = readDeliveryWith(strategy, body, decodeRun, runBytes);
+    if (delivery) return delivery;
+  }
+  throw new Error("no body strategy read the body; the last one must read (or refuse) every body");
 }
 
-/** The scanner's reading, or undefined when the body must go through JSON.parse. */
-export function readScannedDelivery(
+/** One strategy's reading, or undefined when the body must go to the next. */
+export function readDeliveryWith(
+  strategy: BodyStrategy,
   body: Buffer,
   decodeRun?: StrictUtf8Decoder,
   runBytes = TEXT_RUN_BYTES,
 ): Delivery | undefined {
-  const scanned = scanDeliveryBody(body);
-  if (!scanned) return undefined;
-  const { dataStarts, dataEnds } = scanned;
-  // One Latin-1 string for the whole body, and each record's text a slice of it (which V8 makes
-  // without copying), instead of 10,000 copied strings for the young generation to collect.
-  const text = body.toString("latin1");
-  const dataOf = (index: number): string => text.slice(dataStarts[index], dataEnds[index]);
-  return decodeAll(scanned.requestId, dataStarts.length, dataOf, decodeRun, runBytes, {
-    textLength: (index) => dataEnds[index] - dataStarts[index],
-    readsAsJson: (index) => isPlainText(body, dataStarts[index], dataEnds[index]),
-  });
+  const read = strategy(body);
+  return read && decodeAll(read, decodeRun, runBytes);
+}
+
+/** The scanner's reading, or undefined when the body must go through JSON.parse. */
+export function readScannedDelivery(body: Buffer, decodeRun?: StrictUtf8Decoder, runBytes = TEXT_RUN_BYTES) {
+  return readDeliveryWith(scannedBody, body, decodeRun, runBytes);
 }
 
 /** JSON.parse's reading; its errors are the malformed-body answers. */
 export function readParsedDelivery(body: Buffer, decodeRun?: StrictUtf8Decoder, runBytes = TEXT_RUN_BYTES): Delivery {
-  const parsed = parseDeliveryBody(body.toString("utf8"));
-  const dataOf = (index: number): unknown => {
-    const record: unknown = parsed.records[index];
-    return record !== null && typeof record === "object" ? (record as { data?: unknown }).data : undefined;
-  };
-  const textLength = (index: number): number => {
-    const data = dataOf(index);
-    return typeof data === "string" ? data.length : 0;
-  };
-  return decodeAll(parsed.requestId, parsed.records.length, dataOf, decodeRun, runBytes, {
-    textLength,
-    readsAsJson: () => true,
-  })!;
+  return readDeliveryWith(parsedBody, body, decodeRun, runBytes)!;
 }
 
 /** Undefined when a record that is not base64 may read differently through JSON.parse. */
 function decodeAll(
-  requestId: string,
-  recordCount: number,
-  dataOf: (index: number) => unknown,
+  body: DeliveryBody,
   decodeRun: StrictUtf8Decoder | undefined,
   runBytes: number,
-  texts: { textLength: (index: number) => number; readsAsJson: (index: number) => boolean },
 ): Delivery | undefined {
+  const { requestId, recordCount, dataOf } = body;
   // Each record's bytes are followed by a NUL, which no valid JSON text contains: a run of records
   // decoded at once splits back into records at those NULs (see textsInRuns).
   let capacity = recordCount;
-  for (let index = 0; index < recordCount; index++) capacity += maxDecodedLength(texts.textLength(index));
+  for (let index = 0; index < recordCount; index++) capacity += maxDecodedLength(body.textLength(index));
   const bytes = Buffer.allocUnsafe(capacity);
   const starts: number[] = [];
   const ends: number[] = [];
@@ -95,7 +115,7 @@ function decodeAll(
     starts.push(offset);
     if (typeof outcome === "number") offset += outcome;
     else {
-      if (outcome.kind === "rejected" && outcome.refusal.code === "not_base64" && !texts.readsAsJson(index))
+      if (outcome.kind === "rejected" && outcome.refusal.code === "not_base64" && !body.readsAsJson(index))
         return undefined;
       settled.set(index, outcome);
     }

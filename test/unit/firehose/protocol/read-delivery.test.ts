@@ -1,12 +1,15 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { parsedBody } from "../../../../src/core/firehose/protocol/parse-delivery-body";
 import {
+  BODY_STRATEGIES,
   readDelivery,
+  readDeliveryWith,
   readParsedDelivery,
   readScannedDelivery,
   type Delivery,
 } from "../../../../src/core/firehose/protocol/read-delivery";
-import { scanDeliveryBody } from "../../../../src/core/firehose/protocol/scan-delivery-body";
+import { scanDeliveryBody, scannedBody } from "../../../../src/core/firehose/protocol/scan-delivery-body";
 import { decodeUtf8Run } from "../../../../src/adapters/node/decode-utf8-run";
 
 const b64 = (text: string) => Buffer.from(text, "utf8").toString("base64");
@@ -71,6 +74,19 @@ const scannerCases: { name: string; body: string; scanned: boolean }[] = [
   { name: "byte-order mark", body: `\uFEFF{"requestId":"r-1","records":[]}`, scanned: false },
   { name: "truncated", body: `{"requestId":"r-1","records":[{"data":"${A}`, scanned: false },
 ];
+
+describe("the body strategies", () => {
+  it("are the fast scan, then the full parse", () => {
+    expect(BODY_STRATEGIES).toEqual([scannedBody, parsedBody]);
+  });
+
+  it("pass a body the scan is not sure of to the parse, which reads it the same", () => {
+    const body = Buffer.from(`{"requestId":"r-1","records":[{"data":"${A}"}],"extra":1}`, "utf8");
+    expect(readDeliveryWith(scannedBody, body)).toBeUndefined();
+    expect(observe(readDelivery(body))).toEqual(observe(readDeliveryWith(parsedBody, body)!));
+    expect(readDelivery(body).utf8Text(0)).toBe('{"_id":"a","t":"Zürich"}');
+  });
+});
 
 describe("scanDeliveryBody", () => {
   it.each(scannerCases)("$name -> scanned: $scanned", ({ body, scanned }) => {
