@@ -12,7 +12,7 @@ import { gzipSync } from "node:zlib";
 import { nodeBson } from "../src/adapters/bson/node-bson";
 import { reportDetail } from "../src/cli/progress";
 import { readCaptureConfig } from "../src/core/capture/config";
-import { buildKinesisRecord, type ChangeEvent } from "../src/core/capture/publish/envelope";
+import { buildKinesisRecord, type ChangeEvent } from "../src/core/capture/publish/kinesis-record";
 import { shapeChangeEvent } from "../src/core/capture/shaping/shape-event";
 import { publishChangeToKinesis } from "../src/core/capture/publish/publish-change";
 import { runSnapshot } from "../src/core/capture/snapshot/snapshot";

@@ -6,7 +6,7 @@
 import { EJSON, ObjectId, Timestamp } from "bson";
 import { nodeBson } from "../src/adapters/bson/node-bson";
 import { readCaptureConfig } from "../src/core/capture/config";
-import { buildKinesisRecord, type ChangeEvent } from "../src/core/capture/publish/envelope";
+import { buildKinesisRecord, type ChangeEvent } from "../src/core/capture/publish/kinesis-record";
 import { receiveFirehoseDelivery } from "../src/core/firehose/receive-delivery";
 import type { FirehoseDeliveryRequest } from "../src/core/firehose/protocol/request";
 import { EmbeddedStore } from "../src/embedded/store";

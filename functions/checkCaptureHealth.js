@@ -976,7 +976,7 @@ function adminApiSteps(ctx, kind) {
   return [`Check that ${ctx.adminApiUrl} is reachable from App Services; the next heartbeat tries again`];
 }
 
-// src/core/capture/publish/heartbeat-on-stream.ts
+// src/core/capture/publish/put-status.ts
 var heartbeatOnStreamId = (app) => `${app}:heartbeatOnStream`;
 
 // src/core/capture/health/trigger-signals.ts

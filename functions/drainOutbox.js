@@ -1467,7 +1467,7 @@ function partitionKeyFor(id, bson) {
 // src/core/stream-format/record-field.ts
 var PRODUCER_EXTRAS_FIELD = "_akb";
 
-// src/core/capture/publish/envelope.ts
+// src/core/capture/publish/kinesis-record.ts
 var RecordTooLargeError = class extends BridgeError {
   constructor(bytes, limit) {
     super("record_too_large", `record is ${bytes} bytes even without its documents, above the ${limit}-byte limit`);
@@ -1480,24 +1480,24 @@ function buildKinesisRecord(event, config, bson) {
   const documentKey = event.documentKey || { _id: null };
   const partitionKey = partitionKeyFor(documentKey._id, bson);
   const keyBytes = Buffer.byteLength(partitionKey, "utf8");
-  const forms = config.recordFormat === "document" ? documentForms(event) : envelopeForms(event);
+  const forms = config.recordFormat === "document" ? documentForms(event) : changeEventForms(event);
   let last = 0;
   for (const form of forms) {
-    const step = config.recordFormat === "document" ? documentStep(event, documentKey, form) : envelopeStep(event, documentKey, form);
+    const step = config.recordFormat === "document" ? documentStep(event, documentKey, form) : changeEventStep(event, documentKey, form);
     const data = serialise(step.value, step.encode, config, bson);
     last = Buffer.byteLength(data, "utf8") + keyBytes;
     if (last <= config.maxRecordBytes) return { partitionKey, data, degraded: step.degraded, bytes: last };
   }
   throw new RecordTooLargeError(last, config.maxRecordBytes);
 }
-var ENVELOPE_ENCODE = ["fullDocument", "fullDocumentBeforeChange", "updateDescription"];
-function envelopeForms(event) {
+var CHANGE_EVENT_ENCODE = ["fullDocument", "fullDocumentBeforeChange", "updateDescription"];
+function changeEventForms(event) {
   const forms = ["whole"];
   if (event.updateDescription != null || event.fullDocumentBeforeChange != null) forms.push("without extras");
   if (event.fullDocument != null) forms.push("without document");
   return forms;
 }
-function envelopeStep(event, documentKey, form) {
+function changeEventStep(event, documentKey, form) {
   const value = {};
   if (event._id !== void 0) value._id = event._id;
   value.operationType = event.operationType;
@@ -1520,7 +1520,7 @@ function envelopeStep(event, documentKey, form) {
   if (degraded.length > 0) value[PRODUCER_EXTRAS_FIELD] = { ...producerExtras || {}, degraded };
   else if (producerExtras && Object.keys(producerExtras).length > 0)
     value[PRODUCER_EXTRAS_FIELD] = { ...producerExtras };
-  return { value, encode: ENVELOPE_ENCODE, degraded };
+  return { value, encode: CHANGE_EVENT_ENCODE, degraded };
 }
 function documentForms(event) {
   return event.operationType === "delete" || event.fullDocument == null ? ["whole"] : ["whole", "key only"];
@@ -1565,6 +1565,9 @@ function encodeValue(value, config) {
   }
   return value;
 }
+
+// src/core/capture/publish/put-status.ts
+var lastSuccessfulPutId = (app) => `${app}:lastSuccessfulPut`;
 
 // src/core/capture/shaping/mask-value.ts
 var import_crypto2 = require("crypto");
@@ -1705,7 +1708,7 @@ function isChangeEventRecord(record) {
 // src/core/capture/publish/publish-change.ts
 async function recordSuccessfulPut(deps) {
   await deps.status.updateOne(
-    { _id: `${deps.config.appName}:lastSuccessfulPut` },
+    { _id: lastSuccessfulPutId(deps.config.appName) },
     { $set: { at: new Date(deps.clock.now()) } },
     { upsert: true }
   );

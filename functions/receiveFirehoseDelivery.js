@@ -2044,12 +2044,12 @@ function bsonTypeName(value) {
   return typeof tag === "string" ? tag : value instanceof Date ? "date" : "document";
 }
 
-// src/core/firehose/formats/legacy-envelope.ts
-var LEGACY_ENVELOPE_KIND = "atlas-kinesis-bridge/change@1";
-var legacyEnvelope = {
-  name: "legacy envelope (atlas-kinesis-bridge/change@1)",
+// src/core/firehose/formats/legacy-change.ts
+var LEGACY_CHANGE_KIND = "atlas-kinesis-bridge/change@1";
+var legacyChange = {
+  name: "legacy change record (atlas-kinesis-bridge/change@1)",
   recognise(record, bson) {
-    if (record.kind !== LEGACY_ENVELOPE_KIND) return void 0;
+    if (record.kind !== LEGACY_CHANGE_KIND) return void 0;
     const token = record.resumeToken === void 0 ? "" : tokenData(record.resumeToken, "resumeToken");
     return readChange(record, { token, degraded: degradedList(record.degraded) }, bson);
   }
@@ -2100,7 +2100,7 @@ var reconcileClosing = {
 // src/core/firehose/formats/record-formats.ts
 var RECORD_FORMATS = [
   reconcileClosing,
-  legacyEnvelope,
+  legacyChange,
   mongodbChangeEvent,
   plainDocument
 ];
@@ -2116,7 +2116,7 @@ function recogniseRecord(record, bson, stream, formats = RECORD_FORMATS) {
     recognition = refused(
       refusal(
         "reconcile_invalid",
-        "reconcile closing record: the heartbeat collection is recorded as liveness, not mirrored: nothing to reconcile"
+        "reconcile closing record: the heartbeat collection is kept as each app's latest heartbeat, not mirrored: nothing to reconcile"
       )
     );
   const mark = readMarkOf(record, bson);
@@ -2189,7 +2189,7 @@ function planWrites(records, requestId, bson, routing, now, reconcile = emptyRec
       if ((recognised.kind === "change" || recognised.kind === "heartbeat") && recognised.change.basicJson) basicJson++;
       planned = planRecord(recognised, record, requestId, routing, targetCache, now, bson, reconcile);
       if (planned !== void 0 && !isRefusal(planned)) {
-        if (planned.write.kind === "liveness") heartbeats++;
+        if (planned.write.kind === "heartbeat") heartbeats++;
         planned = documentLimitProblem(record, planned.write.operation, bson) || planned;
       }
     } catch (error) {
@@ -2281,7 +2281,7 @@ function planHeartbeat(change, index, routing, now) {
   if (!fullDocument) return refusal("heartbeat_no_document");
   const beat = fullDocument;
   const at = beat.at instanceof Date ? beat.at : null;
-  const liveness = {
+  const latest = {
     _id: id,
     app: beat.app === void 0 ? null : beat.app,
     lastHeartbeatAt: at,
@@ -2291,8 +2291,8 @@ function planHeartbeat(change, index, routing, now) {
     lastSuccessfulPutAt: beat.lastSuccessfulPutAt === void 0 ? null : beat.lastSuccessfulPutAt,
     [POSITION_FIELD]: { pos: position }
   };
-  const operation = { replaceOne: { filter: olderThan(id, position), replacement: liveness, upsert: true } };
-  return { target: routing.heartbeatTarget, write: { kind: "liveness", index, id, key, position, operation } };
+  const operation = { replaceOne: { filter: olderThan(id, position), replacement: latest, upsert: true } };
+  return { target: routing.heartbeatTarget, write: { kind: "heartbeat", index, id, key, position, operation } };
 }
 function planChange(change, index, routing, targetCache) {
   const { id, position, fullDocument: full } = change;

@@ -26,7 +26,7 @@ const GROUPS: readonly (readonly [string, RegExp])[] = [
   ],
   ["snapshots, reconcile", /^src\/core\/(capture\/snapshot\/|id-order\.ts$)/],
   ["capture options (shaping)", /^src\/core\/capture\/shaping\//],
-  ["stream records", /^src\/core\/(capture\/publish\/(envelope|partition-key)\.ts$|stream-format\/)/],
+  ["stream records", /^src\/core\/(capture\/publish\/(kinesis-record|partition-key)\.ts$|stream-format\/)/],
   ["publish, outbox", /^src\/core\/capture\/(publish|outbox)\//],
   ["Kinesis client, SigV4 (aws4)", /^(src\/(adapters\/kinesis|core\/kinesis)\/|node_modules\/aws4\/)/],
   ["webhook", /^src\/(core\/firehose\/|adapters\/app-services\/firehose-endpoint\.ts|adapters\/bson\/)/],

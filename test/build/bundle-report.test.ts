@@ -19,7 +19,7 @@ describe("the bundle report (what each built function holds)", () => {
     ["src/core/capture/shaping/match-filter.ts", "capture options (shaping)"],
     ["src/core/capture/outbox/drain-outbox.ts", "publish, outbox"],
     ["src/core/capture/publish/publish-change.ts", "publish, outbox"],
-    ["src/core/capture/publish/envelope.ts", "stream records"],
+    ["src/core/capture/publish/kinesis-record.ts", "stream records"],
     ["src/core/capture/health/trigger-signals.ts", "capture health, Admin API"],
     ["src/core/capture/snapshot/reconcile.ts", "snapshots, reconcile"],
     ["src/core/stream-format/heartbeat.ts", "stream records"],

@@ -4,7 +4,7 @@ import { MongoClient } from "mongodb";
 import { afterAll, describe, expect, it } from "vitest";
 import { nodeBson } from "../../src/adapters/bson/node-bson";
 import { readCaptureConfig } from "../../src/core/capture/config";
-import { buildKinesisRecord, type ChangeEvent } from "../../src/core/capture/publish/envelope";
+import { buildKinesisRecord, type ChangeEvent } from "../../src/core/capture/publish/kinesis-record";
 import { runSnapshot } from "../../src/core/capture/snapshot/snapshot";
 import { readFirehoseConfig } from "../../src/core/firehose/config";
 import { receiveFirehoseDelivery } from "../../src/core/firehose/receive-delivery";

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { CaptureListError } from "../../src/core/capture/shaping/capture-list";
-import { RecordTooLargeError } from "../../src/core/capture/publish/envelope";
+import { RecordTooLargeError } from "../../src/core/capture/publish/kinesis-record";
 import {
   asBridgeError,
   BridgeError,

@@ -8,7 +8,7 @@ import {
 } from "../../core/firehose/protocol/admit-delivery";
 import type { DeliveryObserver } from "../../core/firehose/delivery-report";
 import { checkHealth, healthResponse, type StoreProbe } from "../../core/firehose/health";
-import { readCaptureLiveness } from "../../core/firehose/capture-liveness";
+import { readHeartbeatAges } from "../../core/firehose/heartbeat-ages";
 import { receiveFirehoseDelivery, type FirehoseDeliveryDeps } from "../../core/firehose/receive-delivery";
 import { setupFailureResponse } from "../../core/firehose/protocol/response";
 import { InflightBudget } from "./inflight-budget";
@@ -56,7 +56,7 @@ export function createFirehoseServer(options: FirehoseServerOptions): FirehoseSe
   const connections = createConnectionGate(limits);
   const metrics = options.metrics
     ? createMetricsRoute(options.metrics.token, () => budget.bytes(), {
-        read: () => readCaptureLiveness(options.deps.dataSource, options.deps.config.routing, options.deps.clock.now()),
+        read: () => readHeartbeatAges(options.deps.dataSource, options.deps.config.routing, options.deps.clock.now()),
         logger: options.deps.logger,
       })
     : undefined;

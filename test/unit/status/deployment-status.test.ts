@@ -4,7 +4,7 @@ import { nodeBson } from "../../../src/adapters/bson/node-bson";
 import { checkCapture } from "../../../src/core/capture/health/capture-health";
 import { readCaptureConfig } from "../../../src/core/capture/config";
 import { readCaptureHealthConfig } from "../../../src/core/capture/health/health-config";
-import { recordHeartbeatOnStream } from "../../../src/core/capture/publish/heartbeat-on-stream";
+import { recordHeartbeatOnStream } from "../../../src/core/capture/publish/put-status";
 import type { TriggerAdminPort } from "../../../src/core/capture/health/trigger-admin";
 import { readFirehoseConfig } from "../../../src/core/firehose/config";
 import { refusal, type DeadLetterReasonCode } from "../../../src/core/firehose/dead-letters/dead-letter-reasons";

@@ -11,7 +11,7 @@ import {
   stalledStreamSteps,
   type StepContext,
 } from "./heal-steps";
-import { heartbeatOnStreamId } from "../publish/heartbeat-on-stream";
+import { heartbeatOnStreamId } from "../publish/put-status";
 import type { CaptureConfig } from "../config";
 import type { CaptureHealthConfig } from "./health-config";
 import { AdminApiError, readTriggerState, type TriggerAdminPort, type TriggerState } from "./trigger-admin";

@@ -2,6 +2,7 @@ import { countMatching, type Clock, type CollectionPort, type Logger } from "../
 import { describeError } from "../../errors";
 import type { CaptureHealthReport } from "./capture-health";
 import type { HeartbeatDocument } from "../../stream-format/heartbeat";
+import { lastSuccessfulPutId } from "../publish/put-status";
 
 /** What the capture check needs from the beat: read before the beat writes its own document. */
 export interface CaptureCheckHandoff {
@@ -62,7 +63,7 @@ export async function emitHeartbeat(deps: HeartbeatDeps): Promise<HeartbeatResul
   const at = new Date(started);
   const app = deps.config.appName;
   const outboxDepth = await countMatching(deps.outbox);
-  const last = await deps.status.findOne({ _id: `${app}:lastSuccessfulPut` });
+  const last = await deps.status.findOne({ _id: lastSuccessfulPutId(app) });
   const previous = deps.checkCapture ? await deps.heartbeat.findOne({ _id: app }) : null;
   const beat: HeartbeatDocument = { app, at, outboxDepth, lastSuccessfulPutAt: last ? (last.at as Date) : null };
   await deps.heartbeat.updateOne({ _id: app }, { $set: beat }, { upsert: true });

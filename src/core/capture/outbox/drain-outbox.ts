@@ -13,7 +13,7 @@ import {
 import type { Clock, CollectionPort, Logger } from "../../ports";
 import type { BackoffPolicy, Sleep } from "../../retry";
 import type { CaptureConfig } from "../config";
-import { buildKinesisRecord, RecordTooLargeError, type ChangeEvent } from "../publish/envelope";
+import { buildKinesisRecord, RecordTooLargeError, type ChangeEvent } from "../publish/kinesis-record";
 import type { OutboxEntry } from "./outbox";
 import { recordSuccessfulPut, type PublishDeps } from "../publish/publish-change";
 import { hasFieldEdits, isChangeEventRecord, reshapeRecord, shapeChangeEvent } from "../shaping/shape-event";

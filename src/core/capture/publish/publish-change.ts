@@ -5,8 +5,8 @@ import { KinesisError, kinesisEntry, type KinesisPort } from "../../kinesis/port
 import type { Clock, CollectionPort, Logger } from "../../ports";
 import { withRetries, type Sleep } from "../../retry";
 import type { CaptureConfig } from "../config";
-import { recordHeartbeatOnStream } from "./heartbeat-on-stream";
-import { buildKinesisRecord, RecordTooLargeError, type ChangeEvent, type KinesisRecord } from "./envelope";
+import { lastSuccessfulPutId, recordHeartbeatOnStream } from "./put-status";
+import { buildKinesisRecord, RecordTooLargeError, type ChangeEvent, type KinesisRecord } from "./kinesis-record";
 import { enqueue, hasPendingFor, syntheticOutboxId, type OutboxEntry } from "../outbox/outbox";
 import { partitionKeyFor } from "./partition-key";
 import { shapeChangeEvent } from "../shaping/shape-event";
@@ -177,7 +177,7 @@ export function resumeTokenId(event: ChangeEvent): string | undefined {
 
 export async function recordSuccessfulPut(deps: Pick<PublishDeps, "status" | "clock" | "config">): Promise<void> {
   await deps.status.updateOne(
-    { _id: `${deps.config.appName}:lastSuccessfulPut` },
+    { _id: lastSuccessfulPutId(deps.config.appName) },
     { $set: { at: new Date(deps.clock.now()) } },
     { upsert: true },
   );

@@ -3,7 +3,7 @@ import type { Document } from "../../ports";
 import { misconfigured } from "../../settings";
 import { PRODUCER_EXTRAS_FIELD } from "../../stream-format/record-field";
 import { optionsFor, type CaptureOptions, type CaptureOptionsTable } from "./capture-options";
-import type { ChangeEvent } from "../publish/envelope";
+import type { ChangeEvent } from "../publish/kinesis-record";
 import {
   editAt,
   editUpdateDescription,

@@ -12,7 +12,7 @@ import {
 } from "../../kinesis/put-records";
 import type { Document } from "../../ports";
 import { PRODUCER_EXTRAS_FIELD } from "../../stream-format/record-field";
-import { buildKinesisRecord, RecordTooLargeError, type KinesisRecord } from "../publish/envelope";
+import { buildKinesisRecord, RecordTooLargeError, type KinesisRecord } from "../publish/kinesis-record";
 import { enqueue } from "../outbox/outbox";
 import { afterChunk, nextChunkQuery, type IdBounds, type ReadPoint } from "./read-order";
 import { closingRecord, type ReadSequence, type SequenceState } from "./reconcile";

@@ -3,7 +3,7 @@ import type { BsonPort } from "../../bson-port";
 import { describeError, failed, failure, ok, type Result } from "../../errors";
 import type { CollectionPort, Document } from "../../ports";
 import { closingPartitionKey, closingRecordDocument, type ClosingFields } from "../../stream-format/reconcile-records";
-import type { KinesisRecord } from "../publish/envelope";
+import type { KinesisRecord } from "../publish/kinesis-record";
 import { partitionKeyFor } from "../publish/partition-key";
 
 /*

@@ -18,9 +18,9 @@ import { targetFor, targetWithoutNamespace, type Namespace, type Routing, type T
  * - upsert: a change with its full document, a replace guarded by position;
  * - delta: an update without its full document, applied to the held document if it is older;
  * - delete: a change that removes the document, guarded by position and remembered elsewhere;
- * - liveness: a heartbeat, recorded per app (never deleted).
+ * - heartbeat: a heartbeat record, kept as its app's latest heartbeat (never deleted).
  */
-export type WriteKind = "plain" | "upsert" | "delta" | "delete" | "liveness";
+export type WriteKind = "plain" | "upsert" | "delta" | "delete" | "heartbeat";
 
 export interface PlannedWrite {
   readonly kind: WriteKind;
@@ -65,7 +65,7 @@ export interface PlannedWrites {
  * - A change event (ours or MongoDB's) is applied only if newer than what the target holds. Within
  *   the batch a document's changes are put in position order: the newest full write (upsert or
  *   delete) wins, followed by the deltas newer than it, each in a round of its own.
- * - A heartbeat change updates the liveness record of its app instead of being stored as data.
+ * - A heartbeat record updates its app's latest heartbeat instead of being stored as data.
  */
 export function planWrites(
   records: readonly DecodedRecord[],
@@ -91,7 +91,7 @@ export function planWrites(
       if ((recognised.kind === "change" || recognised.kind === "heartbeat") && recognised.change.basicJson) basicJson++;
       planned = planRecord(recognised, record, requestId, routing, targetCache, now, bson, reconcile);
       if (planned !== undefined && !isRefusal(planned)) {
-        if (planned.write.kind === "liveness") heartbeats++;
+        if (planned.write.kind === "heartbeat") heartbeats++;
         planned = documentLimitProblem(record, planned.write.operation, bson) || planned;
       }
     } catch (error) {
@@ -172,7 +172,7 @@ function planRecord(
 /**
  * The writes of one _id that still matter, in the order they must run. A plain document anywhere
  * means last-record-wins (plain documents carry no position). Otherwise: by position, the newest
- * write that does not build on the document (upsert, delete, liveness), then the deltas after it.
+ * write that does not build on the document (upsert, delete, heartbeat), then the deltas after it.
  */
 function survivors(list: PlannedWrite[]): PlannedWrite[] {
   if (list.length === 1) return list;
@@ -210,7 +210,7 @@ function find(groups: TargetWrites[], target: Namespace): TargetWrites | undefin
   return undefined;
 }
 
-/** A heartbeat: the latest per app, as the app's liveness (its fields: stream-format/heartbeat.ts). */
+/** A heartbeat record: its app's latest heartbeat, with its lag (its fields: stream-format/heartbeat.ts). */
 function planHeartbeat(
   change: ChangeToApply,
   index: number,
@@ -221,7 +221,7 @@ function planHeartbeat(
   if (!fullDocument) return refusal("heartbeat_no_document");
   const beat = fullDocument as Partial<Record<keyof HeartbeatDocument, unknown>>;
   const at = beat.at instanceof Date ? beat.at : null;
-  const liveness = {
+  const latest = {
     _id: id,
     app: beat.app === undefined ? null : beat.app,
     lastHeartbeatAt: at,
@@ -231,8 +231,8 @@ function planHeartbeat(
     lastSuccessfulPutAt: beat.lastSuccessfulPutAt === undefined ? null : beat.lastSuccessfulPutAt,
     [POSITION_FIELD]: { pos: position },
   };
-  const operation = { replaceOne: { filter: olderThan(id, position), replacement: liveness, upsert: true } };
-  return { target: routing.heartbeatTarget, write: { kind: "liveness", index, id, key, position, operation } };
+  const operation = { replaceOne: { filter: olderThan(id, position), replacement: latest, upsert: true } };
+  return { target: routing.heartbeatTarget, write: { kind: "heartbeat", index, id, key, position, operation } };
 }
 
 function planChange(

@@ -21,7 +21,7 @@ export interface Routing {
   readonly unmappedTemplate?: string;
   /** Namespaces the capture list watches on this cluster: never a target (the write would loop). */
   readonly captured: ReadonlySet<string>;
-  /** Envelopes from this namespace are heartbeats: recorded as liveness, not stored as data. */
+  /** Change events from this namespace are heartbeats: kept as each app's latest heartbeat, not stored as data. */
   readonly heartbeatSource: string;
   /** Where the latest heartbeat per app is recorded (the webhook's heartbeat collection). */
   readonly heartbeatTarget: Namespace;

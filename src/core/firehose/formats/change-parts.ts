@@ -9,7 +9,7 @@ import { refused, type ChangeToApply, type Recognition } from "./record-format";
 
 /*
  * The parts of a change event, read the same way for every format that carries one (MongoDB's
- * change event, our legacy envelope). Each part is checked as far as the mirror relies on it; the
+ * change event, our legacy change record). Each part is checked as far as the mirror relies on it; the
  * first part that fails decides the refusal, so a broken event is dead-lettered with a code that
  * names what broke, never stored as data.
  */

@@ -21,7 +21,7 @@ export type Recognition =
   | { readonly kind: "document"; readonly document: Document }
   /** A change to mirror, applied only if newer than what the target holds. */
   | { readonly kind: "change"; readonly change: ChangeToApply }
-  /** A change of the heartbeat collection: recorded as the app's liveness, not mirrored (see record-formats.ts). */
+  /** A change of the heartbeat collection: kept as its app's latest heartbeat, not mirrored (see record-formats.ts). */
   | { readonly kind: "heartbeat"; readonly change: ChangeToApply }
   /** A reconcile's closing record: what the sweep waits for (reconcile.ts), never stored as data. */
   | { readonly kind: "closing"; readonly closing: Closing }

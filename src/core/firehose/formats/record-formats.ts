@@ -2,7 +2,7 @@ import type { BsonPort } from "../../bson-port";
 import type { Document } from "../../ports";
 import { readMarkOf, type ReadMark } from "../../stream-format/reconcile-records";
 import { refusal } from "../dead-letters/dead-letter-reasons";
-import { legacyEnvelope } from "./legacy-envelope";
+import { legacyChange } from "./legacy-change";
 import { mongodbChangeEvent } from "./mongodb-change-event";
 import { plainDocument } from "./plain-document";
 import { reconcileClosing } from "./reconcile-closing";
@@ -18,7 +18,7 @@ import { refused, type Recognition, type RecordFormat } from "./record-format";
  */
 export const RECORD_FORMATS: readonly RecordFormat[] = [
   reconcileClosing,
-  legacyEnvelope,
+  legacyChange,
   mongodbChangeEvent,
   plainDocument,
 ];
@@ -52,7 +52,7 @@ export function recogniseRecord(
     recognition = refused(
       refusal(
         "reconcile_invalid",
-        "reconcile closing record: the heartbeat collection is recorded as liveness, not mirrored: nothing to reconcile",
+        "reconcile closing record: the heartbeat collection is kept as each app's latest heartbeat, not mirrored: nothing to reconcile",
       ),
     );
   const mark = readMarkOf(record, bson);

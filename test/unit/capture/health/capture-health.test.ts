@@ -8,7 +8,7 @@ import {
 } from "../../../../src/core/capture/health/capture-health";
 import { emitHeartbeat } from "../../../../src/core/capture/health/heartbeat";
 import { readCaptureHealthConfig } from "../../../../src/core/capture/health/health-config";
-import { recordHeartbeatOnStream } from "../../../../src/core/capture/publish/heartbeat-on-stream";
+import { recordHeartbeatOnStream } from "../../../../src/core/capture/publish/put-status";
 import {
   AdminApiError,
   readTriggerState,

@@ -4,7 +4,7 @@ import { nodeBson } from "../../../../src/adapters/bson/node-bson";
 import { unreadableCaptureOptions } from "../../../../src/core/capture/shaping/capture-options";
 import { readCaptureConfig } from "../../../../src/core/capture/config";
 import { drainOutbox, pickBatch, runOutboxDrain } from "../../../../src/core/capture/outbox/drain-outbox";
-import { buildKinesisRecord } from "../../../../src/core/capture/publish/envelope";
+import { buildKinesisRecord } from "../../../../src/core/capture/publish/kinesis-record";
 import type { OutboxEntry } from "../../../../src/core/capture/outbox/outbox";
 import { publishChangeToKinesis } from "../../../../src/core/capture/publish/publish-change";
 import { shapeChangeEvent } from "../../../../src/core/capture/shaping/shape-event";

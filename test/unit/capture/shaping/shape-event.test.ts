@@ -2,7 +2,7 @@ import { Double, EJSON, Int32, Long, ObjectId } from "bson";
 import { describe, expect, it } from "vitest";
 import { nodeBson } from "../../../../src/adapters/bson/node-bson";
 import { readCaptureConfig } from "../../../../src/core/capture/config";
-import type { ChangeEvent } from "../../../../src/core/capture/publish/envelope";
+import type { ChangeEvent } from "../../../../src/core/capture/publish/kinesis-record";
 import { maskValue } from "../../../../src/core/capture/shaping/mask-value";
 import { shapeChangeEvent, shapeSnapshotRead } from "../../../../src/core/capture/shaping/shape-event";
 import { BridgeError } from "../../../../src/core/errors";

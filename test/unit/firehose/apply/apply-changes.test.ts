@@ -2,7 +2,7 @@ import { EJSON } from "bson";
 import { describe, expect, it } from "vitest";
 import { nodeBson } from "../../../../src/adapters/bson/node-bson";
 import { readCaptureConfig } from "../../../../src/core/capture/config";
-import { buildKinesisRecord, type ChangeEvent } from "../../../../src/core/capture/publish/envelope";
+import { buildKinesisRecord, type ChangeEvent } from "../../../../src/core/capture/publish/kinesis-record";
 import { receiveFirehoseDelivery } from "../../../../src/core/firehose/receive-delivery";
 import { readChangeEvent } from "../../../helpers/capture";
 import { makeFirehoseDeps, parseFirehoseResponse, TEST_ACCESS_KEY } from "../../../helpers/firehose";
@@ -150,14 +150,14 @@ describe("the webhook applies change envelopes", () => {
     expect(() => makeFirehoseDeps({ values })).toThrow(error);
   });
 
-  it("records heartbeats as liveness with lag instead of storing them as data", async () => {
+  it("keeps each app's latest heartbeat with its lag instead of storing heartbeats as data", async () => {
     const deps = makeFirehoseDeps();
     const heartbeat = readChangeEvent("heartbeat");
     const response = await receiveFirehoseDelivery(delivery([heartbeat]), deps);
     expect(parseFirehoseResponse(response.body).errorMessage).toBeUndefined();
     expect(await deps.store.db("monitors").collection("firehose").countDocuments()).toBe(0);
-    const [liveness] = await deps.store.db("monitors").collection("firehose_heartbeats").find({}).toArray();
-    expect(liveness).toMatchObject({
+    const [latest] = await deps.store.db("monitors").collection("firehose_heartbeats").find({}).toArray();
+    expect(latest).toMatchObject({
       _id: "atlas-kinesis-bridge",
       app: "atlas-kinesis-bridge",
       lastHeartbeatAt: new Date(1763771160000),

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { receiveFirehoseDelivery } from "../../../../src/core/firehose/receive-delivery";
-import { LEGACY_ENVELOPE_KIND } from "../../../../src/core/firehose/formats/legacy-envelope";
+import { LEGACY_CHANGE_KIND } from "../../../../src/core/firehose/formats/legacy-change";
 import { deadLettersIn } from "../../../helpers/dead-letters";
 import { makeFirehoseDeps } from "../../../helpers/firehose";
 import { firehoseRequest } from "../../../helpers/mirror-model";
@@ -45,8 +45,8 @@ describe("a record that brings _akb is dead-lettered (position_field_reserved)",
       /^fullDocument brings _akb/,
     ],
     [
-      "a legacy envelope's fullDocument",
-      { kind: LEGACY_ENVELOPE_KIND, ...change(5, { fullDocument: { _id: "victim", _akb: PLANTED } }) },
+      "a legacy change record's fullDocument",
+      { kind: LEGACY_CHANGE_KIND, ...change(5, { fullDocument: { _id: "victim", _akb: PLANTED } }) },
       /^fullDocument brings _akb/,
     ],
     [

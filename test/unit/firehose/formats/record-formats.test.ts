@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { nodeBson } from "../../../../src/adapters/bson/node-bson";
 import { parseExtendedJson } from "../../../../src/core/ejson/parse-extended-json";
-import { legacyEnvelope } from "../../../../src/core/firehose/formats/legacy-envelope";
+import { legacyChange } from "../../../../src/core/firehose/formats/legacy-change";
 import {
   CHANGE_EVENT_FIELDS,
   hasChangeEventMarks,
@@ -37,7 +37,7 @@ function outcome(recognition: Recognition): string {
 
 const PLAIN = plainDocument.name;
 const EVENT = mongodbChangeEvent.name;
-const LEGACY = legacyEnvelope.name;
+const LEGACY = legacyChange.name;
 const CLOSING = reconcileClosing.name;
 const token = { _data: "8267A3D79F000000012B022C0100296E5A1004" };
 const clusterTime = { $timestamp: { t: 1738790815, i: 1 } };
@@ -67,7 +67,7 @@ const closingRecord = (reconcile: Document, ns: Document = { db: "app", coll: "o
 });
 
 describe("the registry of record formats", () => {
-  it("tries the reconcile closing, the legacy envelope, then MongoDB's change event, then the plain document", () => {
+  it("tries the reconcile closing, the legacy change record, then MongoDB's change event, then the plain document", () => {
     expect(RECORD_FORMATS.map((format) => format.name)).toEqual([CLOSING, LEGACY, EVENT, PLAIN]);
   });
 
@@ -123,7 +123,7 @@ describe("the registry of record formats", () => {
       claimed: `${EVENT}: heartbeat`,
     },
     {
-      name: "a legacy envelope of the heartbeat collection",
+      name: "a legacy change record of the heartbeat collection",
       record: { ...heartbeat, kind: "atlas-kinesis-bridge/change@1" },
       claimed: `${LEGACY}: heartbeat`,
     },
@@ -132,9 +132,9 @@ describe("the registry of record formats", () => {
       record: { ...heartbeat, _id: token, ns: { db: "streamkap", coll: "streamkap_heartbeats" } },
       claimed: `${EVENT}: change`,
     },
-    { name: "a legacy envelope", record: legacyDelete({}), claimed: `${LEGACY}: change` },
+    { name: "a legacy change record", record: legacyDelete({}), claimed: `${LEGACY}: change` },
     {
-      name: "a legacy envelope with a malformed resume token",
+      name: "a legacy change record with a malformed resume token",
       record: legacyDelete({ resumeToken: "82FF" }),
       claimed: `${LEGACY}: refused change_invalid_resume_token`,
     },
@@ -189,7 +189,7 @@ describe("the registry of record formats", () => {
     };
     const record = parse({ operationType: "reconcile", clusterTime, ns: { db: "app", coll: "orders" } });
     expect(claim(record)).toBe(`${EVENT}: refused change_unknown_operation`);
-    expect(claim(record, [legacyEnvelope, closing, mongodbChangeEvent, plainDocument])).toBe(
+    expect(claim(record, [legacyChange, closing, mongodbChangeEvent, plainDocument])).toBe(
       "snapshot closing record: document",
     );
   });

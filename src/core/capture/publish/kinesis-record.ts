@@ -56,14 +56,14 @@ export function buildKinesisRecord(event: ChangeEvent, config: Config, bson: Bso
   const documentKey = event.documentKey || { _id: null };
   const partitionKey = partitionKeyFor(documentKey._id, bson);
   const keyBytes = Buffer.byteLength(partitionKey, "utf8");
-  const forms = config.recordFormat === "document" ? documentForms(event) : envelopeForms(event);
+  const forms = config.recordFormat === "document" ? documentForms(event) : changeEventForms(event);
   let last = 0;
   // Each smaller form is built only when the one before it is over the limit (nearly never).
   for (const form of forms) {
     const step =
       config.recordFormat === "document"
         ? documentStep(event, documentKey, form as DocumentForm)
-        : envelopeStep(event, documentKey, form as EnvelopeForm);
+        : changeEventStep(event, documentKey, form as ChangeEventForm);
     const data = serialise(step.value, step.encode, config, bson);
     last = Buffer.byteLength(data, "utf8") + keyBytes;
     if (last <= config.maxRecordBytes) return { partitionKey, data, degraded: step.degraded, bytes: last };
@@ -78,18 +78,18 @@ interface Step {
   degraded: string[];
 }
 
-/** An envelope whole, without its update description and pre-image, or without its full document too. */
-type EnvelopeForm = "whole" | "without extras" | "without document";
-const ENVELOPE_ENCODE = ["fullDocument", "fullDocumentBeforeChange", "updateDescription"];
+/** A change event whole, without its update description and pre-image, or without its full document too. */
+type ChangeEventForm = "whole" | "without extras" | "without document";
+const CHANGE_EVENT_ENCODE = ["fullDocument", "fullDocumentBeforeChange", "updateDescription"];
 
-function envelopeForms(event: ChangeEvent): EnvelopeForm[] {
-  const forms: EnvelopeForm[] = ["whole"];
+function changeEventForms(event: ChangeEvent): ChangeEventForm[] {
+  const forms: ChangeEventForm[] = ["whole"];
   if (event.updateDescription != null || event.fullDocumentBeforeChange != null) forms.push("without extras");
   if (event.fullDocument != null) forms.push("without document");
   return forms;
 }
 
-function envelopeStep(event: ChangeEvent, documentKey: Document, form: EnvelopeForm): Step {
+function changeEventStep(event: ChangeEvent, documentKey: Document, form: ChangeEventForm): Step {
   // MongoDB's field order; snapshot reads have no resume token, so no _id.
   const value: Document = {};
   if (event._id !== undefined) value._id = event._id;
@@ -114,7 +114,7 @@ function envelopeStep(event: ChangeEvent, documentKey: Document, form: EnvelopeF
   if (degraded.length > 0) value[PRODUCER_EXTRAS_FIELD] = { ...(producerExtras || {}), degraded };
   else if (producerExtras && Object.keys(producerExtras).length > 0)
     value[PRODUCER_EXTRAS_FIELD] = { ...producerExtras };
-  return { value, encode: ENVELOPE_ENCODE, degraded };
+  return { value, encode: CHANGE_EVENT_ENCODE, degraded };
 }
 
 /** A document alone, or its key when the document is over the limit. */

@@ -1,7 +1,7 @@
 import type { DataSourcePort } from "../ports";
 import type { Routing } from "./apply/routing";
 
-export interface CaptureLiveness {
+export interface HeartbeatAge {
   readonly app: string;
   /** Seconds since the newest heartbeat the webhook received was written: grows when capture or delivery stops. */
   readonly heartbeatAgeSeconds: number;
@@ -13,14 +13,14 @@ export interface CaptureLiveness {
  * heartbeats, so this grows by a second every second; healthy, it stays below a minute plus the
  * delivery delay (Firehose's buffer interval).
  */
-export async function readCaptureLiveness(
+export async function readHeartbeatAges(
   dataSource: DataSourcePort,
   routing: Pick<Routing, "heartbeatTarget">,
   now: number,
-): Promise<CaptureLiveness[]> {
+): Promise<HeartbeatAge[]> {
   const { db, coll } = routing.heartbeatTarget;
   const documents = await dataSource.db(db).collection(coll).find({}).limit(1000).toArray();
-  const out: CaptureLiveness[] = [];
+  const out: HeartbeatAge[] = [];
   for (const doc of documents) {
     if (!(doc.lastHeartbeatAt instanceof Date)) continue;
     out.push({

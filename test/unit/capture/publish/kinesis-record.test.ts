@@ -2,7 +2,7 @@ import { EJSON, ObjectId } from "bson";
 import { describe, expect, it } from "vitest";
 import { nodeBson } from "../../../../src/adapters/bson/node-bson";
 import { readCaptureConfig } from "../../../../src/core/capture/config";
-import { buildKinesisRecord, RecordTooLargeError } from "../../../../src/core/capture/publish/envelope";
+import { buildKinesisRecord, RecordTooLargeError } from "../../../../src/core/capture/publish/kinesis-record";
 import { partitionKeyFor } from "../../../../src/core/capture/publish/partition-key";
 import { readChangeEvent } from "../../../helpers/capture";
 
