@@ -2105,9 +2105,14 @@ var RECORD_FORMATS = [
   plainDocument
 ];
 function recogniseRecord(record, bson, stream, formats = RECORD_FORMATS) {
+  const mark = readMarkOf(record, bson);
   let recognition;
-  for (let i = 0; i < formats.length && recognition === void 0; i++)
-    recognition = formats[i].recognise(record, bson);
+  try {
+    for (let i = 0; i < formats.length && recognition === void 0; i++)
+      recognition = formats[i].recognise(record, bson);
+  } catch (error) {
+    recognition = refused(refusal("record_failed", `reading the record's format failed: ${errorName(error)}`));
+  }
   if (recognition === void 0)
     throw new Error("no record format claimed the record; the last format must claim every record");
   if (recognition.kind === "change" && isNamespace3(recognition.change.ns, stream.heartbeatSource))
@@ -2119,7 +2124,6 @@ function recogniseRecord(record, bson, stream, formats = RECORD_FORMATS) {
         "reconcile closing record: the heartbeat collection is kept as each app's latest heartbeat, not mirrored: nothing to reconcile"
       )
     );
-  const mark = readMarkOf(record, bson);
   return mark === void 0 ? recognition : { ...recognition, mark };
 }
 function isNamespace3(ns, name) {

@@ -2,6 +2,7 @@ import type { BsonPort } from "../../bson-port";
 import type { Document } from "../../ports";
 import { readMarkOf, type ReadMark } from "../../stream-format/reconcile-records";
 import { refusal } from "../dead-letters/dead-letter-reasons";
+import { errorName } from "../protocol/decode-record";
 import { legacyChange } from "./legacy-change";
 import { mongodbChangeEvent } from "./mongodb-change-event";
 import { plainDocument } from "./plain-document";
@@ -41,9 +42,16 @@ export function recogniseRecord(
   stream: StreamNamespaces,
   formats: readonly RecordFormat[] = RECORD_FORMATS,
 ): RecognisedRecord {
+  // The mark first: a read counts for its reconcile whatever becomes of it, a format's failure included.
+  const mark = readMarkOf(record, bson);
   let recognition: Recognition | undefined;
-  for (let i = 0; i < formats.length && recognition === undefined; i++)
-    recognition = formats[i].recognise(record, bson);
+  try {
+    for (let i = 0; i < formats.length && recognition === undefined; i++)
+      recognition = formats[i].recognise(record, bson);
+  } catch (error) {
+    // Whatever a record makes a format do wrong fails that record, never its batch.
+    recognition = refused(refusal("record_failed", `reading the record's format failed: ${errorName(error)}`));
+  }
   if (recognition === undefined)
     throw new Error("no record format claimed the record; the last format must claim every record");
   if (recognition.kind === "change" && isNamespace(recognition.change.ns, stream.heartbeatSource))
@@ -55,7 +63,6 @@ export function recogniseRecord(
         "reconcile closing record: the heartbeat collection is kept as each app's latest heartbeat, not mirrored: nothing to reconcile",
       ),
     );
-  const mark = readMarkOf(record, bson);
   return mark === undefined ? recognition : { ...recognition, mark };
 }
 

@@ -157,6 +157,26 @@ describe("the registry of record formats", () => {
     expect(recognised.mark).toEqual(mark);
   });
 
+  it("fails a record a format throws on, keeping its reconcile mark", () => {
+    const throwing: RecordFormat = {
+      name: "a broken format",
+      recognise: () => {
+        throw new TypeError("boom");
+      },
+    };
+    const read = {
+      operationType: "read",
+      ns: { db: "app", coll: "orders" },
+      _akb: { reconcile: { id: "rc1", part: 0, seq: 1 } },
+    };
+    const recognised = recogniseRecord(parse(read), nodeBson, STREAM, [throwing, plainDocument]);
+    expect(recognised).toMatchObject({
+      kind: "refused",
+      refusal: { code: "record_failed", message: "reading the record's format failed: TypeError" },
+      mark: { id: "rc1", ns: "app.orders", part: 0, seq: 1 },
+    });
+  });
+
   const mongodbEvents = MONGODB_OUTPUT_FORMATS.flatMap((format) =>
     readChangeEventFixture(format).records.map((record, index) => ({ format, index, record })),
   );
