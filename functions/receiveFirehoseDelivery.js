@@ -2855,15 +2855,10 @@ var MongoErrorCode = {
   KeyTooLong: 17280,
   /** Not in error_codes.yml: an assertion code ("Resulting document after update is larger than 16777216") of servers before BSONObjectTooLarge took its place. */
   DocumentTooLarge: 17419,
-  // The embedded store's refusals (src/embedded), by name:
-  ConflictingUpdateOperators: 40,
-  EmptyFieldName: 56,
-  InvalidIdField: 53,
-  NotExactValueField: 111,
+  // Only the embedded store's refusals (src/embedded) use these:
+  TypeMismatch: 14,
   NotSingleValueField: 54,
-  Overflow: 15,
-  PathNotViable: 28,
-  TypeMismatch: 14
+  NotExactValueField: 111
 };
 var PERMANENT_FOR_A_RECORD = /* @__PURE__ */ new Map([
   [MongoErrorCode.BadValue, "a value the server cannot store (invalid elements)"],
