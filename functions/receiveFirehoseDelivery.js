@@ -1722,90 +1722,6 @@ function olderThan(id, position) {
   return { _id: id, $or: [NO_POSITION, older] };
 }
 
-// src/core/stream-format/record-field.ts
-var PRODUCER_EXTRAS_FIELD = "_akb";
-
-// src/core/stream-format/reconcile-records.ts
-var RECONCILE_OPERATION = "reconcile";
-function isClosingRecord(record) {
-  return record.operationType === RECONCILE_OPERATION && isObject2(record.ns) && isObject2(record[PRODUCER_EXTRAS_FIELD]);
-}
-function readMarkOf(record, bson) {
-  if (record.operationType !== "read") return void 0;
-  const extras = record[PRODUCER_EXTRAS_FIELD];
-  const mark = isObject2(extras) ? extras.reconcile : void 0;
-  if (!isObject2(mark)) return void 0;
-  const { id, part, seq } = mark;
-  const ns = namespaceOf(record.ns);
-  const partNumber = wholeNumber(part, bson);
-  const seqNumber = wholeNumber(seq, bson);
-  if (typeof id !== "string" || id === "" || ns === void 0 || partNumber === void 0 || seqNumber === void 0)
-    return void 0;
-  return { id, ns, part: partNumber, seq: seqNumber };
-}
-function readClosingRecord(record, bson) {
-  const invalid = (why) => ({ invalid: why });
-  const fields = record[PRODUCER_EXTRAS_FIELD].reconcile;
-  if (!isObject2(fields)) return invalid(`no ${PRODUCER_EXTRAS_FIELD}.reconcile`);
-  const { id, part, parts, sent, ranges } = fields;
-  const ns = namespaceOf(record.ns);
-  if (ns === void 0) return invalid("no ns.db / ns.coll");
-  if (typeof id !== "string" || id === "" || id.length > 512) return invalid("id must be a non-empty string");
-  const partNumber = wholeNumber(part, bson);
-  const partCount = wholeNumber(parts, bson);
-  const sentCount = wholeNumber(sent, bson);
-  if (partCount === void 0 || partCount < 1) return invalid("parts must be a whole number of at least 1");
-  if (partNumber === void 0 || partNumber >= partCount) return invalid("part must be a whole number below parts");
-  if (sentCount === void 0) return invalid("sent must be a whole number");
-  const seqRanges = readRanges(ranges === void 0 ? [[0, sentCount]] : ranges, bson);
-  if (seqRanges === void 0) return invalid("ranges must be ascending [from, to] pairs of whole numbers");
-  let total = 0;
-  for (const range of seqRanges) total += range[1] - range[0];
-  if (total !== sentCount) return invalid("sent must equal the numbers its ranges hold");
-  if (bson.bsonType(record.clusterTime) !== "Timestamp") return invalid("clusterTime must be a Timestamp");
-  return {
-    id,
-    ns,
-    part: partNumber,
-    parts: partCount,
-    sent: sentCount,
-    ranges: seqRanges,
-    clusterTime: record.clusterTime
-  };
-}
-function readRanges(value, bson) {
-  if (!Array.isArray(value)) return void 0;
-  const out = [];
-  let end = 0;
-  for (const pair of value) {
-    if (!Array.isArray(pair) || pair.length !== 2) return void 0;
-    const from = wholeNumber(pair[0], bson);
-    const to = wholeNumber(pair[1], bson);
-    if (from === void 0 || to === void 0 || from < end || to < from) return void 0;
-    out.push([from, to]);
-    end = to;
-  }
-  return out;
-}
-function namespaceOf(ns) {
-  if (!isObject2(ns)) return void 0;
-  const { db, coll } = ns;
-  return typeof db === "string" && db !== "" && typeof coll === "string" && coll !== "" ? `${db}.${coll}` : void 0;
-}
-function wholeNumber(value, bson) {
-  let n;
-  if (typeof value === "number") n = value;
-  else {
-    const type = bson.bsonType(value);
-    if (type === "Long") n = value.toNumber();
-    else if (type === "Int32" || type === "Double") n = value.valueOf();
-  }
-  return n !== void 0 && n >= 0 && n <= 9007199254740991 && Math.floor(n) === n ? n : void 0;
-}
-function isObject2(value) {
-  return value !== null && typeof value === "object" && !Array.isArray(value);
-}
-
 // src/core/firehose/formats/document-id.ts
 var NOT_AN_ID = "cannot be an array, a regular expression or undefined";
 function idProblem(id, bson) {
@@ -2055,6 +1971,9 @@ var legacyChange = {
   }
 };
 
+// src/core/stream-format/record-field.ts
+var PRODUCER_EXTRAS_FIELD = "_akb";
+
 // src/core/firehose/formats/mongodb-change-event.ts
 var mongodbChangeEvent = {
   name: "MongoDB change event (canonical, relaxed or basic JSON)",
@@ -2085,6 +2004,87 @@ var plainDocument = {
   }
 };
 
+// src/core/stream-format/reconcile-records.ts
+var RECONCILE_OPERATION = "reconcile";
+function isClosingRecord(record) {
+  return record.operationType === RECONCILE_OPERATION && isObject2(record.ns) && isObject2(record[PRODUCER_EXTRAS_FIELD]);
+}
+function readMarkOf(record, bson) {
+  if (record.operationType !== "read") return void 0;
+  const extras = record[PRODUCER_EXTRAS_FIELD];
+  const mark = isObject2(extras) ? extras.reconcile : void 0;
+  if (!isObject2(mark)) return void 0;
+  const { id, part, seq } = mark;
+  const ns = namespaceOf(record.ns);
+  const partNumber = wholeNumber(part, bson);
+  const seqNumber = wholeNumber(seq, bson);
+  if (typeof id !== "string" || id === "" || ns === void 0 || partNumber === void 0 || seqNumber === void 0)
+    return void 0;
+  return { id, ns, part: partNumber, seq: seqNumber };
+}
+function readClosingRecord(record, bson) {
+  const invalid = (why) => ({ invalid: why });
+  const fields = record[PRODUCER_EXTRAS_FIELD].reconcile;
+  if (!isObject2(fields)) return invalid(`no ${PRODUCER_EXTRAS_FIELD}.reconcile`);
+  const { id, part, parts, sent, ranges } = fields;
+  const ns = namespaceOf(record.ns);
+  if (ns === void 0) return invalid("no ns.db / ns.coll");
+  if (typeof id !== "string" || id === "" || id.length > 512) return invalid("id must be a non-empty string");
+  const partNumber = wholeNumber(part, bson);
+  const partCount = wholeNumber(parts, bson);
+  const sentCount = wholeNumber(sent, bson);
+  if (partCount === void 0 || partCount < 1) return invalid("parts must be a whole number of at least 1");
+  if (partNumber === void 0 || partNumber >= partCount) return invalid("part must be a whole number below parts");
+  if (sentCount === void 0) return invalid("sent must be a whole number");
+  const seqRanges = readRanges(ranges === void 0 ? [[0, sentCount]] : ranges, bson);
+  if (seqRanges === void 0) return invalid("ranges must be ascending [from, to] pairs of whole numbers");
+  let total = 0;
+  for (const range of seqRanges) total += range[1] - range[0];
+  if (total !== sentCount) return invalid("sent must equal the numbers its ranges hold");
+  if (bson.bsonType(record.clusterTime) !== "Timestamp") return invalid("clusterTime must be a Timestamp");
+  return {
+    id,
+    ns,
+    part: partNumber,
+    parts: partCount,
+    sent: sentCount,
+    ranges: seqRanges,
+    clusterTime: record.clusterTime
+  };
+}
+function readRanges(value, bson) {
+  if (!Array.isArray(value)) return void 0;
+  const out = [];
+  let end = 0;
+  for (const pair of value) {
+    if (!Array.isArray(pair) || pair.length !== 2) return void 0;
+    const from = wholeNumber(pair[0], bson);
+    const to = wholeNumber(pair[1], bson);
+    if (from === void 0 || to === void 0 || from < end || to < from) return void 0;
+    out.push([from, to]);
+    end = to;
+  }
+  return out;
+}
+function namespaceOf(ns) {
+  if (!isObject2(ns)) return void 0;
+  const { db, coll } = ns;
+  return typeof db === "string" && db !== "" && typeof coll === "string" && coll !== "" ? `${db}.${coll}` : void 0;
+}
+function wholeNumber(value, bson) {
+  let n;
+  if (typeof value === "number") n = value;
+  else {
+    const type = bson.bsonType(value);
+    if (type === "Long") n = value.toNumber();
+    else if (type === "Int32" || type === "Double") n = value.valueOf();
+  }
+  return n !== void 0 && n >= 0 && n <= 9007199254740991 && Math.floor(n) === n ? n : void 0;
+}
+function isObject2(value) {
+  return value !== null && typeof value === "object" && !Array.isArray(value);
+}
+
 // src/core/firehose/formats/reconcile-closing.ts
 var reconcileClosing = {
   name: "reconcile closing record",
@@ -2105,17 +2105,12 @@ var RECORD_FORMATS = [
   plainDocument
 ];
 function recogniseRecord(record, bson, stream, formats = RECORD_FORMATS) {
-  const mark = readMarkOf(record, bson);
   let recognition;
-  try {
-    for (let i = 0; i < formats.length && recognition === void 0; i++)
-      recognition = formats[i].recognise(record, bson);
-  } catch (error) {
-    recognition = refused(refusal("record_failed", `reading the record's format failed: ${errorName(error)}`));
-  }
+  for (let i = 0; i < formats.length && recognition === void 0; i++)
+    recognition = formats[i].recognise(record, bson);
   if (recognition === void 0)
     throw new Error("no record format claimed the record; the last format must claim every record");
-  if (recognition.kind === "change" && isNamespace3(recognition.change.ns, stream.heartbeatSource))
+  if (recognition.kind === "change" && isHeartbeat(recognition.change.ns, stream.heartbeatSource))
     recognition = { kind: "heartbeat", change: recognition.change };
   else if (recognition.kind === "closing" && recognition.closing.ns === stream.heartbeatSource)
     recognition = refused(
@@ -2124,10 +2119,10 @@ function recogniseRecord(record, bson, stream, formats = RECORD_FORMATS) {
         "reconcile closing record: the heartbeat collection is kept as each app's latest heartbeat, not mirrored: nothing to reconcile"
       )
     );
-  return mark === void 0 ? recognition : { ...recognition, mark };
+  return recognition;
 }
-function isNamespace3(ns, name) {
-  return ns !== void 0 && name.length === ns.db.length + 1 + ns.coll.length && name.charCodeAt(ns.db.length) === 46 && name.startsWith(ns.db) && name.endsWith(ns.coll);
+function isHeartbeat(ns, heartbeatSource) {
+  return ns !== void 0 && ns.db.length + ns.coll.length + 1 === heartbeatSource.length && `${ns.db}.${ns.coll}` === heartbeatSource;
 }
 
 // src/core/firehose/reconcile/reconcile-batch.ts
@@ -2186,10 +2181,11 @@ function planWrites(records, requestId, bson, routing, now, reconcile = emptyRec
   let basicJson = 0;
   for (const record of records) {
     if (record.kind !== "document") continue;
+    const mark = readMarkOf(record.document, bson);
+    if (mark !== void 0) noteReadMark(reconcile, mark);
     let planned;
     try {
       const recognised = recogniseRecord(record.document, bson, routing);
-      if (recognised.mark !== void 0) noteReadMark(reconcile, recognised.mark);
       if ((recognised.kind === "change" || recognised.kind === "heartbeat") && recognised.change.basicJson) basicJson++;
       planned = planRecord(recognised, record, requestId, routing, targetCache, now, bson, reconcile);
       if (planned !== void 0 && !isRefusal(planned)) {
@@ -2281,9 +2277,9 @@ function find(groups, target) {
   return void 0;
 }
 function planHeartbeat(change, index, routing, now) {
-  const { id, key, position, fullDocument } = change;
-  if (!fullDocument) return refusal("heartbeat_no_document");
-  const beat = fullDocument;
+  const { id, key, position } = change;
+  const beat = change.fullDocument;
+  if (!beat) return refusal("heartbeat_no_document");
   const at = beat.at instanceof Date ? beat.at : null;
   const latest = {
     _id: id,
@@ -2487,10 +2483,10 @@ function gunzipBounded(input, maxBytes) {
 }
 
 // src/core/firehose/protocol/parse-delivery-body.ts
-function parseDeliveryBody(text2) {
+var parsedBody = (bytes) => {
   let parsed;
   try {
-    parsed = JSON.parse(text2);
+    parsed = JSON.parse(bytes.toString("utf8"));
   } catch (e) {
     throw new BridgeError("body_invalid", "body is not valid JSON");
   }
@@ -2501,25 +2497,18 @@ function parseDeliveryBody(text2) {
   if (typeof body.requestId !== "string" || body.requestId.length === 0) {
     throw new BridgeError("body_invalid", "body.requestId must be a non-empty string");
   }
-  if (!Array.isArray(body.records)) throw new BridgeError("body_invalid", "body.records must be an array");
+  const records = body.records;
+  if (!Array.isArray(records)) throw new BridgeError("body_invalid", "body.records must be an array");
   if (body.timestamp !== void 0 && typeof body.timestamp !== "number") {
     throw new BridgeError("body_invalid", "body.timestamp must be a number of milliseconds");
   }
-  return {
-    requestId: body.requestId,
-    timestamp: body.timestamp,
-    records: body.records
-  };
-}
-var parsedBody = (body) => {
-  const parsed = parseDeliveryBody(body.toString("utf8"));
   const dataOf = (index) => {
-    const record = parsed.records[index];
+    const record = records[index];
     return record !== null && typeof record === "object" ? record.data : void 0;
   };
   return {
-    requestId: parsed.requestId,
-    recordCount: parsed.records.length,
+    requestId: body.requestId,
+    recordCount: records.length,
     dataOf,
     textLength: (index) => {
       const data = dataOf(index);
@@ -2672,13 +2661,8 @@ async function readDeliveryRequest(request, answer, config, decodeRun) {
   if (delivery.requestId !== answer.requestId) throw new BridgeError("request_id_mismatch");
   return delivery;
 }
-var BODY_STRATEGIES = [scannedBody, parsedBody];
 function readDelivery(body, decodeRun, runBytes = TEXT_RUN_BYTES) {
-  for (const strategy of BODY_STRATEGIES) {
-    const delivery = readDeliveryWith(strategy, body, decodeRun, runBytes);
-    if (delivery) return delivery;
-  }
-  throw new Error("no body strategy read the body; the last one must read (or refuse) every body");
+  return readDeliveryWith(scannedBody, body, decodeRun, runBytes) || readDeliveryWith(parsedBody, body, decodeRun, runBytes);
 }
 function readDeliveryWith(strategy, body, decodeRun, runBytes = TEXT_RUN_BYTES) {
   const read = strategy(body);

@@ -10,6 +10,7 @@ import type { ChangeToApply, Recognition } from "../formats/record-format";
 import { recogniseRecord } from "../formats/record-formats";
 import { emptyReconcileBatch, noteReadMark, takeClosing, type ReconcileBatch } from "../reconcile/reconcile-batch";
 import type { HeartbeatDocument } from "../../stream-format/heartbeat";
+import { readMarkOf } from "../../stream-format/reconcile-records";
 import { targetFor, targetWithoutNamespace, type Namespace, type Routing, type TargetProblem } from "./routing";
 
 /**
@@ -84,10 +85,12 @@ export function planWrites(
   let basicJson = 0;
   for (const record of records) {
     if (record.kind !== "document") continue;
+    // A reconcile's read counts whatever becomes of it (reconcile-batch.ts), even a planning failure.
+    const mark = readMarkOf(record.document, bson);
+    if (mark !== undefined) noteReadMark(reconcile, mark);
     let planned: { target: Namespace; write: PlannedWrite } | Refusal | undefined;
     try {
       const recognised = recogniseRecord(record.document, bson, routing);
-      if (recognised.mark !== undefined) noteReadMark(reconcile, recognised.mark);
       if ((recognised.kind === "change" || recognised.kind === "heartbeat") && recognised.change.basicJson) basicJson++;
       planned = planRecord(recognised, record, requestId, routing, targetCache, now, bson, reconcile);
       if (planned !== undefined && !isRefusal(planned)) {
@@ -217,9 +220,9 @@ function planHeartbeat(
   routing: Routing,
   now: number,
 ): { target: Namespace; write: PlannedWrite } | Refusal {
-  const { id, key, position, fullDocument } = change;
-  if (!fullDocument) return refusal("heartbeat_no_document");
-  const beat = fullDocument as Partial<Record<keyof HeartbeatDocument, unknown>>;
+  const { id, key, position } = change;
+  const beat = change.fullDocument as Partial<Record<keyof HeartbeatDocument, unknown>> | undefined;
+  if (!beat) return refusal("heartbeat_no_document");
   const at = beat.at instanceof Date ? beat.at : null;
   const latest = {
     _id: id,

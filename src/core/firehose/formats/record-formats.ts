@@ -1,8 +1,6 @@
 import type { BsonPort } from "../../bson-port";
 import type { Document } from "../../ports";
-import { readMarkOf, type ReadMark } from "../../stream-format/reconcile-records";
 import { refusal } from "../dead-letters/dead-letter-reasons";
-import { errorName } from "../protocol/decode-record";
 import { legacyChange } from "./legacy-change";
 import { mongodbChangeEvent } from "./mongodb-change-event";
 import { plainDocument } from "./plain-document";
@@ -29,32 +27,23 @@ export interface StreamNamespaces {
   readonly heartbeatSource: string;
 }
 
-/** What a record is, and the reconcile mark it carries whatever became of it (a read's, see reconcile.ts). */
-export type RecognisedRecord = Recognition & { readonly mark?: ReadMark };
-
 /**
  * The one decision of what a record is: a document, a change, a heartbeat (a change of the heartbeat
  * collection), a reconcile's closing, or a refusal. Planning switches on the kind and nowhere else.
+ * (A reconcile read's mark is no kind: a read is a change that may carry one, readMarkOf.)
  */
 export function recogniseRecord(
   record: Document,
   bson: BsonPort,
   stream: StreamNamespaces,
   formats: readonly RecordFormat[] = RECORD_FORMATS,
-): RecognisedRecord {
-  // The mark first: a read counts for its reconcile whatever becomes of it, a format's failure included.
-  const mark = readMarkOf(record, bson);
+): Recognition {
   let recognition: Recognition | undefined;
-  try {
-    for (let i = 0; i < formats.length && recognition === undefined; i++)
-      recognition = formats[i].recognise(record, bson);
-  } catch (error) {
-    // Whatever a record makes a format do wrong fails that record, never its batch.
-    recognition = refused(refusal("record_failed", `reading the record's format failed: ${errorName(error)}`));
-  }
+  for (let i = 0; i < formats.length && recognition === undefined; i++)
+    recognition = formats[i].recognise(record, bson);
   if (recognition === undefined)
     throw new Error("no record format claimed the record; the last format must claim every record");
-  if (recognition.kind === "change" && isNamespace(recognition.change.ns, stream.heartbeatSource))
+  if (recognition.kind === "change" && isHeartbeat(recognition.change.ns, stream.heartbeatSource))
     recognition = { kind: "heartbeat", change: recognition.change };
   else if (recognition.kind === "closing" && recognition.closing.ns === stream.heartbeatSource)
     recognition = refused(
@@ -63,16 +52,14 @@ export function recogniseRecord(
         "reconcile closing record: the heartbeat collection is kept as each app's latest heartbeat, not mirrored: nothing to reconcile",
       ),
     );
-  return mark === undefined ? recognition : { ...recognition, mark };
+  return recognition;
 }
 
-/** Whether `ns` is the namespace "db.coll", without building the string for every change. */
-function isNamespace(ns: Namespace | undefined, name: string): boolean {
+/** Whether `ns` is the heartbeat collection ("db.coll"); the lengths first, so most changes build no string. */
+function isHeartbeat(ns: Namespace | undefined, heartbeatSource: string): boolean {
   return (
     ns !== undefined &&
-    name.length === ns.db.length + 1 + ns.coll.length &&
-    name.charCodeAt(ns.db.length) === 46 /* . */ &&
-    name.startsWith(ns.db) &&
-    name.endsWith(ns.coll)
+    ns.db.length + ns.coll.length + 1 === heartbeatSource.length &&
+    `${ns.db}.${ns.coll}` === heartbeatSource
   );
 }

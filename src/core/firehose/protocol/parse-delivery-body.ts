@@ -5,17 +5,15 @@ export interface FirehoseRecord {
   readonly data?: unknown;
 }
 
-export interface FirehoseBody {
-  readonly requestId: string;
-  readonly timestamp?: number;
-  readonly records: readonly FirehoseRecord[];
-}
-
-/** Parses and checks the delivery body's shape. Individual records are checked later, one by one. */
-export function parseDeliveryBody(text: string): FirehoseBody {
+/**
+ * The full parse as a reading strategy: JSON.parse, which reads every body JSON allows, then the
+ * body's shape checked (records one by one later). It never passes a body on: a malformed one gets
+ * its answer here.
+ */
+export const parsedBody: BodyStrategy = (bytes) => {
   let parsed: unknown;
   try {
-    parsed = JSON.parse(text);
+    parsed = JSON.parse(bytes.toString("utf8"));
   } catch {
     // The parser's message quotes the body; record contents never go into a response or a log.
     throw new BridgeError("body_invalid", "body is not valid JSON");
@@ -27,30 +25,18 @@ export function parseDeliveryBody(text: string): FirehoseBody {
   if (typeof body.requestId !== "string" || body.requestId.length === 0) {
     throw new BridgeError("body_invalid", "body.requestId must be a non-empty string");
   }
-  if (!Array.isArray(body.records)) throw new BridgeError("body_invalid", "body.records must be an array");
+  const records = body.records;
+  if (!Array.isArray(records)) throw new BridgeError("body_invalid", "body.records must be an array");
   if (body.timestamp !== undefined && typeof body.timestamp !== "number") {
     throw new BridgeError("body_invalid", "body.timestamp must be a number of milliseconds");
   }
-  return {
-    requestId: body.requestId,
-    timestamp: body.timestamp as number | undefined,
-    records: body.records as FirehoseRecord[],
-  };
-}
-
-/**
- * The full parse as a reading strategy: JSON.parse, which reads every body JSON allows and gives
- * every malformed body its answer (it never passes a body on).
- */
-export const parsedBody: BodyStrategy = (body) => {
-  const parsed = parseDeliveryBody(body.toString("utf8"));
   const dataOf = (index: number): unknown => {
-    const record: unknown = parsed.records[index];
+    const record: unknown = records[index];
     return record !== null && typeof record === "object" ? (record as FirehoseRecord).data : undefined;
   };
   return {
-    requestId: parsed.requestId,
-    recordCount: parsed.records.length,
+    requestId: body.requestId,
+    recordCount: records.length,
     dataOf,
     textLength: (index) => {
       const data = dataOf(index);

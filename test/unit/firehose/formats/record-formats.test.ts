@@ -142,41 +142,6 @@ describe("the registry of record formats", () => {
     expect(claim(parse(record))).toBe(claimed);
   });
 
-  it.each([
-    { name: "a reconcile's read", fields: { part: 0, seq: 3 }, mark: { id: "rc1", ns: "app.orders", part: 0, seq: 3 } },
-    { name: "a read with a malformed mark", fields: { part: -1, seq: 3 }, mark: undefined },
-  ])("$name carries its mark whatever the record becomes", ({ fields, mark }) => {
-    const read = { operationType: "read", ns: { db: "app", coll: "orders" }, clusterTime };
-    // A read without documentKey is refused, and its mark still counts for the sweep (reconcile.ts).
-    const recognised = recogniseRecord(
-      parse({ ...read, _akb: { reconcile: { id: "rc1", ...fields } } }),
-      nodeBson,
-      STREAM,
-    );
-    expect(recognised.kind).toBe("refused");
-    expect(recognised.mark).toEqual(mark);
-  });
-
-  it("fails a record a format throws on, keeping its reconcile mark", () => {
-    const throwing: RecordFormat = {
-      name: "a broken format",
-      recognise: () => {
-        throw new TypeError("boom");
-      },
-    };
-    const read = {
-      operationType: "read",
-      ns: { db: "app", coll: "orders" },
-      _akb: { reconcile: { id: "rc1", part: 0, seq: 1 } },
-    };
-    const recognised = recogniseRecord(parse(read), nodeBson, STREAM, [throwing, plainDocument]);
-    expect(recognised).toMatchObject({
-      kind: "refused",
-      refusal: { code: "record_failed", message: "reading the record's format failed: TypeError" },
-      mark: { id: "rc1", ns: "app.orders", part: 0, seq: 1 },
-    });
-  });
-
   const mongodbEvents = MONGODB_OUTPUT_FORMATS.flatMap((format) =>
     readChangeEventFixture(format).records.map((record, index) => ({ format, index, record })),
   );
