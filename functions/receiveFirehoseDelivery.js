@@ -1833,6 +1833,7 @@ function readChange(record, source, bson) {
     change: {
       // Checked by isNamespace: the record's own object serves (it is not changed after).
       ns,
+      source: ns === void 0 ? void 0 : `${ns.db}.${ns.coll}`,
       operationType,
       id,
       key,
@@ -2110,19 +2111,16 @@ function recogniseRecord(record, bson, stream, formats = RECORD_FORMATS) {
     recognition = formats[i].recognise(record, bson);
   if (recognition === void 0)
     throw new Error("no record format claimed the record; the last format must claim every record");
-  if (recognition.kind === "change" && isHeartbeat(recognition.change.ns, stream.heartbeatSource))
+  if (recognition.kind === "change" && recognition.change.source === stream.heartbeatSource)
     recognition = { kind: "heartbeat", change: recognition.change };
   else if (recognition.kind === "closing" && recognition.closing.ns === stream.heartbeatSource)
     recognition = refused(
       refusal(
         "reconcile_invalid",
-        "reconcile closing record: the heartbeat collection is kept as each app's latest heartbeat, not mirrored: nothing to reconcile"
+        "reconcile closing record: the heartbeat collection is not mirrored: nothing to reconcile"
       )
     );
   return recognition;
-}
-function isHeartbeat(ns, heartbeatSource) {
-  return ns !== void 0 && ns.db.length + ns.coll.length + 1 === heartbeatSource.length && `${ns.db}.${ns.coll}` === heartbeatSource;
 }
 
 // src/core/firehose/reconcile/reconcile-batch.ts
@@ -2135,31 +2133,18 @@ function noteReadMark(batch, mark) {
   batch.touched.set(base, { reconcile: mark.id, ns: mark.ns });
 }
 function takeClosing(batch, closing, bson, routing, targets) {
-  const row = closingRow(closing, bson, routing, targets);
-  if (isRefusal(row)) return row;
-  batch.closings.set(row._id, row);
-  batch.touched.set(rowBase(closing.id, closing.ns), { reconcile: closing.id, ns: closing.ns });
-  batch.accepted++;
-  return void 0;
-}
-function closingRow(closing, bson, routing, targets) {
   const { id, ns, part, parts, sent, ranges } = closing;
   const readPosition = changePosition({ operationType: "read", clusterTime: closing.clusterTime }, "", bson);
   const dot = ns.indexOf(".");
-  const target = targetFor(routing, { db: ns.slice(0, dot), coll: ns.slice(dot + 1) }, targets);
-  if ("problem" in target) return refusal(target.problem, target.reason);
-  return {
-    _id: `p|${rowBase(id, ns)}|${part}`,
-    kind: "part",
-    reconcile: id,
-    ns,
-    part,
-    parts,
-    sent,
-    ranges,
-    readPosition,
-    target: `${target.db}.${target.coll}`
-  };
+  const to = targetFor(routing, { db: ns.slice(0, dot), coll: ns.slice(dot + 1) }, targets);
+  if ("problem" in to) return refusal(to.problem, to.reason);
+  const base = rowBase(id, ns);
+  const _id = `p|${base}|${part}`;
+  const target = `${to.db}.${to.coll}`;
+  batch.closings.set(_id, { _id, kind: "part", reconcile: id, ns, part, parts, sent, ranges, readPosition, target });
+  batch.touched.set(base, { reconcile: id, ns });
+  batch.accepted++;
+  return void 0;
 }
 function rowBase(reconcile, ns) {
   return `${escapeRowPart(reconcile)}|${escapeRowPart(ns)}`;
@@ -2172,7 +2157,7 @@ function markId(base, part, seq) {
 }
 
 // src/core/firehose/apply/plan-writes.ts
-function planWrites(records, requestId, bson, routing, now, reconcile = emptyReconcileBatch()) {
+function planWrites(records, requestId, bson, routing, now, reconcile) {
   const chosen = /* @__PURE__ */ new Map();
   const targetCache = /* @__PURE__ */ new Map();
   const rejected2 = [];
@@ -2186,7 +2171,7 @@ function planWrites(records, requestId, bson, routing, now, reconcile = emptyRec
     let planned;
     try {
       const recognised = recogniseRecord(record.document, bson, routing);
-      if ((recognised.kind === "change" || recognised.kind === "heartbeat") && recognised.change.basicJson) basicJson++;
+      if ("change" in recognised && recognised.change.basicJson) basicJson++;
       planned = planRecord(recognised, record, requestId, routing, targetCache, now, bson, reconcile);
       if (planned !== void 0 && !isRefusal(planned)) {
         if (planned.write.kind === "heartbeat") heartbeats++;
@@ -2297,7 +2282,7 @@ function planHeartbeat(change, index, routing, now) {
 function planChange(change, index, routing, targetCache) {
   const { id, position, fullDocument: full } = change;
   const guard = olderThan(id, position);
-  const source = change.ns ? `${change.ns.db}.${change.ns.coll}` : void 0;
+  const source = change.source;
   const target = change.ns ? targetFor(routing, change.ns, targetCache) : targetWithoutNamespace(routing);
   if ("problem" in target) return refusal(target.problem, target.reason);
   if (change.operationType === "delete")
@@ -2662,11 +2647,8 @@ async function readDeliveryRequest(request, answer, config, decodeRun) {
   return delivery;
 }
 function readDelivery(body, decodeRun, runBytes = TEXT_RUN_BYTES) {
-  return readDeliveryWith(scannedBody, body, decodeRun, runBytes) || readDeliveryWith(parsedBody, body, decodeRun, runBytes);
-}
-function readDeliveryWith(strategy, body, decodeRun, runBytes = TEXT_RUN_BYTES) {
-  const read = strategy(body);
-  return read && decodeAll(read, decodeRun, runBytes);
+  const scanned = scannedBody(body);
+  return scanned && decodeAll(scanned, decodeRun, runBytes) || decodeAll(parsedBody(body), decodeRun, runBytes);
 }
 function decodeAll(body, decodeRun, runBytes) {
   const { requestId, recordCount, dataOf } = body;

@@ -8,7 +8,7 @@ import { documentLimitProblem } from "./document-limits";
 import { olderThan, POSITION_FIELD, POSITION_PATH } from "./position-field";
 import type { ChangeToApply, Recognition } from "../formats/record-format";
 import { recogniseRecord } from "../formats/record-formats";
-import { emptyReconcileBatch, noteReadMark, takeClosing, type ReconcileBatch } from "../reconcile/reconcile-batch";
+import { noteReadMark, takeClosing, type ReconcileBatch } from "../reconcile/reconcile-batch";
 import type { HeartbeatDocument } from "../../stream-format/heartbeat";
 import { readMarkOf } from "../../stream-format/reconcile-records";
 import { targetFor, targetWithoutNamespace, type Namespace, type Routing, type TargetProblem } from "./routing";
@@ -74,7 +74,7 @@ export function planWrites(
   bson: BsonPort,
   routing: Routing,
   now: number,
-  reconcile: ReconcileBatch = emptyReconcileBatch(),
+  reconcile: ReconcileBatch,
 ): PlannedWrites {
   // Target namespace (by object identity: routing hands out the same objects) -> _id key -> candidates.
   const chosen = new Map<Namespace, Map<string, PlannedWrite[]>>();
@@ -91,7 +91,7 @@ export function planWrites(
     let planned: { target: Namespace; write: PlannedWrite } | Refusal | undefined;
     try {
       const recognised = recogniseRecord(record.document, bson, routing);
-      if ((recognised.kind === "change" || recognised.kind === "heartbeat") && recognised.change.basicJson) basicJson++;
+      if ("change" in recognised && recognised.change.basicJson) basicJson++;
       planned = planRecord(recognised, record, requestId, routing, targetCache, now, bson, reconcile);
       if (planned !== undefined && !isRefusal(planned)) {
         if (planned.write.kind === "heartbeat") heartbeats++;
@@ -249,7 +249,7 @@ function planChange(
 
   // The source namespace is kept beside the position: a reconcile's sweep removes only its own
   // collection's documents from a target that several sources may share (firehose/reconcile/sweep.ts).
-  const source = change.ns ? `${change.ns.db}.${change.ns.coll}` : undefined;
+  const source = change.source;
   const target = change.ns ? targetFor(routing, change.ns, targetCache) : targetWithoutNamespace(routing);
   if ("problem" in target) return refusal(target.problem, target.reason);
   if (change.operationType === "delete")

@@ -115,6 +115,7 @@ export function readChange(record: Document, source: ChangeSource, bson: BsonPor
     change: {
       // Checked by isNamespace: the record's own object serves (it is not changed after).
       ns: ns as Namespace | undefined,
+      source: ns === undefined ? undefined : `${ns.db}.${ns.coll}`,
       operationType: operationType as ChangeToApply["operationType"],
       id,
       key,

@@ -32,6 +32,8 @@ export type Recognition =
 export interface ChangeToApply {
   /** The source namespace; undefined when the event has none (see targetWithoutNamespace in routing.ts). */
   readonly ns: Namespace | undefined;
+  /** The same as "db.coll": what the heartbeat collection is told by, and what a mirrored document keeps (`_akb.ns`). */
+  readonly source: string | undefined;
   readonly operationType: "insert" | "replace" | "update" | "read" | "delete";
   /** documentKey._id: the mirrored document's _id, and its key (see id-key.ts). */
   readonly id: unknown;

@@ -5,7 +5,6 @@ import { legacyChange } from "./legacy-change";
 import { mongodbChangeEvent } from "./mongodb-change-event";
 import { plainDocument } from "./plain-document";
 import { reconcileClosing } from "./reconcile-closing";
-import type { Namespace } from "../apply/routing";
 import { refused, type Recognition, type RecordFormat } from "./record-format";
 
 /**
@@ -43,23 +42,14 @@ export function recogniseRecord(
     recognition = formats[i].recognise(record, bson);
   if (recognition === undefined)
     throw new Error("no record format claimed the record; the last format must claim every record");
-  if (recognition.kind === "change" && isHeartbeat(recognition.change.ns, stream.heartbeatSource))
+  if (recognition.kind === "change" && recognition.change.source === stream.heartbeatSource)
     recognition = { kind: "heartbeat", change: recognition.change };
   else if (recognition.kind === "closing" && recognition.closing.ns === stream.heartbeatSource)
     recognition = refused(
       refusal(
         "reconcile_invalid",
-        "reconcile closing record: the heartbeat collection is kept as each app's latest heartbeat, not mirrored: nothing to reconcile",
+        "reconcile closing record: the heartbeat collection is not mirrored: nothing to reconcile",
       ),
     );
   return recognition;
-}
-
-/** Whether `ns` is the heartbeat collection ("db.coll"); the lengths first, so most changes build no string. */
-function isHeartbeat(ns: Namespace | undefined, heartbeatSource: string): boolean {
-  return (
-    ns !== undefined &&
-    ns.db.length + ns.coll.length + 1 === heartbeatSource.length &&
-    `${ns.db}.${ns.coll}` === heartbeatSource
-  );
 }

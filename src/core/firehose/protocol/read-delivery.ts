@@ -63,9 +63,8 @@ export async function readDeliveryRequest(
  * that would all survive into the old generation of the garbage collector.
  */
 export function readDelivery(body: Buffer, decodeRun?: StrictUtf8Decoder, runBytes = TEXT_RUN_BYTES): Delivery {
-  return (
-    readDeliveryWith(scannedBody, body, decodeRun, runBytes) || readDeliveryWith(parsedBody, body, decodeRun, runBytes)!
-  );
+  const scanned = scannedBody(body);
+  return (scanned && decodeAll(scanned, decodeRun, runBytes)) || decodeAll(parsedBody(body)!, decodeRun, runBytes)!;
 }
 
 /** One strategy's reading, or undefined when the body must go to the next. */

@@ -2,7 +2,7 @@ import type { BsonPort } from "../../bson-port";
 import type { Document } from "../../ports";
 import type { Closing, ReadMark } from "../../stream-format/reconcile-records";
 import { changePosition } from "../formats/change-parts";
-import { isRefusal, refusal, type Refusal } from "../dead-letters/dead-letter-reasons";
+import { refusal, type Refusal } from "../dead-letters/dead-letter-reasons";
 import { targetFor, type Namespace, type Routing, type TargetProblem } from "../apply/routing";
 
 /*
@@ -45,38 +45,18 @@ export function takeClosing(
   routing: Routing,
   targets: Map<string, Namespace | TargetProblem>,
 ): Refusal | undefined {
-  const row = closingRow(closing, bson, routing, targets);
-  if (isRefusal(row)) return row;
-  batch.closings.set(row._id as string, row);
-  batch.touched.set(rowBase(closing.id, closing.ns), { reconcile: closing.id, ns: closing.ns });
-  batch.accepted++;
-  return undefined;
-}
-
-/** A closing record as its part row, or why its collection has no target. */
-function closingRow(
-  closing: Closing,
-  bson: BsonPort,
-  routing: Routing,
-  targets: Map<string, Namespace | TargetProblem>,
-): Document | Refusal {
   const { id, ns, part, parts, sent, ranges } = closing;
   const readPosition = changePosition({ operationType: "read", clusterTime: closing.clusterTime }, "", bson) as string;
   const dot = ns.indexOf(".");
-  const target = targetFor(routing, { db: ns.slice(0, dot), coll: ns.slice(dot + 1) }, targets);
-  if ("problem" in target) return refusal(target.problem, target.reason);
-  return {
-    _id: `p|${rowBase(id, ns)}|${part}`,
-    kind: "part",
-    reconcile: id,
-    ns,
-    part,
-    parts,
-    sent,
-    ranges,
-    readPosition,
-    target: `${target.db}.${target.coll}`,
-  };
+  const to = targetFor(routing, { db: ns.slice(0, dot), coll: ns.slice(dot + 1) }, targets);
+  if ("problem" in to) return refusal(to.problem, to.reason);
+  const base = rowBase(id, ns);
+  const _id = `p|${base}|${part}`;
+  const target = `${to.db}.${to.coll}`;
+  batch.closings.set(_id, { _id, kind: "part", reconcile: id, ns, part, parts, sent, ranges, readPosition, target });
+  batch.touched.set(base, { reconcile: id, ns });
+  batch.accepted++;
+  return undefined;
 }
 
 /** Row ids: the parts joined by "|", which escaped ids and namespaces never hold. */
