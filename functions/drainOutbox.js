@@ -445,7 +445,10 @@ var ERRORS = {
   unexpected: { kind: "unavailable", message: "the receiver could not store the batch; retry" },
   kinesis_gave_up: { kind: "unavailable", message: "PutRecords gave up" },
   record_too_large: { kind: "refused", message: "the record is above the size limit even without its documents" },
-  field_name_nul: { kind: "refused", message: "a field name contains a NUL character" },
+  field_name_invalid: { kind: "refused", message: "a field name cannot be held by BSON as it is" },
+  extended_json_invalid: { kind: "refused", message: "data is not valid Extended JSON" },
+  string_invalid: { kind: "refused", message: "a string holds an unpaired UTF-16 surrogate" },
+  nesting_too_deep: { kind: "refused", message: "the record nests too deep" },
   snapshot_signal_invalid: { kind: "refused", message: "the snapshot signal is invalid" },
   snapshot_read_position: {
     kind: "misconfigured",
