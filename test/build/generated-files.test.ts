@@ -11,10 +11,11 @@ import {
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { buildOutputs, bundleAllFunctions } from "../../scripts/build";
+import { buildOutputs, bundleAllFunctions, functionNames } from "../../scripts/build";
 import { generateExportFiles } from "../../scripts/generate-export";
 import {
   DOCS_GENERATED,
+  FUNCTION_MARK,
   generatedFileProblems,
   MANIFEST,
   readManifest,
@@ -61,6 +62,11 @@ describe(`${MANIFEST} and what --check makes of the tree`, () => {
     const listed = Object.keys(readManifest(repository) ?? {});
     expect(listed).toEqual(expect.arrayContaining(["functions/emitHeartbeat.js", "triggers/drainOutbox.json", "values/CAPTURE_OPTIONS.json", "docs/capture.md", "docs/configuration.md"]));
     expect(listed.length).toBe(fresh.length);
+  });
+
+  it("every built function starts with the line by which --check tells it from one made in the Atlas UI", () => {
+    for (const name of functionNames())
+      expect(readFileSync(join(repository, "functions", `${name}.js`), "utf8")).toMatch(FUNCTION_MARK);
   });
 
   const marked = "// orphan: App Services function generated from src/functions/orphan.ts by `npm run build`.\nexports = function () {};\n";
