@@ -1,7 +1,8 @@
 /**
- * `npm run docs`: regenerates docs/configuration.md's reference from the settings tables, then checks
- * the documentation (links, anchors, tables, the code's references to it). `--check` changes nothing
- * and fails when the page is out of date; test/build/docs.test.ts runs the same checks.
+ * `npm run docs`: regenerates docs/configuration.md's reference from the settings tables and records
+ * it in generated-files.json (scripts/generated-files.ts), then checks the documentation (links,
+ * anchors, tables, the code's references to it). `--check` changes nothing and fails when the page is
+ * out of date or not as recorded; test/build/docs.test.ts runs the same checks.
  */
 import { readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";

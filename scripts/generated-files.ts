@@ -97,6 +97,8 @@ export function recordGenerated(root: string, by: Generator, files: readonly Gen
   try {
     manifest = readManifest(root) ?? {};
   } catch {
+    // Not JSON (a merge left conflict markers in it): rewritten from what this command wrote; the
+    // other command's entries come back when it runs (--check names them until then).
     manifest = {};
   }
   const kept = Object.entries(manifest).filter(([, entry]) => entry.by !== by);
