@@ -97,5 +97,5 @@ export const SETTING_MEANINGS: Readonly<Record<string, string>> = {
 
   // Read outside the tables
   MONGODB_URI:
-    "the cluster (a secret: never logged); without it the server and `npm start` use the embedded store, `npm run status` and `npm run replay-firehose-backup` need `--data`, and the Lambda answers 500",
+    "the cluster (a secret: never logged); without it `npm run serve` and `npm start` use the embedded store, `node build/webhook-server.cjs` refuses to start (unless `--embedded` or `--data <dir>` asks for the embedded store), `npm run status` and `npm run replay-firehose-backup` need `--data`, and the Lambda answers 500",
 };
