@@ -71,7 +71,10 @@ var ERRORS = {
   unexpected: { kind: "unavailable", message: "the receiver could not store the batch; retry" },
   kinesis_gave_up: { kind: "unavailable", message: "PutRecords gave up" },
   record_too_large: { kind: "refused", message: "the record is above the size limit even without its documents" },
-  field_name_nul: { kind: "refused", message: "a field name contains a NUL character" },
+  field_name_invalid: { kind: "refused", message: "a field name cannot be held by BSON as it is" },
+  extended_json_invalid: { kind: "refused", message: "data is not valid Extended JSON" },
+  string_invalid: { kind: "refused", message: "a string holds an unpaired UTF-16 surrogate" },
+  nesting_too_deep: { kind: "refused", message: "the record nests too deep" },
   snapshot_signal_invalid: { kind: "refused", message: "the snapshot signal is invalid" },
   snapshot_read_position: {
     kind: "misconfigured",
@@ -131,11 +134,11 @@ function collectionNameProblem(name) {
 }
 
 // src/core/settings.ts
-function setting(name, parse2, fallback) {
-  return { name, parse: parse2, fallback };
+function setting(name, parse, fallback) {
+  return { name, parse, fallback };
 }
-function optional(name, parse2) {
-  return { name, parse: parse2, fallback: void 0 };
+function optional(name, parse) {
+  return { name, parse, fallback: void 0 };
 }
 function misconfigured(message) {
   return new BridgeError("setting_invalid", message);
@@ -223,7 +226,7 @@ var json = (raw, name) => {
 
 // src/core/firehose/routing.ts
 var capturedParser = (raw, name) => {
-  const list = typeof raw === "string" && !raw.trim().startsWith("[") ? raw.split(",").map((s) => s.trim()).filter(Boolean) : json(raw, name);
+  const list = typeof raw === "string" && !raw.trim().startsWith("[") ? raw.split(",").map((s2) => s2.trim()).filter(Boolean) : json(raw, name);
   if (!Array.isArray(list) || !list.every((item) => typeof item === "string")) {
     throw new BridgeError("setting_invalid", `${name} must be a list of "db.collection" names`);
   }
@@ -263,25 +266,25 @@ var AdminApiError = class extends Error {
 };
 function readTriggerState(raw) {
   if (!raw || typeof raw !== "object") return void 0;
-  const t = raw;
-  if (typeof t._id !== "string" || typeof t.name !== "string") return void 0;
-  const config = t.config && typeof t.config === "object" ? t.config : {};
-  const processors = t.event_processors;
-  const functionName = typeof t.function_name === "string" ? t.function_name : processors && processors.FUNCTION && processors.FUNCTION.config ? stringOrUndefined(processors.FUNCTION.config.function_name) : void 0;
-  const error = errorText(t.error) || errorText(t.error_message) || errorText(t.last_error);
-  const status = stringOrUndefined(t.status) || stringOrUndefined(t.state);
+  const t2 = raw;
+  if (typeof t2._id !== "string" || typeof t2.name !== "string") return void 0;
+  const config = t2.config && typeof t2.config === "object" ? t2.config : {};
+  const processors = t2.event_processors;
+  const functionName = typeof t2.function_name === "string" ? t2.function_name : processors && processors.FUNCTION && processors.FUNCTION.config ? stringOrUndefined(processors.FUNCTION.config.function_name) : void 0;
+  const error = errorText(t2.error) || errorText(t2.error_message) || errorText(t2.last_error);
+  const status = stringOrUndefined(t2.status) || stringOrUndefined(t2.state);
   const statusSuspended = status !== void 0 && /suspend|fail|error|stopped|halt/i.test(status);
   const suspended2 = error !== void 0 || statusSuspended;
   const reason = error !== void 0 ? error : statusSuspended ? `status ${status}` : void 0;
-  const code = stringOrUndefined(t.error_code);
+  const code = stringOrUndefined(t2.error_code);
   return {
-    id: t._id,
-    name: t.name,
-    type: typeof t.type === "string" ? t.type : "",
+    id: t2._id,
+    name: t2.name,
+    type: typeof t2.type === "string" ? t2.type : "",
     functionName,
     database: stringOrUndefined(config.database),
     collection: stringOrUndefined(config.collection),
-    state: suspended2 ? "suspended" : t.disabled === true ? "disabled" : "running",
+    state: suspended2 ? "suspended" : t2.disabled === true ? "disabled" : "running",
     reason: reason === void 0 ? void 0 : reason.slice(0, 300),
     historyLost: suspended2 && (isHistoryLost(reason) || isHistoryLost(code))
   };
@@ -501,7 +504,7 @@ function createAdminApiClient(settings, http2, now = Date.now) {
 async function readLogPages(session, app, since) {
   const entries = [];
   let page = {};
-  for (let n = 0; n < MAX_LOG_PAGES; n++) {
+  for (let n3 = 0; n3 < MAX_LOG_PAGES; n3++) {
     const answer = await session.call("adminGetLogs", {
       params: app,
       query: {
@@ -556,6 +559,42 @@ function isFieldDocument(value) {
 function isDate(value) {
   return Object.prototype.toString.call(value) === "[object Date]";
 }
+
+// src/core/bson-order.ts
+var TYPE_RANK = {
+  minKey: -1,
+  null: 5,
+  number: 10,
+  string: 15,
+  object: 20,
+  array: 25,
+  binData: 30,
+  objectId: 35,
+  bool: 40,
+  date: 45,
+  timestamp: 47,
+  regex: 50,
+  dbPointer: 55,
+  javascript: 60,
+  javascriptWithScope: 65,
+  maxKey: 127
+};
+var RANK_OF_TAG = {
+  Int32: TYPE_RANK.number,
+  Double: TYPE_RANK.number,
+  Long: TYPE_RANK.number,
+  Decimal128: TYPE_RANK.number,
+  ObjectId: TYPE_RANK.objectId,
+  BSONSymbol: TYPE_RANK.string,
+  Symbol: TYPE_RANK.string,
+  Binary: TYPE_RANK.binData,
+  Timestamp: TYPE_RANK.timestamp,
+  MinKey: TYPE_RANK.minKey,
+  MaxKey: TYPE_RANK.maxKey,
+  BSONRegExp: TYPE_RANK.regex,
+  DBRef: TYPE_RANK.object,
+  DBPointer: TYPE_RANK.dbPointer
+};
 
 // src/core/capture/capture-options.ts
 function pathProblem(path) {
@@ -858,11 +897,11 @@ function captureCheckHandoff(args) {
   return { heartbeatWrittenAt: at === null ? null : new Date(at), outboxDepth };
 }
 function numberOf(value) {
-  const n = typeof value === "number" ? value : value !== null && typeof value === "object" ? value.valueOf() : value;
-  return typeof n === "number" && isFinite(n) ? n : void 0;
+  const n3 = typeof value === "number" ? value : value !== null && typeof value === "object" ? value.valueOf() : value;
+  return typeof n3 === "number" && isFinite(n3) ? n3 : void 0;
 }
 function describeArguments(args) {
-  const text2 = args.map((a) => a instanceof Date ? a.toISOString() : JSON.stringify(a) || String(a)).join(", ");
+  const text2 = args.map((a3) => a3 instanceof Date ? a3.toISOString() : JSON.stringify(a3) || String(a3)).join(", ");
   return text2.length > 200 ? `${text2.slice(0, 200)}…` : text2;
 }
 
@@ -870,17 +909,7 @@ function describeArguments(args) {
 var import_crypto = require("crypto");
 
 // node_modules/csv-parse/lib/api/index.js
-var boms = {
-  // Note, the following are equals:
-  // Buffer.from("\ufeff")
-  // Buffer.from([239, 187, 191])
-  // Buffer.from('EFBBBF', 'hex')
-  utf8: Buffer.from([239, 187, 191]),
-  // Note, the following are equals:
-  // Buffer.from "\ufeff", 'utf16le
-  // Buffer.from([255, 254])
-  utf16le: Buffer.from([255, 254])
-};
+var O = { utf8: Buffer.from([239, 187, 191]), utf16le: Buffer.from([255, 254]) };
 
 // src/core/capture/capture-list.ts
 var WHOLE_DATABASE = "*";
@@ -1103,7 +1132,7 @@ async function checkCapture(deps, heartbeatWrittenAt, outboxDepth) {
       triggers = await healTriggers(deps, listed, { previous, previousRecords, heartbeatWrittenAt }, problems, now);
   }
   if (stream.state === "stalled") {
-    const suspended2 = triggers.filter((t) => t.state !== "running").map((t) => t.name);
+    const suspended2 = triggers.filter((t2) => t2.state !== "running").map((t2) => t2.name);
     problems.unshift({
       level: "critical",
       what: `capture stream ${app}`,
@@ -1157,7 +1186,7 @@ async function healTriggers(deps, listed, earlier, problems, now) {
       await insertOwedReconcile(deps, record, now);
     }
   }
-  const listedNames = new Set(states.map((s) => s.name));
+  const listedNames = new Set(states.map((s2) => s2.name));
   deps.health.captured.forEach((namespace) => {
     const dot = namespace.indexOf(".");
     if (dot <= 0) return;
@@ -1369,8 +1398,8 @@ function stepContext(deps) {
     autoResume: deps.health.autoResume
   };
 }
-function union(a, b) {
-  const out = a.slice();
+function union(a3, b) {
+  const out = a3.slice();
   for (const x of b) if (out.indexOf(x) === -1) out.push(x);
   return out;
 }

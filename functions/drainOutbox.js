@@ -43,87 +43,42 @@ var __publicField = (obj, key, value) => __defNormalProp(obj, typeof key !== "sy
 // node_modules/aws4/lru.js
 var require_lru = __commonJS({
   "node_modules/aws4/lru.js"(exports2, module2) {
-    module2.exports = function(size) {
-      return new LruCache(size);
+    module2.exports = function(t) {
+      return new LruCache(t);
     };
-    function LruCache(size) {
-      this.capacity = size | 0;
-      this.map = /* @__PURE__ */ Object.create(null);
-      this.list = new DoublyLinkedList();
+    function LruCache(t) {
+      this.capacity = t | 0, this.map = /* @__PURE__ */ Object.create(null), this.list = new DoublyLinkedList();
     }
-    LruCache.prototype.get = function(key) {
-      var node = this.map[key];
-      if (node == null) return void 0;
-      this.used(node);
-      return node.val;
-    };
-    LruCache.prototype.set = function(key, val) {
-      var node = this.map[key];
-      if (node != null) {
-        node.val = val;
-      } else {
-        if (!this.capacity) this.prune();
-        if (!this.capacity) return false;
-        node = new DoublyLinkedNode(key, val);
-        this.map[key] = node;
-        this.capacity--;
+    LruCache.prototype.get = function(t) {
+      var i = this.map[t];
+      if (i != null) return this.used(i), i.val;
+    }, LruCache.prototype.set = function(t, i) {
+      var e = this.map[t];
+      if (e != null) e.val = i;
+      else {
+        if (this.capacity || this.prune(), !this.capacity) return false;
+        e = new DoublyLinkedNode(t, i), this.map[t] = e, this.capacity--;
       }
-      this.used(node);
-      return true;
-    };
-    LruCache.prototype.used = function(node) {
-      this.list.moveToFront(node);
-    };
-    LruCache.prototype.prune = function() {
-      var node = this.list.pop();
-      if (node != null) {
-        delete this.map[node.key];
-        this.capacity++;
-      }
+      return this.used(e), true;
+    }, LruCache.prototype.used = function(t) {
+      this.list.moveToFront(t);
+    }, LruCache.prototype.prune = function() {
+      var t = this.list.pop();
+      t != null && (delete this.map[t.key], this.capacity++);
     };
     function DoublyLinkedList() {
-      this.firstNode = null;
-      this.lastNode = null;
+      this.firstNode = null, this.lastNode = null;
     }
-    DoublyLinkedList.prototype.moveToFront = function(node) {
-      if (this.firstNode == node) return;
-      this.remove(node);
-      if (this.firstNode == null) {
-        this.firstNode = node;
-        this.lastNode = node;
-        node.prev = null;
-        node.next = null;
-      } else {
-        node.prev = null;
-        node.next = this.firstNode;
-        node.next.prev = node;
-        this.firstNode = node;
-      }
+    DoublyLinkedList.prototype.moveToFront = function(t) {
+      this.firstNode != t && (this.remove(t), this.firstNode == null ? (this.firstNode = t, this.lastNode = t, t.prev = null, t.next = null) : (t.prev = null, t.next = this.firstNode, t.next.prev = t, this.firstNode = t));
+    }, DoublyLinkedList.prototype.pop = function() {
+      var t = this.lastNode;
+      return t != null && this.remove(t), t;
+    }, DoublyLinkedList.prototype.remove = function(t) {
+      this.firstNode == t ? this.firstNode = t.next : t.prev != null && (t.prev.next = t.next), this.lastNode == t ? this.lastNode = t.prev : t.next != null && (t.next.prev = t.prev);
     };
-    DoublyLinkedList.prototype.pop = function() {
-      var lastNode = this.lastNode;
-      if (lastNode != null) {
-        this.remove(lastNode);
-      }
-      return lastNode;
-    };
-    DoublyLinkedList.prototype.remove = function(node) {
-      if (this.firstNode == node) {
-        this.firstNode = node.next;
-      } else if (node.prev != null) {
-        node.prev.next = node.next;
-      }
-      if (this.lastNode == node) {
-        this.lastNode = node.prev;
-      } else if (node.next != null) {
-        node.next.prev = node.prev;
-      }
-    };
-    function DoublyLinkedNode(key, val) {
-      this.key = key;
-      this.val = val;
-      this.prev = null;
-      this.next = null;
+    function DoublyLinkedNode(t, i) {
+      this.key = t, this.val = i, this.prev = null, this.next = null;
     }
   }
 });
@@ -137,272 +92,112 @@ var require_aws4 = __commonJS({
     var crypto = require("crypto");
     var lru = require_lru();
     var credentialsCache = lru(1e3);
-    function hmac(key, string, encoding) {
-      return crypto.createHmac("sha256", key).update(string, "utf8").digest(encoding);
+    function hmac(e, t, i) {
+      return crypto.createHmac("sha256", e).update(t, "utf8").digest(i);
     }
-    function hash(string, encoding) {
-      return crypto.createHash("sha256").update(string, "utf8").digest(encoding);
+    function hash(e, t) {
+      return crypto.createHash("sha256").update(e, "utf8").digest(t);
     }
-    function encodeRfc3986(urlEncodedString) {
-      return urlEncodedString.replace(/[!'()*]/g, function(c) {
-        return "%" + c.charCodeAt(0).toString(16).toUpperCase();
+    function encodeRfc3986(e) {
+      return e.replace(/[!'()*]/g, function(t) {
+        return "%" + t.charCodeAt(0).toString(16).toUpperCase();
       });
     }
-    function encodeRfc3986Full(str) {
-      return encodeRfc3986(encodeURIComponent(str));
+    function encodeRfc3986Full(e) {
+      return encodeRfc3986(encodeURIComponent(e));
     }
-    var HEADERS_TO_IGNORE = {
-      "authorization": true,
-      "connection": true,
-      "x-amzn-trace-id": true,
-      "user-agent": true,
-      "expect": true,
-      "presigned-expires": true,
-      "range": true
-    };
-    function RequestSigner(request, credentials) {
-      if (typeof request === "string") request = url.parse(request);
-      var headers = request.headers = Object.assign({}, request.headers || {}), hostParts = (!this.service || !this.region) && this.matchHost(request.hostname || request.host || headers.Host || headers.host);
-      this.request = request;
-      this.credentials = credentials || this.defaultCredentials();
-      this.service = request.service || hostParts[0] || "";
-      this.region = request.region || hostParts[1] || "us-east-1";
-      if (this.service === "email") this.service = "ses";
-      if (!request.method && request.body)
-        request.method = "POST";
-      if (!headers.Host && !headers.host) {
-        headers.Host = request.hostname || request.host || this.createHost();
-        if (request.port)
-          headers.Host += ":" + request.port;
-      }
-      if (!request.hostname && !request.host)
-        request.hostname = headers.Host || headers.host;
-      this.isCodeCommitGit = this.service === "codecommit" && request.method === "GIT";
-      this.extraHeadersToIgnore = request.extraHeadersToIgnore || /* @__PURE__ */ Object.create(null);
-      this.extraHeadersToInclude = request.extraHeadersToInclude || /* @__PURE__ */ Object.create(null);
+    var HEADERS_TO_IGNORE = { authorization: true, connection: true, "x-amzn-trace-id": true, "user-agent": true, expect: true, "presigned-expires": true, range: true };
+    function RequestSigner(e, t) {
+      typeof e == "string" && (e = url.parse(e));
+      var i = e.headers = Object.assign({}, e.headers || {}), s = (!this.service || !this.region) && this.matchHost(e.hostname || e.host || i.Host || i.host);
+      this.request = e, this.credentials = t || this.defaultCredentials(), this.service = e.service || s[0] || "", this.region = e.region || s[1] || "us-east-1", this.service === "email" && (this.service = "ses"), !e.method && e.body && (e.method = "POST"), !i.Host && !i.host && (i.Host = e.hostname || e.host || this.createHost(), e.port && (i.Host += ":" + e.port)), !e.hostname && !e.host && (e.hostname = i.Host || i.host), this.isCodeCommitGit = this.service === "codecommit" && e.method === "GIT", this.extraHeadersToIgnore = e.extraHeadersToIgnore || /* @__PURE__ */ Object.create(null), this.extraHeadersToInclude = e.extraHeadersToInclude || /* @__PURE__ */ Object.create(null);
     }
-    RequestSigner.prototype.matchHost = function(host) {
-      var match = (host || "").match(/([^\.]{1,63})\.(?:([^\.]{0,63})\.)?amazonaws\.com(\.cn)?$/);
-      var hostParts = (match || []).slice(1, 3);
-      if (hostParts[1] === "es" || hostParts[1] === "aoss")
-        hostParts = hostParts.reverse();
-      if (hostParts[1] == "s3") {
-        hostParts[0] = "s3";
-        hostParts[1] = "us-east-1";
-      } else {
-        for (var i = 0; i < 2; i++) {
-          if (/^s3-/.test(hostParts[i])) {
-            hostParts[1] = hostParts[i].slice(3);
-            hostParts[0] = "s3";
-            break;
-          }
-        }
+    RequestSigner.prototype.matchHost = function(e) {
+      var t = (e || "").match(/([^\.]{1,63})\.(?:([^\.]{0,63})\.)?amazonaws\.com(\.cn)?$/), i = (t || []).slice(1, 3);
+      if ((i[1] === "es" || i[1] === "aoss") && (i = i.reverse()), i[1] == "s3") i[0] = "s3", i[1] = "us-east-1";
+      else for (var s = 0; s < 2; s++) if (/^s3-/.test(i[s])) {
+        i[1] = i[s].slice(3), i[0] = "s3";
+        break;
       }
-      return hostParts;
-    };
-    RequestSigner.prototype.isSingleRegion = function() {
-      if (["s3", "sdb"].indexOf(this.service) >= 0 && this.region === "us-east-1") return true;
-      return ["cloudfront", "ls", "route53", "iam", "importexport", "sts"].indexOf(this.service) >= 0;
-    };
-    RequestSigner.prototype.createHost = function() {
-      var region = this.isSingleRegion() ? "" : "." + this.region, subdomain = this.service === "ses" ? "email" : this.service;
-      return subdomain + region + ".amazonaws.com";
-    };
-    RequestSigner.prototype.prepareRequest = function() {
+      return i;
+    }, RequestSigner.prototype.isSingleRegion = function() {
+      return ["s3", "sdb"].indexOf(this.service) >= 0 && this.region === "us-east-1" ? true : ["cloudfront", "ls", "route53", "iam", "importexport", "sts"].indexOf(this.service) >= 0;
+    }, RequestSigner.prototype.createHost = function() {
+      var e = this.isSingleRegion() ? "" : "." + this.region, t = this.service === "ses" ? "email" : this.service;
+      return t + e + ".amazonaws.com";
+    }, RequestSigner.prototype.prepareRequest = function() {
       this.parsePath();
-      var request = this.request, headers = request.headers, query;
-      if (request.signQuery) {
-        this.parsedPath.query = query = this.parsedPath.query || {};
-        if (this.credentials.sessionToken)
-          query["X-Amz-Security-Token"] = this.credentials.sessionToken;
-        if (this.service === "s3" && !query["X-Amz-Expires"])
-          query["X-Amz-Expires"] = 86400;
-        if (query["X-Amz-Date"])
-          this.datetime = query["X-Amz-Date"];
-        else
-          query["X-Amz-Date"] = this.getDateTime();
-        query["X-Amz-Algorithm"] = "AWS4-HMAC-SHA256";
-        query["X-Amz-Credential"] = this.credentials.accessKeyId + "/" + this.credentialString();
-        query["X-Amz-SignedHeaders"] = this.signedHeaders();
-      } else {
-        if (!request.doNotModifyHeaders && !this.isCodeCommitGit) {
-          if (request.body && !headers["Content-Type"] && !headers["content-type"])
-            headers["Content-Type"] = "application/x-www-form-urlencoded; charset=utf-8";
-          if (request.body && !headers["Content-Length"] && !headers["content-length"])
-            headers["Content-Length"] = Buffer.byteLength(request.body);
-          if (this.credentials.sessionToken && !headers["X-Amz-Security-Token"] && !headers["x-amz-security-token"])
-            headers["X-Amz-Security-Token"] = this.credentials.sessionToken;
-          if (this.service === "s3" && !headers["X-Amz-Content-Sha256"] && !headers["x-amz-content-sha256"])
-            headers["X-Amz-Content-Sha256"] = hash(this.request.body || "", "hex");
-          if (headers["X-Amz-Date"] || headers["x-amz-date"])
-            this.datetime = headers["X-Amz-Date"] || headers["x-amz-date"];
-          else
-            headers["X-Amz-Date"] = this.getDateTime();
-        }
-        delete headers.Authorization;
-        delete headers.authorization;
-      }
-    };
-    RequestSigner.prototype.sign = function() {
-      if (!this.parsedPath) this.prepareRequest();
-      if (this.request.signQuery) {
-        this.parsedPath.query["X-Amz-Signature"] = this.signature();
-      } else {
-        this.request.headers.Authorization = this.authHeader();
-      }
-      this.request.path = this.formatPath();
-      return this.request;
-    };
-    RequestSigner.prototype.getDateTime = function() {
+      var e = this.request, t = e.headers, i;
+      e.signQuery ? (this.parsedPath.query = i = this.parsedPath.query || {}, this.credentials.sessionToken && (i["X-Amz-Security-Token"] = this.credentials.sessionToken), this.service === "s3" && !i["X-Amz-Expires"] && (i["X-Amz-Expires"] = 86400), i["X-Amz-Date"] ? this.datetime = i["X-Amz-Date"] : i["X-Amz-Date"] = this.getDateTime(), i["X-Amz-Algorithm"] = "AWS4-HMAC-SHA256", i["X-Amz-Credential"] = this.credentials.accessKeyId + "/" + this.credentialString(), i["X-Amz-SignedHeaders"] = this.signedHeaders()) : (!e.doNotModifyHeaders && !this.isCodeCommitGit && (e.body && !t["Content-Type"] && !t["content-type"] && (t["Content-Type"] = "application/x-www-form-urlencoded; charset=utf-8"), e.body && !t["Content-Length"] && !t["content-length"] && (t["Content-Length"] = Buffer.byteLength(e.body)), this.credentials.sessionToken && !t["X-Amz-Security-Token"] && !t["x-amz-security-token"] && (t["X-Amz-Security-Token"] = this.credentials.sessionToken), this.service === "s3" && !t["X-Amz-Content-Sha256"] && !t["x-amz-content-sha256"] && (t["X-Amz-Content-Sha256"] = hash(this.request.body || "", "hex")), t["X-Amz-Date"] || t["x-amz-date"] ? this.datetime = t["X-Amz-Date"] || t["x-amz-date"] : t["X-Amz-Date"] = this.getDateTime()), delete t.Authorization, delete t.authorization);
+    }, RequestSigner.prototype.sign = function() {
+      return this.parsedPath || this.prepareRequest(), this.request.signQuery ? this.parsedPath.query["X-Amz-Signature"] = this.signature() : this.request.headers.Authorization = this.authHeader(), this.request.path = this.formatPath(), this.request;
+    }, RequestSigner.prototype.getDateTime = function() {
       if (!this.datetime) {
-        var headers = this.request.headers, date = new Date(headers.Date || headers.date || /* @__PURE__ */ new Date());
-        this.datetime = date.toISOString().replace(/[:\-]|\.\d{3}/g, "");
-        if (this.isCodeCommitGit) this.datetime = this.datetime.slice(0, -1);
+        var e = this.request.headers, t = new Date(e.Date || e.date || /* @__PURE__ */ new Date());
+        this.datetime = t.toISOString().replace(/[:\-]|\.\d{3}/g, ""), this.isCodeCommitGit && (this.datetime = this.datetime.slice(0, -1));
       }
       return this.datetime;
-    };
-    RequestSigner.prototype.getDate = function() {
+    }, RequestSigner.prototype.getDate = function() {
       return this.getDateTime().substr(0, 8);
-    };
-    RequestSigner.prototype.authHeader = function() {
-      return [
-        "AWS4-HMAC-SHA256 Credential=" + this.credentials.accessKeyId + "/" + this.credentialString(),
-        "SignedHeaders=" + this.signedHeaders(),
-        "Signature=" + this.signature()
-      ].join(", ");
-    };
-    RequestSigner.prototype.signature = function() {
-      var date = this.getDate(), cacheKey = [this.credentials.secretAccessKey, date, this.region, this.service].join(), kDate, kRegion, kService, kCredentials = credentialsCache.get(cacheKey);
-      if (!kCredentials) {
-        kDate = hmac("AWS4" + this.credentials.secretAccessKey, date);
-        kRegion = hmac(kDate, this.region);
-        kService = hmac(kRegion, this.service);
-        kCredentials = hmac(kService, "aws4_request");
-        credentialsCache.set(cacheKey, kCredentials);
+    }, RequestSigner.prototype.authHeader = function() {
+      return ["AWS4-HMAC-SHA256 Credential=" + this.credentials.accessKeyId + "/" + this.credentialString(), "SignedHeaders=" + this.signedHeaders(), "Signature=" + this.signature()].join(", ");
+    }, RequestSigner.prototype.signature = function() {
+      var e = this.getDate(), t = [this.credentials.secretAccessKey, e, this.region, this.service].join(), i, s, a, o = credentialsCache.get(t);
+      return o || (i = hmac("AWS4" + this.credentials.secretAccessKey, e), s = hmac(i, this.region), a = hmac(s, this.service), o = hmac(a, "aws4_request"), credentialsCache.set(t, o)), hmac(o, this.stringToSign(), "hex");
+    }, RequestSigner.prototype.stringToSign = function() {
+      return ["AWS4-HMAC-SHA256", this.getDateTime(), this.credentialString(), hash(this.canonicalString(), "hex")].join(`
+`);
+    }, RequestSigner.prototype.canonicalString = function() {
+      this.parsedPath || this.prepareRequest();
+      var e = this.parsedPath.path, t = this.parsedPath.query, i = this.request.headers, s = "", a = this.service !== "s3", o = this.service === "s3" || this.request.doNotEncodePath, u = this.service === "s3", f = this.service === "s3", h;
+      if (this.service === "s3" && this.request.signQuery ? h = "UNSIGNED-PAYLOAD" : this.isCodeCommitGit ? h = "" : h = i["X-Amz-Content-Sha256"] || i["x-amz-content-sha256"] || hash(this.request.body || "", "hex"), t) {
+        var c = Object.keys(t).reduce(function(n, r) {
+          return r && (n[encodeRfc3986Full(r)] = Array.isArray(t[r]) && f ? t[r][0] : t[r]), n;
+        }, {}), d = [];
+        Object.keys(c).sort().forEach(function(n) {
+          Array.isArray(c[n]) ? c[n].map(encodeRfc3986Full).sort().forEach(function(r) {
+            d.push(n + "=" + r);
+          }) : d.push(n + "=" + encodeRfc3986Full(c[n]));
+        }), s = d.join("&");
       }
-      return hmac(kCredentials, this.stringToSign(), "hex");
-    };
-    RequestSigner.prototype.stringToSign = function() {
-      return [
-        "AWS4-HMAC-SHA256",
-        this.getDateTime(),
-        this.credentialString(),
-        hash(this.canonicalString(), "hex")
-      ].join("\n");
-    };
-    RequestSigner.prototype.canonicalString = function() {
-      if (!this.parsedPath) this.prepareRequest();
-      var pathStr = this.parsedPath.path, query = this.parsedPath.query, headers = this.request.headers, queryStr = "", normalizePath = this.service !== "s3", decodePath = this.service === "s3" || this.request.doNotEncodePath, decodeSlashesInPath = this.service === "s3", firstValOnly = this.service === "s3", bodyHash;
-      if (this.service === "s3" && this.request.signQuery) {
-        bodyHash = "UNSIGNED-PAYLOAD";
-      } else if (this.isCodeCommitGit) {
-        bodyHash = "";
-      } else {
-        bodyHash = headers["X-Amz-Content-Sha256"] || headers["x-amz-content-sha256"] || hash(this.request.body || "", "hex");
-      }
-      if (query) {
-        var reducedQuery = Object.keys(query).reduce(function(obj, key) {
-          if (!key) return obj;
-          obj[encodeRfc3986Full(key)] = !Array.isArray(query[key]) ? query[key] : firstValOnly ? query[key][0] : query[key];
-          return obj;
-        }, {});
-        var encodedQueryPieces = [];
-        Object.keys(reducedQuery).sort().forEach(function(key) {
-          if (!Array.isArray(reducedQuery[key])) {
-            encodedQueryPieces.push(key + "=" + encodeRfc3986Full(reducedQuery[key]));
-          } else {
-            reducedQuery[key].map(encodeRfc3986Full).sort().forEach(function(val) {
-              encodedQueryPieces.push(key + "=" + val);
-            });
-          }
-        });
-        queryStr = encodedQueryPieces.join("&");
-      }
-      if (pathStr !== "/") {
-        if (normalizePath) pathStr = pathStr.replace(/\/{2,}/g, "/");
-        pathStr = pathStr.split("/").reduce(function(path, piece) {
-          if (normalizePath && piece === "..") {
-            path.pop();
-          } else if (!normalizePath || piece !== ".") {
-            if (decodePath) piece = decodeURIComponent(piece.replace(/\+/g, " "));
-            path.push(encodeRfc3986Full(piece));
-          }
-          return path;
-        }, []).join("/");
-        if (pathStr[0] !== "/") pathStr = "/" + pathStr;
-        if (decodeSlashesInPath) pathStr = pathStr.replace(/%2F/g, "/");
-      }
-      return [
-        this.request.method || "GET",
-        pathStr,
-        queryStr,
-        this.canonicalHeaders() + "\n",
-        this.signedHeaders(),
-        bodyHash
-      ].join("\n");
-    };
-    RequestSigner.prototype.filterHeaders = function() {
-      var headers = this.request.headers, extraHeadersToInclude = this.extraHeadersToInclude, extraHeadersToIgnore = this.extraHeadersToIgnore;
-      this.filteredHeaders = Object.keys(headers).map(function(key) {
-        return [key.toLowerCase(), headers[key]];
-      }).filter(function(entry) {
-        return extraHeadersToInclude[entry[0]] || HEADERS_TO_IGNORE[entry[0]] == null && !extraHeadersToIgnore[entry[0]];
-      }).sort(function(a, b) {
-        return a[0] < b[0] ? -1 : 1;
+      return e !== "/" && (a && (e = e.replace(/\/{2,}/g, "/")), e = e.split("/").reduce(function(n, r) {
+        return a && r === ".." ? n.pop() : (!a || r !== ".") && (o && (r = decodeURIComponent(r.replace(/\+/g, " "))), n.push(encodeRfc3986Full(r))), n;
+      }, []).join("/"), e[0] !== "/" && (e = "/" + e), u && (e = e.replace(/%2F/g, "/"))), [this.request.method || "GET", e, s, this.canonicalHeaders() + `
+`, this.signedHeaders(), h].join(`
+`);
+    }, RequestSigner.prototype.filterHeaders = function() {
+      var e = this.request.headers, t = this.extraHeadersToInclude, i = this.extraHeadersToIgnore;
+      this.filteredHeaders = Object.keys(e).map(function(s) {
+        return [s.toLowerCase(), e[s]];
+      }).filter(function(s) {
+        return t[s[0]] || HEADERS_TO_IGNORE[s[0]] == null && !i[s[0]];
+      }).sort(function(s, a) {
+        return s[0] < a[0] ? -1 : 1;
       });
-    };
-    RequestSigner.prototype.canonicalHeaders = function() {
-      if (!this.filteredHeaders) this.filterHeaders();
-      return this.filteredHeaders.map(function(entry) {
-        return entry[0] + ":" + entry[1].toString().trim().replace(/\s+/g, " ");
-      }).join("\n");
-    };
-    RequestSigner.prototype.signedHeaders = function() {
-      if (!this.filteredHeaders) this.filterHeaders();
-      return this.filteredHeaders.map(function(entry) {
-        return entry[0];
+    }, RequestSigner.prototype.canonicalHeaders = function() {
+      return this.filteredHeaders || this.filterHeaders(), this.filteredHeaders.map(function(e) {
+        return e[0] + ":" + e[1].toString().trim().replace(/\s+/g, " ");
+      }).join(`
+`);
+    }, RequestSigner.prototype.signedHeaders = function() {
+      return this.filteredHeaders || this.filterHeaders(), this.filteredHeaders.map(function(e) {
+        return e[0];
       }).join(";");
-    };
-    RequestSigner.prototype.credentialString = function() {
-      return [
-        this.getDate(),
-        this.region,
-        this.service,
-        "aws4_request"
-      ].join("/");
-    };
-    RequestSigner.prototype.defaultCredentials = function() {
-      var env = process.env;
-      return {
-        accessKeyId: env.AWS_ACCESS_KEY_ID || env.AWS_ACCESS_KEY,
-        secretAccessKey: env.AWS_SECRET_ACCESS_KEY || env.AWS_SECRET_KEY,
-        sessionToken: env.AWS_SESSION_TOKEN
-      };
-    };
-    RequestSigner.prototype.parsePath = function() {
-      var path = this.request.path || "/";
-      if (/[^0-9A-Za-z;,/?:@&=+$\-_.!~*'()#%]/.test(path)) {
-        path = encodeURI(decodeURI(path));
-      }
-      var queryIx = path.indexOf("?"), query = null;
-      if (queryIx >= 0) {
-        query = querystring.parse(path.slice(queryIx + 1));
-        path = path.slice(0, queryIx);
-      }
-      this.parsedPath = {
-        path,
-        query
-      };
-    };
-    RequestSigner.prototype.formatPath = function() {
-      var path = this.parsedPath.path, query = this.parsedPath.query;
-      if (!query) return path;
-      if (query[""] != null) delete query[""];
-      return path + "?" + encodeRfc3986(querystring.stringify(query));
-    };
-    aws42.RequestSigner = RequestSigner;
-    aws42.sign = function(request, credentials) {
-      return new RequestSigner(request, credentials).sign();
+    }, RequestSigner.prototype.credentialString = function() {
+      return [this.getDate(), this.region, this.service, "aws4_request"].join("/");
+    }, RequestSigner.prototype.defaultCredentials = function() {
+      var e = process.env;
+      return { accessKeyId: e.AWS_ACCESS_KEY_ID || e.AWS_ACCESS_KEY, secretAccessKey: e.AWS_SECRET_ACCESS_KEY || e.AWS_SECRET_KEY, sessionToken: e.AWS_SESSION_TOKEN };
+    }, RequestSigner.prototype.parsePath = function() {
+      var e = this.request.path || "/";
+      /[^0-9A-Za-z;,/?:@&=+$\-_.!~*'()#%]/.test(e) && (e = encodeURI(decodeURI(e)));
+      var t = e.indexOf("?"), i = null;
+      t >= 0 && (i = querystring.parse(e.slice(t + 1)), e = e.slice(0, t)), this.parsedPath = { path: e, query: i };
+    }, RequestSigner.prototype.formatPath = function() {
+      var e = this.parsedPath.path, t = this.parsedPath.query;
+      return t ? (t[""] != null && delete t[""], e + "?" + encodeRfc3986(querystring.stringify(t))) : e;
+    }, aws42.RequestSigner = RequestSigner, aws42.sign = function(e, t) {
+      return new RequestSigner(e, t).sign();
     };
   }
 });
@@ -445,7 +240,10 @@ var ERRORS = {
   unexpected: { kind: "unavailable", message: "the receiver could not store the batch; retry" },
   kinesis_gave_up: { kind: "unavailable", message: "PutRecords gave up" },
   record_too_large: { kind: "refused", message: "the record is above the size limit even without its documents" },
-  field_name_nul: { kind: "refused", message: "a field name contains a NUL character" },
+  field_name_invalid: { kind: "refused", message: "a field name cannot be held by BSON as it is" },
+  extended_json_invalid: { kind: "refused", message: "data is not valid Extended JSON" },
+  string_invalid: { kind: "refused", message: "a string holds an unpaired UTF-16 surrogate" },
+  nesting_too_deep: { kind: "refused", message: "the record nests too deep" },
   snapshot_signal_invalid: { kind: "refused", message: "the snapshot signal is invalid" },
   snapshot_read_position: {
     kind: "misconfigured",
@@ -687,6 +485,432 @@ function touchesPath(description, path) {
   return keys.some((key) => relateKey(key.split("."), path).is !== "apart");
 }
 
+// src/core/numbers.ts
+var MAX_SAFE = 9007199254740991;
+function isInteger(value) {
+  return isFinite(value) && Math.floor(value) === value;
+}
+function isSafeInteger(value) {
+  return isInteger(value) && Math.abs(value) <= MAX_SAFE;
+}
+
+// src/core/bson-order.ts
+var TYPE_RANK = {
+  minKey: -1,
+  null: 5,
+  number: 10,
+  string: 15,
+  object: 20,
+  array: 25,
+  binData: 30,
+  objectId: 35,
+  bool: 40,
+  date: 45,
+  timestamp: 47,
+  regex: 50,
+  dbPointer: 55,
+  javascript: 60,
+  javascriptWithScope: 65,
+  maxKey: 127
+};
+var RANK_OF_TAG = {
+  Int32: TYPE_RANK.number,
+  Double: TYPE_RANK.number,
+  Long: TYPE_RANK.number,
+  Decimal128: TYPE_RANK.number,
+  ObjectId: TYPE_RANK.objectId,
+  BSONSymbol: TYPE_RANK.string,
+  Symbol: TYPE_RANK.string,
+  Binary: TYPE_RANK.binData,
+  Timestamp: TYPE_RANK.timestamp,
+  MinKey: TYPE_RANK.minKey,
+  MaxKey: TYPE_RANK.maxKey,
+  BSONRegExp: TYPE_RANK.regex,
+  DBRef: TYPE_RANK.object,
+  DBPointer: TYPE_RANK.dbPointer
+};
+function typeRank(value, bson) {
+  if (value === null || value === void 0) return TYPE_RANK.null;
+  switch (typeof value) {
+    case "number":
+      return TYPE_RANK.number;
+    case "string":
+      return TYPE_RANK.string;
+    case "boolean":
+      return TYPE_RANK.bool;
+    case "bigint":
+      return TYPE_RANK.number;
+    // an Int64, as the driver writes a bigint
+    case "object":
+      break;
+    default:
+      return TYPE_RANK.null;
+  }
+  const tag = bson.bsonType(value);
+  if (tag !== void 0) {
+    if (tag === "Code")
+      return value.scope ? TYPE_RANK.javascriptWithScope : TYPE_RANK.javascript;
+    const rank = RANK_OF_TAG[tag];
+    return rank === void 0 ? TYPE_RANK.object : rank;
+  }
+  if (Array.isArray(value)) return TYPE_RANK.array;
+  if (value instanceof Date) return TYPE_RANK.date;
+  if (value instanceof RegExp) return TYPE_RANK.regex;
+  if (value instanceof Uint8Array) return TYPE_RANK.binData;
+  return TYPE_RANK.object;
+}
+function compareBson(a, b, bson) {
+  const ra = typeRank(a, bson);
+  const rb = typeRank(b, bson);
+  if (ra !== rb) return ra < rb ? -1 : 1;
+  return compareSameRank(ra, a, b, bson);
+}
+function compareSameRank(rank, a, b, bson) {
+  switch (rank) {
+    case TYPE_RANK.number:
+      return compareNumbers(a, b, bson);
+    case TYPE_RANK.string:
+      return compareStrings(stringOf(a), stringOf(b));
+    case TYPE_RANK.object:
+      return compareFields(fieldsOf(a, bson), fieldsOf(b, bson), bson);
+    case TYPE_RANK.array:
+      return compareArrays(a, b, bson);
+    case TYPE_RANK.binData:
+      return compareBinary(a, b, bson);
+    case TYPE_RANK.objectId:
+      return compareObjectIds(a, b);
+    case TYPE_RANK.bool:
+      return a === b ? 0 : a ? 1 : -1;
+    case TYPE_RANK.date:
+      return sign(a.getTime() - b.getTime());
+    case TYPE_RANK.timestamp:
+      return compareUnsignedParts(a, b);
+    case TYPE_RANK.regex: {
+      const x = regexParts(a);
+      const y = regexParts(b);
+      return compareStrings(x.pattern, y.pattern) || compareStrings(x.options, y.options);
+    }
+    case TYPE_RANK.javascript:
+      return compareStrings(String(a.code), String(b.code));
+    case TYPE_RANK.javascriptWithScope: {
+      const x = a;
+      const y = b;
+      return compareStrings(String(x.code), String(y.code)) || compareBson(x.scope, y.scope, bson);
+    }
+    case TYPE_RANK.dbPointer:
+      return compareFields(fieldsOf(a, bson), fieldsOf(b, bson), bson);
+    default:
+      return 0;
+  }
+}
+function sign(n) {
+  return n < 0 ? -1 : n > 0 ? 1 : 0;
+}
+function stringOf(value) {
+  return typeof value === "string" ? value : String(value.valueOf());
+}
+function compareStrings(a, b) {
+  if (a === b) return 0;
+  const n = a.length < b.length ? a.length : b.length;
+  for (let i = 0; i < n; i++) {
+    const x = a.charCodeAt(i);
+    const y = b.charCodeAt(i);
+    if (x === y) continue;
+    const sx = x >= 55296 && x <= 57343;
+    const sy = y >= 55296 && y <= 57343;
+    if (sx === sy) return x < y ? -1 : 1;
+    return sx ? 1 : -1;
+  }
+  return a.length < b.length ? -1 : a.length > b.length ? 1 : 0;
+}
+function fieldsOf(value, bson) {
+  if (bson.bsonType(value) === "DBRef") {
+    const ref = value;
+    const out2 = [
+      ["$ref", ref.collection],
+      ["$id", ref.oid]
+    ];
+    if (ref.db) out2.push(["$db", ref.db]);
+    const extra = ref.fields || {};
+    for (const key of Object.keys(extra)) out2.push([key, extra[key]]);
+    return out2;
+  }
+  const record = value;
+  const out = [];
+  for (const key of Object.keys(record)) if (record[key] !== void 0) out.push([key, record[key]]);
+  return out;
+}
+function compareFields(a, b, bson) {
+  const n = a.length < b.length ? a.length : b.length;
+  for (let i = 0; i < n; i++) {
+    const ra = typeRank(a[i][1], bson);
+    const rb = typeRank(b[i][1], bson);
+    if (ra !== rb) return ra < rb ? -1 : 1;
+    const names = compareStrings(a[i][0], b[i][0]);
+    if (names !== 0) return names;
+    const values = compareSameRank(ra, a[i][1], b[i][1], bson);
+    if (values !== 0) return values;
+  }
+  return a.length < b.length ? -1 : a.length > b.length ? 1 : 0;
+}
+function compareArrays(a, b, bson) {
+  const n = a.length < b.length ? a.length : b.length;
+  for (let i = 0; i < n; i++) {
+    const c = compareBson(a[i], b[i], bson);
+    if (c !== 0) return c;
+  }
+  return a.length < b.length ? -1 : a.length > b.length ? 1 : 0;
+}
+function binaryParts(value, bson) {
+  if (bson.bsonType(value) === "Binary") {
+    const binary = value;
+    const length = typeof binary.position === "number" ? binary.position : binary.buffer.length;
+    return { bytes: binary.buffer, length, subtype: binary.sub_type || 0 };
+  }
+  const bytes = value;
+  return { bytes, length: bytes.length, subtype: 0 };
+}
+function compareBinary(a, b, bson) {
+  const x = binaryParts(a, bson);
+  const y = binaryParts(b, bson);
+  if (x.length !== y.length) return x.length < y.length ? -1 : 1;
+  if (x.subtype !== y.subtype) return x.subtype < y.subtype ? -1 : 1;
+  for (let i = 0; i < x.length; i++) if (x.bytes[i] !== y.bytes[i]) return x.bytes[i] < y.bytes[i] ? -1 : 1;
+  return 0;
+}
+function objectIdBytes(value) {
+  const id = value.id;
+  return id instanceof Uint8Array && id.length === 12 ? id : void 0;
+}
+function compareObjectIds(a, b) {
+  const wa = a;
+  const wb = b;
+  if (typeof wa.i0 === "number" && typeof wb.i0 === "number") {
+    if (wa.i0 !== wb.i0) return wa.i0 < wb.i0 ? -1 : 1;
+    if (wa.i1 !== wb.i1) return wa.i1 < wb.i1 ? -1 : 1;
+    if (wa.i2 !== wb.i2) return wa.i2 < wb.i2 ? -1 : 1;
+    return wa.i3 === wb.i3 ? 0 : wa.i3 < wb.i3 ? -1 : 1;
+  }
+  const x = objectIdBytes(a);
+  const y = objectIdBytes(b);
+  if (x && y) {
+    for (let i = 0; i < 12; i++) if (x[i] !== y[i]) return x[i] < y[i] ? -1 : 1;
+    return 0;
+  }
+  const hx = objectIdHex(a);
+  const hy = objectIdHex(b);
+  return hx < hy ? -1 : hx > hy ? 1 : 0;
+}
+function objectIdHex(value) {
+  return value.toHexString().toLowerCase();
+}
+function compareUnsignedParts(a, b) {
+  const ha = a.high >>> 0;
+  const hb = b.high >>> 0;
+  if (ha !== hb) return ha < hb ? -1 : 1;
+  const la = a.low >>> 0;
+  const lb = b.low >>> 0;
+  return la === lb ? 0 : la < lb ? -1 : 1;
+}
+function regexParts(value) {
+  if (value instanceof RegExp) {
+    const options = (value.ignoreCase ? "i" : "") + (value.multiline ? "m" : "") + (value.global ? "s" : "");
+    return { pattern: value.source, options };
+  }
+  const regex = value;
+  return { pattern: regex.pattern, options: regex.options.split("").sort().join("") };
+}
+var TWO_32 = 4294967296;
+var TWO_53 = 9007199254740992;
+var TWO_63 = 9223372036854776e3;
+var KIND_DOUBLE = 1;
+var KIND_LONG = 2;
+var KIND_DECIMAL = 3;
+function numberKind(value, bson) {
+  if (typeof value === "number") return KIND_DOUBLE;
+  if (typeof value === "bigint") return KIND_DECIMAL;
+  const tag = bson.bsonType(value);
+  if (tag === "Int32" || tag === "Double") return KIND_DOUBLE;
+  if (tag === "Long") return KIND_LONG;
+  if (tag === "Decimal128") return KIND_DECIMAL;
+  return 0;
+}
+function doubleOf(value) {
+  return typeof value === "number" ? value : value.valueOf();
+}
+function longApprox(long) {
+  return long.high * TWO_32 + (long.low >>> 0);
+}
+function compareLongs(a, b) {
+  if (a.high !== b.high) return a.high < b.high ? -1 : 1;
+  const la = a.low >>> 0;
+  const lb = b.low >>> 0;
+  return la === lb ? 0 : la < lb ? -1 : 1;
+}
+function compareDoubles(x, y) {
+  if (x < y) return -1;
+  if (x > y) return 1;
+  if (x === y) return 0;
+  return x !== x ? y !== y ? 0 : -1 : 1;
+}
+function longPartsOfInteger(d) {
+  const high = Math.floor(d / TWO_32);
+  return { high, low: d - high * TWO_32 };
+}
+function compareLongToDouble(long, d) {
+  if (d !== d) return 1;
+  const approx = longApprox(long);
+  if (approx < TWO_53 && approx > -TWO_53) return compareDoubles(approx, d);
+  if (d >= TWO_63) return -1;
+  if (d < -TWO_63) return 1;
+  if (d < TWO_53 && d > -TWO_53) return compareDoubles(approx, d);
+  return compareLongs(long, longPartsOfInteger(d));
+}
+function compareNumbers(a, b, bson) {
+  const ka = numberKind(a, bson);
+  const kb = numberKind(b, bson);
+  if (ka === KIND_DOUBLE && kb === KIND_DOUBLE) return compareDoubles(doubleOf(a), doubleOf(b));
+  if (ka === KIND_LONG && kb === KIND_LONG) return compareLongs(a, b);
+  if (ka === KIND_LONG && kb === KIND_DOUBLE) return compareLongToDouble(a, doubleOf(b));
+  if (ka === KIND_DOUBLE && kb === KIND_LONG) return 0 - compareLongToDouble(b, doubleOf(a));
+  return compareDecimals(exactOf(a, ka), exactOf(b, kb));
+}
+function isNaNNumber(value, bson) {
+  const kind = numberKind(value, bson);
+  if (kind === KIND_DOUBLE) {
+    const d = doubleOf(value);
+    return d !== d;
+  }
+  return kind === KIND_DECIMAL && String(value) === "NaN";
+}
+var ZERO = { negative: false, digits: "", point: 0 };
+function exactOf(value, kind) {
+  if (kind === KIND_DOUBLE) return exactOfDouble(doubleOf(value));
+  return exactOfDecimalString(String(value));
+}
+function exactOfDecimalString(text2) {
+  if (text2 === "NaN" || text2 === "-NaN") return { special: "NaN", negative: false, digits: "", point: 0 };
+  if (text2 === "Infinity" || text2 === "+Infinity" || text2 === "Inf")
+    return { special: "Infinity", negative: false, digits: "", point: 0 };
+  if (text2 === "-Infinity" || text2 === "-Inf") return { special: "-Infinity", negative: true, digits: "", point: 0 };
+  let body = text2;
+  let negative = false;
+  if (body.charAt(0) === "-" || body.charAt(0) === "+") {
+    negative = body.charAt(0) === "-";
+    body = body.slice(1);
+  }
+  let exponent = 0;
+  const e = body.search(/[eE]/);
+  if (e !== -1) {
+    exponent = parseInt(body.slice(e + 1), 10);
+    body = body.slice(0, e);
+  }
+  const dot = body.indexOf(".");
+  let digits = body;
+  let point = body.length;
+  if (dot !== -1) {
+    digits = body.slice(0, dot) + body.slice(dot + 1);
+    point = dot;
+  }
+  return normalise(negative, digits, point + exponent);
+}
+function normalise(negative, digits, point) {
+  let start = 0;
+  while (start < digits.length && digits.charCodeAt(start) === 48) start++;
+  let end = digits.length;
+  while (end > start && digits.charCodeAt(end - 1) === 48) end--;
+  if (start === end) return ZERO;
+  return { negative, digits: digits.slice(start, end), point: point - start };
+}
+function exactOfDouble(d) {
+  if (d !== d) return { special: "NaN", negative: false, digits: "", point: 0 };
+  if (d === Infinity) return { special: "Infinity", negative: false, digits: "", point: 0 };
+  if (d === -Infinity) return { special: "-Infinity", negative: true, digits: "", point: 0 };
+  if (d === 0) return ZERO;
+  const negative = d < 0;
+  const magnitude = negative ? -d : d;
+  if (isInteger(magnitude) && magnitude <= TWO_53) {
+    const text3 = String(magnitude);
+    return normalise(negative, text3, text3.length);
+  }
+  const { mantissa, exponent } = binaryParts64(magnitude);
+  const limbs = [mantissa % LIMB, Math.floor(mantissa / LIMB) % LIMB, Math.floor(mantissa / (LIMB * LIMB))];
+  if (exponent >= 0) {
+    multiplyByPower(limbs, 2, exponent);
+    const text3 = limbsToString(limbs);
+    return normalise(negative, text3, text3.length);
+  }
+  multiplyByPower(limbs, 5, -exponent);
+  const text2 = limbsToString(limbs);
+  return normalise(negative, text2, text2.length + exponent);
+}
+var LIMB = 1e7;
+function binaryParts64(d) {
+  const view = new DataView(new ArrayBuffer(8));
+  view.setFloat64(0, d);
+  const hi = view.getUint32(0);
+  const lo = view.getUint32(4);
+  const biased = hi >>> 20 & 2047;
+  const fraction = (hi & 1048575) * TWO_32 + lo;
+  if (biased === 0) return { mantissa: fraction, exponent: -1074 };
+  return { mantissa: fraction + 4503599627370496, exponent: biased - 1075 };
+}
+function multiplyByPower(limbs, base, power) {
+  const step = base === 2 ? 20 : 9;
+  let left = power;
+  while (left > 0) {
+    const now = left < step ? left : step;
+    let factor = 1;
+    for (let k = 0; k < now; k++) factor *= base;
+    let carry = 0;
+    for (let i = 0; i < limbs.length; i++) {
+      const product = limbs[i] * factor + carry;
+      carry = Math.floor(product / LIMB);
+      limbs[i] = product - carry * LIMB;
+    }
+    while (carry > 0) {
+      const next = Math.floor(carry / LIMB);
+      limbs.push(carry - next * LIMB);
+      carry = next;
+    }
+    left -= now;
+  }
+}
+function limbsToString(limbs) {
+  let text2 = "";
+  for (let i = limbs.length - 1; i >= 0; i--) {
+    const part = String(limbs[i]);
+    text2 += text2 === "" ? part : "0000000".slice(part.length) + part;
+  }
+  return text2 === "" ? "0" : text2;
+}
+function compareDecimals(a, b) {
+  const ra = specialRank(a);
+  const rb = specialRank(b);
+  if (ra !== 0 || rb !== 0) {
+    if (ra === rb) return 0;
+    if (ra === -2 || rb === -2) return ra === -2 ? -1 : 1;
+    if (ra !== 0 && rb !== 0) return ra < rb ? -1 : 1;
+    return ra !== 0 ? ra : -rb;
+  }
+  if (a.digits === "" || b.digits === "") {
+    if (a.digits === b.digits) return 0;
+    if (a.digits === "") return b.negative ? 1 : -1;
+    return a.negative ? -1 : 1;
+  }
+  if (a.negative !== b.negative) return a.negative ? -1 : 1;
+  const magnitude = compareMagnitudes(a, b);
+  return a.negative ? 0 - magnitude : magnitude;
+}
+function specialRank(value) {
+  if (value.special === void 0) return 0;
+  return value.special === "NaN" ? -2 : value.special === "Infinity" ? 1 : -1;
+}
+function compareMagnitudes(a, b) {
+  if (a.point !== b.point) return a.point < b.point ? -1 : 1;
+  return a.digits < b.digits ? -1 : a.digits > b.digits ? 1 : 0;
+}
+
 // src/core/capture/match-filter.ts
 var SUPPORTED_OPERATORS = [
   "$eq",
@@ -821,7 +1045,7 @@ function compileMatch(text2, bson) {
   }
   const problems = filterProblems(json);
   if (problems.length > 0) throw new MatchFilterError(problems);
-  const filter = bson.ejson.parse(text2, { relaxed: true });
+  const filter = bson.ejson.parse(text2, { relaxed: false });
   return { test: compileFilter(filter, bson), paths: filterPaths(json) };
 }
 function compileFilter(filter, bson) {
@@ -903,19 +1127,6 @@ function valuesAt(document, path) {
   walk(document, 0);
   return out;
 }
-function kindOf(value, bson) {
-  if (value === null || value === void 0) return "null";
-  if (typeof value === "number") return "number";
-  if (typeof value === "string") return "string";
-  if (typeof value === "boolean") return "boolean";
-  if (Array.isArray(value)) return "array";
-  if (isDate(value)) return "date";
-  const type = bson.bsonType(value);
-  if (type === "Int32" || type === "Double" || type === "Long" || type === "Decimal128") return "number";
-  if (type === "ObjectId" || type === "ObjectID") return "objectId";
-  if (type === void 0 && isFieldDocument(value)) return "document";
-  return "other";
-}
 function numberValue(value, bson) {
   if (typeof value === "number") return value;
   const type = bson.bsonType(value);
@@ -924,73 +1135,14 @@ function numberValue(value, bson) {
   return Number(value.valueOf());
 }
 function equalValues(a, b, bson) {
-  const kind = kindOf(a, bson);
-  if (kind !== kindOf(b, bson)) return false;
-  switch (kind) {
-    case "null":
-      return true;
-    case "number": {
-      const x = numberValue(a, bson);
-      const y = numberValue(b, bson);
-      return x === y || x !== x && y !== y;
-    }
-    case "string":
-    case "boolean":
-      return a === b;
-    case "date":
-      return a.getTime() === b.getTime();
-    case "objectId":
-      return hex(a) === hex(b);
-    case "array": {
-      const x = a;
-      const y = b;
-      return x.length === y.length && x.every((item, i) => equalValues(item, y[i], bson));
-    }
-    case "document": {
-      const x = keysOf(a);
-      const y = keysOf(b);
-      return x.length === y.length && x.every((key, i) => key === y[i] && equalValues(a[key], b[key], bson));
-    }
-    default:
-      return bson.bsonType(a) === bson.bsonType(b) && bson.ejson.stringify({ v: a }, { relaxed: false }) === bson.ejson.stringify({ v: b }, { relaxed: false });
-  }
+  return typeRank(a, bson) === typeRank(b, bson) && compareBson(a, b, bson) === 0;
 }
 function compareValues(a, b, bson) {
-  const kind = kindOf(a, bson);
-  if (kind !== kindOf(b, bson)) return void 0;
-  switch (kind) {
-    case "number": {
-      const x = numberValue(a, bson);
-      const y = numberValue(b, bson);
-      if (x !== x || y !== y) return x !== x && y !== y ? 0 : void 0;
-      return x < y ? -1 : x > y ? 1 : 0;
-    }
-    case "string":
-      return compareCodePoints(a, b);
-    case "boolean":
-      return a === b ? 0 : a ? 1 : -1;
-    case "date":
-      return a.getTime() - b.getTime();
-    case "objectId":
-      return hex(a) < hex(b) ? -1 : hex(a) > hex(b) ? 1 : 0;
-    default:
-      return void 0;
-  }
-}
-function hex(id) {
-  return id.toHexString().toLowerCase();
-}
-function compareCodePoints(a, b) {
-  const n = Math.min(a.length, b.length);
-  for (let i = 0; i < n; i++) {
-    const x = a.charCodeAt(i);
-    const y = b.charCodeAt(i);
-    if (x === y) continue;
-    const surrogate = (c) => c >= 55296 && c <= 57343;
-    if (surrogate(x) !== surrogate(y)) return surrogate(x) ? 1 : -1;
-    return x < y ? -1 : 1;
-  }
-  return a.length - b.length;
+  if (typeRank(a, bson) !== typeRank(b, bson)) return void 0;
+  const nanA = isNaNNumber(a, bson);
+  const nanB = isNaNNumber(b, bson);
+  if (nanA || nanB) return nanA && nanB ? 0 : void 0;
+  return compareBson(a, b, bson);
 }
 
 // src/core/capture/capture-options.ts
@@ -1379,7 +1531,7 @@ function canonicalEjson(value, bson) {
 }
 var MAX_DEPTH = 200;
 function isUnsafeInteger(value) {
-  return typeof value === "number" && Number.isInteger(value) && !Number.isSafeInteger(value);
+  return typeof value === "number" && isInteger(value) && !isSafeInteger(value);
 }
 function isContainer(value, bson) {
   if (value === null || typeof value !== "object") return false;

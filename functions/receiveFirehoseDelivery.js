@@ -95,6 +95,10 @@ var ERRORS = {
     message: "the snapshot's read position cannot be taken (a replica set or sharded cluster is needed)"
   },
   snapshot_plan_failed: { kind: "unavailable", message: "planning the snapshot's ranges failed" },
+  capture_check_handoff_invalid: {
+    kind: "refused",
+    message: "checkCaptureHealth takes the previous heartbeat's time (milliseconds, a date or null) and the outbox depth"
+  },
   outbox_entry_unshapeable: {
     kind: "refused",
     message: "the outbox entry cannot be shaped by the capture options"
@@ -138,6 +142,39 @@ function describeError(error) {
   return text2.slice(0, 500);
 }
 
+// src/core/mongo-names.ts
+var DATABASE_NAME_CHARS = ["/", "\\", ".", " ", '"', "$", "*", "<", ">", ":", "|", "?", "\0"];
+var MAX_DATABASE_NAME_BYTES = 63;
+var MAX_NAMESPACE_BYTES = 255;
+var describeChar = (c) => c === " " ? "a space" : c === "\0" ? "a NUL character" : `"${c}"`;
+var shown = (name) => `"${name.slice(0, 80).replace(/\0/g, "\\0")}"`;
+function databaseNameProblem(name) {
+  if (name === "") return "a database name cannot be empty";
+  const bad = DATABASE_NAME_CHARS.find((c) => name.indexOf(c) !== -1);
+  if (bad !== void 0)
+    return `${shown(name)} is not a valid database name: it holds ${describeChar(bad)} (MongoDB refuses / \\ . " $ * < > : | ?, spaces and NUL in database names)`;
+  const bytes = Buffer.byteLength(name);
+  if (bytes > MAX_DATABASE_NAME_BYTES)
+    return `${shown(name)} is not a valid database name: it is ${bytes} bytes long (at most ${MAX_DATABASE_NAME_BYTES})`;
+  return void 0;
+}
+function collectionNameProblem(name) {
+  if (name === "") return "a collection name cannot be empty";
+  if (name.indexOf("$") !== -1) return `${shown(name)} is not a valid collection name: it holds "$"`;
+  if (name.indexOf("\0") !== -1) return `${shown(name)} is not a valid collection name: it holds a NUL character`;
+  if (name.indexOf("system.") === 0)
+    return `${shown(name)} is not a valid collection name: the "system." prefix is MongoDB's own`;
+  return void 0;
+}
+function namespaceProblem(db, coll) {
+  const problem2 = databaseNameProblem(db) || collectionNameProblem(coll);
+  if (problem2 !== void 0) return problem2;
+  const bytes = Buffer.byteLength(`${db}.${coll}`);
+  if (bytes > MAX_NAMESPACE_BYTES)
+    return `${shown(`${db}.${coll}`)} is not a valid namespace: it is ${bytes} bytes long (at most ${MAX_NAMESPACE_BYTES})`;
+  return void 0;
+}
+
 // src/core/settings.ts
 function setting(name, parse, fallback) {
   return { name, parse, fallback };
@@ -170,32 +207,15 @@ var text = (raw, name) => {
   if (typeof raw !== "string") throw misconfigured(`${name} must be a string`);
   return raw;
 };
-var namespacePart = (raw, name) => {
-  if (typeof raw !== "string" || !/^[^\0$]{1,120}$/.test(raw)) {
-    throw misconfigured(`${name} must be a database or collection name (1-120 characters, no "$" or NUL)`);
-  }
+var databaseName = (raw, name) => {
+  const problem2 = databaseNameProblem(text(raw, name));
+  if (problem2 !== void 0) throw misconfigured(`${name} ${problem2}`);
   return raw;
 };
-function oneOf(allowed) {
-  return (raw, name) => {
-    const value = text(raw, name);
-    if (allowed.indexOf(value) === -1)
-      throw misconfigured(`${name} must be one of ${allowed.join(", ")}; got "${value.slice(0, 40)}"`);
-    return value;
-  };
-}
-function wholeNumber(min, max) {
-  return (raw, name) => {
-    const value = typeof raw === "number" ? raw : typeof raw === "string" && /^\s*-?\d+\s*$/.test(raw) ? Number(raw) : NaN;
-    if (!(value >= min && value <= max) || Math.floor(value) !== value)
-      throw misconfigured(`${name} must be a whole number from ${min} to ${max}`);
-    return value;
-  };
-}
-var httpUrl = (raw, name) => {
-  const value = text(raw, name);
-  if (!/^https?:\/\/[^/\s]+/.test(value)) throw misconfigured(`${name} "${value.slice(0, 80)}" is not an http(s) URL`);
-  return value;
+var collectionName = (raw, name) => {
+  const problem2 = collectionNameProblem(text(raw, name));
+  if (problem2 !== void 0) throw misconfigured(`${name} ${problem2}`);
+  return raw;
 };
 var json = (raw, name) => {
   if (typeof raw !== "string") return raw;
@@ -206,122 +226,10 @@ var json = (raw, name) => {
   }
 };
 
-// src/core/capture/field-paths.ts
-function isFieldDocument(value) {
-  if (value === null || typeof value !== "object" || Array.isArray(value) || isDate(value)) return false;
-  return typeof value._bsontype !== "string" && !ArrayBuffer.isView(value);
-}
-function isDate(value) {
-  return Object.prototype.toString.call(value) === "[object Date]";
-}
-
-// src/core/capture/capture-options.ts
-function pathProblem(path) {
-  const parts = path.split(".");
-  if (parts.some((part) => part === "")) return `"${path}" is not a field path (an empty part)`;
-  if (parts.some((part) => part.charAt(0) === "$")) return `"${path}" is not a field path (a part starts with $)`;
-  if (parts.some((part) => /^[0-9]+$/.test(part)))
-    return `"${path}" names an array position; a path applies to every element of the arrays it crosses, so leave the position out`;
-  if (parts.some((part) => part.indexOf("\0") !== -1)) return `"${path}" holds a NUL character`;
-  if (parts[0] === "_id") return `"${path}" is in the document key _id, which every record carries whole`;
-  return void 0;
-}
-var NO_CAPTURE_OPTIONS = { byNamespace: {} };
-var lastRead;
-var captureOptionsParser = (raw, name) => {
-  const text2 = typeof raw === "string" ? raw : JSON.stringify(raw);
-  if (lastRead && lastRead.text === text2 && lastRead.name === name) return lastRead.table;
-  const table = parseCaptureOptions(raw, name);
-  lastRead = { text: text2, name, table };
-  return table;
-};
-function parseCaptureOptions(raw, name) {
-  let value = raw;
-  if (typeof raw === "string") {
-    try {
-      value = JSON.parse(raw);
-    } catch (e) {
-      throw misconfigured(`${name} is not valid JSON`);
-    }
-  }
-  if (!Array.isArray(value)) throw misconfigured(`${name} must be an array of {namespace, exclude, mask, match}`);
-  const byNamespace = {};
-  value.forEach((entry, i) => {
-    const where = `${name}[${i}]`;
-    if (!isFieldDocument(entry) || typeof entry.namespace !== "string" || !/^[^.]+\..+$/.test(entry.namespace))
-      throw misconfigured(`${where} needs a "namespace" such as "app.users"`);
-    const paths = (field) => {
-      const list = entry[field] === void 0 ? [] : entry[field];
-      if (!Array.isArray(list) || list.some((p) => typeof p !== "string" || pathProblem(p) !== void 0))
-        throw misconfigured(`${where}.${field} must be an array of field paths`);
-      return list;
-    };
-    if (entry.match !== void 0 && typeof entry.match !== "string")
-      throw misconfigured(`${where}.match must be the filter's JSON text`);
-    byNamespace[entry.namespace] = {
-      exclude: paths("exclude"),
-      mask: paths("mask"),
-      ...entry.match !== void 0 ? { match: entry.match } : {}
-    };
-  });
-  return { byNamespace };
-}
-
-// src/core/capture/config.ts
-var MAX_SNAPSHOT_PARALLELISM = 16;
-var FIREHOSE_RECORD_LIMIT = 1024e3;
+// src/core/stream-format/heartbeat.ts
 var heartbeatSettings = {
-  heartbeatDatabase: setting("HEARTBEAT_DATABASE", namespacePart, "streamkap"),
-  heartbeatCollection: setting("HEARTBEAT_COLLECTION", namespacePart, "streamkap_heartbeat")
-};
-var captureSettings = {
-  appName: setting("APP_NAME", text, "atlas-kinesis-bridge"),
-  recordFormat: setting(
-    "KINESIS_RECORD_FORMAT",
-    oneOf(["envelope", "document"]),
-    "envelope"
-  ),
-  arrayEncoding: setting("ARRAY_ENCODING", oneOf(["array", "array_string"]), "array"),
-  nestedDocumentEncoding: setting(
-    "NESTED_DOCUMENT_ENCODING",
-    oneOf(["document", "string"]),
-    "document"
-  ),
-  maxRecordBytes: setting("KINESIS_MAX_RECORD_BYTES", wholeNumber(1024, 10 * 1024 * 1024), FIREHOSE_RECORD_LIMIT),
-  maxAttempts: setting("KINESIS_MAX_ATTEMPTS", wholeNumber(1, 10), 4),
-  baseDelayMs: setting("KINESIS_RETRY_BASE_MS", wholeNumber(1, 1e4), 100),
-  maxDelayMs: setting("KINESIS_RETRY_MAX_MS", wholeNumber(1, 6e4), 2e3),
-  ...heartbeatSettings,
-  outboxDatabase: setting(
-    "KINESIS_OUTBOX_DATABASE",
-    namespacePart,
-    (read) => read(heartbeatSettings.heartbeatDatabase)
-  ),
-  outboxCollection: setting("KINESIS_OUTBOX_COLLECTION", namespacePart, "kinesis_outbox"),
-  statusCollection: setting("KINESIS_STATUS_COLLECTION", namespacePart, "kinesis_status"),
-  signalDatabase: setting("SIGNAL_DATABASE", namespacePart, (read) => read(heartbeatSettings.heartbeatDatabase)),
-  signalCollection: setting("SIGNAL_COLLECTION", namespacePart, "streamkap_signal"),
-  snapshotChunkSize: setting("SNAPSHOT_CHUNK_SIZE", wholeNumber(1, 500), 500),
-  /** Workers per backfill (a signal's data.parallelism overrides it); see parallel-snapshot.ts. */
-  snapshotParallelism: setting("SNAPSHOT_PARALLELISM", wholeNumber(1, MAX_SNAPSHOT_PARALLELISM), 1),
-  /** Per-collection exclude/mask/match, generated from the capture list (shape-event.ts applies them). */
-  captureOptions: setting("CAPTURE_OPTIONS", captureOptionsParser, NO_CAPTURE_OPTIONS),
-  /** The HMAC key of masked fields (a secret; at least 32 characters). */
-  maskKey: optional("CAPTURE_MASK_KEY", text)
-};
-var kinesisSettings = {
-  streamName: setting("KINESIS_STREAM_NAME", text, "realm"),
-  region: optional("AWS_REGION", text),
-  accessKeyId: optional("AWS_ACCESS_KEY_ID", text),
-  secretAccessKey: optional("AWS_SECRET_ACCESS_KEY", text),
-  sessionToken: optional("AWS_SESSION_TOKEN", text),
-  endpoint: optional("KINESIS_ENDPOINT", httpUrl)
-};
-var CAPTURE_VALUE_NAMES = settingNames(captureSettings, kinesisSettings);
-var captureDefaults = {
-  heartbeatDatabase: heartbeatSettings.heartbeatDatabase.fallback,
-  heartbeatCollection: heartbeatSettings.heartbeatCollection.fallback,
-  signalCollection: captureSettings.signalCollection.fallback
+  heartbeatDatabase: setting("HEARTBEAT_DATABASE", databaseName, "streamkap"),
+  heartbeatCollection: setting("HEARTBEAT_COLLECTION", collectionName, "streamkap_heartbeat")
 };
 
 // src/core/firehose/routing.ts
@@ -378,6 +286,9 @@ var namespaceMapParser = (raw, name) => {
         `${name} entry "${source.slice(0, 80)}" must map "db.collection" to "db.collection" or "collection"`
       );
     }
+    const invalid = isNamespace(target) ? targetProblem(splitNamespace(target)) : collectionNameProblem(target);
+    if (invalid !== void 0)
+      throw new BridgeError("setting_invalid", `${name} entry "${source.slice(0, 80)}": the target ${invalid}`);
     out[source] = target;
   }
   return out;
@@ -397,7 +308,7 @@ var templateParser = (raw, name) => {
       `${name} must be "default" or a "database.collection" template with {db} and/or {coll}, like "mirror_{db}.{coll}"`
     );
   }
-  const sample = namespaceProblem(applyTemplate(raw, { db: "db", coll: "coll" }));
+  const sample = targetProblem(applyTemplate(raw, { db: "db", coll: "coll" }));
   if (sample !== void 0)
     throw new BridgeError("setting_invalid", `${name} "${raw.slice(0, 80)}" does not make valid names: ${sample}`);
   return raw;
@@ -409,7 +320,7 @@ function targetFor(routing, source, cache) {
   let target = routing.namespaceMap.get(key) || routing.defaultTarget;
   if (!routing.namespaceMap.has(key) && routing.unmappedTemplate !== void 0) {
     const candidate = applyTemplate(routing.unmappedTemplate, source);
-    const invalid = namespaceProblem(candidate);
+    const invalid = targetProblem(candidate);
     if (invalid !== void 0) target = { problem: "target_invalid", reason: invalid };
     else if (isCaptured(routing.captured, candidate)) {
       target = {
@@ -436,12 +347,8 @@ function applyTemplate(template, source) {
   const fill = (part) => part.split("{db}").join(source.db).split("{coll}").join(source.coll);
   return { db: fill(template.slice(0, dot)), coll: fill(template.slice(dot + 1)) };
 }
-function namespaceProblem(target) {
-  if (target.db === "" || /[/\\. "$*<>:|?\0]/.test(target.db) || target.db.length > 63)
-    return `"${target.db.slice(0, 80)}" is not a valid database name`;
-  if (target.coll === "" || /[$\0]/.test(target.coll) || target.coll.indexOf("system.") === 0)
-    return `"${target.coll.slice(0, 80)}" is not a valid collection name`;
-  return void 0;
+function targetProblem(target) {
+  return namespaceProblem(target.db, target.coll);
 }
 function isNamespace(text2) {
   const dot = text2.indexOf(".");
@@ -457,13 +364,13 @@ var FIREHOSE_MAX_BODY_BYTES = 64 * 1024 * 1024;
 var firehoseSettings = {
   accessKey: optional("FIREHOSE_ACCESS_KEY", text),
   previousAccessKey: optional("FIREHOSE_ACCESS_KEY_PREVIOUS", text),
-  database: setting("FIREHOSE_DATABASE", namespacePart, "monitors"),
-  collection: setting("FIREHOSE_COLLECTION", namespacePart, "firehose"),
-  deadLetterCollection: setting("FIREHOSE_DEAD_LETTER_COLLECTION", namespacePart, "firehose_dead_letters"),
-  deletesCollection: setting("FIREHOSE_DELETES_COLLECTION", namespacePart, "firehose_deletes"),
-  reconcileCollection: setting("FIREHOSE_RECONCILE_COLLECTION", namespacePart, "firehose_reconciles"),
+  database: setting("FIREHOSE_DATABASE", databaseName, "monitors"),
+  collection: setting("FIREHOSE_COLLECTION", collectionName, "firehose"),
+  deadLetterCollection: setting("FIREHOSE_DEAD_LETTER_COLLECTION", collectionName, "firehose_dead_letters"),
+  deletesCollection: setting("FIREHOSE_DELETES_COLLECTION", collectionName, "firehose_deletes"),
+  reconcileCollection: setting("FIREHOSE_RECONCILE_COLLECTION", collectionName, "firehose_reconciles"),
   // The latest heartbeat the webhook received per app; named in full, as `heartbeatCollection` is the capture side's.
-  firehoseHeartbeatCollection: setting("FIREHOSE_HEARTBEAT_COLLECTION", namespacePart, "firehose_heartbeats"),
+  firehoseHeartbeatCollection: setting("FIREHOSE_HEARTBEAT_COLLECTION", collectionName, "firehose_heartbeats"),
   namespaceMap: optional("FIREHOSE_NAMESPACE_MAP", namespaceMapParser),
   unmappedTemplate: setting("FIREHOSE_UNMAPPED_TARGET", templateParser, void 0),
   captured: setting("CAPTURED_NAMESPACES", capturedParser, () => /* @__PURE__ */ new Set()),
@@ -663,12 +570,8 @@ function chunkEnd(start, total, limits, sizeAt) {
 }
 
 // src/core/numbers.ts
-var MAX_SAFE = 9007199254740991;
 function isInteger(value) {
   return isFinite(value) && Math.floor(value) === value;
-}
-function isSafeInteger(value) {
-  return isInteger(value) && Math.abs(value) <= MAX_SAFE;
 }
 
 // src/core/ejson/text-formats.ts
@@ -915,8 +818,8 @@ function pathTo(root, target) {
   const segments = findSegments(root, target, 0);
   if (segments === void 0 || segments.length === 0) return "(top level)";
   const path = segments.map((segment) => {
-    const shown = segment.length > MAX_SEGMENT ? `${segment.slice(0, MAX_SEGMENT)}…` : segment;
-    return shown === "" ? '""' : shown;
+    const shown2 = segment.length > MAX_SEGMENT ? `${segment.slice(0, MAX_SEGMENT)}…` : segment;
+    return shown2 === "" ? '""' : shown2;
   }).join(".");
   return path.length > MAX_PATH ? `${path.slice(0, MAX_PATH)}…` : path;
 }
@@ -1482,19 +1385,344 @@ function rejected(index, code, data, message) {
   return { kind: "rejected", index, refusal: refusal(code, message), data };
 }
 
+// src/core/bson-order.ts
+var TYPE_RANK = {
+  minKey: -1,
+  null: 5,
+  number: 10,
+  string: 15,
+  object: 20,
+  array: 25,
+  binData: 30,
+  objectId: 35,
+  bool: 40,
+  date: 45,
+  timestamp: 47,
+  regex: 50,
+  dbPointer: 55,
+  javascript: 60,
+  javascriptWithScope: 65,
+  maxKey: 127
+};
+var RANK_OF_TAG = {
+  Int32: TYPE_RANK.number,
+  Double: TYPE_RANK.number,
+  Long: TYPE_RANK.number,
+  Decimal128: TYPE_RANK.number,
+  ObjectId: TYPE_RANK.objectId,
+  BSONSymbol: TYPE_RANK.string,
+  Symbol: TYPE_RANK.string,
+  Binary: TYPE_RANK.binData,
+  Timestamp: TYPE_RANK.timestamp,
+  MinKey: TYPE_RANK.minKey,
+  MaxKey: TYPE_RANK.maxKey,
+  BSONRegExp: TYPE_RANK.regex,
+  DBRef: TYPE_RANK.object,
+  DBPointer: TYPE_RANK.dbPointer
+};
+function typeRank(value, bson) {
+  if (value === null || value === void 0) return TYPE_RANK.null;
+  switch (typeof value) {
+    case "number":
+      return TYPE_RANK.number;
+    case "string":
+      return TYPE_RANK.string;
+    case "boolean":
+      return TYPE_RANK.bool;
+    case "bigint":
+      return TYPE_RANK.number;
+    // an Int64, as the driver writes a bigint
+    case "object":
+      break;
+    default:
+      return TYPE_RANK.null;
+  }
+  const tag = bson.bsonType(value);
+  if (tag !== void 0) {
+    if (tag === "Code")
+      return value.scope ? TYPE_RANK.javascriptWithScope : TYPE_RANK.javascript;
+    const rank = RANK_OF_TAG[tag];
+    return rank === void 0 ? TYPE_RANK.object : rank;
+  }
+  if (Array.isArray(value)) return TYPE_RANK.array;
+  if (value instanceof Date) return TYPE_RANK.date;
+  if (value instanceof RegExp) return TYPE_RANK.regex;
+  if (value instanceof Uint8Array) return TYPE_RANK.binData;
+  return TYPE_RANK.object;
+}
+function stringOf(value) {
+  return typeof value === "string" ? value : String(value.valueOf());
+}
+function fieldsOf(value, bson) {
+  if (bson.bsonType(value) === "DBRef") {
+    const ref = value;
+    const out2 = [
+      ["$ref", ref.collection],
+      ["$id", ref.oid]
+    ];
+    if (ref.db) out2.push(["$db", ref.db]);
+    const extra = ref.fields || {};
+    for (const key of Object.keys(extra)) out2.push([key, extra[key]]);
+    return out2;
+  }
+  const record = value;
+  const out = [];
+  for (const key of Object.keys(record)) if (record[key] !== void 0) out.push([key, record[key]]);
+  return out;
+}
+function binaryParts(value, bson) {
+  if (bson.bsonType(value) === "Binary") {
+    const binary = value;
+    const length = typeof binary.position === "number" ? binary.position : binary.buffer.length;
+    return { bytes: binary.buffer, length, subtype: binary.sub_type || 0 };
+  }
+  const bytes = value;
+  return { bytes, length: bytes.length, subtype: 0 };
+}
+function objectIdHex(value) {
+  return value.toHexString().toLowerCase();
+}
+function regexParts(value) {
+  if (value instanceof RegExp) {
+    const options = (value.ignoreCase ? "i" : "") + (value.multiline ? "m" : "") + (value.global ? "s" : "");
+    return { pattern: value.source, options };
+  }
+  const regex = value;
+  return { pattern: regex.pattern, options: regex.options.split("").sort().join("") };
+}
+var TWO_32 = 4294967296;
+var TWO_53 = 9007199254740992;
+var TWO_63 = 9223372036854776e3;
+var KIND_DOUBLE = 1;
+var KIND_LONG = 2;
+var KIND_DECIMAL = 3;
+function numberKind(value, bson) {
+  if (typeof value === "number") return KIND_DOUBLE;
+  if (typeof value === "bigint") return KIND_DECIMAL;
+  const tag = bson.bsonType(value);
+  if (tag === "Int32" || tag === "Double") return KIND_DOUBLE;
+  if (tag === "Long") return KIND_LONG;
+  if (tag === "Decimal128") return KIND_DECIMAL;
+  return 0;
+}
+function doubleOf(value) {
+  return typeof value === "number" ? value : value.valueOf();
+}
+function longApprox(long) {
+  return long.high * TWO_32 + (long.low >>> 0);
+}
+function compareLongs(a, b) {
+  if (a.high !== b.high) return a.high < b.high ? -1 : 1;
+  const la = a.low >>> 0;
+  const lb = b.low >>> 0;
+  return la === lb ? 0 : la < lb ? -1 : 1;
+}
+function longPartsOfInteger(d) {
+  const high = Math.floor(d / TWO_32);
+  return { high, low: d - high * TWO_32 };
+}
+var ZERO = { negative: false, digits: "", point: 0 };
+function exactOfDecimalString(text2) {
+  if (text2 === "NaN" || text2 === "-NaN") return { special: "NaN", negative: false, digits: "", point: 0 };
+  if (text2 === "Infinity" || text2 === "+Infinity" || text2 === "Inf")
+    return { special: "Infinity", negative: false, digits: "", point: 0 };
+  if (text2 === "-Infinity" || text2 === "-Inf") return { special: "-Infinity", negative: true, digits: "", point: 0 };
+  let body = text2;
+  let negative = false;
+  if (body.charAt(0) === "-" || body.charAt(0) === "+") {
+    negative = body.charAt(0) === "-";
+    body = body.slice(1);
+  }
+  let exponent = 0;
+  const e = body.search(/[eE]/);
+  if (e !== -1) {
+    exponent = parseInt(body.slice(e + 1), 10);
+    body = body.slice(0, e);
+  }
+  const dot = body.indexOf(".");
+  let digits = body;
+  let point = body.length;
+  if (dot !== -1) {
+    digits = body.slice(0, dot) + body.slice(dot + 1);
+    point = dot;
+  }
+  return normalise(negative, digits, point + exponent);
+}
+function normalise(negative, digits, point) {
+  let start = 0;
+  while (start < digits.length && digits.charCodeAt(start) === 48) start++;
+  let end = digits.length;
+  while (end > start && digits.charCodeAt(end - 1) === 48) end--;
+  if (start === end) return ZERO;
+  return { negative, digits: digits.slice(start, end), point: point - start };
+}
+function exactOfDouble(d) {
+  if (d !== d) return { special: "NaN", negative: false, digits: "", point: 0 };
+  if (d === Infinity) return { special: "Infinity", negative: false, digits: "", point: 0 };
+  if (d === -Infinity) return { special: "-Infinity", negative: true, digits: "", point: 0 };
+  if (d === 0) return ZERO;
+  const negative = d < 0;
+  const magnitude = negative ? -d : d;
+  if (isInteger(magnitude) && magnitude <= TWO_53) {
+    const text3 = String(magnitude);
+    return normalise(negative, text3, text3.length);
+  }
+  const { mantissa, exponent } = binaryParts64(magnitude);
+  const limbs = [mantissa % LIMB, Math.floor(mantissa / LIMB) % LIMB, Math.floor(mantissa / (LIMB * LIMB))];
+  if (exponent >= 0) {
+    multiplyByPower(limbs, 2, exponent);
+    const text3 = limbsToString(limbs);
+    return normalise(negative, text3, text3.length);
+  }
+  multiplyByPower(limbs, 5, -exponent);
+  const text2 = limbsToString(limbs);
+  return normalise(negative, text2, text2.length + exponent);
+}
+var LIMB = 1e7;
+function binaryParts64(d) {
+  const view = new DataView(new ArrayBuffer(8));
+  view.setFloat64(0, d);
+  const hi = view.getUint32(0);
+  const lo = view.getUint32(4);
+  const biased = hi >>> 20 & 2047;
+  const fraction = (hi & 1048575) * TWO_32 + lo;
+  if (biased === 0) return { mantissa: fraction, exponent: -1074 };
+  return { mantissa: fraction + 4503599627370496, exponent: biased - 1075 };
+}
+function multiplyByPower(limbs, base, power) {
+  const step = base === 2 ? 20 : 9;
+  let left = power;
+  while (left > 0) {
+    const now = left < step ? left : step;
+    let factor = 1;
+    for (let k = 0; k < now; k++) factor *= base;
+    let carry = 0;
+    for (let i = 0; i < limbs.length; i++) {
+      const product = limbs[i] * factor + carry;
+      carry = Math.floor(product / LIMB);
+      limbs[i] = product - carry * LIMB;
+    }
+    while (carry > 0) {
+      const next = Math.floor(carry / LIMB);
+      limbs.push(carry - next * LIMB);
+      carry = next;
+    }
+    left -= now;
+  }
+}
+function limbsToString(limbs) {
+  let text2 = "";
+  for (let i = limbs.length - 1; i >= 0; i--) {
+    const part = String(limbs[i]);
+    text2 += text2 === "" ? part : "0000000".slice(part.length) + part;
+  }
+  return text2 === "" ? "0" : text2;
+}
+function compareDecimals(a, b) {
+  const ra = specialRank(a);
+  const rb = specialRank(b);
+  if (ra !== 0 || rb !== 0) {
+    if (ra === rb) return 0;
+    if (ra === -2 || rb === -2) return ra === -2 ? -1 : 1;
+    if (ra !== 0 && rb !== 0) return ra < rb ? -1 : 1;
+    return ra !== 0 ? ra : -rb;
+  }
+  if (a.digits === "" || b.digits === "") {
+    if (a.digits === b.digits) return 0;
+    if (a.digits === "") return b.negative ? 1 : -1;
+    return a.negative ? -1 : 1;
+  }
+  if (a.negative !== b.negative) return a.negative ? -1 : 1;
+  const magnitude = compareMagnitudes(a, b);
+  return a.negative ? 0 - magnitude : magnitude;
+}
+function specialRank(value) {
+  if (value.special === void 0) return 0;
+  return value.special === "NaN" ? -2 : value.special === "Infinity" ? 1 : -1;
+}
+function compareMagnitudes(a, b) {
+  if (a.point !== b.point) return a.point < b.point ? -1 : 1;
+  return a.digits < b.digits ? -1 : a.digits > b.digits ? 1 : 0;
+}
+function numberKey(value, bson) {
+  const kind = numberKind(value, bson);
+  if (kind === KIND_DOUBLE) return String(doubleOf(value));
+  if (kind === KIND_LONG) {
+    const long = value;
+    const approx = longApprox(long);
+    if (approx < TWO_53 && approx > -TWO_53) return String(approx);
+    if (approx < TWO_63 && approx >= -TWO_63 && compareLongs(long, longPartsOfInteger(approx)) === 0)
+      return String(approx);
+    return exactKey(exactOfDecimalString(String(value)));
+  }
+  const exact = exactOfDecimalString(String(value));
+  if (exact.special !== void 0) return exact.special;
+  if (exact.digits === "") return "0";
+  const nearest = parseFloat(String(value));
+  if (nearest !== 0 && isFinite(nearest) && compareDecimals(exact, exactOfDouble(nearest)) === 0)
+    return String(nearest);
+  return exactKey(exact);
+}
+function exactKey(exact) {
+  return `x${exact.negative ? "-" : ""}0.${exact.digits}e${exact.point}`;
+}
+function valueKey(value, bson) {
+  const rank = typeRank(value, bson);
+  switch (rank) {
+    case TYPE_RANK.null:
+      return "N";
+    case TYPE_RANK.number:
+      return "n" + numberKey(value, bson);
+    case TYPE_RANK.string:
+      return "s" + JSON.stringify(stringOf(value));
+    case TYPE_RANK.object:
+    case TYPE_RANK.dbPointer: {
+      const parts = fieldsOf(value, bson).map(([name, field]) => JSON.stringify(name) + ":" + valueKey(field, bson));
+      return "{" + parts.join(",") + "}";
+    }
+    case TYPE_RANK.array:
+      return "[" + value.map((item) => valueKey(item, bson)).join(",") + "]";
+    case TYPE_RANK.binData: {
+      const { bytes, length, subtype } = binaryParts(value, bson);
+      let hex = "";
+      for (let i = 0; i < length; i++) hex += (bytes[i] < 16 ? "0" : "") + bytes[i].toString(16);
+      return `b${subtype}:${hex}`;
+    }
+    case TYPE_RANK.objectId:
+      return "o" + objectIdHex(value);
+    case TYPE_RANK.bool:
+      return value ? "t" : "f";
+    case TYPE_RANK.date:
+      return "d" + value.getTime();
+    case TYPE_RANK.timestamp: {
+      const parts = value;
+      return `T${parts.high >>> 0},${parts.low >>> 0}`;
+    }
+    case TYPE_RANK.regex: {
+      const { pattern, options } = regexParts(value);
+      return "r" + JSON.stringify(pattern) + JSON.stringify(options);
+    }
+    case TYPE_RANK.javascript:
+      return "c" + JSON.stringify(String(value.code));
+    case TYPE_RANK.javascriptWithScope: {
+      const code = value;
+      return "C" + JSON.stringify(String(code.code)) + valueKey(code.scope, bson);
+    }
+    default:
+      return rank === TYPE_RANK.minKey ? "-" : "+";
+  }
+}
+
 // src/core/id-key.ts
 function idKey(id, bson) {
   if (typeof id === "string") return `s:${id}`;
   if (typeof id === "number") return `n:${id}`;
   const type = bson.bsonType(id);
   if (type === "ObjectId") return `o:${id.toHexString()}`;
-  if (type === "Double" || type === "Int32") return `n:${id.valueOf()}`;
-  if (type === "Long") {
-    const long = id;
-    const asNumber = long.toNumber();
-    return isSafeInteger(asNumber) ? `n:${asNumber}` : `n:${long.toString()}`;
-  }
-  return `j:${bson.ejson.stringify({ v: id }, { relaxed: false })}`;
+  if (type === "Int32" || type === "Double" || type === "Long" || type === "Decimal128")
+    return `n:${numberKey(id, bson)}`;
+  if (type === "BSONSymbol" || type === "Symbol") return `s:${String(id.valueOf())}`;
+  return `k:${valueKey(id, bson)}`;
 }
 function matchesId(value, id, key, bson) {
   if (bson.bsonType(value) === "ObjectId" && bson.bsonType(id) === "ObjectId") {
@@ -2112,7 +2340,7 @@ var QUOTE = 34;
 var COMMA = 44;
 var MINUS = 45;
 var DOT = 46;
-var ZERO = 48;
+var ZERO2 = 48;
 var NINE = 57;
 var COLON = 58;
 var OPEN_BRACKET = 91;
@@ -2155,14 +2383,14 @@ function scanDeliveryBody(bytes) {
   }
   function takeDigits() {
     const start = pos;
-    while (pos < length && bytes[pos] >= ZERO && bytes[pos] <= NINE) pos++;
+    while (pos < length && bytes[pos] >= ZERO2 && bytes[pos] <= NINE) pos++;
     return pos > start;
   }
   function takeNumber() {
     if (peek() === -1) return void 0;
     const start = pos;
     if (bytes[pos] === MINUS) pos++;
-    if (bytes[pos] === ZERO) pos++;
+    if (bytes[pos] === ZERO2) pos++;
     else if (!takeDigits()) return void 0;
     if (bytes[pos] === DOT) {
       pos++;
@@ -2418,7 +2646,11 @@ var MongoErrorCode = {
   /** OBSOLETE_KeyTooLong in error_codes.yml: servers before 4.2 (or at FCV 4.0) refuse an index key over 1024 bytes. */
   KeyTooLong: 17280,
   /** Not in error_codes.yml: an assertion code ("Resulting document after update is larger than 16777216") of servers before BSONObjectTooLarge took its place. */
-  DocumentTooLarge: 17419
+  DocumentTooLarge: 17419,
+  // Only the embedded store's refusals (src/embedded) use these:
+  TypeMismatch: 14,
+  NotSingleValueField: 54,
+  NotExactValueField: 111
 };
 var PERMANENT_FOR_A_RECORD = /* @__PURE__ */ new Map([
   [MongoErrorCode.BadValue, "a value the server cannot store (invalid elements)"],
@@ -2748,8 +2980,8 @@ function readMark(document, bson) {
   if (!isObject2(mark)) return void 0;
   const { id, part, seq } = mark;
   const ns = namespaceOf(document.ns);
-  const partNumber = wholeNumber2(part, bson);
-  const seqNumber = wholeNumber2(seq, bson);
+  const partNumber = wholeNumber(part, bson);
+  const seqNumber = wholeNumber(seq, bson);
   if (typeof id !== "string" || id === "" || ns === void 0 || partNumber === void 0 || seqNumber === void 0)
     return void 0;
   return { reconcile: id, ns, base: rowBase(id, ns), part: partNumber, seq: seqNumber };
@@ -2762,9 +2994,9 @@ function readClosing(document, bson, routing, targets) {
   const ns = namespaceOf(document.ns);
   if (ns === void 0) return invalid("no ns.db / ns.coll");
   if (typeof id !== "string" || id === "" || id.length > 512) return invalid("id must be a non-empty string");
-  const partNumber = wholeNumber2(part, bson);
-  const partCount = wholeNumber2(parts, bson);
-  const sentCount = wholeNumber2(sent, bson);
+  const partNumber = wholeNumber(part, bson);
+  const partCount = wholeNumber(parts, bson);
+  const sentCount = wholeNumber(sent, bson);
   if (partCount === void 0 || partCount < 1) return invalid("parts must be a whole number of at least 1");
   if (partNumber === void 0 || partNumber >= partCount) return invalid("part must be a whole number below parts");
   if (sentCount === void 0) return invalid("sent must be a whole number");
@@ -2800,8 +3032,8 @@ function readRanges(value, bson) {
   let end = 0;
   for (const pair of value) {
     if (!Array.isArray(pair) || pair.length !== 2) return void 0;
-    const from = wholeNumber2(pair[0], bson);
-    const to = wholeNumber2(pair[1], bson);
+    const from = wholeNumber(pair[0], bson);
+    const to = wholeNumber(pair[1], bson);
     if (from === void 0 || to === void 0 || from < end || to < from) return void 0;
     out.push([from, to]);
     end = to;
@@ -2822,7 +3054,7 @@ function namespaceOf(ns) {
   const { db, coll } = ns;
   return typeof db === "string" && db !== "" && typeof coll === "string" && coll !== "" ? `${db}.${coll}` : void 0;
 }
-function wholeNumber2(value, bson) {
+function wholeNumber(value, bson) {
   let n;
   if (typeof value === "number") n = value;
   else {

@@ -43,87 +43,42 @@ var __publicField = (obj, key, value) => __defNormalProp(obj, typeof key !== "sy
 // node_modules/aws4/lru.js
 var require_lru = __commonJS({
   "node_modules/aws4/lru.js"(exports2, module2) {
-    module2.exports = function(size) {
-      return new LruCache(size);
+    module2.exports = function(t) {
+      return new LruCache(t);
     };
-    function LruCache(size) {
-      this.capacity = size | 0;
-      this.map = /* @__PURE__ */ Object.create(null);
-      this.list = new DoublyLinkedList();
+    function LruCache(t) {
+      this.capacity = t | 0, this.map = /* @__PURE__ */ Object.create(null), this.list = new DoublyLinkedList();
     }
-    LruCache.prototype.get = function(key) {
-      var node = this.map[key];
-      if (node == null) return void 0;
-      this.used(node);
-      return node.val;
-    };
-    LruCache.prototype.set = function(key, val) {
-      var node = this.map[key];
-      if (node != null) {
-        node.val = val;
-      } else {
-        if (!this.capacity) this.prune();
-        if (!this.capacity) return false;
-        node = new DoublyLinkedNode(key, val);
-        this.map[key] = node;
-        this.capacity--;
+    LruCache.prototype.get = function(t) {
+      var i = this.map[t];
+      if (i != null) return this.used(i), i.val;
+    }, LruCache.prototype.set = function(t, i) {
+      var e = this.map[t];
+      if (e != null) e.val = i;
+      else {
+        if (this.capacity || this.prune(), !this.capacity) return false;
+        e = new DoublyLinkedNode(t, i), this.map[t] = e, this.capacity--;
       }
-      this.used(node);
-      return true;
-    };
-    LruCache.prototype.used = function(node) {
-      this.list.moveToFront(node);
-    };
-    LruCache.prototype.prune = function() {
-      var node = this.list.pop();
-      if (node != null) {
-        delete this.map[node.key];
-        this.capacity++;
-      }
+      return this.used(e), true;
+    }, LruCache.prototype.used = function(t) {
+      this.list.moveToFront(t);
+    }, LruCache.prototype.prune = function() {
+      var t = this.list.pop();
+      t != null && (delete this.map[t.key], this.capacity++);
     };
     function DoublyLinkedList() {
-      this.firstNode = null;
-      this.lastNode = null;
+      this.firstNode = null, this.lastNode = null;
     }
-    DoublyLinkedList.prototype.moveToFront = function(node) {
-      if (this.firstNode == node) return;
-      this.remove(node);
-      if (this.firstNode == null) {
-        this.firstNode = node;
-        this.lastNode = node;
-        node.prev = null;
-        node.next = null;
-      } else {
-        node.prev = null;
-        node.next = this.firstNode;
-        node.next.prev = node;
-        this.firstNode = node;
-      }
+    DoublyLinkedList.prototype.moveToFront = function(t) {
+      this.firstNode != t && (this.remove(t), this.firstNode == null ? (this.firstNode = t, this.lastNode = t, t.prev = null, t.next = null) : (t.prev = null, t.next = this.firstNode, t.next.prev = t, this.firstNode = t));
+    }, DoublyLinkedList.prototype.pop = function() {
+      var t = this.lastNode;
+      return t != null && this.remove(t), t;
+    }, DoublyLinkedList.prototype.remove = function(t) {
+      this.firstNode == t ? this.firstNode = t.next : t.prev != null && (t.prev.next = t.next), this.lastNode == t ? this.lastNode = t.prev : t.next != null && (t.next.prev = t.prev);
     };
-    DoublyLinkedList.prototype.pop = function() {
-      var lastNode = this.lastNode;
-      if (lastNode != null) {
-        this.remove(lastNode);
-      }
-      return lastNode;
-    };
-    DoublyLinkedList.prototype.remove = function(node) {
-      if (this.firstNode == node) {
-        this.firstNode = node.next;
-      } else if (node.prev != null) {
-        node.prev.next = node.next;
-      }
-      if (this.lastNode == node) {
-        this.lastNode = node.prev;
-      } else if (node.next != null) {
-        node.next.prev = node.prev;
-      }
-    };
-    function DoublyLinkedNode(key, val) {
-      this.key = key;
-      this.val = val;
-      this.prev = null;
-      this.next = null;
+    function DoublyLinkedNode(t, i) {
+      this.key = t, this.val = i, this.prev = null, this.next = null;
     }
   }
 });
@@ -137,272 +92,112 @@ var require_aws4 = __commonJS({
     var crypto = require("crypto");
     var lru = require_lru();
     var credentialsCache = lru(1e3);
-    function hmac(key, string, encoding) {
-      return crypto.createHmac("sha256", key).update(string, "utf8").digest(encoding);
+    function hmac(e, t, i) {
+      return crypto.createHmac("sha256", e).update(t, "utf8").digest(i);
     }
-    function hash(string, encoding) {
-      return crypto.createHash("sha256").update(string, "utf8").digest(encoding);
+    function hash(e, t) {
+      return crypto.createHash("sha256").update(e, "utf8").digest(t);
     }
-    function encodeRfc3986(urlEncodedString) {
-      return urlEncodedString.replace(/[!'()*]/g, function(c) {
-        return "%" + c.charCodeAt(0).toString(16).toUpperCase();
+    function encodeRfc3986(e) {
+      return e.replace(/[!'()*]/g, function(t) {
+        return "%" + t.charCodeAt(0).toString(16).toUpperCase();
       });
     }
-    function encodeRfc3986Full(str) {
-      return encodeRfc3986(encodeURIComponent(str));
+    function encodeRfc3986Full(e) {
+      return encodeRfc3986(encodeURIComponent(e));
     }
-    var HEADERS_TO_IGNORE = {
-      "authorization": true,
-      "connection": true,
-      "x-amzn-trace-id": true,
-      "user-agent": true,
-      "expect": true,
-      "presigned-expires": true,
-      "range": true
-    };
-    function RequestSigner(request, credentials) {
-      if (typeof request === "string") request = url.parse(request);
-      var headers = request.headers = Object.assign({}, request.headers || {}), hostParts = (!this.service || !this.region) && this.matchHost(request.hostname || request.host || headers.Host || headers.host);
-      this.request = request;
-      this.credentials = credentials || this.defaultCredentials();
-      this.service = request.service || hostParts[0] || "";
-      this.region = request.region || hostParts[1] || "us-east-1";
-      if (this.service === "email") this.service = "ses";
-      if (!request.method && request.body)
-        request.method = "POST";
-      if (!headers.Host && !headers.host) {
-        headers.Host = request.hostname || request.host || this.createHost();
-        if (request.port)
-          headers.Host += ":" + request.port;
-      }
-      if (!request.hostname && !request.host)
-        request.hostname = headers.Host || headers.host;
-      this.isCodeCommitGit = this.service === "codecommit" && request.method === "GIT";
-      this.extraHeadersToIgnore = request.extraHeadersToIgnore || /* @__PURE__ */ Object.create(null);
-      this.extraHeadersToInclude = request.extraHeadersToInclude || /* @__PURE__ */ Object.create(null);
+    var HEADERS_TO_IGNORE = { authorization: true, connection: true, "x-amzn-trace-id": true, "user-agent": true, expect: true, "presigned-expires": true, range: true };
+    function RequestSigner(e, t) {
+      typeof e == "string" && (e = url.parse(e));
+      var i = e.headers = Object.assign({}, e.headers || {}), s = (!this.service || !this.region) && this.matchHost(e.hostname || e.host || i.Host || i.host);
+      this.request = e, this.credentials = t || this.defaultCredentials(), this.service = e.service || s[0] || "", this.region = e.region || s[1] || "us-east-1", this.service === "email" && (this.service = "ses"), !e.method && e.body && (e.method = "POST"), !i.Host && !i.host && (i.Host = e.hostname || e.host || this.createHost(), e.port && (i.Host += ":" + e.port)), !e.hostname && !e.host && (e.hostname = i.Host || i.host), this.isCodeCommitGit = this.service === "codecommit" && e.method === "GIT", this.extraHeadersToIgnore = e.extraHeadersToIgnore || /* @__PURE__ */ Object.create(null), this.extraHeadersToInclude = e.extraHeadersToInclude || /* @__PURE__ */ Object.create(null);
     }
-    RequestSigner.prototype.matchHost = function(host) {
-      var match = (host || "").match(/([^\.]{1,63})\.(?:([^\.]{0,63})\.)?amazonaws\.com(\.cn)?$/);
-      var hostParts = (match || []).slice(1, 3);
-      if (hostParts[1] === "es" || hostParts[1] === "aoss")
-        hostParts = hostParts.reverse();
-      if (hostParts[1] == "s3") {
-        hostParts[0] = "s3";
-        hostParts[1] = "us-east-1";
-      } else {
-        for (var i = 0; i < 2; i++) {
-          if (/^s3-/.test(hostParts[i])) {
-            hostParts[1] = hostParts[i].slice(3);
-            hostParts[0] = "s3";
-            break;
-          }
-        }
+    RequestSigner.prototype.matchHost = function(e) {
+      var t = (e || "").match(/([^\.]{1,63})\.(?:([^\.]{0,63})\.)?amazonaws\.com(\.cn)?$/), i = (t || []).slice(1, 3);
+      if ((i[1] === "es" || i[1] === "aoss") && (i = i.reverse()), i[1] == "s3") i[0] = "s3", i[1] = "us-east-1";
+      else for (var s = 0; s < 2; s++) if (/^s3-/.test(i[s])) {
+        i[1] = i[s].slice(3), i[0] = "s3";
+        break;
       }
-      return hostParts;
-    };
-    RequestSigner.prototype.isSingleRegion = function() {
-      if (["s3", "sdb"].indexOf(this.service) >= 0 && this.region === "us-east-1") return true;
-      return ["cloudfront", "ls", "route53", "iam", "importexport", "sts"].indexOf(this.service) >= 0;
-    };
-    RequestSigner.prototype.createHost = function() {
-      var region = this.isSingleRegion() ? "" : "." + this.region, subdomain = this.service === "ses" ? "email" : this.service;
-      return subdomain + region + ".amazonaws.com";
-    };
-    RequestSigner.prototype.prepareRequest = function() {
+      return i;
+    }, RequestSigner.prototype.isSingleRegion = function() {
+      return ["s3", "sdb"].indexOf(this.service) >= 0 && this.region === "us-east-1" ? true : ["cloudfront", "ls", "route53", "iam", "importexport", "sts"].indexOf(this.service) >= 0;
+    }, RequestSigner.prototype.createHost = function() {
+      var e = this.isSingleRegion() ? "" : "." + this.region, t = this.service === "ses" ? "email" : this.service;
+      return t + e + ".amazonaws.com";
+    }, RequestSigner.prototype.prepareRequest = function() {
       this.parsePath();
-      var request = this.request, headers = request.headers, query;
-      if (request.signQuery) {
-        this.parsedPath.query = query = this.parsedPath.query || {};
-        if (this.credentials.sessionToken)
-          query["X-Amz-Security-Token"] = this.credentials.sessionToken;
-        if (this.service === "s3" && !query["X-Amz-Expires"])
-          query["X-Amz-Expires"] = 86400;
-        if (query["X-Amz-Date"])
-          this.datetime = query["X-Amz-Date"];
-        else
-          query["X-Amz-Date"] = this.getDateTime();
-        query["X-Amz-Algorithm"] = "AWS4-HMAC-SHA256";
-        query["X-Amz-Credential"] = this.credentials.accessKeyId + "/" + this.credentialString();
-        query["X-Amz-SignedHeaders"] = this.signedHeaders();
-      } else {
-        if (!request.doNotModifyHeaders && !this.isCodeCommitGit) {
-          if (request.body && !headers["Content-Type"] && !headers["content-type"])
-            headers["Content-Type"] = "application/x-www-form-urlencoded; charset=utf-8";
-          if (request.body && !headers["Content-Length"] && !headers["content-length"])
-            headers["Content-Length"] = Buffer.byteLength(request.body);
-          if (this.credentials.sessionToken && !headers["X-Amz-Security-Token"] && !headers["x-amz-security-token"])
-            headers["X-Amz-Security-Token"] = this.credentials.sessionToken;
-          if (this.service === "s3" && !headers["X-Amz-Content-Sha256"] && !headers["x-amz-content-sha256"])
-            headers["X-Amz-Content-Sha256"] = hash(this.request.body || "", "hex");
-          if (headers["X-Amz-Date"] || headers["x-amz-date"])
-            this.datetime = headers["X-Amz-Date"] || headers["x-amz-date"];
-          else
-            headers["X-Amz-Date"] = this.getDateTime();
-        }
-        delete headers.Authorization;
-        delete headers.authorization;
-      }
-    };
-    RequestSigner.prototype.sign = function() {
-      if (!this.parsedPath) this.prepareRequest();
-      if (this.request.signQuery) {
-        this.parsedPath.query["X-Amz-Signature"] = this.signature();
-      } else {
-        this.request.headers.Authorization = this.authHeader();
-      }
-      this.request.path = this.formatPath();
-      return this.request;
-    };
-    RequestSigner.prototype.getDateTime = function() {
+      var e = this.request, t = e.headers, i;
+      e.signQuery ? (this.parsedPath.query = i = this.parsedPath.query || {}, this.credentials.sessionToken && (i["X-Amz-Security-Token"] = this.credentials.sessionToken), this.service === "s3" && !i["X-Amz-Expires"] && (i["X-Amz-Expires"] = 86400), i["X-Amz-Date"] ? this.datetime = i["X-Amz-Date"] : i["X-Amz-Date"] = this.getDateTime(), i["X-Amz-Algorithm"] = "AWS4-HMAC-SHA256", i["X-Amz-Credential"] = this.credentials.accessKeyId + "/" + this.credentialString(), i["X-Amz-SignedHeaders"] = this.signedHeaders()) : (!e.doNotModifyHeaders && !this.isCodeCommitGit && (e.body && !t["Content-Type"] && !t["content-type"] && (t["Content-Type"] = "application/x-www-form-urlencoded; charset=utf-8"), e.body && !t["Content-Length"] && !t["content-length"] && (t["Content-Length"] = Buffer.byteLength(e.body)), this.credentials.sessionToken && !t["X-Amz-Security-Token"] && !t["x-amz-security-token"] && (t["X-Amz-Security-Token"] = this.credentials.sessionToken), this.service === "s3" && !t["X-Amz-Content-Sha256"] && !t["x-amz-content-sha256"] && (t["X-Amz-Content-Sha256"] = hash(this.request.body || "", "hex")), t["X-Amz-Date"] || t["x-amz-date"] ? this.datetime = t["X-Amz-Date"] || t["x-amz-date"] : t["X-Amz-Date"] = this.getDateTime()), delete t.Authorization, delete t.authorization);
+    }, RequestSigner.prototype.sign = function() {
+      return this.parsedPath || this.prepareRequest(), this.request.signQuery ? this.parsedPath.query["X-Amz-Signature"] = this.signature() : this.request.headers.Authorization = this.authHeader(), this.request.path = this.formatPath(), this.request;
+    }, RequestSigner.prototype.getDateTime = function() {
       if (!this.datetime) {
-        var headers = this.request.headers, date = new Date(headers.Date || headers.date || /* @__PURE__ */ new Date());
-        this.datetime = date.toISOString().replace(/[:\-]|\.\d{3}/g, "");
-        if (this.isCodeCommitGit) this.datetime = this.datetime.slice(0, -1);
+        var e = this.request.headers, t = new Date(e.Date || e.date || /* @__PURE__ */ new Date());
+        this.datetime = t.toISOString().replace(/[:\-]|\.\d{3}/g, ""), this.isCodeCommitGit && (this.datetime = this.datetime.slice(0, -1));
       }
       return this.datetime;
-    };
-    RequestSigner.prototype.getDate = function() {
+    }, RequestSigner.prototype.getDate = function() {
       return this.getDateTime().substr(0, 8);
-    };
-    RequestSigner.prototype.authHeader = function() {
-      return [
-        "AWS4-HMAC-SHA256 Credential=" + this.credentials.accessKeyId + "/" + this.credentialString(),
-        "SignedHeaders=" + this.signedHeaders(),
-        "Signature=" + this.signature()
-      ].join(", ");
-    };
-    RequestSigner.prototype.signature = function() {
-      var date = this.getDate(), cacheKey = [this.credentials.secretAccessKey, date, this.region, this.service].join(), kDate, kRegion, kService, kCredentials = credentialsCache.get(cacheKey);
-      if (!kCredentials) {
-        kDate = hmac("AWS4" + this.credentials.secretAccessKey, date);
-        kRegion = hmac(kDate, this.region);
-        kService = hmac(kRegion, this.service);
-        kCredentials = hmac(kService, "aws4_request");
-        credentialsCache.set(cacheKey, kCredentials);
+    }, RequestSigner.prototype.authHeader = function() {
+      return ["AWS4-HMAC-SHA256 Credential=" + this.credentials.accessKeyId + "/" + this.credentialString(), "SignedHeaders=" + this.signedHeaders(), "Signature=" + this.signature()].join(", ");
+    }, RequestSigner.prototype.signature = function() {
+      var e = this.getDate(), t = [this.credentials.secretAccessKey, e, this.region, this.service].join(), i, s, a, o = credentialsCache.get(t);
+      return o || (i = hmac("AWS4" + this.credentials.secretAccessKey, e), s = hmac(i, this.region), a = hmac(s, this.service), o = hmac(a, "aws4_request"), credentialsCache.set(t, o)), hmac(o, this.stringToSign(), "hex");
+    }, RequestSigner.prototype.stringToSign = function() {
+      return ["AWS4-HMAC-SHA256", this.getDateTime(), this.credentialString(), hash(this.canonicalString(), "hex")].join(`
+`);
+    }, RequestSigner.prototype.canonicalString = function() {
+      this.parsedPath || this.prepareRequest();
+      var e = this.parsedPath.path, t = this.parsedPath.query, i = this.request.headers, s = "", a = this.service !== "s3", o = this.service === "s3" || this.request.doNotEncodePath, u = this.service === "s3", f = this.service === "s3", h;
+      if (this.service === "s3" && this.request.signQuery ? h = "UNSIGNED-PAYLOAD" : this.isCodeCommitGit ? h = "" : h = i["X-Amz-Content-Sha256"] || i["x-amz-content-sha256"] || hash(this.request.body || "", "hex"), t) {
+        var c = Object.keys(t).reduce(function(n, r) {
+          return r && (n[encodeRfc3986Full(r)] = Array.isArray(t[r]) && f ? t[r][0] : t[r]), n;
+        }, {}), d = [];
+        Object.keys(c).sort().forEach(function(n) {
+          Array.isArray(c[n]) ? c[n].map(encodeRfc3986Full).sort().forEach(function(r) {
+            d.push(n + "=" + r);
+          }) : d.push(n + "=" + encodeRfc3986Full(c[n]));
+        }), s = d.join("&");
       }
-      return hmac(kCredentials, this.stringToSign(), "hex");
-    };
-    RequestSigner.prototype.stringToSign = function() {
-      return [
-        "AWS4-HMAC-SHA256",
-        this.getDateTime(),
-        this.credentialString(),
-        hash(this.canonicalString(), "hex")
-      ].join("\n");
-    };
-    RequestSigner.prototype.canonicalString = function() {
-      if (!this.parsedPath) this.prepareRequest();
-      var pathStr = this.parsedPath.path, query = this.parsedPath.query, headers = this.request.headers, queryStr = "", normalizePath = this.service !== "s3", decodePath = this.service === "s3" || this.request.doNotEncodePath, decodeSlashesInPath = this.service === "s3", firstValOnly = this.service === "s3", bodyHash;
-      if (this.service === "s3" && this.request.signQuery) {
-        bodyHash = "UNSIGNED-PAYLOAD";
-      } else if (this.isCodeCommitGit) {
-        bodyHash = "";
-      } else {
-        bodyHash = headers["X-Amz-Content-Sha256"] || headers["x-amz-content-sha256"] || hash(this.request.body || "", "hex");
-      }
-      if (query) {
-        var reducedQuery = Object.keys(query).reduce(function(obj, key) {
-          if (!key) return obj;
-          obj[encodeRfc3986Full(key)] = !Array.isArray(query[key]) ? query[key] : firstValOnly ? query[key][0] : query[key];
-          return obj;
-        }, {});
-        var encodedQueryPieces = [];
-        Object.keys(reducedQuery).sort().forEach(function(key) {
-          if (!Array.isArray(reducedQuery[key])) {
-            encodedQueryPieces.push(key + "=" + encodeRfc3986Full(reducedQuery[key]));
-          } else {
-            reducedQuery[key].map(encodeRfc3986Full).sort().forEach(function(val) {
-              encodedQueryPieces.push(key + "=" + val);
-            });
-          }
-        });
-        queryStr = encodedQueryPieces.join("&");
-      }
-      if (pathStr !== "/") {
-        if (normalizePath) pathStr = pathStr.replace(/\/{2,}/g, "/");
-        pathStr = pathStr.split("/").reduce(function(path, piece) {
-          if (normalizePath && piece === "..") {
-            path.pop();
-          } else if (!normalizePath || piece !== ".") {
-            if (decodePath) piece = decodeURIComponent(piece.replace(/\+/g, " "));
-            path.push(encodeRfc3986Full(piece));
-          }
-          return path;
-        }, []).join("/");
-        if (pathStr[0] !== "/") pathStr = "/" + pathStr;
-        if (decodeSlashesInPath) pathStr = pathStr.replace(/%2F/g, "/");
-      }
-      return [
-        this.request.method || "GET",
-        pathStr,
-        queryStr,
-        this.canonicalHeaders() + "\n",
-        this.signedHeaders(),
-        bodyHash
-      ].join("\n");
-    };
-    RequestSigner.prototype.filterHeaders = function() {
-      var headers = this.request.headers, extraHeadersToInclude = this.extraHeadersToInclude, extraHeadersToIgnore = this.extraHeadersToIgnore;
-      this.filteredHeaders = Object.keys(headers).map(function(key) {
-        return [key.toLowerCase(), headers[key]];
-      }).filter(function(entry) {
-        return extraHeadersToInclude[entry[0]] || HEADERS_TO_IGNORE[entry[0]] == null && !extraHeadersToIgnore[entry[0]];
-      }).sort(function(a, b) {
-        return a[0] < b[0] ? -1 : 1;
+      return e !== "/" && (a && (e = e.replace(/\/{2,}/g, "/")), e = e.split("/").reduce(function(n, r) {
+        return a && r === ".." ? n.pop() : (!a || r !== ".") && (o && (r = decodeURIComponent(r.replace(/\+/g, " "))), n.push(encodeRfc3986Full(r))), n;
+      }, []).join("/"), e[0] !== "/" && (e = "/" + e), u && (e = e.replace(/%2F/g, "/"))), [this.request.method || "GET", e, s, this.canonicalHeaders() + `
+`, this.signedHeaders(), h].join(`
+`);
+    }, RequestSigner.prototype.filterHeaders = function() {
+      var e = this.request.headers, t = this.extraHeadersToInclude, i = this.extraHeadersToIgnore;
+      this.filteredHeaders = Object.keys(e).map(function(s) {
+        return [s.toLowerCase(), e[s]];
+      }).filter(function(s) {
+        return t[s[0]] || HEADERS_TO_IGNORE[s[0]] == null && !i[s[0]];
+      }).sort(function(s, a) {
+        return s[0] < a[0] ? -1 : 1;
       });
-    };
-    RequestSigner.prototype.canonicalHeaders = function() {
-      if (!this.filteredHeaders) this.filterHeaders();
-      return this.filteredHeaders.map(function(entry) {
-        return entry[0] + ":" + entry[1].toString().trim().replace(/\s+/g, " ");
-      }).join("\n");
-    };
-    RequestSigner.prototype.signedHeaders = function() {
-      if (!this.filteredHeaders) this.filterHeaders();
-      return this.filteredHeaders.map(function(entry) {
-        return entry[0];
+    }, RequestSigner.prototype.canonicalHeaders = function() {
+      return this.filteredHeaders || this.filterHeaders(), this.filteredHeaders.map(function(e) {
+        return e[0] + ":" + e[1].toString().trim().replace(/\s+/g, " ");
+      }).join(`
+`);
+    }, RequestSigner.prototype.signedHeaders = function() {
+      return this.filteredHeaders || this.filterHeaders(), this.filteredHeaders.map(function(e) {
+        return e[0];
       }).join(";");
-    };
-    RequestSigner.prototype.credentialString = function() {
-      return [
-        this.getDate(),
-        this.region,
-        this.service,
-        "aws4_request"
-      ].join("/");
-    };
-    RequestSigner.prototype.defaultCredentials = function() {
-      var env = process.env;
-      return {
-        accessKeyId: env.AWS_ACCESS_KEY_ID || env.AWS_ACCESS_KEY,
-        secretAccessKey: env.AWS_SECRET_ACCESS_KEY || env.AWS_SECRET_KEY,
-        sessionToken: env.AWS_SESSION_TOKEN
-      };
-    };
-    RequestSigner.prototype.parsePath = function() {
-      var path = this.request.path || "/";
-      if (/[^0-9A-Za-z;,/?:@&=+$\-_.!~*'()#%]/.test(path)) {
-        path = encodeURI(decodeURI(path));
-      }
-      var queryIx = path.indexOf("?"), query = null;
-      if (queryIx >= 0) {
-        query = querystring.parse(path.slice(queryIx + 1));
-        path = path.slice(0, queryIx);
-      }
-      this.parsedPath = {
-        path,
-        query
-      };
-    };
-    RequestSigner.prototype.formatPath = function() {
-      var path = this.parsedPath.path, query = this.parsedPath.query;
-      if (!query) return path;
-      if (query[""] != null) delete query[""];
-      return path + "?" + encodeRfc3986(querystring.stringify(query));
-    };
-    aws42.RequestSigner = RequestSigner;
-    aws42.sign = function(request, credentials) {
-      return new RequestSigner(request, credentials).sign();
+    }, RequestSigner.prototype.credentialString = function() {
+      return [this.getDate(), this.region, this.service, "aws4_request"].join("/");
+    }, RequestSigner.prototype.defaultCredentials = function() {
+      var e = process.env;
+      return { accessKeyId: e.AWS_ACCESS_KEY_ID || e.AWS_ACCESS_KEY, secretAccessKey: e.AWS_SECRET_ACCESS_KEY || e.AWS_SECRET_KEY, sessionToken: e.AWS_SESSION_TOKEN };
+    }, RequestSigner.prototype.parsePath = function() {
+      var e = this.request.path || "/";
+      /[^0-9A-Za-z;,/?:@&=+$\-_.!~*'()#%]/.test(e) && (e = encodeURI(decodeURI(e)));
+      var t = e.indexOf("?"), i = null;
+      t >= 0 && (i = querystring.parse(e.slice(t + 1)), e = e.slice(0, t)), this.parsedPath = { path: e, query: i };
+    }, RequestSigner.prototype.formatPath = function() {
+      var e = this.parsedPath.path, t = this.parsedPath.query;
+      return t ? (t[""] != null && delete t[""], e + "?" + encodeRfc3986(querystring.stringify(t))) : e;
+    }, aws42.RequestSigner = RequestSigner, aws42.sign = function(e, t) {
+      return new RequestSigner(e, t).sign();
     };
   }
 });
@@ -699,697 +494,13 @@ function touchesPath(description, path) {
   return keys.some((key) => relateKey(key.split("."), path).is !== "apart");
 }
 
-// src/core/capture/match-filter.ts
-var SUPPORTED_OPERATORS = [
-  "$eq",
-  "$ne",
-  "$gt",
-  "$gte",
-  "$lt",
-  "$lte",
-  "$in",
-  "$nin",
-  "$exists",
-  "$not",
-  "$and",
-  "$or",
-  "$nor"
-];
-var LOGICAL = ["$and", "$or", "$nor"];
-var RANGE = ["$gt", "$gte", "$lt", "$lte"];
-var VALUE_WRAPPERS = [
-  "$oid",
-  "$date",
-  "$numberInt",
-  "$numberLong",
-  "$numberDouble",
-  "$numberDecimal",
-  "$binary",
-  "$uuid",
-  "$timestamp"
-];
-var REFUSED_WRAPPERS = [
-  "$regularExpression",
-  "$minKey",
-  "$maxKey",
-  "$code",
-  "$scope",
-  "$symbol",
-  "$dbPointer",
-  "$undefined"
-];
-var MatchFilterError = class extends BridgeError {
-  constructor(problems) {
-    super("capture_options_invalid", problems.join("; "));
-    __publicField(this, "problems", problems);
-    this.name = "MatchFilterError";
-  }
-};
-var keysOf = (value) => Object.keys(value);
-var isOperatorObject = (value) => isFieldDocument(value) && keysOf(value).length > 0 && keysOf(value)[0].charAt(0) === "$";
-function filterProblems(filter) {
-  const problems = [];
-  if (!isFieldDocument(filter)) return ["the filter must be a JSON object"];
-  checkFilter(filter, "", problems);
-  return problems;
-}
-function checkFilter(filter, where, problems) {
-  for (const key of keysOf(filter)) {
-    const at = where ? `${where}.${key}` : key;
-    if (LOGICAL.indexOf(key) !== -1) {
-      const list = filter[key];
-      if (!Array.isArray(list) || list.length === 0) problems.push(`${at} needs a non-empty array of filters`);
-      else
-        list.forEach((item, i) => {
-          if (!isFieldDocument(item)) problems.push(`${at}[${i}] must be a filter object`);
-          else checkFilter(item, `${at}[${i}]`, problems);
-        });
-    } else if (key.charAt(0) === "$") problems.push(unsupported(key, at));
-    else if (key === "" || key.split(".").some((part) => part === "" || part.charAt(0) === "$"))
-      problems.push(`"${at}" is not a field path`);
-    else checkCondition(filter[key], at, problems);
-  }
-}
-function unsupported(operator, at) {
-  return `${at}: ${operator} is not supported (supported: ${SUPPORTED_OPERATORS.join(", ")})`;
-}
-function checkCondition(condition, at, problems) {
-  if (!isOperatorObject(condition) || isValueWrapper(condition)) return checkValue(condition, at, problems);
-  for (const operator of keysOf(condition)) {
-    const operand = condition[operator];
-    const here = `${at}.${operator}`;
-    if (operator.charAt(0) !== "$") problems.push(`${at} mixes operators and fields ("${operator}")`);
-    else if (operator === "$eq" || operator === "$ne") checkValue(operand, here, problems);
-    else if (RANGE.indexOf(operator) !== -1) {
-      if (operand === null) continue;
-      if (Array.isArray(operand) || isFieldDocument(operand) && !isValueWrapper(operand))
-        problems.push(`${here} needs a number, string, date, ObjectId, boolean or null`);
-      else checkValue(operand, here, problems);
-    } else if (operator === "$in" || operator === "$nin") {
-      if (!Array.isArray(operand)) problems.push(`${here} needs an array`);
-      else operand.forEach((item, i) => checkValue(item, `${here}[${i}]`, problems));
-    } else if (operator === "$exists") {
-      if (typeof operand !== "boolean") problems.push(`${here} needs true or false`);
-    } else if (operator === "$not") {
-      if (!isOperatorObject(operand) || isValueWrapper(operand))
-        problems.push(`${here} needs an operator object such as {"$gt": 5}`);
-      else checkCondition(operand, here, problems);
-    } else problems.push(unsupported(operator, at));
-  }
-}
-function isValueWrapper(value) {
-  const first = keysOf(value)[0];
-  return VALUE_WRAPPERS.indexOf(first) !== -1 || REFUSED_WRAPPERS.indexOf(first) !== -1;
-}
-function checkValue(value, at, problems) {
-  if (Array.isArray(value)) return value.forEach((item, i) => checkValue(item, `${at}[${i}]`, problems));
-  if (!isFieldDocument(value)) return;
-  const first = keysOf(value)[0];
-  if (first !== void 0 && REFUSED_WRAPPERS.indexOf(first) !== -1)
-    problems.push(`${at}: ${first} values are not supported (no regular expressions, code or min/max keys)`);
-  else if (first !== void 0 && VALUE_WRAPPERS.indexOf(first) !== -1) return;
-  else if (first !== void 0 && first.charAt(0) === "$")
-    problems.push(`${at}: ${first} cannot stand inside a value (name the field by its dotted path instead)`);
-  else for (const key of keysOf(value)) checkValue(value[key], `${at}.${key}`, problems);
-}
-function filterPaths(filter) {
-  const paths = [];
-  const walk = (node) => {
-    for (const key of keysOf(node)) {
-      if (LOGICAL.indexOf(key) !== -1) node[key].forEach(walk);
-      else paths.push(key.split("."));
-    }
-  };
-  walk(filter);
-  return paths;
-}
-var MISSING = {};
-function compileMatch(text2, bson) {
-  let json;
-  try {
-    json = JSON.parse(text2);
-  } catch (error) {
-    throw new MatchFilterError([`not valid JSON (${error instanceof Error ? error.message : String(error)})`]);
-  }
-  const problems = filterProblems(json);
-  if (problems.length > 0) throw new MatchFilterError(problems);
-  const filter = bson.ejson.parse(text2, { relaxed: true });
-  return { test: compileFilter(filter, bson), paths: filterPaths(json) };
-}
-function compileFilter(filter, bson) {
-  const tests = keysOf(filter).map((key) => {
-    if (LOGICAL.indexOf(key) !== -1) {
-      const parts = filter[key].map((item) => compileFilter(item, bson));
-      if (key === "$and") return (d) => parts.every((t) => t(d));
-      if (key === "$or") return (d) => parts.some((t) => t(d));
-      return (d) => !parts.some((t) => t(d));
-    }
-    const path = key.split(".");
-    const condition = compileCondition(filter[key], bson);
-    return (d) => condition(valuesAt(d, path));
-  });
-  return (document) => tests.every((t) => t(document));
-}
-function compileCondition(condition, bson) {
-  if (!isOperatorObject(condition)) return equalsCondition(condition, bson);
-  const parts = keysOf(condition).map((operator) => {
-    const operand = condition[operator];
-    switch (operator) {
-      case "$eq":
-        return equalsCondition(operand, bson);
-      case "$ne": {
-        const equals = equalsCondition(operand, bson);
-        return (c) => !equals(c);
-      }
-      case "$in": {
-        const options = operand.map((item) => equalsCondition(item, bson));
-        return (c) => options.some((o) => o(c));
-      }
-      case "$nin": {
-        const options = operand.map((item) => equalsCondition(item, bson));
-        return (c) => !options.some((o) => o(c));
-      }
-      case "$exists":
-        return operand === true ? (c) => c.some((v) => v !== MISSING) : (c) => c.every((v) => v === MISSING);
-      case "$not": {
-        const inner = compileCondition(operand, bson);
-        return (c) => !inner(c);
-      }
-      default:
-        return rangeCondition(operator, operand, bson);
-    }
-  });
-  return (candidates) => parts.every((p) => p(candidates));
-}
-function equalsCondition(value, bson) {
-  const wanted = value === void 0 ? null : value;
-  return (candidates) => candidates.some((c) => {
-    if (c === MISSING) return wanted === null;
-    if (equalValues(c, wanted, bson)) return true;
-    return Array.isArray(c) && c.some((item) => equalValues(item, wanted, bson));
-  });
-}
-function rangeCondition(operator, operand, bson) {
-  if (operand === null) return operator === "$gte" || operator === "$lte" ? equalsCondition(null, bson) : () => false;
-  const accept = (order) => operator === "$gt" ? order > 0 : operator === "$gte" ? order >= 0 : operator === "$lt" ? order < 0 : order <= 0;
-  const test = (value) => {
-    const order = compareValues(value, operand, bson);
-    return order !== void 0 && accept(order);
-  };
-  return (candidates) => candidates.some((c) => c !== MISSING && (test(c) || Array.isArray(c) && c.some((item) => test(item))));
-}
-function valuesAt(document, path) {
-  const out = [];
-  const walk = (value, i) => {
-    if (i === path.length) {
-      out.push(value === void 0 ? null : value);
-      return;
-    }
-    if (Array.isArray(value)) {
-      if (/^[0-9]+$/.test(path[i]) && Number(path[i]) < value.length) walk(value[Number(path[i])], i + 1);
-      for (const item of value) if (isFieldDocument(item)) walk(item, i);
-    } else if (isFieldDocument(value) && Object.prototype.hasOwnProperty.call(value, path[i]))
-      walk(value[path[i]], i + 1);
-    else out.push(MISSING);
-  };
-  walk(document, 0);
-  return out;
-}
-function kindOf(value, bson) {
-  if (value === null || value === void 0) return "null";
-  if (typeof value === "number") return "number";
-  if (typeof value === "string") return "string";
-  if (typeof value === "boolean") return "boolean";
-  if (Array.isArray(value)) return "array";
-  if (isDate(value)) return "date";
-  const type = bson.bsonType(value);
-  if (type === "Int32" || type === "Double" || type === "Long" || type === "Decimal128") return "number";
-  if (type === "ObjectId" || type === "ObjectID") return "objectId";
-  if (type === void 0 && isFieldDocument(value)) return "document";
-  return "other";
-}
-function numberValue(value, bson) {
-  if (typeof value === "number") return value;
-  const type = bson.bsonType(value);
-  if (type === "Long") return value.toNumber();
-  if (type === "Decimal128") return Number(String(value));
-  return Number(value.valueOf());
-}
-function equalValues(a, b, bson) {
-  const kind = kindOf(a, bson);
-  if (kind !== kindOf(b, bson)) return false;
-  switch (kind) {
-    case "null":
-      return true;
-    case "number": {
-      const x = numberValue(a, bson);
-      const y = numberValue(b, bson);
-      return x === y || x !== x && y !== y;
-    }
-    case "string":
-    case "boolean":
-      return a === b;
-    case "date":
-      return a.getTime() === b.getTime();
-    case "objectId":
-      return hex(a) === hex(b);
-    case "array": {
-      const x = a;
-      const y = b;
-      return x.length === y.length && x.every((item, i) => equalValues(item, y[i], bson));
-    }
-    case "document": {
-      const x = keysOf(a);
-      const y = keysOf(b);
-      return x.length === y.length && x.every((key, i) => key === y[i] && equalValues(a[key], b[key], bson));
-    }
-    default:
-      return bson.bsonType(a) === bson.bsonType(b) && bson.ejson.stringify({ v: a }, { relaxed: false }) === bson.ejson.stringify({ v: b }, { relaxed: false });
-  }
-}
-function compareValues(a, b, bson) {
-  const kind = kindOf(a, bson);
-  if (kind !== kindOf(b, bson)) return void 0;
-  switch (kind) {
-    case "number": {
-      const x = numberValue(a, bson);
-      const y = numberValue(b, bson);
-      if (x !== x || y !== y) return x !== x && y !== y ? 0 : void 0;
-      return x < y ? -1 : x > y ? 1 : 0;
-    }
-    case "string":
-      return compareCodePoints(a, b);
-    case "boolean":
-      return a === b ? 0 : a ? 1 : -1;
-    case "date":
-      return a.getTime() - b.getTime();
-    case "objectId":
-      return hex(a) < hex(b) ? -1 : hex(a) > hex(b) ? 1 : 0;
-    default:
-      return void 0;
-  }
-}
-function hex(id) {
-  return id.toHexString().toLowerCase();
-}
-function compareCodePoints(a, b) {
-  const n = Math.min(a.length, b.length);
-  for (let i = 0; i < n; i++) {
-    const x = a.charCodeAt(i);
-    const y = b.charCodeAt(i);
-    if (x === y) continue;
-    const surrogate = (c) => c >= 55296 && c <= 57343;
-    if (surrogate(x) !== surrogate(y)) return surrogate(x) ? 1 : -1;
-    return x < y ? -1 : 1;
-  }
-  return a.length - b.length;
-}
-
-// src/core/capture/capture-options.ts
-var NO_OPTIONS = { exclude: [], mask: [] };
-function pathProblem(path) {
-  const parts = path.split(".");
-  if (parts.some((part) => part === "")) return `"${path}" is not a field path (an empty part)`;
-  if (parts.some((part) => part.charAt(0) === "$")) return `"${path}" is not a field path (a part starts with $)`;
-  if (parts.some((part) => /^[0-9]+$/.test(part)))
-    return `"${path}" names an array position; a path applies to every element of the arrays it crosses, so leave the position out`;
-  if (parts.some((part) => part.indexOf("\0") !== -1)) return `"${path}" holds a NUL character`;
-  if (parts[0] === "_id") return `"${path}" is in the document key _id, which every record carries whole`;
-  return void 0;
-}
-var NO_CAPTURE_OPTIONS = { byNamespace: {} };
-function unreadableCaptureOptions(reason) {
-  return { byNamespace: {}, unreadable: reason };
-}
-var lastRead;
-var captureOptionsParser = (raw, name) => {
-  const text2 = typeof raw === "string" ? raw : JSON.stringify(raw);
-  if (lastRead && lastRead.text === text2 && lastRead.name === name) return lastRead.table;
-  const table = parseCaptureOptions(raw, name);
-  lastRead = { text: text2, name, table };
-  return table;
-};
-function parseCaptureOptions(raw, name) {
-  let value = raw;
-  if (typeof raw === "string") {
-    try {
-      value = JSON.parse(raw);
-    } catch (e) {
-      throw misconfigured(`${name} is not valid JSON`);
-    }
-  }
-  if (!Array.isArray(value)) throw misconfigured(`${name} must be an array of {namespace, exclude, mask, match}`);
-  const byNamespace = {};
-  value.forEach((entry, i) => {
-    const where = `${name}[${i}]`;
-    if (!isFieldDocument(entry) || typeof entry.namespace !== "string" || !/^[^.]+\..+$/.test(entry.namespace))
-      throw misconfigured(`${where} needs a "namespace" such as "app.users"`);
-    const paths = (field) => {
-      const list = entry[field] === void 0 ? [] : entry[field];
-      if (!Array.isArray(list) || list.some((p) => typeof p !== "string" || pathProblem(p) !== void 0))
-        throw misconfigured(`${where}.${field} must be an array of field paths`);
-      return list;
-    };
-    if (entry.match !== void 0 && typeof entry.match !== "string")
-      throw misconfigured(`${where}.match must be the filter's JSON text`);
-    byNamespace[entry.namespace] = {
-      exclude: paths("exclude"),
-      mask: paths("mask"),
-      ...entry.match !== void 0 ? { match: entry.match } : {}
-    };
-  });
-  return { byNamespace };
-}
-function optionsFor(table, db, coll) {
-  return table.byNamespace[`${db}.${coll}`] || table.byNamespace[`${db}.*`] || NO_OPTIONS;
-}
-
-// src/core/stream-format/heartbeat.ts
-var heartbeatSettings = {
-  heartbeatDatabase: setting("HEARTBEAT_DATABASE", databaseName, "streamkap"),
-  heartbeatCollection: setting("HEARTBEAT_COLLECTION", collectionName, "streamkap_heartbeat")
-};
-
-// src/core/capture/state-settings.ts
-var appSettings = {
-  appName: setting("APP_NAME", text, "atlas-kinesis-bridge")
-};
-var outboxSettings = {
-  outboxDatabase: setting("KINESIS_OUTBOX_DATABASE", databaseName, (read) => read(heartbeatSettings.heartbeatDatabase)),
-  outboxCollection: setting("KINESIS_OUTBOX_COLLECTION", collectionName, "kinesis_outbox"),
-  statusCollection: setting("KINESIS_STATUS_COLLECTION", collectionName, "kinesis_status")
-};
-var heartbeatFunctionSettings = { ...appSettings, ...heartbeatSettings, ...outboxSettings };
-
-// src/core/capture/config.ts
-var MAX_SNAPSHOT_PARALLELISM = 16;
-var FIREHOSE_RECORD_LIMIT = 1024e3;
-var captureSettings = {
-  ...appSettings,
-  recordFormat: setting(
-    "KINESIS_RECORD_FORMAT",
-    oneOf(["envelope", "document"]),
-    "envelope"
-  ),
-  arrayEncoding: setting("ARRAY_ENCODING", oneOf(["array", "array_string"]), "array"),
-  nestedDocumentEncoding: setting(
-    "NESTED_DOCUMENT_ENCODING",
-    oneOf(["document", "string"]),
-    "document"
-  ),
-  maxRecordBytes: setting("KINESIS_MAX_RECORD_BYTES", wholeNumber(1024, 10 * 1024 * 1024), FIREHOSE_RECORD_LIMIT),
-  maxAttempts: setting("KINESIS_MAX_ATTEMPTS", wholeNumber(1, 10), 4),
-  baseDelayMs: setting("KINESIS_RETRY_BASE_MS", wholeNumber(1, 1e4), 100),
-  maxDelayMs: setting("KINESIS_RETRY_MAX_MS", wholeNumber(1, 6e4), 2e3),
-  ...heartbeatSettings,
-  ...outboxSettings,
-  signalDatabase: setting("SIGNAL_DATABASE", databaseName, (read) => read(heartbeatSettings.heartbeatDatabase)),
-  signalCollection: setting("SIGNAL_COLLECTION", collectionName, "streamkap_signal"),
-  snapshotChunkSize: setting("SNAPSHOT_CHUNK_SIZE", wholeNumber(1, 500), 500),
-  /** Workers per backfill (a signal's data.parallelism overrides it); see parallel-snapshot.ts. */
-  snapshotParallelism: setting("SNAPSHOT_PARALLELISM", wholeNumber(1, MAX_SNAPSHOT_PARALLELISM), 1),
-  /** Per-collection exclude/mask/match, generated from the capture list (shape-event.ts applies them). */
-  captureOptions: setting("CAPTURE_OPTIONS", captureOptionsParser, NO_CAPTURE_OPTIONS),
-  /** The HMAC key of masked fields (a secret; at least 32 characters). */
-  maskKey: optional("CAPTURE_MASK_KEY", text)
-};
-var kinesisSettings = {
-  streamName: setting("KINESIS_STREAM_NAME", text, "realm"),
-  region: optional("AWS_REGION", awsRegion),
-  accessKeyId: optional("AWS_ACCESS_KEY_ID", text),
-  secretAccessKey: optional("AWS_SECRET_ACCESS_KEY", text),
-  sessionToken: optional("AWS_SESSION_TOKEN", text),
-  endpoint: optional("KINESIS_ENDPOINT", httpUrl)
-};
-var CAPTURE_VALUE_NAMES = settingNames(captureSettings, kinesisSettings);
-var captureDefaults = {
-  heartbeatDatabase: heartbeatSettings.heartbeatDatabase.fallback,
-  heartbeatCollection: heartbeatSettings.heartbeatCollection.fallback,
-  signalCollection: captureSettings.signalCollection.fallback
-};
-function readCaptureConfig(read) {
-  return readSettings(read, captureSettings);
-}
-function readShapingSettings(read) {
-  let captureOptions;
-  try {
-    captureOptions = readSetting(read, captureSettings.captureOptions);
-  } catch (error) {
-    captureOptions = unreadableCaptureOptions(error instanceof Error ? error.message : String(error));
-  }
-  let maskKey;
-  try {
-    maskKey = readSetting(read, captureSettings.maskKey);
-  } catch (e) {
-    maskKey = void 0;
-  }
-  return { captureOptions, maskKey };
-}
-
-// src/core/kinesis/port.ts
-function kinesisEntry(record) {
-  return { Data: Buffer.from(record.data, "utf8").toString("base64"), PartitionKey: record.partitionKey };
-}
-var THROTTLING = /* @__PURE__ */ new Set([
-  "ProvisionedThroughputExceededException",
-  "LimitExceededException",
-  "ThrottlingException",
-  "KMSThrottlingException",
-  "InternalFailure",
-  "InternalFailureException",
-  "ServiceUnavailable"
-]);
-var KinesisError = class extends BridgeError {
-  constructor(code, message, retryable, status) {
-    super(code, `${code}: ${message}`, {
-      kind: retryable ? "unavailable" : code === "Misconfigured" ? "misconfigured" : "refused"
-    });
-    __publicField(this, "status", status);
-    this.name = "KinesisError";
-  }
-  /** Whether the same request may succeed later (throttling, 5xx, network). */
-  get retryable() {
-    return this.kind === "unavailable";
-  }
-};
-function isRetryableErrorCode(code) {
-  return code !== void 0 && THROTTLING.has(code);
-}
-
-// src/adapters/kinesis/sigv4-client.ts
-var import_aws4 = __toESM(require_aws4(), 1);
-var import_url = require("url");
-function createKinesisClient(settings, transport2) {
-  const call = createKinesisCall(settings, transport2);
-  return {
-    putRecord: (entry) => call("PutRecord", { StreamName: settings.streamName, Data: entry.Data, PartitionKey: entry.PartitionKey }),
-    putRecords: (entries) => call("PutRecords", {
-      StreamName: settings.streamName,
-      Records: entries.map((e) => ({ Data: e.Data, PartitionKey: e.PartitionKey }))
-    })
-  };
-}
-function createKinesisCall(settings, transport2) {
-  const endpoint = new import_url.URL(settings.endpoint || `https://kinesis.${settings.region}.amazonaws.com`);
-  return async function call(operation, payload) {
-    const body = JSON.stringify(payload);
-    const request = {
-      host: endpoint.host,
-      path: "/",
-      method: "POST",
-      service: "kinesis",
-      region: settings.region,
-      headers: {
-        "Content-Type": "application/x-amz-json-1.1",
-        "X-Amz-Target": `Kinesis_20131202.${operation}`
-      },
-      body
-    };
-    import_aws4.default.sign(request, {
-      accessKeyId: settings.accessKeyId,
-      secretAccessKey: settings.secretAccessKey,
-      sessionToken: settings.sessionToken
-    });
-    let response;
-    try {
-      response = await transport2.post(
-        `${endpoint.protocol}//${endpoint.host}/`,
-        request.headers,
-        body,
-        settings.timeoutMs
-      );
-    } catch (error) {
-      throw new KinesisError("NetworkError", error instanceof Error ? error.message : String(error), true);
-    }
-    if (response.status === 200) return response.body ? JSON.parse(response.body) : {};
-    let code = `HTTP${response.status}`;
-    let message = response.body.slice(0, 300);
-    try {
-      const parsed = JSON.parse(response.body);
-      if (parsed.__type) code = parsed.__type.split("#").pop();
-      message = parsed.message || parsed.Message || message;
-    } catch (e) {
-    }
-    const retryable = response.status >= 500 || response.status === 429 || isRetryableErrorCode(code);
-    throw new KinesisError(code, message, retryable, response.status);
-  };
-}
-
-// src/core/bson-port.ts
-function makeBsonPort(lib, ejson) {
-  return {
-    lib,
-    ejson,
-    bsonType(value) {
-      if (value === null || typeof value !== "object") return void 0;
-      const tag = value._bsontype;
-      if (typeof tag !== "string") return void 0;
-      return tag === "ObjectID" ? "ObjectId" : tag;
-    }
-  };
-}
-
-// src/core/ports.ts
-function matchedCount(result) {
-  const count = result && result.matchedCount;
-  return typeof count === "number" ? count : 0;
-}
-var consoleLogger = {
-  info: (event) => console.log(JSON.stringify({ level: "info", ...event })),
-  warn: (event) => console.warn(JSON.stringify({ level: "warn", ...event })),
-  error: (event) => console.error(JSON.stringify({ level: "error", ...event }))
-};
-var systemClock = { now: () => Date.now() };
-
-// src/core/retry.ts
-var realSleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-function backoffDelay(retry, policy, random = Math.random) {
-  const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * Math.pow(2, retry));
-  return Math.floor(random() * ceiling);
-}
-
-// src/adapters/app-services/globals.ts
-var DATA_SOURCE_NAME = "mongodb-atlas";
-function atlasDataSource(ctx) {
-  const service = ctx.services.get(DATA_SOURCE_NAME);
-  if (!service)
-    throw new BridgeError(
-      "data_source_missing",
-      `the App Services data source "${DATA_SOURCE_NAME}" is not linked to this app`
-    );
-  return service;
-}
-var RUN_BUDGET_MS = 24e4;
-
-// src/adapters/app-services/capture-state.ts
-function captureStateFromContext(ctx) {
-  const read = (name) => ctx.values.get(name);
-  let config;
-  let configProblem;
-  try {
-    config = readCaptureConfig(read);
-  } catch (error) {
-    config = { ...readCaptureConfig(() => void 0), ...readShapingSettings(read) };
-    configProblem = error instanceof Error ? error.message : String(error);
-  }
-  const dataSource = atlasDataSource(ctx);
-  const outboxDb = dataSource.db(config.outboxDatabase);
-  return {
-    config,
-    configProblem,
-    dataSource,
-    outbox: outboxDb.collection(config.outboxCollection),
-    status: outboxDb.collection(config.statusCollection),
-    heartbeat: dataSource.db(config.heartbeatDatabase).collection(config.heartbeatCollection),
-    signals: dataSource.db(config.signalDatabase).collection(config.signalCollection),
-    bson: makeBsonPort(BSON, EJSON),
-    clock: systemClock,
-    sleep: realSleep,
-    logger: consoleLogger
-  };
-}
-
-// src/adapters/http/node-transport.ts
-var http = __toESM(require("http"), 1);
-var https = __toESM(require("https"), 1);
-var import_url2 = require("url");
-function createNodeTransport(maxSockets = 10) {
-  const agents = {
-    "http:": new http.Agent({ keepAlive: true, maxSockets }),
-    "https:": new https.Agent({ keepAlive: true, maxSockets })
-  };
-  const request = (method, url, headers, body, timeoutMs) => new Promise((resolve, reject) => {
-    const target = new import_url2.URL(url);
-    const client = target.protocol === "https:" ? https : http;
-    const req = client.request(
-      {
-        protocol: target.protocol,
-        hostname: target.hostname,
-        port: target.port,
-        path: target.pathname + target.search,
-        method,
-        headers: body === void 0 ? headers : { ...headers, "Content-Length": String(Buffer.byteLength(body)) },
-        agent: agents[target.protocol]
-      },
-      (res) => {
-        const chunks = [];
-        res.on("data", (chunk) => chunks.push(chunk));
-        res.on("end", () => resolve({ status: res.statusCode || 0, body: Buffer.concat(chunks).toString("utf8") }));
-        res.on("error", reject);
-      }
-    );
-    req.setTimeout(timeoutMs, () => req.destroy(new Error(`no response within ${timeoutMs} ms`)));
-    req.on("error", reject);
-    req.end(body);
-  });
-  return {
-    request,
-    post: (url, headers, body, timeoutMs) => request("POST", url, headers, body, timeoutMs)
-  };
-}
-
-// src/adapters/app-services/transport.ts
-var transport;
-function sharedTransport() {
-  transport = transport || createNodeTransport(25);
-  return transport;
-}
-
-// src/adapters/app-services/capture.ts
-function kinesisFromValues(read) {
-  let values;
-  try {
-    values = readSettings(read, kinesisSettings);
-  } catch (error) {
-    return failingKinesis(error instanceof Error ? error.message : String(error));
-  }
-  const { region, accessKeyId, secretAccessKey } = values;
-  if (region === void 0 || accessKeyId === void 0 || secretAccessKey === void 0) {
-    const missing = [
-      ["AWS_REGION", region],
-      ["AWS_ACCESS_KEY_ID", accessKeyId],
-      ["AWS_SECRET_ACCESS_KEY", secretAccessKey]
-    ].filter(([, v]) => v === void 0).map(([n]) => n);
-    return failingKinesis(`missing values: ${missing.join(", ")}`);
-  }
-  const settings = { ...values, region, accessKeyId, secretAccessKey, timeoutMs: 1e4 };
-  return createKinesisClient(settings, sharedTransport());
-}
-function failingKinesis(reason) {
-  const fail = async () => {
-    throw new KinesisError("Misconfigured", reason, false);
-  };
-  return { putRecord: fail, putRecords: fail };
-}
-function captureDepsFromContext(ctx) {
-  const { configProblem, ...state } = captureStateFromContext(ctx);
-  const kinesis = configProblem === void 0 ? kinesisFromValues((name) => ctx.values.get(name)) : failingKinesis(configProblem);
-  return { ...state, kinesis };
-}
-
 // src/core/numbers.ts
+var MAX_SAFE = 9007199254740991;
 function isInteger(value) {
   return isFinite(value) && Math.floor(value) === value;
+}
+function isSafeInteger(value) {
+  return isInteger(value) && Math.abs(value) <= MAX_SAFE;
 }
 
 // src/core/bson-order.ts
@@ -1848,9 +959,9 @@ function valueKey(value, bson) {
       return "[" + value.map((item) => valueKey(item, bson)).join(",") + "]";
     case TYPE_RANK.binData: {
       const { bytes, length, subtype } = binaryParts(value, bson);
-      let hex2 = "";
-      for (let i = 0; i < length; i++) hex2 += (bytes[i] < 16 ? "0" : "") + bytes[i].toString(16);
-      return `b${subtype}:${hex2}`;
+      let hex = "";
+      for (let i = 0; i < length; i++) hex += (bytes[i] < 16 ? "0" : "") + bytes[i].toString(16);
+      return `b${subtype}:${hex}`;
     }
     case TYPE_RANK.objectId:
       return "o" + objectIdHex(value);
@@ -1875,6 +986,622 @@ function valueKey(value, bson) {
     default:
       return rank === TYPE_RANK.minKey ? "-" : "+";
   }
+}
+
+// src/core/capture/match-filter.ts
+var SUPPORTED_OPERATORS = [
+  "$eq",
+  "$ne",
+  "$gt",
+  "$gte",
+  "$lt",
+  "$lte",
+  "$in",
+  "$nin",
+  "$exists",
+  "$not",
+  "$and",
+  "$or",
+  "$nor"
+];
+var LOGICAL = ["$and", "$or", "$nor"];
+var RANGE = ["$gt", "$gte", "$lt", "$lte"];
+var VALUE_WRAPPERS = [
+  "$oid",
+  "$date",
+  "$numberInt",
+  "$numberLong",
+  "$numberDouble",
+  "$numberDecimal",
+  "$binary",
+  "$uuid",
+  "$timestamp"
+];
+var REFUSED_WRAPPERS = [
+  "$regularExpression",
+  "$minKey",
+  "$maxKey",
+  "$code",
+  "$scope",
+  "$symbol",
+  "$dbPointer",
+  "$undefined"
+];
+var MatchFilterError = class extends BridgeError {
+  constructor(problems) {
+    super("capture_options_invalid", problems.join("; "));
+    __publicField(this, "problems", problems);
+    this.name = "MatchFilterError";
+  }
+};
+var keysOf = (value) => Object.keys(value);
+var isOperatorObject = (value) => isFieldDocument(value) && keysOf(value).length > 0 && keysOf(value)[0].charAt(0) === "$";
+function filterProblems(filter) {
+  const problems = [];
+  if (!isFieldDocument(filter)) return ["the filter must be a JSON object"];
+  checkFilter(filter, "", problems);
+  return problems;
+}
+function checkFilter(filter, where, problems) {
+  for (const key of keysOf(filter)) {
+    const at = where ? `${where}.${key}` : key;
+    if (LOGICAL.indexOf(key) !== -1) {
+      const list = filter[key];
+      if (!Array.isArray(list) || list.length === 0) problems.push(`${at} needs a non-empty array of filters`);
+      else
+        list.forEach((item, i) => {
+          if (!isFieldDocument(item)) problems.push(`${at}[${i}] must be a filter object`);
+          else checkFilter(item, `${at}[${i}]`, problems);
+        });
+    } else if (key.charAt(0) === "$") problems.push(unsupported(key, at));
+    else if (key === "" || key.split(".").some((part) => part === "" || part.charAt(0) === "$"))
+      problems.push(`"${at}" is not a field path`);
+    else checkCondition(filter[key], at, problems);
+  }
+}
+function unsupported(operator, at) {
+  return `${at}: ${operator} is not supported (supported: ${SUPPORTED_OPERATORS.join(", ")})`;
+}
+function checkCondition(condition, at, problems) {
+  if (!isOperatorObject(condition) || isValueWrapper(condition)) return checkValue(condition, at, problems);
+  for (const operator of keysOf(condition)) {
+    const operand = condition[operator];
+    const here = `${at}.${operator}`;
+    if (operator.charAt(0) !== "$") problems.push(`${at} mixes operators and fields ("${operator}")`);
+    else if (operator === "$eq" || operator === "$ne") checkValue(operand, here, problems);
+    else if (RANGE.indexOf(operator) !== -1) {
+      if (operand === null) continue;
+      if (Array.isArray(operand) || isFieldDocument(operand) && !isValueWrapper(operand))
+        problems.push(`${here} needs a number, string, date, ObjectId, boolean or null`);
+      else checkValue(operand, here, problems);
+    } else if (operator === "$in" || operator === "$nin") {
+      if (!Array.isArray(operand)) problems.push(`${here} needs an array`);
+      else operand.forEach((item, i) => checkValue(item, `${here}[${i}]`, problems));
+    } else if (operator === "$exists") {
+      if (typeof operand !== "boolean") problems.push(`${here} needs true or false`);
+    } else if (operator === "$not") {
+      if (!isOperatorObject(operand) || isValueWrapper(operand))
+        problems.push(`${here} needs an operator object such as {"$gt": 5}`);
+      else checkCondition(operand, here, problems);
+    } else problems.push(unsupported(operator, at));
+  }
+}
+function isValueWrapper(value) {
+  const first = keysOf(value)[0];
+  return VALUE_WRAPPERS.indexOf(first) !== -1 || REFUSED_WRAPPERS.indexOf(first) !== -1;
+}
+function checkValue(value, at, problems) {
+  if (Array.isArray(value)) return value.forEach((item, i) => checkValue(item, `${at}[${i}]`, problems));
+  if (!isFieldDocument(value)) return;
+  const first = keysOf(value)[0];
+  if (first !== void 0 && REFUSED_WRAPPERS.indexOf(first) !== -1)
+    problems.push(`${at}: ${first} values are not supported (no regular expressions, code or min/max keys)`);
+  else if (first !== void 0 && VALUE_WRAPPERS.indexOf(first) !== -1) return;
+  else if (first !== void 0 && first.charAt(0) === "$")
+    problems.push(`${at}: ${first} cannot stand inside a value (name the field by its dotted path instead)`);
+  else for (const key of keysOf(value)) checkValue(value[key], `${at}.${key}`, problems);
+}
+function filterPaths(filter) {
+  const paths = [];
+  const walk = (node) => {
+    for (const key of keysOf(node)) {
+      if (LOGICAL.indexOf(key) !== -1) node[key].forEach(walk);
+      else paths.push(key.split("."));
+    }
+  };
+  walk(filter);
+  return paths;
+}
+var MISSING = {};
+function compileMatch(text2, bson) {
+  let json;
+  try {
+    json = JSON.parse(text2);
+  } catch (error) {
+    throw new MatchFilterError([`not valid JSON (${error instanceof Error ? error.message : String(error)})`]);
+  }
+  const problems = filterProblems(json);
+  if (problems.length > 0) throw new MatchFilterError(problems);
+  const filter = bson.ejson.parse(text2, { relaxed: false });
+  return { test: compileFilter(filter, bson), paths: filterPaths(json) };
+}
+function compileFilter(filter, bson) {
+  const tests = keysOf(filter).map((key) => {
+    if (LOGICAL.indexOf(key) !== -1) {
+      const parts = filter[key].map((item) => compileFilter(item, bson));
+      if (key === "$and") return (d) => parts.every((t) => t(d));
+      if (key === "$or") return (d) => parts.some((t) => t(d));
+      return (d) => !parts.some((t) => t(d));
+    }
+    const path = key.split(".");
+    const condition = compileCondition(filter[key], bson);
+    return (d) => condition(valuesAt(d, path));
+  });
+  return (document) => tests.every((t) => t(document));
+}
+function compileCondition(condition, bson) {
+  if (!isOperatorObject(condition)) return equalsCondition(condition, bson);
+  const parts = keysOf(condition).map((operator) => {
+    const operand = condition[operator];
+    switch (operator) {
+      case "$eq":
+        return equalsCondition(operand, bson);
+      case "$ne": {
+        const equals = equalsCondition(operand, bson);
+        return (c) => !equals(c);
+      }
+      case "$in": {
+        const options = operand.map((item) => equalsCondition(item, bson));
+        return (c) => options.some((o) => o(c));
+      }
+      case "$nin": {
+        const options = operand.map((item) => equalsCondition(item, bson));
+        return (c) => !options.some((o) => o(c));
+      }
+      case "$exists":
+        return operand === true ? (c) => c.some((v) => v !== MISSING) : (c) => c.every((v) => v === MISSING);
+      case "$not": {
+        const inner = compileCondition(operand, bson);
+        return (c) => !inner(c);
+      }
+      default:
+        return rangeCondition(operator, operand, bson);
+    }
+  });
+  return (candidates) => parts.every((p) => p(candidates));
+}
+function equalsCondition(value, bson) {
+  const wanted = value === void 0 ? null : value;
+  return (candidates) => candidates.some((c) => {
+    if (c === MISSING) return wanted === null;
+    if (equalValues(c, wanted, bson)) return true;
+    return Array.isArray(c) && c.some((item) => equalValues(item, wanted, bson));
+  });
+}
+function rangeCondition(operator, operand, bson) {
+  if (operand === null) return operator === "$gte" || operator === "$lte" ? equalsCondition(null, bson) : () => false;
+  const accept = (order) => operator === "$gt" ? order > 0 : operator === "$gte" ? order >= 0 : operator === "$lt" ? order < 0 : order <= 0;
+  const test = (value) => {
+    const order = compareValues(value, operand, bson);
+    return order !== void 0 && accept(order);
+  };
+  return (candidates) => candidates.some((c) => c !== MISSING && (test(c) || Array.isArray(c) && c.some((item) => test(item))));
+}
+function valuesAt(document, path) {
+  const out = [];
+  const walk = (value, i) => {
+    if (i === path.length) {
+      out.push(value === void 0 ? null : value);
+      return;
+    }
+    if (Array.isArray(value)) {
+      if (/^[0-9]+$/.test(path[i]) && Number(path[i]) < value.length) walk(value[Number(path[i])], i + 1);
+      for (const item of value) if (isFieldDocument(item)) walk(item, i);
+    } else if (isFieldDocument(value) && Object.prototype.hasOwnProperty.call(value, path[i]))
+      walk(value[path[i]], i + 1);
+    else out.push(MISSING);
+  };
+  walk(document, 0);
+  return out;
+}
+function numberValue(value, bson) {
+  if (typeof value === "number") return value;
+  const type = bson.bsonType(value);
+  if (type === "Long") return value.toNumber();
+  if (type === "Decimal128") return Number(String(value));
+  return Number(value.valueOf());
+}
+function equalValues(a, b, bson) {
+  return typeRank(a, bson) === typeRank(b, bson) && compareBson(a, b, bson) === 0;
+}
+function compareValues(a, b, bson) {
+  if (typeRank(a, bson) !== typeRank(b, bson)) return void 0;
+  const nanA = isNaNNumber(a, bson);
+  const nanB = isNaNNumber(b, bson);
+  if (nanA || nanB) return nanA && nanB ? 0 : void 0;
+  return compareBson(a, b, bson);
+}
+
+// src/core/capture/capture-options.ts
+var NO_OPTIONS = { exclude: [], mask: [] };
+function pathProblem(path) {
+  const parts = path.split(".");
+  if (parts.some((part) => part === "")) return `"${path}" is not a field path (an empty part)`;
+  if (parts.some((part) => part.charAt(0) === "$")) return `"${path}" is not a field path (a part starts with $)`;
+  if (parts.some((part) => /^[0-9]+$/.test(part)))
+    return `"${path}" names an array position; a path applies to every element of the arrays it crosses, so leave the position out`;
+  if (parts.some((part) => part.indexOf("\0") !== -1)) return `"${path}" holds a NUL character`;
+  if (parts[0] === "_id") return `"${path}" is in the document key _id, which every record carries whole`;
+  return void 0;
+}
+var NO_CAPTURE_OPTIONS = { byNamespace: {} };
+function unreadableCaptureOptions(reason) {
+  return { byNamespace: {}, unreadable: reason };
+}
+var lastRead;
+var captureOptionsParser = (raw, name) => {
+  const text2 = typeof raw === "string" ? raw : JSON.stringify(raw);
+  if (lastRead && lastRead.text === text2 && lastRead.name === name) return lastRead.table;
+  const table = parseCaptureOptions(raw, name);
+  lastRead = { text: text2, name, table };
+  return table;
+};
+function parseCaptureOptions(raw, name) {
+  let value = raw;
+  if (typeof raw === "string") {
+    try {
+      value = JSON.parse(raw);
+    } catch (e) {
+      throw misconfigured(`${name} is not valid JSON`);
+    }
+  }
+  if (!Array.isArray(value)) throw misconfigured(`${name} must be an array of {namespace, exclude, mask, match}`);
+  const byNamespace = {};
+  value.forEach((entry, i) => {
+    const where = `${name}[${i}]`;
+    if (!isFieldDocument(entry) || typeof entry.namespace !== "string" || !/^[^.]+\..+$/.test(entry.namespace))
+      throw misconfigured(`${where} needs a "namespace" such as "app.users"`);
+    const paths = (field) => {
+      const list = entry[field] === void 0 ? [] : entry[field];
+      if (!Array.isArray(list) || list.some((p) => typeof p !== "string" || pathProblem(p) !== void 0))
+        throw misconfigured(`${where}.${field} must be an array of field paths`);
+      return list;
+    };
+    if (entry.match !== void 0 && typeof entry.match !== "string")
+      throw misconfigured(`${where}.match must be the filter's JSON text`);
+    byNamespace[entry.namespace] = {
+      exclude: paths("exclude"),
+      mask: paths("mask"),
+      ...entry.match !== void 0 ? { match: entry.match } : {}
+    };
+  });
+  return { byNamespace };
+}
+function optionsFor(table, db, coll) {
+  return table.byNamespace[`${db}.${coll}`] || table.byNamespace[`${db}.*`] || NO_OPTIONS;
+}
+
+// src/core/stream-format/heartbeat.ts
+var heartbeatSettings = {
+  heartbeatDatabase: setting("HEARTBEAT_DATABASE", databaseName, "streamkap"),
+  heartbeatCollection: setting("HEARTBEAT_COLLECTION", collectionName, "streamkap_heartbeat")
+};
+
+// src/core/capture/state-settings.ts
+var appSettings = {
+  appName: setting("APP_NAME", text, "atlas-kinesis-bridge")
+};
+var outboxSettings = {
+  outboxDatabase: setting("KINESIS_OUTBOX_DATABASE", databaseName, (read) => read(heartbeatSettings.heartbeatDatabase)),
+  outboxCollection: setting("KINESIS_OUTBOX_COLLECTION", collectionName, "kinesis_outbox"),
+  statusCollection: setting("KINESIS_STATUS_COLLECTION", collectionName, "kinesis_status")
+};
+var heartbeatFunctionSettings = { ...appSettings, ...heartbeatSettings, ...outboxSettings };
+
+// src/core/capture/config.ts
+var MAX_SNAPSHOT_PARALLELISM = 16;
+var FIREHOSE_RECORD_LIMIT = 1024e3;
+var captureSettings = {
+  ...appSettings,
+  recordFormat: setting(
+    "KINESIS_RECORD_FORMAT",
+    oneOf(["envelope", "document"]),
+    "envelope"
+  ),
+  arrayEncoding: setting("ARRAY_ENCODING", oneOf(["array", "array_string"]), "array"),
+  nestedDocumentEncoding: setting(
+    "NESTED_DOCUMENT_ENCODING",
+    oneOf(["document", "string"]),
+    "document"
+  ),
+  maxRecordBytes: setting("KINESIS_MAX_RECORD_BYTES", wholeNumber(1024, 10 * 1024 * 1024), FIREHOSE_RECORD_LIMIT),
+  maxAttempts: setting("KINESIS_MAX_ATTEMPTS", wholeNumber(1, 10), 4),
+  baseDelayMs: setting("KINESIS_RETRY_BASE_MS", wholeNumber(1, 1e4), 100),
+  maxDelayMs: setting("KINESIS_RETRY_MAX_MS", wholeNumber(1, 6e4), 2e3),
+  ...heartbeatSettings,
+  ...outboxSettings,
+  signalDatabase: setting("SIGNAL_DATABASE", databaseName, (read) => read(heartbeatSettings.heartbeatDatabase)),
+  signalCollection: setting("SIGNAL_COLLECTION", collectionName, "streamkap_signal"),
+  snapshotChunkSize: setting("SNAPSHOT_CHUNK_SIZE", wholeNumber(1, 500), 500),
+  /** Workers per backfill (a signal's data.parallelism overrides it); see parallel-snapshot.ts. */
+  snapshotParallelism: setting("SNAPSHOT_PARALLELISM", wholeNumber(1, MAX_SNAPSHOT_PARALLELISM), 1),
+  /** Per-collection exclude/mask/match, generated from the capture list (shape-event.ts applies them). */
+  captureOptions: setting("CAPTURE_OPTIONS", captureOptionsParser, NO_CAPTURE_OPTIONS),
+  /** The HMAC key of masked fields (a secret; at least 32 characters). */
+  maskKey: optional("CAPTURE_MASK_KEY", text)
+};
+var kinesisSettings = {
+  streamName: setting("KINESIS_STREAM_NAME", text, "realm"),
+  region: optional("AWS_REGION", awsRegion),
+  accessKeyId: optional("AWS_ACCESS_KEY_ID", text),
+  secretAccessKey: optional("AWS_SECRET_ACCESS_KEY", text),
+  sessionToken: optional("AWS_SESSION_TOKEN", text),
+  endpoint: optional("KINESIS_ENDPOINT", httpUrl)
+};
+var CAPTURE_VALUE_NAMES = settingNames(captureSettings, kinesisSettings);
+var captureDefaults = {
+  heartbeatDatabase: heartbeatSettings.heartbeatDatabase.fallback,
+  heartbeatCollection: heartbeatSettings.heartbeatCollection.fallback,
+  signalCollection: captureSettings.signalCollection.fallback
+};
+function readCaptureConfig(read) {
+  return readSettings(read, captureSettings);
+}
+function readShapingSettings(read) {
+  let captureOptions;
+  try {
+    captureOptions = readSetting(read, captureSettings.captureOptions);
+  } catch (error) {
+    captureOptions = unreadableCaptureOptions(error instanceof Error ? error.message : String(error));
+  }
+  let maskKey;
+  try {
+    maskKey = readSetting(read, captureSettings.maskKey);
+  } catch (e) {
+    maskKey = void 0;
+  }
+  return { captureOptions, maskKey };
+}
+
+// src/core/kinesis/port.ts
+function kinesisEntry(record) {
+  return { Data: Buffer.from(record.data, "utf8").toString("base64"), PartitionKey: record.partitionKey };
+}
+var THROTTLING = /* @__PURE__ */ new Set([
+  "ProvisionedThroughputExceededException",
+  "LimitExceededException",
+  "ThrottlingException",
+  "KMSThrottlingException",
+  "InternalFailure",
+  "InternalFailureException",
+  "ServiceUnavailable"
+]);
+var KinesisError = class extends BridgeError {
+  constructor(code, message, retryable, status) {
+    super(code, `${code}: ${message}`, {
+      kind: retryable ? "unavailable" : code === "Misconfigured" ? "misconfigured" : "refused"
+    });
+    __publicField(this, "status", status);
+    this.name = "KinesisError";
+  }
+  /** Whether the same request may succeed later (throttling, 5xx, network). */
+  get retryable() {
+    return this.kind === "unavailable";
+  }
+};
+function isRetryableErrorCode(code) {
+  return code !== void 0 && THROTTLING.has(code);
+}
+
+// src/adapters/kinesis/sigv4-client.ts
+var import_aws4 = __toESM(require_aws4(), 1);
+var import_url = require("url");
+function createKinesisClient(settings, transport2) {
+  const call = createKinesisCall(settings, transport2);
+  return {
+    putRecord: (entry) => call("PutRecord", { StreamName: settings.streamName, Data: entry.Data, PartitionKey: entry.PartitionKey }),
+    putRecords: (entries) => call("PutRecords", {
+      StreamName: settings.streamName,
+      Records: entries.map((e) => ({ Data: e.Data, PartitionKey: e.PartitionKey }))
+    })
+  };
+}
+function createKinesisCall(settings, transport2) {
+  const endpoint = new import_url.URL(settings.endpoint || `https://kinesis.${settings.region}.amazonaws.com`);
+  return async function call(operation, payload) {
+    const body = JSON.stringify(payload);
+    const request = {
+      host: endpoint.host,
+      path: "/",
+      method: "POST",
+      service: "kinesis",
+      region: settings.region,
+      headers: {
+        "Content-Type": "application/x-amz-json-1.1",
+        "X-Amz-Target": `Kinesis_20131202.${operation}`
+      },
+      body
+    };
+    import_aws4.default.sign(request, {
+      accessKeyId: settings.accessKeyId,
+      secretAccessKey: settings.secretAccessKey,
+      sessionToken: settings.sessionToken
+    });
+    let response;
+    try {
+      response = await transport2.post(
+        `${endpoint.protocol}//${endpoint.host}/`,
+        request.headers,
+        body,
+        settings.timeoutMs
+      );
+    } catch (error) {
+      throw new KinesisError("NetworkError", error instanceof Error ? error.message : String(error), true);
+    }
+    if (response.status === 200) return response.body ? JSON.parse(response.body) : {};
+    let code = `HTTP${response.status}`;
+    let message = response.body.slice(0, 300);
+    try {
+      const parsed = JSON.parse(response.body);
+      if (parsed.__type) code = parsed.__type.split("#").pop();
+      message = parsed.message || parsed.Message || message;
+    } catch (e) {
+    }
+    const retryable = response.status >= 500 || response.status === 429 || isRetryableErrorCode(code);
+    throw new KinesisError(code, message, retryable, response.status);
+  };
+}
+
+// src/core/bson-port.ts
+function makeBsonPort(lib, ejson) {
+  return {
+    lib,
+    ejson,
+    bsonType(value) {
+      if (value === null || typeof value !== "object") return void 0;
+      const tag = value._bsontype;
+      if (typeof tag !== "string") return void 0;
+      return tag === "ObjectID" ? "ObjectId" : tag;
+    }
+  };
+}
+
+// src/core/ports.ts
+function matchedCount(result) {
+  const count = result && result.matchedCount;
+  return typeof count === "number" ? count : 0;
+}
+var consoleLogger = {
+  info: (event) => console.log(JSON.stringify({ level: "info", ...event })),
+  warn: (event) => console.warn(JSON.stringify({ level: "warn", ...event })),
+  error: (event) => console.error(JSON.stringify({ level: "error", ...event }))
+};
+var systemClock = { now: () => Date.now() };
+
+// src/core/retry.ts
+var realSleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+function backoffDelay(retry, policy, random = Math.random) {
+  const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * Math.pow(2, retry));
+  return Math.floor(random() * ceiling);
+}
+
+// src/adapters/app-services/globals.ts
+var DATA_SOURCE_NAME = "mongodb-atlas";
+function atlasDataSource(ctx) {
+  const service = ctx.services.get(DATA_SOURCE_NAME);
+  if (!service)
+    throw new BridgeError(
+      "data_source_missing",
+      `the App Services data source "${DATA_SOURCE_NAME}" is not linked to this app`
+    );
+  return service;
+}
+var RUN_BUDGET_MS = 24e4;
+
+// src/adapters/app-services/capture-state.ts
+function captureStateFromContext(ctx) {
+  const read = (name) => ctx.values.get(name);
+  let config;
+  let configProblem;
+  try {
+    config = readCaptureConfig(read);
+  } catch (error) {
+    config = { ...readCaptureConfig(() => void 0), ...readShapingSettings(read) };
+    configProblem = error instanceof Error ? error.message : String(error);
+  }
+  const dataSource = atlasDataSource(ctx);
+  const outboxDb = dataSource.db(config.outboxDatabase);
+  return {
+    config,
+    configProblem,
+    dataSource,
+    outbox: outboxDb.collection(config.outboxCollection),
+    status: outboxDb.collection(config.statusCollection),
+    heartbeat: dataSource.db(config.heartbeatDatabase).collection(config.heartbeatCollection),
+    signals: dataSource.db(config.signalDatabase).collection(config.signalCollection),
+    bson: makeBsonPort(BSON, EJSON),
+    clock: systemClock,
+    sleep: realSleep,
+    logger: consoleLogger
+  };
+}
+
+// src/adapters/http/node-transport.ts
+var http = __toESM(require("http"), 1);
+var https = __toESM(require("https"), 1);
+var import_url2 = require("url");
+function createNodeTransport(maxSockets = 10) {
+  const agents = {
+    "http:": new http.Agent({ keepAlive: true, maxSockets }),
+    "https:": new https.Agent({ keepAlive: true, maxSockets })
+  };
+  const request = (method, url, headers, body, timeoutMs) => new Promise((resolve, reject) => {
+    const target = new import_url2.URL(url);
+    const client = target.protocol === "https:" ? https : http;
+    const req = client.request(
+      {
+        protocol: target.protocol,
+        hostname: target.hostname,
+        port: target.port,
+        path: target.pathname + target.search,
+        method,
+        headers: body === void 0 ? headers : { ...headers, "Content-Length": String(Buffer.byteLength(body)) },
+        agent: agents[target.protocol]
+      },
+      (res) => {
+        const chunks = [];
+        res.on("data", (chunk) => chunks.push(chunk));
+        res.on("end", () => resolve({ status: res.statusCode || 0, body: Buffer.concat(chunks).toString("utf8") }));
+        res.on("error", reject);
+      }
+    );
+    req.setTimeout(timeoutMs, () => req.destroy(new Error(`no response within ${timeoutMs} ms`)));
+    req.on("error", reject);
+    req.end(body);
+  });
+  return {
+    request,
+    post: (url, headers, body, timeoutMs) => request("POST", url, headers, body, timeoutMs)
+  };
+}
+
+// src/adapters/app-services/transport.ts
+var transport;
+function sharedTransport() {
+  transport = transport || createNodeTransport(25);
+  return transport;
+}
+
+// src/adapters/app-services/capture.ts
+function kinesisFromValues(read) {
+  let values;
+  try {
+    values = readSettings(read, kinesisSettings);
+  } catch (error) {
+    return failingKinesis(error instanceof Error ? error.message : String(error));
+  }
+  const { region, accessKeyId, secretAccessKey } = values;
+  if (region === void 0 || accessKeyId === void 0 || secretAccessKey === void 0) {
+    const missing = [
+      ["AWS_REGION", region],
+      ["AWS_ACCESS_KEY_ID", accessKeyId],
+      ["AWS_SECRET_ACCESS_KEY", secretAccessKey]
+    ].filter(([, v]) => v === void 0).map(([n]) => n);
+    return failingKinesis(`missing values: ${missing.join(", ")}`);
+  }
+  const settings = { ...values, region, accessKeyId, secretAccessKey, timeoutMs: 1e4 };
+  return createKinesisClient(settings, sharedTransport());
+}
+function failingKinesis(reason) {
+  const fail = async () => {
+    throw new KinesisError("Misconfigured", reason, false);
+  };
+  return { putRecord: fail, putRecords: fail };
+}
+function captureDepsFromContext(ctx) {
+  const { configProblem, ...state } = captureStateFromContext(ctx);
+  const kinesis = configProblem === void 0 ? kinesisFromValues((name) => ctx.values.get(name)) : failingKinesis(configProblem);
+  return { ...state, kinesis };
 }
 
 // src/core/id-order.ts
@@ -1954,7 +1681,7 @@ function canonicalEjson(value, bson) {
 }
 var MAX_DEPTH = 200;
 function isUnsafeInteger(value) {
-  return typeof value === "number" && Number.isInteger(value) && !Number.isSafeInteger(value);
+  return typeof value === "number" && isInteger(value) && !isSafeInteger(value);
 }
 function isContainer(value, bson) {
   if (value === null || typeof value !== "object") return false;

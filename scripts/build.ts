@@ -11,13 +11,14 @@
  *   npm run build -- --check       exit 1 and name each generated file, function and report that differs
  *   npm run build -- --allow-empty build even when the capture list names no collection
  */
-import { build, type Plugin } from "esbuild";
+import { build, transform, type Plugin } from "esbuild";
 import { readdirSync, readFileSync, writeFileSync, existsSync } from "node:fs";
 import { basename, dirname, join, relative, resolve, sep } from "node:path";
 import { decodedMappings, TraceMap } from "@jridgewell/trace-mapping";
 import { defineCommand, readCommandLine } from "../src/cli/command-line";
 import {
   BUNDLE_LIMIT_BYTES,
+  bundleLimitFor,
   REPORT_PAGE,
   renderBundleReport,
   withBundleReport,
@@ -46,6 +47,22 @@ const forbidBson: Plugin = {
         { text: `${args.importer} imports "${args.path}"; App Services functions must use the BSON/EJSON globals` },
       ],
     }));
+  },
+};
+
+/**
+ * Third-party code (node_modules: the SigV4 signer and its cache) is bundled minified: it is reviewed
+ * and versioned as its package, not here, and shipping it readable cost every Kinesis function about
+ * 9 KiB. Our own code stays readable, line for line, as review and the App Services log's line numbers need.
+ */
+const minifyThirdParty: Plugin = {
+  name: "minify-third-party",
+  setup(b) {
+    b.onLoad({ filter: /[\\/]node_modules[\\/].*\.c?js$/ }, async (args) => {
+      const source = readFileSync(args.path, "utf8");
+      const { code } = await transform(source, { minify: true, target: "es2018", legalComments: "inline" });
+      return { contents: code, loader: "js" };
+    });
   },
 };
 
@@ -105,7 +122,7 @@ async function esbuildFunction(name: string, repoRoot: string, sourcemap: boolea
     preserveSymlinks: true,
     // "external": the map is returned beside the code, which gets no sourceMappingURL comment.
     ...(sourcemap ? { sourcemap: "external" as const, sourcesContent: false } : {}),
-    plugins: [stripNodePrefix, forbidBson],
+    plugins: [stripNodePrefix, forbidBson, minifyThirdParty],
   });
 }
 
@@ -187,7 +204,7 @@ const buildCommand = defineCommand({
     },
   },
   notes: [
-    `exit codes: 0 built (or in step), 1 a bad capture list, a build error, a function over ${BUNDLE_LIMIT_BYTES / 1024} KiB or (--check) a difference, 2 a usage error.`,
+    `exit codes: 0 built (or in step), 1 a bad capture list, a build error, a function over ${BUNDLE_LIMIT_BYTES / 1024} KiB (or its recorded ceiling, bundle-report.ts) or (--check) a difference, 2 a usage error.`,
   ],
 });
 
@@ -235,12 +252,18 @@ async function main(): Promise<void> {
     console.error(`built files differ from a fresh build of src/functions: ${drifted.join(", ")} (run npm run build)`);
     process.exit(1);
   }
-  const over = bundles.filter((b) => b.fileBytes > BUNDLE_LIMIT_BYTES);
-  if (over.length > 0) {
-    const names = over.map((b) => `functions/${b.name}.js (${(b.fileBytes / 1024).toFixed(1)} KiB)`).join(", ");
-    console.error(`over the ${BUNDLE_LIMIT_BYTES / 1024} KiB a function may hold: ${names}; see ${REPORT_PAGE}`);
+  const sized = (b: BundleContents) => `functions/${b.name}.js (${(b.fileBytes / 1024).toFixed(1)} KiB)`;
+  const overCeiling = bundles.filter((b) => b.fileBytes > bundleLimitFor(b.name));
+  if (overCeiling.length > 0) {
+    const names = overCeiling.map((b) => `${sized(b)}, at most ${bundleLimitFor(b.name) / 1024} KiB`).join("; ");
+    console.error(`over what a function may hold: ${names}; see ${REPORT_PAGE}`);
     process.exit(1);
   }
+  const overBudget = bundles.filter((b) => b.fileBytes > BUNDLE_LIMIT_BYTES);
+  if (overBudget.length > 0)
+    console.error(
+      `warning: over the ${BUNDLE_LIMIT_BYTES / 1024} KiB budget, within their recorded ceilings: ${overBudget.map(sized).join(", ")}; see ${REPORT_PAGE}`,
+    );
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === resolve(import.meta.filename)) {

@@ -9,6 +9,24 @@ export const REPORT_END = "<!-- end of bundle report -->";
 /** App Services has no documented limit on a function's source; ours is for review and cold loads. */
 export const BUNDLE_LIMIT_BYTES = 100 * 1024;
 
+/**
+ * The functions over the budget today, each held at most at its size when it was recorded here: the
+ * build fails if one grows. Lower a ceiling when its function shrinks; remove the entry at 100 KiB
+ * (the bundle test fails on an entry that is no longer needed). Why each is over, and what would
+ * bring it under: docs/capture.md#over-the-budget.
+ */
+export const OVER_BUDGET_CEILINGS: Readonly<Record<string, number>> = {
+  receiveFirehoseDelivery: 131 * 1024,
+  runSnapshot: 113 * 1024,
+};
+
+/** The most a function's file may hold: the budget, or its recorded ceiling. */
+export function bundleLimitFor(name: string): number {
+  return Object.prototype.hasOwnProperty.call(OVER_BUDGET_CEILINGS, name)
+    ? OVER_BUDGET_CEILINGS[name]
+    : BUNDLE_LIMIT_BYTES;
+}
+
 /** One built function: its file's size and the bytes each module (repository path) adds to it. */
 export interface BundleContents {
   readonly name: string;

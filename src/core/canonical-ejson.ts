@@ -1,4 +1,5 @@
 import type { BsonPort } from "./bson-port";
+import { isInteger, isSafeInteger } from "./numbers";
 
 /**
  * Canonical Extended JSON of a value, the one writer every record, outbox entry and key goes
@@ -17,7 +18,7 @@ export function canonicalEjson(value: unknown, bson: BsonPort): string {
 const MAX_DEPTH = 200;
 
 function isUnsafeInteger(value: unknown): value is number {
-  return typeof value === "number" && Number.isInteger(value) && !Number.isSafeInteger(value);
+  return typeof value === "number" && isInteger(value) && !isSafeInteger(value);
 }
 
 /** A plain document or array to walk into (not a BSON value, a Date or a buffer). */

@@ -25,15 +25,10 @@ export const MongoErrorCode = {
   KeyTooLong: 17280,
   /** Not in error_codes.yml: an assertion code ("Resulting document after update is larger than 16777216") of servers before BSONObjectTooLarge took its place. */
   DocumentTooLarge: 17419,
-  // The embedded store's refusals (src/embedded), by name:
-  ConflictingUpdateOperators: 40,
-  EmptyFieldName: 56,
-  InvalidIdField: 53,
-  NotExactValueField: 111,
-  NotSingleValueField: 54,
-  Overflow: 15,
-  PathNotViable: 28,
+  // Only the embedded store's refusals (src/embedded) use these:
   TypeMismatch: 14,
+  NotSingleValueField: 54,
+  NotExactValueField: 111,
 } as const;
 
 /**

@@ -245,7 +245,14 @@ describe("npm run deploy (the Admin API) as a user runs it", { timeout: 180_000 
         .app()
         .deployed.triggers.map((t) => t.name)
         .sort(),
-    ).toEqual(["capture_monitors_reports", "capture_streamkap_streamkap_heartbeat", "emitHeartbeat", "runSnapshot"]);
+    ).toEqual([
+      "capture_monitors_reports",
+      "capture_streamkap_streamkap_heartbeat",
+      "continueSnapshots",
+      "drainOutbox",
+      "emitHeartbeat",
+      "runSnapshot",
+    ]);
     const written = writes().length;
     const again = await deploy("--secrets-file", secretsFile);
     expect(again.code, again.stderr).toBe(0);

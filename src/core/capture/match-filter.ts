@@ -1,6 +1,7 @@
 import type { BsonPort } from "../bson-port";
 import type { Document } from "../ports";
-import { isDate, isFieldDocument, type FieldPath } from "./field-paths";
+import { compareBson, isNaNNumber, typeRank } from "../bson-order";
+import { isFieldDocument, type FieldPath } from "./field-paths";
 import { BridgeError } from "../errors";
 
 /**
@@ -8,9 +9,9 @@ import { BridgeError } from "../errors";
  * App Services (which has no query library). It supports a documented subset with MongoDB's meaning:
  * equality (including embedded documents and arrays, and an array field matching one of its
  * elements), $eq, $ne, $gt, $gte, $lt, $lte, $in, $nin, $exists, $not, and $and, $or, $nor; dotted
- * paths cross arrays. Numbers compare by value whatever their type (int, long, double, decimal);
- * $gt/$gte/$lt/$lte compare numbers, strings, dates, ObjectIds and booleans within their own type,
- * as MongoDB does. Anything else ($regex, $type, $size, $elemMatch, $expr, $where…) is refused when
+ * paths cross arrays. Values compare in MongoDB's BSON order (bson-order.ts, the embedded store's
+ * too): numbers by exact value whatever their type (int, long, double, decimal), strings by UTF-8
+ * bytes; $gt/$gte/$lt/$lte compare within one type bracket, as MongoDB does. Anything else ($regex, $type, $size, $elemMatch, $expr, $where…) is refused when
  * the filter is read, so a filter never means something else here than in MongoDB.
  */
 
@@ -176,7 +177,8 @@ export function compileMatch(text: string, bson: BsonPort): { test: Test; paths:
   }
   const problems = filterProblems(json);
   if (problems.length > 0) throw new MatchFilterError(problems);
-  const filter = bson.ejson.parse(text, { relaxed: true }) as Document;
+  // Not relaxed: a $numberLong beyond 2^53 stays the Int64 it names (relaxed reading rounds it to a double).
+  const filter = bson.ejson.parse(text, { relaxed: false }) as Document;
   return { test: compileFilter(filter, bson), paths: filterPaths(json as Document) };
 }
 
@@ -276,22 +278,6 @@ function valuesAt(document: Document, path: FieldPath): unknown[] {
   return out;
 }
 
-type Kind = "null" | "number" | "string" | "document" | "array" | "objectId" | "boolean" | "date" | "other";
-
-function kindOf(value: unknown, bson: BsonPort): Kind {
-  if (value === null || value === undefined) return "null";
-  if (typeof value === "number") return "number";
-  if (typeof value === "string") return "string";
-  if (typeof value === "boolean") return "boolean";
-  if (Array.isArray(value)) return "array";
-  if (isDate(value)) return "date";
-  const type = bson.bsonType(value);
-  if (type === "Int32" || type === "Double" || type === "Long" || type === "Decimal128") return "number";
-  if (type === "ObjectId" || type === "ObjectID") return "objectId";
-  if (type === undefined && isFieldDocument(value)) return "document";
-  return "other";
-}
-
 /** A number of any BSON type as a JS number (Long and Decimal128 beyond 2^53 lose precision). */
 export function numberValue(value: unknown, bson: BsonPort): number {
   if (typeof value === "number") return value;
@@ -301,84 +287,23 @@ export function numberValue(value: unknown, bson: BsonPort): number {
   return Number((value as { valueOf(): unknown }).valueOf());
 }
 
+/**
+ * Equality as MongoDB's matcher has it: the same type bracket and the same value in its BSON order
+ * (numbers by exact value across Int32, Int64, Double and Decimal128; NaN equals NaN).
+ */
 function equalValues(a: unknown, b: unknown, bson: BsonPort): boolean {
-  const kind = kindOf(a, bson);
-  if (kind !== kindOf(b, bson)) return false;
-  switch (kind) {
-    case "null":
-      return true;
-    case "number": {
-      const x = numberValue(a, bson);
-      const y = numberValue(b, bson);
-      return x === y || (x !== x && y !== y); // NaN equals NaN in MongoDB
-    }
-    case "string":
-    case "boolean":
-      return a === b;
-    case "date":
-      return (a as Date).getTime() === (b as Date).getTime();
-    case "objectId":
-      return hex(a) === hex(b);
-    case "array": {
-      const x = a as unknown[];
-      const y = b as unknown[];
-      return x.length === y.length && x.every((item, i) => equalValues(item, y[i], bson));
-    }
-    case "document": {
-      const x = keysOf(a as Document);
-      const y = keysOf(b as Document);
-      return (
-        x.length === y.length &&
-        x.every((key, i) => key === y[i] && equalValues((a as Document)[key], (b as Document)[key], bson))
-      );
-    }
-    default:
-      return (
-        bson.bsonType(a) === bson.bsonType(b) &&
-        bson.ejson.stringify({ v: a }, { relaxed: false }) === bson.ejson.stringify({ v: b }, { relaxed: false })
-      );
-  }
+  return typeRank(a, bson) === typeRank(b, bson) && compareBson(a, b, bson) === 0;
 }
 
-/** Order of two values of one comparable kind; undefined across kinds (MongoDB's type bracketing). */
+/**
+ * Order of two values in one type bracket, undefined across brackets (MongoDB's type bracketing).
+ * NaN is equal to NaN and otherwise compares to nothing, as the server's comparison match
+ * expressions treat it (so {$lt: 5} does not match NaN, though NaN sorts below every number).
+ */
 function compareValues(a: unknown, b: unknown, bson: BsonPort): number | undefined {
-  const kind = kindOf(a, bson);
-  if (kind !== kindOf(b, bson)) return undefined;
-  switch (kind) {
-    case "number": {
-      const x = numberValue(a, bson);
-      const y = numberValue(b, bson);
-      if (x !== x || y !== y) return x !== x && y !== y ? 0 : undefined;
-      return x < y ? -1 : x > y ? 1 : 0;
-    }
-    case "string":
-      return compareCodePoints(a as string, b as string);
-    case "boolean":
-      return a === b ? 0 : a ? 1 : -1;
-    case "date":
-      return (a as Date).getTime() - (b as Date).getTime();
-    case "objectId":
-      return hex(a) < hex(b) ? -1 : hex(a) > hex(b) ? 1 : 0;
-    default:
-      return undefined;
-  }
-}
-
-function hex(id: unknown): string {
-  return (id as { toHexString(): string }).toHexString().toLowerCase();
-}
-
-/** MongoDB compares strings by their UTF-8 bytes, which is code point order (not UTF-16 unit order). */
-function compareCodePoints(a: string, b: string): number {
-  const n = Math.min(a.length, b.length);
-  for (let i = 0; i < n; i++) {
-    const x = a.charCodeAt(i);
-    const y = b.charCodeAt(i);
-    if (x === y) continue;
-    const surrogate = (c: number) => c >= 0xd800 && c <= 0xdfff;
-    // A surrogate (a code point above U+FFFF) sorts after every other BMP unit.
-    if (surrogate(x) !== surrogate(y)) return surrogate(x) ? 1 : -1;
-    return x < y ? -1 : 1;
-  }
-  return a.length - b.length;
+  if (typeRank(a, bson) !== typeRank(b, bson)) return undefined;
+  const nanA = isNaNNumber(a, bson);
+  const nanB = isNaNNumber(b, bson);
+  if (nanA || nanB) return nanA && nanB ? 0 : undefined;
+  return compareBson(a, b, bson);
 }

@@ -105,6 +105,24 @@ describe("compileMatch: MongoDB's meaning for the supported operators", () => {
       { n: Long.fromString("9007199254740993") },
       true,
     ],
+    // The manual's comparison order is exact beyond 2^53 (the JS numbers these once went through were not).
+    [
+      "a Long beyond 2^53 is not the double next to it",
+      { n: { $numberLong: "9007199254740993" } },
+      { n: new Double(9007199254740992) },
+      false,
+    ],
+    [
+      "$gt tells 2^53 + 1 from 2^53",
+      { n: { $gt: { $numberLong: "9007199254740992" } } },
+      { n: Long.fromString("9007199254740993") },
+      true,
+    ],
+    ["a Decimal128 0.1 is not the double 0.1", { n: { $numberDecimal: "0.1" } }, { n: new Double(0.1) }, false],
+    ["NaN equals NaN", { n: { $numberDouble: "NaN" } }, { n: new Double(NaN) }, true],
+    ["$lt does not match NaN, which sorts below every number", { n: { $lt: 5 } }, { n: new Double(NaN) }, false],
+    ["$gt orders strings by UTF-8 bytes: U+10000 after U+FFFF", { s: { $gt: "\uffff" } }, { s: "\ud800\udc00" }, true],
+    ["$gt compares within a type bracket: a string is not above a number", { n: { $gt: 5 } }, { n: "6" }, false],
   ])("%s", (_name, filter, document, expected) => {
     expect(matches(filter, document)).toBe(expected);
   });
