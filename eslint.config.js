@@ -1,6 +1,7 @@
 // Lints the BUILT App Services functions (functions/*.js) for the App Services runtime: ES2018
 // syntax and built-ins, the features App Services lists as unsupported, and Node 10.18.1 APIs;
-// and the TypeScript sources' borders: what src/core and src/adapters may import. (tsc type-checks.)
+// the TypeScript sources' borders: what src/core and src/adapters may import; and that no function
+// in src/ or scripts/ is over 100 lines. (tsc type-checks.)
 import tsParser from "@typescript-eslint/parser";
 import esx from "eslint-plugin-es-x";
 import n from "eslint-plugin-n";
@@ -83,6 +84,14 @@ const coreBorders = [
 }));
 
 export default [
+  {
+    // No function over 100 lines, blank lines and comments counted: a longer one does several things.
+    files: ["src/**/*.ts", "scripts/**/*.ts"],
+    languageOptions: { parser: tsParser },
+    rules: {
+      "max-lines-per-function": ["error", { max: 100, skipBlankLines: false, skipComments: false, IIFEs: true }],
+    },
+  },
   {
     files: ["src/core/**/*.ts"],
     languageOptions: { parser: tsParser },

@@ -7,8 +7,10 @@
  * functions use the `BSON`/`EJSON` globals.
  *
  *   npm run build                  regenerate triggers/ and the generated values from the capture list, then
- *                                  write functions/*.js and what each holds (docs/capture.md, bundle-report.ts)
- *   npm run build -- --check       exit 1 and name each generated file, function and report that differs
+ *                                  write functions/*.js and what each holds (docs/capture.md, bundle-report.ts),
+ *                                  and record every file it wrote in generated-files.json
+ *   npm run build -- --check       exit 1 and name each generated file that is missing, edited by hand, out of
+ *                                  date, or not as generated-files.json lists it (scripts/generated-files.ts)
  *   npm run build -- --allow-empty build even when the capture list names no collection
  */
 import { build, transform, type Plugin } from "esbuild";
@@ -19,12 +21,22 @@ import { defineCommand, readCommandLine } from "../src/cli/command-line";
 import {
   BUNDLE_LIMIT_BYTES,
   bundleLimitFor,
+  REPORT_END,
   REPORT_PAGE,
+  REPORT_START,
   renderBundleReport,
   withBundleReport,
   type BundleContents,
 } from "./bundle-report";
-import { generateExport } from "./generate-export";
+import { generateExport, generateExportFiles } from "./generate-export";
+import {
+  DOCS_GENERATED,
+  generatedFileProblems,
+  MANIFEST,
+  partOf,
+  recordGenerated,
+  type GeneratedFile,
+} from "./generated-files";
 
 const root = resolve(import.meta.dirname, "..");
 const sourceDir = join(root, "src", "functions");
@@ -191,11 +203,12 @@ const buildCommand = defineCommand({
   command: "npm run build",
   summary:
     "Regenerates triggers/ and the generated values (CAPTURED_NAMESPACES, CAPTURE_OPTIONS, CAPTURE_MASK_KEY) from config/captured-collections.csv, then compiles " +
-    "each src/functions/<name>.ts into functions/<name>.js and writes what each holds into docs/capture.md (commit the result).",
+    "each src/functions/<name>.ts into functions/<name>.js, writes what each holds into docs/capture.md and lists every file it wrote in generated-files.json (commit the result).",
   options: {
     check: {
       type: "boolean",
-      description: "write nothing; exit 1 naming every generated file, function or report that differs",
+      description:
+        "write nothing; exit 1 naming every generated file that is missing, edited by hand, out of date or not as generated-files.json lists it",
     },
     "allow-empty": {
       type: "boolean",
@@ -209,49 +222,83 @@ const buildCommand = defineCommand({
 });
 
 /**
- * Writes the bundle report into its page, or (`check`) says whether it differs. Without the page or
- * its markers a build warns and goes on: the report documents the functions, it never holds up a build
- * or a deploy; `--check` and the bundle test count it as a difference.
+ * Writes the bundle report into its page. Without the page or its markers a build warns and goes on:
+ * the report documents the functions, it never holds up a build or a deploy; `--check` and the
+ * bundle test count it as a difference.
  */
-function writeReport(bundles: readonly BundleContents[], check: boolean): string | undefined {
+function writeReport(bundles: readonly BundleContents[]): void {
   let page: string;
   try {
     page = reportPageFor(bundles);
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
-    if (check) return `the bundle report (${reason})`;
     console.warn(`warning: ${reason}; the bundle report was not written`);
-    return undefined;
+    return;
   }
-  if (readFileSync(join(root, REPORT_PAGE), "utf8") === page) return undefined;
-  if (check) return `the bundle report in ${REPORT_PAGE}`;
-  writeFileSync(join(root, REPORT_PAGE), page);
-  return undefined;
+  if (readFileSync(join(root, REPORT_PAGE), "utf8") !== page) writeFileSync(join(root, REPORT_PAGE), page);
+}
+
+/** Everything the build writes, as it would write it now: the export files, the functions, the bundle report. */
+export function buildOutputs(
+  exportFiles: ReadonlyMap<string, string>,
+  bundles: readonly BuiltBundle[],
+): GeneratedFile[] {
+  const by = "npm run build";
+  const report = { start: REPORT_START, end: REPORT_END };
+  return [
+    ...[...exportFiles].map(([path, content]) => ({ path, by, content }) as const),
+    ...bundles.map((bundle) => ({ path: `functions/${bundle.name}.js`, by, content: bundle.code }) as const),
+    {
+      path: REPORT_PAGE,
+      by,
+      part: report,
+      // The part exactly as withBundleReport writes it into the page (between the markers).
+      content: partOf(withBundleReport(report.start + report.end, renderBundleReport(bundles)), report) as string,
+    },
+  ];
+}
+
+type BuiltBundle = BundleContents & { code: string };
+
+/** `--check`: writes nothing; names every generated file that differs from the manifest or from a fresh build. */
+async function checkBuild(): Promise<BuiltBundle[]> {
+  let exportFiles: Map<string, string>;
+  try {
+    exportFiles = generateExportFiles();
+  } catch (error) {
+    console.error(error instanceof Error ? error.message : String(error));
+    process.exit(1);
+  }
+  const bundles = await bundleAllFunctions();
+  const problems = generatedFileProblems(root, [...buildOutputs(exportFiles, bundles), ...DOCS_GENERATED]);
+  if (problems.length > 0) {
+    console.error(
+      `generated files differ from ${MANIFEST} or a fresh build:\n${problems.map((p) => `  ${p}`).join("\n")}`,
+    );
+    process.exit(1);
+  }
+  return bundles;
+}
+
+/** Writes the export files, the functions and the bundle report, and records them in the manifest. */
+async function writeBuild(allowEmpty: boolean): Promise<BuiltBundle[]> {
+  const generated = generateExport({ check: false, allowEmpty });
+  if (generated !== 0) process.exit(generated);
+  const bundles = await bundleAllFunctions();
+  for (const { name, code, fileBytes } of bundles) {
+    const target = join(outDir, `${name}.js`);
+    // Unchanged files are not rewritten, so a build never disturbs a reader of an up-to-date tree.
+    if (!existsSync(target) || readFileSync(target, "utf8") !== code) writeFileSync(target, code);
+    console.log(`functions/${name}.js  ${(fileBytes / 1024).toFixed(1)} KiB`);
+  }
+  writeReport(bundles);
+  recordGenerated(root, "npm run build", buildOutputs(generateExportFiles(), bundles));
+  return bundles;
 }
 
 async function main(): Promise<void> {
   const { values } = readCommandLine(buildCommand);
-  const check = values.check;
-  const generated = generateExport({ check, allowEmpty: values["allow-empty"] });
-  if (generated !== 0) process.exit(generated);
-  const bundles = await bundleAllFunctions();
-  const drifted: string[] = [];
-  for (const { name, code, fileBytes } of bundles) {
-    const target = join(outDir, `${name}.js`);
-    if (check) {
-      if (!existsSync(target) || readFileSync(target, "utf8") !== code) drifted.push(name);
-    } else {
-      // Unchanged files are not rewritten, so a build never disturbs a reader of an up-to-date tree.
-      if (!existsSync(target) || readFileSync(target, "utf8") !== code) writeFileSync(target, code);
-      console.log(`functions/${name}.js  ${(fileBytes / 1024).toFixed(1)} KiB`);
-    }
-  }
-  const report = writeReport(bundles, check);
-  if (report) drifted.push(report);
-  if (drifted.length > 0) {
-    console.error(`built files differ from a fresh build of src/functions: ${drifted.join(", ")} (run npm run build)`);
-    process.exit(1);
-  }
+  const bundles = values.check ? await checkBuild() : await writeBuild(values["allow-empty"]);
   const sized = (b: BundleContents) => `functions/${b.name}.js (${(b.fileBytes / 1024).toFixed(1)} KiB)`;
   const overCeiling = bundles.filter((b) => b.fileBytes > bundleLimitFor(b.name));
   if (overCeiling.length > 0) {

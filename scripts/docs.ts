@@ -1,7 +1,8 @@
 /**
- * `npm run docs`: regenerates docs/configuration.md's reference from the settings tables, then checks
- * the documentation (links, anchors, tables, the code's references to it). `--check` changes nothing
- * and fails when the page is out of date; test/build/docs.test.ts runs the same checks.
+ * `npm run docs`: regenerates docs/configuration.md's reference from the settings tables and records
+ * it in generated-files.json (scripts/generated-files.ts), then checks the documentation (links,
+ * anchors, tables, the code's references to it). `--check` changes nothing and fails when the page is
+ * out of date or not as recorded; test/build/docs.test.ts runs the same checks.
  */
 import { readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
@@ -9,6 +10,7 @@ import { defineCommand, readCommandLine } from "../src/cli/command-line";
 import { createProgress } from "../src/cli/progress";
 import { checkCodeReferences, checkPages } from "./docs/check-links";
 import { renderConfigurationReference, withReference } from "./docs/configuration";
+import { DOCS_GENERATED, generatedFileProblems, MANIFEST, recordGenerated } from "./generated-files";
 
 const root = resolve(import.meta.dirname, "..");
 export const CONFIGURATION_PAGE = "docs/configuration.md";
@@ -42,6 +44,11 @@ async function main(): Promise<number> {
   } else {
     writeFileSync(path, current);
     console.log(`${CONFIGURATION_PAGE} regenerated`);
+  }
+  if (!values.check) recordGenerated(root, "npm run docs", DOCS_GENERATED);
+  else if (current === page && generatedFileProblems(root, DOCS_GENERATED, { only: true }).length > 0) {
+    console.error(`${MANIFEST} does not record ${CONFIGURATION_PAGE} as it is: run npm run docs`);
+    code = 1;
   }
   progress.step("checking links, anchors, tables and the code's references");
   const problems = [...checkPages(root), ...checkCodeReferences(root)];

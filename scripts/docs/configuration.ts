@@ -283,7 +283,13 @@ export async function renderConfigurationReference(root = ROOT): Promise<string>
     lines.push(
       `| ${[`\`${name}\``, "none", SETTING_MEANINGS[name], readers(name, values, commands)].map(cell).join(" | ")} |`,
     );
-  lines.push("", "## Secrets", "", "The App Services values that come from a secret (create each before a push):", "");
+  lines.push(
+    "",
+    "## Secrets",
+    "",
+    "The App Services values that come from a secret (`npm run deploy` creates each from `--secrets-file` or an environment variable of its name; with a CLI push, create each first, [Deploying](deploying.md#what-to-have)):",
+    "",
+  );
   lines.push("| secret | value | when |", "| --- | --- | --- |");
   const secrets = [...values.values()].filter((v) => v.secret).map((v) => [v.secret!, v.name, "always"]);
   // The mask key's value references its secret only while a collection masks (npm run build writes it).

@@ -44,7 +44,7 @@ export const SETTING_MEANINGS: Readonly<Record<string, string>> = {
   KINESIS_RETRY_MAX_MS: "the longest backoff between attempts",
   KINESIS_OUTBOX_DATABASE: "database of the outbox and status collections",
   KINESIS_OUTBOX_COLLECTION:
-    "events whose put failed, waiting in order for the heartbeat's drain ([the outbox](capture.md#failures-and-the-outbox))",
+    "events whose put failed, waiting in order for `drainOutbox` ([the outbox](capture.md#failures-and-the-outbox))",
   KINESIS_STATUS_COLLECTION:
     "per app, the newest heartbeat put on the stream (`<app>:heartbeatOnStream`) and the capture check's findings (`<app>:captureHealth`)",
   SIGNAL_DATABASE: "database of the signal collection",
@@ -97,5 +97,5 @@ export const SETTING_MEANINGS: Readonly<Record<string, string>> = {
 
   // Read outside the tables
   MONGODB_URI:
-    "the cluster (a secret: never logged); without it the server and `npm start` use the embedded store, `npm run status` and `npm run replay-firehose-backup` need `--data`, and the Lambda answers 500",
+    "the cluster (a secret: never logged); without it `npm run serve` and `npm start` use the embedded store, `node build/webhook-server.cjs` refuses to start (unless `--embedded` or `--data <dir>` asks for the embedded store), `npm run status` and `npm run replay-firehose-backup` need `--data`, and the Lambda answers 500",
 };

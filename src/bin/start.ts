@@ -5,7 +5,14 @@
  * webhook endpoint, and the webhook writes them into monitors.firehose. Options: `npm start -- --help`.
  */
 import { join, resolve } from "node:path";
-import { defineCommand, oneOfOption, positiveNumber, runCommand, UsageError } from "../cli/command-line";
+import {
+  defineCommand,
+  oneOfOption,
+  positiveNumber,
+  runCommand,
+  UsageError,
+  type OptionValues,
+} from "../cli/command-line";
 import { fromSetting, keepStoreOption } from "../cli/environment";
 import { kinesisSettings } from "../core/capture/config";
 import { openDataFolderToWrite, type DataFolder } from "../embedded/data-folder";
@@ -95,6 +102,79 @@ function progress(c: PipelineCounts, landedBefore: number): string {
 }
 
 runCommand(startCommand, async ({ values }) => {
+  const options = readOptions(values);
+  const { folder, demo, pipeline } = await startRun(options);
+  const landedBefore = (await pipeline.snapshotCounts()).upserted;
+  console.log(
+    `Webhook endpoint ${pipeline.runtime.endpointUrl}/firehose; sensor at ${options.rate} readings/s into monitors.reports${options.events ? ` (${options.events} readings)` : ""}`,
+  );
+  demo?.attach(pipeline);
+  const startedAt = Date.now();
+  const sensor = pipeline.startSensor(options.rate, options.events);
+  const stopTicker = startTicker(pipeline, landedBefore, process.stdout.isTTY === true);
+  let stopping = false;
+
+  const shutdown = async (code: number) => {
+    if (stopping) return;
+    stopping = true;
+    stopTicker();
+    await pipeline.stop();
+    await folder?.close();
+    await demo?.stop();
+    process.exit(code);
+  };
+  // Ctrl-C: what was done so far, checked against the sources; readings still on their way are named, not failed.
+  const interrupted = async (signal: string, code: number) => {
+    if (stopping) return;
+    stopTicker();
+    const savedIn = folder ? options.data : undefined;
+    console.log(
+      await describeInterruption(pipeline, new Set(sensor.insertedAt.keys()), {
+        signal,
+        startedAt,
+        landedBefore,
+        savedIn,
+      }),
+    );
+    await shutdown(code);
+  };
+  process.on("SIGINT", () => void interrupted("Ctrl-C (SIGINT)", 130));
+  process.on("SIGTERM", () => void interrupted("SIGTERM", 143));
+
+  const { events } = options;
+  if (events === undefined) return; // run until Ctrl-C
+  if (demo) {
+    await shutdown((await runSuspendDemo(demo, pipeline, events, stopTicker)) ? 0 : 1);
+    return;
+  }
+  await sensor.finished;
+  const exact = await checkRun(pipeline, new Set(sensor.insertedAt.keys()), {
+    events,
+    landedBefore,
+    timeoutMs: 120_000 + (events / options.rate) * 2000,
+    stopTicker,
+    savedIn: folder ? options.data : undefined,
+  });
+  await shutdown(exact ? 0 : 1);
+});
+
+/** The command line's values, checked and with their defaults: every UsageError comes from here, before anything starts. */
+interface StartOptions {
+  readonly events: number | undefined;
+  readonly suspendCapture: boolean;
+  readonly rate: number;
+  readonly interval: number;
+  readonly engine: "kinesalite" | "kinesis-local";
+  readonly kinesisLatencyMs: number | undefined;
+  readonly gzip: boolean;
+  readonly mongodbUri: string | undefined;
+  /** --data: the data folder to keep the store in. */
+  readonly data: string | undefined;
+  /** --secrets, when given (then the file must exist). */
+  readonly secrets: string | undefined;
+}
+
+function readOptions(values: OptionValues<typeof startCommand.options>): StartOptions {
   const events = values.events === undefined ? undefined : Math.floor(positiveNumber("events", values.events));
   const suspendCapture = values["suspend-capture"] === true;
   if (suspendCapture && events === undefined)
@@ -111,112 +191,108 @@ runCommand(startCommand, async ({ values }) => {
   const gzip = !values["no-gzip"];
   const mongodbUri = process.env.MONGODB_URI;
   if (mongodbUri && values.data) throw new UsageError("MONGODB_URI is set and --data is given: use one");
+  return {
+    events,
+    suspendCapture,
+    rate,
+    interval,
+    engine,
+    kinesisLatencyMs,
+    gzip,
+    mongodbUri,
+    data: values.data,
+    secrets: values.secrets,
+  };
+}
 
+/**
+ * Reads the secrets, opens the data folder, says what runs, and starts the demo's Admin API (with
+ * --suspend-capture) and the pipeline; if the pipeline does not start, closes what was opened.
+ */
+async function startRun(
+  options: StartOptions,
+): Promise<{ folder: DataFolder | undefined; demo: SuspendCaptureDemo | undefined; pipeline: Pipeline }> {
   const root = resolve(import.meta.dirname, "..", "..");
   const stateDir = join(root, ".local");
   // Read before anything starts: a file that cannot be read stops the run, naming it.
-  const secretsFile = values.secrets ?? LOCAL_SECRETS_FILE;
-  const secrets = readLocalSecrets(root, secretsFile, { required: values.secrets !== undefined });
+  const secretsFile = options.secrets ?? LOCAL_SECRETS_FILE;
+  const secrets = readLocalSecrets(root, secretsFile, { required: options.secrets !== undefined });
   // With AWS credentials (and a region or endpoint) in the environment, an existing stream is used.
   const externalKinesis = externalKinesisFromEnv(process.env);
-  const folder: DataFolder | undefined = values.data
-    ? openDataFolderToWrite(values.data, { command: "npm start" })
+  const folder: DataFolder | undefined = options.data
+    ? openDataFolderToWrite(options.data, { command: "npm start" })
     : undefined;
+  const { mongodbUri, engine, interval, gzip } = options;
   console.log(
     `Starting: ${mongodbUri ? "MongoDB from MONGODB_URI" : (folder?.store.description ?? "embedded store (in memory)")}, ` +
       `${externalKinesis ? `stream ${externalKinesis.streamName} ${externalKinesis.endpoint ? `at ${externalKinesis.endpoint}` : `in ${externalKinesis.region} (AWS)`}` : `${engine} on loopback`}, ` +
       `functions from functions/, ${Object.keys(secrets).length > 0 ? `secrets from ${secretsFile}` : "no secrets"}, ` +
       `Firehose buffer ${interval} ms${gzip ? ", gzip" : ""}; logs in .local/`,
   );
-  const demo = suspendCapture ? await SuspendCaptureDemo.start() : undefined;
-  let pipeline: Pipeline;
+  const demo = options.suspendCapture ? await SuspendCaptureDemo.start() : undefined;
   try {
-    pipeline = await Pipeline.start({
+    const pipeline = await Pipeline.start({
       root,
       stateDir,
       ...(demo ? { values: demo.values, scheduleEveryMs: DEMO_HEARTBEAT_EVERY_MS } : {}),
       bufferIntervalMs: interval,
       gzip,
       engine,
-      kinesisLatencyMs,
+      kinesisLatencyMs: options.kinesisLatencyMs,
       mongodbUri,
       store: folder?.store,
       externalKinesis,
       secrets,
     });
+    return { folder, demo, pipeline };
   } catch (error) {
     await folder?.close();
     await demo?.stop();
     throw error;
   }
-  const landedBefore = (await pipeline.snapshotCounts()).upserted;
-  console.log(
-    `Webhook endpoint ${pipeline.runtime.endpointUrl}/firehose; sensor at ${rate} readings/s into monitors.reports${events ? ` (${events} readings)` : ""}`,
+}
+
+/** The summary of a run stopped by a signal: this run's readings checked against their sources. */
+async function describeInterruption(
+  pipeline: Pipeline,
+  ids: ReadonlySet<string>,
+  run: { signal: string; startedAt: number; landedBefore: number; savedIn: string | undefined },
+): Promise<string> {
+  const counts = await pipeline.snapshotCounts();
+  const result = await pipeline.verify(ids);
+  const seconds = ((Date.now() - run.startedAt) / 1000).toFixed(0);
+  return (
+    `Stopped by ${run.signal} after ${seconds} s: ${counts.inserted} readings inserted, ${counts.put} put, ${counts.outboxed} outboxed, ` +
+    `${counts.delivered} delivered, ${result.landed - run.landedBefore} landed (${result.expected - result.missing.length} of this run's, ` +
+    `${result.different.length} different, ${result.extra.length} extra), ${result.missing.length} still on their way; ` +
+    `${counts.deadLettered} dead-lettered, ${counts.backedUp} backed up, ${counts.retried} Firehose retries, outbox ${counts.outboxDepth}; ` +
+    `heartbeats ${counts.heartbeatsPut} put, ${counts.heartbeatsDelivered} delivered${run.savedIn ? `; store saved in ${run.savedIn}` : ""}`
   );
-  demo?.attach(pipeline);
-  const startedAt = Date.now();
-  const sensor = pipeline.startSensor(rate, events);
-  const tty = process.stdout.isTTY === true;
-  let stopping = false;
-  const stopTicker = startTicker(pipeline, landedBefore, tty);
+}
 
-  const shutdown = async (code: number) => {
-    if (stopping) return;
-    stopping = true;
-    stopTicker();
-    await pipeline.stop();
-    await folder?.close();
-    await demo?.stop();
-    process.exit(code);
-  };
-  // Ctrl-C: what was done so far, checked against the sources; readings still on their way are named, not failed.
-  const interrupted = async (signal: string, code: number) => {
-    if (stopping) return;
-    stopTicker();
-    const counts = await pipeline.snapshotCounts();
-    const result = await pipeline.verify(new Set(sensor.insertedAt.keys()));
-    const seconds = ((Date.now() - startedAt) / 1000).toFixed(0);
-    console.log(
-      `Stopped by ${signal} after ${seconds} s: ${counts.inserted} readings inserted, ${counts.put} put, ${counts.outboxed} outboxed, ` +
-        `${counts.delivered} delivered, ${result.landed - landedBefore} landed (${result.expected - result.missing.length} of this run's, ` +
-        `${result.different.length} different, ${result.extra.length} extra), ${result.missing.length} still on their way; ` +
-        `${counts.deadLettered} dead-lettered, ${counts.backedUp} backed up, ${counts.retried} Firehose retries, outbox ${counts.outboxDepth}; ` +
-        `heartbeats ${counts.heartbeatsPut} put, ${counts.heartbeatsDelivered} delivered${folder ? `; store saved in ${values.data}` : ""}`,
-    );
-    await shutdown(code);
-  };
-  process.on("SIGINT", () => void interrupted("Ctrl-C (SIGINT)", 130));
-  process.on("SIGTERM", () => void interrupted("SIGTERM", 143));
-
-  if (events === undefined) return; // run until Ctrl-C
-  if (demo) {
-    const healed = await demo.run(events);
-    stopTicker();
-    for (const line of describeHeal(healed)) console.log(line);
-    const counts = await pipeline.snapshotCounts();
-    const r = healed.verify;
-    console.log(
-      `${healed.exact ? "OK" : "FAILED"}: ${counts.inserted} inserted, ${healed.gapDeleted.length} deleted, ${r.sources} in the source, ${r.landed} in the mirror, ` +
-        `${r.missing.length} missing, ${r.different.length} different, ${r.extra.length} extra, ${counts.deadLettered} dead-lettered, outbox ${counts.outboxDepth}`,
-    );
-    if (!healed.exact) {
-      for (const id of r.missing.slice(0, 5)) console.log(`  missing ${id}`);
-      for (const id of r.different.slice(0, 5)) console.log(`  different ${id}`);
-      for (const id of r.extra.slice(0, 5)) console.log(`  extra ${id}`);
-    }
-    await shutdown(healed.exact ? 0 : 1);
-    return;
+/** `--suspend-capture`: runs the demo over `events` readings and prints how the capture healed; true when the mirror is exact. */
+async function runSuspendDemo(
+  demo: SuspendCaptureDemo,
+  pipeline: Pipeline,
+  events: number,
+  stopTicker: () => void,
+): Promise<boolean> {
+  const healed = await demo.run(events);
+  stopTicker();
+  for (const line of describeHeal(healed)) console.log(line);
+  const counts = await pipeline.snapshotCounts();
+  const r = healed.verify;
+  console.log(
+    `${healed.exact ? "OK" : "FAILED"}: ${counts.inserted} inserted, ${healed.gapDeleted.length} deleted, ${r.sources} in the source, ${r.landed} in the mirror, ` +
+      `${r.missing.length} missing, ${r.different.length} different, ${r.extra.length} extra, ${counts.deadLettered} dead-lettered, outbox ${counts.outboxDepth}`,
+  );
+  if (!healed.exact) {
+    for (const id of r.missing.slice(0, 5)) console.log(`  missing ${id}`);
+    for (const id of r.different.slice(0, 5)) console.log(`  different ${id}`);
+    for (const id of r.extra.slice(0, 5)) console.log(`  extra ${id}`);
   }
-  await sensor.finished;
-  const exact = await checkRun(pipeline, new Set(sensor.insertedAt.keys()), {
-    events,
-    landedBefore,
-    timeoutMs: 120_000 + (events / rate) * 2000,
-    stopTicker,
-    savedIn: folder ? values.data : undefined,
-  });
-  await shutdown(exact ? 0 : 1);
-});
+  return healed.exact;
+}
 
 /**
  * Prints the progress line (in place on a terminal, every 2 s otherwise) and, on a line of its own,

@@ -63,7 +63,9 @@ describe("heartbeatFromContext: the heartbeat's settings and its handoff", () =>
 
   it("a bad value of its own fails the run, naming the value, rather than beating where nobody looks", () => {
     const { context } = contextWith({ HEARTBEAT_DATABASE: "$bad" });
-    expect(() => heartbeatFromContext(context)).toThrow(/^HEARTBEAT_DATABASE "\$bad" is not a valid database name: it holds "\$"/);
+    expect(() => heartbeatFromContext(context)).toThrow(
+      /^HEARTBEAT_DATABASE "\$bad" is not a valid database name: it holds "\$"/,
+    );
   });
 
   it(`calls ${CAPTURE_CHECK_FUNCTION} with the time in milliseconds and the depth, and ignores a result that is no report`, async () => {

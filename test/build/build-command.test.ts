@@ -12,7 +12,7 @@ afterAll(() => copies.forEach((dir) => rmSync(dir, { recursive: true, force: tru
 function repositoryCopy(list: string): string {
   const dir = mkdtempSync(join(tmpdir(), "akb-build-"));
   copies.push(dir);
-  for (const entry of ["src", "scripts", "config", "docs", "functions", "triggers", "values", "package.json", "tsconfig.json"])
+  for (const entry of ["src", "scripts", "config", "docs", "functions", "triggers", "values", "generated-files.json", "package.json", "tsconfig.json"])
     cpSync(join(repository, entry), join(dir, entry), { recursive: true });
   symlinkSync(join(repository, "node_modules"), join(dir, "node_modules"));
   writeFileSync(join(dir, "config/captured-collections.csv"), list);
@@ -55,7 +55,7 @@ describe("npm run build and the capture list, as a user runs it", { timeout: 120
     expect(built.stderr).toContain("warning: docs/capture.md is missing: the build writes what each function holds there");
     const checked = build(dir, "--check");
     expect(checked.status).toBe(1);
-    expect(checked.stderr).toContain("the bundle report (docs/capture.md is missing");
+    expect(checked.stderr).toContain("docs/capture.md: missing (restore the page: npm run build writes only its generated part)");
   });
 
   it("a header line is refused with its line number", () => {

@@ -77,7 +77,7 @@ describe("the canary through the local pipeline", { timeout: 120_000 }, () => {
     expect(report.failedHop).toBe("record on the stream");
     expect(report.hops[0]).toMatchObject({ state: "reached", detail: "it put the record in the outbox" });
     expect(report.hops[1].detail).toMatch(
-      /^not within \d+\.\d s: the record is in the outbox \(streamkap\.kinesis_outbox\), not on the stream: .*ResourceNotFoundException.*; the heartbeat's drain retries it every minute$/,
+      /^not within \d+\.\d s: the record is in the outbox \(streamkap\.kinesis_outbox\), not on the stream: .*ResourceNotFoundException.*; drainOutbox retries it every minute$/,
     );
   });
 

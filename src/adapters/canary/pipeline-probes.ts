@@ -51,7 +51,7 @@ export function createPipelineProbes(world: CanaryWorld, id: string): CanaryProb
         return {
           waiting:
             `the record is in the outbox (${world.outbox.db}.${world.outbox.coll}), not on the stream: ` +
-            `${String(outboxed.lastError || "no error recorded")}; the heartbeat's drain retries it every minute`,
+            `${String(outboxed.lastError || "no error recorded")}; drainOutbox retries it every minute`,
         };
       return onStream;
     },

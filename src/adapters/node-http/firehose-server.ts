@@ -12,8 +12,8 @@ import { readHeartbeatAges } from "../../core/firehose/heartbeat-ages";
 import { receiveFirehoseDelivery, type FirehoseDeliveryDeps } from "../../core/firehose/receive-delivery";
 import { setupFailureResponse } from "../../core/firehose/protocol/response";
 import { InflightBudget } from "./inflight-budget";
-import { createConnectionGate, send } from "./connection-gate";
-import { createMetricsRoute } from "./metrics-route";
+import { createConnectionGate, send, type ConnectionGate } from "./connection-gate";
+import { createMetricsRoute, type MetricsRoute } from "./metrics-route";
 import { readBody } from "./read-body";
 import { effectiveLimits, type ServerLimits } from "./server-settings";
 
@@ -53,118 +53,160 @@ export interface FirehoseServer {
 export function createFirehoseServer(options: FirehoseServerOptions): FirehoseServer {
   const limits = effectiveLimits(options.limits);
   const budget = new InflightBudget(limits.maxInflightBytes);
-  const connections = createConnectionGate(limits);
-  const metrics = options.metrics
-    ? createMetricsRoute(options.metrics.token, () => budget.bytes(), {
-        read: () => readHeartbeatAges(options.deps.dataSource, options.deps.config.routing, options.deps.clock.now()),
-        logger: options.deps.logger,
-      })
-    : undefined;
-  const deps = withObserver(options.deps, metrics && metrics.observer);
-  let draining = false;
-  let active = 0;
-  let idle: (() => void) | undefined;
-
+  const metrics = options.metrics ? createMetrics(options, options.metrics.token, budget) : undefined;
+  const serving: Serving = {
+    deps: withObserver(options.deps, metrics && metrics.observer),
+    store: options.store,
+    budget,
+    connections: createConnectionGate(limits),
+    metrics,
+    draining: false,
+    active: 0,
+    idle: undefined,
+  };
   const server = createServer(
     {
       headersTimeout: limits.headersTimeoutMs,
       requestTimeout: limits.requestTimeoutMs,
       connectionsCheckingInterval: limits.checkIntervalMs,
     },
-    (req, res) => {
-      // A request pipelined behind a refused one: never run, never logged (its connection is closing).
-      if (connections.refused(req.socket)) return;
-      if (req.method === "GET" && (req.url === "/healthz" || req.url === "/health")) return answerHealth(res);
-      if (metrics && metrics.handle(req, res)) return;
-      const head: DeliveryHead = { method: req.method || "", headers: req.headers };
-      const admission = admitDelivery(head, deps.config, { requireRequestId: true, draining, budget });
-      if (!admission.ok) return connections.answerAndClose(req, res, refuseDelivery(head, admission.error, deps));
-      const admitted = admission.value;
-      active++;
-      receive(req, res, head, admitted)
-        .catch((error) => {
-          if (!res.headersSent) send(res, setupFailureResponse(req.headers, error, deps), true);
-        })
-        .finally(() => {
-          if (admitted.reservation) budget.release(admitted.reservation);
-          active--;
-          if (active === 0 && idle) idle();
-        });
-    },
+    (req, res) => handleRequest(serving, req, res),
   );
   // Counted here rather than by server.maxConnections, so refused connections leave the count at once.
-  server.on("connection", connections.admit);
+  server.on("connection", serving.connections.admit);
   server.keepAliveTimeout = 5_000;
   // A connection that neither sends nor receives for this long is closed (slow or stalled clients).
   server.setTimeout(limits.idleTimeoutMs, (socket) => socket.destroy());
-
-  async function receive(
-    req: IncomingMessage,
-    res: ServerResponse,
-    head: DeliveryHead,
-    admitted: AdmittedDelivery,
-  ): Promise<void> {
-    const { reservation } = admitted;
-    // A body without Content-Length reserves what it reads as it reads it.
-    const grows = admitted.declaredBytes === undefined && reservation !== undefined;
-    const body = await readBody(req, deps.config.maxBodyBytes, (bytes) =>
-      grows ? budget.grow(reservation, bytes) : true,
-    );
-    if (body === "aborted") {
-      deps.logger.warn({
-        msg: "firehose delivery",
-        requestId: admitted.requestId,
-        outcome: "client aborted the request",
-      });
-      return;
-    }
-    if (!Buffer.isBuffer(body)) {
-      connections.answerAndClose(req, res, refuseDelivery(head, body, deps, { bodyRead: "partly" }));
-      return;
-    }
-    send(res, await receiveFirehoseDelivery({ method: head.method, headers: head.headers, body }, deps), false);
-  }
-
-  function answerHealth(res: ServerResponse): void {
-    const input = { config: () => deps.config, draining, atBudget: budget.refusing(), store: () => options.store };
-    checkHealth(input, deps.logger).then((health) =>
-      send(
-        res,
-        healthResponse(health, {
-          store: options.store.description,
-          inFlight: active,
-          inflightBytes: budget.bytes(),
-        }),
-        false,
-      ),
-    );
-  }
-
   return {
     server,
-    listen(port, host) {
-      return new Promise((resolve, reject) => {
-        server.once("error", reject);
-        server.listen(port, host, () => {
-          server.off("error", reject);
-          resolve((server.address() as AddressInfo).port);
-        });
-      });
-    },
-    async stop() {
-      draining = true;
-      server.closeIdleConnections();
-      // The listener stays open while deliveries finish, so health checks see "draining" and new
-      // deliveries get 503 (Firehose retries them elsewhere or later) instead of a refused connection.
-      if (active > 0) await new Promise<void>((resolve) => (idle = resolve));
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      server.closeAllConnections();
-      await closed;
-    },
-    inFlight: () => active,
+    listen: (port, host) => listen(server, port, host),
+    stop: () => stopGracefully(server, serving),
+    inFlight: () => serving.active,
     inflightBytes: () => budget.bytes(),
-    connections: () => connections.counts(),
+    connections: () => serving.connections.counts(),
   };
+}
+
+/** What one server's request handling shares: its parts, and whether it drains and what is in flight. */
+interface Serving {
+  readonly deps: FirehoseDeliveryDeps;
+  readonly store: StoreProbe;
+  readonly budget: InflightBudget;
+  readonly connections: ConnectionGate;
+  readonly metrics: MetricsRoute | undefined;
+  draining: boolean;
+  /** Deliveries being read or processed. */
+  active: number;
+  /** Called when the last delivery in flight has finished, while stopping. */
+  idle: (() => void) | undefined;
+}
+
+/** The metrics route, reading the capture's liveness from the store the deliveries go to. */
+function createMetrics(
+  options: FirehoseServerOptions,
+  token: string | undefined,
+  budget: InflightBudget,
+): MetricsRoute {
+  const { deps } = options;
+  return createMetricsRoute(token, () => budget.bytes(), {
+    read: () => readHeartbeatAges(deps.dataSource, deps.config.routing, deps.clock.now()),
+    logger: deps.logger,
+  });
+}
+
+/** Routes one request: health, metrics, or (any other method and path) a delivery, admitted before its body is read. */
+function handleRequest(serving: Serving, req: IncomingMessage, res: ServerResponse): void {
+  const { deps, connections, budget } = serving;
+  // A request pipelined behind a refused one: never run, never logged (its connection is closing).
+  if (connections.refused(req.socket)) return;
+  if (req.method === "GET" && (req.url === "/healthz" || req.url === "/health")) return answerHealth(serving, res);
+  if (serving.metrics && serving.metrics.handle(req, res)) return;
+  const head: DeliveryHead = { method: req.method || "", headers: req.headers };
+  const admission = admitDelivery(head, deps.config, { requireRequestId: true, draining: serving.draining, budget });
+  if (!admission.ok) return connections.answerAndClose(req, res, refuseDelivery(head, admission.error, deps));
+  const admitted = admission.value;
+  serving.active++;
+  receive(serving, req, res, head, admitted)
+    .catch((error) => {
+      if (!res.headersSent) send(res, setupFailureResponse(req.headers, error, deps), true);
+    })
+    .finally(() => {
+      if (admitted.reservation) budget.release(admitted.reservation);
+      serving.active--;
+      if (serving.active === 0 && serving.idle) serving.idle();
+    });
+}
+
+/** Reads an admitted delivery's body within its reservation and answers with what the core made of it. */
+async function receive(
+  serving: Serving,
+  req: IncomingMessage,
+  res: ServerResponse,
+  head: DeliveryHead,
+  admitted: AdmittedDelivery,
+): Promise<void> {
+  const { deps, budget } = serving;
+  const { reservation } = admitted;
+  // A body without Content-Length reserves what it reads as it reads it.
+  const grows = admitted.declaredBytes === undefined && reservation !== undefined;
+  const body = await readBody(req, deps.config.maxBodyBytes, (bytes) =>
+    grows ? budget.grow(reservation, bytes) : true,
+  );
+  if (body === "aborted") {
+    deps.logger.warn({
+      msg: "firehose delivery",
+      requestId: admitted.requestId,
+      outcome: "client aborted the request",
+    });
+    return;
+  }
+  if (!Buffer.isBuffer(body)) {
+    serving.connections.answerAndClose(req, res, refuseDelivery(head, body, deps, { bodyRead: "partly" }));
+    return;
+  }
+  send(res, await receiveFirehoseDelivery({ method: head.method, headers: head.headers, body }, deps), false);
+}
+
+function answerHealth(serving: Serving, res: ServerResponse): void {
+  const { deps, budget, store } = serving;
+  const input = {
+    config: () => deps.config,
+    draining: serving.draining,
+    atBudget: budget.refusing(),
+    store: () => store,
+  };
+  checkHealth(input, deps.logger).then((health) =>
+    send(
+      res,
+      healthResponse(health, {
+        store: store.description,
+        inFlight: serving.active,
+        inflightBytes: budget.bytes(),
+      }),
+      false,
+    ),
+  );
+}
+
+function listen(server: Server, port: number, host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, host, () => {
+      server.off("error", reject);
+      resolve((server.address() as AddressInfo).port);
+    });
+  });
+}
+
+async function stopGracefully(server: Server, serving: Serving): Promise<void> {
+  serving.draining = true;
+  server.closeIdleConnections();
+  // The listener stays open while deliveries finish, so health checks see "draining" and new
+  // deliveries get 503 (Firehose retries them elsewhere or later) instead of a refused connection.
+  if (serving.active > 0) await new Promise<void>((resolve) => (serving.idle = resolve));
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  server.closeAllConnections();
+  await closed;
 }
 
 /** The host's deps with the metrics route's observer beside any the caller gave. */

@@ -421,7 +421,7 @@ function snapshotFindings(snapshot: DeploymentStatus["snapshots"][number], now: 
     findings.push({
       level: "warning",
       what: `snapshot ${snapshot.id}`,
-      detail: `running but no progress for ${formatDuration(since)}: is the heartbeat continuing it?`,
+      detail: `running but no progress for ${formatDuration(since)}: is the continueSnapshots trigger running?`,
     });
   return findings;
 }
