@@ -7,7 +7,7 @@ import type { KinesisEmulator } from "../src/local/kinesis-emulator";
 import { emulatorClient } from "./harness";
 import { nodeBson } from "../src/adapters/bson/node-bson";
 import { readCaptureConfig } from "../src/core/capture/config";
-import { buildKinesisRecord } from "../src/core/capture/envelope";
+import { buildKinesisRecord } from "../src/core/capture/publish/kinesis-record";
 
 export interface EmulatorRates {
   putRecordPerSecond: number;

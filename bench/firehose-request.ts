@@ -1,5 +1,5 @@
 import { EJSON, ObjectId } from "bson";
-import type { FirehoseDeliveryRequest } from "../src/core/firehose/request";
+import type { FirehoseDeliveryRequest } from "../src/core/firehose/protocol/request";
 import { BENCH_ACCESS_KEY } from "./harness";
 
 const LONG_INTEGER = "<int64>";

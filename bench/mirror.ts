@@ -6,9 +6,9 @@
 import { EJSON, ObjectId, Timestamp } from "bson";
 import { nodeBson } from "../src/adapters/bson/node-bson";
 import { readCaptureConfig } from "../src/core/capture/config";
-import { buildKinesisRecord, type ChangeEvent } from "../src/core/capture/envelope";
+import { buildKinesisRecord, type ChangeEvent } from "../src/core/capture/publish/kinesis-record";
 import { receiveFirehoseDelivery } from "../src/core/firehose/receive-delivery";
-import type { FirehoseDeliveryRequest } from "../src/core/firehose/request";
+import type { FirehoseDeliveryRequest } from "../src/core/firehose/protocol/request";
 import { EmbeddedStore } from "../src/embedded/store";
 import { deliveryRequest, readingDocument } from "./firehose-request";
 import { embeddedWebhookDeps, timeInRotation } from "./harness";

@@ -7,7 +7,7 @@
  */
 import { EJSON, ObjectId, Timestamp } from "bson";
 import { receiveFirehoseDelivery } from "../src/core/firehose/receive-delivery";
-import type { FirehoseDeliveryRequest } from "../src/core/firehose/request";
+import type { FirehoseDeliveryRequest } from "../src/core/firehose/protocol/request";
 import { EmbeddedStore } from "../src/embedded/store";
 import { deliveryRequest, readingDocument } from "./firehose-request";
 import { embeddedWebhookDeps, timeInRotation } from "./harness";

@@ -224,7 +224,7 @@ var json = (raw, name) => {
   }
 };
 
-// src/core/firehose/routing.ts
+// src/core/stream-format/captured-namespaces.ts
 var capturedParser = (raw, name) => {
   const list = typeof raw === "string" && !raw.trim().startsWith("[") ? raw.split(",").map((s2) => s2.trim()).filter(Boolean) : json(raw, name);
   if (!Array.isArray(list) || !list.every((item) => typeof item === "string")) {
@@ -232,8 +232,9 @@ var capturedParser = (raw, name) => {
   }
   return new Set(list);
 };
+var capturedNamespacesSetting = setting("CAPTURED_NAMESPACES", capturedParser, () => /* @__PURE__ */ new Set());
 
-// src/core/capture/health-config.ts
+// src/core/capture/health/health-config.ts
 var ADMIN_API_DEFAULT_URL = "https://services.cloud.mongodb.com/api/admin/v3.0";
 var DEFAULT_STALL_AFTER_MS = 45e3;
 var captureHealthSettings = {
@@ -247,14 +248,14 @@ var captureHealthSettings = {
   autoResume: setting("CAPTURE_AUTO_RESUME", flag, false),
   stallAfterMs: setting("CAPTURE_STALL_AFTER_MS", wholeNumber(1e3, 36e5), DEFAULT_STALL_AFTER_MS),
   /** Which namespaces are captured (generated from the capture list): what a reconcile re-reads. */
-  captured: setting("CAPTURED_NAMESPACES", capturedParser, () => /* @__PURE__ */ new Set())
+  captured: capturedNamespacesSetting
 };
 var CAPTURE_HEALTH_VALUE_NAMES = settingNames(captureHealthSettings);
 function readCaptureHealthConfig(read) {
   return readSettings(read, captureHealthSettings);
 }
 
-// src/core/capture/trigger-admin.ts
+// src/core/capture/health/trigger-admin.ts
 var AdminApiError = class extends Error {
   constructor(kind, message, status, errorCode) {
     super(message);
@@ -551,7 +552,7 @@ function makeBsonPort(lib, ejson) {
   };
 }
 
-// src/core/capture/field-paths.ts
+// src/core/capture/shaping/field-paths.ts
 function isFieldDocument(value) {
   if (value === null || typeof value !== "object" || Array.isArray(value) || isDate(value)) return false;
   return typeof value._bsontype !== "string" && !ArrayBuffer.isView(value);
@@ -596,7 +597,7 @@ var RANK_OF_TAG = {
   DBPointer: TYPE_RANK.dbPointer
 };
 
-// src/core/capture/capture-options.ts
+// src/core/capture/shaping/capture-options.ts
 function pathProblem(path) {
   const parts = path.split(".");
   if (parts.some((part) => part === "")) return `"${path}" is not a field path (an empty part)`;
@@ -905,13 +906,13 @@ function describeArguments(args) {
   return text2.length > 200 ? `${text2.slice(0, 200)}…` : text2;
 }
 
-// src/core/capture/capture-list.ts
+// src/core/capture/shaping/capture-list.ts
 var import_crypto = require("crypto");
 
 // node_modules/csv-parse/lib/api/index.js
 var O = { utf8: Buffer.from([239, 187, 191]), utf16le: Buffer.from([255, 254]) };
 
-// src/core/capture/capture-list.ts
+// src/core/capture/shaping/capture-list.ts
 var WHOLE_DATABASE = "*";
 function captureTriggerName(db, coll) {
   const plain = coll === WHOLE_DATABASE ? `capture_${db}` : `capture_${db}_${coll}`;
@@ -921,7 +922,7 @@ function captureTriggerName(db, coll) {
   return `${safe.slice(0, 55)}_${hash}`;
 }
 
-// src/core/capture/heal-steps.ts
+// src/core/capture/health/heal-steps.ts
 function reconcileSignal(collections) {
   return { type: "execute-snapshot", data: { "data-collections": collections, reconcile: true } };
 }
@@ -1001,10 +1002,10 @@ function adminApiSteps(ctx, kind) {
   return [`Check that ${ctx.adminApiUrl} is reachable from App Services; the next heartbeat tries again`];
 }
 
-// src/core/capture/heartbeat-on-stream.ts
+// src/core/capture/publish/put-status.ts
 var heartbeatOnStreamId = (app) => `${app}:heartbeatOnStream`;
 
-// src/core/capture/trigger-signals.ts
+// src/core/capture/health/trigger-signals.ts
 function judgeTrigger(e) {
   var _a;
   const evidence = [];
@@ -1058,7 +1059,7 @@ function describeAdminError(error) {
   return error instanceof AdminApiError ? `${error.kind}: ${error.message}` : describeError(error);
 }
 
-// src/core/capture/capture-health.ts
+// src/core/capture/health/capture-health.ts
 var captureHealthId = (app) => `${app}:captureHealth`;
 var CAPTURE_FUNCTION = "publishChangeToKinesis";
 var SNAPSHOT_FUNCTION = "runSnapshot";
@@ -1410,7 +1411,7 @@ function seconds(ms) {
   return ms < 12e4 ? `${Math.round(ms / 1e3)} s` : `${(ms / 6e4).toFixed(1)} min`;
 }
 
-// src/core/capture/heartbeat.ts
+// src/core/capture/health/heartbeat.ts
 async function readCaptureCheckHandoff(deps) {
   const beat = await deps.heartbeat.findOne({ _id: deps.config.appName });
   return {

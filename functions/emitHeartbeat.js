@@ -225,19 +225,19 @@ function summaryOf(result) {
   return report;
 }
 
-// src/core/capture/heartbeat.ts
+// src/core/capture/publish/put-status.ts
+var lastSuccessfulPutId = (app) => `${app}:lastSuccessfulPut`;
+
+// src/core/capture/health/heartbeat.ts
 async function emitHeartbeat(deps) {
   const started = deps.clock.now();
   const at = new Date(started);
   const app = deps.config.appName;
   const outboxDepth = await countMatching(deps.outbox);
-  const last = await deps.status.findOne({ _id: `${app}:lastSuccessfulPut` });
+  const last = await deps.status.findOne({ _id: lastSuccessfulPutId(app) });
   const previous = deps.checkCapture ? await deps.heartbeat.findOne({ _id: app }) : null;
-  await deps.heartbeat.updateOne(
-    { _id: app },
-    { $set: { app, at, outboxDepth, lastSuccessfulPutAt: last ? last.at : null } },
-    { upsert: true }
-  );
+  const beat = { app, at, outboxDepth, lastSuccessfulPutAt: last ? last.at : null };
+  await deps.heartbeat.updateOne({ _id: app }, { $set: beat }, { upsert: true });
   let capture;
   if (deps.checkCapture) {
     const heartbeatWrittenAt = previous && previous.at instanceof Date ? previous.at : null;

@@ -376,7 +376,7 @@ var httpUrl = (raw, name) => {
   return value;
 };
 
-// src/core/capture/field-paths.ts
+// src/core/capture/shaping/field-paths.ts
 function isFieldDocument(value) {
   if (value === null || typeof value !== "object" || Array.isArray(value) || isDate(value)) return false;
   return typeof value._bsontype !== "string" && !ArrayBuffer.isView(value);
@@ -911,7 +911,7 @@ function compareMagnitudes(a, b) {
   return a.digits < b.digits ? -1 : a.digits > b.digits ? 1 : 0;
 }
 
-// src/core/capture/match-filter.ts
+// src/core/capture/shaping/match-filter.ts
 var SUPPORTED_OPERATORS = [
   "$eq",
   "$ne",
@@ -1145,7 +1145,7 @@ function compareValues(a, b, bson) {
   return compareBson(a, b, bson);
 }
 
-// src/core/capture/capture-options.ts
+// src/core/capture/shaping/capture-options.ts
 var NO_OPTIONS = { exclude: [], mask: [] };
 function pathProblem(path) {
   const parts = path.split(".");
@@ -1565,8 +1565,9 @@ function withDoubles(value, bson, depth) {
   return out;
 }
 
-// src/core/capture/heartbeat-on-stream.ts
+// src/core/capture/publish/put-status.ts
 var heartbeatOnStreamId = (app) => `${app}:heartbeatOnStream`;
+var lastSuccessfulPutId = (app) => `${app}:lastSuccessfulPut`;
 async function recordHeartbeatOnStream(status, app, heartbeatAt, now) {
   await status.updateOne(
     { _id: heartbeatOnStreamId(app) },
@@ -1575,7 +1576,7 @@ async function recordHeartbeatOnStream(status, app, heartbeatAt, now) {
   );
 }
 
-// src/core/capture/partition-key.ts
+// src/core/capture/publish/partition-key.ts
 var import_crypto = require("crypto");
 var MAX_PARTITION_KEY = 256;
 function partitionKeyFor(id, bson) {
@@ -1588,10 +1589,10 @@ function partitionKeyFor(id, bson) {
   return key;
 }
 
-// src/core/producer-extras.ts
+// src/core/stream-format/record-field.ts
 var PRODUCER_EXTRAS_FIELD = "_akb";
 
-// src/core/capture/envelope.ts
+// src/core/capture/publish/kinesis-record.ts
 var RecordTooLargeError = class extends BridgeError {
   constructor(bytes, limit) {
     super("record_too_large", `record is ${bytes} bytes even without its documents, above the ${limit}-byte limit`);
@@ -1604,24 +1605,24 @@ function buildKinesisRecord(event, config, bson) {
   const documentKey = event.documentKey || { _id: null };
   const partitionKey = partitionKeyFor(documentKey._id, bson);
   const keyBytes = Buffer.byteLength(partitionKey, "utf8");
-  const forms = config.recordFormat === "document" ? documentForms(event) : envelopeForms(event);
+  const forms = config.recordFormat === "document" ? documentForms(event) : changeEventForms(event);
   let last = 0;
   for (const form of forms) {
-    const step = config.recordFormat === "document" ? documentStep(event, documentKey, form) : envelopeStep(event, documentKey, form);
+    const step = config.recordFormat === "document" ? documentStep(event, documentKey, form) : changeEventStep(event, documentKey, form);
     const data = serialise(step.value, step.encode, config, bson);
     last = Buffer.byteLength(data, "utf8") + keyBytes;
     if (last <= config.maxRecordBytes) return { partitionKey, data, degraded: step.degraded, bytes: last };
   }
   throw new RecordTooLargeError(last, config.maxRecordBytes);
 }
-var ENVELOPE_ENCODE = ["fullDocument", "fullDocumentBeforeChange", "updateDescription"];
-function envelopeForms(event) {
+var CHANGE_EVENT_ENCODE = ["fullDocument", "fullDocumentBeforeChange", "updateDescription"];
+function changeEventForms(event) {
   const forms = ["whole"];
   if (event.updateDescription != null || event.fullDocumentBeforeChange != null) forms.push("without extras");
   if (event.fullDocument != null) forms.push("without document");
   return forms;
 }
-function envelopeStep(event, documentKey, form) {
+function changeEventStep(event, documentKey, form) {
   const value = {};
   if (event._id !== void 0) value._id = event._id;
   value.operationType = event.operationType;
@@ -1644,7 +1645,7 @@ function envelopeStep(event, documentKey, form) {
   if (degraded.length > 0) value[PRODUCER_EXTRAS_FIELD] = { ...producerExtras || {}, degraded };
   else if (producerExtras && Object.keys(producerExtras).length > 0)
     value[PRODUCER_EXTRAS_FIELD] = { ...producerExtras };
-  return { value, encode: ENVELOPE_ENCODE, degraded };
+  return { value, encode: CHANGE_EVENT_ENCODE, degraded };
 }
 function documentForms(event) {
   return event.operationType === "delete" || event.fullDocument == null ? ["whole"] : ["whole", "key only"];
@@ -1690,7 +1691,7 @@ function encodeValue(value, config) {
   return value;
 }
 
-// src/core/capture/outbox.ts
+// src/core/capture/outbox/outbox.ts
 async function enqueue(outbox, entry) {
   const replacement = { ...entry, shaping: entry.shaping || "applied" };
   await outbox.bulkWrite(
@@ -1707,7 +1708,7 @@ function syntheticOutboxId(prefix, now, random = Math.random) {
   return `${prefix}:${now.toString(16).padStart(12, "0")}:${Math.floor(random() * 4294967295).toString(16)}`;
 }
 
-// src/core/capture/mask-value.ts
+// src/core/capture/shaping/mask-value.ts
 var import_crypto2 = require("crypto");
 var MIN_MASK_KEY_LENGTH = 32;
 function maskValue(value, key, bson) {
@@ -1738,7 +1739,7 @@ function numberText(value, type, bson) {
   return n === 0 ? "0" : String(n);
 }
 
-// src/core/capture/shape-event.ts
+// src/core/capture/shaping/shape-event.ts
 var compiled = /* @__PURE__ */ new WeakMap();
 function shapingFor(db, coll, config, bson) {
   const table = config.captureOptions;
@@ -1824,7 +1825,7 @@ function applyEdits(event, edits) {
   return out;
 }
 
-// src/core/capture/publish-change.ts
+// src/core/capture/publish/publish-change.ts
 async function publishChangeToKinesis(captured, deps) {
   const { config, bson, logger } = deps;
   const parking = parkingFor(captured, deps);
@@ -1939,7 +1940,7 @@ function resumeTokenId(event) {
 }
 async function recordSuccessfulPut(deps) {
   await deps.status.updateOne(
-    { _id: `${deps.config.appName}:lastSuccessfulPut` },
+    { _id: lastSuccessfulPutId(deps.config.appName) },
     { $set: { at: new Date(deps.clock.now()) } },
     { upsert: true }
   );

@@ -232,7 +232,7 @@ var heartbeatSettings = {
   heartbeatCollection: setting("HEARTBEAT_COLLECTION", collectionName, "streamkap_heartbeat")
 };
 
-// src/core/firehose/routing.ts
+// src/core/firehose/apply/routing.ts
 function buildRouting(settings, defaultTarget) {
   const namespaceMap = /* @__PURE__ */ new Map();
   const map = settings.namespaceMap || {};
@@ -293,13 +293,6 @@ var namespaceMapParser = (raw, name) => {
   }
   return out;
 };
-var capturedParser = (raw, name) => {
-  const list = typeof raw === "string" && !raw.trim().startsWith("[") ? raw.split(",").map((s) => s.trim()).filter(Boolean) : json(raw, name);
-  if (!Array.isArray(list) || !list.every((item) => typeof item === "string")) {
-    throw new BridgeError("setting_invalid", `${name} must be a list of "db.collection" names`);
-  }
-  return new Set(list);
-};
 var templateParser = (raw, name) => {
   if (raw === "default") return void 0;
   if (typeof raw !== "string" || !isNamespace(raw) || !/\{(db|coll)\}/.test(raw)) {
@@ -359,6 +352,16 @@ function splitNamespace(text2) {
   return { db: text2.slice(0, dot), coll: text2.slice(dot + 1) };
 }
 
+// src/core/stream-format/captured-namespaces.ts
+var capturedParser = (raw, name) => {
+  const list = typeof raw === "string" && !raw.trim().startsWith("[") ? raw.split(",").map((s) => s.trim()).filter(Boolean) : json(raw, name);
+  if (!Array.isArray(list) || !list.every((item) => typeof item === "string")) {
+    throw new BridgeError("setting_invalid", `${name} must be a list of "db.collection" names`);
+  }
+  return new Set(list);
+};
+var capturedNamespacesSetting = setting("CAPTURED_NAMESPACES", capturedParser, () => /* @__PURE__ */ new Set());
+
 // src/core/firehose/config.ts
 var FIREHOSE_MAX_BODY_BYTES = 64 * 1024 * 1024;
 var firehoseSettings = {
@@ -373,7 +376,7 @@ var firehoseSettings = {
   firehoseHeartbeatCollection: setting("FIREHOSE_HEARTBEAT_COLLECTION", collectionName, "firehose_heartbeats"),
   namespaceMap: optional("FIREHOSE_NAMESPACE_MAP", namespaceMapParser),
   unmappedTemplate: setting("FIREHOSE_UNMAPPED_TARGET", templateParser, void 0),
-  captured: setting("CAPTURED_NAMESPACES", capturedParser, () => /* @__PURE__ */ new Set()),
+  captured: capturedNamespacesSetting,
   ...heartbeatSettings
 };
 var FIREHOSE_VALUE_NAMES = settingNames(firehoseSettings);
@@ -399,161 +402,6 @@ function readFirehoseConfig(read, maxBodyBytes = FIREHOSE_MAX_BODY_BYTES) {
     maxBodyBytes,
     routing: buildRouting(values, { db: values.database, coll: values.collection })
   };
-}
-
-// src/core/firehose/access-key.ts
-var import_crypto = require("crypto");
-function constantTimeMatch(presented, accepted) {
-  const presentedDigest = (0, import_crypto.createHash)("sha256").update(presented, "utf8").digest();
-  let matched = 0;
-  for (const secret of accepted) {
-    const digest = (0, import_crypto.createHash)("sha256").update(secret, "utf8").digest();
-    let difference = 0;
-    for (let i = 0; i < digest.length; i++) difference |= digest[i] ^ presentedDigest[i];
-    matched |= difference === 0 ? 1 : 0;
-  }
-  return matched === 1;
-}
-
-// src/core/firehose/delivery-report.ts
-var NO_RECORDS = { stored: 0, dead_lettered: 0, empty: 0, superseded: 0, stale: 0 };
-
-// src/core/firehose/request.ts
-var import_zlib = require("zlib");
-function headerLookup(headers) {
-  const byLowerName = /* @__PURE__ */ new Map();
-  if (headers && typeof headers === "object") {
-    for (const name of Object.keys(headers)) {
-      const raw = headers[name];
-      const value = Array.isArray(raw) ? raw[0] : raw;
-      if (typeof value === "string" && !byLowerName.has(name.toLowerCase())) byLowerName.set(name.toLowerCase(), value);
-    }
-  }
-  return (name) => byLowerName.get(name.toLowerCase());
-}
-async function decodeContent(body, contentEncoding, maxBytes) {
-  const encoding = (contentEncoding || "").trim().toLowerCase();
-  const bytes = Buffer.isBuffer(body) ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
-  if (bytes.length > maxBytes) throw toError(tooLarge(bytes.length, maxBytes, "received"));
-  if (encoding === "" || encoding === "identity") return bytes;
-  if (encoding !== "gzip") {
-    throw new BridgeError(
-      "content_encoding_unsupported",
-      `unsupported Content-Encoding "${encoding.slice(0, 40)}"; only gzip is accepted`
-    );
-  }
-  return gunzipBounded(bytes, maxBytes);
-}
-function gunzipBounded(input, maxBytes) {
-  return new Promise((resolve, reject) => {
-    const gunzip = (0, import_zlib.createGunzip)();
-    const chunks = [];
-    let total = 0;
-    let settled = false;
-    gunzip.on("data", (chunk) => {
-      if (settled) return;
-      total += chunk.length;
-      if (total > maxBytes) {
-        settled = true;
-        gunzip.destroy();
-        reject(toError(tooLarge(total, maxBytes, "decompressed (at least)")));
-        return;
-      }
-      chunks.push(chunk);
-    });
-    gunzip.on("error", (error) => {
-      if (settled) return;
-      settled = true;
-      reject(new BridgeError("gzip_invalid", `gzip body cannot be decompressed: ${error.message}`));
-    });
-    gunzip.on("end", () => {
-      if (settled) return;
-      settled = true;
-      resolve(Buffer.concat(chunks, total));
-    });
-    gunzip.end(input);
-  });
-}
-function tooLarge(size, maxBytes, what) {
-  return failure(
-    "body_too_large",
-    `request body is ${size} bytes ${what}, above this host's limit of ${maxBytes}; lower the delivery stream's buffering size`
-  );
-}
-function parseDeliveryBody(text2) {
-  let parsed;
-  try {
-    parsed = JSON.parse(text2);
-  } catch (e) {
-    throw new BridgeError("body_invalid", "body is not valid JSON");
-  }
-  if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) {
-    throw new BridgeError("body_invalid");
-  }
-  const body = parsed;
-  if (typeof body.requestId !== "string" || body.requestId.length === 0) {
-    throw new BridgeError("body_invalid", "body.requestId must be a non-empty string");
-  }
-  if (!Array.isArray(body.records)) throw new BridgeError("body_invalid", "body.records must be an array");
-  if (body.timestamp !== void 0 && typeof body.timestamp !== "number") {
-    throw new BridgeError("body_invalid", "body.timestamp must be a number of milliseconds");
-  }
-  return {
-    requestId: body.requestId,
-    timestamp: body.timestamp,
-    records: body.records
-  };
-}
-
-// src/core/firehose/response.ts
-var MAX_ERROR_MESSAGE = 8192;
-function firehoseResponse(status, requestId, timestamp, errorMessage) {
-  const body = errorMessage === void 0 ? { requestId, timestamp } : { requestId, timestamp, errorMessage: errorMessage.slice(0, MAX_ERROR_MESSAGE) };
-  return { status, headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) };
-}
-function setupFailureResponse(headers, error, deps, startedAt = deps.clock.now()) {
-  const requestId = headerLookup(headers)("x-amz-firehose-request-id") || "";
-  const reason = asBridgeError(error, "setup_failed");
-  deps.logger.error({
-    msg: "firehose receiver set-up failed",
-    requestId,
-    code: reason.code,
-    error: describeError(error)
-  });
-  const message = reason === error ? `${ERRORS.setup_failed.message}: ${reason.message}; retry` : `${reason.message}; retry`;
-  const now = deps.clock.now();
-  const answer = firehoseResponse(statusForKind[reason.kind], requestId, now, message);
-  if (deps.observer)
-    deps.observer.delivered({ status: answer.status, durationMs: now - startedAt, bodyBytes: 0, records: NO_RECORDS });
-  return answer;
-}
-
-// src/core/firehose/admit-delivery.ts
-function admitDelivery(head, config, options) {
-  if (options.draining) return failed(failure("draining"));
-  if (config.accessKeys.length === 0) return failed(failure("access_key_not_configured"));
-  if ((head.method || "").toUpperCase() !== "POST") return failed(failure("method_not_post"));
-  const header = headerLookup(head.headers);
-  const presentedKey = header("x-amz-firehose-access-key");
-  if (presentedKey === void 0 || !constantTimeMatch(presentedKey, config.accessKeys))
-    return failed(failure("access_key_invalid"));
-  const requestId = header("x-amz-firehose-request-id") || "";
-  if (options.requireRequestId && requestId === "") return failed(failure("request_id_missing"));
-  const declaredBytes = declaredLength(header("content-length"));
-  if (declaredBytes !== void 0 && declaredBytes > config.maxBodyBytes)
-    return failed(tooLarge(declaredBytes, config.maxBodyBytes, "declared"));
-  let reservation;
-  if (options.budget) {
-    reservation = options.budget.reserve(deliveryCost(declaredBytes, header("content-encoding"), config.maxBodyBytes));
-    if (!reservation) return failed(failure("inflight_budget"));
-  }
-  return ok({ requestId, declaredBytes, reservation });
-}
-function deliveryCost(declaredBytes, contentEncoding, maxBodyBytes) {
-  return (declaredBytes || 0) + (/gzip/i.test(contentEncoding || "") ? maxBodyBytes : 0);
-}
-function declaredLength(value) {
-  return value !== void 0 && /^\s*\d+\s*$/.test(value) ? Number(value) : void 0;
 }
 
 // src/core/chunk.ts
@@ -1277,7 +1125,7 @@ function setOwn(object, key, value) {
   else object[key] = value;
 }
 
-// src/core/firehose/dead-letter-reasons.ts
+// src/core/firehose/dead-letters/dead-letter-reasons.ts
 var DEAD_LETTER_REASONS = {
   no_data: "record has no base64 string in data",
   not_base64: "data is not valid base64",
@@ -1321,7 +1169,7 @@ function isRefusal(value) {
   return value.kind === "refused";
 }
 
-// src/core/firehose/decode-record.ts
+// src/core/firehose/protocol/decode-record.ts
 function writeRecordData(data, index, target, offset) {
   if (typeof data !== "string") return rejected(index, "no_data", data);
   if (data.length === 0) return { kind: "empty", index };
@@ -1732,7 +1580,7 @@ function matchesId(value, id, key, bson) {
   return idKey(value, bson) === key;
 }
 
-// src/core/firehose/document-limits.ts
+// src/core/firehose/apply/document-limits.ts
 var MAX_DOCUMENT_BYTES = 16 * 1024 * 1024;
 var MAX_NESTING = 100;
 var SIZE_CHECK_FROM_BYTES = 2 * 1024 * 1024;
@@ -1864,7 +1712,7 @@ function utf8Length(text2) {
   return Buffer.byteLength(text2, "utf8");
 }
 
-// src/core/firehose/envelope-position.ts
+// src/core/firehose/apply/position-field.ts
 var POSITION_FIELD = "_akb";
 var POSITION_PATH = `${POSITION_FIELD}.pos`;
 var NO_POSITION = Object.freeze({ [POSITION_PATH]: Object.freeze({ $exists: false }) });
@@ -1985,6 +1833,7 @@ function readChange(record, source, bson) {
     change: {
       // Checked by isNamespace: the record's own object serves (it is not changed after).
       ns,
+      source: ns === void 0 ? void 0 : `${ns.db}.${ns.coll}`,
       operationType,
       id,
       key,
@@ -2112,18 +1961,18 @@ function bsonTypeName(value) {
   return typeof tag === "string" ? tag : value instanceof Date ? "date" : "document";
 }
 
-// src/core/firehose/formats/legacy-envelope.ts
-var LEGACY_ENVELOPE_KIND = "atlas-kinesis-bridge/change@1";
-var legacyEnvelope = {
-  name: "legacy envelope (atlas-kinesis-bridge/change@1)",
+// src/core/firehose/formats/legacy-change.ts
+var LEGACY_CHANGE_KIND = "atlas-kinesis-bridge/change@1";
+var legacyChange = {
+  name: "legacy change record (atlas-kinesis-bridge/change@1)",
   recognise(record, bson) {
-    if (record.kind !== LEGACY_ENVELOPE_KIND) return void 0;
+    if (record.kind !== LEGACY_CHANGE_KIND) return void 0;
     const token = record.resumeToken === void 0 ? "" : tokenData(record.resumeToken, "resumeToken");
     return readChange(record, { token, degraded: degradedList(record.degraded) }, bson);
   }
 };
 
-// src/core/producer-extras.ts
+// src/core/stream-format/record-field.ts
 var PRODUCER_EXTRAS_FIELD = "_akb";
 
 // src/core/firehose/formats/mongodb-change-event.ts
@@ -2156,18 +2005,159 @@ var plainDocument = {
   }
 };
 
-// src/core/firehose/formats/record-formats.ts
-var RECORD_FORMATS = [legacyEnvelope, mongodbChangeEvent, plainDocument];
-function recogniseRecord(record, bson, formats = RECORD_FORMATS) {
-  for (let i = 0; i < formats.length; i++) {
-    const recognition = formats[i].recognise(record, bson);
-    if (recognition !== void 0) return recognition;
+// src/core/stream-format/reconcile-records.ts
+var RECONCILE_OPERATION = "reconcile";
+function isClosingRecord(record) {
+  return record.operationType === RECONCILE_OPERATION && isObject2(record.ns) && isObject2(record[PRODUCER_EXTRAS_FIELD]);
+}
+function readMarkOf(record, bson) {
+  if (record.operationType !== "read") return void 0;
+  const extras = record[PRODUCER_EXTRAS_FIELD];
+  const mark = isObject2(extras) ? extras.reconcile : void 0;
+  if (!isObject2(mark)) return void 0;
+  const { id, part, seq } = mark;
+  const ns = namespaceOf(record.ns);
+  const partNumber = wholeNumber(part, bson);
+  const seqNumber = wholeNumber(seq, bson);
+  if (typeof id !== "string" || id === "" || ns === void 0 || partNumber === void 0 || seqNumber === void 0)
+    return void 0;
+  return { id, ns, part: partNumber, seq: seqNumber };
+}
+function readClosingRecord(record, bson) {
+  const invalid = (why) => ({ invalid: why });
+  const fields = record[PRODUCER_EXTRAS_FIELD].reconcile;
+  if (!isObject2(fields)) return invalid(`no ${PRODUCER_EXTRAS_FIELD}.reconcile`);
+  const { id, part, parts, sent, ranges } = fields;
+  const ns = namespaceOf(record.ns);
+  if (ns === void 0) return invalid("no ns.db / ns.coll");
+  if (typeof id !== "string" || id === "" || id.length > 512) return invalid("id must be a non-empty string");
+  const partNumber = wholeNumber(part, bson);
+  const partCount = wholeNumber(parts, bson);
+  const sentCount = wholeNumber(sent, bson);
+  if (partCount === void 0 || partCount < 1) return invalid("parts must be a whole number of at least 1");
+  if (partNumber === void 0 || partNumber >= partCount) return invalid("part must be a whole number below parts");
+  if (sentCount === void 0) return invalid("sent must be a whole number");
+  const seqRanges = readRanges(ranges === void 0 ? [[0, sentCount]] : ranges, bson);
+  if (seqRanges === void 0) return invalid("ranges must be ascending [from, to] pairs of whole numbers");
+  let total = 0;
+  for (const range of seqRanges) total += range[1] - range[0];
+  if (total !== sentCount) return invalid("sent must equal the numbers its ranges hold");
+  if (bson.bsonType(record.clusterTime) !== "Timestamp") return invalid("clusterTime must be a Timestamp");
+  return {
+    id,
+    ns,
+    part: partNumber,
+    parts: partCount,
+    sent: sentCount,
+    ranges: seqRanges,
+    clusterTime: record.clusterTime
+  };
+}
+function readRanges(value, bson) {
+  if (!Array.isArray(value)) return void 0;
+  const out = [];
+  let end = 0;
+  for (const pair of value) {
+    if (!Array.isArray(pair) || pair.length !== 2) return void 0;
+    const from = wholeNumber(pair[0], bson);
+    const to = wholeNumber(pair[1], bson);
+    if (from === void 0 || to === void 0 || from < end || to < from) return void 0;
+    out.push([from, to]);
+    end = to;
   }
-  throw new Error("no record format claimed the record; the last format must claim every record");
+  return out;
+}
+function namespaceOf(ns) {
+  if (!isObject2(ns)) return void 0;
+  const { db, coll } = ns;
+  return typeof db === "string" && db !== "" && typeof coll === "string" && coll !== "" ? `${db}.${coll}` : void 0;
+}
+function wholeNumber(value, bson) {
+  let n;
+  if (typeof value === "number") n = value;
+  else {
+    const type = bson.bsonType(value);
+    if (type === "Long") n = value.toNumber();
+    else if (type === "Int32" || type === "Double") n = value.valueOf();
+  }
+  return n !== void 0 && n >= 0 && n <= 9007199254740991 && Math.floor(n) === n ? n : void 0;
+}
+function isObject2(value) {
+  return value !== null && typeof value === "object" && !Array.isArray(value);
 }
 
-// src/core/firehose/plan-writes.ts
-function planWrites(records, requestId, bson, routing, now) {
+// src/core/firehose/formats/reconcile-closing.ts
+var reconcileClosing = {
+  name: "reconcile closing record",
+  recognise(record, bson) {
+    if (!isClosingRecord(record)) return void 0;
+    const closing = readClosingRecord(record, bson);
+    if ("invalid" in closing)
+      return refused(refusal("reconcile_invalid", `reconcile closing record: ${closing.invalid}`));
+    return { kind: "closing", closing };
+  }
+};
+
+// src/core/firehose/formats/record-formats.ts
+var RECORD_FORMATS = [
+  reconcileClosing,
+  legacyChange,
+  mongodbChangeEvent,
+  plainDocument
+];
+function recogniseRecord(record, bson, stream, formats = RECORD_FORMATS) {
+  let recognition;
+  for (let i = 0; i < formats.length && recognition === void 0; i++)
+    recognition = formats[i].recognise(record, bson);
+  if (recognition === void 0)
+    throw new Error("no record format claimed the record; the last format must claim every record");
+  if (recognition.kind === "change" && recognition.change.source === stream.heartbeatSource)
+    recognition = { kind: "heartbeat", change: recognition.change };
+  else if (recognition.kind === "closing" && recognition.closing.ns === stream.heartbeatSource)
+    recognition = refused(
+      refusal(
+        "reconcile_invalid",
+        "reconcile closing record: the heartbeat collection is not mirrored: nothing to reconcile"
+      )
+    );
+  return recognition;
+}
+
+// src/core/firehose/reconcile/reconcile-batch.ts
+function emptyReconcileBatch() {
+  return { marks: /* @__PURE__ */ new Set(), closings: /* @__PURE__ */ new Map(), touched: /* @__PURE__ */ new Map(), accepted: 0 };
+}
+function noteReadMark(batch, mark) {
+  const base = rowBase(mark.id, mark.ns);
+  batch.marks.add(markId(base, mark.part, mark.seq));
+  batch.touched.set(base, { reconcile: mark.id, ns: mark.ns });
+}
+function takeClosing(batch, closing, bson, routing, targets) {
+  const { id, ns, part, parts, sent, ranges } = closing;
+  const readPosition = changePosition({ operationType: "read", clusterTime: closing.clusterTime }, "", bson);
+  const dot = ns.indexOf(".");
+  const to = targetFor(routing, { db: ns.slice(0, dot), coll: ns.slice(dot + 1) }, targets);
+  if ("problem" in to) return refusal(to.problem, to.reason);
+  const base = rowBase(id, ns);
+  const _id = `p|${base}|${part}`;
+  const target = `${to.db}.${to.coll}`;
+  batch.closings.set(_id, { _id, kind: "part", reconcile: id, ns, part, parts, sent, ranges, readPosition, target });
+  batch.touched.set(base, { reconcile: id, ns });
+  batch.accepted++;
+  return void 0;
+}
+function rowBase(reconcile, ns) {
+  return `${escapeRowPart(reconcile)}|${escapeRowPart(ns)}`;
+}
+function escapeRowPart(text2) {
+  return text2.replace(/%/g, "%25").replace(/\|/g, "%7C");
+}
+function markId(base, part, seq) {
+  return `m|${base}|${part}|${String(seq).padStart(15, "0")}`;
+}
+
+// src/core/firehose/apply/plan-writes.ts
+function planWrites(records, requestId, bson, routing, now, reconcile) {
   const chosen = /* @__PURE__ */ new Map();
   const targetCache = /* @__PURE__ */ new Map();
   const rejected2 = [];
@@ -2176,18 +2166,21 @@ function planWrites(records, requestId, bson, routing, now) {
   let basicJson = 0;
   for (const record of records) {
     if (record.kind !== "document") continue;
+    const mark = readMarkOf(record.document, bson);
+    if (mark !== void 0) noteReadMark(reconcile, mark);
     let planned;
     try {
-      const recognised = recogniseRecord(record.document, bson);
-      if (recognised.kind === "change" && recognised.change.basicJson) basicJson++;
-      planned = planRecord(recognised, record, requestId, routing, targetCache, now, bson);
-      if (!isRefusal(planned)) {
-        if (planned.write.kind === "liveness") heartbeats++;
+      const recognised = recogniseRecord(record.document, bson, routing);
+      if ("change" in recognised && recognised.change.basicJson) basicJson++;
+      planned = planRecord(recognised, record, requestId, routing, targetCache, now, bson, reconcile);
+      if (planned !== void 0 && !isRefusal(planned)) {
+        if (planned.write.kind === "heartbeat") heartbeats++;
         planned = documentLimitProblem(record, planned.write.operation, bson) || planned;
       }
     } catch (error) {
       planned = refusal("record_failed", `planning the record's write failed: ${errorName(error)}`);
     }
+    if (planned === void 0) continue;
     if (isRefusal(planned)) {
       rejected2.push({ index: record.index, refusal: planned });
       continue;
@@ -2222,9 +2215,17 @@ function planWrites(records, requestId, bson, routing, now) {
   for (const round of rounds) for (const group of round) group.writes.sort((a, b) => a.index - b.index);
   return { rounds, superseded: candidates - kept, rejected: rejected2, heartbeats, basicJson };
 }
-function planRecord(recognised, record, requestId, routing, targetCache, now, bson) {
-  if (recognised.kind === "refused") return recognised.refusal;
-  if (recognised.kind === "change") return planChange(recognised.change, record.index, routing, targetCache, now);
+function planRecord(recognised, record, requestId, routing, targetCache, now, bson, reconcile) {
+  switch (recognised.kind) {
+    case "refused":
+      return recognised.refusal;
+    case "closing":
+      return takeClosing(reconcile, recognised.closing, bson, routing, targetCache);
+    case "heartbeat":
+      return planHeartbeat(recognised.change, record.index, routing, now);
+    case "change":
+      return planChange(recognised.change, record.index, routing, targetCache);
+  }
   let document = recognised.document;
   if (!("_id" in document)) document = { _id: `${requestId}:${record.index}`, ...document };
   const id = document._id;
@@ -2260,26 +2261,28 @@ function find(groups, target) {
   for (const group of groups) if (group.target === target) return group;
   return void 0;
 }
-function planChange(change, index, routing, targetCache, now) {
-  const { id, key, position, fullDocument: full } = change;
+function planHeartbeat(change, index, routing, now) {
+  const { id, key, position } = change;
+  const beat = change.fullDocument;
+  if (!beat) return refusal("heartbeat_no_document");
+  const at = beat.at instanceof Date ? beat.at : null;
+  const latest = {
+    _id: id,
+    app: beat.app === void 0 ? null : beat.app,
+    lastHeartbeatAt: at,
+    receivedAt: new Date(now),
+    lagMs: at ? now - at.getTime() : null,
+    outboxDepth: beat.outboxDepth === void 0 ? null : beat.outboxDepth,
+    lastSuccessfulPutAt: beat.lastSuccessfulPutAt === void 0 ? null : beat.lastSuccessfulPutAt,
+    [POSITION_FIELD]: { pos: position }
+  };
+  const operation = { replaceOne: { filter: olderThan(id, position), replacement: latest, upsert: true } };
+  return { target: routing.heartbeatTarget, write: { kind: "heartbeat", index, id, key, position, operation } };
+}
+function planChange(change, index, routing, targetCache) {
+  const { id, position, fullDocument: full } = change;
   const guard = olderThan(id, position);
-  const source = change.ns ? `${change.ns.db}.${change.ns.coll}` : void 0;
-  if (source === routing.heartbeatSource) {
-    if (!full) return refusal("heartbeat_no_document");
-    const at = full.at instanceof Date ? full.at : null;
-    const liveness = {
-      _id: id,
-      app: full.app === void 0 ? null : full.app,
-      lastHeartbeatAt: at,
-      receivedAt: new Date(now),
-      lagMs: at ? now - at.getTime() : null,
-      outboxDepth: full.outboxDepth === void 0 ? null : full.outboxDepth,
-      lastSuccessfulPutAt: full.lastSuccessfulPutAt === void 0 ? null : full.lastSuccessfulPutAt,
-      [POSITION_FIELD]: { pos: position }
-    };
-    const operation = { replaceOne: { filter: guard, replacement: liveness, upsert: true } };
-    return { target: routing.heartbeatTarget, write: { kind: "liveness", index, id, key, position, operation } };
-  }
+  const source = change.source;
   const target = change.ns ? targetFor(routing, change.ns, targetCache) : targetWithoutNamespace(routing);
   if ("problem" in target) return refusal(target.problem, target.reason);
   if (change.operationType === "delete")
@@ -2331,7 +2334,176 @@ function updateFrom(description, position, source) {
   return Object.keys(unset).length > 0 ? { $set: set, $unset: unset } : { $set: set };
 }
 
-// src/core/firehose/scan-delivery-body.ts
+// src/core/firehose/protocol/access-key.ts
+var import_crypto = require("crypto");
+function constantTimeMatch(presented, accepted) {
+  const presentedDigest = (0, import_crypto.createHash)("sha256").update(presented, "utf8").digest();
+  let matched = 0;
+  for (const secret of accepted) {
+    const digest = (0, import_crypto.createHash)("sha256").update(secret, "utf8").digest();
+    let difference = 0;
+    for (let i = 0; i < digest.length; i++) difference |= digest[i] ^ presentedDigest[i];
+    matched |= difference === 0 ? 1 : 0;
+  }
+  return matched === 1;
+}
+
+// src/core/firehose/delivery-report.ts
+var NO_RECORDS = { stored: 0, dead_lettered: 0, empty: 0, superseded: 0, stale: 0 };
+
+// src/core/firehose/protocol/request.ts
+function headerLookup(headers) {
+  const byLowerName = /* @__PURE__ */ new Map();
+  if (headers && typeof headers === "object") {
+    for (const name of Object.keys(headers)) {
+      const raw = headers[name];
+      const value = Array.isArray(raw) ? raw[0] : raw;
+      if (typeof value === "string" && !byLowerName.has(name.toLowerCase())) byLowerName.set(name.toLowerCase(), value);
+    }
+  }
+  return (name) => byLowerName.get(name.toLowerCase());
+}
+function tooLarge(size, maxBytes, what) {
+  return failure(
+    "body_too_large",
+    `request body is ${size} bytes ${what}, above this host's limit of ${maxBytes}; lower the delivery stream's buffering size`
+  );
+}
+
+// src/core/firehose/protocol/response.ts
+var MAX_ERROR_MESSAGE = 8192;
+function firehoseResponse(status, requestId, timestamp, errorMessage) {
+  const body = errorMessage === void 0 ? { requestId, timestamp } : { requestId, timestamp, errorMessage: errorMessage.slice(0, MAX_ERROR_MESSAGE) };
+  return { status, headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) };
+}
+function setupFailureResponse(headers, error, deps, startedAt = deps.clock.now()) {
+  const requestId = headerLookup(headers)("x-amz-firehose-request-id") || "";
+  const reason = asBridgeError(error, "setup_failed");
+  deps.logger.error({
+    msg: "firehose receiver set-up failed",
+    requestId,
+    code: reason.code,
+    error: describeError(error)
+  });
+  const message = reason === error ? `${ERRORS.setup_failed.message}: ${reason.message}; retry` : `${reason.message}; retry`;
+  const now = deps.clock.now();
+  const answer = firehoseResponse(statusForKind[reason.kind], requestId, now, message);
+  if (deps.observer)
+    deps.observer.delivered({ status: answer.status, durationMs: now - startedAt, bodyBytes: 0, records: NO_RECORDS });
+  return answer;
+}
+
+// src/core/firehose/protocol/admit-delivery.ts
+function admitDelivery(head, config, options) {
+  if (options.draining) return failed(failure("draining"));
+  if (config.accessKeys.length === 0) return failed(failure("access_key_not_configured"));
+  if ((head.method || "").toUpperCase() !== "POST") return failed(failure("method_not_post"));
+  const header = headerLookup(head.headers);
+  const presentedKey = header("x-amz-firehose-access-key");
+  if (presentedKey === void 0 || !constantTimeMatch(presentedKey, config.accessKeys))
+    return failed(failure("access_key_invalid"));
+  const requestId = header("x-amz-firehose-request-id") || "";
+  if (options.requireRequestId && requestId === "") return failed(failure("request_id_missing"));
+  const declaredBytes = declaredLength(header("content-length"));
+  if (declaredBytes !== void 0 && declaredBytes > config.maxBodyBytes)
+    return failed(tooLarge(declaredBytes, config.maxBodyBytes, "declared"));
+  let reservation;
+  if (options.budget) {
+    reservation = options.budget.reserve(deliveryCost(declaredBytes, header("content-encoding"), config.maxBodyBytes));
+    if (!reservation) return failed(failure("inflight_budget"));
+  }
+  return ok({ requestId, declaredBytes, reservation });
+}
+function deliveryCost(declaredBytes, contentEncoding, maxBodyBytes) {
+  return (declaredBytes || 0) + (/gzip/i.test(contentEncoding || "") ? maxBodyBytes : 0);
+}
+function declaredLength(value) {
+  return value !== void 0 && /^\s*\d+\s*$/.test(value) ? Number(value) : void 0;
+}
+
+// src/core/firehose/protocol/content-encoding.ts
+var import_zlib = require("zlib");
+async function decodeContent(body, contentEncoding, maxBytes) {
+  const encoding = (contentEncoding || "").trim().toLowerCase();
+  const bytes = Buffer.isBuffer(body) ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+  if (bytes.length > maxBytes) throw toError(tooLarge(bytes.length, maxBytes, "received"));
+  if (encoding === "" || encoding === "identity") return bytes;
+  if (encoding !== "gzip") {
+    throw new BridgeError(
+      "content_encoding_unsupported",
+      `unsupported Content-Encoding "${encoding.slice(0, 40)}"; only gzip is accepted`
+    );
+  }
+  return gunzipBounded(bytes, maxBytes);
+}
+function gunzipBounded(input, maxBytes) {
+  return new Promise((resolve, reject) => {
+    const gunzip = (0, import_zlib.createGunzip)();
+    const chunks = [];
+    let total = 0;
+    let settled = false;
+    gunzip.on("data", (chunk) => {
+      if (settled) return;
+      total += chunk.length;
+      if (total > maxBytes) {
+        settled = true;
+        gunzip.destroy();
+        reject(toError(tooLarge(total, maxBytes, "decompressed (at least)")));
+        return;
+      }
+      chunks.push(chunk);
+    });
+    gunzip.on("error", (error) => {
+      if (settled) return;
+      settled = true;
+      reject(new BridgeError("gzip_invalid", `gzip body cannot be decompressed: ${error.message}`));
+    });
+    gunzip.on("end", () => {
+      if (settled) return;
+      settled = true;
+      resolve(Buffer.concat(chunks, total));
+    });
+    gunzip.end(input);
+  });
+}
+
+// src/core/firehose/protocol/parse-delivery-body.ts
+var parsedBody = (bytes) => {
+  let parsed;
+  try {
+    parsed = JSON.parse(bytes.toString("utf8"));
+  } catch (e) {
+    throw new BridgeError("body_invalid", "body is not valid JSON");
+  }
+  if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) {
+    throw new BridgeError("body_invalid");
+  }
+  const body = parsed;
+  if (typeof body.requestId !== "string" || body.requestId.length === 0) {
+    throw new BridgeError("body_invalid", "body.requestId must be a non-empty string");
+  }
+  const records = body.records;
+  if (!Array.isArray(records)) throw new BridgeError("body_invalid", "body.records must be an array");
+  if (body.timestamp !== void 0 && typeof body.timestamp !== "number") {
+    throw new BridgeError("body_invalid", "body.timestamp must be a number of milliseconds");
+  }
+  const dataOf = (index) => {
+    const record = records[index];
+    return record !== null && typeof record === "object" ? record.data : void 0;
+  };
+  return {
+    requestId: body.requestId,
+    recordCount: records.length,
+    dataOf,
+    textLength: (index) => {
+      const data = dataOf(index);
+      return typeof data === "string" ? data.length : 0;
+    },
+    readsAsJson: () => true
+  };
+};
+
+// src/core/firehose/protocol/scan-delivery-body.ts
 var TAB = 9;
 var LINE_FEED = 10;
 var CARRIAGE_RETURN = 13;
@@ -2446,40 +2618,42 @@ function isPlainText(bytes, start, end) {
   }
   return true;
 }
-
-// src/core/firehose/read-delivery.ts
-function readDelivery(body, decodeRun, runBytes = TEXT_RUN_BYTES) {
-  return readScannedDelivery(body, decodeRun, runBytes) || readParsedDelivery(body, decodeRun, runBytes);
-}
-function readScannedDelivery(body, decodeRun, runBytes = TEXT_RUN_BYTES) {
+var scannedBody = (body) => {
   const scanned = scanDeliveryBody(body);
   if (!scanned) return void 0;
   const { dataStarts, dataEnds } = scanned;
   const text2 = body.toString("latin1");
-  const dataOf = (index) => text2.slice(dataStarts[index], dataEnds[index]);
-  return decodeAll(scanned.requestId, dataStarts.length, dataOf, decodeRun, runBytes, {
+  return {
+    requestId: scanned.requestId,
+    recordCount: dataStarts.length,
+    dataOf: (index) => text2.slice(dataStarts[index], dataEnds[index]),
     textLength: (index) => dataEnds[index] - dataStarts[index],
     readsAsJson: (index) => isPlainText(body, dataStarts[index], dataEnds[index])
-  });
-}
-function readParsedDelivery(body, decodeRun, runBytes = TEXT_RUN_BYTES) {
-  const parsed = parseDeliveryBody(body.toString("utf8"));
-  const dataOf = (index) => {
-    const record = parsed.records[index];
-    return record !== null && typeof record === "object" ? record.data : void 0;
   };
-  const textLength = (index) => {
-    const data = dataOf(index);
-    return typeof data === "string" ? data.length : 0;
-  };
-  return decodeAll(parsed.requestId, parsed.records.length, dataOf, decodeRun, runBytes, {
-    textLength,
-    readsAsJson: () => true
-  });
+};
+
+// src/core/firehose/protocol/read-delivery.ts
+async function readDeliveryRequest(request, answer, config, decodeRun) {
+  const admission = admitDelivery(request, config, { requireRequestId: false });
+  if (!admission.ok) throw toError(admission.error);
+  if (!request.body || request.body.length === 0) throw new BridgeError("body_empty");
+  const encoding = headerLookup(request.headers)("content-encoding");
+  const delivery = readDelivery(await decodeContent(request.body, encoding, config.maxBodyBytes), decodeRun);
+  if (answer.requestId === "") {
+    answer.requestId = delivery.requestId;
+    throw new BridgeError("request_id_missing");
+  }
+  if (delivery.requestId !== answer.requestId) throw new BridgeError("request_id_mismatch");
+  return delivery;
 }
-function decodeAll(requestId, recordCount, dataOf, decodeRun, runBytes, texts) {
+function readDelivery(body, decodeRun, runBytes = TEXT_RUN_BYTES) {
+  const scanned = scannedBody(body);
+  return scanned && decodeAll(scanned, decodeRun, runBytes) || decodeAll(parsedBody(body), decodeRun, runBytes);
+}
+function decodeAll(body, decodeRun, runBytes) {
+  const { requestId, recordCount, dataOf } = body;
   let capacity = recordCount;
-  for (let index = 0; index < recordCount; index++) capacity += maxDecodedLength(texts.textLength(index));
+  for (let index = 0; index < recordCount; index++) capacity += maxDecodedLength(body.textLength(index));
   const bytes = Buffer.allocUnsafe(capacity);
   const starts = [];
   const ends = [];
@@ -2490,7 +2664,7 @@ function decodeAll(requestId, recordCount, dataOf, decodeRun, runBytes, texts) {
     starts.push(offset);
     if (typeof outcome === "number") offset += outcome;
     else {
-      if (outcome.kind === "rejected" && outcome.refusal.code === "not_base64" && !texts.readsAsJson(index))
+      if (outcome.kind === "rejected" && outcome.refusal.code === "not_base64" && !body.readsAsJson(index))
         return void 0;
       settled.set(index, outcome);
     }
@@ -2539,7 +2713,7 @@ function strictUtf8(bytes, start, end) {
   return text2;
 }
 
-// src/core/firehose/dead-letters.ts
+// src/core/firehose/dead-letters/dead-letters.ts
 var import_crypto2 = require("crypto");
 
 // src/core/ports.ts
@@ -2555,7 +2729,7 @@ var consoleLogger = {
 };
 var systemClock = { now: () => Date.now() };
 
-// src/core/firehose/dead-letters.ts
+// src/core/firehose/dead-letters/dead-letters.ts
 var MAX_DEAD_LETTER_DATA = 1024 * 1024;
 var MAX_REASON = 1e3;
 function deadLetter({ index, refusal: refusal2, data }, origin) {
@@ -2672,7 +2846,7 @@ var PERMANENT_FOR_A_RECORD = /* @__PURE__ */ new Map([
   [MongoErrorCode.DocumentTooLarge, "the updated document is larger than 16 MiB (older servers)"]
 ]);
 
-// src/core/firehose/bulk-write-refusals.ts
+// src/core/firehose/apply/bulk-write-refusals.ts
 async function bulkWriteKeepingRefusals(collection, operations, what) {
   if (operations.length === 0) return [];
   try {
@@ -2736,7 +2910,7 @@ function permanentWriteErrors(error) {
   return out;
 }
 
-// src/core/firehose/apply-changes.ts
+// src/core/firehose/apply/apply-changes.ts
 function deletePositionId(target, key) {
   return `${target.db}.${target.coll}|${key}`;
 }
@@ -2858,46 +3032,7 @@ async function deltasWithoutDocument(collection, deltas, bson) {
   return deltas.filter((write) => !present.has(write.key));
 }
 
-// src/core/reconcile-format.ts
-var RECONCILE_OPERATION = "reconcile";
-
-// src/core/firehose/reconcile.ts
-function emptyReconcileBatch() {
-  return { marks: /* @__PURE__ */ new Set(), closings: /* @__PURE__ */ new Map(), touched: /* @__PURE__ */ new Map(), accepted: 0 };
-}
-function takeReconcileRecords(records, bson, routing, targets, batch) {
-  const refused2 = [];
-  let kept;
-  for (let k = 0; k < records.length; k++) {
-    const record = records[k];
-    if (record.kind !== "document") continue;
-    const document = record.document;
-    const operation = document.operationType;
-    if (operation === "read") {
-      const mark = readMark(document, bson);
-      if (mark) {
-        batch.marks.add(markId(mark.base, mark.part, mark.seq));
-        batch.touched.set(mark.base, { reconcile: mark.reconcile, ns: mark.ns });
-      }
-    } else if (operation === RECONCILE_OPERATION && isObject2(document.ns) && isObject2(document[POSITION_FIELD])) {
-      if (!kept) kept = records.slice(0, k);
-      const closing = readClosing(document, bson, routing, targets);
-      if (isRefusal(closing)) refused2.push({ index: record.index, refusal: closing });
-      else {
-        const row = closing.row;
-        batch.closings.set(row._id, row);
-        batch.touched.set(rowBase(row.reconcile, row.ns), {
-          reconcile: row.reconcile,
-          ns: row.ns
-        });
-        batch.accepted++;
-      }
-      continue;
-    }
-    if (kept) kept.push(record);
-  }
-  return { records: kept || records, refused: refused2 };
-}
+// src/core/firehose/reconcile/sweep.ts
 async function settleReconciles(batch, deps) {
   if (batch.touched.size === 0) return [];
   const at = new Date(deps.now);
@@ -2974,99 +3109,6 @@ async function sweepIfComplete(reconcile, ns, deps) {
   if (deps.logger) deps.logger.info({ msg: "reconcile sweep", ...sweep });
   return sweep;
 }
-function readMark(document, bson) {
-  const extras = document[POSITION_FIELD];
-  const mark = isObject2(extras) ? extras.reconcile : void 0;
-  if (!isObject2(mark)) return void 0;
-  const { id, part, seq } = mark;
-  const ns = namespaceOf(document.ns);
-  const partNumber = wholeNumber(part, bson);
-  const seqNumber = wholeNumber(seq, bson);
-  if (typeof id !== "string" || id === "" || ns === void 0 || partNumber === void 0 || seqNumber === void 0)
-    return void 0;
-  return { reconcile: id, ns, base: rowBase(id, ns), part: partNumber, seq: seqNumber };
-}
-function readClosing(document, bson, routing, targets) {
-  const invalid = (why) => refusal("reconcile_invalid", `reconcile closing record: ${why}`);
-  const fields = document[POSITION_FIELD].reconcile;
-  if (!isObject2(fields)) return invalid("no _akb.reconcile");
-  const { id, part, parts, sent, ranges } = fields;
-  const ns = namespaceOf(document.ns);
-  if (ns === void 0) return invalid("no ns.db / ns.coll");
-  if (typeof id !== "string" || id === "" || id.length > 512) return invalid("id must be a non-empty string");
-  const partNumber = wholeNumber(part, bson);
-  const partCount = wholeNumber(parts, bson);
-  const sentCount = wholeNumber(sent, bson);
-  if (partCount === void 0 || partCount < 1) return invalid("parts must be a whole number of at least 1");
-  if (partNumber === void 0 || partNumber >= partCount) return invalid("part must be a whole number below parts");
-  if (sentCount === void 0) return invalid("sent must be a whole number");
-  const seqRanges = readRanges(ranges === void 0 ? [[0, sentCount]] : ranges, bson);
-  if (seqRanges === void 0) return invalid("ranges must be ascending [from, to] pairs of whole numbers");
-  let total = 0;
-  for (const range of seqRanges) total += range[1] - range[0];
-  if (total !== sentCount) return invalid("sent must equal the numbers its ranges hold");
-  if (bson.bsonType(document.clusterTime) !== "Timestamp") return invalid("clusterTime must be a Timestamp");
-  const readPosition = changePosition({ operationType: "read", clusterTime: document.clusterTime }, "", bson);
-  if (ns === routing.heartbeatSource)
-    return invalid("the heartbeat collection is recorded as liveness, not mirrored: nothing to reconcile");
-  const dot = ns.indexOf(".");
-  const target = targetFor(routing, { db: ns.slice(0, dot), coll: ns.slice(dot + 1) }, targets);
-  if ("problem" in target) return refusal(target.problem, target.reason);
-  const row = {
-    _id: `p|${rowBase(id, ns)}|${partNumber}`,
-    kind: "part",
-    reconcile: id,
-    ns,
-    part: partNumber,
-    parts: partCount,
-    sent: sentCount,
-    ranges: seqRanges,
-    readPosition,
-    target: `${target.db}.${target.coll}`
-  };
-  return { row };
-}
-function readRanges(value, bson) {
-  if (!Array.isArray(value)) return void 0;
-  const out = [];
-  let end = 0;
-  for (const pair of value) {
-    if (!Array.isArray(pair) || pair.length !== 2) return void 0;
-    const from = wholeNumber(pair[0], bson);
-    const to = wholeNumber(pair[1], bson);
-    if (from === void 0 || to === void 0 || from < end || to < from) return void 0;
-    out.push([from, to]);
-    end = to;
-  }
-  return out;
-}
-function rowBase(reconcile, ns) {
-  return `${escapeRowPart(reconcile)}|${escapeRowPart(ns)}`;
-}
-function escapeRowPart(text2) {
-  return text2.replace(/%/g, "%25").replace(/\|/g, "%7C");
-}
-function markId(base, part, seq) {
-  return `m|${base}|${part}|${String(seq).padStart(15, "0")}`;
-}
-function namespaceOf(ns) {
-  if (!isObject2(ns)) return void 0;
-  const { db, coll } = ns;
-  return typeof db === "string" && db !== "" && typeof coll === "string" && coll !== "" ? `${db}.${coll}` : void 0;
-}
-function wholeNumber(value, bson) {
-  let n;
-  if (typeof value === "number") n = value;
-  else {
-    const type = bson.bsonType(value);
-    if (type === "Long") n = value.toNumber();
-    else if (type === "Int32" || type === "Double") n = value.valueOf();
-  }
-  return n !== void 0 && n >= 0 && n <= 9007199254740991 && Math.floor(n) === n ? n : void 0;
-}
-function isObject2(value) {
-  return value !== null && typeof value === "object" && !Array.isArray(value);
-}
 function deletedCount(result) {
   const count = result && result.deletedCount;
   return typeof count === "number" ? count : 0;
@@ -3085,7 +3127,8 @@ async function receiveFirehoseDelivery(request, deps) {
   };
   let response;
   try {
-    await acceptDelivery(request, header, deps, outcome);
+    const delivery = await readDeliveryRequest(request, outcome, deps.config, deps.decodeUtf8Run);
+    await applyDelivery(delivery, deps, outcome, outcome.sourceArn);
     response = firehoseResponse(200, outcome.requestId, deps.clock.now());
     deps.logger.info(logLine(outcome, 200, "accepted", deps.clock.now() - started));
   } catch (error) {
@@ -3120,22 +3163,6 @@ function report(status, outcome, durationMs, body) {
     }
   };
 }
-async function acceptDelivery(request, header, deps, outcome) {
-  const { config } = deps;
-  const admission = admitDelivery(request, config, { requireRequestId: false });
-  if (!admission.ok) throw toError(admission.error);
-  if (!request.body || request.body.length === 0) throw new BridgeError("body_empty");
-  const bodyBytes2 = await decodeContent(request.body, header("content-encoding"), config.maxBodyBytes);
-  const delivery = readDelivery(bodyBytes2, deps.decodeUtf8Run);
-  if (outcome.requestId === "") {
-    outcome.requestId = delivery.requestId;
-    throw new BridgeError("request_id_missing");
-  }
-  if (delivery.requestId !== outcome.requestId) {
-    throw new BridgeError("request_id_mismatch");
-  }
-  await applyDelivery(delivery, deps, outcome, outcome.sourceArn);
-}
 function emptyCounts() {
   return {
     records: 0,
@@ -3157,7 +3184,6 @@ async function applyDelivery(delivery, deps, counts = emptyCounts(), sourceArn) 
   const refused2 = [];
   const deletesCollection = deps.dataSource.db(config.database).collection(config.deletesCollection);
   const reconcile = emptyReconcileBatch();
-  const closingTargets = /* @__PURE__ */ new Map();
   let pending = Promise.resolve();
   const limits = { maxCount: WRITE_CHUNK_RECORDS, maxBytes: WRITE_CHUNK_BYTES };
   for (let start = 0, end = 0; start < delivery.recordCount; start = end) {
@@ -3169,9 +3195,7 @@ async function applyDelivery(delivery, deps, counts = emptyCounts(), sourceArn) 
       else if (record.kind === "empty") outcome.empty++;
       decoded.push(record);
     }
-    const taken = takeReconcileRecords(decoded, deps.bson, config.routing, closingTargets, reconcile);
-    for (const { index, refusal: refusal2 } of taken.refused) refused2.push({ index, refusal: refusal2, data: delivery.rawData(index) });
-    const plan = planWrites(taken.records, delivery.requestId, deps.bson, config.routing, deps.clock.now());
+    const plan = planWrites(decoded, delivery.requestId, deps.bson, config.routing, deps.clock.now(), reconcile);
     outcome.superseded += plan.superseded;
     outcome.heartbeats += plan.heartbeats;
     outcome.basicJson += plan.basicJson;

@@ -385,7 +385,7 @@ var httpUrl = (raw, name) => {
   return value;
 };
 
-// src/core/capture/field-paths.ts
+// src/core/capture/shaping/field-paths.ts
 function isFieldDocument(value) {
   if (value === null || typeof value !== "object" || Array.isArray(value) || isDate(value)) return false;
   return typeof value._bsontype !== "string" && !ArrayBuffer.isView(value);
@@ -988,7 +988,7 @@ function valueKey(value, bson) {
   }
 }
 
-// src/core/capture/match-filter.ts
+// src/core/capture/shaping/match-filter.ts
 var SUPPORTED_OPERATORS = [
   "$eq",
   "$ne",
@@ -1222,7 +1222,7 @@ function compareValues(a, b, bson) {
   return compareBson(a, b, bson);
 }
 
-// src/core/capture/capture-options.ts
+// src/core/capture/shaping/capture-options.ts
 var NO_OPTIONS = { exclude: [], mask: [] };
 function pathProblem(path) {
   const parts = path.split(".");
@@ -1784,7 +1784,10 @@ async function putAllRecords(entries, deps) {
   }
 }
 
-// src/core/capture/partition-key.ts
+// src/core/stream-format/record-field.ts
+var PRODUCER_EXTRAS_FIELD = "_akb";
+
+// src/core/capture/publish/partition-key.ts
 var import_crypto = require("crypto");
 var MAX_PARTITION_KEY = 256;
 function partitionKeyFor(id, bson) {
@@ -1797,10 +1800,7 @@ function partitionKeyFor(id, bson) {
   return key;
 }
 
-// src/core/producer-extras.ts
-var PRODUCER_EXTRAS_FIELD = "_akb";
-
-// src/core/capture/envelope.ts
+// src/core/capture/publish/kinesis-record.ts
 var RecordTooLargeError = class extends BridgeError {
   constructor(bytes, limit) {
     super("record_too_large", `record is ${bytes} bytes even without its documents, above the ${limit}-byte limit`);
@@ -1813,24 +1813,24 @@ function buildKinesisRecord(event, config, bson) {
   const documentKey = event.documentKey || { _id: null };
   const partitionKey = partitionKeyFor(documentKey._id, bson);
   const keyBytes = Buffer.byteLength(partitionKey, "utf8");
-  const forms = config.recordFormat === "document" ? documentForms(event) : envelopeForms(event);
+  const forms = config.recordFormat === "document" ? documentForms(event) : changeEventForms(event);
   let last = 0;
   for (const form of forms) {
-    const step = config.recordFormat === "document" ? documentStep(event, documentKey, form) : envelopeStep(event, documentKey, form);
+    const step = config.recordFormat === "document" ? documentStep(event, documentKey, form) : changeEventStep(event, documentKey, form);
     const data = serialise(step.value, step.encode, config, bson);
     last = Buffer.byteLength(data, "utf8") + keyBytes;
     if (last <= config.maxRecordBytes) return { partitionKey, data, degraded: step.degraded, bytes: last };
   }
   throw new RecordTooLargeError(last, config.maxRecordBytes);
 }
-var ENVELOPE_ENCODE = ["fullDocument", "fullDocumentBeforeChange", "updateDescription"];
-function envelopeForms(event) {
+var CHANGE_EVENT_ENCODE = ["fullDocument", "fullDocumentBeforeChange", "updateDescription"];
+function changeEventForms(event) {
   const forms = ["whole"];
   if (event.updateDescription != null || event.fullDocumentBeforeChange != null) forms.push("without extras");
   if (event.fullDocument != null) forms.push("without document");
   return forms;
 }
-function envelopeStep(event, documentKey, form) {
+function changeEventStep(event, documentKey, form) {
   const value = {};
   if (event._id !== void 0) value._id = event._id;
   value.operationType = event.operationType;
@@ -1853,7 +1853,7 @@ function envelopeStep(event, documentKey, form) {
   if (degraded.length > 0) value[PRODUCER_EXTRAS_FIELD] = { ...producerExtras || {}, degraded };
   else if (producerExtras && Object.keys(producerExtras).length > 0)
     value[PRODUCER_EXTRAS_FIELD] = { ...producerExtras };
-  return { value, encode: ENVELOPE_ENCODE, degraded };
+  return { value, encode: CHANGE_EVENT_ENCODE, degraded };
 }
 function documentForms(event) {
   return event.operationType === "delete" || event.fullDocument == null ? ["whole"] : ["whole", "key only"];
@@ -1899,7 +1899,7 @@ function encodeValue(value, config) {
   return value;
 }
 
-// src/core/capture/outbox.ts
+// src/core/capture/outbox/outbox.ts
 async function enqueue(outbox, entry) {
   const replacement = { ...entry, shaping: entry.shaping || "applied" };
   await outbox.bulkWrite(
@@ -1910,7 +1910,7 @@ async function enqueue(outbox, entry) {
   );
 }
 
-// src/core/capture/read-order.ts
+// src/core/capture/snapshot/read-order.ts
 function nextChunkQuery(bounds, point, bson) {
   const bounded = bounds.lo !== void 0 || bounds.hi !== void 0;
   const lastId = point.lastId;
@@ -1969,13 +1969,22 @@ function typesFrom(first, end) {
   return types;
 }
 
-// src/core/reconcile-format.ts
+// src/core/stream-format/reconcile-records.ts
 var RECONCILE_OPERATION = "reconcile";
 function closingPartitionKey(id, namespace, part) {
   return `reconcile:${id}:${namespace}:${part}`;
 }
+function closingRecordDocument(fields, ns, readPosition, wallTime) {
+  return {
+    operationType: RECONCILE_OPERATION,
+    clusterTime: readPosition,
+    wallTime,
+    ns,
+    [PRODUCER_EXTRAS_FIELD]: { reconcile: fields }
+  };
+}
 
-// src/core/capture/reconcile.ts
+// src/core/capture/snapshot/reconcile.ts
 var READ_POSITION_FIELD = "readPosition";
 async function takeReadPosition(signals, signal, startedBy, bson) {
   const kept = signal[READ_POSITION_FIELD];
@@ -2052,13 +2061,7 @@ function closingRecord(fields, readPosition, wallTime, bson) {
   let sent = 0;
   for (const range2 of ranges) sent += range2[1] - range2[0];
   const reconcile = { id: fields.id, part: fields.part, parts: fields.parts, sent, ranges };
-  const record = {
-    operationType: RECONCILE_OPERATION,
-    clusterTime: readPosition,
-    wallTime,
-    ns: { db: fields.db, coll: fields.coll },
-    _akb: { reconcile }
-  };
+  const record = closingRecordDocument(reconcile, { db: fields.db, coll: fields.coll }, readPosition, wallTime);
   const data = canonicalEjson(record, bson);
   const partitionKey = partitionKeyFor(
     closingPartitionKey(fields.id, `${fields.db}.${fields.coll}`, fields.part),
@@ -2067,7 +2070,7 @@ function closingRecord(fields, readPosition, wallTime, bson) {
   return { partitionKey, data, degraded: [], bytes: Buffer.byteLength(data, "utf8") + Buffer.byteLength(partitionKey) };
 }
 
-// src/core/capture/mask-value.ts
+// src/core/capture/shaping/mask-value.ts
 var import_crypto2 = require("crypto");
 var MIN_MASK_KEY_LENGTH = 32;
 function maskValue(value, key, bson) {
@@ -2098,7 +2101,7 @@ function numberText(value, type, bson) {
   return n === 0 ? "0" : String(n);
 }
 
-// src/core/capture/shape-event.ts
+// src/core/capture/shaping/shape-event.ts
 var compiled = /* @__PURE__ */ new WeakMap();
 function shapingFor(db, coll, config, bson) {
   const table = config.captureOptions;
@@ -2194,7 +2197,7 @@ function applyEdits(event, edits) {
   return out;
 }
 
-// src/core/capture/snapshot-signal.ts
+// src/core/capture/snapshot/snapshot-signal.ts
 var SNAPSHOT_SIGNAL_TYPE = "execute-snapshot";
 var SNAPSHOT_LEASE_MS = 3e5;
 var DEADLINE_MARGIN_MS = 15e3;
@@ -2299,7 +2302,7 @@ function splitNamespace(namespace) {
   return [namespace.slice(0, dot), namespace.slice(dot + 1)];
 }
 
-// src/core/capture/publish-reads.ts
+// src/core/capture/snapshot/publish-reads.ts
 var PUTS_IN_FLIGHT = 4;
 async function publishReads(reads, deps, run) {
   const { progress, stamp } = reads;
@@ -2349,7 +2352,8 @@ async function encodeChunk(documents, db, coll, signalId, deps, run, stamp) {
     const event = shapeSnapshotRead(document, db, coll, wallTime, deps.config, deps.bson);
     if (event === null) continue;
     if (stamp.clusterTime !== void 0) event.clusterTime = stamp.clusterTime;
-    if (stamp.sequence) event._akb = { ...event._akb, reconcile: stamp.sequence.peek() };
+    if (stamp.sequence)
+      event[PRODUCER_EXTRAS_FIELD] = { ...event[PRODUCER_EXTRAS_FIELD], reconcile: stamp.sequence.peek() };
     const id = `snapshot:${signalId}:${db}.${coll}:${idKey(document._id, deps.bson)}`;
     try {
       records.push({ record: buildKinesisRecord(event, deps.config, deps.bson), id });
@@ -2423,7 +2427,7 @@ async function putOrOutbox(batch, db, coll, deps, run, operationType = "read") {
   }
 }
 
-// src/core/capture/parallel-snapshot.ts
+// src/core/capture/snapshot/parallel-snapshot.ts
 var SAMPLES_PER_RANGE = 20;
 async function planRanges(collection, position, namespace, parallelism, bson) {
   const whole = (note) => ({ ranges: [range(position, namespace)], note });
@@ -2639,7 +2643,7 @@ async function finishParallelSnapshot(collections, work, deps) {
   return finishRun(deps, signalId, run, kind, closings);
 }
 
-// src/core/capture/snapshot.ts
+// src/core/capture/snapshot/snapshot.ts
 async function runSnapshot(signalId, deps, deadlineMs, startedBy) {
   const existing = await deps.signals.findOne({ _id: signalId });
   if (existing && existing.status !== "done" && existing.status !== "failed") {

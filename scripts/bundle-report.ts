@@ -37,24 +37,15 @@ export interface BundleContents {
 /** Module groups, first match wins: what a reviewer asks of a bundle ("does the heartbeat carry SigV4?"). */
 const GROUPS: readonly (readonly [string, RegExp])[] = [
   ["entry point", /^src\/functions\//],
-  ["heartbeat", /^src\/(core\/capture|adapters\/app-services)\/heartbeat\.ts$/],
+  ["heartbeat", /^src\/(core\/capture\/health|adapters\/app-services)\/heartbeat\.ts$/],
   [
     "capture health, Admin API",
-    /^src\/(core\/capture\/(capture-health|heal-steps|health-config|trigger-admin)\.ts|adapters\/admin-api\/|adapters\/app-services\/capture-health\.ts)/,
+    /^src\/(core\/capture\/health\/|adapters\/admin-api\/|adapters\/app-services\/capture-health\.ts)/,
   ],
-  [
-    "snapshots, reconcile",
-    /^src\/core\/(capture\/(snapshot|snapshot-signal|parallel-snapshot|publish-reads|read-order|reconcile)\.ts|id-order\.ts)$/,
-  ],
-  [
-    "capture options (shaping)",
-    /^src\/core\/capture\/(shape-event|match-filter|field-paths|mask-value|capture-options|capture-list)\.ts$/,
-  ],
-  ["publish, outbox", /^src\/core\/capture\/(publish-change|drain-outbox|outbox|heartbeat-on-stream)\.ts$/],
-  [
-    "stream records",
-    /^src\/core\/(capture\/(envelope|partition-key)\.ts|stream-format\/|producer-extras\.ts|reconcile-format\.ts)/,
-  ],
+  ["snapshots, reconcile", /^src\/core\/(capture\/snapshot\/|id-order\.ts$)/],
+  ["capture options (shaping)", /^src\/core\/capture\/shaping\//],
+  ["stream records", /^src\/core\/(capture\/publish\/(kinesis-record|partition-key)\.ts$|stream-format\/)/],
+  ["publish, outbox", /^src\/core\/capture\/(publish|outbox)\//],
   ["Kinesis client, SigV4 (aws4)", /^(src\/(adapters\/kinesis|core\/kinesis)\/|node_modules\/aws4\/)/],
   ["webhook", /^src\/(core\/firehose\/|adapters\/app-services\/firehose-endpoint\.ts|adapters\/bson\/)/],
   ["Extended JSON reader", /^src\/core\/ejson\//],

@@ -23,7 +23,7 @@ import {
   USAGE_ERROR,
   type OptionValues,
 } from "../src/cli/command-line";
-import { ADMIN_API_DEFAULT_URL, captureHealthSettings } from "../src/core/capture/health-config";
+import { ADMIN_API_DEFAULT_URL, captureHealthSettings } from "../src/core/capture/health/health-config";
 import { readSetting } from "../src/core/settings";
 
 export { findCli, pushCommand, writeAppServicesLayout, type Cli };

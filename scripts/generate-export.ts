@@ -20,14 +20,14 @@ import {
   captureTriggerName,
   parseCaptureList,
   WHOLE_DATABASE,
-} from "../src/core/capture/capture-list";
+} from "../src/core/capture/shaping/capture-list";
 import {
   captureOptionsValue,
   hasOptions,
   NO_OPTIONS,
   triggerProjection,
   type CaptureOptions,
-} from "../src/core/capture/capture-options";
+} from "../src/core/capture/shaping/capture-options";
 import { captureDefaults } from "../src/core/capture/config";
 
 const root = resolve(import.meta.dirname, "..");

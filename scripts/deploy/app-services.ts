@@ -1,6 +1,6 @@
 import { createAppAdminClient, type AppAdminClient, type AppRef } from "../../src/adapters/admin-api/app-admin-client";
 import { createNodeTransport, type HttpRequester } from "../../src/adapters/http/node-transport";
-import { AdminApiError } from "../../src/core/capture/trigger-admin";
+import { AdminApiError } from "../../src/core/capture/health/trigger-admin";
 import { applyPlan } from "./apply";
 import { DeployError, redact } from "./errors";
 import { PLACEHOLDER_CLUSTER, readDesiredApp, type DesiredApp } from "./local-app";

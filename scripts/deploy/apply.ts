@@ -1,5 +1,5 @@
 import type { AppAdminClient, AppRef, RemoteDeployment } from "../../src/adapters/admin-api/app-admin-client";
-import { AdminApiError } from "../../src/core/capture/trigger-admin";
+import { AdminApiError } from "../../src/core/capture/health/trigger-admin";
 import { DeployError } from "./errors";
 import type { DesiredApp, DesiredFunction, DesiredTrigger, DesiredValue } from "./local-app";
 import type { Change, Plan } from "./plan";

@@ -10,10 +10,10 @@
  */
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { parseCaptureList, WHOLE_DATABASE } from "../../src/core/capture/capture-list";
+import { parseCaptureList, WHOLE_DATABASE } from "../../src/core/capture/shaping/capture-list";
 import { readCaptureConfig } from "../../src/core/capture/config";
 import { readFirehoseConfig } from "../../src/core/firehose/config";
-import type { Namespace } from "../../src/core/firehose/routing";
+import type { Namespace } from "../../src/core/firehose/apply/routing";
 import type { AtlasApi } from "./atlas-api";
 
 export const BRIDGE_ROLE = "atlasKinesisBridge";

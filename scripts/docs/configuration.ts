@@ -12,7 +12,7 @@ import { promisify } from "node:util";
 import { maxBodySetting } from "../../src/adapters/mongodb/env-deps";
 import { listenSettings, metricsTokenSetting, serverSettings } from "../../src/adapters/node-http/server-settings";
 import { captureSettings, kinesisSettings } from "../../src/core/capture/config";
-import { captureHealthSettings } from "../../src/core/capture/health-config";
+import { captureHealthSettings } from "../../src/core/capture/health/health-config";
 import { firehoseSettings } from "../../src/core/firehose/config";
 import type { Setting } from "../../src/core/settings";
 import { FUNCTION_VALUES } from "../check/parts/ours";
@@ -43,7 +43,11 @@ export function settingsGroups(): SettingsGroup[] {
     { title: "The webhook", source: "src/core/firehose/config.ts", settings: of(firehoseSettings) },
     { title: "Change capture", source: "src/core/capture/config.ts", settings: of(captureSettings) },
     { title: "Where records are put", source: "src/core/capture/config.ts", settings: of(kinesisSettings) },
-    { title: "Capture health", source: "src/core/capture/health-config.ts", settings: of(captureHealthSettings) },
+    {
+      title: "Capture health",
+      source: "src/core/capture/health/health-config.ts",
+      settings: of(captureHealthSettings),
+    },
     { title: "The Node hosts", source: "src/adapters/mongodb/env-deps.ts", settings: [maxBodySetting] },
     {
       title: "The Node server",

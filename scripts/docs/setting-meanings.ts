@@ -68,7 +68,7 @@ export const SETTING_MEANINGS: Readonly<Record<string, string>> = {
   KINESIS_ENDPOINT:
     "the Kinesis API to call instead of AWS's `https://kinesis.<region>.amazonaws.com`, such as an emulator's",
 
-  // Capture health (src/core/capture/health-config.ts)
+  // Capture health (src/core/capture/health/health-config.ts)
   ADMIN_API_URL: "the App Services Admin API the heartbeat calls to list and resume triggers",
   ADMIN_API_PUBLIC_KEY:
     "an Atlas programmatic API key's public part, for the heartbeat's trigger check; the text `none` goes without ([the key](capture.md#setting-up-the-admin-api-key))",

@@ -28,7 +28,7 @@ export const mongodbUri = (what: string, otherwise: string): EnvironmentSpec => 
   default: otherwise,
 });
 
-/** Where the webhook writes: the Firehose target, its dead letters, delete positions and liveness. */
+/** Where the webhook writes: the Firehose target, its dead letters, delete positions and latest heartbeats. */
 export const webhookEnvironment: readonly EnvironmentSpec[] = [
   fromSetting(firehoseSettings.database, "database of the target and its companions"),
   fromSetting(firehoseSettings.collection, "target collection"),

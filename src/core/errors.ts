@@ -4,7 +4,7 @@
  *   the item is set aside); hosts and callers branch on the kind;
  * - a `code`: the exact failure, stable and machine-readable (logs, metrics, stored documents, tests);
  *   our own codes are declared in ERRORS below, a record's in DEAD_LETTER_REASONS
- *   (firehose/dead-letter-reasons.ts), and a peer's own code (Kinesis's `__type`) is kept as it is;
+ *   (firehose/dead-letters/dead-letter-reasons.ts), and a peer's own code (Kinesis's `__type`) is kept as it is;
  * - a `message` for people, written by us: it may go into an answer, so it never holds record
  *   contents, secrets, or a driver's text;
  * - a `cause`, kept for the log only (a driver error may name hosts or credentials).

@@ -35,7 +35,7 @@ export const MongoErrorCode = {
  * The server's write errors that are about one document and that no retry of the same write can
  * fix: the document (or, for an update, the document it would make) is unacceptable as it is.
  * The webhook dead-letters the record whose write met one of these and acknowledges the rest of the
- * batch (firehose/bulk-write-refusals.ts); every other code, and any error the server does not tie
+ * batch (firehose/apply/bulk-write-refusals.ts); every other code, and any error the server does not tie
  * to one write (write concern, network, timeouts, not primary, shutting down, stale routing, an
  * overloaded server, one unknown here), fails the delivery, and Firehose retries it. A record
  * dead-lettered for a fixable reason (a validator, a unique index) can be replayed after the fix.
@@ -43,7 +43,7 @@ export const MongoErrorCode = {
  * Audited against error_codes.yml: codes in its retryable, network, timeout, interruption,
  * not-primary, shutdown, stale-routing, write-concern or overload categories are never here; of the
  * rest, these are the ones a replace, update or delete of one document meets because of that
- * document. Each has a test (test/unit/firehose/bulk-write-refusals.test.ts).
+ * document. Each has a test (test/unit/firehose/apply/bulk-write-refusals.test.ts).
  */
 export const PERMANENT_FOR_A_RECORD: ReadonlyMap<number, string> = new Map<number, string>([
   [MongoErrorCode.BadValue, "a value the server cannot store (invalid elements)"],

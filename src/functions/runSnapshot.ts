@@ -3,8 +3,8 @@
 // argument), which continues every snapshot left unfinished.
 import { captureDepsFromContext } from "../adapters/app-services/capture";
 import { RUN_BUDGET_MS } from "../adapters/app-services/globals";
-import type { ChangeEvent } from "../core/capture/envelope";
-import { continueSnapshots, runSnapshot as run } from "../core/capture/snapshot";
+import type { ChangeEvent } from "../core/capture/publish/kinesis-record";
+import { continueSnapshots, runSnapshot as run } from "../core/capture/snapshot/snapshot";
 
 export default async function runSnapshot(changeEvent?: ChangeEvent) {
   const deps = captureDepsFromContext(context);

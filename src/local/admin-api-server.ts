@@ -2,7 +2,7 @@ import { createHash, randomBytes } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { ADMIN_API_OPERATIONS, matchOperation, type AdminApiOperationId } from "../adapters/admin-api/operations";
-import { constantTimeMatch } from "../core/firehose/access-key";
+import { constantTimeMatch } from "../core/firehose/protocol/access-key";
 import { createApp, workingConfig, type StandInApp } from "./admin-api/app-store";
 import {
   functionRoutes,

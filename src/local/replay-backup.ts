@@ -3,7 +3,7 @@ import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { gunzipSync } from "node:zlib";
 import { applyDelivery, type ApplyDeps } from "../core/firehose/receive-delivery";
-import { readDelivery, type StrictUtf8Decoder } from "../core/firehose/read-delivery";
+import { readDelivery, type StrictUtf8Decoder } from "../core/firehose/protocol/read-delivery";
 
 export interface ReplayResult {
   files: number;

@@ -1,7 +1,7 @@
 import { Timestamp } from "bson";
 import { nodeBson } from "../adapters/bson/node-bson";
 import { readCaptureConfig } from "../core/capture/config";
-import { buildKinesisRecord, type KinesisRecord } from "../core/capture/envelope";
+import { buildKinesisRecord, type KinesisRecord } from "../core/capture/publish/kinesis-record";
 import { sensorReading } from "./sensor-source";
 
 /**

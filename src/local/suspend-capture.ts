@@ -1,6 +1,6 @@
 import { Double, EJSON, ObjectId } from "bson";
 import { randomBytes } from "node:crypto";
-import { captureHealthId } from "../core/capture/capture-health";
+import { captureHealthId } from "../core/capture/health/capture-health";
 import { captureSettings } from "../core/capture/config";
 import type { Document } from "../core/ports";
 import { readSetting } from "../core/settings";

@@ -11,16 +11,20 @@ import {
 describe("the bundle report (what each built function holds)", () => {
   it.each([
     ["src/functions/emitHeartbeat.ts", "entry point"],
-    ["src/core/capture/heartbeat.ts", "heartbeat"],
+    ["src/core/capture/health/heartbeat.ts", "heartbeat"],
     ["src/adapters/app-services/heartbeat.ts", "heartbeat"],
-    ["src/core/capture/capture-health.ts", "capture health, Admin API"],
+    ["src/core/capture/health/capture-health.ts", "capture health, Admin API"],
     ["src/adapters/admin-api/admin-api-client.ts", "capture health, Admin API"],
-    ["src/core/capture/parallel-snapshot.ts", "snapshots, reconcile"],
-    ["src/core/capture/match-filter.ts", "capture options (shaping)"],
-    ["src/core/capture/drain-outbox.ts", "publish, outbox"],
+    ["src/core/capture/snapshot/parallel-snapshot.ts", "snapshots, reconcile"],
+    ["src/core/capture/shaping/match-filter.ts", "capture options (shaping)"],
+    ["src/core/capture/outbox/drain-outbox.ts", "publish, outbox"],
+    ["src/core/capture/publish/publish-change.ts", "publish, outbox"],
+    ["src/core/capture/publish/kinesis-record.ts", "stream records"],
+    ["src/core/capture/health/trigger-signals.ts", "capture health, Admin API"],
+    ["src/core/capture/snapshot/reconcile.ts", "snapshots, reconcile"],
     ["src/core/stream-format/heartbeat.ts", "stream records"],
     ["node_modules/aws4/aws4.js", "Kinesis client, SigV4 (aws4)"],
-    ["src/core/firehose/plan-writes.ts", "webhook"],
+    ["src/core/firehose/apply/plan-writes.ts", "webhook"],
     ["src/core/settings.ts", "settings, errors, ports"],
     ["node_modules/csv-parse/lib/api/index.js", "npm: csv-parse"],
     ["node_modules/@scope/pkg/index.js", "npm: @scope/pkg"],
@@ -32,7 +36,7 @@ describe("the bundle report (what each built function holds)", () => {
   it("sums modules by group per function, puts the largest group first, and accounts for every byte of the file", () => {
     const table = renderBundleReport([
       { name: "a", fileBytes: 10 * 1024, modules: { "node_modules/aws4/aws4.js": 6 * 1024, "src/functions/a.ts": 1024 } },
-      { name: "b", fileBytes: 4 * 1024, modules: { "src/core/capture/heartbeat.ts": 3 * 1024, "src/functions/b.ts": 40 } },
+      { name: "b", fileBytes: 4 * 1024, modules: { "src/core/capture/health/heartbeat.ts": 3 * 1024, "src/functions/b.ts": 40 } },
     ]);
     expect(table.split("\n")).toEqual([
       "| KiB | `a` | `b` |",

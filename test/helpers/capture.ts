@@ -3,7 +3,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { nodeBson } from "../../src/adapters/bson/node-bson";
 import { readCaptureConfig } from "../../src/core/capture/config";
-import type { ChangeEvent } from "../../src/core/capture/envelope";
+import type { ChangeEvent } from "../../src/core/capture/publish/kinesis-record";
 import {
   KinesisError,
   type KinesisPort,

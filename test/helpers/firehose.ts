@@ -5,7 +5,7 @@ import type { FirehoseLambdaOptions } from "../../src/adapters/aws-lambda/fireho
 import type { StoreProbe } from "../../src/core/firehose/health";
 import { readFirehoseConfig } from "../../src/core/firehose/config";
 import type { FirehoseDeliveryDeps } from "../../src/core/firehose/receive-delivery";
-import type { FirehoseDeliveryRequest } from "../../src/core/firehose/request";
+import type { FirehoseDeliveryRequest } from "../../src/core/firehose/protocol/request";
 import type { DataSourcePort, Logger } from "../../src/core/ports";
 import { EmbeddedStore } from "../../src/embedded/store";
 import type { FirehoseFixture } from "./fixtures";

@@ -2,8 +2,8 @@ import { EJSON, ObjectId, Timestamp } from "bson";
 import fc from "fast-check";
 import { nodeBson } from "../../src/adapters/bson/node-bson";
 import { readCaptureConfig } from "../../src/core/capture/config";
-import { buildKinesisRecord, type ChangeEvent } from "../../src/core/capture/envelope";
-import type { FirehoseDeliveryRequest } from "../../src/core/firehose/request";
+import { buildKinesisRecord, type ChangeEvent } from "../../src/core/capture/publish/kinesis-record";
+import type { FirehoseDeliveryRequest } from "../../src/core/firehose/protocol/request";
 import type { CollectionPort, DataSourcePort, Document, FindCursor } from "../../src/core/ports";
 import { TEST_ACCESS_KEY } from "./firehose";
 

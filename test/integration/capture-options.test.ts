@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { generateExportFiles } from "../../scripts/generate-export";
 import { nodeBson } from "../../src/adapters/bson/node-bson";
-import { maskValue } from "../../src/core/capture/mask-value";
+import { maskValue } from "../../src/core/capture/shaping/mask-value";
 import type { Document } from "../../src/core/ports";
 import { receiveFirehoseDelivery } from "../../src/core/firehose/receive-delivery";
 import { EmbeddedStore } from "../../src/embedded/store";

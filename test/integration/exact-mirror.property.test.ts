@@ -20,7 +20,7 @@ import {
 } from "../helpers/mirror-model";
 
 /**
- * The exact-mirror protocol (src/core/firehose/apply-changes.ts), model-based: random histories of
+ * The exact-mirror protocol (src/core/firehose/apply/apply-changes.ts), model-based: random histories of
  * insert/update/replace/delete per document, delivered as random batches with duplicates and
  * resent deliveries, in random orders, all deliveries at once with the scheduler choosing which
  * database call runs next at every await. The mirror must end equal to the source: every live

@@ -1,7 +1,7 @@
 import { Metrics } from "@aws-lambda-powertools/metrics";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { createEmfLivenessPublisher, createEmfObserver } from "../../src/adapters/aws-lambda/emf-metrics";
-import { readCaptureLiveness } from "../../src/core/firehose/capture-liveness";
+import { createEmfHeartbeatAgePublisher, createEmfObserver } from "../../src/adapters/aws-lambda/emf-metrics";
+import { readHeartbeatAges } from "../../src/core/firehose/heartbeat-ages";
 import { createFirehoseLambdaHandler } from "../../src/adapters/aws-lambda/firehose-handler";
 import { createFirehoseServer, type FirehoseServer } from "../../src/adapters/node-http/firehose-server";
 import { readFixture, type FirehoseFixture } from "../helpers/fixtures";
@@ -70,19 +70,19 @@ describe("GET /metrics on the Node server", () => {
 
   it("shows the capture lag per app, read from the heartbeat collection when scraped", async () => {
     const { url, deps } = await start();
-    const liveness = deps.store.db("monitors").collection("firehose_heartbeats");
+    const heartbeats = deps.store.db("monitors").collection("firehose_heartbeats");
     const now = deps.clock.now();
-    await liveness.insertOne({
+    await heartbeats.insertOne({
       _id: "atlas-kinesis-bridge",
       app: "atlas-kinesis-bridge",
       lastHeartbeatAt: new Date(now - 75_000),
     });
-    await liveness.insertOne({ _id: "other-app", app: "other-app", lastHeartbeatAt: new Date(now - 4_000) });
+    await heartbeats.insertOne({ _id: "other-app", app: "other-app", lastHeartbeatAt: new Date(now - 4_000) });
     const text = (await httpRequest(`${url}/metrics`, { method: "GET" })).body;
     expect(sample(text, 'akb_capture_heartbeat_age_seconds{app="atlas-kinesis-bridge"}')).toBe(75);
     expect(sample(text, 'akb_capture_heartbeat_age_seconds{app="other-app"}')).toBe(4);
     // Capture stops: no newer heartbeat arrives, and the next scrape says so.
-    await liveness.deleteMany({ _id: "other-app" });
+    await heartbeats.deleteMany({ _id: "other-app" });
     const later = (await httpRequest(`${url}/metrics`, { method: "GET" })).body;
     expect(sample(later, 'akb_capture_heartbeat_age_seconds{app="other-app"}')).toBeUndefined();
   });
@@ -152,7 +152,7 @@ describe("the capture lag as CloudWatch EMF lines from the Lambda", () => {
         app: "atlas-kinesis-bridge",
         lastHeartbeatAt: new Date(now.value - 75_000),
       });
-    const publish = createEmfLivenessPublisher(
+    const publish = createEmfHeartbeatAgePublisher(
       new Metrics({ namespace: "AtlasKinesisBridgeTest", serviceName: "firehose-webhook" }),
       60_000,
       () => now.value,
@@ -160,7 +160,7 @@ describe("the capture lag as CloudWatch EMF lines from the Lambda", () => {
     const handler = createFirehoseLambdaHandler(
       lambdaOptions(deps, {
         observer: undefined,
-        afterDelivery: (ready) => publish(() => readCaptureLiveness(ready.dataSource, ready.config.routing, now.value)),
+        afterDelivery: (ready) => publish(() => readHeartbeatAges(ready.dataSource, ready.config.routing, now.value)),
       }),
     );
     const event = {

@@ -4,8 +4,8 @@ import { MongoClient } from "mongodb";
 import { afterAll, describe, expect, it } from "vitest";
 import { nodeBson } from "../../src/adapters/bson/node-bson";
 import { readCaptureConfig } from "../../src/core/capture/config";
-import { buildKinesisRecord, type ChangeEvent } from "../../src/core/capture/envelope";
-import { runSnapshot } from "../../src/core/capture/snapshot";
+import { buildKinesisRecord, type ChangeEvent } from "../../src/core/capture/publish/kinesis-record";
+import { runSnapshot } from "../../src/core/capture/snapshot/snapshot";
 import { readFirehoseConfig } from "../../src/core/firehose/config";
 import { receiveFirehoseDelivery } from "../../src/core/firehose/receive-delivery";
 import type { CollectionPort, DataSourcePort, Document } from "../../src/core/ports";
@@ -16,7 +16,7 @@ import { recordingLogger, TEST_ACCESS_KEY } from "../helpers/firehose";
 import { mirrorState, planDeliveries, scheduledDataSource } from "../helpers/mirror-model";
 
 /**
- * The reconcile protocol, model-based (src/core/capture/reconcile.ts, src/core/firehose/reconcile.ts).
+ * The reconcile protocol, model-based (src/core/capture/snapshot/reconcile.ts, src/core/firehose/reconcile/sweep.ts).
  * A random history of writes over a few documents runs on the embedded store as the source. Change
  * events before the reconcile are published or lost at random (the gap, up to the moment the
  * reconcile starts); then the real producer (`runSnapshot`) reconciles the collection while random

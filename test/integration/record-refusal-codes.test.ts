@@ -1,6 +1,6 @@
 import { MongoClient } from "mongodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { bulkWriteKeepingRefusals } from "../../src/core/firehose/bulk-write-refusals";
+import { bulkWriteKeepingRefusals } from "../../src/core/firehose/apply/bulk-write-refusals";
 import { PERMANENT_FOR_A_RECORD } from "../../src/core/mongo-error-codes";
 import type { CollectionPort, Document, WriteOperation } from "../../src/core/ports";
 

@@ -2,13 +2,13 @@ import { resolve } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { createAdminApiClient } from "../../src/adapters/admin-api/admin-api-client";
 import { createNodeTransport } from "../../src/adapters/http/node-transport";
-import { captureHealthId } from "../../src/core/capture/capture-health";
+import { captureHealthId } from "../../src/core/capture/health/capture-health";
 import {
   AdminApiError,
   readExecution,
   readTriggerFailure,
   readTriggerState,
-} from "../../src/core/capture/trigger-admin";
+} from "../../src/core/capture/health/trigger-admin";
 import { EmbeddedStore } from "../../src/embedded/store";
 import {
   startLocalAdminApi,

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { generateExportFiles, isGeneratedTrigger } from "../../scripts/generate-export";
 import { nodeBson } from "../../src/adapters/bson/node-bson";
-import { maskValue, MASKED_VALUE } from "../../src/core/capture/mask-value";
+import { maskValue, MASKED_VALUE } from "../../src/core/capture/shaping/mask-value";
 import type { Document } from "../../src/core/ports";
 import type { EmbeddedStore } from "../../src/embedded/store";
 import { readLocalSecrets } from "../../src/local/app-export";

@@ -1,6 +1,6 @@
 import { resolve } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { captureHealthId } from "../../src/core/capture/capture-health";
+import { captureHealthId } from "../../src/core/capture/health/capture-health";
 import { EmbeddedStore } from "../../src/embedded/store";
 import { startKinesisEmulator } from "../../src/local/kinesis-emulator";
 import { LocalRuntime, type Execution } from "../../src/local/runtime";

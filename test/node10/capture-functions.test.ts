@@ -2,7 +2,7 @@ import { Binary, Decimal128, EJSON, Long, ObjectId } from "bson";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { nodeBson } from "../../src/adapters/bson/node-bson";
 import { readCaptureConfig } from "../../src/core/capture/config";
-import { buildKinesisRecord, type ChangeEvent } from "../../src/core/capture/envelope";
+import { buildKinesisRecord, type ChangeEvent } from "../../src/core/capture/publish/kinesis-record";
 import { EmbeddedStore } from "../../src/embedded/store";
 import { freePort, startKinesisEmulator, type KinesisEmulator } from "../../src/local/kinesis-emulator";
 import { emulatorValues, readChangeEvent } from "../helpers/capture";

@@ -2,7 +2,7 @@ import * as bson7 from "bson";
 import * as bson4 from "bson4";
 import { describe, expect, it } from "vitest";
 import { makeBsonPort } from "../../src/core/bson-port";
-import { partitionKeyFor } from "../../src/core/capture/partition-key";
+import { partitionKeyFor } from "../../src/core/capture/publish/partition-key";
 import { idKey, matchesId } from "../../src/core/id-key";
 import { BRACKET, idBracket } from "../../src/core/id-order";
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { CaptureListError } from "../../src/core/capture/capture-list";
-import { RecordTooLargeError } from "../../src/core/capture/envelope";
+import { CaptureListError } from "../../src/core/capture/shaping/capture-list";
+import { RecordTooLargeError } from "../../src/core/capture/publish/kinesis-record";
 import {
   asBridgeError,
   BridgeError,
@@ -11,8 +11,8 @@ import {
   toError,
   type ErrorCode,
 } from "../../src/core/errors";
-import { DEAD_LETTER_REASONS, refusal } from "../../src/core/firehose/dead-letter-reasons";
-import { setupFailureResponse } from "../../src/core/firehose/response";
+import { DEAD_LETTER_REASONS, refusal } from "../../src/core/firehose/dead-letters/dead-letter-reasons";
+import { setupFailureResponse } from "../../src/core/firehose/protocol/response";
 import { KinesisError } from "../../src/core/kinesis/port";
 import { RetryExhaustedError } from "../../src/core/kinesis/put-records";
 import { parseFirehoseResponse, recordingLogger } from "../helpers/firehose";

@@ -7,9 +7,9 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { nodeBson } from "../../../src/adapters/bson/node-bson";
-import { CaptureListError, parseCaptureList } from "../../../src/core/capture/capture-list";
-import { captureOptionsParser } from "../../../src/core/capture/capture-options";
-import { compileMatch, MatchFilterError } from "../../../src/core/capture/match-filter";
+import { CaptureListError, parseCaptureList } from "../../../src/core/capture/shaping/capture-list";
+import { captureOptionsParser } from "../../../src/core/capture/shaping/capture-options";
+import { compileMatch, MatchFilterError } from "../../../src/core/capture/shaping/match-filter";
 import { CAPTURE_LIST, exportDrift, generateExportFiles } from "../../generate-export";
 
 export function checkCaptureOptions(root: string): string[] {

@@ -4,7 +4,7 @@
  * is none of our business).
  */
 import { CAPTURE_VALUE_NAMES, captureSettings, kinesisSettings } from "../../../src/core/capture/config";
-import { CAPTURE_HEALTH_VALUE_NAMES, captureHealthSettings } from "../../../src/core/capture/health-config";
+import { CAPTURE_HEALTH_VALUE_NAMES, captureHealthSettings } from "../../../src/core/capture/health/health-config";
 import { FIREHOSE_VALUE_NAMES, firehoseSettings, readFirehoseConfig } from "../../../src/core/firehose/config";
 import { heartbeatFunctionSettings } from "../../../src/core/capture/state-settings";
 import { settingNames, type Setting } from "../../../src/core/settings";

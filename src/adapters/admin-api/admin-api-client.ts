@@ -1,4 +1,4 @@
-import { AdminApiError, type TriggerAdminPort } from "../../core/capture/trigger-admin";
+import { AdminApiError, type TriggerAdminPort } from "../../core/capture/health/trigger-admin";
 import type { HttpRequester } from "../http/node-transport";
 import { answerError, createAdminApiSession, parseJson, type AdminApiSession } from "./admin-api-session";
 

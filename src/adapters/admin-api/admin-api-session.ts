@@ -1,4 +1,4 @@
-import { AdminApiError, isHistoryLost } from "../../core/capture/trigger-admin";
+import { AdminApiError, isHistoryLost } from "../../core/capture/health/trigger-admin";
 import type { HttpRequester } from "../http/node-transport";
 import {
   ADMIN_API_OPERATIONS,

@@ -1,4 +1,4 @@
-import { AdminApiError } from "../../core/capture/trigger-admin";
+import { AdminApiError } from "../../core/capture/health/trigger-admin";
 import type { HttpRequester } from "../http/node-transport";
 import {
   answerError,

@@ -1,7 +1,7 @@
-import type { CaptureHealthDeps } from "../../core/capture/capture-health";
-import { readCaptureHealthConfig, type CaptureHealthConfig } from "../../core/capture/health-config";
-import type { CaptureCheckHandoff } from "../../core/capture/heartbeat";
-import type { TriggerAdminPort } from "../../core/capture/trigger-admin";
+import type { CaptureHealthDeps } from "../../core/capture/health/capture-health";
+import { readCaptureHealthConfig, type CaptureHealthConfig } from "../../core/capture/health/health-config";
+import type { CaptureCheckHandoff } from "../../core/capture/health/heartbeat";
+import type { TriggerAdminPort } from "../../core/capture/health/trigger-admin";
 import { BridgeError } from "../../core/errors";
 import type { ValueReader } from "../../core/ports";
 import { createAdminApiClient } from "../admin-api/admin-api-client";

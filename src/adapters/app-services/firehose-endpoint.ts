@@ -1,8 +1,8 @@
 import { makeBsonPort } from "../../core/bson-port";
 import { readFirehoseConfig } from "../../core/firehose/config";
 import { receiveFirehoseDelivery } from "../../core/firehose/receive-delivery";
-import type { HeaderBag } from "../../core/firehose/request";
-import { setupFailureResponse } from "../../core/firehose/response";
+import type { HeaderBag } from "../../core/firehose/protocol/request";
+import { setupFailureResponse } from "../../core/firehose/protocol/response";
 import { consoleLogger, systemClock } from "../../core/ports";
 import { atlasDataSource, type AppServicesContext } from "./globals";
 

@@ -1,4 +1,4 @@
-import type { CaptureCheckHandoff, CaptureCheckSummary, HeartbeatDeps } from "../../core/capture/heartbeat";
+import type { CaptureCheckHandoff, CaptureCheckSummary, HeartbeatDeps } from "../../core/capture/health/heartbeat";
 import { heartbeatFunctionSettings } from "../../core/capture/state-settings";
 import { consoleLogger, systemClock } from "../../core/ports";
 import { readSettings } from "../../core/settings";

@@ -1,5 +1,5 @@
 import { Metrics, MetricUnit } from "@aws-lambda-powertools/metrics";
-import type { CaptureLiveness } from "../../core/firehose/capture-liveness";
+import type { HeartbeatAge } from "../../core/firehose/heartbeat-ages";
 import { RECORD_OUTCOMES, type DeliveryObserver } from "../../core/firehose/delivery-report";
 
 /**
@@ -28,21 +28,21 @@ export function createEmfObserver(
  * `app`), read from the webhook's heartbeat collection. A Lambda that gets no deliveries writes none (alarm on
  * missing data too).
  */
-export function createEmfLivenessPublisher(
+export function createEmfHeartbeatAgePublisher(
   metrics: Metrics = new Metrics({ namespace: "AtlasKinesisBridge", serviceName: "firehose-webhook" }),
   everyMs = 60_000,
   now: () => number = Date.now,
-): (read: () => Promise<CaptureLiveness[]>) => Promise<void> {
+): (read: () => Promise<HeartbeatAge[]>) => Promise<void> {
   let last: number | undefined;
   return async (read) => {
     if (last !== undefined && now() - last < everyMs) return;
     last = now();
-    let entries: CaptureLiveness[];
+    let entries: HeartbeatAge[];
     try {
       entries = await read();
     } catch (error) {
       console.warn(
-        JSON.stringify({ level: "warn", msg: "metrics: could not read the capture liveness", error: String(error) }),
+        JSON.stringify({ level: "warn", msg: "metrics: could not read the heartbeat ages", error: String(error) }),
       );
       return;
     }

@@ -1,9 +1,9 @@
-import { admitDelivery, refuseDelivery, type DeliveryHead } from "../../core/firehose/admit-delivery";
+import { admitDelivery, refuseDelivery, type DeliveryHead } from "../../core/firehose/protocol/admit-delivery";
 import type { FirehoseConfig } from "../../core/firehose/config";
 import type { DeliveryObserver } from "../../core/firehose/delivery-report";
 import { checkHealth, healthResponse } from "../../core/firehose/health";
 import { receiveFirehoseDelivery } from "../../core/firehose/receive-delivery";
-import { setupFailureResponse } from "../../core/firehose/response";
+import { setupFailureResponse } from "../../core/firehose/protocol/response";
 import { consoleLogger, systemClock, type Clock, type DataSourcePort, type Logger } from "../../core/ports";
 import { nodeBson } from "../bson/node-bson";
 import { decodeUtf8Run } from "../node/decode-utf8-run";

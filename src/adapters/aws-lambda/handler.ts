@@ -1,9 +1,9 @@
 // Lambda entry (bundled by esbuild for deployment): Function URL or API Gateway in front.
 import type { FirehoseConfig } from "../../core/firehose/config";
-import { readCaptureLiveness } from "../../core/firehose/capture-liveness";
+import { readHeartbeatAges } from "../../core/firehose/heartbeat-ages";
 import { consoleLogger, systemClock } from "../../core/ports";
 import { firehoseConfigFromEnv, openMongoClient, type NodeDataSource } from "../mongodb/env-deps";
-import { createEmfLivenessPublisher, createEmfObserver } from "./emf-metrics";
+import { createEmfHeartbeatAgePublisher, createEmfObserver } from "./emf-metrics";
 import { createFirehoseLambdaHandler, type LambdaHttpEvent, type LambdaHttpResult } from "./firehose-handler";
 import { createSecretEnvironmentLoader, secretsManagerReader } from "./secrets";
 
@@ -21,7 +21,7 @@ let store: Promise<NodeDataSource> | undefined;
 let config: { env: NodeJS.ProcessEnv; config: FirehoseConfig } | undefined;
 
 // The capture lag per app, once a minute per container (no scraper reaches a Lambda).
-const publishLiveness = createEmfLivenessPublisher();
+const publishHeartbeatAges = createEmfHeartbeatAgePublisher();
 
 const readEnv = (): NodeJS.ProcessEnv => {
   if (!env) throw secretsFailure;
@@ -48,7 +48,7 @@ const webhook = createFirehoseLambdaHandler({
   clock: systemClock,
   observer: createEmfObserver(),
   afterDelivery: (ready) =>
-    publishLiveness(() => readCaptureLiveness(ready.dataSource, ready.config.routing, Date.now())),
+    publishHeartbeatAges(() => readHeartbeatAges(ready.dataSource, ready.config.routing, Date.now())),
 });
 
 export async function handler(event: LambdaHttpEvent): Promise<LambdaHttpResult> {

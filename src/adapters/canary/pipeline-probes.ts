@@ -1,5 +1,5 @@
 import type { HopName, CanaryProbes, ProbeAnswer } from "../../core/canary/run-canary";
-import { targetFor, type Namespace } from "../../core/firehose/routing";
+import { targetFor, type Namespace } from "../../core/firehose/apply/routing";
 import type { FirehoseConfig } from "../../core/firehose/config";
 import type { Clock, CollectionPort, DataSourcePort, Document } from "../../core/ports";
 

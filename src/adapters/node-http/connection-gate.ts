@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Socket } from "node:net";
-import type { FirehoseDeliveryResponse } from "../../core/firehose/response";
+import type { FirehoseDeliveryResponse } from "../../core/firehose/protocol/response";
 
 export interface ConnectionLimits {
   /** Connections being served at once (FIREHOSE_MAX_CONNECTIONS); more are closed as they arrive. */

@@ -5,12 +5,12 @@ import {
   refuseDelivery,
   type AdmittedDelivery,
   type DeliveryHead,
-} from "../../core/firehose/admit-delivery";
+} from "../../core/firehose/protocol/admit-delivery";
 import type { DeliveryObserver } from "../../core/firehose/delivery-report";
 import { checkHealth, healthResponse, type StoreProbe } from "../../core/firehose/health";
-import { readCaptureLiveness } from "../../core/firehose/capture-liveness";
+import { readHeartbeatAges } from "../../core/firehose/heartbeat-ages";
 import { receiveFirehoseDelivery, type FirehoseDeliveryDeps } from "../../core/firehose/receive-delivery";
-import { setupFailureResponse } from "../../core/firehose/response";
+import { setupFailureResponse } from "../../core/firehose/protocol/response";
 import { InflightBudget } from "./inflight-budget";
 import { createConnectionGate, send, type ConnectionGate } from "./connection-gate";
 import { createMetricsRoute, type MetricsRoute } from "./metrics-route";
@@ -109,7 +109,7 @@ function createMetrics(
 ): MetricsRoute {
   const { deps } = options;
   return createMetricsRoute(token, () => budget.bytes(), {
-    read: () => readCaptureLiveness(deps.dataSource, deps.config.routing, deps.clock.now()),
+    read: () => readHeartbeatAges(deps.dataSource, deps.config.routing, deps.clock.now()),
     logger: deps.logger,
   });
 }

@@ -1,4 +1,4 @@
-import type { ByteBudget, Reservation } from "../../core/firehose/admit-delivery";
+import type { ByteBudget, Reservation } from "../../core/firehose/protocol/admit-delivery";
 
 /**
  * The request-body bytes the server holds at once, across deliveries (FIREHOSE_MAX_INFLIGHT_BYTES).

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { constantTimeMatch } from "../../core/firehose/access-key";
-import type { CaptureLiveness } from "../../core/firehose/capture-liveness";
+import { constantTimeMatch } from "../../core/firehose/protocol/access-key";
+import type { HeartbeatAge } from "../../core/firehose/heartbeat-ages";
 import type { Logger } from "../../core/ports";
 import type { DeliveryObserver } from "../../core/firehose/delivery-report";
 import { createPrometheusMetrics } from "./prometheus-metrics";
@@ -17,9 +17,9 @@ export function createMetricsRoute(
   token: string | undefined,
   inflightBytes: () => number,
   /** The capture lag per app, read when scraped (from the heartbeat collection the webhook keeps). */
-  liveness?: { read: () => Promise<CaptureLiveness[]>; logger: Logger },
+  heartbeatAges?: { read: () => Promise<HeartbeatAge[]>; logger: Logger },
 ): MetricsRoute {
-  const metrics = createPrometheusMetrics(inflightBytes, liveness);
+  const metrics = createPrometheusMetrics(inflightBytes, heartbeatAges);
   return {
     observer: metrics.observer,
     handle(req, res) {

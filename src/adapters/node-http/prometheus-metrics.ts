@@ -1,5 +1,5 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
-import type { CaptureLiveness } from "../../core/firehose/capture-liveness";
+import type { HeartbeatAge } from "../../core/firehose/heartbeat-ages";
 import { RECORD_OUTCOMES, type DeliveryObserver } from "../../core/firehose/delivery-report";
 import type { Logger } from "../../core/ports";
 
@@ -18,7 +18,7 @@ export interface PrometheusMetrics {
 export function createPrometheusMetrics(
   inflightBytes: () => number,
   /** The capture lag per app, read when scraped (from the webhook's heartbeat collection). */
-  liveness?: { read: () => Promise<CaptureLiveness[]>; logger: Logger },
+  heartbeatAges?: { read: () => Promise<HeartbeatAge[]>; logger: Logger },
 ): PrometheusMetrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
@@ -48,7 +48,7 @@ export function createPrometheusMetrics(
       this.set(inflightBytes());
     },
   });
-  if (liveness) {
+  if (heartbeatAges) {
     new Gauge({
       name: "akb_capture_heartbeat_age_seconds",
       help: "Seconds since the newest heartbeat of each app that reached this webhook was written: capture lag, growing when capture or delivery stops (alert above 180)",
@@ -57,10 +57,10 @@ export function createPrometheusMetrics(
       async collect() {
         this.reset();
         try {
-          for (const entry of await liveness.read()) this.set({ app: entry.app }, entry.heartbeatAgeSeconds);
+          for (const entry of await heartbeatAges.read()) this.set({ app: entry.app }, entry.heartbeatAgeSeconds);
         } catch (error) {
           // The other metrics still answer; a missing series is what an absent() alert catches.
-          liveness.logger.warn({ msg: "metrics: could not read the capture liveness", error: String(error) });
+          heartbeatAges.logger.warn({ msg: "metrics: could not read the heartbeat ages", error: String(error) });
         }
       },
     });

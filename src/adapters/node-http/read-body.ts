@@ -1,6 +1,6 @@
 import type { IncomingMessage } from "node:http";
 import { failure, type Failure } from "../../core/errors";
-import { tooLarge } from "../../core/firehose/request";
+import { tooLarge } from "../../core/firehose/protocol/request";
 
 /**
  * Reads the body, but never buffers more than `maxBytes`, and stops when `admit` refuses a chunk

@@ -1,5 +1,5 @@
 import * as buffer from "node:buffer";
-import type { StrictUtf8Decoder } from "../../core/firehose/read-delivery";
+import type { StrictUtf8Decoder } from "../../core/firehose/protocol/read-delivery";
 
 /**
  * A run of records' UTF-8 as text in one native call, for the webhook on Node hosts. Pure ASCII is

@@ -1,5 +1,5 @@
 import type { ValueReader } from "../ports";
-import { captureOptionsParser, NO_CAPTURE_OPTIONS, unreadableCaptureOptions } from "./capture-options";
+import { captureOptionsParser, NO_CAPTURE_OPTIONS, unreadableCaptureOptions } from "./shaping/capture-options";
 import { heartbeatSettings } from "../stream-format/heartbeat";
 import { appSettings, outboxSettings } from "./state-settings";
 import {
@@ -17,7 +17,11 @@ import {
   httpUrl,
 } from "../settings";
 
-export type RecordFormat = "envelope" | "document";
+/**
+ * KINESIS_RECORD_FORMAT: "envelope" is MongoDB's change event (the only meaning the word keeps: the
+ * setting's value, unchanged), "document" the full document alone (docs/record-format.md#documents-alone).
+ */
+export type KinesisRecordFormat = "envelope" | "document";
 export type ArrayEncoding = "array" | "array_string";
 export type NestedDocumentEncoding = "document" | "string";
 
@@ -30,9 +34,9 @@ export const FIREHOSE_RECORD_LIMIT = 1_024_000;
 /** The change-capture settings: name, parser, default. */
 export const captureSettings = {
   ...appSettings,
-  recordFormat: setting<RecordFormat>(
+  recordFormat: setting<KinesisRecordFormat>(
     "KINESIS_RECORD_FORMAT",
-    oneOf<RecordFormat>(["envelope", "document"]),
+    oneOf<KinesisRecordFormat>(["envelope", "document"]),
     "envelope",
   ),
   arrayEncoding: setting<ArrayEncoding>("ARRAY_ENCODING", oneOf<ArrayEncoding>(["array", "array_string"]), "array"),

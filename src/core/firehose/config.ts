@@ -1,7 +1,8 @@
 import { heartbeatSettings } from "../stream-format/heartbeat";
 import type { ValueReader } from "../ports";
 import { collectionName, databaseName, optional, readSettings, setting, settingNames, text } from "../settings";
-import { buildRouting, capturedParser, namespaceMapParser, templateParser, type Routing } from "./routing";
+import { buildRouting, namespaceMapParser, templateParser, type Routing } from "./apply/routing";
+import { capturedNamespacesSetting } from "../stream-format/captured-namespaces";
 
 /** Firehose sends at most 64 MiB before compression; no host needs to accept more. */
 export const FIREHOSE_MAX_BODY_BYTES = 64 * 1024 * 1024;
@@ -19,7 +20,7 @@ export const firehoseSettings = {
   firehoseHeartbeatCollection: setting("FIREHOSE_HEARTBEAT_COLLECTION", collectionName, "firehose_heartbeats"),
   namespaceMap: optional("FIREHOSE_NAMESPACE_MAP", namespaceMapParser),
   unmappedTemplate: setting("FIREHOSE_UNMAPPED_TARGET", templateParser, undefined),
-  captured: setting("CAPTURED_NAMESPACES", capturedParser, () => new Set<string>()),
+  captured: capturedNamespacesSetting,
   ...heartbeatSettings,
 };
 

@@ -1,19 +1,18 @@
 import type { BsonPort } from "../bson-port";
-import { admitDelivery } from "./admit-delivery";
 import { chunkEnd } from "../chunk";
-import { asBridgeError, BridgeError, describeError, statusForKind, toError } from "../errors";
+import { asBridgeError, describeError, statusForKind } from "../errors";
 import type { Clock, DataSourcePort, Document, Logger } from "../ports";
 import type { FirehoseConfig } from "./config";
-import { parseRecord, type DecodedRecord } from "./decode-record";
-import { planWrites, type TargetWrites } from "./plan-writes";
-import { readDelivery, type Delivery, type StrictUtf8Decoder } from "./read-delivery";
+import { parseRecord, type DecodedRecord } from "./protocol/decode-record";
+import { planWrites, type TargetWrites } from "./apply/plan-writes";
+import { readDeliveryRequest, type Delivery, type StrictUtf8Decoder } from "./protocol/read-delivery";
 import type { DeliveryObserver, DeliveryReport } from "./delivery-report";
-import { decodeContent, headerLookup, type FirehoseDeliveryRequest } from "./request";
-import { firehoseResponse, type FirehoseDeliveryResponse } from "./response";
-import { deadLetter, deadLetterStore, type RefusedRecord } from "./dead-letters";
-import { applyTargetWrites } from "./apply-changes";
-import { emptyReconcileBatch, settleReconciles, takeReconcileRecords } from "./reconcile";
-import type { Namespace, TargetProblem } from "./routing";
+import { headerLookup, type FirehoseDeliveryRequest } from "./protocol/request";
+import { firehoseResponse, type FirehoseDeliveryResponse } from "./protocol/response";
+import { deadLetter, deadLetterStore, type RefusedRecord } from "./dead-letters/dead-letters";
+import { applyTargetWrites } from "./apply/apply-changes";
+import { emptyReconcileBatch } from "./reconcile/reconcile-batch";
+import { settleReconciles } from "./reconcile/sweep";
 
 export interface FirehoseDeliveryDeps {
   readonly config: FirehoseConfig;
@@ -28,7 +27,7 @@ export interface FirehoseDeliveryDeps {
 }
 
 /**
- * Records decoded and written per step (see acceptDelivery), bounded by count and by decoded bytes.
+ * Records decoded and written per step (see applyDelivery), bounded by count and by decoded bytes.
  * Small steps keep the documents alive at any moment few, which is what the garbage collector's
  * young-generation collections pay for (docs/benchmarks.md#2026-11-29-firehose-webhook says by how much), and 40 bulk
  * writes per 10,000 records is still a small number of round trips.
@@ -59,7 +58,9 @@ export async function receiveFirehoseDelivery(
   };
   let response: FirehoseDeliveryResponse;
   try {
-    await acceptDelivery(request, header, deps, outcome);
+    // Read (headers, admission, content decoding, body: protocol/read-delivery.ts), then applied.
+    const delivery = await readDeliveryRequest(request, outcome, deps.config, deps.decodeUtf8Run);
+    await applyDelivery(delivery, deps, outcome, outcome.sourceArn);
     response = firehoseResponse(200, outcome.requestId, deps.clock.now());
     deps.logger.info(logLine(outcome, 200, "accepted", deps.clock.now() - started));
   } catch (error) {
@@ -95,28 +96,6 @@ function report(status: number, outcome: Outcome, durationMs: number, body: Uint
       stale: count(outcome.stale),
     },
   };
-}
-
-async function acceptDelivery(
-  request: FirehoseDeliveryRequest,
-  header: (name: string) => string | undefined,
-  deps: FirehoseDeliveryDeps,
-  outcome: Outcome,
-): Promise<void> {
-  const { config } = deps;
-  const admission = admitDelivery(request, config, { requireRequestId: false });
-  if (!admission.ok) throw toError(admission.error);
-  if (!request.body || request.body.length === 0) throw new BridgeError("body_empty");
-  const bodyBytes = await decodeContent(request.body, header("content-encoding"), config.maxBodyBytes);
-  const delivery = readDelivery(bodyBytes, deps.decodeUtf8Run);
-  if (outcome.requestId === "") {
-    outcome.requestId = delivery.requestId;
-    throw new BridgeError("request_id_missing");
-  }
-  if (delivery.requestId !== outcome.requestId) {
-    throw new BridgeError("request_id_mismatch");
-  }
-  await applyDelivery(delivery, deps, outcome, outcome.sourceArn);
 }
 
 /** What applying a delivery did, record by record (also the request's log line). */
@@ -172,7 +151,6 @@ export async function applyDelivery(
   const deletesCollection = deps.dataSource.db(config.database).collection(config.deletesCollection);
   // A reconcile's marks and closings, written once every record of the delivery is (reconcile.ts).
   const reconcile = emptyReconcileBatch();
-  const closingTargets = new Map<string, Namespace | TargetProblem>();
   // Records go to the database in chunks written one after another: a later chunk's write of an _id
   // lands after an earlier one (so the last record still wins), and only two chunks of documents are
   // alive at a time (one being written while the next is decoded), which keeps memory and
@@ -188,9 +166,7 @@ export async function applyDelivery(
       else if (record.kind === "empty") outcome.empty++;
       decoded.push(record);
     }
-    const taken = takeReconcileRecords(decoded, deps.bson, config.routing, closingTargets, reconcile);
-    for (const { index, refusal } of taken.refused) refused.push({ index, refusal, data: delivery.rawData(index) });
-    const plan = planWrites(taken.records, delivery.requestId, deps.bson, config.routing, deps.clock.now());
+    const plan = planWrites(decoded, delivery.requestId, deps.bson, config.routing, deps.clock.now(), reconcile);
     outcome.superseded += plan.superseded;
     outcome.heartbeats += plan.heartbeats;
     outcome.basicJson += plan.basicJson;

@@ -6,13 +6,17 @@ import {
   type CaptureProblem,
   type StreamVerdict,
   type TriggerRecord,
-} from "../capture/capture-health";
+} from "../capture/health/capture-health";
 import { captureSettings, type CaptureConfig } from "../capture/config";
-import { stalledStreamSteps } from "../capture/heal-steps";
-import { ADMIN_API_DEFAULT_URL, DEFAULT_STALL_AFTER_MS, type CaptureHealthConfig } from "../capture/health-config";
-import { SNAPSHOT_SIGNAL_TYPE } from "../capture/snapshot";
+import { stalledStreamSteps } from "../capture/health/heal-steps";
+import {
+  ADMIN_API_DEFAULT_URL,
+  DEFAULT_STALL_AFTER_MS,
+  type CaptureHealthConfig,
+} from "../capture/health/health-config";
+import { SNAPSHOT_SIGNAL_TYPE } from "../capture/snapshot/snapshot";
 import type { FirehoseConfig } from "../firehose/config";
-import { deadLetterStore, type DeadLetterCounts } from "../firehose/dead-letters";
+import { deadLetterStore, type DeadLetterCounts } from "../firehose/dead-letters/dead-letters";
 import { countMatching, type DataSourcePort, type Document } from "../ports";
 import { formatDuration } from "./format-duration";
 
@@ -427,7 +431,7 @@ async function readSweeps(
   dataSource: DataSourcePort,
   firehose: StatusFirehoseConfig,
 ): Promise<DeploymentStatus["sweeps"]> {
-  // Sweep rows are "s|<reconcile>|<ns>" (firehose/reconcile.ts): an _id range, not a scan of the marks.
+  // Sweep rows are "s|<reconcile>|<ns>" (firehose/reconcile/sweep.ts): an _id range, not a scan of the marks.
   const rows = await dataSource
     .db(firehose.database)
     .collection(firehose.reconcileCollection)

@@ -2,15 +2,15 @@ import { Long } from "bson";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { nodeBson } from "../../../src/adapters/bson/node-bson";
-import { afterChunk, nextChunkQuery, type ReadPoint } from "../../../src/core/capture/read-order";
-import { runSnapshot } from "../../../src/core/capture/snapshot";
+import { afterChunk, nextChunkQuery, type ReadPoint } from "../../../src/core/capture/snapshot/read-order";
+import { runSnapshot } from "../../../src/core/capture/snapshot/snapshot";
 import { idKey } from "../../../src/core/id-key";
 import { EmbeddedStore } from "../../../src/embedded/store";
 import { anyId } from "../../helpers/bson-order-model";
 import { fakeKinesis, makeCaptureDeps } from "../../helpers/capture";
 
 /*
- * The project's snapshot reader (src/core/capture/read-order.ts, snapshot.ts) over the embedded store:
+ * The project's snapshot reader (src/core/capture/snapshot/read-order.ts, snapshot.ts) over the embedded store:
  * on random collections holding every _id type (documents, BinData, Timestamps, MinKey and MaxKey,
  * Decimal128, Int64 beyond 2^53, null, ...), at small chunk sizes, it reads every document exactly once.
  */

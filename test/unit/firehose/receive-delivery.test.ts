@@ -1,7 +1,7 @@
 import { gzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
 import { receiveFirehoseDelivery } from "../../../src/core/firehose/receive-delivery";
-import type { FirehoseDeliveryRequest } from "../../../src/core/firehose/request";
+import type { FirehoseDeliveryRequest } from "../../../src/core/firehose/protocol/request";
 import type { CollectionPort, DataSourcePort, WriteOperation } from "../../../src/core/ports";
 import { readFixture, type FirehoseExpectation, type FirehoseFixture } from "../../helpers/fixtures";
 import {

@@ -1,15 +1,15 @@
 import type { BsonPort } from "../../bson-port";
 import { idKey, matchesId } from "../../id-key";
 import type { Document } from "../../ports";
-import type { Namespace } from "../routing";
-import { refusal, type Refusal } from "../dead-letter-reasons";
+import type { Namespace } from "../apply/routing";
+import { refusal, type Refusal } from "../dead-letters/dead-letter-reasons";
 import { idProblem, positionFieldRefusal } from "./document-id";
-import { POSITION_FIELD } from "../envelope-position";
+import { POSITION_FIELD } from "../apply/position-field";
 import { refused, type ChangeToApply, type Recognition } from "./record-format";
 
 /*
  * The parts of a change event, read the same way for every format that carries one (MongoDB's
- * change event, our legacy envelope). Each part is checked as far as the mirror relies on it; the
+ * change event, our legacy change record). Each part is checked as far as the mirror relies on it; the
  * first part that fails decides the refusal, so a broken event is dead-lettered with a code that
  * names what broke, never stored as data.
  */
@@ -115,6 +115,7 @@ export function readChange(record: Document, source: ChangeSource, bson: BsonPor
     change: {
       // Checked by isNamespace: the record's own object serves (it is not changed after).
       ns: ns as Namespace | undefined,
+      source: ns === undefined ? undefined : `${ns.db}.${ns.coll}`,
       operationType: operationType as ChangeToApply["operationType"],
       id,
       key,
@@ -219,7 +220,7 @@ function updateDescriptionProblem(description: unknown, bson: BsonPort): string 
  */
 /**
  * A change's position: its cluster time (16 hex digits), then its resume token. A snapshot read
- * carries the snapshot's read position R0 as its clusterTime (capture/snapshot.ts) and ranks at R0
+ * carries the snapshot's read position R0 as its clusterTime (capture/snapshot/snapshot.ts) and ranks at R0
  * with the suffix "read", which sorts after every resume token (hex digits) at the same cluster time:
  * the read contains every change committed at or before R0, and loses to every change after it.
  * Reads without a clusterTime (earlier producers) rank by wall time (see the margin).

@@ -1,6 +1,6 @@
 import type { BsonPort } from "../../bson-port";
-import { refusal, type Refusal } from "../dead-letter-reasons";
-import { POSITION_FIELD } from "../envelope-position";
+import { refusal, type Refusal } from "../dead-letters/dead-letter-reasons";
+import { POSITION_FIELD } from "../apply/position-field";
 
 const NOT_AN_ID = "cannot be an array, a regular expression or undefined";
 

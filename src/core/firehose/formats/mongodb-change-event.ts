@@ -1,6 +1,6 @@
 import type { BsonPort } from "../../bson-port";
 import type { Document } from "../../ports";
-import { PRODUCER_EXTRAS_FIELD } from "../../producer-extras";
+import { PRODUCER_EXTRAS_FIELD } from "../../stream-format/record-field";
 import { degradedList, readChange, tokenData } from "./change-parts";
 import type { Recognition, RecordFormat } from "./record-format";
 

@@ -1,7 +1,7 @@
 import type { BsonPort } from "../../bson-port";
 import type { Document } from "../../ports";
-import { refusal } from "../dead-letter-reasons";
-import { POSITION_FIELD } from "../envelope-position";
+import { refusal } from "../dead-letters/dead-letter-reasons";
+import { POSITION_FIELD } from "../apply/position-field";
 import { idProblem, positionFieldRefusal } from "./document-id";
 import { refused, type Recognition, type RecordFormat } from "./record-format";
 

@@ -1,7 +1,8 @@
 import type { BsonPort } from "../../bson-port";
 import type { Document } from "../../ports";
-import type { Refusal } from "../dead-letter-reasons";
-import type { Namespace } from "../routing";
+import type { Refusal } from "../dead-letters/dead-letter-reasons";
+import type { Closing } from "../../stream-format/reconcile-records";
+import type { Namespace } from "../apply/routing";
 
 /**
  * The contract every record format keeps (see record-formats.ts for the list and its order): given a
@@ -20,6 +21,10 @@ export type Recognition =
   | { readonly kind: "document"; readonly document: Document }
   /** A change to mirror, applied only if newer than what the target holds. */
   | { readonly kind: "change"; readonly change: ChangeToApply }
+  /** A change of the heartbeat collection: kept as its app's latest heartbeat, not mirrored (see record-formats.ts). */
+  | { readonly kind: "heartbeat"; readonly change: ChangeToApply }
+  /** A reconcile's closing record: what the sweep waits for (reconcile.ts), never stored as data. */
+  | { readonly kind: "closing"; readonly closing: Closing }
   /** A record of this format that cannot be applied: dead-lettered with the refusal's code. */
   | { readonly kind: "refused"; readonly refusal: Refusal };
 
@@ -27,6 +32,8 @@ export type Recognition =
 export interface ChangeToApply {
   /** The source namespace; undefined when the event has none (see targetWithoutNamespace in routing.ts). */
   readonly ns: Namespace | undefined;
+  /** The same as "db.coll": what the heartbeat collection is told by, and what a mirrored document keeps (`_akb.ns`). */
+  readonly source: string | undefined;
   readonly operationType: "insert" | "replace" | "update" | "read" | "delete";
   /** documentKey._id: the mirrored document's _id, and its key (see id-key.ts). */
   readonly id: unknown;

@@ -4,25 +4,29 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { nodeBson } from "../../../../src/adapters/bson/node-bson";
 import { parseExtendedJson } from "../../../../src/core/ejson/parse-extended-json";
-import { legacyEnvelope } from "../../../../src/core/firehose/formats/legacy-envelope";
+import { legacyChange } from "../../../../src/core/firehose/formats/legacy-change";
 import {
   CHANGE_EVENT_FIELDS,
   hasChangeEventMarks,
   mongodbChangeEvent,
 } from "../../../../src/core/firehose/formats/mongodb-change-event";
 import { plainDocument } from "../../../../src/core/firehose/formats/plain-document";
+import { reconcileClosing } from "../../../../src/core/firehose/formats/reconcile-closing";
 import type { Recognition, RecordFormat } from "../../../../src/core/firehose/formats/record-format";
 import { RECORD_FORMATS, recogniseRecord } from "../../../../src/core/firehose/formats/record-formats";
 import type { Document } from "../../../../src/core/ports";
 import { MONGODB_OUTPUT_FORMATS, readChangeEventFixture } from "../../../helpers/change-events";
 import { readFixture, type FirehoseFixture } from "../../../helpers/fixtures";
 
+/** The heartbeat collection, as the default settings name it. */
+const STREAM = { heartbeatSource: "streamkap.streamkap_heartbeat" };
+
 const parse = (record: unknown) => parseExtendedJson(JSON.stringify(record), nodeBson) as Document;
 
 /** The format that claims a record, and what it makes of it, for a table's expectation. */
 function claim(record: Document, formats: readonly RecordFormat[] = RECORD_FORMATS): string {
   const format = formats.find((candidate) => candidate.recognise(record, nodeBson) !== undefined);
-  const recognition = recogniseRecord(record, nodeBson, formats);
+  const recognition = recogniseRecord(record, nodeBson, STREAM, formats);
   return `${format?.name}: ${outcome(recognition)}`;
 }
 
@@ -33,7 +37,8 @@ function outcome(recognition: Recognition): string {
 
 const PLAIN = plainDocument.name;
 const EVENT = mongodbChangeEvent.name;
-const LEGACY = legacyEnvelope.name;
+const LEGACY = legacyChange.name;
+const CLOSING = reconcileClosing.name;
 const token = { _data: "8267A3D79F000000012B022C0100296E5A1004" };
 const clusterTime = { $timestamp: { t: 1738790815, i: 1 } };
 const legacyDelete = (extra: Document) => ({
@@ -45,9 +50,25 @@ const legacyDelete = (extra: Document) => ({
   ...extra,
 });
 
+const heartbeatNs = { db: "streamkap", coll: "streamkap_heartbeat" };
+const heartbeat = {
+  operationType: "update",
+  ns: heartbeatNs,
+  documentKey: { _id: "app-1" },
+  clusterTime,
+  fullDocument: { _id: "app-1", app: "app-1", at: { $date: "2025-02-05T21:26:55.101Z" }, outboxDepth: 0 },
+};
+const closingRecord = (reconcile: Document, ns: Document = { db: "app", coll: "orders" }) => ({
+  operationType: "reconcile",
+  clusterTime,
+  wallTime: { $date: "2025-02-05T21:26:55.101Z" },
+  ns,
+  _akb: { reconcile },
+});
+
 describe("the registry of record formats", () => {
-  it("tries the legacy envelope, then MongoDB's change event, then the plain document", () => {
-    expect(RECORD_FORMATS.map((format) => format.name)).toEqual([LEGACY, EVENT, PLAIN]);
+  it("tries the reconcile closing, the legacy change record, then MongoDB's change event, then the plain document", () => {
+    expect(RECORD_FORMATS.map((format) => format.name)).toEqual([CLOSING, LEGACY, EVENT, PLAIN]);
   });
 
   it.each([
@@ -77,19 +98,43 @@ describe("the registry of record formats", () => {
       claimed: `${EVENT}: change`,
     },
     {
-      name: "a snapshot's closing record (another helper's kind, unknown here)",
-      record: {
-        operationType: "reconcile",
-        clusterTime,
-        wallTime: { $date: "2025-02-05T21:26:55.101Z" },
-        ns: { db: "app", coll: "orders" },
-        _akb: { reconcile: { snapshot: "s-1" } },
-      },
+      name: "a closing record without a reconcile id",
+      record: closingRecord({ snapshot: "s-1" }),
+      claimed: `${CLOSING}: refused reconcile_invalid`,
+    },
+    {
+      name: "a closing record",
+      record: closingRecord({ id: "rc1", part: 0, parts: 1, sent: 2, ranges: [[0, 2]] }),
+      claimed: `${CLOSING}: closing`,
+    },
+    {
+      name: "a closing record of the heartbeat collection",
+      record: closingRecord({ id: "rc1", part: 0, parts: 1, sent: 0 }, heartbeatNs),
+      claimed: `${CLOSING}: refused reconcile_invalid`,
+    },
+    {
+      name: "operationType reconcile without the producer's field (no closing)",
+      record: { operationType: "reconcile", clusterTime, ns: { db: "app", coll: "orders" } },
       claimed: `${EVENT}: refused change_unknown_operation`,
     },
-    { name: "a legacy envelope", record: legacyDelete({}), claimed: `${LEGACY}: change` },
     {
-      name: "a legacy envelope with a malformed resume token",
+      name: "a change of the heartbeat collection",
+      record: { ...heartbeat, _id: token },
+      claimed: `${EVENT}: heartbeat`,
+    },
+    {
+      name: "a legacy change record of the heartbeat collection",
+      record: { ...heartbeat, kind: "atlas-kinesis-bridge/change@1" },
+      claimed: `${LEGACY}: heartbeat`,
+    },
+    {
+      name: "a change of a collection named like the heartbeat's database",
+      record: { ...heartbeat, _id: token, ns: { db: "streamkap", coll: "streamkap_heartbeats" } },
+      claimed: `${EVENT}: change`,
+    },
+    { name: "a legacy change record", record: legacyDelete({}), claimed: `${LEGACY}: change` },
+    {
+      name: "a legacy change record with a malformed resume token",
       record: legacyDelete({ resumeToken: "82FF" }),
       claimed: `${LEGACY}: refused change_invalid_resume_token`,
     },
@@ -106,9 +151,9 @@ describe("the registry of record formats", () => {
 
   const fixtureDir = join(import.meta.dirname, "..", "..", "..", "fixtures", "change-events");
   const ours = readdirSync(fixtureDir).filter((file) => file.endsWith(".json"));
-  it.each(ours)("our publisher's %s is a change to apply", (file) => {
+  it.each(ours)("our publisher's %s is a change to apply (a heartbeat's, the heartbeat)", (file) => {
     const record = EJSON.parse(JSON.stringify(readFixture(`change-events/${file}`)), { relaxed: false }) as Document;
-    expect(claim(record)).toBe(`${EVENT}: change`);
+    expect(claim(record)).toBe(`${EVENT}: ${file === "heartbeat.json" ? "heartbeat" : "change"}`);
   });
 
   const plainRecords = readFixture<FirehoseFixture>("firehose/plain-json-records.json").body.records.map(
@@ -129,7 +174,7 @@ describe("the registry of record formats", () => {
     };
     const record = parse({ operationType: "reconcile", clusterTime, ns: { db: "app", coll: "orders" } });
     expect(claim(record)).toBe(`${EVENT}: refused change_unknown_operation`);
-    expect(claim(record, [legacyEnvelope, closing, mongodbChangeEvent, plainDocument])).toBe(
+    expect(claim(record, [legacyChange, closing, mongodbChangeEvent, plainDocument])).toBe(
       "snapshot closing record: document",
     );
   });
@@ -173,7 +218,7 @@ describe("plain documents: which _id can be stored", () => {
     { name: "a regular expression", id: { $regularExpression: { pattern: "a", options: "" } } },
     { name: "a document with an operator", id: { $gt: 1 } },
   ])("$name is refused (invalid_id)", ({ id }) => {
-    const recognition = recogniseRecord(parse({ _id: id, v: 1 }), nodeBson);
+    const recognition = recogniseRecord(parse({ _id: id, v: 1 }), nodeBson, STREAM);
     expect(recognition).toEqual({
       kind: "refused",
       refusal: { kind: "refused", code: "invalid_id", message: expect.any(String) },
