@@ -418,8 +418,12 @@ function chunkEnd(start, total, limits, sizeAt) {
 }
 
 // src/core/numbers.ts
+var MAX_SAFE = 9007199254740991;
 function isInteger(value) {
   return isFinite(value) && Math.floor(value) === value;
+}
+function isSafeInteger(value) {
+  return isInteger(value) && Math.abs(value) <= MAX_SAFE;
 }
 
 // src/core/ejson/text-formats.ts
@@ -2798,6 +2802,18 @@ function reasonWithoutDetail(reason) {
   return reason.split(/[:(]/)[0].trim().slice(0, 80) || reason.slice(0, 80);
 }
 
+// src/core/firehose/apply/legacy-id-key.ts
+function legacyIdKey(id, bson) {
+  if (typeof id === "string" || typeof id === "number") return void 0;
+  const type = bson.bsonType(id);
+  if (type === "ObjectId" || type === "Double" || type === "Int32") return void 0;
+  if (type === "Long") {
+    const long = id;
+    return isSafeInteger(long.toNumber()) ? void 0 : `n:${long.toString()}`;
+  }
+  return `j:${bson.ejson.stringify({ v: id }, { relaxed: false })}`;
+}
+
 // src/core/mongo-error-codes.ts
 var MongoErrorCode = {
   BadValue: 2,
@@ -2826,24 +2842,24 @@ var MongoErrorCode = {
   NotSingleValueField: 54,
   NotExactValueField: 111
 };
-var PERMANENT_FOR_A_RECORD = /* @__PURE__ */ new Map([
-  [MongoErrorCode.BadValue, "a value the server cannot store (invalid elements)"],
-  [MongoErrorCode.Overflow, "the document nests deeper than the server stores"],
-  [MongoErrorCode.PathNotViable, "an update path runs through a value that is not a document"],
-  [MongoErrorCode.ConflictingUpdateOperators, "an update changes a path and a path inside it"],
-  [MongoErrorCode.DollarPrefixedFieldName, "a field name starts with $ where the server refuses one"],
-  [MongoErrorCode.InvalidIdField, "the _id is an array, a regular expression or undefined"],
-  [MongoErrorCode.InvalidDBRef, "a malformed DBRef"],
-  [MongoErrorCode.EmptyFieldName, "an update path with an empty field name"],
-  [MongoErrorCode.DottedFieldName, "a dotted field name where the server refuses one"],
-  [MongoErrorCode.ImmutableField, "the write would change _id (or a shard key)"],
-  [MongoErrorCode.DocTooLargeForCapped, "the document is larger than the capped collection"],
-  [MongoErrorCode.DocumentValidationFailure, "the collection's validator refuses the document"],
-  [MongoErrorCode.CannotIndexParallelArrays, "a compound index would index two arrays of the document"],
-  [MongoErrorCode.BSONObjectTooLarge, "the document is larger than 16 MiB"],
-  [MongoErrorCode.DuplicateKey, "another document holds the same key of a unique index"],
-  [MongoErrorCode.KeyTooLong, "an index key over 1024 bytes (servers before 4.2)"],
-  [MongoErrorCode.DocumentTooLarge, "the updated document is larger than 16 MiB (older servers)"]
+var PERMANENT_FOR_A_RECORD = /* @__PURE__ */ new Set([
+  MongoErrorCode.BadValue,
+  MongoErrorCode.Overflow,
+  MongoErrorCode.PathNotViable,
+  MongoErrorCode.ConflictingUpdateOperators,
+  MongoErrorCode.DollarPrefixedFieldName,
+  MongoErrorCode.InvalidIdField,
+  MongoErrorCode.InvalidDBRef,
+  MongoErrorCode.EmptyFieldName,
+  MongoErrorCode.DottedFieldName,
+  MongoErrorCode.ImmutableField,
+  MongoErrorCode.DocTooLargeForCapped,
+  MongoErrorCode.DocumentValidationFailure,
+  MongoErrorCode.CannotIndexParallelArrays,
+  MongoErrorCode.BSONObjectTooLarge,
+  MongoErrorCode.DuplicateKey,
+  MongoErrorCode.KeyTooLong,
+  MongoErrorCode.DocumentTooLarge
 ]);
 
 // src/core/firehose/apply/bulk-write-refusals.ts
@@ -2983,18 +2999,26 @@ async function writeTargets(collection, writes) {
 async function undoDeletedAgain(collection, { target }, deletes, upserts, missingDeltas) {
   const rowId = (write) => deletePositionId(target, write.key);
   const checked = upserts.concat(missingDeltas);
-  const floors = [];
-  for (const write of checked) {
-    const floor = write.source === void 0 ? void 0 : reconcileFloorId(target, write.source);
-    if (floor !== void 0 && floors.indexOf(floor) === -1) floors.push(floor);
-  }
-  const rows = await deletes.collection.find({ _id: { $in: checked.map(rowId).concat(floors) } }).toArray();
+  const others = [];
+  const otherRowIds = (write) => {
+    const legacy = legacyIdKey(write.id, deletes.bson);
+    return [
+      write.source === void 0 ? void 0 : reconcileFloorId(target, write.source),
+      legacy === void 0 || legacy === write.key ? void 0 : deletePositionId(target, legacy)
+    ];
+  };
+  for (const write of checked)
+    for (const id of otherRowIds(write)) if (id !== void 0 && others.indexOf(id) === -1) others.push(id);
+  const rows = await deletes.collection.find({ _id: { $in: checked.map(rowId).concat(others) } }).toArray();
   const deletedAt = /* @__PURE__ */ new Map();
   for (const row of rows) if (typeof row.pos === "string") deletedAt.set(row._id, row.pos);
   const goneAfter = (write) => {
-    const own = deletedAt.get(rowId(write));
-    const floor = write.source === void 0 ? void 0 : deletedAt.get(reconcileFloorId(target, write.source));
-    return own === void 0 ? floor : floor === void 0 || own > floor ? own : floor;
+    let newest = deletedAt.get(rowId(write));
+    for (const id of otherRowIds(write)) {
+      const position = id === void 0 ? void 0 : deletedAt.get(id);
+      if (position !== void 0 && (newest === void 0 || position > newest)) newest = position;
+    }
+    return newest;
   };
   const undo = [];
   for (const write of upserts) {

@@ -44,23 +44,42 @@ export const MongoErrorCode = {
  * not-primary, shutdown, stale-routing, write-concern or overload categories are never here; of the
  * rest, these are the ones a replace, update or delete of one document meets because of that
  * document. Each has a test (test/unit/firehose/apply/bulk-write-refusals.test.ts).
+ *
+ * Why each is the record's own:
+ * - BadValue: a value the server cannot store (invalid elements)
+ * - Overflow: the document nests deeper than the server stores
+ * - PathNotViable: an update path runs through a value that is not a document
+ * - ConflictingUpdateOperators: an update changes a path and a path inside it
+ * - DollarPrefixedFieldName: a field name starts with $ where the server refuses one
+ * - InvalidIdField: the _id is an array, a regular expression or undefined
+ * - InvalidDBRef: a malformed DBRef
+ * - EmptyFieldName: an update path with an empty field name
+ * - DottedFieldName: a dotted field name where the server refuses one
+ * - ImmutableField: the write would change _id (or a shard key)
+ * - DocTooLargeForCapped: the document is larger than the capped collection
+ * - DocumentValidationFailure: the collection's validator refuses the document
+ * - CannotIndexParallelArrays: a compound index would index two arrays of the document
+ * - BSONObjectTooLarge: the document is larger than 16 MiB
+ * - DuplicateKey: another document holds the same key of a unique index
+ * - KeyTooLong: an index key over 1024 bytes (servers before 4.2)
+ * - DocumentTooLarge: the updated document is larger than 16 MiB (older servers)
  */
-export const PERMANENT_FOR_A_RECORD: ReadonlyMap<number, string> = new Map<number, string>([
-  [MongoErrorCode.BadValue, "a value the server cannot store (invalid elements)"],
-  [MongoErrorCode.Overflow, "the document nests deeper than the server stores"],
-  [MongoErrorCode.PathNotViable, "an update path runs through a value that is not a document"],
-  [MongoErrorCode.ConflictingUpdateOperators, "an update changes a path and a path inside it"],
-  [MongoErrorCode.DollarPrefixedFieldName, "a field name starts with $ where the server refuses one"],
-  [MongoErrorCode.InvalidIdField, "the _id is an array, a regular expression or undefined"],
-  [MongoErrorCode.InvalidDBRef, "a malformed DBRef"],
-  [MongoErrorCode.EmptyFieldName, "an update path with an empty field name"],
-  [MongoErrorCode.DottedFieldName, "a dotted field name where the server refuses one"],
-  [MongoErrorCode.ImmutableField, "the write would change _id (or a shard key)"],
-  [MongoErrorCode.DocTooLargeForCapped, "the document is larger than the capped collection"],
-  [MongoErrorCode.DocumentValidationFailure, "the collection's validator refuses the document"],
-  [MongoErrorCode.CannotIndexParallelArrays, "a compound index would index two arrays of the document"],
-  [MongoErrorCode.BSONObjectTooLarge, "the document is larger than 16 MiB"],
-  [MongoErrorCode.DuplicateKey, "another document holds the same key of a unique index"],
-  [MongoErrorCode.KeyTooLong, "an index key over 1024 bytes (servers before 4.2)"],
-  [MongoErrorCode.DocumentTooLarge, "the updated document is larger than 16 MiB (older servers)"],
+export const PERMANENT_FOR_A_RECORD: ReadonlySet<number> = new Set<number>([
+  MongoErrorCode.BadValue,
+  MongoErrorCode.Overflow,
+  MongoErrorCode.PathNotViable,
+  MongoErrorCode.ConflictingUpdateOperators,
+  MongoErrorCode.DollarPrefixedFieldName,
+  MongoErrorCode.InvalidIdField,
+  MongoErrorCode.InvalidDBRef,
+  MongoErrorCode.EmptyFieldName,
+  MongoErrorCode.DottedFieldName,
+  MongoErrorCode.ImmutableField,
+  MongoErrorCode.DocTooLargeForCapped,
+  MongoErrorCode.DocumentValidationFailure,
+  MongoErrorCode.CannotIndexParallelArrays,
+  MongoErrorCode.BSONObjectTooLarge,
+  MongoErrorCode.DuplicateKey,
+  MongoErrorCode.KeyTooLong,
+  MongoErrorCode.DocumentTooLarge,
 ]);

@@ -2,6 +2,7 @@ import type { BsonPort } from "../../bson-port";
 import { BridgeError } from "../../errors";
 import { idKey } from "../../id-key";
 import type { CollectionPort, WriteOperation } from "../../ports";
+import { legacyIdKey } from "./legacy-id-key";
 import { POSITION_FIELD } from "./position-field";
 import { refusal, type Refusal } from "../dead-letters/dead-letter-reasons";
 import type { PlannedWrite, TargetWrites } from "./plan-writes";
@@ -165,19 +166,29 @@ async function undoDeletedAgain(
 ): Promise<{ undone: number; stale: number; refused: ApplyOutcome["refused"] }> {
   const rowId = (write: PlannedWrite) => deletePositionId(target, write.key);
   const checked = upserts.concat(missingDeltas);
-  const floors: string[] = [];
-  for (const write of checked) {
-    const floor = write.source === undefined ? undefined : reconcileFloorId(target, write.source);
-    if (floor !== undefined && floors.indexOf(floor) === -1) floors.push(floor);
-  }
-  const rows = await deletes.collection.find({ _id: { $in: checked.map(rowId).concat(floors) } }).toArray();
+  const others: string[] = [];
+  // Rows whose ids are not today's keys: each source's reconcile floor, and a row written under the
+  // key an older version gave this _id (legacy-id-key.ts).
+  const otherRowIds = (write: PlannedWrite): (string | undefined)[] => {
+    const legacy = legacyIdKey(write.id, deletes.bson);
+    return [
+      write.source === undefined ? undefined : reconcileFloorId(target, write.source),
+      legacy === undefined || legacy === write.key ? undefined : deletePositionId(target, legacy),
+    ];
+  };
+  for (const write of checked)
+    for (const id of otherRowIds(write)) if (id !== undefined && others.indexOf(id) === -1) others.push(id);
+  const rows = await deletes.collection.find({ _id: { $in: checked.map(rowId).concat(others) } }).toArray();
   const deletedAt = new Map<unknown, string>();
   for (const row of rows) if (typeof row.pos === "string") deletedAt.set(row._id, row.pos);
-  // The newer of a document's own delete position and its source's reconcile floor.
+  // The newest of a document's own delete positions and its source's reconcile floor.
   const goneAfter = (write: PlannedWrite): string | undefined => {
-    const own = deletedAt.get(rowId(write));
-    const floor = write.source === undefined ? undefined : deletedAt.get(reconcileFloorId(target, write.source));
-    return own === undefined ? floor : floor === undefined || own > floor ? own : floor;
+    let newest = deletedAt.get(rowId(write));
+    for (const id of otherRowIds(write)) {
+      const position = id === undefined ? undefined : deletedAt.get(id);
+      if (position !== undefined && (newest === undefined || position > newest)) newest = position;
+    }
+    return newest;
   };
   const undo: WriteOperation[] = [];
   for (const write of upserts) {

@@ -1,8 +1,9 @@
-import { EJSON } from "bson";
+import { Decimal128, EJSON, Int32, Long, ObjectId } from "bson";
 import { describe, expect, it } from "vitest";
 import { nodeBson } from "../../../../src/adapters/bson/node-bson";
 import { readCaptureConfig } from "../../../../src/core/capture/config";
 import { buildKinesisRecord, type ChangeEvent } from "../../../../src/core/capture/publish/kinesis-record";
+import { legacyIdKey } from "../../../../src/core/firehose/apply/legacy-id-key";
 import { receiveFirehoseDelivery } from "../../../../src/core/firehose/receive-delivery";
 import { readChangeEvent } from "../../../helpers/capture";
 import { makeFirehoseDeps, parseFirehoseResponse, TEST_ACCESS_KEY } from "../../../helpers/firehose";
@@ -184,5 +185,48 @@ describe("the webhook applies change envelopes", () => {
     await receiveFirehoseDelivery(delivery([read]), fresh);
     await receiveFirehoseDelivery(delivery([replace]), fresh);
     expect((await stored(fresh))[0].node).toBe("pi-replaced");
+  });
+});
+
+describe("delete positions an older version recorded under another key (legacy-id-key.ts)", () => {
+  // The row ids as versions before 2026-12-07 wrote them: an _id's canonical Extended JSON, or an
+  // Int64's digits (CHANGELOG.md, "`_id` keys changed their text").
+  it.each([
+    { name: "a Decimal128", id: Decimal128.fromString("42"), legacy: 'j:{"v":{"$numberDecimal":"42"}}' },
+    { name: "an Int64 of 2^62", id: Long.fromString("4611686018427387904"), legacy: "n:4611686018427387904" },
+    { name: "a date", id: new Date(1700000000000), legacy: 'j:{"v":{"$date":{"$numberLong":"1700000000000"}}}' },
+    { name: "a document", id: { region: "eu", n: 1 }, legacy: 'j:{"v":{"region":"eu","n":{"$numberInt":"1"}}}' },
+  ])(
+    "$name: a newer delete recorded before the upgrade still removes an older insert; an older one does not",
+    async ({ id, legacy }) => {
+      const older = { ...insert, documentKey: { _id: id }, fullDocument: { ...insert.fullDocument, _id: id } };
+      for (const [deletedAt, expected] of [
+        [position(1763771103, 1, token(del)), 0],
+        [position(1763771099, 1, token(del)), 1],
+      ] as const) {
+        const deps = makeFirehoseDeps();
+        await deps.store
+          .db("monitors")
+          .collection("firehose_deletes")
+          .insertOne({
+            _id: `monitors.firehose|${legacy}`,
+            pos: deletedAt,
+            ns: "monitors.firehose",
+            id,
+            deletedAt: new Date(1),
+          });
+        expect((await receiveFirehoseDelivery(delivery([older]), deps)).status).toBe(200);
+        expect((await stored(deps)).length).toBe(expected);
+      }
+    },
+  );
+
+  it.each([
+    { name: "a string", id: "r-1" },
+    { name: "an ObjectId", id: new ObjectId("6565a1f0c2b4a1d2e3f40516") },
+    { name: "an Int32", id: new Int32(7) },
+    { name: "an Int64 below 2^53", id: Long.fromNumber(7) },
+  ])("$name: its key never changed, so only today's row is read", ({ id }) => {
+    expect(legacyIdKey(id, nodeBson)).toBeUndefined();
   });
 });

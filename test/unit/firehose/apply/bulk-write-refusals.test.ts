@@ -75,8 +75,10 @@ const serverError = (writeErrors: unknown[], extra: Record<string, unknown> = {}
   Object.assign(new Error("bulk write failed"), { name: "MongoBulkWriteError", writeErrors, ...extra });
 
 describe("bulkWriteKeepingRefusals: which server errors are a record's own (mongo-error-codes.ts)", () => {
-  it.each([...PERMANENT_FOR_A_RECORD].map(([code, why]) => ({ code, why })))(
-    "code $code ($why) refuses that operation and keeps the others",
+  const nameOf = (code: number) =>
+    Object.keys(MongoErrorCode).find((name) => MongoErrorCode[name as keyof typeof MongoErrorCode] === code);
+  it.each([...PERMANENT_FOR_A_RECORD].map((code) => ({ code, name: nameOf(code) })))(
+    "code $code ($name) refuses that operation and keeps the others",
     async ({ code }) => {
       const collection = collectionThrowing((operations) => ({
         error: serverError([{ index: 1, code, errmsg: `refused with ${code}` }]),
