@@ -227,7 +227,7 @@ export async function functionSizes() {
   const entry = `
     import { KinesisClient, PutRecordCommand } from "@aws-sdk/client-kinesis";
     import { NodeHttpHandler } from "@smithy/node-http-handler";
-    import { buildKinesisRecord } from "./src/core/capture/envelope";
+    import { buildKinesisRecord } from "./src/core/capture/publish/kinesis-record";
     export default async function (event) {
       const client = new KinesisClient({ region: "us-east-1", requestHandler: new NodeHttpHandler() });
       const record = buildKinesisRecord(event, {}, undefined);
