@@ -11,8 +11,9 @@ import { BridgeError } from "../../errors";
  * elements), $eq, $ne, $gt, $gte, $lt, $lte, $in, $nin, $exists, $not, and $and, $or, $nor; dotted
  * paths cross arrays. Values compare in MongoDB's BSON order (bson-order.ts, the embedded store's
  * too): numbers by exact value whatever their type (int, long, double, decimal), strings by UTF-8
- * bytes; $gt/$gte/$lt/$lte compare within one type bracket, as MongoDB does. Anything else ($regex, $type, $size, $elemMatch, $expr, $where…) is refused when
- * the filter is read, so a filter never means something else here than in MongoDB.
+ * bytes; $gt/$gte/$lt/$lte compare within one type bracket, as MongoDB does. Anything else ($regex,
+ * $type, $size, $elemMatch, $expr, $where…) is refused when the filter is read, so a filter never
+ * means something else here than in MongoDB.
  */
 
 export const SUPPORTED_OPERATORS = [

@@ -68,7 +68,8 @@ export function deletePositionId(target: { db: string; coll: string }, key: stri
 
 /**
  * The D row of a source's reconcile floor in a target: every document of that source older than its
- * `pos` is gone. No document's row has this id (_id keys start with "s:", "n:", "o:" or "k:").
+ * `pos` is gone. No document's row has this id (_id keys start with "s:", "n:", "o:" or "k:"; the
+ * keys of older versions, legacy-id-key.ts, with "n:" or "j:").
  */
 export function reconcileFloorId(target: { db: string; coll: string }, source: string): string {
   return `${target.db}.${target.coll}|reconcile:${source}`;
