@@ -2999,23 +2999,25 @@ async function writeTargets(collection, writes) {
 async function undoDeletedAgain(collection, { target }, deletes, upserts, missingDeltas) {
   const rowId = (write) => deletePositionId(target, write.key);
   const checked = upserts.concat(missingDeltas);
-  const others = [];
-  const otherRowIds = (write) => {
+  const otherRowIds = /* @__PURE__ */ new Map();
+  const others = /* @__PURE__ */ new Set();
+  for (const write of checked) {
+    const ids = [];
+    if (write.source !== void 0) ids.push(reconcileFloorId(target, write.source));
     const legacy = legacyIdKey(write.id, deletes.bson);
-    return [
-      write.source === void 0 ? void 0 : reconcileFloorId(target, write.source),
-      legacy === void 0 || legacy === write.key ? void 0 : deletePositionId(target, legacy)
-    ];
-  };
-  for (const write of checked)
-    for (const id of otherRowIds(write)) if (id !== void 0 && others.indexOf(id) === -1) others.push(id);
-  const rows = await deletes.collection.find({ _id: { $in: checked.map(rowId).concat(others) } }).toArray();
+    if (legacy !== void 0 && legacy !== write.key) ids.push(deletePositionId(target, legacy));
+    otherRowIds.set(write, ids);
+    ids.forEach((id) => others.add(id));
+  }
+  const rowIds = checked.map(rowId);
+  others.forEach((id) => rowIds.push(id));
+  const rows = await deletes.collection.find({ _id: { $in: rowIds } }).toArray();
   const deletedAt = /* @__PURE__ */ new Map();
   for (const row of rows) if (typeof row.pos === "string") deletedAt.set(row._id, row.pos);
   const goneAfter = (write) => {
     let newest = deletedAt.get(rowId(write));
-    for (const id of otherRowIds(write)) {
-      const position = id === void 0 ? void 0 : deletedAt.get(id);
+    for (const id of otherRowIds.get(write)) {
+      const position = deletedAt.get(id);
       if (position !== void 0 && (newest === void 0 || position > newest)) newest = position;
     }
     return newest;

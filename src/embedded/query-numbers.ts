@@ -1,4 +1,4 @@
-import { binaryParts } from "../core/bson-order";
+import { binaryParts, exactOfDecimalString } from "../core/bson-order";
 import { MongoErrorCode } from "../core/mongo-error-codes";
 import { nodeBson } from "../adapters/bson/node-bson";
 import { EmbeddedWriteError } from "./errors";
@@ -33,19 +33,9 @@ export function truncatedLong(value: unknown): bigint | undefined {
   return undefined;
 }
 
-/** The integer part of a finite decimal string (such as "-12.5E+1"). */
+/** The integer part of a finite decimal string (such as "-12.5E+1"), read by bson-order's one decimal reader. */
 function decimalIntegerPart(text: string): bigint {
-  const negative = text.charAt(0) === "-";
-  let body = negative ? text.slice(1) : text;
-  let exponent = 0;
-  const e = body.indexOf("E");
-  if (e !== -1) {
-    exponent = parseInt(body.slice(e + 1), 10);
-    body = body.slice(0, e);
-  }
-  const dot = body.indexOf(".");
-  const digits = dot === -1 ? body : body.slice(0, dot) + body.slice(dot + 1);
-  const point = (dot === -1 ? body.length : dot) + exponent;
+  const { negative, digits, point } = exactOfDecimalString(text);
   const kept =
     point <= 0 ? "0" : point >= digits.length ? digits + "0".repeat(point - digits.length) : digits.slice(0, point);
   const whole = BigInt(kept);

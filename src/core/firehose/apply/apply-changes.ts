@@ -167,26 +167,28 @@ async function undoDeletedAgain(
 ): Promise<{ undone: number; stale: number; refused: ApplyOutcome["refused"] }> {
   const rowId = (write: PlannedWrite) => deletePositionId(target, write.key);
   const checked = upserts.concat(missingDeltas);
-  const others: string[] = [];
-  // Rows whose ids are not today's keys: each source's reconcile floor, and a row written under the
-  // key an older version gave this _id (legacy-id-key.ts).
-  const otherRowIds = (write: PlannedWrite): (string | undefined)[] => {
+  // Each write's rows besides its own, found once: its source's reconcile floor, and a row written
+  // under the key an older version gave this _id (legacy-id-key.ts).
+  const otherRowIds = new Map<PlannedWrite, string[]>();
+  const others = new Set<string>();
+  for (const write of checked) {
+    const ids: string[] = [];
+    if (write.source !== undefined) ids.push(reconcileFloorId(target, write.source));
     const legacy = legacyIdKey(write.id, deletes.bson);
-    return [
-      write.source === undefined ? undefined : reconcileFloorId(target, write.source),
-      legacy === undefined || legacy === write.key ? undefined : deletePositionId(target, legacy),
-    ];
-  };
-  for (const write of checked)
-    for (const id of otherRowIds(write)) if (id !== undefined && others.indexOf(id) === -1) others.push(id);
-  const rows = await deletes.collection.find({ _id: { $in: checked.map(rowId).concat(others) } }).toArray();
+    if (legacy !== undefined && legacy !== write.key) ids.push(deletePositionId(target, legacy));
+    otherRowIds.set(write, ids);
+    ids.forEach((id) => others.add(id));
+  }
+  const rowIds = checked.map(rowId);
+  others.forEach((id) => rowIds.push(id));
+  const rows = await deletes.collection.find({ _id: { $in: rowIds } }).toArray();
   const deletedAt = new Map<unknown, string>();
   for (const row of rows) if (typeof row.pos === "string") deletedAt.set(row._id, row.pos);
   // The newest of a document's own delete positions and its source's reconcile floor.
   const goneAfter = (write: PlannedWrite): string | undefined => {
     let newest = deletedAt.get(rowId(write));
-    for (const id of otherRowIds(write)) {
-      const position = id === undefined ? undefined : deletedAt.get(id);
+    for (const id of otherRowIds.get(write) as string[]) {
+      const position = deletedAt.get(id);
       if (position !== undefined && (newest === undefined || position > newest)) newest = position;
     }
     return newest;
