@@ -393,9 +393,6 @@ function isFieldDocument(value) {
 function isDate(value) {
   return Object.prototype.toString.call(value) === "[object Date]";
 }
-function isPosition(part) {
-  return /^[0-9]+$/.test(part);
-}
 function editAt(value, path, edit, from = 0) {
   if (Array.isArray(value)) {
     let changed = false;
@@ -419,79 +416,6 @@ function editAt(value, path, edit, from = 0) {
   if (inner === value[name]) return value;
   copy[name] = inner;
   return copy;
-}
-function relateKey(key, path) {
-  let k = 0;
-  let p = 0;
-  while (k < key.length && p < path.length) {
-    if (key[k] === path[p]) {
-      k++;
-      p++;
-    } else if (isPosition(key[k])) k++;
-    else return { is: "apart" };
-  }
-  if (p === path.length) return { is: "inside", upTo: k };
-  return { is: "holds", rest: path.slice(p) };
-}
-function valueAtKey(document, parts) {
-  let value = document;
-  for (const part of parts) {
-    if (Array.isArray(value) && isPosition(part)) value = value[Number(part)];
-    else if (isFieldDocument(value) && Object.prototype.hasOwnProperty.call(value, part)) value = value[part];
-    else return void 0;
-  }
-  return value;
-}
-function editUpdateDescription(description, path, edit, fullDocument) {
-  const related = (key) => typeof key === "string" && relateKey(key.split("."), path).is !== "apart";
-  const inside = (key) => typeof key === "string" && relateKey(key.split("."), path).is === "inside";
-  const updated = isFieldDocument(description.updatedFields) ? description.updatedFields : void 0;
-  const removed = Array.isArray(description.removedFields) ? description.removedFields : void 0;
-  const truncated = Array.isArray(description.truncatedArrays) ? description.truncatedArrays : void 0;
-  const truncatedField = (entry) => isFieldDocument(entry) ? entry.field : void 0;
-  const touched = updated !== void 0 && Object.keys(updated).some(related) || edit.kind === "exclude" && removed !== void 0 && removed.some(inside) || truncated !== void 0 && truncated.some((entry) => inside(truncatedField(entry)));
-  if (!touched) return description;
-  const out = { ...description };
-  if (updated !== void 0) {
-    const fields = {};
-    for (const key of Object.keys(updated)) {
-      const parts = key.split(".");
-      const relation = relateKey(parts, path);
-      if (relation.is === "apart") fields[key] = updated[key];
-      else if (relation.is === "holds") fields[key] = editAt(updated[key], relation.rest, edit);
-      else if (edit.kind === "replace") {
-        if (relation.upTo === parts.length) fields[key] = edit.with(updated[key]);
-        else {
-          const unit = parts.slice(0, relation.upTo);
-          const whole = fullDocument ? valueAtKey(fullDocument, unit) : void 0;
-          if (whole !== void 0) fields[unit.join(".")] = edit.with(whole);
-        }
-      }
-    }
-    out.updatedFields = fields;
-  }
-  if (edit.kind === "exclude" && removed !== void 0) out.removedFields = removed.filter((key) => !inside(key));
-  if (truncated !== void 0) out.truncatedArrays = truncated.filter((entry) => !inside(truncatedField(entry)));
-  const disambiguated = description.disambiguatedPaths;
-  if (isFieldDocument(disambiguated)) {
-    const kept = {};
-    const present = (key) => isFieldDocument(out.updatedFields) && Object.prototype.hasOwnProperty.call(out.updatedFields, key) || Array.isArray(out.removedFields) && out.removedFields.indexOf(key) !== -1;
-    for (const key of Object.keys(disambiguated)) if (present(key)) kept[key] = disambiguated[key];
-    out.disambiguatedPaths = kept;
-  }
-  return out;
-}
-function touchesPath(description, path) {
-  const keys = [];
-  if (isFieldDocument(description.updatedFields)) keys.push(...Object.keys(description.updatedFields));
-  if (Array.isArray(description.removedFields)) {
-    for (const key of description.removedFields) if (typeof key === "string") keys.push(key);
-  }
-  if (Array.isArray(description.truncatedArrays)) {
-    for (const entry of description.truncatedArrays)
-      if (isFieldDocument(entry) && typeof entry.field === "string") keys.push(entry.field);
-  }
-  return keys.some((key) => relateKey(key.split("."), path).is !== "apart");
 }
 
 // src/core/numbers.ts
@@ -2135,20 +2059,6 @@ function compile(namespace, options, key, bson) {
   const edits = exclude.map((path) => ({ path, edit: { kind: "exclude" } })).concat(mask.map((path) => ({ path, edit: { kind: "replace", with: maskOne } })));
   return { match, edits, exclude, mask, maskOne };
 }
-function shapeChangeEvent(event, config, bson) {
-  if (!event.ns) return event;
-  const shaping = shapingFor(event.ns.db, event.ns.coll, config, bson);
-  if (!shaping) return event;
-  let out = { ...event };
-  if (shaping.match) {
-    const matched = decideMatch(event, shaping.match);
-    if (matched === "skip") return null;
-    if (matched === "left") out = outOfMatchDelete(event, shaping.match);
-    else if (out.fullDocumentBeforeChange != null && !shaping.match.test(out.fullDocumentBeforeChange))
-      delete out.fullDocumentBeforeChange;
-  }
-  return applyEdits(out, shaping.edits);
-}
 function shapeSnapshotRead(document, db, coll, wallTime, config, bson) {
   const event = {
     operationType: "read",
@@ -2157,44 +2067,14 @@ function shapeSnapshotRead(document, db, coll, wallTime, config, bson) {
     documentKey: { _id: document._id },
     fullDocument: document
   };
-  return shapeChangeEvent(event, config, bson);
-}
-function decideMatch(event, match) {
-  const operation = event.operationType;
-  if (operation !== "insert" && operation !== "update" && operation !== "replace" && operation !== "read")
-    return "publish";
-  const document = event.fullDocument;
-  if (document == null) return operation === "update" ? "skip" : "publish";
-  if (match.test(document)) return "publish";
-  if (operation === "insert" || operation === "read") return "skip";
-  const before = event.fullDocumentBeforeChange;
-  if (before != null) return match.test(before) ? "left" : "skip";
-  const description = event.updateDescription;
-  if (operation === "update" && isFieldDocument(description) && !match.paths.some((p) => touchesPath(description, p)))
-    return "skip";
-  return "left";
-}
-function outOfMatchDelete(event, match) {
-  const out = { ...event, operationType: "delete" };
-  delete out.fullDocument;
-  delete out.updateDescription;
-  if (out.fullDocumentBeforeChange != null && !match.test(out.fullDocumentBeforeChange))
-    delete out.fullDocumentBeforeChange;
-  out[PRODUCER_EXTRAS_FIELD] = { outOfMatch: true };
-  return out;
-}
-function applyEdits(event, edits) {
-  const out = event;
-  const full = event.fullDocument;
-  for (const { path, edit } of edits) {
-    if (out.fullDocument != null) out.fullDocument = editAt(out.fullDocument, path, edit);
-    if (out.fullDocumentBeforeChange != null)
-      out.fullDocumentBeforeChange = editAt(out.fullDocumentBeforeChange, path, edit);
-    if (out.documentKey) out.documentKey = editAt(out.documentKey, path, edit);
-    if (isFieldDocument(out.updateDescription))
-      out.updateDescription = editUpdateDescription(out.updateDescription, path, edit, full);
+  const shaping = shapingFor(db, coll, config, bson);
+  if (!shaping) return event;
+  if (shaping.match && !shaping.match.test(document)) return null;
+  for (const { path, edit } of shaping.edits) {
+    event.fullDocument = editAt(event.fullDocument, path, edit);
+    event.documentKey = editAt(event.documentKey, path, edit);
   }
-  return out;
+  return event;
 }
 
 // src/core/capture/snapshot/snapshot-signal.ts

@@ -112,7 +112,13 @@ export function shapeChangeEvent(event: ChangeEvent, config: ShapingConfig, bson
   return applyEdits(out, shaping.edits);
 }
 
-/** A snapshot (or reconcile) read of one document, shaped: null when it is outside the match. */
+/**
+ * A snapshot (or reconcile) read of one document, shaped: null when it is outside the match. A read
+ * carries its document and key only (no pre-image, no update description), so the match decides on
+ * the document as for an insert, and the edits apply to the document and key: what shapeChangeEvent
+ * does with a `read` event (the shape-event tests keep the two equal), without the update paths a
+ * snapshot never takes (runSnapshot does not carry them).
+ */
 export function shapeSnapshotRead(
   document: Document,
   db: string,
@@ -128,7 +134,14 @@ export function shapeSnapshotRead(
     documentKey: { _id: document._id },
     fullDocument: document,
   };
-  return shapeChangeEvent(event, config, bson);
+  const shaping = shapingFor(db, coll, config, bson);
+  if (!shaping) return event;
+  if (shaping.match && !shaping.match.test(document)) return null;
+  for (const { path, edit } of shaping.edits) {
+    event.fullDocument = editAt(event.fullDocument, path, edit) as Document;
+    event.documentKey = editAt(event.documentKey, path, edit) as ChangeEvent["documentKey"];
+  }
+  return event;
 }
 
 type Decision = "publish" | "left" | "skip";

@@ -274,6 +274,55 @@ describe("shapeChangeEvent: match", () => {
     });
   });
 
+  // shapeSnapshotRead takes a read's own short path (runSnapshot carries no update shaping): it must
+  // give exactly what shapeChangeEvent gives for the same `read` event, whatever the options.
+  it.each<{ name: string; options: unknown; key?: string | null; document: () => Record<string, unknown> }>([
+    { name: "no options for the namespace", options: [], document: () => fixture("users-insert").fullDocument! },
+    {
+      name: "exclude, mask and match, inside the match",
+      options: USERS_OPTIONS,
+      document: () => fixture("users-insert").fullDocument!,
+    },
+    {
+      name: "exclude, mask and match, outside the match",
+      options: USERS_OPTIONS,
+      document: () => ({ ...fixture("users-insert").fullDocument!, region: "us" }),
+    },
+    {
+      name: "a whole database's options, exclude and mask only, with arrays and a missing path",
+      options: [{ namespace: "app.*", exclude: ["cards.number", "absent.path"], mask: ["profile.email"] }],
+      document: () => fixture("users-replace").fullDocument!,
+    },
+    {
+      name: "a match on a number of another BSON type, no edits",
+      options: [{ namespace: "app.users", exclude: [], mask: [], match: '{"visits": {"$gte": {"$numberLong": "5"}}}' }],
+      document: () => fixture("users-insert").fullDocument!,
+    },
+  ])("a snapshot read is shaped as shapeChangeEvent shapes the read event: $name", ({ options, document }) => {
+    const wallTime = new Date("2026-12-07T10:00:00Z");
+    const doc = document();
+    const before = canonical(doc);
+    const read = shapeSnapshotRead(doc, "app", "users", wallTime, config(options), nodeBson);
+    const event: ChangeEvent = {
+      operationType: "read",
+      wallTime,
+      ns: { db: "app", coll: "users" },
+      documentKey: { _id: doc._id },
+      fullDocument: doc,
+    };
+    const expected = shape(event, config(options));
+    expect(read === null ? null : canonical(read)).toBe(expected === null ? null : canonical(expected));
+    expect(canonical(doc)).toBe(before);
+  });
+
+  it("a snapshot read whose options cannot be applied is refused as shapeChangeEvent refuses it", () => {
+    const document = fixture("users-insert").fullDocument!;
+    const noKey = config(USERS_OPTIONS, null);
+    expect(() => shapeSnapshotRead(document, "app", "users", new Date(), noKey, nodeBson)).toThrow(
+      "CAPTURE_MASK_KEY is not set, and app.users masks phone",
+    );
+  });
+
   it("options that cannot be read refuse every namespace rather than let an event out unshaped", () => {
     const unreadable = {
       ...config(),
