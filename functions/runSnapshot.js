@@ -2181,6 +2181,34 @@ async function publishReads(reads, deps, run) {
     inFlight.push({ put, point, count: step.documents.length, numbered: sequence ? sequence.encoded : 0 });
   }
 }
+async function publishPart(part, deps, run, closings) {
+  const { progress, reconcile } = part;
+  let sequence;
+  if (reconcile) {
+    const begun = beginSequence(part.taken, deps.config.snapshotChunkSize * part.putsInFlight);
+    Object.assign(progress, begun);
+    if (!await part.save()) return "lost";
+    sequence = new ReadSequence(reconcile.id, reconcile.part, begun);
+  }
+  const reads = { ...part, stamp: { clusterTime: part.position, sequence } };
+  const outcome = await publishReads(reads, deps, run);
+  if (outcome !== "done") return outcome;
+  if (reconcile) {
+    const [db, coll] = splitNamespace(part.namespace);
+    const closing = {
+      id: reconcile.id,
+      db,
+      coll,
+      part: reconcile.part,
+      parts: reconcile.parts,
+      seqs: progress.seqs || []
+    };
+    await putClosing(closing, part.position, deps, closings);
+  }
+  progress.done = true;
+  await part.save();
+  return "done";
+}
 async function encodeChunk(documents, db, coll, signalId, deps, run, stamp) {
   const wallTime = new Date(deps.clock.now());
   const records = [];
@@ -2420,36 +2448,24 @@ async function workRange(index, work, deps) {
     return owned;
   };
   const { part, parts } = partOf(ranges, index);
-  let sequence;
-  if (kind.reconcile) {
-    const begun = beginSequence(range2, deps.config.snapshotChunkSize * PUTS_PER_RANGE);
-    Object.assign(state, begun);
-    if (!await checkpoint()) return;
-    sequence = new ReadSequence(String(signalId), part, begun);
-  }
-  const outcome = await publishReads(
+  const outcome = await publishPart(
     {
       signalId,
       namespace: range2.namespace,
       bounds: { lo: range2.lo, hi: range2.hi },
       progress: state,
-      stamp: { clusterTime: kind.position, sequence },
+      position: kind.position,
+      reconcile: kind.reconcile ? { id: String(signalId), part, parts } : void 0,
+      taken: range2,
       putsInFlight: PUTS_PER_RANGE,
       stop: () => nearDeadline(deps, work.deadlineMs),
       save: checkpoint
     },
     deps,
-    work.run
+    work.run,
+    work.closings
   );
-  if (outcome === "stopped") return releaseRange(deps.signals, signalId, index, owner);
-  if (outcome === "lost") return;
-  if (sequence) {
-    const [db, coll] = splitNamespace(range2.namespace);
-    const closing = { id: String(signalId), db, coll, part, parts, seqs: state.seqs || [] };
-    await putClosing(closing, kind.position, deps, work.closings);
-  }
-  state.done = true;
-  await checkpoint();
+  if (outcome === "stopped") await releaseRange(deps.signals, signalId, index, owner);
 }
 var PUTS_PER_RANGE = 1;
 function partOf(ranges, index) {
@@ -2513,36 +2529,25 @@ async function runSnapshot(signalId, deps, deadlineMs, startedBy) {
         );
         return true;
       };
-      let sequence;
-      if (reconcileId !== void 0) {
-        const begun = beginSequence(state, deps.config.snapshotChunkSize * PUTS_IN_FLIGHT);
-        state.seqs = begun.seqs;
-        state.reserved = begun.reserved;
-        await save();
-        sequence = new ReadSequence(reconcileId, 0, begun);
-      }
-      const outcome = await publishReads(
+      const reconcile = reconcileId === void 0 ? void 0 : { id: reconcileId, part: 0, parts: 1 };
+      const outcome = await publishPart(
         {
           signalId,
           namespace,
           bounds: {},
           progress: state,
-          stamp: { clusterTime: kind.position, sequence },
+          position: kind.position,
+          reconcile,
+          taken: state,
           putsInFlight: PUTS_IN_FLIGHT,
           stop: () => nearDeadline(deps, deadlineMs),
           save
         },
         deps,
-        run
+        run,
+        closings
       );
       if (outcome !== "done") return finishRun(deps, signalId, run, kind, closings);
-      if (sequence) {
-        const [db, coll] = splitNamespace(namespace);
-        const closing = { id: reconcileId, db, coll, part: 0, parts: 1, seqs: state.seqs || [] };
-        await putClosing(closing, kind.position, deps, closings);
-      }
-      state.done = true;
-      await save();
     }
   } catch (error) {
     return finishRun(deps, signalId, { ...run, status: "failed", error: describeError(error) }, kind, closings);

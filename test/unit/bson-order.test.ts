@@ -82,7 +82,7 @@ describe("compareBson: other types by value", () => {
     "0000000100000000000000ff",
     "ff0000000000000000000000",
   ];
-  it.each([
+  it.each<{ name: string; id: (hex: string) => unknown }>([
     { name: "js-bson's ObjectIds (four words)", id: (h: string) => new ObjectId(h) },
     // App Services' BSON may expose the bytes only, or only toHexString: the three readings agree.
     {

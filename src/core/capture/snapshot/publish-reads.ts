@@ -15,7 +15,7 @@ import { PRODUCER_EXTRAS_FIELD } from "../../stream-format/record-field";
 import { buildKinesisRecord, RecordTooLargeError, type KinesisRecord } from "../publish/kinesis-record";
 import { enqueue } from "../outbox/outbox";
 import { afterChunk, nextChunkQuery, type IdBounds, type ReadPoint } from "./read-order";
-import { closingRecord, type ReadSequence, type SequenceState } from "./reconcile";
+import { beginSequence, closingRecord, ReadSequence, type SequenceState } from "./reconcile";
 import { shapeSnapshotRead } from "../shaping/shape-event";
 import { splitNamespace, type SnapshotDeps, type Tally } from "./snapshot-signal";
 
@@ -128,6 +128,55 @@ export async function publishReads(
     put.catch(() => undefined); // awaited when settled; this only keeps it from counting as unhandled meanwhile
     inFlight.push({ put, point, count: step.documents.length, numbered: sequence ? sequence.encoded : 0 });
   }
+}
+
+/** A collection (one worker) or a planned range (see parallel-snapshot.ts) to publish to its end. */
+export interface PartToPublish extends Omit<ReadsToPublish, "stamp"> {
+  /** The snapshot's read position, carried by every read (reconcile.ts). */
+  readonly position: unknown;
+  /** For a reconcile: its id, which part of its collection this is, and of how many parts. */
+  readonly reconcile?: { readonly id: string; readonly part: number; readonly parts: number };
+  /** Where the part's numbers stood when this run took it (the saved progress, or the planned range). */
+  readonly taken: SequenceState;
+}
+
+/**
+ * Publishes a part from where it stands: a reconcile's numbers begun (and saved before anything is
+ * put, so a run that dies leaves them reserved), its reads published, its closing put, then the part
+ * saved as done. Returns what publishReads returned, or "lost" when a save found the part taken.
+ */
+export async function publishPart(
+  part: PartToPublish,
+  deps: SnapshotDeps,
+  run: Tally,
+  closings: Tally,
+): Promise<"done" | "stopped" | "lost"> {
+  const { progress, reconcile } = part;
+  let sequence: ReadSequence | undefined;
+  if (reconcile) {
+    const begun = beginSequence(part.taken, deps.config.snapshotChunkSize * part.putsInFlight);
+    Object.assign(progress, begun);
+    if (!(await part.save())) return "lost";
+    sequence = new ReadSequence(reconcile.id, reconcile.part, begun);
+  }
+  const reads = { ...part, stamp: { clusterTime: part.position, sequence } };
+  const outcome = await publishReads(reads, deps, run);
+  if (outcome !== "done") return outcome;
+  if (reconcile) {
+    const [db, coll] = splitNamespace(part.namespace);
+    const closing = {
+      id: reconcile.id,
+      db,
+      coll,
+      part: reconcile.part,
+      parts: reconcile.parts,
+      seqs: progress.seqs || [],
+    };
+    await putClosing(closing, part.position, deps, closings);
+  }
+  progress.done = true;
+  await part.save();
+  return "done";
 }
 
 /** A chunk's `read` change events as Kinesis records; one too large even alone goes to the outbox (permanent). */
