@@ -1293,7 +1293,7 @@ function typeRank(value, bson) {
   return TYPE_RANK.object;
 }
 function cmp(x, y) {
-  return x < y ? -1 : x > y ? 1 : 0;
+  return x === y ? 0 : x < y ? -1 : 1;
 }
 function stringOf(value) {
   return typeof value === "string" ? value : String(value.valueOf());
@@ -1466,7 +1466,7 @@ function compareDecimals(a, b) {
   const sa = standing(a);
   const sb = standing(b);
   if (sa !== sb || sa !== 1 && sa !== -1) return cmp(sa, sb);
-  const magnitude = cmp(a.point, b.point) || cmp(a.digits, b.digits);
+  const magnitude = cmp(a.point, b.point) || (a.digits < b.digits ? -1 : a.digits > b.digits ? 1 : 0);
   return sa < 0 ? 0 - magnitude : magnitude;
 }
 function standing(value) {

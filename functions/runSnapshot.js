@@ -503,8 +503,10 @@ function compareSameRank(rank, a, b, bson) {
       return compareObjectIds(a, b);
     case TYPE_RANK.bool:
       return a === b ? 0 : a ? 1 : -1;
-    case TYPE_RANK.date:
-      return cmp(a.getTime(), b.getTime());
+    case TYPE_RANK.date: {
+      const d = a.getTime() - b.getTime();
+      return d < 0 ? -1 : d > 0 ? 1 : 0;
+    }
     case TYPE_RANK.timestamp:
       return compareTimestamps(a, b);
     case TYPE_RANK.regex: {
@@ -524,7 +526,7 @@ function compareSameRank(rank, a, b, bson) {
   }
 }
 function cmp(x, y) {
-  return x < y ? -1 : x > y ? 1 : 0;
+  return x === y ? 0 : x < y ? -1 : 1;
 }
 function stringOf(value) {
   return typeof value === "string" ? value : String(value.valueOf());
@@ -609,7 +611,9 @@ function compareObjectIds(a, b) {
     for (let i = 0; c === 0 && i < 12; i++) c = cmp(x[i], y[i]);
     return c;
   }
-  return cmp(objectIdHex(a), objectIdHex(b));
+  const hx = objectIdHex(a);
+  const hy = objectIdHex(b);
+  return hx < hy ? -1 : hx > hy ? 1 : 0;
 }
 function objectIdHex(value) {
   return value.toHexString().toLowerCase();
@@ -792,7 +796,7 @@ function compareDecimals(a, b) {
   const sa = standing(a);
   const sb = standing(b);
   if (sa !== sb || sa !== 1 && sa !== -1) return cmp(sa, sb);
-  const magnitude = cmp(a.point, b.point) || cmp(a.digits, b.digits);
+  const magnitude = cmp(a.point, b.point) || (a.digits < b.digits ? -1 : a.digits > b.digits ? 1 : 0);
   return sa < 0 ? 0 - magnitude : magnitude;
 }
 function standing(value) {

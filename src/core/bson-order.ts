@@ -98,8 +98,10 @@ function compareSameRank(rank: number, a: unknown, b: unknown, bson: BsonPort): 
       return compareObjectIds(a, b);
     case TYPE_RANK.bool:
       return a === b ? 0 : a ? 1 : -1;
-    case TYPE_RANK.date:
-      return cmp((a as Date).getTime(), (b as Date).getTime());
+    case TYPE_RANK.date: {
+      const d = (a as Date).getTime() - (b as Date).getTime();
+      return d < 0 ? -1 : d > 0 ? 1 : 0; // an invalid date's NaN equals every date, as it always has here
+    }
     case TYPE_RANK.timestamp:
       return compareTimestamps(a as LongParts, b as LongParts);
     case TYPE_RANK.regex: {
@@ -119,9 +121,14 @@ function compareSameRank(rank: number, a: unknown, b: unknown, bson: BsonPort): 
   }
 }
 
-/** -1, 0 or 1 as x is below, equal to or above y (0 also when either is NaN). */
-function cmp(x: number | string, y: number | string): number {
-  return x < y ? -1 : x > y ? 1 : 0;
+/**
+ * -1, 0 or 1 as x is below, equal to or above y, for numbers that are never NaN (ranks, lengths,
+ * bytes, words). Equality is tested first: it is the common case of every step but the last. Numbers
+ * only: strings through it too would make every comparison here a generic one (V8 keeps one type
+ * feedback per function).
+ */
+function cmp(x: number, y: number): number {
+  return x === y ? 0 : x < y ? -1 : 1;
 }
 
 // ---- strings ---------------------------------------------------------------------------------
@@ -248,7 +255,9 @@ function compareObjectIds(a: unknown, b: unknown): number {
     for (let i = 0; c === 0 && i < 12; i++) c = cmp(x[i], y[i]);
     return c;
   }
-  return cmp(objectIdHex(a), objectIdHex(b));
+  const hx = objectIdHex(a);
+  const hy = objectIdHex(b);
+  return hx < hy ? -1 : hx > hy ? 1 : 0;
 }
 
 export function objectIdHex(value: unknown): string {
@@ -498,7 +507,7 @@ export function compareDecimals(a: ExactNumber, b: ExactNumber): number {
   const sb = standing(b);
   if (sa !== sb || (sa !== 1 && sa !== -1)) return cmp(sa, sb);
   // Two nonzero finite values of one sign: by magnitude (normalised digits compare as text at one point).
-  const magnitude = cmp(a.point, b.point) || cmp(a.digits, b.digits);
+  const magnitude = cmp(a.point, b.point) || (a.digits < b.digits ? -1 : a.digits > b.digits ? 1 : 0);
   return sa < 0 ? 0 - magnitude : magnitude;
 }
 
