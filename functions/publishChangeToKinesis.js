@@ -996,7 +996,7 @@ function filterPaths(filter) {
   return paths;
 }
 var MISSING = {};
-function compileMatch(text2, bson) {
+function readMatchFilter(text2, bson) {
   let json;
   try {
     json = JSON.parse(text2);
@@ -1006,7 +1006,11 @@ function compileMatch(text2, bson) {
   const problems = filterProblems(json);
   if (problems.length > 0) throw new MatchFilterError(problems);
   const filter = bson.ejson.parse(text2, { relaxed: false });
-  return { test: compileFilter(filter, bson), paths: filterPaths(json) };
+  return { filter, paths: filterPaths(json) };
+}
+function compileMatch(text2, bson) {
+  const read = readMatchFilter(text2, bson);
+  return { ...read, test: compileFilter(read.filter, bson) };
 }
 function compileFilter(filter, bson) {
   const tests = keysOf(filter).map((key) => {
@@ -1700,26 +1704,31 @@ function numberText(value, type, bson) {
 }
 
 // src/core/capture/shaping/shape-event.ts
-var compiled = /* @__PURE__ */ new WeakMap();
-function shapingFor(db, coll, config, bson) {
+var compiled = /* @__PURE__ */ new Map();
+function compiledShaping(db, coll, config, bson, readMatch) {
   const table = config.captureOptions;
   if (table.unreadable !== void 0)
     throw misconfigured(`capture options cannot be read (${table.unreadable}); nothing is published unshaped`);
   const options = optionsFor(table, db, coll);
   if (options.exclude.length === 0 && options.mask.length === 0 && options.match === void 0) return void 0;
-  let cache = compiled.get(table);
-  if (!cache) compiled.set(table, cache = {});
+  let byTable = compiled.get(readMatch);
+  if (!byTable) compiled.set(readMatch, byTable = /* @__PURE__ */ new WeakMap());
+  let cache = byTable.get(table);
+  if (!cache) byTable.set(table, cache = {});
   const key = `${db}.${coll}\0${config.maskKey || ""}`;
-  if (cache[key] === void 0) cache[key] = compile(`${db}.${coll}`, options, config.maskKey, bson);
-  const shaping = cache[key];
+  if (cache[key] === void 0) cache[key] = compile(`${db}.${coll}`, options, config.maskKey, bson, readMatch);
+  return cache[key];
+}
+function shapingFor(db, coll, config, bson, readMatch) {
+  const shaping = compiledShaping(db, coll, config, bson, readMatch);
   if (typeof shaping === "string") throw misconfigured(shaping);
   return shaping;
 }
-function compile(namespace, options, key, bson) {
+function compile(namespace, options, key, bson, readMatch) {
   let match;
   if (options.match !== void 0) {
     try {
-      match = compileMatch(options.match, bson);
+      match = readMatch(options.match, bson);
     } catch (error) {
       if (!(error instanceof MatchFilterError)) throw error;
       return `the match filter of ${namespace} is invalid: ${error.message}`;
@@ -1735,7 +1744,7 @@ function compile(namespace, options, key, bson) {
 }
 function shapeChangeEvent(event, config, bson) {
   if (!event.ns) return event;
-  const shaping = shapingFor(event.ns.db, event.ns.coll, config, bson);
+  const shaping = shapingFor(event.ns.db, event.ns.coll, config, bson, compileMatch);
   if (!shaping) return event;
   let out = { ...event };
   if (shaping.match) {

@@ -996,8 +996,7 @@ function filterPaths(filter) {
   walk(filter);
   return paths;
 }
-var MISSING = {};
-function compileMatch(text2, bson) {
+function readMatchFilter(text2, bson) {
   let json;
   try {
     json = JSON.parse(text2);
@@ -1007,86 +1006,7 @@ function compileMatch(text2, bson) {
   const problems = filterProblems(json);
   if (problems.length > 0) throw new MatchFilterError(problems);
   const filter = bson.ejson.parse(text2, { relaxed: false });
-  return { test: compileFilter(filter, bson), paths: filterPaths(json) };
-}
-function compileFilter(filter, bson) {
-  const tests = keysOf(filter).map((key) => {
-    if (LOGICAL.indexOf(key) !== -1) {
-      const parts = filter[key].map((item) => compileFilter(item, bson));
-      if (key === "$and") return (d) => parts.every((t) => t(d));
-      if (key === "$or") return (d) => parts.some((t) => t(d));
-      return (d) => !parts.some((t) => t(d));
-    }
-    const path = key.split(".");
-    const condition = compileCondition(filter[key], bson);
-    return (d) => condition(valuesAt(d, path));
-  });
-  return (document) => tests.every((t) => t(document));
-}
-function compileCondition(condition, bson) {
-  if (!isOperatorObject(condition)) return equalsCondition(condition, bson);
-  const parts = keysOf(condition).map((operator) => {
-    const operand = condition[operator];
-    switch (operator) {
-      case "$eq":
-        return equalsCondition(operand, bson);
-      case "$ne": {
-        const equals = equalsCondition(operand, bson);
-        return (c) => !equals(c);
-      }
-      case "$in": {
-        const options = operand.map((item) => equalsCondition(item, bson));
-        return (c) => options.some((o) => o(c));
-      }
-      case "$nin": {
-        const options = operand.map((item) => equalsCondition(item, bson));
-        return (c) => !options.some((o) => o(c));
-      }
-      case "$exists":
-        return operand === true ? (c) => c.some((v) => v !== MISSING) : (c) => c.every((v) => v === MISSING);
-      case "$not": {
-        const inner = compileCondition(operand, bson);
-        return (c) => !inner(c);
-      }
-      default:
-        return rangeCondition(operator, operand, bson);
-    }
-  });
-  return (candidates) => parts.every((p) => p(candidates));
-}
-function equalsCondition(value, bson) {
-  const wanted = value === void 0 ? null : value;
-  return (candidates) => candidates.some((c) => {
-    if (c === MISSING) return wanted === null;
-    if (equalValues(c, wanted, bson)) return true;
-    return Array.isArray(c) && c.some((item) => equalValues(item, wanted, bson));
-  });
-}
-function rangeCondition(operator, operand, bson) {
-  if (operand === null) return operator === "$gte" || operator === "$lte" ? equalsCondition(null, bson) : () => false;
-  const accept = (order) => operator === "$gt" ? order > 0 : operator === "$gte" ? order >= 0 : operator === "$lt" ? order < 0 : order <= 0;
-  const test = (value) => {
-    const order = compareValues(value, operand, bson);
-    return order !== void 0 && accept(order);
-  };
-  return (candidates) => candidates.some((c) => c !== MISSING && (test(c) || Array.isArray(c) && c.some((item) => test(item))));
-}
-function valuesAt(document, path) {
-  const out = [];
-  const walk = (value, i) => {
-    if (i === path.length) {
-      out.push(value === void 0 ? null : value);
-      return;
-    }
-    if (Array.isArray(value)) {
-      if (/^[0-9]+$/.test(path[i]) && Number(path[i]) < value.length) walk(value[Number(path[i])], i + 1);
-      for (const item of value) if (isFieldDocument(item)) walk(item, i);
-    } else if (isFieldDocument(value) && Object.prototype.hasOwnProperty.call(value, path[i]))
-      walk(value[path[i]], i + 1);
-    else out.push(MISSING);
-  };
-  walk(document, 0);
-  return out;
+  return { filter, paths: filterPaths(json) };
 }
 function numberValue(value, bson) {
   if (typeof value === "number") return value;
@@ -1094,16 +1014,6 @@ function numberValue(value, bson) {
   if (type === "Long") return value.toNumber();
   if (type === "Decimal128") return Number(String(value));
   return Number(value.valueOf());
-}
-function equalValues(a, b, bson) {
-  return typeRank(a, bson) === typeRank(b, bson) && compareBson(a, b, bson) === 0;
-}
-function compareValues(a, b, bson) {
-  if (typeRank(a, bson) !== typeRank(b, bson)) return void 0;
-  const nanA = isNaNNumber(a, bson);
-  const nanB = isNaNNumber(b, bson);
-  if (nanA || nanB) return nanA && nanB ? 0 : void 0;
-  return compareBson(a, b, bson);
 }
 
 // src/core/capture/shaping/capture-options.ts
@@ -1986,26 +1896,31 @@ function numberText(value, type, bson) {
 }
 
 // src/core/capture/shaping/shape-event.ts
-var compiled = /* @__PURE__ */ new WeakMap();
-function shapingFor(db, coll, config, bson) {
+var compiled = /* @__PURE__ */ new Map();
+function compiledShaping(db, coll, config, bson, readMatch) {
   const table = config.captureOptions;
   if (table.unreadable !== void 0)
     throw misconfigured(`capture options cannot be read (${table.unreadable}); nothing is published unshaped`);
   const options = optionsFor(table, db, coll);
   if (options.exclude.length === 0 && options.mask.length === 0 && options.match === void 0) return void 0;
-  let cache = compiled.get(table);
-  if (!cache) compiled.set(table, cache = {});
+  let byTable = compiled.get(readMatch);
+  if (!byTable) compiled.set(readMatch, byTable = /* @__PURE__ */ new WeakMap());
+  let cache = byTable.get(table);
+  if (!cache) byTable.set(table, cache = {});
   const key = `${db}.${coll}\0${config.maskKey || ""}`;
-  if (cache[key] === void 0) cache[key] = compile(`${db}.${coll}`, options, config.maskKey, bson);
-  const shaping = cache[key];
+  if (cache[key] === void 0) cache[key] = compile(`${db}.${coll}`, options, config.maskKey, bson, readMatch);
+  return cache[key];
+}
+function shapingFor(db, coll, config, bson, readMatch) {
+  const shaping = compiledShaping(db, coll, config, bson, readMatch);
   if (typeof shaping === "string") throw misconfigured(shaping);
   return shaping;
 }
-function compile(namespace, options, key, bson) {
+function compile(namespace, options, key, bson, readMatch) {
   let match;
   if (options.match !== void 0) {
     try {
-      match = compileMatch(options.match, bson);
+      match = readMatch(options.match, bson);
     } catch (error) {
       if (!(error instanceof MatchFilterError)) throw error;
       return `the match filter of ${namespace} is invalid: ${error.message}`;
@@ -2019,6 +1934,11 @@ function compile(namespace, options, key, bson) {
   const edits = exclude.map((path) => ({ path, edit: { kind: "exclude" } })).concat(mask.map((path) => ({ path, edit: { kind: "replace", with: maskOne } })));
   return { match, edits, exclude, mask, maskOne };
 }
+function snapshotReadFilter(db, coll, config, bson) {
+  if (config.captureOptions.unreadable !== void 0) return void 0;
+  const shaping = compiledShaping(db, coll, config, bson, readMatchFilter);
+  return typeof shaping === "object" && shaping.match ? shaping.match.filter : void 0;
+}
 function shapeSnapshotRead(document, db, coll, wallTime, config, bson) {
   const event = {
     operationType: "read",
@@ -2027,9 +1947,8 @@ function shapeSnapshotRead(document, db, coll, wallTime, config, bson) {
     documentKey: { _id: document._id },
     fullDocument: document
   };
-  const shaping = shapingFor(db, coll, config, bson);
+  const shaping = shapingFor(db, coll, config, bson, readMatchFilter);
   if (!shaping) return event;
-  if (shaping.match && !shaping.match.test(document)) return null;
   for (const { path, edit } of shaping.edits) {
     event.fullDocument = editAt(event.fullDocument, path, edit);
     event.documentKey = editAt(event.documentKey, path, edit);
@@ -2149,6 +2068,7 @@ async function publishReads(reads, deps, run) {
   const sequence = stamp.sequence;
   const [db, coll] = splitNamespace(reads.namespace);
   const chunkSize = deps.config.snapshotChunkSize;
+  const match = snapshotReadFilter(db, coll, deps.config, deps.bson);
   const inFlight = [];
   const settleOldest = async () => {
     const chunk = inFlight.shift();
@@ -2173,7 +2093,7 @@ async function publishReads(reads, deps, run) {
     if (reads.stop()) return await settleAll() ? "stopped" : abandon();
     const query = readAll ? void 0 : nextChunkQuery(reads.bounds, point, deps.bson);
     if (query === void 0) return await settleAll() ? "done" : abandon();
-    const found = await deps.dataSource.db(db).collection(coll).find(query.filter).sort({ _id: 1 }).limit(chunkSize).toArray();
+    const found = await deps.dataSource.db(db).collection(coll).find(withMatch(query.filter, match)).sort({ _id: 1 }).limit(chunkSize).toArray();
     const step = afterChunk(reads.bounds, point, query, found, chunkSize, deps.bson);
     point = step.point;
     readAll = step.done;
@@ -2213,12 +2133,15 @@ async function publishPart(part, deps, run, closings) {
   await part.save();
   return "done";
 }
+function withMatch(filter, match) {
+  if (!match) return filter;
+  return Object.keys(filter).length === 0 ? match : { $and: [filter, match] };
+}
 async function encodeChunk(documents, db, coll, signalId, deps, run, stamp) {
   const wallTime = new Date(deps.clock.now());
   const records = [];
   for (const document of documents) {
     const event = shapeSnapshotRead(document, db, coll, wallTime, deps.config, deps.bson);
-    if (event === null) continue;
     if (stamp.clusterTime !== void 0) event.clusterTime = stamp.clusterTime;
     if (stamp.sequence)
       event[PRODUCER_EXTRAS_FIELD] = { ...event[PRODUCER_EXTRAS_FIELD], reconcile: stamp.sequence.peek() };

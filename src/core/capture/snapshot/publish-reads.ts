@@ -16,7 +16,7 @@ import { buildKinesisRecord, RecordTooLargeError, type KinesisRecord } from "../
 import { enqueue } from "../outbox/outbox";
 import { afterChunk, nextChunkQuery, type IdBounds, type ReadPoint } from "./read-order";
 import { beginSequence, closingRecord, ReadSequence, type SequenceState } from "./reconcile";
-import { shapeSnapshotRead } from "../shaping/shape-event";
+import { shapeSnapshotRead, snapshotReadFilter } from "../shaping/shape-event";
 import { splitNamespace, type SnapshotDeps, type Tally } from "./snapshot-signal";
 
 /*
@@ -85,6 +85,9 @@ export async function publishReads(
   const sequence = stamp.sequence;
   const [db, coll] = splitNamespace(reads.namespace);
   const chunkSize = deps.config.snapshotChunkSize;
+  // The capture list's match goes into every chunk's query: the database applies it (read-order.ts's
+  // bounds hold whatever the filter, since they only look at the documents a query returns).
+  const match = snapshotReadFilter(db, coll, deps.config, deps.bson);
   const inFlight: ChunkInFlight[] = [];
   // The oldest chunk's put finishes, then its checkpoint; a chunk's put begins only after the
   // checkpoint before it has reserved its numbers.
@@ -114,7 +117,7 @@ export async function publishReads(
     const found = await deps.dataSource
       .db(db)
       .collection(coll)
-      .find(query.filter)
+      .find(withMatch(query.filter, match))
       .sort({ _id: 1 })
       .limit(chunkSize)
       .toArray();
@@ -179,6 +182,11 @@ export async function publishPart(
   return "done";
 }
 
+function withMatch(filter: Document, match: Document | undefined): Document {
+  if (!match) return filter;
+  return Object.keys(filter).length === 0 ? match : { $and: [filter, match] };
+}
+
 /** A chunk's `read` change events as Kinesis records; one too large even alone goes to the outbox (permanent). */
 async function encodeChunk(
   documents: Document[],
@@ -193,7 +201,6 @@ async function encodeChunk(
   const records: { record: KinesisRecord; id: string }[] = [];
   for (const document of documents) {
     const event = shapeSnapshotRead(document, db, coll, wallTime, deps.config, deps.bson);
-    if (event === null) continue; // outside the capture list's match
     if (stamp.clusterTime !== undefined) event.clusterTime = stamp.clusterTime;
     if (stamp.sequence)
       event[PRODUCER_EXTRAS_FIELD] = { ...event[PRODUCER_EXTRAS_FIELD], reconcile: stamp.sequence.peek() };
