@@ -45,8 +45,9 @@ function compile<T>(file: string, setting: "match" | "project", build: () => T):
       throw new TriggerExpressionError(
         file,
         setting,
-        `the local runtime does not apply ${error.feature}: it evaluates every trigger's ${setting} with the ` +
-          "embedded store's, MONGODB_URI or not (docs/embedded-store.md#local-triggers-match-and-project)",
+        `the local runtime does not apply ${error.feature}: it applies every trigger's ${setting} itself, with the ` +
+          `embedded store's ${setting === "match" ? "query matcher" : "$project"}, MONGODB_URI or not ` +
+          "(docs/embedded-store.md#local-triggers-match-and-project)",
       );
     const reason = error instanceof Error ? error.message : String(error);
     throw new TriggerExpressionError(file, setting, `not a valid $${setting} stage: ${reason}`);
