@@ -2,7 +2,7 @@ import { EJSON, type Timestamp } from "bson";
 import type { MongoClient } from "mongodb";
 import type { Document } from "../core/ports";
 import { compileProjectStage } from "../embedded/aggregate";
-import { EmbeddedUnsupportedError } from "../embedded/errors";
+import { EmbeddedUnsupportedError, EmbeddedWriteError } from "../embedded/errors";
 import { compileFilter, type Matcher } from "../embedded/query";
 import { EmbeddedStore } from "../embedded/store";
 import { isNumeric } from "../embedded/values";
@@ -49,8 +49,10 @@ function compile<T>(file: string, setting: "match" | "project", build: () => T):
           `embedded store's ${setting === "match" ? "query matcher" : "$project"}, MONGODB_URI or not ` +
           "(docs/embedded-store.md#local-triggers-match-and-project)",
       );
-    const reason = error instanceof Error ? error.message : String(error);
-    throw new TriggerExpressionError(file, setting, `not a valid $${setting} stage: ${reason}`);
+    // What MongoDB itself rejects (an unknown operator, a malformed value) has the server's code and message.
+    if (error instanceof EmbeddedWriteError)
+      throw new TriggerExpressionError(file, setting, `not a valid $${setting} stage: ${error.message}`);
+    throw error;
   }
 }
 
@@ -63,7 +65,9 @@ function checkKeepsResumeToken(file: string, project: Document): void {
   for (const field of Object.keys(project)) {
     if (field !== "_id" && !field.startsWith("_id.")) continue;
     const value = project[field];
-    const kept = field === "_id" && (value === true || (isNumeric(value) && Number(String(value)) !== 0));
+    // Kept: included (1, true), or set to itself.
+    const kept =
+      field === "_id" && (value === true || value === "$_id" || (isNumeric(value) && Number(String(value)) !== 0));
     if (!kept)
       throw new TriggerExpressionError(
         file,

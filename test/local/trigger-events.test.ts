@@ -272,6 +272,11 @@ describe("a trigger's project on change events", () => {
     expect(out._id).toEqual(event("insert")._id);
   });
 
+  it("_id set to itself is kept, as a change stream allows", () => {
+    const out = fires(reports({ project: { _id: "$_id", operationType: 1 } }), event("delete"))!;
+    expect(out).toEqual({ _id: event("delete")._id, operationType: "delete" });
+  });
+
   it("an inclusion keeps _id, the resume token", () => {
     const out = fires(reports({ project: { operationType: 1, "ns.coll": 1 } }), event("delete"))!;
     expect(out).toEqual({ _id: event("delete")._id, operationType: "delete", ns: { coll: "reports" } });
@@ -316,6 +321,16 @@ describe("what the local runtime cannot apply is refused when the trigger is loa
       name: "an aggregation expression in project",
       config: { project: { label: { $concat: ["$ns.db", ".", "$ns.coll"] } } },
       says: /config\.project: .*\$concat/,
+    },
+    {
+      name: "a project changing _id, the resume token",
+      config: { project: { _id: "$documentKey" } },
+      says: /config\.project: "_id" would remove or change the event's _id/,
+    },
+    {
+      name: "a project removing a part of _id",
+      config: { project: { "_id._data": 0 } },
+      says: /config\.project: "_id\._data" would remove or change the event's _id/,
     },
     {
       name: "a project removing _id, the resume token",
