@@ -396,7 +396,7 @@ export class Pipeline {
 
   /**
    * Why events wait, as the outbox says it: the reason of its newest entry (what the trigger met
-   * last) and of its oldest (what the heartbeat's drain met last: it retries the oldest first),
+   * last) and of its oldest (what drainOutbox met last: it retries the oldest first),
    * then the latest failed function run. Empty when the outbox is empty and nothing failed.
    */
   async waitingReasons(): Promise<string[]> {
