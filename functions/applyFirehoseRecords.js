@@ -1092,33 +1092,43 @@ function markId(base, part, seq) {
 
 // src/core/firehose/records-handoff.ts
 var isObject = (value) => value !== null && typeof value === "object" && !Array.isArray(value);
-var isCount = (value) => typeof value === "number" && isInteger(value) && value >= 0;
 var isString = (value) => typeof value === "string";
-var RECORDS_HANDOFF_SHAPE = "applyFirehoseRecords takes one argument, {requestId, records: [{index, document, depth, bytes}]}: a chunk of a delivery's decoded records, as receiveFirehoseDelivery hands it on";
-function readRecordsHandoff(args) {
-  const problem2 = handoffProblem(args);
-  if (problem2 !== void 0)
-    throw new BridgeError("records_handoff_invalid", `${RECORDS_HANDOFF_SHAPE}; ${problem2}`, { kind: "refused" });
-  return args[0];
+function countOf(value) {
+  const type = isObject(value) ? value._bsontype : void 0;
+  const number = typeof value === "number" ? value : type === "Int32" || type === "Double" ? Number(value) : NaN;
+  return isInteger(number) && number >= 0 ? number : void 0;
 }
-function handoffProblem(args) {
+var RECORDS_HANDOFF_SHAPE = "applyFirehoseRecords takes one argument, {requestId, records: [{index, document, depth, bytes}], probes}: a chunk of a delivery's decoded records, as receiveFirehoseDelivery hands it on";
+function readRecordsHandoff(args, bson) {
+  const handoff = handoffOf(args, bson);
+  if (typeof handoff === "string")
+    throw new BridgeError("records_handoff_invalid", `${RECORDS_HANDOFF_SHAPE}; ${handoff}`, { kind: "refused" });
+  return handoff;
+}
+function handoffOf(args, bson) {
   if (args.length !== 1) return `given ${args.length} arguments`;
   const handoff = args[0];
   if (!isObject(handoff))
     return `given ${handoff === null ? "null" : Array.isArray(handoff) ? "an array" : `a ${typeof handoff}`}`;
   if (!isString(handoff.requestId)) return "requestId is not a string";
   if (!Array.isArray(handoff.records)) return "records is not a list";
-  let previous = -1;
+  const probes = handoff.probes;
+  if (!isObject(probes) || bson.bsonType(probes.double) !== "Double" || bson.bsonType(probes.long) !== "Long")
+    return "probes did not arrive as a BSON Double and a BSON Long, so the documents' BSON types would not have either";
+  const records = [];
   for (let at = 0; at < handoff.records.length; at++) {
     const record = handoff.records[at];
     if (!isObject(record)) return `records[${at}] is not an object`;
-    if (!isCount(record.index) || record.index <= previous)
+    const index = countOf(record.index);
+    if (index === void 0 || at > 0 && index <= records[at - 1].index)
       return `records[${at}].index is not a whole number above the one before`;
-    previous = record.index;
     if (!isObject(record.document)) return `records[${at}].document is not a document`;
-    if (!isCount(record.depth) || !isCount(record.bytes)) return `records[${at}].depth or .bytes is not a whole number`;
+    const depth = countOf(record.depth);
+    const bytes = countOf(record.bytes);
+    if (depth === void 0 || bytes === void 0) return `records[${at}].depth or .bytes is not a whole number`;
+    records.push({ index, document: record.document, depth, bytes });
   }
-  return void 0;
+  return { requestId: handoff.requestId, records, probes: { double: probes.double, long: probes.long } };
 }
 
 // src/core/firehose/apply/legacy-id-key.ts
@@ -1888,7 +1898,7 @@ function applyRecordsInProcess(records, chunk, deps) {
   };
 }
 async function applyHandedRecords(args, deps) {
-  const handoff = readRecordsHandoff(args);
+  const handoff = readRecordsHandoff(args, deps.bson);
   const records = handoff.records.map(({ index, document, depth, bytes }) => ({
     kind: "document",
     index,

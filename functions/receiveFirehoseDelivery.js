@@ -2055,15 +2055,16 @@ function logLine(outcome, status, result, durationMs) {
 
 // src/core/firehose/records-handoff.ts
 var COUNTS = ["stored", "stale", "superseded", "heartbeats", "basicJson"];
-function recordsHandoff(requestId, records) {
+function recordsHandoff(requestId, records, bson) {
   return {
     requestId,
-    records: records.map(({ index, document, depth, bytes }) => ({ index, document, depth, bytes }))
+    records: records.map(({ index, document, depth, bytes }) => ({ index, document, depth, bytes })),
+    probes: { double: new bson.lib.Double(1), long: bson.lib.Long.fromNumber(1) }
   };
 }
 function applyRecordsByCall(call) {
-  return (records, chunk) => {
-    const handoff = recordsHandoff(chunk.requestId, records);
+  return (records, chunk, deps) => {
+    const handoff = recordsHandoff(chunk.requestId, records, deps.bson);
     return async () => {
       let result;
       try {
@@ -2071,38 +2072,49 @@ function applyRecordsByCall(call) {
       } catch (error) {
         throw new BridgeError("store_failed", "applying the records failed; retry the batch", { cause: error });
       }
-      const problem2 = resultProblem(result, handoff);
-      if (problem2 !== void 0)
-        throw new BridgeError("store_failed", `applying the records gave no outcome (${problem2}); retry the batch`);
-      const outcome = result;
-      addReconcileNotes(chunk.reconcile, outcome.reconcile);
-      const applied = {
-        stored: outcome.stored,
-        stale: outcome.stale,
-        superseded: outcome.superseded,
-        heartbeats: outcome.heartbeats,
-        basicJson: outcome.basicJson,
-        refused: outcome.refused.map(({ index, code, message }) => ({ index, refusal: refusal(code, message) }))
-      };
-      return applied;
+      const outcome = readOutcome(result, handoff);
+      if (typeof outcome === "string")
+        throw new BridgeError("store_failed", `applying the records gave no outcome (${outcome}); retry the batch`);
+      addReconcileNotes(chunk.reconcile, outcome.notes);
+      return outcome.applied;
     };
   };
 }
 var isObject2 = (value) => value !== null && typeof value === "object" && !Array.isArray(value);
-var isCount = (value) => typeof value === "number" && isInteger(value) && value >= 0;
 var isString = (value) => typeof value === "string";
 var arrayOf = (value, item) => Array.isArray(value) && value.every(item);
-function resultProblem(result, handoff) {
+function countOf(value) {
+  const type = isObject2(value) ? value._bsontype : void 0;
+  const number = typeof value === "number" ? value : type === "Int32" || type === "Double" ? Number(value) : NaN;
+  return isInteger(number) && number >= 0 ? number : void 0;
+}
+function readOutcome(result, handoff) {
   if (!isObject2(result)) return `a ${result === null ? "null" : typeof result} instead of an object`;
-  const count = COUNTS.find((name) => !isCount(result[name]));
-  if (count !== void 0) return `${count} is not a count`;
-  const handed = new Set(handoff.records.map((record) => record.index));
-  const isRefused = (entry) => isObject2(entry) && handed.has(entry.index) && Object.prototype.hasOwnProperty.call(DEAD_LETTER_REASONS, entry.code) && isString(entry.message);
-  if (!arrayOf(result.refused, isRefused)) return "refused is not a list of handed records and their reasons";
+  const counts = {};
+  for (const name of COUNTS) {
+    counts[name] = countOf(result[name]);
+    if (counts[name] === void 0) return `${name} is not a count`;
+  }
+  const refused2 = refusedOf(result.refused, new Set(handoff.records.map((record) => record.index)));
+  if (refused2 === void 0) return "refused is not a list of handed records and their reasons";
   const notes = result.reconcile;
-  if (!isObject2(notes) || !arrayOf(notes.marks, isString) || !arrayOf(notes.closings, (row) => isObject2(row) && isString(row._id)) || !arrayOf(notes.touched, (pair) => isObject2(pair) && isString(pair.reconcile) && isString(pair.ns)) || !isCount(notes.accepted))
+  if (!isObject2(notes) || !arrayOf(notes.marks, isString) || !arrayOf(notes.closings, (row) => isObject2(row) && isString(row._id)) || !arrayOf(notes.touched, (pair) => isObject2(pair) && isString(pair.reconcile) && isString(pair.ns)) || countOf(notes.accepted) === void 0)
     return "reconcile is not a chunk's reconcile notes";
-  return void 0;
+  const applied = { ...counts, refused: refused2 };
+  return { applied, notes: { ...notes, accepted: countOf(notes.accepted) } };
+}
+function refusedOf(value, handed) {
+  if (!Array.isArray(value)) return void 0;
+  const refused2 = [];
+  for (const entry of value) {
+    if (!isObject2(entry)) return void 0;
+    const index = countOf(entry.index);
+    const { code, message } = entry;
+    if (index === void 0 || !handed.has(index) || !isString(code) || !isString(message)) return void 0;
+    if (!Object.prototype.hasOwnProperty.call(DEAD_LETTER_REASONS, code)) return void 0;
+    refused2.push({ index, refusal: refusal(code, message) });
+  }
+  return refused2;
 }
 
 // src/adapters/app-services/globals.ts

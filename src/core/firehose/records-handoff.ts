@@ -1,3 +1,4 @@
+import type { BsonPort } from "../bson-port";
 import { BridgeError } from "../errors";
 import { isInteger } from "../numbers";
 import type { Document } from "../ports";
@@ -20,6 +21,12 @@ export interface RecordsHandoff {
   readonly requestId: string;
   /** The chunk's decoded documents, by increasing index; empty and refused records are not handed on. */
   readonly records: readonly HandedRecord[];
+  /**
+   * A BSON Double and a BSON Long, both 1. Where arguments lose BSON types on the way (relaxed
+   * Extended JSON makes numbers of both), the documents' own types are lost too: applyFirehoseRecords
+   * refuses a handoff whose probes did not arrive as they were sent, rather than store altered values.
+   */
+  readonly probes: { readonly double: unknown; readonly long: unknown };
 }
 
 /** One decoded record (decode-record.ts, DocumentRecord): what planning reads of it. */
@@ -44,10 +51,11 @@ export interface HandedRecordsApplied {
 const COUNTS = ["stored", "stale", "superseded", "heartbeats", "basicJson"] as const;
 
 /** The records as handed on: only the fields planning reads, whatever else a record holds. */
-export function recordsHandoff(requestId: string, records: readonly DocumentRecord[]): RecordsHandoff {
+export function recordsHandoff(requestId: string, records: readonly DocumentRecord[], bson: BsonPort): RecordsHandoff {
   return {
     requestId,
     records: records.map(({ index, document, depth, bytes }) => ({ index, document, depth, bytes })),
+    probes: { double: new bson.lib.Double(1), long: bson.lib.Long.fromNumber(1) },
   };
 }
 
@@ -57,8 +65,8 @@ export function recordsHandoff(requestId: string, records: readonly DocumentReco
  * does (503, "store_failed"): Firehose sends it again, and the writes already made absorb the retry.
  */
 export function applyRecordsByCall(call: (handoff: RecordsHandoff) => Promise<unknown>): ApplyRecords {
-  return (records, chunk) => {
-    const handoff = recordsHandoff(chunk.requestId, records);
+  return (records, chunk, deps) => {
+    const handoff = recordsHandoff(chunk.requestId, records, deps.bson);
     return async () => {
       let result: unknown;
       try {
@@ -66,86 +74,109 @@ export function applyRecordsByCall(call: (handoff: RecordsHandoff) => Promise<un
       } catch (error) {
         throw new BridgeError("store_failed", "applying the records failed; retry the batch", { cause: error });
       }
-      const problem = resultProblem(result, handoff);
-      if (problem !== undefined)
-        throw new BridgeError("store_failed", `applying the records gave no outcome (${problem}); retry the batch`);
-      const outcome = result as HandedRecordsApplied;
-      addReconcileNotes(chunk.reconcile, outcome.reconcile);
-      const applied: RecordsApplied = {
-        stored: outcome.stored,
-        stale: outcome.stale,
-        superseded: outcome.superseded,
-        heartbeats: outcome.heartbeats,
-        basicJson: outcome.basicJson,
-        refused: outcome.refused.map(({ index, code, message }) => ({ index, refusal: refusal(code, message) })),
-      };
-      return applied;
+      const outcome = readOutcome(result, handoff);
+      if (typeof outcome === "string")
+        throw new BridgeError("store_failed", `applying the records gave no outcome (${outcome}); retry the batch`);
+      addReconcileNotes(chunk.reconcile, outcome.notes);
+      return outcome.applied;
     };
   };
 }
 
 const isObject = (value: unknown): value is Record<string, unknown> =>
   value !== null && typeof value === "object" && !Array.isArray(value);
-const isCount = (value: unknown): value is number => typeof value === "number" && isInteger(value) && value >= 0;
 const isString = (value: unknown): value is string => typeof value === "string";
 const arrayOf = (value: unknown, item: (entry: unknown) => boolean) => Array.isArray(value) && value.every(item);
 
-/** What is wrong with a call's result (named, never quoted), or undefined for a chunk's outcome. */
-function resultProblem(result: unknown, handoff: RecordsHandoff): string | undefined {
+/**
+ * A whole number from 0, given as a number or as a BSON Int32 or Double: what canonical Extended JSON
+ * makes of a number, should App Services pass arguments or results through it (undocumented).
+ */
+function countOf(value: unknown): number | undefined {
+  const type = isObject(value) ? value._bsontype : undefined;
+  const number = typeof value === "number" ? value : type === "Int32" || type === "Double" ? Number(value) : NaN;
+  return isInteger(number) && number >= 0 ? number : undefined;
+}
+
+/** A call's result as the chunk's outcome, or what is wrong with it (named, never quoted). */
+function readOutcome(
+  result: unknown,
+  handoff: RecordsHandoff,
+): { applied: RecordsApplied; notes: ReconcileNotes } | string {
   if (!isObject(result)) return `a ${result === null ? "null" : typeof result} instead of an object`;
-  const count = COUNTS.find((name) => !isCount(result[name]));
-  if (count !== undefined) return `${count} is not a count`;
-  const handed = new Set(handoff.records.map((record) => record.index));
-  const isRefused = (entry: unknown) =>
-    isObject(entry) &&
-    handed.has(entry.index as number) &&
-    Object.prototype.hasOwnProperty.call(DEAD_LETTER_REASONS, entry.code as string) &&
-    isString(entry.message);
-  if (!arrayOf(result.refused, isRefused)) return "refused is not a list of handed records and their reasons";
+  const counts: Partial<Record<(typeof COUNTS)[number], number>> = {};
+  for (const name of COUNTS) {
+    counts[name] = countOf(result[name]);
+    if (counts[name] === undefined) return `${name} is not a count`;
+  }
+  const refused = refusedOf(result.refused, new Set(handoff.records.map((record) => record.index)));
+  if (refused === undefined) return "refused is not a list of handed records and their reasons";
   const notes = result.reconcile;
   if (
     !isObject(notes) ||
     !arrayOf(notes.marks, isString) ||
     !arrayOf(notes.closings, (row) => isObject(row) && isString(row._id)) ||
     !arrayOf(notes.touched, (pair) => isObject(pair) && isString(pair.reconcile) && isString(pair.ns)) ||
-    !isCount(notes.accepted)
+    countOf(notes.accepted) === undefined
   )
     return "reconcile is not a chunk's reconcile notes";
-  return undefined;
+  const applied = { ...(counts as Record<(typeof COUNTS)[number], number>), refused };
+  return { applied, notes: { ...(notes as unknown as ReconcileNotes), accepted: countOf(notes.accepted) as number } };
+}
+
+/** The refused records of a result: each one handed, with one of the reason codes and a message. */
+function refusedOf(value: unknown, handed: ReadonlySet<number>): RecordsApplied["refused"] | undefined {
+  if (!Array.isArray(value)) return undefined;
+  const refused: RecordsApplied["refused"] = [];
+  for (const entry of value) {
+    if (!isObject(entry)) return undefined;
+    const index = countOf(entry.index);
+    const { code, message } = entry;
+    if (index === undefined || !handed.has(index) || !isString(code) || !isString(message)) return undefined;
+    if (!Object.prototype.hasOwnProperty.call(DEAD_LETTER_REASONS, code)) return undefined;
+    refused.push({ index, refusal: refusal(code as DeadLetterReasonCode, message) });
+  }
+  return refused;
 }
 
 /** What applyFirehoseRecords takes, said when it is given anything else. */
 export const RECORDS_HANDOFF_SHAPE =
-  "applyFirehoseRecords takes one argument, {requestId, records: [{index, document, depth, bytes}]}: " +
+  "applyFirehoseRecords takes one argument, {requestId, records: [{index, document, depth, bytes}], probes}: " +
   "a chunk of a delivery's decoded records, as receiveFirehoseDelivery hands it on";
 
 /**
  * The handoff in applyFirehoseRecords' arguments, or a refusal naming what is wrong (never quoting a
  * record). A handoff is made by our own webhook, so anything else is a defect or a stray call.
  */
-export function readRecordsHandoff(args: readonly unknown[]): RecordsHandoff {
-  const problem = handoffProblem(args);
-  if (problem !== undefined)
-    throw new BridgeError("records_handoff_invalid", `${RECORDS_HANDOFF_SHAPE}; ${problem}`, { kind: "refused" });
-  return args[0] as RecordsHandoff;
+export function readRecordsHandoff(args: readonly unknown[], bson: BsonPort): RecordsHandoff {
+  const handoff = handoffOf(args, bson);
+  if (typeof handoff === "string")
+    throw new BridgeError("records_handoff_invalid", `${RECORDS_HANDOFF_SHAPE}; ${handoff}`, { kind: "refused" });
+  return handoff;
 }
 
-function handoffProblem(args: readonly unknown[]): string | undefined {
+function handoffOf(args: readonly unknown[], bson: BsonPort): RecordsHandoff | string {
   if (args.length !== 1) return `given ${args.length} arguments`;
   const handoff = args[0];
   if (!isObject(handoff))
     return `given ${handoff === null ? "null" : Array.isArray(handoff) ? "an array" : `a ${typeof handoff}`}`;
   if (!isString(handoff.requestId)) return "requestId is not a string";
   if (!Array.isArray(handoff.records)) return "records is not a list";
-  let previous = -1;
+  const probes = handoff.probes;
+  if (!isObject(probes) || bson.bsonType(probes.double) !== "Double" || bson.bsonType(probes.long) !== "Long")
+    return "probes did not arrive as a BSON Double and a BSON Long, so the documents' BSON types would not have either";
+  const records: HandedRecord[] = [];
   for (let at = 0; at < handoff.records.length; at++) {
     const record: unknown = handoff.records[at];
     if (!isObject(record)) return `records[${at}] is not an object`;
-    if (!isCount(record.index) || record.index <= previous)
+    const index = countOf(record.index);
+    if (index === undefined || (at > 0 && index <= records[at - 1].index))
       return `records[${at}].index is not a whole number above the one before`;
-    previous = record.index;
     if (!isObject(record.document)) return `records[${at}].document is not a document`;
-    if (!isCount(record.depth) || !isCount(record.bytes)) return `records[${at}].depth or .bytes is not a whole number`;
+    const depth = countOf(record.depth);
+    const bytes = countOf(record.bytes);
+    if (depth === undefined || bytes === undefined) return `records[${at}].depth or .bytes is not a whole number`;
+    records.push({ index, document: record.document, depth, bytes });
   }
-  return undefined;
+  return { requestId: handoff.requestId, records, probes: { double: probes.double, long: probes.long } };
 }

@@ -53,7 +53,7 @@ export function applyRecordsInProcess(
  * data. Arguments that are not a handoff are refused before anything is written.
  */
 export async function applyHandedRecords(args: readonly unknown[], deps: WriteDeps): Promise<HandedRecordsApplied> {
-  const handoff = readRecordsHandoff(args);
+  const handoff = readRecordsHandoff(args, deps.bson);
   const records = handoff.records.map(({ index, document, depth, bytes }): DocumentRecord => ({
     kind: "document",
     index,
