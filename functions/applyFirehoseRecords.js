@@ -1869,9 +1869,9 @@ function updateFrom(description, position, source) {
 }
 
 // src/core/firehose/apply/apply-records.ts
-function applyRecordsInProcess(records, chunk, deps) {
+function applyRecordsInProcess(records, delivery, deps) {
   const { config, dataSource, bson } = deps;
-  const plan = planWrites(records, chunk.requestId, bson, config.routing, deps.clock.now(), chunk.reconcile);
+  const plan = planWrites(records, delivery.requestId, bson, config.routing, deps.clock.now(), delivery.reconcile);
   const applied = {
     stored: 0,
     stale: 0,
@@ -1906,8 +1906,8 @@ async function applyHandedRecords(args, deps) {
     depth,
     bytes
   }));
-  const chunk = { requestId: handoff.requestId, reconcile: emptyReconcileBatch() };
-  const applied = await applyRecordsInProcess(records, chunk, deps)();
+  const delivery = { requestId: handoff.requestId, reconcile: emptyReconcileBatch() };
+  const applied = await applyRecordsInProcess(records, delivery, deps)();
   return {
     stored: applied.stored,
     stale: applied.stale,
@@ -1915,7 +1915,7 @@ async function applyHandedRecords(args, deps) {
     heartbeats: applied.heartbeats,
     basicJson: applied.basicJson,
     refused: applied.refused.map(({ index, refusal: refusal2 }) => ({ index, code: refusal2.code, message: refusal2.message })),
-    reconcile: reconcileNotesOf(chunk.reconcile)
+    reconcile: reconcileNotesOf(delivery.reconcile)
   };
 }
 

@@ -1995,13 +1995,13 @@ function emptyCounts() {
 async function applyDelivery(delivery, deps, counts = emptyCounts(), sourceArn) {
   counts.records = delivery.recordCount;
   const refused2 = [];
-  const chunk = { requestId: delivery.requestId, reconcile: emptyReconcileBatch() };
+  const inProgress = { requestId: delivery.requestId, reconcile: emptyReconcileBatch() };
   let pending = Promise.resolve();
   const limits = { maxCount: WRITE_CHUNK_RECORDS, maxBytes: WRITE_CHUNK_BYTES };
   for (let start = 0, end = 0; start < delivery.recordCount; start = end) {
     end = chunkEnd(start, delivery.recordCount, limits, (index) => delivery.byteLength(index));
     const documents = decodeChunk(delivery, start, end, deps.bson, counts, refused2);
-    const write = deps.applyRecords(documents, chunk, deps);
+    const write = deps.applyRecords(documents, inProgress, deps);
     await pending;
     pending = Promise.resolve().then(write).then((applied) => {
       addApplied(counts, applied);
@@ -2010,7 +2010,7 @@ async function applyDelivery(delivery, deps, counts = emptyCounts(), sourceArn) 
     });
   }
   await pending;
-  await finishDelivery(refused2, chunk, deps, counts, sourceArn);
+  await finishDelivery(refused2, inProgress, deps, counts, sourceArn);
   return counts;
 }
 function decodeChunk(delivery, start, end, bson, counts, refused2) {
@@ -2030,14 +2030,14 @@ function addApplied(counts, applied) {
   counts.heartbeats += applied.heartbeats;
   counts.basicJson += applied.basicJson;
 }
-async function finishDelivery(refused2, chunk, deps, counts, sourceArn) {
+async function finishDelivery(refused2, delivery, deps, counts, sourceArn) {
   const { config } = deps;
   refused2.sort((a, b) => a.index - b.index);
-  const origin = { requestId: chunk.requestId, sourceArn, receivedAt: new Date(deps.clock.now()) };
+  const origin = { requestId: delivery.requestId, sourceArn, receivedAt: new Date(deps.clock.now()) };
   await deadLetterStore(deps.dataSource, config).record(refused2.map((record) => deadLetter(record, origin)));
   counts.deadLettered = refused2.length;
-  counts.stored += chunk.reconcile.accepted;
-  const sweeps = await settleReconciles(chunk.reconcile, {
+  counts.stored += delivery.reconcile.accepted;
+  const sweeps = await settleReconciles(delivery.reconcile, {
     reconciles: deps.dataSource.db(config.database).collection(config.reconcileCollection),
     deletes: deps.dataSource.db(config.database).collection(config.deletesCollection),
     dataSource: deps.dataSource,
@@ -2063,8 +2063,8 @@ function recordsHandoff(requestId, records, bson) {
   };
 }
 function applyRecordsByCall(call) {
-  return (records, chunk, deps) => {
-    const handoff = recordsHandoff(chunk.requestId, records, deps.bson);
+  return (records, delivery, deps) => {
+    const handoff = recordsHandoff(delivery.requestId, records, deps.bson);
     return async () => {
       let result;
       try {
@@ -2075,7 +2075,7 @@ function applyRecordsByCall(call) {
       const outcome = readOutcome(result, handoff);
       if (typeof outcome === "string")
         throw new BridgeError("store_failed", `applying the records gave no outcome (${outcome}); retry the batch`);
-      addReconcileNotes(chunk.reconcile, outcome.notes);
+      addReconcileNotes(delivery.reconcile, outcome.notes);
       return outcome.applied;
     };
   };

@@ -38,12 +38,12 @@ export interface FirehoseDeliveryDeps {
  */
 export type ApplyRecords = (
   records: readonly DocumentRecord[],
-  chunk: RecordsChunk,
+  delivery: DeliveryInProgress,
   deps: ApplyDeps,
 ) => () => Promise<RecordsApplied>;
 
-/** The chunk's delivery, and the delivery's reconcile notes (filled chunk by chunk, settled at the end). */
-export interface RecordsChunk {
+/** The delivery a chunk is of: its request id, and its reconcile notes (filled chunk by chunk, settled at the end). */
+export interface DeliveryInProgress {
   readonly requestId: string;
   readonly reconcile: ReconcileBatch;
 }
@@ -184,13 +184,13 @@ export async function applyDelivery(
 ): Promise<ApplyCounts> {
   counts.records = delivery.recordCount;
   const refused: RefusedRecord[] = [];
-  const chunk: RecordsChunk = { requestId: delivery.requestId, reconcile: emptyReconcileBatch() };
+  const inProgress: DeliveryInProgress = { requestId: delivery.requestId, reconcile: emptyReconcileBatch() };
   let pending: Promise<void> = Promise.resolve();
   const limits = { maxCount: WRITE_CHUNK_RECORDS, maxBytes: WRITE_CHUNK_BYTES };
   for (let start = 0, end = 0; start < delivery.recordCount; start = end) {
     end = chunkEnd(start, delivery.recordCount, limits, (index) => delivery.byteLength(index));
     const documents = decodeChunk(delivery, start, end, deps.bson, counts, refused);
-    const write = deps.applyRecords(documents, chunk, deps);
+    const write = deps.applyRecords(documents, inProgress, deps);
     await pending;
     // Started once this loop waits (after the next chunk is decoded and planned), as before the split.
     pending = Promise.resolve()
@@ -202,7 +202,7 @@ export async function applyDelivery(
       });
   }
   await pending;
-  await finishDelivery(refused, chunk, deps, counts, sourceArn);
+  await finishDelivery(refused, inProgress, deps, counts, sourceArn);
   return counts;
 }
 
@@ -236,18 +236,18 @@ function addApplied(counts: ApplyCounts, applied: RecordsApplied): void {
 /** After every chunk's writes: the dead letters, then the reconciles' marks, closings and sweeps. */
 async function finishDelivery(
   refused: RefusedRecord[],
-  chunk: RecordsChunk,
+  delivery: DeliveryInProgress,
   deps: ApplyDeps,
   counts: ApplyCounts,
   sourceArn: string | undefined,
 ): Promise<void> {
   const { config } = deps;
   refused.sort((a, b) => a.index - b.index);
-  const origin = { requestId: chunk.requestId, sourceArn, receivedAt: new Date(deps.clock.now()) };
+  const origin = { requestId: delivery.requestId, sourceArn, receivedAt: new Date(deps.clock.now()) };
   await deadLetterStore(deps.dataSource, config).record(refused.map((record) => deadLetter(record, origin)));
   counts.deadLettered = refused.length;
-  counts.stored += chunk.reconcile.accepted;
-  const sweeps = await settleReconciles(chunk.reconcile, {
+  counts.stored += delivery.reconcile.accepted;
+  const sweeps = await settleReconciles(delivery.reconcile, {
     reconciles: deps.dataSource.db(config.database).collection(config.reconcileCollection),
     deletes: deps.dataSource.db(config.database).collection(config.deletesCollection),
     dataSource: deps.dataSource,

@@ -65,8 +65,8 @@ export function recordsHandoff(requestId: string, records: readonly DocumentReco
  * does (503, "store_failed"): Firehose sends it again, and the writes already made absorb the retry.
  */
 export function applyRecordsByCall(call: (handoff: RecordsHandoff) => Promise<unknown>): ApplyRecords {
-  return (records, chunk, deps) => {
-    const handoff = recordsHandoff(chunk.requestId, records, deps.bson);
+  return (records, delivery, deps) => {
+    const handoff = recordsHandoff(delivery.requestId, records, deps.bson);
     return async () => {
       let result: unknown;
       try {
@@ -77,7 +77,7 @@ export function applyRecordsByCall(call: (handoff: RecordsHandoff) => Promise<un
       const outcome = readOutcome(result, handoff);
       if (typeof outcome === "string")
         throw new BridgeError("store_failed", `applying the records gave no outcome (${outcome}); retry the batch`);
-      addReconcileNotes(chunk.reconcile, outcome.notes);
+      addReconcileNotes(delivery.reconcile, outcome.notes);
       return outcome.applied;
     };
   };

@@ -1,5 +1,5 @@
 import type { DocumentRecord } from "../protocol/decode-record";
-import type { ApplyDeps, RecordsApplied, RecordsChunk } from "../receive-delivery";
+import type { ApplyDeps, RecordsApplied, DeliveryInProgress } from "../receive-delivery";
 import { readRecordsHandoff, type HandedRecordsApplied } from "../records-handoff";
 import { emptyReconcileBatch, reconcileNotesOf } from "../reconcile/reconcile-batch";
 import { applyTargetWrites } from "./apply-changes";
@@ -16,11 +16,11 @@ export type WriteDeps = Pick<ApplyDeps, "config" | "dataSource" | "bson" | "cloc
  */
 export function applyRecordsInProcess(
   records: readonly DocumentRecord[],
-  chunk: RecordsChunk,
+  delivery: DeliveryInProgress,
   deps: WriteDeps,
 ): () => Promise<RecordsApplied> {
   const { config, dataSource, bson } = deps;
-  const plan = planWrites(records, chunk.requestId, bson, config.routing, deps.clock.now(), chunk.reconcile);
+  const plan = planWrites(records, delivery.requestId, bson, config.routing, deps.clock.now(), delivery.reconcile);
   const applied: RecordsApplied = {
     stored: 0,
     stale: 0,
@@ -61,8 +61,8 @@ export async function applyHandedRecords(args: readonly unknown[], deps: WriteDe
     depth,
     bytes,
   }));
-  const chunk = { requestId: handoff.requestId, reconcile: emptyReconcileBatch() };
-  const applied = await applyRecordsInProcess(records, chunk, deps)();
+  const delivery = { requestId: handoff.requestId, reconcile: emptyReconcileBatch() };
+  const applied = await applyRecordsInProcess(records, delivery, deps)();
   return {
     stored: applied.stored,
     stale: applied.stale,
@@ -70,6 +70,6 @@ export async function applyHandedRecords(args: readonly unknown[], deps: WriteDe
     heartbeats: applied.heartbeats,
     basicJson: applied.basicJson,
     refused: applied.refused.map(({ index, refusal }) => ({ index, code: refusal.code, message: refusal.message })),
-    reconcile: reconcileNotesOf(chunk.reconcile),
+    reconcile: reconcileNotesOf(delivery.reconcile),
   };
 }
