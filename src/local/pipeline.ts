@@ -216,7 +216,8 @@ const HEARTBEAT_TRIGGER = captureTriggerName(HEARTBEAT.db, HEARTBEAT.coll);
  * The whole loop of the seed system on one machine: readings inserted into monitors.reports, the
  * change trigger (functions/publishChangeToKinesis.js) putting them on a Kinesis stream in the local
  * emulator, the Firehose simulator delivering batches to the webhook endpoint
- * (functions/receiveFirehoseDelivery.js), which writes them into monitors.firehose.
+ * (functions/receiveFirehoseDelivery.js, which hands the records to functions/applyFirehoseRecords.js),
+ * which writes them into monitors.firehose.
  */
 export class Pipeline {
   readonly counts = { put: 0, outboxed: 0, heartbeatsPut: 0, delivered: 0, heartbeatsDelivered: 0 };
