@@ -67,13 +67,24 @@ function database(spec: CompareTaskSpec): () => DataSourcePort {
   return () => new EmbeddedStore();
 }
 
-function contextFor(dataSource: DataSourcePort, values: Record<string, unknown>) {
-  return {
+/**
+ * The context a side's bundles see: `functions.execute` runs another function of the same side's
+ * functions/, loaded once (the webhook hands its records to applyFirehoseRecords since the split).
+ */
+function contextFor(dataSource: DataSourcePort, values: Record<string, unknown>, root: string) {
+  const loaded = new Map<string, (...args: unknown[]) => unknown>();
+  const context = {
     values: { get: (name: string) => values[name] },
     services: { get: (name: string) => (name === "mongodb-atlas" ? dataSource : undefined) },
-    functions: { execute: () => Promise.reject(new Error("no other function in the bench")) },
+    functions: {
+      execute: async (name: string, ...args: unknown[]) => {
+        if (!loaded.has(name)) loaded.set(name, loadAppServicesFunction(root, name, context, {}, quietConsole));
+        return loaded.get(name)!(...args);
+      },
+    },
     app: { name: "atlas-kinesis-bridge" },
   };
+  return context;
 }
 
 /** The App Services webhook bundle of one side, loaded as App Services runs it, on a request as App Services passes it. */
@@ -86,7 +97,7 @@ function webhookBundle(root: string, spec: CompareTaskSpec): Side {
   };
   // The bundle keeps per-load state (compiled filters, agents): one load per side, its database swapped per run.
   let current: DataSourcePort = nullDataSource();
-  const context = contextFor({ db: (name) => current.db(name) }, { FIREHOSE_ACCESS_KEY: BENCH_ACCESS_KEY });
+  const context = contextFor({ db: (name) => current.db(name) }, { FIREHOSE_ACCESS_KEY: BENCH_ACCESS_KEY }, root);
   const fn = loadAppServicesFunction(root, "receiveFirehoseDelivery", context, {}, quietConsole);
   return {
     prepare: database(spec),
@@ -114,6 +125,11 @@ async function webhookNode(root: string, spec: CompareTaskSpec): Promise<Side> {
     load("adapters/bson/node-bson.ts"),
     load("adapters/node/decode-utf8-run.ts"),
   ]);
+  // Since the split the core takes its apply step as a dependency; an older core has it built in.
+  const applyRecords = await load("core/firehose/apply/apply-records.ts").then(
+    (module) => module.applyRecordsInProcess,
+    () => undefined,
+  );
   const bytes = readFileSync(spec.requestPath!);
   const requestId = (JSON.parse(bytes.toString("utf8")) as { requestId: string }).requestId;
   const headers = { "X-Amz-Firehose-Request-Id": requestId, "X-Amz-Firehose-Access-Key": BENCH_ACCESS_KEY };
@@ -123,7 +139,15 @@ async function webhookNode(root: string, spec: CompareTaskSpec): Promise<Side> {
     run: async (dataSource) => {
       const response = await receiveFirehoseDelivery(
         { method: "POST", headers, body: bytes },
-        { config, dataSource, bson: nodeBson, clock: { now: () => Date.now() }, logger: quietLogger, decodeUtf8Run },
+        {
+          config,
+          dataSource,
+          bson: nodeBson,
+          clock: { now: () => Date.now() },
+          logger: quietLogger,
+          decodeUtf8Run,
+          applyRecords,
+        },
       );
       if (response.status !== 200) throw new Error(`${root}: the core answered ${response.status}: ${response.body}`);
     },
@@ -194,7 +218,7 @@ function capture(root: string, spec: CompareTaskSpec, endpoint: string): Side {
     AWS_SECRET_ACCESS_KEY: "bench-secret",
     KINESIS_ENDPOINT: endpoint,
   };
-  const fn = loadAppServicesFunction(root, "publishChangeToKinesis", contextFor(store, values), {}, quietConsole);
+  const fn = loadAppServicesFunction(root, "publishChangeToKinesis", contextFor(store, values, root), {}, quietConsole);
   return {
     prepare: () => store,
     run: async () => {

@@ -181,6 +181,17 @@ export async function compareWithCommit(
     mkdirSync(join(before, "functions"), { recursive: true });
     const skipped: string[] = [];
     const has = { webhookBundle: true, capture: true, webhookNode: true };
+    // The webhook's partner since the split; an older commit has none, and its webhook calls none.
+    try {
+      const partner = execFileSync("git", ["show", `${commit}:functions/applyFirehoseRecords.js`], {
+        cwd: ROOT,
+        maxBuffer: 1 << 28,
+        stdio: ["ignore", "pipe", "pipe"],
+      });
+      writeFileSync(join(before, "functions", "applyFirehoseRecords.js"), partner);
+    } catch {
+      // not there before the split
+    }
     for (const [kind, file] of [
       ["webhookBundle", "receiveFirehoseDelivery.js"],
       ["capture", "publishChangeToKinesis.js"],

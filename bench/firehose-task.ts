@@ -13,6 +13,7 @@ import { parseExtendedJson } from "../src/core/ejson/parse-extended-json";
 import { receiveFirehoseDelivery, type FirehoseDeliveryDeps } from "../src/core/firehose/receive-delivery";
 import { BENCH_ACCESS_KEY, nullDataSource, quietLogger } from "./harness";
 import { median } from "./isolated";
+import { applyRecordsInProcess } from "../src/core/firehose/apply/apply-records";
 
 /** What each task does, by the name the parent prints. */
 export const TASKS = {
@@ -56,6 +57,7 @@ function makeTask(name: TaskName, bodyBytes: Buffer, baselinePath: string): () =
     bson: nodeBson,
     clock: { now: () => Date.now() },
     logger: quietLogger,
+    applyRecords: applyRecordsInProcess,
   };
   const runCore = async (coreDeps: FirehoseDeliveryDeps): Promise<void> => {
     const response = await receiveFirehoseDelivery({ method: "POST", headers, body: bodyBytes }, coreDeps);

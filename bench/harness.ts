@@ -11,6 +11,7 @@ import { reportDetail } from "../src/cli/progress";
 import { realSleep } from "../src/core/retry";
 import { EmbeddedStore } from "../src/embedded/store";
 import type { KinesisEmulator } from "../src/local/kinesis-emulator";
+import { applyRecordsInProcess } from "../src/core/firehose/apply/apply-records";
 
 /** The access key every benchmark's deliveries carry and its webhook expects. */
 export const BENCH_ACCESS_KEY = "bench-access-key";
@@ -56,6 +57,7 @@ export function embeddedWebhookDeps(store: EmbeddedStore): FirehoseDeliveryDeps 
     bson: nodeBson,
     clock: { now: () => Date.now() },
     logger: quietLogger,
+    applyRecords: applyRecordsInProcess,
   };
 }
 

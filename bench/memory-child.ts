@@ -5,6 +5,7 @@ import { readFirehoseConfig } from "../src/core/firehose/config";
 import { receiveFirehoseDelivery } from "../src/core/firehose/receive-delivery";
 import { buildDeliveryBody } from "./firehose-request";
 import { nullDataSource, quietLogger } from "./harness";
+import { applyRecordsInProcess } from "../src/core/firehose/apply/apply-records";
 
 const LIMIT = 18 * 1000 * 1000;
 let records = 10_000;
@@ -25,6 +26,7 @@ receiveFirehoseDelivery(
     clock: { now: () => Date.now() },
     logger: quietLogger,
     decodeUtf8Run: process.argv[2] === "node" ? decodeUtf8Run : undefined,
+    applyRecords: applyRecordsInProcess,
   },
 ).then((response) => {
   if (response.status !== 200) throw new Error(response.body);

@@ -118,6 +118,16 @@ function sampleOf<T>(entries: T[], size: number): T[] {
 
 /** $project: inclusion and exclusion as a find's projection, plus computed fields (paths, $literal, variables). */
 function projectStage(documents: Document[], spec: unknown, context: PipelineContext): Document[] {
+  const projectOne = compileProjectStage(spec);
+  return documents.map((document) => projectOne(document, context));
+}
+
+/**
+ * A `$project` stage's specification read once, refusing a malformed one (BadValue) or an expression
+ * the store does not evaluate (EmbeddedUnsupportedError, naming it) before any document is seen; the
+ * local runtime applies a trigger's `project` to change events with it.
+ */
+export function compileProjectStage(spec: unknown): (document: Document, context: PipelineContext) => Document {
   if (!isDocument(spec) || Object.keys(spec).length === 0)
     throw new EmbeddedWriteError(
       MongoErrorCode.BadValue,
@@ -128,15 +138,18 @@ function projectStage(documents: Document[], spec: unknown, context: PipelineCon
   for (const field of Object.keys(spec)) {
     const value = spec[field];
     if (typeof value === "boolean" || isNumeric(value)) plain[field] = value;
-    else computed.push([field, value]);
+    else {
+      checkExpression(value, field);
+      computed.push([field, value]);
+    }
   }
   const projection =
     Object.keys(plain).length > 0 || computed.length > 0 ? parseProjection(withComputed(plain, computed)) : undefined;
-  return documents.map((document) => {
+  return (document, context) => {
     const out = projection ? project(document, projection) : { ...document };
-    for (const [field, expression] of computed) out[field] = evaluate(expression, document, context, field);
+    for (const [field, expression] of computed) out[field] = evaluate(expression, document, context);
     return out;
-  });
+  };
 }
 
 /** A computed field makes the projection an inclusion one (the field itself is added afterwards). */
@@ -148,21 +161,30 @@ function withComputed(plain: Document, computed: [string, unknown][]): Document 
   return out;
 }
 
-function evaluate(expression: unknown, root: Document, context: PipelineContext, field: string): unknown {
-  if (typeof expression === "string" && expression.charAt(0) === "$") {
-    if (expression === "$$CLUSTER_TIME") return context.clusterTime();
-    if (expression === "$$ROOT" || expression === "$$CURRENT") return BSON.deserialize(serialize(root), EXACT);
-    if (expression.startsWith("$$")) throw new EmbeddedUnsupportedError(`the aggregation variable ${expression}`);
-    return pathValue(root, expression.slice(1).split("."));
-  }
+const VARIABLES = ["$$CLUSTER_TIME", "$$ROOT", "$$CURRENT"];
+
+/** Refuses, by name, a computed field's expression the store does not evaluate. */
+function checkExpression(expression: unknown, field: string): void {
+  if (typeof expression === "string" && expression.startsWith("$$") && VARIABLES.indexOf(expression) === -1)
+    throw new EmbeddedUnsupportedError(`the aggregation variable ${expression}`);
   if (isDocument(expression)) {
     const keys = Object.keys(expression);
-    if (keys.length === 1 && keys[0] === "$literal") return expression.$literal;
+    if (keys.length === 1 && keys[0] === "$literal") return;
     if (keys.length > 0 && keys[0].charAt(0) === "$")
       throw new EmbeddedUnsupportedError(`the aggregation expression ${keys[0]} (in $project's "${field}")`);
     throw new EmbeddedUnsupportedError(`a nested $project specification (in "${field}")`);
   }
   if (Array.isArray(expression)) throw new EmbeddedUnsupportedError(`an array expression in $project (in "${field}")`);
+}
+
+/** A computed field's value (its expression passed checkExpression). */
+function evaluate(expression: unknown, root: Document, context: PipelineContext): unknown {
+  if (typeof expression === "string" && expression.charAt(0) === "$") {
+    if (expression === "$$CLUSTER_TIME") return context.clusterTime();
+    if (expression === "$$ROOT" || expression === "$$CURRENT") return BSON.deserialize(serialize(root), EXACT);
+    return pathValue(root, expression.slice(1).split("."));
+  }
+  if (isDocument(expression)) return expression.$literal;
   return expression;
 }
 

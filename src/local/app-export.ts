@@ -1,5 +1,6 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { isAbsolute, join } from "node:path";
+import { triggerEventFilter } from "./trigger-events";
 
 export interface FunctionConfig {
   name: string;
@@ -67,17 +68,21 @@ export function readAppExport(root: string): AppExport {
       : [];
   const app = json<{ name?: string }>("realm_config.json");
   const functions = json<FunctionConfig[]>("functions/config.json");
-  const triggers = folder("triggers").map((file) => json<TriggerConfig>(`triggers/${file}`));
+  const triggerFiles = folder("triggers").map((file) => `triggers/${file}`);
+  const triggers = triggerFiles.map((file) => json<TriggerConfig>(file));
   const endpoints = existsSync(join(root, "http_endpoints/config.json"))
     ? json<EndpointConfig[]>("http_endpoints/config.json")
     : [];
   const values = folder("values").map((file) => json<ValueConfig>(`values/${file}`));
-  for (const trigger of triggers) {
+  triggers.forEach((trigger, k) => {
     const target = trigger.event_processors?.FUNCTION?.config.function_name;
     if (!target || !functions.some((f) => f.name === target)) {
-      throw new Error(`triggers/${trigger.name}.json: function "${String(target)}" is not in functions/config.json`);
+      throw new Error(`${triggerFiles[k]}: function "${String(target)}" is not in functions/config.json`);
     }
-  }
+    // A match or project the runtime cannot apply fails here, before anything runs (trigger-events.ts).
+    if (trigger.type === "DATABASE" && !trigger.disabled)
+      triggerEventFilter(trigger.config as DatabaseTriggerConfig, triggerFiles[k]);
+  });
   return { name: app.name || "app", functions, triggers, endpoints, values };
 }
 

@@ -216,7 +216,8 @@ const HEARTBEAT_TRIGGER = captureTriggerName(HEARTBEAT.db, HEARTBEAT.coll);
  * The whole loop of the seed system on one machine: readings inserted into monitors.reports, the
  * change trigger (functions/publishChangeToKinesis.js) putting them on a Kinesis stream in the local
  * emulator, the Firehose simulator delivering batches to the webhook endpoint
- * (functions/receiveFirehoseDelivery.js), which writes them into monitors.firehose.
+ * (functions/receiveFirehoseDelivery.js, which hands the records to functions/applyFirehoseRecords.js),
+ * which writes them into monitors.firehose.
  */
 export class Pipeline {
   readonly counts = { put: 0, outboxed: 0, heartbeatsPut: 0, delivered: 0, heartbeatsDelivered: 0 };
@@ -396,7 +397,7 @@ export class Pipeline {
 
   /**
    * Why events wait, as the outbox says it: the reason of its newest entry (what the trigger met
-   * last) and of its oldest (what the heartbeat's drain met last: it retries the oldest first),
+   * last) and of its oldest (what drainOutbox met last: it retries the oldest first),
    * then the latest failed function run. Empty when the outbox is empty and nothing failed.
    */
   async waitingReasons(): Promise<string[]> {

@@ -265,7 +265,8 @@ export class LocalRuntime {
     const configured = trigger.config as DatabaseTriggerConfig;
     const ordering = functionName === "publishChangeToKinesis" ? this.options.triggerOrdering : undefined;
     const config = ordering ? { ...configured, unordered: ordering === "unordered" } : configured;
-    const prepare = triggerEventFilter(config);
+    // Checked when the export was read (readAppExport); exports name a trigger's file after it.
+    const prepare = triggerEventFilter(config, `triggers/${trigger.name}.json`);
     const tokens = this.options.resumeTokens;
     let lastToken: { _data: string } | undefined = tokens && (tokens[trigger.name] as { _data: string } | undefined);
     let queue: Promise<unknown> = Promise.resolve();

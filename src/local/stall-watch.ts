@@ -8,7 +8,7 @@ import type { Pipeline, PipelineCounts } from "./pipeline";
 
 /**
  * How long `npm start -- --events N` waits with nothing moving before it stops with exit 1 and the
- * reason (docs/getting-started.md). The heartbeat drains the outbox once a minute, so a fixed cause
+ * reason (docs/getting-started.md). drainOutbox drains the outbox once a minute, so a fixed cause
  * shows up within about a minute of the fix; 30 s of stillness after the last reading is long
  * enough that a healthy run, which moves every Firehose buffer interval (1 s), never meets it.
  */

@@ -94,7 +94,7 @@ describe("npm run check: the App Services export", () => {
 
   it.each([
     ["a trigger naming a missing function", (d: string) => edit(d, "triggers/emitHeartbeat.json", (t) => ({ ...t, event_processors: { FUNCTION: { config: { function_name: "nope" } } } })), 'triggers/emitHeartbeat.json: event_processors.FUNCTION.config.function_name "nope" is not in functions/config.json'],
-    ["a function without a built file", (d: string) => rmSync(join(d, "functions/runSnapshot.js")), 'functions/config.json: [5].name "runSnapshot" has no functions/runSnapshot.js'],
+    ["a function without a built file", (d: string) => rmSync(join(d, "functions/runSnapshot.js")), 'functions/config.json: [6].name "runSnapshot" has no functions/runSnapshot.js'],
     ["an endpoint naming a missing function", (d: string) => edit(d, "http_endpoints/config.json", (e) => [{ ...e[0], function_name: "gone" }]), 'http_endpoints/config.json: [0].function_name "gone" is not in functions/config.json'],
     ["a value a function reads is missing", (d: string) => rmSync(join(d, "values/FIREHOSE_DATABASE.json")), "values/FIREHOSE_DATABASE.json: missing, but functions/receiveFirehoseDelivery.js reads the value FIREHOSE_DATABASE"],
     ["a credential stored as a plain value", (d: string) => edit(d, "values/AWS_SECRET_ACCESS_KEY.json", (v) => ({ ...v, from_secret: false, value: "wJalrXUtnFEMI/K7MDENG" })), 'values/AWS_SECRET_ACCESS_KEY.json: value "AWS_SECRET_ACCESS_KEY" holds a credential'],

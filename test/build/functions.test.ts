@@ -1,7 +1,13 @@
 import { ESLint } from "eslint";
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { bundleAllFunctions, bundleFunction, functionNames, reportPageFor } from "../../scripts/build";
+import {
+  bundleAllFunctions,
+  bundleFunction,
+  bundleFunctionContents,
+  functionNames,
+  reportPageFor,
+} from "../../scripts/build";
 import { BUNDLE_LIMIT_BYTES, bundleLimitFor, OVER_BUDGET_CEILINGS, REPORT_PAGE } from "../../scripts/bundle-report";
 
 describe("built App Services functions", () => {
@@ -33,6 +39,31 @@ describe("built App Services functions", () => {
     // Each file's bytes are the modules esbuild says it holds, plus the loader.
     for (const b of bundles) expect(b.fileBytes).toBe(Buffer.byteLength(readFileSync(`functions/${b.name}.js`, "utf8")));
     expect(readFileSync(REPORT_PAGE, "utf8") === reportPageFor(bundles), `${REPORT_PAGE}'s bundle report is stale: run npm run build`).toBe(true);
+  });
+
+  it("the webhook's two functions divide its work: no planning or writing in receiveFirehoseDelivery, no reading of a request in applyFirehoseRecords", async () => {
+    // docs/webhook.md#on-app-services; the core's apply step is injected, so esbuild leaves out what a function never calls.
+    const holds = async (name: string) => Object.keys((await bundleFunctionContents(name)).modules);
+    const apply = [
+      "src/core/firehose/apply/plan-writes.ts",
+      "src/core/firehose/apply/apply-records.ts",
+      "src/core/firehose/apply/document-limits.ts",
+      "src/core/firehose/formats/record-formats.ts",
+    ];
+    const read = [
+      "src/core/firehose/protocol/read-delivery.ts",
+      "src/core/firehose/protocol/scan-delivery-body.ts",
+      "src/core/ejson/parse-extended-json.ts",
+      "src/core/firehose/dead-letters/dead-letters.ts",
+      "src/core/firehose/reconcile/sweep.ts",
+    ];
+    const receiving = await holds("receiveFirehoseDelivery");
+    const applying = await holds("applyFirehoseRecords");
+    expect(receiving.filter((path) => apply.includes(path))).toEqual([]);
+    expect(applying.filter((path) => read.includes(path))).toEqual([]);
+    // Each does hold its own half (so the lists above name modules that exist).
+    expect(read.filter((path) => !receiving.includes(path))).toEqual([]);
+    expect(apply.filter((path) => !applying.includes(path))).toEqual([]);
   });
 
   it("every bundle passes the App Services runtime lint (ES2018, Node 10.18.1, no unsupported built-ins)", async () => {

@@ -170,7 +170,7 @@ describe("npm run deploy through the Admin API, into the local stand-in", { time
     expect(printed).toContain(
       "Nothing to deploy: atlas-kinesis-bridge already matches the export; nothing was written.",
     );
-    expect(printed.join("\n")).toMatch(/unchanged: 1 data source, 6 secrets, 6 functions, 43 values, 6 triggers/);
+    expect(printed.join("\n")).toMatch(/unchanged: 1 data source, 6 secrets, 7 functions, 43 values, 6 triggers/);
   });
 
   it("a trigger that did not change keeps its _id untouched; one that changed is updated in place, never deleted and created", async () => {
@@ -220,6 +220,7 @@ describe("npm run deploy through the Admin API, into the local stand-in", { time
     const { deployed } = api.app();
     expect(deployed.values.some((v) => v.name === "SNAPSHOT_PARALLELISM")).toBe(false);
     expect(deployed.functions.map((f) => f.name).sort()).toEqual([
+      "applyFirehoseRecords",
       "checkCaptureHealth",
       "drainOutbox",
       "emitHeartbeat",
@@ -235,9 +236,10 @@ describe("npm run deploy through the Admin API, into the local stand-in", { time
     const result = await run({ dryRun: true });
     expect(writes(api)).toEqual([]);
     expect(api.app().deployed.functions).toEqual([]);
-    expect(result.plan.changes.filter((c) => c.action === "create")).toHaveLength(62);
+    expect(result.plan.changes.filter((c) => c.action === "create")).toHaveLength(63);
     const text = printed.join("\n");
     expect(text).toContain("create  function     publishChangeToKinesis");
+    expect(text).toContain("create  function     applyFirehoseRecords");
     expect(text).toContain("create  secret       awsSecretAccessKey (value from the environment)");
     expect(text).toContain("not deployed: http_endpoints/ (1)");
     expect(text).toContain("Dry run: nothing was written.");

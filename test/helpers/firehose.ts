@@ -9,6 +9,7 @@ import type { FirehoseDeliveryRequest } from "../../src/core/firehose/protocol/r
 import type { DataSourcePort, Logger } from "../../src/core/ports";
 import { EmbeddedStore } from "../../src/embedded/store";
 import type { FirehoseFixture } from "./fixtures";
+import { applyRecordsInProcess } from "../../src/core/firehose/apply/apply-records";
 
 export const TEST_ACCESS_KEY = "test-access-key-0123456789";
 
@@ -35,6 +36,7 @@ export function makeFirehoseDeps(
     bson: nodeBson,
     clock: { now: () => 1763771101456 },
     logger: recordingLogger(),
+    applyRecords: applyRecordsInProcess,
   };
 }
 

@@ -9,6 +9,7 @@ import { InflightBudget } from "../../src/adapters/node-http/inflight-budget";
 import { serverLimitsFromEnv } from "../../src/adapters/node-http/server-settings";
 import { nodeBson } from "../../src/adapters/bson/node-bson";
 import { decodeUtf8Run } from "../../src/adapters/node/decode-utf8-run";
+import { applyRecordsInProcess } from "../../src/core/firehose/apply/apply-records";
 import { readFirehoseConfig } from "../../src/core/firehose/config";
 import type { CollectionPort, DataSourcePort } from "../../src/core/ports";
 
@@ -36,6 +37,7 @@ const deps = {
   clock: { now: () => Date.now() },
   logger: quiet,
   decodeUtf8Run,
+  applyRecords: applyRecordsInProcess,
 };
 // Observed at every change of the budget's count (the server's own gauge), not sampled.
 let peak = 0;

@@ -70,7 +70,7 @@ describe("capture options end to end: trigger (local runtime) -> built functions
 
   it("the generated trigger's project removes excluded fields before the function runs, as App Services would", () => {
     const trigger = readAppExport(root).triggers.find((t) => t.name === "capture_app_users");
-    const filter = triggerEventFilter(trigger!.config as DatabaseTriggerConfig);
+    const filter = triggerEventFilter(trigger!.config as DatabaseTriggerConfig, "triggers/capture_app_users.json");
     const event = filter(readChangeEvent("options/users-update") as unknown as Document) as Document & {
       fullDocument: Document;
       updateDescription: { updatedFields: Document };

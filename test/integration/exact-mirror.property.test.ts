@@ -18,6 +18,7 @@ import {
   stepsArbitrary,
   type Encoding,
 } from "../helpers/mirror-model";
+import { applyRecordsInProcess } from "../../src/core/firehose/apply/apply-records";
 
 /**
  * The exact-mirror protocol (src/core/firehose/apply/apply-changes.ts), model-based: random histories of
@@ -87,6 +88,7 @@ describe.each(stores)("exact mirror on $name", ({ runs, open }) => {
                 bson: nodeBson,
                 clock: { now: () => 1763771101456 },
                 logger: recordingLogger(),
+                applyRecords: applyRecordsInProcess,
               };
               const all = Promise.all(
                 planDeliveries(records, plan, `r${run}`).map((request) => receiveFirehoseDelivery(request, deps)),
@@ -131,6 +133,7 @@ describe.each(stores)("exact mirror on $name", ({ runs, open }) => {
               bson: nodeBson,
               clock: { now: () => 1763771101456 },
               logger: recordingLogger(),
+              applyRecords: applyRecordsInProcess,
             };
             const plan = { extra: [], order: records.map((_, i) => i), cuts, resend };
             for (const request of planDeliveries(records, plan, `d${run}`))

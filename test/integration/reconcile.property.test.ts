@@ -14,6 +14,7 @@ import { EmbeddedStore } from "../../src/embedded/store";
 import { fakeKinesis } from "../helpers/capture";
 import { recordingLogger, TEST_ACCESS_KEY } from "../helpers/firehose";
 import { mirrorState, planDeliveries, scheduledDataSource } from "../helpers/mirror-model";
+import { applyRecordsInProcess } from "../../src/core/firehose/apply/apply-records";
 
 /**
  * The reconcile protocol, model-based (src/core/capture/snapshot/reconcile.ts, src/core/firehose/reconcile/sweep.ts).
@@ -273,6 +274,7 @@ async function check(
     bson: nodeBson,
     clock: { now: () => Date.now() },
     logger: recordingLogger(),
+    applyRecords: applyRecordsInProcess,
   };
   const requests = planDeliveries(records, plan, `${database}-`);
   const responses: Awaited<ReturnType<typeof receiveFirehoseDelivery>>[] = [];

@@ -204,7 +204,8 @@ describe("LocalRuntime", () => {
       { ...databaseTrigger({}), event_processors: { FUNCTION: { config: { function_name: "missing" } } } },
     ]);
     await expect(LocalRuntime.start({ root, dataSource: new EmbeddedStore() })).rejects.toThrow(
-      'triggers/watch.json: function "missing" is not in functions/config.json',
+      // The file the trigger is in (exportWith names it t0.json), whatever the trigger's name.
+      'triggers/t0.json: function "missing" is not in functions/config.json',
     );
   });
 

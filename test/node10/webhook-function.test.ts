@@ -1,11 +1,15 @@
+import { Double, Long } from "bson";
 import { gzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { APP_SERVICES_MAX_REQUEST_BYTES } from "../../src/adapters/app-services/firehose-endpoint";
 import { EmbeddedStore } from "../../src/embedded/store";
 import { readFixture, type FirehoseExpectation, type FirehoseFixture } from "../helpers/fixtures";
+import { receiveFirehoseDelivery } from "../../src/core/firehose/receive-delivery";
 import {
   canonicalContents,
   canonicalForm,
+  deliveryFromFixture,
+  makeFirehoseDeps,
   mirrorContents,
   parseFirehoseResponse,
   TEST_ACCESS_KEY,
@@ -103,6 +107,58 @@ describe.skipIf(node10.skipReason)(
         expect(await store.db("monitors").collection("firehose_deletes").countDocuments()).toBe(1);
       },
     );
+
+    it("a 700-record delivery goes to applyFirehoseRecords in three chunks and is stored as the Node hosts store it", async () => {
+      const records = Array.from({ length: 700 }, (_, i) =>
+        i % 97 === 5 ? "not an object" : { _id: `p${i % 250}`, i, n: { $numberLong: String(i) } },
+      );
+      const fixture = deliveryOf("node10-chunks", records);
+      const store = new EmbeddedStore();
+      const { value, logs } = await functions.endpoint(
+        "receiveFirehoseDelivery",
+        { headers: arrayHeaders(fixture.headers), body: Buffer.from(JSON.stringify(fixture.body)) },
+        { store, values },
+      );
+      expect(value.status).toBe(200);
+      const reference = makeFirehoseDeps();
+      expect((await receiveFirehoseDelivery(deliveryFromFixture(fixture), reference)).status).toBe(200);
+      expect(await canonicalContents(store, "monitors", "firehose")).toEqual(
+        await canonicalContents(reference.store, "monitors", "firehose"),
+      );
+      const letters = async (from: EmbeddedStore) =>
+        (await deadLettersIn(from).list()).map(({ receivedAt: _at, ...letter }) => letter);
+      expect(await letters(store)).toEqual(await letters(reference.store));
+      const line = JSON.parse(logs.find((log) => log.line.includes('"firehose delivery"'))!.line);
+      const { durationMs: _ms, ...counts } = line;
+      const { durationMs: _referenceMs, ...referenceCounts } = reference.logger.lines[0];
+      expect(counts).toEqual(referenceCounts);
+    });
+
+    it("applyFirehoseRecords answers a handoff with plain data, and refuses arguments it does not understand", async () => {
+      const store = new EmbeddedStore();
+      const probes = { double: new Double(1), long: Long.fromNumber(1) };
+      const handoff = {
+        requestId: "node10-direct",
+        records: [{ index: 3, document: { _id: "d", v: 1 }, depth: 1, bytes: 16 }],
+        probes,
+      };
+      const { value } = await functions.invoke("applyFirehoseRecords", [handoff], { store, values });
+      expect(value).toEqual({
+        stored: 1,
+        stale: 0,
+        superseded: 0,
+        heartbeats: 0,
+        basicJson: 0,
+        refused: [],
+        reconcile: { marks: [], closings: [], touched: [], accepted: 0 },
+      });
+      expect(await store.db("monitors").collection("firehose").find({}).toArray()).toEqual([{ _id: "d", v: 1 }]);
+      await expect(
+        functions.invoke("applyFirehoseRecords", [{ ...handoff, probes: { double: 1, long: 1 } }], { store, values }),
+      ).rejects.toThrow(
+        /applyFirehoseRecords takes one argument, \{requestId, records: \[\{index, document, depth, bytes\}\], probes\}.*probes did not arrive as a BSON Double/,
+      );
+    });
 
     it("a gzip body that inflates past App Services' 18 MB is refused with 400 and nothing is stored", async () => {
       const store = new EmbeddedStore();

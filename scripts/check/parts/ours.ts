@@ -5,7 +5,12 @@
  */
 import { CAPTURE_VALUE_NAMES, captureSettings, kinesisSettings } from "../../../src/core/capture/config";
 import { CAPTURE_HEALTH_VALUE_NAMES, captureHealthSettings } from "../../../src/core/capture/health/health-config";
-import { FIREHOSE_VALUE_NAMES, firehoseSettings, readFirehoseConfig } from "../../../src/core/firehose/config";
+import {
+  FIREHOSE_APPLY_VALUE_NAMES,
+  FIREHOSE_VALUE_NAMES,
+  firehoseSettings,
+  readFirehoseConfig,
+} from "../../../src/core/firehose/config";
 import { heartbeatFunctionSettings } from "../../../src/core/capture/state-settings";
 import { settingNames, type Setting } from "../../../src/core/settings";
 import type { App } from "../app";
@@ -14,6 +19,7 @@ import { isKnownAwsRegion } from "../aws-regions";
 /** Which values each built function reads. */
 export const FUNCTION_VALUES: Record<string, readonly string[]> = {
   receiveFirehoseDelivery: FIREHOSE_VALUE_NAMES,
+  applyFirehoseRecords: FIREHOSE_APPLY_VALUE_NAMES,
   publishChangeToKinesis: CAPTURE_VALUE_NAMES,
   emitHeartbeat: settingNames(heartbeatFunctionSettings),
   checkCaptureHealth: [...CAPTURE_VALUE_NAMES, ...CAPTURE_HEALTH_VALUE_NAMES],

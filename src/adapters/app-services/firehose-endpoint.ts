@@ -1,10 +1,15 @@
 import { makeBsonPort } from "../../core/bson-port";
+import { BridgeError } from "../../core/errors";
 import { readFirehoseConfig } from "../../core/firehose/config";
 import { receiveFirehoseDelivery } from "../../core/firehose/receive-delivery";
+import { applyRecordsByCall } from "../../core/firehose/records-handoff";
 import type { HeaderBag } from "../../core/firehose/protocol/request";
 import { setupFailureResponse } from "../../core/firehose/protocol/response";
 import { consoleLogger, systemClock } from "../../core/ports";
 import { atlasDataSource, type AppServicesContext } from "./globals";
+
+/** The function that plans and writes the records (functions/applyFirehoseRecords.js), called per chunk. */
+export const APPLY_RECORDS_FUNCTION = "applyFirehoseRecords";
 
 /** App Services counts arguments, headers and body against 18 MB per incoming request. */
 export const APP_SERVICES_MAX_REQUEST_BYTES = 18 * 1000 * 1000;
@@ -24,7 +29,10 @@ export interface EndpointResponse {
 
 /**
  * Adapter from the App Services endpoint pair `(request, response)` to the transport-free core.
- * Endpoints were retired on 2025-09-30; this stays for export parity and the local runtime.
+ * Endpoints were retired on 2025-09-30; this stays for export parity and the local runtime. This
+ * function reads the delivery and decodes its records; each chunk of them is planned and written by
+ * applyFirehoseRecords, called with `context.functions.execute` in this request, within its 300 s
+ * (docs/webhook.md#on-app-services).
  */
 export async function handleFirehoseEndpoint(
   ctx: AppServicesContext,
@@ -33,6 +41,12 @@ export async function handleFirehoseEndpoint(
 ): Promise<void> {
   let answer;
   try {
+    const functions = ctx.functions;
+    if (!functions)
+      throw new BridgeError(
+        "setup_failed",
+        `context.functions is missing: the records cannot go to ${APPLY_RECORDS_FUNCTION}`,
+      );
     answer = await receiveFirehoseDelivery(
       {
         // App Services routes only the configured method (POST) here.
@@ -46,6 +60,7 @@ export async function handleFirehoseEndpoint(
         bson: makeBsonPort(BSON, EJSON),
         clock: systemClock,
         logger: consoleLogger,
+        applyRecords: applyRecordsByCall((handoff) => functions.execute(APPLY_RECORDS_FUNCTION, handoff)),
       },
     );
   } catch (error) {

@@ -7,6 +7,7 @@ import { setupFailureResponse } from "../../core/firehose/protocol/response";
 import { consoleLogger, systemClock, type Clock, type DataSourcePort, type Logger } from "../../core/ports";
 import { nodeBson } from "../bson/node-bson";
 import { decodeUtf8Run } from "../node/decode-utf8-run";
+import { applyRecordsInProcess } from "../../core/firehose/apply/apply-records";
 
 /**
  * The subset of Lambda HTTP events we read: Function URL and API Gateway HTTP API (payload 2.0) and
@@ -98,7 +99,14 @@ export function createFirehoseLambdaHandler(
       typeof event.body === "string" ? Buffer.from(event.body, event.isBase64Encoded ? "base64" : "utf8") : undefined;
     const answer = await receiveFirehoseDelivery(
       { method: head.method, headers: head.headers, body },
-      { ...hostDeps, config, dataSource: store.dataSource, bson: nodeBson, decodeUtf8Run },
+      {
+        ...hostDeps,
+        config,
+        dataSource: store.dataSource,
+        bson: nodeBson,
+        decodeUtf8Run,
+        applyRecords: applyRecordsInProcess,
+      },
     );
     if (options.afterDelivery)
       await options.afterDelivery({ dataSource: store.dataSource, config }).catch(() => undefined);

@@ -7,6 +7,7 @@ import { consoleLogger, systemClock, type DataSourcePort } from "../../core/port
 import { readSetting, setting, wholeNumber } from "../../core/settings";
 import { nodeBson } from "../bson/node-bson";
 import { decodeUtf8Run } from "../node/decode-utf8-run";
+import { applyRecordsInProcess } from "../../core/firehose/apply/apply-records";
 
 export interface NodeDataSource extends StoreProbe {
   readonly dataSource: DataSourcePort;
@@ -81,6 +82,7 @@ export function firehoseDepsFromEnv(env: NodeJS.ProcessEnv, dataSource: DataSour
     clock: systemClock,
     logger: consoleLogger,
     decodeUtf8Run,
+    applyRecords: applyRecordsInProcess,
   };
 }
 

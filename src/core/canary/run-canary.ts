@@ -25,7 +25,7 @@ export interface HopUnobservable {
   readonly unobservable: string;
 }
 
-/** Not reached yet, and why (the record waits in the outbox for the heartbeat's drain): kept watching. */
+/** Not reached yet, and why (the record waits in the outbox for drainOutbox): kept watching. */
 export interface HopWaiting {
   readonly waiting: string;
 }

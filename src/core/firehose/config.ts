@@ -27,6 +27,14 @@ export const firehoseSettings = {
 /** Every value the webhook reads (the export check verifies each is defined in values/). */
 export const FIREHOSE_VALUE_NAMES: readonly string[] = settingNames(firehoseSettings);
 
+/** The access keys' values: only the function that reads a request reads them. */
+const ACCESS_KEY_NAMES: readonly string[] = [firehoseSettings.accessKey.name, firehoseSettings.previousAccessKey.name];
+
+/** Every value applyFirehoseRecords reads: the webhook's, but its access keys (it never sees a request). */
+export const FIREHOSE_APPLY_VALUE_NAMES: readonly string[] = FIREHOSE_VALUE_NAMES.filter(
+  (name) => ACCESS_KEY_NAMES.indexOf(name) === -1,
+);
+
 export interface FirehoseConfig {
   /** Accepted access keys: the current one and, during a rotation, the previous one. */
   readonly accessKeys: readonly string[];
@@ -82,4 +90,9 @@ export function readFirehoseConfig(read: ValueReader, maxBodyBytes = FIREHOSE_MA
     maxBodyBytes,
     routing: buildRouting(values, { db: values.database, coll: values.collection }),
   };
+}
+
+/** The webhook's settings as applyFirehoseRecords reads them: the access keys are never read (none accepted). */
+export function readFirehoseApplyConfig(read: ValueReader): FirehoseConfig {
+  return readFirehoseConfig((name) => (ACCESS_KEY_NAMES.indexOf(name) === -1 ? read(name) : undefined));
 }

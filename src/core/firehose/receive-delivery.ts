@@ -3,15 +3,14 @@ import { chunkEnd } from "../chunk";
 import { asBridgeError, describeError, statusForKind } from "../errors";
 import type { Clock, DataSourcePort, Document, Logger } from "../ports";
 import type { FirehoseConfig } from "./config";
-import { parseRecord, type DecodedRecord } from "./protocol/decode-record";
-import { planWrites, type TargetWrites } from "./apply/plan-writes";
+import { parseRecord, type DocumentRecord } from "./protocol/decode-record";
 import { readDeliveryRequest, type Delivery, type StrictUtf8Decoder } from "./protocol/read-delivery";
 import type { DeliveryObserver, DeliveryReport } from "./delivery-report";
 import { headerLookup, type FirehoseDeliveryRequest } from "./protocol/request";
 import { firehoseResponse, type FirehoseDeliveryResponse } from "./protocol/response";
+import type { Refusal } from "./dead-letters/dead-letter-reasons";
 import { deadLetter, deadLetterStore, type RefusedRecord } from "./dead-letters/dead-letters";
-import { applyTargetWrites } from "./apply/apply-changes";
-import { emptyReconcileBatch } from "./reconcile/reconcile-batch";
+import { emptyReconcileBatch, type ReconcileBatch } from "./reconcile/reconcile-batch";
 import { settleReconciles } from "./reconcile/sweep";
 
 export interface FirehoseDeliveryDeps {
@@ -24,6 +23,39 @@ export interface FirehoseDeliveryDeps {
   readonly decodeUtf8Run?: StrictUtf8Decoder;
   /** Told what each delivery did (metrics); optional. */
   readonly observer?: DeliveryObserver;
+  /** Plans and writes each chunk of decoded records: see ApplyRecords. */
+  readonly applyRecords: ApplyRecords;
+}
+
+/**
+ * The step that plans and writes one chunk of a delivery's decoded records. It is called once per
+ * chunk, in order, and plans at once (while the previous chunk is still being written); the
+ * function it returns writes, and is called once the previous chunk's writes are done. Every host
+ * but App Services runs it in its own process (apply/apply-records.ts, applyRecordsInProcess); the
+ * App Services webhook hands each chunk to the function applyFirehoseRecords
+ * (records-handoff.ts; docs/webhook.md#on-app-services), which keeps each built function under
+ * its size budget.
+ */
+export type ApplyRecords = (
+  records: readonly DocumentRecord[],
+  delivery: DeliveryInProgress,
+  deps: ApplyDeps,
+) => () => Promise<RecordsApplied>;
+
+/** The delivery a chunk is of: its request id, and its reconcile notes (filled chunk by chunk, settled at the end). */
+export interface DeliveryInProgress {
+  readonly requestId: string;
+  readonly reconcile: ReconcileBatch;
+}
+
+/** What one chunk's writes did. Refused records are dead-lettered after the delivery's writes. */
+export interface RecordsApplied {
+  stored: number;
+  stale: number;
+  superseded: number;
+  heartbeats: number;
+  basicJson: number;
+  refused: { index: number; refusal: Refusal }[];
 }
 
 /**
@@ -114,7 +146,7 @@ export interface ApplyCounts {
   swept: number;
 }
 
-export type ApplyDeps = Pick<FirehoseDeliveryDeps, "config" | "dataSource" | "bson" | "clock"> & {
+export type ApplyDeps = Pick<FirehoseDeliveryDeps, "config" | "dataSource" | "bson" | "clock" | "applyRecords"> & {
   readonly logger?: Logger;
 };
 
@@ -137,6 +169,12 @@ export function emptyCounts(): ApplyCounts {
  * The core's second step, after the protocol's checks: every record of a read delivery written or
  * dead-lettered. It needs no access key and no HTTP: the S3-backup replay calls it directly. Throws
  * a BridgeError ("unavailable") when the database fails; nothing is then acknowledged.
+ *
+ * Records are decoded, then planned and written (deps.applyRecords), in chunks one after another:
+ * a later chunk's write of an _id lands after an earlier one (so the last record still wins), and
+ * only two chunks of documents are alive at a time (one being written while the next is decoded),
+ * which keeps memory and garbage-collection cost flat for 10,000-record batches. Dead letters are
+ * written once every chunk is, and a reconcile's marks and closings after them (reconcile/sweep.ts).
  */
 export async function applyDelivery(
   delivery: Delivery,
@@ -144,72 +182,82 @@ export async function applyDelivery(
   counts: ApplyCounts = emptyCounts(),
   sourceArn?: string,
 ): Promise<ApplyCounts> {
-  const { config } = deps;
   counts.records = delivery.recordCount;
-  const outcome = counts;
   const refused: RefusedRecord[] = [];
-  const deletesCollection = deps.dataSource.db(config.database).collection(config.deletesCollection);
-  // A reconcile's marks and closings, written once every record of the delivery is (reconcile.ts).
-  const reconcile = emptyReconcileBatch();
-  // Records go to the database in chunks written one after another: a later chunk's write of an _id
-  // lands after an earlier one (so the last record still wins), and only two chunks of documents are
-  // alive at a time (one being written while the next is decoded), which keeps memory and
-  // garbage-collection cost flat for 10,000-record batches.
+  const inProgress: DeliveryInProgress = { requestId: delivery.requestId, reconcile: emptyReconcileBatch() };
   let pending: Promise<void> = Promise.resolve();
   const limits = { maxCount: WRITE_CHUNK_RECORDS, maxBytes: WRITE_CHUNK_BYTES };
   for (let start = 0, end = 0; start < delivery.recordCount; start = end) {
-    const decoded: DecodedRecord[] = [];
     end = chunkEnd(start, delivery.recordCount, limits, (index) => delivery.byteLength(index));
-    for (let index = start; index < end; index++) {
-      const record = parseRecord(delivery, index, deps.bson);
-      if (record.kind === "rejected") refused.push({ index, refusal: record.refusal, data: record.data });
-      else if (record.kind === "empty") outcome.empty++;
-      decoded.push(record);
-    }
-    const plan = planWrites(decoded, delivery.requestId, deps.bson, config.routing, deps.clock.now(), reconcile);
-    outcome.superseded += plan.superseded;
-    outcome.heartbeats += plan.heartbeats;
-    outcome.basicJson += plan.basicJson;
-    for (const { index, refusal } of plan.rejected) refused.push({ index, refusal, data: delivery.rawData(index) });
+    const documents = decodeChunk(delivery, start, end, deps.bson, counts, refused);
+    const write = deps.applyRecords(documents, inProgress, deps);
     await pending;
-    const deletes = { collection: deletesCollection, now: deps.clock.now(), bson: deps.bson };
-    const applyRound = (round: TargetWrites[]) =>
-      Promise.all(
-        round.map((group) =>
-          applyTargetWrites(deps.dataSource.db(group.target.db).collection(group.target.coll), group, deletes).then(
-            (result) => {
-              outcome.stored += result.stored;
-              outcome.stale += result.stale;
-              for (const { index, refusal } of result.refused)
-                refused.push({ index, refusal, data: delivery.rawData(index) });
-            },
-          ),
-        ),
-      );
-    // Rounds run one after another: a delta's round starts once the write it builds on is done.
-    pending = plan.rounds
-      .reduce<Promise<unknown>>((previous, round) => previous.then(() => applyRound(round)), Promise.resolve())
-      .then(() => undefined);
+    // Started once this loop waits (after the next chunk is decoded and planned), as before the split.
+    pending = Promise.resolve()
+      .then(write)
+      .then((applied) => {
+        addApplied(counts, applied);
+        for (const { index, refusal } of applied.refused)
+          refused.push({ index, refusal, data: delivery.rawData(index) });
+      });
   }
   await pending;
+  await finishDelivery(refused, inProgress, deps, counts, sourceArn);
+  return counts;
+}
 
+/** The chunk's records decoded: its documents returned, the empty ones counted, the refused ones kept. */
+function decodeChunk(
+  delivery: Delivery,
+  start: number,
+  end: number,
+  bson: BsonPort,
+  counts: ApplyCounts,
+  refused: RefusedRecord[],
+): DocumentRecord[] {
+  const documents: DocumentRecord[] = [];
+  for (let index = start; index < end; index++) {
+    const record = parseRecord(delivery, index, bson);
+    if (record.kind === "rejected") refused.push({ index, refusal: record.refusal, data: record.data });
+    else if (record.kind === "empty") counts.empty++;
+    else documents.push(record);
+  }
+  return documents;
+}
+
+function addApplied(counts: ApplyCounts, applied: RecordsApplied): void {
+  counts.stored += applied.stored;
+  counts.stale += applied.stale;
+  counts.superseded += applied.superseded;
+  counts.heartbeats += applied.heartbeats;
+  counts.basicJson += applied.basicJson;
+}
+
+/** After every chunk's writes: the dead letters, then the reconciles' marks, closings and sweeps. */
+async function finishDelivery(
+  refused: RefusedRecord[],
+  delivery: DeliveryInProgress,
+  deps: ApplyDeps,
+  counts: ApplyCounts,
+  sourceArn: string | undefined,
+): Promise<void> {
+  const { config } = deps;
   refused.sort((a, b) => a.index - b.index);
   const origin = { requestId: delivery.requestId, sourceArn, receivedAt: new Date(deps.clock.now()) };
   await deadLetterStore(deps.dataSource, config).record(refused.map((record) => deadLetter(record, origin)));
-  outcome.deadLettered = refused.length;
-  outcome.stored += reconcile.accepted;
-  const sweeps = await settleReconciles(reconcile, {
+  counts.deadLettered = refused.length;
+  counts.stored += delivery.reconcile.accepted;
+  const sweeps = await settleReconciles(delivery.reconcile, {
     reconciles: deps.dataSource.db(config.database).collection(config.reconcileCollection),
-    deletes: deletesCollection,
+    deletes: deps.dataSource.db(config.database).collection(config.deletesCollection),
     dataSource: deps.dataSource,
     now: deps.clock.now(),
     logger: deps.logger,
   });
   for (const sweep of sweeps) {
-    outcome.sweeps++;
-    outcome.swept += sweep.removed;
+    counts.sweeps++;
+    counts.swept += sweep.removed;
   }
-  return counts;
 }
 
 function logLine(outcome: Outcome, status: number, result: string, durationMs: number): Document {

@@ -132,6 +132,11 @@ const CASES: Case[] = [
     run: (c) => c.aggregate([{ $project: { b: { $add: ["$a", 1] } } }]).toArray(),
   },
   {
+    name: "an expression in $project that no document reaches (refused when the stage is read, as the server parses it)",
+    names: "aggregation expression $add",
+    run: (c) => c.aggregate([{ $match: { a: "none" } }, { $project: { b: { $add: ["$a", 1] } } }]).toArray(),
+  },
+  {
     name: "aggregate with a collation",
     names: '"collation" option of aggregate',
     run: (c) => c.aggregate([], { collation: { locale: "fr" } }).toArray(),

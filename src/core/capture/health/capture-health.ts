@@ -478,7 +478,7 @@ async function insertOwedReconcile(deps: CaptureHealthDeps, record: TriggerRecor
   const owed = record.reconcile;
   if (!owed || owed.insertedAt !== null) return;
   const resumedAt = record.lastResume ? iso(record.lastResume.at) : "?";
-  // An upsert that inserts is an insert event: the runSnapshot trigger starts it (else the heartbeat does).
+  // An upsert that inserts is an insert event: the runSnapshot trigger starts it (else continueSnapshots does).
   await deps.signals.updateOne(
     { _id: owed.signalId },
     {

@@ -42,7 +42,7 @@ export interface DrainResult {
  * reached. Each round takes at most one entry per partition key, the oldest, so a document's events
  * still reach the stream in order; the round's entries are put by putAllRecords (bounded, jittered
  * retries of what failed). Entries that are put are deleted; when a round gives up, the entries it
- * could not put keep their place with the error and the drain stops until the next heartbeat. Every
+ * could not put keep their place with the error and the drain stops until its next run. Every
  * entry is shaped with the capture options now in force before it is put (recordToPut); one whose
  * options cannot be applied now keeps its place (and its document's later entries theirs).
  */

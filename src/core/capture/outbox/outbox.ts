@@ -2,7 +2,7 @@ import type { CollectionPort, Document } from "../../ports";
 
 /**
  * An event that could not be put on the stream. App Services functions are never retried, so this
- * collection is what keeps such an event from being lost; the heartbeat drains it.
+ * collection is what keeps such an event from being lost; the drainOutbox trigger drains it every minute.
  */
 export interface OutboxEntry {
   /** The change's resume token `_data` (sortable, so the drain keeps event order), or a snapshot id. */

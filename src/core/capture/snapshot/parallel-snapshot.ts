@@ -21,11 +21,11 @@ import {
  * A backfill split into `_id` ranges that several workers publish at once. The plan (ranges from
  * sampled split points) is written into the signal once; every range is then leased, checkpointed
  * and resumed on its own, so concurrent function runs share the work and a range whose run died is
- * taken over when its lease lapses (the heartbeat continues open snapshots every minute). A checkpoint
- * is written only by the range's lease holder, so a run that lost its lease stops instead of
- * publishing the range twice; a document is published once per snapshot, or again only after a run
- * died between its put and its checkpoint (at least once, never lost). Each worker keeps one chunk's
- * put in flight while it reads and encodes the next (publish-reads.ts).
+ * taken over when its lease lapses (the continueSnapshots trigger continues open snapshots every
+ * minute). A checkpoint is written only by the range's lease holder, so a run that lost its lease
+ * stops instead of publishing the range twice; a document is published once per snapshot, or again
+ * only after a run died between its put and its checkpoint (at least once, never lost). Each worker
+ * keeps one chunk's put in flight while it reads and encodes the next (publish-reads.ts).
  */
 
 export interface SnapshotRange {

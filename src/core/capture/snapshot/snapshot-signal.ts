@@ -19,7 +19,7 @@ import { READ_POSITION_FIELD, takeReadPosition } from "./reconcile";
  */
 
 export const SNAPSHOT_SIGNAL_TYPE = "execute-snapshot";
-/** How long a run owns a signal; a run that dies leaves it to the next heartbeat after this. */
+/** How long a run owns a signal; a run that dies leaves it to the next continueSnapshots run after this. */
 export const SNAPSHOT_LEASE_MS = 300_000;
 /** A run stops this long before its deadline, leaving the rest to the next run. */
 const DEADLINE_MARGIN_MS = 15_000;

@@ -27,9 +27,10 @@ interface Progress extends ReadProgress {
  * retried, then outboxed), and checkpoints its position in the signal document after every chunk
  * (publish-reads.ts). Every read carries the snapshot's read position (reconcile.ts). A reconcile's
  * reads also carry their sequence numbers, and each collection ends with a closing record. Near the
- * deadline it stops; the heartbeat continues it. Running it again writes the same records, which
- * the webhook applies idempotently by key. `startedBy` is the clusterTime of the signal's insert
- * when the insert's trigger started this run. With several workers, see parallel-snapshot.ts.
+ * deadline it stops; the continueSnapshots trigger continues it. Running it again writes the same
+ * records, which the webhook applies idempotently by key. `startedBy` is the clusterTime of the
+ * signal's insert when the insert's trigger started this run. With several workers, see
+ * parallel-snapshot.ts.
  */
 export async function runSnapshot(
   signalId: unknown,
@@ -97,7 +98,7 @@ export async function runSnapshot(
   return finishRun(deps, signalId, { ...run, status: "done" }, kind, closings);
 }
 
-/** Runs (from the heartbeat) every snapshot that is not finished and not owned by a live run. */
+/** Runs (from the continueSnapshots trigger) every snapshot that is not finished and not owned by a live run. */
 export async function continueSnapshots(deps: SnapshotDeps, deadlineMs: number): Promise<number> {
   const open = await deps.signals
     .find({ type: SNAPSHOT_SIGNAL_TYPE, status: { $nin: ["done", "failed"] } })

@@ -27,6 +27,33 @@ export function emptyReconcileBatch(): ReconcileBatch {
   return { marks: new Set(), closings: new Map(), touched: new Map(), accepted: 0 };
 }
 
+/**
+ * A batch as plain data (lists instead of sets and maps), as applyFirehoseRecords returns one chunk's
+ * notes to the webhook (records-handoff.ts); addReconcileNotes adds them to the delivery's batch.
+ */
+export interface ReconcileNotes {
+  readonly marks: readonly string[];
+  readonly closings: readonly Document[];
+  readonly touched: readonly { reconcile: string; ns: string }[];
+  readonly accepted: number;
+}
+
+export function reconcileNotesOf(batch: ReconcileBatch): ReconcileNotes {
+  const closings: Document[] = [];
+  batch.closings.forEach((row) => closings.push(row));
+  const touched: { reconcile: string; ns: string }[] = [];
+  batch.touched.forEach((pair) => touched.push({ reconcile: pair.reconcile, ns: pair.ns }));
+  return { marks: [...batch.marks], closings, touched, accepted: batch.accepted };
+}
+
+/** Adds a chunk's notes to a batch, as noting them one by one would have (a later closing of a part wins). */
+export function addReconcileNotes(batch: ReconcileBatch, notes: ReconcileNotes): void {
+  for (const mark of notes.marks) batch.marks.add(mark);
+  for (const row of notes.closings) batch.closings.set(row._id as string, row);
+  for (const { reconcile, ns } of notes.touched) batch.touched.set(rowBase(reconcile, ns), { reconcile, ns });
+  batch.accepted += notes.accepted;
+}
+
 /** Notes a reconcile's read (whatever becomes of the read: its mark is what the sweep counts). */
 export function noteReadMark(batch: ReconcileBatch, mark: ReadMark): void {
   const base = rowBase(mark.id, mark.ns);
