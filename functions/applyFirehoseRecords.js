@@ -491,21 +491,11 @@ var RANK_OF_TAG = {
 };
 function typeRank(value, bson) {
   if (value === null || value === void 0) return TYPE_RANK.null;
-  switch (typeof value) {
-    case "number":
-      return TYPE_RANK.number;
-    case "string":
-      return TYPE_RANK.string;
-    case "boolean":
-      return TYPE_RANK.bool;
-    case "bigint":
-      return TYPE_RANK.number;
-    // an Int64, as the driver writes a bigint
-    case "object":
-      break;
-    default:
-      return TYPE_RANK.null;
-  }
+  const type = typeof value;
+  if (type === "number" || type === "bigint") return TYPE_RANK.number;
+  if (type === "string") return TYPE_RANK.string;
+  if (type === "boolean") return TYPE_RANK.bool;
+  if (type !== "object") return TYPE_RANK.null;
   const tag = bson.bsonType(value);
   if (tag !== void 0) {
     if (tag === "Code")
@@ -518,6 +508,9 @@ function typeRank(value, bson) {
   if (value instanceof RegExp) return TYPE_RANK.regex;
   if (value instanceof Uint8Array) return TYPE_RANK.binData;
   return TYPE_RANK.object;
+}
+function cmp(x, y) {
+  return x === y ? 0 : x < y ? -1 : 1;
 }
 function stringOf(value) {
   return typeof value === "string" ? value : String(value.valueOf());
@@ -581,21 +574,20 @@ function longApprox(long) {
   return long.high * TWO_32 + (long.low >>> 0);
 }
 function compareLongs(a, b) {
-  if (a.high !== b.high) return a.high < b.high ? -1 : 1;
-  const la = a.low >>> 0;
-  const lb = b.low >>> 0;
-  return la === lb ? 0 : la < lb ? -1 : 1;
+  return cmp(a.high, b.high) || cmp(a.low >>> 0, b.low >>> 0);
 }
 function longPartsOfInteger(d) {
   const high = Math.floor(d / TWO_32);
   return { high, low: d - high * TWO_32 };
 }
 var ZERO = { negative: false, digits: "", point: 0 };
+var NAN = { special: "NaN", negative: false, digits: "", point: 0 };
+var INFINITY = { special: "Infinity", negative: false, digits: "", point: 0 };
+var NEGATIVE_INFINITY = { special: "-Infinity", negative: true, digits: "", point: 0 };
 function exactOfDecimalString(text2) {
-  if (text2 === "NaN" || text2 === "-NaN") return { special: "NaN", negative: false, digits: "", point: 0 };
-  if (text2 === "Infinity" || text2 === "+Infinity" || text2 === "Inf")
-    return { special: "Infinity", negative: false, digits: "", point: 0 };
-  if (text2 === "-Infinity" || text2 === "-Inf") return { special: "-Infinity", negative: true, digits: "", point: 0 };
+  if (text2 === "NaN" || text2 === "-NaN") return NAN;
+  if (text2 === "Infinity" || text2 === "+Infinity" || text2 === "Inf") return INFINITY;
+  if (text2 === "-Infinity" || text2 === "-Inf") return NEGATIVE_INFINITY;
   let body = text2;
   let negative = false;
   if (body.charAt(0) === "-" || body.charAt(0) === "+") {
@@ -626,9 +618,9 @@ function normalise(negative, digits, point) {
   return { negative, digits: digits.slice(start, end), point: point - start };
 }
 function exactOfDouble(d) {
-  if (d !== d) return { special: "NaN", negative: false, digits: "", point: 0 };
-  if (d === Infinity) return { special: "Infinity", negative: false, digits: "", point: 0 };
-  if (d === -Infinity) return { special: "-Infinity", negative: true, digits: "", point: 0 };
+  if (d !== d) return NAN;
+  if (d === Infinity) return INFINITY;
+  if (d === -Infinity) return NEGATIVE_INFINITY;
   if (d === 0) return ZERO;
   const negative = d < 0;
   const magnitude = negative ? -d : d;
@@ -688,30 +680,15 @@ function limbsToString(limbs) {
   return text2 === "" ? "0" : text2;
 }
 function compareDecimals(a, b) {
-  const ra = specialRank(a);
-  const rb = specialRank(b);
-  if (ra !== 0 || rb !== 0) {
-    if (ra === rb) return 0;
-    if (ra === -2 || rb === -2) return ra === -2 ? -1 : 1;
-    if (ra !== 0 && rb !== 0) return ra < rb ? -1 : 1;
-    return ra !== 0 ? ra : -rb;
-  }
-  if (a.digits === "" || b.digits === "") {
-    if (a.digits === b.digits) return 0;
-    if (a.digits === "") return b.negative ? 1 : -1;
-    return a.negative ? -1 : 1;
-  }
-  if (a.negative !== b.negative) return a.negative ? -1 : 1;
-  const magnitude = compareMagnitudes(a, b);
-  return a.negative ? 0 - magnitude : magnitude;
+  const sa = standing(a);
+  const sb = standing(b);
+  if (sa !== sb || sa !== 1 && sa !== -1) return cmp(sa, sb);
+  const magnitude = cmp(a.point, b.point) || (a.digits < b.digits ? -1 : a.digits > b.digits ? 1 : 0);
+  return sa < 0 ? 0 - magnitude : magnitude;
 }
-function specialRank(value) {
-  if (value.special === void 0) return 0;
-  return value.special === "NaN" ? -2 : value.special === "Infinity" ? 1 : -1;
-}
-function compareMagnitudes(a, b) {
-  if (a.point !== b.point) return a.point < b.point ? -1 : 1;
-  return a.digits < b.digits ? -1 : a.digits > b.digits ? 1 : 0;
+function standing(value) {
+  if (value.special !== void 0) return value.special === "NaN" ? -3 : value.special === "Infinity" ? 2 : -2;
+  return value.digits === "" ? 0 : value.negative ? -1 : 1;
 }
 function numberKey(value, bson) {
   const kind = numberKind(value, bson);

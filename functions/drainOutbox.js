@@ -531,21 +531,11 @@ var RANK_OF_TAG = {
 };
 function typeRank(value, bson) {
   if (value === null || value === void 0) return TYPE_RANK.null;
-  switch (typeof value) {
-    case "number":
-      return TYPE_RANK.number;
-    case "string":
-      return TYPE_RANK.string;
-    case "boolean":
-      return TYPE_RANK.bool;
-    case "bigint":
-      return TYPE_RANK.number;
-    // an Int64, as the driver writes a bigint
-    case "object":
-      break;
-    default:
-      return TYPE_RANK.null;
-  }
+  const type = typeof value;
+  if (type === "number" || type === "bigint") return TYPE_RANK.number;
+  if (type === "string") return TYPE_RANK.string;
+  if (type === "boolean") return TYPE_RANK.bool;
+  if (type !== "object") return TYPE_RANK.null;
   const tag = bson.bsonType(value);
   if (tag !== void 0) {
     if (tag === "Code")
@@ -561,9 +551,7 @@ function typeRank(value, bson) {
 }
 function compareBson(a, b, bson) {
   const ra = typeRank(a, bson);
-  const rb = typeRank(b, bson);
-  if (ra !== rb) return ra < rb ? -1 : 1;
-  return compareSameRank(ra, a, b, bson);
+  return cmp(ra, typeRank(b, bson)) || compareSameRank(ra, a, b, bson);
 }
 function compareSameRank(rank, a, b, bson) {
   switch (rank) {
@@ -572,6 +560,7 @@ function compareSameRank(rank, a, b, bson) {
     case TYPE_RANK.string:
       return compareStrings(stringOf(a), stringOf(b));
     case TYPE_RANK.object:
+    case TYPE_RANK.dbPointer:
       return compareFields(fieldsOf(a, bson), fieldsOf(b, bson), bson);
     case TYPE_RANK.array:
       return compareArrays(a, b, bson);
@@ -581,10 +570,12 @@ function compareSameRank(rank, a, b, bson) {
       return compareObjectIds(a, b);
     case TYPE_RANK.bool:
       return a === b ? 0 : a ? 1 : -1;
-    case TYPE_RANK.date:
-      return sign(a.getTime() - b.getTime());
+    case TYPE_RANK.date: {
+      const d = a.getTime() - b.getTime();
+      return d < 0 ? -1 : d > 0 ? 1 : 0;
+    }
     case TYPE_RANK.timestamp:
-      return compareUnsignedParts(a, b);
+      return compareTimestamps(a, b);
     case TYPE_RANK.regex: {
       const x = regexParts(a);
       const y = regexParts(b);
@@ -597,14 +588,12 @@ function compareSameRank(rank, a, b, bson) {
       const y = b;
       return compareStrings(String(x.code), String(y.code)) || compareBson(x.scope, y.scope, bson);
     }
-    case TYPE_RANK.dbPointer:
-      return compareFields(fieldsOf(a, bson), fieldsOf(b, bson), bson);
     default:
       return 0;
   }
 }
-function sign(n) {
-  return n < 0 ? -1 : n > 0 ? 1 : 0;
+function cmp(x, y) {
+  return x === y ? 0 : x < y ? -1 : 1;
 }
 function stringOf(value) {
   return typeof value === "string" ? value : String(value.valueOf());
@@ -621,7 +610,7 @@ function compareStrings(a, b) {
     if (sx === sy) return x < y ? -1 : 1;
     return sx ? 1 : -1;
   }
-  return a.length < b.length ? -1 : a.length > b.length ? 1 : 0;
+  return cmp(a.length, b.length);
 }
 function fieldsOf(value, bson) {
   if (bson.bsonType(value) === "DBRef") {
@@ -644,14 +633,10 @@ function compareFields(a, b, bson) {
   const n = a.length < b.length ? a.length : b.length;
   for (let i = 0; i < n; i++) {
     const ra = typeRank(a[i][1], bson);
-    const rb = typeRank(b[i][1], bson);
-    if (ra !== rb) return ra < rb ? -1 : 1;
-    const names = compareStrings(a[i][0], b[i][0]);
-    if (names !== 0) return names;
-    const values = compareSameRank(ra, a[i][1], b[i][1], bson);
-    if (values !== 0) return values;
+    const c = cmp(ra, typeRank(b[i][1], bson)) || compareStrings(a[i][0], b[i][0]) || compareSameRank(ra, a[i][1], b[i][1], bson);
+    if (c !== 0) return c;
   }
-  return a.length < b.length ? -1 : a.length > b.length ? 1 : 0;
+  return cmp(a.length, b.length);
 }
 function compareArrays(a, b, bson) {
   const n = a.length < b.length ? a.length : b.length;
@@ -659,7 +644,7 @@ function compareArrays(a, b, bson) {
     const c = compareBson(a[i], b[i], bson);
     if (c !== 0) return c;
   }
-  return a.length < b.length ? -1 : a.length > b.length ? 1 : 0;
+  return cmp(a.length, b.length);
 }
 function binaryParts(value, bson) {
   if (bson.bsonType(value) === "Binary") {
@@ -673,10 +658,9 @@ function binaryParts(value, bson) {
 function compareBinary(a, b, bson) {
   const x = binaryParts(a, bson);
   const y = binaryParts(b, bson);
-  if (x.length !== y.length) return x.length < y.length ? -1 : 1;
-  if (x.subtype !== y.subtype) return x.subtype < y.subtype ? -1 : 1;
-  for (let i = 0; i < x.length; i++) if (x.bytes[i] !== y.bytes[i]) return x.bytes[i] < y.bytes[i] ? -1 : 1;
-  return 0;
+  let c = cmp(x.length, y.length) || cmp(x.subtype, y.subtype);
+  for (let i = 0; c === 0 && i < x.length; i++) c = cmp(x.bytes[i], y.bytes[i]);
+  return c;
 }
 function objectIdBytes(value) {
   const id = value.id;
@@ -685,17 +669,14 @@ function objectIdBytes(value) {
 function compareObjectIds(a, b) {
   const wa = a;
   const wb = b;
-  if (typeof wa.i0 === "number" && typeof wb.i0 === "number") {
-    if (wa.i0 !== wb.i0) return wa.i0 < wb.i0 ? -1 : 1;
-    if (wa.i1 !== wb.i1) return wa.i1 < wb.i1 ? -1 : 1;
-    if (wa.i2 !== wb.i2) return wa.i2 < wb.i2 ? -1 : 1;
-    return wa.i3 === wb.i3 ? 0 : wa.i3 < wb.i3 ? -1 : 1;
-  }
+  if (typeof wa.i0 === "number" && typeof wb.i0 === "number")
+    return cmp(wa.i0, wb.i0) || cmp(wa.i1, wb.i1) || cmp(wa.i2, wb.i2) || cmp(wa.i3, wb.i3);
   const x = objectIdBytes(a);
   const y = objectIdBytes(b);
   if (x && y) {
-    for (let i = 0; i < 12; i++) if (x[i] !== y[i]) return x[i] < y[i] ? -1 : 1;
-    return 0;
+    let c = 0;
+    for (let i = 0; c === 0 && i < 12; i++) c = cmp(x[i], y[i]);
+    return c;
   }
   const hx = objectIdHex(a);
   const hy = objectIdHex(b);
@@ -704,13 +685,8 @@ function compareObjectIds(a, b) {
 function objectIdHex(value) {
   return value.toHexString().toLowerCase();
 }
-function compareUnsignedParts(a, b) {
-  const ha = a.high >>> 0;
-  const hb = b.high >>> 0;
-  if (ha !== hb) return ha < hb ? -1 : 1;
-  const la = a.low >>> 0;
-  const lb = b.low >>> 0;
-  return la === lb ? 0 : la < lb ? -1 : 1;
+function compareTimestamps(a, b) {
+  return cmp(a.high >>> 0, b.high >>> 0) || cmp(a.low >>> 0, b.low >>> 0);
 }
 function regexParts(value) {
   if (value instanceof RegExp) {
@@ -742,10 +718,7 @@ function longApprox(long) {
   return long.high * TWO_32 + (long.low >>> 0);
 }
 function compareLongs(a, b) {
-  if (a.high !== b.high) return a.high < b.high ? -1 : 1;
-  const la = a.low >>> 0;
-  const lb = b.low >>> 0;
-  return la === lb ? 0 : la < lb ? -1 : 1;
+  return cmp(a.high, b.high) || cmp(a.low >>> 0, b.low >>> 0);
 }
 function compareDoubles(x, y) {
   if (x < y) return -1;
@@ -784,15 +757,17 @@ function isNaNNumber(value, bson) {
   return kind === KIND_DECIMAL && String(value) === "NaN";
 }
 var ZERO = { negative: false, digits: "", point: 0 };
+var NAN = { special: "NaN", negative: false, digits: "", point: 0 };
+var INFINITY = { special: "Infinity", negative: false, digits: "", point: 0 };
+var NEGATIVE_INFINITY = { special: "-Infinity", negative: true, digits: "", point: 0 };
 function exactOf(value, kind) {
   if (kind === KIND_DOUBLE) return exactOfDouble(doubleOf(value));
   return exactOfDecimalString(String(value));
 }
 function exactOfDecimalString(text2) {
-  if (text2 === "NaN" || text2 === "-NaN") return { special: "NaN", negative: false, digits: "", point: 0 };
-  if (text2 === "Infinity" || text2 === "+Infinity" || text2 === "Inf")
-    return { special: "Infinity", negative: false, digits: "", point: 0 };
-  if (text2 === "-Infinity" || text2 === "-Inf") return { special: "-Infinity", negative: true, digits: "", point: 0 };
+  if (text2 === "NaN" || text2 === "-NaN") return NAN;
+  if (text2 === "Infinity" || text2 === "+Infinity" || text2 === "Inf") return INFINITY;
+  if (text2 === "-Infinity" || text2 === "-Inf") return NEGATIVE_INFINITY;
   let body = text2;
   let negative = false;
   if (body.charAt(0) === "-" || body.charAt(0) === "+") {
@@ -823,9 +798,9 @@ function normalise(negative, digits, point) {
   return { negative, digits: digits.slice(start, end), point: point - start };
 }
 function exactOfDouble(d) {
-  if (d !== d) return { special: "NaN", negative: false, digits: "", point: 0 };
-  if (d === Infinity) return { special: "Infinity", negative: false, digits: "", point: 0 };
-  if (d === -Infinity) return { special: "-Infinity", negative: true, digits: "", point: 0 };
+  if (d !== d) return NAN;
+  if (d === Infinity) return INFINITY;
+  if (d === -Infinity) return NEGATIVE_INFINITY;
   if (d === 0) return ZERO;
   const negative = d < 0;
   const magnitude = negative ? -d : d;
@@ -885,30 +860,15 @@ function limbsToString(limbs) {
   return text2 === "" ? "0" : text2;
 }
 function compareDecimals(a, b) {
-  const ra = specialRank(a);
-  const rb = specialRank(b);
-  if (ra !== 0 || rb !== 0) {
-    if (ra === rb) return 0;
-    if (ra === -2 || rb === -2) return ra === -2 ? -1 : 1;
-    if (ra !== 0 && rb !== 0) return ra < rb ? -1 : 1;
-    return ra !== 0 ? ra : -rb;
-  }
-  if (a.digits === "" || b.digits === "") {
-    if (a.digits === b.digits) return 0;
-    if (a.digits === "") return b.negative ? 1 : -1;
-    return a.negative ? -1 : 1;
-  }
-  if (a.negative !== b.negative) return a.negative ? -1 : 1;
-  const magnitude = compareMagnitudes(a, b);
-  return a.negative ? 0 - magnitude : magnitude;
+  const sa = standing(a);
+  const sb = standing(b);
+  if (sa !== sb || sa !== 1 && sa !== -1) return cmp(sa, sb);
+  const magnitude = cmp(a.point, b.point) || (a.digits < b.digits ? -1 : a.digits > b.digits ? 1 : 0);
+  return sa < 0 ? 0 - magnitude : magnitude;
 }
-function specialRank(value) {
-  if (value.special === void 0) return 0;
-  return value.special === "NaN" ? -2 : value.special === "Infinity" ? 1 : -1;
-}
-function compareMagnitudes(a, b) {
-  if (a.point !== b.point) return a.point < b.point ? -1 : 1;
-  return a.digits < b.digits ? -1 : a.digits > b.digits ? 1 : 0;
+function standing(value) {
+  if (value.special !== void 0) return value.special === "NaN" ? -3 : value.special === "Infinity" ? 2 : -2;
+  return value.digits === "" ? 0 : value.negative ? -1 : 1;
 }
 
 // src/core/capture/shaping/match-filter.ts
@@ -1036,7 +996,7 @@ function filterPaths(filter) {
   return paths;
 }
 var MISSING = {};
-function compileMatch(text2, bson) {
+function readMatchFilter(text2, bson) {
   let json;
   try {
     json = JSON.parse(text2);
@@ -1046,7 +1006,11 @@ function compileMatch(text2, bson) {
   const problems = filterProblems(json);
   if (problems.length > 0) throw new MatchFilterError(problems);
   const filter = bson.ejson.parse(text2, { relaxed: false });
-  return { test: compileFilter(filter, bson), paths: filterPaths(json) };
+  return { filter, paths: filterPaths(json) };
+}
+function compileMatch(text2, bson) {
+  const read = readMatchFilter(text2, bson);
+  return { ...read, test: compileFilter(read.filter, bson) };
 }
 function compileFilter(filter, bson) {
   const tests = keysOf(filter).map((key) => {
@@ -1751,26 +1715,31 @@ function numberText(value, type, bson) {
 }
 
 // src/core/capture/shaping/shape-event.ts
-var compiled = /* @__PURE__ */ new WeakMap();
-function shapingFor(db, coll, config, bson) {
+var compiled = /* @__PURE__ */ new Map();
+function compiledShaping(db, coll, config, bson, readMatch) {
   const table = config.captureOptions;
   if (table.unreadable !== void 0)
     throw misconfigured(`capture options cannot be read (${table.unreadable}); nothing is published unshaped`);
   const options = optionsFor(table, db, coll);
   if (options.exclude.length === 0 && options.mask.length === 0 && options.match === void 0) return void 0;
-  let cache = compiled.get(table);
-  if (!cache) compiled.set(table, cache = {});
+  let byTable = compiled.get(readMatch);
+  if (!byTable) compiled.set(readMatch, byTable = /* @__PURE__ */ new WeakMap());
+  let cache = byTable.get(table);
+  if (!cache) byTable.set(table, cache = {});
   const key = `${db}.${coll}\0${config.maskKey || ""}`;
-  if (cache[key] === void 0) cache[key] = compile(`${db}.${coll}`, options, config.maskKey, bson);
-  const shaping = cache[key];
+  if (cache[key] === void 0) cache[key] = compile(`${db}.${coll}`, options, config.maskKey, bson, readMatch);
+  return cache[key];
+}
+function shapingFor(db, coll, config, bson, readMatch) {
+  const shaping = compiledShaping(db, coll, config, bson, readMatch);
   if (typeof shaping === "string") throw misconfigured(shaping);
   return shaping;
 }
-function compile(namespace, options, key, bson) {
+function compile(namespace, options, key, bson, readMatch) {
   let match;
   if (options.match !== void 0) {
     try {
-      match = compileMatch(options.match, bson);
+      match = readMatch(options.match, bson);
     } catch (error) {
       if (!(error instanceof MatchFilterError)) throw error;
       return `the match filter of ${namespace} is invalid: ${error.message}`;
@@ -1786,7 +1755,7 @@ function compile(namespace, options, key, bson) {
 }
 function shapeChangeEvent(event, config, bson) {
   if (!event.ns) return event;
-  const shaping = shapingFor(event.ns.db, event.ns.coll, config, bson);
+  const shaping = shapingFor(event.ns.db, event.ns.coll, config, bson, compileMatch);
   if (!shaping) return event;
   let out = { ...event };
   if (shaping.match) {
@@ -1836,7 +1805,7 @@ function applyEdits(event, edits) {
   return out;
 }
 function reshapeRecord(record, db, coll, config, bson) {
-  const shaping = shapingFor(db, coll, config, bson);
+  const shaping = shapingFor(db, coll, config, bson, compileMatch);
   if (!shaping || shaping.edits.length === 0) return null;
   const maskUnlessMasked = (value) => typeof value === "string" && MASKED_VALUE.test(value) ? value : shaping.maskOne(value);
   const edits = shaping.exclude.map((path) => ({ path, edit: { kind: "exclude" } })).concat(shaping.mask.map((path) => ({ path, edit: { kind: "replace", with: maskUnlessMasked } })));
@@ -1847,7 +1816,7 @@ function reshapeRecord(record, db, coll, config, bson) {
   return document;
 }
 function hasFieldEdits(db, coll, config, bson) {
-  const shaping = shapingFor(db, coll, config, bson);
+  const shaping = shapingFor(db, coll, config, bson, compileMatch);
   return shaping !== void 0 && shaping.edits.length > 0;
 }
 function isChangeEventRecord(record) {

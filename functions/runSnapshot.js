@@ -393,9 +393,6 @@ function isFieldDocument(value) {
 function isDate(value) {
   return Object.prototype.toString.call(value) === "[object Date]";
 }
-function isPosition(part) {
-  return /^[0-9]+$/.test(part);
-}
 function editAt(value, path, edit, from = 0) {
   if (Array.isArray(value)) {
     let changed = false;
@@ -419,79 +416,6 @@ function editAt(value, path, edit, from = 0) {
   if (inner === value[name]) return value;
   copy[name] = inner;
   return copy;
-}
-function relateKey(key, path) {
-  let k = 0;
-  let p = 0;
-  while (k < key.length && p < path.length) {
-    if (key[k] === path[p]) {
-      k++;
-      p++;
-    } else if (isPosition(key[k])) k++;
-    else return { is: "apart" };
-  }
-  if (p === path.length) return { is: "inside", upTo: k };
-  return { is: "holds", rest: path.slice(p) };
-}
-function valueAtKey(document, parts) {
-  let value = document;
-  for (const part of parts) {
-    if (Array.isArray(value) && isPosition(part)) value = value[Number(part)];
-    else if (isFieldDocument(value) && Object.prototype.hasOwnProperty.call(value, part)) value = value[part];
-    else return void 0;
-  }
-  return value;
-}
-function editUpdateDescription(description, path, edit, fullDocument) {
-  const related = (key) => typeof key === "string" && relateKey(key.split("."), path).is !== "apart";
-  const inside = (key) => typeof key === "string" && relateKey(key.split("."), path).is === "inside";
-  const updated = isFieldDocument(description.updatedFields) ? description.updatedFields : void 0;
-  const removed = Array.isArray(description.removedFields) ? description.removedFields : void 0;
-  const truncated = Array.isArray(description.truncatedArrays) ? description.truncatedArrays : void 0;
-  const truncatedField = (entry) => isFieldDocument(entry) ? entry.field : void 0;
-  const touched = updated !== void 0 && Object.keys(updated).some(related) || edit.kind === "exclude" && removed !== void 0 && removed.some(inside) || truncated !== void 0 && truncated.some((entry) => inside(truncatedField(entry)));
-  if (!touched) return description;
-  const out = { ...description };
-  if (updated !== void 0) {
-    const fields = {};
-    for (const key of Object.keys(updated)) {
-      const parts = key.split(".");
-      const relation = relateKey(parts, path);
-      if (relation.is === "apart") fields[key] = updated[key];
-      else if (relation.is === "holds") fields[key] = editAt(updated[key], relation.rest, edit);
-      else if (edit.kind === "replace") {
-        if (relation.upTo === parts.length) fields[key] = edit.with(updated[key]);
-        else {
-          const unit = parts.slice(0, relation.upTo);
-          const whole = fullDocument ? valueAtKey(fullDocument, unit) : void 0;
-          if (whole !== void 0) fields[unit.join(".")] = edit.with(whole);
-        }
-      }
-    }
-    out.updatedFields = fields;
-  }
-  if (edit.kind === "exclude" && removed !== void 0) out.removedFields = removed.filter((key) => !inside(key));
-  if (truncated !== void 0) out.truncatedArrays = truncated.filter((entry) => !inside(truncatedField(entry)));
-  const disambiguated = description.disambiguatedPaths;
-  if (isFieldDocument(disambiguated)) {
-    const kept = {};
-    const present = (key) => isFieldDocument(out.updatedFields) && Object.prototype.hasOwnProperty.call(out.updatedFields, key) || Array.isArray(out.removedFields) && out.removedFields.indexOf(key) !== -1;
-    for (const key of Object.keys(disambiguated)) if (present(key)) kept[key] = disambiguated[key];
-    out.disambiguatedPaths = kept;
-  }
-  return out;
-}
-function touchesPath(description, path) {
-  const keys = [];
-  if (isFieldDocument(description.updatedFields)) keys.push(...Object.keys(description.updatedFields));
-  if (Array.isArray(description.removedFields)) {
-    for (const key of description.removedFields) if (typeof key === "string") keys.push(key);
-  }
-  if (Array.isArray(description.truncatedArrays)) {
-    for (const entry of description.truncatedArrays)
-      if (isFieldDocument(entry) && typeof entry.field === "string") keys.push(entry.field);
-  }
-  return keys.some((key) => relateKey(key.split("."), path).is !== "apart");
 }
 
 // src/core/numbers.ts
@@ -540,21 +464,11 @@ var RANK_OF_TAG = {
 };
 function typeRank(value, bson) {
   if (value === null || value === void 0) return TYPE_RANK.null;
-  switch (typeof value) {
-    case "number":
-      return TYPE_RANK.number;
-    case "string":
-      return TYPE_RANK.string;
-    case "boolean":
-      return TYPE_RANK.bool;
-    case "bigint":
-      return TYPE_RANK.number;
-    // an Int64, as the driver writes a bigint
-    case "object":
-      break;
-    default:
-      return TYPE_RANK.null;
-  }
+  const type = typeof value;
+  if (type === "number" || type === "bigint") return TYPE_RANK.number;
+  if (type === "string") return TYPE_RANK.string;
+  if (type === "boolean") return TYPE_RANK.bool;
+  if (type !== "object") return TYPE_RANK.null;
   const tag = bson.bsonType(value);
   if (tag !== void 0) {
     if (tag === "Code")
@@ -570,9 +484,7 @@ function typeRank(value, bson) {
 }
 function compareBson(a, b, bson) {
   const ra = typeRank(a, bson);
-  const rb = typeRank(b, bson);
-  if (ra !== rb) return ra < rb ? -1 : 1;
-  return compareSameRank(ra, a, b, bson);
+  return cmp(ra, typeRank(b, bson)) || compareSameRank(ra, a, b, bson);
 }
 function compareSameRank(rank, a, b, bson) {
   switch (rank) {
@@ -581,6 +493,7 @@ function compareSameRank(rank, a, b, bson) {
     case TYPE_RANK.string:
       return compareStrings(stringOf(a), stringOf(b));
     case TYPE_RANK.object:
+    case TYPE_RANK.dbPointer:
       return compareFields(fieldsOf(a, bson), fieldsOf(b, bson), bson);
     case TYPE_RANK.array:
       return compareArrays(a, b, bson);
@@ -590,10 +503,12 @@ function compareSameRank(rank, a, b, bson) {
       return compareObjectIds(a, b);
     case TYPE_RANK.bool:
       return a === b ? 0 : a ? 1 : -1;
-    case TYPE_RANK.date:
-      return sign(a.getTime() - b.getTime());
+    case TYPE_RANK.date: {
+      const d = a.getTime() - b.getTime();
+      return d < 0 ? -1 : d > 0 ? 1 : 0;
+    }
     case TYPE_RANK.timestamp:
-      return compareUnsignedParts(a, b);
+      return compareTimestamps(a, b);
     case TYPE_RANK.regex: {
       const x = regexParts(a);
       const y = regexParts(b);
@@ -606,14 +521,12 @@ function compareSameRank(rank, a, b, bson) {
       const y = b;
       return compareStrings(String(x.code), String(y.code)) || compareBson(x.scope, y.scope, bson);
     }
-    case TYPE_RANK.dbPointer:
-      return compareFields(fieldsOf(a, bson), fieldsOf(b, bson), bson);
     default:
       return 0;
   }
 }
-function sign(n) {
-  return n < 0 ? -1 : n > 0 ? 1 : 0;
+function cmp(x, y) {
+  return x === y ? 0 : x < y ? -1 : 1;
 }
 function stringOf(value) {
   return typeof value === "string" ? value : String(value.valueOf());
@@ -630,7 +543,7 @@ function compareStrings(a, b) {
     if (sx === sy) return x < y ? -1 : 1;
     return sx ? 1 : -1;
   }
-  return a.length < b.length ? -1 : a.length > b.length ? 1 : 0;
+  return cmp(a.length, b.length);
 }
 function fieldsOf(value, bson) {
   if (bson.bsonType(value) === "DBRef") {
@@ -653,14 +566,10 @@ function compareFields(a, b, bson) {
   const n = a.length < b.length ? a.length : b.length;
   for (let i = 0; i < n; i++) {
     const ra = typeRank(a[i][1], bson);
-    const rb = typeRank(b[i][1], bson);
-    if (ra !== rb) return ra < rb ? -1 : 1;
-    const names = compareStrings(a[i][0], b[i][0]);
-    if (names !== 0) return names;
-    const values = compareSameRank(ra, a[i][1], b[i][1], bson);
-    if (values !== 0) return values;
+    const c = cmp(ra, typeRank(b[i][1], bson)) || compareStrings(a[i][0], b[i][0]) || compareSameRank(ra, a[i][1], b[i][1], bson);
+    if (c !== 0) return c;
   }
-  return a.length < b.length ? -1 : a.length > b.length ? 1 : 0;
+  return cmp(a.length, b.length);
 }
 function compareArrays(a, b, bson) {
   const n = a.length < b.length ? a.length : b.length;
@@ -668,7 +577,7 @@ function compareArrays(a, b, bson) {
     const c = compareBson(a[i], b[i], bson);
     if (c !== 0) return c;
   }
-  return a.length < b.length ? -1 : a.length > b.length ? 1 : 0;
+  return cmp(a.length, b.length);
 }
 function binaryParts(value, bson) {
   if (bson.bsonType(value) === "Binary") {
@@ -682,10 +591,9 @@ function binaryParts(value, bson) {
 function compareBinary(a, b, bson) {
   const x = binaryParts(a, bson);
   const y = binaryParts(b, bson);
-  if (x.length !== y.length) return x.length < y.length ? -1 : 1;
-  if (x.subtype !== y.subtype) return x.subtype < y.subtype ? -1 : 1;
-  for (let i = 0; i < x.length; i++) if (x.bytes[i] !== y.bytes[i]) return x.bytes[i] < y.bytes[i] ? -1 : 1;
-  return 0;
+  let c = cmp(x.length, y.length) || cmp(x.subtype, y.subtype);
+  for (let i = 0; c === 0 && i < x.length; i++) c = cmp(x.bytes[i], y.bytes[i]);
+  return c;
 }
 function objectIdBytes(value) {
   const id = value.id;
@@ -694,17 +602,14 @@ function objectIdBytes(value) {
 function compareObjectIds(a, b) {
   const wa = a;
   const wb = b;
-  if (typeof wa.i0 === "number" && typeof wb.i0 === "number") {
-    if (wa.i0 !== wb.i0) return wa.i0 < wb.i0 ? -1 : 1;
-    if (wa.i1 !== wb.i1) return wa.i1 < wb.i1 ? -1 : 1;
-    if (wa.i2 !== wb.i2) return wa.i2 < wb.i2 ? -1 : 1;
-    return wa.i3 === wb.i3 ? 0 : wa.i3 < wb.i3 ? -1 : 1;
-  }
+  if (typeof wa.i0 === "number" && typeof wb.i0 === "number")
+    return cmp(wa.i0, wb.i0) || cmp(wa.i1, wb.i1) || cmp(wa.i2, wb.i2) || cmp(wa.i3, wb.i3);
   const x = objectIdBytes(a);
   const y = objectIdBytes(b);
   if (x && y) {
-    for (let i = 0; i < 12; i++) if (x[i] !== y[i]) return x[i] < y[i] ? -1 : 1;
-    return 0;
+    let c = 0;
+    for (let i = 0; c === 0 && i < 12; i++) c = cmp(x[i], y[i]);
+    return c;
   }
   const hx = objectIdHex(a);
   const hy = objectIdHex(b);
@@ -713,13 +618,8 @@ function compareObjectIds(a, b) {
 function objectIdHex(value) {
   return value.toHexString().toLowerCase();
 }
-function compareUnsignedParts(a, b) {
-  const ha = a.high >>> 0;
-  const hb = b.high >>> 0;
-  if (ha !== hb) return ha < hb ? -1 : 1;
-  const la = a.low >>> 0;
-  const lb = b.low >>> 0;
-  return la === lb ? 0 : la < lb ? -1 : 1;
+function compareTimestamps(a, b) {
+  return cmp(a.high >>> 0, b.high >>> 0) || cmp(a.low >>> 0, b.low >>> 0);
 }
 function regexParts(value) {
   if (value instanceof RegExp) {
@@ -751,10 +651,7 @@ function longApprox(long) {
   return long.high * TWO_32 + (long.low >>> 0);
 }
 function compareLongs(a, b) {
-  if (a.high !== b.high) return a.high < b.high ? -1 : 1;
-  const la = a.low >>> 0;
-  const lb = b.low >>> 0;
-  return la === lb ? 0 : la < lb ? -1 : 1;
+  return cmp(a.high, b.high) || cmp(a.low >>> 0, b.low >>> 0);
 }
 function compareDoubles(x, y) {
   if (x < y) return -1;
@@ -793,15 +690,17 @@ function isNaNNumber(value, bson) {
   return kind === KIND_DECIMAL && String(value) === "NaN";
 }
 var ZERO = { negative: false, digits: "", point: 0 };
+var NAN = { special: "NaN", negative: false, digits: "", point: 0 };
+var INFINITY = { special: "Infinity", negative: false, digits: "", point: 0 };
+var NEGATIVE_INFINITY = { special: "-Infinity", negative: true, digits: "", point: 0 };
 function exactOf(value, kind) {
   if (kind === KIND_DOUBLE) return exactOfDouble(doubleOf(value));
   return exactOfDecimalString(String(value));
 }
 function exactOfDecimalString(text2) {
-  if (text2 === "NaN" || text2 === "-NaN") return { special: "NaN", negative: false, digits: "", point: 0 };
-  if (text2 === "Infinity" || text2 === "+Infinity" || text2 === "Inf")
-    return { special: "Infinity", negative: false, digits: "", point: 0 };
-  if (text2 === "-Infinity" || text2 === "-Inf") return { special: "-Infinity", negative: true, digits: "", point: 0 };
+  if (text2 === "NaN" || text2 === "-NaN") return NAN;
+  if (text2 === "Infinity" || text2 === "+Infinity" || text2 === "Inf") return INFINITY;
+  if (text2 === "-Infinity" || text2 === "-Inf") return NEGATIVE_INFINITY;
   let body = text2;
   let negative = false;
   if (body.charAt(0) === "-" || body.charAt(0) === "+") {
@@ -832,9 +731,9 @@ function normalise(negative, digits, point) {
   return { negative, digits: digits.slice(start, end), point: point - start };
 }
 function exactOfDouble(d) {
-  if (d !== d) return { special: "NaN", negative: false, digits: "", point: 0 };
-  if (d === Infinity) return { special: "Infinity", negative: false, digits: "", point: 0 };
-  if (d === -Infinity) return { special: "-Infinity", negative: true, digits: "", point: 0 };
+  if (d !== d) return NAN;
+  if (d === Infinity) return INFINITY;
+  if (d === -Infinity) return NEGATIVE_INFINITY;
   if (d === 0) return ZERO;
   const negative = d < 0;
   const magnitude = negative ? -d : d;
@@ -894,30 +793,15 @@ function limbsToString(limbs) {
   return text2 === "" ? "0" : text2;
 }
 function compareDecimals(a, b) {
-  const ra = specialRank(a);
-  const rb = specialRank(b);
-  if (ra !== 0 || rb !== 0) {
-    if (ra === rb) return 0;
-    if (ra === -2 || rb === -2) return ra === -2 ? -1 : 1;
-    if (ra !== 0 && rb !== 0) return ra < rb ? -1 : 1;
-    return ra !== 0 ? ra : -rb;
-  }
-  if (a.digits === "" || b.digits === "") {
-    if (a.digits === b.digits) return 0;
-    if (a.digits === "") return b.negative ? 1 : -1;
-    return a.negative ? -1 : 1;
-  }
-  if (a.negative !== b.negative) return a.negative ? -1 : 1;
-  const magnitude = compareMagnitudes(a, b);
-  return a.negative ? 0 - magnitude : magnitude;
+  const sa = standing(a);
+  const sb = standing(b);
+  if (sa !== sb || sa !== 1 && sa !== -1) return cmp(sa, sb);
+  const magnitude = cmp(a.point, b.point) || (a.digits < b.digits ? -1 : a.digits > b.digits ? 1 : 0);
+  return sa < 0 ? 0 - magnitude : magnitude;
 }
-function specialRank(value) {
-  if (value.special === void 0) return 0;
-  return value.special === "NaN" ? -2 : value.special === "Infinity" ? 1 : -1;
-}
-function compareMagnitudes(a, b) {
-  if (a.point !== b.point) return a.point < b.point ? -1 : 1;
-  return a.digits < b.digits ? -1 : a.digits > b.digits ? 1 : 0;
+function standing(value) {
+  if (value.special !== void 0) return value.special === "NaN" ? -3 : value.special === "Infinity" ? 2 : -2;
+  return value.digits === "" ? 0 : value.negative ? -1 : 1;
 }
 function numberKey(value, bson) {
   const kind = numberKind(value, bson);
@@ -1112,8 +996,7 @@ function filterPaths(filter) {
   walk(filter);
   return paths;
 }
-var MISSING = {};
-function compileMatch(text2, bson) {
+function readMatchFilter(text2, bson) {
   let json;
   try {
     json = JSON.parse(text2);
@@ -1123,86 +1006,7 @@ function compileMatch(text2, bson) {
   const problems = filterProblems(json);
   if (problems.length > 0) throw new MatchFilterError(problems);
   const filter = bson.ejson.parse(text2, { relaxed: false });
-  return { test: compileFilter(filter, bson), paths: filterPaths(json) };
-}
-function compileFilter(filter, bson) {
-  const tests = keysOf(filter).map((key) => {
-    if (LOGICAL.indexOf(key) !== -1) {
-      const parts = filter[key].map((item) => compileFilter(item, bson));
-      if (key === "$and") return (d) => parts.every((t) => t(d));
-      if (key === "$or") return (d) => parts.some((t) => t(d));
-      return (d) => !parts.some((t) => t(d));
-    }
-    const path = key.split(".");
-    const condition = compileCondition(filter[key], bson);
-    return (d) => condition(valuesAt(d, path));
-  });
-  return (document) => tests.every((t) => t(document));
-}
-function compileCondition(condition, bson) {
-  if (!isOperatorObject(condition)) return equalsCondition(condition, bson);
-  const parts = keysOf(condition).map((operator) => {
-    const operand = condition[operator];
-    switch (operator) {
-      case "$eq":
-        return equalsCondition(operand, bson);
-      case "$ne": {
-        const equals = equalsCondition(operand, bson);
-        return (c) => !equals(c);
-      }
-      case "$in": {
-        const options = operand.map((item) => equalsCondition(item, bson));
-        return (c) => options.some((o) => o(c));
-      }
-      case "$nin": {
-        const options = operand.map((item) => equalsCondition(item, bson));
-        return (c) => !options.some((o) => o(c));
-      }
-      case "$exists":
-        return operand === true ? (c) => c.some((v) => v !== MISSING) : (c) => c.every((v) => v === MISSING);
-      case "$not": {
-        const inner = compileCondition(operand, bson);
-        return (c) => !inner(c);
-      }
-      default:
-        return rangeCondition(operator, operand, bson);
-    }
-  });
-  return (candidates) => parts.every((p) => p(candidates));
-}
-function equalsCondition(value, bson) {
-  const wanted = value === void 0 ? null : value;
-  return (candidates) => candidates.some((c) => {
-    if (c === MISSING) return wanted === null;
-    if (equalValues(c, wanted, bson)) return true;
-    return Array.isArray(c) && c.some((item) => equalValues(item, wanted, bson));
-  });
-}
-function rangeCondition(operator, operand, bson) {
-  if (operand === null) return operator === "$gte" || operator === "$lte" ? equalsCondition(null, bson) : () => false;
-  const accept = (order) => operator === "$gt" ? order > 0 : operator === "$gte" ? order >= 0 : operator === "$lt" ? order < 0 : order <= 0;
-  const test = (value) => {
-    const order = compareValues(value, operand, bson);
-    return order !== void 0 && accept(order);
-  };
-  return (candidates) => candidates.some((c) => c !== MISSING && (test(c) || Array.isArray(c) && c.some((item) => test(item))));
-}
-function valuesAt(document, path) {
-  const out = [];
-  const walk = (value, i) => {
-    if (i === path.length) {
-      out.push(value === void 0 ? null : value);
-      return;
-    }
-    if (Array.isArray(value)) {
-      if (/^[0-9]+$/.test(path[i]) && Number(path[i]) < value.length) walk(value[Number(path[i])], i + 1);
-      for (const item of value) if (isFieldDocument(item)) walk(item, i);
-    } else if (isFieldDocument(value) && Object.prototype.hasOwnProperty.call(value, path[i]))
-      walk(value[path[i]], i + 1);
-    else out.push(MISSING);
-  };
-  walk(document, 0);
-  return out;
+  return { filter, paths: filterPaths(json) };
 }
 function numberValue(value, bson) {
   if (typeof value === "number") return value;
@@ -1210,16 +1014,6 @@ function numberValue(value, bson) {
   if (type === "Long") return value.toNumber();
   if (type === "Decimal128") return Number(String(value));
   return Number(value.valueOf());
-}
-function equalValues(a, b, bson) {
-  return typeRank(a, bson) === typeRank(b, bson) && compareBson(a, b, bson) === 0;
-}
-function compareValues(a, b, bson) {
-  if (typeRank(a, bson) !== typeRank(b, bson)) return void 0;
-  const nanA = isNaNNumber(a, bson);
-  const nanB = isNaNNumber(b, bson);
-  if (nanA || nanB) return nanA && nanB ? 0 : void 0;
-  return compareBson(a, b, bson);
 }
 
 // src/core/capture/shaping/capture-options.ts
@@ -2102,26 +1896,31 @@ function numberText(value, type, bson) {
 }
 
 // src/core/capture/shaping/shape-event.ts
-var compiled = /* @__PURE__ */ new WeakMap();
-function shapingFor(db, coll, config, bson) {
+var compiled = /* @__PURE__ */ new Map();
+function compiledShaping(db, coll, config, bson, readMatch) {
   const table = config.captureOptions;
   if (table.unreadable !== void 0)
     throw misconfigured(`capture options cannot be read (${table.unreadable}); nothing is published unshaped`);
   const options = optionsFor(table, db, coll);
   if (options.exclude.length === 0 && options.mask.length === 0 && options.match === void 0) return void 0;
-  let cache = compiled.get(table);
-  if (!cache) compiled.set(table, cache = {});
+  let byTable = compiled.get(readMatch);
+  if (!byTable) compiled.set(readMatch, byTable = /* @__PURE__ */ new WeakMap());
+  let cache = byTable.get(table);
+  if (!cache) byTable.set(table, cache = {});
   const key = `${db}.${coll}\0${config.maskKey || ""}`;
-  if (cache[key] === void 0) cache[key] = compile(`${db}.${coll}`, options, config.maskKey, bson);
-  const shaping = cache[key];
+  if (cache[key] === void 0) cache[key] = compile(`${db}.${coll}`, options, config.maskKey, bson, readMatch);
+  return cache[key];
+}
+function shapingFor(db, coll, config, bson, readMatch) {
+  const shaping = compiledShaping(db, coll, config, bson, readMatch);
   if (typeof shaping === "string") throw misconfigured(shaping);
   return shaping;
 }
-function compile(namespace, options, key, bson) {
+function compile(namespace, options, key, bson, readMatch) {
   let match;
   if (options.match !== void 0) {
     try {
-      match = compileMatch(options.match, bson);
+      match = readMatch(options.match, bson);
     } catch (error) {
       if (!(error instanceof MatchFilterError)) throw error;
       return `the match filter of ${namespace} is invalid: ${error.message}`;
@@ -2135,19 +1934,10 @@ function compile(namespace, options, key, bson) {
   const edits = exclude.map((path) => ({ path, edit: { kind: "exclude" } })).concat(mask.map((path) => ({ path, edit: { kind: "replace", with: maskOne } })));
   return { match, edits, exclude, mask, maskOne };
 }
-function shapeChangeEvent(event, config, bson) {
-  if (!event.ns) return event;
-  const shaping = shapingFor(event.ns.db, event.ns.coll, config, bson);
-  if (!shaping) return event;
-  let out = { ...event };
-  if (shaping.match) {
-    const matched = decideMatch(event, shaping.match);
-    if (matched === "skip") return null;
-    if (matched === "left") out = outOfMatchDelete(event, shaping.match);
-    else if (out.fullDocumentBeforeChange != null && !shaping.match.test(out.fullDocumentBeforeChange))
-      delete out.fullDocumentBeforeChange;
-  }
-  return applyEdits(out, shaping.edits);
+function snapshotReadFilter(db, coll, config, bson) {
+  if (config.captureOptions.unreadable !== void 0) return void 0;
+  const shaping = compiledShaping(db, coll, config, bson, readMatchFilter);
+  return typeof shaping === "object" && shaping.match ? shaping.match.filter : void 0;
 }
 function shapeSnapshotRead(document, db, coll, wallTime, config, bson) {
   const event = {
@@ -2157,44 +1947,13 @@ function shapeSnapshotRead(document, db, coll, wallTime, config, bson) {
     documentKey: { _id: document._id },
     fullDocument: document
   };
-  return shapeChangeEvent(event, config, bson);
-}
-function decideMatch(event, match) {
-  const operation = event.operationType;
-  if (operation !== "insert" && operation !== "update" && operation !== "replace" && operation !== "read")
-    return "publish";
-  const document = event.fullDocument;
-  if (document == null) return operation === "update" ? "skip" : "publish";
-  if (match.test(document)) return "publish";
-  if (operation === "insert" || operation === "read") return "skip";
-  const before = event.fullDocumentBeforeChange;
-  if (before != null) return match.test(before) ? "left" : "skip";
-  const description = event.updateDescription;
-  if (operation === "update" && isFieldDocument(description) && !match.paths.some((p) => touchesPath(description, p)))
-    return "skip";
-  return "left";
-}
-function outOfMatchDelete(event, match) {
-  const out = { ...event, operationType: "delete" };
-  delete out.fullDocument;
-  delete out.updateDescription;
-  if (out.fullDocumentBeforeChange != null && !match.test(out.fullDocumentBeforeChange))
-    delete out.fullDocumentBeforeChange;
-  out[PRODUCER_EXTRAS_FIELD] = { outOfMatch: true };
-  return out;
-}
-function applyEdits(event, edits) {
-  const out = event;
-  const full = event.fullDocument;
-  for (const { path, edit } of edits) {
-    if (out.fullDocument != null) out.fullDocument = editAt(out.fullDocument, path, edit);
-    if (out.fullDocumentBeforeChange != null)
-      out.fullDocumentBeforeChange = editAt(out.fullDocumentBeforeChange, path, edit);
-    if (out.documentKey) out.documentKey = editAt(out.documentKey, path, edit);
-    if (isFieldDocument(out.updateDescription))
-      out.updateDescription = editUpdateDescription(out.updateDescription, path, edit, full);
+  const shaping = shapingFor(db, coll, config, bson, readMatchFilter);
+  if (!shaping) return event;
+  for (const { path, edit } of shaping.edits) {
+    event.fullDocument = editAt(event.fullDocument, path, edit);
+    event.documentKey = editAt(event.documentKey, path, edit);
   }
-  return out;
+  return event;
 }
 
 // src/core/capture/snapshot/snapshot-signal.ts
@@ -2309,6 +2068,7 @@ async function publishReads(reads, deps, run) {
   const sequence = stamp.sequence;
   const [db, coll] = splitNamespace(reads.namespace);
   const chunkSize = deps.config.snapshotChunkSize;
+  const match = snapshotReadFilter(db, coll, deps.config, deps.bson);
   const inFlight = [];
   const settleOldest = async () => {
     const chunk = inFlight.shift();
@@ -2333,7 +2093,7 @@ async function publishReads(reads, deps, run) {
     if (reads.stop()) return await settleAll() ? "stopped" : abandon();
     const query = readAll ? void 0 : nextChunkQuery(reads.bounds, point, deps.bson);
     if (query === void 0) return await settleAll() ? "done" : abandon();
-    const found = await deps.dataSource.db(db).collection(coll).find(query.filter).sort({ _id: 1 }).limit(chunkSize).toArray();
+    const found = await deps.dataSource.db(db).collection(coll).find(withMatch(query.filter, match)).sort({ _id: 1 }).limit(chunkSize).toArray();
     const step = afterChunk(reads.bounds, point, query, found, chunkSize, deps.bson);
     point = step.point;
     readAll = step.done;
@@ -2345,12 +2105,43 @@ async function publishReads(reads, deps, run) {
     inFlight.push({ put, point, count: step.documents.length, numbered: sequence ? sequence.encoded : 0 });
   }
 }
+async function publishPart(part, deps, run, closings) {
+  const { progress, reconcile } = part;
+  let sequence;
+  if (reconcile) {
+    const begun = beginSequence(part.taken, deps.config.snapshotChunkSize * part.putsInFlight);
+    Object.assign(progress, begun);
+    if (!await part.save()) return "lost";
+    sequence = new ReadSequence(reconcile.id, reconcile.part, begun);
+  }
+  const reads = { ...part, stamp: { clusterTime: part.position, sequence } };
+  const outcome = await publishReads(reads, deps, run);
+  if (outcome !== "done") return outcome;
+  if (reconcile) {
+    const [db, coll] = splitNamespace(part.namespace);
+    const closing = {
+      id: reconcile.id,
+      db,
+      coll,
+      part: reconcile.part,
+      parts: reconcile.parts,
+      seqs: progress.seqs || []
+    };
+    await putClosing(closing, part.position, deps, closings);
+  }
+  progress.done = true;
+  await part.save();
+  return "done";
+}
+function withMatch(filter, match) {
+  if (!match) return filter;
+  return Object.keys(filter).length === 0 ? match : { $and: [filter, match] };
+}
 async function encodeChunk(documents, db, coll, signalId, deps, run, stamp) {
   const wallTime = new Date(deps.clock.now());
   const records = [];
   for (const document of documents) {
     const event = shapeSnapshotRead(document, db, coll, wallTime, deps.config, deps.bson);
-    if (event === null) continue;
     if (stamp.clusterTime !== void 0) event.clusterTime = stamp.clusterTime;
     if (stamp.sequence)
       event[PRODUCER_EXTRAS_FIELD] = { ...event[PRODUCER_EXTRAS_FIELD], reconcile: stamp.sequence.peek() };
@@ -2584,36 +2375,24 @@ async function workRange(index, work, deps) {
     return owned;
   };
   const { part, parts } = partOf(ranges, index);
-  let sequence;
-  if (kind.reconcile) {
-    const begun = beginSequence(range2, deps.config.snapshotChunkSize * PUTS_PER_RANGE);
-    Object.assign(state, begun);
-    if (!await checkpoint()) return;
-    sequence = new ReadSequence(String(signalId), part, begun);
-  }
-  const outcome = await publishReads(
+  const outcome = await publishPart(
     {
       signalId,
       namespace: range2.namespace,
       bounds: { lo: range2.lo, hi: range2.hi },
       progress: state,
-      stamp: { clusterTime: kind.position, sequence },
+      position: kind.position,
+      reconcile: kind.reconcile ? { id: String(signalId), part, parts } : void 0,
+      taken: range2,
       putsInFlight: PUTS_PER_RANGE,
       stop: () => nearDeadline(deps, work.deadlineMs),
       save: checkpoint
     },
     deps,
-    work.run
+    work.run,
+    work.closings
   );
-  if (outcome === "stopped") return releaseRange(deps.signals, signalId, index, owner);
-  if (outcome === "lost") return;
-  if (sequence) {
-    const [db, coll] = splitNamespace(range2.namespace);
-    const closing = { id: String(signalId), db, coll, part, parts, seqs: state.seqs || [] };
-    await putClosing(closing, kind.position, deps, work.closings);
-  }
-  state.done = true;
-  await checkpoint();
+  if (outcome === "stopped") await releaseRange(deps.signals, signalId, index, owner);
 }
 var PUTS_PER_RANGE = 1;
 function partOf(ranges, index) {
@@ -2677,36 +2456,25 @@ async function runSnapshot(signalId, deps, deadlineMs, startedBy) {
         );
         return true;
       };
-      let sequence;
-      if (reconcileId !== void 0) {
-        const begun = beginSequence(state, deps.config.snapshotChunkSize * PUTS_IN_FLIGHT);
-        state.seqs = begun.seqs;
-        state.reserved = begun.reserved;
-        await save();
-        sequence = new ReadSequence(reconcileId, 0, begun);
-      }
-      const outcome = await publishReads(
+      const reconcile = reconcileId === void 0 ? void 0 : { id: reconcileId, part: 0, parts: 1 };
+      const outcome = await publishPart(
         {
           signalId,
           namespace,
           bounds: {},
           progress: state,
-          stamp: { clusterTime: kind.position, sequence },
+          position: kind.position,
+          reconcile,
+          taken: state,
           putsInFlight: PUTS_IN_FLIGHT,
           stop: () => nearDeadline(deps, deadlineMs),
           save
         },
         deps,
-        run
+        run,
+        closings
       );
       if (outcome !== "done") return finishRun(deps, signalId, run, kind, closings);
-      if (sequence) {
-        const [db, coll] = splitNamespace(namespace);
-        const closing = { id: reconcileId, db, coll, part: 0, parts: 1, seqs: state.seqs || [] };
-        await putClosing(closing, kind.position, deps, closings);
-      }
-      state.done = true;
-      await save();
     }
   } catch (error) {
     return finishRun(deps, signalId, { ...run, status: "failed", error: describeError(error) }, kind, closings);

@@ -56,20 +56,11 @@ const RANK_OF_TAG: Readonly<Record<string, number>> = {
 /** The canonical type rank of a value; a missing value (undefined) ranks as null, as MongoDB sorts it. */
 export function typeRank(value: unknown, bson: BsonPort): number {
   if (value === null || value === undefined) return TYPE_RANK.null;
-  switch (typeof value) {
-    case "number":
-      return TYPE_RANK.number;
-    case "string":
-      return TYPE_RANK.string;
-    case "boolean":
-      return TYPE_RANK.bool;
-    case "bigint":
-      return TYPE_RANK.number; // an Int64, as the driver writes a bigint
-    case "object":
-      break;
-    default:
-      return TYPE_RANK.null;
-  }
+  const type = typeof value;
+  if (type === "number" || type === "bigint") return TYPE_RANK.number; // a bigint: an Int64, as the driver writes one
+  if (type === "string") return TYPE_RANK.string;
+  if (type === "boolean") return TYPE_RANK.bool;
+  if (type !== "object") return TYPE_RANK.null;
   const tag = bson.bsonType(value);
   if (tag !== undefined) {
     if (tag === "Code")
@@ -87,9 +78,7 @@ export function typeRank(value: unknown, bson: BsonPort): number {
 /** Orders two BSON values as MongoDB does: negative, zero (equal) or positive. */
 export function compareBson(a: unknown, b: unknown, bson: BsonPort): number {
   const ra = typeRank(a, bson);
-  const rb = typeRank(b, bson);
-  if (ra !== rb) return ra < rb ? -1 : 1;
-  return compareSameRank(ra, a, b, bson);
+  return cmp(ra, typeRank(b, bson)) || compareSameRank(ra, a, b, bson);
 }
 
 function compareSameRank(rank: number, a: unknown, b: unknown, bson: BsonPort): number {
@@ -99,6 +88,7 @@ function compareSameRank(rank: number, a: unknown, b: unknown, bson: BsonPort): 
     case TYPE_RANK.string:
       return compareStrings(stringOf(a), stringOf(b));
     case TYPE_RANK.object:
+    case TYPE_RANK.dbPointer:
       return compareFields(fieldsOf(a, bson), fieldsOf(b, bson), bson);
     case TYPE_RANK.array:
       return compareArrays(a as unknown[], b as unknown[], bson);
@@ -108,10 +98,12 @@ function compareSameRank(rank: number, a: unknown, b: unknown, bson: BsonPort): 
       return compareObjectIds(a, b);
     case TYPE_RANK.bool:
       return a === b ? 0 : a ? 1 : -1;
-    case TYPE_RANK.date:
-      return sign((a as Date).getTime() - (b as Date).getTime());
+    case TYPE_RANK.date: {
+      const d = (a as Date).getTime() - (b as Date).getTime();
+      return d < 0 ? -1 : d > 0 ? 1 : 0; // an invalid date's NaN equals every date, as it always has here
+    }
     case TYPE_RANK.timestamp:
-      return compareUnsignedParts(a as LongParts, b as LongParts);
+      return compareTimestamps(a as LongParts, b as LongParts);
     case TYPE_RANK.regex: {
       const x = regexParts(a);
       const y = regexParts(b);
@@ -124,15 +116,19 @@ function compareSameRank(rank: number, a: unknown, b: unknown, bson: BsonPort): 
       const y = b as { code: unknown; scope: unknown };
       return compareStrings(String(x.code), String(y.code)) || compareBson(x.scope, y.scope, bson);
     }
-    case TYPE_RANK.dbPointer:
-      return compareFields(fieldsOf(a, bson), fieldsOf(b, bson), bson);
     default:
       return 0; // null, MinKey, MaxKey: one value each
   }
 }
 
-function sign(n: number): number {
-  return n < 0 ? -1 : n > 0 ? 1 : 0;
+/**
+ * -1, 0 or 1 as x is below, equal to or above y, for numbers that are never NaN (ranks, lengths,
+ * bytes, words). Equality is tested first: it is the common case of every step but the last. Numbers
+ * only: strings through it too would make every comparison here a generic one (V8 keeps one type
+ * feedback per function).
+ */
+function cmp(x: number, y: number): number {
+  return x === y ? 0 : x < y ? -1 : 1;
 }
 
 // ---- strings ---------------------------------------------------------------------------------
@@ -159,7 +155,7 @@ export function compareStrings(a: string, b: string): number {
     // A surrogate stands for a code point above U+FFFF: above every unit that is not one.
     return sx ? 1 : -1;
   }
-  return a.length < b.length ? -1 : a.length > b.length ? 1 : 0;
+  return cmp(a.length, b.length);
 }
 
 // ---- documents and arrays ------------------------------------------------------------------------
@@ -188,14 +184,13 @@ function compareFields(a: [string, unknown][], b: [string, unknown][], bson: Bso
   const n = a.length < b.length ? a.length : b.length;
   for (let i = 0; i < n; i++) {
     const ra = typeRank(a[i][1], bson);
-    const rb = typeRank(b[i][1], bson);
-    if (ra !== rb) return ra < rb ? -1 : 1;
-    const names = compareStrings(a[i][0], b[i][0]);
-    if (names !== 0) return names;
-    const values = compareSameRank(ra, a[i][1], b[i][1], bson);
-    if (values !== 0) return values;
+    const c =
+      cmp(ra, typeRank(b[i][1], bson)) ||
+      compareStrings(a[i][0], b[i][0]) ||
+      compareSameRank(ra, a[i][1], b[i][1], bson);
+    if (c !== 0) return c;
   }
-  return a.length < b.length ? -1 : a.length > b.length ? 1 : 0;
+  return cmp(a.length, b.length);
 }
 
 function compareArrays(a: unknown[], b: unknown[], bson: BsonPort): number {
@@ -204,7 +199,7 @@ function compareArrays(a: unknown[], b: unknown[], bson: BsonPort): number {
     const c = compareBson(a[i], b[i], bson);
     if (c !== 0) return c;
   }
-  return a.length < b.length ? -1 : a.length > b.length ? 1 : 0;
+  return cmp(a.length, b.length);
 }
 
 // ---- binary, ObjectId, timestamps, regular expressions -----------------------------------------
@@ -229,10 +224,9 @@ export function binaryParts(value: unknown, bson: BsonPort): BinaryParts {
 function compareBinary(a: unknown, b: unknown, bson: BsonPort): number {
   const x = binaryParts(a, bson);
   const y = binaryParts(b, bson);
-  if (x.length !== y.length) return x.length < y.length ? -1 : 1;
-  if (x.subtype !== y.subtype) return x.subtype < y.subtype ? -1 : 1;
-  for (let i = 0; i < x.length; i++) if (x.bytes[i] !== y.bytes[i]) return x.bytes[i] < y.bytes[i] ? -1 : 1;
-  return 0;
+  let c = cmp(x.length, y.length) || cmp(x.subtype, y.subtype);
+  for (let i = 0; c === 0 && i < x.length; i++) c = cmp(x.bytes[i], y.bytes[i]);
+  return c;
 }
 
 interface ObjectIdWords {
@@ -252,17 +246,14 @@ function compareObjectIds(a: unknown, b: unknown): number {
   const wa = a as ObjectIdWords;
   const wb = b as ObjectIdWords;
   // js-bson 7 keeps an ObjectId as four 24-bit words (its `id` getter copies the bytes out).
-  if (typeof wa.i0 === "number" && typeof wb.i0 === "number") {
-    if (wa.i0 !== wb.i0) return wa.i0 < wb.i0 ? -1 : 1;
-    if (wa.i1 !== wb.i1) return wa.i1 < wb.i1 ? -1 : 1;
-    if (wa.i2 !== wb.i2) return wa.i2 < wb.i2 ? -1 : 1;
-    return wa.i3 === wb.i3 ? 0 : wa.i3 < wb.i3 ? -1 : 1;
-  }
+  if (typeof wa.i0 === "number" && typeof wb.i0 === "number")
+    return cmp(wa.i0, wb.i0) || cmp(wa.i1, wb.i1) || cmp(wa.i2, wb.i2) || cmp(wa.i3, wb.i3);
   const x = objectIdBytes(a);
   const y = objectIdBytes(b);
   if (x && y) {
-    for (let i = 0; i < 12; i++) if (x[i] !== y[i]) return x[i] < y[i] ? -1 : 1;
-    return 0;
+    let c = 0;
+    for (let i = 0; c === 0 && i < 12; i++) c = cmp(x[i], y[i]);
+    return c;
   }
   const hx = objectIdHex(a);
   const hy = objectIdHex(b);
@@ -279,13 +270,8 @@ interface LongParts {
 }
 
 /** A Timestamp: an unsigned 64-bit value (seconds, then increment). */
-function compareUnsignedParts(a: LongParts, b: LongParts): number {
-  const ha = a.high >>> 0;
-  const hb = b.high >>> 0;
-  if (ha !== hb) return ha < hb ? -1 : 1;
-  const la = a.low >>> 0;
-  const lb = b.low >>> 0;
-  return la === lb ? 0 : la < lb ? -1 : 1;
+function compareTimestamps(a: LongParts, b: LongParts): number {
+  return cmp(a.high >>> 0, b.high >>> 0) || cmp(a.low >>> 0, b.low >>> 0);
 }
 
 /** A regular expression's pattern and options as BSON stores them (options in alphabetical order). */
@@ -335,11 +321,9 @@ function longApprox(long: LongParts): number {
   return long.high * TWO_32 + (long.low >>> 0);
 }
 
+/** Two Int64s: the high halves signed, the low ones unsigned. */
 function compareLongs(a: LongParts, b: LongParts): number {
-  if (a.high !== b.high) return a.high < b.high ? -1 : 1;
-  const la = a.low >>> 0;
-  const lb = b.low >>> 0;
-  return la === lb ? 0 : la < lb ? -1 : 1;
+  return cmp(a.high, b.high) || cmp(a.low >>> 0, b.low >>> 0);
 }
 
 function compareDoubles(x: number, y: number): number {
@@ -401,6 +385,9 @@ export interface ExactNumber {
 }
 
 const ZERO: ExactNumber = { negative: false, digits: "", point: 0 };
+const NAN: ExactNumber = { special: "NaN", negative: false, digits: "", point: 0 };
+const INFINITY: ExactNumber = { special: "Infinity", negative: false, digits: "", point: 0 };
+const NEGATIVE_INFINITY: ExactNumber = { special: "-Infinity", negative: true, digits: "", point: 0 };
 
 function exactOf(value: unknown, kind: number): ExactNumber {
   if (kind === KIND_DOUBLE) return exactOfDouble(doubleOf(value));
@@ -409,10 +396,9 @@ function exactOf(value: unknown, kind: number): ExactNumber {
 
 /** Parses a decimal string ("-1.25E+3", "0.001", "NaN", "-Infinity") into its exact value. */
 export function exactOfDecimalString(text: string): ExactNumber {
-  if (text === "NaN" || text === "-NaN") return { special: "NaN", negative: false, digits: "", point: 0 };
-  if (text === "Infinity" || text === "+Infinity" || text === "Inf")
-    return { special: "Infinity", negative: false, digits: "", point: 0 };
-  if (text === "-Infinity" || text === "-Inf") return { special: "-Infinity", negative: true, digits: "", point: 0 };
+  if (text === "NaN" || text === "-NaN") return NAN;
+  if (text === "Infinity" || text === "+Infinity" || text === "Inf") return INFINITY;
+  if (text === "-Infinity" || text === "-Inf") return NEGATIVE_INFINITY;
   let body = text;
   let negative = false;
   if (body.charAt(0) === "-" || body.charAt(0) === "+") {
@@ -446,9 +432,9 @@ function normalise(negative: boolean, digits: string, point: number): ExactNumbe
 
 /** A double's exact decimal value (every finite double has one, up to 767 significant digits). */
 export function exactOfDouble(d: number): ExactNumber {
-  if (d !== d) return { special: "NaN", negative: false, digits: "", point: 0 };
-  if (d === Infinity) return { special: "Infinity", negative: false, digits: "", point: 0 };
-  if (d === -Infinity) return { special: "-Infinity", negative: true, digits: "", point: 0 };
+  if (d !== d) return NAN;
+  if (d === Infinity) return INFINITY;
+  if (d === -Infinity) return NEGATIVE_INFINITY;
   if (d === 0) return ZERO;
   const negative = d < 0;
   const magnitude = negative ? -d : d;
@@ -517,33 +503,18 @@ function limbsToString(limbs: number[]): string {
 
 /** Orders two exact values; NaN lowest and equal to itself. */
 export function compareDecimals(a: ExactNumber, b: ExactNumber): number {
-  const ra = specialRank(a);
-  const rb = specialRank(b);
-  if (ra !== 0 || rb !== 0) {
-    if (ra === rb) return 0;
-    if (ra === -2 || rb === -2) return ra === -2 ? -1 : 1; // NaN
-    if (ra !== 0 && rb !== 0) return ra < rb ? -1 : 1;
-    return ra !== 0 ? ra : -rb;
-  }
-  if (a.digits === "" || b.digits === "") {
-    if (a.digits === b.digits) return 0;
-    if (a.digits === "") return b.negative ? 1 : -1;
-    return a.negative ? -1 : 1;
-  }
-  if (a.negative !== b.negative) return a.negative ? -1 : 1;
-  const magnitude = compareMagnitudes(a, b);
-  return a.negative ? 0 - magnitude : magnitude;
+  const sa = standing(a);
+  const sb = standing(b);
+  if (sa !== sb || (sa !== 1 && sa !== -1)) return cmp(sa, sb);
+  // Two nonzero finite values of one sign: by magnitude (normalised digits compare as text at one point).
+  const magnitude = cmp(a.point, b.point) || (a.digits < b.digits ? -1 : a.digits > b.digits ? 1 : 0);
+  return sa < 0 ? 0 - magnitude : magnitude;
 }
 
-/** -2 for NaN, -1 for -Infinity, 1 for Infinity, 0 for a finite value. */
-function specialRank(value: ExactNumber): number {
-  if (value.special === undefined) return 0;
-  return value.special === "NaN" ? -2 : value.special === "Infinity" ? 1 : -1;
-}
-
-function compareMagnitudes(a: ExactNumber, b: ExactNumber): number {
-  if (a.point !== b.point) return a.point < b.point ? -1 : 1;
-  return a.digits < b.digits ? -1 : a.digits > b.digits ? 1 : 0;
+/** Where a value stands before its digits count: NaN -3, -Infinity -2, negative -1, zero 0, positive 1, Infinity 2. */
+function standing(value: ExactNumber): number {
+  if (value.special !== undefined) return value.special === "NaN" ? -3 : value.special === "Infinity" ? 2 : -2;
+  return value.digits === "" ? 0 : value.negative ? -1 : 1;
 }
 
 // ---- keys: equal exactly when values compare equal ---------------------------------------------

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { MongoClient } from "mongodb";
 import { captureTriggerName } from "../core/capture/shaping/capture-list";
 import { captureDefaults, captureSettings, readShapingSettings } from "../core/capture/config";
-import { shapeSnapshotRead } from "../core/capture/shaping/shape-event";
+import { shapeChangeEvent } from "../core/capture/shaping/shape-event";
 import { BridgeError } from "../core/errors";
 import { nodeBson } from "../adapters/bson/node-bson";
 import { firehoseSettings, readFirehoseConfig } from "../core/firehose/config";
@@ -494,7 +494,7 @@ export class Pipeline {
   }
 
   /**
-   * What the mirror should hold for these sources, by _id: each shaped as a read of the source
+   * What the mirror should hold for these sources, by _id: each shaped as a read event of the source
    * collection (shape-event.ts, the functions' own code, with the capture options and mask key the
    * functions read); absent when outside the match. Unshaped when the options cannot be applied now:
    * those events wait in the outbox, and verify reports them missing.
@@ -505,7 +505,11 @@ export class Pipeline {
     for (const source of sources) {
       let shaped: Document | null = source;
       try {
-        const read = shapeSnapshotRead(source, SOURCE.db, SOURCE.coll, new Date(0), shaping, nodeBson);
+        const read = shapeChangeEvent(
+          { operationType: "read", ns: SOURCE, documentKey: { _id: source._id }, fullDocument: source },
+          shaping,
+          nodeBson,
+        );
         shaped = read ? (read.fullDocument as Document) : null;
       } catch (error) {
         if (!(error instanceof BridgeError)) throw error;

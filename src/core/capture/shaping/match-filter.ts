@@ -164,12 +164,18 @@ export function filterPaths(filter: Document): FieldPath[] {
 const MISSING = {};
 type Test = (document: Document) => boolean;
 
+/** A capture filter read and checked: the BSON filter a query takes, and the paths it reads. */
+export interface MatchFilter {
+  readonly filter: Document;
+  readonly paths: FieldPath[];
+}
+
 /**
- * Compiles a filter written as (Extended) JSON text into a test on documents. Throws
- * MatchFilterError naming every problem; the values are read with the host's EJSON, so ObjectIds,
- * dates and numbers of every type compare as MongoDB compares them.
+ * Reads a filter written as (Extended) JSON text, checked as compileMatch checks it, without
+ * compiling a test: a snapshot hands the filter to its query and the database applies it, so
+ * runSnapshot carries no evaluator. Throws MatchFilterError naming every problem.
  */
-export function compileMatch(text: string, bson: BsonPort): { test: Test; paths: FieldPath[] } {
+export function readMatchFilter(text: string, bson: BsonPort): MatchFilter {
   let json: unknown;
   try {
     json = JSON.parse(text);
@@ -180,7 +186,17 @@ export function compileMatch(text: string, bson: BsonPort): { test: Test; paths:
   if (problems.length > 0) throw new MatchFilterError(problems);
   // Not relaxed: a $numberLong beyond 2^53 stays the Int64 it names (relaxed reading rounds it to a double).
   const filter = bson.ejson.parse(text, { relaxed: false }) as Document;
-  return { test: compileFilter(filter, bson), paths: filterPaths(json as Document) };
+  return { filter, paths: filterPaths(json as Document) };
+}
+
+/**
+ * Compiles a filter written as (Extended) JSON text into a test on documents. Throws
+ * MatchFilterError naming every problem; the values are read with the host's EJSON, so ObjectIds,
+ * dates and numbers of every type compare as MongoDB compares them.
+ */
+export function compileMatch(text: string, bson: BsonPort): MatchFilter & { test: Test } {
+  const read = readMatchFilter(text, bson);
+  return { ...read, test: compileFilter(read.filter, bson) };
 }
 
 function compileFilter(filter: Document, bson: BsonPort): Test {

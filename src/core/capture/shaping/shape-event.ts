@@ -12,17 +12,17 @@ import {
   type FieldEdit,
   type FieldPath,
 } from "./field-paths";
-import { compileMatch, MatchFilterError } from "./match-filter";
+import { compileMatch, MatchFilterError, readMatchFilter, type MatchFilter } from "./match-filter";
 import { maskValue, MASKED_VALUE, MIN_MASK_KEY_LENGTH } from "./mask-value";
 
 /**
  * The one place the capture options are applied. Every record that leaves for the stream is made
  * from an event shaped here: live changes (publishChangeToKinesis), snapshot and reconcile reads
- * (snapshot.ts's encodeChunk), and outbox entries re-shaped before the drain puts them.
+ * (publish-reads.ts's encodeChunk), and outbox entries re-shaped before the drain puts them.
  *
  *  - `match`: decided on the document as stored (before exclude and mask, so a filter may read a
- *    field that is not published). Inserts, replaces, updates and snapshot reads of documents outside
- *    it are not published. An update or replace that leaves it is published as a `delete` of that
+ *    field that is not published). Inserts, replaces and updates of documents outside it are not
+ *    published, and a snapshot's query takes the filter, so it never reads them (snapshotReadFilter). An update or replace that leaves it is published as a `delete` of that
  *    document key (`_akb: {outOfMatch: true}`), so an exact mirror drops the document; an update
  *    that neither matches nor touches a field the filter reads cannot have left it and is not
  *    published; with a pre-image, a change whose before and after both miss is not published either.
@@ -36,46 +36,73 @@ import { maskValue, MASKED_VALUE, MIN_MASK_KEY_LENGTH } from "./mask-value";
 
 export type ShapingConfig = { readonly captureOptions: CaptureOptionsTable; readonly maskKey?: string };
 
-interface Shaping {
-  readonly match?: { test(document: Document): boolean; paths: FieldPath[] };
+interface Shaping<M extends MatchFilter = EventMatch> {
+  readonly match?: M;
   readonly edits: { path: FieldPath; edit: FieldEdit }[];
   readonly exclude: FieldPath[];
   readonly mask: FieldPath[];
   readonly maskOne: (value: unknown) => string;
 }
 
-/**
- * Compiled per options table and mask key: a table is reused while its text stays the same
- * (capture-options.ts), so a loaded function compiles a filter once, and a snapshot once for all its reads.
- */
-const compiled = new WeakMap<CaptureOptionsTable, Record<string, Shaping | string>>();
+/** A change event's match: a test on documents (a snapshot's is only read: its query applies it). */
+type EventMatch = ReturnType<typeof compileMatch>;
+type MatchReader<M extends MatchFilter> = (text: string, bson: BsonPort) => M;
 
-/** The namespace's shaping, undefined when it has no options; throws (misconfigured) when its options cannot be applied. */
-function shapingFor(db: string, coll: string, config: ShapingConfig, bson: BsonPort): Shaping | undefined {
+/**
+ * Compiled per match reader, options table and mask key: a table is reused while its text stays the
+ * same (capture-options.ts), so a loaded function compiles a filter once, and a snapshot once for all its reads.
+ */
+const compiled = new Map<
+  MatchReader<MatchFilter>,
+  WeakMap<CaptureOptionsTable, Record<string, Shaping<MatchFilter> | string>>
+>();
+
+/** The namespace's shaping, undefined when it has no options, or the reason its options cannot be applied. */
+function compiledShaping<M extends MatchFilter>(
+  db: string,
+  coll: string,
+  config: ShapingConfig,
+  bson: BsonPort,
+  readMatch: MatchReader<M>,
+): Shaping<M> | string | undefined {
   const table = config.captureOptions;
   if (table.unreadable !== undefined)
     throw misconfigured(`capture options cannot be read (${table.unreadable}); nothing is published unshaped`);
   const options = optionsFor(table, db, coll);
   if (options.exclude.length === 0 && options.mask.length === 0 && options.match === undefined) return undefined;
-  let cache = compiled.get(table);
-  if (!cache) compiled.set(table, (cache = {}));
+  let byTable = compiled.get(readMatch);
+  if (!byTable) compiled.set(readMatch, (byTable = new WeakMap()));
+  let cache = byTable.get(table);
+  if (!cache) byTable.set(table, (cache = {}));
   const key = `${db}.${coll}\u0000${config.maskKey || ""}`;
-  if (cache[key] === undefined) cache[key] = compile(`${db}.${coll}`, options, config.maskKey, bson);
-  const shaping = cache[key];
+  if (cache[key] === undefined) cache[key] = compile(`${db}.${coll}`, options, config.maskKey, bson, readMatch);
+  return cache[key] as Shaping<M> | string;
+}
+
+/** The namespace's shaping, undefined when it has no options; throws (misconfigured) when its options cannot be applied. */
+function shapingFor<M extends MatchFilter = EventMatch>(
+  db: string,
+  coll: string,
+  config: ShapingConfig,
+  bson: BsonPort,
+  readMatch: MatchReader<M>,
+): Shaping<M> | undefined {
+  const shaping = compiledShaping(db, coll, config, bson, readMatch);
   if (typeof shaping === "string") throw misconfigured(shaping);
   return shaping;
 }
 
-function compile(
+function compile<M extends MatchFilter>(
   namespace: string,
   options: CaptureOptions,
   key: string | undefined,
   bson: BsonPort,
-): Shaping | string {
-  let match: Shaping["match"];
+  readMatch: MatchReader<M>,
+): Shaping<M> | string {
+  let match: M | undefined;
   if (options.match !== undefined) {
     try {
-      match = compileMatch(options.match, bson);
+      match = readMatch(options.match, bson);
     } catch (error) {
       if (!(error instanceof MatchFilterError)) throw error;
       return `the match filter of ${namespace} is invalid: ${error.message}`;
@@ -99,7 +126,7 @@ function compile(
  */
 export function shapeChangeEvent(event: ChangeEvent, config: ShapingConfig, bson: BsonPort): ChangeEvent | null {
   if (!event.ns) return event;
-  const shaping = shapingFor(event.ns.db, event.ns.coll, config, bson);
+  const shaping = shapingFor(event.ns.db, event.ns.coll, config, bson, compileMatch);
   if (!shaping) return event;
   let out: ChangeEvent = { ...event };
   if (shaping.match) {
@@ -112,7 +139,32 @@ export function shapeChangeEvent(event: ChangeEvent, config: ShapingConfig, bson
   return applyEdits(out, shaping.edits);
 }
 
-/** A snapshot (or reconcile) read of one document, shaped: null when it is outside the match. */
+/**
+ * The filter a snapshot's (or reconcile's) query takes for a namespace: its capture `match`, so the
+ * database applies it and a document outside it is never read (MongoDB's query and the change
+ * events' test mean the same: match-filter.ts). Undefined without one, and when the options cannot
+ * be applied now: shapeSnapshotRead then refuses the first document read, as it always has (an
+ * empty collection still completes).
+ */
+export function snapshotReadFilter(
+  db: string,
+  coll: string,
+  config: ShapingConfig,
+  bson: BsonPort,
+): Document | undefined {
+  if (config.captureOptions.unreadable !== undefined) return undefined;
+  const shaping = compiledShaping(db, coll, config, bson, readMatchFilter);
+  return typeof shaping === "object" && shaping.match ? shaping.match.filter : undefined;
+}
+
+/**
+ * A snapshot (or reconcile) read of one document, shaped: its query took the namespace's match
+ * (snapshotReadFilter), so the document is inside it. A read carries its document and key only (no
+ * pre-image, no update description), so the edits apply to the document and key: what
+ * shapeChangeEvent does with a `read` event of a matching document (the shape-event tests keep the
+ * two equal), without the update paths and the evaluator a snapshot never runs (runSnapshot does
+ * not carry them).
+ */
 export function shapeSnapshotRead(
   document: Document,
   db: string,
@@ -120,7 +172,7 @@ export function shapeSnapshotRead(
   wallTime: Date,
   config: ShapingConfig,
   bson: BsonPort,
-): ChangeEvent | null {
+): ChangeEvent {
   const event: ChangeEvent = {
     operationType: "read",
     wallTime,
@@ -128,12 +180,18 @@ export function shapeSnapshotRead(
     documentKey: { _id: document._id },
     fullDocument: document,
   };
-  return shapeChangeEvent(event, config, bson);
+  const shaping = shapingFor(db, coll, config, bson, readMatchFilter);
+  if (!shaping) return event;
+  for (const { path, edit } of shaping.edits) {
+    event.fullDocument = editAt(event.fullDocument, path, edit) as Document;
+    event.documentKey = editAt(event.documentKey, path, edit) as ChangeEvent["documentKey"];
+  }
+  return event;
 }
 
 type Decision = "publish" | "left" | "skip";
 
-function decideMatch(event: ChangeEvent, match: NonNullable<Shaping["match"]>): Decision {
+function decideMatch(event: ChangeEvent, match: EventMatch): Decision {
   const operation = event.operationType;
   if (operation !== "insert" && operation !== "update" && operation !== "replace" && operation !== "read")
     return "publish"; // deletes always; other events carry no document
@@ -151,7 +209,7 @@ function decideMatch(event: ChangeEvent, match: NonNullable<Shaping["match"]>): 
 }
 
 /** A change that moved a document out of the match, as the stream says it: a delete of its key. */
-function outOfMatchDelete(event: ChangeEvent, match: NonNullable<Shaping["match"]>): ChangeEvent {
+function outOfMatchDelete(event: ChangeEvent, match: EventMatch): ChangeEvent {
   const out: ChangeEvent = { ...event, operationType: "delete" };
   delete out.fullDocument;
   delete out.updateDescription;
@@ -190,7 +248,7 @@ export function reshapeRecord(
   config: ShapingConfig,
   bson: BsonPort,
 ): Document | null {
-  const shaping = shapingFor(db, coll, config, bson);
+  const shaping = shapingFor(db, coll, config, bson, compileMatch);
   if (!shaping || shaping.edits.length === 0) return null;
   const maskUnlessMasked = (value: unknown) =>
     typeof value === "string" && MASKED_VALUE.test(value) ? value : shaping.maskOne(value);
@@ -206,7 +264,7 @@ export function reshapeRecord(
 
 /** Whether the namespace's exclude or mask options apply to its records; throws (misconfigured) when they cannot be known or applied now. */
 export function hasFieldEdits(db: string, coll: string, config: ShapingConfig, bson: BsonPort): boolean {
-  const shaping = shapingFor(db, coll, config, bson);
+  const shaping = shapingFor(db, coll, config, bson, compileMatch);
   return shaping !== undefined && shaping.edits.length > 0;
 }
 

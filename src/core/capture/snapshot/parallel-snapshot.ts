@@ -2,8 +2,7 @@ import type { BsonPort } from "../../bson-port";
 import { describeError, failure, type Failure, type Result } from "../../errors";
 import { compareIds, idBracket } from "../../id-order";
 import { matchedCount, type CollectionPort, type Document } from "../../ports";
-import { publishReads, putClosing, type ReadProgress } from "./publish-reads";
-import { beginSequence, ReadSequence } from "./reconcile";
+import { publishPart, type ReadProgress } from "./publish-reads";
 import {
   claimSignal,
   finishRun,
@@ -309,36 +308,24 @@ async function workRange(index: number, work: RangeWork, deps: SnapshotDeps): Pr
     return owned;
   };
   const { part, parts } = partOf(ranges, index);
-  let sequence: ReadSequence | undefined;
-  if (kind.reconcile) {
-    const begun = beginSequence(range, deps.config.snapshotChunkSize * PUTS_PER_RANGE);
-    Object.assign(state, begun);
-    if (!(await checkpoint())) return; // before anything is put: a run that dies leaves its numbers reserved
-    sequence = new ReadSequence(String(signalId), part, begun);
-  }
-  const outcome = await publishReads(
+  const outcome = await publishPart(
     {
       signalId,
       namespace: range.namespace,
       bounds: { lo: range.lo, hi: range.hi },
       progress: state,
-      stamp: { clusterTime: kind.position, sequence },
+      position: kind.position,
+      reconcile: kind.reconcile ? { id: String(signalId), part, parts } : undefined,
+      taken: range,
       putsInFlight: PUTS_PER_RANGE,
       stop: () => nearDeadline(deps, work.deadlineMs),
       save: checkpoint,
     },
     deps,
     work.run,
+    work.closings,
   );
-  if (outcome === "stopped") return releaseRange(deps.signals, signalId, index, owner);
-  if (outcome === "lost") return;
-  if (sequence) {
-    const [db, coll] = splitNamespace(range.namespace);
-    const closing = { id: String(signalId), db, coll, part, parts, seqs: state.seqs || [] };
-    await putClosing(closing, kind.position, deps, work.closings);
-  }
-  state.done = true;
-  await checkpoint();
+  if (outcome === "stopped") await releaseRange(deps.signals, signalId, index, owner);
 }
 
 /**

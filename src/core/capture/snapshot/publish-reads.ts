@@ -15,8 +15,8 @@ import { PRODUCER_EXTRAS_FIELD } from "../../stream-format/record-field";
 import { buildKinesisRecord, RecordTooLargeError, type KinesisRecord } from "../publish/kinesis-record";
 import { enqueue } from "../outbox/outbox";
 import { afterChunk, nextChunkQuery, type IdBounds, type ReadPoint } from "./read-order";
-import { closingRecord, type ReadSequence, type SequenceState } from "./reconcile";
-import { shapeSnapshotRead } from "../shaping/shape-event";
+import { beginSequence, closingRecord, ReadSequence, type SequenceState } from "./reconcile";
+import { shapeSnapshotRead, snapshotReadFilter } from "../shaping/shape-event";
 import { splitNamespace, type SnapshotDeps, type Tally } from "./snapshot-signal";
 
 /*
@@ -85,6 +85,9 @@ export async function publishReads(
   const sequence = stamp.sequence;
   const [db, coll] = splitNamespace(reads.namespace);
   const chunkSize = deps.config.snapshotChunkSize;
+  // The capture list's match goes into every chunk's query: the database applies it (read-order.ts's
+  // bounds hold whatever the filter, since they only look at the documents a query returns).
+  const match = snapshotReadFilter(db, coll, deps.config, deps.bson);
   const inFlight: ChunkInFlight[] = [];
   // The oldest chunk's put finishes, then its checkpoint; a chunk's put begins only after the
   // checkpoint before it has reserved its numbers.
@@ -114,7 +117,7 @@ export async function publishReads(
     const found = await deps.dataSource
       .db(db)
       .collection(coll)
-      .find(query.filter)
+      .find(withMatch(query.filter, match))
       .sort({ _id: 1 })
       .limit(chunkSize)
       .toArray();
@@ -128,6 +131,60 @@ export async function publishReads(
     put.catch(() => undefined); // awaited when settled; this only keeps it from counting as unhandled meanwhile
     inFlight.push({ put, point, count: step.documents.length, numbered: sequence ? sequence.encoded : 0 });
   }
+}
+
+/** A collection (one worker) or a planned range (see parallel-snapshot.ts) to publish to its end. */
+export interface PartToPublish extends Omit<ReadsToPublish, "stamp"> {
+  /** The snapshot's read position, carried by every read (reconcile.ts). */
+  readonly position: unknown;
+  /** For a reconcile: its id, which part of its collection this is, and of how many parts. */
+  readonly reconcile?: { readonly id: string; readonly part: number; readonly parts: number };
+  /** Where the part's numbers stood when this run took it (the saved progress, or the planned range). */
+  readonly taken: SequenceState;
+}
+
+/**
+ * Publishes a part from where it stands: a reconcile's numbers begun (and saved before anything is
+ * put, so a run that dies leaves them reserved), its reads published, its closing put, then the part
+ * saved as done. Returns what publishReads returned, or "lost" when a save found the part taken.
+ */
+export async function publishPart(
+  part: PartToPublish,
+  deps: SnapshotDeps,
+  run: Tally,
+  closings: Tally,
+): Promise<"done" | "stopped" | "lost"> {
+  const { progress, reconcile } = part;
+  let sequence: ReadSequence | undefined;
+  if (reconcile) {
+    const begun = beginSequence(part.taken, deps.config.snapshotChunkSize * part.putsInFlight);
+    Object.assign(progress, begun);
+    if (!(await part.save())) return "lost";
+    sequence = new ReadSequence(reconcile.id, reconcile.part, begun);
+  }
+  const reads = { ...part, stamp: { clusterTime: part.position, sequence } };
+  const outcome = await publishReads(reads, deps, run);
+  if (outcome !== "done") return outcome;
+  if (reconcile) {
+    const [db, coll] = splitNamespace(part.namespace);
+    const closing = {
+      id: reconcile.id,
+      db,
+      coll,
+      part: reconcile.part,
+      parts: reconcile.parts,
+      seqs: progress.seqs || [],
+    };
+    await putClosing(closing, part.position, deps, closings);
+  }
+  progress.done = true;
+  await part.save();
+  return "done";
+}
+
+function withMatch(filter: Document, match: Document | undefined): Document {
+  if (!match) return filter;
+  return Object.keys(filter).length === 0 ? match : { $and: [filter, match] };
 }
 
 /** A chunk's `read` change events as Kinesis records; one too large even alone goes to the outbox (permanent). */
@@ -144,7 +201,6 @@ async function encodeChunk(
   const records: { record: KinesisRecord; id: string }[] = [];
   for (const document of documents) {
     const event = shapeSnapshotRead(document, db, coll, wallTime, deps.config, deps.bson);
-    if (event === null) continue; // outside the capture list's match
     if (stamp.clusterTime !== undefined) event.clusterTime = stamp.clusterTime;
     if (stamp.sequence)
       event[PRODUCER_EXTRAS_FIELD] = { ...event[PRODUCER_EXTRAS_FIELD], reconcile: stamp.sequence.peek() };

@@ -1,8 +1,7 @@
 import { describeError } from "../../errors";
 import type { Document } from "../../ports";
 import { runParallelSnapshot } from "./parallel-snapshot";
-import { beginSequence, ReadSequence } from "./reconcile";
-import { publishReads, putClosing, PUTS_IN_FLIGHT, type ReadProgress } from "./publish-reads";
+import { publishPart, PUTS_IN_FLIGHT, type ReadProgress } from "./publish-reads";
 import {
   claimSignal,
   finishRun,
@@ -10,7 +9,6 @@ import {
   signalCollections,
   signalParallelism,
   snapshotKind,
-  splitNamespace,
   SNAPSHOT_SIGNAL_TYPE,
   type SnapshotDeps,
   type SnapshotRun,
@@ -74,36 +72,25 @@ export async function runSnapshot(
         );
         return true; // the signal's lease covers the whole run
       };
-      let sequence: ReadSequence | undefined;
-      if (reconcileId !== undefined) {
-        const begun = beginSequence(state, deps.config.snapshotChunkSize * PUTS_IN_FLIGHT);
-        state.seqs = begun.seqs;
-        state.reserved = begun.reserved;
-        await save(); // before anything is put: a run that dies here leaves its numbers reserved
-        sequence = new ReadSequence(reconcileId, 0, begun);
-      }
-      const outcome = await publishReads(
+      const reconcile = reconcileId === undefined ? undefined : { id: reconcileId, part: 0, parts: 1 };
+      const outcome = await publishPart(
         {
           signalId,
           namespace,
           bounds: {},
           progress: state,
-          stamp: { clusterTime: kind.position, sequence },
+          position: kind.position,
+          reconcile,
+          taken: state,
           putsInFlight: PUTS_IN_FLIGHT,
           stop: () => nearDeadline(deps, deadlineMs),
           save,
         },
         deps,
         run,
+        closings,
       );
       if (outcome !== "done") return finishRun(deps, signalId, run, kind, closings);
-      if (sequence) {
-        const [db, coll] = splitNamespace(namespace);
-        const closing = { id: reconcileId as string, db, coll, part: 0, parts: 1, seqs: state.seqs || [] };
-        await putClosing(closing, kind.position, deps, closings);
-      }
-      state.done = true;
-      await save();
     }
   } catch (error) {
     return finishRun(deps, signalId, { ...run, status: "failed", error: describeError(error) }, kind, closings);

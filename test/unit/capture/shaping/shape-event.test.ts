@@ -4,8 +4,13 @@ import { nodeBson } from "../../../../src/adapters/bson/node-bson";
 import { readCaptureConfig } from "../../../../src/core/capture/config";
 import type { ChangeEvent } from "../../../../src/core/capture/publish/kinesis-record";
 import { maskValue } from "../../../../src/core/capture/shaping/mask-value";
-import { shapeChangeEvent, shapeSnapshotRead } from "../../../../src/core/capture/shaping/shape-event";
+import {
+  shapeChangeEvent,
+  shapeSnapshotRead,
+  snapshotReadFilter,
+} from "../../../../src/core/capture/shaping/shape-event";
 import { BridgeError } from "../../../../src/core/errors";
+import { EmbeddedStore } from "../../../../src/embedded/store";
 import { readChangeEvent } from "../../../helpers/capture";
 import { MASK_KEY, SECRETS, USERS_OPTIONS } from "../../../helpers/capture-options";
 
@@ -265,13 +270,103 @@ describe("shapeChangeEvent: match", () => {
     expect(shape(us(fixture("users-insert"), "fullDocument"), config(options))).toBeNull();
   });
 
-  it("snapshot reads outside the match are not published", () => {
+  it("a snapshot's query takes the match: its Extended JSON values read exactly, no filter without one", () => {
+    const options = [
+      {
+        namespace: "app.users",
+        exclude: [],
+        mask: [],
+        match: '{"visits": {"$gte": {"$numberLong": "9007199254740993"}}}',
+      },
+    ];
+    const filter = snapshotReadFilter("app", "users", config(options), nodeBson);
+    expect(canonical(filter)).toBe('{"visits":{"$gte":{"$numberLong":"9007199254740993"}}}');
+    expect(snapshotReadFilter("app", "orders", config(options), nodeBson)).toBeUndefined();
+    expect(snapshotReadFilter("app", "users", config([]), nodeBson)).toBeUndefined();
+  });
+
+  it("options that cannot be applied give no filter: the first read refuses them, as before (an empty collection completes)", () => {
     const document = fixture("users-insert").fullDocument!;
-    expect(shapeSnapshotRead({ ...document, region: "us" }, "app", "users", new Date(), config(), nodeBson)).toBeNull();
-    expect(shapeSnapshotRead(document, "app", "users", new Date(), config(), nodeBson)).toMatchObject({
-      operationType: "read",
-      documentKey: { _id: document._id },
-    });
+    const noKey = config(USERS_OPTIONS, null);
+    expect(snapshotReadFilter("app", "users", noKey, nodeBson)).toBeUndefined();
+    expect(() => shapeSnapshotRead(document, "app", "users", new Date(), noKey, nodeBson)).toThrow(BridgeError);
+  });
+
+  // A snapshot reads with the match in its query and shapes each document on a read's own short path
+  // (runSnapshot carries neither the evaluator nor the update shaping): together they must publish
+  // exactly what shapeChangeEvent publishes for the same `read` events, whatever the options.
+  it.each<{ name: string; options: unknown; documents: () => Record<string, unknown>[] }>([
+    { name: "no options for the namespace", options: [], documents: () => [fixture("users-insert").fullDocument!] },
+    {
+      name: "exclude, mask and match, one document inside the match and one outside",
+      options: USERS_OPTIONS,
+      documents: () => [
+        fixture("users-insert").fullDocument!,
+        { ...fixture("users-insert").fullDocument!, _id: 2, region: "us" },
+      ],
+    },
+    {
+      name: "a whole database's options, exclude and mask only, with arrays and a missing path",
+      options: [{ namespace: "app.*", exclude: ["cards.number", "absent.path"], mask: ["profile.email"] }],
+      documents: () => [fixture("users-replace").fullDocument!],
+    },
+    {
+      name: "a match on numbers of other BSON types, beyond 2^53 and NaN",
+      options: [
+        {
+          namespace: "app.users",
+          exclude: [],
+          mask: [],
+          match:
+            '{"$or": [{"visits": {"$gte": {"$numberLong": "5"}}}, {"n": {"$gt": {"$numberLong": "9007199254740992"}}}]}',
+        },
+      ],
+      documents: () => [
+        fixture("users-insert").fullDocument!,
+        { _id: 3, visits: new Double(4.5) },
+        { _id: 4, visits: new Int32(5) },
+        { _id: 5, n: Long.fromString("9007199254740993") },
+        { _id: 6, n: 9007199254740992 },
+        { _id: 7, visits: Number.NaN },
+        { _id: 8, visits: "9" },
+      ],
+    },
+  ])(
+    "a snapshot publishes what shapeChangeEvent publishes for the read events: $name",
+    async ({ options, documents }) => {
+      const wallTime = new Date("2026-12-07T10:00:00Z");
+      const docs = documents();
+      const users = new EmbeddedStore().db("app").collection("users");
+      await users.insertMany(docs.map((doc) => ({ ...doc })));
+      const filter = snapshotReadFilter("app", "users", config(options), nodeBson);
+      const read = await users
+        .find(filter || {})
+        .sort({ _id: 1 })
+        .toArray();
+      const snapshot = read.map((doc) => shapeSnapshotRead(doc, "app", "users", wallTime, config(options), nodeBson));
+      const events = docs
+        .map((doc) => {
+          const event: ChangeEvent = {
+            operationType: "read",
+            wallTime,
+            ns: { db: "app", coll: "users" },
+            documentKey: { _id: doc._id },
+            fullDocument: doc,
+          };
+          return shape(event, config(options));
+        })
+        .filter((event) => event !== null);
+      expect(events.length).toBeGreaterThan(0);
+      expect(snapshot.map(canonical).sort()).toEqual(events.map(canonical).sort());
+    },
+  );
+
+  it("a snapshot read whose options cannot be applied is refused as shapeChangeEvent refuses it", () => {
+    const document = fixture("users-insert").fullDocument!;
+    const noKey = config(USERS_OPTIONS, null);
+    expect(() => shapeSnapshotRead(document, "app", "users", new Date(), noKey, nodeBson)).toThrow(
+      "CAPTURE_MASK_KEY is not set, and app.users masks phone",
+    );
   });
 
   it("options that cannot be read refuse every namespace rather than let an event out unshaped", () => {
