@@ -89,6 +89,10 @@ var ERRORS = {
     kind: "refused",
     message: "checkCaptureHealth takes the previous heartbeat's time (milliseconds, a date or null) and the outbox depth"
   },
+  records_handoff_invalid: {
+    kind: "refused",
+    message: "applyFirehoseRecords takes a chunk of decoded records, as receiveFirehoseDelivery hands it on"
+  },
   outbox_entry_unshapeable: {
     kind: "refused",
     message: "the outbox entry cannot be shaped by the capture options"
@@ -1079,7 +1083,7 @@ var RECORDS_HANDOFF_SHAPE = "applyFirehoseRecords takes one argument, {requestId
 function readRecordsHandoff(args, bson) {
   const handoff = handoffOf(args, bson);
   if (typeof handoff === "string")
-    throw new BridgeError("records_handoff_invalid", `${RECORDS_HANDOFF_SHAPE}; ${handoff}`, { kind: "refused" });
+    throw new BridgeError("records_handoff_invalid", `${RECORDS_HANDOFF_SHAPE}; ${handoff}`);
   return handoff;
 }
 function handoffOf(args, bson) {

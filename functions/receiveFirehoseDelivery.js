@@ -99,6 +99,10 @@ var ERRORS = {
     kind: "refused",
     message: "checkCaptureHealth takes the previous heartbeat's time (milliseconds, a date or null) and the outbox depth"
   },
+  records_handoff_invalid: {
+    kind: "refused",
+    message: "applyFirehoseRecords takes a chunk of decoded records, as receiveFirehoseDelivery hands it on"
+  },
   outbox_entry_unshapeable: {
     kind: "refused",
     message: "the outbox entry cannot be shaped by the capture options"

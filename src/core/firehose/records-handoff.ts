@@ -151,7 +151,7 @@ export const RECORDS_HANDOFF_SHAPE =
 export function readRecordsHandoff(args: readonly unknown[], bson: BsonPort): RecordsHandoff {
   const handoff = handoffOf(args, bson);
   if (typeof handoff === "string")
-    throw new BridgeError("records_handoff_invalid", `${RECORDS_HANDOFF_SHAPE}; ${handoff}`, { kind: "refused" });
+    throw new BridgeError("records_handoff_invalid", `${RECORDS_HANDOFF_SHAPE}; ${handoff}`);
   return handoff;
 }
 
