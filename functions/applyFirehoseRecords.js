@@ -46,57 +46,10 @@ function makeBsonPort(lib, ejson) {
 
 // src/core/errors.ts
 var ERRORS = {
-  access_key_invalid: { kind: "unauthorized", message: "missing or invalid X-Amz-Firehose-Access-Key" },
-  method_not_post: { kind: "method_not_allowed", message: "Firehose deliveries must be POST requests" },
-  request_id_missing: { kind: "malformed_request", message: "missing X-Amz-Firehose-Request-Id header" },
-  request_id_mismatch: {
-    kind: "malformed_request",
-    message: "body requestId does not match the X-Amz-Firehose-Request-Id header"
-  },
-  body_empty: { kind: "malformed_request", message: "request body is empty" },
-  body_invalid: { kind: "malformed_request", message: "body must be a JSON object with requestId and records" },
-  content_encoding_unsupported: { kind: "malformed_request", message: "only gzip Content-Encoding is accepted" },
-  gzip_invalid: { kind: "malformed_request", message: "gzip body cannot be decompressed" },
-  body_too_large: { kind: "body_too_large", message: "request body is above this host's limit" },
-  access_key_not_configured: {
-    kind: "misconfigured",
-    message: "the receiver has no access key configured (FIREHOSE_ACCESS_KEY)"
-  },
   setting_invalid: { kind: "misconfigured", message: "a setting is invalid" },
   mongodb_uri_missing: { kind: "misconfigured", message: "MONGODB_URI is not set" },
   data_source_missing: { kind: "misconfigured", message: "the App Services data source is not linked to this app" },
-  capture_list_invalid: { kind: "misconfigured", message: "the capture list has errors" },
-  capture_options_invalid: { kind: "misconfigured", message: "a capture option is invalid" },
-  setup_failed: { kind: "not_ready", message: "receiver set-up failed" },
-  store_failed: { kind: "unavailable", message: "database write failed; retry the batch" },
-  store_unreachable: { kind: "unavailable", message: "the database did not answer a ping" },
-  draining: { kind: "unavailable", message: "receiver is shutting down; retry" },
-  inflight_budget: { kind: "unavailable", message: "receiver is at its in-flight byte budget; retry" },
-  unexpected: { kind: "unavailable", message: "the receiver could not store the batch; retry" },
-  kinesis_gave_up: { kind: "unavailable", message: "PutRecords gave up" },
-  record_too_large: { kind: "refused", message: "the record is above the size limit even without its documents" },
-  field_name_invalid: { kind: "refused", message: "a field name cannot be held by BSON as it is" },
-  extended_json_invalid: { kind: "refused", message: "data is not valid Extended JSON" },
-  string_invalid: { kind: "refused", message: "a string holds an unpaired UTF-16 surrogate" },
-  nesting_too_deep: { kind: "refused", message: "the record nests too deep" },
-  snapshot_signal_invalid: { kind: "refused", message: "the snapshot signal is invalid" },
-  snapshot_read_position: {
-    kind: "misconfigured",
-    message: "the snapshot's read position cannot be taken (a replica set or sharded cluster is needed)"
-  },
-  snapshot_plan_failed: { kind: "unavailable", message: "planning the snapshot's ranges failed" },
-  capture_check_handoff_invalid: {
-    kind: "refused",
-    message: "checkCaptureHealth takes the previous heartbeat's time (milliseconds, a date or null) and the outbox depth"
-  },
-  records_handoff_invalid: {
-    kind: "refused",
-    message: "applyFirehoseRecords takes a chunk of decoded records, as receiveFirehoseDelivery hands it on"
-  },
-  outbox_entry_unshapeable: {
-    kind: "refused",
-    message: "the outbox entry cannot be shaped by the capture options"
-  }
+  kinesis_gave_up: { kind: "unavailable", message: "PutRecords gave up" }
 };
 var BridgeError = class extends Error {
   constructor(code, message, options) {
@@ -110,6 +63,16 @@ var BridgeError = class extends Error {
     if (options && options.cause !== void 0) this.cause = options.cause;
   }
 };
+function errorsOf(table) {
+  return {
+    error: (code, message = table[code].message, options) => new BridgeError(code, message, { cause: options && options.cause, kind: table[code].kind }),
+    failure: (code, message = table[code].message, cause) => cause === void 0 ? { kind: table[code].kind, code, message } : { kind: table[code].kind, code, message, cause },
+    as: (error, code) => isBridgeError(error) ? error : new BridgeError(code, table[code].message, { cause: error, kind: table[code].kind })
+  };
+}
+function isBridgeError(error) {
+  return error instanceof BridgeError;
+}
 
 // src/core/mongo-names.ts
 var DATABASE_NAME_CHARS = ["/", "\\", ".", " ", '"', "$", "*", "<", ">", ":", "|", "?", "\0"];
@@ -1071,6 +1034,37 @@ function markId(base, part, seq) {
   return `m|${base}|${part}|${String(seq).padStart(15, "0")}`;
 }
 
+// src/core/firehose/errors.ts
+var FIREHOSE_ERRORS = {
+  access_key_invalid: { kind: "unauthorized", message: "missing or invalid X-Amz-Firehose-Access-Key" },
+  method_not_post: { kind: "method_not_allowed", message: "Firehose deliveries must be POST requests" },
+  request_id_missing: { kind: "malformed_request", message: "missing X-Amz-Firehose-Request-Id header" },
+  request_id_mismatch: {
+    kind: "malformed_request",
+    message: "body requestId does not match the X-Amz-Firehose-Request-Id header"
+  },
+  body_empty: { kind: "malformed_request", message: "request body is empty" },
+  body_invalid: { kind: "malformed_request", message: "body must be a JSON object with requestId and records" },
+  content_encoding_unsupported: { kind: "malformed_request", message: "only gzip Content-Encoding is accepted" },
+  gzip_invalid: { kind: "malformed_request", message: "gzip body cannot be decompressed" },
+  body_too_large: { kind: "body_too_large", message: "request body is above this host's limit" },
+  access_key_not_configured: {
+    kind: "misconfigured",
+    message: "the receiver has no access key configured (FIREHOSE_ACCESS_KEY)"
+  },
+  setup_failed: { kind: "not_ready", message: "receiver set-up failed" },
+  store_failed: { kind: "unavailable", message: "database write failed; retry the batch" },
+  store_unreachable: { kind: "unavailable", message: "the database did not answer a ping" },
+  draining: { kind: "unavailable", message: "receiver is shutting down; retry" },
+  inflight_budget: { kind: "unavailable", message: "receiver is at its in-flight byte budget; retry" },
+  unexpected: { kind: "unavailable", message: "the receiver could not store the batch; retry" },
+  records_handoff_invalid: {
+    kind: "refused",
+    message: "applyFirehoseRecords takes a chunk of decoded records, as receiveFirehoseDelivery hands it on"
+  }
+};
+var firehoseErrors = /* @__PURE__ */ errorsOf(FIREHOSE_ERRORS);
+
 // src/core/firehose/records-handoff.ts
 var isObject = (value) => value !== null && typeof value === "object" && !Array.isArray(value);
 var isString = (value) => typeof value === "string";
@@ -1083,7 +1077,7 @@ var RECORDS_HANDOFF_SHAPE = "applyFirehoseRecords takes one argument, {requestId
 function readRecordsHandoff(args, bson) {
   const handoff = handoffOf(args, bson);
   if (typeof handoff === "string")
-    throw new BridgeError("records_handoff_invalid", `${RECORDS_HANDOFF_SHAPE}; ${handoff}`);
+    throw firehoseErrors.error("records_handoff_invalid", `${RECORDS_HANDOFF_SHAPE}; ${handoff}`);
   return handoff;
 }
 function handoffOf(args, bson) {
@@ -1183,7 +1177,7 @@ async function bulkWriteKeepingRefusals(collection, operations, what) {
     if (encoder !== void 0) return isolateEncoderRefusals(collection, operations, what, encoder);
     const failures = permanentWriteErrors(error);
     if (failures === void 0)
-      throw new BridgeError("store_failed", `${what} failed; retry the batch`, { cause: error });
+      throw firehoseErrors.error("store_failed", `${what} failed; retry the batch`, { cause: error });
     return failures;
   }
 }
@@ -1278,7 +1272,7 @@ async function rememberDeletes({ writes, target }, deletes) {
   }
   const deleteRefusals = await bulkWriteKeepingRefusals(deletes.collection, deleteRows, "writing delete positions");
   if (deleteRefusals.length > 0) {
-    throw new BridgeError("store_failed", "writing delete positions failed; retry the batch", {
+    throw firehoseErrors.error("store_failed", "writing delete positions failed; retry the batch", {
       cause: new Error(deleteRefusals[0].message.slice(0, 200))
     });
   }
@@ -1354,7 +1348,7 @@ async function undoDeletedAgain(collection, { target }, deletes, upserts, missin
   }
   const undoRefusals = await bulkWriteKeepingRefusals(collection, undo, "removing a change older than its delete");
   if (undoRefusals.length > 0) {
-    throw new BridgeError("store_failed", "removing a change older than its delete failed; retry the batch", {
+    throw firehoseErrors.error("store_failed", "removing a change older than its delete failed; retry the batch", {
       cause: new Error(undoRefusals[0].message.slice(0, 200))
     });
   }

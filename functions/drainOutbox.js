@@ -211,57 +211,10 @@ module.exports = __toCommonJS(drainOutbox_exports);
 
 // src/core/errors.ts
 var ERRORS = {
-  access_key_invalid: { kind: "unauthorized", message: "missing or invalid X-Amz-Firehose-Access-Key" },
-  method_not_post: { kind: "method_not_allowed", message: "Firehose deliveries must be POST requests" },
-  request_id_missing: { kind: "malformed_request", message: "missing X-Amz-Firehose-Request-Id header" },
-  request_id_mismatch: {
-    kind: "malformed_request",
-    message: "body requestId does not match the X-Amz-Firehose-Request-Id header"
-  },
-  body_empty: { kind: "malformed_request", message: "request body is empty" },
-  body_invalid: { kind: "malformed_request", message: "body must be a JSON object with requestId and records" },
-  content_encoding_unsupported: { kind: "malformed_request", message: "only gzip Content-Encoding is accepted" },
-  gzip_invalid: { kind: "malformed_request", message: "gzip body cannot be decompressed" },
-  body_too_large: { kind: "body_too_large", message: "request body is above this host's limit" },
-  access_key_not_configured: {
-    kind: "misconfigured",
-    message: "the receiver has no access key configured (FIREHOSE_ACCESS_KEY)"
-  },
   setting_invalid: { kind: "misconfigured", message: "a setting is invalid" },
   mongodb_uri_missing: { kind: "misconfigured", message: "MONGODB_URI is not set" },
   data_source_missing: { kind: "misconfigured", message: "the App Services data source is not linked to this app" },
-  capture_list_invalid: { kind: "misconfigured", message: "the capture list has errors" },
-  capture_options_invalid: { kind: "misconfigured", message: "a capture option is invalid" },
-  setup_failed: { kind: "not_ready", message: "receiver set-up failed" },
-  store_failed: { kind: "unavailable", message: "database write failed; retry the batch" },
-  store_unreachable: { kind: "unavailable", message: "the database did not answer a ping" },
-  draining: { kind: "unavailable", message: "receiver is shutting down; retry" },
-  inflight_budget: { kind: "unavailable", message: "receiver is at its in-flight byte budget; retry" },
-  unexpected: { kind: "unavailable", message: "the receiver could not store the batch; retry" },
-  kinesis_gave_up: { kind: "unavailable", message: "PutRecords gave up" },
-  record_too_large: { kind: "refused", message: "the record is above the size limit even without its documents" },
-  field_name_invalid: { kind: "refused", message: "a field name cannot be held by BSON as it is" },
-  extended_json_invalid: { kind: "refused", message: "data is not valid Extended JSON" },
-  string_invalid: { kind: "refused", message: "a string holds an unpaired UTF-16 surrogate" },
-  nesting_too_deep: { kind: "refused", message: "the record nests too deep" },
-  snapshot_signal_invalid: { kind: "refused", message: "the snapshot signal is invalid" },
-  snapshot_read_position: {
-    kind: "misconfigured",
-    message: "the snapshot's read position cannot be taken (a replica set or sharded cluster is needed)"
-  },
-  snapshot_plan_failed: { kind: "unavailable", message: "planning the snapshot's ranges failed" },
-  capture_check_handoff_invalid: {
-    kind: "refused",
-    message: "checkCaptureHealth takes the previous heartbeat's time (milliseconds, a date or null) and the outbox depth"
-  },
-  records_handoff_invalid: {
-    kind: "refused",
-    message: "applyFirehoseRecords takes a chunk of decoded records, as receiveFirehoseDelivery hands it on"
-  },
-  outbox_entry_unshapeable: {
-    kind: "refused",
-    message: "the outbox entry cannot be shaped by the capture options"
-  }
+  kinesis_gave_up: { kind: "unavailable", message: "PutRecords gave up" }
 };
 var BridgeError = class extends Error {
   constructor(code, message, options) {
@@ -275,6 +228,16 @@ var BridgeError = class extends Error {
     if (options && options.cause !== void 0) this.cause = options.cause;
   }
 };
+function errorsOf(table) {
+  return {
+    error: (code, message = table[code].message, options) => new BridgeError(code, message, { cause: options && options.cause, kind: table[code].kind }),
+    failure: (code, message = table[code].message, cause) => cause === void 0 ? { kind: table[code].kind, code, message } : { kind: table[code].kind, code, message, cause },
+    as: (error, code) => isBridgeError(error) ? error : new BridgeError(code, table[code].message, { cause: error, kind: table[code].kind })
+  };
+}
+function isBridgeError(error) {
+  return error instanceof BridgeError;
+}
 function describeError(error) {
   const describe = (value) => value instanceof Error ? `${value.name}: ${value.message}` : String(value);
   const cause = error instanceof Error ? error.cause : void 0;
@@ -327,12 +290,6 @@ function readSettings(read, table) {
   const out = {};
   for (const key of Object.keys(table)) out[key] = readSetting(read, table[key]);
   return out;
-}
-function settingNames(...tables) {
-  const names = [];
-  for (const table of tables)
-    for (const key of Object.keys(table)) if (names.indexOf(table[key].name) === -1) names.push(table[key].name);
-  return names;
 }
 var text = (raw, name) => {
   if (typeof raw !== "string") throw misconfigured(`${name} must be a string`);
@@ -875,6 +832,28 @@ function standing(value) {
   return value.digits === "" ? 0 : value.negative ? -1 : 1;
 }
 
+// src/core/capture/errors.ts
+var CAPTURE_ERRORS = {
+  capture_list_invalid: { kind: "misconfigured", message: "the capture list has errors" },
+  capture_options_invalid: { kind: "misconfigured", message: "a capture option is invalid" },
+  record_too_large: { kind: "refused", message: "the record is above the size limit even without its documents" },
+  snapshot_signal_invalid: { kind: "refused", message: "the snapshot signal is invalid" },
+  snapshot_read_position: {
+    kind: "misconfigured",
+    message: "the snapshot's read position cannot be taken (a replica set or sharded cluster is needed)"
+  },
+  snapshot_plan_failed: { kind: "unavailable", message: "planning the snapshot's ranges failed" },
+  capture_check_handoff_invalid: {
+    kind: "refused",
+    message: "checkCaptureHealth takes the previous heartbeat's time (milliseconds, a date or null) and the outbox depth"
+  },
+  outbox_entry_unshapeable: {
+    kind: "refused",
+    message: "the outbox entry cannot be shaped by the capture options"
+  }
+};
+var captureErrors = /* @__PURE__ */ errorsOf(CAPTURE_ERRORS);
+
 // src/core/capture/shaping/match-filter.ts
 var SUPPORTED_OPERATORS = [
   "$eq",
@@ -916,7 +895,7 @@ var REFUSED_WRAPPERS = [
 ];
 var MatchFilterError = class extends BridgeError {
   constructor(problems) {
-    super("capture_options_invalid", problems.join("; "));
+    super("capture_options_invalid", problems.join("; "), { kind: CAPTURE_ERRORS.capture_options_invalid.kind });
     __publicField(this, "problems", problems);
     this.name = "MatchFilterError";
   }
@@ -1010,11 +989,11 @@ function readMatchFilter(text2, bson) {
   const problems = filterProblems(json);
   if (problems.length > 0) throw new MatchFilterError(problems);
   const filter = bson.ejson.parse(text2, { relaxed: false });
-  return { filter, paths: filterPaths(json) };
+  return { filter };
 }
 function compileMatch(text2, bson) {
-  const read = readMatchFilter(text2, bson);
-  return { ...read, test: compileFilter(read.filter, bson) };
+  const { filter } = readMatchFilter(text2, bson);
+  return { filter, test: compileFilter(filter, bson), paths: filterPaths(JSON.parse(text2)) };
 }
 function compileFilter(filter, bson) {
   const tests = keysOf(filter).map((key) => {
@@ -1229,7 +1208,6 @@ var kinesisSettings = {
   sessionToken: optional("AWS_SESSION_TOKEN", text),
   endpoint: optional("KINESIS_ENDPOINT", httpUrl)
 };
-var CAPTURE_VALUE_NAMES = settingNames(captureSettings, kinesisSettings);
 var captureDefaults = {
   heartbeatDatabase: heartbeatSettings.heartbeatDatabase.fallback,
   heartbeatCollection: heartbeatSettings.heartbeatCollection.fallback,
@@ -1587,7 +1565,9 @@ var PRODUCER_EXTRAS_FIELD = "_akb";
 // src/core/capture/publish/kinesis-record.ts
 var RecordTooLargeError = class extends BridgeError {
   constructor(bytes, limit) {
-    super("record_too_large", `record is ${bytes} bytes even without its documents, above the ${limit}-byte limit`);
+    super("record_too_large", `record is ${bytes} bytes even without its documents, above the ${limit}-byte limit`, {
+      kind: CAPTURE_ERRORS.record_too_large.kind
+    });
     __publicField(this, "bytes", bytes);
     __publicField(this, "limit", limit);
     this.name = "RecordTooLargeError";
@@ -1987,7 +1967,7 @@ function recordToPut(entry, { config, bson }) {
   if (!hasFieldEdits(db, coll, config, bson)) return entry;
   if (config.arrayEncoding !== "array" || config.nestedDocumentEncoding !== "document") {
     if (entry.shaping === "applied") return entry;
-    throw new BridgeError(
+    throw captureErrors.error(
       "outbox_entry_unshapeable",
       `this entry was written before capture options existed, with ARRAY_ENCODING/NESTED_DOCUMENT_ENCODING string forms, and cannot be shaped: snapshot ${entry.ns} and delete the entry`
     );

@@ -56,66 +56,16 @@ var statusForKind = {
   refused: 400
 };
 var ERRORS = {
-  access_key_invalid: { kind: "unauthorized", message: "missing or invalid X-Amz-Firehose-Access-Key" },
-  method_not_post: { kind: "method_not_allowed", message: "Firehose deliveries must be POST requests" },
-  request_id_missing: { kind: "malformed_request", message: "missing X-Amz-Firehose-Request-Id header" },
-  request_id_mismatch: {
-    kind: "malformed_request",
-    message: "body requestId does not match the X-Amz-Firehose-Request-Id header"
-  },
-  body_empty: { kind: "malformed_request", message: "request body is empty" },
-  body_invalid: { kind: "malformed_request", message: "body must be a JSON object with requestId and records" },
-  content_encoding_unsupported: { kind: "malformed_request", message: "only gzip Content-Encoding is accepted" },
-  gzip_invalid: { kind: "malformed_request", message: "gzip body cannot be decompressed" },
-  body_too_large: { kind: "body_too_large", message: "request body is above this host's limit" },
-  access_key_not_configured: {
-    kind: "misconfigured",
-    message: "the receiver has no access key configured (FIREHOSE_ACCESS_KEY)"
-  },
   setting_invalid: { kind: "misconfigured", message: "a setting is invalid" },
   mongodb_uri_missing: { kind: "misconfigured", message: "MONGODB_URI is not set" },
   data_source_missing: { kind: "misconfigured", message: "the App Services data source is not linked to this app" },
-  capture_list_invalid: { kind: "misconfigured", message: "the capture list has errors" },
-  capture_options_invalid: { kind: "misconfigured", message: "a capture option is invalid" },
-  setup_failed: { kind: "not_ready", message: "receiver set-up failed" },
-  store_failed: { kind: "unavailable", message: "database write failed; retry the batch" },
-  store_unreachable: { kind: "unavailable", message: "the database did not answer a ping" },
-  draining: { kind: "unavailable", message: "receiver is shutting down; retry" },
-  inflight_budget: { kind: "unavailable", message: "receiver is at its in-flight byte budget; retry" },
-  unexpected: { kind: "unavailable", message: "the receiver could not store the batch; retry" },
-  kinesis_gave_up: { kind: "unavailable", message: "PutRecords gave up" },
-  record_too_large: { kind: "refused", message: "the record is above the size limit even without its documents" },
-  field_name_invalid: { kind: "refused", message: "a field name cannot be held by BSON as it is" },
-  extended_json_invalid: { kind: "refused", message: "data is not valid Extended JSON" },
-  string_invalid: { kind: "refused", message: "a string holds an unpaired UTF-16 surrogate" },
-  nesting_too_deep: { kind: "refused", message: "the record nests too deep" },
-  snapshot_signal_invalid: { kind: "refused", message: "the snapshot signal is invalid" },
-  snapshot_read_position: {
-    kind: "misconfigured",
-    message: "the snapshot's read position cannot be taken (a replica set or sharded cluster is needed)"
-  },
-  snapshot_plan_failed: { kind: "unavailable", message: "planning the snapshot's ranges failed" },
-  capture_check_handoff_invalid: {
-    kind: "refused",
-    message: "checkCaptureHealth takes the previous heartbeat's time (milliseconds, a date or null) and the outbox depth"
-  },
-  records_handoff_invalid: {
-    kind: "refused",
-    message: "applyFirehoseRecords takes a chunk of decoded records, as receiveFirehoseDelivery hands it on"
-  },
-  outbox_entry_unshapeable: {
-    kind: "refused",
-    message: "the outbox entry cannot be shaped by the capture options"
-  }
+  kinesis_gave_up: { kind: "unavailable", message: "PutRecords gave up" }
 };
 function ok(value) {
   return { ok: true, value };
 }
 function failed(error) {
   return { ok: false, error };
-}
-function failure(code, message = ERRORS[code].message, cause) {
-  return cause === void 0 ? { kind: ERRORS[code].kind, code, message } : { kind: ERRORS[code].kind, code, message, cause };
 }
 var BridgeError = class extends Error {
   constructor(code, message, options) {
@@ -129,15 +79,19 @@ var BridgeError = class extends Error {
     if (options && options.cause !== void 0) this.cause = options.cause;
   }
 };
+function errorsOf(table) {
+  return {
+    error: (code, message = table[code].message, options) => new BridgeError(code, message, { cause: options && options.cause, kind: table[code].kind }),
+    failure: (code, message = table[code].message, cause) => cause === void 0 ? { kind: table[code].kind, code, message } : { kind: table[code].kind, code, message, cause },
+    as: (error, code) => isBridgeError(error) ? error : new BridgeError(code, table[code].message, { cause: error, kind: table[code].kind })
+  };
+}
 function isBridgeError(error) {
   return error instanceof BridgeError;
 }
-function toError(failure2) {
-  if (failure2 instanceof BridgeError) return failure2;
-  return new BridgeError(failure2.code, failure2.message, { cause: failure2.cause, kind: failure2.kind });
-}
-function asBridgeError(error, code) {
-  return isBridgeError(error) ? error : new BridgeError(code, void 0, { cause: error });
+function toError(failure) {
+  if (failure instanceof BridgeError) return failure;
+  return new BridgeError(failure.code, failure.message, { cause: failure.cause, kind: failure.kind });
 }
 function describeError(error) {
   const describe = (value) => value instanceof Error ? `${value.name}: ${value.message}` : String(value);
@@ -620,6 +574,15 @@ function decodedLength(base64) {
   return length / 4 * 3 - padding;
 }
 
+// src/core/ejson/errors.ts
+var EJSON_ERRORS = {
+  extended_json_invalid: { kind: "refused", message: "data is not valid Extended JSON" },
+  field_name_invalid: { kind: "refused", message: "a field name cannot be held by BSON as it is" },
+  string_invalid: { kind: "refused", message: "a string holds an unpaired UTF-16 surrogate" },
+  nesting_too_deep: { kind: "refused", message: "the record nests too deep" }
+};
+var ejsonErrors = /* @__PURE__ */ errorsOf(EJSON_ERRORS);
+
 // src/core/ejson/record-problems.ts
 var RecordProblem = class {
   constructor(at, code, rule) {
@@ -633,13 +596,13 @@ function describeProblem(problem2, root) {
   const path = pathTo(root, problem2.at);
   switch (problem2.code) {
     case "extended_json_invalid":
-      return new BridgeError(problem2.code, `data is not valid Extended JSON at ${path}: ${problem2.rule}`);
+      return ejsonErrors.error(problem2.code, `data is not valid Extended JSON at ${path}: ${problem2.rule}`);
     case "field_name_invalid":
-      return new BridgeError(problem2.code, `a field name in ${path} ${problem2.rule}`);
+      return ejsonErrors.error(problem2.code, `a field name in ${path} ${problem2.rule}`);
     case "string_invalid":
-      return new BridgeError(problem2.code, `a string in ${path} ${problem2.rule}`);
+      return ejsonErrors.error(problem2.code, `a string in ${path} ${problem2.rule}`);
     case "nesting_too_deep":
-      return new BridgeError(problem2.code, problem2.rule);
+      return ejsonErrors.error(problem2.code, problem2.rule);
   }
 }
 var MAX_PATH = 300;
@@ -1229,6 +1192,37 @@ function constantTimeMatch(presented, accepted) {
 // src/core/firehose/delivery-report.ts
 var NO_RECORDS = { stored: 0, dead_lettered: 0, empty: 0, superseded: 0, stale: 0 };
 
+// src/core/firehose/errors.ts
+var FIREHOSE_ERRORS = {
+  access_key_invalid: { kind: "unauthorized", message: "missing or invalid X-Amz-Firehose-Access-Key" },
+  method_not_post: { kind: "method_not_allowed", message: "Firehose deliveries must be POST requests" },
+  request_id_missing: { kind: "malformed_request", message: "missing X-Amz-Firehose-Request-Id header" },
+  request_id_mismatch: {
+    kind: "malformed_request",
+    message: "body requestId does not match the X-Amz-Firehose-Request-Id header"
+  },
+  body_empty: { kind: "malformed_request", message: "request body is empty" },
+  body_invalid: { kind: "malformed_request", message: "body must be a JSON object with requestId and records" },
+  content_encoding_unsupported: { kind: "malformed_request", message: "only gzip Content-Encoding is accepted" },
+  gzip_invalid: { kind: "malformed_request", message: "gzip body cannot be decompressed" },
+  body_too_large: { kind: "body_too_large", message: "request body is above this host's limit" },
+  access_key_not_configured: {
+    kind: "misconfigured",
+    message: "the receiver has no access key configured (FIREHOSE_ACCESS_KEY)"
+  },
+  setup_failed: { kind: "not_ready", message: "receiver set-up failed" },
+  store_failed: { kind: "unavailable", message: "database write failed; retry the batch" },
+  store_unreachable: { kind: "unavailable", message: "the database did not answer a ping" },
+  draining: { kind: "unavailable", message: "receiver is shutting down; retry" },
+  inflight_budget: { kind: "unavailable", message: "receiver is at its in-flight byte budget; retry" },
+  unexpected: { kind: "unavailable", message: "the receiver could not store the batch; retry" },
+  records_handoff_invalid: {
+    kind: "refused",
+    message: "applyFirehoseRecords takes a chunk of decoded records, as receiveFirehoseDelivery hands it on"
+  }
+};
+var firehoseErrors = /* @__PURE__ */ errorsOf(FIREHOSE_ERRORS);
+
 // src/core/firehose/protocol/request.ts
 function headerLookup(headers) {
   const byLowerName = /* @__PURE__ */ new Map();
@@ -1242,7 +1236,7 @@ function headerLookup(headers) {
   return (name) => byLowerName.get(name.toLowerCase());
 }
 function tooLarge(size, maxBytes, what) {
-  return failure(
+  return firehoseErrors.failure(
     "body_too_large",
     `request body is ${size} bytes ${what}, above this host's limit of ${maxBytes}; lower the delivery stream's buffering size`
   );
@@ -1256,14 +1250,14 @@ function firehoseResponse(status, requestId, timestamp, errorMessage) {
 }
 function setupFailureResponse(headers, error, deps, startedAt = deps.clock.now()) {
   const requestId = headerLookup(headers)("x-amz-firehose-request-id") || "";
-  const reason = asBridgeError(error, "setup_failed");
+  const reason = firehoseErrors.as(error, "setup_failed");
   deps.logger.error({
     msg: "firehose receiver set-up failed",
     requestId,
     code: reason.code,
     error: describeError(error)
   });
-  const message = reason === error ? `${ERRORS.setup_failed.message}: ${reason.message}; retry` : `${reason.message}; retry`;
+  const message = reason === error ? `${FIREHOSE_ERRORS.setup_failed.message}: ${reason.message}; retry` : `${reason.message}; retry`;
   const now = deps.clock.now();
   const answer = firehoseResponse(statusForKind[reason.kind], requestId, now, message);
   if (deps.observer)
@@ -1273,22 +1267,22 @@ function setupFailureResponse(headers, error, deps, startedAt = deps.clock.now()
 
 // src/core/firehose/protocol/admit-delivery.ts
 function admitDelivery(head, config, options) {
-  if (options.draining) return failed(failure("draining"));
-  if (config.accessKeys.length === 0) return failed(failure("access_key_not_configured"));
-  if ((head.method || "").toUpperCase() !== "POST") return failed(failure("method_not_post"));
+  if (options.draining) return failed(firehoseErrors.failure("draining"));
+  if (config.accessKeys.length === 0) return failed(firehoseErrors.failure("access_key_not_configured"));
+  if ((head.method || "").toUpperCase() !== "POST") return failed(firehoseErrors.failure("method_not_post"));
   const header = headerLookup(head.headers);
   const presentedKey = header("x-amz-firehose-access-key");
   if (presentedKey === void 0 || !constantTimeMatch(presentedKey, config.accessKeys))
-    return failed(failure("access_key_invalid"));
+    return failed(firehoseErrors.failure("access_key_invalid"));
   const requestId = header("x-amz-firehose-request-id") || "";
-  if (options.requireRequestId && requestId === "") return failed(failure("request_id_missing"));
+  if (options.requireRequestId && requestId === "") return failed(firehoseErrors.failure("request_id_missing"));
   const declaredBytes = declaredLength(header("content-length"));
   if (declaredBytes !== void 0 && declaredBytes > config.maxBodyBytes)
     return failed(tooLarge(declaredBytes, config.maxBodyBytes, "declared"));
   let reservation;
   if (options.budget) {
     reservation = options.budget.reserve(deliveryCost(declaredBytes, header("content-encoding"), config.maxBodyBytes));
-    if (!reservation) return failed(failure("inflight_budget"));
+    if (!reservation) return failed(firehoseErrors.failure("inflight_budget"));
   }
   return ok({ requestId, declaredBytes, reservation });
 }
@@ -1307,7 +1301,7 @@ async function decodeContent(body, contentEncoding, maxBytes) {
   if (bytes.length > maxBytes) throw toError(tooLarge(bytes.length, maxBytes, "received"));
   if (encoding === "" || encoding === "identity") return bytes;
   if (encoding !== "gzip") {
-    throw new BridgeError(
+    throw firehoseErrors.error(
       "content_encoding_unsupported",
       `unsupported Content-Encoding "${encoding.slice(0, 40)}"; only gzip is accepted`
     );
@@ -1334,7 +1328,7 @@ function gunzipBounded(input, maxBytes) {
     gunzip.on("error", (error) => {
       if (settled) return;
       settled = true;
-      reject(new BridgeError("gzip_invalid", `gzip body cannot be decompressed: ${error.message}`));
+      reject(firehoseErrors.error("gzip_invalid", `gzip body cannot be decompressed: ${error.message}`));
     });
     gunzip.on("end", () => {
       if (settled) return;
@@ -1351,19 +1345,19 @@ var parsedBody = (bytes) => {
   try {
     parsed = JSON.parse(bytes.toString("utf8"));
   } catch (e) {
-    throw new BridgeError("body_invalid", "body is not valid JSON");
+    throw firehoseErrors.error("body_invalid", "body is not valid JSON");
   }
   if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) {
-    throw new BridgeError("body_invalid");
+    throw firehoseErrors.error("body_invalid");
   }
   const body = parsed;
   if (typeof body.requestId !== "string" || body.requestId.length === 0) {
-    throw new BridgeError("body_invalid", "body.requestId must be a non-empty string");
+    throw firehoseErrors.error("body_invalid", "body.requestId must be a non-empty string");
   }
   const records = body.records;
-  if (!Array.isArray(records)) throw new BridgeError("body_invalid", "body.records must be an array");
+  if (!Array.isArray(records)) throw firehoseErrors.error("body_invalid", "body.records must be an array");
   if (body.timestamp !== void 0 && typeof body.timestamp !== "number") {
-    throw new BridgeError("body_invalid", "body.timestamp must be a number of milliseconds");
+    throw firehoseErrors.error("body_invalid", "body.timestamp must be a number of milliseconds");
   }
   const dataOf = (index) => {
     const record = records[index];
@@ -1514,14 +1508,14 @@ var scannedBody = (body) => {
 async function readDeliveryRequest(request, answer, config, decodeRun) {
   const admission = admitDelivery(request, config, { requireRequestId: false });
   if (!admission.ok) throw toError(admission.error);
-  if (!request.body || request.body.length === 0) throw new BridgeError("body_empty");
+  if (!request.body || request.body.length === 0) throw firehoseErrors.error("body_empty");
   const encoding = headerLookup(request.headers)("content-encoding");
   const delivery = readDelivery(await decodeContent(request.body, encoding, config.maxBodyBytes), decodeRun);
   if (answer.requestId === "") {
     answer.requestId = delivery.requestId;
-    throw new BridgeError("request_id_missing");
+    throw firehoseErrors.error("request_id_missing");
   }
-  if (delivery.requestId !== answer.requestId) throw new BridgeError("request_id_mismatch");
+  if (delivery.requestId !== answer.requestId) throw firehoseErrors.error("request_id_mismatch");
   return delivery;
 }
 function readDelivery(body, decodeRun, runBytes = TEXT_RUN_BYTES) {
@@ -1643,7 +1637,7 @@ var CollectionDeadLetters = class {
     try {
       await this.collection.bulkWrite(operations, { ordered: false });
     } catch (error) {
-      throw new BridgeError("store_failed", "dead-letter write failed; retry the batch", { cause: error });
+      throw firehoseErrors.error("store_failed", "dead-letter write failed; retry the batch", { cause: error });
     }
   }
   async countByReason(since, limit) {
@@ -1799,7 +1793,7 @@ async function bulkWriteKeepingRefusals(collection, operations, what) {
     if (encoder !== void 0) return isolateEncoderRefusals(collection, operations, what, encoder);
     const failures = permanentWriteErrors(error);
     if (failures === void 0)
-      throw new BridgeError("store_failed", `${what} failed; retry the batch`, { cause: error });
+      throw firehoseErrors.error("store_failed", `${what} failed; retry the batch`, { cause: error });
     return failures;
   }
 }
@@ -1808,7 +1802,7 @@ async function isolateEncoderRefusals(collection, operations, what, name) {
   const half = operations.length >> 1;
   const first = await bulkWriteKeepingRefusals(collection, operations.slice(0, half), what);
   const second = await bulkWriteKeepingRefusals(collection, operations.slice(half), what);
-  return first.concat(second.map((failure2) => ({ ...failure2, opIndex: failure2.opIndex + half })));
+  return first.concat(second.map((failure) => ({ ...failure, opIndex: failure.opIndex + half })));
 }
 var ENCODER_ERRORS = [
   "TypeError",
@@ -1863,7 +1857,7 @@ async function settleReconciles(batch, deps) {
   });
   const refused2 = await bulkWriteKeepingRefusals(deps.reconciles, rows, "writing reconcile marks");
   if (refused2.length > 0) {
-    throw new BridgeError("store_failed", "writing reconcile marks failed; retry the batch", {
+    throw firehoseErrors.error("store_failed", "writing reconcile marks failed; retry the batch", {
       cause: new Error(refused2[0].message.slice(0, 200))
     });
   }
@@ -1951,16 +1945,16 @@ async function receiveFirehoseDelivery(request, deps) {
     response = firehoseResponse(200, outcome.requestId, deps.clock.now());
     deps.logger.info(logLine(outcome, 200, "accepted", deps.clock.now() - started));
   } catch (error) {
-    const failure2 = asBridgeError(error, "unexpected");
-    const status = statusForKind[failure2.kind];
+    const failure = firehoseErrors.as(error, "unexpected");
+    const status = statusForKind[failure.kind];
     const line = {
-      ...logLine(outcome, status, failure2.kind, deps.clock.now() - started),
-      code: failure2.code,
+      ...logLine(outcome, status, failure.kind, deps.clock.now() - started),
+      code: failure.code,
       error: describeError(error)
     };
     if (status >= 500) deps.logger.error(line);
     else deps.logger.warn(line);
-    response = firehoseResponse(status, outcome.requestId, deps.clock.now(), failure2.message);
+    response = firehoseResponse(status, outcome.requestId, deps.clock.now(), failure.message);
   }
   if (deps.observer)
     deps.observer.delivered(report(response.status, outcome, deps.clock.now() - started, request.body));
@@ -2074,11 +2068,14 @@ function applyRecordsByCall(call) {
       try {
         result = await call(handoff);
       } catch (error) {
-        throw new BridgeError("store_failed", "applying the records failed; retry the batch", { cause: error });
+        throw firehoseErrors.error("store_failed", "applying the records failed; retry the batch", { cause: error });
       }
       const outcome = readOutcome(result, handoff);
       if (typeof outcome === "string")
-        throw new BridgeError("store_failed", `applying the records gave no outcome (${outcome}); retry the batch`);
+        throw firehoseErrors.error(
+          "store_failed",
+          `applying the records gave no outcome (${outcome}); retry the batch`
+        );
       addReconcileNotes(delivery.reconcile, outcome.notes);
       return outcome.applied;
     };
@@ -2141,7 +2138,7 @@ async function handleFirehoseEndpoint(ctx, request, response) {
   try {
     const functions = ctx.functions;
     if (!functions)
-      throw new BridgeError(
+      throw firehoseErrors.error(
         "setup_failed",
         `context.functions is missing: the records cannot go to ${APPLY_RECORDS_FUNCTION}`
       );

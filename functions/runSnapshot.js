@@ -211,66 +211,16 @@ module.exports = __toCommonJS(runSnapshot_exports);
 
 // src/core/errors.ts
 var ERRORS = {
-  access_key_invalid: { kind: "unauthorized", message: "missing or invalid X-Amz-Firehose-Access-Key" },
-  method_not_post: { kind: "method_not_allowed", message: "Firehose deliveries must be POST requests" },
-  request_id_missing: { kind: "malformed_request", message: "missing X-Amz-Firehose-Request-Id header" },
-  request_id_mismatch: {
-    kind: "malformed_request",
-    message: "body requestId does not match the X-Amz-Firehose-Request-Id header"
-  },
-  body_empty: { kind: "malformed_request", message: "request body is empty" },
-  body_invalid: { kind: "malformed_request", message: "body must be a JSON object with requestId and records" },
-  content_encoding_unsupported: { kind: "malformed_request", message: "only gzip Content-Encoding is accepted" },
-  gzip_invalid: { kind: "malformed_request", message: "gzip body cannot be decompressed" },
-  body_too_large: { kind: "body_too_large", message: "request body is above this host's limit" },
-  access_key_not_configured: {
-    kind: "misconfigured",
-    message: "the receiver has no access key configured (FIREHOSE_ACCESS_KEY)"
-  },
   setting_invalid: { kind: "misconfigured", message: "a setting is invalid" },
   mongodb_uri_missing: { kind: "misconfigured", message: "MONGODB_URI is not set" },
   data_source_missing: { kind: "misconfigured", message: "the App Services data source is not linked to this app" },
-  capture_list_invalid: { kind: "misconfigured", message: "the capture list has errors" },
-  capture_options_invalid: { kind: "misconfigured", message: "a capture option is invalid" },
-  setup_failed: { kind: "not_ready", message: "receiver set-up failed" },
-  store_failed: { kind: "unavailable", message: "database write failed; retry the batch" },
-  store_unreachable: { kind: "unavailable", message: "the database did not answer a ping" },
-  draining: { kind: "unavailable", message: "receiver is shutting down; retry" },
-  inflight_budget: { kind: "unavailable", message: "receiver is at its in-flight byte budget; retry" },
-  unexpected: { kind: "unavailable", message: "the receiver could not store the batch; retry" },
-  kinesis_gave_up: { kind: "unavailable", message: "PutRecords gave up" },
-  record_too_large: { kind: "refused", message: "the record is above the size limit even without its documents" },
-  field_name_invalid: { kind: "refused", message: "a field name cannot be held by BSON as it is" },
-  extended_json_invalid: { kind: "refused", message: "data is not valid Extended JSON" },
-  string_invalid: { kind: "refused", message: "a string holds an unpaired UTF-16 surrogate" },
-  nesting_too_deep: { kind: "refused", message: "the record nests too deep" },
-  snapshot_signal_invalid: { kind: "refused", message: "the snapshot signal is invalid" },
-  snapshot_read_position: {
-    kind: "misconfigured",
-    message: "the snapshot's read position cannot be taken (a replica set or sharded cluster is needed)"
-  },
-  snapshot_plan_failed: { kind: "unavailable", message: "planning the snapshot's ranges failed" },
-  capture_check_handoff_invalid: {
-    kind: "refused",
-    message: "checkCaptureHealth takes the previous heartbeat's time (milliseconds, a date or null) and the outbox depth"
-  },
-  records_handoff_invalid: {
-    kind: "refused",
-    message: "applyFirehoseRecords takes a chunk of decoded records, as receiveFirehoseDelivery hands it on"
-  },
-  outbox_entry_unshapeable: {
-    kind: "refused",
-    message: "the outbox entry cannot be shaped by the capture options"
-  }
+  kinesis_gave_up: { kind: "unavailable", message: "PutRecords gave up" }
 };
 function ok(value) {
   return { ok: true, value };
 }
 function failed(error) {
   return { ok: false, error };
-}
-function failure(code, message = ERRORS[code].message, cause) {
-  return cause === void 0 ? { kind: ERRORS[code].kind, code, message } : { kind: ERRORS[code].kind, code, message, cause };
 }
 var BridgeError = class extends Error {
   constructor(code, message, options) {
@@ -284,6 +234,16 @@ var BridgeError = class extends Error {
     if (options && options.cause !== void 0) this.cause = options.cause;
   }
 };
+function errorsOf(table) {
+  return {
+    error: (code, message = table[code].message, options) => new BridgeError(code, message, { cause: options && options.cause, kind: table[code].kind }),
+    failure: (code, message = table[code].message, cause) => cause === void 0 ? { kind: table[code].kind, code, message } : { kind: table[code].kind, code, message, cause },
+    as: (error, code) => isBridgeError(error) ? error : new BridgeError(code, table[code].message, { cause: error, kind: table[code].kind })
+  };
+}
+function isBridgeError(error) {
+  return error instanceof BridgeError;
+}
 function describeError(error) {
   const describe = (value) => value instanceof Error ? `${value.name}: ${value.message}` : String(value);
   const cause = error instanceof Error ? error.cause : void 0;
@@ -336,12 +296,6 @@ function readSettings(read, table) {
   const out = {};
   for (const key of Object.keys(table)) out[key] = readSetting(read, table[key]);
   return out;
-}
-function settingNames(...tables) {
-  const names = [];
-  for (const table of tables)
-    for (const key of Object.keys(table)) if (names.indexOf(table[key].name) === -1) names.push(table[key].name);
-  return names;
 }
 var text = (raw, name) => {
   if (typeof raw !== "string") throw misconfigured(`${name} must be a string`);
@@ -876,6 +830,28 @@ function valueKey(value, bson) {
   }
 }
 
+// src/core/capture/errors.ts
+var CAPTURE_ERRORS = {
+  capture_list_invalid: { kind: "misconfigured", message: "the capture list has errors" },
+  capture_options_invalid: { kind: "misconfigured", message: "a capture option is invalid" },
+  record_too_large: { kind: "refused", message: "the record is above the size limit even without its documents" },
+  snapshot_signal_invalid: { kind: "refused", message: "the snapshot signal is invalid" },
+  snapshot_read_position: {
+    kind: "misconfigured",
+    message: "the snapshot's read position cannot be taken (a replica set or sharded cluster is needed)"
+  },
+  snapshot_plan_failed: { kind: "unavailable", message: "planning the snapshot's ranges failed" },
+  capture_check_handoff_invalid: {
+    kind: "refused",
+    message: "checkCaptureHealth takes the previous heartbeat's time (milliseconds, a date or null) and the outbox depth"
+  },
+  outbox_entry_unshapeable: {
+    kind: "refused",
+    message: "the outbox entry cannot be shaped by the capture options"
+  }
+};
+var captureErrors = /* @__PURE__ */ errorsOf(CAPTURE_ERRORS);
+
 // src/core/capture/shaping/match-filter.ts
 var SUPPORTED_OPERATORS = [
   "$eq",
@@ -917,7 +893,7 @@ var REFUSED_WRAPPERS = [
 ];
 var MatchFilterError = class extends BridgeError {
   constructor(problems) {
-    super("capture_options_invalid", problems.join("; "));
+    super("capture_options_invalid", problems.join("; "), { kind: CAPTURE_ERRORS.capture_options_invalid.kind });
     __publicField(this, "problems", problems);
     this.name = "MatchFilterError";
   }
@@ -989,17 +965,6 @@ function checkValue(value, at, problems) {
     problems.push(`${at}: ${first} cannot stand inside a value (name the field by its dotted path instead)`);
   else for (const key of keysOf(value)) checkValue(value[key], `${at}.${key}`, problems);
 }
-function filterPaths(filter) {
-  const paths = [];
-  const walk = (node) => {
-    for (const key of keysOf(node)) {
-      if (LOGICAL.indexOf(key) !== -1) node[key].forEach(walk);
-      else paths.push(key.split("."));
-    }
-  };
-  walk(filter);
-  return paths;
-}
 function readMatchFilter(text2, bson) {
   let json;
   try {
@@ -1010,7 +975,7 @@ function readMatchFilter(text2, bson) {
   const problems = filterProblems(json);
   if (problems.length > 0) throw new MatchFilterError(problems);
   const filter = bson.ejson.parse(text2, { relaxed: false });
-  return { filter, paths: filterPaths(json) };
+  return { filter };
 }
 function numberValue(value, bson) {
   if (typeof value === "number") return value;
@@ -1136,7 +1101,6 @@ var kinesisSettings = {
   sessionToken: optional("AWS_SESSION_TOKEN", text),
   endpoint: optional("KINESIS_ENDPOINT", httpUrl)
 };
-var CAPTURE_VALUE_NAMES = settingNames(captureSettings, kinesisSettings);
 var captureDefaults = {
   heartbeatDatabase: heartbeatSettings.heartbeatDatabase.fallback,
   heartbeatCollection: heartbeatSettings.heartbeatCollection.fallback,
@@ -1601,7 +1565,9 @@ function partitionKeyFor(id, bson) {
 // src/core/capture/publish/kinesis-record.ts
 var RecordTooLargeError = class extends BridgeError {
   constructor(bytes, limit) {
-    super("record_too_large", `record is ${bytes} bytes even without its documents, above the ${limit}-byte limit`);
+    super("record_too_large", `record is ${bytes} bytes even without its documents, above the ${limit}-byte limit`, {
+      kind: CAPTURE_ERRORS.record_too_large.kind
+    });
     __publicField(this, "bytes", bytes);
     __publicField(this, "limit", limit);
     this.name = "RecordTooLargeError";
@@ -1801,7 +1767,7 @@ async function takeReadPosition(signals, signal, startedBy, bson) {
   if (position === void 0 && bson.bsonType(startedBy) === "Timestamp") position = startedBy;
   if (position === void 0) {
     return failed(
-      failure(
+      captureErrors.failure(
         "snapshot_read_position",
         `cannot take the snapshot's read position (${why}) and the run was not started by the signal's insert trigger; a replica set or sharded cluster is needed (change streams need one too)`
       )
@@ -1968,7 +1934,7 @@ function nearDeadline(deps, deadlineMs) {
   return deps.clock.now() >= deadlineMs - DEADLINE_MARGIN_MS;
 }
 function signalCollections(signal) {
-  const invalid = (message) => failed(failure("snapshot_signal_invalid", message));
+  const invalid = (message) => failed(captureErrors.failure("snapshot_signal_invalid", message));
   if (!signal) return invalid("signal document not found");
   if (signal.type !== SNAPSHOT_SIGNAL_TYPE) return invalid(`signal type must be "${SNAPSHOT_SIGNAL_TYPE}"`);
   const data = signal.data;
@@ -1988,12 +1954,12 @@ function signalParallelism(signal, fallback) {
   const value = typeof asked === "number" ? asked : Number(asked);
   if (!(value >= 1 && value <= MAX_SNAPSHOT_PARALLELISM) || Math.floor(value) !== value) {
     const message = `signal data.parallelism must be a whole number from 1 to ${MAX_SNAPSHOT_PARALLELISM}`;
-    return failed(failure("snapshot_signal_invalid", message));
+    return failed(captureErrors.failure("snapshot_signal_invalid", message));
   }
   return ok(value);
 }
 async function snapshotKind(signal, deps, startedBy) {
-  const invalid = (message) => failed(failure("snapshot_signal_invalid", message));
+  const invalid = (message) => failed(captureErrors.failure("snapshot_signal_invalid", message));
   const data = signal.data;
   const asked = data ? data.reconcile : void 0;
   if (asked !== void 0 && asked !== null && typeof asked !== "boolean")
@@ -2290,7 +2256,7 @@ async function releaseRange(signals, signalId, index, owner) {
   await signals.updateOne({ _id: signalId, [`plan.${index}.owner`]: owner }, { $set: { [`plan.${index}.leaseUntil`]: null } }).catch(() => void 0);
 }
 function describePlanError(error) {
-  return failure("snapshot_plan_failed", `planning the ranges failed: ${describeError(error)}`, error);
+  return captureErrors.failure("snapshot_plan_failed", `planning the ranges failed: ${describeError(error)}`, error);
 }
 async function runParallelSnapshot(signalId, signal, parallelism, deps, deadlineMs, startedBy) {
   const run = { status: "paused", published: 0, outboxed: 0 };

@@ -16,7 +16,7 @@ export const BUNDLE_LIMIT_BYTES = 100 * 1024;
  * bring it under: docs/capture.md#over-the-budget.
  */
 export const OVER_BUDGET_CEILINGS: Readonly<Record<string, number>> = {
-  runSnapshot: 104 * 1024,
+  runSnapshot: 102 * 1024,
 };
 
 /** The most a function's file may hold: the budget, or its recorded ceiling. */

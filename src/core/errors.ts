@@ -3,7 +3,8 @@
  * - a `kind`: what it means for whoever meets it (which HTTP answer, whether a retry may help, whether
  *   the item is set aside); hosts and callers branch on the kind;
  * - a `code`: the exact failure, stable and machine-readable (logs, metrics, stored documents, tests);
- *   our own codes are declared in ERRORS below, a record's in DEAD_LETTER_REASONS
+ *   our own codes are declared in tables (the shared ones in ERRORS below, each capability's next to
+ *   it, bound with errorsOf), a record's in DEAD_LETTER_REASONS
  *   (firehose/dead-letters/dead-letter-reasons.ts), and a peer's own code (Kinesis's `__type`) is kept as it is;
  * - a `message` for people, written by us: it may go into an answer, so it never holds record
  *   contents, secrets, or a driver's text;
@@ -45,61 +46,20 @@ export const statusForKind: Readonly<Record<ErrorKind, number>> = {
   refused: 400,
 };
 
-/** Our own codes: each belongs to one kind and has a default message (a site may give a more precise one). */
+/** A table of our own codes: each belongs to one kind and has a default message (a site may give a more precise one). */
+export type ErrorTable = Readonly<Record<string, { readonly kind: ErrorKind; readonly message: string }>>;
+
+/**
+ * The codes more than one capability throws. Each capability's own are in a table next to it
+ * (firehose/errors.ts, capture/errors.ts, ejson/errors.ts, bound with errorsOf), so that a built
+ * function carries the codes of what it runs, not every capability's.
+ */
 export const ERRORS = {
-  access_key_invalid: { kind: "unauthorized", message: "missing or invalid X-Amz-Firehose-Access-Key" },
-  method_not_post: { kind: "method_not_allowed", message: "Firehose deliveries must be POST requests" },
-  request_id_missing: { kind: "malformed_request", message: "missing X-Amz-Firehose-Request-Id header" },
-  request_id_mismatch: {
-    kind: "malformed_request",
-    message: "body requestId does not match the X-Amz-Firehose-Request-Id header",
-  },
-  body_empty: { kind: "malformed_request", message: "request body is empty" },
-  body_invalid: { kind: "malformed_request", message: "body must be a JSON object with requestId and records" },
-  content_encoding_unsupported: { kind: "malformed_request", message: "only gzip Content-Encoding is accepted" },
-  gzip_invalid: { kind: "malformed_request", message: "gzip body cannot be decompressed" },
-  body_too_large: { kind: "body_too_large", message: "request body is above this host's limit" },
-  access_key_not_configured: {
-    kind: "misconfigured",
-    message: "the receiver has no access key configured (FIREHOSE_ACCESS_KEY)",
-  },
   setting_invalid: { kind: "misconfigured", message: "a setting is invalid" },
   mongodb_uri_missing: { kind: "misconfigured", message: "MONGODB_URI is not set" },
   data_source_missing: { kind: "misconfigured", message: "the App Services data source is not linked to this app" },
-  capture_list_invalid: { kind: "misconfigured", message: "the capture list has errors" },
-  capture_options_invalid: { kind: "misconfigured", message: "a capture option is invalid" },
-  setup_failed: { kind: "not_ready", message: "receiver set-up failed" },
-  store_failed: { kind: "unavailable", message: "database write failed; retry the batch" },
-  store_unreachable: { kind: "unavailable", message: "the database did not answer a ping" },
-  draining: { kind: "unavailable", message: "receiver is shutting down; retry" },
-  inflight_budget: { kind: "unavailable", message: "receiver is at its in-flight byte budget; retry" },
-  unexpected: { kind: "unavailable", message: "the receiver could not store the batch; retry" },
   kinesis_gave_up: { kind: "unavailable", message: "PutRecords gave up" },
-  record_too_large: { kind: "refused", message: "the record is above the size limit even without its documents" },
-  field_name_invalid: { kind: "refused", message: "a field name cannot be held by BSON as it is" },
-  extended_json_invalid: { kind: "refused", message: "data is not valid Extended JSON" },
-  string_invalid: { kind: "refused", message: "a string holds an unpaired UTF-16 surrogate" },
-  nesting_too_deep: { kind: "refused", message: "the record nests too deep" },
-  snapshot_signal_invalid: { kind: "refused", message: "the snapshot signal is invalid" },
-  snapshot_read_position: {
-    kind: "misconfigured",
-    message: "the snapshot's read position cannot be taken (a replica set or sharded cluster is needed)",
-  },
-  snapshot_plan_failed: { kind: "unavailable", message: "planning the snapshot's ranges failed" },
-  capture_check_handoff_invalid: {
-    kind: "refused",
-    message:
-      "checkCaptureHealth takes the previous heartbeat's time (milliseconds, a date or null) and the outbox depth",
-  },
-  records_handoff_invalid: {
-    kind: "refused",
-    message: "applyFirehoseRecords takes a chunk of decoded records, as receiveFirehoseDelivery hands it on",
-  },
-  outbox_entry_unshapeable: {
-    kind: "refused",
-    message: "the outbox entry cannot be shaped by the capture options",
-  },
-} as const satisfies Record<string, { readonly kind: ErrorKind; readonly message: string }>;
+} as const satisfies ErrorTable;
 
 export type ErrorCode = keyof typeof ERRORS;
 
@@ -145,6 +105,31 @@ export class BridgeError extends Error implements Failure {
     this.kind = (options && options.kind) || (known ? known.kind : "unavailable");
     if (options && options.cause !== undefined) (this as { cause?: unknown }).cause = options.cause;
   }
+}
+
+/** One capability's table bound: its codes thrown, returned and caught as the shared ones are. */
+export interface BoundErrors<C extends string> {
+  /** A thrown failure with one of the table's codes (its default message unless one is given). */
+  error(code: C, message?: string, options?: { cause?: unknown }): BridgeError;
+  /** A returned failure with one of the table's codes. */
+  failure(code: C, message?: string, cause?: unknown): Failure;
+  /** Anything caught, as our vocabulary: our own errors as they are, anything else as `code`. */
+  as(error: unknown, code: C): BridgeError;
+}
+
+export function errorsOf<T extends ErrorTable>(table: T): BoundErrors<keyof T & string> {
+  return {
+    error: (code, message = table[code].message, options) =>
+      new BridgeError(code, message, { cause: options && options.cause, kind: table[code].kind }),
+    failure: (code, message = table[code].message, cause) =>
+      cause === undefined
+        ? { kind: table[code].kind, code, message }
+        : { kind: table[code].kind, code, message, cause },
+    as: (error, code) =>
+      isBridgeError(error)
+        ? error
+        : new BridgeError(code, table[code].message, { cause: error, kind: table[code].kind }),
+  };
 }
 
 export function isBridgeError(error: unknown): error is BridgeError {

@@ -1,6 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { CaptureListError } from "../../src/core/capture/shaping/capture-list";
 import { RecordTooLargeError } from "../../src/core/capture/publish/kinesis-record";
+import { CAPTURE_ERRORS, captureErrors } from "../../src/core/capture/errors";
+import { EJSON_ERRORS, ejsonErrors } from "../../src/core/ejson/errors";
 import {
   asBridgeError,
   BridgeError,
@@ -10,7 +12,9 @@ import {
   statusForKind,
   toError,
   type ErrorCode,
+  type ErrorTable,
 } from "../../src/core/errors";
+import { FIREHOSE_ERRORS, firehoseErrors } from "../../src/core/firehose/errors";
 import { DEAD_LETTER_REASONS, refusal } from "../../src/core/firehose/dead-letters/dead-letter-reasons";
 import { setupFailureResponse } from "../../src/core/firehose/protocol/response";
 import { KinesisError } from "../../src/core/kinesis/port";
@@ -35,14 +39,47 @@ describe("the error vocabulary", () => {
     expect(statusForKind[thrown.kind]).toEqual(expect.any(Number));
   });
 
+  // Each capability's own codes, bound with errorsOf: thrown, returned and caught as the shared ones are.
+  const bound: { name: string; table: ErrorTable; errors: typeof firehoseErrors }[] = [
+    { name: "the webhook's", table: FIREHOSE_ERRORS, errors: firehoseErrors },
+    { name: "capture's", table: CAPTURE_ERRORS, errors: captureErrors as unknown as typeof firehoseErrors },
+    { name: "the record reader's", table: EJSON_ERRORS, errors: ejsonErrors as unknown as typeof firehoseErrors },
+  ];
+  it.each(
+    bound.flatMap(({ name, table, errors }) => Object.keys(table).map((code) => ({ name, code, table, errors }))),
+  )("$name $code: thrown, returned or caught, the same kind, code and message", ({ code, table, errors }) => {
+    const c = code as keyof typeof FIREHOSE_ERRORS;
+    const expected = { kind: table[code].kind, code, message: table[code].message };
+    const thrown = errors.error(c);
+    expect(thrown).toBeInstanceOf(BridgeError);
+    expect(thrown).toMatchObject(expected);
+    expect(errors.failure(c)).toEqual(expected);
+    expect(toError(errors.failure(c))).toMatchObject(expected);
+    expect(errors.error(c, "more precise", { cause: "why" })).toMatchObject({
+      ...expected,
+      message: "more precise",
+      cause: "why",
+    });
+    const foreign = new Error("driver text");
+    expect(errors.as(foreign, c)).toMatchObject({ ...expected, cause: foreign });
+    expect(errors.as(thrown, c)).toBe(thrown);
+  });
+
+  it("each code has one home: no code is in two tables", () => {
+    const codes = [ERRORS, FIREHOSE_ERRORS, CAPTURE_ERRORS, EJSON_ERRORS].flatMap((table) => Object.keys(table));
+    expect(codes.length).toBeGreaterThan(30);
+    expect(new Set(codes).size).toBe(codes.length);
+  });
+
   it("keeps causes, and wraps a foreign error without showing its text", () => {
     const driver = new Error("connect ECONNREFUSED 10.0.0.7:27017");
-    const wrapped = asBridgeError(driver, "setup_failed");
+    const wrapped = firehoseErrors.as(driver, "setup_failed");
     expect(wrapped).toMatchObject({ kind: "not_ready", code: "setup_failed", message: "receiver set-up failed" });
     expect(wrapped.cause).toBe(driver);
     expect(describeError(wrapped)).toContain("ECONNREFUSED"); // the log has it
     const own = new BridgeError("mongodb_uri_missing");
-    expect(asBridgeError(own, "setup_failed")).toBe(own);
+    expect(asBridgeError(own, "setting_invalid")).toBe(own);
+    expect(asBridgeError(driver, "setting_invalid")).toMatchObject({ kind: "misconfigured", cause: driver });
   });
 
   it.each([

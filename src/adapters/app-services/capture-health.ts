@@ -2,12 +2,13 @@ import type { CaptureHealthDeps } from "../../core/capture/health/capture-health
 import { readCaptureHealthConfig, type CaptureHealthConfig } from "../../core/capture/health/health-config";
 import type { CaptureCheckHandoff } from "../../core/capture/health/heartbeat";
 import type { TriggerAdminPort } from "../../core/capture/health/trigger-admin";
-import { BridgeError } from "../../core/errors";
+
 import type { ValueReader } from "../../core/ports";
 import { createAdminApiClient } from "../admin-api/admin-api-client";
 import { captureStateFromContext } from "./capture-state";
 import type { AppServicesContext } from "./globals";
 import { sharedTransport } from "./transport";
+import { captureErrors } from "../../core/capture/errors";
 
 export interface CaptureHealthSetup {
   readonly config: CaptureHealthConfig;
@@ -89,7 +90,7 @@ export function captureCheckHandoff(args: readonly unknown[]): CaptureCheckHando
   const at = writtenAt === null ? null : numberOf(writtenAt instanceof Date ? writtenAt.getTime() : writtenAt);
   const outboxDepth = numberOf(depth);
   if (at === undefined || outboxDepth === undefined || outboxDepth < 0 || outboxDepth % 1 !== 0)
-    throw new BridgeError(
+    throw captureErrors.error(
       "capture_check_handoff_invalid",
       `checkCaptureHealth takes the previous heartbeat's time (milliseconds, a date or null) and the outbox depth (a whole number), not ${describeArguments(args)}`,
     );

@@ -1,5 +1,5 @@
 import { makeBsonPort } from "../../core/bson-port";
-import { BridgeError } from "../../core/errors";
+
 import { readFirehoseConfig } from "../../core/firehose/config";
 import { receiveFirehoseDelivery } from "../../core/firehose/receive-delivery";
 import { applyRecordsByCall } from "../../core/firehose/records-handoff";
@@ -7,6 +7,7 @@ import type { HeaderBag } from "../../core/firehose/protocol/request";
 import { setupFailureResponse } from "../../core/firehose/protocol/response";
 import { consoleLogger, systemClock } from "../../core/ports";
 import { atlasDataSource, type AppServicesContext } from "./globals";
+import { firehoseErrors } from "../../core/firehose/errors";
 
 /** The function that plans and writes the records (functions/applyFirehoseRecords.js), called per chunk. */
 export const APPLY_RECORDS_FUNCTION = "applyFirehoseRecords";
@@ -43,7 +44,7 @@ export async function handleFirehoseEndpoint(
   try {
     const functions = ctx.functions;
     if (!functions)
-      throw new BridgeError(
+      throw firehoseErrors.error(
         "setup_failed",
         `context.functions is missing: the records cannot go to ${APPLY_RECORDS_FUNCTION}`,
       );

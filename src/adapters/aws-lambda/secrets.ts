@@ -5,6 +5,7 @@ import {
 } from "@aws-sdk/client-secrets-manager";
 import { BridgeError, describeError } from "../../core/errors";
 import type { Clock, Logger } from "../../core/ports";
+import { firehoseErrors } from "../../core/firehose/errors";
 
 /**
  * The Lambda's secrets, read from Secrets Manager at run time instead of sitting in its environment
@@ -133,7 +134,7 @@ async function readJson(
   try {
     text = await read(secretId, stage);
   } catch (error) {
-    throw new BridgeError("setup_failed", `the secret named by ${setting} could not be read`, { cause: error });
+    throw firehoseErrors.error("setup_failed", `the secret named by ${setting} could not be read`, { cause: error });
   }
   if (text === undefined && stage === "AWSPREVIOUS") return undefined;
   try {

@@ -1,6 +1,7 @@
 import type { IncomingMessage } from "node:http";
-import { failure, type Failure } from "../../core/errors";
+import { type Failure } from "../../core/errors";
 import { tooLarge } from "../../core/firehose/protocol/request";
+import { firehoseErrors } from "../../core/firehose/errors";
 
 /**
  * Reads the body, but never buffers more than `maxBytes`, and stops when `admit` refuses a chunk
@@ -26,7 +27,7 @@ export function readBody(
       if (done) return;
       total += chunk.length;
       if (total > maxBytes) return stop(tooLarge(total, maxBytes, "received (at least)"));
-      if (!admit(chunk.length)) return stop(failure("inflight_budget"));
+      if (!admit(chunk.length)) return stop(firehoseErrors.failure("inflight_budget"));
       chunks.push(chunk);
     });
     req.on("end", () => {

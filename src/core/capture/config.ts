@@ -73,7 +73,7 @@ export const kinesisSettings = {
 };
 
 /** Every value the capture functions read (the export check verifies each is defined in values/). */
-export const CAPTURE_VALUE_NAMES: readonly string[] = settingNames(captureSettings, kinesisSettings);
+export const CAPTURE_VALUE_NAMES: readonly string[] = /* @__PURE__ */ settingNames(captureSettings, kinesisSettings);
 
 export type CaptureConfig = ReturnType<typeof readCaptureConfig>;
 

@@ -1,7 +1,8 @@
 import { BridgeError } from "../errors";
 import { hasLoneSurrogate } from "./text-formats";
+import { ejsonErrors } from "./errors";
 
-/** Which rule a record breaks; each is one of our error codes (src/core/errors.ts), kind "refused". */
+/** Which rule a record breaks; each is one of the reader's error codes (errors.ts), kind "refused". */
 export type RecordProblemCode = "extended_json_invalid" | "field_name_invalid" | "string_invalid" | "nesting_too_deep";
 
 /**
@@ -27,13 +28,13 @@ export function describeProblem(problem: RecordProblem, root: unknown): BridgeEr
   const path = pathTo(root, problem.at);
   switch (problem.code) {
     case "extended_json_invalid":
-      return new BridgeError(problem.code, `data is not valid Extended JSON at ${path}: ${problem.rule}`);
+      return ejsonErrors.error(problem.code, `data is not valid Extended JSON at ${path}: ${problem.rule}`);
     case "field_name_invalid":
-      return new BridgeError(problem.code, `a field name in ${path} ${problem.rule}`);
+      return ejsonErrors.error(problem.code, `a field name in ${path} ${problem.rule}`);
     case "string_invalid":
-      return new BridgeError(problem.code, `a string in ${path} ${problem.rule}`);
+      return ejsonErrors.error(problem.code, `a string in ${path} ${problem.rule}`);
     case "nesting_too_deep":
-      return new BridgeError(problem.code, problem.rule);
+      return ejsonErrors.error(problem.code, problem.rule);
   }
 }
 

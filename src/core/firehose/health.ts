@@ -1,6 +1,7 @@
-import { BridgeError, describeError, failure, isBridgeError, type Failure } from "../errors";
+import { describeError, isBridgeError, type Failure } from "../errors";
 import type { Logger } from "../ports";
 import type { FirehoseConfig } from "./config";
+import { firehoseErrors } from "./errors";
 
 /** How long a health check waits for the store (load balancers give a check a few seconds in all). */
 export const STORE_PING_TIMEOUT_MS = 2_000;
@@ -43,10 +44,10 @@ export async function checkHealth(
   timeoutMs: number = STORE_PING_TIMEOUT_MS,
 ): Promise<ReceiverHealth> {
   const reasons: Failure[] = [];
-  if (input.draining) reasons.push(failure("draining"));
-  if (input.atBudget) reasons.push(failure("inflight_budget"));
+  if (input.draining) reasons.push(firehoseErrors.failure("draining"));
+  if (input.atBudget) reasons.push(firehoseErrors.failure("inflight_budget"));
   try {
-    if (input.config().accessKeys.length === 0) reasons.push(failure("access_key_not_configured"));
+    if (input.config().accessKeys.length === 0) reasons.push(firehoseErrors.failure("access_key_not_configured"));
   } catch (error) {
     reasons.push(ownOr(error, "setup_failed", logger));
   }
@@ -80,13 +81,14 @@ export function healthResponse(
 function ownOr(error: unknown, code: "setup_failed" | "store_unreachable", logger: Logger): Failure {
   if (isBridgeError(error)) return error;
   logger.warn({ msg: "health check", code, error: describeError(error) });
-  return failure(code);
+  return firehoseErrors.failure(code);
 }
 
 function within<T>(timeoutMs: number, work: () => Promise<T>): Promise<T> {
   return new Promise<T>((resolve, reject) => {
     const timer = setTimeout(
-      () => reject(new BridgeError("store_unreachable", `the database did not answer a ping within ${timeoutMs} ms`)),
+      () =>
+        reject(firehoseErrors.error("store_unreachable", `the database did not answer a ping within ${timeoutMs} ms`)),
       timeoutMs,
     );
     work().then(

@@ -1,6 +1,6 @@
 import type { BsonPort } from "../bson-port";
 import { chunkEnd } from "../chunk";
-import { asBridgeError, describeError, statusForKind } from "../errors";
+import { describeError, statusForKind } from "../errors";
 import type { Clock, DataSourcePort, Document, Logger } from "../ports";
 import type { FirehoseConfig } from "./config";
 import { parseRecord, type DocumentRecord } from "./protocol/decode-record";
@@ -12,6 +12,7 @@ import type { Refusal } from "./dead-letters/dead-letter-reasons";
 import { deadLetter, deadLetterStore, type RefusedRecord } from "./dead-letters/dead-letters";
 import { emptyReconcileBatch, type ReconcileBatch } from "./reconcile/reconcile-batch";
 import { settleReconciles } from "./reconcile/sweep";
+import { firehoseErrors } from "./errors";
 
 export interface FirehoseDeliveryDeps {
   readonly config: FirehoseConfig;
@@ -97,7 +98,7 @@ export async function receiveFirehoseDelivery(
     deps.logger.info(logLine(outcome, 200, "accepted", deps.clock.now() - started));
   } catch (error) {
     // Unexpected errors may carry driver text; the response gets a stable message, the log the detail.
-    const failure = asBridgeError(error, "unexpected");
+    const failure = firehoseErrors.as(error, "unexpected");
     const status = statusForKind[failure.kind];
     const line = {
       ...logLine(outcome, status, failure.kind, deps.clock.now() - started),

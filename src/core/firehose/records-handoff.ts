@@ -1,11 +1,12 @@
 import type { BsonPort } from "../bson-port";
-import { BridgeError } from "../errors";
+
 import { isInteger } from "../numbers";
 import type { Document } from "../ports";
 import { DEAD_LETTER_REASONS, refusal, type DeadLetterReasonCode } from "./dead-letters/dead-letter-reasons";
 import type { DocumentRecord } from "./protocol/decode-record";
 import type { ApplyRecords, RecordsApplied } from "./receive-delivery";
 import { addReconcileNotes, type ReconcileNotes } from "./reconcile/reconcile-batch";
+import { firehoseErrors } from "./errors";
 
 /*
  * A chunk of decoded records handed from one function to another, as plain data both ways: the
@@ -72,11 +73,14 @@ export function applyRecordsByCall(call: (handoff: RecordsHandoff) => Promise<un
       try {
         result = await call(handoff);
       } catch (error) {
-        throw new BridgeError("store_failed", "applying the records failed; retry the batch", { cause: error });
+        throw firehoseErrors.error("store_failed", "applying the records failed; retry the batch", { cause: error });
       }
       const outcome = readOutcome(result, handoff);
       if (typeof outcome === "string")
-        throw new BridgeError("store_failed", `applying the records gave no outcome (${outcome}); retry the batch`);
+        throw firehoseErrors.error(
+          "store_failed",
+          `applying the records gave no outcome (${outcome}); retry the batch`,
+        );
       addReconcileNotes(delivery.reconcile, outcome.notes);
       return outcome.applied;
     };
@@ -151,7 +155,7 @@ export const RECORDS_HANDOFF_SHAPE =
 export function readRecordsHandoff(args: readonly unknown[], bson: BsonPort): RecordsHandoff {
   const handoff = handoffOf(args, bson);
   if (typeof handoff === "string")
-    throw new BridgeError("records_handoff_invalid", `${RECORDS_HANDOFF_SHAPE}; ${handoff}`);
+    throw firehoseErrors.error("records_handoff_invalid", `${RECORDS_HANDOFF_SHAPE}; ${handoff}`);
   return handoff;
 }
 

@@ -17,6 +17,7 @@ import { buildKinesisRecord, RecordTooLargeError, type ChangeEvent } from "../pu
 import type { OutboxEntry } from "./outbox";
 import { recordSuccessfulPut, type PublishDeps } from "../publish/publish-change";
 import { hasFieldEdits, isChangeEventRecord, reshapeRecord, shapeChangeEvent } from "../shaping/shape-event";
+import { captureErrors } from "../errors";
 
 export interface DrainDeps {
   readonly kinesis: KinesisPort;
@@ -255,7 +256,7 @@ function recordToPut(
     // Arrays and subdocuments written as JSON strings cannot be reached by a path: an entry shaped
     // when captured is put as it is; one from before the options cannot be shaped and waits.
     if (entry.shaping === "applied") return entry;
-    throw new BridgeError(
+    throw captureErrors.error(
       "outbox_entry_unshapeable",
       `this entry was written before capture options existed, with ARRAY_ENCODING/NESTED_DOCUMENT_ENCODING string forms, and cannot be shaped: snapshot ${entry.ns} and delete the entry`,
     );

@@ -5,6 +5,7 @@ import type { Document } from "../../ports";
 import type { CaptureConfig } from "../config";
 import { partitionKeyFor } from "./partition-key";
 import { PRODUCER_EXTRAS_FIELD } from "../../stream-format/record-field";
+import { CAPTURE_ERRORS } from "../errors";
 
 /** The change event App Services hands a database trigger (the change-stream event). */
 export interface ChangeEvent {
@@ -37,7 +38,9 @@ export class RecordTooLargeError extends BridgeError {
     readonly bytes: number,
     readonly limit: number,
   ) {
-    super("record_too_large", `record is ${bytes} bytes even without its documents, above the ${limit}-byte limit`);
+    super("record_too_large", `record is ${bytes} bytes even without its documents, above the ${limit}-byte limit`, {
+      kind: CAPTURE_ERRORS.record_too_large.kind,
+    });
     this.name = "RecordTooLargeError";
   }
 }

@@ -3,6 +3,7 @@ import { parse as parseCsv } from "csv-parse/sync";
 import { BridgeError } from "../../errors";
 import { databaseNameProblem, namespaceProblem } from "../../mongo-names";
 import { NO_OPTIONS, parseOptionFields, type CaptureOptions } from "./capture-options";
+import { CAPTURE_ERRORS } from "../errors";
 
 export interface CapturedCollection {
   readonly db: string;
@@ -21,7 +22,7 @@ export const WHOLE_DATABASE = "*";
 /** Every problem of a capture list, one per line (the build stops on it). */
 export class CaptureListError extends BridgeError {
   constructor(readonly problems: string[]) {
-    super("capture_list_invalid", problems.join("\n"));
+    super("capture_list_invalid", problems.join("\n"), { kind: CAPTURE_ERRORS.capture_list_invalid.kind });
     this.name = "CaptureListError";
   }
 }

@@ -3,6 +3,7 @@ import type { Document } from "../../ports";
 import { compareBson, isNaNNumber, typeRank } from "../../bson-order";
 import { isFieldDocument, type FieldPath } from "./field-paths";
 import { BridgeError } from "../../errors";
+import { CAPTURE_ERRORS } from "../errors";
 
 /**
  * A small MongoDB query matcher for the capture list's `match=` option, small enough to run inside
@@ -60,7 +61,7 @@ const REFUSED_WRAPPERS = [
 
 export class MatchFilterError extends BridgeError {
   constructor(readonly problems: string[]) {
-    super("capture_options_invalid", problems.join("; "));
+    super("capture_options_invalid", problems.join("; "), { kind: CAPTURE_ERRORS.capture_options_invalid.kind });
     this.name = "MatchFilterError";
   }
 }
@@ -164,10 +165,9 @@ export function filterPaths(filter: Document): FieldPath[] {
 const MISSING = {};
 type Test = (document: Document) => boolean;
 
-/** A capture filter read and checked: the BSON filter a query takes, and the paths it reads. */
+/** A capture filter read and checked: the BSON filter a query takes. */
 export interface MatchFilter {
   readonly filter: Document;
-  readonly paths: FieldPath[];
 }
 
 /**
@@ -186,7 +186,7 @@ export function readMatchFilter(text: string, bson: BsonPort): MatchFilter {
   if (problems.length > 0) throw new MatchFilterError(problems);
   // Not relaxed: a $numberLong beyond 2^53 stays the Int64 it names (relaxed reading rounds it to a double).
   const filter = bson.ejson.parse(text, { relaxed: false }) as Document;
-  return { filter, paths: filterPaths(json as Document) };
+  return { filter };
 }
 
 /**
@@ -194,9 +194,10 @@ export function readMatchFilter(text: string, bson: BsonPort): MatchFilter {
  * MatchFilterError naming every problem; the values are read with the host's EJSON, so ObjectIds,
  * dates and numbers of every type compare as MongoDB compares them.
  */
-export function compileMatch(text: string, bson: BsonPort): MatchFilter & { test: Test } {
-  const read = readMatchFilter(text, bson);
-  return { ...read, test: compileFilter(read.filter, bson) };
+export function compileMatch(text: string, bson: BsonPort): MatchFilter & { test: Test; paths: FieldPath[] } {
+  const { filter } = readMatchFilter(text, bson);
+  // The paths it reads decide which updates cannot have left it; only change events need them.
+  return { filter, test: compileFilter(filter, bson), paths: filterPaths(JSON.parse(text) as Document) };
 }
 
 function compileFilter(filter: Document, bson: BsonPort): Test {

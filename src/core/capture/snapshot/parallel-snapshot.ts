@@ -1,5 +1,5 @@
 import type { BsonPort } from "../../bson-port";
-import { describeError, failure, type Failure, type Result } from "../../errors";
+import { describeError, type Failure, type Result } from "../../errors";
 import { compareIds, idBracket } from "../../id-order";
 import { matchedCount, type CollectionPort, type Document } from "../../ports";
 import { publishPart, type ReadProgress } from "./publish-reads";
@@ -16,6 +16,7 @@ import {
   type SnapshotRun,
   type Tally,
 } from "./snapshot-signal";
+import { captureErrors } from "../errors";
 
 /**
  * A backfill split into `_id` ranges that several workers publish at once. The plan (ranges from
@@ -176,7 +177,7 @@ export async function releaseRange(
 }
 
 export function describePlanError(error: unknown): Failure {
-  return failure("snapshot_plan_failed", `planning the ranges failed: ${describeError(error)}`, error);
+  return captureErrors.failure("snapshot_plan_failed", `planning the ranges failed: ${describeError(error)}`, error);
 }
 
 /**

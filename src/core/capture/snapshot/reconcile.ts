@@ -1,10 +1,11 @@
 import { canonicalEjson } from "../../canonical-ejson";
 import type { BsonPort } from "../../bson-port";
-import { describeError, failed, failure, ok, type Result } from "../../errors";
+import { describeError, failed, ok, type Result } from "../../errors";
 import type { CollectionPort, Document } from "../../ports";
 import { closingPartitionKey, closingRecordDocument, type ClosingFields } from "../../stream-format/reconcile-records";
 import type { KinesisRecord } from "../publish/kinesis-record";
 import { partitionKeyFor } from "../publish/partition-key";
+import { captureErrors } from "../errors";
 
 /*
  * The producer's side of snapshots' read position and of reconciles (see stream-format/reconcile-records.ts for
@@ -62,7 +63,7 @@ export async function takeReadPosition(
   if (position === undefined && bson.bsonType(startedBy) === "Timestamp") position = startedBy;
   if (position === undefined) {
     return failed(
-      failure(
+      captureErrors.failure(
         "snapshot_read_position",
         `cannot take the snapshot's read position (${why}) and the run was not started by the signal's insert ` +
           "trigger; a replica set or sharded cluster is needed (change streams need one too)",

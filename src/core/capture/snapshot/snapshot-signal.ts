@@ -1,5 +1,5 @@
 import type { BsonPort } from "../../bson-port";
-import { failed, failure, ok, type Result } from "../../errors";
+import { failed, ok, type Result } from "../../errors";
 import {
   matchedCount,
   type Clock,
@@ -12,6 +12,7 @@ import type { KinesisPort } from "../../kinesis/port";
 import type { Sleep } from "../../retry";
 import { MAX_SNAPSHOT_PARALLELISM, type CaptureConfig } from "../config";
 import { READ_POSITION_FIELD, takeReadPosition } from "./reconcile";
+import { captureErrors } from "../errors";
 
 /*
  * What every snapshot run does with its signal document: reads what the signal asks (collections,
@@ -62,7 +63,7 @@ export function nearDeadline(deps: SnapshotDeps, deadlineMs: number): boolean {
 }
 
 export function signalCollections(signal: Document | null): Result<string[]> {
-  const invalid = (message: string) => failed(failure("snapshot_signal_invalid", message));
+  const invalid = (message: string) => failed(captureErrors.failure("snapshot_signal_invalid", message));
   if (!signal) return invalid("signal document not found");
   if (signal.type !== SNAPSHOT_SIGNAL_TYPE) return invalid(`signal type must be "${SNAPSHOT_SIGNAL_TYPE}"`);
   const data = signal.data as Document | undefined;
@@ -84,7 +85,7 @@ export function signalParallelism(signal: Document | null, fallback: number): Re
   const value = typeof asked === "number" ? asked : Number(asked);
   if (!(value >= 1 && value <= MAX_SNAPSHOT_PARALLELISM) || Math.floor(value) !== value) {
     const message = `signal data.parallelism must be a whole number from 1 to ${MAX_SNAPSHOT_PARALLELISM}`;
-    return failed(failure("snapshot_signal_invalid", message));
+    return failed(captureErrors.failure("snapshot_signal_invalid", message));
   }
   return ok(value);
 }
@@ -98,7 +99,7 @@ export async function snapshotKind(
   deps: SnapshotDeps,
   startedBy: unknown,
 ): Promise<Result<SnapshotKind>> {
-  const invalid = (message: string) => failed(failure("snapshot_signal_invalid", message));
+  const invalid = (message: string) => failed(captureErrors.failure("snapshot_signal_invalid", message));
   const data = signal.data as Document | undefined;
   const asked = data ? data.reconcile : undefined;
   if (asked !== undefined && asked !== null && typeof asked !== "boolean")

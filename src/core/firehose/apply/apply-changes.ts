@@ -1,5 +1,5 @@
 import type { BsonPort } from "../../bson-port";
-import { BridgeError } from "../../errors";
+
 import { idKey } from "../../id-key";
 import type { CollectionPort, WriteOperation } from "../../ports";
 import { legacyIdKey } from "./legacy-id-key";
@@ -7,6 +7,7 @@ import { POSITION_FIELD } from "./position-field";
 import { refusal, type Refusal } from "../dead-letters/dead-letter-reasons";
 import type { PlannedWrite, TargetWrites } from "./plan-writes";
 import { bulkWriteKeepingRefusals, isDuplicateIdError } from "./bulk-write-refusals";
+import { firehoseErrors } from "../errors";
 
 /*
  * How change events become an exact mirror, with no tombstone in the target.
@@ -118,7 +119,7 @@ async function rememberDeletes({ writes, target }: TargetWrites, deletes: Delete
   const deleteRefusals = await bulkWriteKeepingRefusals(deletes.collection, deleteRows, "writing delete positions");
   if (deleteRefusals.length > 0) {
     // A delete-position row is ours and small: no permanent reason to refuse it, so retry the batch.
-    throw new BridgeError("store_failed", "writing delete positions failed; retry the batch", {
+    throw firehoseErrors.error("store_failed", "writing delete positions failed; retry the batch", {
       cause: new Error(deleteRefusals[0].message.slice(0, 200)),
     });
   }
@@ -215,7 +216,7 @@ async function undoDeletedAgain(
   }
   const undoRefusals = await bulkWriteKeepingRefusals(collection, undo, "removing a change older than its delete");
   if (undoRefusals.length > 0) {
-    throw new BridgeError("store_failed", "removing a change older than its delete failed; retry the batch", {
+    throw firehoseErrors.error("store_failed", "removing a change older than its delete failed; retry the batch", {
       cause: new Error(undoRefusals[0].message.slice(0, 200)),
     });
   }

@@ -1,6 +1,6 @@
-import { BridgeError } from "../../errors";
 import { MongoErrorCode, PERMANENT_FOR_A_RECORD } from "../../mongo-error-codes";
 import type { CollectionPort, WriteOperation } from "../../ports";
+import { firehoseErrors } from "../errors";
 
 interface WriteErrorLike {
   index?: unknown;
@@ -51,7 +51,7 @@ export async function bulkWriteKeepingRefusals(
     if (encoder !== undefined) return isolateEncoderRefusals(collection, operations, what, encoder);
     const failures = permanentWriteErrors(error);
     if (failures === undefined)
-      throw new BridgeError("store_failed", `${what} failed; retry the batch`, { cause: error });
+      throw firehoseErrors.error("store_failed", `${what} failed; retry the batch`, { cause: error });
     return failures;
   }
 }

@@ -1,8 +1,9 @@
 import { createHash } from "crypto";
-import { BridgeError } from "../../errors";
+
 import { countMatching, type CollectionPort, type DataSourcePort, type Document } from "../../ports";
 import type { FirehoseConfig } from "../config";
 import type { DeadLetterReasonCode, Refusal } from "./dead-letter-reasons";
+import { firehoseErrors } from "../errors";
 
 /**
  * The dead-letter port: the one place that knows how a refused record is stored and read back. The
@@ -118,7 +119,7 @@ class CollectionDeadLetters implements DeadLetterStore {
     try {
       await this.collection.bulkWrite(operations, { ordered: false });
     } catch (error) {
-      throw new BridgeError("store_failed", "dead-letter write failed; retry the batch", { cause: error });
+      throw firehoseErrors.error("store_failed", "dead-letter write failed; retry the batch", { cause: error });
     }
   }
 

@@ -1,10 +1,11 @@
-import { failed, failure, ok, statusForKind, type Failure, type Result } from "../../errors";
+import { failed, ok, statusForKind, type Failure, type Result } from "../../errors";
 import type { Clock, Logger } from "../../ports";
 import { constantTimeMatch } from "./access-key";
 import type { FirehoseConfig } from "../config";
 import { NO_RECORDS, type DeliveryObserver } from "../delivery-report";
 import { headerLookup, tooLarge, type HeaderBag } from "./request";
 import { firehoseResponse, type FirehoseDeliveryResponse } from "./response";
+import { firehoseErrors } from "../errors";
 
 /** What every host knows of a delivery before reading its body. */
 export interface DeliveryHead {
@@ -54,22 +55,22 @@ export function admitDelivery(
   config: Pick<FirehoseConfig, "accessKeys" | "maxBodyBytes">,
   options: AdmissionOptions,
 ): Result<AdmittedDelivery> {
-  if (options.draining) return failed(failure("draining"));
-  if (config.accessKeys.length === 0) return failed(failure("access_key_not_configured"));
-  if ((head.method || "").toUpperCase() !== "POST") return failed(failure("method_not_post"));
+  if (options.draining) return failed(firehoseErrors.failure("draining"));
+  if (config.accessKeys.length === 0) return failed(firehoseErrors.failure("access_key_not_configured"));
+  if ((head.method || "").toUpperCase() !== "POST") return failed(firehoseErrors.failure("method_not_post"));
   const header = headerLookup(head.headers);
   const presentedKey = header("x-amz-firehose-access-key");
   if (presentedKey === undefined || !constantTimeMatch(presentedKey, config.accessKeys))
-    return failed(failure("access_key_invalid"));
+    return failed(firehoseErrors.failure("access_key_invalid"));
   const requestId = header("x-amz-firehose-request-id") || "";
-  if (options.requireRequestId && requestId === "") return failed(failure("request_id_missing"));
+  if (options.requireRequestId && requestId === "") return failed(firehoseErrors.failure("request_id_missing"));
   const declaredBytes = declaredLength(header("content-length"));
   if (declaredBytes !== undefined && declaredBytes > config.maxBodyBytes)
     return failed(tooLarge(declaredBytes, config.maxBodyBytes, "declared"));
   let reservation: Reservation | undefined;
   if (options.budget) {
     reservation = options.budget.reserve(deliveryCost(declaredBytes, header("content-encoding"), config.maxBodyBytes));
-    if (!reservation) return failed(failure("inflight_budget"));
+    if (!reservation) return failed(firehoseErrors.failure("inflight_budget"));
   }
   return ok({ requestId, declaredBytes, reservation });
 }

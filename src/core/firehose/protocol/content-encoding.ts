@@ -1,6 +1,7 @@
 import { createGunzip } from "zlib";
-import { BridgeError, toError } from "../../errors";
+import { toError } from "../../errors";
 import { tooLarge } from "./request";
+import { firehoseErrors } from "../errors";
 
 /**
  * Undoes Content-Encoding, refusing to inflate beyond `maxBytes` (a gzip bomb stops there, and the
@@ -16,7 +17,7 @@ export async function decodeContent(
   if (bytes.length > maxBytes) throw toError(tooLarge(bytes.length, maxBytes, "received"));
   if (encoding === "" || encoding === "identity") return bytes;
   if (encoding !== "gzip") {
-    throw new BridgeError(
+    throw firehoseErrors.error(
       "content_encoding_unsupported",
       `unsupported Content-Encoding "${encoding.slice(0, 40)}"; only gzip is accepted`,
     );
@@ -44,7 +45,7 @@ function gunzipBounded(input: Buffer, maxBytes: number): Promise<Buffer> {
     gunzip.on("error", (error: Error) => {
       if (settled) return;
       settled = true;
-      reject(new BridgeError("gzip_invalid", `gzip body cannot be decompressed: ${error.message}`));
+      reject(firehoseErrors.error("gzip_invalid", `gzip body cannot be decompressed: ${error.message}`));
     });
     gunzip.on("end", () => {
       if (settled) return;

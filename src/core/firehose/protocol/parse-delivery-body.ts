@@ -1,5 +1,5 @@
-import { BridgeError } from "../../errors";
 import type { BodyStrategy } from "./delivery-body";
+import { firehoseErrors } from "../errors";
 
 export interface FirehoseRecord {
   readonly data?: unknown;
@@ -16,19 +16,19 @@ export const parsedBody: BodyStrategy = (bytes) => {
     parsed = JSON.parse(bytes.toString("utf8"));
   } catch {
     // The parser's message quotes the body; record contents never go into a response or a log.
-    throw new BridgeError("body_invalid", "body is not valid JSON");
+    throw firehoseErrors.error("body_invalid", "body is not valid JSON");
   }
   if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) {
-    throw new BridgeError("body_invalid");
+    throw firehoseErrors.error("body_invalid");
   }
   const body = parsed as Record<string, unknown>;
   if (typeof body.requestId !== "string" || body.requestId.length === 0) {
-    throw new BridgeError("body_invalid", "body.requestId must be a non-empty string");
+    throw firehoseErrors.error("body_invalid", "body.requestId must be a non-empty string");
   }
   const records = body.records;
-  if (!Array.isArray(records)) throw new BridgeError("body_invalid", "body.records must be an array");
+  if (!Array.isArray(records)) throw firehoseErrors.error("body_invalid", "body.records must be an array");
   if (body.timestamp !== undefined && typeof body.timestamp !== "number") {
-    throw new BridgeError("body_invalid", "body.timestamp must be a number of milliseconds");
+    throw firehoseErrors.error("body_invalid", "body.timestamp must be a number of milliseconds");
   }
   const dataOf = (index: number): unknown => {
     const record: unknown = records[index];

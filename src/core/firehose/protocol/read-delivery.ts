@@ -1,5 +1,5 @@
 import { maxDecodedLength, writeRecordData, type DecodedRecord, type DecodedRecordBytes } from "./decode-record";
-import { BridgeError, toError } from "../../errors";
+import { toError } from "../../errors";
 import type { FirehoseConfig } from "../config";
 import { admitDelivery } from "./admit-delivery";
 import { decodeContent } from "./content-encoding";
@@ -7,6 +7,7 @@ import type { BodyStrategy, DeliveryBody } from "./delivery-body";
 import { parsedBody } from "./parse-delivery-body";
 import { headerLookup, type FirehoseDeliveryRequest } from "./request";
 import { scannedBody } from "./scan-delivery-body";
+import { firehoseErrors } from "../errors";
 
 /**
  * Decodes a run of UTF-8 bytes to text in one call, throwing on any invalid sequence. Node hosts
@@ -41,14 +42,14 @@ export async function readDeliveryRequest(
 ): Promise<Delivery> {
   const admission = admitDelivery(request, config, { requireRequestId: false });
   if (!admission.ok) throw toError(admission.error);
-  if (!request.body || request.body.length === 0) throw new BridgeError("body_empty");
+  if (!request.body || request.body.length === 0) throw firehoseErrors.error("body_empty");
   const encoding = headerLookup(request.headers)("content-encoding");
   const delivery = readDelivery(await decodeContent(request.body, encoding, config.maxBodyBytes), decodeRun);
   if (answer.requestId === "") {
     answer.requestId = delivery.requestId;
-    throw new BridgeError("request_id_missing");
+    throw firehoseErrors.error("request_id_missing");
   }
-  if (delivery.requestId !== answer.requestId) throw new BridgeError("request_id_mismatch");
+  if (delivery.requestId !== answer.requestId) throw firehoseErrors.error("request_id_mismatch");
   return delivery;
 }
 

@@ -1,4 +1,5 @@
-import { failure, type Failure } from "../../errors";
+import { type Failure } from "../../errors";
+import { firehoseErrors } from "../errors";
 
 /*
  * What a Firehose delivery request is to every host, and its headers read alike everywhere. The steps
@@ -31,7 +32,7 @@ export function headerLookup(headers: HeaderBag | undefined): (name: string) => 
 
 /** `what`: how the size is known ("received", "declared", "decompressed (at least)"). */
 export function tooLarge(size: number, maxBytes: number, what: string): Failure {
-  return failure(
+  return firehoseErrors.failure(
     "body_too_large",
     `request body is ${size} bytes ${what}, above this host's limit of ${maxBytes}; lower the delivery stream's buffering size`,
   );

@@ -1,7 +1,8 @@
-import { asBridgeError, describeError, ERRORS, statusForKind } from "../../errors";
+import { describeError, statusForKind } from "../../errors";
 import type { Clock, Logger } from "../../ports";
 import { NO_RECORDS, type DeliveryObserver } from "../delivery-report";
 import { headerLookup, type HeaderBag } from "./request";
+import { FIREHOSE_ERRORS, firehoseErrors } from "../errors";
 
 /** Firehose's response contract: exactly these fields, JSON, uncompressed, timestamp in ms. */
 export interface FirehoseResponseBody {
@@ -45,7 +46,7 @@ export function setupFailureResponse(
   startedAt: number = deps.clock.now(),
 ): FirehoseDeliveryResponse {
   const requestId = headerLookup(headers)("x-amz-firehose-request-id") || "";
-  const reason = asBridgeError(error, "setup_failed");
+  const reason = firehoseErrors.as(error, "setup_failed");
   deps.logger.error({
     msg: "firehose receiver set-up failed",
     requestId,
@@ -53,7 +54,7 @@ export function setupFailureResponse(
     error: describeError(error),
   });
   const message =
-    reason === error ? `${ERRORS.setup_failed.message}: ${reason.message}; retry` : `${reason.message}; retry`;
+    reason === error ? `${FIREHOSE_ERRORS.setup_failed.message}: ${reason.message}; retry` : `${reason.message}; retry`;
   const now = deps.clock.now();
   const answer = firehoseResponse(statusForKind[reason.kind], requestId, now, message);
   if (deps.observer)

@@ -1,9 +1,9 @@
-import { BridgeError } from "../../errors";
 import { countMatching, type CollectionPort, type DataSourcePort, type Logger } from "../../ports";
 import { reconcileFloorId } from "../apply/apply-changes";
 import { POSITION_FIELD } from "../apply/position-field";
 import { markId, rowBase, type ReconcileBatch } from "./reconcile-batch";
 import { bulkWriteKeepingRefusals } from "../apply/bulk-write-refusals";
+import { firehoseErrors } from "../errors";
 
 /*
  * The webhook's side of a reconcile (the records: stream-format/reconcile-records.ts; the producer:
@@ -71,7 +71,7 @@ export async function settleReconciles(batch: ReconcileBatch, deps: ReconcileDep
   const refused = await bulkWriteKeepingRefusals(deps.reconciles, rows, "writing reconcile marks");
   if (refused.length > 0) {
     // These rows are ours and small: no permanent reason to refuse them, so retry the batch.
-    throw new BridgeError("store_failed", "writing reconcile marks failed; retry the batch", {
+    throw firehoseErrors.error("store_failed", "writing reconcile marks failed; retry the batch", {
       cause: new Error(refused[0].message.slice(0, 200)),
     });
   }
