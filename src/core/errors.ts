@@ -50,9 +50,9 @@ export const statusForKind: Readonly<Record<ErrorKind, number>> = {
 export type ErrorTable = Readonly<Record<string, { readonly kind: ErrorKind; readonly message: string }>>;
 
 /**
- * The codes more than one capability throws. Each capability's own are in a table next to it
- * (firehose/errors.ts, capture/errors.ts, ejson/errors.ts, bound with errorsOf), so that a built
- * function carries the codes of what it runs, not every capability's.
+ * The codes no one capability owns (settings, data sources, Kinesis). Each capability's own are in a
+ * table next to it (firehose/errors.ts, capture/errors.ts, ejson/errors.ts, bound with errorsOf), so
+ * that a built function carries the codes of what it runs, not every capability's.
  */
 export const ERRORS = {
   setting_invalid: { kind: "misconfigured", message: "a setting is invalid" },
