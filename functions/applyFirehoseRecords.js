@@ -7,7 +7,6 @@ var __defProp = Object.defineProperty;
 var __getOwnPropDesc = Object.getOwnPropertyDescriptor;
 var __getOwnPropNames = Object.getOwnPropertyNames;
 var __hasOwnProp = Object.prototype.hasOwnProperty;
-var __defNormalProp = (obj, key, value) => key in obj ? __defProp(obj, key, { enumerable: true, configurable: true, writable: true, value }) : obj[key] = value;
 var __export = (target, all) => {
   for (var name in all)
     __defProp(target, name, { get: all[name], enumerable: true });
@@ -21,7 +20,6 @@ var __copyProps = (to, from, except, desc) => {
   return to;
 };
 var __toCommonJS = (mod) => __copyProps(__defProp({}, "__esModule", { value: true }), mod);
-var __publicField = (obj, key, value) => __defNormalProp(obj, typeof key !== "symbol" ? key + "" : key, value);
 
 // src/functions/applyFirehoseRecords.ts
 var applyFirehoseRecords_exports = {};
@@ -55,8 +53,6 @@ var BridgeError = class extends Error {
   constructor(code, message, options) {
     const known = ERRORS[code];
     super(message === void 0 && known ? known.message : message);
-    __publicField(this, "kind");
-    __publicField(this, "code");
     this.name = "BridgeError";
     this.code = code;
     this.kind = options && options.kind || (known ? known.kind : "unavailable");

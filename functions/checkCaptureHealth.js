@@ -9,7 +9,6 @@ var __getOwnPropDesc = Object.getOwnPropertyDescriptor;
 var __getOwnPropNames = Object.getOwnPropertyNames;
 var __getProtoOf = Object.getPrototypeOf;
 var __hasOwnProp = Object.prototype.hasOwnProperty;
-var __defNormalProp = (obj, key, value) => key in obj ? __defProp(obj, key, { enumerable: true, configurable: true, writable: true, value }) : obj[key] = value;
 var __export = (target, all) => {
   for (var name in all)
     __defProp(target, name, { get: all[name], enumerable: true });
@@ -31,7 +30,6 @@ var __toESM = (mod, isNodeMode, target) => (target = mod != null ? __create(__ge
   mod
 ));
 var __toCommonJS = (mod) => __copyProps(__defProp({}, "__esModule", { value: true }), mod);
-var __publicField = (obj, key, value) => __defNormalProp(obj, typeof key !== "symbol" ? key + "" : key, value);
 
 // src/functions/checkCaptureHealth.ts
 var checkCaptureHealth_exports = {};
@@ -51,8 +49,6 @@ var BridgeError = class extends Error {
   constructor(code, message, options) {
     const known = ERRORS[code];
     super(message === void 0 && known ? known.message : message);
-    __publicField(this, "kind");
-    __publicField(this, "code");
     this.name = "BridgeError";
     this.code = code;
     this.kind = options && options.kind || (known ? known.kind : "unavailable");
@@ -226,9 +222,9 @@ function readCaptureHealthConfig(read) {
 var AdminApiError = class extends Error {
   constructor(kind, message, status, errorCode) {
     super(message);
-    __publicField(this, "kind", kind);
-    __publicField(this, "status", status);
-    __publicField(this, "errorCode", errorCode);
+    this.kind = kind;
+    this.status = status;
+    this.errorCode = errorCode;
     this.name = "AdminApiError";
   }
 };
@@ -656,7 +652,6 @@ var outboxSettings = {
   outboxCollection: setting("KINESIS_OUTBOX_COLLECTION", collectionName, "kinesis_outbox"),
   statusCollection: setting("KINESIS_STATUS_COLLECTION", collectionName, "kinesis_status")
 };
-var heartbeatFunctionSettings = { ...appSettings, ...heartbeatSettings, ...outboxSettings };
 
 // src/core/capture/config.ts
 var MAX_SNAPSHOT_PARALLELISM = 16;
@@ -697,11 +692,6 @@ var kinesisSettings = {
   secretAccessKey: optional("AWS_SECRET_ACCESS_KEY", text),
   sessionToken: optional("AWS_SESSION_TOKEN", text),
   endpoint: optional("KINESIS_ENDPOINT", httpUrl)
-};
-var captureDefaults = {
-  heartbeatDatabase: heartbeatSettings.heartbeatDatabase.fallback,
-  heartbeatCollection: heartbeatSettings.heartbeatCollection.fallback,
-  signalCollection: captureSettings.signalCollection.fallback
 };
 function readCaptureConfig(read) {
   return readSettings(read, captureSettings);

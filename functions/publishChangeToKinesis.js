@@ -9,7 +9,6 @@ var __getOwnPropDesc = Object.getOwnPropertyDescriptor;
 var __getOwnPropNames = Object.getOwnPropertyNames;
 var __getProtoOf = Object.getPrototypeOf;
 var __hasOwnProp = Object.prototype.hasOwnProperty;
-var __defNormalProp = (obj, key, value) => key in obj ? __defProp(obj, key, { enumerable: true, configurable: true, writable: true, value }) : obj[key] = value;
 var __commonJS = (cb, mod) => function __require() {
   try {
     return mod || (0, cb[__getOwnPropNames(cb)[0]])((mod = { exports: {} }).exports, mod), mod.exports;
@@ -38,7 +37,6 @@ var __toESM = (mod, isNodeMode, target) => (target = mod != null ? __create(__ge
   mod
 ));
 var __toCommonJS = (mod) => __copyProps(__defProp({}, "__esModule", { value: true }), mod);
-var __publicField = (obj, key, value) => __defNormalProp(obj, typeof key !== "symbol" ? key + "" : key, value);
 
 // node_modules/aws4/lru.js
 var require_lru = __commonJS({
@@ -220,8 +218,6 @@ var BridgeError = class extends Error {
   constructor(code, message, options) {
     const known = ERRORS[code];
     super(message === void 0 && known ? known.message : message);
-    __publicField(this, "kind");
-    __publicField(this, "code");
     this.name = "BridgeError";
     this.code = code;
     this.kind = options && options.kind || (known ? known.kind : "unavailable");
@@ -885,7 +881,7 @@ var REFUSED_WRAPPERS = [
 var MatchFilterError = class extends BridgeError {
   constructor(problems) {
     super("capture_options_invalid", problems.join("; "), { kind: CAPTURE_ERRORS.capture_options_invalid.kind });
-    __publicField(this, "problems", problems);
+    this.problems = problems;
     this.name = "MatchFilterError";
   }
 };
@@ -1155,7 +1151,6 @@ var outboxSettings = {
   outboxCollection: setting("KINESIS_OUTBOX_COLLECTION", collectionName, "kinesis_outbox"),
   statusCollection: setting("KINESIS_STATUS_COLLECTION", collectionName, "kinesis_status")
 };
-var heartbeatFunctionSettings = { ...appSettings, ...heartbeatSettings, ...outboxSettings };
 
 // src/core/capture/config.ts
 var MAX_SNAPSHOT_PARALLELISM = 16;
@@ -1197,11 +1192,6 @@ var kinesisSettings = {
   sessionToken: optional("AWS_SESSION_TOKEN", text),
   endpoint: optional("KINESIS_ENDPOINT", httpUrl)
 };
-var captureDefaults = {
-  heartbeatDatabase: heartbeatSettings.heartbeatDatabase.fallback,
-  heartbeatCollection: heartbeatSettings.heartbeatCollection.fallback,
-  signalCollection: captureSettings.signalCollection.fallback
-};
 function readCaptureConfig(read) {
   return readSettings(read, captureSettings);
 }
@@ -1239,7 +1229,7 @@ var KinesisError = class extends BridgeError {
     super(code, `${code}: ${message}`, {
       kind: retryable ? "unavailable" : code === "Misconfigured" ? "misconfigured" : "refused"
     });
-    __publicField(this, "status", status);
+    this.status = status;
     this.name = "KinesisError";
   }
   /** Whether the same request may succeed later (throttling, 5xx, network). */
@@ -1533,8 +1523,8 @@ var RecordTooLargeError = class extends BridgeError {
     super("record_too_large", `record is ${bytes} bytes even without its documents, above the ${limit}-byte limit`, {
       kind: CAPTURE_ERRORS.record_too_large.kind
     });
-    __publicField(this, "bytes", bytes);
-    __publicField(this, "limit", limit);
+    this.bytes = bytes;
+    this.limit = limit;
     this.name = "RecordTooLargeError";
   }
 };

@@ -9,7 +9,6 @@ var __getOwnPropDesc = Object.getOwnPropertyDescriptor;
 var __getOwnPropNames = Object.getOwnPropertyNames;
 var __getProtoOf = Object.getPrototypeOf;
 var __hasOwnProp = Object.prototype.hasOwnProperty;
-var __defNormalProp = (obj, key, value) => key in obj ? __defProp(obj, key, { enumerable: true, configurable: true, writable: true, value }) : obj[key] = value;
 var __commonJS = (cb, mod) => function __require() {
   try {
     return mod || (0, cb[__getOwnPropNames(cb)[0]])((mod = { exports: {} }).exports, mod), mod.exports;
@@ -38,7 +37,6 @@ var __toESM = (mod, isNodeMode, target) => (target = mod != null ? __create(__ge
   mod
 ));
 var __toCommonJS = (mod) => __copyProps(__defProp({}, "__esModule", { value: true }), mod);
-var __publicField = (obj, key, value) => __defNormalProp(obj, typeof key !== "symbol" ? key + "" : key, value);
 
 // node_modules/aws4/lru.js
 var require_lru = __commonJS({
@@ -226,8 +224,6 @@ var BridgeError = class extends Error {
   constructor(code, message, options) {
     const known = ERRORS[code];
     super(message === void 0 && known ? known.message : message);
-    __publicField(this, "kind");
-    __publicField(this, "code");
     this.name = "BridgeError";
     this.code = code;
     this.kind = options && options.kind || (known ? known.kind : "unavailable");
@@ -894,7 +890,7 @@ var REFUSED_WRAPPERS = [
 var MatchFilterError = class extends BridgeError {
   constructor(problems) {
     super("capture_options_invalid", problems.join("; "), { kind: CAPTURE_ERRORS.capture_options_invalid.kind });
-    __publicField(this, "problems", problems);
+    this.problems = problems;
     this.name = "MatchFilterError";
   }
 };
@@ -1059,7 +1055,6 @@ var outboxSettings = {
   outboxCollection: setting("KINESIS_OUTBOX_COLLECTION", collectionName, "kinesis_outbox"),
   statusCollection: setting("KINESIS_STATUS_COLLECTION", collectionName, "kinesis_status")
 };
-var heartbeatFunctionSettings = { ...appSettings, ...heartbeatSettings, ...outboxSettings };
 
 // src/core/capture/config.ts
 var MAX_SNAPSHOT_PARALLELISM = 16;
@@ -1101,11 +1096,6 @@ var kinesisSettings = {
   sessionToken: optional("AWS_SESSION_TOKEN", text),
   endpoint: optional("KINESIS_ENDPOINT", httpUrl)
 };
-var captureDefaults = {
-  heartbeatDatabase: heartbeatSettings.heartbeatDatabase.fallback,
-  heartbeatCollection: heartbeatSettings.heartbeatCollection.fallback,
-  signalCollection: captureSettings.signalCollection.fallback
-};
 function readCaptureConfig(read) {
   return readSettings(read, captureSettings);
 }
@@ -1143,7 +1133,7 @@ var KinesisError = class extends BridgeError {
     super(code, `${code}: ${message}`, {
       kind: retryable ? "unavailable" : code === "Misconfigured" ? "misconfigured" : "refused"
     });
-    __publicField(this, "status", status);
+    this.status = status;
     this.name = "KinesisError";
   }
   /** Whether the same request may succeed later (throttling, 5xx, network). */
@@ -1367,17 +1357,26 @@ function captureDepsFromContext(ctx) {
 }
 
 // src/core/id-order.ts
-var BRACKET = { null: 1, number: 2, string: 3, objectId: 7, boolean: 8, date: 9 };
+var BRACKET = {
+  null: TYPE_RANK.null,
+  number: TYPE_RANK.number,
+  string: TYPE_RANK.string,
+  objectId: TYPE_RANK.objectId,
+  boolean: TYPE_RANK.bool,
+  date: TYPE_RANK.date
+};
+var BRACKETS = [
+  BRACKET.null,
+  BRACKET.number,
+  BRACKET.string,
+  BRACKET.objectId,
+  BRACKET.boolean,
+  BRACKET.date
+];
 function idBracket(id, bson) {
-  if (id === null) return BRACKET.null;
-  if (typeof id === "number") return BRACKET.number;
-  if (typeof id === "string") return BRACKET.string;
-  if (typeof id === "boolean") return BRACKET.boolean;
-  if (id instanceof Date) return BRACKET.date;
-  const type = bson.bsonType(id);
-  if (type === "ObjectId") return BRACKET.objectId;
-  if (type === "Int32" || type === "Double" || type === "Long" || type === "Decimal128") return BRACKET.number;
-  return void 0;
+  if (id === void 0) return void 0;
+  const rank = typeRank(id, bson);
+  return BRACKETS.indexOf(rank) === -1 ? void 0 : rank;
 }
 function compareIds(a, b, bson) {
   return compareBson(a, b, bson);
@@ -1386,52 +1385,25 @@ function isNaNId(id, bson) {
   return isNaNNumber(id, bson);
 }
 var ID_TYPE_ORDER = [
-  { types: ["minKey"], single: true },
-  { types: ["null"], single: true },
-  { types: ["number"] },
-  { types: ["string", "symbol"] },
-  { types: ["object"] },
-  { types: ["binData"] },
-  { types: ["objectId"] },
-  { types: ["bool"] },
-  { types: ["date"] },
-  { types: ["timestamp"] },
-  { types: ["dbPointer"] },
-  { types: ["javascript"] },
-  { types: ["javascriptWithScope"] },
-  { types: ["maxKey"], single: true }
+  { types: ["minKey"], rank: TYPE_RANK.minKey, single: true },
+  { types: ["null"], rank: TYPE_RANK.null, single: true },
+  { types: ["number"], rank: TYPE_RANK.number },
+  { types: ["string", "symbol"], rank: TYPE_RANK.string },
+  { types: ["object"], rank: TYPE_RANK.object },
+  { types: ["binData"], rank: TYPE_RANK.binData },
+  { types: ["objectId"], rank: TYPE_RANK.objectId },
+  { types: ["bool"], rank: TYPE_RANK.bool },
+  { types: ["date"], rank: TYPE_RANK.date },
+  { types: ["timestamp"], rank: TYPE_RANK.timestamp },
+  { types: ["dbPointer"], rank: TYPE_RANK.dbPointer },
+  { types: ["javascript"], rank: TYPE_RANK.javascript },
+  { types: ["javascriptWithScope"], rank: TYPE_RANK.javascriptWithScope },
+  { types: ["maxKey"], rank: TYPE_RANK.maxKey, single: true }
 ];
-var TYPE_GROUP_OF_TAG = {
-  MinKey: "minKey",
-  MaxKey: "maxKey",
-  Int32: "number",
-  Double: "number",
-  Long: "number",
-  Decimal128: "number",
-  BSONSymbol: "string",
-  Symbol: "string",
-  Binary: "binData",
-  ObjectId: "objectId",
-  ObjectID: "objectId",
-  Timestamp: "timestamp",
-  DBPointer: "dbPointer",
-  DBRef: "object"
-};
 function idTypeIndex(id, bson) {
-  let group;
-  if (id === null) group = "null";
-  else if (typeof id === "number") group = "number";
-  else if (typeof id === "string") group = "string";
-  else if (typeof id === "boolean") group = "bool";
-  else if (id instanceof Date) group = "date";
-  else if (id !== void 0 && typeof id === "object" && !Array.isArray(id) && !(id instanceof RegExp)) {
-    const tag = bson.bsonType(id);
-    if (tag === void 0) group = "object";
-    else if (tag === "Code") group = id.scope ? "javascriptWithScope" : "javascript";
-    else group = TYPE_GROUP_OF_TAG[tag];
-  }
-  if (group === void 0) return void 0;
-  for (let k = 0; k < ID_TYPE_ORDER.length; k++) if (ID_TYPE_ORDER[k].types[0] === group) return k;
+  if (id === void 0 || Array.isArray(id)) return void 0;
+  const rank = typeRank(id, bson);
+  for (let k = 0; k < ID_TYPE_ORDER.length; k++) if (ID_TYPE_ORDER[k].rank === rank) return k;
   return void 0;
 }
 
@@ -1512,8 +1484,8 @@ var RetryExhaustedError = class extends BridgeError {
       `PutRecords gave up after ${attempts} attempt(s): ${cause instanceof Error ? cause.message : String(cause)}`,
       { cause }
     );
-    __publicField(this, "attempts", attempts);
-    __publicField(this, "delivered", delivered);
+    this.attempts = attempts;
+    this.delivered = delivered;
     this.name = "RetryExhaustedError";
   }
 };
@@ -1568,8 +1540,8 @@ var RecordTooLargeError = class extends BridgeError {
     super("record_too_large", `record is ${bytes} bytes even without its documents, above the ${limit}-byte limit`, {
       kind: CAPTURE_ERRORS.record_too_large.kind
     });
-    __publicField(this, "bytes", bytes);
-    __publicField(this, "limit", limit);
+    this.bytes = bytes;
+    this.limit = limit;
     this.name = "RecordTooLargeError";
   }
 };
@@ -1791,10 +1763,9 @@ function beginSequence(state, chunkSize) {
 }
 var ReadSequence = class {
   constructor(id, part, state) {
-    __publicField(this, "id", id);
-    __publicField(this, "part", part);
-    __publicField(this, "state", state);
-    __publicField(this, "next");
+    this.id = id;
+    this.part = part;
+    this.state = state;
     this.next = state.seqs[state.seqs.length - 1][1];
   }
   /** The mark the next read would carry. */

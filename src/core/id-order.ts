@@ -1,24 +1,35 @@
 import type { BsonPort } from "./bson-port";
-import { compareBson, isNaNNumber } from "./bson-order";
+import { compareBson, isNaNNumber, TYPE_RANK, typeRank } from "./bson-order";
 
 /**
  * The types an `_id` usually has (null, numbers, strings, ObjectId, booleans, dates), bracketed by
- * type as MongoDB brackets range queries: a bound of one type matches only that type. A parallel
- * snapshot plans ranges only over one of these; other types (documents, binary, ...) have no bracket.
+ * type as MongoDB brackets range queries: a bound of one type matches only that type. A bracket is
+ * the type's rank in the BSON order (bson-order.ts). A parallel snapshot plans ranges only over one
+ * of these; other types (documents, binary, ...) have no bracket.
  */
-export const BRACKET = { null: 1, number: 2, string: 3, objectId: 7, boolean: 8, date: 9 } as const;
+export const BRACKET = {
+  null: TYPE_RANK.null,
+  number: TYPE_RANK.number,
+  string: TYPE_RANK.string,
+  objectId: TYPE_RANK.objectId,
+  boolean: TYPE_RANK.bool,
+  date: TYPE_RANK.date,
+} as const;
+
+const BRACKETS: readonly number[] = [
+  BRACKET.null,
+  BRACKET.number,
+  BRACKET.string,
+  BRACKET.objectId,
+  BRACKET.boolean,
+  BRACKET.date,
+];
 
 /** The bracket of a simple `_id`, or undefined for a complex one. */
 export function idBracket(id: unknown, bson: BsonPort): number | undefined {
-  if (id === null) return BRACKET.null;
-  if (typeof id === "number") return BRACKET.number;
-  if (typeof id === "string") return BRACKET.string;
-  if (typeof id === "boolean") return BRACKET.boolean;
-  if (id instanceof Date) return BRACKET.date;
-  const type = bson.bsonType(id);
-  if (type === "ObjectId") return BRACKET.objectId;
-  if (type === "Int32" || type === "Double" || type === "Long" || type === "Decimal128") return BRACKET.number;
-  return undefined;
+  if (id === undefined) return undefined;
+  const rank = typeRank(id, bson);
+  return BRACKETS.indexOf(rank) === -1 ? undefined : rank;
 }
 
 /** Orders two `_id`s (of any types) as MongoDB does: its BSON order (bson-order.ts). */
@@ -37,55 +48,36 @@ export function isNaNId(id: unknown, bson: BsonPort): boolean {
  * moves from one group to the next with `$type`. Groups marked `single` hold one value at most
  * (`$gt` on them would not stay inside). Arrays, regular expressions and undefined cannot be `_id`s.
  */
-export const ID_TYPE_ORDER: readonly { readonly types: readonly string[]; readonly single?: boolean }[] = [
-  { types: ["minKey"], single: true },
-  { types: ["null"], single: true },
-  { types: ["number"] },
-  { types: ["string", "symbol"] },
-  { types: ["object"] },
-  { types: ["binData"] },
-  { types: ["objectId"] },
-  { types: ["bool"] },
-  { types: ["date"] },
-  { types: ["timestamp"] },
-  { types: ["dbPointer"] },
-  { types: ["javascript"] },
-  { types: ["javascriptWithScope"] },
-  { types: ["maxKey"], single: true },
+export const ID_TYPE_ORDER: readonly {
+  readonly types: readonly string[];
+  /** The group's type rank in the BSON order (bson-order.ts), which decides which group an `_id` is in. */
+  readonly rank: number;
+  readonly single?: boolean;
+}[] = [
+  { types: ["minKey"], rank: TYPE_RANK.minKey, single: true },
+  { types: ["null"], rank: TYPE_RANK.null, single: true },
+  { types: ["number"], rank: TYPE_RANK.number },
+  { types: ["string", "symbol"], rank: TYPE_RANK.string },
+  { types: ["object"], rank: TYPE_RANK.object },
+  { types: ["binData"], rank: TYPE_RANK.binData },
+  { types: ["objectId"], rank: TYPE_RANK.objectId },
+  { types: ["bool"], rank: TYPE_RANK.bool },
+  { types: ["date"], rank: TYPE_RANK.date },
+  { types: ["timestamp"], rank: TYPE_RANK.timestamp },
+  { types: ["dbPointer"], rank: TYPE_RANK.dbPointer },
+  { types: ["javascript"], rank: TYPE_RANK.javascript },
+  { types: ["javascriptWithScope"], rank: TYPE_RANK.javascriptWithScope },
+  { types: ["maxKey"], rank: TYPE_RANK.maxKey, single: true },
 ];
 
-const TYPE_GROUP_OF_TAG: Readonly<Record<string, string>> = {
-  MinKey: "minKey",
-  MaxKey: "maxKey",
-  Int32: "number",
-  Double: "number",
-  Long: "number",
-  Decimal128: "number",
-  BSONSymbol: "string",
-  Symbol: "string",
-  Binary: "binData",
-  ObjectId: "objectId",
-  ObjectID: "objectId",
-  Timestamp: "timestamp",
-  DBPointer: "dbPointer",
-  DBRef: "object",
-};
-
-/** The position of an `_id`'s type in ID_TYPE_ORDER, or undefined for a value no `_id` can hold. */
+/**
+ * The position of an `_id`'s type in ID_TYPE_ORDER, or undefined for a value no `_id` can hold
+ * (undefined, an array, a regular expression). The group is the value's type rank in the BSON order,
+ * so a value is grouped as it sorts and as BSON stores it.
+ */
 export function idTypeIndex(id: unknown, bson: BsonPort): number | undefined {
-  let group: string | undefined;
-  if (id === null) group = "null";
-  else if (typeof id === "number") group = "number";
-  else if (typeof id === "string") group = "string";
-  else if (typeof id === "boolean") group = "bool";
-  else if (id instanceof Date) group = "date";
-  else if (id !== undefined && typeof id === "object" && !Array.isArray(id) && !(id instanceof RegExp)) {
-    const tag = bson.bsonType(id);
-    if (tag === undefined) group = "object";
-    else if (tag === "Code") group = (id as { scope?: unknown }).scope ? "javascriptWithScope" : "javascript";
-    else group = TYPE_GROUP_OF_TAG[tag];
-  }
-  if (group === undefined) return undefined;
-  for (let k = 0; k < ID_TYPE_ORDER.length; k++) if (ID_TYPE_ORDER[k].types[0] === group) return k;
+  if (id === undefined || Array.isArray(id)) return undefined;
+  const rank = typeRank(id, bson);
+  for (let k = 0; k < ID_TYPE_ORDER.length; k++) if (ID_TYPE_ORDER[k].rank === rank) return k;
   return undefined;
 }

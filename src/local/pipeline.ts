@@ -209,7 +209,7 @@ const idKey = (d: Document) => EJSON.stringify(d._id, { relaxed: false });
 const hexId = (d: Document) => (d._id as { toHexString?: () => string })?.toHexString?.();
 export const STREAM = "realm";
 const SOURCE_TRIGGER = captureTriggerName(SOURCE.db, SOURCE.coll);
-const HEARTBEAT = { db: captureDefaults.heartbeatDatabase, coll: captureDefaults.heartbeatCollection };
+const HEARTBEAT = { db: captureDefaults().heartbeatDatabase, coll: captureDefaults().heartbeatCollection };
 const HEARTBEAT_TRIGGER = captureTriggerName(HEARTBEAT.db, HEARTBEAT.coll);
 
 /**

@@ -77,12 +77,21 @@ export const CAPTURE_VALUE_NAMES: readonly string[] = /* @__PURE__ */ settingNam
 
 export type CaptureConfig = ReturnType<typeof readCaptureConfig>;
 
-/** Defaults of the capture settings that are plain values (the generated export uses them). */
-export const captureDefaults = {
-  heartbeatDatabase: heartbeatSettings.heartbeatDatabase.fallback as string,
-  heartbeatCollection: heartbeatSettings.heartbeatCollection.fallback as string,
-  signalCollection: captureSettings.signalCollection.fallback as string,
-} as const;
+/**
+ * Defaults of the capture settings that are plain values (the generated export and the local runtime
+ * use them). A function, so that the functions that never ask carry none of it.
+ */
+export function captureDefaults(): {
+  heartbeatDatabase: string;
+  heartbeatCollection: string;
+  signalCollection: string;
+} {
+  return {
+    heartbeatDatabase: heartbeatSettings.heartbeatDatabase.fallback as string,
+    heartbeatCollection: heartbeatSettings.heartbeatCollection.fallback as string,
+    signalCollection: captureSettings.signalCollection.fallback as string,
+  };
+}
 
 /** Reads the change-capture settings from App Services values (or environment variables). */
 export function readCaptureConfig(read: ValueReader) {

@@ -17,4 +17,9 @@ export const outboxSettings = {
 };
 
 /** The heartbeat's settings: a subset of the capture settings, read by the same parsers. */
-export const heartbeatFunctionSettings = { ...appSettings, ...heartbeatSettings, ...outboxSettings };
+export const heartbeatFunctionSettings = /* @__PURE__ */ Object.assign(
+  {},
+  appSettings,
+  heartbeatSettings,
+  outboxSettings,
+);
