@@ -16,7 +16,10 @@ export const outboxSettings = {
   statusCollection: setting("KINESIS_STATUS_COLLECTION", collectionName, "kinesis_status"),
 };
 
-/** The heartbeat's settings: a subset of the capture settings, read by the same parsers. */
+/**
+ * The heartbeat's settings: a subset of the capture settings, read by the same parsers. Marked pure
+ * (an object spread is not, to the bundler), so that functions that never read them carry none of it.
+ */
 export const heartbeatFunctionSettings = /* @__PURE__ */ Object.assign(
   {},
   appSettings,
