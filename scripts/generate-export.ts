@@ -110,10 +110,11 @@ export function generateExportFiles(
   appRoot = root,
 ): Map<string, string> {
   const entries = parseCaptureList(listText, CAPTURE_LIST);
-  const heartbeatDb = valueOf(appRoot, "HEARTBEAT_DATABASE", captureDefaults().heartbeatDatabase);
-  const heartbeatColl = valueOf(appRoot, "HEARTBEAT_COLLECTION", captureDefaults().heartbeatCollection);
+  const defaults = captureDefaults();
+  const heartbeatDb = valueOf(appRoot, "HEARTBEAT_DATABASE", defaults.heartbeatDatabase);
+  const heartbeatColl = valueOf(appRoot, "HEARTBEAT_COLLECTION", defaults.heartbeatCollection);
   const signalDb = valueOf(appRoot, "SIGNAL_DATABASE", heartbeatDb);
-  const signalColl = valueOf(appRoot, "SIGNAL_COLLECTION", captureDefaults().signalCollection);
+  const signalColl = valueOf(appRoot, "SIGNAL_COLLECTION", defaults.signalCollection);
   const captured: { db: string; coll: string; ordering: "ordered" | "unordered"; options: CaptureOptions }[] =
     entries.map(({ db, coll, ordering, options }) => ({ db, coll, ordering, options }));
   // The webhook reads the heartbeat documents whole (app, at, lag): they are never shaped.

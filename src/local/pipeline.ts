@@ -209,7 +209,8 @@ const idKey = (d: Document) => EJSON.stringify(d._id, { relaxed: false });
 const hexId = (d: Document) => (d._id as { toHexString?: () => string })?.toHexString?.();
 export const STREAM = "realm";
 const SOURCE_TRIGGER = captureTriggerName(SOURCE.db, SOURCE.coll);
-const HEARTBEAT = { db: captureDefaults().heartbeatDatabase, coll: captureDefaults().heartbeatCollection };
+const { heartbeatDatabase, heartbeatCollection } = captureDefaults();
+const HEARTBEAT = { db: heartbeatDatabase, coll: heartbeatCollection };
 const HEARTBEAT_TRIGGER = captureTriggerName(HEARTBEAT.db, HEARTBEAT.coll);
 
 /**
